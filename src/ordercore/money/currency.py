@@ -1,0 +1,96 @@
+"""Currencies: ISO 4217 codes, their precision and cash increments, from CLDR via babel.
+
+Nothing here is typed in by hand: the minor unit of a currency (JPY 0, EUR 2, BHD 3) and
+its cash rounding increment (CHF 0.05, SEK 1) come from the CLDR data that babel ships.
+
+>>> from ordercore.money.currency import cash_increment, get_currency, precision
+>>> precision("JPY"), precision("EUR"), precision("BHD")
+(0, 2, 3)
+>>> cash_increment("CHF"), cash_increment("SEK"), cash_increment("EUR")
+(Decimal('0.05'), Decimal('1'), Decimal('0.01'))
+>>> get_currency("XYZ")
+Traceback (most recent call last):
+...
+ordercore.errors.UnknownCurrency: unknown currency 'XYZ': pass an ISO 4217 code of three capital letters, such as 'EUR', 'USD' or 'JPY'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from decimal import Decimal
+
+import moneyed
+from babel.core import get_global
+from babel.numbers import get_currency_precision, list_currencies
+
+from ordercore.errors import InvalidType, UnknownCurrency
+
+__all__ = ["Currency", "cash_increment", "get_currency", "precision", "quantum"]
+
+Currency = moneyed.Currency
+
+_CODE = re.compile(r"[A-Z]{3}")
+
+
+@functools.cache
+def _known_codes() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def get_currency(code: object) -> moneyed.Currency:
+    """Return the currency for an ISO 4217 code (or pass a ``Currency`` through).
+
+    Codes are checked against CLDR's list before anything else is asked of them.
+    """
+    if isinstance(code, moneyed.Currency):
+        code = code.code
+    if not isinstance(code, str):
+        raise InvalidType(code, expected="an ISO 4217 currency code such as 'EUR'")
+    return _currency(code)
+
+
+@functools.cache
+def _currency(code: str) -> moneyed.Currency:
+    if not _CODE.fullmatch(code) or code not in _known_codes():
+        raise UnknownCurrency(code)
+    try:
+        return moneyed.get_currency(code)
+    except moneyed.CurrencyDoesNotExist:
+        return moneyed.Currency(code=code)
+
+
+def _code(currency: object) -> str:
+    return get_currency(currency).code
+
+
+def precision(currency: object) -> int:
+    """Return the number of decimal places of the currency's minor unit (ISO 4217)."""
+    return _precision(_code(currency))
+
+
+@functools.cache
+def _precision(code: str) -> int:
+    return int(get_currency_precision(code))
+
+
+def quantum(currency: object) -> Decimal:
+    """Return the smallest amount of the currency as a ``Decimal`` (``0.01`` for EUR, ``1`` for JPY)."""
+    return _quantum(_code(currency))
+
+
+@functools.cache
+def _quantum(code: str) -> Decimal:
+    return Decimal((0, (1,), -_precision(code)))
+
+
+def cash_increment(currency: object) -> Decimal:
+    """Return the smallest amount that can be paid in cash (CLDR's cash digits and rounding)."""
+    return _cash_increment(_code(currency))
+
+
+@functools.cache
+def _cash_increment(code: str) -> Decimal:
+    fractions = get_global("currency_fractions")
+    _digits, _rounding, cash_digits, cash_rounding = fractions.get(code, fractions["DEFAULT"])
+    return Decimal((0, tuple(int(d) for d in str(cash_rounding or 1)), -int(cash_digits)))

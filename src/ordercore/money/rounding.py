@@ -1,0 +1,112 @@
+"""Rounding: every place in ordercore that rounds goes through this module.
+
+Rounding is always explicit: a value is quantized to a quantum (the currency's minor unit,
+or a cash increment) with a named :class:`RoundingMode`. The global ``decimal`` context is
+never consulted. How each mode treats ties and negative amounts, for a quantum of 0.01:
+
+=============  ======  ======  ======  =======  =======  =======
+mode           1.005   1.015   1.011   -1.005   -1.015   -1.011
+=============  ======  ======  ======  =======  =======  =======
+HALF_UP        1.01    1.02    1.01    -1.01    -1.02    -1.01
+HALF_EVEN      1.00    1.02    1.01    -1.00    -1.02    -1.01
+HALF_DOWN      1.00    1.01    1.01    -1.00    -1.01    -1.01
+UP             1.01    1.02    1.02    -1.01    -1.02    -1.02
+DOWN           1.00    1.01    1.01    -1.00    -1.01    -1.01
+CEILING        1.01    1.02    1.02    -1.00    -1.01    -1.01
+FLOOR          1.00    1.01    1.01    -1.01    -1.02    -1.02
+=============  ======  ======  ======  =======  =======  =======
+
+HALF_UP (commercial rounding, the default) and HALF_EVEN (banker's rounding) are symmetric:
+a negative amount rounds to the negation of its positive twin, so a return line mirrors a
+sale to the cent. CEILING and FLOOR are not symmetric.
+
+>>> from decimal import Decimal
+>>> round_to(Decimal("2.345"), Decimal("0.01"), RoundingMode.HALF_UP)
+Decimal('2.35')
+>>> round_to(Decimal("2.345"), Decimal("0.01"), RoundingMode.HALF_EVEN)
+Decimal('2.34')
+>>> round_to(Decimal("12.33"), Decimal("0.05"), RoundingMode.HALF_UP)
+Decimal('12.35')
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+from decimal import Decimal
+
+import attrs
+
+from ordercore.errors import InvalidNumber
+from ordercore.money._context import CONTEXT
+from ordercore.money.currency import cash_increment, get_currency
+from ordercore.money.decimals import to_decimal
+
+__all__ = ["CashRounding", "RoundingMode", "round_to"]
+
+
+class RoundingMode(enum.Enum):
+    """How a value is brought to a quantum; values are the ``decimal`` module's constants."""
+
+    HALF_UP = decimal.ROUND_HALF_UP
+    HALF_EVEN = decimal.ROUND_HALF_EVEN
+    HALF_DOWN = decimal.ROUND_HALF_DOWN
+    UP = decimal.ROUND_UP
+    DOWN = decimal.ROUND_DOWN
+    CEILING = decimal.ROUND_CEILING
+    FLOOR = decimal.ROUND_FLOOR
+
+    def __repr__(self) -> str:
+        return f"RoundingMode.{self.name}"
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether ``round(-x) == -round(x)`` for every ``x`` under this mode."""
+        return self not in (RoundingMode.CEILING, RoundingMode.FLOOR)
+
+
+def round_to(value: Decimal, quantum: Decimal, mode: RoundingMode) -> Decimal:
+    """Round ``value`` to a multiple of ``quantum`` with ``mode``, under ordercore's context.
+
+    A quantum that is a power of ten (0.01, 1, 0.001) quantizes directly; any other
+    increment (a cash increment such as 0.05) rounds the number of increments.
+    """
+    if quantum.as_tuple().digits == (1,):
+        return value.quantize(quantum, rounding=mode.value, context=CONTEXT)
+    steps = CONTEXT.divide(value, quantum).quantize(Decimal(1), mode.value, CONTEXT)
+    return CONTEXT.multiply(steps, quantum).quantize(
+        Decimal((0, (1,), quantum.as_tuple().exponent)), context=CONTEXT
+    )
+
+
+def _increment(value: object) -> Decimal:
+    number = to_decimal(value, field="increment")
+    if number <= 0:
+        raise InvalidNumber(value, reason="a rounding increment must be positive", field="increment")
+    return number
+
+
+@attrs.frozen(kw_only=True)
+class CashRounding:
+    """Round the payable amount to a cash increment (CHF 0.05, SEK 1).
+
+    The difference is booked as a separate rounding adjustment (EN 16931 BT-114); it
+    never changes a line, a tax or the tax inclusive total.
+
+    >>> CashRounding.for_currency("CHF")
+    CashRounding(increment=Decimal('0.05'), mode=RoundingMode.HALF_UP)
+    """
+
+    increment: Decimal = attrs.field(converter=_increment)
+    mode: RoundingMode = attrs.field(
+        default=RoundingMode.HALF_UP, validator=attrs.validators.instance_of(RoundingMode)
+    )
+
+    @classmethod
+    def for_currency(cls, currency: object, *, mode: RoundingMode = RoundingMode.HALF_UP) -> CashRounding:
+        """Use the cash increment that CLDR records for ``currency``."""
+        return cls(increment=cash_increment(get_currency(currency)), mode=mode)
+
+    def adjustment(self, amount: Decimal) -> Decimal:
+        """Return what must be added to ``amount`` to make it a multiple of the increment."""
+        return CONTEXT.subtract(round_to(amount, self.increment, self.mode), amount)
