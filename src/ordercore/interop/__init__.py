@@ -1,0 +1,1 @@
+"""Interoperation: plain data (JSON-safe dicts), text and HTML rendering, babel formatting."""

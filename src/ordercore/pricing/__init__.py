@@ -1,0 +1,44 @@
+"""Pricing: lines in groups, discounts, charges, taxes, and the one computation of totals.
+
+Build a :class:`Document` of :class:`Line` items (optionally in :class:`Group` s), with
+:class:`Discount` s, :class:`Tax` es, :class:`Allowance` s and :class:`Charge` s, and a
+:class:`Policy`; :func:`price` returns a :class:`PricedDocument`.
+"""
+
+from ordercore.pricing.discounts import Discount, DiscountKind, Stacking
+from ordercore.pricing.document import AdjustmentMode, Allowance, Charge, Document, Group, Policy
+from ordercore.pricing.engine import price
+from ordercore.pricing.lines import Line, LineKind
+from ordercore.pricing.results import (
+    PricedAdjustment,
+    PricedDocument,
+    PricedGroup,
+    PricedLine,
+    TaxSubtotal,
+    Totals,
+)
+from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+
+__all__ = [
+    "AdjustmentMode",
+    "Allowance",
+    "Charge",
+    "Discount",
+    "DiscountKind",
+    "Document",
+    "Group",
+    "Line",
+    "LineKind",
+    "Policy",
+    "PricedAdjustment",
+    "PricedDocument",
+    "PricedGroup",
+    "PricedLine",
+    "Stacking",
+    "Tax",
+    "TaxKind",
+    "TaxRounding",
+    "TaxSubtotal",
+    "Totals",
+    "price",
+]

@@ -1,0 +1,325 @@
+"""What is priced: lines in groups, allowances and charges, and the pricing policy.
+
+A :class:`Document` is the priceable content of a quote, an order or an invoice: its
+currency, its items (lines and groups of lines, in order), its document-level allowances
+and charges, and the :class:`Policy` that says how it is priced. It holds facts only;
+:func:`ordercore.pricing.price` derives every amount from it.
+
+>>> from ordercore.money import Money
+>>> from ordercore.pricing import Charge, Document, Group, Line, Tax
+>>> vat = Tax.percent("VAT", "20")
+>>> doc = Document(
+...     currency="EUR",
+...     items=[
+...         Group(
+...             name="Hardware",
+...             lines=[Line(description="Router", quantity="2", unit_price=Money("89.00", "EUR"), taxes=[vat])],
+...             charges=[Charge.amount(Money("9.90", "EUR"), reason="Shipping")],
+...         ),
+...     ],
+... )
+>>> doc
+Document(currency='EUR', lines=1, groups=1)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+import moneyed
+
+from ordercore._convert import instance, money, text, tuple_of
+from ordercore.errors import (
+    CurrencyMismatch,
+    InvalidAdjustment,
+    InvalidLine,
+    InvalidNumber,
+    InvalidType,
+)
+from ordercore.money._context import CONTEXT
+from ordercore.money.amount import Money
+from ordercore.money.currency import get_currency
+from ordercore.money.decimals import decimal_places, to_decimal
+from ordercore.money.rounding import CashRounding, RoundingMode
+from ordercore.pricing.discounts import Stacking
+from ordercore.pricing.lines import Line
+from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+
+__all__ = ["AdjustmentMode", "Allowance", "Charge", "Document", "Group", "Policy"]
+
+_HUNDRED = Decimal(100)
+
+
+def _optional_percent(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    number = to_decimal(value, field="percent", max_places=6)
+    if not 0 <= number <= _HUNDRED:
+        raise InvalidNumber(value, reason="a percentage must be between 0 and 100", field="percent")
+    return number
+
+
+def _optional_money(value: object) -> Money | None:
+    return None if value is None else money("amount")(value)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class _Adjustment:
+    """An allowance or a charge: a percentage of its base, or a fixed amount."""
+
+    sign: ClassVar[int]
+    noun: ClassVar[str]
+
+    reason: str = attrs.field(converter=text("reason"))
+    percent: Decimal | None = attrs.field(default=None, converter=_optional_percent)
+    fixed: Money | None = attrs.field(default=None, converter=_optional_money)
+    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=tuple_of(Tax, "taxes"))
+
+    def __attrs_post_init__(self) -> None:
+        if (self.percent is None) == (self.fixed is None):
+            raise InvalidAdjustment(self, reason="give either a percent or a fixed amount, not both")
+        if self.fixed is not None and self.fixed.amount < 0:
+            raise InvalidAdjustment(self, reason=f"the amount must not be negative; use {self._other}")
+        for tax in self.taxes:
+            if tax.kind is TaxKind.PER_UNIT or tax.included:
+                raise InvalidAdjustment(
+                    self, reason=f"the tax {tax} cannot apply to an {self.noun}: it has no units or stated price"
+                )
+
+    @property
+    def _other(self) -> str:
+        return "a Charge" if self.sign < 0 else "an Allowance"
+
+    @property
+    def fixed_amount(self) -> Decimal:
+        """The fixed amount as a ``Decimal`` (zero for a percentage)."""
+        return self.fixed.amount if self.fixed is not None else Decimal(0)
+
+    @property
+    def rate(self) -> Decimal | None:
+        """The percentage as a fraction (``0.05`` for 5 %), or ``None`` for a fixed amount."""
+        return None if self.percent is None else CONTEXT.divide(self.percent, _HUNDRED)
+
+    def __str__(self) -> str:
+        value = f"{self.percent} %" if self.percent is not None else str(self.fixed)
+        return f"{self.noun} {self.reason} {value}"
+
+    def __repr__(self) -> str:
+        kind = type(self).__name__
+        if self.percent is not None:
+            return f"{kind}.percentage({str(self.percent)!r}, reason={self.reason!r})"
+        return f"{kind}.amount({self.fixed!r}, reason={self.reason!r})"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Allowance(_Adjustment):
+    """A discount on a group or the whole document (EN 16931 document level allowance).
+
+    >>> Allowance.percentage("5", reason="Loyalty")
+    Allowance.percentage('5', reason='Loyalty')
+    """
+
+    sign: ClassVar[int] = -1
+    noun: ClassVar[str] = "allowance"
+
+    @classmethod
+    def percentage(cls, percent: object, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()) -> Allowance:
+        """Take ``percent`` % of the base (the lines' net) off."""
+        return cls(reason=reason, percent=percent, taxes=taxes)  # type: ignore[arg-type]
+
+    @classmethod
+    def amount(cls, amount: moneyed.Money, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()) -> Allowance:
+        """Take a fixed amount off."""
+        return cls(reason=reason, fixed=amount, taxes=taxes)  # type: ignore[arg-type]
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Charge(_Adjustment):
+    """A charge on a group or the whole document, such as shipping or handling.
+
+    >>> Charge.amount(Money("9.90", "EUR"), reason="Shipping")
+    Charge.amount(Money('9.90', 'EUR'), reason='Shipping')
+    """
+
+    sign: ClassVar[int] = 1
+    noun: ClassVar[str] = "charge"
+
+    @classmethod
+    def percentage(cls, percent: object, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()) -> Charge:
+        """Add ``percent`` % of the base (the lines' net)."""
+        return cls(reason=reason, percent=percent, taxes=taxes)  # type: ignore[arg-type]
+
+    @classmethod
+    def amount(cls, amount: moneyed.Money, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()) -> Charge:
+        """Add a fixed amount."""
+        return cls(reason=reason, fixed=amount, taxes=taxes)  # type: ignore[arg-type]
+
+
+Adjustment = Allowance | Charge
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Group:
+    """An ordered set of lines with a name and its own allowances and charges.
+
+    A group's allowances and charges are computed on the group's net (its lines after
+    their own discounts) and distributed over its lines in proportion to their nets,
+    by largest remainder, so that every line knows its final taxable base and takes
+    its own taxes on its share.
+    """
+
+    name: str = attrs.field(converter=text("name"))
+    lines: tuple[Line, ...] = attrs.field(converter=tuple_of(Line, "lines"))
+    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=tuple_of(Allowance, "allowances"))
+    charges: tuple[Charge, ...] = attrs.field(default=(), converter=tuple_of(Charge, "charges"))
+
+    def __attrs_post_init__(self) -> None:
+        for adjustment in self.adjustments:
+            if adjustment.taxes:
+                raise InvalidAdjustment(
+                    adjustment, reason="a group's allowances and charges take the taxes of its lines; give them none"
+                )
+        if self.adjustments and not self.lines:
+            raise InvalidAdjustment(self.adjustments[0], reason=f"group {self.name!r} has no lines to carry it")
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """Allowances first, then charges."""
+        return (*self.allowances, *self.charges)
+
+    def __repr__(self) -> str:
+        return f"Group(name={self.name!r}, lines={len(self.lines)})"
+
+
+class AdjustmentMode(enum.Enum):
+    """What happens to document-level allowances and charges.
+
+    * ``DISTRIBUTED`` (the default): spread over all lines in proportion to their nets;
+      each line's taxes then apply to its share;
+    * ``STANDALONE``: they stay separate entries with their own taxes, as EN 16931
+      models document level allowances and charges (each must state its taxes).
+    """
+
+    DISTRIBUTED = "distributed"
+    STANDALONE = "standalone"
+
+    def __repr__(self) -> str:
+        return f"AdjustmentMode.{self.name}"
+
+
+def _price_places(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 12:
+        raise InvalidType(value, expected="an int between 0 and 12", field="price_places")
+    return value
+
+
+def _cash_rounding(value: object) -> CashRounding | None:
+    return None if value is None else instance(CashRounding, "cash_rounding")(value)
+
+
+@attrs.frozen(kw_only=True)
+class Policy:
+    """How a document is priced; the priced result records the policy it used.
+
+    >>> Policy()
+    Policy(rounding=RoundingMode.HALF_UP, stacking=Stacking.SEQUENTIAL, tax_rounding=TaxRounding.PER_RATE, adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None)
+    """
+
+    rounding: RoundingMode = attrs.field(
+        default=RoundingMode.HALF_UP, converter=instance(RoundingMode, "rounding")
+    )
+    stacking: Stacking = attrs.field(default=Stacking.SEQUENTIAL, converter=instance(Stacking, "stacking"))
+    tax_rounding: TaxRounding = attrs.field(
+        default=TaxRounding.PER_RATE, converter=instance(TaxRounding, "tax_rounding")
+    )
+    adjustments: AdjustmentMode = attrs.field(
+        default=AdjustmentMode.DISTRIBUTED, converter=instance(AdjustmentMode, "adjustments")
+    )
+    #: The most decimal places a unit price may carry.
+    price_places: int = attrs.field(default=6, converter=_price_places)
+    cash_rounding: CashRounding | None = attrs.field(default=None, converter=_cash_rounding)
+
+
+_ITEM_TYPES = (Line, Group)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Document:
+    """The content of a document to price, in one currency.
+
+    Every amount in it (unit prices, fixed discounts, per-unit taxes, fixed allowances
+    and charges, the prepaid amount) must be in ``currency``: a different one raises
+    :class:`~ordercore.errors.CurrencyMismatch` when the document is made.
+    """
+
+    currency: moneyed.Currency = attrs.field(converter=get_currency)
+    items: tuple[Line | Group, ...] = attrs.field(converter=tuple_of(_ITEM_TYPES, "items"))
+    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=tuple_of(Allowance, "allowances"))
+    charges: tuple[Charge, ...] = attrs.field(default=(), converter=tuple_of(Charge, "charges"))
+    policy: Policy = attrs.field(factory=Policy, converter=instance(Policy, "policy"))
+    prepaid: Money | None = attrs.field(default=None, converter=_optional_money)
+
+    def __attrs_post_init__(self) -> None:
+        code = self.currency.code
+        places = self.policy.price_places
+        for line in self.lines():
+            if line.unit_price.currency != self.currency:
+                raise CurrencyMismatch(code, line.unit_price.currency.code, operation="price in")
+            if decimal_places(line.unit_price.amount) > places:
+                raise InvalidLine(
+                    line.description,
+                    reason=f"the unit price {line.unit_price.amount} has more than {places} decimal places",
+                )
+        for group in self.groups():
+            self._check_fixed(group.adjustments)
+        self._check_fixed(self.adjustments)
+        standalone = self.policy.adjustments is AdjustmentMode.STANDALONE
+        for adjustment in self.adjustments:
+            if standalone and not adjustment.taxes:
+                raise InvalidAdjustment(
+                    adjustment,
+                    reason="a standalone document allowance or charge needs its own taxes "
+                    "(a tax category such as Tax.percent('VAT', '20') or Tax.exempt(...))",
+                )
+            if not standalone and adjustment.taxes:
+                raise InvalidAdjustment(
+                    adjustment,
+                    reason="a distributed allowance or charge takes the taxes of the lines; "
+                    "give it none, or price the document with AdjustmentMode.STANDALONE",
+                )
+        if self.adjustments and not any(True for _ in self.lines()):
+            raise InvalidAdjustment(self.adjustments[0], reason="the document has no lines to carry it")
+        if self.prepaid is not None:
+            if self.prepaid.currency != self.currency:
+                raise CurrencyMismatch(code, self.prepaid.currency.code, operation="prepay in")
+
+    def _check_fixed(self, adjustments: tuple[Adjustment, ...]) -> None:
+        for adjustment in adjustments:
+            if adjustment.fixed is not None and adjustment.fixed.currency != self.currency:
+                raise CurrencyMismatch(self.currency.code, adjustment.fixed.currency.code, operation="adjust")
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """Document-level allowances first, then charges."""
+        return (*self.allowances, *self.charges)
+
+    def lines(self) -> Iterator[Line]:
+        """Every line, in document order (lines of groups included)."""
+        for item in self.items:
+            if isinstance(item, Group):
+                yield from item.lines
+            else:
+                yield item
+
+    def groups(self) -> Iterator[Group]:
+        """The groups, in document order."""
+        return (item for item in self.items if isinstance(item, Group))
+
+    def __repr__(self) -> str:
+        count = sum(1 for _ in self.lines())
+        groups = sum(1 for _ in self.groups())
+        return f"Document(currency={self.currency.code!r}, lines={count}, groups={groups})"

@@ -1,0 +1,134 @@
+"""Line items: what is sold, how many, at what price, with which discounts and taxes.
+
+>>> from ordercore.money import Money
+>>> from ordercore.pricing import Discount, Line, Tax
+>>> Line(
+...     description="Widget",
+...     quantity="3",
+...     unit_price=Money("17.99", "EUR"),
+...     discounts=[Discount.percent("10")],
+...     taxes=[Tax.percent("VAT", "20")],
+... )
+Line(description='Widget', quantity='3', unit_price=Money('17.99', 'EUR'))
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+import attrs
+
+from ordercore._convert import instance, money, text, tuple_of
+from ordercore.errors import CurrencyMismatch, InvalidDiscount, InvalidLine, InvalidNumber
+from ordercore.money.amount import Money
+from ordercore.money.decimals import to_decimal
+from ordercore.pricing.discounts import Discount, DiscountKind
+from ordercore.pricing.taxes import Tax
+
+__all__ = ["QUANTITY_PLACES", "Line", "LineKind"]
+
+#: Quantities may carry up to this many decimal places (hours, kilograms, litres).
+QUANTITY_PLACES = 6
+
+
+class LineKind(enum.Enum):
+    """What a line sells."""
+
+    GOODS = "goods"
+    SERVICE = "service"
+    CHARGE = "charge"  # shipping, handling and other charges billed as lines
+
+    def __repr__(self) -> str:
+        return f"LineKind.{self.name}"
+
+
+def _quantity(value: object) -> Decimal:
+    return to_decimal(value, field="quantity", max_places=QUANTITY_PLACES)
+
+
+def _base_quantity(value: object) -> Decimal:
+    number = to_decimal(value, field="base_quantity", max_places=QUANTITY_PLACES)
+    if number <= 0:
+        raise InvalidNumber(value, reason="the price base quantity must be positive", field="base_quantity")
+    return number
+
+
+def _price_discount(value: object) -> Discount | None:
+    if value is None:
+        return None
+    if not isinstance(value, Discount):
+        raise InvalidDiscount(value, reason="a price discount is a Discount.percent or Discount.per_unit")
+    if value.kind is DiscountKind.PER_LINE:
+        raise InvalidDiscount(value, reason="a price discount lowers the unit price: use percent or per_unit")
+    return value
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Line:
+    """One line item.
+
+    * ``quantity`` may be fractional and negative (a return); ``unit_price`` may carry more
+      decimals than the currency (the document's policy allows 6 by default); the price is
+      for ``base_quantity`` units (EN 16931 BT-149, default 1).
+    * ``price_discount`` (EN 16931's item price discount) lowers the unit price before the
+      multiplication, and the line is rounded once; ``discounts`` apply to the rounded
+      line amount, in order. The two can differ by a cent; both are exact to their rule.
+    * ``taxes`` apply in list order (see :class:`~ordercore.pricing.taxes.Tax`).
+    """
+
+    description: str = attrs.field(converter=text("description"))
+    quantity: Decimal = attrs.field(converter=_quantity)
+    unit_price: Money = attrs.field(converter=money("unit_price"))
+    discounts: tuple[Discount, ...] = attrs.field(default=(), converter=tuple_of(Discount, "discounts"))
+    price_discount: Discount | None = attrs.field(default=None, converter=_price_discount)
+    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=tuple_of(Tax, "taxes"))
+    kind: LineKind = attrs.field(default=LineKind.GOODS, converter=instance(LineKind, "kind"))
+    product: str | None = attrs.field(default=None, converter=text("product", optional=True))
+    base_quantity: Decimal = attrs.field(default=Decimal(1), converter=_base_quantity)
+    #: Whether any tax is included in the price (precomputed for the pricing loop).
+    has_included_tax: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        currency = self.unit_price.currency
+        if self.unit_price.amount < 0:
+            raise InvalidLine(
+                self.description,
+                reason="a unit price cannot be negative (EN 16931 BR-27): use a negative quantity "
+                "for a return, or an Allowance for a discount",
+            )
+        for discount in (*self.discounts, self.price_discount):
+            if discount is not None and discount.currency not in (None, currency):
+                raise CurrencyMismatch(currency.code, discount.currency.code, operation="discount")
+        seen: set[Tax] = set()
+        compound_before = False
+        for tax in self.taxes:
+            if tax in seen:
+                raise InvalidLine(self.description, reason=f"the tax {tax} is listed twice")
+            seen.add(tax)
+            if tax.currency not in (None, currency):
+                raise CurrencyMismatch(currency.code, tax.currency.code, operation="tax")
+            if tax.included and compound_before and not tax.on_plain_net:
+                raise InvalidLine(
+                    self.description,
+                    reason=f"the included tax {tax} follows a compound tax; "
+                    "put included taxes first or mark them on_plain_net",
+                )
+            compound_before = compound_before or tax.compound
+        if self.price_discount is not None and self.price_discount.kind is DiscountKind.PER_UNIT:
+            if self.price_discount.value > self.unit_price.amount:
+                raise InvalidDiscount(
+                    self.price_discount, reason=f"it exceeds the unit price {self.unit_price}"
+                )
+        object.__setattr__(self, "has_included_tax", any(t.included for t in self.taxes))
+
+    @property
+    def currency(self) -> str:
+        """The ISO code of the line's currency."""
+        return str(self.unit_price.currency.code)
+
+    def __repr__(self) -> str:
+        return (
+            f"Line(description={self.description!r}, quantity={str(self.quantity)!r}, "
+            f"unit_price={self.unit_price!r})"
+        )

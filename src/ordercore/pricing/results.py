@@ -1,0 +1,218 @@
+"""The priced document: every amount the pricing computation derives, and nothing else.
+
+A :class:`PricedDocument` is what :func:`ordercore.pricing.price` returns: the lines with
+their gross, discount, distributed share, net and tax; the groups with their subtotals;
+the allowances and charges with their amounts; the tax breakdown; and the totals of
+DOMAIN section 4. It records the document (and so the policy) it was priced from. The
+breakdown and the totals come from the same computation and cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import moneyed
+
+from ordercore.money.amount import Money
+from ordercore.interop import render
+from ordercore.pricing.document import Adjustment, Document, Policy
+from ordercore.pricing.lines import Line
+from ordercore.pricing.taxes import Tax
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["PricedAdjustment", "PricedDocument", "PricedGroup", "PricedLine", "TaxSubtotal", "Totals"]
+
+
+class PricedLine(tuple[Any, ...]):
+    """One priced line (made by the pricing computation only).
+
+    * ``gross``: quantity x unit price / base quantity, rounded;
+    * ``discount``: what the line's own discounts (its price discount included) take off;
+    * ``distributed``: its share of group and document allowances (negative) and charges;
+    * ``stated``: gross - discount + distributed, the line's amount as the price states it;
+    * ``net``: the taxable base; equal to ``stated`` unless a tax is included in the price,
+      in which case the included tax is backed out of it;
+    * ``tax``: the line's taxes; rounded per tax with ``TaxRounding.PER_LINE``; the exact,
+      unrounded share with ``TaxRounding.PER_RATE`` (the tax breakdown holds the rounded
+      amounts).
+
+    A priced line is an immutable tuple underneath, for speed and memory: documents of
+    tens of thousands of lines are priced in loops. Read it through its attributes.
+    """
+
+    __slots__ = ()
+
+    @property
+    def line(self) -> Line:
+        """The line as it was given."""
+        line: Line = self[0]
+        return line
+
+    @property
+    def currency(self) -> moneyed.Currency:
+        """The document's currency."""
+        currency: moneyed.Currency = self[1]
+        return currency
+
+    @property
+    def gross(self) -> Money:
+        """Quantity x unit price, rounded to the currency."""
+        return Money(self[2], self[1])
+
+    @property
+    def discount(self) -> Money:
+        """What the line's own discounts take off the gross."""
+        return Money(self[3], self[1])
+
+    @property
+    def distributed(self) -> Money:
+        """The line's share of group and document allowances (-) and charges (+)."""
+        return Money(self[4], self[1])
+
+    @property
+    def stated(self) -> Money:
+        """The line's amount as stated by its prices: gross - discount + distributed."""
+        return Money(self[2] - self[3] + self[4], self[1])
+
+    @property
+    def net(self) -> Money:
+        """The taxable base of the line (EN 16931 line net amount)."""
+        return Money(self[5], self[1])
+
+    @property
+    def tax(self) -> Money:
+        """The line's tax (exact under per-rate rounding, see the class docs)."""
+        return Money(self[6], self[1])
+
+    @property
+    def total(self) -> Money:
+        """Net plus tax."""
+        return Money(self[5] + self[6], self[1])
+
+    def __repr__(self) -> str:
+        return (
+            f"PricedLine(description={self.line.description!r}, net={self.net!r}, tax={self.tax!r})"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class PricedAdjustment:
+    """An allowance or charge with the amount it came to.
+
+    ``amount`` is the allowance or charge itself (positive on a sale); ``base`` is what a
+    percentage was taken of; ``scope`` names the group, or is ``None`` for the document;
+    ``distributed`` says whether it was spread over lines or stands alone.
+    """
+
+    adjustment: Adjustment
+    base: Money
+    amount: Money
+    scope: str | None
+    distributed: bool
+
+    @property
+    def effect(self) -> Money:
+        """What it does to the total: minus the amount for an allowance, plus for a charge."""
+        return self.amount * self.adjustment.sign
+
+
+@attrs.frozen(kw_only=True)
+class PricedGroup:
+    """A group's lines, its allowances and charges, and its subtotal (the sum of its line nets)."""
+
+    name: str
+    lines: tuple[PricedLine, ...]
+    adjustments: tuple[PricedAdjustment, ...]
+    subtotal: Money
+
+
+@attrs.frozen(kw_only=True)
+class TaxSubtotal:
+    """One row of the tax breakdown: for one tax and rate, the taxable base and the tax."""
+
+    tax: Tax
+    base: Money
+    amount: Money
+
+    @property
+    def reason(self) -> str | None:
+        """The exemption (or reverse charge, zero rate) reason, carried to the invoice."""
+        return self.tax.reason
+
+
+@attrs.frozen(kw_only=True)
+class Totals:
+    """The document totals (DOMAIN section 4; EN 16931 BG-22). They add up exactly.
+
+    * ``lines_net`` = sum of line nets;
+    * ``tax_exclusive`` = ``lines_net`` - ``allowances`` + ``charges`` (standalone ones);
+    * ``tax`` = sum of the tax breakdown;
+    * ``tax_inclusive`` = ``tax_exclusive`` + ``tax``;
+    * ``rounding``: the cash rounding adjustment;
+    * ``amount_due`` = ``tax_inclusive`` + ``rounding`` - ``prepaid``.
+    """
+
+    lines_net: Money
+    allowances: Money
+    charges: Money
+    tax_exclusive: Money
+    tax: Money
+    tax_inclusive: Money
+    rounding: Money
+    prepaid: Money
+    amount_due: Money
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class PricedDocument:
+    """A document with every amount derived; see the module docs.
+
+    ``precision`` is the number of decimal places the currency was rounded to; the
+    document's ``policy`` records the rounding modes, stacking and tax rounding used.
+    """
+
+    document: Document
+    precision: int
+    lines: tuple[PricedLine, ...]
+    groups: tuple[PricedGroup, ...]
+    adjustments: tuple[PricedAdjustment, ...]
+    tax_breakdown: tuple[TaxSubtotal, ...]
+    totals: Totals
+
+    @property
+    def currency(self) -> moneyed.Currency:
+        """The document's currency."""
+        return self.document.currency
+
+    @property
+    def policy(self) -> Policy:
+        """The policy the document was priced with."""
+        return self.document.policy
+
+    def all_adjustments(self) -> Iterator[PricedAdjustment]:
+        """Every allowance and charge: those of the groups, then the document's."""
+        for group in self.groups:
+            yield from group.adjustments
+        yield from self.adjustments
+
+    def to_text(self, *, locale: str | None = None) -> str:
+        """Render as a plain-text table; numbers are localized only if ``locale`` is given."""
+        return render.text(self, locale=locale)
+
+    def __str__(self) -> str:
+        return render.text(self, locale=None)
+
+    def _repr_html_(self) -> str:
+        return render.html(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"PricedDocument(currency={self.currency.code!r}, lines={len(self.lines)}, "
+            f"tax_inclusive={str(self.totals.tax_inclusive.amount)!r}, "
+            f"amount_due={str(self.totals.amount_due.amount)!r})"
+        )
+
+

@@ -1,0 +1,274 @@
+"""Taxes: how much tax a line bears, and how the document rounds it.
+
+A :class:`Tax` has a name, a code (an EN 16931 VAT category such as ``S``, ``Z``, ``E``,
+``AE``, or a jurisdiction code) and an amount rule:
+
+* ``PERCENT``: a percentage of its base;
+* ``PER_UNIT``: a fixed amount per unit; it takes the sign of the quantity, so a return
+  reverses it;
+* ``DIVISION``: tax = base / (1 - rate) - base, for taxes levied on the tax-inclusive gross;
+* ``ZERO``: exempt, zero-rated or reverse charge: amount zero, with a reason that is carried
+  to the invoice.
+
+Flags on a tax say how it combines with the others of the same line, which apply in list
+order:
+
+* ``included``: the unit price already contains the tax; the net is backed out of the
+  stated price so that what the customer sees stays exactly as stated;
+* ``compound``: its amount joins the base of the taxes after it (tax on tax);
+* ``on_plain_net``: its own base is always the plain line net, even after compound taxes;
+* ``withholding``: a negative tax that reduces the amount payable.
+
+How tax amounts are rounded is the document's :class:`TaxRounding`.
+
+>>> vat = Tax.percent("VAT", "20")
+>>> vat
+Tax.percent('VAT', '20', code='S')
+>>> Tax.exempt("VAT", reason="Article 132(1)(i) of Directive 2006/112/EC")
+Tax.exempt('VAT', code='E', reason='Article 132(1)(i) of Directive 2006/112/EC')
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+import attrs
+import moneyed
+
+from ordercore._convert import text
+from ordercore.errors import InvalidTax
+from ordercore.money._context import CONTEXT
+from ordercore.money.amount import Money
+from ordercore.money.decimals import to_decimal
+
+__all__ = ["Tax", "TaxKind", "TaxRounding"]
+
+
+class TaxKind(enum.Enum):
+    """The rule that turns a base into a tax amount."""
+
+    PERCENT = "percent"
+    PER_UNIT = "per_unit"
+    DIVISION = "division"
+    ZERO = "zero"
+
+    def __repr__(self) -> str:
+        return f"TaxKind.{self.name}"
+
+
+class TaxRounding(enum.Enum):
+    """Where tax amounts are rounded.
+
+    * ``PER_RATE`` (the default, as EN 16931 requires): the taxable bases of all lines
+      are summed per tax and rate, and each sum's tax is rounded once;
+    * ``PER_LINE``: each line's tax is rounded, then the rounded amounts are summed.
+    """
+
+    PER_RATE = "per_rate"
+    PER_LINE = "per_line"
+
+    def __repr__(self) -> str:
+        return f"TaxRounding.{self.name}"
+
+
+_HUNDRED = Decimal(100)
+_ZERO = Decimal(0)
+
+
+@attrs.frozen(kw_only=True, repr=False, cache_hash=True)
+class Tax:
+    """One tax at one rate; make it with :meth:`percent`, :meth:`per_unit`, :meth:`division`,
+    :meth:`exempt`, :meth:`zero_rated`, :meth:`reverse_charge` or :meth:`withholding_tax`.
+
+    ``rate`` is a percentage (``20`` for 20 %) for ``PERCENT`` and ``DIVISION``, the amount
+    per unit for ``PER_UNIT`` (in ``currency``), and zero for ``ZERO``. Two taxes are the
+    same tax (one row of the tax breakdown) when all their fields are equal.
+    """
+
+    name: str = attrs.field(converter=text("tax name"))
+    code: str = attrs.field(converter=text("tax code"))
+    kind: TaxKind
+    rate: Decimal
+    currency: moneyed.Currency | None = None
+    included: bool = False
+    compound: bool = False
+    on_plain_net: bool = False
+    withholding: bool = False
+    reason: str | None = attrs.field(default=None, converter=text("reason", optional=True))
+    #: The multiplier applied to the base (a percentage as a fraction, the division
+    #: factor rate / (100 - rate), or the per-unit amount), negative for withholding.
+    factor: Decimal = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.kind, TaxKind):
+            raise InvalidTax(self.name, reason="kind must be a TaxKind")
+        for flag in ("included", "compound", "on_plain_net", "withholding"):
+            if not isinstance(getattr(self, flag), bool):
+                raise InvalidTax(self.name, reason=f"{flag} must be True or False")
+        rate = to_decimal(self.rate, field="tax rate", max_places=6)
+        if rate < 0:
+            raise InvalidTax(self.name, reason="a rate cannot be negative; use withholding for a negative tax")
+        factor = self._factor(rate)
+        if self.withholding:
+            if self.kind is not TaxKind.PERCENT:
+                raise InvalidTax(self.name, reason="a withholding tax is a percentage")
+            if self.included:
+                raise InvalidTax(self.name, reason="a withholding tax cannot be included in the price")
+            factor = -factor
+        if self.included and self.compound:
+            raise InvalidTax(self.name, reason="a tax included in the price cannot also be compound")
+        object.__setattr__(self, "rate", rate)
+        object.__setattr__(self, "factor", factor)
+
+    def _factor(self, rate: Decimal) -> Decimal:
+        if self.kind is TaxKind.PER_UNIT:
+            if self.currency is None:
+                raise InvalidTax(self.name, reason="a per-unit tax needs the currency of its amount")
+            return rate
+        if self.currency is not None:
+            raise InvalidTax(self.name, reason="only a per-unit tax has an amount in a currency")
+        if self.kind is TaxKind.ZERO:
+            if rate != 0:
+                raise InvalidTax(self.name, reason="an exempt, zero-rated or reverse charge tax has rate 0")
+            if not self.reason:
+                raise InvalidTax(self.name, reason="state why no tax is due (the reason goes on the invoice)")
+            return _ZERO
+        if self.kind is TaxKind.DIVISION:
+            if rate >= _HUNDRED:
+                raise InvalidTax(self.name, reason="a division rate must be below 100")
+            return CONTEXT.divide(rate, CONTEXT.subtract(_HUNDRED, rate))
+        if rate > _HUNDRED:
+            raise InvalidTax(self.name, reason="a percentage must be between 0 and 100")
+        return CONTEXT.divide(rate, _HUNDRED)
+
+    # -- named constructors -------------------------------------------------------------
+
+    @classmethod
+    def percent(
+        cls,
+        name: str,
+        rate: object,
+        *,
+        code: str = "S",
+        included: bool = False,
+        compound: bool = False,
+        on_plain_net: bool = False,
+        reason: str | None = None,
+    ) -> Tax:
+        """A percentage of the base, such as VAT at 20 % (``rate="20"``)."""
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.PERCENT,
+            rate=to_decimal(rate, field="tax rate"),
+            included=included,
+            compound=compound,
+            on_plain_net=on_plain_net,
+            reason=reason,
+        )
+
+    @classmethod
+    def per_unit(
+        cls,
+        name: str,
+        amount: moneyed.Money,
+        *,
+        code: str = "S",
+        included: bool = False,
+        compound: bool = False,
+    ) -> Tax:
+        """A fixed amount per unit, such as an excise duty or a recycling fee."""
+        if not isinstance(amount, moneyed.Money):
+            raise InvalidTax(name, reason="a per-unit tax amount is a Money, such as Money('0.50', 'EUR')")
+        money = Money.of(amount)
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.PER_UNIT,
+            rate=money.amount,
+            currency=money.currency,
+            included=included,
+            compound=compound,
+        )
+
+    @classmethod
+    def division(cls, name: str, rate: object, *, code: str = "S", included: bool = False) -> Tax:
+        """A tax levied on the tax-inclusive amount: tax = base / (1 - rate) - base."""
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.DIVISION,
+            rate=to_decimal(rate, field="tax rate"),
+            included=included,
+        )
+
+    @classmethod
+    def exempt(cls, name: str, *, reason: str, code: str = "E") -> Tax:
+        """No tax is due because the supply is exempt; ``reason`` is printed on the invoice."""
+        return cls(name=name, code=code, kind=TaxKind.ZERO, rate=_ZERO, reason=reason)
+
+    @classmethod
+    def zero_rated(cls, name: str, *, reason: str, code: str = "Z") -> Tax:
+        """The supply is taxable at a rate of zero."""
+        return cls(name=name, code=code, kind=TaxKind.ZERO, rate=_ZERO, reason=reason)
+
+    @classmethod
+    def reverse_charge(cls, name: str, *, reason: str = "Reverse charge", code: str = "AE") -> Tax:
+        """The buyer accounts for the tax; the invoice shows none."""
+        return cls(name=name, code=code, kind=TaxKind.ZERO, rate=_ZERO, reason=reason)
+
+    @classmethod
+    def withholding_tax(cls, name: str, rate: object, *, code: str = "WHT") -> Tax:
+        """A tax the buyer withholds: it lowers the amount payable by ``rate`` % of the base."""
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.PERCENT,
+            rate=to_decimal(rate, field="tax rate"),
+            withholding=True,
+        )
+
+    @property
+    def breakdown_key(self) -> tuple[object, ...]:
+        """What makes two taxes one row of the tax breakdown: name, code, rule and rate.
+
+        How a tax combines on a line (included, compound, on plain net) does not split a row:
+        VAT 20 % included in some prices and added to others is one VAT 20 % row.
+        """
+        return (self.name, self.code, self.kind, self.rate, self.currency, self.withholding, self.reason)
+
+    # -- presentation -------------------------------------------------------------------
+
+    @property
+    def amount(self) -> Money | None:
+        """The amount per unit of a ``PER_UNIT`` tax, else ``None``."""
+        return None if self.currency is None else Money(self.rate, self.currency)
+
+    @property
+    def label(self) -> str:
+        """A short, locale-free description such as ``VAT 20 %`` or ``Eco fee EUR 0.50/unit``."""
+        if self.kind is TaxKind.PER_UNIT:
+            return f"{self.name} {self.amount}/unit"
+        if self.kind is TaxKind.ZERO:
+            return f"{self.name} 0 % ({self.code})"
+        sign = "-" if self.withholding else ""
+        return f"{self.name} {sign}{self.rate} %"
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        flags = "".join(
+            f", {flag}=True"
+            for flag in ("included", "compound", "on_plain_net")
+            if getattr(self, flag)
+        )
+        if self.kind is TaxKind.ZERO:
+            constructor = {"E": "exempt", "Z": "zero_rated", "AE": "reverse_charge"}.get(self.code, "exempt")
+            return f"Tax.{constructor}({self.name!r}, code={self.code!r}, reason={self.reason!r})"
+        if self.withholding:
+            return f"Tax.withholding_tax({self.name!r}, {str(self.rate)!r}, code={self.code!r})"
+        if self.kind is TaxKind.PER_UNIT:
+            return f"Tax.per_unit({self.name!r}, {self.amount!r}, code={self.code!r}{flags})"
+        return f"Tax.{self.kind.value}({self.name!r}, {str(self.rate)!r}, code={self.code!r}{flags})"
