@@ -1,8 +1,11 @@
-"""Converters and validators shared by the frozen value classes (private)."""
+"""Checks shared by the converters of the frozen value classes (private).
+
+Each value class defines small named converter functions on top of these, so that
+static type checkers can follow them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import moneyed
@@ -13,53 +16,50 @@ from ordercore.money.amount import Money
 T = TypeVar("T")
 
 
-def tuple_of(kind: type[T] | tuple[type, ...], field: str) -> Callable[[object], tuple[Any, ...]]:
-    """Return a converter that accepts a list or tuple whose items are all of ``kind``."""
-    names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-
-    def convert(value: object) -> tuple[Any, ...]:
-        if not isinstance(value, list | tuple):
-            raise InvalidType(value, expected=f"a list or tuple of {names}", field=field)
-        for index, item in enumerate(value):
-            if not isinstance(item, kind):
-                raise InvalidType(item, expected=names, field=f"{field}[{index}]")
-        return tuple(value)
-
-    return convert
+def to_tuple(value: object, kind: type | tuple[type, ...], field: str) -> tuple[Any, ...]:
+    """Accept a list or tuple whose items are all of ``kind``; return it as a tuple."""
+    if not isinstance(value, list | tuple):
+        raise InvalidType(value, expected=f"a list or tuple of {_names(kind)}", field=field)
+    for index, item in enumerate(value):
+        if not isinstance(item, kind):
+            raise InvalidType(item, expected=_names(kind), field=f"{field}[{index}]")
+    return tuple(value)
 
 
-def text(field: str, *, optional: bool = False) -> Callable[[object], Any]:
-    """Return a converter for a (non-empty, unless optional) string."""
-
-    def convert(value: object) -> str | None:
-        if value is None and optional:
-            return None
-        if not isinstance(value, str):
-            raise InvalidType(value, expected="a string", field=field)
-        if not optional and not value.strip():
-            raise InvalidType(value, expected="a non-empty string", field=field)
-        return value
-
-    return convert
+def _names(kind: type | tuple[type, ...]) -> str:
+    return kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
 
 
-def money(field: str) -> Callable[[object], Money]:
-    """Return a converter that requires a ``Money`` (any ``moneyed.Money`` is checked and accepted)."""
-
-    def convert(value: object) -> Money:
-        if not isinstance(value, moneyed.Money):
-            raise InvalidType(value, expected="a Money, such as Money('9.90', 'EUR')", field=field)
-        return Money.of(value)
-
-    return convert
+def to_text(value: object, field: str) -> str:
+    """Accept a non-empty string."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidType(value, expected="a non-empty string", field=field)
+    return value
 
 
-def instance(kind: type[T], field: str) -> Callable[[object], T]:
-    """Return a converter that only checks the type (enums and other value objects)."""
+def to_optional_text(value: object, field: str) -> str | None:
+    """Accept ``None`` or a string."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidType(value, expected="a string or None", field=field)
+    return value
 
-    def convert(value: object) -> T:
-        if not isinstance(value, kind):
-            raise InvalidType(value, expected=kind.__name__, field=field)
-        return value
 
-    return convert
+def to_money(value: object, field: str) -> Money:
+    """Require a ``Money`` (any ``moneyed.Money`` is checked and accepted)."""
+    if not isinstance(value, moneyed.Money):
+        raise InvalidType(value, expected="a Money, such as Money('9.90', 'EUR')", field=field)
+    return Money.of(value)
+
+
+def check_instance(value: object, kind: type[T], field: str) -> T:
+    """Require an instance of ``kind`` (enums and other value objects)."""
+    if not isinstance(value, kind):
+        raise InvalidType(value, expected=kind.__name__, field=field)
+    return value
+
+
+def optional_reason(value: object) -> str | None:
+    """Converter for the optional ``reason`` text of discounts and taxes."""
+    return to_optional_text(value, "reason")

@@ -23,7 +23,9 @@ __all__ = ["html", "text"]
 _HEADERS = ("#", "Description", "Qty", "Unit price", "Gross", "Discount", "Adjust", "Net", "Tax")
 
 
-def _number(value: Decimal, places: int | None, locale: str | None, quantum: Decimal | None = None) -> str:
+def _number(
+    value: Decimal, places: int | None, locale: str | None, quantum: Decimal | None = None
+) -> str:
     if quantum is not None:
         value = round_to(value, quantum, RoundingMode.HALF_UP)
     if locale is None:
@@ -33,14 +35,16 @@ def _number(value: Decimal, places: int | None, locale: str | None, quantum: Dec
     return str(format_decimal(value, format=pattern, locale=locale, decimal_quantization=False))
 
 
-def _rows(priced: PricedDocument, locale: str | None) -> tuple[list[tuple[str, ...]], list[tuple[str, str]]]:
+def _rows(
+    priced: PricedDocument, locale: str | None
+) -> tuple[list[tuple[str, ...]], list[tuple[str, str]]]:
     quantum = Decimal((0, (1,), -priced.precision))
     places = priced.precision
 
     def money(value: Decimal) -> str:
         return _number(value, places, locale, quantum)
 
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for number, line in enumerate(priced.lines, 1):
         item = line.line
         rows.append(
@@ -57,9 +61,9 @@ def _rows(priced: PricedDocument, locale: str | None) -> tuple[list[tuple[str, .
             )
         )
     totals = priced.totals
-    summary: list[tuple[str, str]] = []
-    for group in priced.groups:
-        summary.append((f"Subtotal {group.name}", money(group.subtotal.amount)))
+    summary: list[tuple[str, str]] = [
+        (f"Subtotal {group.name}", money(group.subtotal.amount)) for group in priced.groups
+    ]
     for adjustment in priced.all_adjustments():
         where = f" [{adjustment.scope}]" if adjustment.scope else ""
         summary.append(
@@ -97,7 +101,10 @@ def text(priced: PricedDocument, *, locale: str | None = None) -> str:
     left = {1}
     out = []
     for row in table:
-        cells = [cell.ljust(widths[i]) if i in left else cell.rjust(widths[i]) for i, cell in enumerate(row)]
+        cells = [
+            cell.ljust(widths[i]) if i in left else cell.rjust(widths[i])
+            for i, cell in enumerate(row)
+        ]
         out.append("  ".join(cells).rstrip())
     width = max(len(out[0]), *(len(label) + len(value) + 2 for label, value in summary))
     out.insert(1, "-" * width)
@@ -117,10 +124,12 @@ def html(priced: PricedDocument, *, locale: str | None = None) -> str:
     esc = _html.escape
     head = "".join(f"<th>{esc(h)}</th>" for h in _HEADERS)
     body = "".join(
-        "<tr>" + "".join(
+        "<tr>"
+        + "".join(
             f'<td style="text-align:{"left" if i == 1 else "right"}">{esc(cell)}</td>'
             for i, cell in enumerate(row)
-        ) + "</tr>"
+        )
+        + "</tr>"
         for row in rows
     )
     span = len(_HEADERS) - 1

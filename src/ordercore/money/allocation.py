@@ -60,19 +60,24 @@ def allocate(total: Decimal, ratios: Sequence[Ratio], quantum: Decimal) -> list[
     fractions = [_as_fraction(r) for r in ratios]
     units_fraction = Fraction(total) / Fraction(quantum)
     if units_fraction.denominator != 1:
-        raise InvalidAmount(total, reason=f"the total must be a multiple of {quantum}", field="total")
+        raise InvalidAmount(
+            total, reason=f"the total must be a multiple of {quantum}", field="total"
+        )
     units = units_fraction.numerator
     if any(f < 0 for f in fractions):
         if any(f > 0 for f in fractions):
             raise InvalidAllocation(
-                list(ratios), reason="ratios mix positive and negative values; split each sign apart"
+                list(ratios),
+                reason="ratios mix positive and negative values; split each sign apart",
             )
         fractions = [-f for f in fractions]
     weight = sum(fractions, Fraction(0))
     if weight == 0:
         if units == 0:
             return [_units_to_decimal(0, quantum) for _ in fractions]
-        raise InvalidAllocation(list(ratios), reason="all ratios are zero, so there is nothing to split by")
+        raise InvalidAllocation(
+            list(ratios), reason="all ratios are zero, so there is nothing to split by"
+        )
     sign = -1 if units < 0 else 1
     magnitude = abs(units)
     exact = [magnitude * f / weight for f in fractions]

@@ -1,4 +1,4 @@
-"""Money: a ``moneyed.Money`` with a strict boundary.
+r"""Money: a ``moneyed.Money`` with a strict boundary.
 
 :class:`Money` is a subclass of py-moneyed's ``Money`` (so it works wherever a
 ``moneyed.Money`` is expected) that
@@ -14,11 +14,11 @@
 >>> price * 3
 Money('59.97', 'EUR')
 >>> str(price), price.format("de_DE")
-('EUR 19.99', '19,99\\xa0€')
+('EUR 19.99', '19,99\xa0€')
 >>> price + Money("1", "USD")
 Traceback (most recent call last):
 ...
-ordercore.errors.CurrencyMismatch: cannot add EUR and USD: amounts of different currencies never mix; convert one of them first with an explicit ExchangeRate
+ordercore.errors.CurrencyMismatch: cannot add EUR and USD: amounts of different currencies never mix; ...
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ its cash rounding increment (CHF 0.05, SEK 1) come from the CLDR data that babel
 >>> get_currency("XYZ")
 Traceback (most recent call last):
 ...
-ordercore.errors.UnknownCurrency: unknown currency 'XYZ': pass an ISO 4217 code of three capital letters, such as 'EUR', 'USD' or 'JPY'
+ordercore.errors.UnknownCurrency: unknown currency 'XYZ': pass an ISO 4217 code of three capital letters, ...
 """
 
 from __future__ import annotations

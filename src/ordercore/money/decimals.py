@@ -10,7 +10,7 @@ Decimal('19.99')
 >>> to_decimal(0.1, field="quantity")
 Traceback (most recent call last):
 ...
-ordercore.errors.FloatNotAllowed: quantity: got the float 0.1; floats cannot represent money exactly, pass a Decimal or a string instead, e.g. Decimal('0.1') or '0.1'
+ordercore.errors.FloatNotAllowed: quantity: got the float 0.1; floats cannot represent money exactly, ...
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ MAX_INTEGER_DIGITS = 15
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 
 
-def to_decimal(value: object, *, field: str | None = None, max_places: int | None = None) -> Decimal:
+def to_decimal(
+    value: object, *, field: str | None = None, max_places: int | None = None
+) -> Decimal:
     """Convert ``value`` to a finite ``Decimal`` exactly, or raise an ordercore error.
 
     ``max_places`` bounds the number of decimal places (``None``: no bound beyond the

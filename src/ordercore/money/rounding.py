@@ -74,15 +74,17 @@ def round_to(value: Decimal, quantum: Decimal, mode: RoundingMode) -> Decimal:
     if quantum.as_tuple().digits == (1,):
         return value.quantize(quantum, rounding=mode.value, context=CONTEXT)
     steps = CONTEXT.divide(value, quantum).quantize(Decimal(1), mode.value, CONTEXT)
-    return CONTEXT.multiply(steps, quantum).quantize(
-        Decimal((0, (1,), quantum.as_tuple().exponent)), context=CONTEXT
-    )
+    exponent = quantum.as_tuple().exponent
+    places = Decimal(1).scaleb(exponent if isinstance(exponent, int) else 0, CONTEXT)
+    return CONTEXT.multiply(steps, quantum).quantize(places, context=CONTEXT)
 
 
 def _increment(value: object) -> Decimal:
     number = to_decimal(value, field="increment")
     if number <= 0:
-        raise InvalidNumber(value, reason="a rounding increment must be positive", field="increment")
+        raise InvalidNumber(
+            value, reason="a rounding increment must be positive", field="increment"
+        )
     return number
 
 
@@ -103,7 +105,9 @@ class CashRounding:
     )
 
     @classmethod
-    def for_currency(cls, currency: object, *, mode: RoundingMode = RoundingMode.HALF_UP) -> CashRounding:
+    def for_currency(
+        cls, currency: object, *, mode: RoundingMode = RoundingMode.HALF_UP
+    ) -> CashRounding:
         """Use the cash increment that CLDR records for ``currency``."""
         return cls(increment=cash_increment(get_currency(currency)), mode=mode)
 

@@ -33,7 +33,7 @@ from decimal import Decimal
 import attrs
 import moneyed
 
-from ordercore._convert import text
+from ordercore._convert import optional_reason
 from ordercore.errors import InvalidDiscount
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
@@ -78,7 +78,7 @@ class Discount:
     kind: DiscountKind
     value: Decimal
     currency: moneyed.Currency | None = None
-    reason: str | None = attrs.field(default=None, converter=text("reason", optional=True))
+    reason: str | None = attrs.field(default=None, converter=optional_reason)
     #: ``value / 100`` for a percentage, ``value`` otherwise: precomputed for the pricing loop.
     factor: Decimal = attrs.field(init=False, eq=False, hash=False)
 
@@ -108,19 +108,25 @@ class Discount:
     @classmethod
     def percent(cls, value: object, *, reason: str | None = None) -> Discount:
         """A percentage of the amount it applies to (``"10"`` is 10 %)."""
-        return cls(kind=DiscountKind.PERCENT, value=to_decimal(value, field="percent"), reason=reason)
+        return cls(
+            kind=DiscountKind.PERCENT, value=to_decimal(value, field="percent"), reason=reason
+        )
 
     @classmethod
     def per_unit(cls, amount: moneyed.Money, *, reason: str | None = None) -> Discount:
         """A fixed amount off each unit (multiplied by the line's quantity)."""
         money = _money(amount)
-        return cls(kind=DiscountKind.PER_UNIT, value=money.amount, currency=money.currency, reason=reason)
+        return cls(
+            kind=DiscountKind.PER_UNIT, value=money.amount, currency=money.currency, reason=reason
+        )
 
     @classmethod
     def per_line(cls, amount: moneyed.Money, *, reason: str | None = None) -> Discount:
         """A fixed amount off the whole line (it takes the sign of the line, so a return mirrors a sale)."""
         money = _money(amount)
-        return cls(kind=DiscountKind.PER_LINE, value=money.amount, currency=money.currency, reason=reason)
+        return cls(
+            kind=DiscountKind.PER_LINE, value=money.amount, currency=money.currency, reason=reason
+        )
 
     @property
     def amount(self) -> Money | None:
@@ -147,5 +153,7 @@ class Discount:
 
 def _money(amount: object) -> Money:
     if not isinstance(amount, moneyed.Money):
-        raise InvalidDiscount(amount, reason="a fixed discount is a Money, such as Money('5.00', 'EUR')")
+        raise InvalidDiscount(
+            amount, reason="a fixed discount is a Money, such as Money('5.00', 'EUR')"
+        )
     return Money.of(amount)

@@ -32,7 +32,7 @@ from typing import ClassVar
 import attrs
 import moneyed
 
-from ordercore._convert import instance, money, text, tuple_of
+from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.errors import (
     CurrencyMismatch,
     InvalidAdjustment,
@@ -64,7 +64,55 @@ def _optional_percent(value: object) -> Decimal | None:
 
 
 def _optional_money(value: object) -> Money | None:
-    return None if value is None else money("amount")(value)
+    return None if value is None else to_money(value, "amount")
+
+
+def _reason(value: object) -> str:
+    return to_text(value, "reason")
+
+
+def _name(value: object) -> str:
+    return to_text(value, "name")
+
+
+def _taxes(value: object) -> tuple[Tax, ...]:
+    return to_tuple(value, Tax, "taxes")
+
+
+def _lines(value: object) -> tuple[Line, ...]:
+    return to_tuple(value, Line, "lines")
+
+
+def _allowances(value: object) -> tuple[Allowance, ...]:
+    return to_tuple(value, Allowance, "allowances")
+
+
+def _charges(value: object) -> tuple[Charge, ...]:
+    return to_tuple(value, Charge, "charges")
+
+
+def _items(value: object) -> tuple[Line | Group, ...]:
+    return to_tuple(value, (Line, Group), "items")
+
+
+def _rounding(value: object) -> RoundingMode:
+    return check_instance(value, RoundingMode, "rounding")
+
+
+def _stacking(value: object) -> Stacking:
+    return check_instance(value, Stacking, "stacking")
+
+
+def _tax_rounding(value: object) -> TaxRounding:
+    return check_instance(value, TaxRounding, "tax_rounding")
+
+
+def _adjustment_mode(value: object) -> AdjustmentMode:
+    return check_instance(value, AdjustmentMode, "adjustments")
+
+
+def _policy(value: object) -> Policy:
+    return check_instance(value, Policy, "policy")
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -74,20 +122,25 @@ class _Adjustment:
     sign: ClassVar[int]
     noun: ClassVar[str]
 
-    reason: str = attrs.field(converter=text("reason"))
+    reason: str = attrs.field(converter=_reason)
     percent: Decimal | None = attrs.field(default=None, converter=_optional_percent)
     fixed: Money | None = attrs.field(default=None, converter=_optional_money)
-    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=tuple_of(Tax, "taxes"))
+    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_taxes)
 
     def __attrs_post_init__(self) -> None:
         if (self.percent is None) == (self.fixed is None):
-            raise InvalidAdjustment(self, reason="give either a percent or a fixed amount, not both")
+            raise InvalidAdjustment(
+                self, reason="give either a percent or a fixed amount, not both"
+            )
         if self.fixed is not None and self.fixed.amount < 0:
-            raise InvalidAdjustment(self, reason=f"the amount must not be negative; use {self._other}")
+            raise InvalidAdjustment(
+                self, reason=f"the amount must not be negative; use {self._other}"
+            )
         for tax in self.taxes:
             if tax.kind is TaxKind.PER_UNIT or tax.included:
                 raise InvalidAdjustment(
-                    self, reason=f"the tax {tax} cannot apply to an {self.noun}: it has no units or stated price"
+                    self,
+                    reason=f"the tax {tax} cannot apply to an {self.noun}: it has no units or stated price",
                 )
 
     @property
@@ -127,14 +180,18 @@ class Allowance(_Adjustment):
     noun: ClassVar[str] = "allowance"
 
     @classmethod
-    def percentage(cls, percent: object, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()) -> Allowance:
+    def percentage(
+        cls, percent: object, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()
+    ) -> Allowance:
         """Take ``percent`` % of the base (the lines' net) off."""
-        return cls(reason=reason, percent=percent, taxes=taxes)  # type: ignore[arg-type]
+        return cls(reason=reason, percent=percent, taxes=taxes)
 
     @classmethod
-    def amount(cls, amount: moneyed.Money, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()) -> Allowance:
+    def amount(
+        cls, amount: moneyed.Money, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()
+    ) -> Allowance:
         """Take a fixed amount off."""
-        return cls(reason=reason, fixed=amount, taxes=taxes)  # type: ignore[arg-type]
+        return cls(reason=reason, fixed=amount, taxes=taxes)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -149,14 +206,18 @@ class Charge(_Adjustment):
     noun: ClassVar[str] = "charge"
 
     @classmethod
-    def percentage(cls, percent: object, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()) -> Charge:
+    def percentage(
+        cls, percent: object, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()
+    ) -> Charge:
         """Add ``percent`` % of the base (the lines' net)."""
-        return cls(reason=reason, percent=percent, taxes=taxes)  # type: ignore[arg-type]
+        return cls(reason=reason, percent=percent, taxes=taxes)
 
     @classmethod
-    def amount(cls, amount: moneyed.Money, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()) -> Charge:
+    def amount(
+        cls, amount: moneyed.Money, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()
+    ) -> Charge:
         """Add a fixed amount."""
-        return cls(reason=reason, fixed=amount, taxes=taxes)  # type: ignore[arg-type]
+        return cls(reason=reason, fixed=amount, taxes=taxes)
 
 
 Adjustment = Allowance | Charge
@@ -172,19 +233,22 @@ class Group:
     its own taxes on its share.
     """
 
-    name: str = attrs.field(converter=text("name"))
-    lines: tuple[Line, ...] = attrs.field(converter=tuple_of(Line, "lines"))
-    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=tuple_of(Allowance, "allowances"))
-    charges: tuple[Charge, ...] = attrs.field(default=(), converter=tuple_of(Charge, "charges"))
+    name: str = attrs.field(converter=_name)
+    lines: tuple[Line, ...] = attrs.field(converter=_lines)
+    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=_allowances)
+    charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
 
     def __attrs_post_init__(self) -> None:
         for adjustment in self.adjustments:
             if adjustment.taxes:
                 raise InvalidAdjustment(
-                    adjustment, reason="a group's allowances and charges take the taxes of its lines; give them none"
+                    adjustment,
+                    reason="a group's allowances and charges take the taxes of its lines; give them none",
                 )
         if self.adjustments and not self.lines:
-            raise InvalidAdjustment(self.adjustments[0], reason=f"group {self.name!r} has no lines to carry it")
+            raise InvalidAdjustment(
+                self.adjustments[0], reason=f"group {self.name!r} has no lines to carry it"
+            )
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:
@@ -218,7 +282,7 @@ def _price_places(value: object) -> int:
 
 
 def _cash_rounding(value: object) -> CashRounding | None:
-    return None if value is None else instance(CashRounding, "cash_rounding")(value)
+    return None if value is None else check_instance(value, CashRounding, "cash_rounding")
 
 
 @attrs.frozen(kw_only=True)
@@ -226,25 +290,19 @@ class Policy:
     """How a document is priced; the priced result records the policy it used.
 
     >>> Policy()
-    Policy(rounding=RoundingMode.HALF_UP, stacking=Stacking.SEQUENTIAL, tax_rounding=TaxRounding.PER_RATE, adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None)
+    Policy(rounding=RoundingMode.HALF_UP, stacking=Stacking.SEQUENTIAL, tax_rounding=TaxRounding.PER_RATE,
+           adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None)
     """
 
-    rounding: RoundingMode = attrs.field(
-        default=RoundingMode.HALF_UP, converter=instance(RoundingMode, "rounding")
-    )
-    stacking: Stacking = attrs.field(default=Stacking.SEQUENTIAL, converter=instance(Stacking, "stacking"))
-    tax_rounding: TaxRounding = attrs.field(
-        default=TaxRounding.PER_RATE, converter=instance(TaxRounding, "tax_rounding")
-    )
+    rounding: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_rounding)
+    stacking: Stacking = attrs.field(default=Stacking.SEQUENTIAL, converter=_stacking)
+    tax_rounding: TaxRounding = attrs.field(default=TaxRounding.PER_RATE, converter=_tax_rounding)
     adjustments: AdjustmentMode = attrs.field(
-        default=AdjustmentMode.DISTRIBUTED, converter=instance(AdjustmentMode, "adjustments")
+        default=AdjustmentMode.DISTRIBUTED, converter=_adjustment_mode
     )
     #: The most decimal places a unit price may carry.
     price_places: int = attrs.field(default=6, converter=_price_places)
     cash_rounding: CashRounding | None = attrs.field(default=None, converter=_cash_rounding)
-
-
-_ITEM_TYPES = (Line, Group)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -257,10 +315,10 @@ class Document:
     """
 
     currency: moneyed.Currency = attrs.field(converter=get_currency)
-    items: tuple[Line | Group, ...] = attrs.field(converter=tuple_of(_ITEM_TYPES, "items"))
-    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=tuple_of(Allowance, "allowances"))
-    charges: tuple[Charge, ...] = attrs.field(default=(), converter=tuple_of(Charge, "charges"))
-    policy: Policy = attrs.field(factory=Policy, converter=instance(Policy, "policy"))
+    items: tuple[Line | Group, ...] = attrs.field(converter=_items)
+    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=_allowances)
+    charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
+    policy: Policy = attrs.field(factory=Policy, converter=_policy)
     prepaid: Money | None = attrs.field(default=None, converter=_optional_money)
 
     def __attrs_post_init__(self) -> None:
@@ -292,15 +350,18 @@ class Document:
                     "give it none, or price the document with AdjustmentMode.STANDALONE",
                 )
         if self.adjustments and not any(True for _ in self.lines()):
-            raise InvalidAdjustment(self.adjustments[0], reason="the document has no lines to carry it")
-        if self.prepaid is not None:
-            if self.prepaid.currency != self.currency:
-                raise CurrencyMismatch(code, self.prepaid.currency.code, operation="prepay in")
+            raise InvalidAdjustment(
+                self.adjustments[0], reason="the document has no lines to carry it"
+            )
+        if self.prepaid is not None and self.prepaid.currency != self.currency:
+            raise CurrencyMismatch(code, self.prepaid.currency.code, operation="prepay in")
 
     def _check_fixed(self, adjustments: tuple[Adjustment, ...]) -> None:
         for adjustment in adjustments:
             if adjustment.fixed is not None and adjustment.fixed.currency != self.currency:
-                raise CurrencyMismatch(self.currency.code, adjustment.fixed.currency.code, operation="adjust")
+                raise CurrencyMismatch(
+                    self.currency.code, adjustment.fixed.currency.code, operation="adjust"
+                )
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:

@@ -33,7 +33,7 @@ from ordercore.money.allocation import allocate
 from ordercore.money.amount import Money
 from ordercore.money.currency import precision, quantum
 from ordercore.pricing.discounts import DiscountKind, Stacking
-from ordercore.pricing.document import AdjustmentMode, Adjustment, Document, Group
+from ordercore.pricing.document import Adjustment, AdjustmentMode, Document, Group
 from ordercore.pricing.lines import Line
 from ordercore.pricing.results import (
     PricedAdjustment,
@@ -192,14 +192,16 @@ class _Pricing:
         quantity = line.quantity
         unit = line.unit_price.amount
         base_quantity = line.base_quantity
-        gross = (quantity * unit if base_quantity == _ONE else quantity * unit / base_quantity).quantize(
-            q, rounding
-        )
+        gross = (
+            quantity * unit if base_quantity == _ONE else quantity * unit / base_quantity
+        ).quantize(q, rounding)
         remaining = gross
         price_discount = line.price_discount
         if price_discount is not None:
             if price_discount.kind is _PERCENT:
-                net_price = (unit - unit * price_discount.factor).quantize(self.price_quantum, rounding)
+                net_price = (unit - unit * price_discount.factor).quantize(
+                    self.price_quantum, rounding
+                )
             else:
                 net_price = unit - price_discount.factor
             remaining = (quantity * net_price / base_quantity).quantize(q, rounding)
@@ -250,7 +252,10 @@ class _Pricing:
         weights = [
             g - d + s
             for g, d, s in zip(
-                self.gross[start:end], self.discount[start:end], self.distributed[start:end], strict=True
+                self.gross[start:end],
+                self.discount[start:end],
+                self.distributed[start:end],
+                strict=True,
             )
         ]
         base = sum(weights, _ZERO)
@@ -270,7 +275,12 @@ class _Pricing:
         return priced
 
     def amounts(
-        self, adjustments: Sequence[Adjustment], base: Decimal, *, scope: str | None, distributed: bool
+        self,
+        adjustments: Sequence[Adjustment],
+        base: Decimal,
+        *,
+        scope: str | None,
+        distributed: bool,
     ) -> tuple[tuple[PricedAdjustment, ...], Decimal]:
         """The amount of each adjustment on ``base``, and their net effect on it."""
         negative = base < 0
@@ -293,7 +303,11 @@ class _Pricing:
                 )
             )
         after = base + effect
-        if (after < 0 and not negative) or (after > 0 and negative) or (base == 0 and effect != 0 and distributed):
+        if (
+            (after < 0 and not negative)
+            or (after > 0 and negative)
+            or (base == 0 and effect != 0 and distributed)
+        ):
             where = f"group {scope!r}" if scope else "the document"
             raise InvalidAdjustment(
                 adjustments[0],
@@ -302,9 +316,13 @@ class _Pricing:
             )
         return tuple(priced), effect
 
-    def standalone(self, lines_net: Decimal) -> tuple[tuple[PricedAdjustment, ...], Decimal, Decimal]:
+    def standalone(
+        self, lines_net: Decimal
+    ) -> tuple[tuple[PricedAdjustment, ...], Decimal, Decimal]:
         """Document allowances and charges as their own entries with their own taxes."""
-        priced, _effect = self.amounts(self.document.adjustments, lines_net, scope=None, distributed=False)
+        priced, _effect = self.amounts(
+            self.document.adjustments, lines_net, scope=None, distributed=False
+        )
         allowances = charges = _ZERO
         for entry in priced:
             amount = entry.amount.amount
@@ -400,7 +418,11 @@ class _Pricing:
         return net, tax_total
 
     def included_per_rate(
-        self, taxes: tuple[Tax, ...], indexes: list[int], nets: list[Decimal], line_tax: list[Decimal]
+        self,
+        taxes: tuple[Tax, ...],
+        indexes: list[int],
+        nets: list[Decimal],
+        line_tax: list[Decimal],
     ) -> None:
         """Back included taxes out once from the summed stated amounts of lines taxed alike."""
         included = [t for t in taxes if t.included]
@@ -429,7 +451,8 @@ class _Pricing:
         if len(included) == 1:
             return {included[0]: total}
         exact_amounts = [
-            quantity * t.factor if t.kind is _PER_UNIT_TAX else exact_net * t.factor for t in included
+            quantity * t.factor if t.kind is _PER_UNIT_TAX else exact_net * t.factor
+            for t in included
         ]
         if not any(exact_amounts):
             return dict.fromkeys(included, _ZERO) if total == 0 else {included[0]: total}

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import attrs
 
-from ordercore._convert import instance, money, text, tuple_of
+from ordercore._convert import check_instance, to_money, to_optional_text, to_text, to_tuple
 from ordercore.errors import CurrencyMismatch, InvalidDiscount, InvalidLine, InvalidNumber
 from ordercore.money.amount import Money
 from ordercore.money.decimals import to_decimal
@@ -43,6 +43,30 @@ class LineKind(enum.Enum):
         return f"LineKind.{self.name}"
 
 
+def _description(value: object) -> str:
+    return to_text(value, "description")
+
+
+def _unit_price(value: object) -> Money:
+    return to_money(value, "unit_price")
+
+
+def _discounts(value: object) -> tuple[Discount, ...]:
+    return to_tuple(value, Discount, "discounts")
+
+
+def _taxes(value: object) -> tuple[Tax, ...]:
+    return to_tuple(value, Tax, "taxes")
+
+
+def _kind(value: object) -> LineKind:
+    return check_instance(value, LineKind, "kind")
+
+
+def _product(value: object) -> str | None:
+    return to_optional_text(value, "product")
+
+
 def _quantity(value: object) -> Decimal:
     return to_decimal(value, field="quantity", max_places=QUANTITY_PLACES)
 
@@ -50,7 +74,9 @@ def _quantity(value: object) -> Decimal:
 def _base_quantity(value: object) -> Decimal:
     number = to_decimal(value, field="base_quantity", max_places=QUANTITY_PLACES)
     if number <= 0:
-        raise InvalidNumber(value, reason="the price base quantity must be positive", field="base_quantity")
+        raise InvalidNumber(
+            value, reason="the price base quantity must be positive", field="base_quantity"
+        )
     return number
 
 
@@ -58,9 +84,13 @@ def _price_discount(value: object) -> Discount | None:
     if value is None:
         return None
     if not isinstance(value, Discount):
-        raise InvalidDiscount(value, reason="a price discount is a Discount.percent or Discount.per_unit")
+        raise InvalidDiscount(
+            value, reason="a price discount is a Discount.percent or Discount.per_unit"
+        )
     if value.kind is DiscountKind.PER_LINE:
-        raise InvalidDiscount(value, reason="a price discount lowers the unit price: use percent or per_unit")
+        raise InvalidDiscount(
+            value, reason="a price discount lowers the unit price: use percent or per_unit"
+        )
     return value
 
 
@@ -77,14 +107,14 @@ class Line:
     * ``taxes`` apply in list order (see :class:`~ordercore.pricing.taxes.Tax`).
     """
 
-    description: str = attrs.field(converter=text("description"))
+    description: str = attrs.field(converter=_description)
     quantity: Decimal = attrs.field(converter=_quantity)
-    unit_price: Money = attrs.field(converter=money("unit_price"))
-    discounts: tuple[Discount, ...] = attrs.field(default=(), converter=tuple_of(Discount, "discounts"))
+    unit_price: Money = attrs.field(converter=_unit_price)
+    discounts: tuple[Discount, ...] = attrs.field(default=(), converter=_discounts)
     price_discount: Discount | None = attrs.field(default=None, converter=_price_discount)
-    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=tuple_of(Tax, "taxes"))
-    kind: LineKind = attrs.field(default=LineKind.GOODS, converter=instance(LineKind, "kind"))
-    product: str | None = attrs.field(default=None, converter=text("product", optional=True))
+    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_taxes)
+    kind: LineKind = attrs.field(default=LineKind.GOODS, converter=_kind)
+    product: str | None = attrs.field(default=None, converter=_product)
     base_quantity: Decimal = attrs.field(default=Decimal(1), converter=_base_quantity)
     #: Whether any tax is included in the price (precomputed for the pricing loop).
     has_included_tax: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
@@ -115,11 +145,15 @@ class Line:
                     "put included taxes first or mark them on_plain_net",
                 )
             compound_before = compound_before or tax.compound
-        if self.price_discount is not None and self.price_discount.kind is DiscountKind.PER_UNIT:
-            if self.price_discount.value > self.unit_price.amount:
-                raise InvalidDiscount(
-                    self.price_discount, reason=f"it exceeds the unit price {self.unit_price}"
-                )
+        price_discount = self.price_discount
+        if (
+            price_discount is not None
+            and price_discount.kind is DiscountKind.PER_UNIT
+            and price_discount.value > self.unit_price.amount
+        ):
+            raise InvalidDiscount(
+                price_discount, reason=f"it exceeds the unit price {self.unit_price}"
+            )
         object.__setattr__(self, "has_included_tax", any(t.included for t in self.taxes))
 
     @property

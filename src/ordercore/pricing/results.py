@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import moneyed
 
-from ordercore.money.amount import Money
 from ordercore.interop import render
+from ordercore.money.amount import Money
 from ordercore.pricing.document import Adjustment, Document, Policy
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax
@@ -23,7 +23,14 @@ from ordercore.pricing.taxes import Tax
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["PricedAdjustment", "PricedDocument", "PricedGroup", "PricedLine", "TaxSubtotal", "Totals"]
+__all__ = [
+    "PricedAdjustment",
+    "PricedDocument",
+    "PricedGroup",
+    "PricedLine",
+    "TaxSubtotal",
+    "Totals",
+]
 
 
 class PricedLine(tuple[Any, ...]):
@@ -214,5 +221,3 @@ class PricedDocument:
             f"tax_inclusive={str(self.totals.tax_inclusive.amount)!r}, "
             f"amount_due={str(self.totals.amount_due.amount)!r})"
         )
-
-

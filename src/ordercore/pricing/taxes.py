@@ -36,7 +36,7 @@ from decimal import Decimal
 import attrs
 import moneyed
 
-from ordercore._convert import text
+from ordercore._convert import optional_reason, to_text
 from ordercore.errors import InvalidTax
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
@@ -76,18 +76,28 @@ _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
 
 
+def _name(value: object) -> str:
+    return to_text(value, "tax name")
+
+
+def _code(value: object) -> str:
+    return to_text(value, "tax code")
+
+
 @attrs.frozen(kw_only=True, repr=False, cache_hash=True)
 class Tax:
-    """One tax at one rate; make it with :meth:`percent`, :meth:`per_unit`, :meth:`division`,
-    :meth:`exempt`, :meth:`zero_rated`, :meth:`reverse_charge` or :meth:`withholding_tax`.
+    """One tax at one rate.
+
+    Make it with :meth:`percent`, :meth:`per_unit`, :meth:`division`, :meth:`exempt`,
+    :meth:`zero_rated`, :meth:`reverse_charge` or :meth:`withholding_tax`.
 
     ``rate`` is a percentage (``20`` for 20 %) for ``PERCENT`` and ``DIVISION``, the amount
     per unit for ``PER_UNIT`` (in ``currency``), and zero for ``ZERO``. Two taxes are the
     same tax (one row of the tax breakdown) when all their fields are equal.
     """
 
-    name: str = attrs.field(converter=text("tax name"))
-    code: str = attrs.field(converter=text("tax code"))
+    name: str = attrs.field(converter=_name)
+    code: str = attrs.field(converter=_code)
     kind: TaxKind
     rate: Decimal
     currency: moneyed.Currency | None = None
@@ -95,7 +105,7 @@ class Tax:
     compound: bool = False
     on_plain_net: bool = False
     withholding: bool = False
-    reason: str | None = attrs.field(default=None, converter=text("reason", optional=True))
+    reason: str | None = attrs.field(default=None, converter=optional_reason)
     #: The multiplier applied to the base (a percentage as a fraction, the division
     #: factor rate / (100 - rate), or the per-unit amount), negative for withholding.
     factor: Decimal = attrs.field(init=False, eq=False, hash=False)
@@ -108,31 +118,43 @@ class Tax:
                 raise InvalidTax(self.name, reason=f"{flag} must be True or False")
         rate = to_decimal(self.rate, field="tax rate", max_places=6)
         if rate < 0:
-            raise InvalidTax(self.name, reason="a rate cannot be negative; use withholding for a negative tax")
+            raise InvalidTax(
+                self.name, reason="a rate cannot be negative; use withholding for a negative tax"
+            )
         factor = self._factor(rate)
         if self.withholding:
             if self.kind is not TaxKind.PERCENT:
                 raise InvalidTax(self.name, reason="a withholding tax is a percentage")
             if self.included:
-                raise InvalidTax(self.name, reason="a withholding tax cannot be included in the price")
+                raise InvalidTax(
+                    self.name, reason="a withholding tax cannot be included in the price"
+                )
             factor = -factor
         if self.included and self.compound:
-            raise InvalidTax(self.name, reason="a tax included in the price cannot also be compound")
+            raise InvalidTax(
+                self.name, reason="a tax included in the price cannot also be compound"
+            )
         object.__setattr__(self, "rate", rate)
         object.__setattr__(self, "factor", factor)
 
     def _factor(self, rate: Decimal) -> Decimal:
         if self.kind is TaxKind.PER_UNIT:
             if self.currency is None:
-                raise InvalidTax(self.name, reason="a per-unit tax needs the currency of its amount")
+                raise InvalidTax(
+                    self.name, reason="a per-unit tax needs the currency of its amount"
+                )
             return rate
         if self.currency is not None:
             raise InvalidTax(self.name, reason="only a per-unit tax has an amount in a currency")
         if self.kind is TaxKind.ZERO:
             if rate != 0:
-                raise InvalidTax(self.name, reason="an exempt, zero-rated or reverse charge tax has rate 0")
+                raise InvalidTax(
+                    self.name, reason="an exempt, zero-rated or reverse charge tax has rate 0"
+                )
             if not self.reason:
-                raise InvalidTax(self.name, reason="state why no tax is due (the reason goes on the invoice)")
+                raise InvalidTax(
+                    self.name, reason="state why no tax is due (the reason goes on the invoice)"
+                )
             return _ZERO
         if self.kind is TaxKind.DIVISION:
             if rate >= _HUNDRED:
@@ -180,7 +202,9 @@ class Tax:
     ) -> Tax:
         """A fixed amount per unit, such as an excise duty or a recycling fee."""
         if not isinstance(amount, moneyed.Money):
-            raise InvalidTax(name, reason="a per-unit tax amount is a Money, such as Money('0.50', 'EUR')")
+            raise InvalidTax(
+                name, reason="a per-unit tax amount is a Money, such as Money('0.50', 'EUR')"
+            )
         money = Money.of(amount)
         return cls(
             name=name,
@@ -236,7 +260,15 @@ class Tax:
         How a tax combines on a line (included, compound, on plain net) does not split a row:
         VAT 20 % included in some prices and added to others is one VAT 20 % row.
         """
-        return (self.name, self.code, self.kind, self.rate, self.currency, self.withholding, self.reason)
+        return (
+            self.name,
+            self.code,
+            self.kind,
+            self.rate,
+            self.currency,
+            self.withholding,
+            self.reason,
+        )
 
     # -- presentation -------------------------------------------------------------------
 
@@ -265,10 +297,14 @@ class Tax:
             if getattr(self, flag)
         )
         if self.kind is TaxKind.ZERO:
-            constructor = {"E": "exempt", "Z": "zero_rated", "AE": "reverse_charge"}.get(self.code, "exempt")
+            constructor = {"E": "exempt", "Z": "zero_rated", "AE": "reverse_charge"}.get(
+                self.code, "exempt"
+            )
             return f"Tax.{constructor}({self.name!r}, code={self.code!r}, reason={self.reason!r})"
         if self.withholding:
             return f"Tax.withholding_tax({self.name!r}, {str(self.rate)!r}, code={self.code!r})"
         if self.kind is TaxKind.PER_UNIT:
             return f"Tax.per_unit({self.name!r}, {self.amount!r}, code={self.code!r}{flags})"
-        return f"Tax.{self.kind.value}({self.name!r}, {str(self.rate)!r}, code={self.code!r}{flags})"
+        return (
+            f"Tax.{self.kind.value}({self.name!r}, {str(self.rate)!r}, code={self.code!r}{flags})"
+        )

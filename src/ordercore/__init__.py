@@ -1,0 +1,90 @@
+"""ordercore: the order-to-invoice money core.
+
+Exact pricing, discounts, taxes and totals as pure, immutable Python domain objects.
+
+>>> from ordercore import Document, Line, Money, Tax, price
+>>> priced = price(Document(currency="EUR", items=[
+...     Line(description="Widget", quantity="3", unit_price=Money("17.99", "EUR"),
+...          taxes=[Tax.percent("VAT", "20")]),
+... ]))
+>>> priced.totals.tax_inclusive
+Money('64.76', 'EUR')
+"""
+
+from ordercore.errors import (
+    CurrencyMismatch,
+    FloatNotAllowed,
+    InvalidAdjustment,
+    InvalidAllocation,
+    InvalidAmount,
+    InvalidData,
+    InvalidDiscount,
+    InvalidDocument,
+    InvalidLine,
+    InvalidNumber,
+    InvalidTax,
+    InvalidType,
+    OrdercoreError,
+    UnknownCurrency,
+)
+from ordercore.money import CashRounding, ExchangeRate, Money, RoundingMode, allocate
+from ordercore.pricing import (
+    AdjustmentMode,
+    Allowance,
+    Charge,
+    Discount,
+    Document,
+    Group,
+    Line,
+    LineKind,
+    Policy,
+    PricedDocument,
+    PricedLine,
+    Stacking,
+    Tax,
+    TaxRounding,
+    TaxSubtotal,
+    Totals,
+    price,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "AdjustmentMode",
+    "Allowance",
+    "CashRounding",
+    "Charge",
+    "CurrencyMismatch",
+    "Discount",
+    "Document",
+    "ExchangeRate",
+    "FloatNotAllowed",
+    "Group",
+    "InvalidAdjustment",
+    "InvalidAllocation",
+    "InvalidAmount",
+    "InvalidData",
+    "InvalidDiscount",
+    "InvalidDocument",
+    "InvalidLine",
+    "InvalidNumber",
+    "InvalidTax",
+    "InvalidType",
+    "Line",
+    "LineKind",
+    "Money",
+    "OrdercoreError",
+    "Policy",
+    "PricedDocument",
+    "PricedLine",
+    "RoundingMode",
+    "Stacking",
+    "Tax",
+    "TaxRounding",
+    "TaxSubtotal",
+    "Totals",
+    "UnknownCurrency",
+    "allocate",
+    "price",
+]
