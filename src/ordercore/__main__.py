@@ -1,0 +1,7 @@
+"""Allow ``python -m ordercore``."""
+
+import sys
+
+from ordercore.cli import main
+
+sys.exit(main())

@@ -1,0 +1,66 @@
+"""The command line: ``python -m ordercore price FILE.json [--json] [--locale LOCALE]``.
+
+It reads a document in ordercore's plain-data form (see :mod:`ordercore.interop.plain`),
+prices it, and prints it as a table (or as JSON with ``--json``). Bad input gets one line
+on standard error naming the field, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ordercore.errors import OrdercoreError
+from ordercore.interop.plain import document_from_data, loads, priced_to_data
+from ordercore.pricing.engine import price
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ordercore", description="Price documents exactly, from plain JSON files."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    price_command = commands.add_parser("price", help="price a document given as a JSON file")
+    price_command.add_argument("file", help="the document, as JSON ('-' reads standard input)")
+    price_command.add_argument(
+        "--json", action="store_true", help="print the priced document as JSON"
+    )
+    price_command.add_argument(
+        "--locale", help="format numbers for this locale, such as de_CH (default: none)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except OSError as error:
+        print(f"ordercore: error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    try:
+        data = loads(text)
+    except ValueError as error:
+        print(f"ordercore: error: {args.file} is not valid JSON: {error}", file=sys.stderr)
+        return 2
+    try:
+        priced = price(document_from_data(data))
+        output = (
+            json.dumps(priced_to_data(priced), indent=2)
+            if args.json
+            else priced.to_text(locale=args.locale)
+        )
+    except OrdercoreError as error:
+        print(f"ordercore: error: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # babel: an unknown locale
+        print(f"ordercore: error: {error}", file=sys.stderr)
+        return 2
+    print(output)
+    return 0

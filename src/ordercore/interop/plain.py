@@ -1,0 +1,644 @@
+"""Plain data: documents and priced documents as JSON-safe dicts, and back.
+
+Amounts, quantities and rates are strings (``"19.99"``), so nothing passes through a
+float; a JSON number with a fraction is refused with the path of the field. Every dict
+carries a ``schema`` version. A priced document is stored with the document it was
+priced from; reading it back prices that document again and checks that every stored
+amount matches, so a stored result can never disagree with the rules.
+
+>>> data = {
+...     "schema": DOCUMENT_SCHEMA,
+...     "currency": "EUR",
+...     "taxes": {"vat": {"name": "VAT", "rate": "20"}},
+...     "items": [
+...         {"description": "Widget", "quantity": "3", "unit_price": "17.99",
+...          "discounts": [{"percent": "10"}], "taxes": ["vat"]},
+...     ],
+... }
+>>> document = document_from_data(data)
+>>> document
+Document(currency='EUR', lines=1, groups=0)
+>>> document_from_data(data | {"currency": "XYZ"})
+Traceback (most recent call last):
+...
+ordercore.errors.InvalidData: currency: unknown currency 'XYZ': pass an ISO 4217 code of three capital letters, ...
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from ordercore.errors import InvalidData, OrdercoreError
+from ordercore.money.amount import Money
+from ordercore.money.currency import get_currency
+from ordercore.money.decimals import to_decimal
+from ordercore.money.rounding import CashRounding, RoundingMode
+from ordercore.pricing.discounts import Discount, Stacking
+from ordercore.pricing.document import (
+    AdjustmentMode,
+    Allowance,
+    Charge,
+    Document,
+    Group,
+    Policy,
+)
+from ordercore.pricing.engine import price
+from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
+from ordercore.pricing.results import PricedDocument
+from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+
+__all__ = [
+    "DOCUMENT_SCHEMA",
+    "PRICED_SCHEMA",
+    "JsonFloat",
+    "document_from_data",
+    "document_to_data",
+    "loads",
+    "priced_from_data",
+    "priced_to_data",
+]
+
+DOCUMENT_SCHEMA = "ordercore.document/1"
+PRICED_SCHEMA = "ordercore.priced/1"
+
+T = TypeVar("T")
+Data = dict[str, Any]
+
+
+class JsonFloat(str):
+    """The literal text of a JSON number with a fraction or exponent, kept to be refused."""
+
+    __slots__ = ()
+
+
+def loads(text: str) -> Any:
+    """Parse JSON, keeping numbers with a fraction as :class:`JsonFloat` (never a float)."""
+    return json.loads(text, parse_float=JsonFloat, parse_constant=JsonFloat)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks plain data with the path of each field, for error messages."""
+
+    def __init__(self, value: Any, path: str = "") -> None:
+        self.value = value
+        self.path = path
+
+    def child(self, key: str) -> _Reader:
+        return _Reader(self.mapping().get(key), f"{self.path}.{key}" if self.path else key)
+
+    def at(self, index: int) -> _Reader:
+        return _Reader(self.value[index], f"{self.path}[{index}]")
+
+    def fail(self, reason: str) -> InvalidData:
+        return InvalidData(self.path, reason)
+
+    def mapping(self) -> Mapping[str, Any]:
+        if not isinstance(self.value, Mapping):
+            raise self.fail(f"expected an object, got {_kind(self.value)}")
+        return self.value
+
+    def check_keys(self, allowed: set[str]) -> None:
+        unknown = sorted(set(self.mapping()) - allowed)
+        if unknown:
+            raise self.fail(f"unknown field {unknown[0]!r}; expected some of {sorted(allowed)}")
+
+    def has(self, key: str) -> bool:
+        return self.mapping().get(key) is not None
+
+    def items(self) -> list[_Reader]:
+        if self.value is None:
+            return []
+        if not isinstance(self.value, list):
+            raise self.fail(f"expected a list, got {_kind(self.value)}")
+        return [self.at(index) for index in range(len(self.value))]
+
+    def required(self) -> _Reader:
+        if self.value is None:
+            raise self.fail("this field is required")
+        return self
+
+    def text(self) -> str:
+        value = self.required().value
+        if not isinstance(value, str) or isinstance(value, JsonFloat):
+            raise self.fail(f"expected a string, got {_kind(value)}")
+        return value
+
+    def optional_text(self) -> str | None:
+        return None if self.value is None else self.text()
+
+    def number(self) -> str | int:
+        value = self.required().value
+        if isinstance(value, JsonFloat | float):
+            raise self.fail(
+                f"got the number {value}, which JSON readers take as a float; "
+                f'write it as a string, "{value}", so it stays exact'
+            )
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise self.fail(f"expected a number written as a string, got {_kind(value)}")
+        return value
+
+    def boolean(self, default: bool) -> bool:
+        if self.value is None:
+            return default
+        if not isinstance(self.value, bool):
+            raise self.fail(f"expected true or false, got {_kind(self.value)}")
+        return self.value
+
+    def choice(self, enum: type[T], default: T) -> T:
+        if self.value is None:
+            return default
+        names = {member.value: member for member in enum}  # type: ignore[attr-defined]
+        if isinstance(self.value, str) and self.value.lower() in names:
+            return names[self.value.lower()]  # type: ignore[no-any-return]
+        raise self.fail(f"expected one of {sorted(names)}, got {self.value!r}")
+
+    def build(self, make: Callable[[], T]) -> T:
+        """Run a constructor; report an ordercore error at this path."""
+        try:
+            return make()
+        except InvalidData:
+            raise
+        except OrdercoreError as error:
+            raise self.fail(str(error)) from None
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, JsonFloat):
+        return f"the number {value}"
+    return {
+        dict: "an object",
+        list: "a list",
+        bool: "a boolean",
+        str: "a string",
+        int: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+class _DocumentReader:
+    def __init__(self, data: object) -> None:
+        self.root = _Reader(data)
+        self.currency = ""
+        self.taxes: dict[str, Tax] = {}
+
+    def read(self) -> Document:
+        root = self.root
+        root.check_keys(
+            {"schema", "currency", "policy", "taxes", "items", "allowances", "charges", "prepaid"}
+        )
+        schema = root.child("schema")
+        if schema.value is not None and schema.value != DOCUMENT_SCHEMA:
+            raise schema.fail(f"expected {DOCUMENT_SCHEMA!r}, got {schema.value!r}")
+        currency = root.child("currency")
+        self.currency = currency.build(lambda: get_currency(currency.text()).code)
+        taxes = root.child("taxes")
+        if taxes.value is not None:
+            for name in taxes.mapping():
+                self.taxes[name] = self.tax(taxes.child(name))
+        policy = self.policy(root.child("policy"))
+        items = [self.item(item) for item in root.child("items").required().items()]
+        allowances = [self.adjustment(a, Allowance) for a in root.child("allowances").items()]
+        charges = [self.adjustment(c, Charge) for c in root.child("charges").items()]
+        prepaid = root.child("prepaid")
+        return root.build(
+            lambda: Document(
+                currency=self.currency,
+                items=items,
+                allowances=allowances,
+                charges=charges,
+                policy=policy,
+                prepaid=self.money(prepaid) if prepaid.value is not None else None,
+            )
+        )
+
+    def money(self, reader: _Reader) -> Money:
+        number = reader.number()
+        return reader.build(lambda: Money(number, self.currency))
+
+    def policy(self, reader: _Reader) -> Policy:
+        if reader.value is None:
+            return Policy()
+        reader.check_keys(
+            {"rounding", "stacking", "tax_rounding", "adjustments", "price_places", "cash_rounding"}
+        )
+        places = reader.child("price_places")
+        cash = reader.child("cash_rounding")
+        cash_rounding: CashRounding | None = None
+        if cash.value == "currency":
+            cash_rounding = cash.build(lambda: CashRounding.for_currency(self.currency))
+        elif cash.value is not None:
+            cash.check_keys({"increment", "mode"})
+            increment = cash.child("increment").number()
+            mode = _rounding_mode(cash.child("mode"))
+            cash_rounding = cash.build(lambda: CashRounding(increment=increment, mode=mode))
+        rounding = _rounding_mode(reader.child("rounding"))
+        stacking = reader.child("stacking").choice(Stacking, Stacking.SEQUENTIAL)
+        tax_rounding = reader.child("tax_rounding").choice(TaxRounding, TaxRounding.PER_RATE)
+        adjustments = reader.child("adjustments").choice(AdjustmentMode, AdjustmentMode.DISTRIBUTED)
+        return reader.build(
+            lambda: Policy(
+                rounding=rounding,
+                stacking=stacking,
+                tax_rounding=tax_rounding,
+                adjustments=adjustments,
+                price_places=6 if places.value is None else places.value,
+                cash_rounding=cash_rounding,
+            )
+        )
+
+    def tax(self, reader: _Reader) -> Tax:
+        if isinstance(reader.value, str) and not isinstance(reader.value, JsonFloat):
+            name = reader.value
+            if name not in self.taxes:
+                raise reader.fail(
+                    f"no tax named {name!r} in the document's taxes {sorted(self.taxes)}"
+                )
+            return self.taxes[name]
+        reader.check_keys(
+            {
+                "name",
+                "kind",
+                "rate",
+                "amount",
+                "code",
+                "included",
+                "compound",
+                "on_plain_net",
+                "reason",
+            }
+        )
+        kind = reader.child("kind").value or "percent"
+        name = reader.child("name").text()
+        code = reader.child("code").optional_text()
+        reason = reader.child("reason").optional_text()
+        included = reader.child("included").boolean(default=False)
+        compound = reader.child("compound").boolean(default=False)
+        on_plain_net = reader.child("on_plain_net").boolean(default=False)
+        extra: dict[str, Any] = {"code": code} if code is not None else {}
+        makers: dict[str, Callable[[], Tax]] = {
+            "percent": lambda: Tax.percent(
+                name,
+                reader.child("rate").number(),
+                included=included,
+                compound=compound,
+                on_plain_net=on_plain_net,
+                reason=reason,
+                **extra,
+            ),
+            "per_unit": lambda: Tax.per_unit(
+                name,
+                self.money(reader.child("amount")),
+                included=included,
+                compound=compound,
+                **extra,
+            ),
+            "division": lambda: Tax.division(
+                name, reader.child("rate").number(), included=included, **extra
+            ),
+            "exempt": lambda: Tax.exempt(name, reason=reader.child("reason").text(), **extra),
+            "zero_rated": lambda: Tax.zero_rated(
+                name, reason=reader.child("reason").text(), **extra
+            ),
+            "reverse_charge": lambda: Tax.reverse_charge(
+                name, reason=reason or "Reverse charge", **extra
+            ),
+            "withholding": lambda: Tax.withholding_tax(
+                name, reader.child("rate").number(), **extra
+            ),
+        }
+        if kind not in makers:
+            raise reader.child("kind").fail(f"expected one of {sorted(makers)}, got {kind!r}")
+        return reader.build(makers[kind])
+
+    def discount(self, reader: _Reader) -> Discount:
+        reader.check_keys({"percent", "per_unit", "per_line", "reason"})
+        given = [key for key in ("percent", "per_unit", "per_line") if reader.has(key)]
+        if len(given) != 1:
+            raise reader.fail("give exactly one of 'percent', 'per_unit' or 'per_line'")
+        key = given[0]
+        reason = reader.child("reason").optional_text()
+        if key == "percent":
+            value = reader.child(key).number()
+            return reader.build(lambda: Discount.percent(value, reason=reason))
+        amount = self.money(reader.child(key))
+        if key == "per_unit":
+            return reader.build(lambda: Discount.per_unit(amount, reason=reason))
+        return reader.build(lambda: Discount.per_line(amount, reason=reason))
+
+    def line(self, reader: _Reader) -> Line:
+        reader.check_keys(
+            {
+                "description",
+                "quantity",
+                "unit_price",
+                "discounts",
+                "price_discount",
+                "taxes",
+                "kind",
+                "product",
+                "base_quantity",
+            }
+        )
+        description = reader.child("description").text()
+        quantity_reader = reader.child("quantity")
+        quantity = quantity_reader.build(
+            lambda: to_decimal(quantity_reader.number(), max_places=QUANTITY_PLACES)
+        )
+        unit_price = self.money(reader.child("unit_price"))
+        discounts = [self.discount(d) for d in reader.child("discounts").items()]
+        price_discount_reader = reader.child("price_discount")
+        price_discount = (
+            self.discount(price_discount_reader)
+            if price_discount_reader.value is not None
+            else None
+        )
+        taxes = [self.tax(t) for t in reader.child("taxes").items()]
+        kind = reader.child("kind").choice(LineKind, LineKind.GOODS)
+        product = reader.child("product").optional_text()
+        base = reader.child("base_quantity")
+        base_quantity = base.number() if base.value is not None else 1
+        return reader.build(
+            lambda: Line(
+                description=description,
+                quantity=quantity,
+                unit_price=unit_price,
+                discounts=discounts,
+                price_discount=price_discount,
+                taxes=taxes,
+                kind=kind,
+                product=product,
+                base_quantity=base_quantity,
+            )
+        )
+
+    def adjustment(self, reader: _Reader, kind: type[Allowance] | type[Charge]) -> Any:
+        reader.check_keys({"percent", "amount", "reason", "taxes"})
+        reason = reader.child("reason").text()
+        taxes = [self.tax(t) for t in reader.child("taxes").items()]
+        if reader.has("percent") == reader.has("amount"):
+            raise reader.fail("give exactly one of 'percent' or 'amount'")
+        if reader.has("percent"):
+            percent = reader.child("percent").number()
+            return reader.build(lambda: kind.percentage(percent, reason=reason, taxes=taxes))
+        amount = self.money(reader.child("amount"))
+        return reader.build(lambda: kind.amount(amount, reason=reason, taxes=taxes))
+
+    def item(self, reader: _Reader) -> Line | Group:
+        if "group" not in reader.mapping():
+            return self.line(reader)
+        reader.check_keys({"group", "lines", "allowances", "charges"})
+        name = reader.child("group").text()
+        lines = [self.line(line) for line in reader.child("lines").required().items()]
+        allowances = [self.adjustment(a, Allowance) for a in reader.child("allowances").items()]
+        charges = [self.adjustment(c, Charge) for c in reader.child("charges").items()]
+        return reader.build(
+            lambda: Group(name=name, lines=lines, allowances=allowances, charges=charges)
+        )
+
+
+def _rounding_mode(reader: _Reader) -> RoundingMode:
+    if reader.value is None:
+        return RoundingMode.HALF_UP
+    names = {mode.name.lower(): mode for mode in RoundingMode}
+    if isinstance(reader.value, str) and reader.value.lower() in names:
+        return names[reader.value.lower()]
+    raise reader.fail(f"expected one of {sorted(names)}, got {reader.value!r}")
+
+
+def document_from_data(data: object) -> Document:
+    """Read a :class:`~ordercore.pricing.Document` from plain data (see the module docs)."""
+    return _DocumentReader(data).read()
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def _number(value: Decimal) -> str:
+    return str(value)
+
+
+def _tax_to_data(tax: Tax) -> Data:
+    kinds = {
+        TaxKind.PERCENT: "withholding" if tax.withholding else "percent",
+        TaxKind.PER_UNIT: "per_unit",
+        TaxKind.DIVISION: "division",
+        TaxKind.ZERO: {"Z": "zero_rated", "AE": "reverse_charge"}.get(tax.code, "exempt"),
+    }
+    data: Data = {"name": tax.name, "kind": kinds[tax.kind], "code": tax.code}
+    if tax.kind is TaxKind.PER_UNIT:
+        data["amount"] = _number(tax.rate)
+    elif tax.kind is not TaxKind.ZERO:
+        data["rate"] = _number(tax.rate)
+    for flag in ("included", "compound", "on_plain_net"):
+        if getattr(tax, flag):
+            data[flag] = True
+    if tax.reason is not None:
+        data["reason"] = tax.reason
+    return data
+
+
+def _discount_to_data(discount: Discount) -> Data:
+    data: Data = {discount.kind.value: _number(discount.value)}
+    if discount.reason is not None:
+        data["reason"] = discount.reason
+    return data
+
+
+def _adjustment_to_data(adjustment: Allowance | Charge, taxes: dict[Tax, str]) -> Data:
+    data: Data = {"reason": adjustment.reason}
+    if adjustment.percent is not None:
+        data["percent"] = _number(adjustment.percent)
+    else:
+        data["amount"] = _number(adjustment.fixed_amount)
+    if adjustment.taxes:
+        data["taxes"] = [taxes[t] for t in adjustment.taxes]
+    return data
+
+
+def _line_to_data(line: Line, taxes: dict[Tax, str]) -> Data:
+    data: Data = {
+        "description": line.description,
+        "quantity": _number(line.quantity),
+        "unit_price": _number(line.unit_price.amount),
+    }
+    if line.discounts:
+        data["discounts"] = [_discount_to_data(d) for d in line.discounts]
+    if line.price_discount is not None:
+        data["price_discount"] = _discount_to_data(line.price_discount)
+    if line.taxes:
+        data["taxes"] = [taxes[t] for t in line.taxes]
+    if line.kind is not LineKind.GOODS:
+        data["kind"] = line.kind.value
+    if line.product is not None:
+        data["product"] = line.product
+    if line.base_quantity != 1:
+        data["base_quantity"] = _number(line.base_quantity)
+    return data
+
+
+def _tax_names(document: Document) -> dict[Tax, str]:
+    names: dict[Tax, str] = {}
+    used: set[str] = set()
+    adjustments = [*document.adjustments]
+    for group in document.groups():
+        adjustments.extend(group.adjustments)
+    every = [t for line in document.lines() for t in line.taxes]
+    every += [t for adjustment in adjustments for t in adjustment.taxes]
+    for tax in every:
+        if tax in names:
+            continue
+        base = "-".join(f"{tax.name} {tax.rate}".lower().split())
+        name, suffix = base, 2
+        while name in used:
+            name, suffix = f"{base}-{suffix}", suffix + 1
+        names[tax] = name
+        used.add(name)
+    return names
+
+
+def document_to_data(document: Document) -> Data:
+    """Write a document as plain, JSON-safe data (taxes named once, referenced by name)."""
+    taxes = _tax_names(document)
+    policy = document.policy
+    policy_data: Data = {
+        "rounding": policy.rounding.name.lower(),
+        "stacking": policy.stacking.value,
+        "tax_rounding": policy.tax_rounding.value,
+        "adjustments": policy.adjustments.value,
+        "price_places": policy.price_places,
+    }
+    if policy.cash_rounding is not None:
+        policy_data["cash_rounding"] = {
+            "increment": _number(policy.cash_rounding.increment),
+            "mode": policy.cash_rounding.mode.name.lower(),
+        }
+    items: list[Data] = []
+    for item in document.items:
+        if isinstance(item, Group):
+            group: Data = {
+                "group": item.name,
+                "lines": [_line_to_data(x, taxes) for x in item.lines],
+            }
+            if item.allowances:
+                group["allowances"] = [_adjustment_to_data(a, taxes) for a in item.allowances]
+            if item.charges:
+                group["charges"] = [_adjustment_to_data(c, taxes) for c in item.charges]
+            items.append(group)
+        else:
+            items.append(_line_to_data(item, taxes))
+    data: Data = {
+        "schema": DOCUMENT_SCHEMA,
+        "currency": document.currency.code,
+        "policy": policy_data,
+        "taxes": {name: _tax_to_data(tax) for tax, name in taxes.items()},
+        "items": items,
+    }
+    if document.allowances:
+        data["allowances"] = [_adjustment_to_data(a, taxes) for a in document.allowances]
+    if document.charges:
+        data["charges"] = [_adjustment_to_data(c, taxes) for c in document.charges]
+    if document.prepaid is not None:
+        data["prepaid"] = _number(document.prepaid.amount)
+    return data
+
+
+def priced_to_data(priced: PricedDocument) -> Data:
+    """Write a priced document: its document, and every amount derived from it."""
+    document = document_to_data(priced.document)
+    totals = priced.totals
+    return {
+        "schema": PRICED_SCHEMA,
+        "currency": priced.currency.code,
+        "precision": priced.precision,
+        "document": document,
+        "lines": [
+            {
+                "description": line.line.description,
+                "gross": _number(line[2]),
+                "discount": _number(line[3]),
+                "distributed": _number(line[4]),
+                "net": _number(line[5]),
+                "tax": _number(line[6]),
+            }
+            for line in priced.lines
+        ],
+        "groups": [
+            {"name": group.name, "subtotal": _number(group.subtotal.amount)}
+            for group in priced.groups
+        ],
+        "adjustments": [
+            {
+                "kind": adjustment.adjustment.noun,
+                "reason": adjustment.adjustment.reason,
+                "scope": adjustment.scope,
+                "distributed": adjustment.distributed,
+                "base": _number(adjustment.base.amount),
+                "amount": _number(adjustment.amount.amount),
+            }
+            for adjustment in priced.all_adjustments()
+        ],
+        "tax_breakdown": [
+            {
+                "tax": _tax_to_data(row.tax),
+                "base": _number(row.base.amount),
+                "amount": _number(row.amount.amount),
+            }
+            for row in priced.tax_breakdown
+        ],
+        "totals": {
+            name: _number(getattr(totals, name).amount)
+            for name in (
+                "lines_net",
+                "allowances",
+                "charges",
+                "tax_exclusive",
+                "tax",
+                "tax_inclusive",
+                "rounding",
+                "prepaid",
+                "amount_due",
+            )
+        },
+    }
+
+
+def priced_from_data(data: object) -> PricedDocument:
+    """Read a priced document: price its document again and check every stored amount.
+
+    A stored result that does not match what the rules give (edited, or priced by
+    another version with other rules) raises :class:`~ordercore.errors.InvalidData`
+    naming the first field that differs.
+    """
+    root = _Reader(data)
+    schema = root.child("schema")
+    if schema.value != PRICED_SCHEMA:
+        raise schema.fail(f"expected {PRICED_SCHEMA!r}, got {schema.value!r}")
+    document = document_from_data(root.child("document").required().value)
+    priced = price(document)
+    expected = priced_to_data(priced)
+    _compare(root.value, expected, "")
+    return priced
+
+
+def _compare(stored: object, expected: object, path: str) -> None:
+    if isinstance(expected, dict):
+        if not isinstance(stored, Mapping):
+            raise InvalidData(path, "expected an object")
+        for key, value in expected.items():
+            if key == "document":
+                continue
+            _compare(stored.get(key), value, f"{path}.{key}" if path else key)
+    elif isinstance(expected, list):
+        if not isinstance(stored, list) or len(stored) != len(expected):
+            raise InvalidData(path, f"expected a list of {len(expected)} entries")
+        for index, (a, b) in enumerate(zip(stored, expected, strict=True)):
+            _compare(a, b, f"{path}[{index}]")
+    elif stored != expected:
+        raise InvalidData(path, f"stored {stored!r} but pricing the document gives {expected!r}")
