@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import moneyed
 
-from ordercore.interop import render
 from ordercore.money.amount import Money
+from ordercore.pricing import render
 from ordercore.pricing.document import Adjustment, Document, Policy
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax
