@@ -1,0 +1,274 @@
+"""Money, currencies, rounding, allocation and exchange rates: examples of every rule."""
+
+import datetime as dt
+import decimal
+from decimal import Decimal
+from fractions import Fraction
+
+import moneyed
+import pytest
+
+from ordercore import errors
+from ordercore.errors import (
+    CurrencyMismatch,
+    FloatNotAllowed,
+    InvalidAllocation,
+    InvalidAmount,
+    InvalidNumber,
+    InvalidType,
+    OrdercoreError,
+    UnknownCurrency,
+)
+from ordercore.money import (
+    CashRounding,
+    ExchangeRate,
+    Money,
+    RoundingMode,
+    allocate,
+    cash_increment,
+    get_currency,
+    precision,
+    quantum,
+    round_to,
+    to_decimal,
+)
+
+CENT = Decimal("0.01")
+
+
+class TestNumbers:
+    @pytest.mark.parametrize("value", [0.1, 1.0, float("nan")])
+    def test_floats_are_refused_with_a_hint(self, value: float) -> None:
+        with pytest.raises(FloatNotAllowed, match="pass a Decimal or a string") as error:
+            to_decimal(value, field="quantity")
+        assert error.value.field == "quantity"
+        assert isinstance(error.value, TypeError)
+
+    def test_strings_are_parsed_exactly(self) -> None:
+        assert to_decimal("19.99") == Decimal("19.99")
+        assert to_decimal(" 0.1 ") + to_decimal("0.2") == Decimal("0.3")
+
+    @pytest.mark.parametrize("value", ["NaN", "Infinity", "-inf", "abc", "", "1e20"])
+    def test_non_finite_garbage_and_huge_numbers_are_refused(self, value: str) -> None:
+        with pytest.raises(InvalidNumber):
+            to_decimal(value)
+
+    def test_too_many_places(self) -> None:
+        with pytest.raises(InvalidNumber, match="more than 2 decimal places"):
+            to_decimal("1.234", max_places=2)
+
+    @pytest.mark.parametrize("value", [None, True, [1], object()])
+    def test_other_types_are_refused(self, value: object) -> None:
+        with pytest.raises(InvalidType):
+            to_decimal(value)
+
+    def test_negative_zero_is_zero(self) -> None:
+        assert str(to_decimal("-0.00")) == "0.00"
+
+
+class TestCurrencies:
+    def test_precision_comes_from_cldr(self) -> None:
+        assert (precision("JPY"), precision("EUR"), precision("BHD")) == (0, 2, 3)
+        assert (quantum("JPY"), quantum("BHD")) == (Decimal(1), Decimal("0.001"))
+
+    def test_cash_increments_come_from_cldr(self) -> None:
+        assert cash_increment("CHF") == Decimal("0.05")
+        assert cash_increment("SEK") == Decimal(1)
+        assert cash_increment("EUR") == CENT
+
+    @pytest.mark.parametrize("code", ["XYZ", "eur", "EURO", ""])
+    def test_unknown_codes_are_refused_before_babel_is_asked(self, code: str) -> None:
+        with pytest.raises(UnknownCurrency) as error:
+            get_currency(code)
+        assert error.value.code == code
+        assert isinstance(error.value, LookupError)
+
+    def test_a_moneyed_currency_passes_through(self) -> None:
+        assert get_currency(moneyed.get_currency("USD")).code == "USD"
+
+
+class TestMoney:
+    def test_is_a_moneyed_money(self) -> None:
+        assert isinstance(Money("1.00", "EUR"), moneyed.Money)
+
+    def test_refuses_floats_and_unknown_currencies(self) -> None:
+        with pytest.raises(FloatNotAllowed):
+            Money(19.99, "EUR")
+        with pytest.raises(UnknownCurrency):
+            Money("1", "ABC")
+
+    def test_arithmetic_is_exact(self) -> None:
+        assert Money("0.10", "EUR") + Money("0.20", "EUR") == Money("0.30", "EUR")
+        assert Money("10.00", "EUR") - Money("0.01", "EUR") == Money("9.99", "EUR")
+        assert Money("19.99", "EUR") * 3 == Money("59.97", "EUR")
+        assert sum([Money("1.5", "EUR"), Money("2.5", "EUR")]) == Money("4.0", "EUR")
+        assert Money("10", "EUR") / Money("4", "EUR") == Decimal("2.5")
+
+    @pytest.mark.parametrize(
+        "operation",
+        [
+            lambda a, b: a + b,
+            lambda a, b: a - b,
+            lambda a, b: a < b,
+            lambda a, b: a >= b,
+            lambda a, b: a / b,
+        ],
+    )
+    def test_currencies_never_mix(self, operation) -> None:  # type: ignore[no-untyped-def]
+        with pytest.raises(CurrencyMismatch) as error:
+            operation(Money("1", "EUR"), Money("1", "USD"))
+        assert {error.value.left, error.value.right} == {"EUR", "USD"}
+        assert "EUR" in str(error.value)
+        assert "USD" in str(error.value)
+
+    def test_multiplying_by_a_float_is_refused(self) -> None:
+        with pytest.raises(FloatNotAllowed):
+            Money("1", "EUR") * 1.1
+
+    def test_is_immutable(self) -> None:
+        money = Money("1", "EUR")
+        with pytest.raises(AttributeError):
+            money.amount = Decimal(2)  # type: ignore[misc]
+
+    def test_prints_without_a_locale_and_formats_with_one(self) -> None:
+        assert str(Money("1234.5", "EUR")) == "EUR 1234.5"
+        assert repr(Money("1234.5", "EUR")) == "Money('1234.5', 'EUR')"
+        assert Money("1234.5", "CHF").format("de_CH") == "CHF\xa01’234.50"
+
+    def test_rounds_to_the_currency(self) -> None:
+        assert Money("2.345", "EUR").rounded() == Money("2.35", "EUR")
+        assert Money("2.345", "EUR").rounded(RoundingMode.HALF_EVEN) == Money("2.34", "EUR")
+        assert Money("0.5", "JPY").rounded() == Money("1", "JPY")
+        assert Money("1.2345", "BHD").rounded() == Money("1.235", "BHD")
+
+    def test_ignores_the_global_decimal_context(self) -> None:
+        with decimal.localcontext() as context:
+            context.prec = 3
+            context.rounding = decimal.ROUND_FLOOR
+            total = Money("12345.67", "EUR") + Money("0.01", "EUR")
+            rounded = Money("2.345", "EUR").rounded()
+        assert total == Money("12345.68", "EUR")
+        assert rounded == Money("2.35", "EUR")
+
+
+class TestRounding:
+    @pytest.mark.parametrize(
+        ("mode", "expected"),
+        [
+            (RoundingMode.HALF_UP, ["1.01", "1.02", "-1.01", "-1.02"]),
+            (RoundingMode.HALF_EVEN, ["1.00", "1.02", "-1.00", "-1.02"]),
+            (RoundingMode.HALF_DOWN, ["1.00", "1.01", "-1.00", "-1.01"]),
+            (RoundingMode.UP, ["1.01", "1.02", "-1.01", "-1.02"]),
+            (RoundingMode.DOWN, ["1.00", "1.01", "-1.00", "-1.01"]),
+            (RoundingMode.CEILING, ["1.01", "1.02", "-1.00", "-1.01"]),
+            (RoundingMode.FLOOR, ["1.00", "1.01", "-1.01", "-1.02"]),
+        ],
+    )
+    def test_the_table_of_modes(self, mode: RoundingMode, expected: list[str]) -> None:
+        values = ["1.005", "1.015", "-1.005", "-1.015"]
+        assert [str(round_to(Decimal(v), CENT, mode)) for v in values] == expected
+
+    def test_symmetric_modes(self) -> None:
+        assert {m for m in RoundingMode if not m.symmetric} == {
+            RoundingMode.CEILING,
+            RoundingMode.FLOOR,
+        }
+
+    def test_cash_rounding_to_five_centimes(self) -> None:
+        chf = CashRounding.for_currency("CHF")
+        assert chf.adjustment(Decimal("12.33")) == Decimal("0.02")
+        assert chf.adjustment(Decimal("12.32")) == Decimal("-0.02")
+        assert chf.adjustment(Decimal("12.325")) == Decimal("0.025")
+        assert chf.adjustment(Decimal("-12.33")) == Decimal("-0.02")
+
+    def test_cash_rounding_to_whole_kronor(self) -> None:
+        assert CashRounding.for_currency("SEK").adjustment(Decimal("99.50")) == Decimal("0.50")
+
+    def test_cash_increment_must_be_positive(self) -> None:
+        with pytest.raises(InvalidNumber):
+            CashRounding(increment="0")
+
+
+class TestAllocate:
+    def test_largest_remainder_and_ties_to_the_earliest(self) -> None:
+        assert allocate(Decimal("100.00"), [1, 1, 1], CENT) == [
+            Decimal("33.34"),
+            Decimal("33.33"),
+            Decimal("33.33"),
+        ]
+        assert allocate(Decimal("0.05"), [1, 1], CENT) == [Decimal("0.03"), Decimal("0.02")]
+
+    def test_the_largest_remainder_wins_over_order(self) -> None:
+        # exact shares 0.333..., 0.666...: the second has the larger remainder
+        assert allocate(Decimal("0.01"), [Fraction(1, 3), Fraction(2, 3)], CENT) == [
+            Decimal("0.00"),
+            Decimal("0.01"),
+        ]
+
+    def test_negative_totals_mirror_positive_ones(self) -> None:
+        ratios = [Decimal("0.5"), Decimal("0.3"), Decimal("0.2")]
+        positive = allocate(Decimal("10.01"), ratios, CENT)
+        assert allocate(Decimal("-10.01"), ratios, CENT) == [-p for p in positive]
+
+    def test_negative_ratios_of_one_sign_are_fine(self) -> None:
+        assert allocate(Decimal("1.00"), [-1, -3], CENT) == [Decimal("0.25"), Decimal("0.75")]
+
+    def test_zero_total_over_zero_ratios(self) -> None:
+        assert allocate(Decimal("0"), [0, 0], CENT) == [Decimal(0), Decimal(0)]
+
+    def test_whole_units(self) -> None:
+        assert allocate(Decimal("100"), [1, 1, 1], Decimal(1)) == [
+            Decimal(34),
+            Decimal(33),
+            Decimal(33),
+        ]
+
+    def test_bad_input(self) -> None:
+        with pytest.raises(InvalidAllocation, match="mix positive and negative"):
+            allocate(Decimal("1.00"), [1, -1], CENT)
+        with pytest.raises(InvalidAllocation, match="all ratios are zero"):
+            allocate(Decimal("1.00"), [0, 0], CENT)
+        with pytest.raises(InvalidAllocation, match="at least one part"):
+            allocate(Decimal("1.00"), [], CENT)
+        with pytest.raises(InvalidAmount, match=r"multiple of 0\.01"):
+            allocate(Decimal("1.005"), [1], CENT)
+        with pytest.raises(FloatNotAllowed):
+            allocate(Decimal("1.00"), [0.5, 0.5], CENT)  # type: ignore[list-item]
+        with pytest.raises(InvalidType):
+            allocate(1, [1], CENT)  # type: ignore[arg-type]
+
+
+class TestExchangeRate:
+    def test_converts_explicitly_and_records_its_source(self) -> None:
+        rate = ExchangeRate(
+            base="EUR", quote="JPY", rate="162.35", source="ECB", date=dt.date(2026, 11, 20)
+        )
+        assert rate.convert(Money("10.01", "EUR")) == Money("1625", "JPY")
+        assert rate.source == "ECB"
+
+    def test_refuses_the_wrong_currency_and_bad_rates(self) -> None:
+        rate = ExchangeRate(
+            base="EUR", quote="USD", rate="1.08", source="ECB", date=dt.date(2026, 11, 20)
+        )
+        with pytest.raises(CurrencyMismatch):
+            rate.convert(Money("1", "USD"))
+        with pytest.raises(InvalidNumber):
+            ExchangeRate(
+                base="EUR", quote="USD", rate="0", source="ECB", date=dt.date(2026, 11, 20)
+            )
+        with pytest.raises(InvalidType):
+            ExchangeRate(
+                base="EUR",
+                quote="USD",
+                rate="1",
+                source="ECB",
+                date=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+            )
+
+
+def test_every_error_is_an_ordercore_error_and_a_builtin() -> None:
+    for name in errors.__all__:
+        error = getattr(errors, name)
+        assert issubclass(error, OrdercoreError)
+        if error is not OrdercoreError:
+            assert issubclass(error, ValueError | TypeError | LookupError), name
