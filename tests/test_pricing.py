@@ -1,0 +1,483 @@
+"""Pricing rules of DOMAIN sections 2-4, each shown on a worked example."""
+
+import decimal
+from decimal import Decimal
+
+import pytest
+
+from ordercore import (
+    AdjustmentMode,
+    Allowance,
+    CashRounding,
+    Charge,
+    CurrencyMismatch,
+    Discount,
+    Document,
+    FloatNotAllowed,
+    Group,
+    InvalidAdjustment,
+    InvalidDiscount,
+    InvalidLine,
+    InvalidTax,
+    InvalidType,
+    Line,
+    LineKind,
+    Money,
+    Policy,
+    PricedDocument,
+    RoundingMode,
+    Stacking,
+    Tax,
+    TaxRounding,
+    price,
+)
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+VAT20 = Tax.percent("VAT", "20")
+VAT10 = Tax.percent("VAT", "10")
+
+
+def line(
+    quantity: str, unit_price: str, *taxes: Tax, currency: str = "EUR", **fields: object
+) -> Line:
+    return Line(
+        description=str(fields.pop("description", "Item")),
+        quantity=quantity,
+        unit_price=Money(unit_price, currency),
+        taxes=list(taxes),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def priced(*items: Line | Group, currency: str = "EUR", **document: object) -> PricedDocument:
+    return price(Document(currency=currency, items=list(items), **document))  # type: ignore[arg-type]
+
+
+def nets(result: PricedDocument) -> list[Decimal]:
+    return [priced_line.net.amount for priced_line in result.lines]
+
+
+class TestLines:
+    def test_gross_is_quantity_times_price_rounded_once(self) -> None:
+        result = priced(line("3", "0.335"), line("0.75", "19.99"))
+        assert [pl.gross for pl in result.lines] == [eur("1.01"), eur("14.99")]
+
+    def test_base_quantity_prices_per_n_units(self) -> None:
+        result = priced(line("250", "12.50", base_quantity="100"))
+        assert result.lines[0].net == eur("31.25")
+
+    def test_sequential_discounts_compound(self) -> None:
+        discounts = [Discount.percent("10"), Discount.percent("5")]
+        result = priced(line("1", "100.00", discounts=discounts))
+        assert result.lines[0].net == eur("85.50")
+        assert result.lines[0].discount == eur("14.50")
+
+    def test_additive_discounts_sum_their_percentages(self) -> None:
+        discounts = [Discount.percent("10"), Discount.percent("5")]
+        result = priced(
+            line("1", "100.00", discounts=discounts), policy=Policy(stacking=Stacking.ADDITIVE)
+        )
+        assert result.lines[0].net == eur("85.00")
+
+    def test_fixed_discounts_per_unit_and_per_line(self) -> None:
+        discounts = [Discount.per_unit(eur("0.50")), Discount.per_line(eur("2.00"))]
+        result = priced(line("4", "10.00", discounts=discounts))
+        assert result.lines[0].net == eur("36.00")
+
+    def test_additive_applies_percentages_first_then_fixed_amounts(self) -> None:
+        discounts = [
+            Discount.per_line(eur("10.00")),
+            Discount.percent("10"),
+            Discount.percent("10"),
+        ]
+        result = priced(
+            line("1", "100.00", discounts=discounts), policy=Policy(stacking=Stacking.ADDITIVE)
+        )
+        assert result.lines[0].net == eur("70.00")
+
+    def test_each_discount_amount_is_rounded_as_it_is_taken(self) -> None:
+        # 33.33 - 3.333 -> 3.33 = 30.00; 30.00 * 5% = 1.50 -> 28.50
+        discounts = [Discount.percent("10"), Discount.percent("5")]
+        result = priced(line("1", "33.33", discounts=discounts))
+        assert result.lines[0].net == eur("28.50")
+
+    def test_price_discount_and_line_discount_differ_by_a_cent(self) -> None:
+        on_price = priced(line("7", "0.95", price_discount=Discount.percent("10")))
+        on_line = priced(line("7", "0.95", discounts=[Discount.percent("10")]))
+        # price: 0.95 -> 0.855 a unit, x 7 = 5.985 -> 5.99; line: 6.65 - 0.665 -> 0.67 = 5.98
+        assert on_price.lines[0].net == eur("5.99")
+        assert on_line.lines[0].net == eur("5.98")
+        assert on_price.lines[0].gross == on_line.lines[0].gross == eur("6.65")
+
+    def test_per_unit_price_discount(self) -> None:
+        result = priced(line("3", "10.00", price_discount=Discount.per_unit(eur("1.25"))))
+        assert result.lines[0].net == eur("26.25")
+        assert result.lines[0].discount == eur("3.75")
+
+    def test_a_discount_below_zero_is_an_error_not_a_clamp(self) -> None:
+        with pytest.raises(InvalidDiscount, match="below zero"):
+            priced(line("1", "40.00", discounts=[Discount.per_line(eur("50.00"))]))
+        with pytest.raises(InvalidDiscount, match="more than 100 %"):
+            priced(
+                line("1", "40.00", discounts=[Discount.percent("60"), Discount.percent("50")]),
+                policy=Policy(stacking=Stacking.ADDITIVE),
+            )
+
+    def test_sequential_percentages_never_go_below_zero(self) -> None:
+        result = priced(
+            line("1", "40.00", discounts=[Discount.percent("60"), Discount.percent("50")])
+        )
+        assert result.lines[0].net == eur("8.00")
+
+    def test_a_hundred_percent_discount_is_fine(self) -> None:
+        result = priced(line("2", "40.00", VAT20, discounts=[Discount.percent("100")]))
+        assert result.totals.tax_inclusive == eur("0.00")
+
+    def test_bad_discounts_are_refused_when_made(self) -> None:
+        with pytest.raises(InvalidDiscount):
+            Discount.percent("-5")
+        with pytest.raises(InvalidDiscount):
+            Discount.per_unit("1.00")  # type: ignore[arg-type]
+        with pytest.raises(InvalidDiscount, match="price discount"):
+            line("1", "10.00", price_discount=Discount.per_line(eur("1.00")))
+        with pytest.raises(InvalidDiscount, match="exceeds the unit price"):
+            line("1", "10.00", price_discount=Discount.per_unit(eur("11.00")))
+
+    def test_bad_lines_are_refused_when_made(self) -> None:
+        with pytest.raises(FloatNotAllowed):
+            Line(description="x", quantity=1.5, unit_price=eur("1"))
+        with pytest.raises(InvalidType, match="Money"):
+            Line(description="x", quantity="1", unit_price="1.00")
+        with pytest.raises(InvalidLine, match="cannot be negative"):
+            line("1", "-1.00")
+        with pytest.raises(InvalidLine, match="listed twice"):
+            line("1", "1.00", VAT20, VAT20)
+        with pytest.raises(CurrencyMismatch):
+            line("1", "1.00", discounts=[Discount.per_line(Money("1", "USD"))])
+        with pytest.raises(InvalidType):
+            Line(description="", quantity="1", unit_price=eur("1"))
+
+    def test_unit_price_decimals_are_bounded_by_the_policy(self) -> None:
+        with pytest.raises(InvalidLine, match="more than 2 decimal places"):
+            Document(currency="EUR", items=[line("1", "1.005")], policy=Policy(price_places=2))
+
+    def test_lines_in_another_currency_are_refused(self) -> None:
+        with pytest.raises(CurrencyMismatch, match="EUR"):
+            Document(currency="EUR", items=[line("1", "1.00", currency="USD")])
+
+    def test_negative_lines_mirror_positive_ones(self) -> None:
+        fee = Tax.per_unit("Fee", eur("0.50"))
+        items = {
+            sign: line(
+                f"{sign}3",
+                "17.99",
+                VAT20,
+                fee,
+                discounts=[Discount.percent("10"), Discount.per_line(eur("1.00"))],
+            )
+            for sign in ("", "-")
+        }
+        sale, refund = priced(items[""]), priced(items["-"])
+        assert refund.totals.tax_inclusive == -sale.totals.tax_inclusive
+        assert refund.lines[0].net == -sale.lines[0].net
+        assert refund.tax_breakdown[1].amount == eur("-1.50")
+
+
+class TestTaxes:
+    def test_included_tax_keeps_the_stated_price(self) -> None:
+        result = priced(line("1", "100.00", Tax.percent("VAT", "10", included=True)))
+        assert result.lines[0].net == eur("90.91")
+        assert result.totals.tax == eur("9.09")
+        assert result.totals.tax_inclusive == eur("100.00")
+
+    def test_included_taxes_per_rate_keep_the_sum_of_stated_prices(self) -> None:
+        vat = Tax.percent("VAT", "19", included=True)
+        result = priced(*[line("1", "0.99", vat) for _ in range(7)], line("3", "2.49", vat))
+        assert result.totals.tax_inclusive == eur("14.40")
+        assert sum(nets(result)) == result.totals.lines_net.amount == Decimal("12.10")
+        # every line net is within a cent of its own backed-out value
+        for priced_line in result.lines:
+            own = priced_line.stated.amount / Decimal("1.19")
+            assert abs(priced_line.net.amount - own) < Decimal("0.01")
+
+    def test_several_included_taxes_split_one_stated_price(self) -> None:
+        vat = Tax.percent("VAT", "20", included=True)
+        eco = Tax.per_unit("Eco fee", eur("0.50"), included=True)
+        result = priced(
+            line("1", "100.00", vat, eco), policy=Policy(tax_rounding=TaxRounding.PER_LINE)
+        )
+        assert result.lines[0].net == eur("82.92")
+        assert [row.amount for row in result.tax_breakdown] == [eur("16.58"), eur("0.50")]
+        assert result.totals.tax_inclusive == eur("100.00")
+
+    def test_included_and_excluded_rows_of_one_rate_merge(self) -> None:
+        included = Tax.percent("VAT", "20", included=True)
+        result = priced(line("1", "120.00", included), line("1", "100.00", VAT20))
+        assert len(result.tax_breakdown) == 1
+        assert result.tax_breakdown[0].base == eur("200.00")
+        assert result.tax_breakdown[0].amount == eur("40.00")
+
+    def test_compound_tax_joins_later_bases(self) -> None:
+        gst = Tax.percent("GST", "5", compound=True)
+        qst = Tax.percent("QST", "9.975")
+        plain = Tax.percent("QST", "9.975", on_plain_net=True)
+        assert priced(line("1", "100.00", gst, qst)).totals.tax == eur("15.47")  # 5 + 10.47
+        assert priced(line("1", "100.00", gst, plain)).totals.tax == eur("14.98")  # 5 + 9.98
+
+    def test_division_rate(self) -> None:
+        result = priced(line("1", "100.00", Tax.division("Levy", "10")))
+        assert result.totals.tax == eur("11.11")
+
+    def test_per_unit_tax_follows_the_quantity(self) -> None:
+        fee = Tax.per_unit("Fee", eur("0.50"))
+        assert priced(line("3", "2.00", fee)).totals.tax == eur("1.50")
+        assert priced(line("-3", "2.00", fee)).totals.tax == eur("-1.50")
+
+    def test_exempt_reverse_charge_and_zero_rated_carry_their_reason(self) -> None:
+        exempt = Tax.exempt("VAT", reason="Medical services, Art. 132 VAT Directive")
+        reverse = Tax.reverse_charge("VAT")
+        zero = Tax.zero_rated("VAT", reason="Export outside the EU")
+        result = priced(
+            line("1", "50.00", exempt), line("2", "10.00", reverse), line("1", "5.00", zero)
+        )
+        assert [
+            (row.tax.code, row.base, row.amount, row.reason) for row in result.tax_breakdown
+        ] == [
+            ("E", eur("50.00"), eur("0.00"), "Medical services, Art. 132 VAT Directive"),
+            ("AE", eur("20.00"), eur("0.00"), "Reverse charge"),
+            ("Z", eur("5.00"), eur("0.00"), "Export outside the EU"),
+        ]
+
+    def test_withholding_reduces_the_amount_payable(self) -> None:
+        result = priced(line("1", "1000.00", VAT20, Tax.withholding_tax("IRPF", "15")))
+        assert result.totals.tax == eur("50.00")  # 200.00 - 150.00
+        assert result.totals.amount_due == eur("1050.00")
+
+    def test_per_line_and_per_rate_differ_by_a_cent(self) -> None:
+        items = [line("1", "0.05", VAT10) for _ in range(3)]
+        per_rate = priced(*items)
+        per_line = priced(*items, policy=Policy(tax_rounding=TaxRounding.PER_LINE))
+        assert per_rate.totals.tax == eur("0.02")  # round(0.15 x 10 %) = round(0.015)
+        assert per_line.totals.tax == eur("0.03")  # 3 x round(0.005)
+
+    def test_tax_rules_are_checked_when_made(self) -> None:
+        with pytest.raises(InvalidTax, match="between 0 and 100"):
+            Tax.percent("VAT", "120")
+        with pytest.raises(InvalidTax, match="reason"):
+            Tax(name="VAT", code="E", kind=Tax.exempt("V", reason="r").kind, rate=Decimal(0))
+        with pytest.raises(InvalidTax, match="compound"):
+            Tax.percent("VAT", "20", included=True, compound=True)
+        with pytest.raises(FloatNotAllowed):
+            Tax.percent("VAT", 0.2)
+        with pytest.raises(InvalidTax, match="below 100"):
+            Tax.division("Levy", "100")
+        with pytest.raises(InvalidLine, match="follows a compound tax"):
+            line(
+                "1",
+                "1.00",
+                Tax.percent("A", "5", compound=True),
+                Tax.percent("B", "5", included=True),
+            )
+
+
+class TestGroupsAndAdjustments:
+    def test_group_discount_and_shipping_are_spread_over_the_lines(self) -> None:
+        hardware = Group(
+            name="Hardware",
+            lines=[line("2", "89.00", VAT20), line("5", "3.333", VAT20)],
+            allowances=[Allowance.percentage("10", reason="Bundle")],
+            charges=[Charge.amount(eur("9.90"), reason="Shipping")],
+        )
+        result = priced(hardware, line("1", "20.00", VAT20))
+        group = result.groups[0]
+        assert [a.amount for a in group.adjustments] == [eur("19.47"), eur("9.90")]
+        assert sum(pl.distributed.amount for pl in group.lines) == Decimal("-9.57")
+        assert group.subtotal == eur("185.10")  # 194.67 - 19.47 + 9.90
+        assert result.lines[2].distributed == eur("0.00")
+        assert result.totals.lines_net == eur("205.10")
+
+    def test_document_allowance_distributed_over_all_lines(self) -> None:
+        result = priced(
+            line("1", "10.00", VAT20),
+            line("1", "20.00", VAT10),
+            allowances=[Allowance.percentage("10", reason="Loyalty")],
+        )
+        assert nets(result) == [Decimal("9.00"), Decimal("18.00")]
+        assert result.totals.allowances == eur("0")  # inside the line nets
+        assert result.adjustments[0].amount == eur("3.00")
+        assert result.totals.tax == eur("3.60")
+
+    def test_document_charge_standalone_with_its_own_tax(self) -> None:
+        result = priced(
+            line("1", "100.00", VAT20),
+            charges=[Charge.amount(eur("10.00"), reason="Shipping", taxes=[VAT20])],
+            allowances=[Allowance.percentage("5", reason="Loyalty", taxes=[VAT20])],
+            policy=Policy(adjustments=AdjustmentMode.STANDALONE),
+        )
+        totals = result.totals
+        assert (totals.lines_net, totals.allowances, totals.charges) == (
+            eur("100.00"),
+            eur("5.00"),
+            eur("10.00"),
+        )
+        assert totals.tax_exclusive == eur("105.00")
+        assert result.tax_breakdown[0].base == eur("105.00")
+        assert totals.tax == eur("21.00")
+
+    def test_standalone_needs_taxes_and_distributed_refuses_them(self) -> None:
+        with pytest.raises(InvalidAdjustment, match="needs its own taxes"):
+            Document(
+                currency="EUR",
+                items=[line("1", "1.00")],
+                charges=[Charge.amount(eur("1"), reason="Shipping")],
+                policy=Policy(adjustments=AdjustmentMode.STANDALONE),
+            )
+        with pytest.raises(InvalidAdjustment, match="takes the taxes of the lines"):
+            Document(
+                currency="EUR",
+                items=[line("1", "1.00")],
+                charges=[Charge.amount(eur("1"), reason="Shipping", taxes=[VAT20])],
+            )
+
+    def test_an_allowance_may_not_exceed_its_base(self) -> None:
+        with pytest.raises(InvalidAdjustment, match="may not exceed"):
+            priced(
+                Group(
+                    name="G",
+                    lines=[line("1", "5.00")],
+                    allowances=[Allowance.amount(eur("6"), reason="x")],
+                )
+            )
+
+    def test_mixed_signs_cannot_share_a_distributed_allowance(self) -> None:
+        with pytest.raises(InvalidAdjustment, match="mix positive and negative"):
+            priced(
+                line("2", "10.00"),
+                line("-1", "10.00"),
+                allowances=[Allowance.percentage("10", reason="x")],
+            )
+
+    def test_adjustments_are_checked_when_made(self) -> None:
+        with pytest.raises(InvalidAdjustment, match="either a percent or a fixed amount"):
+            Allowance(reason="x")
+        with pytest.raises(InvalidAdjustment, match="no lines"):
+            Group(name="Empty", lines=[], charges=[Charge.amount(eur("1"), reason="x")])
+        with pytest.raises(InvalidAdjustment, match="cannot apply"):
+            Charge.amount(eur("1"), reason="x", taxes=[Tax.per_unit("Fee", eur("1"))])
+
+    def test_shipping_as_a_line_of_its_own_with_its_own_tax(self) -> None:
+        result = priced(
+            line("1", "50.00", VAT10),
+            line("1", "4.90", VAT20, description="Shipping", kind=LineKind.CHARGE),
+        )
+        assert [row.base for row in result.tax_breakdown] == [eur("50.00"), eur("4.90")]
+        assert result.totals.tax == eur("5.98")
+
+
+class TestCurrenciesAndTotals:
+    def test_yen_have_no_decimals(self) -> None:
+        result = priced(
+            line("3", "1234.5", Tax.percent("JCT", "10"), currency="JPY"), currency="JPY"
+        )
+        assert result.lines[0].net == Money("3704", "JPY")
+        assert result.totals.tax == Money("370", "JPY")
+        assert result.precision == 0
+
+    def test_bahraini_dinar_has_three(self) -> None:
+        result = priced(
+            line("3", "1.2345", Tax.percent("VAT", "10"), currency="BHD"), currency="BHD"
+        )
+        assert result.lines[0].net == Money("3.704", "BHD")
+        assert result.totals.tax == Money("0.370", "BHD")
+
+    def test_swiss_cash_rounding_is_a_separate_adjustment(self) -> None:
+        result = priced(
+            line("1", "11.40", Tax.percent("MWST", "8.1"), currency="CHF"),
+            currency="CHF",
+            policy=Policy(cash_rounding=CashRounding.for_currency("CHF")),
+        )
+        totals = result.totals
+        assert totals.tax_inclusive == Money("12.32", "CHF")
+        assert totals.rounding == Money("-0.02", "CHF")
+        assert totals.amount_due == Money("12.30", "CHF")
+
+    def test_prepaid_amount_is_deducted(self) -> None:
+        result = priced(line("1", "100.00", VAT20), prepaid=eur("50.00"))
+        assert result.totals.amount_due == eur("70.00")
+        with pytest.raises(CurrencyMismatch):
+            Document(currency="EUR", items=[line("1", "1.00")], prepaid=Money("1", "USD"))
+
+    def test_half_even_rounding_is_recorded_and_used(self) -> None:
+        result = priced(line("1", "2.345"), policy=Policy(rounding=RoundingMode.HALF_EVEN))
+        assert result.lines[0].net == eur("2.34")
+        assert result.policy.rounding is RoundingMode.HALF_EVEN
+
+    def test_the_global_decimal_context_changes_nothing(self) -> None:
+        document = Document(
+            currency="EUR",
+            items=[
+                line(
+                    "3",
+                    "17.99",
+                    VAT20,
+                    Tax.percent("Levy", "3.3", included=True),
+                    discounts=[Discount.percent("7.5")],
+                )
+            ],
+            allowances=[Allowance.percentage("2", reason="x")],
+        )
+        expected = price(document)
+        with decimal.localcontext() as context:
+            context.prec = 4
+            context.rounding = decimal.ROUND_FLOOR
+            context.traps[decimal.Inexact] = True
+            again = price(document)
+        assert again == expected
+
+    def test_an_empty_document_prices_to_zero(self) -> None:
+        result = priced()
+        assert result.totals.amount_due == eur("0")
+        assert result.tax_breakdown == ()
+
+    def test_price_refuses_other_things(self) -> None:
+        with pytest.raises(InvalidType):
+            price("document")  # type: ignore[arg-type]
+
+
+class TestPrinting:
+    @pytest.fixture
+    def result(self) -> PricedDocument:
+        return priced(
+            Group(name="Tools", lines=[line("2", "9.99", VAT20, description="Hammer <steel>")]),
+            line("1", "5.00", Tax.exempt("VAT", reason="Exempt"), description="Course"),
+        )
+
+    def test_repr_is_short(self, result: PricedDocument) -> None:
+        assert (
+            repr(result)
+            == "PricedDocument(currency='EUR', lines=2, tax_inclusive='28.98', amount_due='28.98')"
+        )
+        assert repr(result.lines[0]) == (
+            "PricedLine(description='Hammer <steel>', net=Money('19.98', 'EUR'), tax=Money('3.996', 'EUR'))"
+        )
+
+    def test_text_is_a_table_without_locale(self, result: PricedDocument) -> None:
+        text = str(result)
+        assert "Hammer <steel>" in text
+        assert "Subtotal Tools" in text
+        assert "VAT 0 % (E) on 5.00 (Exempt)" in text
+        assert text.splitlines()[-2].endswith("28.98")
+
+    def test_localized_text_needs_an_explicit_locale(self, result: PricedDocument) -> None:
+        assert "28,98" in result.to_text(locale="de_DE")
+        assert "28,98" not in str(result)
+
+    def test_html_for_notebooks_escapes(self, result: PricedDocument) -> None:
+        html = result._repr_html_()
+        assert html.startswith("<table")
+        assert "Hammer &lt;steel&gt;" in html
+        assert "<tfoot>" in html
