@@ -18,6 +18,7 @@ from ordercore.errors import (
     InvalidType,
     OrdercoreError,
     UnknownCurrency,
+    UnknownLocale,
 )
 from ordercore.money import (
     CashRounding,
@@ -134,6 +135,12 @@ class TestMoney:
         assert str(Money("1234.5", "EUR")) == "EUR 1234.5"
         assert repr(Money("1234.5", "EUR")) == "Money('1234.5', 'EUR')"
         assert Money("1234.5", "CHF").format("de_CH") == "CHF\xa01’234.50"
+
+    def test_formatting_needs_a_known_locale(self) -> None:
+        with pytest.raises(UnknownLocale, match="xx_YY"):
+            Money("1", "EUR").format("xx_YY")
+        with pytest.raises(InvalidType):
+            Money("1", "EUR").format(None)  # type: ignore[arg-type]
 
     def test_rounds_to_the_currency(self) -> None:
         assert Money("2.345", "EUR").rounded() == Money("2.35", "EUR")

@@ -26,6 +26,7 @@ from ordercore.errors import (
     InvalidType,
     OrdercoreError,
     UnknownCurrency,
+    UnknownLocale,
 )
 from ordercore.money import CashRounding, ExchangeRate, Money, RoundingMode, allocate
 from ordercore.pricing import (
@@ -85,6 +86,7 @@ __all__ = [
     "TaxSubtotal",
     "Totals",
     "UnknownCurrency",
+    "UnknownLocale",
     "allocate",
     "price",
 ]

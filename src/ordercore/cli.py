@@ -59,8 +59,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OrdercoreError as error:
         print(f"ordercore: error: {error}", file=sys.stderr)
         return 2
-    except ValueError as error:  # babel: an unknown locale
-        print(f"ordercore: error: {error}", file=sys.stderr)
-        return 2
     print(output)
     return 0

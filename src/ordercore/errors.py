@@ -28,6 +28,7 @@ __all__ = [
     "InvalidType",
     "OrdercoreError",
     "UnknownCurrency",
+    "UnknownLocale",
 ]
 
 
@@ -81,6 +82,16 @@ class UnknownCurrency(OrdercoreError, LookupError):
         super().__init__(
             f"unknown currency {code!r}: pass an ISO 4217 code of three capital letters, "
             "such as 'EUR', 'USD' or 'JPY'"
+        )
+
+
+class UnknownLocale(OrdercoreError, LookupError):
+    """A locale identifier is not one the CLDR data (via babel) knows."""
+
+    def __init__(self, locale: object) -> None:
+        self.locale = locale
+        super().__init__(
+            f"unknown locale {locale!r}: pass a CLDR locale identifier such as 'de_CH' or 'en_US'"
         )
 
 

@@ -33,7 +33,7 @@ from babel.numbers import format_currency
 
 from ordercore.errors import CurrencyMismatch, FloatNotAllowed, InvalidNumber, InvalidType
 from ordercore.money._context import CONTEXT
-from ordercore.money.currency import get_currency, quantum
+from ordercore.money.currency import check_locale, get_currency, quantum
 from ordercore.money.decimals import to_decimal
 from ordercore.money.rounding import RoundingMode, round_to
 
@@ -79,7 +79,10 @@ class Money(moneyed.Money):
         """Format with babel for an explicit ``locale`` such as ``"de_CH"``."""
         return str(
             format_currency(
-                self.amount, self.currency.code, locale=locale, currency_digits=currency_digits
+                self.amount,
+                self.currency.code,
+                locale=check_locale(locale),
+                currency_digits=currency_digits,
             )
         )
 

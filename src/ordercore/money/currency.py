@@ -21,12 +21,12 @@ import re
 from decimal import Decimal
 
 import moneyed
-from babel.core import get_global
+from babel.core import Locale, UnknownLocaleError, get_global
 from babel.numbers import get_currency_precision, list_currencies
 
-from ordercore.errors import InvalidType, UnknownCurrency
+from ordercore.errors import InvalidType, UnknownCurrency, UnknownLocale
 
-__all__ = ["Currency", "cash_increment", "get_currency", "precision", "quantum"]
+__all__ = ["Currency", "cash_increment", "check_locale", "get_currency", "precision", "quantum"]
 
 Currency = moneyed.Currency
 
@@ -94,3 +94,23 @@ def _cash_increment(code: str) -> Decimal:
     fractions = get_global("currency_fractions")
     _digits, _rounding, cash_digits, cash_rounding = fractions.get(code, fractions["DEFAULT"])
     return Decimal((0, tuple(int(d) for d in str(cash_rounding or 1)), -int(cash_digits)))
+
+
+def check_locale(locale: object) -> str:
+    """Return ``locale`` if CLDR knows it; raise :class:`~ordercore.errors.UnknownLocale` if not.
+
+    >>> check_locale("de_CH")
+    'de_CH'
+    """
+    if not isinstance(locale, str):
+        raise InvalidType(locale, expected="a locale identifier such as 'de_CH'", field="locale")
+    return _check_locale(locale)
+
+
+@functools.cache
+def _check_locale(locale: str) -> str:
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise UnknownLocale(locale) from None
+    return locale

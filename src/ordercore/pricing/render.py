@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 
+from ordercore.money.currency import check_locale
 from ordercore.money.rounding import RoundingMode, round_to
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ def _rows(
 
 def text(priced: PricedDocument, *, locale: str | None = None) -> str:
     """Render ``priced`` as an aligned plain-text table with its totals."""
+    if locale is not None:
+        check_locale(locale)
     rows, summary = _rows(priced, locale)
     table = [_HEADERS, *rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(_HEADERS))]
@@ -120,6 +123,8 @@ def text(priced: PricedDocument, *, locale: str | None = None) -> str:
 
 def html(priced: PricedDocument, *, locale: str | None = None) -> str:
     """Render ``priced`` as an HTML table (used by notebooks through ``_repr_html_``)."""
+    if locale is not None:
+        check_locale(locale)
     rows, summary = _rows(priced, locale)
     esc = _html.escape
     head = "".join(f"<th>{esc(h)}</th>" for h in _HEADERS)

@@ -1,0 +1,246 @@
+"""Plain data (JSON-safe dicts) and the command line."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ordercore import (
+    AdjustmentMode,
+    Allowance,
+    CashRounding,
+    Charge,
+    Discount,
+    Document,
+    Group,
+    InvalidData,
+    Line,
+    LineKind,
+    Money,
+    Policy,
+    RoundingMode,
+    Stacking,
+    Tax,
+    TaxRounding,
+    price,
+)
+from ordercore.cli import main
+from ordercore.interop.plain import (
+    DOCUMENT_SCHEMA,
+    document_from_data,
+    document_to_data,
+    loads,
+    priced_from_data,
+    priced_to_data,
+)
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "invoice.json"
+
+
+def chf(amount: str) -> Money:
+    return Money(amount, "CHF")
+
+
+def rich_document() -> Document:
+    vat = Tax.percent("MWST", "8.1")
+    reduced = Tax.percent("MWST", "2.6", included=True)
+    fee = Tax.per_unit("Recycling", chf("0.25"), compound=True)
+    return Document(
+        currency="CHF",
+        items=[
+            Group(
+                name="Shop",
+                lines=[
+                    Line(
+                        description="Kettle",
+                        product="K-1",
+                        quantity="2",
+                        unit_price=chf("49.90"),
+                        discounts=[
+                            Discount.percent("10", reason="Promo"),
+                            Discount.per_unit(chf("1.00")),
+                        ],
+                        taxes=[fee, vat],
+                    ),
+                    Line(
+                        description="Tea",
+                        quantity="0.750",
+                        unit_price=chf("32.1234"),
+                        price_discount=Discount.percent("5"),
+                        taxes=[reduced],
+                        base_quantity="1",
+                    ),
+                ],
+                allowances=[Allowance.percentage("3", reason="Member")],
+                charges=[Charge.amount(chf("8.50"), reason="Delivery")],
+            ),
+            Line(
+                description="Workshop",
+                kind=LineKind.SERVICE,
+                quantity="1",
+                unit_price=chf("120"),
+                taxes=[Tax.exempt("MWST", reason="Education")],
+            ),
+        ],
+        allowances=[Allowance.amount(chf("5.00"), reason="Voucher", taxes=[vat])],
+        policy=Policy(
+            rounding=RoundingMode.HALF_EVEN,
+            stacking=Stacking.ADDITIVE,
+            tax_rounding=TaxRounding.PER_LINE,
+            adjustments=AdjustmentMode.STANDALONE,
+            cash_rounding=CashRounding.for_currency("CHF"),
+        ),
+        prepaid=chf("10.00"),
+    )
+
+
+class TestPlainData:
+    def test_a_document_round_trips(self) -> None:
+        document = rich_document()
+        data = document_to_data(document)
+        assert json.loads(json.dumps(data)) == data  # JSON-safe
+        assert data["schema"] == DOCUMENT_SCHEMA
+        assert document_from_data(data) == document
+
+    def test_a_priced_document_round_trips_and_is_checked(self) -> None:
+        priced = price(rich_document())
+        data = json.loads(json.dumps(priced_to_data(priced)))
+        assert priced_from_data(data) == priced
+        data["totals"]["amount_due"] = "0.00"
+        with pytest.raises(InvalidData, match=r"totals\.amount_due: stored '0\.00' but pricing"):
+            priced_from_data(data)
+
+    def test_amounts_are_strings(self) -> None:
+        data = priced_to_data(price(rich_document()))
+        assert isinstance(data["totals"]["tax_inclusive"], str)
+        assert isinstance(data["lines"][0]["net"], str)
+
+    @pytest.mark.parametrize(
+        ("change", "path", "message"),
+        [
+            ({"currency": "XYZ"}, "currency", "unknown currency"),
+            ({"currency": None}, "currency", "required"),
+            (
+                {"items": [{"description": "x", "quantity": 1.5, "unit_price": "1"}]},
+                "items[0].quantity",
+                "float",
+            ),
+            ({"items": [{"description": "x", "quantity": "1"}]}, "items[0].unit_price", "required"),
+            (
+                {"items": [{"description": "x", "quantity": "1", "unit_price": "-1"}]},
+                "items[0]",
+                "negative",
+            ),
+            (
+                {
+                    "items": [
+                        {"description": "x", "quantity": "1", "unit_price": "1", "taxes": ["nope"]}
+                    ]
+                },
+                "items[0].taxes[0]",
+                "no tax named 'nope'",
+            ),
+            (
+                {
+                    "items": [
+                        {"description": "x", "quantity": "1", "unit_price": "1", "colour": "red"}
+                    ]
+                },
+                "items[0]",
+                "unknown field 'colour'",
+            ),
+            (
+                {
+                    "items": [
+                        {
+                            "group": "G",
+                            "lines": [{"description": "x", "quantity": "a", "unit_price": "1"}],
+                        }
+                    ]
+                },
+                "items[0].lines[0].quantity",
+                "not a decimal number",
+            ),
+            ({"policy": {"rounding": "sideways"}}, "policy.rounding", "expected one of"),
+            ({"taxes": {"v": {"name": "VAT", "rate": 0.2}}}, "taxes.v.rate", "float"),
+            ({"items": "none"}, "items", "expected a list"),
+            ({"schema": "other/9"}, "schema", "expected 'ordercore.document/1'"),
+        ],
+    )
+    def test_bad_input_names_the_field(
+        self, change: dict[str, object], path: str, message: str
+    ) -> None:
+        data = {"currency": "EUR", "items": []} | change
+        with pytest.raises(InvalidData, match=message) as error:
+            document_from_data(data)
+        assert error.value.path == path
+
+    def test_json_numbers_with_fractions_never_become_floats(self) -> None:
+        data = loads(
+            '{"currency": "EUR", "items": [{"description": "x", "quantity": 2, "unit_price": 1.10}]}'
+        )
+        with pytest.raises(InvalidData, match=r'write it as a string, "1\.10"'):
+            document_from_data(data)
+
+    def test_integers_are_exact_and_accepted(self) -> None:
+        data = {"currency": "EUR", "items": [{"description": "x", "quantity": 2, "unit_price": 3}]}
+        assert price(document_from_data(data)).totals.lines_net == Money("6", "EUR")
+
+
+class TestCommandLine:
+    def test_prints_the_priced_example(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["price", str(EXAMPLE)]) == 0
+        out = capsys.readouterr().out
+        assert "Amount due (EUR)" in out
+        assert out.splitlines()[-2].endswith("987.33")
+
+    def test_prints_json(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["price", str(EXAMPLE), "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["totals"]["amount_due"] == "987.33"
+        assert priced_from_data(data).totals.amount_due == Money("987.33", "EUR")
+
+    def test_localized(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["price", str(EXAMPLE), "--locale", "de_DE"]) == 0
+        assert "987,33" in capsys.readouterr().out
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            (
+                '{"currency": "EUR", "items": [{"description": "x", "quantity": 1.5, "unit_price": "1"}]}',
+                "items[0].quantity",
+            ),
+            ('{"currency": "EUR"', "not valid JSON"),
+            ('{"currency": "ZZZ", "items": []}', "unknown currency"),
+        ],
+    )
+    def test_bad_input_is_one_line_and_status_2(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+    ) -> None:
+        path = tmp_path / "bad.json"
+        path.write_text(content, encoding="utf-8")
+        assert main(["price", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert message in err
+        assert len(err.strip().splitlines()) == 1
+
+    def test_missing_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["price", str(tmp_path / "none.json")]) == 2
+        assert "cannot read" in capsys.readouterr().err
+
+    def test_unknown_locale(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["price", str(EXAMPLE), "--locale", "xx_YY"]) == 2
+        assert capsys.readouterr().err.startswith("ordercore: error:")
+
+    def test_python_dash_m_runs_it(self) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "ordercore", "price", str(EXAMPLE)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0
+        assert "987.33" in done.stdout
