@@ -128,9 +128,6 @@ class _Pricing:
             document_adjustments = self.distribute(
                 self.document.adjustments, 0, len(self.lines), scope=None
             )
-        self.stated = [
-            g - d + s for g, d, s in zip(self.gross, self.discount, self.distributed, strict=True)
-        ]
 
         # -- step 3: taxes --------------------------------------------------------------
         nets, taxes = self.line_taxes()
@@ -210,6 +207,7 @@ class _Pricing:
         self.lines.append(line)
         self.gross.append(gross)
         self.discount.append(_ZERO if remaining is gross else gross - remaining)
+        self.stated.append(remaining)
 
     def apply_discounts(self, line: Line, start: Decimal) -> Decimal:
         q = self.quantum
@@ -249,15 +247,7 @@ class _Pricing:
         self, adjustments: Sequence[Adjustment], start: int, end: int, *, scope: str | None
     ) -> tuple[PricedAdjustment, ...]:
         """Compute adjustments on the net of lines[start:end] and spread them over those lines."""
-        weights = [
-            g - d + s
-            for g, d, s in zip(
-                self.gross[start:end],
-                self.discount[start:end],
-                self.distributed[start:end],
-                strict=True,
-            )
-        ]
+        weights = self.stated[start:end]
         base = sum(weights, _ZERO)
         priced, effect = self.amounts(adjustments, base, scope=scope, distributed=True)
         if effect:
@@ -272,6 +262,7 @@ class _Pricing:
                 ) from None
             for offset, share in enumerate(shares, start):
                 self.distributed[offset] += share
+                self.stated[offset] += share
         return priced
 
     def amounts(
