@@ -26,6 +26,7 @@ from ordercore.money import (
     Money,
     RoundingMode,
     allocate,
+    apportion,
     cash_increment,
     get_currency,
     precision,
@@ -72,6 +73,14 @@ class TestCurrencies:
         assert (precision("JPY"), precision("EUR"), precision("BHD")) == (0, 2, 3)
         assert (quantum("JPY"), quantum("BHD")) == (Decimal(1), Decimal("0.001"))
 
+    def test_where_cldr_and_iso_disagree_the_iso_minor_unit_wins(self) -> None:
+        assert (precision("IQD"), precision("RSD"), precision("KWD"), precision("CLF")) == (
+            3,
+            2,
+            3,
+            4,
+        )
+
     def test_cash_increments_come_from_cldr(self) -> None:
         assert cash_increment("CHF") == Decimal("0.05")
         assert cash_increment("SEK") == Decimal(1)
@@ -104,6 +113,7 @@ class TestMoney:
         assert Money("19.99", "EUR") * 3 == Money("59.97", "EUR")
         assert sum([Money("1.5", "EUR"), Money("2.5", "EUR")]) == Money("4.0", "EUR")
         assert Money("10", "EUR") / Money("4", "EUR") == Decimal("2.5")
+        assert (Money("10.00", "EUR") / 3).rounded() == Money("3.33", "EUR")
 
     @pytest.mark.parametrize(
         "operation",
@@ -220,6 +230,25 @@ class TestAllocate:
     def test_negative_ratios_of_one_sign_are_fine(self) -> None:
         assert allocate(Decimal("1.00"), [-1, -3], CENT) == [Decimal("0.25"), Decimal("0.75")]
 
+    def test_mixed_signs_split_proportionally(self) -> None:
+        assert allocate(Decimal("-5.00"), [100, -50], CENT) == [Decimal("-10.00"), Decimal("5.00")]
+        assert allocate(Decimal("0.01"), [2, -1], CENT) == [Decimal("0.02"), Decimal("-0.01")]
+
+    def test_apportion_rounds_known_shares_to_a_given_total(self) -> None:
+        parts = [Decimal("8.395"), Decimal("-8.395"), Decimal("1.004")]
+        assert apportion(Decimal("1.00"), parts, CENT) == [
+            Decimal("8.40"),
+            Decimal("-8.40"),
+            Decimal("1.00"),
+        ]
+        assert apportion(Decimal("-1.00"), [-p for p in parts], CENT) == [
+            Decimal("-8.40"),
+            Decimal("8.40"),
+            Decimal("-1.00"),
+        ]
+        with pytest.raises(InvalidAllocation, match="more than one quantum"):
+            apportion(Decimal("5.00"), parts, CENT)
+
     def test_zero_total_over_zero_ratios(self) -> None:
         assert allocate(Decimal("0"), [0, 0], CENT) == [Decimal(0), Decimal(0)]
 
@@ -231,9 +260,9 @@ class TestAllocate:
         ]
 
     def test_bad_input(self) -> None:
-        with pytest.raises(InvalidAllocation, match="mix positive and negative"):
+        with pytest.raises(InvalidAllocation, match="sum to zero"):
             allocate(Decimal("1.00"), [1, -1], CENT)
-        with pytest.raises(InvalidAllocation, match="all ratios are zero"):
+        with pytest.raises(InvalidAllocation, match="sum to zero"):
             allocate(Decimal("1.00"), [0, 0], CENT)
         with pytest.raises(InvalidAllocation, match="at least one part"):
             allocate(Decimal("1.00"), [], CENT)

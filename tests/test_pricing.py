@@ -17,6 +17,7 @@ from ordercore import (
     Group,
     InvalidAdjustment,
     InvalidDiscount,
+    InvalidDocument,
     InvalidLine,
     InvalidTax,
     InvalidType,
@@ -353,12 +354,21 @@ class TestGroupsAndAdjustments:
                 )
             )
 
-    def test_mixed_signs_cannot_share_a_distributed_allowance(self) -> None:
-        with pytest.raises(InvalidAdjustment, match="mix positive and negative"):
+    def test_a_sale_and_a_return_share_a_percentage_allowance(self) -> None:
+        result = priced(
+            line("2", "10.00"),
+            line("-1", "10.00"),
+            allowances=[Allowance.percentage("10", reason="x")],
+        )
+        assert nets(result) == [Decimal("18.00"), Decimal("-9.00")]
+        assert result.adjustments[0].amount == eur("1.00")
+
+    def test_a_fixed_allowance_needs_a_net_to_spread_over(self) -> None:
+        with pytest.raises(InvalidAdjustment, match="may not exceed"):
             priced(
-                line("2", "10.00"),
+                line("1", "10.00"),
                 line("-1", "10.00"),
-                allowances=[Allowance.percentage("10", reason="x")],
+                allowances=[Allowance.amount(eur("1"), reason="x")],
             )
 
     def test_adjustments_are_checked_when_made(self) -> None:
@@ -437,6 +447,39 @@ class TestCurrenciesAndTotals:
             context.traps[decimal.Inexact] = True
             again = price(document)
         assert again == expected
+
+    def test_zero_amounts_carry_the_currency_precision(self) -> None:
+        result = priced(line("1", "10.00"))
+        totals = result.totals
+        assert [
+            str(m) for m in (totals.allowances, totals.rounding, totals.prepaid, totals.tax)
+        ] == ["EUR 0.00"] * 4
+        assert str(result.lines[0].discount) == "EUR 0.00"
+
+    def test_line_properties_ignore_the_host_context(self) -> None:
+        result = priced(line("1", "1234.56", Tax.percent("VAT", "19")))
+        with decimal.localcontext() as context:
+            context.prec = 4
+            stated, total = result.lines[0].stated, result.lines[0].total
+        assert (stated, total) == (eur("1234.56"), eur("1469.1264"))
+
+    def test_results_beyond_the_size_limit_name_the_line_or_the_document(self) -> None:
+        with pytest.raises(InvalidLine, match="Bulk"):
+            priced(line("100000000000000", "100", description="Bulk"))
+        with pytest.raises(InvalidDocument, match="10\\*\\*15"):
+            priced(*[line("99999999999999", "9") for _ in range(2)])
+
+    def test_group_subtotal_is_before_document_adjustments(self) -> None:
+        result = priced(
+            Group(
+                name="G",
+                lines=[line("1", "100.00")],
+                charges=[Charge.amount(eur("10.00"), reason="Setup")],
+            ),
+            allowances=[Allowance.percentage("10", reason="Loyalty")],
+        )
+        assert result.groups[0].subtotal == eur("110.00")
+        assert result.totals.lines_net == eur("99.00")
 
     def test_an_empty_document_prices_to_zero(self) -> None:
         result = priced()

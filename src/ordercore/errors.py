@@ -40,6 +40,23 @@ def _where(field: str | None) -> str:
     return f"{field}: " if field else ""
 
 
+def _show(value: object) -> str:
+    """A short repr for messages: never fails, never floods (huge ints, long strings)."""
+    try:
+        text = repr(value)
+    except Exception:  # a message must never fail: any broken repr will do
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else f"{text[:60]}...<{len(text)} characters>"
+
+
+def _text(value: object) -> str:
+    try:
+        text = str(value)
+    except Exception:  # see _show
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else f"{text[:60]}...<{len(text)} characters>"
+
+
 class FloatNotAllowed(OrdercoreError, TypeError):
     """A ``float`` was given where an exact number (amount, price, rate, quantity) belongs."""
 
@@ -60,7 +77,7 @@ class InvalidType(OrdercoreError, TypeError):
         self.expected = expected
         self.field = field
         super().__init__(
-            f"{_where(field)}expected {expected}, got {type(value).__name__} {value!r}"
+            f"{_where(field)}expected {expected}, got {type(value).__name__} {_show(value)}"
         )
 
 
@@ -71,7 +88,7 @@ class InvalidNumber(OrdercoreError, ValueError):
         self.value = value
         self.reason = reason
         self.field = field
-        super().__init__(f"{_where(field)}{value!r} is not usable: {reason}")
+        super().__init__(f"{_where(field)}{_show(value)} is not usable: {reason}")
 
 
 class UnknownCurrency(OrdercoreError, LookupError):
@@ -80,7 +97,7 @@ class UnknownCurrency(OrdercoreError, LookupError):
     def __init__(self, code: object) -> None:
         self.code = code
         super().__init__(
-            f"unknown currency {code!r}: pass an ISO 4217 code of three capital letters, "
+            f"unknown currency {_show(code)}: pass an ISO 4217 code of three capital letters, "
             "such as 'EUR', 'USD' or 'JPY'"
         )
 
@@ -91,7 +108,7 @@ class UnknownLocale(OrdercoreError, LookupError):
     def __init__(self, locale: object) -> None:
         self.locale = locale
         super().__init__(
-            f"unknown locale {locale!r}: pass a CLDR locale identifier such as 'de_CH' or 'en_US'"
+            f"unknown locale {_show(locale)}: pass a CLDR locale identifier such as 'de_CH' or 'en_US'"
         )
 
 
@@ -115,7 +132,7 @@ class InvalidAmount(OrdercoreError, ValueError):
         self.value = value
         self.reason = reason
         self.field = field
-        super().__init__(f"{_where(field)}{value!s} is not a valid amount: {reason}")
+        super().__init__(f"{_where(field)}{_text(value)} is not a valid amount: {reason}")
 
 
 class InvalidAllocation(OrdercoreError, ValueError):
@@ -124,7 +141,7 @@ class InvalidAllocation(OrdercoreError, ValueError):
     def __init__(self, ratios: object, *, reason: str) -> None:
         self.ratios = ratios
         self.reason = reason
-        super().__init__(f"cannot allocate over ratios {ratios!r}: {reason}")
+        super().__init__(f"cannot allocate over ratios {_show(ratios)}: {reason}")
 
 
 class InvalidDiscount(OrdercoreError, ValueError):
@@ -133,7 +150,7 @@ class InvalidDiscount(OrdercoreError, ValueError):
     def __init__(self, discount: object, *, reason: str) -> None:
         self.discount = discount
         self.reason = reason
-        super().__init__(f"invalid discount {discount}: {reason}")
+        super().__init__(f"invalid discount {_text(discount)}: {reason}")
 
 
 class InvalidTax(OrdercoreError, ValueError):
@@ -142,7 +159,7 @@ class InvalidTax(OrdercoreError, ValueError):
     def __init__(self, tax: object, *, reason: str) -> None:
         self.tax = tax
         self.reason = reason
-        super().__init__(f"invalid tax {tax}: {reason}")
+        super().__init__(f"invalid tax {_text(tax)}: {reason}")
 
 
 class InvalidAdjustment(OrdercoreError, ValueError):
@@ -151,7 +168,7 @@ class InvalidAdjustment(OrdercoreError, ValueError):
     def __init__(self, adjustment: object, *, reason: str) -> None:
         self.adjustment = adjustment
         self.reason = reason
-        super().__init__(f"invalid {adjustment}: {reason}")
+        super().__init__(f"invalid {_text(adjustment)}: {reason}")
 
 
 class InvalidLine(OrdercoreError, ValueError):
@@ -160,7 +177,7 @@ class InvalidLine(OrdercoreError, ValueError):
     def __init__(self, line: object, *, reason: str) -> None:
         self.line = line
         self.reason = reason
-        super().__init__(f"invalid line {line}: {reason}")
+        super().__init__(f"invalid line {_text(line)}: {reason}")
 
 
 class InvalidDocument(OrdercoreError, ValueError):

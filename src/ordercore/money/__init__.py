@@ -6,7 +6,7 @@ and one splitting function that never loses a cent.
 """
 
 from ordercore.money._context import CONTEXT, exact
-from ordercore.money.allocation import allocate
+from ordercore.money.allocation import allocate, apportion
 from ordercore.money.amount import ExchangeRate, Money, to_money
 from ordercore.money.currency import Currency, cash_increment, get_currency, precision, quantum
 from ordercore.money.decimals import to_decimal
@@ -20,6 +20,7 @@ __all__ = [
     "Money",
     "RoundingMode",
     "allocate",
+    "apportion",
     "cash_increment",
     "exact",
     "get_currency",

@@ -12,6 +12,8 @@ no part is a full quantum or more away from its exact share.
 [Decimal('33.34'), Decimal('33.33'), Decimal('33.33')]
 >>> allocate(Decimal("-0.05"), [Decimal("0.5"), Decimal("0.3"), Decimal("0.2")], Decimal("0.01"))
 [Decimal('-0.03'), Decimal('-0.01'), Decimal('-0.01')]
+>>> allocate(Decimal("-5.00"), [100, -50], Decimal("0.01"))  # a sale and a return share a discount
+[Decimal('-10.00'), Decimal('5.00')]
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from fractions import Fraction
 from ordercore.errors import FloatNotAllowed, InvalidAllocation, InvalidAmount, InvalidType
 from ordercore.money._context import CONTEXT
 
-__all__ = ["Ratio", "allocate"]
+__all__ = ["Ratio", "allocate", "apportion"]
 
 #: What a ratio may be: exact numbers only.
 Ratio = Decimal | Fraction | int
@@ -47,46 +49,78 @@ def allocate(total: Decimal, ratios: Sequence[Ratio], quantum: Decimal) -> list[
     """Split ``total`` into ``len(ratios)`` parts proportional to ``ratios``.
 
     ``total`` must be a multiple of ``quantum``. Ratios are exact numbers (``Decimal``,
-    ``Fraction`` or ``int``), all of one sign (zeros allowed) and not all zero unless the
-    total is zero. A negative total is split as the negation of its positive twin, so the
-    result is symmetric.
+    ``Fraction`` or ``int``); they may be of mixed sign (a sale and a return sharing a
+    discount) as long as they do not sum to zero, unless the total is zero too. A negative
+    total is split as the negation of its positive twin, so the result is symmetric.
     """
-    if not isinstance(total, Decimal) or not total.is_finite():
-        raise InvalidType(total, expected="a finite Decimal total", field="total")
-    if not isinstance(quantum, Decimal) or not quantum.is_finite() or quantum <= 0:
-        raise InvalidType(quantum, expected="a positive Decimal quantum", field="quantum")
+    units = _units(total, quantum, "total")
     if not ratios:
         raise InvalidAllocation(list(ratios), reason="there must be at least one part")
     fractions = [_as_fraction(r) for r in ratios]
-    units_fraction = Fraction(total) / Fraction(quantum)
-    if units_fraction.denominator != 1:
-        raise InvalidAmount(
-            total, reason=f"the total must be a multiple of {quantum}", field="total"
-        )
-    units = units_fraction.numerator
-    if any(f < 0 for f in fractions):
-        if any(f > 0 for f in fractions):
-            raise InvalidAllocation(
-                list(ratios),
-                reason="ratios mix positive and negative values; split each sign apart",
-            )
-        fractions = [-f for f in fractions]
     weight = sum(fractions, Fraction(0))
     if weight == 0:
         if units == 0:
             return [_units_to_decimal(0, quantum) for _ in fractions]
         raise InvalidAllocation(
-            list(ratios), reason="all ratios are zero, so there is nothing to split by"
+            list(ratios), reason="the ratios sum to zero, so there is nothing to split by"
         )
-    sign = -1 if units < 0 else 1
-    magnitude = abs(units)
-    exact = [magnitude * f / weight for f in fractions]
+    return [
+        _units_to_decimal(part, quantum)
+        for part in _apportion(units, [units * f / weight for f in fractions])
+    ]
+
+
+def apportion(
+    total: Decimal, exact_parts: Sequence[Decimal | Fraction], quantum: Decimal
+) -> list[Decimal]:
+    """Round ``exact_parts`` to ``quantum`` so that they sum to ``total`` exactly.
+
+    This is the largest-remainder step on its own, for splits whose exact shares are
+    known (such as the nets backed out of several tax-inclusive prices): each part ends up
+    within one quantum of its exact value. ``total`` must lie within ``len(exact_parts)``
+    quanta of the exact sum.
+
+    >>> from decimal import Decimal
+    >>> apportion(Decimal("0.00"), [Decimal("8.395"), Decimal("-8.395")], Decimal("0.01"))
+    [Decimal('8.40'), Decimal('-8.40')]
+    """
+    units = _units(total, quantum, "total")
+    if not exact_parts:
+        raise InvalidAllocation([], reason="there must be at least one part")
+    step = Fraction(quantum)
+    exact = [_as_fraction(part) / step for part in exact_parts]
+    return [_units_to_decimal(part, quantum) for part in _apportion(units, exact)]
+
+
+def _apportion(units: int, exact: list[Fraction]) -> list[int]:
+    """The largest-remainder method on exact shares counted in quanta (the one core)."""
+    # Work on the side where the total is positive (or, for a zero total, where the first
+    # non-zero share is), so that negating every input negates every output.
+    first = next((e for e in exact if e), Fraction(0))
+    if units < 0 or (units == 0 and first < 0):
+        return [-part for part in _apportion(-units, [-e for e in exact])]
     floors = [e.numerator // e.denominator for e in exact]
-    missing = magnitude - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    missing = units - sum(floors)
+    if not 0 <= missing <= len(exact):
+        raise InvalidAllocation(
+            [str(e) for e in exact],
+            reason=f"a total of {units} quanta is more than one quantum a part away from their sum {sum(exact)}",
+        )
+    order = sorted(range(len(exact)), key=lambda i: (floors[i] - exact[i], i))
     for index in order[:missing]:
         floors[index] += 1
-    return [_units_to_decimal(sign * part, quantum) for part in floors]
+    return floors
+
+
+def _units(total: object, quantum: object, field: str) -> int:
+    if not isinstance(quantum, Decimal) or not quantum.is_finite() or quantum <= 0:
+        raise InvalidType(quantum, expected="a positive Decimal quantum", field="quantum")
+    if not isinstance(total, Decimal) or not total.is_finite():
+        raise InvalidType(total, expected="a finite Decimal total", field=field)
+    units = Fraction(total) / Fraction(quantum)
+    if units.denominator != 1:
+        raise InvalidAmount(total, reason=f"the total must be a multiple of {quantum}", field=field)
+    return units.numerator
 
 
 def _units_to_decimal(units: int, quantum: Decimal) -> Decimal:

@@ -50,6 +50,14 @@ class Money(moneyed.Money):
         object.__setattr__(self, "currency", get_currency(currency))
 
     @classmethod
+    def _exact(cls, amount: Decimal, currency: moneyed.Currency) -> Self:
+        """Wrap a result ordercore computed itself (no input checks: it is already exact)."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
+
+    @classmethod
     def of(cls, value: moneyed.Money) -> Money:
         """Bring any ``moneyed.Money`` inside the strict boundary (checking it on the way)."""
         if isinstance(value, Money):
@@ -96,7 +104,7 @@ class Money(moneyed.Money):
         if not isinstance(other, moneyed.Money):
             return NotImplemented
         self._same_currency(other, "add")
-        return type(self)(CONTEXT.add(self.amount, other.amount), self.currency)
+        return self._exact(CONTEXT.add(self.amount, other.amount), self.currency)
 
     __radd__ = __add__
 
@@ -104,28 +112,28 @@ class Money(moneyed.Money):
         if not isinstance(other, moneyed.Money):
             return NotImplemented
         self._same_currency(other, "subtract")
-        return type(self)(CONTEXT.subtract(self.amount, other.amount), self.currency)
+        return self._exact(CONTEXT.subtract(self.amount, other.amount), self.currency)
 
     def __rsub__(self, other: object) -> Self:
         if not isinstance(other, moneyed.Money):
             return NotImplemented
         self._same_currency(other, "subtract")
-        return type(self)(CONTEXT.subtract(other.amount, self.amount), self.currency)
+        return self._exact(CONTEXT.subtract(other.amount, self.amount), self.currency)
 
     def __neg__(self) -> Self:
-        return type(self)(CONTEXT.minus(self.amount), self.currency)
+        return self._exact(CONTEXT.minus(self.amount), self.currency)
 
     def __pos__(self) -> Self:
         return self
 
     def __abs__(self) -> Self:
-        return type(self)(CONTEXT.abs(self.amount), self.currency)
+        return self._exact(CONTEXT.abs(self.amount), self.currency)
 
     def __mul__(self, other: object) -> Self:
         if isinstance(other, moneyed.Money):
             raise InvalidType(other, expected="a number (Decimal, int or str) to multiply Money by")
         factor = to_decimal(other, field="factor")
-        return type(self)(CONTEXT.multiply(self.amount, factor), self.currency)
+        return self._exact(CONTEXT.multiply(self.amount, factor), self.currency)
 
     __rmul__ = __mul__
 
@@ -138,7 +146,7 @@ class Money(moneyed.Money):
         divisor = to_decimal(other, field="divisor")
         if divisor == 0:
             raise InvalidNumber(other, reason="cannot divide by zero", field="divisor")
-        return type(self)(CONTEXT.divide(self.amount, divisor), self.currency)
+        return self._exact(CONTEXT.divide(self.amount, divisor), self.currency)
 
     def _compare(self, other: object, operation: str) -> tuple[Decimal, Decimal]:
         if isinstance(other, float):
@@ -169,7 +177,7 @@ class Money(moneyed.Money):
         if ndigits is None:
             return self.rounded()
         step = Decimal((0, (1,), -ndigits))
-        return type(self)(round_to(self.amount, step, RoundingMode.HALF_UP), self.currency)
+        return self._exact(round_to(self.amount, step, RoundingMode.HALF_UP), self.currency)
 
     def rounded(self, mode: RoundingMode = RoundingMode.HALF_UP) -> Self:
         """Round to the currency's minor unit (ISO 4217) with ``mode``.
@@ -179,7 +187,7 @@ class Money(moneyed.Money):
         >>> Money("1234.5", "JPY").rounded()
         Money('1235', 'JPY')
         """
-        return type(self)(round_to(self.amount, quantum(self.currency), mode), self.currency)
+        return self._exact(round_to(self.amount, quantum(self.currency), mode), self.currency)
 
 
 def to_money(value: object, currency: object, *, field: str | None = None) -> Money:

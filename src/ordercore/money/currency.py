@@ -1,11 +1,12 @@
 """Currencies: ISO 4217 codes, their precision and cash increments, from CLDR via babel.
 
-Nothing here is typed in by hand: the minor unit of a currency (JPY 0, EUR 2, BHD 3) and
-its cash rounding increment (CHF 0.05, SEK 1) come from the CLDR data that babel ships.
+Nothing here is typed in by hand: the minor unit of a currency (ISO 4217: JPY 0, EUR 2,
+BHD 3, IQD 3) comes from the currency data that babel (CLDR) and py-moneyed (ISO 4217)
+ship, and its cash rounding increment (CHF 0.05, SEK 1) from CLDR.
 
 >>> from ordercore.money.currency import cash_increment, get_currency, precision
->>> precision("JPY"), precision("EUR"), precision("BHD")
-(0, 2, 3)
+>>> precision("JPY"), precision("EUR"), precision("BHD"), precision("IQD")
+(0, 2, 3, 3)
 >>> cash_increment("CHF"), cash_increment("SEK"), cash_increment("EUR")
 (Decimal('0.05'), Decimal('1'), Decimal('0.01'))
 >>> get_currency("XYZ")
@@ -71,7 +72,15 @@ def precision(currency: object) -> int:
 
 @functools.cache
 def _precision(code: str) -> int:
-    return int(get_currency_precision(code))
+    # The ISO 4217 minor unit. Both data sets ordercore ships agree on nearly every code;
+    # where they differ, one of them lists no minor unit at all: CLDR gives 0 for currencies
+    # whose minor unit is rarely used in cash (IQD, RSD, ...) while ISO 4217, as py-moneyed
+    # records it, gives 3 or 2; py-moneyed gives none for withdrawn codes that CLDR knows.
+    # The one that lists the minor unit wins, so IQD has 3 places as ISO 4217 says.
+    cldr = int(get_currency_precision(code))
+    sub_unit = _currency(code).sub_unit
+    iso = len(str(sub_unit)) - 1 if str(sub_unit).rstrip("0") == "1" else 0
+    return max(cldr, iso)
 
 
 def quantum(currency: object) -> Decimal:

@@ -55,7 +55,7 @@ def to_decimal(
         raise InvalidType(value, expected="a Decimal, an int or a numeric string", field=field)
     if not number.is_finite():
         raise InvalidNumber(value, reason="must be a finite number", field=field)
-    if abs(number) >= _LIMIT:
+    if number.copy_abs() >= _LIMIT:
         raise InvalidNumber(
             value, reason=f"must be smaller than 10**{MAX_INTEGER_DIGITS} in magnitude", field=field
         )

@@ -37,7 +37,7 @@ from decimal import Decimal
 
 import attrs
 
-from ordercore.errors import InvalidNumber
+from ordercore.errors import InvalidNumber, InvalidType
 from ordercore.money._context import CONTEXT
 from ordercore.money.currency import cash_increment, get_currency
 from ordercore.money.decimals import to_decimal
@@ -88,6 +88,12 @@ def _increment(value: object) -> Decimal:
     return number
 
 
+def _mode(value: object) -> RoundingMode:
+    if not isinstance(value, RoundingMode):
+        raise InvalidType(value, expected="a RoundingMode", field="mode")
+    return value
+
+
 @attrs.frozen(kw_only=True)
 class CashRounding:
     """Round the payable amount to a cash increment (CHF 0.05, SEK 1).
@@ -100,9 +106,7 @@ class CashRounding:
     """
 
     increment: Decimal = attrs.field(converter=_increment)
-    mode: RoundingMode = attrs.field(
-        default=RoundingMode.HALF_UP, validator=attrs.validators.instance_of(RoundingMode)
-    )
+    mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_mode)
 
     @classmethod
     def for_currency(

@@ -27,11 +27,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ordercore.errors import InvalidAdjustment, InvalidAllocation, InvalidDiscount, InvalidType
+from ordercore.errors import (
+    InvalidAdjustment,
+    InvalidAllocation,
+    InvalidDiscount,
+    InvalidDocument,
+    InvalidLine,
+    InvalidType,
+)
 from ordercore.money._context import exact
-from ordercore.money.allocation import allocate
+from ordercore.money.allocation import allocate, apportion
 from ordercore.money.amount import Money
 from ordercore.money.currency import precision, quantum
+from ordercore.money.decimals import MAX_INTEGER_DIGITS
 from ordercore.pricing.discounts import DiscountKind, Stacking
 from ordercore.pricing.document import Adjustment, AdjustmentMode, Document, Group
 from ordercore.pricing.lines import Line
@@ -54,6 +62,7 @@ _PER_UNIT_DISCOUNT = DiscountKind.PER_UNIT
 _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
 _new_line = tuple.__new__
+_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 
 
 @exact
@@ -84,6 +93,7 @@ class _Pricing:
         self.quantum = quantum(self.currency)
         self.rounding = policy.rounding.value
         self.price_quantum = Decimal((0, (1,), -policy.price_places))
+        self.zero = _ZERO.quantize(self.quantum)
         self.per_line = policy.tax_rounding is TaxRounding.PER_LINE
         self.sequential = policy.stacking is Stacking.SEQUENTIAL
         self.lines: list[Line] = []
@@ -98,7 +108,7 @@ class _Pricing:
         return value.quantize(self.quantum, self.rounding)
 
     def money(self, value: Decimal) -> Money:
-        return Money(value, self.currency)
+        return Money._exact(value, self.currency)
 
     # -- step 1: lines -----------------------------------------------------------------
 
@@ -112,16 +122,18 @@ class _Pricing:
                 spans.append((item, start, len(self.lines)))
             else:
                 self.add_line(item)
-        self.distributed = [_ZERO] * len(self.lines)
+        self.distributed = [self.zero] * len(self.lines)
 
         # -- step 2: adjustments --------------------------------------------------------
         group_adjustments: list[tuple[PricedAdjustment, ...]] = []
+        subtotals: list[Decimal] = []
         for group, start, end in spans:
             group_adjustments.append(
                 self.distribute(group.adjustments, start, end, scope=group.name)
                 if group.adjustments
                 else ()
             )
+            subtotals.append(sum(self.stated[start:end], self.zero))
         standalone = self.document.policy.adjustments is AdjustmentMode.STANDALONE
         document_adjustments: tuple[PricedAdjustment, ...] = ()
         if self.document.adjustments and not standalone:
@@ -131,8 +143,8 @@ class _Pricing:
 
         # -- step 3: taxes --------------------------------------------------------------
         nets, taxes = self.line_taxes()
-        lines_net = sum(nets, _ZERO)
-        allowances = charges = _ZERO
+        lines_net = sum(nets, self.zero)
+        allowances = charges = self.zero
         if standalone and self.document.adjustments:
             document_adjustments, allowances, charges = self.standalone(lines_net)
 
@@ -149,17 +161,25 @@ class _Pricing:
                 name=group.name,
                 lines=priced_lines[start:end],
                 adjustments=adjustments,
-                subtotal=self.money(sum(nets[start:end], _ZERO)),
+                subtotal=self.money(subtotal),
             )
-            for (group, start, end), adjustments in zip(spans, group_adjustments, strict=True)
+            for (group, start, end), adjustments, subtotal in zip(
+                spans, group_adjustments, subtotals, strict=True
+            )
         )
         breakdown = self.tax_breakdown()
-        tax_total = sum((row.amount.amount for row in breakdown), _ZERO)
+        tax_total = sum((row.amount.amount for row in breakdown), self.zero)
         tax_exclusive = lines_net - allowances + charges
         tax_inclusive = tax_exclusive + tax_total
         cash = self.document.policy.cash_rounding
-        rounding = cash.adjustment(tax_inclusive) if cash is not None else _ZERO
-        prepaid = self.document.prepaid.amount if self.document.prepaid is not None else _ZERO
+        rounding = cash.adjustment(tax_inclusive) if cash is not None else self.zero
+        prepaid = self.document.prepaid.amount if self.document.prepaid is not None else self.zero
+        amount_due = tax_inclusive + rounding - prepaid
+        for total in (lines_net, tax_inclusive, amount_due):
+            if total.copy_abs() >= _LIMIT:
+                raise InvalidDocument(
+                    f"its totals reach {total}; ordercore prices documents below 10**15"
+                )
         money = self.money
         totals = Totals(
             lines_net=money(lines_net),
@@ -170,7 +190,7 @@ class _Pricing:
             tax_inclusive=money(tax_inclusive),
             rounding=money(rounding),
             prepaid=money(prepaid),
-            amount_due=money(tax_inclusive + rounding - prepaid),
+            amount_due=money(amount_due),
         )
         return PricedDocument(
             document=self.document,
@@ -192,6 +212,8 @@ class _Pricing:
         gross = (
             quantity * unit if base_quantity == _ONE else quantity * unit / base_quantity
         ).quantize(q, rounding)
+        if gross.copy_abs() >= _LIMIT:
+            raise InvalidLine(line.description, reason=f"its gross {gross} is not below 10**15")
         remaining = gross
         price_discount = line.price_discount
         if price_discount is not None:
@@ -206,7 +228,7 @@ class _Pricing:
             remaining = self.apply_discounts(line, remaining)
         self.lines.append(line)
         self.gross.append(gross)
-        self.discount.append(_ZERO if remaining is gross else gross - remaining)
+        self.discount.append(self.zero if remaining is gross else gross - remaining)
         self.stated.append(remaining)
 
     def apply_discounts(self, line: Line, start: Decimal) -> Decimal:
@@ -314,7 +336,7 @@ class _Pricing:
         priced, _effect = self.amounts(
             self.document.adjustments, lines_net, scope=None, distributed=False
         )
-        allowances = charges = _ZERO
+        allowances = charges = self.zero
         for entry in priced:
             amount = entry.amount.amount
             signed = amount * entry.adjustment.sign
@@ -322,7 +344,7 @@ class _Pricing:
                 allowances += amount
             else:
                 charges += amount
-            self.chain(entry.adjustment.taxes, signed, _ZERO)
+            self.chain(entry.adjustment.taxes, signed, self.zero)
         return priced, allowances, charges
 
     # -- step 3: taxes -----------------------------------------------------------------
@@ -330,9 +352,9 @@ class _Pricing:
     def line_taxes(self) -> tuple[list[Decimal], list[Decimal]]:
         """Each line's net and tax; the breakdown sums are collected on the way."""
         count = len(self.lines)
-        nets: list[Decimal] = [_ZERO] * count
-        taxes: list[Decimal] = [_ZERO] * count
-        per_rate_included: dict[tuple[tuple[Tax, ...], bool], list[int]] = {}
+        nets: list[Decimal] = [self.zero] * count
+        taxes: list[Decimal] = [self.zero] * count
+        per_rate_included: dict[tuple[Tax, ...], list[int]] = {}
         chain = self.chain
         for index, line in enumerate(self.lines):
             stated = self.stated[index]
@@ -344,9 +366,8 @@ class _Pricing:
             elif self.per_line:
                 nets[index], taxes[index] = self.included_per_line(line, stated)
             else:
-                key = (line.taxes, stated - _fixed_included(line) >= 0)
-                per_rate_included.setdefault(key, []).append(index)
-        for (line_taxes, _sign), indexes in per_rate_included.items():
+                per_rate_included.setdefault(line.taxes, []).append(index)
+        for line_taxes, indexes in per_rate_included.items():
             self.included_per_rate(line_taxes, indexes, nets, taxes)
         return nets, taxes
 
@@ -364,8 +385,7 @@ class _Pricing:
         """
         per_line = self.per_line
         breakdown = self.breakdown
-        compound = _ZERO
-        total = _ZERO
+        compound = total = self.zero
         for tax in taxes:
             base = net if not compound or tax.on_plain_net else net + compound
             if included is not None and tax.included:
@@ -375,7 +395,7 @@ class _Pricing:
                 if kind is _PER_UNIT_TAX:
                     amount = quantity * tax.factor
                 elif kind is _ZERO_TAX:
-                    amount = _ZERO
+                    amount = self.zero
                 else:
                     amount = base * tax.factor
                 rounded = _ZERO
@@ -427,8 +447,10 @@ class _Pricing:
         shares = self.split_included(included, total_stated - net, exact_net, quantity)
         for tax, amount in shares.items():
             self.collect(tax, net, amount)
-        weights = [s - f for s, f in zip(stated, fixed, strict=True)]
-        line_nets = allocate(net, weights, self.quantum) if any(weights) else [_ZERO] * len(indexes)
+        divisor = _ONE + factor
+        line_nets = apportion(
+            net, [(s - f) / divisor for s, f in zip(stated, fixed, strict=True)], self.quantum
+        )
         for index, line_net, line_stated in zip(indexes, line_nets, stated, strict=True):
             line = self.lines[index]
             nets[index] = line_net

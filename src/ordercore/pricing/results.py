@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import moneyed
 
+from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
 from ordercore.pricing import render
 from ordercore.pricing.document import Adjustment, Document, Policy
@@ -67,37 +68,37 @@ class PricedLine(tuple[Any, ...]):
     @property
     def gross(self) -> Money:
         """Quantity x unit price, rounded to the currency."""
-        return Money(self[2], self[1])
+        return Money._exact(self[2], self[1])
 
     @property
     def discount(self) -> Money:
         """What the line's own discounts take off the gross."""
-        return Money(self[3], self[1])
+        return Money._exact(self[3], self[1])
 
     @property
     def distributed(self) -> Money:
         """The line's share of group and document allowances (-) and charges (+)."""
-        return Money(self[4], self[1])
+        return Money._exact(self[4], self[1])
 
     @property
     def stated(self) -> Money:
         """The line's amount as stated by its prices: gross - discount + distributed."""
-        return Money(self[2] - self[3] + self[4], self[1])
+        return Money._exact(CONTEXT.add(CONTEXT.subtract(self[2], self[3]), self[4]), self[1])
 
     @property
     def net(self) -> Money:
         """The taxable base of the line (EN 16931 line net amount)."""
-        return Money(self[5], self[1])
+        return Money._exact(self[5], self[1])
 
     @property
     def tax(self) -> Money:
         """The line's tax (exact under per-rate rounding, see the class docs)."""
-        return Money(self[6], self[1])
+        return Money._exact(self[6], self[1])
 
     @property
     def total(self) -> Money:
         """Net plus tax."""
-        return Money(self[5] + self[6], self[1])
+        return Money._exact(CONTEXT.add(self[5], self[6]), self[1])
 
     def __repr__(self) -> str:
         return (
