@@ -29,7 +29,6 @@ from decimal import Decimal
 
 from ordercore.errors import (
     InvalidAdjustment,
-    InvalidAllocation,
     InvalidDiscount,
     InvalidDocument,
     InvalidLine,
@@ -273,15 +272,8 @@ class _Pricing:
         base = sum(weights, _ZERO)
         priced, effect = self.amounts(adjustments, base, scope=scope, distributed=True)
         if effect:
-            try:
-                shares = allocate(effect, weights, self.quantum)
-            except InvalidAllocation as error:
-                where = f"group {scope!r}" if scope else "the document"
-                raise InvalidAdjustment(
-                    adjustments[0],
-                    reason=f"it cannot be spread over the lines of {where}: {error.reason}; "
-                    "keep returns in their own group, or make it standalone",
-                ) from None
+            # amounts() refused an effect on a zero base, so the weights sum to non-zero
+            shares = allocate(effect, weights, self.quantum)
             for offset, share in enumerate(shares, start):
                 self.distributed[offset] += share
                 self.stated[offset] += share
@@ -460,16 +452,14 @@ class _Pricing:
     def split_included(
         self, included: list[Tax], total: Decimal, exact_net: Decimal, quantity: Decimal
     ) -> dict[Tax, Decimal]:
-        """Split the backed-out tax over the included taxes, by their exact amounts."""
+        """Split the backed-out tax over the included taxes, each within a cent of its exact amount."""
         if len(included) == 1:
             return {included[0]: total}
         exact_amounts = [
             quantity * t.factor if t.kind is _PER_UNIT_TAX else exact_net * t.factor
             for t in included
         ]
-        if not any(exact_amounts):
-            return dict.fromkeys(included, _ZERO) if total == 0 else {included[0]: total}
-        return dict(zip(included, allocate(total, exact_amounts, self.quantum), strict=True))
+        return dict(zip(included, apportion(total, exact_amounts, self.quantum), strict=True))
 
     def collect(self, tax: Tax, base: Decimal, rounded: Decimal) -> None:
         """Add an already rounded tax amount (an included tax) to the breakdown."""
