@@ -1,0 +1,8 @@
+"""Tools for hosts' own tests: hypothesis strategies that make valid ordercore values.
+
+Everything here needs the ``testing`` extra (``pip install ordercore[testing]``), which
+brings in hypothesis; the rest of ordercore never imports this package.
+
+* :mod:`ordercore.testing.strategies`: currencies, quantities, prices, discounts, taxes,
+  lines, groups, whole documents with chosen policies, and amounts to split.
+"""

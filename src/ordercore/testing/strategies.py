@@ -1,0 +1,748 @@
+"""Hypothesis strategies for ordercore values, in business terms.
+
+Each strategy makes values that ordercore's constructors accept: a unit price never
+negative and never more precise than the policy allows, a fixed discount in the line's
+currency and to the cent, taxes listed so that an included tax never follows a compound
+one, standalone document allowances that carry their own tax category, and so on.
+
+A valid document can still be refused when it is priced, for reasons only the whole
+document shows (a discount larger than its line, an allowance larger than the net it
+applies to, returns and sales sharing one group allowance). Such a refusal is always an
+:class:`~ordercore.errors.OrdercoreError`; a property should skip those examples, and
+only those::
+
+    from hypothesis import given, reject
+    from ordercore import OrdercoreError, price
+    from ordercore.testing import strategies as ost
+
+    @given(ost.documents(currency="EUR"))
+    def test_my_invoice_view(document):
+        try:
+            priced = price(document)
+        except OrdercoreError:
+            reject()
+        ...
+
+Every amount a strategy makes is in the document's currency and rounded to its minor
+unit, except unit prices and per-unit amounts, which may carry more decimals as real
+price lists do.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import TypeVar
+
+import attrs
+from hypothesis import strategies as st
+
+from ordercore.money.allocation import Ratio
+from ordercore.money.amount import Money
+from ordercore.money.currency import precision
+from ordercore.money.rounding import CashRounding, RoundingMode
+from ordercore.pricing.discounts import Discount, Stacking
+from ordercore.pricing.document import (
+    AdjustmentMode,
+    Allowance,
+    Charge,
+    Document,
+    Group,
+    Policy,
+)
+from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
+from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+
+__all__ = [
+    "CURRENCIES",
+    "TaxesOf",
+    "adjustment_taxes",
+    "allowances",
+    "amounts_and_ratios",
+    "cash_roundings",
+    "charges",
+    "currencies",
+    "discounts",
+    "documents",
+    "groups",
+    "lines",
+    "policies",
+    "price_discounts",
+    "quantities",
+    "taxes",
+    "unit_prices",
+]
+
+E = TypeVar("E")
+A = TypeVar("A", Allowance, Charge)
+
+#: The currencies :func:`currencies` draws from: two-decimal EUR, USD and CHF (CHF pays
+#: cash to 0.05), zero-decimal JPY and three-decimal BHD.
+CURRENCIES: tuple[str, ...] = ("EUR", "USD", "JPY", "BHD", "CHF")
+
+#: Makes the tax strategy for a currency; :func:`taxes` is one.
+TaxesOf = Callable[[str], st.SearchStrategy[Tax]]
+
+# Strategies are made once and reused: hypothesis validates each new strategy object, and
+# documents draw hundreds of small values.
+_BOOLEANS = st.booleans()
+_PERMILLE = st.integers(0, 1000)
+_ONE_IN_TEN = st.integers(0, 9)
+#: A small catalog: what a line sells (description, product reference, kind).
+_CATALOG = st.sampled_from(
+    (
+        ("Widget", "SKU-1", LineKind.GOODS),
+        ("Cable 2 m", "SKU-2", LineKind.GOODS),
+        ("Coffee beans", None, LineKind.GOODS),
+        ("Consulting", "HOURS", LineKind.SERVICE),
+        ("Licence", None, LineKind.SERVICE),
+        ("Delivery", None, LineKind.CHARGE),
+    )
+)
+_GROUP_NAMES = st.sampled_from(("Hardware", "Services", "Spare parts", "Room 1"))
+# Each draw below chooses several things at once: a document draws a hundred values, and
+# every draw costs.
+_DISCOUNT_KINDS = st.sampled_from(
+    tuple(
+        (kind, reason)
+        for reason in (None, "Loyalty", "Early order")
+        for kind in ("percent", "per_unit", "per_line")
+    )
+)
+_ADJUSTMENT_KINDS = st.sampled_from(
+    tuple(
+        (percentage, reason)
+        for reason in ("Loyalty", "Shipping", "Handling", "Volume")
+        for percentage in (True, False)
+    )
+)
+_PRICE_DISCOUNT_KINDS = st.sampled_from((None, None, "percent", "per_unit"))
+_BASE_QUANTITIES = st.sampled_from(("1", "1", "1", "10", "100", "0.5")).map(Decimal)
+_QUANTITY_PLACES = st.sampled_from((0, 0, 0, 1, 2, 3))
+_CASH_STEPS = st.sampled_from((1, 5, 10, 50, 100))
+_MODES = st.sampled_from(RoundingMode)
+_COMMON_PERCENTAGES = st.sampled_from(("5", "10", "12.5", "15", "20", "33.33", "50", "100")).map(
+    Decimal
+)
+_COMMON_RATES = st.sampled_from(("20", "19", "10", "7", "5.5", "8.1", "2.5", "21", "0")).map(
+    Decimal
+)
+
+
+def _decimal(units: int, places: int) -> Decimal:
+    """``units`` x 10**-places, made exactly (no decimal context is involved)."""
+    return Decimal(f"{units}E-{places}")
+
+
+@functools.cache
+def _amounts(max_value: int, places: int) -> st.SearchStrategy[Decimal]:
+    """Non-negative decimals with ``places`` decimals, up to ``max_value``."""
+    return st.integers(0, max_value * 10**places).map(lambda units: _decimal(units, places))
+
+
+@functools.cache
+def _integers(high: int, low: int = 0) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+def _up_to(draw: st.DrawFn, limit: Decimal, places: int) -> Decimal:
+    """A decimal with ``places`` decimals between zero and ``limit`` (inclusive)."""
+    most = max(math.floor(Fraction(limit) * 10**places), 0)
+    units = draw(_integers(most)) if most <= 1000 else most * draw(_PERMILLE) // 1000
+    return _decimal(units, places)
+
+
+@functools.cache
+def _percentages(max_value: int) -> st.SearchStrategy[Decimal]:
+    return st.one_of(
+        _COMMON_PERCENTAGES.filter(lambda value: value <= max_value), _amounts(max_value, 2)
+    )
+
+
+@functools.cache
+def _rates(max_value: int) -> st.SearchStrategy[Decimal]:
+    return st.one_of(
+        _COMMON_RATES, st.integers(0, max_value * 1000).map(lambda units: _decimal(units, 3))
+    )
+
+
+@functools.cache
+def _strategy_of(make: TaxesOf, currency: str) -> st.SearchStrategy[Tax]:
+    return make(currency)
+
+
+def _choice(value: E | st.SearchStrategy[E] | None, options: tuple[E, ...]) -> st.SearchStrategy[E]:
+    """A strategy for a policy field: any option (``None``), a given strategy, or one value."""
+    if isinstance(value, st.SearchStrategy):
+        return value
+    return _sampled(options if value is None else (value,))
+
+
+@functools.cache
+def _sampled(options: tuple[E, ...]) -> st.SearchStrategy[E]:
+    return st.sampled_from(options)
+
+
+def currencies() -> st.SearchStrategy[str]:
+    """ISO 4217 codes of currencies with 0, 2 and 3 decimals (see :data:`CURRENCIES`)."""
+    return st.sampled_from(CURRENCIES)
+
+
+# -- quantities and prices -----------------------------------------------------------------
+
+
+def _quantity(draw: st.DrawFn, *, max_value: int, max_places: int, returns: bool) -> Decimal:
+    places = min(draw(_QUANTITY_PLACES), max_places, QUANTITY_PLACES)
+    quantity = draw(_amounts(max_value, places))
+    if returns and draw(_BOOLEANS):
+        return -quantity
+    return quantity
+
+
+@st.composite
+def quantities(
+    draw: st.DrawFn, *, max_value: int = 1000, max_places: int = 3, returns: bool = False
+) -> Decimal:
+    """Quantities: whole units mostly, fractional ones (hours, kilograms) too.
+
+    With ``returns`` a quantity may be negative (a returned item).
+    """
+    return _quantity(draw, max_value=max_value, max_places=max_places, returns=returns)
+
+
+def _unit_price(draw: st.DrawFn, currency: str, *, max_value: int, max_places: int) -> Money:
+    minor = precision(currency)
+    places = draw(_sampled((minor, minor, *range(max_places + 1))))
+    return Money(draw(_amounts(max_value, min(places, max_places))), currency)
+
+
+@st.composite
+def unit_prices(
+    draw: st.DrawFn, currency: str, *, max_value: int = 10_000, max_places: int = 6
+) -> Money:
+    """Unit prices: to the currency's minor unit mostly, up to ``max_places`` decimals."""
+    return _unit_price(draw, currency, max_value=max_value, max_places=max_places)
+
+
+def _money(draw: st.DrawFn, currency: str, max_value: int) -> Money:
+    """An amount to the currency's minor unit (fixed discounts, allowances, prepayments)."""
+    return Money(draw(_amounts(max_value, precision(currency))), currency)
+
+
+# -- discounts ----------------------------------------------------------------------------
+
+
+def _discount(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    max_percent: int,
+    max_per_unit: Decimal,
+    max_per_line: Decimal,
+) -> Discount:
+    kind, reason = draw(_DISCOUNT_KINDS)
+    if kind == "percent":
+        return Discount.percent(draw(_percentages(max_percent)), reason=reason)
+    limit = max_per_unit if kind == "per_unit" else max_per_line
+    amount = Money(_up_to(draw, limit, precision(currency)), currency)
+    if kind == "per_unit":
+        return Discount.per_unit(amount, reason=reason)
+    return Discount.per_line(amount, reason=reason)
+
+
+@st.composite
+def discounts(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    max_percent: int = 100,
+    max_per_unit: Decimal = Decimal(5),
+    max_per_line: Decimal = Decimal(20),
+) -> Discount:
+    """Line discounts: a percentage, a fixed amount per unit, or a fixed amount per line.
+
+    Fixed amounts are to the currency's minor unit and at most ``max_per_unit`` or
+    ``max_per_line``; percentages at most ``max_percent``.
+    """
+    return _discount(
+        draw,
+        currency,
+        max_percent=max_percent,
+        max_per_unit=max_per_unit,
+        max_per_line=max_per_line,
+    )
+
+
+def _price_discount(draw: st.DrawFn, unit_price: Money, kind: str = "") -> Discount:
+    if (kind or draw(_sampled(("percent", "per_unit")))) == "percent":
+        return Discount.percent(draw(_percentages(100)))
+    places = precision(unit_price.currency)
+    return Discount.per_unit(Money(_up_to(draw, unit_price.amount, places), unit_price.currency))
+
+
+@st.composite
+def price_discounts(draw: st.DrawFn, unit_price: Money) -> Discount:
+    """Item price discounts (EN 16931): a percentage of the price, or an amount off it."""
+    return _price_discount(draw, unit_price)
+
+
+# -- taxes -------------------------------------------------------------------------------
+
+
+def _tax_catalog(currency: str) -> tuple[Tax, ...]:
+    """Taxes as tax tables list them, simplest first (hypothesis shrinks towards the first)."""
+    found: list[Tax] = []
+    for name, rate, code in (
+        ("VAT", "20", "S"),
+        ("VAT", "7", "L"),
+        ("GST", "8.1", "S"),
+        ("VAT", "5.5", "L"),
+        ("City tax", "2.5", "M"),
+        ("VAT", "21", "S"),
+        ("VAT", "0", "Z"),
+    ):
+        for included, compound, on_plain_net in (
+            (False, False, False),
+            (True, False, False),
+            (False, True, False),
+            (False, False, True),
+            (True, False, True),
+        ):
+            found.append(
+                Tax.percent(
+                    name,
+                    rate,
+                    code=code,
+                    included=included,
+                    compound=compound,
+                    on_plain_net=on_plain_net,
+                )
+            )
+    for amount in ("0.50", "0.05", "1", "1.255"):
+        for included, compound in ((False, False), (True, False), (False, True)):
+            money = Money(amount, currency)
+            found.append(Tax.per_unit("Eco fee", money, included=included, compound=compound))
+    for rate in ("5", "10", "21"):
+        found.append(Tax.division("Sales tax", rate))
+        found.append(Tax.division("Sales tax", rate, included=True))
+    found.extend(Tax.withholding_tax("IRPF", rate) for rate in ("15", "19", "7"))
+    found.append(Tax.exempt("VAT", reason="Article 132(1)(i) of Directive 2006/112/EC"))
+    found.append(Tax.zero_rated("VAT", reason="Export outside the EU"))
+    found.append(Tax.reverse_charge("VAT"))
+    return tuple(found)
+
+
+@functools.cache
+def _tax_templates(
+    currency: str,
+    kinds: tuple[TaxKind, ...],
+    included: bool | None,
+    compound: bool,
+    withholding: bool,
+) -> st.SearchStrategy[tuple[Tax, bool]]:
+    chosen = tuple(
+        tax
+        for tax in _tax_catalog(currency)
+        if tax.kind in kinds
+        and (included is None or tax.included == included)
+        and (compound or not tax.compound)
+        and (withholding or not tax.withholding)
+    )
+    if not chosen:
+        raise ValueError(f"no tax of kinds {kinds} with included={included}")
+    # (tax, whether to draw another rate): one draw in four gets an arbitrary rate.
+    odd_rates = tuple((tax, True) for tax in chosen if tax.kind is not TaxKind.ZERO)
+    return st.sampled_from(tuple((tax, False) for tax in chosen * 3) + odd_rates)
+
+
+@st.composite
+def taxes(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    kinds: Sequence[TaxKind] = tuple(TaxKind),
+    included: bool | None = None,
+    compound: bool = True,
+    withholding: bool = True,
+) -> Tax:
+    """Taxes of every rule: percent, per unit, division, zero (exempt, zero rated, reverse charge).
+
+    Mostly rates found in tax tables (VAT 20 %, 7 %, GST 8.1 %, an eco fee per unit, ...);
+    one tax in four at an arbitrary rate with up to three decimals (or an arbitrary amount
+    per unit), where rounding is put to the test.
+
+    ``included``: ``None`` lets a tax be included in the price or not, ``True`` makes only
+    included taxes, ``False`` none. ``compound`` allows compound taxes (tax on tax);
+    ``withholding`` allows withholding taxes (negative percentages). Constructor rules are
+    respected: an included tax is never compound, a withholding tax is a percentage and
+    never included, a zero tax states its reason.
+    """
+    tax, odd_rate = draw(_tax_templates(currency, tuple(kinds), included, compound, withholding))
+    if not odd_rate:
+        return tax
+    if tax.kind is TaxKind.PER_UNIT:
+        places = precision(currency) + draw(_integers(1))
+        return attrs.evolve(tax, rate=draw(_amounts(5, places)))
+    return attrs.evolve(tax, rate=draw(_rates(50 if tax.kind is TaxKind.DIVISION else 30)))
+
+
+def adjustment_taxes(currency: str) -> st.SearchStrategy[Tax]:
+    """Taxes a standalone document allowance or charge can carry (no units, nothing included)."""
+    return taxes(currency, kinds=(TaxKind.PERCENT, TaxKind.DIVISION, TaxKind.ZERO), included=False)
+
+
+def _distinct(
+    draw: st.DrawFn, strategy: st.SearchStrategy[Tax], *, low: int, high: int
+) -> list[Tax]:
+    """Between ``low`` and ``high`` different taxes (a line lists a tax once)."""
+    found: list[Tax] = []
+    for _ in range(draw(_integers(high, low))):
+        tax = draw(strategy)
+        if tax not in found:
+            found.append(tax)
+    return found
+
+
+def _in_valid_order(line_taxes: list[Tax]) -> list[Tax]:
+    """Move included taxes first when one follows a compound tax and depends on it."""
+    compound_before = False
+    for tax in line_taxes:
+        if tax.included and compound_before and not tax.on_plain_net:
+            return sorted(line_taxes, key=lambda t: not t.included)
+        compound_before = compound_before or tax.compound
+    return line_taxes
+
+
+# -- lines and groups ---------------------------------------------------------------------
+
+
+def _net_unit_price(unit_price: Decimal, price_discount: Discount | None) -> Decimal:
+    if price_discount is None:
+        return unit_price
+    if price_discount.amount is None:
+        return unit_price * (1 - price_discount.value / 100)
+    return unit_price - price_discount.value
+
+
+def _line(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    line_taxes: TaxesOf,
+    price_places: int,
+    returns: bool,
+    any_discounts: bool,
+    max_taxes: int = 3,
+    max_discounts: int = 2,
+) -> Line:
+    unit_price = _unit_price(draw, currency, max_value=10_000, max_places=price_places)
+    quantity = _quantity(draw, max_value=1000, max_places=3, returns=returns)
+    base_quantity = draw(_BASE_QUANTITIES)
+    price_discount_kind = draw(_PRICE_DISCOUNT_KINDS)
+    price_discount = (
+        _price_discount(draw, unit_price, price_discount_kind) if price_discount_kind else None
+    )
+    unit_value = _net_unit_price(unit_price.amount, price_discount) / base_quantity
+    line_discounts = [
+        _discount(
+            draw,
+            currency,
+            max_percent=100 if any_discounts else 50,
+            max_per_unit=Decimal(5) if any_discounts else unit_value / 4,
+            max_per_line=Decimal(20) if any_discounts else abs(quantity * unit_value) / 4,
+        )
+        for _ in range(draw(_integers(max_discounts)))
+    ]
+    tax_strategy = _strategy_of(line_taxes, currency)
+    description, product, kind = draw(_CATALOG)
+    return Line(
+        description=description,
+        quantity=quantity,
+        unit_price=unit_price,
+        discounts=line_discounts,
+        price_discount=price_discount,
+        taxes=_in_valid_order(_distinct(draw, tax_strategy, low=0, high=max_taxes)),
+        kind=kind,
+        product=product,
+        base_quantity=base_quantity,
+    )
+
+
+@st.composite
+def lines(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    line_taxes: TaxesOf = taxes,
+    max_taxes: int = 3,
+    max_discounts: int = 2,
+    price_places: int = 6,
+    returns: bool = False,
+    any_discounts: bool = False,
+) -> Line:
+    """Line items with quantities, unit prices, discounts, a price discount and taxes.
+
+    ``line_taxes`` makes the taxes for a currency (default :func:`taxes`); pass, say,
+    ``functools.partial(taxes, included=True)`` to price only tax-inclusive lines.
+    ``returns`` lets quantities be negative. Discounts are sized so that the line bears
+    them, unless ``any_discounts``: then a discount may take the line below zero, which
+    pricing refuses with :class:`~ordercore.errors.InvalidDiscount`.
+    """
+    return _line(
+        draw,
+        currency,
+        line_taxes=line_taxes,
+        price_places=price_places,
+        returns=returns,
+        any_discounts=any_discounts,
+        max_taxes=max_taxes,
+        max_discounts=max_discounts,
+    )
+
+
+def _adjustment(draw: st.DrawFn, kind: type[A], currency: str, taxed_by: TaxesOf | None) -> A:
+    own_taxes = (
+        _distinct(draw, _strategy_of(taxed_by, currency), low=1, high=2)
+        if taxed_by is not None
+        else []
+    )
+    percentage, reason = draw(_ADJUSTMENT_KINDS)
+    if percentage:
+        return kind.percentage(draw(_percentages(30)), reason=reason, taxes=own_taxes)
+    return kind.amount(_money(draw, currency, 50), reason=reason, taxes=own_taxes)
+
+
+@st.composite
+def allowances(draw: st.DrawFn, currency: str, *, taxed_by: TaxesOf | None = None) -> Allowance:
+    """Allowances: a percentage of the net they apply to, or a fixed amount.
+
+    ``taxed_by`` gives each its own taxes (standalone document allowances need them).
+    """
+    return _adjustment(draw, Allowance, currency, taxed_by)
+
+
+@st.composite
+def charges(draw: st.DrawFn, currency: str, *, taxed_by: TaxesOf | None = None) -> Charge:
+    """Charges (shipping, handling): a percentage of the net, or a fixed amount."""
+    return _adjustment(draw, Charge, currency, taxed_by)
+
+
+def _group(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    line_taxes: TaxesOf,
+    price_places: int,
+    returns: bool,
+    any_discounts: bool,
+    max_lines: int,
+) -> Group:
+    return Group(
+        name=draw(_GROUP_NAMES),
+        lines=[
+            _line(
+                draw,
+                currency,
+                line_taxes=line_taxes,
+                price_places=price_places,
+                returns=returns,
+                any_discounts=any_discounts,
+            )
+            for _ in range(draw(_integers(max_lines, 1)))
+        ],
+        allowances=[
+            _adjustment(draw, Allowance, currency, None) for _ in range(draw(_integers(2)))
+        ],
+        charges=[_adjustment(draw, Charge, currency, None) for _ in range(draw(_integers(1)))],
+    )
+
+
+@st.composite
+def groups(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    line_taxes: TaxesOf = taxes,
+    price_places: int = 6,
+    returns: bool = False,
+    any_discounts: bool = False,
+    max_lines: int = 3,
+) -> Group:
+    """Groups of one or more lines, with their own allowances and charges (untaxed)."""
+    return _group(
+        draw,
+        currency,
+        line_taxes=line_taxes,
+        price_places=price_places,
+        returns=returns,
+        any_discounts=any_discounts,
+        max_lines=max_lines,
+    )
+
+
+# -- policies and documents ---------------------------------------------------------------
+
+
+def _cash_rounding(draw: st.DrawFn, currency: str) -> CashRounding:
+    mode = draw(_MODES)
+    if draw(_BOOLEANS):
+        return CashRounding.for_currency(currency, mode=mode)
+    return CashRounding(increment=_decimal(draw(_CASH_STEPS), precision(currency)), mode=mode)
+
+
+@st.composite
+def cash_roundings(draw: st.DrawFn, currency: str) -> CashRounding:
+    """Cash rounding: the currency's own cash increment, or a multiple of its minor unit."""
+    return _cash_rounding(draw, currency)
+
+
+@st.composite
+def policies(
+    draw: st.DrawFn,
+    currency: str,
+    *,
+    stacking: Stacking | st.SearchStrategy[Stacking] | None = None,
+    tax_rounding: TaxRounding | st.SearchStrategy[TaxRounding] | None = None,
+    rounding: RoundingMode | st.SearchStrategy[RoundingMode] | None = None,
+    adjustments: AdjustmentMode | st.SearchStrategy[AdjustmentMode] | None = None,
+    cash_rounding: bool | None = None,
+) -> Policy:
+    """Pricing policies; each option is a value, a strategy, or ``None`` for any.
+
+    ``cash_rounding``: ``None`` sometimes rounds the payable amount to a cash increment,
+    ``True`` always does, ``False`` never.
+    """
+    with_cash = draw(_BOOLEANS) if cash_rounding is None else cash_rounding
+    return Policy(
+        rounding=draw(_choice(rounding, tuple(RoundingMode))),
+        stacking=draw(_choice(stacking, tuple(Stacking))),
+        tax_rounding=draw(_choice(tax_rounding, tuple(TaxRounding))),
+        adjustments=draw(_choice(adjustments, tuple(AdjustmentMode))),
+        price_places=draw(_integers(6, precision(currency))),
+        cash_rounding=_cash_rounding(draw, currency) if with_cash else None,
+    )
+
+
+@st.composite
+def documents(
+    draw: st.DrawFn,
+    currency: str | st.SearchStrategy[str] | None = None,
+    *,
+    stacking: Stacking | st.SearchStrategy[Stacking] | None = None,
+    tax_rounding: TaxRounding | st.SearchStrategy[TaxRounding] | None = None,
+    rounding: RoundingMode | st.SearchStrategy[RoundingMode] | None = None,
+    adjustments: AdjustmentMode | st.SearchStrategy[AdjustmentMode] | None = None,
+    cash_rounding: bool | None = None,
+    prepaid: bool | None = None,
+    line_taxes: TaxesOf = taxes,
+    standalone_taxes: TaxesOf = adjustment_taxes,
+    document_adjustments: bool = True,
+    returns: bool = False,
+    max_items: int = 3,
+) -> Document:
+    """Whole documents: lines and groups, document allowances and charges, a policy.
+
+    ``currency`` and the policy options (``stacking``, ``tax_rounding``, ``rounding``,
+    ``adjustments``) each take a value, a strategy, or ``None`` for any. Standalone
+    document allowances and charges carry taxes from ``standalone_taxes``; distributed
+    ones carry none. ``cash_rounding`` and ``prepaid``: ``None`` sometimes, ``True``
+    always, ``False`` never. ``document_adjustments=False`` leaves out document-level
+    allowances and charges; ``returns`` lets quantities be negative. One document in ten
+    holds discounts that may exceed their line (pricing refuses those).
+    """
+    code = draw(_choice(currency, CURRENCIES))
+    policy = draw(
+        policies(
+            code,
+            stacking=stacking,
+            tax_rounding=tax_rounding,
+            rounding=rounding,
+            adjustments=adjustments,
+            cash_rounding=cash_rounding,
+        )
+    )
+    any_discounts = draw(_ONE_IN_TEN) == 0
+    items: list[Line | Group] = []
+    for _ in range(draw(_integers(max_items))):
+        if draw(_BOOLEANS):
+            items.append(
+                _group(
+                    draw,
+                    code,
+                    line_taxes=line_taxes,
+                    price_places=policy.price_places,
+                    returns=returns,
+                    any_discounts=any_discounts,
+                    max_lines=3,
+                )
+            )
+        else:
+            items.append(
+                _line(
+                    draw,
+                    code,
+                    line_taxes=line_taxes,
+                    price_places=policy.price_places,
+                    returns=returns,
+                    any_discounts=any_discounts,
+                )
+            )
+    taxed_by = standalone_taxes if policy.adjustments is AdjustmentMode.STANDALONE else None
+    with_adjustments = document_adjustments and bool(items)
+    with_prepaid = draw(_BOOLEANS) if prepaid is None else prepaid
+    return Document(
+        currency=code,
+        items=items,
+        allowances=[
+            _adjustment(draw, Allowance, code, taxed_by)
+            for _ in range(draw(_integers(2)) if with_adjustments else 0)
+        ],
+        charges=[
+            _adjustment(draw, Charge, code, taxed_by)
+            for _ in range(draw(_integers(2)) if with_adjustments else 0)
+        ],
+        policy=policy,
+        prepaid=_money(draw, code, 500) if with_prepaid else None,
+    )
+
+
+# -- allocation ---------------------------------------------------------------------------
+
+_QUANTA = st.sampled_from(((1, 2), (1, 0), (1, 3), (5, 2), (5, 1), (10, 0)))
+_RATIOS: st.SearchStrategy[Ratio] = st.one_of(
+    st.integers(0, 10**6),
+    _amounts(1000, 3),
+    st.builds(Fraction, st.integers(0, 10**6), st.integers(1, 1000)),
+)
+
+
+@functools.cache
+def _ratio_lists(max_parts: int) -> st.SearchStrategy[list[Ratio]]:
+    return st.lists(_RATIOS, min_size=1, max_size=max_parts)
+
+
+@st.composite
+def amounts_and_ratios(
+    draw: st.DrawFn, *, max_parts: int = 8, mixed_signs: bool = False
+) -> tuple[Decimal, list[Ratio], Decimal]:
+    """A total, the ratios to split it by, and the quantum, as :func:`~ordercore.money.allocate` takes them.
+
+    The total is a multiple of the quantum (positive, negative or zero); the ratios are
+    ``Decimal``, ``Fraction`` or ``int``, all of one sign unless ``mixed_signs`` (a sale
+    and a return sharing one allowance), and never summing to zero unless the total is
+    zero.
+    """
+    steps, places = draw(_QUANTA)
+    quantum = _decimal(steps, places)
+    total = _decimal(steps * draw(_integers(10**9, -(10**9))), places)
+    ratios: list[Ratio] = draw(_ratio_lists(max_parts))
+    if mixed_signs:
+        ratios = [-r if draw(_BOOLEANS) else r for r in ratios]
+    elif draw(_BOOLEANS):
+        ratios = [-r for r in ratios]
+    if sum(Fraction(r) for r in ratios) == 0 and total != 0:
+        ratios[0] = ratios[0] + 1 if ratios[0] >= 0 else ratios[0] - 1
+    return total, ratios, quantum
