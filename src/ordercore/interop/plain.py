@@ -421,7 +421,7 @@ def document_from_data(data: object) -> Document:
 
 
 def _number(value: Decimal) -> str:
-    return str(value)
+    return str(value if value else value.copy_abs())  # no negative zero
 
 
 def _tax_to_data(tax: Tax) -> Data:

@@ -51,9 +51,12 @@ class Money(moneyed.Money):
 
     @classmethod
     def _exact(cls, amount: Decimal, currency: moneyed.Currency) -> Self:
-        """Wrap a result ordercore computed itself (no input checks: it is already exact)."""
+        """Wrap a result ordercore computed itself (no input checks: it is already exact).
+
+        A negative zero (what rounding -0.001 gives) becomes a plain zero.
+        """
         money = object.__new__(cls)
-        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "amount", amount if amount else amount.copy_abs())
         object.__setattr__(money, "currency", currency)
         return money
 

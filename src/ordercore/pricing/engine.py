@@ -24,14 +24,14 @@ lines price in milliseconds (see docs/performance.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from itertools import repeat
 
 from ordercore.errors import (
     InvalidAdjustment,
     InvalidDiscount,
     InvalidDocument,
-    InvalidLine,
     InvalidType,
 )
 from ordercore.money._context import exact
@@ -60,7 +60,6 @@ _PERCENT = DiscountKind.PERCENT
 _PER_UNIT_DISCOUNT = DiscountKind.PER_UNIT
 _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
-_new_line = tuple.__new__
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 
 
@@ -95,11 +94,13 @@ class _Pricing:
         self.zero = _ZERO.quantize(self.quantum)
         self.per_line = policy.tax_rounding is TaxRounding.PER_LINE
         self.sequential = policy.stacking is Stacking.SEQUENTIAL
+        self.precision = precision(self.currency)
         self.lines: list[Line] = []
         self.gross: list[Decimal] = []
         self.discount: list[Decimal] = []
-        self.distributed: list[Decimal] = []
         self.stated: list[Decimal] = []
+        # each line's share of distributed allowances and charges, once there is one
+        self.distributed: list[Decimal] | None = None
         # tax -> [sum of exact bases, sum of amounts still to round, sum of rounded amounts]
         self.breakdown: dict[Tax, list[Decimal]] = {}
 
@@ -112,16 +113,17 @@ class _Pricing:
     # -- step 1: lines -----------------------------------------------------------------
 
     def run(self) -> PricedDocument:
+        document = self.document
+        lines = self.lines
         spans: list[tuple[Group, int, int]] = []
-        for item in self.document.items:
+        for item in document.items:
             if isinstance(item, Group):
-                start = len(self.lines)
-                for line in item.lines:
-                    self.add_line(line)
-                spans.append((item, start, len(self.lines)))
+                start = len(lines)
+                lines.extend(item.lines)
+                spans.append((item, start, len(lines)))
             else:
-                self.add_line(item)
-        self.distributed = [self.zero] * len(self.lines)
+                lines.append(item)
+        self.line_amounts()
 
         # -- step 2: adjustments --------------------------------------------------------
         group_adjustments: list[tuple[PricedAdjustment, ...]] = []
@@ -133,28 +135,18 @@ class _Pricing:
                 else ()
             )
             subtotals.append(sum(self.stated[start:end], self.zero))
-        standalone = self.document.policy.adjustments is AdjustmentMode.STANDALONE
+        standalone = document.policy.adjustments is AdjustmentMode.STANDALONE
         document_adjustments: tuple[PricedAdjustment, ...] = ()
-        if self.document.adjustments and not standalone:
-            document_adjustments = self.distribute(
-                self.document.adjustments, 0, len(self.lines), scope=None
-            )
+        if document.adjustments and not standalone:
+            document_adjustments = self.distribute(document.adjustments, 0, len(lines), scope=None)
 
         # -- step 3: taxes --------------------------------------------------------------
-        nets, taxes = self.line_taxes()
-        lines_net = sum(nets, self.zero)
+        priced_lines, lines_net = self.price_lines()
         allowances = charges = self.zero
-        if standalone and self.document.adjustments:
+        if standalone and document.adjustments:
             document_adjustments, allowances, charges = self.standalone(lines_net)
 
         # -- step 4: totals -------------------------------------------------------------
-        currency = self.currency
-        priced_lines = tuple(
-            _new_line(PricedLine, (line, currency, g, d, s, n, t))
-            for line, g, d, s, n, t in zip(
-                self.lines, self.gross, self.discount, self.distributed, nets, taxes, strict=True
-            )
-        )
         groups = tuple(
             PricedGroup(
                 name=group.name,
@@ -170,9 +162,9 @@ class _Pricing:
         tax_total = sum((row.amount.amount for row in breakdown), self.zero)
         tax_exclusive = lines_net - allowances + charges
         tax_inclusive = tax_exclusive + tax_total
-        cash = self.document.policy.cash_rounding
+        cash = document.policy.cash_rounding
         rounding = cash.adjustment(tax_inclusive) if cash is not None else self.zero
-        prepaid = self.document.prepaid.amount if self.document.prepaid is not None else self.zero
+        prepaid = document.prepaid.amount if document.prepaid is not None else self.zero
         amount_due = tax_inclusive + rounding - prepaid
         for total in (lines_net, tax_inclusive, amount_due):
             if total.copy_abs() >= _LIMIT:
@@ -192,8 +184,8 @@ class _Pricing:
             amount_due=money(amount_due),
         )
         return PricedDocument(
-            document=self.document,
-            precision=precision(self.currency),
+            document=document,
+            precision=self.precision,
             lines=priced_lines,
             groups=groups,
             adjustments=document_adjustments,
@@ -201,34 +193,54 @@ class _Pricing:
             totals=totals,
         )
 
-    def add_line(self, line: Line) -> None:
-        """Step 1 for one line: its gross and what its own discounts take off."""
+    def line_amounts(self) -> None:
+        """Step 1: each line's gross, and what its own discounts take off (the hot loop)."""
         q = self.quantum
         rounding = self.rounding
-        quantity = line.quantity
-        unit = line.unit_price.amount
-        base_quantity = line.base_quantity
-        gross = (
-            quantity * unit if base_quantity == _ONE else quantity * unit / base_quantity
-        ).quantize(q, rounding)
-        if gross.copy_abs() >= _LIMIT:
-            raise InvalidLine(line.description, reason=f"its gross {gross} is not below 10**15")
+        zero = self.zero
+        gross_of = self.gross.append
+        discount_of = self.discount.append
+        stated_of = self.stated.append
+        for line in self.lines:
+            quantity = line.quantity
+            if line.unit_base:
+                gross = (quantity * line.unit_price.amount).quantize(q, rounding)
+            else:
+                gross = (quantity * line.unit_price.amount / line.base_quantity).quantize(
+                    q, rounding
+                )
+            factor = line.single_percent
+            if factor is not None:
+                discount = (gross * factor).quantize(q, rounding)
+                stated = gross - discount
+            elif line.discounts or line.price_discount is not None:
+                stated = self.discounted(line, gross)
+                discount = gross - stated
+            else:
+                stated = gross
+                discount = zero
+            gross_of(gross)
+            discount_of(discount)
+            stated_of(stated)
+
+    def discounted(self, line: Line, gross: Decimal) -> Decimal:
+        """The line's amount after its price discount and its discounts."""
         remaining = gross
         price_discount = line.price_discount
         if price_discount is not None:
+            unit = line.unit_price.amount
             if price_discount.kind is _PERCENT:
                 net_price = (unit - unit * price_discount.factor).quantize(
-                    self.price_quantum, rounding
+                    self.price_quantum, self.rounding
                 )
             else:
                 net_price = unit - price_discount.factor
-            remaining = (quantity * net_price / base_quantity).quantize(q, rounding)
+            remaining = (line.quantity * net_price / line.base_quantity).quantize(
+                self.quantum, self.rounding
+            )
         if line.discounts:
             remaining = self.apply_discounts(line, remaining)
-        self.lines.append(line)
-        self.gross.append(gross)
-        self.discount.append(self.zero if remaining is gross else gross - remaining)
-        self.stated.append(remaining)
+        return remaining
 
     def apply_discounts(self, line: Line, start: Decimal) -> Decimal:
         q = self.quantum
@@ -274,6 +286,8 @@ class _Pricing:
         if effect:
             # amounts() refused an effect on a zero base, so the weights sum to non-zero
             shares = allocate(effect, weights, self.quantum)
+            if self.distributed is None:
+                self.distributed = [self.zero] * len(self.lines)
             for offset, share in enumerate(shares, start):
                 self.distributed[offset] += share
                 self.stated[offset] += share
@@ -341,27 +355,73 @@ class _Pricing:
 
     # -- step 3: taxes -----------------------------------------------------------------
 
-    def line_taxes(self) -> tuple[list[Decimal], list[Decimal]]:
-        """Each line's net and tax; the breakdown sums are collected on the way."""
-        count = len(self.lines)
-        nets: list[Decimal] = [self.zero] * count
-        taxes: list[Decimal] = [self.zero] * count
-        per_rate_included: dict[tuple[Tax, ...], list[int]] = {}
-        chain = self.chain
-        for index, line in enumerate(self.lines):
-            stated = self.stated[index]
-            if not line.taxes:
-                nets[index] = stated
-            elif not line.has_included_tax:
-                nets[index] = stated
-                taxes[index] = chain(line.taxes, stated, line.quantity)
-            elif self.per_line:
-                nets[index], taxes[index] = self.included_per_line(line, stated)
+    def price_lines(self) -> tuple[tuple[PricedLine, ...], Decimal]:
+        """Step 3: each line's net and tax, as priced lines; and the lines' net total.
+
+        Lines are grouped by their tuple of taxes (lines taxed alike share one, see
+        :class:`~ordercore.pricing.lines.Line`). With per-rate rounding and no tax
+        included in the price, a line's taxes are linear in its net and its quantity, so
+        the loop keeps only the sums of those per tax set and the tax breakdown is
+        derived from them once (:class:`_Kernel`). Other lines take the general path.
+        """
+        kernels: dict[int, _Kernel] = {}
+        find = kernels.get
+        currency = self.currency
+        zero = self.zero
+        other_nets = zero
+        deferred: dict[tuple[Tax, ...], list[int]] = {}
+        priced: list[PricedLine] = []
+        add = priced.append
+        shares: Iterable[Decimal] = (
+            self.distributed if self.distributed is not None else repeat(zero)
+        )
+        for line, gross, discount, stated, share in zip(  # shares may repeat zero forever
+            self.lines, self.gross, self.discount, self.stated, shares, strict=False
+        ):
+            taxes = line.taxes
+            kernel = find(id(taxes))
+            if kernel is None:
+                kernel = kernels[id(taxes)] = self.kernel(taxes)
+            if kernel.linear:
+                kernel.net += stated
+                if kernel.per_unit:
+                    quantity = line.quantity
+                    kernel.quantity += quantity
+                    tax = stated * kernel.rate + quantity * kernel.unit
+                else:
+                    tax = stated * kernel.rate
+                add(PricedLine((line, currency, gross, discount, share, stated, tax)))
+            elif line.has_included_tax and not self.per_line:
+                deferred.setdefault(taxes, []).append(len(priced))
+                add(PricedLine((line, currency, gross, discount, share, zero, zero)))
             else:
-                per_rate_included.setdefault(line.taxes, []).append(index)
-        for line_taxes, indexes in per_rate_included.items():
-            self.included_per_rate(line_taxes, indexes, nets, taxes)
-        return nets, taxes
+                net, tax = (
+                    self.included_per_line(line, stated)
+                    if line.has_included_tax
+                    else (stated, self.chain(taxes, stated, line.quantity))
+                )
+                other_nets += net
+                add(PricedLine((line, currency, gross, discount, share, net, tax)))
+        for taxes, indexes in deferred.items():
+            for index, net, tax in self.included_per_rate(taxes, indexes):
+                other_nets += net
+                priced[index] = PricedLine((*priced[index][:5], net, tax))
+        lines_net = other_nets
+        breakdown = self.breakdown
+        for kernel in kernels.values():
+            if kernel.linear:
+                lines_net += kernel.net
+                kernel.collect(breakdown)
+        return tuple(priced), lines_net
+
+    def kernel(self, taxes: tuple[Tax, ...]) -> _Kernel:
+        """The pricing kernel of one tax set; its taxes take their place in the breakdown."""
+        linear = not self.per_line and not any(t.included for t in taxes)
+        kernel = _Kernel(taxes, linear=linear)
+        if linear:
+            for tax in taxes:
+                self.breakdown.setdefault(tax, [_ZERO, _ZERO, _ZERO])
+        return kernel
 
     def chain(
         self,
@@ -421,13 +481,12 @@ class _Pricing:
         return net, tax_total
 
     def included_per_rate(
-        self,
-        taxes: tuple[Tax, ...],
-        indexes: list[int],
-        nets: list[Decimal],
-        line_tax: list[Decimal],
-    ) -> None:
-        """Back included taxes out once from the summed stated amounts of lines taxed alike."""
+        self, taxes: tuple[Tax, ...], indexes: list[int]
+    ) -> list[tuple[int, Decimal, Decimal]]:
+        """Back included taxes out once from the summed stated amounts of lines taxed alike.
+
+        Return each line's index, net and tax.
+        """
         included = [t for t in taxes if t.included]
         factor = sum((t.factor for t in included if t.kind is not _PER_UNIT_TAX), _ZERO)
         fixed = [_fixed_included(self.lines[i]) for i in indexes]
@@ -443,11 +502,12 @@ class _Pricing:
         line_nets = apportion(
             net, [(s - f) / divisor for s, f in zip(stated, fixed, strict=True)], self.quantum
         )
+        results = []
         for index, line_net, line_stated in zip(indexes, line_nets, stated, strict=True):
             line = self.lines[index]
-            nets[index] = line_net
             excluded = self.chain(line.taxes, line_net, line.quantity, included=_NO_AMOUNTS)
-            line_tax[index] = line_stated - line_net + excluded
+            results.append((index, line_net, line_stated - line_net + excluded))
+        return results
 
     def split_included(
         self, included: list[Tax], total: Decimal, exact_net: Decimal, quantity: Decimal
@@ -490,6 +550,52 @@ class _Pricing:
             )
             for tax, (base, unrounded, rounded) in merged.values()
         )
+
+
+class _Kernel:
+    """What the pricing loop keeps for the lines of one tax set (private).
+
+    With per-rate rounding and no tax included in the price, each tax of the set is
+    linear in a line's net ``n`` and quantity ``q``: its base is ``bn * n + bq * q`` and its
+    exact amount ``an * n + aq * q`` (compound taxes join the later bases through these
+    coefficients). A line's tax is then ``rate * n + unit * q``, and the breakdown needs only
+    the sums of ``n`` and ``q`` over the lines: exactly what applying each tax to each line
+    and summing would give, since no rounding happens before the sums are rounded.
+    """
+
+    __slots__ = ("coefficients", "linear", "net", "per_unit", "quantity", "rate", "unit")
+
+    def __init__(self, taxes: tuple[Tax, ...], *, linear: bool) -> None:
+        self.linear = linear
+        self.net = self.quantity = self.rate = self.unit = _ZERO
+        self.coefficients: list[tuple[Tax, Decimal, Decimal, Decimal, Decimal]] = []
+        compound_n = compound_q = _ZERO
+        compounded = False
+        for tax in taxes:
+            if compounded and not tax.on_plain_net:
+                base_n, base_q = _ONE + compound_n, compound_q
+            else:
+                base_n, base_q = _ONE, _ZERO
+            if tax.kind is _PER_UNIT_TAX:
+                amount_n, amount_q = _ZERO, tax.factor
+            else:  # a percentage, a division rate, or zero (factor 0)
+                amount_n, amount_q = base_n * tax.factor, base_q * tax.factor
+            if tax.compound:
+                compound_n += amount_n
+                compound_q += amount_q
+                compounded = True
+            self.rate += amount_n
+            self.unit += amount_q
+            self.coefficients.append((tax, base_n, base_q, amount_n, amount_q))
+        self.per_unit = bool(self.unit)
+
+    def collect(self, breakdown: dict[Tax, list[Decimal]]) -> None:
+        """Add this tax set's exact bases and amounts to the breakdown sums."""
+        net, quantity = self.net, self.quantity
+        for tax, base_n, base_q, amount_n, amount_q in self.coefficients:
+            sums = breakdown[tax]
+            sums[0] += base_n * net + base_q * quantity
+            sums[1] += amount_n * net + amount_q * quantity
 
 
 class _AlreadyCounted(dict[Tax, Decimal]):

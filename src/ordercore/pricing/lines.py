@@ -15,14 +15,16 @@ Line(description='Widget', quantity='3', unit_price=Money('17.99', 'EUR'))
 from __future__ import annotations
 
 import enum
+import functools
 from decimal import Decimal
 
 import attrs
 
 from ordercore._convert import check_instance, to_money, to_optional_text, to_text, to_tuple
 from ordercore.errors import CurrencyMismatch, InvalidDiscount, InvalidLine, InvalidNumber
+from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
-from ordercore.money.decimals import to_decimal
+from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 from ordercore.pricing.discounts import Discount, DiscountKind
 from ordercore.pricing.taxes import Tax
 
@@ -30,6 +32,7 @@ __all__ = ["QUANTITY_PLACES", "Line", "LineKind"]
 
 #: Quantities may carry up to this many decimal places (hours, kilograms, litres).
 QUANTITY_PLACES = 6
+_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 
 
 class LineKind(enum.Enum):
@@ -56,7 +59,16 @@ def _discounts(value: object) -> tuple[Discount, ...]:
 
 
 def _taxes(value: object) -> tuple[Tax, ...]:
-    return to_tuple(value, Tax, "taxes")
+    return _shared(to_tuple(value, Tax, "taxes"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+    """Return the first tuple seen with these taxes: lines taxed alike share one tuple.
+
+    The pricing loop recognises lines taxed alike by the identity of this tuple.
+    """
+    return taxes
 
 
 def _kind(value: object) -> LineKind:
@@ -118,6 +130,10 @@ class Line:
     base_quantity: Decimal = attrs.field(default=Decimal(1), converter=_base_quantity)
     #: Whether any tax is included in the price (precomputed for the pricing loop).
     has_included_tax: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
+    #: The factor of the line's discount when its only discount is one percentage (or None).
+    single_percent: Decimal | None = attrs.field(init=False, eq=False, hash=False, repr=False)
+    #: Whether the price is for one unit (base quantity 1).
+    unit_base: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         currency = self.unit_price.currency
@@ -154,7 +170,23 @@ class Line:
             raise InvalidDiscount(
                 price_discount, reason=f"it exceeds the unit price {self.unit_price}"
             )
+        gross = CONTEXT.divide(
+            CONTEXT.multiply(self.quantity, self.unit_price.amount), self.base_quantity
+        )
+        if gross.copy_abs() >= _LIMIT:
+            raise InvalidLine(
+                self.description, reason=f"quantity x unit price is {gross}, not below 10**15"
+            )
+        single = (
+            self.discounts[0].factor
+            if len(self.discounts) == 1
+            and self.discounts[0].kind is DiscountKind.PERCENT
+            and price_discount is None
+            else None
+        )
         object.__setattr__(self, "has_included_tax", any(t.included for t in self.taxes))
+        object.__setattr__(self, "single_percent", single)
+        object.__setattr__(self, "unit_base", self.base_quantity == 1)
 
     @property
     def currency(self) -> str:
