@@ -20,7 +20,18 @@ ALLOWED = {
     "cli": {"errors", "interop", "pricing"},
     "testing": {"errors", "money", "pricing"},
 }
-IO_MODULES = {"os", "sys", "pathlib", "io", "socket", "sqlite3", "subprocess", "json", "time", "random"}
+IO_MODULES = {
+    "os",
+    "sys",
+    "pathlib",
+    "io",
+    "socket",
+    "sqlite3",
+    "subprocess",
+    "json",
+    "time",
+    "random",
+}
 
 
 def modules() -> list[Path]:

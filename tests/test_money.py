@@ -272,6 +272,12 @@ class TestAllocate:
             allocate(Decimal("1.00"), [0.5, 0.5], CENT)  # type: ignore[list-item]
         with pytest.raises(InvalidType):
             allocate(1, [1], CENT)  # type: ignore[arg-type]
+        with pytest.raises(InvalidType, match="list or tuple"):
+            allocate(Decimal("1.00"), None, CENT)  # type: ignore[arg-type]
+        with pytest.raises(InvalidNumber, match="10\\*\\*15"):
+            allocate(Decimal("1E+1000000"), [1, 2], CENT)
+        with pytest.raises(InvalidAllocation, match="between 1e-60 and 1e60"):
+            allocate(Decimal("1.00"), [Decimal("1E+99999"), 1], CENT)
 
 
 class TestExchangeRate:

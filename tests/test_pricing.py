@@ -16,6 +16,7 @@ from ordercore import (
     FloatNotAllowed,
     Group,
     InvalidAdjustment,
+    InvalidAmount,
     InvalidDiscount,
     InvalidDocument,
     InvalidLine,
@@ -30,8 +31,10 @@ from ordercore import (
     Stacking,
     Tax,
     TaxRounding,
+    UnknownCurrency,
     price,
 )
+from ordercore.pricing import DiscountKind, TaxKind
 
 
 def eur(amount: str) -> Money:
@@ -265,6 +268,20 @@ class TestTaxes:
         assert per_rate.totals.tax == eur("0.02")  # round(0.15 x 10 %) = round(0.015)
         assert per_line.totals.tax == eur("0.03")  # 3 x round(0.005)
 
+    def test_a_withholding_rate_ignores_the_host_context(self) -> None:
+        with decimal.localcontext() as context:
+            context.prec = 2
+            irpf = Tax.withholding_tax("IRPF", "19.5")
+        assert priced(line("1", "100.00", irpf)).totals.tax == eur("-19.50")
+
+    def test_currencies_given_as_codes_are_checked(self) -> None:
+        fee = Tax(name="Fee", code="S", kind=TaxKind.PER_UNIT, rate=Decimal("0.50"), currency="EUR")
+        assert fee.currency == Money("0", "EUR").currency
+        with pytest.raises(UnknownCurrency):
+            Tax(name="Fee", code="S", kind=TaxKind.PER_UNIT, rate=Decimal("0.50"), currency="XYZ")
+        with pytest.raises(InvalidType):
+            Discount(kind=DiscountKind.PER_LINE, value=Decimal(1), currency=True)
+
     def test_tax_rules_are_checked_when_made(self) -> None:
         with pytest.raises(InvalidTax, match="between 0 and 100"):
             Tax.percent("VAT", "120")
@@ -414,6 +431,34 @@ class TestCurrenciesAndTotals:
         assert totals.tax_inclusive == Money("12.32", "CHF")
         assert totals.rounding == Money("-0.02", "CHF")
         assert totals.amount_due == Money("12.30", "CHF")
+
+    def test_fixed_amounts_finer_than_the_currency_are_refused(self) -> None:
+        with pytest.raises(InvalidAmount, match="prepaid"):
+            Document(currency="EUR", items=[line("1", "10.00")], prepaid=eur("0.001"))
+        with pytest.raises(InvalidAmount, match="Gift"):
+            Document(
+                currency="EUR",
+                items=[
+                    line(
+                        "1",
+                        "10.00",
+                        description="Gift",
+                        discounts=[Discount.per_line(eur("0.005"))],
+                    )
+                ],
+            )
+        with pytest.raises(InvalidAmount, match="cash_rounding"):
+            Document(
+                currency="EUR",
+                items=[line("1", "10.00")],
+                policy=Policy(cash_rounding=CashRounding(increment="0.003")),
+            )
+        with pytest.raises(InvalidAmount):
+            Document(
+                currency="JPY",
+                items=[line("1", "100", currency="JPY")],
+                charges=[Charge.amount(Money("0.5", "JPY"), reason="Shipping")],
+            )
 
     def test_prepaid_amount_is_deducted(self) -> None:
         result = priced(line("1", "100.00", VAT20), prepaid=eur("50.00"))

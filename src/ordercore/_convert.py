@@ -12,6 +12,7 @@ import moneyed
 
 from ordercore.errors import InvalidType
 from ordercore.money.amount import Money
+from ordercore.money.currency import get_currency
 
 T = TypeVar("T")
 
@@ -63,3 +64,8 @@ def check_instance(value: object, kind: type[T], field: str) -> T:
 def optional_reason(value: object) -> str | None:
     """Converter for the optional ``reason`` text of discounts and taxes."""
     return to_optional_text(value, "reason")
+
+
+def optional_currency(value: object) -> moneyed.Currency | None:
+    """Converter for the optional currency of a fixed discount or per-unit tax."""
+    return None if value is None else get_currency(value)

@@ -22,8 +22,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from ordercore.errors import FloatNotAllowed, InvalidAllocation, InvalidAmount, InvalidType
+from ordercore.errors import (
+    FloatNotAllowed,
+    InvalidAllocation,
+    InvalidAmount,
+    InvalidNumber,
+    InvalidType,
+)
 from ordercore.money._context import CONTEXT
+from ordercore.money.decimals import to_decimal
 
 __all__ = ["Ratio", "allocate", "apportion"]
 
@@ -39,10 +46,21 @@ def _as_fraction(ratio: object) -> Fraction:
     if isinstance(ratio, Decimal):
         if not ratio.is_finite():
             raise InvalidAllocation([ratio], reason="ratios must be finite")
-        return Fraction(ratio)
-    if isinstance(ratio, int | Fraction):
-        return Fraction(ratio)
-    raise InvalidType(ratio, expected="a Decimal, Fraction or int ratio", field="ratios")
+        if ratio and not -_RATIO_EXPONENT <= ratio.adjusted() <= _RATIO_EXPONENT:
+            raise InvalidAllocation([ratio], reason="a ratio must lie between 1e-60 and 1e60")
+        fraction = Fraction(ratio)
+    elif isinstance(ratio, int | Fraction):
+        fraction = Fraction(ratio)
+    else:
+        raise InvalidType(ratio, expected="a Decimal, Fraction or int ratio", field="ratios")
+    if max(fraction.numerator.bit_length(), fraction.denominator.bit_length()) > _RATIO_BITS:
+        raise InvalidAllocation([ratio], reason="a ratio must lie between 1e-60 and 1e60")
+    return fraction
+
+
+# Bounds that keep the exact arithmetic quick; exact shares of a division carry 50 digits.
+_RATIO_EXPONENT = 60
+_RATIO_BITS = 400
 
 
 def allocate(total: Decimal, ratios: Sequence[Ratio], quantum: Decimal) -> list[Decimal]:
@@ -54,6 +72,8 @@ def allocate(total: Decimal, ratios: Sequence[Ratio], quantum: Decimal) -> list[
     total is split as the negation of its positive twin, so the result is symmetric.
     """
     units = _units(total, quantum, "total")
+    if not isinstance(ratios, list | tuple):
+        raise InvalidType(ratios, expected="a list or tuple of ratios", field="ratios")
     if not ratios:
         raise InvalidAllocation(list(ratios), reason="there must be at least one part")
     fractions = [_as_fraction(r) for r in ratios]
@@ -85,6 +105,10 @@ def apportion(
     [Decimal('8.40'), Decimal('-8.40')]
     """
     units = _units(total, quantum, "total")
+    if not isinstance(exact_parts, list | tuple):
+        raise InvalidType(
+            exact_parts, expected="a list or tuple of exact parts", field="exact_parts"
+        )
     if not exact_parts:
         raise InvalidAllocation([], reason="there must be at least one part")
     step = Fraction(quantum)
@@ -113,10 +137,13 @@ def _apportion(units: int, exact: list[Fraction]) -> list[int]:
 
 
 def _units(total: object, quantum: object, field: str) -> int:
-    if not isinstance(quantum, Decimal) or not quantum.is_finite() or quantum <= 0:
+    if not isinstance(quantum, Decimal):
         raise InvalidType(quantum, expected="a positive Decimal quantum", field="quantum")
-    if not isinstance(total, Decimal) or not total.is_finite():
+    if to_decimal(quantum, field="quantum") <= 0:
+        raise InvalidNumber(quantum, reason="the quantum must be positive", field="quantum")
+    if not isinstance(total, Decimal):
         raise InvalidType(total, expected="a finite Decimal total", field=field)
+    to_decimal(total, field=field)  # finite, below 10**15, at most 12 places
     units = Fraction(total) / Fraction(quantum)
     if units.denominator != 1:
         raise InvalidAmount(total, reason=f"the total must be a multiple of {quantum}", field=field)

@@ -33,7 +33,7 @@ from decimal import Decimal
 import attrs
 import moneyed
 
-from ordercore._convert import optional_reason
+from ordercore._convert import optional_currency, optional_reason
 from ordercore.errors import InvalidDiscount
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
@@ -77,7 +77,7 @@ class Discount:
 
     kind: DiscountKind
     value: Decimal
-    currency: moneyed.Currency | None = None
+    currency: moneyed.Currency | None = attrs.field(default=None, converter=optional_currency)
     reason: str | None = attrs.field(default=None, converter=optional_reason)
     #: ``value / 100`` for a percentage, ``value`` otherwise: precomputed for the pricing loop.
     factor: Decimal = attrs.field(init=False, eq=False, hash=False)

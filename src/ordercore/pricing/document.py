@@ -36,16 +36,17 @@ from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.errors import (
     CurrencyMismatch,
     InvalidAdjustment,
+    InvalidAmount,
     InvalidLine,
     InvalidNumber,
     InvalidType,
 )
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
-from ordercore.money.currency import get_currency
+from ordercore.money.currency import get_currency, precision
 from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.money.rounding import CashRounding, RoundingMode
-from ordercore.pricing.discounts import Stacking
+from ordercore.pricing.discounts import DiscountKind, Stacking
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
 
@@ -322,19 +323,44 @@ class Document:
     prepaid: Money | None = attrs.field(default=None, converter=_optional_money)
 
     def __attrs_post_init__(self) -> None:
-        code = self.currency.code
-        places = self.policy.price_places
-        for line in self.lines():
-            if line.unit_price.currency != self.currency:
-                raise CurrencyMismatch(code, line.unit_price.currency.code, operation="price in")
-            if decimal_places(line.unit_price.amount) > places:
-                raise InvalidLine(
-                    line.description,
-                    reason=f"the unit price {line.unit_price.amount} has more than {places} decimal places",
-                )
+        self._check_lines()
         for group in self.groups():
             self._check_fixed(group.adjustments)
         self._check_fixed(self.adjustments)
+        self._check_document_adjustments()
+        code = self.currency.code
+        if self.prepaid is not None:
+            if self.prepaid.currency != self.currency:
+                raise CurrencyMismatch(code, self.prepaid.currency.code, operation="prepay in")
+            self._check_minor_unit(self.prepaid.amount, "prepaid")
+        cash = self.policy.cash_rounding
+        if cash is not None and decimal_places(cash.increment) > precision(self.currency):
+            raise InvalidAmount(
+                cash.increment,
+                reason=f"a cash rounding increment must be a multiple of the {code} minor unit",
+                field="cash_rounding",
+            )
+
+    def _check_lines(self) -> None:
+        places = self.policy.price_places
+        for line in self.lines():
+            if line.unit_price.currency != self.currency:
+                raise CurrencyMismatch(
+                    self.currency.code, line.unit_price.currency.code, operation="price in"
+                )
+            if decimal_places(line.unit_price.amount) > places:
+                raise InvalidLine(
+                    line.description,
+                    reason=f"the unit price {line.unit_price.amount} has more than {places} "
+                    "decimal places",
+                )
+            for discount in line.discounts:
+                if discount.kind is DiscountKind.PER_LINE:
+                    self._check_minor_unit(
+                        discount.value, f"a discount of line {line.description!r}"
+                    )
+
+    def _check_document_adjustments(self) -> None:
         standalone = self.policy.adjustments is AdjustmentMode.STANDALONE
         for adjustment in self.adjustments:
             if standalone and not adjustment.taxes:
@@ -353,15 +379,25 @@ class Document:
             raise InvalidAdjustment(
                 self.adjustments[0], reason="the document has no lines to carry it"
             )
-        if self.prepaid is not None and self.prepaid.currency != self.currency:
-            raise CurrencyMismatch(code, self.prepaid.currency.code, operation="prepay in")
 
     def _check_fixed(self, adjustments: tuple[Adjustment, ...]) -> None:
         for adjustment in adjustments:
-            if adjustment.fixed is not None and adjustment.fixed.currency != self.currency:
-                raise CurrencyMismatch(
-                    self.currency.code, adjustment.fixed.currency.code, operation="adjust"
-                )
+            if adjustment.fixed is not None:
+                if adjustment.fixed.currency != self.currency:
+                    raise CurrencyMismatch(
+                        self.currency.code, adjustment.fixed.currency.code, operation="adjust"
+                    )
+                self._check_minor_unit(adjustment.fixed.amount, str(adjustment))
+
+    def _check_minor_unit(self, amount: Decimal, field: str) -> None:
+        """A fixed amount that is added or taken as it is must be in whole minor units."""
+        if decimal_places(amount) > precision(self.currency):
+            raise InvalidAmount(
+                amount,
+                reason=f"{self.currency.code} amounts have {precision(self.currency)} decimal "
+                "places; a fixed amount finer than that would leave the totals between two cents",
+                field=field,
+            )
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:

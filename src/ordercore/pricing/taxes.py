@@ -36,7 +36,7 @@ from decimal import Decimal
 import attrs
 import moneyed
 
-from ordercore._convert import optional_reason, to_text
+from ordercore._convert import optional_currency, optional_reason, to_text
 from ordercore.errors import InvalidTax
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
@@ -100,7 +100,7 @@ class Tax:
     code: str = attrs.field(converter=_code)
     kind: TaxKind
     rate: Decimal
-    currency: moneyed.Currency | None = None
+    currency: moneyed.Currency | None = attrs.field(default=None, converter=optional_currency)
     included: bool = False
     compound: bool = False
     on_plain_net: bool = False
@@ -129,7 +129,7 @@ class Tax:
                 raise InvalidTax(
                     self.name, reason="a withholding tax cannot be included in the price"
                 )
-            factor = -factor
+            factor = CONTEXT.minus(factor)
         if self.included and self.compound:
             raise InvalidTax(
                 self.name, reason="a tax included in the price cannot also be compound"
