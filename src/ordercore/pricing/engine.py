@@ -18,8 +18,9 @@
 4. **Totals**, from the same sums as the tax breakdown.
 
 Everything runs under ordercore's decimal context. The loop over lines touches only
-``Decimal`` values and makes one small result per line: documents of tens of thousands of
-lines price in milliseconds (see docs/performance.md).
+``Decimal`` values and makes one small result per line; lines taxed alike share one linear
+kernel (see :class:`_Kernel`). A 1,000-line invoice prices in about 1.4 ms, under twice
+the cost of the bare ``Decimal`` arithmetic (see docs/performance.md).
 """
 
 from __future__ import annotations
