@@ -232,6 +232,18 @@ class TestTaxes:
         assert priced(line("1", "100.00", gst, qst)).totals.tax == eur("15.47")  # 5 + 10.47
         assert priced(line("1", "100.00", gst, plain)).totals.tax == eur("14.98")  # 5 + 9.98
 
+    def test_compound_rows_read_base_times_rate_per_rate(self) -> None:
+        excise = Tax.percent("Excise", "10", code="EXC", compound=True)
+        result = priced(line("1", "20.12", excise, Tax.percent("VAT", "19")))
+        rows = [(row.base, row.amount) for row in result.tax_breakdown]
+        assert rows == [(eur("20.12"), eur("2.01")), (eur("22.13"), eur("4.20"))]
+
+    def test_division_ties_round_by_the_mode(self) -> None:
+        levy = Tax.division("Levy", "12")  # 0.33 x 12 / 88 = 0.045 exactly
+        for tax_rounding in TaxRounding:
+            policy = Policy(rounding=RoundingMode.HALF_EVEN, tax_rounding=tax_rounding)
+            assert priced(line("1", "0.33", levy), policy=policy).totals.tax == eur("0.04")
+
     def test_division_rate(self) -> None:
         result = priced(line("1", "100.00", Tax.division("Levy", "10")))
         assert result.totals.tax == eur("11.11")
@@ -380,13 +392,25 @@ class TestGroupsAndAdjustments:
         assert nets(result) == [Decimal("18.00"), Decimal("-9.00")]
         assert result.adjustments[0].amount == eur("1.00")
 
-    def test_a_fixed_allowance_needs_a_net_to_spread_over(self) -> None:
-        with pytest.raises(InvalidAdjustment, match="may not exceed"):
+    def test_a_fixed_amount_is_not_spread_over_sales_and_returns(self) -> None:
+        items = [line("1", "100.00", VAT20), line("-1", "99.99", Tax.percent("VAT", "7"))]
+        with pytest.raises(InvalidAdjustment, match="mix sales and returns"):
+            priced(*items, charges=[Charge.amount(eur("1.00"), reason="Shipping")])
+        with pytest.raises(InvalidAdjustment, match="mix sales and returns"):
             priced(
                 line("1", "10.00"),
                 line("-1", "10.00"),
                 allowances=[Allowance.amount(eur("1"), reason="x")],
             )
+
+    def test_a_fixed_charge_needs_a_net_to_spread_over(self) -> None:
+        samples = Group(
+            name="Samples",
+            lines=[line("1", "0.00")],
+            charges=[Charge.amount(eur("4.90"), reason="Shipping")],
+        )
+        with pytest.raises(InvalidAdjustment, match="LineKind.CHARGE"):
+            priced(samples)
 
     def test_adjustments_are_checked_when_made(self) -> None:
         with pytest.raises(InvalidAdjustment, match="either a percent or a fixed amount"):

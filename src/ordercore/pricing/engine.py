@@ -283,6 +283,21 @@ class _Pricing:
         """Compute adjustments on the net of lines[start:end] and spread them over those lines."""
         weights = self.stated[start:end]
         base = sum(weights, _ZERO)
+        where = f"group {scope!r}" if scope else "the document"
+        fixed = next((a for a in adjustments if a.percent is None), None)
+        if fixed is not None and any(w < 0 for w in weights) and any(w > 0 for w in weights):
+            raise InvalidAdjustment(
+                fixed,
+                reason=f"a fixed amount cannot be spread over the lines of {where}: they mix "
+                "sales and returns, whose nets offset each other; put the returns in a group "
+                "of their own, use a percentage, or make document adjustments standalone",
+            )
+        if fixed is not None and base == 0:
+            raise InvalidAdjustment(
+                fixed,
+                reason=f"the lines of {where} have a net of zero, so there is nothing to spread "
+                "a fixed amount over; bill it as a line of its own (LineKind.CHARGE)",
+            )
         priced, effect = self.amounts(adjustments, base, scope=scope, distributed=True)
         if effect:
             # amounts() refused an effect on a zero base, so the weights sum to non-zero
@@ -421,7 +436,7 @@ class _Pricing:
         kernel = _Kernel(taxes, linear=linear)
         if linear:
             for tax in taxes:
-                self.breakdown.setdefault(tax, [_ZERO, _ZERO, _ZERO])
+                self.breakdown.setdefault(tax, [_ZERO, _ZERO, _ZERO, _ZERO])
         return kernel
 
     def chain(
@@ -450,7 +465,7 @@ class _Pricing:
                 elif kind is _ZERO_TAX:
                     amount = self.zero
                 else:
-                    amount = base * tax.factor
+                    amount = tax.amount_of(base)
                 rounded = _ZERO
                 if per_line:
                     rounded = amount = amount.quantize(self.quantum, self.rounding)
@@ -459,11 +474,12 @@ class _Pricing:
                     unrounded = amount
                 sums = breakdown.get(tax)
                 if sums is None:
-                    breakdown[tax] = [base, unrounded, rounded]
+                    breakdown[tax] = [base, unrounded, rounded, base]
                 else:
                     sums[0] += base
                     sums[1] += unrounded
                     sums[2] += rounded
+                    sums[3] += base
             if tax.compound:
                 compound += amount
             total += amount
@@ -526,31 +542,39 @@ class _Pricing:
         """Add an already rounded tax amount (an included tax) to the breakdown."""
         sums = self.breakdown.get(tax)
         if sums is None:
-            self.breakdown[tax] = [base, _ZERO, rounded]
+            self.breakdown[tax] = [base, _ZERO, rounded, _ZERO]
         else:
             sums[0] += base
             sums[2] += rounded
 
     def tax_breakdown(self) -> tuple[TaxSubtotal, ...]:
-        """One row per tax and rate; each unrounded sum is rounded once (per-rate rounding)."""
+        """One row per tax and rate, each amount rounded once.
+
+        With per-rate rounding, a percentage or division row takes its tax on its rounded
+        base (which, after a compound tax, carries that tax's exact amounts), so that every
+        row reads ``amount = round(base x rate)`` as EN 16931 (BR-CO-17) checks it; a
+        per-unit row rounds its exact sum. Included taxes were backed out already and add
+        their rounded amounts.
+        """
         merged: dict[tuple[object, ...], tuple[Tax, list[Decimal]]] = {}
-        for tax, (base, unrounded, rounded) in self.breakdown.items():
+        for tax, sums in self.breakdown.items():
             key = tax.breakdown_key
             if key in merged:
-                sums = merged[key][1]
-                sums[0] += base
-                sums[1] += unrounded
-                sums[2] += rounded
+                total = merged[key][1]
+                for slot, value in enumerate(sums):
+                    total[slot] += value
             else:
-                merged[key] = (tax, [base, unrounded, rounded])
-        return tuple(
-            TaxSubtotal(
-                tax=tax,
-                base=self.money(self.round(base)),
-                amount=self.money(self.round(unrounded) + rounded),
+                merged[key] = (tax, list(sums))
+        rows = []
+        for tax, (base, unrounded, rounded, excluded_base) in merged.values():
+            if self.per_line or tax.kind is _PER_UNIT_TAX:
+                amount = self.round(unrounded) + rounded
+            else:
+                amount = self.round(tax.amount_of(self.round(excluded_base))) + rounded
+            rows.append(
+                TaxSubtotal(tax=tax, base=self.money(self.round(base)), amount=self.money(amount))
             )
-            for tax, (base, unrounded, rounded) in merged.values()
-        )
+        return tuple(rows)
 
 
 class _Kernel:
@@ -595,8 +619,10 @@ class _Kernel:
         net, quantity = self.net, self.quantity
         for tax, base_n, base_q, amount_n, amount_q in self.coefficients:
             sums = breakdown[tax]
-            sums[0] += base_n * net + base_q * quantity
+            base = base_n * net + base_q * quantity
+            sums[0] += base
             sums[1] += amount_n * net + amount_q * quantity
+            sums[3] += base
 
 
 class _AlreadyCounted(dict[Tax, Decimal]):

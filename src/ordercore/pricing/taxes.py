@@ -253,6 +253,18 @@ class Tax:
             withholding=True,
         )
 
+    def amount_of(self, base: Decimal) -> Decimal:
+        """The exact tax on ``base`` for a percentage, division or zero tax.
+
+        A division rate divides last (``base * rate / (100 - rate)``), so a tax that is exact
+        in decimals, such as 0.045, stays exact and rounds the way its mode says.
+        """
+        if self.kind is TaxKind.DIVISION:
+            return CONTEXT.divide(
+                CONTEXT.multiply(base, self.rate), CONTEXT.subtract(_HUNDRED, self.rate)
+            )
+        return CONTEXT.multiply(base, self.factor)
+
     @property
     def breakdown_key(self) -> tuple[object, ...]:
         """What makes two taxes one row of the tax breakdown: name, code, rule and rate.
