@@ -294,6 +294,24 @@ class TestTaxes:
         with pytest.raises(InvalidType):
             Discount(kind=DiscountKind.PER_LINE, value=Decimal(1), currency=True)
 
+    def test_a_price_must_cover_its_included_per_unit_taxes(self) -> None:
+        eco = Tax.per_unit("Eco fee", eur("0.50"), code="ECO", included=True)
+        vat = Tax.percent("VAT", "20", included=True)
+        for tax_rounding in TaxRounding:
+            with pytest.raises(InvalidLine, match="does not cover"):
+                priced(line("1", "0.30", eco, vat), policy=Policy(tax_rounding=tax_rounding))
+
+    def test_included_taxes_are_backed_out_per_rate_whatever_else_a_line_bears(self) -> None:
+        vat = Tax.percent("VAT", "19", included=True)
+        levy = Tax.percent("Levy", "0", code="LV")
+        alike = priced(line("1", "9.99", vat), line("1", "9.99", vat))
+        mixed = priced(line("1", "9.99", vat), line("1", "9.99", vat, levy))
+        assert alike.tax_breakdown[0] == mixed.tax_breakdown[0]
+        assert (alike.tax_breakdown[0].base, alike.tax_breakdown[0].amount) == (
+            eur("16.79"),
+            eur("3.19"),
+        )
+
     def test_tax_rules_are_checked_when_made(self) -> None:
         with pytest.raises(InvalidTax, match="between 0 and 100"):
             Tax.percent("VAT", "120")
@@ -409,7 +427,7 @@ class TestGroupsAndAdjustments:
             lines=[line("1", "0.00")],
             charges=[Charge.amount(eur("4.90"), reason="Shipping")],
         )
-        with pytest.raises(InvalidAdjustment, match="LineKind.CHARGE"):
+        with pytest.raises(InvalidAdjustment, match=r"LineKind\.CHARGE"):
             priced(samples)
 
     def test_adjustments_are_checked_when_made(self) -> None:
@@ -483,6 +501,21 @@ class TestCurrenciesAndTotals:
                 items=[line("1", "100", currency="JPY")],
                 charges=[Charge.amount(Money("0.5", "JPY"), reason="Shipping")],
             )
+
+    def test_cash_rounding_applies_to_what_is_left_to_pay(self) -> None:
+        result = priced(
+            line("1", "12.60", Tax.percent("MWST", "8.1"), currency="CHF"),
+            currency="CHF",
+            prepaid=Money("10.01", "CHF"),
+            policy=Policy(cash_rounding=CashRounding.for_currency("CHF")),
+        )
+        totals = result.totals
+        assert totals.tax_inclusive == Money("13.62", "CHF")
+        assert (totals.rounding, totals.amount_due) == (Money("-0.01", "CHF"), Money("3.60", "CHF"))
+
+    def test_a_negative_prepaid_amount_is_refused(self) -> None:
+        with pytest.raises(InvalidAmount, match="cannot be negative"):
+            Document(currency="EUR", items=[line("1", "1.00")], prepaid=eur("-5.00"))
 
     def test_prepaid_amount_is_deducted(self) -> None:
         result = priced(line("1", "100.00", VAT20), prepaid=eur("50.00"))

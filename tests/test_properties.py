@@ -142,7 +142,8 @@ def test_cash_rounding_makes_the_payable_amount_a_multiple_of_the_increment(
     totals = priced(document).totals
     cash = document.policy.cash_rounding
     assert cash is not None
-    payable = Fraction((totals.tax_inclusive + totals.rounding).amount)
+    payable = Fraction(totals.amount_due.amount)
+    assert totals.amount_due == totals.tax_inclusive + totals.rounding - totals.prepaid
     assert (payable / Fraction(cash.increment)).denominator == 1
     assert abs(Fraction(totals.rounding.amount)) < Fraction(cash.increment)
 

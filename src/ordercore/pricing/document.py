@@ -333,6 +333,12 @@ class Document:
             if self.prepaid.currency != self.currency:
                 raise CurrencyMismatch(code, self.prepaid.currency.code, operation="prepay in")
             self._check_minor_unit(self.prepaid.amount, "prepaid")
+            if self.prepaid.amount < 0:
+                raise InvalidAmount(
+                    self.prepaid.amount,
+                    reason="a prepaid amount cannot be negative; bill the difference as a line",
+                    field="prepaid",
+                )
         cash = self.policy.cash_rounding
         if cash is not None and decimal_places(cash.increment) > precision(self.currency):
             raise InvalidAmount(

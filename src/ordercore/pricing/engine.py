@@ -33,6 +33,7 @@ from ordercore.errors import (
     InvalidAdjustment,
     InvalidDiscount,
     InvalidDocument,
+    InvalidLine,
     InvalidType,
 )
 from ordercore.money._context import exact
@@ -164,8 +165,9 @@ class _Pricing:
         tax_exclusive = lines_net - allowances + charges
         tax_inclusive = tax_exclusive + tax_total
         cash = document.policy.cash_rounding
-        rounding = cash.adjustment(tax_inclusive) if cash is not None else self.zero
         prepaid = document.prepaid.amount if document.prepaid is not None else self.zero
+        # the payable amount is what must be a multiple of the cash increment (EN 16931 BT-115)
+        rounding = cash.adjustment(tax_inclusive - prepaid) if cash is not None else self.zero
         amount_due = tax_inclusive + rounding - prepaid
         for total in (lines_net, tax_inclusive, amount_due):
             if total.copy_abs() >= _LIMIT:
@@ -408,7 +410,8 @@ class _Pricing:
                     tax = stated * kernel.rate
                 add(PricedLine((line, currency, gross, discount, share, stated, tax)))
             elif line.has_included_tax and not self.per_line:
-                deferred.setdefault(taxes, []).append(len(priced))
+                self.check_included(line, stated)
+                deferred.setdefault(line.included_taxes, []).append(len(priced))
                 add(PricedLine((line, currency, gross, discount, share, zero, zero)))
             else:
                 net, tax = (
@@ -485,9 +488,20 @@ class _Pricing:
             total += amount
         return total
 
+    def check_included(self, line: Line, stated: Decimal) -> None:
+        """Refuse a stated amount that does not cover the per-unit taxes included in it."""
+        rest = stated - _fixed_included(line)
+        if (rest < 0 < stated) or (rest > 0 > stated) or (stated == 0 and rest != 0):
+            raise InvalidLine(
+                line.description,
+                reason=f"its amount {stated} does not cover the per-unit taxes included in "
+                "its price; the net and the other taxes would change sign",
+            )
+
     def included_per_line(self, line: Line, stated: Decimal) -> tuple[Decimal, Decimal]:
         """Back the included taxes out of one line's stated amount; round the net once."""
-        included = [t for t in line.taxes if t.included]
+        self.check_included(line, stated)
+        included = list(line.included_taxes)
         factor = sum((t.factor for t in included if t.kind is not _PER_UNIT_TAX), _ZERO)
         exact_net = (stated - _fixed_included(line)) / (_ONE + factor)
         net = self.round(exact_net)
@@ -502,9 +516,10 @@ class _Pricing:
     ) -> list[tuple[int, Decimal, Decimal]]:
         """Back included taxes out once from the summed stated amounts of lines taxed alike.
 
+        ``taxes`` are the included taxes the lines share (their other taxes may differ).
         Return each line's index, net and tax.
         """
-        included = [t for t in taxes if t.included]
+        included = list(taxes)
         factor = sum((t.factor for t in included if t.kind is not _PER_UNIT_TAX), _ZERO)
         fixed = [_fixed_included(self.lines[i]) for i in indexes]
         stated = [self.stated[i] for i in indexes]

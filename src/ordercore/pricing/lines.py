@@ -130,6 +130,8 @@ class Line:
     base_quantity: Decimal = attrs.field(default=Decimal(1), converter=_base_quantity)
     #: Whether any tax is included in the price (precomputed for the pricing loop).
     has_included_tax: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
+    #: The taxes included in the price, in order.
+    included_taxes: tuple[Tax, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
     #: The factor of the line's discount when its only discount is one percentage (or None).
     single_percent: Decimal | None = attrs.field(init=False, eq=False, hash=False, repr=False)
     #: Whether the price is for one unit (base quantity 1).
@@ -184,7 +186,9 @@ class Line:
             and price_discount is None
             else None
         )
-        object.__setattr__(self, "has_included_tax", any(t.included for t in self.taxes))
+        included = tuple(t for t in self.taxes if t.included)
+        object.__setattr__(self, "has_included_tax", bool(included))
+        object.__setattr__(self, "included_taxes", included)
         object.__setattr__(self, "single_percent", single)
         object.__setattr__(self, "unit_base", self.base_quantity == 1)
 
