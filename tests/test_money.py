@@ -146,6 +146,26 @@ class TestMoney:
         assert repr(Money("1234.5", "EUR")) == "Money('1234.5', 'EUR')"
         assert Money("1234.5", "CHF").format("de_CH") == "CHF\xa01’234.50"
 
+    def test_formatting_rounds_explicitly_and_ignores_the_host_context(self) -> None:
+        assert Money("2.345", "EUR").format("de_DE") == "2,35\xa0€"
+        assert Money("2.345", "EUR").format("de_DE", mode=RoundingMode.HALF_EVEN) == "2,34\xa0€"
+        with decimal.localcontext() as context:
+            context.prec = 2
+            context.rounding = decimal.ROUND_CEILING
+            assert Money("1234.341", "EUR").format("en_US") == "€1,234.34"
+
+    def test_percent_of_money_is_exact_and_refuses_floats(self) -> None:
+        assert 5 % Money("12.345", "EUR") == Money("0.61725", "EUR")
+        with pytest.raises(FloatNotAllowed):
+            0.1 % Money("200.00", "EUR")  # type: ignore[operator]
+
+    def test_round_and_rounded_check_their_arguments(self) -> None:
+        assert Money("2.345", "EUR").round(1) == Money("2.3", "EUR")
+        with pytest.raises(InvalidType):
+            Money("2.345", "EUR").round("2")  # type: ignore[arg-type]
+        with pytest.raises(InvalidType):
+            Money("2.345", "EUR").rounded("half_up")  # type: ignore[arg-type]
+
     def test_formatting_needs_a_known_locale(self) -> None:
         with pytest.raises(UnknownLocale, match="xx_YY"):
             Money("1", "EUR").format("xx_YY")
@@ -184,6 +204,17 @@ class TestRounding:
     def test_the_table_of_modes(self, mode: RoundingMode, expected: list[str]) -> None:
         values = ["1.005", "1.015", "-1.005", "-1.015"]
         assert [str(round_to(Decimal(v), CENT, mode)) for v in values] == expected
+
+    def test_bad_arguments_get_ordercore_errors(self) -> None:
+        with pytest.raises(FloatNotAllowed):
+            round_to(1.005, CENT, RoundingMode.HALF_UP)  # type: ignore[arg-type]
+        with pytest.raises(InvalidType):
+            round_to(Decimal("1.005"), CENT, "ROUND_HALF_UP")  # type: ignore[arg-type]
+        with pytest.raises(InvalidType):
+            round_to(Decimal("1.005"), Decimal(0), RoundingMode.HALF_UP)
+        with pytest.raises(FloatNotAllowed):
+            CashRounding.for_currency("CHF").adjustment(13.62)  # type: ignore[arg-type]
+        assert CashRounding.for_currency("CHF").adjustment("13.62") == Decimal("-0.02")  # type: ignore[arg-type]
 
     def test_symmetric_modes(self) -> None:
         assert {m for m in RoundingMode if not m.symmetric} == {
@@ -287,6 +318,10 @@ class TestExchangeRate:
         )
         assert rate.convert(Money("10.01", "EUR")) == Money("1625", "JPY")
         assert rate.source == "ECB"
+
+    def test_a_rate_needs_two_currencies(self) -> None:
+        with pytest.raises(CurrencyMismatch):
+            ExchangeRate(base="EUR", quote="EUR", rate="2", source="x", date=dt.date(2026, 11, 20))
 
     def test_refuses_the_wrong_currency_and_bad_rates(self) -> None:
         rate = ExchangeRate(

@@ -166,6 +166,11 @@ class TestPlainData:
             ({"policy": {"rounding": "sideways"}}, "policy.rounding", "expected one of"),
             ({"taxes": {"v": {"name": "VAT", "rate": 0.2}}}, "taxes.v.rate", "float"),
             ({"items": "none"}, "items", "expected a list"),
+            (
+                {"taxes": {"v": {"name": "VAT", "rate": "20", "kind": {"a": 1}}}},
+                "taxes.v.kind",
+                "expected a string",
+            ),
             ({"schema": "other/9"}, "schema", "expected 'ordercore.document/1'"),
         ],
     )
@@ -226,6 +231,24 @@ class TestCommandLine:
         err = capsys.readouterr().err
         assert message in err
         assert len(err.strip().splitlines()) == 1
+
+    def test_a_file_that_is_not_utf8(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = tmp_path / "latin1.json"
+        path.write_bytes(
+            '{"currency": "EUR", "items": [{"description": "Café"}]}'.encode("latin-1")
+        )
+        assert main(["price", str(path)]) == 2
+        assert "not UTF-8" in capsys.readouterr().err
+
+    def test_json_nested_too_deeply(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = tmp_path / "deep.json"
+        path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+        assert main(["price", str(path)]) == 2
+        assert "nested too deeply" in capsys.readouterr().err
 
     def test_missing_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["price", str(tmp_path / "none.json")]) == 2

@@ -273,6 +273,15 @@ class TestTaxes:
         assert result.totals.tax == eur("50.00")  # 200.00 - 150.00
         assert result.totals.amount_due == eur("1050.00")
 
+    def test_line_taxes_are_rounded_for_display_and_kept_exact(self) -> None:
+        result = priced(line("1", "2.50", Tax.percent("VAT", "19")))
+        assert (result.lines[0].tax, result.lines[0].tax_exact) == (eur("0.48"), eur("0.475"))
+        half_even = priced(
+            line("1", "2.50", Tax.percent("VAT", "19")),
+            policy=Policy(rounding=RoundingMode.HALF_EVEN),
+        )
+        assert half_even.lines[0].tax == eur("0.48")  # 0.475 -> the even 0.48
+
     def test_per_line_and_per_rate_differ_by_a_cent(self) -> None:
         items = [line("1", "0.05", VAT10) for _ in range(3)]
         per_rate = priced(*items)
@@ -563,7 +572,7 @@ class TestCurrenciesAndTotals:
         with decimal.localcontext() as context:
             context.prec = 4
             stated, total = result.lines[0].stated, result.lines[0].total
-        assert (stated, total) == (eur("1234.56"), eur("1469.1264"))
+        assert (stated, total) == (eur("1234.56"), eur("1469.13"))
 
     def test_results_beyond_the_size_limit_name_the_line_or_the_document(self) -> None:
         with pytest.raises(InvalidLine, match="Bulk"):
@@ -607,7 +616,7 @@ class TestPrinting:
             == "PricedDocument(currency='EUR', lines=2, tax_inclusive='28.98', amount_due='28.98')"
         )
         assert repr(result.lines[0]) == (
-            "PricedLine(description='Hammer <steel>', net=Money('19.98', 'EUR'), tax=Money('3.996', 'EUR'))"
+            "PricedLine(description='Hammer <steel>', net=Money('19.98', 'EUR'), tax=Money('4.00', 'EUR'))"
         )
 
     def test_text_is_a_table_without_locale(self, result: PricedDocument) -> None:

@@ -44,10 +44,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"ordercore: error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2
+    except UnicodeDecodeError as error:
+        print(f"ordercore: error: {args.file} is not UTF-8 text: {error.reason}", file=sys.stderr)
+        return 2
     try:
         data = loads(text)
-    except ValueError as error:
-        print(f"ordercore: error: {args.file} is not valid JSON: {error}", file=sys.stderr)
+    except (ValueError, RecursionError) as error:
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        print(f"ordercore: error: {args.file} is not valid JSON: {reason}", file=sys.stderr)
         return 2
     try:
         priced = price(document_from_data(data))

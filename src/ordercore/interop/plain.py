@@ -274,7 +274,8 @@ class _DocumentReader:
                 "reason",
             }
         )
-        kind = reader.child("kind").value or "percent"
+        kind_reader = reader.child("kind")
+        kind = "percent" if kind_reader.value is None else kind_reader.text()
         name = reader.child("name").text()
         code = reader.child("code").optional_text()
         reason = reader.child("reason").optional_text()
@@ -565,7 +566,8 @@ def priced_to_data(priced: PricedDocument) -> Data:
                 "discount": _number(line[3]),
                 "distributed": _number(line[4]),
                 "net": _number(line[5]),
-                "tax": _number(line[6]),
+                "tax": _number(line.tax.amount),
+                "tax_exact": _number(line[6]),
             }
             for line in priced.lines
         ],

@@ -24,7 +24,7 @@ ordercore.errors.CurrencyMismatch: cannot add EUR and USD: amounts of different 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, Self
 
 import attrs
@@ -86,16 +86,21 @@ class Money(moneyed.Money):
     def __hash__(self) -> int:
         return hash((self.amount, self.currency.code))
 
-    def format(self, locale: str, *, currency_digits: bool = True) -> str:
-        """Format with babel for an explicit ``locale`` such as ``"de_CH"``."""
-        return str(
-            format_currency(
-                self.amount,
-                self.currency.code,
-                locale=check_locale(locale),
-                currency_digits=currency_digits,
-            )
-        )
+    def format(self, locale: str, *, mode: RoundingMode = RoundingMode.HALF_UP) -> str:
+        """Format with babel for an explicit ``locale`` such as ``"de_CH"``.
+
+        The amount is first rounded to the currency's precision with ``mode`` (babel would
+        otherwise round with the host's decimal context).
+        """
+        code = check_locale(locale)
+        amount = self.rounded(mode).amount
+        with localcontext(CONTEXT):
+            return str(format_currency(amount, self.currency.code, locale=code))
+
+    def __rmod__(self, other: object) -> Self:
+        """``5 % money`` is 5 percent of it, computed exactly (floats refused)."""
+        percent = to_decimal(other, field="percent")
+        return self._exact(CONTEXT.divide(CONTEXT.multiply(self.amount, percent), 100), self.currency)
 
     def _same_currency(self, other: moneyed.Money, operation: str) -> None:
         if other.currency != self.currency:
@@ -179,17 +184,21 @@ class Money(moneyed.Money):
         """Round half-up to ``ndigits`` places, or to the currency's precision by default."""
         if ndigits is None:
             return self.rounded()
+        if isinstance(ndigits, bool) or not isinstance(ndigits, int) or not -15 <= ndigits <= 12:
+            raise InvalidType(ndigits, expected="an int number of places (0 to 12)", field="ndigits")
         step = Decimal((0, (1,), -ndigits))
         return self._exact(round_to(self.amount, step, RoundingMode.HALF_UP), self.currency)
 
     def rounded(self, mode: RoundingMode = RoundingMode.HALF_UP) -> Self:
-        """Round to the currency's minor unit (ISO 4217) with ``mode``.
+        """Round to the currency's minor unit (ISO 4217) with ``mode`` (half-up by default).
 
         >>> Money("2.345", "EUR").rounded(), Money("2.345", "EUR").rounded(RoundingMode.HALF_EVEN)
         (Money('2.35', 'EUR'), Money('2.34', 'EUR'))
         >>> Money("1234.5", "JPY").rounded()
         Money('1235', 'JPY')
         """
+        if not isinstance(mode, RoundingMode):
+            raise InvalidType(mode, expected="a RoundingMode", field="mode")
         return self._exact(round_to(self.amount, quantum(self.currency), mode), self.currency)
 
 
@@ -245,6 +254,12 @@ class ExchangeRate:
     rate: Decimal = attrs.field(converter=_positive_rate)
     source: str = attrs.field(converter=_text)
     date: dt.date = attrs.field(converter=_date)
+
+    def __attrs_post_init__(self) -> None:
+        if self.base == self.quote:
+            raise CurrencyMismatch(
+                self.base.code, self.quote.code, operation="exchange (a rate needs two currencies)"
+            )
 
     def convert(self, amount: moneyed.Money, *, mode: RoundingMode = RoundingMode.HALF_UP) -> Money:
         """Convert an amount in ``base`` to ``quote``, rounded to the quote currency."""

@@ -71,6 +71,14 @@ def round_to(value: Decimal, quantum: Decimal, mode: RoundingMode) -> Decimal:
     A quantum that is a power of ten (0.01, 1, 0.001) quantizes directly; any other
     increment (a cash increment such as 0.05) rounds the number of increments.
     """
+    if not isinstance(value, Decimal):
+        value = to_decimal(value, field="value")  # a float is refused here
+    if not isinstance(quantum, Decimal) or not quantum.is_finite() or quantum <= 0:
+        raise InvalidType(quantum, expected="a positive Decimal quantum", field="quantum")
+    if not isinstance(mode, RoundingMode):
+        raise InvalidType(mode, expected="a RoundingMode", field="mode")
+    if not value.is_finite():
+        raise InvalidNumber(value, reason="must be a finite number", field="value")
     if quantum.as_tuple().digits == (1,):
         return value.quantize(quantum, rounding=mode.value, context=CONTEXT)
     steps = CONTEXT.divide(value, quantum).quantize(Decimal(1), mode.value, CONTEXT)
@@ -117,4 +125,5 @@ class CashRounding:
 
     def adjustment(self, amount: Decimal) -> Decimal:
         """Return what must be added to ``amount`` to make it a multiple of the increment."""
-        return CONTEXT.subtract(round_to(amount, self.increment, self.mode), amount)
+        value = to_decimal(amount, field="amount")
+        return CONTEXT.subtract(round_to(value, self.increment, self.mode), value)

@@ -385,6 +385,7 @@ class _Pricing:
         kernels: dict[int, _Kernel] = {}
         find = kernels.get
         currency = self.currency
+        rounding = self.rounding
         zero = self.zero
         other_nets = zero
         deferred: dict[tuple[Tax, ...], list[int]] = {}
@@ -408,11 +409,11 @@ class _Pricing:
                     tax = stated * kernel.rate + quantity * kernel.unit
                 else:
                     tax = stated * kernel.rate
-                add(PricedLine((line, currency, gross, discount, share, stated, tax)))
+                add(PricedLine((line, currency, gross, discount, share, stated, tax, rounding)))
             elif line.has_included_tax and not self.per_line:
                 self.check_included(line, stated)
                 deferred.setdefault(line.included_taxes, []).append(len(priced))
-                add(PricedLine((line, currency, gross, discount, share, zero, zero)))
+                add(PricedLine((line, currency, gross, discount, share, zero, zero, rounding)))
             else:
                 net, tax = (
                     self.included_per_line(line, stated)
@@ -420,11 +421,11 @@ class _Pricing:
                     else (stated, self.chain(taxes, stated, line.quantity))
                 )
                 other_nets += net
-                add(PricedLine((line, currency, gross, discount, share, net, tax)))
+                add(PricedLine((line, currency, gross, discount, share, net, tax, rounding)))
         for taxes, indexes in deferred.items():
             for index, net, tax in self.included_per_rate(taxes, indexes):
                 other_nets += net
-                priced[index] = PricedLine((*priced[index][:5], net, tax))
+                priced[index] = PricedLine((*priced[index][:5], net, tax, rounding))
         lines_net = other_nets
         breakdown = self.breakdown
         for kernel in kernels.values():

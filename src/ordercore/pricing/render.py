@@ -8,11 +8,12 @@ rounding the tax breakdown, not the sum of the shown line taxes, is what the doc
 from __future__ import annotations
 
 import html as _html
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 
+from ordercore.money._context import CONTEXT
 from ordercore.money.currency import check_locale
 from ordercore.money.rounding import RoundingMode, round_to
 
@@ -33,7 +34,8 @@ def _number(
         return str(value)
     digits = places if places is not None else max(0, -int(value.as_tuple().exponent))
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return str(format_decimal(value, format=pattern, locale=locale, decimal_quantization=False))
+    with localcontext(CONTEXT):  # babel computes with the thread's context
+        return str(format_decimal(value, format=pattern, locale=locale, decimal_quantization=False))
 
 
 def _rows(
@@ -58,7 +60,7 @@ def _rows(
                 money(line[3]),
                 money(line[4]),
                 money(line[5]),
-                money(line[6]),
+                money(line.tax.amount),
             )
         )
     totals = priced.totals

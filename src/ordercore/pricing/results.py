@@ -9,6 +9,7 @@ breakdown and the totals come from the same computation and cannot disagree.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -16,6 +17,7 @@ import moneyed
 
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
+from ordercore.money.currency import quantum
 from ordercore.pricing import render
 from ordercore.pricing.document import Adjustment, Document, Policy
 from ordercore.pricing.lines import Line
@@ -43,9 +45,11 @@ class PricedLine(tuple[Any, ...]):
     * ``stated``: gross - discount + distributed, the line's amount as the price states it;
     * ``net``: the taxable base; equal to ``stated`` unless a tax is included in the price,
       in which case the included tax is backed out of it;
-    * ``tax``: the line's taxes; rounded per tax with ``TaxRounding.PER_LINE``; the exact,
-      unrounded share with ``TaxRounding.PER_RATE`` (the tax breakdown holds the rounded
-      amounts).
+    * ``tax``: the line's taxes, rounded to the currency. With ``TaxRounding.PER_LINE``
+      each tax was rounded on the line and the breakdown sums them; with
+      ``TaxRounding.PER_RATE`` (the default) the breakdown rounds each rate's sum once, so
+      the line taxes shown may differ from the breakdown by a cent or so: the breakdown is
+      what the document owes. ``tax_exact`` is the line's unrounded share.
 
     A priced line is an immutable tuple underneath, for speed and memory: documents of
     tens of thousands of lines are priced in loops. Read it through its attributes.
@@ -92,13 +96,22 @@ class PricedLine(tuple[Any, ...]):
 
     @property
     def tax(self) -> Money:
-        """The line's tax (exact under per-rate rounding, see the class docs)."""
+        """The line's tax, rounded to the currency with the document's rounding mode."""
+        return Money._exact(self._rounded_tax(), self[1])
+
+    @property
+    def tax_exact(self) -> Money:
+        """The line's tax before rounding (its exact share under per-rate rounding)."""
         return Money._exact(self[6], self[1])
 
     @property
     def total(self) -> Money:
-        """Net plus tax."""
-        return Money._exact(CONTEXT.add(self[5], self[6]), self[1])
+        """Net plus (rounded) tax."""
+        return Money._exact(CONTEXT.add(self[5], self._rounded_tax()), self[1])
+
+    def _rounded_tax(self) -> Decimal:
+        tax: Decimal = self[6]
+        return tax.quantize(quantum(self[1]), self[7], CONTEXT)
 
     def __repr__(self) -> str:
         return (
