@@ -64,6 +64,15 @@ class TestNumbers:
         with pytest.raises(InvalidType):
             to_decimal(value)
 
+    @pytest.mark.parametrize("value", ["1_000", "\u0661\u0662", "1,5", "0x10"])
+    def test_only_plain_ascii_numbers(self, value: str) -> None:
+        with pytest.raises(InvalidNumber):
+            to_decimal(value)
+
+    def test_no_scientific_notation_for_large_values(self) -> None:
+        assert str(to_decimal("1E+3")) == "1000"
+        assert str(Money("5", "EUR") * "1E+1") == "EUR 50"
+
     def test_negative_zero_is_zero(self) -> None:
         assert str(to_decimal("-0.00")) == "0.00"
 

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,7 @@ from ordercore.interop.plain import (
     priced_from_data,
     priced_to_data,
 )
+from ordercore.pricing import TaxKind
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "invoice.json"
 
@@ -111,6 +113,23 @@ class TestPlainData:
         data["totals"]["amount_due"] = "0.00"
         with pytest.raises(InvalidData, match=r"totals\.amount_due: stored '0\.00' but pricing"):
             priced_from_data(data)
+
+    def test_any_tax_round_trips_with_all_its_flags(self) -> None:
+        division = Tax(name="Levy", code="S", kind=TaxKind.DIVISION, rate=Decimal(5), compound=True)
+        document = Document(
+            currency="EUR",
+            items=[
+                Line(
+                    description="x",
+                    quantity="1",
+                    unit_price=Money("10", "EUR"),
+                    taxes=[division, Tax.percent("VAT", "20")],
+                )
+            ],
+        )
+        assert document_from_data(document_to_data(document)) == document
+        priced = price(document)
+        assert priced_from_data(priced_to_data(priced)) == priced
 
     def test_amounts_are_strings(self) -> None:
         data = priced_to_data(price(rich_document()))

@@ -321,6 +321,12 @@ class TestTaxes:
             eur("3.19"),
         )
 
+    def test_a_line_keeps_its_taxes_as_written(self) -> None:
+        twenty = line("1", "1.00", Tax.percent("VAT", "20"))
+        written_long = line("1", "1.00", Tax.percent("VAT", "20.00"))
+        assert str(written_long.taxes[0]) == "VAT 20.00 %"
+        assert twenty.taxes is line("1", "2.00", Tax.percent("VAT", "20")).taxes  # shared tuple
+
     def test_tax_rules_are_checked_when_made(self) -> None:
         with pytest.raises(InvalidTax, match="between 0 and 100"):
             Tax.percent("VAT", "120")

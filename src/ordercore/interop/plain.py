@@ -276,47 +276,39 @@ class _DocumentReader:
         )
         kind_reader = reader.child("kind")
         kind = "percent" if kind_reader.value is None else kind_reader.text()
+        if kind not in _TAX_KINDS:
+            raise kind_reader.fail(f"expected one of {sorted(_TAX_KINDS)}, got {kind!r}")
+        rule, withholding, default_code = _TAX_KINDS[kind]
         name = reader.child("name").text()
-        code = reader.child("code").optional_text()
+        code = reader.child("code").optional_text() or default_code
         reason = reader.child("reason").optional_text()
-        included = reader.child("included").boolean(default=False)
-        compound = reader.child("compound").boolean(default=False)
-        on_plain_net = reader.child("on_plain_net").boolean(default=False)
-        extra: dict[str, Any] = {"code": code} if code is not None else {}
-        makers: dict[str, Callable[[], Tax]] = {
-            "percent": lambda: Tax.percent(
-                name,
-                reader.child("rate").number(),
-                included=included,
-                compound=compound,
-                on_plain_net=on_plain_net,
-                reason=reason,
-                **extra,
-            ),
-            "per_unit": lambda: Tax.per_unit(
-                name,
-                self.money(reader.child("amount")),
-                included=included,
-                compound=compound,
-                **extra,
-            ),
-            "division": lambda: Tax.division(
-                name, reader.child("rate").number(), included=included, **extra
-            ),
-            "exempt": lambda: Tax.exempt(name, reason=reader.child("reason").text(), **extra),
-            "zero_rated": lambda: Tax.zero_rated(
-                name, reason=reader.child("reason").text(), **extra
-            ),
-            "reverse_charge": lambda: Tax.reverse_charge(
-                name, reason=reason or "Reverse charge", **extra
-            ),
-            "withholding": lambda: Tax.withholding_tax(
-                name, reader.child("rate").number(), **extra
-            ),
+        if kind == "reverse_charge" and reason is None:
+            reason = "Reverse charge"
+        currency = None
+        if rule is TaxKind.PER_UNIT:
+            rate = self.money(reader.child("amount")).amount
+            currency = self.currency
+        elif rule is TaxKind.ZERO:
+            rate = Decimal(0)
+        else:
+            rate_reader = reader.child("rate")
+            rate = rate_reader.build(lambda: to_decimal(rate_reader.number(), field="rate"))
+        flags = {
+            flag: reader.child(flag).boolean(default=False)
+            for flag in ("included", "compound", "on_plain_net")
         }
-        if kind not in makers:
-            raise reader.child("kind").fail(f"expected one of {sorted(makers)}, got {kind!r}")
-        return reader.build(makers[kind])
+        return reader.build(
+            lambda: Tax(
+                name=name,
+                code=code,
+                kind=rule,
+                rate=rate,
+                currency=currency,
+                withholding=withholding,
+                reason=reason,
+                **flags,
+            )
+        )
 
     def discount(self, reader: _Reader) -> Discount:
         reader.check_keys({"percent", "per_unit", "per_line", "reason"})
@@ -402,6 +394,18 @@ class _DocumentReader:
         return reader.build(
             lambda: Group(name=name, lines=lines, allowances=allowances, charges=charges)
         )
+
+
+#: The plain-data name of each kind of tax: its rule, whether it is withheld, its default code.
+_TAX_KINDS: dict[str, tuple[TaxKind, bool, str]] = {
+    "percent": (TaxKind.PERCENT, False, "S"),
+    "per_unit": (TaxKind.PER_UNIT, False, "S"),
+    "division": (TaxKind.DIVISION, False, "S"),
+    "exempt": (TaxKind.ZERO, False, "E"),
+    "zero_rated": (TaxKind.ZERO, False, "Z"),
+    "reverse_charge": (TaxKind.ZERO, False, "AE"),
+    "withholding": (TaxKind.PERCENT, True, "WHT"),
+}
 
 
 def _rounding_mode(reader: _Reader) -> RoundingMode:

@@ -15,9 +15,11 @@ ordercore.errors.FloatNotAllowed: quantity: got the float 0.1; floats cannot rep
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from ordercore.errors import FloatNotAllowed, InvalidNumber, InvalidType
+from ordercore.money._context import CONTEXT
 
 __all__ = ["MAX_INTEGER_DIGITS", "Number", "decimal_places", "to_decimal"]
 
@@ -28,6 +30,9 @@ Number = Decimal | int | str
 #: keeps every product of a quantity and a price exact under ordercore's context.
 MAX_INTEGER_DIGITS = 15
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+_ONE = Decimal(1)
+# ASCII digits only: Decimal() would also take "1_000" and digits of other scripts.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def to_decimal(
@@ -47,10 +52,10 @@ def to_decimal(
     elif isinstance(value, int | Decimal):
         number = Decimal(value)
     elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except (InvalidOperation, ValueError):
-            raise InvalidNumber(value, reason="not a decimal number", field=field) from None
+        text = value.strip()
+        if not _NUMBER.fullmatch(text):
+            raise InvalidNumber(value, reason="not a decimal number", field=field)
+        number = Decimal(text)  # the pattern admits only well-formed numbers
     else:
         raise InvalidType(value, expected="a Decimal, an int or a numeric string", field=field)
     if not number.is_finite():
@@ -65,6 +70,10 @@ def to_decimal(
         raise InvalidNumber(value, reason=f"has more than {limit} decimal places", field=field)
     if number.is_zero():
         return number.copy_abs()  # no negative zero: -0.00 and 0.00 are the same amount
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        # 1E+3 is written 1000: an amount never prints in scientific notation
+        number = number.quantize(_ONE, context=CONTEXT)
     return number
 
 

@@ -59,11 +59,14 @@ def _discounts(value: object) -> tuple[Discount, ...]:
 
 
 def _taxes(value: object) -> tuple[Tax, ...]:
-    return _shared(to_tuple(value, Tax, "taxes"))
+    taxes: tuple[Tax, ...] = to_tuple(value, Tax, "taxes")
+    # Equal taxes may be written differently (a rate of 20 or 20.00); the written form
+    # is part of the key, so a line always keeps the taxes exactly as it was given them.
+    return _shared(taxes, tuple(str(tax.rate) for tax in taxes))
 
 
 @functools.lru_cache(maxsize=4096)
-def _shared(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+def _shared(taxes: tuple[Tax, ...], _written: tuple[str, ...]) -> tuple[Tax, ...]:
     """Return the first tuple seen with these taxes: lines taxed alike share one tuple.
 
     The pricing loop recognises lines taxed alike by the identity of this tuple.
