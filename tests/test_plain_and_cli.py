@@ -76,7 +76,7 @@ def rich_document() -> Document:
                     ),
                 ],
                 allowances=[Allowance.percentage("3", reason="Member")],
-                charges=[Charge.amount(chf("8.50"), reason="Delivery")],
+                charges=[Charge.fixed(chf("8.50"), reason="Delivery")],
             ),
             Line(
                 description="Workshop",
@@ -86,7 +86,7 @@ def rich_document() -> Document:
                 taxes=[Tax.exempt("MWST", reason="Education")],
             ),
         ],
-        allowances=[Allowance.amount(chf("5.00"), reason="Voucher", taxes=[vat])],
+        allowances=[Allowance.fixed(chf("5.00"), reason="Voucher", taxes=[vat])],
         policy=Policy(
             rounding=RoundingMode.HALF_EVEN,
             stacking=Stacking.ADDITIVE,

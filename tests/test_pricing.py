@@ -353,7 +353,7 @@ class TestGroupsAndAdjustments:
             name="Hardware",
             lines=[line("2", "89.00", VAT20), line("5", "3.333", VAT20)],
             allowances=[Allowance.percentage("10", reason="Bundle")],
-            charges=[Charge.amount(eur("9.90"), reason="Shipping")],
+            charges=[Charge.fixed(eur("9.90"), reason="Shipping")],
         )
         result = priced(hardware, line("1", "20.00", VAT20))
         group = result.groups[0]
@@ -377,7 +377,7 @@ class TestGroupsAndAdjustments:
     def test_document_charge_standalone_with_its_own_tax(self) -> None:
         result = priced(
             line("1", "100.00", VAT20),
-            charges=[Charge.amount(eur("10.00"), reason="Shipping", taxes=[VAT20])],
+            charges=[Charge.fixed(eur("10.00"), reason="Shipping", taxes=[VAT20])],
             allowances=[Allowance.percentage("5", reason="Loyalty", taxes=[VAT20])],
             policy=Policy(adjustments=AdjustmentMode.STANDALONE),
         )
@@ -396,14 +396,14 @@ class TestGroupsAndAdjustments:
             Document(
                 currency="EUR",
                 items=[line("1", "1.00")],
-                charges=[Charge.amount(eur("1"), reason="Shipping")],
+                charges=[Charge.fixed(eur("1"), reason="Shipping")],
                 policy=Policy(adjustments=AdjustmentMode.STANDALONE),
             )
         with pytest.raises(InvalidAdjustment, match="takes the taxes of the lines"):
             Document(
                 currency="EUR",
                 items=[line("1", "1.00")],
-                charges=[Charge.amount(eur("1"), reason="Shipping", taxes=[VAT20])],
+                charges=[Charge.fixed(eur("1"), reason="Shipping", taxes=[VAT20])],
             )
 
     def test_an_allowance_may_not_exceed_its_base(self) -> None:
@@ -412,7 +412,7 @@ class TestGroupsAndAdjustments:
                 Group(
                     name="G",
                     lines=[line("1", "5.00")],
-                    allowances=[Allowance.amount(eur("6"), reason="x")],
+                    allowances=[Allowance.fixed(eur("6"), reason="x")],
                 )
             )
 
@@ -428,30 +428,30 @@ class TestGroupsAndAdjustments:
     def test_a_fixed_amount_is_not_spread_over_sales_and_returns(self) -> None:
         items = [line("1", "100.00", VAT20), line("-1", "99.99", Tax.percent("VAT", "7"))]
         with pytest.raises(InvalidAdjustment, match="mix sales and returns"):
-            priced(*items, charges=[Charge.amount(eur("1.00"), reason="Shipping")])
+            priced(*items, charges=[Charge.fixed(eur("1.00"), reason="Shipping")])
         with pytest.raises(InvalidAdjustment, match="mix sales and returns"):
             priced(
                 line("1", "10.00"),
                 line("-1", "10.00"),
-                allowances=[Allowance.amount(eur("1"), reason="x")],
+                allowances=[Allowance.fixed(eur("1"), reason="x")],
             )
 
     def test_a_fixed_charge_needs_a_net_to_spread_over(self) -> None:
         samples = Group(
             name="Samples",
             lines=[line("1", "0.00")],
-            charges=[Charge.amount(eur("4.90"), reason="Shipping")],
+            charges=[Charge.fixed(eur("4.90"), reason="Shipping")],
         )
         with pytest.raises(InvalidAdjustment, match=r"LineKind\.CHARGE"):
             priced(samples)
 
     def test_adjustments_are_checked_when_made(self) -> None:
-        with pytest.raises(InvalidAdjustment, match="either a percent or a fixed amount"):
+        with pytest.raises(InvalidAdjustment, match="exactly one of a percent and an amount"):
             Allowance(reason="x")
         with pytest.raises(InvalidAdjustment, match="no lines"):
-            Group(name="Empty", lines=[], charges=[Charge.amount(eur("1"), reason="x")])
+            Group(name="Empty", lines=[], charges=[Charge.fixed(eur("1"), reason="x")])
         with pytest.raises(InvalidAdjustment, match="cannot apply"):
-            Charge.amount(eur("1"), reason="x", taxes=[Tax.per_unit("Fee", eur("1"))])
+            Charge.fixed(eur("1"), reason="x", taxes=[Tax.per_unit("Fee", eur("1"))])
 
     def test_shipping_as_a_line_of_its_own_with_its_own_tax(self) -> None:
         result = priced(
@@ -514,7 +514,7 @@ class TestCurrenciesAndTotals:
             Document(
                 currency="JPY",
                 items=[line("1", "100", currency="JPY")],
-                charges=[Charge.amount(Money("0.5", "JPY"), reason="Shipping")],
+                charges=[Charge.fixed(Money("0.5", "JPY"), reason="Shipping")],
             )
 
     def test_cash_rounding_applies_to_what_is_left_to_pay(self) -> None:
@@ -591,7 +591,7 @@ class TestCurrenciesAndTotals:
             Group(
                 name="G",
                 lines=[line("1", "100.00")],
-                charges=[Charge.amount(eur("10.00"), reason="Setup")],
+                charges=[Charge.fixed(eur("10.00"), reason="Setup")],
             ),
             allowances=[Allowance.percentage("10", reason="Loyalty")],
         )

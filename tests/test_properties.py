@@ -189,10 +189,10 @@ def documents_with_an_amount_finer_than_the_minor_unit(
         document,
         items=document.items
         or [Line(description="Widget", quantity="1", unit_price=Money("10", code))],
-        allowances=[Allowance.amount(odd, reason="Loyalty", taxes=vat)]
+        allowances=[Allowance.fixed(odd, reason="Loyalty", taxes=vat)]
         if "allowance" in place
         else [],
-        charges=[Charge.amount(odd, reason="Shipping", taxes=vat)] if "charge" in place else [],
+        charges=[Charge.fixed(odd, reason="Shipping", taxes=vat)] if "charge" in place else [],
         policy=attrs.evolve(document.policy, adjustments=AdjustmentMode.STANDALONE),
     )
 
@@ -576,7 +576,7 @@ def remade(document: Document) -> Document:
         return attrs.evolve(
             value,
             percent=None if value.percent is None else str(value.percent),
-            fixed=None if value.fixed is None else money(value.fixed),
+            amount=None if value.amount is None else money(value.amount),
             taxes=[tax(t) for t in value.taxes],
         )
 
@@ -893,9 +893,9 @@ def test_allowances_and_charges_refuse_with_ordercore_errors_only(
     kind: type[Allowance | Charge], percent: Any, amount: Any, reason: Any, adjustment_taxes: Any
 ) -> None:
     only_ordercore_errors(lambda: kind.percentage(percent, reason=reason, taxes=adjustment_taxes))
-    only_ordercore_errors(lambda: kind.amount(amount, reason=reason, taxes=adjustment_taxes))
+    only_ordercore_errors(lambda: kind.fixed(amount, reason=reason, taxes=adjustment_taxes))
     only_ordercore_errors(
-        lambda: kind(reason=reason, percent=percent, fixed=amount, taxes=adjustment_taxes)
+        lambda: kind(reason=reason, percent=percent, amount=amount, taxes=adjustment_taxes)
     )
 
 
@@ -903,7 +903,7 @@ def test_allowances_and_charges_refuse_with_ordercore_errors_only(
     name=maybe(texts),
     group_lines=maybe(st.lists(maybe(line_values), max_size=3)),
     allowances=maybe(st.lists(maybe(st.just(Allowance.percentage("5", reason="Loyalty"))))),
-    charges=maybe(st.lists(maybe(st.just(Charge.amount(Money("5", "EUR"), reason="Shipping"))))),
+    charges=maybe(st.lists(maybe(st.just(Charge.fixed(Money("5", "EUR"), reason="Shipping"))))),
 )
 def test_groups_refuse_with_ordercore_errors_only_wherever_they_go(
     name: Any, group_lines: Any, allowances: Any, charges: Any
@@ -943,7 +943,7 @@ def test_policies_refuse_with_ordercore_errors_only(
         {"currency": maybe(currencies()), "items": maybe(st.lists(maybe(line_values), max_size=3))},
         optional={
             "allowances": maybe(st.lists(st.just(Allowance.percentage("5", reason="Loyalty")))),
-            "charges": maybe(st.lists(st.just(Charge.amount(Money("5", "EUR"), reason="Post")))),
+            "charges": maybe(st.lists(st.just(Charge.fixed(Money("5", "EUR"), reason="Post")))),
             "policy": maybe(st.just(Policy())),
             "prepaid": maybe(amounts),
         },
@@ -1022,7 +1022,7 @@ A_LINE = Line(
     taxes=[Tax.percent("VAT", "20")],
 )
 LOYALTY = Allowance.percentage("5", reason="Loyalty")
-SHIPPING = Charge.amount(Money("4.90", "EUR"), reason="Shipping")
+SHIPPING = Charge.fixed(Money("4.90", "EUR"), reason="Shipping")
 
 BOUNDARY: dict[str, tuple[Callable[..., object], dict[str, object]]] = {
     "to_decimal": (to_decimal, {"value": "1.5"}),
@@ -1097,15 +1097,15 @@ BOUNDARY: dict[str, tuple[Callable[..., object], dict[str, object]]] = {
             "base_quantity": "1",
         },
     ),
-    "Allowance": (Allowance, {"reason": "Loyalty", "percent": "5", "fixed": None, "taxes": ()}),
+    "Allowance": (Allowance, {"reason": "Loyalty", "percent": "5", "amount": None, "taxes": ()}),
     "Allowance.percentage": (Allowance.percentage, {"percent": "5", "reason": "Loyalty"}),
-    "Allowance.amount": (Allowance.amount, {"amount": Money("5.00", "EUR"), "reason": "Loyalty"}),
+    "Allowance.fixed": (Allowance.fixed, {"amount": Money("5.00", "EUR"), "reason": "Loyalty"}),
     "Charge": (
         Charge,
-        {"reason": "Shipping", "percent": None, "fixed": Money("4.90", "EUR"), "taxes": ()},
+        {"reason": "Shipping", "percent": None, "amount": Money("4.90", "EUR"), "taxes": ()},
     ),
     "Charge.percentage": (Charge.percentage, {"percent": "2", "reason": "Handling"}),
-    "Charge.amount": (Charge.amount, {"amount": Money("4.90", "EUR"), "reason": "Shipping"}),
+    "Charge.fixed": (Charge.fixed, {"amount": Money("4.90", "EUR"), "reason": "Shipping"}),
     "Group": (
         Group,
         {"name": "Hardware", "lines": [A_LINE], "allowances": [LOYALTY], "charges": [SHIPPING]},

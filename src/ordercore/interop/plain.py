@@ -381,7 +381,7 @@ class _DocumentReader:
             percent = reader.child("percent").number()
             return reader.build(lambda: kind.percentage(percent, reason=reason, taxes=taxes))
         amount = self.money(reader.child("amount"))
-        return reader.build(lambda: kind.amount(amount, reason=reason, taxes=taxes))
+        return reader.build(lambda: kind.fixed(amount, reason=reason, taxes=taxes))
 
     def item(self, reader: _Reader) -> Line | Group:
         if "group" not in reader.mapping():
@@ -492,9 +492,9 @@ def _tax_names(document: Document) -> dict[Tax, str]:
     names: dict[Tax, str] = {}
     used: set[str] = set()
     adjustments = [*document.adjustments]
-    for group in document.groups():
+    for group in document.groups:
         adjustments.extend(group.adjustments)
-    every = [t for line in document.lines() for t in line.taxes]
+    every = [t for line in document.lines for t in line.taxes]
     every += [t for adjustment in adjustments for t in adjustment.taxes]
     for tax in every:
         if tax in names:

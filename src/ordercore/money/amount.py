@@ -100,7 +100,9 @@ class Money(moneyed.Money):
     def __rmod__(self, other: object) -> Self:
         """``5 % money`` is 5 percent of it, computed exactly (floats refused)."""
         percent = to_decimal(other, field="percent")
-        return self._exact(CONTEXT.divide(CONTEXT.multiply(self.amount, percent), 100), self.currency)
+        return self._exact(
+            CONTEXT.divide(CONTEXT.multiply(self.amount, percent), 100), self.currency
+        )
 
     def _same_currency(self, other: moneyed.Money, operation: str) -> None:
         if other.currency != self.currency:
@@ -185,7 +187,9 @@ class Money(moneyed.Money):
         if ndigits is None:
             return self.rounded()
         if isinstance(ndigits, bool) or not isinstance(ndigits, int) or not -15 <= ndigits <= 12:
-            raise InvalidType(ndigits, expected="an int number of places (0 to 12)", field="ndigits")
+            raise InvalidType(
+                ndigits, expected="an int number of places (0 to 12)", field="ndigits"
+            )
         step = Decimal((0, (1,), -ndigits))
         return self._exact(round_to(self.amount, step, RoundingMode.HALF_UP), self.currency)
 

@@ -14,7 +14,7 @@ and charges, and the :class:`Policy` that says how it is priced. It holds facts 
 ...         Group(
 ...             name="Hardware",
 ...             lines=[Line(description="Router", quantity="2", unit_price=Money("89.00", "EUR"), taxes=[vat])],
-...             charges=[Charge.amount(Money("9.90", "EUR"), reason="Shipping")],
+...             charges=[Charge.fixed(Money("9.90", "EUR"), reason="Shipping")],
 ...         ),
 ...     ],
 ... )
@@ -25,7 +25,6 @@ Document(currency='EUR', lines=1, groups=1)
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import ClassVar
 
@@ -125,15 +124,13 @@ class _Adjustment:
 
     reason: str = attrs.field(converter=_reason)
     percent: Decimal | None = attrs.field(default=None, converter=_optional_percent)
-    fixed: Money | None = attrs.field(default=None, converter=_optional_money)
+    amount: Money | None = attrs.field(default=None, converter=_optional_money)
     taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_taxes)
 
     def __attrs_post_init__(self) -> None:
-        if (self.percent is None) == (self.fixed is None):
-            raise InvalidAdjustment(
-                self, reason="give either a percent or a fixed amount, not both"
-            )
-        if self.fixed is not None and self.fixed.amount < 0:
+        if (self.percent is None) == (self.amount is None):
+            raise InvalidAdjustment(self, reason="give exactly one of a percent and an amount")
+        if self.amount is not None and self.amount.amount < 0:
             raise InvalidAdjustment(
                 self, reason=f"the amount must not be negative; use {self._other}"
             )
@@ -151,7 +148,7 @@ class _Adjustment:
     @property
     def fixed_amount(self) -> Decimal:
         """The fixed amount as a ``Decimal`` (zero for a percentage)."""
-        return self.fixed.amount if self.fixed is not None else Decimal(0)
+        return self.amount.amount if self.amount is not None else Decimal(0)
 
     @property
     def rate(self) -> Decimal | None:
@@ -159,14 +156,14 @@ class _Adjustment:
         return None if self.percent is None else CONTEXT.divide(self.percent, _HUNDRED)
 
     def __str__(self) -> str:
-        value = f"{self.percent} %" if self.percent is not None else str(self.fixed)
+        value = f"{self.percent} %" if self.percent is not None else str(self.amount)
         return f"{self.noun} {self.reason} {value}"
 
     def __repr__(self) -> str:
         kind = type(self).__name__
         if self.percent is not None:
             return f"{kind}.percentage({str(self.percent)!r}, reason={self.reason!r})"
-        return f"{kind}.amount({self.fixed!r}, reason={self.reason!r})"
+        return f"{kind}.fixed({self.amount!r}, reason={self.reason!r})"
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -188,19 +185,19 @@ class Allowance(_Adjustment):
         return cls(reason=reason, percent=percent, taxes=taxes)
 
     @classmethod
-    def amount(
+    def fixed(
         cls, amount: moneyed.Money, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()
     ) -> Allowance:
         """Take a fixed amount off."""
-        return cls(reason=reason, fixed=amount, taxes=taxes)
+        return cls(reason=reason, amount=amount, taxes=taxes)
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class Charge(_Adjustment):
     """A charge on a group or the whole document, such as shipping or handling.
 
-    >>> Charge.amount(Money("9.90", "EUR"), reason="Shipping")
-    Charge.amount(Money('9.90', 'EUR'), reason='Shipping')
+    >>> Charge.fixed(Money("9.90", "EUR"), reason="Shipping")
+    Charge.fixed(Money('9.90', 'EUR'), reason='Shipping')
     """
 
     sign: ClassVar[int] = 1
@@ -214,11 +211,11 @@ class Charge(_Adjustment):
         return cls(reason=reason, percent=percent, taxes=taxes)
 
     @classmethod
-    def amount(
+    def fixed(
         cls, amount: moneyed.Money, *, reason: str, taxes: tuple[Tax, ...] | list[Tax] = ()
     ) -> Charge:
         """Add a fixed amount."""
-        return cls(reason=reason, fixed=amount, taxes=taxes)
+        return cls(reason=reason, amount=amount, taxes=taxes)
 
 
 Adjustment = Allowance | Charge
@@ -324,7 +321,7 @@ class Document:
 
     def __attrs_post_init__(self) -> None:
         self._check_lines()
-        for group in self.groups():
+        for group in self.groups:
             self._check_fixed(group.adjustments)
         self._check_fixed(self.adjustments)
         self._check_document_adjustments()
@@ -349,7 +346,7 @@ class Document:
 
     def _check_lines(self) -> None:
         places = self.policy.price_places
-        for line in self.lines():
+        for line in self.lines:
             if line.unit_price.currency != self.currency:
                 raise CurrencyMismatch(
                     self.currency.code, line.unit_price.currency.code, operation="price in"
@@ -381,19 +378,19 @@ class Document:
                     reason="a distributed allowance or charge takes the taxes of the lines; "
                     "give it none, or price the document with AdjustmentMode.STANDALONE",
                 )
-        if self.adjustments and not any(True for _ in self.lines()):
+        if self.adjustments and not self.lines:
             raise InvalidAdjustment(
                 self.adjustments[0], reason="the document has no lines to carry it"
             )
 
     def _check_fixed(self, adjustments: tuple[Adjustment, ...]) -> None:
         for adjustment in adjustments:
-            if adjustment.fixed is not None:
-                if adjustment.fixed.currency != self.currency:
+            if adjustment.amount is not None:
+                if adjustment.amount.currency != self.currency:
                     raise CurrencyMismatch(
-                        self.currency.code, adjustment.fixed.currency.code, operation="adjust"
+                        self.currency.code, adjustment.amount.currency.code, operation="adjust"
                     )
-                self._check_minor_unit(adjustment.fixed.amount, str(adjustment))
+                self._check_minor_unit(adjustment.amount.amount, str(adjustment))
 
     def _check_minor_unit(self, amount: Decimal, field: str) -> None:
         """A fixed amount that is added or taken as it is must be in whole minor units."""
@@ -410,19 +407,21 @@ class Document:
         """Document-level allowances first, then charges."""
         return (*self.allowances, *self.charges)
 
-    def lines(self) -> Iterator[Line]:
-        """Every line, in document order (lines of groups included)."""
-        for item in self.items:
-            if isinstance(item, Group):
-                yield from item.lines
-            else:
-                yield item
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        """Every line, in document order (the lines of groups included)."""
+        return tuple(
+            line
+            for item in self.items
+            for line in (item.lines if isinstance(item, Group) else (item,))
+        )
 
-    def groups(self) -> Iterator[Group]:
+    @property
+    def groups(self) -> tuple[Group, ...]:
         """The groups, in document order."""
-        return (item for item in self.items if isinstance(item, Group))
+        return tuple(item for item in self.items if isinstance(item, Group))
 
     def __repr__(self) -> str:
-        count = sum(1 for _ in self.lines())
-        groups = sum(1 for _ in self.groups())
+        count = len(self.lines)
+        groups = len(self.groups)
         return f"Document(currency={self.currency.code!r}, lines={count}, groups={groups})"

@@ -19,6 +19,7 @@ import functools
 from decimal import Decimal
 
 import attrs
+import moneyed
 
 from ordercore._convert import check_instance, to_money, to_optional_text, to_text, to_tuple
 from ordercore.errors import CurrencyMismatch, InvalidDiscount, InvalidLine, InvalidNumber
@@ -196,9 +197,9 @@ class Line:
         object.__setattr__(self, "unit_base", self.base_quantity == 1)
 
     @property
-    def currency(self) -> str:
-        """The ISO code of the line's currency."""
-        return str(self.unit_price.currency.code)
+    def currency(self) -> moneyed.Currency:
+        """The line's currency (that of its unit price)."""
+        return self.unit_price.currency
 
     def __repr__(self) -> str:
         return (

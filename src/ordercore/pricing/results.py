@@ -142,7 +142,12 @@ class PricedAdjustment:
 
 @attrs.frozen(kw_only=True)
 class PricedGroup:
-    """A group's lines, its allowances and charges, and its subtotal (the sum of its line nets)."""
+    """A group's lines, its allowances and charges, and its subtotal.
+
+    The subtotal is what the group's lines come to after the group's own allowances and
+    charges and before any document-level ones (for lines with taxes included in the
+    price, their stated, tax-inclusive amounts), as a quote shows it.
+    """
 
     name: str
     lines: tuple[PricedLine, ...]

@@ -512,7 +512,7 @@ def _adjustment(draw: st.DrawFn, kind: type[A], currency: str, taxed_by: TaxesOf
     percentage, reason = draw(_ADJUSTMENT_KINDS)
     if percentage:
         return kind.percentage(draw(_percentages(30)), reason=reason, taxes=own_taxes)
-    return kind.amount(_money(draw, currency, 50), reason=reason, taxes=own_taxes)
+    return kind.fixed(_money(draw, currency, 50), reason=reason, taxes=own_taxes)
 
 
 @st.composite
