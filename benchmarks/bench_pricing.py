@@ -167,7 +167,7 @@ def ordercore_results(
     totals = priced.totals
     rows = {row.tax.name: row.amount.amount for row in priced.tax_breakdown}
     lines = [
-        (line.gross.amount, line.discount.amount, line.net.amount, line.tax.amount)
+        (line.gross.amount, line.discount.amount, line.net.amount, line.tax_exact.amount)
         for line in priced.lines
     ]
     return lines, (
