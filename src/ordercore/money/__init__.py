@@ -5,7 +5,6 @@ ordercore builds on: exact numbers only, currency data from CLDR, rounding alway
 and one splitting function that never loses a cent.
 """
 
-from ordercore.money._context import CONTEXT, exact
 from ordercore.money.allocation import allocate, apportion
 from ordercore.money.amount import ExchangeRate, Money, to_money
 from ordercore.money.currency import Currency, cash_increment, get_currency, precision, quantum
@@ -13,7 +12,6 @@ from ordercore.money.decimals import to_decimal
 from ordercore.money.rounding import CashRounding, RoundingMode, round_to
 
 __all__ = [
-    "CONTEXT",
     "CashRounding",
     "Currency",
     "ExchangeRate",
@@ -22,7 +20,6 @@ __all__ = [
     "allocate",
     "apportion",
     "cash_increment",
-    "exact",
     "get_currency",
     "precision",
     "quantum",

@@ -95,6 +95,8 @@ class Discount:
                 raise InvalidDiscount(
                     self._label(value), reason="a percentage must be between 0 and 100"
                 )
+            if self.currency is not None:
+                raise InvalidDiscount(self._label(value), reason="a percentage has no currency")
             factor = CONTEXT.divide(value, _HUNDRED)
         else:
             if self.currency is None:
