@@ -19,6 +19,8 @@ ALLOWED = {
     "interop": {"errors", "money", "pricing"},
     "cli": {"errors", "interop", "pricing"},
     "testing": {"errors", "money", "pricing"},
+    "events": {"errors", "_convert"},
+    "documents": {"errors", "_convert", "money", "pricing", "events"},
 }
 IO_MODULES = {
     "os",
