@@ -11,6 +11,13 @@ Exact pricing, discounts, taxes and totals as pure, immutable Python domain obje
 Money('64.76', 'EUR')
 """
 
+from ordercore.documents import (
+    Changed,
+    DraftInvoice,
+    IssuedInvoice,
+    NumberingSeries,
+    VoidedInvoice,
+)
 from ordercore.errors import (
     CurrencyMismatch,
     FloatNotAllowed,
@@ -28,6 +35,7 @@ from ordercore.errors import (
     UnknownCurrency,
     UnknownLocale,
 )
+from ordercore.events import Event, Request
 from ordercore.money import CashRounding, ExchangeRate, Money, RoundingMode, allocate
 from ordercore.pricing import (
     AdjustmentMode,
@@ -55,10 +63,13 @@ __all__ = [
     "AdjustmentMode",
     "Allowance",
     "CashRounding",
+    "Changed",
     "Charge",
     "CurrencyMismatch",
     "Discount",
     "Document",
+    "DraftInvoice",
+    "Event",
     "ExchangeRate",
     "FloatNotAllowed",
     "Group",
@@ -72,13 +83,16 @@ __all__ = [
     "InvalidNumber",
     "InvalidTax",
     "InvalidType",
+    "IssuedInvoice",
     "Line",
     "LineKind",
     "Money",
+    "NumberingSeries",
     "OrdercoreError",
     "Policy",
     "PricedDocument",
     "PricedLine",
+    "Request",
     "RoundingMode",
     "Stacking",
     "Tax",
@@ -87,6 +101,7 @@ __all__ = [
     "Totals",
     "UnknownCurrency",
     "UnknownLocale",
+    "VoidedInvoice",
     "allocate",
     "price",
 ]

@@ -1,0 +1,324 @@
+"""Invoices: a draft that may change, and an issued invoice that never does.
+
+A :class:`DraftInvoice` holds the content to bill (a :class:`~ordercore.pricing.Document`)
+for a customer. Revising it gives a new version; voiding it ends it. Issuing it prices the
+content one last time, takes a number (from a
+:class:`~ordercore.documents.numbering.NumberingSeries`), an issue date and an optional due
+date, and returns an :class:`IssuedInvoice`: a different type with no way to change it. A
+mistake on an issued invoice is corrected by a credit note and a new invoice, never by
+editing. Every change returns the new document and the events it caused
+(:class:`Changed`).
+
+>>> import datetime as dt
+>>> from ordercore import Document, Line, Money, Request, Tax
+>>> def request(key):
+...     return Request(key=key, at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+...                    business_date=dt.date(2026, 11, 23))
+>>> content = Document(currency="EUR", items=[
+...     Line(description="Consulting", quantity="8", unit_price=Money("120.00", "EUR"),
+...          taxes=[Tax.percent("VAT", "20")]),
+... ])
+>>> draft = DraftInvoice.create(id="inv-1", customer="acme", content=content,
+...                             request=request("r1")).document
+>>> issued = draft.issue(number="INV-2026-00001", issue_date=dt.date(2026, 11, 23),
+...                      due_date=dt.date(2026, 12, 23), request=request("r2"))
+>>> issued.document
+IssuedInvoice(number='INV-2026-00001', state='issued', currency='EUR', total='1152.00')
+>>> [event.name for event in issued.events]
+['InvoiceIssued']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Generic, TypeVar
+
+import attrs
+
+from ordercore._convert import to_text
+from ordercore.errors import InvalidDocument, InvalidType
+from ordercore.events import Event, Request
+from ordercore.money.amount import Money
+from ordercore.pricing.document import Document
+from ordercore.pricing.engine import price
+from ordercore.pricing.results import PricedDocument
+
+__all__ = [
+    "Changed",
+    "DraftInvoice",
+    "InvoiceDraftCreated",
+    "InvoiceDraftRevised",
+    "InvoiceDraftVoided",
+    "InvoiceIssued",
+    "IssuedInvoice",
+    "VoidedInvoice",
+]
+
+T = TypeVar("T")
+
+
+@attrs.frozen(kw_only=True)
+class Changed(Generic[T]):
+    """The outcome of a state change: the new document and the events it caused."""
+
+    document: T
+    events: tuple[Event, ...]
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceDraftCreated(Event):
+    """A draft invoice was created."""
+
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceDraftRevised(Event):
+    """A draft invoice's content was replaced; ``version`` is the new version."""
+
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceDraftVoided(Event):
+    """A draft invoice was voided (only drafts can be; an issued invoice is credited)."""
+
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceIssued(Event):
+    """An invoice was issued: it has its number and is immutable from now on."""
+
+    number: str
+    issue_date: dt.date
+    due_date: dt.date | None
+    amount_due: Money
+
+
+# -- converters --------------------------------------------------------------------------
+
+
+def _id(value: object) -> str:
+    return to_text(value, "id")
+
+
+def _customer(value: object) -> str:
+    return to_text(value, "customer")
+
+
+def _content(value: object) -> Document:
+    if not isinstance(value, Document):
+        raise InvalidType(value, expected="a pricing Document", field="content")
+    return value
+
+
+def _version(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidType(value, expected="a version number of at least 1", field="version")
+    return value
+
+
+def _date(value: object, field: str) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidType(value, expected="a datetime.date", field=field)
+    return value
+
+
+def _request(value: object) -> Request:
+    if not isinstance(value, Request):
+        raise InvalidType(value, expected="a Request", field="request")
+    return value
+
+
+# -- documents ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DraftInvoice:
+    """An invoice being prepared: its content may change, each change a new version."""
+
+    id: str = attrs.field(converter=_id)
+    customer: str = attrs.field(converter=_customer)
+    content: Document = attrs.field(converter=_content)
+    version: int = attrs.field(default=1, converter=_version)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: str,  # noqa: A002 - the document's id, named like every other id field
+        customer: str,
+        content: Document,
+        request: Request,
+    ) -> Changed[DraftInvoice]:
+        """Start a draft (version 1) of ``content`` for ``customer``."""
+        draft = cls(id=id, customer=customer, content=content)
+        event = InvoiceDraftCreated(document_id=draft.id, request=_request(request), version=1)
+        return Changed(document=draft, events=(event,))
+
+    def priced(self) -> PricedDocument:
+        """Price the draft's content as it stands (a draft is priced anew each time)."""
+        return price(self.content)
+
+    def revise(self, content: Document, *, request: Request) -> Changed[DraftInvoice]:
+        """Replace the content; the draft's version goes up by one."""
+        revised = attrs.evolve(self, content=content, version=self.version + 1)
+        event = InvoiceDraftRevised(
+            document_id=self.id, request=_request(request), version=revised.version
+        )
+        return Changed(document=revised, events=(event,))
+
+    def void(self, *, reason: str, request: Request) -> Changed[VoidedInvoice]:
+        """End the draft without issuing it; it keeps its content for the record."""
+        voided = VoidedInvoice(
+            id=self.id,
+            customer=self.customer,
+            content=self.content,
+            version=self.version,
+            reason=reason,
+        )
+        event = InvoiceDraftVoided(document_id=self.id, request=_request(request), reason=reason)
+        return Changed(document=voided, events=(event,))
+
+    def issue(
+        self,
+        *,
+        number: str,
+        issue_date: dt.date,
+        due_date: dt.date | None = None,
+        request: Request,
+    ) -> Changed[IssuedInvoice]:
+        """Issue the invoice under ``number``: price it a last time and freeze it.
+
+        The number comes from the document's numbering series (take it with
+        ``series.next()`` and store the advanced series with the invoice). Everything is
+        checked, and the content priced, before anything is returned.
+        """
+        request = _request(request)
+        issue_date = _date(issue_date, "issue_date")
+        if due_date is not None:
+            due_date = _date(due_date, "due_date")
+            if due_date < issue_date:
+                raise InvalidDocument(
+                    f"the due date {due_date} is before the issue date {issue_date}"
+                )
+        if not self.content.lines:
+            raise InvalidDocument(f"invoice {self.id!r} has no lines to bill")
+        priced = price(self.content)
+        issued = IssuedInvoice(
+            id=self.id,
+            number=number,
+            customer=self.customer,
+            issue_date=issue_date,
+            due_date=due_date,
+            priced=priced,
+            version=self.version,
+        )
+        event = InvoiceIssued(
+            document_id=self.id,
+            request=request,
+            number=issued.number,
+            issue_date=issue_date,
+            due_date=due_date,
+            amount_due=priced.totals.amount_due,
+        )
+        return Changed(document=issued, events=(event,))
+
+    @property
+    def state(self) -> str:
+        """Always ``"draft"``."""
+        return "draft"
+
+    def __repr__(self) -> str:
+        return (
+            f"DraftInvoice(id={self.id!r}, state='draft', version={self.version}, "
+            f"currency={self.content.currency.code!r}, lines={len(self.content.lines)})"
+        )
+
+
+def _reason(value: object) -> str:
+    return to_text(value, "reason")
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class VoidedInvoice:
+    """A draft that was voided. It was never issued, so it has no number."""
+
+    id: str = attrs.field(converter=_id)
+    customer: str = attrs.field(converter=_customer)
+    content: Document = attrs.field(converter=_content)
+    version: int = attrs.field(converter=_version)
+    reason: str = attrs.field(converter=_reason)
+
+    @property
+    def state(self) -> str:
+        """Always ``"voided"``."""
+        return "voided"
+
+    def __repr__(self) -> str:
+        return f"VoidedInvoice(id={self.id!r}, state='voided', reason={self.reason!r})"
+
+
+def _number(value: object) -> str:
+    return to_text(value, "number")
+
+
+def _issue_date(value: object) -> dt.date:
+    return _date(value, "issue_date")
+
+
+def _due_date(value: object) -> dt.date | None:
+    return None if value is None else _date(value, "due_date")
+
+
+def _priced(value: object) -> PricedDocument:
+    if not isinstance(value, PricedDocument):
+        raise InvalidType(value, expected="a PricedDocument", field="priced")
+    return value
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class IssuedInvoice:
+    """An issued invoice: numbered, dated, priced once, and never changed.
+
+    It keeps the priced document it was issued with: the prices, taxes, rounding policy
+    and every amount, so nothing done to a catalog or a policy later changes it.
+    """
+
+    id: str = attrs.field(converter=_id)
+    number: str = attrs.field(converter=_number)
+    customer: str = attrs.field(converter=_customer)
+    issue_date: dt.date = attrs.field(converter=_issue_date)
+    due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
+    priced: PricedDocument = attrs.field(converter=_priced)
+    version: int = attrs.field(default=1, converter=_version)
+
+    @property
+    def content(self) -> Document:
+        """The document that was billed."""
+        return self.priced.document
+
+    @property
+    def currency(self) -> str:
+        """The invoice's currency code."""
+        return str(self.priced.currency.code)
+
+    @property
+    def total(self) -> Money:
+        """The amount due."""
+        return self.priced.totals.amount_due
+
+    @property
+    def state(self) -> str:
+        """Always ``"issued"``."""
+        return "issued"
+
+    def __repr__(self) -> str:
+        return (
+            f"IssuedInvoice(number={self.number!r}, state='issued', currency={self.currency!r}, "
+            f"total={str(self.total.amount)!r})"
+        )

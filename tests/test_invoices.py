@@ -1,0 +1,219 @@
+"""Invoices from draft to issued, numbering series, and the events every change yields."""
+
+import datetime as dt
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ordercore import (
+    Document,
+    DraftInvoice,
+    InvalidDocument,
+    InvalidNumber,
+    InvalidType,
+    IssuedInvoice,
+    Line,
+    Money,
+    NumberingSeries,
+    Request,
+    Tax,
+    VoidedInvoice,
+)
+from ordercore.documents import (
+    InvoiceDraftCreated,
+    InvoiceDraftRevised,
+    InvoiceDraftVoided,
+    InvoiceIssued,
+)
+
+NOV_23 = dt.date(2026, 11, 23)
+
+
+def request(key: str) -> Request:
+    return Request(
+        key=key, at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), business_date=NOV_23, by="alice"
+    )
+
+
+def consulting(hours: str = "8") -> Document:
+    return Document(
+        currency="EUR",
+        items=[
+            Line(
+                description="Consulting",
+                quantity=hours,
+                unit_price=Money("120.00", "EUR"),
+                taxes=[Tax.percent("VAT", "20")],
+            )
+        ],
+    )
+
+
+def draft(hours: str = "8") -> DraftInvoice:
+    return DraftInvoice.create(
+        id="inv-1", customer="acme", content=consulting(hours), request=request("r1")
+    ).document
+
+
+class TestDraft:
+    def test_creating_a_draft_yields_an_event(self) -> None:
+        created = DraftInvoice.create(
+            id="inv-1", customer="acme", content=consulting(), request=request("r1")
+        )
+        assert created.document.version == 1
+        assert created.events == (
+            InvoiceDraftCreated(document_id="inv-1", request=request("r1"), version=1),
+        )
+
+    def test_a_revision_is_a_new_version_and_leaves_the_old_one_alone(self) -> None:
+        first = draft("8")
+        revised = first.revise(consulting("10"), request=request("r2"))
+        assert (first.version, revised.document.version) == (1, 2)
+        assert first.priced().totals.amount_due == Money("1152.00", "EUR")
+        assert revised.document.priced().totals.amount_due == Money("1440.00", "EUR")
+        assert revised.events == (
+            InvoiceDraftRevised(document_id="inv-1", request=request("r2"), version=2),
+        )
+
+    def test_voiding_keeps_the_content_for_the_record(self) -> None:
+        voided = draft().void(reason="Duplicate", request=request("r3"))
+        assert isinstance(voided.document, VoidedInvoice)
+        assert voided.document.content == consulting()
+        assert voided.events == (
+            InvoiceDraftVoided(document_id="inv-1", request=request("r3"), reason="Duplicate"),
+        )
+        assert (
+            repr(voided.document) == "VoidedInvoice(id='inv-1', state='voided', reason='Duplicate')"
+        )
+
+    def test_repr_is_short(self) -> None:
+        assert (
+            repr(draft())
+            == "DraftInvoice(id='inv-1', state='draft', version=1, currency='EUR', lines=1)"
+        )
+
+    def test_bad_input_is_refused(self) -> None:
+        with pytest.raises(InvalidType):
+            DraftInvoice(id="", customer="acme", content=consulting())
+        with pytest.raises(InvalidType):
+            DraftInvoice(id="x", customer="acme", content="a document")  # type: ignore[arg-type]
+        with pytest.raises(InvalidType, match="Request"):
+            draft().revise(consulting(), request="r2")  # type: ignore[arg-type]
+
+
+class TestIssue:
+    def test_issuing_numbers_prices_and_freezes(self) -> None:
+        series = NumberingSeries(prefix="INV-2026-", width=5)
+        number, series = series.next()
+        issued = draft().issue(
+            number=number, issue_date=NOV_23, due_date=dt.date(2026, 12, 23), request=request("r2")
+        )
+        invoice = issued.document
+        assert isinstance(invoice, IssuedInvoice)
+        assert (invoice.number, invoice.issue_date, invoice.total) == (
+            "INV-2026-00001",
+            NOV_23,
+            Money("1152.00", "EUR"),
+        )
+        assert (
+            repr(invoice)
+            == "IssuedInvoice(number='INV-2026-00001', state='issued', currency='EUR', total='1152.00')"
+        )
+        assert issued.events == (
+            InvoiceIssued(
+                document_id="inv-1",
+                request=request("r2"),
+                number="INV-2026-00001",
+                issue_date=NOV_23,
+                due_date=dt.date(2026, 12, 23),
+                amount_due=Money("1152.00", "EUR"),
+            ),
+        )
+        assert issued.events[0].name == "InvoiceIssued"
+
+    def test_an_issued_invoice_cannot_change(self) -> None:
+        invoice = draft().issue(number="INV-1", issue_date=NOV_23, request=request("r2")).document
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            invoice.number = "INV-2"  # type: ignore[misc]
+        for mutator in ("revise", "void", "issue"):
+            assert not hasattr(invoice, mutator)
+
+    def test_the_invoice_keeps_what_it_was_priced_with(self) -> None:
+        invoice = draft().issue(number="INV-1", issue_date=NOV_23, request=request("r2")).document
+        assert invoice.content == consulting()
+        assert invoice.priced.policy == consulting().policy
+        assert invoice.priced.lines[0].net == Money("960.00", "EUR")
+
+    def test_checks_come_before_anything_changes(self) -> None:
+        with pytest.raises(InvalidDocument, match="before the issue date"):
+            draft().issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                due_date=dt.date(2026, 11, 1),
+                request=request("r2"),
+            )
+        with pytest.raises(InvalidDocument, match="no lines"):
+            DraftInvoice(id="e", customer="acme", content=Document(currency="EUR", items=[])).issue(
+                number="INV-1", issue_date=NOV_23, request=request("r2")
+            )
+        with pytest.raises(InvalidType, match="issue_date"):
+            draft().issue(
+                number="INV-1",
+                issue_date=dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+                request=request("r2"),
+            )
+        with pytest.raises(InvalidType, match="number"):
+            draft().issue(number="", issue_date=NOV_23, request=request("r2"))
+
+
+class TestNumbering:
+    def test_numbers_are_zero_padded_with_the_prefix(self) -> None:
+        assert NumberingSeries(prefix="CN-", width=3).next()[0] == "CN-001"
+
+    def test_taking_a_number_leaves_the_old_series_alone(self) -> None:
+        series = NumberingSeries(prefix="INV-")
+        number, advanced = series.next()
+        assert (series.last, advanced.last, number) == (0, 1, "INV-000001")
+
+    def test_a_full_series_says_so(self) -> None:
+        with pytest.raises(InvalidNumber, match="start a new series"):
+            NumberingSeries(prefix="X", width=2, last=99).next()
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"prefix": 1},
+            {"prefix": "X", "width": 0},
+            {"prefix": "X", "last": -1},
+            {"prefix": "X", "width": True},
+        ],
+    )
+    def test_bad_series(self, fields: dict[str, object]) -> None:
+        with pytest.raises((InvalidType, InvalidNumber)):
+            NumberingSeries(**fields)  # type: ignore[arg-type]
+
+    @given(st.integers(0, 10**6), st.integers(1, 50))
+    def test_numbers_are_gapless_and_strictly_increasing(self, start: int, count: int) -> None:
+        series = NumberingSeries(prefix="INV-", width=8, last=start)
+        numbers = []
+        for _ in range(count):
+            number, series = series.next()
+            numbers.append(int(number.removeprefix("INV-")))
+        assert numbers == list(range(start + 1, start + count + 1))
+        assert series.last == start + count
+
+
+class TestRequests:
+    def test_times_must_be_aware_and_dates_plain(self) -> None:
+        with pytest.raises(InvalidType, match="timezone-aware"):
+            Request(key="k", at=dt.datetime(2026, 11, 23, 9, 0), business_date=NOV_23)  # noqa: DTZ001 - naive on purpose
+        with pytest.raises(InvalidType, match=r"datetime\.date"):
+            Request(
+                key="k",
+                at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+                business_date=dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+            )
+        with pytest.raises(InvalidType):
+            Request(key="", at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), business_date=NOV_23)
