@@ -14,21 +14,30 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "ConflictingTaxRules",
     "CurrencyMismatch",
     "FloatNotAllowed",
     "InvalidAdjustment",
     "InvalidAllocation",
     "InvalidAmount",
+    "InvalidCatalog",
+    "InvalidCode",
     "InvalidData",
     "InvalidDiscount",
     "InvalidDocument",
     "InvalidLine",
     "InvalidNumber",
+    "InvalidPriceBook",
     "InvalidTax",
     "InvalidType",
+    "NoPrice",
+    "NoTaxRule",
     "OrdercoreError",
+    "OverCrediting",
     "UnknownCurrency",
     "UnknownLocale",
+    "UnknownPriceBook",
+    "UnknownProduct",
 ]
 
 
@@ -188,6 +197,20 @@ class InvalidDocument(OrdercoreError, ValueError):
         super().__init__(f"invalid document: {reason}")
 
 
+class OverCrediting(OrdercoreError, ValueError):
+    """A credit note would credit more of an invoice line than remains creditable."""
+
+    def __init__(self, *, invoice: str, line: str, requested: object, remaining: object) -> None:
+        self.invoice = invoice
+        self.line = line
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            f"cannot credit {requested} of line {line!r} of invoice {invoice}: only {remaining} "
+            "remains creditable after the earlier credit notes; credit at most that"
+        )
+
+
 class InvalidData(OrdercoreError, ValueError):
     """Plain data (a dict or JSON file) does not describe a valid ordercore object.
 
@@ -198,3 +221,100 @@ class InvalidData(OrdercoreError, ValueError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path or '<root>'}: {reason}")
+
+
+# -- catalog, parties and tax rules ------------------------------------------------------
+
+
+class InvalidCode(OrdercoreError, ValueError):
+    """A code (country, region, unit of measure, SKU, tax id) does not have its required form."""
+
+    def __init__(self, value: object, *, expected: str, field: str) -> None:
+        self.value = value
+        self.expected = expected
+        self.field = field
+        super().__init__(f"{field}: {_show(value)} is not valid; pass {expected}")
+
+
+class UnknownProduct(OrdercoreError, LookupError):
+    """A SKU is not in the catalog version that was asked for it."""
+
+    def __init__(self, sku: object, *, version: str) -> None:
+        self.sku = sku
+        self.version = version
+        super().__init__(
+            f"no product with SKU {_show(sku)} in catalog version {version!r}: "
+            "check the SKU, or add the product in a new catalog version"
+        )
+
+
+class UnknownPriceBook(OrdercoreError, LookupError):
+    """A price book name is not in the catalog version that was asked for it."""
+
+    def __init__(self, name: object, *, version: str, known: tuple[str, ...]) -> None:
+        self.name = name
+        self.version = version
+        self.known = known
+        names = ", ".join(repr(k) for k in known) or "none"
+        super().__init__(
+            f"no price book {_show(name)} in catalog version {version!r} (it has: {names})"
+        )
+
+
+class NoPrice(OrdercoreError, LookupError):
+    """A price book has no price for a SKU at the ordered quantity."""
+
+    def __init__(self, sku: str, *, price_book: str, quantity: object, reason: str) -> None:
+        self.sku = sku
+        self.price_book = price_book
+        self.quantity = quantity
+        self.reason = reason
+        super().__init__(
+            f"price book {price_book!r} has no price for {sku!r} at quantity {_text(quantity)}: "
+            f"{reason}"
+        )
+
+
+class InvalidPriceBook(OrdercoreError, ValueError):
+    """A price book's entries contradict each other or its currency."""
+
+    def __init__(self, name: str, *, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"invalid price book {name!r}: {reason}")
+
+
+class InvalidCatalog(OrdercoreError, ValueError):
+    """A catalog version is inconsistent (duplicate SKUs, kits of unknown products, ...)."""
+
+    def __init__(self, version: str, *, reason: str) -> None:
+        self.version = version
+        self.reason = reason
+        super().__init__(f"invalid catalog version {version!r}: {reason}")
+
+
+class NoTaxRule(OrdercoreError, LookupError):
+    """No tax rule matches a product's tax class, a customer and a place of supply."""
+
+    def __init__(self, tax_class: str, *, country: str, region: str | None) -> None:
+        self.tax_class = tax_class
+        self.country = country
+        self.region = region
+        place = region or country
+        super().__init__(
+            f"no tax rule for tax class {tax_class!r} shipped to {place}: add a rule for it, "
+            "or a catch-all rule (where=None) such as an export rule"
+        )
+
+
+class ConflictingTaxRules(OrdercoreError, ValueError):
+    """Two tax rules are equally specific and can match the same sale."""
+
+    def __init__(self, first: object, second: object) -> None:
+        self.first = first
+        self.second = second
+        super().__init__(
+            f"the tax rules {_show(first)} and {_show(second)} are equally specific and can "
+            "match the same sale: make one more specific (a region, a tax class or a "
+            "registration scheme) or remove one"
+        )
