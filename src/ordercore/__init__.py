@@ -13,6 +13,7 @@ Money('64.76', 'EUR')
 
 from ordercore.documents import (
     Changed,
+    CreditNote,
     DraftInvoice,
     IssuedInvoice,
     NumberingSeries,
@@ -32,6 +33,7 @@ from ordercore.errors import (
     InvalidTax,
     InvalidType,
     OrdercoreError,
+    OverCrediting,
     UnknownCurrency,
     UnknownLocale,
 )
@@ -65,6 +67,7 @@ __all__ = [
     "CashRounding",
     "Changed",
     "Charge",
+    "CreditNote",
     "CurrencyMismatch",
     "Discount",
     "Document",
@@ -89,6 +92,7 @@ __all__ = [
     "Money",
     "NumberingSeries",
     "OrdercoreError",
+    "OverCrediting",
     "Policy",
     "PricedDocument",
     "PricedLine",

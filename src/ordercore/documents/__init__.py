@@ -1,9 +1,17 @@
-"""Documents: invoices (draft, issued, voided) and their numbering.
+"""Documents: invoices (draft, issued, voided), credit notes, and their numbering.
 
 Each state is its own type: a draft has the methods that change it, an issued invoice has
 none. Every change returns the new document and the domain events it caused.
 """
 
+from ordercore.documents.credit_notes import (
+    CreditedLine,
+    CreditNote,
+    CreditNoteIssued,
+    credit_in_full,
+    credit_lines,
+    standalone_credit,
+)
 from ordercore.documents.invoices import (
     Changed,
     DraftInvoice,
@@ -18,6 +26,9 @@ from ordercore.documents.numbering import NumberingSeries
 
 __all__ = [
     "Changed",
+    "CreditNote",
+    "CreditNoteIssued",
+    "CreditedLine",
     "DraftInvoice",
     "InvoiceDraftCreated",
     "InvoiceDraftRevised",
@@ -26,4 +37,7 @@ __all__ = [
     "IssuedInvoice",
     "NumberingSeries",
     "VoidedInvoice",
+    "credit_in_full",
+    "credit_lines",
+    "standalone_credit",
 ]
