@@ -12,11 +12,16 @@ Money('64.76', 'EUR')
 """
 
 from ordercore.documents import (
+    AcceptedQuote,
     Changed,
     CreditNote,
     DraftInvoice,
+    DraftQuote,
     IssuedInvoice,
     NumberingSeries,
+    QuoteContent,
+    QuoteLine,
+    SentQuote,
     VoidedInvoice,
 )
 from ordercore.errors import (
@@ -62,6 +67,7 @@ from ordercore.pricing import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AcceptedQuote",
     "AdjustmentMode",
     "Allowance",
     "CashRounding",
@@ -72,6 +78,7 @@ __all__ = [
     "Discount",
     "Document",
     "DraftInvoice",
+    "DraftQuote",
     "Event",
     "ExchangeRate",
     "FloatNotAllowed",
@@ -96,8 +103,11 @@ __all__ = [
     "Policy",
     "PricedDocument",
     "PricedLine",
+    "QuoteContent",
+    "QuoteLine",
     "Request",
     "RoundingMode",
+    "SentQuote",
     "Stacking",
     "Tax",
     "TaxRounding",

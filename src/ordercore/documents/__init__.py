@@ -1,4 +1,4 @@
-"""Documents: invoices (draft, issued, voided), credit notes, and their numbering.
+"""Documents: quotes, invoices (draft, issued, voided), credit notes, and their numbering.
 
 Each state is its own type: a draft has the methods that change it, an issued invoice has
 none. Every change returns the new document and the domain events it caused.
@@ -23,19 +23,51 @@ from ordercore.documents.invoices import (
     VoidedInvoice,
 )
 from ordercore.documents.numbering import NumberingSeries
+from ordercore.documents.quotes import (
+    AcceptedQuote,
+    DeclinedQuote,
+    Delta,
+    DraftQuote,
+    ExpiredQuote,
+    LineChange,
+    QuoteAccepted,
+    QuoteContent,
+    QuoteCreated,
+    QuoteDeclined,
+    QuoteExpired,
+    QuoteLine,
+    QuoteRevised,
+    QuoteSent,
+    SentQuote,
+)
 
 __all__ = [
+    "AcceptedQuote",
     "Changed",
     "CreditNote",
     "CreditNoteIssued",
     "CreditedLine",
+    "DeclinedQuote",
+    "Delta",
     "DraftInvoice",
+    "DraftQuote",
+    "ExpiredQuote",
     "InvoiceDraftCreated",
     "InvoiceDraftRevised",
     "InvoiceDraftVoided",
     "InvoiceIssued",
     "IssuedInvoice",
+    "LineChange",
     "NumberingSeries",
+    "QuoteAccepted",
+    "QuoteContent",
+    "QuoteCreated",
+    "QuoteDeclined",
+    "QuoteExpired",
+    "QuoteLine",
+    "QuoteRevised",
+    "QuoteSent",
+    "SentQuote",
     "VoidedInvoice",
     "credit_in_full",
     "credit_lines",

@@ -1,0 +1,494 @@
+"""Quotes: versioned drafts whose every revision says what changed.
+
+A quote's lines are :class:`QuoteLine` s: a pricing :class:`~ordercore.pricing.Line` with a
+``key`` that identifies it from one version to the next, and the name of the section
+(group) it sits in. Revising a quote gives a new version and a :class:`Delta` that lists
+the lines added, the lines removed and, field by field, what changed in the others, with
+the old and the new values; applying the delta to the old content gives the new one.
+
+A quote moves through its states as separate types: a :class:`DraftQuote` can be revised
+and sent; a :class:`SentQuote` can be accepted (the deal is won), declined, revised into a
+new draft, or expire after its validity date; :class:`AcceptedQuote`,
+:class:`DeclinedQuote` and :class:`ExpiredQuote` have no method that changes them.
+
+>>> import datetime as dt
+>>> from ordercore import Line, Money, Request, Tax
+>>> vat = Tax.percent("VAT", "20")
+>>> def request(key):
+...     return Request(key=key, at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+...                    business_date=dt.date(2026, 11, 23))
+>>> def chairs(quantity):
+...     return QuoteLine(key="chairs", line=Line(description="Chair", quantity=quantity,
+...                      unit_price=Money("49.00", "EUR"), taxes=[vat]))
+>>> first = QuoteContent(currency="EUR", lines=[chairs("10")])
+>>> draft = DraftQuote.create(id="q-1", customer="acme", content=first,
+...                           valid_until=dt.date(2026, 12, 31), request=request("r1")).document
+>>> revised = draft.revise(QuoteContent(currency="EUR", lines=[chairs("12")]), request=request("r2"))
+>>> revised.document.version, revised.events[0].delta.changed
+(2, (LineChange(key='chairs', field='quantity', old=Decimal('10'), new=Decimal('12')),))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from ordercore._convert import to_optional_text, to_text, to_tuple
+from ordercore.documents.invoices import Changed
+from ordercore.errors import InvalidDocument, InvalidType
+from ordercore.events import Event, Request
+from ordercore.money.currency import get_currency
+from ordercore.pricing.document import Allowance, Charge, Document, Group, Policy
+from ordercore.pricing.engine import price
+from ordercore.pricing.lines import Line
+from ordercore.pricing.results import PricedDocument
+
+__all__ = [
+    "AcceptedQuote",
+    "DeclinedQuote",
+    "Delta",
+    "DraftQuote",
+    "ExpiredQuote",
+    "LineChange",
+    "QuoteAccepted",
+    "QuoteContent",
+    "QuoteCreated",
+    "QuoteDeclined",
+    "QuoteExpired",
+    "QuoteLine",
+    "QuoteRevised",
+    "QuoteSent",
+    "SentQuote",
+]
+
+#: The fields of a line that a delta compares, in this order.
+LINE_FIELDS = (
+    "group",
+    "description",
+    "product",
+    "kind",
+    "quantity",
+    "unit_price",
+    "base_quantity",
+    "price_discount",
+    "discounts",
+    "taxes",
+)
+#: The settings of a quote's content that a delta compares.
+SETTINGS = ("currency", "allowances", "charges", "policy")
+
+
+def _key(value: object) -> str:
+    return to_text(value, "key")
+
+
+def _line(value: object) -> Line:
+    if not isinstance(value, Line):
+        raise InvalidType(value, expected="a pricing Line", field="line")
+    return value
+
+
+def _group(value: object) -> str | None:
+    return to_optional_text(value, "group")
+
+
+@attrs.frozen(kw_only=True)
+class QuoteLine:
+    """A line of a quote: a pricing line, the key that follows it across versions, its section."""
+
+    key: str = attrs.field(converter=_key)
+    line: Line = attrs.field(converter=_line)
+    group: str | None = attrs.field(default=None, converter=_group)
+
+    def field(self, name: str) -> object:
+        """The value of one of :data:`LINE_FIELDS`."""
+        return self.group if name == "group" else getattr(self.line, name)
+
+
+def _lines(value: object) -> tuple[QuoteLine, ...]:
+    lines: tuple[QuoteLine, ...] = to_tuple(value, QuoteLine, "lines")
+    keys = [line.key for line in lines]
+    duplicate = next((key for key in keys if keys.count(key) > 1), None)
+    if duplicate is not None:
+        raise InvalidDocument(f"two lines of the quote have the key {duplicate!r}")
+    return lines
+
+
+def _allowances(value: object) -> tuple[Allowance, ...]:
+    return to_tuple(value, Allowance, "allowances")
+
+
+def _charges(value: object) -> tuple[Charge, ...]:
+    return to_tuple(value, Charge, "charges")
+
+
+def _currency_code(value: object) -> str:
+    return str(get_currency(value).code)
+
+
+def _policy(value: object) -> Policy:
+    if not isinstance(value, Policy):
+        raise InvalidType(value, expected="a Policy", field="policy")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class QuoteContent:
+    """What a quote offers: keyed lines in sections, document allowances and charges, a policy.
+
+    :meth:`document` turns it into the pricing document: lines without a section first
+    stand alone, lines of a section are grouped where the section first appears.
+    """
+
+    currency: str = attrs.field(converter=_currency_code)
+    lines: tuple[QuoteLine, ...] = attrs.field(converter=_lines)
+    allowances: tuple[Allowance, ...] = attrs.field(default=(), converter=_allowances)
+    charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
+    policy: Policy = attrs.field(factory=Policy, converter=_policy)
+
+    def __attrs_post_init__(self) -> None:
+        self.document()  # a content that cannot be priced is refused when it is made
+
+    def document(self) -> Document:
+        """The pricing document of this content."""
+        order: list[Line | str] = []  # a line standing alone, or the name of a section
+        sections: dict[str, list[Line]] = {}
+        for quote_line in self.lines:
+            if quote_line.group is None:
+                order.append(quote_line.line)
+                continue
+            if quote_line.group not in sections:
+                sections[quote_line.group] = []
+                order.append(quote_line.group)
+            sections[quote_line.group].append(quote_line.line)
+        items = [
+            Group(name=entry, lines=sections[entry]) if isinstance(entry, str) else entry
+            for entry in order
+        ]
+        return Document(
+            currency=self.currency,
+            items=[
+                Group(name=item.name, lines=sections[item.name])
+                if isinstance(item, Group)
+                else item
+                for item in items
+            ],
+            allowances=self.allowances,
+            charges=self.charges,
+            policy=self.policy,
+        )
+
+    def line(self, key: str) -> QuoteLine:
+        """The line with ``key``."""
+        for quote_line in self.lines:
+            if quote_line.key == key:
+                return quote_line
+        raise InvalidDocument(f"the quote has no line {key!r}")
+
+
+@attrs.frozen(kw_only=True)
+class LineChange:
+    """One field of one line changed between two versions."""
+
+    key: str
+    field: str
+    old: Any
+    new: Any
+
+
+@attrs.frozen(kw_only=True)
+class SettingChange:
+    """A setting of the content (currency, allowances, charges, policy) changed."""
+
+    setting: str
+    old: Any
+    new: Any
+
+
+@attrs.frozen(kw_only=True)
+class Delta:
+    """What changed from one version of a quote's content to the next.
+
+    ``order`` lists the keys of the new version's lines in their order.
+    """
+
+    added: tuple[QuoteLine, ...]
+    removed: tuple[QuoteLine, ...]
+    changed: tuple[LineChange, ...]
+    settings: tuple[SettingChange, ...]
+    order: tuple[str, ...]
+
+    @classmethod
+    def between(cls, old: QuoteContent, new: QuoteContent) -> Delta:
+        """The delta that turns ``old`` into ``new``."""
+        old_keys = {line.key for line in old.lines}
+        new_keys = {line.key for line in new.lines}
+        changed = tuple(
+            LineChange(key=line.key, field=name, old=before.field(name), new=line.field(name))
+            for line in new.lines
+            if line.key in old_keys
+            for before in (old.line(line.key),)
+            for name in LINE_FIELDS
+            if before.field(name) != line.field(name)
+            or repr(before.field(name)) != repr(line.field(name))
+        )
+        return cls(
+            added=tuple(line for line in new.lines if line.key not in old_keys),
+            removed=tuple(line for line in old.lines if line.key not in new_keys),
+            changed=changed,
+            settings=tuple(
+                SettingChange(setting=name, old=getattr(old, name), new=getattr(new, name))
+                for name in SETTINGS
+                if getattr(old, name) != getattr(new, name)
+            ),
+            order=tuple(line.key for line in new.lines),
+        )
+
+    def apply(self, old: QuoteContent) -> QuoteContent:
+        """Apply the delta to ``old``: the result is the version the delta was taken to."""
+        lines = {line.key: line for line in old.lines}
+        for line in self.removed:
+            lines.pop(line.key, None)
+        for line in self.added:
+            lines[line.key] = line
+        fields: dict[str, dict[str, Any]] = {}
+        for change in self.changed:
+            fields.setdefault(change.key, {})[change.field] = change.new
+        for key, new in fields.items():  # all of a line's changes at once: no half-changed line
+            current = lines[key]
+            group = new.pop("group", current.group)
+            lines[key] = attrs.evolve(current, group=group, line=attrs.evolve(current.line, **new))
+        settings = {change.setting: change.new for change in self.settings}
+        return attrs.evolve(old, lines=[lines[key] for key in self.order], **settings)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed or self.settings)
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class QuoteCreated(Event):
+    """A quote was created (version 1)."""
+
+
+@attrs.frozen(kw_only=True)
+class QuoteRevised(Event):
+    """A quote was revised; ``delta`` says what changed to make ``version``."""
+
+    version: int
+    delta: Delta
+
+
+@attrs.frozen(kw_only=True)
+class QuoteSent(Event):
+    """A version of the quote was sent to the customer."""
+
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class QuoteAccepted(Event):
+    """The customer accepted the quote: the deal is won."""
+
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class QuoteDeclined(Event):
+    """The customer declined the quote."""
+
+    reason: str | None
+
+
+@attrs.frozen(kw_only=True)
+class QuoteExpired(Event):
+    """The quote's validity ended before it was accepted."""
+
+    valid_until: dt.date
+
+
+# -- states ------------------------------------------------------------------------------
+
+
+def _id(value: object) -> str:
+    return to_text(value, "id")
+
+
+def _customer(value: object) -> str:
+    return to_text(value, "customer")
+
+
+def _content(value: object) -> QuoteContent:
+    if not isinstance(value, QuoteContent):
+        raise InvalidType(value, expected="a QuoteContent", field="content")
+    return value
+
+
+def _version(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidType(value, expected="a version number of at least 1", field="version")
+    return value
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidType(value, expected="a datetime.date", field="valid_until")
+    return value
+
+
+def _request(value: object) -> Request:
+    if not isinstance(value, Request):
+        raise InvalidType(value, expected="a Request", field="request")
+    return value
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class _Quote:
+    id: str = attrs.field(converter=_id)
+    customer: str = attrs.field(converter=_customer)
+    content: QuoteContent = attrs.field(converter=_content)
+    valid_until: dt.date = attrs.field(converter=_date)
+    version: int = attrs.field(default=1, converter=_version)
+
+    state = "quote"
+
+    def priced(self) -> PricedDocument:
+        """Price the quote's current version."""
+        return price(self.content.document())
+
+    def _as(self, kind: type[Any]) -> Any:
+        return kind(
+            id=self.id,
+            customer=self.customer,
+            content=self.content,
+            valid_until=self.valid_until,
+            version=self.version,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(id={self.id!r}, state={self.state!r}, version={self.version}, "
+            f"currency={self.content.currency!r}, lines={len(self.content.lines)})"
+        )
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DraftQuote(_Quote):
+    """A quote being written: it can be revised (each time a new version) and sent."""
+
+    state = "draft"
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: str,  # noqa: A002 - the document's id, named like every other id field
+        customer: str,
+        content: QuoteContent,
+        valid_until: dt.date,
+        request: Request,
+    ) -> Changed[DraftQuote]:
+        """Start a quote at version 1."""
+        quote = cls(id=id, customer=customer, content=content, valid_until=valid_until)
+        return Changed(
+            document=quote, events=(QuoteCreated(document_id=quote.id, request=_request(request)),)
+        )
+
+    def revise(
+        self, content: QuoteContent, *, request: Request, valid_until: dt.date | None = None
+    ) -> Changed[DraftQuote]:
+        """Replace the content: a new version, and an event with the delta."""
+        delta = Delta.between(self.content, _content(content))
+        if not delta and valid_until is None:
+            raise InvalidDocument("the revision changes nothing")
+        revised = attrs.evolve(
+            self,
+            content=content,
+            version=self.version + 1,
+            valid_until=self.valid_until if valid_until is None else valid_until,
+        )
+        event = QuoteRevised(
+            document_id=self.id, request=_request(request), version=revised.version, delta=delta
+        )
+        return Changed(document=revised, events=(event,))
+
+    def send(self, *, request: Request) -> Changed[SentQuote]:
+        """Send this version to the customer."""
+        if not self.content.lines:
+            raise InvalidDocument(f"quote {self.id!r} has no lines to offer")
+        sent: SentQuote = self._as(SentQuote)
+        event = QuoteSent(document_id=self.id, request=_request(request), version=self.version)
+        return Changed(document=sent, events=(event,))
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class SentQuote(_Quote):
+    """A quote with the customer: it is accepted, declined, revised or it expires."""
+
+    state = "sent"
+
+    def accept(self, *, request: Request) -> Changed[AcceptedQuote]:
+        """The customer accepts on the request's business date, which must be within validity."""
+        request = _request(request)
+        if request.business_date > self.valid_until:
+            raise InvalidDocument(
+                f"quote {self.id!r} was valid until {self.valid_until}; "
+                f"it cannot be accepted on {request.business_date}"
+            )
+        accepted: AcceptedQuote = self._as(AcceptedQuote)
+        event = QuoteAccepted(document_id=self.id, request=request, version=self.version)
+        return Changed(document=accepted, events=(event,))
+
+    def decline(self, *, request: Request, reason: str | None = None) -> Changed[DeclinedQuote]:
+        """The customer declines."""
+        declined: DeclinedQuote = self._as(DeclinedQuote)
+        event = QuoteDeclined(
+            document_id=self.id,
+            request=_request(request),
+            reason=to_optional_text(reason, "reason"),
+        )
+        return Changed(document=declined, events=(event,))
+
+    def expire(self, *, request: Request) -> Changed[ExpiredQuote]:
+        """Record that the validity ended (the request's business date is past it)."""
+        request = _request(request)
+        if request.business_date <= self.valid_until:
+            raise InvalidDocument(
+                f"quote {self.id!r} is valid until {self.valid_until}; it has not expired on "
+                f"{request.business_date}"
+            )
+        expired: ExpiredQuote = self._as(ExpiredQuote)
+        event = QuoteExpired(document_id=self.id, request=request, valid_until=self.valid_until)
+        return Changed(document=expired, events=(event,))
+
+    def revise(
+        self, content: QuoteContent, *, request: Request, valid_until: dt.date | None = None
+    ) -> Changed[DraftQuote]:
+        """Rework the offer: a new draft version, to be sent again."""
+        draft: DraftQuote = self._as(DraftQuote)
+        return draft.revise(content, request=request, valid_until=valid_until)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class AcceptedQuote(_Quote):
+    """The accepted version of a quote: the deal is won, and a sales order follows from it."""
+
+    state = "accepted"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DeclinedQuote(_Quote):
+    """A quote the customer declined."""
+
+    state = "declined"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class ExpiredQuote(_Quote):
+    """A quote whose validity ended before it was accepted."""
+
+    state = "expired"
