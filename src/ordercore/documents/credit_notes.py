@@ -29,6 +29,7 @@ from decimal import Decimal
 import attrs
 
 from ordercore._convert import to_optional_text, to_text
+from ordercore.documents import _fields as fields
 from ordercore.documents.invoices import Changed, IssuedInvoice
 from ordercore.errors import InvalidDocument, InvalidType, OverCrediting
 from ordercore.events import Event, Request
@@ -76,26 +77,8 @@ def _priced(value: object) -> PricedDocument:
     return value
 
 
-def _date(value: object) -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidType(value, expected="a datetime.date", field="issue_date")
-    return value
-
-
-def _id(value: object) -> str:
-    return to_text(value, "id")
-
-
-def _number(value: object) -> str:
-    return to_text(value, "number")
-
-
-def _customer(value: object) -> str:
-    return to_text(value, "customer")
-
-
-def _reason(value: object) -> str:
-    return to_text(value, "reason")
+def _issue_date(value: object) -> dt.date:
+    return fields.date(value, "issue_date")
 
 
 def _invoice_number(value: object) -> str | None:
@@ -106,11 +89,11 @@ def _invoice_number(value: object) -> str | None:
 class CreditNote:
     """An issued credit note: numbered, dated, priced once, and never changed."""
 
-    id: str = attrs.field(converter=_id)
-    number: str = attrs.field(converter=_number)
-    customer: str = attrs.field(converter=_customer)
-    issue_date: dt.date = attrs.field(converter=_date)
-    reason: str = attrs.field(converter=_reason)
+    id: str = attrs.field(converter=fields.document_id)
+    number: str = attrs.field(converter=fields.number)
+    customer: str = attrs.field(converter=fields.customer)
+    issue_date: dt.date = attrs.field(converter=_issue_date)
+    reason: str = attrs.field(converter=fields.reason)
     priced: PricedDocument = attrs.field(converter=_priced)
     invoice_number: str | None = attrs.field(default=None, converter=_invoice_number)
     credited: tuple[CreditedLine, ...] = ()
@@ -132,12 +115,6 @@ class CreditNote:
             f"CreditNote(number={self.number!r}, state='issued'{against}, "
             f"currency={self.priced.currency.code!r}, total={str(self.total.amount)!r})"
         )
-
-
-def _request(value: object) -> Request:
-    if not isinstance(value, Request):
-        raise InvalidType(value, expected="a Request", field="request")
-    return value
 
 
 def _earlier(invoice: IssuedInvoice, previous: Sequence[CreditNote]) -> list[CreditNote]:
@@ -179,7 +156,7 @@ def _issue(
     )
     event = CreditNoteIssued(
         document_id=note.id,
-        request=_request(request),
+        request=fields.request(request),
         number=note.number,
         invoice_number=invoice_number,
         amount=note.total,

@@ -35,7 +35,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from ordercore._convert import to_text
+from ordercore.documents import _fields as fields
 from ordercore.errors import InvalidDocument, InvalidType
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
@@ -102,35 +102,9 @@ class InvoiceIssued(Event):
 # -- converters --------------------------------------------------------------------------
 
 
-def _id(value: object) -> str:
-    return to_text(value, "id")
-
-
-def _customer(value: object) -> str:
-    return to_text(value, "customer")
-
-
 def _content(value: object) -> Document:
     if not isinstance(value, Document):
         raise InvalidType(value, expected="a pricing Document", field="content")
-    return value
-
-
-def _version(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidType(value, expected="a version number of at least 1", field="version")
-    return value
-
-
-def _date(value: object, field: str) -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidType(value, expected="a datetime.date", field=field)
-    return value
-
-
-def _request(value: object) -> Request:
-    if not isinstance(value, Request):
-        raise InvalidType(value, expected="a Request", field="request")
     return value
 
 
@@ -141,10 +115,10 @@ def _request(value: object) -> Request:
 class DraftInvoice:
     """An invoice being prepared: its content may change, each change a new version."""
 
-    id: str = attrs.field(converter=_id)
-    customer: str = attrs.field(converter=_customer)
+    id: str = attrs.field(converter=fields.document_id)
+    customer: str = attrs.field(converter=fields.customer)
     content: Document = attrs.field(converter=_content)
-    version: int = attrs.field(default=1, converter=_version)
+    version: int = attrs.field(default=1, converter=fields.version)
 
     @classmethod
     def create(
@@ -157,7 +131,9 @@ class DraftInvoice:
     ) -> Changed[DraftInvoice]:
         """Start a draft (version 1) of ``content`` for ``customer``."""
         draft = cls(id=id, customer=customer, content=content)
-        event = InvoiceDraftCreated(document_id=draft.id, request=_request(request), version=1)
+        event = InvoiceDraftCreated(
+            document_id=draft.id, request=fields.request(request), version=1
+        )
         return Changed(document=draft, events=(event,))
 
     def priced(self) -> PricedDocument:
@@ -168,7 +144,7 @@ class DraftInvoice:
         """Replace the content; the draft's version goes up by one."""
         revised = attrs.evolve(self, content=content, version=self.version + 1)
         event = InvoiceDraftRevised(
-            document_id=self.id, request=_request(request), version=revised.version
+            document_id=self.id, request=fields.request(request), version=revised.version
         )
         return Changed(document=revised, events=(event,))
 
@@ -181,7 +157,9 @@ class DraftInvoice:
             version=self.version,
             reason=reason,
         )
-        event = InvoiceDraftVoided(document_id=self.id, request=_request(request), reason=reason)
+        event = InvoiceDraftVoided(
+            document_id=self.id, request=fields.request(request), reason=reason
+        )
         return Changed(document=voided, events=(event,))
 
     def issue(
@@ -198,10 +176,10 @@ class DraftInvoice:
         ``series.next()`` and store the advanced series with the invoice). Everything is
         checked, and the content priced, before anything is returned.
         """
-        request = _request(request)
-        issue_date = _date(issue_date, "issue_date")
+        request = fields.request(request)
+        issue_date = fields.date(issue_date, "issue_date")
         if due_date is not None:
-            due_date = _date(due_date, "due_date")
+            due_date = fields.date(due_date, "due_date")
             if due_date < issue_date:
                 raise InvalidDocument(
                     f"the due date {due_date} is before the issue date {issue_date}"
@@ -240,19 +218,15 @@ class DraftInvoice:
         )
 
 
-def _reason(value: object) -> str:
-    return to_text(value, "reason")
-
-
 @attrs.frozen(kw_only=True, repr=False)
 class VoidedInvoice:
     """A draft that was voided. It was never issued, so it has no number."""
 
-    id: str = attrs.field(converter=_id)
-    customer: str = attrs.field(converter=_customer)
+    id: str = attrs.field(converter=fields.document_id)
+    customer: str = attrs.field(converter=fields.customer)
     content: Document = attrs.field(converter=_content)
-    version: int = attrs.field(converter=_version)
-    reason: str = attrs.field(converter=_reason)
+    version: int = attrs.field(converter=fields.version)
+    reason: str = attrs.field(converter=fields.reason)
 
     @property
     def state(self) -> str:
@@ -263,16 +237,12 @@ class VoidedInvoice:
         return f"VoidedInvoice(id={self.id!r}, state='voided', reason={self.reason!r})"
 
 
-def _number(value: object) -> str:
-    return to_text(value, "number")
-
-
 def _issue_date(value: object) -> dt.date:
-    return _date(value, "issue_date")
+    return fields.date(value, "issue_date")
 
 
 def _due_date(value: object) -> dt.date | None:
-    return None if value is None else _date(value, "due_date")
+    return None if value is None else fields.date(value, "due_date")
 
 
 def _priced(value: object) -> PricedDocument:
@@ -289,13 +259,13 @@ class IssuedInvoice:
     and every amount, so nothing done to a catalog or a policy later changes it.
     """
 
-    id: str = attrs.field(converter=_id)
-    number: str = attrs.field(converter=_number)
-    customer: str = attrs.field(converter=_customer)
+    id: str = attrs.field(converter=fields.document_id)
+    number: str = attrs.field(converter=fields.number)
+    customer: str = attrs.field(converter=fields.customer)
     issue_date: dt.date = attrs.field(converter=_issue_date)
     due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
     priced: PricedDocument = attrs.field(converter=_priced)
-    version: int = attrs.field(default=1, converter=_version)
+    version: int = attrs.field(default=1, converter=fields.version)
 
     @property
     def content(self) -> Document:

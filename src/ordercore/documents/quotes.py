@@ -36,6 +36,7 @@ from typing import Any
 import attrs
 
 from ordercore._convert import to_optional_text, to_text, to_tuple
+from ordercore.documents import _fields as fields
 from ordercore.documents.invoices import Changed
 from ordercore.errors import InvalidDocument, InvalidType
 from ordercore.events import Event, Request
@@ -314,12 +315,8 @@ class QuoteExpired(Event):
 # -- states ------------------------------------------------------------------------------
 
 
-def _id(value: object) -> str:
-    return to_text(value, "id")
-
-
-def _customer(value: object) -> str:
-    return to_text(value, "customer")
+def _valid_until(value: object) -> dt.date:
+    return fields.date(value, "valid_until")
 
 
 def _content(value: object) -> QuoteContent:
@@ -328,31 +325,13 @@ def _content(value: object) -> QuoteContent:
     return value
 
 
-def _version(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidType(value, expected="a version number of at least 1", field="version")
-    return value
-
-
-def _date(value: object) -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidType(value, expected="a datetime.date", field="valid_until")
-    return value
-
-
-def _request(value: object) -> Request:
-    if not isinstance(value, Request):
-        raise InvalidType(value, expected="a Request", field="request")
-    return value
-
-
 @attrs.frozen(kw_only=True, repr=False)
 class _Quote:
-    id: str = attrs.field(converter=_id)
-    customer: str = attrs.field(converter=_customer)
+    id: str = attrs.field(converter=fields.document_id)
+    customer: str = attrs.field(converter=fields.customer)
     content: QuoteContent = attrs.field(converter=_content)
-    valid_until: dt.date = attrs.field(converter=_date)
-    version: int = attrs.field(default=1, converter=_version)
+    valid_until: dt.date = attrs.field(converter=_valid_until)
+    version: int = attrs.field(default=1, converter=fields.version)
 
     state = "quote"
 
@@ -395,7 +374,8 @@ class DraftQuote(_Quote):
         """Start a quote at version 1."""
         quote = cls(id=id, customer=customer, content=content, valid_until=valid_until)
         return Changed(
-            document=quote, events=(QuoteCreated(document_id=quote.id, request=_request(request)),)
+            document=quote,
+            events=(QuoteCreated(document_id=quote.id, request=fields.request(request)),),
         )
 
     def revise(
@@ -412,7 +392,10 @@ class DraftQuote(_Quote):
             valid_until=self.valid_until if valid_until is None else valid_until,
         )
         event = QuoteRevised(
-            document_id=self.id, request=_request(request), version=revised.version, delta=delta
+            document_id=self.id,
+            request=fields.request(request),
+            version=revised.version,
+            delta=delta,
         )
         return Changed(document=revised, events=(event,))
 
@@ -421,7 +404,9 @@ class DraftQuote(_Quote):
         if not self.content.lines:
             raise InvalidDocument(f"quote {self.id!r} has no lines to offer")
         sent: SentQuote = self._as(SentQuote)
-        event = QuoteSent(document_id=self.id, request=_request(request), version=self.version)
+        event = QuoteSent(
+            document_id=self.id, request=fields.request(request), version=self.version
+        )
         return Changed(document=sent, events=(event,))
 
 
@@ -433,7 +418,7 @@ class SentQuote(_Quote):
 
     def accept(self, *, request: Request) -> Changed[AcceptedQuote]:
         """The customer accepts on the request's business date, which must be within validity."""
-        request = _request(request)
+        request = fields.request(request)
         if request.business_date > self.valid_until:
             raise InvalidDocument(
                 f"quote {self.id!r} was valid until {self.valid_until}; "
@@ -448,14 +433,14 @@ class SentQuote(_Quote):
         declined: DeclinedQuote = self._as(DeclinedQuote)
         event = QuoteDeclined(
             document_id=self.id,
-            request=_request(request),
+            request=fields.request(request),
             reason=to_optional_text(reason, "reason"),
         )
         return Changed(document=declined, events=(event,))
 
     def expire(self, *, request: Request) -> Changed[ExpiredQuote]:
         """Record that the validity ended (the request's business date is past it)."""
-        request = _request(request)
+        request = fields.request(request)
         if request.business_date <= self.valid_until:
             raise InvalidDocument(
                 f"quote {self.id!r} is valid until {self.valid_until}; it has not expired on "
