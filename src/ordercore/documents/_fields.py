@@ -7,6 +7,7 @@ import datetime as dt
 from ordercore._convert import to_text
 from ordercore.errors import InvalidType
 from ordercore.events import Request
+from ordercore.pricing.results import PricedDocument
 
 
 def document_id(value: object) -> str:
@@ -40,6 +41,18 @@ def date(value: object, field: str) -> dt.date:
     """A calendar date (a ``datetime.date``, not a ``datetime``)."""
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise InvalidType(value, expected="a datetime.date", field=field)
+    return value
+
+
+def issue_date(value: object) -> dt.date:
+    """The date a document is issued on."""
+    return date(value, "issue_date")
+
+
+def priced(value: object) -> PricedDocument:
+    """The priced document a document keeps."""
+    if not isinstance(value, PricedDocument):
+        raise InvalidType(value, expected="a PricedDocument", field="priced")
     return value
 
 

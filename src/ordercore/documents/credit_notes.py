@@ -71,16 +71,6 @@ class CreditNoteIssued(Event):
     amount: Money
 
 
-def _priced(value: object) -> PricedDocument:
-    if not isinstance(value, PricedDocument):
-        raise InvalidType(value, expected="a PricedDocument", field="priced")
-    return value
-
-
-def _issue_date(value: object) -> dt.date:
-    return fields.date(value, "issue_date")
-
-
 def _invoice_number(value: object) -> str | None:
     return to_optional_text(value, "invoice_number")
 
@@ -92,9 +82,9 @@ class CreditNote:
     id: str = attrs.field(converter=fields.document_id)
     number: str = attrs.field(converter=fields.number)
     customer: str = attrs.field(converter=fields.customer)
-    issue_date: dt.date = attrs.field(converter=_issue_date)
+    issue_date: dt.date = attrs.field(converter=fields.issue_date)
     reason: str = attrs.field(converter=fields.reason)
-    priced: PricedDocument = attrs.field(converter=_priced)
+    priced: PricedDocument = attrs.field(converter=fields.priced)
     invoice_number: str | None = attrs.field(default=None, converter=_invoice_number)
     credited: tuple[CreditedLine, ...] = ()
     in_full: bool = False

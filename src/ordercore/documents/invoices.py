@@ -237,18 +237,8 @@ class VoidedInvoice:
         return f"VoidedInvoice(id={self.id!r}, state='voided', reason={self.reason!r})"
 
 
-def _issue_date(value: object) -> dt.date:
-    return fields.date(value, "issue_date")
-
-
 def _due_date(value: object) -> dt.date | None:
     return None if value is None else fields.date(value, "due_date")
-
-
-def _priced(value: object) -> PricedDocument:
-    if not isinstance(value, PricedDocument):
-        raise InvalidType(value, expected="a PricedDocument", field="priced")
-    return value
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -262,9 +252,9 @@ class IssuedInvoice:
     id: str = attrs.field(converter=fields.document_id)
     number: str = attrs.field(converter=fields.number)
     customer: str = attrs.field(converter=fields.customer)
-    issue_date: dt.date = attrs.field(converter=_issue_date)
+    issue_date: dt.date = attrs.field(converter=fields.issue_date)
     due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
-    priced: PricedDocument = attrs.field(converter=_priced)
+    priced: PricedDocument = attrs.field(converter=fields.priced)
     version: int = attrs.field(default=1, converter=fields.version)
 
     @property
