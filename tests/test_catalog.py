@@ -2,13 +2,47 @@
 
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordercore import FloatNotAllowed, InvalidAmount, InvalidType, LineKind, Money, OrdercoreError
-from ordercore.catalog import PriceBook, PriceEntry, Product
-from ordercore.errors import InvalidCode, InvalidNumber, InvalidPriceBook, NoPrice, UnknownCurrency
+from ordercore import (
+    Discount,
+    FloatNotAllowed,
+    InvalidAmount,
+    InvalidType,
+    Line,
+    LineKind,
+    Money,
+    OrdercoreError,
+    Tax,
+)
+from ordercore.catalog import (
+    Catalog,
+    CatalogLine,
+    Component,
+    Kit,
+    KitMode,
+    LineBuilder,
+    PriceBook,
+    PriceEntry,
+    Product,
+)
+from ordercore.errors import (
+    InvalidCatalog,
+    InvalidCode,
+    InvalidKit,
+    InvalidNumber,
+    InvalidPriceBook,
+    NoPrice,
+    NoTaxRule,
+    UnknownCurrency,
+    UnknownPriceBook,
+    UnknownProduct,
+)
+from ordercore.parties import Address, Party, Role, TaxRegistration
+from ordercore.pricing.tax_rules import TaxRule, TaxTable, TaxZone
 
 
 def eur(amount: str) -> Money:
@@ -220,3 +254,505 @@ def test_the_break_chosen_is_the_highest_not_above_the_quantity(
         return
     entry = book.entry_for("A", quantity)
     assert entry.min_quantity == max(reached)
+
+
+# -- kits --------------------------------------------------------------------------------------
+
+
+def test_a_kit_lists_positive_quantities_of_distinct_products() -> None:
+    kit = Kit(sku="STARTER", components=[Component(sku="WID-1", quantity="2")])
+    assert kit.components[0].quantity == 2
+    assert repr(kit) == "Kit(sku='STARTER', components=[Component(sku='WID-1', quantity='2')])"
+    assert repr(KitMode.EXPAND) == "KitMode.EXPAND"
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: Component(sku="A", quantity="0"), InvalidNumber),
+        (lambda: Component(sku="A", quantity="-1"), InvalidNumber),
+        (lambda: Component(sku="A", quantity=1.0), FloatNotAllowed),
+        (lambda: Component(sku="", quantity="1"), InvalidCode),
+        (lambda: Kit(sku="K", components=[]), InvalidKit),
+        (lambda: Kit(sku="K", components=Component(sku="A", quantity="1")), InvalidType),
+        (lambda: Kit(sku="K", components=[("A", "1")]), InvalidType),
+        (
+            lambda: Kit(
+                sku="K",
+                components=[Component(sku="A", quantity="1"), Component(sku="A", quantity="2")],
+            ),
+            InvalidKit,
+        ),
+        (lambda: Kit(sku="K", components=[Component(sku="K", quantity="1")]), InvalidKit),
+    ],
+)
+def test_kits_refuse_bad_input_with_ordercore_errors(make: object, error: type[Exception]) -> None:
+    with pytest.raises(error) as raised:
+        make()  # type: ignore[operator]
+    assert isinstance(raised.value, OrdercoreError)
+
+
+# -- catalog versions ---------------------------------------------------------------------------
+
+WIDGET = product("WID-1", name="Widget", cost=eur("6.20"))
+CABLE = product("CABLE", name="Cable")
+MANUAL = product("MANUAL", "reduced", name="Manual")
+STARTER = product("STARTER", name="Starter kit")
+SUPPORT = product("SUPPORT", name="Support", unit="HUR", kind=LineKind.SERVICE)
+STARTER_KIT = Kit(
+    sku="STARTER",
+    components=[
+        Component(sku="WID-1", quantity="2"),
+        Component(sku="CABLE", quantity="1"),
+        Component(sku="MANUAL", quantity="1"),
+    ],
+)
+V1 = Catalog(
+    version="2024-01",
+    products=[WIDGET, CABLE, MANUAL, STARTER, SUPPORT],
+    kits=[STARTER_KIT],
+    price_books=[
+        PriceBook.from_prices(
+            "List",
+            "EUR",
+            {
+                "WID-1": WIDGET_BREAKS,
+                "CABLE": "4.90",
+                "MANUAL": "12.00",
+                "STARTER": "29.00",
+                "SUPPORT": "95.00",
+            },
+        ),
+        PriceBook.from_prices("Resellers", "EUR", {"WID-1": "8.00"}),
+    ],
+)
+
+
+def test_a_catalog_finds_products_kits_and_price_books() -> None:
+    assert V1.product("WID-1") is WIDGET
+    assert V1.kit("STARTER") is STARTER_KIT
+    assert V1.kit("WID-1") is None
+    assert V1.price_book("Resellers").unit_price("WID-1", "1") == eur("8.00")
+    assert repr(V1) == "Catalog(version='2024-01', products=5, kits=1, price_books=2)"
+    assert V1.previous_version is None
+
+
+def test_unknown_products_and_price_books_are_lookup_errors_that_name_the_version() -> None:
+    with pytest.raises(UnknownProduct, match="'NOPE' in catalog version '2024-01'") as raised:
+        V1.product("NOPE")
+    assert (raised.value.sku, raised.value.version) == ("NOPE", "2024-01")
+    with pytest.raises(UnknownProduct):
+        V1.kit("NOPE")
+    with pytest.raises(UnknownProduct):
+        V1.product(["WID-1"])  # type: ignore[arg-type]
+    with pytest.raises(UnknownPriceBook, match="it has: 'List', 'Resellers'") as missing:
+        V1.price_book("Retail")
+    assert missing.value.known == ("List", "Resellers")
+    assert isinstance(missing.value, LookupError)
+
+
+def test_revising_yields_a_new_version_and_leaves_the_old_one_unchanged() -> None:
+    cheaper = PriceBook.from_prices("Resellers", "EUR", {"WID-1": "7.50", "CABLE": "3.00"})
+    v2 = V1.revise(
+        version="2024-02", products=[product("CABLE", name="USB-C cable")], price_books=[cheaper]
+    )
+    assert v2.previous_version == "2024-01"
+    assert v2.product("CABLE").name == "USB-C cable"
+    assert [p.sku for p in v2.products] == [p.sku for p in V1.products]  # replaced in place
+    assert v2.price_book("Resellers").unit_price("WID-1", "1") == eur("7.50")
+    assert V1.product("CABLE").name == "Cable"
+    assert V1.price_book("Resellers").unit_price("WID-1", "1") == eur("8.00")
+    v3 = v2.revise(version="2024-03", products=[product("HDMI")])
+    assert [p.sku for p in v3.products] == [
+        "WID-1",
+        "CABLE",
+        "MANUAL",
+        "STARTER",
+        "SUPPORT",
+        "HDMI",
+    ]
+    # Support is priced in the List book: removing it needs a List book without it.
+    with pytest.raises(InvalidCatalog, match="'List' prices 'SUPPORT', not a product; replace"):
+        v3.revise(version="2024-04", removed=["SUPPORT"])
+
+
+def test_removing_a_kit_product_removes_its_kit_entry() -> None:
+    v2 = V1.revise(
+        version="2",
+        removed=["STARTER", "SUPPORT"],
+        price_books=[PriceBook.from_prices("List", "EUR", {"WID-1": "10.00"})],
+    )
+    assert v2.kits == ()
+    assert v2.kit("WID-1") is None
+
+
+@pytest.mark.parametrize(
+    ("revise", "match"),
+    [
+        (lambda: V1.revise(version="2024-01"), "needs a new version identifier"),
+        (lambda: V1.revise(version="2", removed=["CABLE"]), "holds 'CABLE', not a product"),
+        (
+            lambda: V1.revise(
+                version="2",
+                removed=["MANUAL"],
+                kits=[Kit(sku="STARTER", components=[Component(sku="WID-1", quantity="1")])],
+            ),
+            "prices 'MANUAL', not a product",
+        ),
+        (lambda: V1.revise(version="2", products=[CABLE, CABLE]), "repeated key"),
+        (
+            lambda: V1.revise(version="2", products=[CABLE], removed=["CABLE"]),
+            "both removes and adds",
+        ),
+    ],
+)
+def test_a_revision_that_leaves_the_catalog_inconsistent_is_refused(
+    revise: object, match: str
+) -> None:
+    with pytest.raises(InvalidCatalog, match=match):
+        revise()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "match"),
+    [
+        ({"products": [WIDGET, WIDGET]}, InvalidCatalog, "product SKU 'WID-1' appears twice"),
+        ({"kits": [STARTER_KIT]}, InvalidCatalog, "the kit 'STARTER' is not a product"),
+        (
+            {"products": [WIDGET, STARTER], "kits": [STARTER_KIT]},
+            InvalidCatalog,
+            "holds 'CABLE', not a product",
+        ),
+        (
+            {
+                "products": [WIDGET, STARTER, product("BIG")],
+                "kits": [
+                    Kit(sku="STARTER", components=[Component(sku="WID-1", quantity="1")]),
+                    Kit(sku="BIG", components=[Component(sku="STARTER", quantity="2")]),
+                ],
+            },
+            InvalidCatalog,
+            "holds the kit 'STARTER'",
+        ),
+        (
+            {"price_books": [LIST, LIST]},
+            InvalidCatalog,
+            "price book name 'List' appears twice",
+        ),
+        ({"price_books": [LIST]}, InvalidCatalog, "prices 'CABLE', not a product"),
+        ({"version": ""}, InvalidCode, None),
+        ({"version": 2}, InvalidType, None),
+        ({"products": WIDGET}, InvalidType, None),
+        ({"kits": [WIDGET]}, InvalidType, None),
+        ({"price_books": LIST}, InvalidType, None),
+        ({"previous_version": " 1"}, InvalidCode, None),
+    ],
+)
+def test_a_catalog_refuses_inconsistent_or_bad_input(
+    fields: dict[str, object], error: type[Exception], match: str | None
+) -> None:
+    values: dict[str, object] = {"version": "1", "products": [WIDGET]}
+    values.update(fields)
+    with pytest.raises(error, match=match) as raised:
+        Catalog(**values)  # type: ignore[arg-type]
+    assert isinstance(raised.value, OrdercoreError)
+
+
+def test_revise_refuses_bad_input_with_ordercore_errors() -> None:
+    with pytest.raises(InvalidType):
+        V1.revise(version="2", removed="CABLE")  # type: ignore[arg-type]
+    with pytest.raises(InvalidType):
+        V1.revise(version="2", products=CABLE)  # type: ignore[arg-type]
+    with pytest.raises(UnknownProduct):
+        V1.revise(version="2", removed=["NOPE"])
+    with pytest.raises(InvalidCode):
+        V1.revise(version="")
+
+
+# -- the line builder --------------------------------------------------------------------------
+
+FRANCE = Address(street_lines=["1 rue de Rivoli"], postal_code="75001", city="Paris", country="FR")
+BERLIN = Address(
+    street_lines=["Unter den Linden 1"], postal_code="10117", city="Berlin", country="DE"
+)
+NEW_YORK = Address(
+    street_lines=["1 Broadway"], postal_code="10004", city="New York", country="US", region="US-NY"
+)
+CONSUMER = Party(
+    code="C-1", name="Jeanne Martin", roles=[Role.CUSTOMER], currency="EUR", billing_address=FRANCE
+)
+BUSINESS = Party(
+    code="C-2",
+    name="Beispiel GmbH",
+    roles=[Role.CUSTOMER],
+    currency="EUR",
+    billing_address=BERLIN,
+    tax_registrations=[TaxRegistration(scheme="VAT", number="DE123456789")],
+)
+EU = TaxZone(name="EU", countries=["AT", "BE", "DE", "ES", "FR", "IT", "NL"])
+VAT20 = Tax.percent("VAT", "20")
+VAT5_5 = Tax.percent("VAT", "5.5")
+REVERSE = Tax.reverse_charge("VAT")
+EXPORT = Tax.zero_rated("VAT", code="G", reason="Export outside the EU")
+TAXES = TaxTable(
+    rules=[
+        TaxRule(tax_class="standard", where=EU, taxes=[VAT20]),
+        TaxRule(tax_class="reduced", where=EU, taxes=[VAT5_5]),
+        TaxRule(where=EU, registered_for="VAT", taxes=[REVERSE]),
+        TaxRule(taxes=[EXPORT]),
+    ]
+)
+
+
+def builder(catalog: Catalog = V1, party: Party = CONSUMER, book: str = "List") -> LineBuilder:
+    return LineBuilder(
+        catalog=catalog, price_book=book, tax_engine=TAXES, party=party, ship_to=party.ship_to
+    )
+
+
+def test_a_line_takes_its_price_from_the_book_and_its_taxes_from_the_engine() -> None:
+    built = builder().line("WID-1", "12")
+    assert built.line == Line(
+        description="Widget", quantity="12", unit_price=eur("9.50"), taxes=[VAT20], product="WID-1"
+    )
+    assert (built.sku, built.catalog_version, built.price_book, built.price_break, built.kit) == (
+        "WID-1",
+        "2024-01",
+        "List",
+        Decimal(10),
+        None,
+    )
+    assert repr(built) == (
+        "CatalogLine(sku='WID-1', quantity='12', unit_price=Money('9.50', 'EUR'), "
+        "catalog_version='2024-01')"
+    )
+    assert repr(builder()) == "LineBuilder(catalog_version='2024-01', price_book='List')"
+
+
+def test_the_customer_and_the_place_choose_the_taxes() -> None:
+    assert builder().line("MANUAL", "1").line.taxes == (VAT5_5,)
+    assert builder(party=BUSINESS).line("WID-1", "1").line.taxes == (REVERSE,)
+    abroad = attrs.evolve(builder(), ship_to=NEW_YORK)
+    assert abroad.line("WID-1", "1").line.taxes == (EXPORT,)
+
+
+def test_a_line_has_the_products_kind_and_the_books_currency() -> None:
+    support = builder().line("SUPPORT", "1.5").line
+    assert support.kind is LineKind.SERVICE
+    assert support.quantity == Decimal("1.5")
+    assert builder(book="Resellers").line("WID-1", "1").line.unit_price == eur("8.00")
+
+
+def test_a_kit_sells_as_one_line_listing_its_contents() -> None:
+    (one,) = builder().lines("STARTER", "3", kits=KitMode.ONE_LINE)
+    assert one == builder().line("STARTER", "3")
+    assert one.line.description == "Starter kit (2 x Widget, 1 x Cable, 1 x Manual)"
+    assert one.line.unit_price == eur("29.00")
+    assert one.line.taxes == (VAT20,)
+
+
+def test_a_kit_expands_into_component_lines_priced_and_taxed_each_on_their_own() -> None:
+    lines = builder().lines("STARTER", "5", kits=KitMode.EXPAND)
+    assert [(c.sku, c.line.quantity, c.line.unit_price, c.line.taxes, c.kit) for c in lines] == [
+        ("WID-1", 10, eur("9.50"), (VAT20,), "STARTER"),  # 10 widgets reach the 10+ break
+        ("CABLE", 5, eur("4.90"), (VAT20,), "STARTER"),
+        ("MANUAL", 5, eur("12.00"), (VAT5_5,), "STARTER"),
+    ]
+    assert builder().lines("WID-1", "2", kits=KitMode.EXPAND) == (builder().line("WID-1", "2"),)
+
+
+@given(
+    st.decimals(min_value=-50, max_value=50, places=2),
+    st.lists(st.decimals(min_value="0.001", max_value=20, places=3), min_size=1, max_size=4),
+)
+def test_kit_expansion_preserves_quantities(quantity: Decimal, per_kit: list[Decimal]) -> None:
+    skus = [f"P{index}" for index in range(len(per_kit))]
+    catalog = Catalog(
+        version="1",
+        products=[product(sku) for sku in [*skus, "KIT"]],
+        kits=[
+            Kit(
+                sku="KIT",
+                components=[
+                    Component(sku=sku, quantity=q) for sku, q in zip(skus, per_kit, strict=True)
+                ],
+            )
+        ],
+        price_books=[PriceBook.from_prices("List", "EUR", dict.fromkeys([*skus, "KIT"], "1.00"))],
+    )
+    lines = builder(catalog).lines("KIT", quantity, kits=KitMode.EXPAND)
+    assert [line.sku for line in lines] == skus
+    assert [line.line.quantity for line in lines] == [quantity * q for q in per_kit]
+    assert {line.kit for line in lines} == {"KIT"}
+
+
+def test_building_fails_with_the_catalogs_own_errors() -> None:
+    with pytest.raises(UnknownProduct):
+        builder().line("NOPE", "1")
+    with pytest.raises(NoPrice, match="'Resellers' has no price for 'CABLE'"):
+        builder(book="Resellers").line("CABLE", "1")
+    with pytest.raises(UnknownPriceBook):
+        builder(book="Retail")
+    with pytest.raises(NoTaxRule):
+        LineBuilder(
+            catalog=V1,
+            price_book="List",
+            tax_engine=TaxTable(rules=[]),
+            party=CONSUMER,
+            ship_to=FRANCE,
+        ).line("WID-1", "1")
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"catalog": "2024-01"}, InvalidType),
+        ({"price_book": LIST}, InvalidType),
+        ({"tax_engine": {"standard": VAT20}}, InvalidType),
+        ({"party": "C-1"}, InvalidType),
+        ({"ship_to": "Paris"}, InvalidType),
+    ],
+)
+def test_a_builder_refuses_bad_input_with_ordercore_errors(
+    fields: dict[str, object], error: type[Exception]
+) -> None:
+    values: dict[str, object] = {
+        "catalog": V1,
+        "price_book": "List",
+        "tax_engine": TAXES,
+        "party": CONSUMER,
+        "ship_to": FRANCE,
+    }
+    values.update(fields)
+    with pytest.raises(error):
+        LineBuilder(**values)  # type: ignore[arg-type]
+
+
+def test_builder_methods_refuse_bad_input_with_ordercore_errors() -> None:
+    with pytest.raises(FloatNotAllowed):
+        builder().line("WID-1", 1.5)
+    with pytest.raises(InvalidCode):
+        builder().line("", "1")
+    with pytest.raises(InvalidType):
+        builder().lines("STARTER", "1", kits="expand")  # type: ignore[arg-type]
+    with pytest.raises(InvalidType):
+        builder().reprice(builder().line("WID-1", "1"))  # type: ignore[arg-type]
+
+
+def test_a_host_can_plug_in_its_own_tax_engine() -> None:
+    @attrs.frozen
+    class FlatRate:
+        def taxes_for(self, product: object, party: object, ship_to: object) -> tuple[Tax, ...]:
+            return (Tax.percent("Sales tax", "8.875", code="US-NY"),)
+
+    built = LineBuilder(
+        catalog=V1, price_book="List", tax_engine=FlatRate(), party=CONSUMER, ship_to=NEW_YORK
+    ).line("CABLE", "1")
+    assert built.line.taxes == (Tax.percent("Sales tax", "8.875", code="US-NY"),)
+
+
+def test_a_catalog_line_records_what_priced_it_and_refuses_bad_records() -> None:
+    line = Line(description="Widget", quantity="1", unit_price=eur("10.00"), product="WID-1")
+    record = CatalogLine(line=line, catalog_version="2024-01", price_book="List", price_break="0")
+    assert record.sku == "WID-1"
+    with pytest.raises(InvalidType, match="product reference"):
+        CatalogLine(
+            line=attrs.evolve(line, product=None),
+            catalog_version="1",
+            price_book="List",
+            price_break="0",
+        )
+    with pytest.raises(InvalidCode):
+        CatalogLine(line=line, catalog_version="", price_book="List", price_break="0")
+    with pytest.raises(FloatNotAllowed):
+        CatalogLine(line=line, catalog_version="1", price_book="List", price_break=0.0)
+    with pytest.raises(InvalidCode):
+        CatalogLine(line=line, catalog_version="1", price_book="List", price_break="0", kit="")
+
+
+# -- repricing against a newer version ----------------------------------------------------------
+
+V2 = V1.revise(
+    version="2024-02",
+    products=[product("WID-1", name="Widget Pro"), product("MANUAL", name="Manual")],
+    price_books=[
+        PriceBook.from_prices(
+            "List",
+            "EUR",
+            {
+                "WID-1": {"0": "11.00", "10": "10.50"},
+                "CABLE": "5.20",
+                "MANUAL": "12.00",
+                "STARTER": "31.00",
+                "SUPPORT": "99.00",
+            },
+        )
+    ],
+)
+
+
+def test_a_new_version_never_changes_lines_built_from_the_old_one() -> None:
+    before = builder().line("WID-1", "12")
+    builder(V2).line("WID-1", "12")
+    assert before.line.unit_price == eur("9.50")
+    assert before == builder().line("WID-1", "12")
+
+
+def test_repricing_builds_draft_lines_anew_from_the_new_version_keeping_quantities_and_discounts() -> (
+    None
+):
+    ten_off = Discount.percent("10")
+    old = builder().line("WID-1", "12")
+    old = attrs.evolve(old, line=attrs.evolve(old.line, discounts=[ten_off]))
+    drafts = (
+        old,
+        *builder().lines("STARTER", "1", kits=KitMode.EXPAND),
+        builder().line("STARTER", "2"),
+    )
+    repriced = builder(V2).reprice(drafts)
+    assert [(r.sku, r.line.quantity, r.line.unit_price, r.kit) for r in repriced] == [
+        ("WID-1", 12, eur("10.50"), None),
+        ("WID-1", 2, eur("11.00"), "STARTER"),
+        ("CABLE", 1, eur("5.20"), "STARTER"),
+        ("MANUAL", 1, eur("12.00"), "STARTER"),
+        ("STARTER", 2, eur("31.00"), None),
+    ]
+    assert {r.catalog_version for r in repriced} == {"2024-02"}
+    assert repriced[0].line.discounts == (ten_off,)
+    assert repriced[0].line.description == "Widget Pro"
+    assert repriced[4].line.description == "Starter kit (2 x Widget Pro, 1 x Cable, 1 x Manual)"
+    assert drafts[0].line.unit_price == eur("9.50")  # the drafts themselves are unchanged
+
+
+def test_repricing_a_line_whose_product_is_gone_fails_before_changing_anything() -> None:
+    v3 = V2.revise(
+        version="2024-03",
+        removed=["SUPPORT"],
+        price_books=[PriceBook.from_prices("List", "EUR", {"WID-1": "11.00"})],
+    )
+    with pytest.raises(UnknownProduct, match="'SUPPORT' in catalog version '2024-03'"):
+        builder(v3).reprice([builder().line("WID-1", "1"), builder().line("SUPPORT", "1")])
+
+
+@given(
+    st.sampled_from(["WID-1", "CABLE", "MANUAL", "STARTER", "SUPPORT"]),
+    st.decimals(min_value=-500, max_value=500, places=2),
+    st.integers(0, 10_000),
+)
+def test_no_new_version_changes_a_line_built_from_an_old_one(
+    sku: str, quantity: Decimal, cents: int
+) -> None:
+    before = builder().line(sku, quantity)
+    newer = V1.revise(
+        version="next",
+        price_books=[
+            PriceBook.from_prices(
+                "List", "EUR", dict.fromkeys(V1.price_book("List").skus, Decimal(cents) / 100)
+            )
+        ],
+        products=[product(sku, "reduced", name="Renamed")],
+    )
+    after = builder(newer).line(sku, quantity)
+    assert after.line.unit_price == Money(Decimal(cents) / 100, "EUR")
+    assert builder().line(sku, quantity) == before
+    assert V1.product(sku).name != "Renamed"

@@ -25,6 +25,7 @@ __all__ = [
     "InvalidData",
     "InvalidDiscount",
     "InvalidDocument",
+    "InvalidKit",
     "InvalidLine",
     "InvalidNumber",
     "InvalidPriceBook",
@@ -291,6 +292,15 @@ class InvalidCatalog(OrdercoreError, ValueError):
         self.version = version
         self.reason = reason
         super().__init__(f"invalid catalog version {version!r}: {reason}")
+
+
+class InvalidKit(OrdercoreError, ValueError):
+    """A kit's list of components is malformed (empty, repeated, or containing itself)."""
+
+    def __init__(self, sku: str, *, reason: str) -> None:
+        self.sku = sku
+        self.reason = reason
+        super().__init__(f"invalid kit {sku!r}: {reason}")
 
 
 class NoTaxRule(OrdercoreError, LookupError):

@@ -1,10 +1,27 @@
-"""The catalog: products, price books, kits, and versioned catalog snapshots.
+"""The catalog: products, price books, kits, versioned catalog snapshots, and lines from them.
 
 A :class:`Product` says what is sold and how it is taxed (its tax class); a
-:class:`PriceBook` says what it costs, in one currency, with quantity breaks.
+:class:`PriceBook` says what it costs, in one currency, with quantity breaks; a
+:class:`Kit` sells several products as one. A :class:`Catalog` is one immutable version
+of all of them, and a :class:`LineBuilder` turns a SKU and a quantity into a priced,
+taxed :class:`~ordercore.pricing.Line` that records the catalog version it came from
+(:class:`CatalogLine`).
 """
 
+from ordercore.catalog.builder import CatalogLine, LineBuilder
+from ordercore.catalog.kits import Component, Kit, KitMode
 from ordercore.catalog.price_books import PriceBook, PriceEntry
 from ordercore.catalog.products import Product
+from ordercore.catalog.versions import Catalog
 
-__all__ = ["PriceBook", "PriceEntry", "Product"]
+__all__ = [
+    "Catalog",
+    "CatalogLine",
+    "Component",
+    "Kit",
+    "KitMode",
+    "LineBuilder",
+    "PriceBook",
+    "PriceEntry",
+    "Product",
+]

@@ -53,7 +53,7 @@ TaxTable(rules=4)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 
@@ -77,6 +77,7 @@ __all__ = [
 # -- what a tax engine sees -----------------------------------------------------------------
 
 
+@runtime_checkable
 class TaxedProduct(Protocol):
     """What a tax engine needs of a product (``ordercore.catalog.Product`` has it)."""
 
@@ -105,6 +106,7 @@ class TaxIdentity(Protocol):
         ...
 
 
+@runtime_checkable
 class TaxedParty(Protocol):
     """What a tax engine needs of a customer (``ordercore.parties.Party`` has it)."""
 
@@ -114,6 +116,7 @@ class TaxedParty(Protocol):
         ...
 
 
+@runtime_checkable
 class Place(Protocol):
     """Where goods go (``ordercore.parties.Address`` has it)."""
 
@@ -128,6 +131,7 @@ class Place(Protocol):
         ...
 
 
+@runtime_checkable
 class TaxEngine(Protocol):
     """Anything that says which taxes apply to a product sold to a party, shipped to a place.
 
