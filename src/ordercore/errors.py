@@ -35,6 +35,8 @@ __all__ = [
     "NoTaxRule",
     "OrdercoreError",
     "OverCrediting",
+    "OverDelivery",
+    "OverInvoicing",
     "UnknownCurrency",
     "UnknownLocale",
     "UnknownPriceBook",
@@ -209,6 +211,35 @@ class OverCrediting(OrdercoreError, ValueError):
         super().__init__(
             f"cannot credit {requested} of line {line!r} of invoice {invoice}: only {remaining} "
             "remains creditable after the earlier credit notes; credit at most that"
+        )
+
+
+class OverDelivery(OrdercoreError, ValueError):
+    """A delivery would deliver more of a sales order line than was ordered and not cancelled."""
+
+    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
+        self.order = order
+        self.line = line
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            f"cannot deliver {requested} of line {line!r} of sales order {order}: only "
+            f"{remaining} remains to deliver (ordered, less delivered and cancelled); "
+            "deliver at most that, or order more"
+        )
+
+
+class OverInvoicing(OrdercoreError, ValueError):
+    """An invoice would bill more of a sales order than remains to invoice."""
+
+    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
+        self.order = order
+        self.line = line
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            f"cannot invoice {requested} of {line!r} of sales order {order}: only {remaining} "
+            "remains to invoice; invoice at most that"
         )
 
 
