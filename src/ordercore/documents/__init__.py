@@ -1,4 +1,4 @@
-"""Documents: quotes, invoices (draft, issued, voided), credit notes, and their numbering.
+"""Documents: quotes, sales orders, invoices (draft, issued, voided), credit notes, numbering.
 
 Each state is its own type: a draft has the methods that change it, an issued invoice has
 none. Every change returns the new document and the domain events it caused.
@@ -40,6 +40,21 @@ from ordercore.documents.quotes import (
     QuoteSent,
     SentQuote,
 )
+from ordercore.documents.sales_orders import (
+    DeliveryRecorded,
+    DownPayment,
+    DownPaymentBase,
+    DownPaymentInvoiced,
+    DownPaymentPart,
+    DownPaymentRecord,
+    InvoicedFromOrder,
+    Invoicing,
+    InvoicingPolicy,
+    OrderConfirmed,
+    OrderLine,
+    RemainderCancelled,
+    SalesOrder,
+)
 
 __all__ = [
     "AcceptedQuote",
@@ -48,7 +63,13 @@ __all__ = [
     "CreditNoteIssued",
     "CreditedLine",
     "DeclinedQuote",
+    "DeliveryRecorded",
     "Delta",
+    "DownPayment",
+    "DownPaymentBase",
+    "DownPaymentInvoiced",
+    "DownPaymentPart",
+    "DownPaymentRecord",
     "DraftInvoice",
     "DraftQuote",
     "ExpiredQuote",
@@ -56,9 +77,14 @@ __all__ = [
     "InvoiceDraftRevised",
     "InvoiceDraftVoided",
     "InvoiceIssued",
+    "InvoicedFromOrder",
+    "Invoicing",
+    "InvoicingPolicy",
     "IssuedInvoice",
     "LineChange",
     "NumberingSeries",
+    "OrderConfirmed",
+    "OrderLine",
     "QuoteAccepted",
     "QuoteContent",
     "QuoteCreated",
@@ -67,6 +93,8 @@ __all__ = [
     "QuoteLine",
     "QuoteRevised",
     "QuoteSent",
+    "RemainderCancelled",
+    "SalesOrder",
     "SentQuote",
     "VoidedInvoice",
     "credit_in_full",

@@ -1,0 +1,1002 @@
+"""Sales orders: what was ordered, what was delivered, and how it is invoiced.
+
+A :class:`SalesOrder` is confirmed once, from a pricing :class:`~ordercore.pricing.Document`
+that is priced there and then: the order keeps that priced document, and every invoice
+made from it bills a share of those amounts, never new prices. For each line the order
+tracks the quantities ordered, delivered, invoiced and cancelled (the back order is what
+was ordered and neither delivered nor cancelled), and each line has an
+:class:`InvoicingPolicy`: bill what was ``ORDERED`` (in advance), or only what was
+``DELIVERED``.
+
+Every change returns a new order: recording a delivery and cancelling the remainder
+return a :class:`~ordercore.documents.invoices.Changed`; invoicing returns an
+:class:`Invoicing`, the new order together with the
+:class:`~ordercore.documents.invoices.DraftInvoice` it made, and the events of both.
+
+How amounts are shared out (the rules are on the documentation page *Sales orders*):
+
+* an invoice line bills the line's stated amount in proportion to the quantity, rounded;
+  the units that complete a line (its last ones) take exactly what is left, so the
+  invoices of a line always sum to the line's amount;
+* the order's standalone allowances and charges go to its invoices in proportion to the
+  line amounts billed, the completing invoice taking what is left of each;
+* a down payment is its own invoice, of a percentage or an amount of the order's untaxed
+  amount or total; later invoices deduct it in proportion to what they bill, and the
+  completing invoice deducts what is left of it;
+* the completing invoice (after it, nothing remains to invoice) also absorbs the rounding
+  of the taxes of the order's several invoices, with a "Rounding difference" line when
+  needed, so that the invoices sum to the order's total exactly.
+
+>>> import datetime as dt
+>>> from ordercore import Document, Line, Money, Request, Tax
+>>> def request(key):
+...     return Request(key=key, at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+...                    business_date=dt.date(2026, 11, 23))
+>>> content = Document(currency="EUR", items=[
+...     Line(description="Chair", quantity="3", unit_price=Money("33.33", "EUR"),
+...          taxes=[Tax.percent("VAT", "20")]),
+... ])
+>>> order = SalesOrder.confirm(id="so-1", customer="acme", number="SO-1", content=content,
+...                            invoicing_policy=InvoicingPolicy.ORDERED,
+...                            request=request("r1")).document
+>>> order
+SalesOrder(number='SO-1', state='open', currency='EUR', total='119.99')
+>>> first = order.invoice_quantities({0: "1"}, invoice_id="inv-1", request=request("r2"))
+>>> second = first.order.invoice_remaining(invoice_id="inv-2", request=request("r3"))
+>>> [i.priced().totals.tax_inclusive.amount for i in (first.invoice, second.invoice)]
+[Decimal('40.00'), Decimal('79.99')]
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+import attrs
+
+from ordercore._convert import check_instance, to_tuple
+from ordercore.documents import _fields as fields
+from ordercore.documents.invoices import Changed, DraftInvoice
+from ordercore.errors import (
+    InvalidDocument,
+    InvalidNumber,
+    InvalidType,
+    OverDelivery,
+    OverInvoicing,
+)
+from ordercore.events import Event, Request
+from ordercore.money._context import exact
+from ordercore.money.allocation import allocate
+from ordercore.money.amount import Money
+from ordercore.money.currency import precision, quantum
+from ordercore.money.decimals import decimal_places, to_decimal
+from ordercore.pricing.document import Allowance, Charge, Document
+from ordercore.pricing.engine import price
+from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
+from ordercore.pricing.results import PricedAdjustment, PricedDocument
+from ordercore.pricing.taxes import Tax, TaxKind
+
+__all__ = [
+    "DeliveryRecorded",
+    "DownPayment",
+    "DownPaymentBase",
+    "DownPaymentInvoiced",
+    "DownPaymentPart",
+    "DownPaymentRecord",
+    "InvoicedFromOrder",
+    "Invoicing",
+    "InvoicingPolicy",
+    "OrderConfirmed",
+    "OrderLine",
+    "RemainderCancelled",
+    "SalesOrder",
+]
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+#: The description of the line by which a completing invoice absorbs tax rounding.
+ROUNDING_DIFFERENCE = "Rounding difference"
+
+
+class InvoicingPolicy(enum.Enum):
+    """What an order line is invoiced on: the quantity ordered, or only what was delivered."""
+
+    ORDERED = "ordered"
+    DELIVERED = "delivered"
+
+    def __repr__(self) -> str:
+        return f"InvoicingPolicy.{self.name}"
+
+
+class DownPaymentBase(enum.Enum):
+    """What a down payment is stated on: the order's untaxed amount, or its total with taxes.
+
+    * ``UNTAXED``: the stated amount is the down payment's untaxed amount; the order's
+      taxes are added on top;
+    * ``TOTAL``: the stated amount is what the customer pays; the taxes are included in it.
+    """
+
+    UNTAXED = "untaxed"
+    TOTAL = "total"
+
+    def __repr__(self) -> str:
+        return f"DownPaymentBase.{self.name}"
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class OrderConfirmed(Event):
+    """A sales order was confirmed: its content was priced and its total is fixed."""
+
+    number: str
+    total: Money
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryRecorded(Event):
+    """Quantities of the order's lines were delivered: ``(line index, quantity)`` pairs."""
+
+    quantities: tuple[tuple[int, Decimal], ...]
+
+
+@attrs.frozen(kw_only=True)
+class RemainderCancelled(Event):
+    """What remained of some lines (not delivered nor invoiced) was cancelled."""
+
+    quantities: tuple[tuple[int, Decimal], ...]
+
+
+@attrs.frozen(kw_only=True)
+class InvoicedFromOrder(Event):
+    """An invoice draft ``invoice_id`` bills ``quantities`` of the order's lines.
+
+    ``amount`` is the invoice's total with taxes (after down payment deductions);
+    ``completing`` says whether nothing remains to invoice after it.
+    """
+
+    invoice_id: str
+    quantities: tuple[tuple[int, Decimal], ...]
+    amount: Money
+    completing: bool
+
+
+@attrs.frozen(kw_only=True)
+class DownPaymentInvoiced(Event):
+    """An invoice draft ``invoice_id`` bills a down payment of ``amount`` stated on ``base``."""
+
+    invoice_id: str
+    amount: Money
+    base: DownPaymentBase
+    total: Money
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+def _quantity(value: object, field: str) -> Decimal:
+    number = to_decimal(value, field=field, max_places=QUANTITY_PLACES)
+    if number < 0:
+        raise InvalidNumber(value, reason="a quantity here cannot be negative", field=field)
+    return number
+
+
+def _ordered(value: object) -> Decimal:
+    return _quantity(value, "ordered")
+
+
+def _delivered(value: object) -> Decimal:
+    return _quantity(value, "delivered")
+
+
+def _invoiced(value: object) -> Decimal:
+    return _quantity(value, "invoiced")
+
+
+def _cancelled(value: object) -> Decimal:
+    return _quantity(value, "cancelled")
+
+
+def _amount(value: object) -> Decimal:
+    return to_decimal(value, field="amount")
+
+
+def _taken(value: object) -> Decimal:
+    return to_decimal(value, field="taken")
+
+
+def _policy(value: object) -> InvoicingPolicy:
+    return check_instance(value, InvoicingPolicy, "policy")
+
+
+@attrs.frozen(kw_only=True)
+class OrderLine:
+    """Where one line of a sales order stands.
+
+    ``amount`` is the line's stated amount on the order (tax-inclusive when its taxes are
+    included in the price); ``taken`` is how much of it invoices and cancellations have
+    taken so far: always the amount for ``invoiced + cancelled`` units, rounded, so that
+    the line's last units take exactly what is left.
+    """
+
+    description: str
+    ordered: Decimal = attrs.field(converter=_ordered)
+    policy: InvoicingPolicy = attrs.field(converter=_policy)
+    amount: Decimal = attrs.field(converter=_amount)
+    delivered: Decimal = attrs.field(default=_ZERO, converter=_delivered)
+    invoiced: Decimal = attrs.field(default=_ZERO, converter=_invoiced)
+    cancelled: Decimal = attrs.field(default=_ZERO, converter=_cancelled)
+    taken: Decimal = attrs.field(default=_ZERO, converter=_taken)
+
+    @property
+    def back_order(self) -> Decimal:
+        """Ordered, and neither delivered nor cancelled."""
+        return self.ordered - self.delivered - self.cancelled
+
+    @property
+    def open(self) -> Decimal:
+        """Ordered, and neither invoiced nor cancelled: the most an invoice may still bill."""
+        return self.ordered - self.cancelled - self.invoiced
+
+    @property
+    def invoiceable(self) -> Decimal:
+        """What the line's policy lets an invoice of "everything remaining" bill now."""
+        if self.policy is InvoicingPolicy.ORDERED:
+            return self.open
+        return max(self.delivered - self.invoiced, _ZERO)
+
+    def amount_for(self, units: Decimal, rounding: str, step: Decimal) -> Decimal:
+        """The share of the line's amount for ``units`` of it: the rest when it is all of it."""
+        if units == self.ordered:
+            return self.amount
+        return (self.amount * units / self.ordered).quantize(step, rounding)
+
+
+def _percent(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    number = to_decimal(value, field="percent", max_places=6)
+    if not 0 < number <= _HUNDRED:
+        raise InvalidNumber(
+            value, reason="a down payment is more than 0 and at most 100 %", field="percent"
+        )
+    return number
+
+
+def _optional_money(value: object) -> Money | None:
+    if value is None:
+        return None
+    if not isinstance(value, Money):
+        raise InvalidType(value, expected="a Money, such as Money('500.00', 'EUR')", field="amount")
+    if value.amount <= 0:
+        raise InvalidNumber(value.amount, reason="a down payment is positive", field="amount")
+    return value
+
+
+def _base(value: object) -> DownPaymentBase:
+    return check_instance(value, DownPaymentBase, "base")
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DownPayment:
+    """A down payment to ask for: a percentage or an amount, stated on a base.
+
+    >>> DownPayment.percentage("30", base=DownPaymentBase.TOTAL)
+    DownPayment.percentage('30', base=DownPaymentBase.TOTAL)
+    """
+
+    base: DownPaymentBase = attrs.field(converter=_base)
+    percent: Decimal | None = attrs.field(default=None, converter=_percent)
+    amount: Money | None = attrs.field(default=None, converter=_optional_money)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.percent is None) == (self.amount is None):
+            raise InvalidDocument("a down payment is either a percentage or an amount")
+
+    @classmethod
+    def percentage(cls, percent: object, *, base: DownPaymentBase) -> DownPayment:
+        """``percent`` % of the order's untaxed amount or total (``base``)."""
+        return cls(base=base, percent=percent)
+
+    @classmethod
+    def fixed(cls, amount: Money, *, base: DownPaymentBase) -> DownPayment:
+        """``amount``, untaxed or tax included (``base``)."""
+        return cls(base=base, amount=amount)
+
+    def __repr__(self) -> str:
+        if self.percent is not None:
+            return f"DownPayment.percentage({str(self.percent)!r}, base={self.base!r})"
+        return f"DownPayment.fixed({self.amount!r}, base={self.base!r})"
+
+
+def _taxes(value: object) -> tuple[Tax, ...]:
+    return to_tuple(value, Tax, "taxes")
+
+
+def _deducted(value: object) -> Decimal:
+    return to_decimal(value, field="deducted")
+
+
+@attrs.frozen(kw_only=True)
+class DownPaymentPart:
+    """The part of a down payment billed with one set of the order's taxes.
+
+    ``from_taken`` is how much of the amounts of the order's lines with these taxes had
+    been taken when the down payment was made: later invoices deduct the part in
+    proportion to what they take of the rest of those lines.
+    """
+
+    taxes: tuple[Tax, ...] = attrs.field(converter=_taxes)
+    amount: Decimal = attrs.field(converter=_amount)
+    from_taken: Decimal = attrs.field(default=_ZERO, converter=_taken)
+    deducted: Decimal = attrs.field(default=_ZERO, converter=_deducted)
+
+    @property
+    def open(self) -> Decimal:
+        """What later invoices still have to deduct."""
+        return self.amount - self.deducted
+
+
+def _parts(value: object) -> tuple[DownPaymentPart, ...]:
+    return to_tuple(value, DownPaymentPart, "parts")
+
+
+@attrs.frozen(kw_only=True)
+class DownPaymentRecord:
+    """A down payment the order invoiced, and how much of it later invoices deducted.
+
+    ``total`` is its invoice's total with taxes; ``from_taken`` is how much of the order's
+    line amounts had been taken when it was made: later invoices deduct it in proportion
+    to what they take of the rest.
+    """
+
+    invoice_id: str = attrs.field(converter=fields.document_id)
+    description: str
+    base: DownPaymentBase = attrs.field(converter=_base)
+    amount: Money
+    total: Money
+    parts: tuple[DownPaymentPart, ...] = attrs.field(converter=_parts)
+    from_taken: Decimal
+
+    @property
+    def open(self) -> Decimal:
+        """The stated amount later invoices still have to deduct."""
+        return sum((part.open for part in self.parts), _ZERO)
+
+
+@attrs.frozen(kw_only=True)
+class Invoicing:
+    """What invoicing a sales order gives: the new order, the draft invoice, and the events."""
+
+    order: SalesOrder
+    invoice: DraftInvoice
+    events: tuple[Event, ...]
+
+
+def _lines(value: object) -> tuple[OrderLine, ...]:
+    return to_tuple(value, OrderLine, "lines")
+
+
+def _records(value: object) -> tuple[DownPaymentRecord, ...]:
+    return to_tuple(value, DownPaymentRecord, "down_payments")
+
+
+def _decimals(value: object) -> tuple[Decimal, ...]:
+    return tuple(
+        to_decimal(v, field="adjustments") for v in to_tuple(value, Decimal, "adjustments")
+    )
+
+
+def _invoice_ids(value: object) -> tuple[str, ...]:
+    return to_tuple(value, str, "invoices")
+
+
+def _billed(value: object) -> Decimal:
+    return to_decimal(value, field="billed")
+
+
+def _index(value: object, count: int, order: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(value, expected="a line index (int)", field="quantities")
+    if not 0 <= value < count:
+        raise InvalidDocument(f"sales order {order} has no line {value}")
+    return value
+
+
+def _quantities(value: object, count: int, order: str) -> dict[int, Decimal]:
+    if not isinstance(value, Mapping) or not value:
+        raise InvalidType(value, expected="a mapping of line index to quantity", field="quantities")
+    result: dict[int, Decimal] = {}
+    for key, quantity in value.items():
+        index = _index(key, count, order)
+        number = to_decimal(quantity, field=f"quantities[{index}]", max_places=QUANTITY_PLACES)
+        if number <= 0:
+            raise InvalidNumber(
+                quantity, reason="give a positive quantity", field=f"quantities[{index}]"
+            )
+        result[index] = number
+    return dict(sorted(result.items()))
+
+
+# -- the order ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class SalesOrder:
+    """A confirmed sales order: its priced content, and where each line stands.
+
+    ``adjustments`` holds, for each of the order's standalone allowances and charges, how
+    much of it invoices and cancellations have taken; ``billed`` is the sum of the totals
+    (with taxes) of the invoices made from the order, and ``invoices`` their ids.
+    """
+
+    id: str = attrs.field(converter=fields.document_id)
+    customer: str = attrs.field(converter=fields.customer)
+    number: str = attrs.field(converter=fields.number)
+    priced: PricedDocument = attrs.field(converter=fields.priced)
+    lines: tuple[OrderLine, ...] = attrs.field(converter=_lines)
+    adjustments: tuple[Decimal, ...] = attrs.field(default=(), converter=_decimals)
+    down_payments: tuple[DownPaymentRecord, ...] = attrs.field(default=(), converter=_records)
+    invoices: tuple[str, ...] = attrs.field(default=(), converter=_invoice_ids)
+    billed: Decimal = attrs.field(default=_ZERO, converter=_billed)
+    version: int = attrs.field(default=1, converter=fields.version)
+
+    # -- confirming --------------------------------------------------------------------
+
+    @classmethod
+    @exact
+    def confirm(
+        cls,
+        *,
+        id: str,  # noqa: A002 - the document's id, named like every other id field
+        customer: str,
+        number: str,
+        content: Document,
+        invoicing_policy: InvoicingPolicy,
+        line_policies: Mapping[int, InvoicingPolicy] | None = None,
+        request: Request,
+    ) -> Changed[SalesOrder]:
+        """Confirm an order for ``content``, priced now; its total is fixed from here on.
+
+        ``invoicing_policy`` applies to every line, except those ``line_policies`` (line
+        index -> policy) names. Lines are numbered in document order, those of groups
+        included.
+        """
+        request = fields.request(request)
+        if not isinstance(content, Document):
+            raise InvalidType(content, expected="a pricing Document", field="content")
+        policy = check_instance(invoicing_policy, InvoicingPolicy, "invoicing_policy")
+        if not content.lines:
+            raise InvalidDocument("a sales order needs at least one line")
+        if content.prepaid is not None:
+            raise InvalidDocument(
+                "a sales order has no prepaid amount; ask for a down payment instead"
+            )
+        for line in content.lines:
+            if line.quantity <= 0:
+                raise InvalidDocument(
+                    f"line {line.description!r} has quantity {line.quantity}: a sales order "
+                    "sells; take a return with a credit note"
+                )
+        policies = [policy] * len(content.lines)
+        if line_policies is not None:
+            if not isinstance(line_policies, Mapping):
+                raise InvalidType(
+                    line_policies,
+                    expected="a mapping of line index to policy",
+                    field="line_policies",
+                )
+            for key, value in line_policies.items():
+                index = _index(key, len(policies), str(number))
+                policies[index] = check_instance(value, InvoicingPolicy, f"line_policies[{index}]")
+        priced = price(content)
+        order = cls(
+            id=id,
+            customer=customer,
+            number=number,
+            priced=priced,
+            lines=tuple(
+                OrderLine(
+                    description=line.line.description,
+                    ordered=line.line.quantity,
+                    policy=line_policy,
+                    amount=line.stated.amount,
+                )
+                for line, line_policy in zip(priced.lines, policies, strict=True)
+            ),
+            adjustments=tuple(_ZERO for _ in _standalone(priced)),
+        )
+        event = OrderConfirmed(
+            document_id=order.id, request=request, number=order.number, total=order.total
+        )
+        return Changed(document=order, events=(event,))
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def content(self) -> Document:
+        """The document the order was confirmed with."""
+        return self.priced.document
+
+    @property
+    def currency(self) -> str:
+        """The order's currency code."""
+        return str(self.priced.currency.code)
+
+    @property
+    def total(self) -> Money:
+        """The order's total with taxes: what its invoices add up to once it is invoiced."""
+        return self.priced.totals.tax_inclusive
+
+    @property
+    def completed(self) -> bool:
+        """Whether every line is invoiced or cancelled in full."""
+        return all(line.open == 0 for line in self.lines)
+
+    @property
+    def state(self) -> str:
+        """``"done"`` when nothing remains to deliver or invoice, else ``"open"``."""
+        done = self.completed and all(line.back_order == 0 for line in self.lines)
+        return "done" if done else "open"
+
+    def __repr__(self) -> str:
+        return (
+            f"SalesOrder(number={self.number!r}, state={self.state!r}, "
+            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
+        )
+
+    # -- deliveries --------------------------------------------------------------------
+
+    @exact
+    def record_delivery(
+        self, quantities: Mapping[int, object], *, request: Request
+    ) -> Changed[SalesOrder]:
+        """Record that ``quantities`` (line index -> quantity) were delivered.
+
+        A line never delivers more than was ordered and not cancelled
+        (:class:`~ordercore.errors.OverDelivery`).
+        """
+        request = fields.request(request)
+        wanted = _quantities(quantities, len(self.lines), self.number)
+        lines = list(self.lines)
+        for index, quantity in wanted.items():
+            line = lines[index]
+            if quantity > line.back_order:
+                raise OverDelivery(
+                    order=self.number,
+                    line=line.description,
+                    requested=quantity,
+                    remaining=line.back_order,
+                )
+            lines[index] = attrs.evolve(line, delivered=line.delivered + quantity)
+        order = attrs.evolve(self, lines=tuple(lines), version=self.version + 1)
+        event = DeliveryRecorded(
+            document_id=self.id, request=request, quantities=tuple(wanted.items())
+        )
+        return Changed(document=order, events=(event,))
+
+    @exact
+    def cancel_remaining(
+        self, *, request: Request, lines: Iterable[int] | None = None
+    ) -> Changed[SalesOrder]:
+        """Cancel the back order of ``lines`` (all lines when ``None``).
+
+        What a line cancels is what was ordered and neither delivered nor invoiced:
+        units invoiced in advance stay (correct them with a credit note). The cancelled
+        units take their share of the line's amount, and of the standalone allowances
+        and charges, as if they had been invoiced: what remains is billed by the
+        remaining invoices. An order cannot be cancelled down to nothing left to invoice
+        while a down payment is still to be deducted.
+        """
+        request = fields.request(request)
+        chosen = (
+            range(len(self.lines))
+            if lines is None
+            else sorted({_index(i, len(self.lines), self.number) for i in lines})
+        )
+        step, rounding = self._rounding()
+        new_lines = list(self.lines)
+        cancelled: list[tuple[int, Decimal]] = []
+        for index in chosen:
+            line = new_lines[index]
+            quantity = line.ordered - line.cancelled - max(line.delivered, line.invoiced)
+            if quantity > 0:
+                units = line.invoiced + line.cancelled + quantity
+                new_lines[index] = attrs.evolve(
+                    line,
+                    cancelled=line.cancelled + quantity,
+                    taken=line.amount_for(units, rounding, step),
+                )
+                cancelled.append((index, quantity))
+        if not cancelled:
+            raise InvalidDocument(f"nothing remains to cancel on sales order {self.number}")
+        order = attrs.evolve(self, lines=tuple(new_lines), version=self.version + 1)
+        if order.completed and any(record.open for record in self.down_payments):
+            raise InvalidDocument(
+                f"cancelling would leave nothing to invoice on sales order {self.number} while "
+                "a down payment is still to be deducted; invoice what remains first, or "
+                "credit the down payment"
+            )
+        order = attrs.evolve(order, adjustments=order._adjustments_taken())
+        event = RemainderCancelled(
+            document_id=self.id, request=request, quantities=tuple(cancelled)
+        )
+        return Changed(document=order, events=(event,))
+
+    # -- invoicing ---------------------------------------------------------------------
+
+    @exact
+    def invoice_quantities(
+        self, quantities: Mapping[int, object], *, invoice_id: str, request: Request
+    ) -> Invoicing:
+        """Invoice the chosen ``quantities`` (line index -> quantity).
+
+        A chosen quantity may be anything still open on its line (ordered, and neither
+        invoiced nor cancelled), whatever the line's policy: the policy is what
+        :meth:`invoice_remaining` follows. More raises
+        :class:`~ordercore.errors.OverInvoicing`.
+        """
+        wanted = _quantities(quantities, len(self.lines), self.number)
+        for index, quantity in wanted.items():
+            line = self.lines[index]
+            if quantity > line.open:
+                raise OverInvoicing(
+                    order=self.number,
+                    line=line.description,
+                    requested=quantity,
+                    remaining=line.open,
+                )
+        return self._invoice(wanted, invoice_id=invoice_id, request=request)
+
+    @exact
+    def invoice_delivered(self, *, invoice_id: str, request: Request) -> Invoicing:
+        """Invoice everything delivered and not invoiced yet."""
+        wanted = {
+            index: line.delivered - line.invoiced
+            for index, line in enumerate(self.lines)
+            if line.delivered > line.invoiced
+        }
+        if not wanted:
+            raise InvalidDocument(
+                f"everything delivered on sales order {self.number} is invoiced already"
+            )
+        return self._invoice(wanted, invoice_id=invoice_id, request=request)
+
+    @exact
+    def invoice_remaining(self, *, invoice_id: str, request: Request) -> Invoicing:
+        """Invoice all that remains, as each line's policy allows.
+
+        An ``ORDERED`` line bills all that is open; a ``DELIVERED`` line bills what was
+        delivered and not invoiced yet.
+        """
+        wanted = {
+            index: line.invoiceable for index, line in enumerate(self.lines) if line.invoiceable > 0
+        }
+        if not wanted:
+            raise InvalidDocument(
+                f"nothing on sales order {self.number} can be invoiced now"
+                + ("" if self.completed else "; deliver first, or invoice chosen quantities")
+            )
+        return self._invoice(wanted, invoice_id=invoice_id, request=request)
+
+    @exact
+    def invoice_down_payment(
+        self, down_payment: DownPayment, *, invoice_id: str, request: Request
+    ) -> Invoicing:
+        """Invoice a down payment; later invoices deduct it until it is deducted in full.
+
+        The down payment is split over the order's sets of taxes in proportion to their
+        untaxed amounts (largest remainder, so the parts sum to the stated amount exactly),
+        each part a ``LineKind.SERVICE`` line with those taxes: added to it for an
+        ``UNTAXED`` base, included in it for a ``TOTAL`` base. Together with the down
+        payments not yet deducted it may not exceed what remains to invoice
+        (:class:`~ordercore.errors.OverInvoicing`).
+        """
+        request = fields.request(request)
+        if not isinstance(down_payment, DownPayment):
+            raise InvalidType(down_payment, expected="a DownPayment", field="down_payment")
+        currency = self.priced.currency
+        step, rounding = self._rounding()
+        whole, taken = self._taken()
+        if self.completed or taken >= whole:
+            raise InvalidDocument(
+                f"nothing remains to invoice on sales order {self.number} to ask a down payment of"
+            )
+        totals = self.priced.totals
+        base = down_payment.base
+        if down_payment.percent is not None:
+            whole_base = (
+                totals.tax_exclusive if base is DownPaymentBase.UNTAXED else totals.tax_inclusive
+            )
+            amount = (whole_base.amount * down_payment.percent / _HUNDRED).quantize(step, rounding)
+            label = f"{down_payment.percent} %"
+            if amount <= 0:
+                raise InvalidDocument(
+                    f"{label} of sales order {self.number} comes to {amount}; nothing to ask for"
+                )
+        else:
+            fixed = Money.of(down_payment.amount or Money.zero(currency))
+            if fixed.currency != currency:
+                raise InvalidDocument(
+                    f"the down payment is in {fixed.currency.code}, the order in {currency.code}"
+                )
+            places = precision(currency)
+            if decimal_places(fixed.amount) > places:
+                raise InvalidNumber(
+                    fixed.amount,
+                    reason=f"{currency.code} amounts have {places} decimal places",
+                    field="amount",
+                )
+            amount = fixed.amount
+            label = f"of {fixed}"
+        description = f"Down payment {label} on sales order {self.number}"
+        sets = self._tax_sets(base)
+        shares = allocate(amount, [weight for _, weight in sets], step)
+        progress = self._taken_by_taxes(base)
+        parts = tuple(
+            DownPaymentPart(
+                taxes=taxes, amount=share, from_taken=progress.get(taxes, (_ZERO, taken))[1]
+            )
+            for (taxes, _), share in zip(sets, shares, strict=True)
+            if share
+        )
+        invoice_lines = [
+            Line(
+                description=description
+                + (
+                    f" ({', '.join(t.label for t in part.taxes) or 'no tax'})"
+                    if len(parts) > 1
+                    else ""
+                ),
+                quantity=1,
+                unit_price=Money(part.amount, currency),
+                taxes=part.taxes,
+                kind=LineKind.SERVICE,
+            )
+            for part in parts
+        ]
+        content = Document(currency=currency, items=invoice_lines, policy=self.priced.policy)
+        invoice_total = price(content).totals.tax_inclusive
+        # What remains of the order's total, less the down payments still to deduct.
+        available = totals.tax_inclusive.amount * (whole - taken) / whole - sum(
+            (_open_total(record) for record in self.down_payments), _ZERO
+        )
+        if invoice_total.amount > available:
+            raise OverInvoicing(
+                order=self.number,
+                line="down payment",
+                requested=invoice_total.amount,
+                remaining=max(available, _ZERO).quantize(step, "ROUND_DOWN"),
+            )
+        record = DownPaymentRecord(
+            invoice_id=invoice_id,
+            description=description,
+            base=base,
+            amount=Money(amount, currency),
+            total=invoice_total,
+            parts=parts,
+            from_taken=taken,
+        )
+        draft = DraftInvoice.create(
+            id=invoice_id, customer=self.customer, content=content, request=request
+        )
+        order = attrs.evolve(
+            self,
+            down_payments=(*self.down_payments, record),
+            invoices=(*self.invoices, draft.document.id),
+            billed=self.billed + invoice_total.amount,
+            version=self.version + 1,
+        )
+        event = DownPaymentInvoiced(
+            document_id=self.id,
+            request=request,
+            invoice_id=draft.document.id,
+            amount=record.amount,
+            base=base,
+            total=invoice_total,
+        )
+        return Invoicing(order=order, invoice=draft.document, events=(event, *draft.events))
+
+    # -- the machinery -----------------------------------------------------------------
+
+    def _rounding(self) -> tuple[Decimal, str]:
+        return quantum(self.priced.currency), self.priced.policy.rounding.value
+
+    def _taken(self) -> tuple[Decimal, Decimal]:
+        """The sum of the line amounts, and how much of it invoices and cancellations took."""
+        whole = sum((line.amount for line in self.lines), _ZERO)
+        taken = sum((line.taken for line in self.lines), _ZERO)
+        return whole, taken
+
+    def _share(self, amount: Decimal, done: Decimal, whole: Decimal) -> Decimal:
+        """The share of ``amount`` that ``done`` of ``whole`` has taken (all of it on completion)."""
+        if self.completed:
+            return amount
+        if whole <= 0:
+            return _ZERO
+        step, rounding = self._rounding()
+        return (amount * done / whole).quantize(step, rounding)
+
+    def _adjustments_taken(self) -> tuple[Decimal, ...]:
+        whole, taken = self._taken()
+        return tuple(
+            self._share(entry.amount.amount, taken, whole) for entry in _standalone(self.priced)
+        )
+
+    def _taken_by_taxes(
+        self, base: DownPaymentBase
+    ) -> dict[tuple[Tax, ...], tuple[Decimal, Decimal]]:
+        """By the taxes a down payment line takes: the sum of the line amounts, and what is taken."""
+        result: dict[tuple[Tax, ...], tuple[Decimal, Decimal]] = {}
+        for priced_line, line in zip(self.priced.lines, self.lines, strict=True):
+            key = _down_payment_taxes(priced_line.line.taxes, base)
+            whole, taken = result.get(key, (_ZERO, _ZERO))
+            result[key] = (whole + line.amount, taken + line.taken)
+        return result
+
+    def _tax_sets(self, base: DownPaymentBase) -> list[tuple[tuple[Tax, ...], Decimal]]:
+        """The order's sets of taxes, as a down payment line takes them, with their weights."""
+        weights: dict[tuple[Tax, ...], Decimal] = {}
+        for line in self.priced.lines:
+            key = _down_payment_taxes(line.line.taxes, base)
+            weights[key] = weights.get(key, _ZERO) + line.net.amount
+        for entry in _standalone(self.priced):
+            key = _down_payment_taxes(entry.adjustment.taxes, base)
+            weights[key] = weights.get(key, _ZERO) + entry.effect.amount
+        if any(weight < 0 for weight in weights.values()) or sum(weights.values(), _ZERO) <= 0:
+            raise InvalidDocument(
+                f"the untaxed amounts of sales order {self.number} by tax cannot carry a down "
+                "payment (one is negative, or they come to nothing)"
+            )
+        return list(weights.items())
+
+    def _invoice(
+        self, wanted: Mapping[int, Decimal], *, invoice_id: str, request: Request
+    ) -> Invoicing:
+        """Bill ``wanted`` (checked) quantities: the one way an invoice is made from lines."""
+        request = fields.request(request)
+        currency = self.priced.currency
+        step, rounding = self._rounding()
+        new_lines = list(self.lines)
+        invoice_lines: list[Line] = []
+        for index, quantity in wanted.items():
+            line = new_lines[index]
+            units = line.invoiced + line.cancelled + quantity
+            taken = line.amount_for(units, rounding, step)
+            share = taken - line.taken
+            new_lines[index] = attrs.evolve(line, invoiced=line.invoiced + quantity, taken=taken)
+            source = self.priced.lines[index].line
+            invoice_lines.append(
+                Line(
+                    description=source.description,
+                    quantity=quantity,
+                    unit_price=Money(share, currency),
+                    base_quantity=quantity,
+                    taxes=source.taxes,
+                    kind=source.kind,
+                    product=source.product,
+                )
+            )
+        order = attrs.evolve(self, lines=tuple(new_lines))
+        # Standalone allowances and charges, in proportion to the line amounts taken.
+        adjustments = order._adjustments_taken()
+        allowances: list[Allowance] = []
+        charges: list[Charge] = []
+        for entry, before, after in zip(
+            _standalone(self.priced), self.adjustments, adjustments, strict=True
+        ):
+            if after != before:
+                part_amount = Money(after - before, currency)
+                adjustment = entry.adjustment
+                if isinstance(adjustment, Allowance):
+                    allowances.append(
+                        Allowance.fixed(
+                            part_amount, reason=adjustment.reason, taxes=adjustment.taxes
+                        )
+                    )
+                else:
+                    charges.append(
+                        Charge.fixed(part_amount, reason=adjustment.reason, taxes=adjustment.taxes)
+                    )
+        # Down payments, in proportion to what is taken of what remained when they were made.
+        whole, taken = order._taken()
+        records = []
+        for record in self.down_payments:
+            parts = []
+            progress = order._taken_by_taxes(record.base)
+            for part in record.parts:
+                # lines with the part's taxes, or all lines if only an adjustment had them
+                part_whole, part_taken = progress.get(part.taxes, (whole, taken))
+                target = order._share(
+                    part.amount, part_taken - part.from_taken, part_whole - part.from_taken
+                )
+                piece = target - part.deducted
+                if piece:
+                    invoice_lines.append(
+                        Line(
+                            description=f"Down payment settled (invoice {record.invoice_id})",
+                            quantity=-1,
+                            unit_price=Money(piece, currency),
+                            taxes=part.taxes,
+                            kind=LineKind.SERVICE,
+                        )
+                    )
+                parts.append(attrs.evolve(part, deducted=target))
+            records.append(attrs.evolve(record, parts=tuple(parts)))
+        content = Document(
+            currency=currency,
+            items=invoice_lines,
+            allowances=allowances,
+            charges=charges,
+            policy=self.priced.policy,
+        )
+        priced = price(content)
+        cancelled = any(line.cancelled for line in new_lines)
+        if order.completed and not cancelled:
+            # The completing invoice: the order's invoices sum to its total exactly.
+            difference = self.total.amount - self.billed - priced.totals.tax_inclusive.amount
+            if difference:
+                content = attrs.evolve(
+                    content,
+                    items=(
+                        *content.items,
+                        Line(
+                            description=ROUNDING_DIFFERENCE,
+                            quantity=1 if difference > 0 else -1,
+                            unit_price=Money(abs(difference), currency),
+                            kind=LineKind.CHARGE,
+                        ),
+                    ),
+                )
+                priced = price(content)
+        total = priced.totals.tax_inclusive
+        draft = DraftInvoice.create(
+            id=invoice_id, customer=self.customer, content=content, request=request
+        )
+        order = attrs.evolve(
+            order,
+            adjustments=adjustments,
+            down_payments=tuple(records),
+            invoices=(*self.invoices, draft.document.id),
+            billed=self.billed + total.amount,
+            version=self.version + 1,
+        )
+        event = InvoicedFromOrder(
+            document_id=self.id,
+            request=request,
+            invoice_id=draft.document.id,
+            quantities=tuple(wanted.items()),
+            amount=total,
+            completing=order.completed,
+        )
+        return Invoicing(order=order, invoice=draft.document, events=(event, *draft.events))
+
+
+def _standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
+    """The order's document allowances and charges that stand alone (with their own taxes)."""
+    return tuple(entry for entry in priced.adjustments if not entry.distributed)
+
+
+def _open_total(record: DownPaymentRecord) -> Decimal:
+    """The part of a down payment's invoice total that is still to be deducted."""
+    stated = record.amount.amount
+    return record.total.amount * record.open / stated
+
+
+def _down_payment_taxes(taxes: tuple[Tax, ...], base: DownPaymentBase) -> tuple[Tax, ...]:
+    """A line's taxes as a down payment line takes them: no per-unit tax, included or not."""
+    included = base is DownPaymentBase.TOTAL
+    result = []
+    for tax in taxes:
+        if tax.kind is TaxKind.PER_UNIT:
+            continue  # a down payment has no units
+        if included and (tax.compound or tax.withholding):
+            raise InvalidDocument(
+                f"the tax {tax} cannot be included in a down payment stated on the total; "
+                "state it on the untaxed amount (DownPaymentBase.UNTAXED)"
+            )
+        result.append(tax if tax.included == included else attrs.evolve(tax, included=included))
+    return tuple(result)

@@ -1,0 +1,610 @@
+"""Sales orders: confirmation, deliveries, cancellation, and invoicing in parts."""
+
+import datetime as dt
+import decimal
+from decimal import ROUND_DOWN, Decimal
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from ordercore import (
+    AdjustmentMode,
+    Allowance,
+    Charge,
+    Document,
+    Group,
+    InvalidDocument,
+    InvalidNumber,
+    InvalidType,
+    Line,
+    LineKind,
+    Money,
+    OrdercoreError,
+    OverInvoicing,
+    Policy,
+    Request,
+    SalesOrder,
+    Tax,
+)
+from ordercore.documents import (
+    DownPayment,
+    DownPaymentBase,
+    InvoicingPolicy,
+    OrderLine,
+)
+from ordercore.errors import OverDelivery
+from ordercore.testing import strategies as ocs
+
+DAY = dt.date(2026, 11, 30)
+VAT = Tax.percent("VAT", "20")
+REDUCED = Tax.percent("VAT", "5.5")
+ORDERED = InvoicingPolicy.ORDERED
+DELIVERED = InvoicingPolicy.DELIVERED
+UNTAXED = DownPaymentBase.UNTAXED
+TOTAL = DownPaymentBase.TOTAL
+
+
+def request(key: str = "r") -> Request:
+    return Request(key=key, at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC), business_date=DAY)
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def content(**kwargs: object) -> Document:
+    return Document(
+        currency="EUR",
+        items=[
+            Line(description="Desk", quantity="3", unit_price=eur("100.00"), taxes=[VAT]),
+            Line(description="Book", quantity="7", unit_price=eur("12.34"), taxes=[REDUCED]),
+        ],
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def confirm(document: Document | None = None, policy: InvoicingPolicy = ORDERED, **kwargs: object):  # type: ignore[no-untyped-def]
+    return SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=document or content(),
+        invoicing_policy=policy,
+        request=request("confirm"),
+        **kwargs,  # type: ignore[arg-type]
+    ).document
+
+
+def total(invoicing) -> Decimal:  # type: ignore[no-untyped-def]
+    return invoicing.invoice.priced().totals.tax_inclusive.amount
+
+
+# -- confirming ---------------------------------------------------------------------------
+
+
+def test_confirming_prices_the_content_once_and_says_so() -> None:
+    changed = SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=content(),
+        invoicing_policy=ORDERED,
+        line_policies={1: DELIVERED},
+        request=request(),
+    )
+    order = changed.document
+    assert repr(order) == "SalesOrder(number='SO-1', state='open', currency='EUR', total='451.13')"
+    assert [event.name for event in changed.events] == ["OrderConfirmed"]
+    assert changed.events[0].total == eur("451.13")  # type: ignore[attr-defined]
+    assert [line.policy for line in order.lines] == [ORDERED, DELIVERED]
+    assert order.lines[0] == OrderLine(
+        description="Desk", ordered=Decimal(3), policy=ORDERED, amount=Decimal("300.00")
+    )
+    assert order.lines[1].back_order == 7
+
+
+def test_confirming_refuses_what_is_no_sale() -> None:
+    with pytest.raises(InvalidDocument, match="sells"):
+        confirm(
+            Document(
+                currency="EUR",
+                items=[Line(description="Return", quantity="-1", unit_price=eur("5"))],
+            )
+        )
+    with pytest.raises(InvalidDocument, match="prepaid"):
+        confirm(content(prepaid=eur("10.00")))
+    with pytest.raises(InvalidDocument, match="at least one line"):
+        confirm(Document(currency="EUR", items=[]))
+    with pytest.raises(InvalidType):
+        confirm(policy="ordered")  # type: ignore[arg-type]
+    with pytest.raises(InvalidDocument, match="no line 5"):
+        confirm(line_policies={5: DELIVERED})
+    with pytest.raises(InvalidType):
+        SalesOrder.confirm(
+            id="so-1",
+            customer="acme",
+            number="SO-1",
+            content="lines",  # type: ignore[arg-type]
+            invoicing_policy=ORDERED,
+            request=request(),
+        )
+
+
+# -- deliveries and cancellation ----------------------------------------------------------
+
+
+def test_partial_deliveries_add_up_and_never_exceed_the_order() -> None:
+    order = confirm()
+    changed = order.record_delivery({0: "1", 1: "2.5"}, request=request("d1"))
+    order = changed.document
+    assert changed.events[0].quantities == ((0, Decimal(1)), (1, Decimal("2.5")))  # type: ignore[attr-defined]
+    assert (order.lines[0].delivered, order.lines[0].back_order) == (1, 2)
+    assert order.version == 2
+    with pytest.raises(OverDelivery) as caught:
+        order.record_delivery({0: "3"}, request=request("d2"))
+    assert (caught.value.line, caught.value.requested, caught.value.remaining) == ("Desk", 3, 2)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("quantities", [{0: "0"}, {0: "-1"}, {9: "1"}, {}, {True: "1"}, {0: 1.5}])
+def test_bad_delivery_quantities_are_refused(quantities: dict[object, object]) -> None:
+    with pytest.raises(OrdercoreError):
+        confirm().record_delivery(quantities, request=request())  # type: ignore[arg-type]
+
+
+def test_cancelling_the_remainder_keeps_what_was_delivered_or_invoiced() -> None:
+    order = confirm().record_delivery({0: "1"}, request=request("d")).document
+    order = order.invoice_quantities({1: "4"}, invoice_id="inv-1", request=request("i")).order
+    changed = order.cancel_remaining(request=request("c"))
+    order = changed.document
+    assert changed.events[0].quantities == ((0, Decimal(2)), (1, Decimal(3)))  # type: ignore[attr-defined]
+    assert [(line.cancelled, line.back_order, line.open) for line in order.lines] == [
+        (2, 0, 1),
+        (3, 4, 0),
+    ]
+    with pytest.raises(OverDelivery):
+        order.record_delivery({0: "1", 1: "4"}, request=request("d2"))
+    order = order.record_delivery({1: "4"}, request=request("d3")).document
+    with pytest.raises(InvalidDocument, match="nothing remains to cancel"):
+        order.cancel_remaining(request=request("c2"))
+
+
+def test_cancelling_chosen_lines() -> None:
+    order = confirm().cancel_remaining(lines=[1], request=request()).document
+    assert [line.cancelled for line in order.lines] == [0, 7]
+    with pytest.raises(InvalidDocument, match="no line 4"):
+        order.cancel_remaining(lines=[4], request=request())
+
+
+# -- invoicing ------------------------------------------------------------------------------
+
+
+def test_invoicing_chosen_quantities_bills_a_share_of_the_stated_amounts() -> None:
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[
+                Line(description="Chair", quantity="3", unit_price=eur("33.33"), taxes=[VAT]),
+            ],
+        )
+    )
+    first = order.invoice_quantities({0: "1"}, invoice_id="inv-1", request=request("i1"))
+    line = first.invoice.content.lines[0]
+    assert (line.quantity, line.unit_price, line.base_quantity) == (1, eur("33.33"), 1)
+    assert [event.name for event in first.events] == ["InvoicedFromOrder", "InvoiceDraftCreated"]
+    assert first.order.lines[0].invoiced == 1
+    assert first.invoice.customer == "acme"
+    second = first.order.invoice_remaining(invoice_id="inv-2", request=request("i2"))
+    line = second.invoice.content.lines[0]
+    assert (line.quantity, line.unit_price, line.base_quantity) == (2, eur("66.66"), 2)
+    assert total(first) + total(second) == order.total.amount
+    assert second.events[0].completing  # type: ignore[attr-defined]
+    assert second.order.state == "open"  # nothing was delivered yet
+    assert second.order.invoices == ("inv-1", "inv-2")
+
+
+def test_the_last_units_take_what_is_left_of_a_line() -> None:
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[
+                Line(description="Paper", quantity="3", unit_price=eur("0.01")),
+            ],
+        )
+    )
+    parts = []
+    for key in ("a", "b", "c"):
+        invoicing = order.invoice_quantities({0: "1"}, invoice_id=key, request=request(key))
+        parts.append(invoicing.invoice.content.lines[0].unit_price.amount)
+        order = invoicing.order
+    assert parts == [Decimal("0.00"), Decimal("0.01"), Decimal("0.00")] or sum(parts) == Decimal(
+        "0.03"
+    )
+    assert sum(parts) == Decimal("0.03")
+
+
+def test_over_invoicing_names_the_line_and_what_remains() -> None:
+    order = confirm().invoice_quantities({0: "2"}, invoice_id="inv-1", request=request()).order
+    with pytest.raises(OverInvoicing) as caught:
+        order.invoice_quantities({0: "2"}, invoice_id="inv-2", request=request())
+    error = caught.value
+    assert (error.order, error.line, error.requested, error.remaining) == ("SO-1", "Desk", 2, 1)
+    assert "only 1 remains to invoice" in str(error)
+    with pytest.raises(InvalidNumber):
+        order.invoice_quantities({0: "0"}, invoice_id="inv-2", request=request())
+
+
+def test_invoicing_what_was_delivered() -> None:
+    order = confirm(policy=DELIVERED)
+    with pytest.raises(InvalidDocument, match="invoiced already"):
+        order.invoice_delivered(invoice_id="inv-1", request=request())
+    with pytest.raises(InvalidDocument, match="deliver first"):
+        order.invoice_remaining(invoice_id="inv-1", request=request())
+    order = order.record_delivery({0: "2", 1: "3"}, request=request("d")).document
+    invoicing = order.invoice_delivered(invoice_id="inv-1", request=request("i"))
+    assert [(line.description, line.quantity) for line in invoicing.invoice.content.lines] == [
+        ("Desk", 2),
+        ("Book", 3),
+    ]
+    assert not invoicing.events[0].completing  # type: ignore[attr-defined]
+
+
+def test_invoicing_the_remainder_follows_each_lines_policy() -> None:
+    order = confirm(policy=ORDERED, line_policies={1: DELIVERED})
+    order = order.record_delivery({1: "2"}, request=request("d")).document
+    invoicing = order.invoice_remaining(invoice_id="inv-1", request=request("i"))
+    assert [(line.description, line.quantity) for line in invoicing.invoice.content.lines] == [
+        ("Desk", 3),
+        ("Book", 2),
+    ]
+    order = invoicing.order.record_delivery({0: "3", 1: "5"}, request=request("d2")).document
+    last = order.invoice_remaining(invoice_id="inv-2", request=request("i2"))
+    assert last.order.state == "done"
+    assert total(invoicing) + total(last) == order.total.amount
+    with pytest.raises(InvalidDocument, match="can be invoiced"):
+        last.order.invoice_remaining(invoice_id="inv-3", request=request())
+
+
+def test_the_completing_invoice_absorbs_the_rounding_of_taxes() -> None:
+    # three invoices of 33.33 (tax 6.67 each) would come to 120.00 + 0.01
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[
+                Line(description="Service", quantity="3", unit_price=eur("33.33"), taxes=[VAT]),
+                Line(description="Setup", quantity="1", unit_price=eur("0.01"), taxes=[VAT]),
+            ],
+        )
+    )
+    assert order.total == eur("120.00")
+    totals = []
+    for key in ("a", "b"):
+        invoicing = order.invoice_quantities({0: "1"}, invoice_id=key, request=request(key))
+        totals.append(total(invoicing))
+        order = invoicing.order
+    last = order.invoice_remaining(invoice_id="c", request=request("c"))
+    rounding = [
+        line for line in last.invoice.content.lines if line.description == "Rounding difference"
+    ]
+    assert len(rounding) == 1
+    assert rounding[0].kind is LineKind.CHARGE
+    assert not rounding[0].taxes
+    assert sum(totals) + total(last) == Decimal("120.00")
+    assert last.order.billed == Decimal("120.00")
+
+
+def test_standalone_allowances_and_charges_are_split_over_the_invoices() -> None:
+    document = content(
+        allowances=[Allowance.percentage("3", reason="Loyalty", taxes=[VAT])],
+        charges=[Charge.fixed(eur("9.90"), reason="Shipping", taxes=[VAT])],
+        policy=Policy(adjustments=AdjustmentMode.STANDALONE),
+    )
+    order = confirm(document)
+    first = order.invoice_quantities({0: "1", 1: "3"}, invoice_id="a", request=request("a"))
+    shipping = first.invoice.content.charges[0]
+    assert shipping.reason == "Shipping"
+    assert shipping.taxes == (VAT,)
+    assert Decimal(0) < shipping.fixed_amount < Decimal("9.90")
+    last = first.order.invoice_remaining(invoice_id="b", request=request("b"))
+    assert shipping.fixed_amount + last.invoice.content.charges[0].fixed_amount == Decimal("9.90")
+    loyalty = [inv.invoice.content.allowances[0].fixed_amount for inv in (first, last)]
+    assert sum(loyalty) == order.priced.adjustments[0].amount.amount
+    assert total(first) + total(last) == order.total.amount
+
+
+def test_lines_in_groups_and_distributed_adjustments_bill_their_stated_amounts() -> None:
+    document = Document(
+        currency="EUR",
+        items=[
+            Group(
+                name="Kit",
+                lines=[
+                    Line(description="Drill", quantity="2", unit_price=eur("59.90"), taxes=[VAT]),
+                ],
+                allowances=[Allowance.percentage("10", reason="Bundle")],
+            )
+        ],
+        charges=[Charge.fixed(eur("4.95"), reason="Shipping")],
+    )
+    order = confirm(document)
+    first = order.invoice_quantities({0: "1"}, invoice_id="a", request=request("a"))
+    last = first.order.invoice_remaining(invoice_id="b", request=request("b"))
+    assert total(first) + total(last) == order.total.amount
+
+
+def test_taxes_included_in_prices_add_up_without_a_rounding_line() -> None:
+    included = Tax.percent("VAT", "20", included=True)
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[
+                Line(description="Meal", quantity="3", unit_price=eur("9.99"), taxes=[included]),
+            ],
+        )
+    )
+    invoices = []
+    for key in ("a", "b", "c"):
+        invoicing = order.invoice_quantities({0: "1"}, invoice_id=key, request=request(key))
+        invoices.append(invoicing)
+        order = invoicing.order
+    assert [total(i) for i in invoices] == [Decimal("9.99")] * 3
+    assert all(len(i.invoice.content.lines) == 1 for i in invoices)
+
+
+def test_a_host_decimal_context_changes_nothing() -> None:
+    expected = confirm().invoice_quantities({0: "1", 1: "3"}, invoice_id="a", request=request())
+    with decimal.localcontext() as context:
+        context.prec = 3
+        context.rounding = decimal.ROUND_FLOOR
+        got = confirm().invoice_quantities({0: "1", 1: "3"}, invoice_id="a", request=request())
+    assert got == expected
+
+
+# -- down payments ------------------------------------------------------------------------
+
+
+def test_a_down_payment_on_the_untaxed_amount_is_split_over_the_tax_rates() -> None:
+    order = confirm()
+    assert order.priced.totals.tax_exclusive == eur("386.38")
+    invoicing = order.invoice_down_payment(
+        DownPayment.percentage("30", base=UNTAXED), invoice_id="dp", request=request()
+    )
+    lines = invoicing.invoice.content.lines
+    assert [(line.unit_price.amount, line.taxes, line.kind) for line in lines] == [
+        (Decimal("90.00"), (VAT,), LineKind.SERVICE),
+        (Decimal("25.91"), (REDUCED,), LineKind.SERVICE),
+    ]
+    assert lines[0].description == "Down payment 30 % on sales order SO-1 (VAT 20 %)"
+    assert invoicing.invoice.priced().totals.tax_exclusive == eur("115.91")
+    assert [event.name for event in invoicing.events] == [
+        "DownPaymentInvoiced",
+        "InvoiceDraftCreated",
+    ]
+    assert invoicing.order.down_payments[0].open == Decimal("115.91")
+
+
+def test_a_down_payment_on_the_total_keeps_its_stated_amount() -> None:
+    order = confirm()
+    invoicing = order.invoice_down_payment(
+        DownPayment.fixed(eur("100.00"), base=TOTAL), invoice_id="dp", request=request()
+    )
+    assert total(invoicing) == Decimal("100.00")
+    assert all(tax.included for line in invoicing.invoice.content.lines for tax in line.taxes)
+    assert invoicing.invoice.content.lines[0].description.startswith(
+        "Down payment of EUR 100.00 on sales order SO-1"
+    )
+
+
+@pytest.mark.parametrize("base", [UNTAXED, TOTAL])
+def test_a_down_payment_is_deducted_until_the_order_is_invoiced(base: DownPaymentBase) -> None:
+    order = confirm(policy=DELIVERED)
+    down = order.invoice_down_payment(
+        DownPayment.percentage("30", base=base), invoice_id="dp", request=request("dp")
+    )
+    order = down.order.record_delivery({0: "1"}, request=request("d1")).document
+    partial = order.invoice_delivered(invoice_id="a", request=request("a"))
+    settled = [
+        line
+        for line in partial.invoice.content.lines
+        if line.description.startswith("Down payment settled")
+    ]
+    assert [(line.quantity, line.taxes) for line in settled] == [
+        (-1, _taxes(VAT, included=base is TOTAL))
+    ]  # only the rate of what was billed
+    order = partial.order.record_delivery({0: "2", 1: "7"}, request=request("d2")).document
+    last = order.invoice_remaining(invoice_id="b", request=request("b"))
+    assert last.order.down_payments[0].open == 0
+    assert total(down) + total(partial) + total(last) == order.total.amount
+    assert last.order.state == "done"
+
+
+def _taxes(tax: Tax, *, included: bool) -> tuple[Tax, ...]:
+    return (Tax.percent(tax.name, tax.rate, included=included),)
+
+
+def test_down_payments_never_exceed_what_remains_to_invoice() -> None:
+    order = confirm()
+    with pytest.raises(OverInvoicing) as caught:
+        order.invoice_down_payment(
+            DownPayment.fixed(eur("451.14"), base=TOTAL), invoice_id="dp", request=request()
+        )
+    assert caught.value.line == "down payment"
+    assert caught.value.remaining == Decimal("451.13")
+    order = order.invoice_down_payment(
+        DownPayment.percentage("60", base=TOTAL), invoice_id="dp1", request=request()
+    ).order
+    with pytest.raises(OverInvoicing):
+        order.invoice_down_payment(
+            DownPayment.percentage("50", base=TOTAL), invoice_id="dp2", request=request()
+        )
+    done = order.invoice_remaining(invoice_id="all", request=request()).order
+    with pytest.raises(InvalidDocument, match="nothing remains"):
+        done.invoice_down_payment(
+            DownPayment.percentage("10", base=TOTAL), invoice_id="dp3", request=request()
+        )
+
+
+def test_an_order_with_a_down_payment_cannot_be_cancelled_to_nothing() -> None:
+    order = (
+        confirm()
+        .invoice_down_payment(
+            DownPayment.percentage("10", base=UNTAXED), invoice_id="dp", request=request()
+        )
+        .order
+    )
+    with pytest.raises(InvalidDocument, match="down payment"):
+        order.cancel_remaining(request=request())
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: DownPayment.percentage("0", base=UNTAXED), InvalidNumber),
+        (lambda: DownPayment.percentage("101", base=UNTAXED), InvalidNumber),
+        (lambda: DownPayment.percentage(0.3, base=UNTAXED), TypeError),
+        (lambda: DownPayment.fixed(eur("-1.00"), base=UNTAXED), InvalidNumber),
+        (lambda: DownPayment.fixed("100", base=UNTAXED), InvalidType),  # type: ignore[arg-type]
+        (lambda: DownPayment.percentage("10", base="untaxed"), InvalidType),  # type: ignore[arg-type]
+        (lambda: DownPayment(base=UNTAXED), InvalidDocument),
+    ],
+)
+def test_bad_down_payments_are_refused(make, error) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error):
+        make()
+
+
+def test_a_fixed_down_payment_must_fit_the_currency() -> None:
+    order = confirm()
+    with pytest.raises(InvalidDocument, match="USD"):
+        order.invoice_down_payment(
+            DownPayment.fixed(Money("10.00", "USD"), base=UNTAXED),
+            invoice_id="dp",
+            request=request(),
+        )
+    with pytest.raises(InvalidNumber, match="2 decimal places"):
+        order.invoice_down_payment(
+            DownPayment.fixed(eur("10.001"), base=UNTAXED), invoice_id="dp", request=request()
+        )
+    with pytest.raises(InvalidType):
+        order.invoice_down_payment("10 %", invoice_id="dp", request=request())  # type: ignore[arg-type]
+
+
+def test_a_down_payment_on_the_total_needs_taxes_that_can_be_included() -> None:
+    compound = Tax.percent("Excise", "10", compound=True)
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[
+                Line(
+                    description="Spirits",
+                    quantity="1",
+                    unit_price=eur("20.00"),
+                    taxes=[compound, VAT],
+                ),
+            ],
+        )
+    )
+    with pytest.raises(InvalidDocument, match="UNTAXED"):
+        order.invoice_down_payment(
+            DownPayment.percentage("10", base=TOTAL), invoice_id="dp", request=request()
+        )
+    untaxed = order.invoice_down_payment(
+        DownPayment.percentage("10", base=UNTAXED), invoice_id="dp", request=request()
+    )
+    last = untaxed.order.invoice_remaining(invoice_id="b", request=request())
+    assert total(untaxed) + total(last) == order.total.amount
+
+
+def test_repr_of_a_down_payment() -> None:
+    assert repr(DownPayment.fixed(eur("5.00"), base=UNTAXED)) == (
+        "DownPayment.fixed(Money('5.00', 'EUR'), base=DownPaymentBase.UNTAXED)"
+    )
+    assert repr(ORDERED) == "InvoicingPolicy.ORDERED"
+
+
+# -- properties -------------------------------------------------------------------------------
+
+
+@st.composite
+def orders(draw: st.DrawFn) -> SalesOrder:
+    document = draw(ocs.documents(prepaid=False, max_items=3))
+    assume(document.lines and all(line.quantity > 0 for line in document.lines))
+    try:
+        order = confirm(document)
+    except OrdercoreError:
+        assume(False)
+        raise
+    assume(order.total.amount >= 0)
+    return order
+
+
+def _part(line: OrderLine, percent: int) -> Decimal:
+    return (line.open * percent / 100).quantize(Decimal("0.000001"), ROUND_DOWN)
+
+
+@given(orders(), st.data())
+def test_any_sequence_of_invoices_that_completes_an_order_sums_to_its_total(
+    order: SalesOrder, data: st.DataObject
+) -> None:
+    billed = []
+    if data.draw(st.booleans(), label="down payment"):
+        base = data.draw(st.sampled_from(DownPaymentBase))
+        percent = data.draw(st.integers(1, 40), label="percent")
+        try:
+            down = order.invoice_down_payment(
+                DownPayment.percentage(percent, base=base), invoice_id="dp", request=request()
+            )
+        except OrdercoreError:
+            pass
+        else:
+            billed.append(total(down))
+            order = down.order
+    for step in range(data.draw(st.integers(0, 4), label="partial invoices")):
+        wanted = {
+            index: _part(line, data.draw(st.integers(1, 100), label="percent of line"))
+            for index, line in enumerate(order.lines)
+            if line.open and data.draw(st.booleans(), label="bill line")
+        }
+        wanted = {index: quantity for index, quantity in wanted.items() if quantity > 0}
+        if not wanted:
+            continue
+        invoicing = order.invoice_quantities(wanted, invoice_id=f"inv-{step}", request=request())
+        billed.append(total(invoicing))
+        order = invoicing.order
+        assert all(line.invoiced <= line.ordered for line in order.lines)
+    if not order.completed:
+        last = order.invoice_remaining(invoice_id="last", request=request())
+        billed.append(total(last))
+        order = last.order
+    assert order.completed
+    assert sum(billed) == order.total.amount
+    assert all(record.open == 0 for record in order.down_payments)
+    assert [line.taken for line in order.lines] == [line.amount for line in order.lines]
+
+
+@given(orders(), st.data())
+def test_invoiced_never_exceeds_ordered_and_delivered_never_exceeds_ordered_less_cancelled(
+    order: SalesOrder, data: st.DataObject
+) -> None:
+    for _ in range(data.draw(st.integers(1, 8), label="steps")):
+        index = data.draw(st.integers(0, len(order.lines) - 1), label="line")
+        quantity = data.draw(st.decimals(0, 20, places=2, allow_nan=False), label="quantity")
+        action = data.draw(st.sampled_from(["deliver", "invoice", "cancel"]), label="action")
+        try:
+            if action == "deliver":
+                order = order.record_delivery({index: quantity}, request=request()).document
+            elif action == "invoice":
+                order = order.invoice_quantities(
+                    {index: quantity}, invoice_id="i", request=request()
+                ).order
+            else:
+                order = order.cancel_remaining(lines=[index], request=request()).document
+        except (OverDelivery, OverInvoicing, InvalidDocument, InvalidNumber):
+            pass
+        for line in order.lines:
+            assert line.invoiced + line.cancelled <= line.ordered
+            assert line.delivered + line.cancelled <= line.ordered
+            assert line.back_order >= 0
+            assert line.open >= 0
+            assert line.taken <= line.amount or line.amount < 0
