@@ -18,6 +18,7 @@ from ordercore.documents.quotes import (
     QuoteLine,
     SentQuote,
 )
+from ordercore.documents.sales_orders import InvoicingPolicy
 from ordercore.testing.strategies import lines
 
 VAT = Tax.percent("VAT", "20")
@@ -135,6 +136,22 @@ class TestLife:
             repr(accepted.document)
             == "AcceptedQuote(id='q-1', state='accepted', version=2, currency='EUR', lines=1)"
         )
+
+    def test_an_accepted_quote_confirms_a_sales_order_for_its_version(self) -> None:
+        sent = (
+            draft()
+            .revise(content(item("desk", "3", "300.00")), request=request("r2"))
+            .document.send(request=request("r3"))
+        )
+        accepted = sent.document.accept(request=request("r4")).document
+        order = accepted.confirm_order(
+            id="so-1",
+            number="SO-1",
+            invoicing_policy=InvoicingPolicy.DELIVERED,
+            request=request("r5"),
+        ).document
+        assert order.customer == "acme"
+        assert order.priced.totals.tax_inclusive == accepted.priced().totals.tax_inclusive
 
     def test_a_sent_quote_revised_is_a_new_draft(self) -> None:
         sent = draft().send(request=request("r2")).document

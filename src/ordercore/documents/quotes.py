@@ -31,6 +31,7 @@ new draft, or expire after its validity date; :class:`AcceptedQuote`,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -38,6 +39,7 @@ import attrs
 from ordercore._convert import to_optional_text, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents.invoices import Changed
+from ordercore.documents.sales_orders import InvoicingPolicy, SalesOrder
 from ordercore.errors import InvalidDocument, InvalidType
 from ordercore.events import Event, Request
 from ordercore.money.currency import get_currency
@@ -463,6 +465,26 @@ class AcceptedQuote(_Quote):
     """The accepted version of a quote: the deal is won, and a sales order follows from it."""
 
     state = "accepted"
+
+    def confirm_order(
+        self,
+        *,
+        id: str,  # noqa: A002 - the document's id, named like every other id field
+        number: str,
+        invoicing_policy: InvoicingPolicy,
+        request: Request,
+        line_policies: Mapping[int, InvoicingPolicy] | None = None,
+    ) -> Changed[SalesOrder]:
+        """Confirm a sales order for the customer from the accepted version's content."""
+        return SalesOrder.confirm(
+            id=id,
+            customer=self.customer,
+            number=number,
+            content=self.content.document(),
+            invoicing_policy=invoicing_policy,
+            line_policies=line_policies,
+            request=request,
+        )
 
 
 @attrs.frozen(kw_only=True, repr=False)
