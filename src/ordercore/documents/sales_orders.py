@@ -57,6 +57,7 @@ import attrs
 
 from ordercore._convert import check_instance, to_tuple
 from ordercore.documents import _fields as fields
+from ordercore.documents import _ordering as ordering
 from ordercore.documents.invoices import Changed, DraftInvoice
 from ordercore.errors import (
     InvalidDocument,
@@ -69,12 +70,12 @@ from ordercore.events import Event, Request
 from ordercore.money._context import exact
 from ordercore.money.allocation import allocate
 from ordercore.money.amount import Money
-from ordercore.money.currency import precision, quantum
+from ordercore.money.currency import precision
 from ordercore.money.decimals import decimal_places, to_decimal
-from ordercore.pricing.document import Allowance, Charge, Document
+from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price
-from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
-from ordercore.pricing.results import PricedAdjustment, PricedDocument
+from ordercore.pricing.lines import Line, LineKind
+from ordercore.pricing.results import PricedDocument
 from ordercore.pricing.taxes import Tax, TaxKind
 
 __all__ = [
@@ -93,11 +94,11 @@ __all__ = [
     "SalesOrder",
 ]
 
-_ZERO = Decimal(0)
+_ZERO = ordering.ZERO
 _HUNDRED = Decimal(100)
 
 #: The description of the line by which a completing invoice absorbs tax rounding.
-ROUNDING_DIFFERENCE = "Rounding difference"
+ROUNDING_DIFFERENCE = ordering.ROUNDING_DIFFERENCE
 
 
 class InvoicingPolicy(enum.Enum):
@@ -177,27 +178,20 @@ class DownPaymentInvoiced(Event):
 # -- values ------------------------------------------------------------------------------
 
 
-def _quantity(value: object, field: str) -> Decimal:
-    number = to_decimal(value, field=field, max_places=QUANTITY_PLACES)
-    if number < 0:
-        raise InvalidNumber(value, reason="a quantity here cannot be negative", field=field)
-    return number
-
-
 def _ordered(value: object) -> Decimal:
-    return _quantity(value, "ordered")
+    return ordering.quantity(value, "ordered")
 
 
 def _delivered(value: object) -> Decimal:
-    return _quantity(value, "delivered")
+    return ordering.quantity(value, "delivered")
 
 
 def _invoiced(value: object) -> Decimal:
-    return _quantity(value, "invoiced")
+    return ordering.quantity(value, "invoiced")
 
 
 def _cancelled(value: object) -> Decimal:
-    return _quantity(value, "cancelled")
+    return ordering.quantity(value, "cancelled")
 
 
 def _amount(value: object) -> Decimal:
@@ -250,9 +244,7 @@ class OrderLine:
 
     def amount_for(self, units: Decimal, rounding: str, step: Decimal) -> Decimal:
         """The share of the line's amount for ``units`` of it: the rest when it is all of it."""
-        if units == self.ordered:
-            return self.amount
-        return (self.amount * units / self.ordered).quantize(step, rounding)
+        return ordering.amount_for(self.amount, self.ordered, units, step, rounding)
 
 
 def _percent(value: object) -> Decimal | None:
@@ -399,26 +391,11 @@ def _billed(value: object) -> Decimal:
 
 
 def _index(value: object, count: int, order: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(value, expected="a line index (int)", field="quantities")
-    if not 0 <= value < count:
-        raise InvalidDocument(f"sales order {order} has no line {value}")
-    return value
+    return ordering.line_index(value, count, f"sales order {order}")
 
 
 def _quantities(value: object, count: int, order: str) -> dict[int, Decimal]:
-    if not isinstance(value, Mapping) or not value:
-        raise InvalidType(value, expected="a mapping of line index to quantity", field="quantities")
-    result: dict[int, Decimal] = {}
-    for key, quantity in value.items():
-        index = _index(key, count, order)
-        number = to_decimal(quantity, field=f"quantities[{index}]", max_places=QUANTITY_PLACES)
-        if number <= 0:
-            raise InvalidNumber(
-                quantity, reason="give a positive quantity", field=f"quantities[{index}]"
-            )
-        result[index] = number
-    return dict(sorted(result.items()))
+    return ordering.quantities(value, count, f"sales order {order}")
 
 
 # -- the order ---------------------------------------------------------------------------
@@ -803,7 +780,7 @@ class SalesOrder:
     # -- the machinery -----------------------------------------------------------------
 
     def _rounding(self) -> tuple[Decimal, str]:
-        return quantum(self.priced.currency), self.priced.policy.rounding.value
+        return ordering.rounding(self.priced)
 
     def _taken(self) -> tuple[Decimal, Decimal]:
         """The sum of the line amounts, and how much of it invoices and cancellations took."""
@@ -813,18 +790,11 @@ class SalesOrder:
 
     def _share(self, amount: Decimal, done: Decimal, whole: Decimal) -> Decimal:
         """The share of ``amount`` that ``done`` of ``whole`` has taken (all of it on completion)."""
-        if self.completed:
-            return amount
-        if whole <= 0:
-            return _ZERO
-        step, rounding = self._rounding()
-        return (amount * done / whole).quantize(step, rounding)
+        return ordering.share(amount, done, whole, completed=self.completed, priced=self.priced)
 
     def _adjustments_taken(self) -> tuple[Decimal, ...]:
         whole, taken = self._taken()
-        return tuple(
-            self._share(entry.amount.amount, taken, whole) for entry in _standalone(self.priced)
-        )
+        return ordering.adjustments_taken(self.priced, whole, taken, completed=self.completed)
 
     def _taken_by_taxes(
         self, base: DownPaymentBase
@@ -869,38 +839,11 @@ class SalesOrder:
             share = taken - line.taken
             new_lines[index] = attrs.evolve(line, invoiced=line.invoiced + quantity, taken=taken)
             source = self.priced.lines[index].line
-            invoice_lines.append(
-                Line(
-                    description=source.description,
-                    quantity=quantity,
-                    unit_price=Money(share, currency),
-                    base_quantity=quantity,
-                    taxes=source.taxes,
-                    kind=source.kind,
-                    product=source.product,
-                )
-            )
+            invoice_lines.append(ordering.billing_line(source, quantity, share, currency))
         order = attrs.evolve(self, lines=tuple(new_lines))
         # Standalone allowances and charges, in proportion to the line amounts taken.
         adjustments = order._adjustments_taken()
-        allowances: list[Allowance] = []
-        charges: list[Charge] = []
-        for entry, before, after in zip(
-            _standalone(self.priced), self.adjustments, adjustments, strict=True
-        ):
-            if after != before:
-                part_amount = Money(after - before, currency)
-                adjustment = entry.adjustment
-                if isinstance(adjustment, Allowance):
-                    allowances.append(
-                        Allowance.fixed(
-                            part_amount, reason=adjustment.reason, taxes=adjustment.taxes
-                        )
-                    )
-                else:
-                    charges.append(
-                        Charge.fixed(part_amount, reason=adjustment.reason, taxes=adjustment.taxes)
-                    )
+        allowances, charges = ordering.adjustment_parts(self.priced, self.adjustments, adjustments)
         # Down payments, in proportion to what is taken of what remained when they were made.
         whole, taken = order._taken()
         records = []
@@ -939,18 +882,7 @@ class SalesOrder:
             # The completing invoice: the order's invoices sum to its total exactly.
             difference = self.total.amount - self.billed - priced.totals.tax_inclusive.amount
             if difference:
-                content = attrs.evolve(
-                    content,
-                    items=(
-                        *content.items,
-                        Line(
-                            description=ROUNDING_DIFFERENCE,
-                            quantity=1 if difference > 0 else -1,
-                            unit_price=Money(abs(difference), currency),
-                            kind=LineKind.CHARGE,
-                        ),
-                    ),
-                )
+                content = ordering.with_rounding_difference(content, difference, currency)
                 priced = price(content)
         total = priced.totals.tax_inclusive
         draft = DraftInvoice.create(
@@ -975,9 +907,7 @@ class SalesOrder:
         return Invoicing(order=order, invoice=draft.document, events=(event, *draft.events))
 
 
-def _standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
-    """The order's document allowances and charges that stand alone (with their own taxes)."""
-    return tuple(entry for entry in priced.adjustments if not entry.distributed)
+_standalone = ordering.standalone
 
 
 def _open_total(record: DownPaymentRecord) -> Decimal:
