@@ -34,9 +34,11 @@ __all__ = [
     "NoPrice",
     "NoTaxRule",
     "OrdercoreError",
+    "OverBilling",
     "OverCrediting",
     "OverDelivery",
     "OverInvoicing",
+    "OverReceipt",
     "UnknownCurrency",
     "UnknownLocale",
     "UnknownPriceBook",
@@ -240,6 +242,35 @@ class OverInvoicing(OrdercoreError, ValueError):
         super().__init__(
             f"cannot invoice {requested} of {line!r} of sales order {order}: only {remaining} "
             "remains to invoice; invoice at most that"
+        )
+
+
+class OverReceipt(OrdercoreError, ValueError):
+    """A receipt would receive more of a purchase order line than was ordered and not cancelled."""
+
+    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
+        self.order = order
+        self.line = line
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            f"cannot receive {requested} of line {line!r} of purchase order {order}: only "
+            f"{remaining} remains to receive (ordered, less received and cancelled); "
+            "receive at most that, or order more"
+        )
+
+
+class OverBilling(OrdercoreError, ValueError):
+    """A bill would bill more of a purchase order line than remains to bill."""
+
+    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
+        self.order = order
+        self.line = line
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            f"cannot bill {requested} of line {line!r} of purchase order {order}: only "
+            f"{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
         )
 
 

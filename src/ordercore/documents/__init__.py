@@ -1,9 +1,10 @@
-"""Documents: quotes, sales orders, invoices (draft, issued, voided), credit notes, numbering.
+"""Documents: quotes, sales and purchase orders, invoices, bills, credit notes, numbering.
 
 Each state is its own type: a draft has the methods that change it, an issued invoice has
 none. Every change returns the new document and the domain events it caused.
 """
 
+from ordercore.documents.bills import BillDraftCreated, BillIssued, DraftBill, IssuedBill
 from ordercore.documents.credit_notes import (
     CreditedLine,
     CreditNote,
@@ -23,6 +24,15 @@ from ordercore.documents.invoices import (
     VoidedInvoice,
 )
 from ordercore.documents.numbering import NumberingSeries
+from ordercore.documents.purchase_orders import (
+    BilledFromOrder,
+    Billing,
+    PurchaseLine,
+    PurchaseOrder,
+    PurchaseOrderConfirmed,
+    PurchaseRemainderCancelled,
+    ReceiptRecorded,
+)
 from ordercore.documents.quotes import (
     AcceptedQuote,
     DeclinedQuote,
@@ -58,6 +68,10 @@ from ordercore.documents.sales_orders import (
 
 __all__ = [
     "AcceptedQuote",
+    "BillDraftCreated",
+    "BillIssued",
+    "BilledFromOrder",
+    "Billing",
     "Changed",
     "CreditNote",
     "CreditNoteIssued",
@@ -70,6 +84,7 @@ __all__ = [
     "DownPaymentInvoiced",
     "DownPaymentPart",
     "DownPaymentRecord",
+    "DraftBill",
     "DraftInvoice",
     "DraftQuote",
     "ExpiredQuote",
@@ -80,11 +95,16 @@ __all__ = [
     "InvoicedFromOrder",
     "Invoicing",
     "InvoicingPolicy",
+    "IssuedBill",
     "IssuedInvoice",
     "LineChange",
     "NumberingSeries",
     "OrderConfirmed",
     "OrderLine",
+    "PurchaseLine",
+    "PurchaseOrder",
+    "PurchaseOrderConfirmed",
+    "PurchaseRemainderCancelled",
     "QuoteAccepted",
     "QuoteContent",
     "QuoteCreated",
@@ -93,6 +113,7 @@ __all__ = [
     "QuoteLine",
     "QuoteRevised",
     "QuoteSent",
+    "ReceiptRecorded",
     "RemainderCancelled",
     "SalesOrder",
     "SentQuote",

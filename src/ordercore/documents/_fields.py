@@ -20,6 +20,11 @@ def customer(value: object) -> str:
     return to_text(value, "customer")
 
 
+def supplier(value: object) -> str:
+    """The supplier's id: a non-empty string."""
+    return to_text(value, "supplier")
+
+
 def number(value: object) -> str:
     """A document number: a non-empty string."""
     return to_text(value, "number")

@@ -13,6 +13,11 @@ An issued invoice never changes. What was billed wrongly is credited:
 * :func:`standalone_credit` credits an amount with a tax category and a reason, without
   an invoice (a goodwill gesture, a price adjustment agreed later).
 
+The same functions record a supplier's credit note: given an issued
+:class:`~ordercore.documents.bills.IssuedBill` instead of an invoice (or a ``supplier``
+instead of a ``customer`` for a standalone credit), they check it the same way and the
+credit note names the ``supplier``; its number is the supplier's.
+
 A credit note's amounts are positive: it is the invoice's counterpart, and a host books it
 as such. Each credit line is a pricing :class:`~ordercore.pricing.Line` of the credited
 quantity, priced for that quantity as a whole (its price base quantity is the credited
@@ -30,6 +35,7 @@ import attrs
 
 from ordercore._convert import to_optional_text, to_text
 from ordercore.documents import _fields as fields
+from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
 from ordercore.errors import InvalidDocument, InvalidType, OverCrediting
 from ordercore.events import Event, Request
@@ -75,19 +81,52 @@ def _invoice_number(value: object) -> str | None:
     return to_optional_text(value, "invoice_number")
 
 
+def _customer(value: object) -> str | None:
+    return None if value is None else fields.customer(value)
+
+
+def _supplier(value: object) -> str | None:
+    return None if value is None else fields.supplier(value)
+
+
+#: What a credit note credits: an invoice we issued, or a supplier's bill.
+_Credited = IssuedInvoice | IssuedBill
+
+
+def _check(invoice: object) -> _Credited:
+    if not isinstance(invoice, IssuedInvoice | IssuedBill):
+        raise InvalidType(invoice, expected="an IssuedInvoice or an IssuedBill", field="invoice")
+    return invoice
+
+
+def _parties(invoice: _Credited) -> dict[str, str | None]:
+    if isinstance(invoice, IssuedBill):
+        return {"customer": None, "supplier": invoice.supplier}
+    return {"customer": invoice.customer, "supplier": None}
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class CreditNote:
-    """An issued credit note: numbered, dated, priced once, and never changed."""
+    """An issued credit note: numbered, dated, priced once, and never changed.
+
+    It names a ``customer`` (a credit note we issue) or a ``supplier`` (a supplier's
+    credit note we record), never both.
+    """
 
     id: str = attrs.field(converter=fields.document_id)
     number: str = attrs.field(converter=fields.number)
-    customer: str = attrs.field(converter=fields.customer)
+    customer: str | None = attrs.field(default=None, converter=_customer)
+    supplier: str | None = attrs.field(default=None, converter=_supplier)
     issue_date: dt.date = attrs.field(converter=fields.issue_date)
     reason: str = attrs.field(converter=fields.reason)
     priced: PricedDocument = attrs.field(converter=fields.priced)
     invoice_number: str | None = attrs.field(default=None, converter=_invoice_number)
     credited: tuple[CreditedLine, ...] = ()
     in_full: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if (self.customer is None) == (self.supplier is None):
+            raise InvalidDocument("a credit note names either a customer or a supplier")
 
     @property
     def total(self) -> Money:
@@ -107,7 +146,7 @@ class CreditNote:
         )
 
 
-def _earlier(invoice: IssuedInvoice, previous: Sequence[CreditNote]) -> list[CreditNote]:
+def _earlier(invoice: _Credited, previous: Sequence[CreditNote]) -> list[CreditNote]:
     notes = list(previous)
     for note in notes:
         if not isinstance(note, CreditNote):
@@ -117,6 +156,11 @@ def _earlier(invoice: IssuedInvoice, previous: Sequence[CreditNote]) -> list[Cre
                 f"credit note {note.number} credits invoice {note.invoice_number}, "
                 f"not {invoice.number}"
             )
+        parties = _parties(invoice)
+        if (note.customer, note.supplier) != (parties["customer"], parties["supplier"]):
+            raise InvalidDocument(
+                f"credit note {note.number} is not from the party of invoice {invoice.number}"
+            )
     return notes
 
 
@@ -124,7 +168,8 @@ def _issue(
     *,
     id: str,  # noqa: A002 - the document's id, named like every other id field
     number: str,
-    customer: str,
+    customer: str | None,
+    supplier: str | None,
     issue_date: dt.date,
     reason: str,
     content: Document,
@@ -137,6 +182,7 @@ def _issue(
         id=id,
         number=number,
         customer=customer,
+        supplier=supplier,
         issue_date=issue_date,
         reason=reason,
         priced=price(content),
@@ -156,7 +202,7 @@ def _issue(
 
 @exact
 def credit_lines(
-    invoice: IssuedInvoice,
+    invoice: IssuedInvoice | IssuedBill,
     quantities: Mapping[int, object],
     *,
     previous: Sequence[CreditNote] = (),
@@ -169,10 +215,9 @@ def credit_lines(
     """Credit ``quantities`` (invoice line index -> quantity) of ``invoice``.
 
     ``previous`` are the credit notes already issued against this invoice; what they
-    credited is no longer creditable.
+    credited is no longer creditable. ``invoice`` may be a supplier's bill.
     """
-    if not isinstance(invoice, IssuedInvoice):
-        raise InvalidType(invoice, expected="an IssuedInvoice", field="invoice")
+    invoice = _check(invoice)
     if not isinstance(quantities, Mapping) or not quantities:
         raise InvalidType(
             quantities, expected="a mapping of line index to quantity", field="quantities"
@@ -229,7 +274,7 @@ def credit_lines(
     return _issue(
         id=id,
         number=number,
-        customer=invoice.customer,
+        **_parties(invoice),
         issue_date=issue_date,
         reason=reason,
         content=content,
@@ -247,7 +292,7 @@ def _index(value: object) -> int:
 
 
 def credit_in_full(
-    invoice: IssuedInvoice,
+    invoice: IssuedInvoice | IssuedBill,
     *,
     previous: Sequence[CreditNote] = (),
     id: str,  # noqa: A002 - the document's id, named like every other id field
@@ -259,9 +304,9 @@ def credit_in_full(
     """Cancel ``invoice``: credit all of it, which is possible only if nothing was credited yet.
 
     The credit note repeats the invoice's content, so its totals are the invoice's.
+    ``invoice`` may be a supplier's bill.
     """
-    if not isinstance(invoice, IssuedInvoice):
-        raise InvalidType(invoice, expected="an IssuedInvoice", field="invoice")
+    invoice = _check(invoice)
     if _earlier(invoice, previous):
         raise InvalidDocument(
             f"invoice {invoice.number} already has credit notes; credit what remains by lines"
@@ -274,7 +319,7 @@ def credit_in_full(
     return _issue(
         id=id,
         number=number,
-        customer=invoice.customer,
+        **_parties(invoice),
         issue_date=issue_date,
         reason=reason,
         content=content,
@@ -289,7 +334,8 @@ def standalone_credit(
     amount: Money,
     *,
     tax: Tax,
-    customer: str,
+    customer: str | None = None,
+    supplier: str | None = None,
     id: str,  # noqa: A002 - the document's id, named like every other id field
     number: str,
     issue_date: dt.date,
@@ -297,7 +343,10 @@ def standalone_credit(
     request: Request,
     policy: Policy | None = None,
 ) -> Changed[CreditNote]:
-    """Credit ``amount`` (before tax) with ``tax`` for ``reason``, without an invoice."""
+    """Credit ``amount`` (before tax) with ``tax`` for ``reason``, without an invoice.
+
+    Name the ``customer`` for a credit note we issue, or the ``supplier`` for one we record.
+    """
     line = Line(
         description=to_text(reason, "reason"),
         quantity=1,
@@ -312,6 +361,7 @@ def standalone_credit(
         id=id,
         number=number,
         customer=customer,
+        supplier=supplier,
         issue_date=issue_date,
         reason=reason,
         content=content,

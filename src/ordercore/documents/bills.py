@@ -1,0 +1,188 @@
+"""Supplier bills: what a supplier bills us, prepared as a draft and recorded once received.
+
+A bill is the payables mirror of an invoice, with its own types so that one is never taken
+for the other: a :class:`DraftBill` is what we expect to be billed (made from a purchase
+order, say), for a ``supplier``; recording the supplier's invoice makes it an
+:class:`IssuedBill`, priced one last time and never changed. The number of an issued bill
+is the supplier's invoice number, not one of our numbering series: the supplier numbered
+it. A mistake on an issued bill is corrected by a supplier credit note
+(:func:`~ordercore.documents.credit_notes.credit_lines` accepts a bill).
+
+>>> import datetime as dt
+>>> from ordercore import Document, Line, Money, Request, Tax
+>>> def request(key):
+...     return Request(key=key, at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+...                    business_date=dt.date(2026, 11, 23))
+>>> content = Document(currency="EUR", items=[
+...     Line(description="Paper", quantity="10", unit_price=Money("4.20", "EUR"),
+...          taxes=[Tax.percent("VAT", "20")]),
+... ])
+>>> draft = DraftBill.create(id="bill-1", supplier="papyrus", content=content,
+...                          request=request("r1")).document
+>>> draft
+DraftBill(id='bill-1', state='draft', version=1, currency='EUR', lines=1)
+>>> draft.issue(number="PAP-7781", issue_date=dt.date(2026, 11, 23),
+...             request=request("r2")).document
+IssuedBill(number='PAP-7781', supplier='papyrus', state='issued', currency='EUR', total='50.40')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+
+from ordercore.documents import _fields as fields
+from ordercore.documents.invoices import Changed
+from ordercore.errors import InvalidDocument, InvalidType
+from ordercore.events import Event, Request
+from ordercore.money.amount import Money
+from ordercore.pricing.document import Document
+from ordercore.pricing.engine import price
+from ordercore.pricing.results import PricedDocument
+
+__all__ = ["BillDraftCreated", "BillIssued", "DraftBill", "IssuedBill"]
+
+
+def _content(value: object) -> Document:
+    if not isinstance(value, Document):
+        raise InvalidType(value, expected="a pricing Document", field="content")
+    return value
+
+
+def _due_date(value: object) -> dt.date | None:
+    return None if value is None else fields.date(value, "due_date")
+
+
+@attrs.frozen(kw_only=True)
+class BillDraftCreated(Event):
+    """A draft bill was created."""
+
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class BillIssued(Event):
+    """A supplier's invoice was recorded as an issued bill under the supplier's ``number``."""
+
+    number: str
+    issue_date: dt.date
+    due_date: dt.date | None
+    amount_due: Money
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DraftBill:
+    """A bill we expect from a supplier: its content may still change before it is issued."""
+
+    id: str = attrs.field(converter=fields.document_id)
+    supplier: str = attrs.field(converter=fields.supplier)
+    content: Document = attrs.field(converter=_content)
+    version: int = attrs.field(default=1, converter=fields.version)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: str,  # noqa: A002 - the document's id, named like every other id field
+        supplier: str,
+        content: Document,
+        request: Request,
+    ) -> Changed[DraftBill]:
+        """Start a draft (version 1) of ``content`` from ``supplier``."""
+        draft = cls(id=id, supplier=supplier, content=content)
+        event = BillDraftCreated(document_id=draft.id, request=fields.request(request), version=1)
+        return Changed(document=draft, events=(event,))
+
+    def priced(self) -> PricedDocument:
+        """Price the draft's content as it stands."""
+        return price(self.content)
+
+    def issue(
+        self,
+        *,
+        number: str,
+        issue_date: dt.date,
+        due_date: dt.date | None = None,
+        request: Request,
+    ) -> Changed[IssuedBill]:
+        """Record the supplier's invoice ``number`` and dates: price the bill a last time, freeze it."""
+        request = fields.request(request)
+        issue_date = fields.date(issue_date, "issue_date")
+        if due_date is not None:
+            due_date = fields.date(due_date, "due_date")
+            if due_date < issue_date:
+                raise InvalidDocument(
+                    f"the due date {due_date} is before the issue date {issue_date}"
+                )
+        if not self.content.lines:
+            raise InvalidDocument(f"bill {self.id!r} has no lines")
+        priced = price(self.content)
+        issued = IssuedBill(
+            id=self.id,
+            number=number,
+            supplier=self.supplier,
+            issue_date=issue_date,
+            due_date=due_date,
+            priced=priced,
+            version=self.version,
+        )
+        event = BillIssued(
+            document_id=self.id,
+            request=request,
+            number=issued.number,
+            issue_date=issue_date,
+            due_date=due_date,
+            amount_due=priced.totals.amount_due,
+        )
+        return Changed(document=issued, events=(event,))
+
+    @property
+    def state(self) -> str:
+        """Always ``"draft"``."""
+        return "draft"
+
+    def __repr__(self) -> str:
+        return (
+            f"DraftBill(id={self.id!r}, state='draft', version={self.version}, "
+            f"currency={self.content.currency.code!r}, lines={len(self.content.lines)})"
+        )
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class IssuedBill:
+    """A supplier's bill as recorded: the supplier's number, dated, priced once, never changed."""
+
+    id: str = attrs.field(converter=fields.document_id)
+    number: str = attrs.field(converter=fields.number)
+    supplier: str = attrs.field(converter=fields.supplier)
+    issue_date: dt.date = attrs.field(converter=fields.issue_date)
+    due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
+    priced: PricedDocument = attrs.field(converter=fields.priced)
+    version: int = attrs.field(default=1, converter=fields.version)
+
+    @property
+    def content(self) -> Document:
+        """The document that was billed."""
+        return self.priced.document
+
+    @property
+    def currency(self) -> str:
+        """The bill's currency code."""
+        return str(self.priced.currency.code)
+
+    @property
+    def total(self) -> Money:
+        """The amount due to the supplier."""
+        return self.priced.totals.amount_due
+
+    @property
+    def state(self) -> str:
+        """Always ``"issued"``."""
+        return "issued"
+
+    def __repr__(self) -> str:
+        return (
+            f"IssuedBill(number={self.number!r}, supplier={self.supplier!r}, state='issued', "
+            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
+        )

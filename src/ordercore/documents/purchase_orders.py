@@ -1,0 +1,470 @@
+"""Purchase orders: what we ordered from a supplier, what we received, and how it is billed.
+
+A :class:`PurchaseOrder` is the payables mirror of a
+:class:`~ordercore.documents.sales_orders.SalesOrder` and shares its mechanism: it is
+confirmed once from a pricing :class:`~ordercore.pricing.Document`, priced there and then,
+and each line tracks the quantities ordered, received, billed and cancelled. Receipts of
+goods are recorded in parts (never more than ordered and not cancelled:
+:class:`~ordercore.errors.OverReceipt`); bills are made from the order by chosen
+quantities, by what was received and not billed yet, or for all that remains, and never
+bill more than was ordered (:class:`~ordercore.errors.OverBilling`). Each bill is a
+:class:`~ordercore.documents.bills.DraftBill` of a share of the order's amounts: a line's
+last units take exactly what is left of its amount, standalone allowances and charges
+follow the line amounts billed, and the completing bill absorbs the rounding of taxes, so
+the bills of a purchase order sum to its total exactly.
+
+>>> import datetime as dt
+>>> from ordercore import Document, Line, Money, Request, Tax
+>>> def request(key):
+...     return Request(key=key, at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+...                    business_date=dt.date(2026, 11, 23))
+>>> content = Document(currency="EUR", items=[
+...     Line(description="Chair", quantity="3", unit_price=Money("33.33", "EUR"),
+...          taxes=[Tax.percent("VAT", "20")]),
+... ])
+>>> order = PurchaseOrder.confirm(id="po-1", supplier="chairs-r-us", number="PO-1",
+...                               content=content, request=request("r1")).document
+>>> order
+PurchaseOrder(number='PO-1', state='open', currency='EUR', total='119.99')
+>>> order = order.record_receipt({0: "1"}, request=request("r2")).document
+>>> first = order.bill_received(bill_id="bill-1", request=request("r3"))
+>>> second = first.order.bill_remaining(bill_id="bill-2", request=request("r4"))
+>>> [b.priced().totals.tax_inclusive.amount for b in (first.bill, second.bill)]
+[Decimal('40.00'), Decimal('79.99')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+import attrs
+
+from ordercore._convert import to_tuple
+from ordercore.documents import _fields as fields
+from ordercore.documents import _ordering as ordering
+from ordercore.documents.bills import DraftBill
+from ordercore.documents.invoices import Changed
+from ordercore.errors import InvalidDocument, InvalidType, OverBilling, OverReceipt
+from ordercore.events import Event, Request
+from ordercore.money._context import exact
+from ordercore.money.amount import Money
+from ordercore.money.decimals import to_decimal
+from ordercore.pricing.document import Document
+from ordercore.pricing.engine import price
+from ordercore.pricing.lines import Line
+from ordercore.pricing.results import PricedDocument
+
+__all__ = [
+    "BilledFromOrder",
+    "Billing",
+    "PurchaseLine",
+    "PurchaseOrder",
+    "PurchaseOrderConfirmed",
+    "PurchaseRemainderCancelled",
+    "ReceiptRecorded",
+]
+
+_ZERO = ordering.ZERO
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class PurchaseOrderConfirmed(Event):
+    """A purchase order was confirmed: its content was priced and its total is fixed."""
+
+    number: str
+    total: Money
+
+
+@attrs.frozen(kw_only=True)
+class ReceiptRecorded(Event):
+    """Quantities of the order's lines were received: ``(line index, quantity)`` pairs."""
+
+    quantities: tuple[tuple[int, Decimal], ...]
+
+
+@attrs.frozen(kw_only=True)
+class PurchaseRemainderCancelled(Event):
+    """What remained of some lines (not received nor billed) was cancelled."""
+
+    quantities: tuple[tuple[int, Decimal], ...]
+
+
+@attrs.frozen(kw_only=True)
+class BilledFromOrder(Event):
+    """A draft bill ``bill_id`` bills ``quantities`` of the order's lines.
+
+    ``amount`` is the bill's total with taxes; ``completing`` says whether nothing remains
+    to bill after it.
+    """
+
+    bill_id: str
+    quantities: tuple[tuple[int, Decimal], ...]
+    amount: Money
+    completing: bool
+
+
+# -- values ------------------------------------------------------------------------------
+
+
+def _ordered(value: object) -> Decimal:
+    return ordering.quantity(value, "ordered")
+
+
+def _received(value: object) -> Decimal:
+    return ordering.quantity(value, "received")
+
+
+def _billed(value: object) -> Decimal:
+    return ordering.quantity(value, "billed")
+
+
+def _cancelled(value: object) -> Decimal:
+    return ordering.quantity(value, "cancelled")
+
+
+def _amount(value: object) -> Decimal:
+    return to_decimal(value, field="amount")
+
+
+def _taken(value: object) -> Decimal:
+    return to_decimal(value, field="taken")
+
+
+@attrs.frozen(kw_only=True)
+class PurchaseLine:
+    """Where one line of a purchase order stands.
+
+    ``amount`` is the line's stated amount on the order; ``taken`` is how much of it bills
+    and cancellations have taken so far (the amount for ``billed + cancelled`` units,
+    rounded, so that the line's last units take exactly what is left).
+    """
+
+    description: str
+    ordered: Decimal = attrs.field(converter=_ordered)
+    amount: Decimal = attrs.field(converter=_amount)
+    received: Decimal = attrs.field(default=_ZERO, converter=_received)
+    billed: Decimal = attrs.field(default=_ZERO, converter=_billed)
+    cancelled: Decimal = attrs.field(default=_ZERO, converter=_cancelled)
+    taken: Decimal = attrs.field(default=_ZERO, converter=_taken)
+
+    @property
+    def to_receive(self) -> Decimal:
+        """Ordered, and neither received nor cancelled."""
+        return self.ordered - self.received - self.cancelled
+
+    @property
+    def open(self) -> Decimal:
+        """Ordered, and neither billed nor cancelled: the most a bill may still bill."""
+        return self.ordered - self.cancelled - self.billed
+
+    def amount_for(self, units: Decimal, rounding: str, step: Decimal) -> Decimal:
+        """The share of the line's amount for ``units`` of it: the rest when it is all of it."""
+        return ordering.amount_for(self.amount, self.ordered, units, step, rounding)
+
+
+@attrs.frozen(kw_only=True)
+class Billing:
+    """What billing a purchase order gives: the new order, the draft bill, and the events."""
+
+    order: PurchaseOrder
+    bill: DraftBill
+    events: tuple[Event, ...]
+
+
+def _lines(value: object) -> tuple[PurchaseLine, ...]:
+    return to_tuple(value, PurchaseLine, "lines")
+
+
+def _decimals(value: object) -> tuple[Decimal, ...]:
+    return tuple(
+        to_decimal(v, field="adjustments") for v in to_tuple(value, Decimal, "adjustments")
+    )
+
+
+def _bill_ids(value: object) -> tuple[str, ...]:
+    return to_tuple(value, str, "bills")
+
+
+def _amount_billed(value: object) -> Decimal:
+    return to_decimal(value, field="amount_billed")
+
+
+# -- the order ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class PurchaseOrder:
+    """A confirmed purchase order: its priced content, and where each line stands.
+
+    ``adjustments`` holds, for each standalone allowance and charge, how much of it bills
+    and cancellations have taken; ``amount_billed`` is the sum of the totals (with taxes)
+    of the bills made from the order, and ``bills`` their ids.
+    """
+
+    id: str = attrs.field(converter=fields.document_id)
+    supplier: str = attrs.field(converter=fields.supplier)
+    number: str = attrs.field(converter=fields.number)
+    priced: PricedDocument = attrs.field(converter=fields.priced)
+    lines: tuple[PurchaseLine, ...] = attrs.field(converter=_lines)
+    adjustments: tuple[Decimal, ...] = attrs.field(default=(), converter=_decimals)
+    bills: tuple[str, ...] = attrs.field(default=(), converter=_bill_ids)
+    amount_billed: Decimal = attrs.field(default=_ZERO, converter=_amount_billed)
+    version: int = attrs.field(default=1, converter=fields.version)
+
+    @classmethod
+    @exact
+    def confirm(
+        cls,
+        *,
+        id: str,  # noqa: A002 - the document's id, named like every other id field
+        supplier: str,
+        number: str,
+        content: Document,
+        request: Request,
+    ) -> Changed[PurchaseOrder]:
+        """Confirm an order to ``supplier`` for ``content``, priced now; its total is fixed."""
+        request = fields.request(request)
+        if not isinstance(content, Document):
+            raise InvalidType(content, expected="a pricing Document", field="content")
+        if not content.lines:
+            raise InvalidDocument("a purchase order needs at least one line")
+        if content.prepaid is not None:
+            raise InvalidDocument("a purchase order has no prepaid amount")
+        for line in content.lines:
+            if line.quantity <= 0:
+                raise InvalidDocument(
+                    f"line {line.description!r} has quantity {line.quantity}: a purchase order "
+                    "buys; take a return with a supplier credit note"
+                )
+        priced = price(content)
+        order = cls(
+            id=id,
+            supplier=supplier,
+            number=number,
+            priced=priced,
+            lines=tuple(
+                PurchaseLine(
+                    description=line.line.description,
+                    ordered=line.line.quantity,
+                    amount=line.stated.amount,
+                )
+                for line in priced.lines
+            ),
+            adjustments=tuple(_ZERO for _ in ordering.standalone(priced)),
+        )
+        event = PurchaseOrderConfirmed(
+            document_id=order.id, request=request, number=order.number, total=order.total
+        )
+        return Changed(document=order, events=(event,))
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def content(self) -> Document:
+        """The document the order was confirmed with."""
+        return self.priced.document
+
+    @property
+    def currency(self) -> str:
+        """The order's currency code."""
+        return str(self.priced.currency.code)
+
+    @property
+    def total(self) -> Money:
+        """The order's total with taxes: what its bills add up to once it is billed."""
+        return self.priced.totals.tax_inclusive
+
+    @property
+    def completed(self) -> bool:
+        """Whether every line is billed or cancelled in full."""
+        return all(line.open == 0 for line in self.lines)
+
+    @property
+    def state(self) -> str:
+        """``"done"`` when nothing remains to receive or bill, else ``"open"``."""
+        done = self.completed and all(line.to_receive == 0 for line in self.lines)
+        return "done" if done else "open"
+
+    def __repr__(self) -> str:
+        return (
+            f"PurchaseOrder(number={self.number!r}, state={self.state!r}, "
+            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
+        )
+
+    # -- receipts ----------------------------------------------------------------------
+
+    @exact
+    def record_receipt(
+        self, quantities: Mapping[int, object], *, request: Request
+    ) -> Changed[PurchaseOrder]:
+        """Record that ``quantities`` (line index -> quantity) were received.
+
+        A line never receives more than was ordered and not cancelled
+        (:class:`~ordercore.errors.OverReceipt`).
+        """
+        request = fields.request(request)
+        wanted = ordering.quantities(quantities, len(self.lines), self._name)
+        lines = list(self.lines)
+        for index, quantity in wanted.items():
+            line = lines[index]
+            if quantity > line.to_receive:
+                raise OverReceipt(
+                    order=self.number,
+                    line=line.description,
+                    requested=quantity,
+                    remaining=line.to_receive,
+                )
+            lines[index] = attrs.evolve(line, received=line.received + quantity)
+        order = attrs.evolve(self, lines=tuple(lines), version=self.version + 1)
+        event = ReceiptRecorded(
+            document_id=self.id, request=request, quantities=tuple(wanted.items())
+        )
+        return Changed(document=order, events=(event,))
+
+    @exact
+    def cancel_remaining(
+        self, *, request: Request, lines: Iterable[int] | None = None
+    ) -> Changed[PurchaseOrder]:
+        """Cancel what is still to receive of ``lines`` (all lines when ``None``).
+
+        A line cancels what was ordered and neither received nor billed; the cancelled
+        units take their share of the line's amount and of the standalone allowances and
+        charges, as if they had been billed.
+        """
+        request = fields.request(request)
+        chosen = (
+            range(len(self.lines))
+            if lines is None
+            else sorted({ordering.line_index(i, len(self.lines), self._name) for i in lines})
+        )
+        step, mode = ordering.rounding(self.priced)
+        new_lines = list(self.lines)
+        cancelled: list[tuple[int, Decimal]] = []
+        for index in chosen:
+            line = new_lines[index]
+            quantity = line.ordered - line.cancelled - max(line.received, line.billed)
+            if quantity > 0:
+                units = line.billed + line.cancelled + quantity
+                new_lines[index] = attrs.evolve(
+                    line,
+                    cancelled=line.cancelled + quantity,
+                    taken=line.amount_for(units, mode, step),
+                )
+                cancelled.append((index, quantity))
+        if not cancelled:
+            raise InvalidDocument(f"nothing remains to cancel on {self._name}")
+        order = attrs.evolve(self, lines=tuple(new_lines), version=self.version + 1)
+        order = attrs.evolve(order, adjustments=order._adjustments_taken())
+        event = PurchaseRemainderCancelled(
+            document_id=self.id, request=request, quantities=tuple(cancelled)
+        )
+        return Changed(document=order, events=(event,))
+
+    # -- billing -----------------------------------------------------------------------
+
+    @exact
+    def bill_quantities(
+        self, quantities: Mapping[int, object], *, bill_id: str, request: Request
+    ) -> Billing:
+        """Bill the chosen ``quantities`` (line index -> quantity), received or not.
+
+        A quantity may be anything still open on its line (ordered, and neither billed
+        nor cancelled); more raises :class:`~ordercore.errors.OverBilling`.
+        """
+        wanted = ordering.quantities(quantities, len(self.lines), self._name)
+        for index, quantity in wanted.items():
+            line = self.lines[index]
+            if quantity > line.open:
+                raise OverBilling(
+                    order=self.number,
+                    line=line.description,
+                    requested=quantity,
+                    remaining=line.open,
+                )
+        return self._bill(wanted, bill_id=bill_id, request=request)
+
+    @exact
+    def bill_received(self, *, bill_id: str, request: Request) -> Billing:
+        """Bill everything received and not billed yet."""
+        wanted = {
+            index: line.received - line.billed
+            for index, line in enumerate(self.lines)
+            if line.received > line.billed
+        }
+        if not wanted:
+            raise InvalidDocument(f"everything received on {self._name} is billed already")
+        return self._bill(wanted, bill_id=bill_id, request=request)
+
+    @exact
+    def bill_remaining(self, *, bill_id: str, request: Request) -> Billing:
+        """Bill all that remains open (ordered, and neither billed nor cancelled)."""
+        wanted = {index: line.open for index, line in enumerate(self.lines) if line.open > 0}
+        if not wanted:
+            raise InvalidDocument(f"nothing remains to bill on {self._name}")
+        return self._bill(wanted, bill_id=bill_id, request=request)
+
+    # -- the machinery -----------------------------------------------------------------
+
+    @property
+    def _name(self) -> str:
+        return f"purchase order {self.number}"
+
+    def _adjustments_taken(self) -> tuple[Decimal, ...]:
+        whole = sum((line.amount for line in self.lines), _ZERO)
+        taken = sum((line.taken for line in self.lines), _ZERO)
+        return ordering.adjustments_taken(self.priced, whole, taken, completed=self.completed)
+
+    def _bill(self, wanted: Mapping[int, Decimal], *, bill_id: str, request: Request) -> Billing:
+        """Bill ``wanted`` (checked) quantities: the one way a bill is made from lines."""
+        request = fields.request(request)
+        currency = self.priced.currency
+        step, mode = ordering.rounding(self.priced)
+        new_lines = list(self.lines)
+        bill_lines: list[Line] = []
+        for index, quantity in wanted.items():
+            line = new_lines[index]
+            taken = line.amount_for(line.billed + line.cancelled + quantity, mode, step)
+            new_lines[index] = attrs.evolve(line, billed=line.billed + quantity, taken=taken)
+            source = self.priced.lines[index].line
+            bill_lines.append(ordering.billing_line(source, quantity, taken - line.taken, currency))
+        order = attrs.evolve(self, lines=tuple(new_lines))
+        adjustments = order._adjustments_taken()
+        allowances, charges = ordering.adjustment_parts(self.priced, self.adjustments, adjustments)
+        content = Document(
+            currency=currency,
+            items=bill_lines,
+            allowances=allowances,
+            charges=charges,
+            policy=self.priced.policy,
+        )
+        priced = price(content)
+        if order.completed and not any(line.cancelled for line in new_lines):
+            # The completing bill: the order's bills sum to its total exactly.
+            difference = self.total.amount - self.amount_billed - priced.totals.tax_inclusive.amount
+            if difference:
+                content = ordering.with_rounding_difference(content, difference, currency)
+                priced = price(content)
+        total = priced.totals.tax_inclusive
+        draft = DraftBill.create(
+            id=bill_id, supplier=self.supplier, content=content, request=request
+        )
+        order = attrs.evolve(
+            order,
+            adjustments=adjustments,
+            bills=(*self.bills, draft.document.id),
+            amount_billed=self.amount_billed + total.amount,
+            version=self.version + 1,
+        )
+        event = BilledFromOrder(
+            document_id=self.id,
+            request=request,
+            bill_id=draft.document.id,
+            quantities=tuple(wanted.items()),
+            amount=total,
+            completing=order.completed,
+        )
+        return Billing(order=order, bill=draft.document, events=(event, *draft.events))

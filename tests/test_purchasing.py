@@ -1,0 +1,421 @@
+"""Purchasing: purchase orders, receipts, bills from orders, and supplier credit notes."""
+
+import datetime as dt
+from decimal import ROUND_DOWN, Decimal
+
+import attrs
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from ordercore import (
+    AdjustmentMode,
+    Allowance,
+    Document,
+    DraftBill,
+    InvalidDocument,
+    InvalidNumber,
+    InvalidType,
+    IssuedBill,
+    Line,
+    Money,
+    OrdercoreError,
+    OverBilling,
+    OverReceipt,
+    Policy,
+    PurchaseOrder,
+    Request,
+    Tax,
+)
+from ordercore.documents import (
+    Billing,
+    PurchaseLine,
+    credit_in_full,
+    credit_lines,
+    standalone_credit,
+)
+from ordercore.testing import strategies as ocs
+
+DAY = dt.date(2026, 11, 30)
+VAT = Tax.percent("VAT", "20")
+REDUCED = Tax.percent("VAT", "5.5")
+
+
+def request(key: str = "r") -> Request:
+    return Request(key=key, at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC), business_date=DAY)
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def content(**kwargs: object) -> Document:
+    return Document(
+        currency="EUR",
+        items=[
+            Line(description="Desk", quantity="3", unit_price=eur("100.00"), taxes=[VAT]),
+            Line(description="Book", quantity="7", unit_price=eur("12.34"), taxes=[REDUCED]),
+        ],
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def confirm(document: Document | None = None) -> PurchaseOrder:
+    return PurchaseOrder.confirm(
+        id="po-1",
+        supplier="woodworks",
+        number="PO-1",
+        content=document or content(),
+        request=request("confirm"),
+    ).document
+
+
+def total(billing: Billing) -> Decimal:
+    return billing.bill.priced().totals.tax_inclusive.amount
+
+
+# -- confirming ---------------------------------------------------------------------------
+
+
+def test_confirming_prices_the_content_once_and_says_so() -> None:
+    changed = PurchaseOrder.confirm(
+        id="po-1", supplier="woodworks", number="PO-1", content=content(), request=request()
+    )
+    order = changed.document
+    assert repr(order) == (
+        "PurchaseOrder(number='PO-1', state='open', currency='EUR', total='451.13')"
+    )
+    assert [event.name for event in changed.events] == ["PurchaseOrderConfirmed"]
+    assert order.supplier == "woodworks"
+    assert order.lines[0] == PurchaseLine(description="Desk", ordered=3, amount="300.00")
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (Document(currency="EUR", items=[]), "at least one line"),
+        (
+            Document(
+                currency="EUR",
+                items=[Line(description="Return", quantity="-1", unit_price=eur("1.00"))],
+            ),
+            "buys",
+        ),
+        (content(prepaid=eur("10.00")), "prepaid"),
+    ],
+)
+def test_confirming_refuses_what_is_no_purchase(document: Document, message: str) -> None:
+    with pytest.raises(InvalidDocument, match=message):
+        confirm(document)
+
+
+def test_confirming_needs_a_document_and_a_supplier() -> None:
+    with pytest.raises(InvalidType, match="content"):
+        PurchaseOrder.confirm(
+            id="po-1",
+            supplier="woodworks",
+            number="PO-1",
+            content="desks",  # type: ignore[arg-type]
+            request=request(),
+        )
+    with pytest.raises(InvalidType, match="supplier"):
+        PurchaseOrder.confirm(
+            id="po-1", supplier="", number="PO-1", content=content(), request=request()
+        )
+
+
+# -- receipts -----------------------------------------------------------------------------
+
+
+def test_partial_receipts_add_up_and_never_exceed_the_order() -> None:
+    order = confirm()
+    changed = order.record_receipt({0: "1"}, request=request())
+    order = changed.document
+    assert changed.events[0].name == "ReceiptRecorded"
+    order = order.record_receipt({0: "1", 1: "7"}, request=request()).document
+    assert (order.lines[0].received, order.lines[0].to_receive) == (2, 1)
+    with pytest.raises(OverReceipt) as caught:
+        order.record_receipt({0: "2"}, request=request())
+    assert str(caught.value) == (
+        "cannot receive 2 of line 'Desk' of purchase order PO-1: only 1 remains to receive "
+        "(ordered, less received and cancelled); receive at most that, or order more"
+    )
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("quantities", [{0: "0"}, {0: "-1"}, {9: "1"}, {}, {True: "1"}, {0: 1.5}])
+def test_bad_receipt_quantities_are_refused(quantities: dict[object, object]) -> None:
+    with pytest.raises(OrdercoreError):
+        confirm().record_receipt(quantities, request=request())  # type: ignore[arg-type]
+
+
+def test_cancelling_the_remainder_keeps_what_was_received_or_billed() -> None:
+    order = confirm().record_receipt({0: "1"}, request=request()).document
+    order = order.bill_quantities({1: "2"}, bill_id="b-1", request=request()).order
+    changed = order.cancel_remaining(request=request())
+    order = changed.document
+    assert changed.events[0].name == "PurchaseRemainderCancelled"
+    assert [line.cancelled for line in order.lines] == [2, 5]
+    with pytest.raises(OverReceipt):
+        order.record_receipt({0: "1"}, request=request())
+    with pytest.raises(InvalidDocument, match="nothing remains to cancel"):
+        order.cancel_remaining(request=request())
+    last = order.bill_received(bill_id="b-2", request=request()).order
+    assert last.completed
+    assert last.state == "open"  # the books billed in advance are still to be received
+    assert last.record_receipt({1: "2"}, request=request()).document.state == "done"
+
+
+def test_cancelling_a_line_that_is_not_there() -> None:
+    with pytest.raises(InvalidDocument, match="purchase order PO-1 has no line 5"):
+        confirm().cancel_remaining(lines=[5], request=request())
+
+
+# -- bills --------------------------------------------------------------------------------
+
+
+def test_billing_chosen_quantities_makes_a_draft_bill_from_the_supplier() -> None:
+    billing = confirm().bill_quantities({0: "1"}, bill_id="b-1", request=request())
+    assert isinstance(billing.bill, DraftBill)
+    assert billing.bill.supplier == "woodworks"
+    assert [event.name for event in billing.events] == ["BilledFromOrder", "BillDraftCreated"]
+    assert billing.order.lines[0].billed == 1
+    assert billing.order.bills == ("b-1",)
+    assert total(billing) == Decimal("120.00")
+    assert billing.order.amount_billed == Decimal("120.00")
+
+
+def test_over_billing_names_the_line_and_what_remains() -> None:
+    order = confirm().bill_quantities({1: "5"}, bill_id="b-1", request=request()).order
+    with pytest.raises(OverBilling) as caught:
+        order.bill_quantities({1: "3"}, bill_id="b-2", request=request())
+    assert str(caught.value) == (
+        "cannot bill 3 of line 'Book' of purchase order PO-1: only 2 remains to bill "
+        "(ordered, less billed and cancelled); bill at most that"
+    )
+    assert (caught.value.line, caught.value.remaining) == ("Book", 2)
+
+
+def test_billing_what_was_received() -> None:
+    order = confirm().record_receipt({0: "2"}, request=request()).document
+    billing = order.bill_received(bill_id="b-1", request=request())
+    assert [line.billed for line in billing.order.lines] == [2, 0]
+    with pytest.raises(InvalidDocument, match="billed already"):
+        billing.order.bill_received(bill_id="b-2", request=request())
+
+
+def test_nothing_left_to_bill() -> None:
+    order = confirm().bill_remaining(bill_id="b-1", request=request()).order
+    assert order.completed
+    with pytest.raises(InvalidDocument, match="nothing remains to bill"):
+        order.bill_remaining(bill_id="b-2", request=request())
+
+
+def test_the_completing_bill_absorbs_rounding_and_the_bills_sum_to_the_total() -> None:
+    document = Document(
+        currency="EUR",
+        items=[Line(description="Chair", quantity="3", unit_price=eur("33.33"), taxes=[VAT])],
+        allowances=[Allowance.fixed(eur("10.00"), reason="Loyalty", taxes=[VAT])],
+        policy=Policy(adjustments=AdjustmentMode.STANDALONE),
+    )
+    order = confirm(document)
+    amounts = []
+    for key in ("b-1", "b-2", "b-3"):
+        billing = order.bill_quantities({0: "1"}, bill_id=key, request=request())
+        amounts.append(total(billing))
+        order = billing.order
+    assert order.completed
+    assert sum(amounts) == order.total.amount
+
+
+def test_issuing_a_bill_records_the_suppliers_number() -> None:
+    draft = confirm().bill_remaining(bill_id="b-1", request=request()).bill
+    changed = draft.issue(
+        number="WW-2026-118", issue_date=DAY, due_date=dt.date(2026, 12, 30), request=request()
+    )
+    bill = changed.document
+    assert repr(bill) == (
+        "IssuedBill(number='WW-2026-118', supplier='woodworks', state='issued', "
+        "currency='EUR', total='451.13')"
+    )
+    assert changed.events[0].name == "BillIssued"
+    with pytest.raises(InvalidDocument, match="before the issue date"):
+        draft.issue(number="X", issue_date=DAY, due_date=dt.date(2026, 1, 1), request=request())
+
+
+def test_a_bill_with_nothing_to_bill_cannot_be_issued() -> None:
+    draft = DraftBill.create(
+        id="b-1",
+        supplier="woodworks",
+        content=Document(currency="EUR", items=[]),
+        request=request(),
+    ).document
+    with pytest.raises(InvalidDocument, match="no lines"):
+        draft.issue(number="X", issue_date=DAY, request=request())
+
+
+# -- supplier credit notes ----------------------------------------------------------------
+
+
+def issued_bill() -> IssuedBill:
+    draft = confirm().bill_remaining(bill_id="b-1", request=request()).bill
+    return draft.issue(number="WW-118", issue_date=DAY, request=request()).document
+
+
+def test_a_supplier_credit_note_credits_lines_of_a_bill() -> None:
+    bill = issued_bill()
+    note = credit_lines(
+        bill,
+        {0: "1"},
+        id="scn-1",
+        number="WW-CN-7",
+        issue_date=DAY,
+        reason="Damaged desk",
+        request=request(),
+    ).document
+    assert (note.supplier, note.customer, note.invoice_number) == ("woodworks", None, "WW-118")
+    assert note.total == eur("120.00")
+    with pytest.raises(OrdercoreError, match="only 2 remains creditable"):
+        credit_lines(
+            bill,
+            {0: "3"},
+            previous=(note,),
+            id="scn-2",
+            number="WW-CN-8",
+            issue_date=DAY,
+            reason="x",
+            request=request(),
+        )
+
+
+def test_earlier_credit_notes_must_be_from_the_bills_supplier() -> None:
+    bill = issued_bill()
+    other = attrs.evolve(bill, supplier="someone-else")
+    note = credit_lines(
+        other, {0: "1"}, id="x", number="CN", issue_date=DAY, reason="x", request=request()
+    ).document
+    with pytest.raises(InvalidDocument, match="not from the party of invoice WW-118"):
+        credit_in_full(
+            bill,
+            previous=(note,),
+            id="y",
+            number="CN-2",
+            issue_date=DAY,
+            reason="x",
+            request=request(),
+        )
+
+
+def test_a_supplier_credit_note_in_full_and_standalone() -> None:
+    bill = issued_bill()
+    note = credit_in_full(
+        bill, id="scn-1", number="WW-CN-7", issue_date=DAY, reason="Wrong", request=request()
+    ).document
+    assert note.total == bill.total
+    goodwill = standalone_credit(
+        eur("50.00"),
+        tax=VAT,
+        supplier="woodworks",
+        id="scn-2",
+        number="WW-CN-9",
+        issue_date=DAY,
+        reason="Late delivery",
+        request=request(),
+    ).document
+    assert (goodwill.supplier, goodwill.total) == ("woodworks", eur("60.00"))
+    with pytest.raises(InvalidDocument, match="either a customer or a supplier"):
+        standalone_credit(
+            eur("50.00"),
+            tax=VAT,
+            id="scn-3",
+            number="WW-CN-10",
+            issue_date=DAY,
+            reason="x",
+            request=request(),
+        )
+
+
+def test_only_issued_invoices_and_bills_can_be_credited() -> None:
+    with pytest.raises(InvalidType, match="an IssuedInvoice or an IssuedBill"):
+        credit_in_full(
+            "WW-118",  # type: ignore[arg-type]
+            id="scn-1",
+            number="WW-CN-7",
+            issue_date=DAY,
+            reason="x",
+            request=request(),
+        )
+
+
+# -- properties -------------------------------------------------------------------------------
+
+
+@st.composite
+def orders(draw: st.DrawFn) -> PurchaseOrder:
+    document = draw(ocs.documents(prepaid=False, max_items=3))
+    assume(document.lines and all(line.quantity > 0 for line in document.lines))
+    try:
+        order = confirm(document)
+    except OrdercoreError:
+        assume(False)
+        raise
+    assume(order.total.amount >= 0)
+    return order
+
+
+def _part(line: PurchaseLine, percent: int) -> Decimal:
+    return (line.open * percent / 100).quantize(Decimal("0.000001"), ROUND_DOWN)
+
+
+@given(orders(), st.data())
+def test_any_sequence_of_partial_bills_completing_an_order_sums_to_its_total(
+    order: PurchaseOrder, data: st.DataObject
+) -> None:
+    billed = []
+    for step in range(data.draw(st.integers(0, 4), label="partial bills")):
+        wanted = {
+            index: _part(line, data.draw(st.integers(1, 100), label="percent of line"))
+            for index, line in enumerate(order.lines)
+            if line.open and data.draw(st.booleans(), label="bill line")
+        }
+        wanted = {index: quantity for index, quantity in wanted.items() if quantity > 0}
+        if not wanted:
+            continue
+        billing = order.bill_quantities(wanted, bill_id=f"b-{step}", request=request())
+        billed.append(total(billing))
+        order = billing.order
+        assert all(line.billed <= line.ordered for line in order.lines)
+    if not order.completed:
+        last = order.bill_remaining(bill_id="last", request=request())
+        billed.append(total(last))
+        order = last.order
+    assert order.completed
+    assert sum(billed) == order.total.amount == order.amount_billed
+    assert [line.taken for line in order.lines] == [line.amount for line in order.lines]
+
+
+@given(orders(), st.data())
+def test_billed_never_exceeds_ordered_and_received_never_exceeds_ordered_less_cancelled(
+    order: PurchaseOrder, data: st.DataObject
+) -> None:
+    for _ in range(data.draw(st.integers(1, 8), label="steps")):
+        index = data.draw(st.integers(0, len(order.lines) - 1), label="line")
+        quantity = data.draw(st.decimals(0, 20, places=2, allow_nan=False), label="quantity")
+        action = data.draw(st.sampled_from(["receive", "bill", "cancel"]), label="action")
+        try:
+            if action == "receive":
+                order = order.record_receipt({index: quantity}, request=request()).document
+            elif action == "bill":
+                order = order.bill_quantities(
+                    {index: quantity}, bill_id="b", request=request()
+                ).order
+            else:
+                order = order.cancel_remaining(lines=[index], request=request()).document
+        except (OverReceipt, OverBilling, InvalidDocument, InvalidNumber):
+            pass
+        for line in order.lines:
+            assert line.billed <= line.ordered
+            assert line.billed + line.cancelled <= line.ordered
+            assert line.received + line.cancelled <= line.ordered
+            assert line.to_receive >= 0
+            assert line.open >= 0
