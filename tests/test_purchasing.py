@@ -254,6 +254,16 @@ def test_a_bill_with_nothing_to_bill_cannot_be_issued() -> None:
         draft.issue(number="X", issue_date=DAY, request=request())
 
 
+def test_bills_and_lines_refuse_what_they_cannot_hold() -> None:
+    draft = confirm().bill_remaining(bill_id="b-1", request=request()).bill
+    bill = draft.issue(number="WW-1", issue_date=DAY, request=request()).document
+    assert (draft.state, bill.state, bill.content) == ("draft", "issued", draft.content)
+    with pytest.raises(InvalidType, match="content"):
+        DraftBill(id="b-1", supplier="woodworks", content="desks")  # type: ignore[arg-type]
+    with pytest.raises(InvalidNumber, match="received"):
+        PurchaseLine(description="Desk", ordered=3, amount="300.00", received=-1)
+
+
 # -- supplier credit notes ----------------------------------------------------------------
 
 

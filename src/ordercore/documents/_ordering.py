@@ -147,9 +147,7 @@ def adjustment_parts(
 def with_rounding_difference(
     content: Document, difference: Decimal, currency: moneyed.Currency
 ) -> Document:
-    """``content`` with a line of ``difference`` (none when it is zero)."""
-    if not difference:
-        return content
+    """``content`` with a line of ``difference``, so that it totals what it must."""
     line = Line(
         description=ROUNDING_DIFFERENCE,
         quantity=1 if difference > 0 else -1,
