@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from ordercore._convert import to_text
-from ordercore.errors import InvalidType
+from ordercore.errors import InvalidDocument, InvalidType
 from ordercore.events import Request
+from ordercore.pricing.document import Document
+from ordercore.pricing.engine import price
 from ordercore.pricing.results import PricedDocument
 
 
@@ -59,6 +61,40 @@ def priced(value: object) -> PricedDocument:
     if not isinstance(value, PricedDocument):
         raise InvalidType(value, expected="a PricedDocument", field="priced")
     return value
+
+
+class PricedView:
+    """What every document that keeps its priced content reads from it (a mixin)."""
+
+    __slots__ = ()
+    priced: PricedDocument
+
+    @property
+    def content(self) -> Document:
+        """The document as it was priced (billed, ordered or credited)."""
+        return self.priced.document
+
+    @property
+    def currency(self) -> str:
+        """The document's currency code."""
+        return str(self.priced.currency.code)
+
+
+def issue_terms(
+    content: Document, issue_date: object, due_date: object, *, what: str
+) -> tuple[dt.date, dt.date | None, PricedDocument]:
+    """Check an issue's dates and lines, and price the content one last time.
+
+    Every document that is issued (an invoice, a supplier's bill) takes these same steps,
+    all before anything is returned.
+    """
+    issued_on = date(issue_date, "issue_date")
+    due_on = None if due_date is None else date(due_date, "due_date")
+    if due_on is not None and due_on < issued_on:
+        raise InvalidDocument(f"the due date {due_on} is before the issue date {issued_on}")
+    if not content.lines:
+        raise InvalidDocument(f"{what} has no lines to bill")
+    return issued_on, due_on, price(content)
 
 
 def request(value: object) -> Request:

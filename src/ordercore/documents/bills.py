@@ -34,7 +34,7 @@ import attrs
 
 from ordercore.documents import _fields as fields
 from ordercore.documents.invoices import Changed
-from ordercore.errors import InvalidDocument, InvalidType
+from ordercore.errors import InvalidType
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
@@ -108,16 +108,9 @@ class DraftBill:
     ) -> Changed[IssuedBill]:
         """Record the supplier's invoice ``number`` and dates: price the bill a last time, freeze it."""
         request = fields.request(request)
-        issue_date = fields.date(issue_date, "issue_date")
-        if due_date is not None:
-            due_date = fields.date(due_date, "due_date")
-            if due_date < issue_date:
-                raise InvalidDocument(
-                    f"the due date {due_date} is before the issue date {issue_date}"
-                )
-        if not self.content.lines:
-            raise InvalidDocument(f"bill {self.id!r} has no lines")
-        priced = price(self.content)
+        issue_date, due_date, priced = fields.issue_terms(
+            self.content, issue_date, due_date, what=f"bill {self.id!r}"
+        )
         issued = IssuedBill(
             id=self.id,
             number=number,
@@ -150,7 +143,7 @@ class DraftBill:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class IssuedBill:
+class IssuedBill(fields.PricedView):
     """A supplier's bill as recorded: the supplier's number, dated, priced once, never changed."""
 
     id: str = attrs.field(converter=fields.document_id)
@@ -160,16 +153,6 @@ class IssuedBill:
     due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
     priced: PricedDocument = attrs.field(converter=fields.priced)
     version: int = attrs.field(default=1, converter=fields.version)
-
-    @property
-    def content(self) -> Document:
-        """The document that was billed."""
-        return self.priced.document
-
-    @property
-    def currency(self) -> str:
-        """The bill's currency code."""
-        return str(self.priced.currency.code)
 
     @property
     def total(self) -> Money:

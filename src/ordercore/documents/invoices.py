@@ -36,7 +36,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from ordercore.documents import _fields as fields
-from ordercore.errors import InvalidDocument, InvalidType
+from ordercore.errors import InvalidType
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
@@ -177,16 +177,9 @@ class DraftInvoice:
         checked, and the content priced, before anything is returned.
         """
         request = fields.request(request)
-        issue_date = fields.date(issue_date, "issue_date")
-        if due_date is not None:
-            due_date = fields.date(due_date, "due_date")
-            if due_date < issue_date:
-                raise InvalidDocument(
-                    f"the due date {due_date} is before the issue date {issue_date}"
-                )
-        if not self.content.lines:
-            raise InvalidDocument(f"invoice {self.id!r} has no lines to bill")
-        priced = price(self.content)
+        issue_date, due_date, priced = fields.issue_terms(
+            self.content, issue_date, due_date, what=f"invoice {self.id!r}"
+        )
         issued = IssuedInvoice(
             id=self.id,
             number=number,
@@ -242,7 +235,7 @@ def _due_date(value: object) -> dt.date | None:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class IssuedInvoice:
+class IssuedInvoice(fields.PricedView):
     """An issued invoice: numbered, dated, priced once, and never changed.
 
     It keeps the priced document it was issued with: the prices, taxes, rounding policy
@@ -256,16 +249,6 @@ class IssuedInvoice:
     due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
     priced: PricedDocument = attrs.field(converter=fields.priced)
     version: int = attrs.field(default=1, converter=fields.version)
-
-    @property
-    def content(self) -> Document:
-        """The document that was billed."""
-        return self.priced.document
-
-    @property
-    def currency(self) -> str:
-        """The invoice's currency code."""
-        return str(self.priced.currency.code)
 
     @property
     def total(self) -> Money:

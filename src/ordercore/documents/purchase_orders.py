@@ -197,7 +197,7 @@ def _amount_billed(value: object) -> Decimal:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class PurchaseOrder:
+class PurchaseOrder(fields.PricedView):
     """A confirmed purchase order: its priced content, and where each line stands.
 
     ``adjustments`` holds, for each standalone allowance and charge, how much of it bills
@@ -262,16 +262,6 @@ class PurchaseOrder:
         return Changed(document=order, events=(event,))
 
     # -- reading -----------------------------------------------------------------------
-
-    @property
-    def content(self) -> Document:
-        """The document the order was confirmed with."""
-        return self.priced.document
-
-    @property
-    def currency(self) -> str:
-        """The order's currency code."""
-        return str(self.priced.currency.code)
 
     @property
     def total(self) -> Money:

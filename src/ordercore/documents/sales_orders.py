@@ -402,7 +402,7 @@ def _quantities(value: object, count: int, order: str) -> dict[int, Decimal]:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class SalesOrder:
+class SalesOrder(fields.PricedView):
     """A confirmed sales order: its priced content, and where each line stands.
 
     ``adjustments`` holds, for each of the order's standalone allowances and charges, how
@@ -492,16 +492,6 @@ class SalesOrder:
         return Changed(document=order, events=(event,))
 
     # -- reading -----------------------------------------------------------------------
-
-    @property
-    def content(self) -> Document:
-        """The document the order was confirmed with."""
-        return self.priced.document
-
-    @property
-    def currency(self) -> str:
-        """The order's currency code."""
-        return str(self.priced.currency.code)
 
     @property
     def total(self) -> Money:
