@@ -95,6 +95,24 @@ class TestByLines:
         billed = inv.priced.lines[1].stated
         assert first.priced.lines[0].net + second.priced.lines[0].net == billed
 
+    def test_many_small_credits_of_a_cheap_line_are_never_negative(self) -> None:
+        content = Document(
+            currency="EUR", items=[Line(description="Clip", quantity="7", unit_price=eur("0.0071"))]
+        )
+        draft = DraftInvoice.create(
+            id="inv-3", customer="acme", content=content, request=request("r1")
+        ).document
+        inv = draft.issue(
+            number="INV-3", issue_date=dt.date(2026, 11, 23), request=request("r2")
+        ).document
+        assert inv.priced.lines[0].net == eur("0.05")
+        notes: list[CreditNote] = []
+        for n in range(1, 8):
+            notes.append(credit(inv, {0: "1"}, previous=tuple(notes), n=n))
+        amounts = [note.priced.lines[0].net.amount for note in notes]
+        assert min(amounts) >= 0
+        assert sum(amounts) == Decimal("0.05")
+
     def test_never_more_than_remains(self) -> None:
         inv = invoice()
         first = credit(inv, {0: "2"})

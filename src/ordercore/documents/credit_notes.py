@@ -4,10 +4,11 @@ An issued invoice never changes. What was billed wrongly is credited:
 
 * :func:`credit_lines` credits chosen lines and quantities of one issued invoice, at that
   invoice's own prices and taxes, never more than remains creditable after the earlier
-  credit notes (:class:`~ordercore.errors.OverCrediting`). A line's stated amount is
-  credited in proportion to the quantity, rounded, and the credit that takes a line's
-  last units takes exactly what is left of its amount, so the credits of a line always
-  sum to what it was billed.
+  credit notes (:class:`~ordercore.errors.OverCrediting`). Each credit takes the line's
+  stated amount for all the units credited so far, in proportion and rounded, less what
+  earlier credits took: no credit is ever negative, and the credit that takes a line's
+  last units takes exactly what is left, so the credits of a line sum to what it was
+  billed.
 * :func:`credit_in_full` cancels an invoice that has not been credited yet: the credit
   note repeats its content, so every total matches to the cent.
 * :func:`standalone_credit` credits an amount with a tax category and a reason, without
@@ -249,15 +250,14 @@ def credit_lines(
                 requested=quantity,
                 remaining=remaining,
             )
+        # The share of all units credited so far, rounded, less what was credited before:
+        # never negative, never more than is left, and the last units take exactly the rest.
         stated = priced_line.stated.amount
-        left = stated - sum((c.amount for c in done), Decimal(0))
-        amount = (
-            left
-            if quantity == remaining
-            else (stated * quantity / line.quantity).quantize(
-                quantum(invoice.priced.currency), invoice.priced.policy.rounding.value
-            )
-        )
+        before = sum((c.amount for c in done), Decimal(0))
+        units = line.quantity - remaining + quantity
+        amount = (stated * units / line.quantity).quantize(
+            quantum(invoice.priced.currency), invoice.priced.policy.rounding.value
+        ) - before
         credited.append(CreditedLine(index=index, quantity=quantity, amount=amount))
         lines.append(
             Line(
