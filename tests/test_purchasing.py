@@ -429,3 +429,10 @@ def test_billed_never_exceeds_ordered_and_received_never_exceeds_ordered_less_ca
             assert line.received + line.cancelled <= line.ordered
             assert line.to_receive >= 0
             assert line.open >= 0
+
+
+def test_cancelling_refuses_lines_that_are_not_a_list_of_indexes() -> None:
+    order = confirm()
+    for bad in (1, "0", 1.5, object()):
+        with pytest.raises(InvalidType, match="list of line indexes"):
+            order.cancel_remaining(lines=bad, request=request())  # type: ignore[arg-type]

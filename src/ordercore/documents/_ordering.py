@@ -52,6 +52,15 @@ def line_index(value: object, count: int, document: str) -> int:
     return value
 
 
+def chosen_lines(value: object, count: int, document: str) -> list[int]:
+    """The line indexes a change applies to, in line order: all of them when ``None``."""
+    if value is None:
+        return list(range(count))
+    if not isinstance(value, list | tuple | set | frozenset | range):
+        raise InvalidType(value, expected="a list of line indexes, or None for all", field="lines")
+    return sorted({line_index(index, count, document) for index in value})
+
+
 def quantities(value: object, count: int, document: str) -> dict[int, Decimal]:
     """A mapping of line index to a positive quantity, in line order."""
     if not isinstance(value, Mapping) or not value:

@@ -326,11 +326,7 @@ class PurchaseOrder(fields.PricedView):
         charges, as if they had been billed.
         """
         request = fields.request(request)
-        chosen = (
-            range(len(self.lines))
-            if lines is None
-            else sorted({ordering.line_index(i, len(self.lines), self._name) for i in lines})
-        )
+        chosen = ordering.chosen_lines(lines, len(self.lines), self._name)
         step, mode = ordering.rounding(self.priced)
         new_lines = list(self.lines)
         cancelled: list[tuple[int, Decimal]] = []

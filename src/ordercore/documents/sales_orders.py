@@ -559,11 +559,7 @@ class SalesOrder(fields.PricedView):
         while a down payment is still to be deducted.
         """
         request = fields.request(request)
-        chosen = (
-            range(len(self.lines))
-            if lines is None
-            else sorted({_index(i, len(self.lines), self.number) for i in lines})
-        )
+        chosen = ordering.chosen_lines(lines, len(self.lines), f"sales order {self.number}")
         step, rounding = self._rounding()
         new_lines = list(self.lines)
         cancelled: list[tuple[int, Decimal]] = []
