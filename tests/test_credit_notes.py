@@ -3,20 +3,24 @@
 import datetime as dt
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ordercore import (
+    AdjustmentMode,
     Allowance,
     Discount,
     Document,
     DraftInvoice,
     InvalidDocument,
+    InvalidType,
     IssuedInvoice,
     Line,
     Money,
     OverCrediting,
+    Policy,
     Request,
     Tax,
 )
@@ -221,3 +225,32 @@ class TestStandalone:
                 reason="x",
                 request=request("c5"),
             )
+
+
+class TestRefusals:
+    def test_previous_must_be_credit_notes(self) -> None:
+        with pytest.raises(InvalidType):
+            credit(invoice(), {0: "1"}, previous=None)  # type: ignore[arg-type]
+
+    def test_a_credit_note_holds_only_credited_lines(self) -> None:
+        note = credit(invoice(), {0: "1"})
+        with pytest.raises(InvalidType):
+            attrs.evolve(note, credited="x")
+        with pytest.raises(InvalidType):
+            attrs.evolve(note, in_full="yes")
+
+    def test_standalone_document_adjustments_are_not_credited_by_lines(self) -> None:
+        content = Document(
+            currency="EUR",
+            items=[Line(description="Desk", quantity="1", unit_price=eur("100.00"), taxes=[VAT])],
+            allowances=[Allowance.fixed(eur("50.00"), reason="Voucher", taxes=[VAT])],
+            policy=Policy(adjustments=AdjustmentMode.STANDALONE),
+        )
+        draft = DraftInvoice.create(
+            id="inv-4", customer="acme", content=content, request=request("r1")
+        ).document
+        inv = draft.issue(
+            number="INV-4", issue_date=dt.date(2026, 11, 23), request=request("r2")
+        ).document
+        with pytest.raises(InvalidDocument, match="standalone document allowances"):
+            credit(inv, {0: "1"})

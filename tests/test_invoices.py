@@ -177,6 +177,14 @@ class TestNumbering:
         number, advanced = series.next()
         assert (series.last, advanced.last, number) == (0, 1, "INV-000001")
 
+    def test_formatting_a_counter_checks_it(self) -> None:
+        series = NumberingSeries(prefix="X", width=2)
+        assert series.format(7) == "X07"
+        with pytest.raises(InvalidNumber):
+            series.format(100)
+        with pytest.raises(InvalidType):
+            series.format("a")  # type: ignore[arg-type]
+
     def test_a_full_series_says_so(self) -> None:
         with pytest.raises(InvalidNumber, match="start a new series"):
             NumberingSeries(prefix="X", width=2, last=99).next()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordercore import Allowance, InvalidDocument, Line, Money, Request, Tax
+from ordercore import Allowance, InvalidDocument, InvalidType, Line, Money, Request, Tax
 from ordercore.documents.quotes import (
     AcceptedQuote,
     DeclinedQuote,
@@ -86,6 +86,13 @@ class TestDelta:
         assert [change.setting for change in delta.settings] == ["allowances"]
         assert delta.apply(old) == new
         assert not Delta.between(old, old)
+
+    def test_a_delta_applies_only_to_the_version_it_was_taken_from(self) -> None:
+        delta = Delta.between(content(item("desk"), item("lamp")), content(item("desk", "2")))
+        with pytest.raises(InvalidDocument, match="no line 'desk'"):
+            delta.apply(content(item("chair")))
+        with pytest.raises(InvalidType):
+            Delta.between(content(item("desk")), None)  # type: ignore[arg-type]
 
     def test_keys_are_unique(self) -> None:
         with pytest.raises(InvalidDocument, match="key 'desk'"):

@@ -606,3 +606,26 @@ def test_invoiced_never_exceeds_ordered_and_delivered_never_exceeds_ordered_less
             assert line.back_order >= 0
             assert line.open >= 0
             assert line.taken <= line.amount or line.amount < 0
+
+
+def test_an_orders_quantities_ignore_the_host_decimal_context() -> None:
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Bolt", quantity="123456", unit_price=Money("1.00", "EUR"))],
+    )
+    order = SalesOrder.confirm(
+        id="so-ctx",
+        customer="acme",
+        number="SO-CTX",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request(),
+    ).document
+    order = order.invoice_quantities({0: "123455"}, invoice_id="i-ctx", request=request()).order
+    with decimal.localcontext() as context:
+        context.prec = 4
+        assert (order.lines[0].open, order.lines[0].back_order, order.completed) == (
+            1,
+            123456,
+            False,
+        )

@@ -34,7 +34,7 @@ from decimal import Decimal
 
 import attrs
 
-from ordercore._convert import to_optional_text, to_text
+from ordercore._convert import to_optional_text, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
@@ -106,6 +106,16 @@ def _parties(invoice: _Credited) -> dict[str, str | None]:
     return {"customer": invoice.customer, "supplier": None}
 
 
+def _credited(value: object) -> tuple[CreditedLine, ...]:
+    return to_tuple(value, CreditedLine, "credited")
+
+
+def _in_full(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidType(value, expected="True or False", field="in_full")
+    return value
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class CreditNote:
     """An issued credit note: numbered, dated, priced once, and never changed.
@@ -122,8 +132,8 @@ class CreditNote:
     reason: str = attrs.field(converter=fields.reason)
     priced: PricedDocument = attrs.field(converter=fields.priced)
     invoice_number: str | None = attrs.field(default=None, converter=_invoice_number)
-    credited: tuple[CreditedLine, ...] = ()
-    in_full: bool = False
+    credited: tuple[CreditedLine, ...] = attrs.field(default=(), converter=_credited)
+    in_full: bool = attrs.field(default=False, converter=_in_full)
 
     def __attrs_post_init__(self) -> None:
         if (self.customer is None) == (self.supplier is None):
@@ -148,7 +158,7 @@ class CreditNote:
 
 
 def _earlier(invoice: _Credited, previous: Sequence[CreditNote]) -> list[CreditNote]:
-    notes = list(previous)
+    notes: list[CreditNote] = list(to_tuple(previous, CreditNote, "previous"))
     for note in notes:
         if not isinstance(note, CreditNote):
             raise InvalidType(note, expected="a CreditNote", field="previous")
@@ -226,6 +236,18 @@ def credit_lines(
     earlier = _earlier(invoice, previous)
     if any(note.in_full for note in earlier):
         raise InvalidDocument(f"invoice {invoice.number} was already credited in full")
+    if invoice.priced.adjustments and not invoice.priced.adjustments[0].distributed:
+        raise InvalidDocument(
+            f"invoice {invoice.number} has standalone document allowances or charges, which a "
+            "credit by lines would not take back; credit it in full, or credit an amount with "
+            "standalone_credit"
+        )
+    if any(line.line.quantity < 0 for line in invoice.priced.lines):
+        raise InvalidDocument(
+            f"invoice {invoice.number} deducts a down payment or takes back goods on a line of "
+            "its own, which a credit by lines would not take back; credit it in full, or credit "
+            "an amount with standalone_credit"
+        )
     priced_lines = invoice.priced.lines
     credited: list[CreditedLine] = []
     lines: list[Line] = []

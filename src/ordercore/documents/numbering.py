@@ -69,5 +69,13 @@ class NumberingSeries:
         return self.format(counter), attrs.evolve(self, last=counter)
 
     def format(self, counter: int) -> str:
-        """The document number for ``counter``."""
+        """The document number for ``counter`` (from 1 to the largest the width holds)."""
+        if isinstance(counter, bool) or not isinstance(counter, int):
+            raise InvalidType(counter, expected="an int counter", field="counter")
+        if not 1 <= counter < 10**self.width:
+            raise InvalidNumber(
+                counter,
+                reason=f"a {self.width}-digit series numbers 1 to {10**self.width - 1}",
+                field="counter",
+            )
         return f"{self.prefix}{counter:0{self.width}d}"

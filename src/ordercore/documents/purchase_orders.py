@@ -47,7 +47,7 @@ from ordercore.documents.bills import DraftBill
 from ordercore.documents.invoices import Changed
 from ordercore.errors import InvalidDocument, InvalidType, OverBilling, OverReceipt
 from ordercore.events import Event, Request
-from ordercore.money._context import exact
+from ordercore.money._context import CONTEXT, exact
 from ordercore.money.amount import Money
 from ordercore.money.decimals import to_decimal
 from ordercore.pricing.document import Document
@@ -154,12 +154,12 @@ class PurchaseLine:
     @property
     def to_receive(self) -> Decimal:
         """Ordered, and neither received nor cancelled."""
-        return self.ordered - self.received - self.cancelled
+        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.received), self.cancelled)
 
     @property
     def open(self) -> Decimal:
         """Ordered, and neither billed nor cancelled: the most a bill may still bill."""
-        return self.ordered - self.cancelled - self.billed
+        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.cancelled), self.billed)
 
     def amount_for(self, units: Decimal, rounding: str, step: Decimal) -> Decimal:
         """The share of the line's amount for ``units`` of it: the rest when it is all of it."""

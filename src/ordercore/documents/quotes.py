@@ -226,6 +226,7 @@ class Delta:
     @classmethod
     def between(cls, old: QuoteContent, new: QuoteContent) -> Delta:
         """The delta that turns ``old`` into ``new``."""
+        old, new = _content(old), _content(new)
         old_keys = {line.key for line in old.lines}
         new_keys = {line.key for line in new.lines}
         changed = tuple(
@@ -251,7 +252,14 @@ class Delta:
 
     def apply(self, old: QuoteContent) -> QuoteContent:
         """Apply the delta to ``old``: the result is the version the delta was taken to."""
+        old = _content(old)
         lines = {line.key: line for line in old.lines}
+        expected = {line.key for line in self.removed} | {change.key for change in self.changed}
+        missing = sorted(expected - set(lines))
+        if missing:
+            raise InvalidDocument(
+                f"this delta was not taken from that version: it has no line {missing[0]!r}"
+            )
         for line in self.removed:
             lines.pop(line.key, None)
         for line in self.added:

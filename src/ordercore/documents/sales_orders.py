@@ -50,6 +50,7 @@ SalesOrder(number='SO-1', state='open', currency='EUR', total='119.99')
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -67,7 +68,7 @@ from ordercore.errors import (
     OverInvoicing,
 )
 from ordercore.events import Event, Request
-from ordercore.money._context import exact
+from ordercore.money._context import CONTEXT, exact
 from ordercore.money.allocation import allocate
 from ordercore.money.amount import Money
 from ordercore.money.currency import precision
@@ -228,19 +229,19 @@ class OrderLine:
     @property
     def back_order(self) -> Decimal:
         """Ordered, and neither delivered nor cancelled."""
-        return self.ordered - self.delivered - self.cancelled
+        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.delivered), self.cancelled)
 
     @property
     def open(self) -> Decimal:
         """Ordered, and neither invoiced nor cancelled: the most an invoice may still bill."""
-        return self.ordered - self.cancelled - self.invoiced
+        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.cancelled), self.invoiced)
 
     @property
     def invoiceable(self) -> Decimal:
         """What the line's policy lets an invoice of "everything remaining" bill now."""
         if self.policy is InvoicingPolicy.ORDERED:
             return self.open
-        return max(self.delivered - self.invoiced, _ZERO)
+        return max(CONTEXT.subtract(self.delivered, self.invoiced), _ZERO)
 
     def amount_for(self, units: Decimal, rounding: str, step: Decimal) -> Decimal:
         """The share of the line's amount for ``units`` of it: the rest when it is all of it."""
@@ -329,7 +330,7 @@ class DownPaymentPart:
     @property
     def open(self) -> Decimal:
         """What later invoices still have to deduct."""
-        return self.amount - self.deducted
+        return CONTEXT.subtract(self.amount, self.deducted)
 
 
 def _parts(value: object) -> tuple[DownPaymentPart, ...]:
@@ -356,7 +357,7 @@ class DownPaymentRecord:
     @property
     def open(self) -> Decimal:
         """The stated amount later invoices still have to deduct."""
-        return sum((part.open for part in self.parts), _ZERO)
+        return functools.reduce(CONTEXT.add, (part.open for part in self.parts), _ZERO)
 
 
 @attrs.frozen(kw_only=True)
