@@ -629,3 +629,30 @@ def test_an_orders_quantities_ignore_the_host_decimal_context() -> None:
             123456,
             False,
         )
+
+
+def test_cancelling_may_not_leave_less_to_invoice_than_a_down_payment_to_deduct() -> None:
+    content = Document(
+        currency="EUR",
+        items=[
+            Line(
+                description="Desk",
+                quantity="10",
+                unit_price=Money("10.00", "EUR"),
+                taxes=[Tax.percent("VAT", "20")],
+            )
+        ],
+    )
+    order = SalesOrder.confirm(
+        id="so-dp",
+        customer="acme",
+        number="SO-DP",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request(),
+    ).document
+    down = DownPayment.percentage("90", base=DownPaymentBase.TOTAL)
+    order = order.invoice_down_payment(down, invoice_id="dp-1", request=request()).order
+    order = order.record_delivery({0: "5"}, request=request()).document
+    with pytest.raises(InvalidDocument, match="less to invoice"):
+        order.cancel_remaining(request=request())

@@ -556,8 +556,8 @@ class SalesOrder(fields.PricedView):
         units invoiced in advance stay (correct them with a credit note). The cancelled
         units take their share of the line's amount, and of the standalone allowances
         and charges, as if they had been invoiced: what remains is billed by the
-        remaining invoices. An order cannot be cancelled down to nothing left to invoice
-        while a down payment is still to be deducted.
+        remaining invoices. An order cannot be cancelled down to less left to invoice than
+        the down payments still to be deducted.
         """
         request = fields.request(request)
         chosen = ordering.chosen_lines(lines, len(self.lines), f"sales order {self.number}")
@@ -578,11 +578,14 @@ class SalesOrder(fields.PricedView):
         if not cancelled:
             raise InvalidDocument(f"nothing remains to cancel on sales order {self.number}")
         order = attrs.evolve(self, lines=tuple(new_lines), version=self.version + 1)
-        if order.completed and any(record.open for record in self.down_payments):
+        whole, taken = order._taken()
+        left = self.priced.totals.tax_inclusive.amount * (whole - taken) / whole if whole else _ZERO
+        to_deduct = sum((_open_total(record) for record in self.down_payments), _ZERO)
+        if to_deduct > left:
             raise InvalidDocument(
-                f"cancelling would leave nothing to invoice on sales order {self.number} while "
-                "a down payment is still to be deducted; invoice what remains first, or "
-                "credit the down payment"
+                f"cancelling would leave less to invoice on sales order {self.number} than the "
+                "down payments still to be deducted; invoice what remains first, or credit "
+                "the down payment"
             )
         order = attrs.evolve(order, adjustments=order._adjustments_taken())
         event = RemainderCancelled(
