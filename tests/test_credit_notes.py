@@ -117,6 +117,28 @@ class TestByLines:
         assert min(amounts) >= 0
         assert sum(amounts) == Decimal("0.05")
 
+    def test_credits_by_lines_never_exceed_the_invoice_total(self) -> None:
+        vat10 = Tax.percent("VAT", "10")
+        lines = [
+            Line(description=f"Item {i}", quantity="1", unit_price=eur("0.05"), taxes=[vat10])
+            for i in range(3)
+        ]
+        draft = DraftInvoice.create(
+            id="inv-5",
+            customer="acme",
+            content=Document(currency="EUR", items=lines),
+            request=request("r1"),
+        ).document
+        inv = draft.issue(
+            number="INV-5", issue_date=dt.date(2026, 11, 23), request=request("r2")
+        ).document
+        assert inv.total == eur("0.17")
+        notes: list[CreditNote] = []
+        for n in range(3):
+            notes.append(credit(inv, {n: "1"}, previous=tuple(notes), n=n + 1))
+        assert [note.total for note in notes] == [eur("0.06"), eur("0.06"), eur("0.05")]
+        assert sum((note.total for note in notes), eur("0")) == inv.total
+
     def test_never_more_than_remains(self) -> None:
         inv = invoice()
         first = credit(inv, {0: "2"})

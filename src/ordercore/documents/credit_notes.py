@@ -36,6 +36,7 @@ import attrs
 
 from ordercore._convert import to_optional_text, to_text, to_tuple
 from ordercore.documents import _fields as fields
+from ordercore.documents import _ordering as ordering
 from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
 from ordercore.errors import InvalidDocument, InvalidType, OverCrediting
@@ -293,6 +294,7 @@ def credit_lines(
             )
         )
     content = Document(currency=invoice.priced.currency, items=lines, policy=invoice.priced.policy)
+    content = _within_total(invoice, earlier, credited, content)
     return _issue(
         id=id,
         number=number,
@@ -305,6 +307,38 @@ def credit_lines(
         in_full=False,
         request=request,
     )
+
+
+def _within_total(
+    invoice: IssuedInvoice | IssuedBill,
+    earlier: Sequence[CreditNote],
+    credited: Sequence[CreditedLine],
+    content: Document,
+) -> Document:
+    """Keep the credit notes of an invoice within its total.
+
+    Each credit note rounds its own taxes, so credits by lines can add up to a cent or so
+    more (or less) than the invoice. The credit note that takes the invoice's last units
+    takes exactly what is left of its total (with a rounding difference line, as the
+    completing invoice of an order does); any other that would go past the total is
+    refused.
+    """
+    left = invoice.total.amount - sum((note.total.amount for note in earlier), Decimal(0))
+    total = price(content).totals.amount_due.amount
+    done: dict[int, Decimal] = {}
+    for entry in (*[c for note in earlier for c in note.credited], *credited):
+        done[entry.index] = done.get(entry.index, Decimal(0)) + entry.quantity
+    completes = all(
+        done.get(index, Decimal(0)) == line.line.quantity
+        for index, line in enumerate(invoice.priced.lines)
+    )
+    if completes and total != left:
+        return ordering.with_rounding_difference(content, left - total, invoice.priced.currency)
+    if total > left:
+        raise OverCrediting(
+            invoice=invoice.number, line="(the invoice total)", requested=total, remaining=left
+        )
+    return content
 
 
 def _index(value: object) -> int:
