@@ -656,3 +656,39 @@ def test_cancelling_may_not_leave_less_to_invoice_than_a_down_payment_to_deduct(
     order = order.record_delivery({0: "5"}, request=request()).document
     with pytest.raises(InvalidDocument, match="less to invoice"):
         order.cancel_remaining(request=request())
+
+
+def test_a_down_payment_after_a_rate_is_fully_invoiced_takes_no_part_of_it() -> None:
+    full, reduced = Tax.percent("VAT", "20"), Tax.percent("VAT", "5.5")
+    content = Document(
+        currency="EUR",
+        items=[
+            Line(description="A", quantity="2", unit_price=Money("50.00", "EUR"), taxes=[full]),
+            Line(description="B", quantity="1", unit_price=Money("100.00", "EUR"), taxes=[reduced]),
+        ],
+    )
+    order = SalesOrder.confirm(
+        id="so-r",
+        customer="acme",
+        number="SO-R",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request(),
+    ).document
+    invoices = []
+    step = order.invoice_quantities({1: "1"}, invoice_id="i1", request=request())
+    invoices.append(step.invoice)
+    step = step.order.invoice_down_payment(
+        DownPayment.percentage("40", base=DownPaymentBase.UNTAXED),
+        invoice_id="dp",
+        request=request(),
+    )
+    invoices.append(step.invoice)
+    assert [line.taxes for line in step.invoice.content.lines] == [(full,)]
+    step = step.order.invoice_quantities({0: "1"}, invoice_id="i2", request=request())
+    invoices.append(step.invoice)
+    step = step.order.invoice_remaining(invoice_id="i3", request=request())
+    invoices.append(step.invoice)
+    totals = [invoice.priced().totals.tax_inclusive.amount for invoice in invoices]
+    assert min(totals) >= 0
+    assert sum(totals) == order.total.amount

@@ -798,14 +798,25 @@ class SalesOrder(fields.PricedView):
         return result
 
     def _tax_sets(self, base: DownPaymentBase) -> list[tuple[tuple[Tax, ...], Decimal]]:
-        """The order's sets of taxes, as a down payment line takes them, with their weights."""
+        """The order's sets of taxes, as a down payment line takes them, with their weights.
+
+        A set weighs what of its untaxed amount is still to invoice: a set already invoiced
+        in full takes no part of a new down payment (no later invoice could deduct it).
+        """
         weights: dict[tuple[Tax, ...], Decimal] = {}
-        for line in self.priced.lines:
-            key = _down_payment_taxes(line.line.taxes, base)
-            weights[key] = weights.get(key, _ZERO) + line.net.amount
+        for priced_line, line in zip(self.priced.lines, self.lines, strict=True):
+            key = _down_payment_taxes(priced_line.line.taxes, base)
+            untaken = (
+                priced_line.net.amount * (line.amount - line.taken) / line.amount
+                if line.amount
+                else _ZERO
+            )
+            weights[key] = weights.get(key, _ZERO) + untaken
+        whole, taken = self._taken()
+        left = (whole - taken) / whole if whole else _ZERO
         for entry in _standalone(self.priced):
             key = _down_payment_taxes(entry.adjustment.taxes, base)
-            weights[key] = weights.get(key, _ZERO) + entry.effect.amount
+            weights[key] = weights.get(key, _ZERO) + entry.effect.amount * left
         if any(weight < 0 for weight in weights.values()) or sum(weights.values(), _ZERO) <= 0:
             raise InvalidDocument(
                 f"the untaxed amounts of sales order {self.number} by tax cannot carry a down "
