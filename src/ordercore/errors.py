@@ -13,6 +13,8 @@ True
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 __all__ = [
     "ConflictingTaxRules",
     "CurrencyMismatch",
@@ -216,62 +218,57 @@ class OverCrediting(OrdercoreError, ValueError):
         )
 
 
-class OverDelivery(OrdercoreError, ValueError):
+class _OrderLimit(OrdercoreError, ValueError):
+    """A change would take more of an order line than remains (the shared shape of four errors)."""
+
+    template: ClassVar[str]
+
+    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
+        self.order = order
+        self.line = line
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            self.template.format(order=order, line=line, requested=requested, remaining=remaining)
+        )
+
+
+class OverDelivery(_OrderLimit):
     """A delivery would deliver more of a sales order line than was ordered and not cancelled."""
 
-    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
-        self.order = order
-        self.line = line
-        self.requested = requested
-        self.remaining = remaining
-        super().__init__(
-            f"cannot deliver {requested} of line {line!r} of sales order {order}: only "
-            f"{remaining} remains to deliver (ordered, less delivered and cancelled); "
-            "deliver at most that, or order more"
-        )
+    template = (
+        "cannot deliver {requested} of line {line!r} of sales order {order}: only "
+        "{remaining} remains to deliver (ordered, less delivered and cancelled); "
+        "deliver at most that, or order more"
+    )
 
 
-class OverInvoicing(OrdercoreError, ValueError):
+class OverInvoicing(_OrderLimit):
     """An invoice would bill more of a sales order than remains to invoice."""
 
-    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
-        self.order = order
-        self.line = line
-        self.requested = requested
-        self.remaining = remaining
-        super().__init__(
-            f"cannot invoice {requested} of {line!r} of sales order {order}: only {remaining} "
-            "remains to invoice; invoice at most that"
-        )
+    template = (
+        "cannot invoice {requested} of {line!r} of sales order {order}: only {remaining} "
+        "remains to invoice; invoice at most that"
+    )
 
 
-class OverReceipt(OrdercoreError, ValueError):
+class OverReceipt(_OrderLimit):
     """A receipt would receive more of a purchase order line than was ordered and not cancelled."""
 
-    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
-        self.order = order
-        self.line = line
-        self.requested = requested
-        self.remaining = remaining
-        super().__init__(
-            f"cannot receive {requested} of line {line!r} of purchase order {order}: only "
-            f"{remaining} remains to receive (ordered, less received and cancelled); "
-            "receive at most that, or order more"
-        )
+    template = (
+        "cannot receive {requested} of line {line!r} of purchase order {order}: only "
+        "{remaining} remains to receive (ordered, less received and cancelled); "
+        "receive at most that, or order more"
+    )
 
 
-class OverBilling(OrdercoreError, ValueError):
+class OverBilling(_OrderLimit):
     """A bill would bill more of a purchase order line than remains to bill."""
 
-    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
-        self.order = order
-        self.line = line
-        self.requested = requested
-        self.remaining = remaining
-        super().__init__(
-            f"cannot bill {requested} of line {line!r} of purchase order {order}: only "
-            f"{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
-        )
+    template = (
+        "cannot bill {requested} of line {line!r} of purchase order {order}: only "
+        "{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
+    )
 
 
 class InvalidData(OrdercoreError, ValueError):
