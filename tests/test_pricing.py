@@ -310,6 +310,21 @@ class TestTaxes:
             with pytest.raises(InvalidLine, match="does not cover"):
                 priced(line("1", "0.30", eco, vat), policy=Policy(tax_rounding=tax_rounding))
 
+    def test_a_fraction_of_a_unit_of_included_per_unit_tax_on_a_free_line_is_no_sign_change(
+        self,
+    ) -> None:
+        eco = Tax.per_unit("Eco", Money("0.25", "JPY"), included=True)
+        for tax_rounding in TaxRounding:
+            result = priced(
+                line("1", "0", eco, currency="JPY"),
+                currency="JPY",
+                policy=Policy(tax_rounding=tax_rounding),
+            )
+            assert (result.lines[0].net, result.totals.tax) == (
+                Money("0", "JPY"),
+                Money("0", "JPY"),
+            )
+
     def test_included_taxes_are_backed_out_per_rate_whatever_else_a_line_bears(self) -> None:
         vat = Tax.percent("VAT", "19", included=True)
         levy = Tax.percent("Levy", "0", code="LV")

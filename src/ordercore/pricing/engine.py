@@ -491,8 +491,11 @@ class _Pricing:
 
     def check_included(self, line: Line, stated: Decimal) -> None:
         """Refuse a stated amount that does not cover the per-unit taxes included in it."""
-        rest = stated - _fixed_included(line)
-        if (rest < 0 < stated) or (rest > 0 > stated) or (stated == 0 and rest != 0):
+        factor = sum((t.factor for t in line.included_taxes if t.kind is not _PER_UNIT_TAX), _ZERO)
+        # Only a sign change that shows at the currency's precision is refused: a share of
+        # a line rounded to nothing may carry a fraction of a cent of per-unit tax.
+        net = self.round((stated - _fixed_included(line)) / (_ONE + factor))
+        if (net < 0 < stated) or (net > 0 > stated) or (stated == 0 and net != 0):
             raise InvalidLine(
                 line.description,
                 reason=f"its amount {stated} does not cover the per-unit taxes included in "
