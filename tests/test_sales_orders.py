@@ -443,6 +443,82 @@ def test_down_payments_never_exceed_what_remains_to_invoice() -> None:
         )
 
 
+def two_rates() -> Document:
+    return Document(
+        currency="EUR",
+        items=[
+            Line(description="A", quantity="2", unit_price=eur("50.00"), taxes=[VAT]),
+            Line(description="B", quantity="1", unit_price=eur("100.00"), taxes=[REDUCED]),
+        ],
+    )
+
+
+def test_a_down_payment_may_take_all_that_remains_whatever_the_rates_left() -> None:
+    # B (5.5 %) is invoiced: what remains is 100.00 at 20 %, not the order's average mix.
+    order = confirm(two_rates()).invoice_quantities({1: "1"}, invoice_id="b", request=request())
+    down = order.order.invoice_down_payment(
+        DownPayment.percentage("50", base=UNTAXED), invoice_id="dp", request=request()
+    )
+    assert [(line.unit_price.amount, line.taxes) for line in down.invoice.content.lines] == [
+        (Decimal("100.00"), (VAT,))
+    ]
+    assert total(down) == Decimal("120.00")
+    with pytest.raises(OverInvoicing) as caught:
+        order.order.invoice_down_payment(
+            DownPayment.fixed(eur("120.01"), base=TOTAL), invoice_id="dp", request=request()
+        )
+    assert caught.value.remaining == Decimal("120.00")  # stated on the total, as asked
+    last = down.order.invoice_remaining(invoice_id="a", request=request())
+    assert total(order) + total(down) + total(last) == down.order.total.amount
+    assert total(last) == 0
+
+
+def test_a_down_payment_on_the_total_is_split_by_what_each_rate_comes_to_with_tax() -> None:
+    # 225.50 = 120.00 at 20 % + 105.50 at 5.5 %: each rate's part covers exactly its lines.
+    down = confirm(two_rates()).invoice_down_payment(
+        DownPayment.percentage("100", base=TOTAL), invoice_id="dp", request=request()
+    )
+    assert [
+        (line.unit_price.amount, line.taxes[0].rate) for line in down.invoice.content.lines
+    ] == [
+        (Decimal("120.00"), Decimal("20")),
+        (Decimal("105.50"), Decimal("5.5")),
+    ]
+    order = down.order.invoice_quantities({1: "1"}, invoice_id="b", request=request())
+    assert total(order) == 0  # B billed and its part deducted, nothing negative left over
+    last = order.order.invoice_remaining(invoice_id="a", request=request())
+    assert total(last) == 0
+    assert [row.base.amount for row in last.invoice.priced().tax_breakdown] == [Decimal("0.00")]
+
+
+def test_down_payments_already_asked_for_leave_less_room_for_the_next() -> None:
+    order = confirm(two_rates())
+    first = order.invoice_down_payment(
+        DownPayment.fixed(eur("150.00"), base=UNTAXED), invoice_id="dp1", request=request()
+    )
+    with pytest.raises(OverInvoicing) as caught:
+        first.order.invoice_down_payment(
+            DownPayment.fixed(eur("50.01"), base=UNTAXED), invoice_id="dp2", request=request()
+        )
+    assert caught.value.remaining == Decimal("50.00")
+    second = first.order.invoice_down_payment(
+        DownPayment.fixed(eur("50.00"), base=UNTAXED), invoice_id="dp2", request=request()
+    )
+    last = second.order.invoice_remaining(invoice_id="all", request=request())
+    assert total(first) + total(second) + total(last) == order.total.amount
+
+
+def test_a_cancellation_may_not_leave_a_rate_with_less_than_its_down_payment() -> None:
+    order = confirm(two_rates(), policy=DELIVERED)
+    down = order.invoice_down_payment(
+        DownPayment.percentage("50", base=UNTAXED), invoice_id="dp", request=request()
+    )
+    delivered = down.order.record_delivery({0: "2"}, request=request()).document
+    # B's part of the down payment (50.00 at 5.5 %) could not be deducted any more.
+    with pytest.raises(InvalidDocument, match="down payment"):
+        delivered.cancel_remaining(request=request(), lines=[1])
+
+
 def test_an_order_with_a_down_payment_cannot_be_cancelled_to_nothing() -> None:
     order = (
         confirm()

@@ -578,10 +578,7 @@ class SalesOrder(fields.PricedView):
         if not cancelled:
             raise InvalidDocument(f"nothing remains to cancel on sales order {self.number}")
         order = attrs.evolve(self, lines=tuple(new_lines), version=self.version + 1)
-        whole, taken = order._taken()
-        left = self.priced.totals.tax_inclusive.amount * (whole - taken) / whole if whole else _ZERO
-        to_deduct = sum((_open_total(record) for record in self.down_payments), _ZERO)
-        if to_deduct > left:
+        if any(left.quantize(step, rounding) < 0 for left in order._untaxed_left().values()):
             raise InvalidDocument(
                 f"cancelling would leave less to invoice on sales order {self.number} than the "
                 "down payments still to be deducted; invoice what remains first, or credit "
@@ -655,12 +652,14 @@ class SalesOrder(fields.PricedView):
     ) -> Invoicing:
         """Invoice a down payment; later invoices deduct it until it is deducted in full.
 
-        The down payment is split over the order's sets of taxes in proportion to their
-        untaxed amounts (largest remainder, so the parts sum to the stated amount exactly),
-        each part a ``LineKind.SERVICE`` line with those taxes: added to it for an
-        ``UNTAXED`` base, included in it for a ``TOTAL`` base. Together with the down
-        payments not yet deducted it may not exceed what remains to invoice
-        (:class:`~ordercore.errors.OverInvoicing`).
+        The down payment is split over the order's sets of taxes in proportion to what each
+        still has to invoice that earlier down payments do not already cover (untaxed for
+        an ``UNTAXED`` base, with its taxes for a ``TOTAL`` base; largest remainder, so the
+        parts sum to the stated amount exactly), each part a ``LineKind.SERVICE`` line with
+        those taxes: added to it for an ``UNTAXED`` base, included in it for a ``TOTAL``
+        base. It may not exceed the sum of those amounts
+        (:class:`~ordercore.errors.OverInvoicing`, stated on the same base): later invoices
+        of each set must be able to deduct its part.
         """
         request = fields.request(request)
         if not isinstance(down_payment, DownPayment):
@@ -700,8 +699,16 @@ class SalesOrder(fields.PricedView):
             amount = fixed.amount
             label = f"of {fixed}"
         description = f"Down payment {label} on sales order {self.number}"
-        sets = self._tax_sets(base)
-        shares = allocate(amount, [weight for _, weight in sets], step)
+        sets = self._free_by_taxes(base)
+        available = sum((free for _, free in sets), _ZERO)
+        if amount > available:
+            raise OverInvoicing(
+                order=self.number,
+                line="down payment",
+                requested=amount,
+                remaining=max(available, _ZERO).quantize(step, "ROUND_DOWN"),
+            )
+        shares = allocate(amount, [free for _, free in sets], step)
         progress = self._taken_by_taxes(base)
         parts = tuple(
             DownPaymentPart(
@@ -727,17 +734,6 @@ class SalesOrder(fields.PricedView):
         ]
         content = Document(currency=currency, items=invoice_lines, policy=self.priced.policy)
         invoice_total = price(content).totals.tax_inclusive
-        # What remains of the order's total, less the down payments still to deduct.
-        available = totals.tax_inclusive.amount * (whole - taken) / whole - sum(
-            (_open_total(record) for record in self.down_payments), _ZERO
-        )
-        if invoice_total.amount > available:
-            raise OverInvoicing(
-                order=self.number,
-                line="down payment",
-                requested=invoice_total.amount,
-                remaining=max(available, _ZERO).quantize(step, "ROUND_DOWN"),
-            )
         record = DownPaymentRecord(
             invoice_id=invoice_id,
             description=description,
@@ -797,32 +793,84 @@ class SalesOrder(fields.PricedView):
             result[key] = (whole + line.amount, taken + line.taken)
         return result
 
-    def _tax_sets(self, base: DownPaymentBase) -> list[tuple[tuple[Tax, ...], Decimal]]:
-        """The order's sets of taxes, as a down payment line takes them, with their weights.
+    def _untaxed_to_invoice(self) -> dict[tuple[Tax, ...], Decimal]:
+        """The untaxed amount still to invoice, by set of taxes.
 
-        A set weighs what of its untaxed amount is still to invoice: a set already invoiced
-        in full takes no part of a new down payment (no later invoice could deduct it).
+        The sets are the taxes as an untaxed down payment line takes them.
         """
-        weights: dict[tuple[Tax, ...], Decimal] = {}
+        left: dict[tuple[Tax, ...], Decimal] = {}
         for priced_line, line in zip(self.priced.lines, self.lines, strict=True):
-            key = _down_payment_taxes(priced_line.line.taxes, base)
+            key = _down_payment_taxes(priced_line.line.taxes, DownPaymentBase.UNTAXED)
             untaken = (
                 priced_line.net.amount * (line.amount - line.taken) / line.amount
                 if line.amount
                 else _ZERO
             )
-            weights[key] = weights.get(key, _ZERO) + untaken
+            left[key] = left.get(key, _ZERO) + untaken
         whole, taken = self._taken()
-        left = (whole - taken) / whole if whole else _ZERO
+        fraction = (whole - taken) / whole if whole else _ZERO
         for entry in _standalone(self.priced):
-            key = _down_payment_taxes(entry.adjustment.taxes, base)
-            weights[key] = weights.get(key, _ZERO) + entry.effect.amount * left
-        if any(weight < 0 for weight in weights.values()) or sum(weights.values(), _ZERO) <= 0:
+            key = _down_payment_taxes(entry.adjustment.taxes, DownPaymentBase.UNTAXED)
+            left[key] = left.get(key, _ZERO) + entry.effect.amount * fraction
+        return left
+
+    def _untaxed_left(self) -> dict[tuple[Tax, ...], Decimal]:
+        """What :meth:`_untaxed_to_invoice` gives, less the down payments still to deduct."""
+        left = self._untaxed_to_invoice()
+        for record in self.down_payments:
+            for part in record.parts:
+                if part.open:
+                    key = _untaxed_form(part.taxes)
+                    left[key] = left.get(key, _ZERO) - self._untaxed(part.open, part.taxes)
+        return left
+
+    def _free_by_taxes(self, base: DownPaymentBase) -> list[tuple[tuple[Tax, ...], Decimal]]:
+        """What each set of taxes can still carry of a down payment on ``base``.
+
+        The sets are the taxes as a down payment line on ``base`` takes them; each comes
+        with what is left to invoice of it (untaxed, or with its taxes for a ``TOTAL``
+        base) that no down payment is waiting to be deducted from. A set invoiced in full,
+        or already covered by down payments, takes no part of a new one: no later invoice
+        could deduct it.
+        """
+        to_invoice = self._untaxed_to_invoice()
+        if any(amount < 0 for amount in to_invoice.values()) or sum(to_invoice.values()) <= 0:
             raise InvalidDocument(
                 f"the untaxed amounts of sales order {self.number} by tax cannot carry a down "
                 "payment (one is negative, or they come to nothing)"
             )
-        return list(weights.items())
+        step, rounding = self._rounding()
+        result = []
+        for key, untaxed in self._untaxed_left().items():
+            free = max(untaxed, _ZERO).quantize(step, rounding)
+            if free and base is DownPaymentBase.TOTAL:
+                taxes = _down_payment_taxes(key, base)
+                result.append((taxes, self._with_taxes(free, key)))
+            elif free:
+                result.append((key, free))
+        return result
+
+    def _untaxed(self, amount: Decimal, taxes: tuple[Tax, ...]) -> Decimal:
+        """The untaxed part of a down payment ``amount`` with ``taxes`` (included or not)."""
+        if not any(tax.included for tax in taxes):
+            return amount
+        return self._price_one(amount, taxes).totals.tax_exclusive.amount
+
+    def _with_taxes(self, amount: Decimal, taxes: tuple[Tax, ...]) -> Decimal:
+        """An untaxed ``amount`` with ``taxes`` (none of them included) added."""
+        return self._price_one(amount, taxes).totals.tax_inclusive.amount
+
+    def _price_one(self, amount: Decimal, taxes: tuple[Tax, ...]) -> PricedDocument:
+        line = Line(
+            description="down payment",
+            quantity=1,
+            unit_price=Money(amount, self.priced.currency),
+            taxes=taxes,
+            kind=LineKind.SERVICE,
+        )
+        return price(
+            Document(currency=self.priced.currency, items=[line], policy=self.priced.policy)
+        )
 
     def _invoice(
         self, wanted: Mapping[int, Decimal], *, invoice_id: str, request: Request
@@ -911,10 +959,9 @@ class SalesOrder(fields.PricedView):
 _standalone = ordering.standalone
 
 
-def _open_total(record: DownPaymentRecord) -> Decimal:
-    """The part of a down payment's invoice total that is still to be deducted."""
-    stated = record.amount.amount
-    return record.total.amount * record.open / stated
+def _untaxed_form(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+    """A down payment part's taxes as an untaxed down payment line takes them."""
+    return tuple(attrs.evolve(tax, included=False) if tax.included else tax for tax in taxes)
 
 
 def _down_payment_taxes(taxes: tuple[Tax, ...], base: DownPaymentBase) -> tuple[Tax, ...]:
