@@ -24,6 +24,7 @@ from ordercore import (
     RoundingMode,
     Stacking,
     Tax,
+    TaxCorrection,
     TaxRounding,
     price,
 )
@@ -95,6 +96,10 @@ def rich_document() -> Document:
             cash_rounding=CashRounding.for_currency("CHF"),
         ),
         prepaid=chf("10.00"),
+        tax_corrections=[
+            TaxCorrection(tax=vat, amount=chf("-0.01"), reason="Rounding difference"),
+            TaxCorrection(tax=Tax.percent("Levy", "1"), amount=chf("0.02"), reason="Agreed"),
+        ],
     )
 
 

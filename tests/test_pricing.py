@@ -30,6 +30,7 @@ from ordercore import (
     RoundingMode,
     Stacking,
     Tax,
+    TaxCorrection,
     TaxRounding,
     UnknownCurrency,
     price,
@@ -656,3 +657,83 @@ class TestPrinting:
         assert html.startswith("<table")
         assert "Hammer &lt;steel&gt;" in html
         assert "<tfoot>" in html
+
+
+class TestTaxCorrections:
+    """A tax correction adds to one row of the breakdown; the totals follow the rows."""
+
+    def correction(self, amount: str, tax: Tax = VAT20) -> TaxCorrection:
+        return TaxCorrection(tax=tax, amount=eur(amount), reason="Rounding difference")
+
+    def test_it_adds_to_the_row_of_its_rate_and_the_totals_follow(self) -> None:
+        result = priced(
+            line("1", "10.00", VAT20),
+            line("1", "10.00", VAT10),
+            tax_corrections=[self.correction("-0.01")],
+        )
+        rows = [(row.tax.rate, row.base.amount, row.amount.amount) for row in result.tax_breakdown]
+        assert rows == [(Decimal(20), Decimal("10.00"), Decimal("1.99")), (10, 10, 1)]
+        assert result.tax_breakdown[0].correction == eur("-0.01")
+        assert result.tax_breakdown[1].correction is None
+        assert result.totals.tax == eur("2.99")
+        assert result.totals.tax_inclusive == eur("22.99")
+        assert "VAT 20 % on 10.00 (incl. correction -0.01)" in result.to_text()
+
+    def test_an_included_tax_is_the_same_row(self) -> None:
+        included = Tax.percent("VAT", "20", included=True)
+        result = priced(line("1", "12.00", included), tax_corrections=[self.correction("0.01")])
+        assert [row.amount.amount for row in result.tax_breakdown] == [Decimal("2.01")]
+        assert result.totals.tax_inclusive == eur("12.01")
+
+    def test_a_rate_the_lines_do_not_have_gets_its_own_row(self) -> None:
+        result = priced(line("1", "10.00", VAT10), tax_corrections=[self.correction("0.02")])
+        assert [(r.tax, r.base.amount, r.amount.amount) for r in result.tax_breakdown] == [
+            (VAT10, Decimal("10.00"), Decimal("1.00")),
+            (VAT20, Decimal("0.00"), Decimal("0.02")),
+        ]
+        assert result.totals.tax == eur("1.02")
+
+    @pytest.mark.parametrize(
+        ("make", "error", "message"),
+        [
+            (
+                lambda: TaxCorrection(tax=VAT20, amount=eur("0.00"), reason="x"),
+                InvalidAmount,
+                "not zero",
+            ),
+            (
+                lambda: TaxCorrection(
+                    tax=Tax.zero_rated("VAT", reason="Export"), amount=eur("0.01"), reason="x"
+                ),
+                InvalidAmount,
+                "nothing to correct",
+            ),
+            (lambda: TaxCorrection(tax="VAT", amount=eur("0.01"), reason="x"), InvalidType, "tax"),  # type: ignore[arg-type]
+            (lambda: TaxCorrection(tax=VAT20, amount=0.01, reason="x"), TypeError, "expected a Money"),  # type: ignore[arg-type]
+            (
+                lambda: TaxCorrection(tax=VAT20, amount=eur("0.01"), reason=""),
+                InvalidType,
+                "reason",
+            ),
+        ],
+    )
+    def test_bad_corrections_are_refused(self, make, error, message) -> None:  # type: ignore[no-untyped-def]
+        with pytest.raises(error, match=message):
+            make()
+
+    def test_a_document_refuses_corrections_it_cannot_carry(self) -> None:
+        one = line("1", "10.00", VAT20)
+        with pytest.raises(CurrencyMismatch):
+            Document(
+                currency="EUR",
+                items=[one],
+                tax_corrections=[TaxCorrection(tax=VAT20, amount=Money("1", "JPY"), reason="x")],
+            )
+        with pytest.raises(InvalidAmount, match="decimal places"):
+            Document(currency="EUR", items=[one], tax_corrections=[self.correction("0.001")])
+        with pytest.raises(InvalidAmount, match="corrected twice"):
+            Document(
+                currency="EUR",
+                items=[one],
+                tax_corrections=[self.correction("0.01"), self.correction("0.02")],
+            )

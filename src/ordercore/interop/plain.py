@@ -44,10 +44,11 @@ from ordercore.pricing.document import (
     Document,
     Group,
     Policy,
+    TaxCorrection,
 )
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
-from ordercore.pricing.results import PricedDocument
+from ordercore.pricing.results import PricedDocument, TaxSubtotal
 from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
 
 __all__ = [
@@ -191,7 +192,17 @@ class _DocumentReader:
     def read(self) -> Document:
         root = self.root
         root.check_keys(
-            {"schema", "currency", "policy", "taxes", "items", "allowances", "charges", "prepaid"}
+            {
+                "schema",
+                "currency",
+                "policy",
+                "taxes",
+                "items",
+                "allowances",
+                "charges",
+                "prepaid",
+                "tax_corrections",
+            }
         )
         schema = root.child("schema")
         if schema.value is not None and schema.value != DOCUMENT_SCHEMA:
@@ -207,6 +218,7 @@ class _DocumentReader:
         allowances = [self.adjustment(a, Allowance) for a in root.child("allowances").items()]
         charges = [self.adjustment(c, Charge) for c in root.child("charges").items()]
         prepaid = root.child("prepaid")
+        corrections = [self.correction(c) for c in root.child("tax_corrections").items()]
         return root.build(
             lambda: Document(
                 currency=self.currency,
@@ -215,8 +227,16 @@ class _DocumentReader:
                 charges=charges,
                 policy=policy,
                 prepaid=self.money(prepaid) if prepaid.value is not None else None,
+                tax_corrections=corrections,
             )
         )
+
+    def correction(self, reader: _Reader) -> TaxCorrection:
+        reader.check_keys({"tax", "amount", "reason"})
+        tax = self.tax(reader.child("tax").required())
+        amount = self.money(reader.child("amount"))
+        reason = reader.child("reason").text()
+        return reader.build(lambda: TaxCorrection(tax=tax, amount=amount, reason=reason))
 
     def money(self, reader: _Reader) -> Money:
         number = reader.number()
@@ -496,6 +516,7 @@ def _tax_names(document: Document) -> dict[Tax, str]:
         adjustments.extend(group.adjustments)
     every = [t for line in document.lines for t in line.taxes]
     every += [t for adjustment in adjustments for t in adjustment.taxes]
+    every += [correction.tax for correction in document.tax_corrections]
     for tax in every:
         if tax in names:
             continue
@@ -551,6 +572,26 @@ def document_to_data(document: Document) -> Data:
         data["charges"] = [_adjustment_to_data(c, taxes) for c in document.charges]
     if document.prepaid is not None:
         data["prepaid"] = _number(document.prepaid.amount)
+    if document.tax_corrections:
+        data["tax_corrections"] = [
+            {
+                "tax": taxes[correction.tax],
+                "amount": _number(correction.amount.amount),
+                "reason": correction.reason,
+            }
+            for correction in document.tax_corrections
+        ]
+    return data
+
+
+def _row_to_data(row: TaxSubtotal) -> Data:
+    data: Data = {
+        "tax": _tax_to_data(row.tax),
+        "base": _number(row.base.amount),
+        "amount": _number(row.amount.amount),
+    }
+    if row.correction is not None:
+        data["correction"] = _number(row.correction.amount)
     return data
 
 
@@ -590,14 +631,7 @@ def priced_to_data(priced: PricedDocument) -> Data:
             }
             for adjustment in priced.all_adjustments()
         ],
-        "tax_breakdown": [
-            {
-                "tax": _tax_to_data(row.tax),
-                "base": _number(row.base.amount),
-                "amount": _number(row.amount.amount),
-            }
-            for row in priced.tax_breakdown
-        ],
+        "tax_breakdown": [_row_to_data(row) for row in priced.tax_breakdown],
         "totals": {
             name: _number(getattr(totals, name).amount)
             for name in (

@@ -6,7 +6,15 @@ Build a :class:`Document` of :class:`Line` items (optionally in :class:`Group` s
 """
 
 from ordercore.pricing.discounts import Discount, DiscountKind, Stacking
-from ordercore.pricing.document import AdjustmentMode, Allowance, Charge, Document, Group, Policy
+from ordercore.pricing.document import (
+    AdjustmentMode,
+    Allowance,
+    Charge,
+    Document,
+    Group,
+    Policy,
+    TaxCorrection,
+)
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import Line, LineKind
 from ordercore.pricing.results import (
@@ -36,6 +44,7 @@ __all__ = [
     "PricedLine",
     "Stacking",
     "Tax",
+    "TaxCorrection",
     "TaxKind",
     "TaxRounding",
     "TaxSubtotal",

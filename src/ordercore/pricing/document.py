@@ -49,7 +49,7 @@ from ordercore.pricing.discounts import DiscountKind, Stacking
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
 
-__all__ = ["AdjustmentMode", "Allowance", "Charge", "Document", "Group", "Policy"]
+__all__ = ["AdjustmentMode", "Allowance", "Charge", "Document", "Group", "Policy", "TaxCorrection"]
 
 _HUNDRED = Decimal(100)
 
@@ -65,6 +65,10 @@ def _optional_percent(value: object) -> Decimal | None:
 
 def _optional_money(value: object) -> Money | None:
     return None if value is None else to_money(value, "amount")
+
+
+def _money(value: object) -> Money:
+    return to_money(value, "amount")
 
 
 def _reason(value: object) -> str:
@@ -89,6 +93,14 @@ def _allowances(value: object) -> tuple[Allowance, ...]:
 
 def _charges(value: object) -> tuple[Charge, ...]:
     return to_tuple(value, Charge, "charges")
+
+
+def _corrections(value: object) -> tuple[TaxCorrection, ...]:
+    return to_tuple(value, TaxCorrection, "tax_corrections")
+
+
+def _tax(value: object) -> Tax:
+    return check_instance(value, Tax, "tax")
 
 
 def _items(value: object) -> tuple[Line | Group, ...]:
@@ -222,6 +234,42 @@ Adjustment = Allowance | Charge
 
 
 @attrs.frozen(kw_only=True, repr=False)
+class TaxCorrection:
+    """An amount added to one row of the tax breakdown, with the reason for it.
+
+    A document that completes others, such as the last invoice of a sales order, uses it
+    so that the taxes of all of them add up, rate by rate, to the tax of the whole: each
+    document rounds its own tax, and the cents those roundings gain or lose are given
+    back on the row of the rate they came from. The row (the one of ``tax``'s name, code
+    and rate; how the tax combines on a line does not matter) then reads its computed
+    tax plus ``amount``; a row the document's lines do not have is added with a zero base.
+
+    >>> TaxCorrection(tax=Tax.percent("VAT", "20"), amount=Money("-0.01", "EUR"),
+    ...               reason="Rounding difference")
+    TaxCorrection(tax=Tax.percent('VAT', '20', code='S'), amount=Money('-0.01', 'EUR'), reason='Rounding difference')
+    """
+
+    tax: Tax = attrs.field(converter=_tax)
+    amount: Money = attrs.field(converter=_money)
+    reason: str = attrs.field(converter=_reason)
+
+    def __attrs_post_init__(self) -> None:
+        if self.amount.amount == 0:
+            raise InvalidAmount(
+                self.amount.amount, reason="a correction is not zero", field="amount"
+            )
+        if self.tax.kind is TaxKind.ZERO:
+            raise InvalidAmount(
+                self.amount.amount,
+                reason=f"the tax {self.tax} is zero by definition; there is nothing to correct",
+                field="amount",
+            )
+
+    def __repr__(self) -> str:
+        return f"TaxCorrection(tax={self.tax!r}, amount={self.amount!r}, reason={self.reason!r})"
+
+
+@attrs.frozen(kw_only=True, repr=False)
 class Group:
     """An ordered set of lines with a name and its own allowances and charges.
 
@@ -318,9 +366,11 @@ class Document:
     charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
     policy: Policy = attrs.field(factory=Policy, converter=_policy)
     prepaid: Money | None = attrs.field(default=None, converter=_optional_money)
+    tax_corrections: tuple[TaxCorrection, ...] = attrs.field(default=(), converter=_corrections)
 
     def __attrs_post_init__(self) -> None:
         self._check_lines()
+        self._check_corrections()
         for group in self.groups:
             self._check_fixed(group.adjustments)
         self._check_fixed(self.adjustments)
@@ -362,6 +412,24 @@ class Document:
                     self._check_minor_unit(
                         discount.value, f"a discount of line {line.description!r}"
                     )
+
+    def _check_corrections(self) -> None:
+        rows: set[tuple[object, ...]] = set()
+        for correction in self.tax_corrections:
+            amount = correction.amount
+            if amount.currency != self.currency:
+                raise CurrencyMismatch(
+                    self.currency.code, amount.currency.code, operation="correct a tax in"
+                )
+            self._check_minor_unit(amount.amount, "a tax correction")
+            key = correction.tax.breakdown_key
+            if key in rows:
+                raise InvalidAmount(
+                    amount.amount,
+                    reason=f"the row of {correction.tax} is corrected twice; give one correction",
+                    field="tax_corrections",
+                )
+            rows.add(key)
 
     def _check_document_adjustments(self) -> None:
         standalone = self.policy.adjustments is AdjustmentMode.STANDALONE

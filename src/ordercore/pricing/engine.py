@@ -573,8 +573,10 @@ class _Pricing:
         base (which, after a compound tax, carries that tax's exact amounts), so that every
         row reads ``amount = round(base x rate)`` as EN 16931 (BR-CO-17) checks it; a
         per-unit row rounds its exact sum. Included taxes were backed out already and add
-        their rounded amounts.
+        their rounded amounts. The document's tax corrections are added last, each to its
+        row.
         """
+        corrections = {c.tax.breakdown_key: c for c in self.document.tax_corrections}
         merged: dict[tuple[object, ...], tuple[Tax, list[Decimal]]] = {}
         for tax, sums in self.breakdown.items():
             key = tax.breakdown_key
@@ -590,9 +592,26 @@ class _Pricing:
                 amount = self.round(unrounded) + rounded
             else:
                 amount = self.round(tax.amount_of(self.round(excluded_base))) + rounded
+            correction = corrections.pop(tax.breakdown_key, None)
+            if correction is not None:
+                amount += correction.amount.amount
             rows.append(
-                TaxSubtotal(tax=tax, base=self.money(self.round(base)), amount=self.money(amount))
+                TaxSubtotal(
+                    tax=tax,
+                    base=self.money(self.round(base)),
+                    amount=self.money(amount),
+                    correction=None if correction is None else correction.amount,
+                )
             )
+        rows.extend(  # rows the lines do not have
+            TaxSubtotal(
+                tax=correction.tax,
+                base=self.money(self.zero),
+                amount=correction.amount,
+                correction=correction.amount,
+            )
+            for correction in corrections.values()
+        )
         return tuple(rows)
 
 

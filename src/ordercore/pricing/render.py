@@ -83,6 +83,8 @@ def _rows(
     summary.append(("Tax exclusive", money(totals.tax_exclusive.amount)))
     for row in priced.tax_breakdown:
         reason = f" ({row.reason})" if row.reason else ""
+        if row.correction is not None:
+            reason += f" (incl. correction {money(row.correction.amount)})"
         summary.append(
             (f"{row.tax.label} on {money(row.base.amount)}{reason}", money(row.amount.amount))
         )

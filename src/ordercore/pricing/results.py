@@ -157,11 +157,17 @@ class PricedGroup:
 
 @attrs.frozen(kw_only=True)
 class TaxSubtotal:
-    """One row of the tax breakdown: for one tax and rate, the taxable base and the tax."""
+    """One row of the tax breakdown: for one tax and rate, the taxable base and the tax.
+
+    ``correction`` is the part of ``amount`` that a
+    :class:`~ordercore.pricing.document.TaxCorrection` of the document added to the
+    computed tax (``None`` when there is none).
+    """
 
     tax: Tax
     base: Money
     amount: Money
+    correction: Money | None = None
 
     @property
     def reason(self) -> str | None:
