@@ -709,7 +709,11 @@ class TestTaxCorrections:
                 "nothing to correct",
             ),
             (lambda: TaxCorrection(tax="VAT", amount=eur("0.01"), reason="x"), InvalidType, "tax"),  # type: ignore[arg-type]
-            (lambda: TaxCorrection(tax=VAT20, amount=0.01, reason="x"), TypeError, "expected a Money"),  # type: ignore[arg-type]
+            (
+                lambda: TaxCorrection(tax=VAT20, amount=0.01, reason="x"),
+                TypeError,
+                "expected a Money",
+            ),  # type: ignore[arg-type]
             (
                 lambda: TaxCorrection(tax=VAT20, amount=eur("0.01"), reason=""),
                 InvalidType,

@@ -9,8 +9,9 @@ the one way those amounts are shared out:
   that complete the line take exactly what is left (:func:`amount_for`);
 * the order's standalone allowances and charges go in proportion to the line amounts
   taken, all of them on completion (:func:`adjustments_taken`, :func:`adjustment_parts`);
-* the completing bill takes a rounding difference line so that the bills of an order sum
-  to its total exactly (:func:`with_rounding_difference`).
+* the completing bill gives back what the tax rounding of the earlier bills gained or
+  lost, rate by rate (:func:`completing`), so that the bills of an order sum to its total
+  exactly, and to its untaxed amount and tax per rate too (:class:`TaxTally`).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType
 from ordercore.money.amount import Money
 from ordercore.money.currency import quantum
 from ordercore.money.decimals import to_decimal
-from ordercore.pricing.document import Allowance, Charge, Document
+from ordercore.pricing.document import Allowance, Charge, Document, TaxCorrection
+from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.results import PricedAdjustment, PricedDocument
+from ordercore.pricing.taxes import Tax, TaxKind
 
 ZERO = Decimal(0)
 
@@ -153,14 +156,120 @@ def adjustment_parts(
     return allowances, charges
 
 
-def with_rounding_difference(
-    content: Document, difference: Decimal, currency: moneyed.Currency
-) -> Document:
-    """``content`` with a line of ``difference``, so that it totals what it must."""
-    line = Line(
+def plain_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+    """``taxes`` as a line of an amount alone takes them: none per unit, none included."""
+    return tuple(
+        attrs.evolve(tax, included=False) if tax.included else tax
+        for tax in taxes
+        if tax.kind is not TaxKind.PER_UNIT
+    )
+
+
+Untaxed = tuple[tuple[tuple[Tax, ...], Decimal], ...]
+Taxed = tuple[tuple[Tax, Decimal], ...]
+
+
+@attrs.frozen(kw_only=True)
+class TaxTally:
+    """What documents came to: untaxed by set of taxes, and tax by row of the breakdown.
+
+    ``untaxed`` pairs each set of taxes (as :func:`plain_taxes` gives them) with the sum
+    of the line nets and standalone allowances and charges that carry it; ``taxes`` pairs
+    each tax row (one tax standing for its name, code and rate) with the sum of its
+    amounts. An order keeps the tally of the documents billed from it, so that the
+    completing one can make them add up to the order's own tally.
+    """
+
+    untaxed: Untaxed = ()
+    taxes: Taxed = ()
+
+    @classmethod
+    def of(cls, priced: PricedDocument) -> TaxTally:
+        """The tally of one priced document."""
+        untaxed: dict[tuple[Tax, ...], Decimal] = {}
+        for line in priced.lines:
+            key = plain_taxes(line.line.taxes)
+            untaxed[key] = untaxed.get(key, ZERO) + line.net.amount
+        for entry in standalone(priced):
+            key = plain_taxes(entry.adjustment.taxes)
+            untaxed[key] = untaxed.get(key, ZERO) + entry.effect.amount
+        taxes = tuple((row.tax, row.amount.amount) for row in priced.tax_breakdown)
+        return cls(untaxed=tuple(untaxed.items()), taxes=taxes)
+
+    def plus(self, other: TaxTally, sign: int = 1) -> TaxTally:
+        """This tally with ``other`` added (or taken away, with ``sign`` -1)."""
+        untaxed = dict(self.untaxed)
+        for key, amount in other.untaxed:
+            untaxed[key] = untaxed.get(key, ZERO) + sign * amount
+        rows = {tax.breakdown_key: (tax, amount) for tax, amount in self.taxes}
+        for tax, amount in other.taxes:
+            known, total = rows.get(tax.breakdown_key, (tax, ZERO))
+            rows[tax.breakdown_key] = (known, total + sign * amount)
+        return TaxTally(untaxed=tuple(untaxed.items()), taxes=tuple(rows.values()))
+
+    def rows(self) -> dict[tuple[object, ...], tuple[Tax, Decimal]]:
+        """The tax rows by breakdown key."""
+        return {tax.breakdown_key: (tax, amount) for tax, amount in self.taxes}
+
+
+def completing(content: Document, target: TaxTally, done: TaxTally) -> Document:
+    """``content``, corrected so that with the documents ``done`` it comes to ``target``.
+
+    Each document rounds its own taxes, and backs out the taxes included in its prices
+    from its own share: a few cents gained or lost on the way show, on the completing
+    document, as a tax row or an untaxed amount that is off. They are given back where
+    they arose, as a :class:`~ordercore.pricing.document.TaxCorrection` of the row of
+    their rate: a row's own difference, plus the difference of the untaxed amount of the
+    set of taxes whose first rate it is (what a tax included in the price moved between
+    net and tax). The documents then sum exactly to the target's total, rate by rate,
+    and every line stays in its tax category. A set with no rate to carry its difference
+    (only zero or exempt taxes, or none) takes a "Rounding difference" line instead.
+    """
+    need = target.plus(done, sign=-1)
+    have = TaxTally.of(price(content))
+    currency = content.currency
+    corrections: dict[tuple[object, ...], tuple[Tax, Decimal]] = {}
+    rows = have.rows()
+    for row, (tax, amount) in need.rows().items():
+        corrections[row] = (tax, amount - rows.pop(row, (tax, ZERO))[1])
+    for row, (tax, amount) in rows.items():
+        corrections[row] = (tax, -amount)
+    untaxed = dict(have.untaxed)
+    differences = [(key, amount - untaxed.pop(key, ZERO)) for key, amount in need.untaxed]
+    differences += [(key, -amount) for key, amount in untaxed.items()]
+    lines = []
+    for taxes, difference in differences:
+        if not difference:
+            continue
+        carrier = next((tax for tax in taxes if tax.kind is not TaxKind.ZERO), None)
+        if carrier is None:
+            lines.append(_rounding_line(difference, taxes, currency))
+            continue
+        row = carrier.breakdown_key
+        tax, amount = corrections.get(row, (carrier, ZERO))
+        corrections[row] = (tax, amount + difference)
+    return attrs.evolve(
+        content,
+        items=(*content.items, *lines),
+        tax_corrections=tuple(
+            _correction(tax, amount, currency) for tax, amount in corrections.values() if amount
+        ),
+    )
+
+
+def _rounding_line(difference: Decimal, taxes: tuple[Tax, ...], currency: moneyed.Currency) -> Line:
+    return Line(
         description=ROUNDING_DIFFERENCE,
         quantity=1 if difference > 0 else -1,
         unit_price=Money(abs(difference), currency),
+        taxes=taxes,
         kind=LineKind.CHARGE,
     )
-    return attrs.evolve(content, items=(*content.items, line))
+
+
+def _correction(tax: Tax, difference: Decimal, currency: moneyed.Currency) -> TaxCorrection:
+    return TaxCorrection(
+        tax=attrs.evolve(tax, included=False) if tax.included else tax,
+        amount=Money(difference, currency),
+        reason=ROUNDING_DIFFERENCE,
+    )

@@ -319,7 +319,7 @@ def _within_total(
 
     Each credit note rounds its own taxes, so credits by lines can add up to a cent or so
     more (or less) than the invoice. The credit note that takes the invoice's last units
-    takes exactly what is left of its total (with a rounding difference line, as the
+    takes exactly what is left of its total, rate by rate (with tax corrections, as the
     completing invoice of an order does); any other that would go past the total is
     refused.
     """
@@ -333,7 +333,11 @@ def _within_total(
         for index, line in enumerate(invoice.priced.lines)
     )
     if completes and total != left:
-        return ordering.with_rounding_difference(content, left - total, invoice.priced.currency)
+        tally = ordering.TaxTally()
+        for note in earlier:
+            tally = tally.plus(ordering.TaxTally.of(note.priced))
+        content = ordering.completing(content, ordering.TaxTally.of(invoice.priced), tally)
+        total = price(content).totals.amount_due.amount
     if total > left:
         raise OverCrediting(
             invoice=invoice.number, line="(the invoice total)", requested=total, remaining=left

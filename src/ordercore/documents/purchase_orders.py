@@ -40,7 +40,7 @@ from decimal import Decimal
 
 import attrs
 
-from ordercore._convert import to_tuple
+from ordercore._convert import check_instance, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents.bills import DraftBill
@@ -193,6 +193,10 @@ def _amount_billed(value: object) -> Decimal:
     return to_decimal(value, field="amount_billed")
 
 
+def _tally(value: object) -> ordering.TaxTally:
+    return check_instance(value, ordering.TaxTally, "billed_by_tax")
+
+
 # -- the order ---------------------------------------------------------------------------
 
 
@@ -213,6 +217,7 @@ class PurchaseOrder(fields.PricedView):
     adjustments: tuple[Decimal, ...] = attrs.field(default=(), converter=_decimals)
     bills: tuple[str, ...] = attrs.field(default=(), converter=_bill_ids)
     amount_billed: Decimal = attrs.field(default=_ZERO, converter=_amount_billed)
+    billed_by_tax: ordering.TaxTally = attrs.field(factory=ordering.TaxTally, converter=_tally)
     version: int = attrs.field(default=1, converter=fields.version)
 
     @classmethod
@@ -429,11 +434,10 @@ class PurchaseOrder(fields.PricedView):
         )
         priced = price(content)
         if order.completed and not any(line.cancelled for line in new_lines):
-            # The completing bill: the order's bills sum to its total exactly.
-            difference = self.total.amount - self.amount_billed - priced.totals.tax_inclusive.amount
-            if difference:
-                content = ordering.with_rounding_difference(content, difference, currency)
-                priced = price(content)
+            # The completing bill: the order's bills sum to its total exactly, rate by rate.
+            target = ordering.TaxTally.of(self.priced)
+            content = ordering.completing(content, target, self.billed_by_tax)
+            priced = price(content)
         total = priced.totals.tax_inclusive
         draft = DraftBill.create(
             id=bill_id, supplier=self.supplier, content=content, request=request
@@ -443,6 +447,7 @@ class PurchaseOrder(fields.PricedView):
             adjustments=adjustments,
             bills=(*self.bills, draft.document.id),
             amount_billed=self.amount_billed + total.amount,
+            billed_by_tax=self.billed_by_tax.plus(ordering.TaxTally.of(priced)),
             version=self.version + 1,
         )
         event = BilledFromOrder(

@@ -23,9 +23,10 @@ How amounts are shared out (the rules are on the documentation page *Sales order
 * a down payment is its own invoice, of a percentage or an amount of the order's untaxed
   amount or total; later invoices deduct it in proportion to what they bill, and the
   completing invoice deducts what is left of it;
-* the completing invoice (after it, nothing remains to invoice) also absorbs the rounding
-  of the taxes of the order's several invoices, with a "Rounding difference" line when
-  needed, so that the invoices sum to the order's total exactly.
+* the completing invoice (after it, nothing remains to invoice) also gives back what the
+  tax rounding of the order's several invoices gained or lost, as a
+  :class:`~ordercore.pricing.TaxCorrection` of the row of each rate concerned, so that
+  the invoices sum to the order's total exactly, rate by rate.
 
 >>> import datetime as dt
 >>> from ordercore import Document, Line, Money, Request, Tax
@@ -399,6 +400,10 @@ def _quantities(value: object, count: int, order: str) -> dict[int, Decimal]:
     return ordering.quantities(value, count, f"sales order {order}")
 
 
+def _tally(value: object) -> ordering.TaxTally:
+    return check_instance(value, ordering.TaxTally, "billed_by_tax")
+
+
 # -- the order ---------------------------------------------------------------------------
 
 
@@ -420,6 +425,7 @@ class SalesOrder(fields.PricedView):
     down_payments: tuple[DownPaymentRecord, ...] = attrs.field(default=(), converter=_records)
     invoices: tuple[str, ...] = attrs.field(default=(), converter=_invoice_ids)
     billed: Decimal = attrs.field(default=_ZERO, converter=_billed)
+    billed_by_tax: ordering.TaxTally = attrs.field(factory=ordering.TaxTally, converter=_tally)
     version: int = attrs.field(default=1, converter=fields.version)
 
     # -- confirming --------------------------------------------------------------------
@@ -733,7 +739,8 @@ class SalesOrder(fields.PricedView):
             for part in parts
         ]
         content = Document(currency=currency, items=invoice_lines, policy=self.priced.policy)
-        invoice_total = price(content).totals.tax_inclusive
+        invoice_priced = price(content)
+        invoice_total = invoice_priced.totals.tax_inclusive
         record = DownPaymentRecord(
             invoice_id=invoice_id,
             description=description,
@@ -751,6 +758,7 @@ class SalesOrder(fields.PricedView):
             down_payments=(*self.down_payments, record),
             invoices=(*self.invoices, draft.document.id),
             billed=self.billed + invoice_total.amount,
+            billed_by_tax=self.billed_by_tax.plus(ordering.TaxTally.of(invoice_priced)),
             version=self.version + 1,
         )
         event = DownPaymentInvoiced(
@@ -928,11 +936,11 @@ class SalesOrder(fields.PricedView):
         priced = price(content)
         cancelled = any(line.cancelled for line in new_lines)
         if order.completed and not cancelled:
-            # The completing invoice: the order's invoices sum to its total exactly.
-            difference = self.total.amount - self.billed - priced.totals.tax_inclusive.amount
-            if difference:
-                content = ordering.with_rounding_difference(content, difference, currency)
-                priced = price(content)
+            # The completing invoice: the order's invoices sum to its total exactly, rate
+            # by rate.
+            whole_tally = ordering.TaxTally.of(self.priced)
+            content = ordering.completing(content, whole_tally, self.billed_by_tax)
+            priced = price(content)
         total = priced.totals.tax_inclusive
         draft = DraftInvoice.create(
             id=invoice_id, customer=self.customer, content=content, request=request
@@ -943,6 +951,7 @@ class SalesOrder(fields.PricedView):
             down_payments=tuple(records),
             invoices=(*self.invoices, draft.document.id),
             billed=self.billed + total.amount,
+            billed_by_tax=self.billed_by_tax.plus(ordering.TaxTally.of(priced)),
             version=self.version + 1,
         )
         event = InvoicedFromOrder(
