@@ -5,10 +5,13 @@ ordered, fulfilled (delivered or received), billed (invoiced) and cancelled, and
 of its stated amount the bills and cancellations have ``taken``. The functions here are
 the one way those amounts are shared out:
 
-* a line's share for some units is its stated amount in proportion, rounded; the units
-  that complete the line take exactly what is left (:func:`amount_for`);
+* a line's share for some units is what is left of its stated amount in proportion to
+  the units still open, rounded; the units that complete the line take exactly what is
+  left (:func:`line_share`, :func:`rest_share`). Shares of the rest, rather than of the
+  whole, stay right when a bill is voided and its share given back: no share is ever
+  negative;
 * the order's standalone allowances and charges go in proportion to the line amounts
-  taken, all of them on completion (:func:`adjustments_taken`, :func:`adjustment_parts`);
+  taken, all of them on completion (:func:`adjustments_after`, :func:`adjustment_parts`);
 * the completing bill gives back what the tax rounding of the earlier bills gained or
   lost, rate by rate (:func:`completing`), so that the bills of an order sum to its total
   exactly, and to its untaxed amount and tax per rate too (:class:`TaxTally`).
@@ -85,25 +88,31 @@ def rounding(priced: PricedDocument) -> tuple[Decimal, str]:
     return quantum(priced.currency), priced.policy.rounding.value
 
 
-def amount_for(
-    amount: Decimal, ordered: Decimal, units: Decimal, step: Decimal, mode: str
+def rest_share(
+    left: Decimal, done: Decimal, remaining: Decimal, *, completed: bool, priced: PricedDocument
 ) -> Decimal:
-    """The share of a line's ``amount`` for ``units`` of it: the rest when it is all of it."""
-    if units == ordered:
-        return amount
-    return (amount * units / ordered).quantize(step, mode)
+    """The share of what is ``left`` of an amount that ``done`` of the ``remaining`` base takes.
 
-
-def share(
-    amount: Decimal, done: Decimal, whole: Decimal, *, completed: bool, priced: PricedDocument
-) -> Decimal:
-    """The share of ``amount`` that ``done`` of ``whole`` has taken (all of it on completion)."""
+    All of it when ``completed``; nothing when no base remains. The share is rounded
+    with the order's rounding, so it lies between nothing and what is left (what is left
+    is in whole minor units): no share is ever negative or more than the rest, however
+    the earlier shares went, and what is left always comes out exactly in the end.
+    """
     if completed:
-        return amount
-    if whole <= 0:
+        return left
+    if remaining <= 0:
         return ZERO
     step, mode = rounding(priced)
-    return (amount * done / whole).quantize(step, mode)
+    return (left * done / remaining).quantize(step, mode)
+
+
+def line_share(
+    amount: Decimal, taken: Decimal, open_units: Decimal, units: Decimal, priced: PricedDocument
+) -> Decimal:
+    """The share of a line's ``amount`` for ``units`` of its ``open_units``: the rest for all."""
+    return rest_share(
+        amount - taken, units, open_units, completed=units == open_units, priced=priced
+    )
 
 
 def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
@@ -111,13 +120,24 @@ def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
     return tuple(entry for entry in priced.adjustments if not entry.distributed)
 
 
-def adjustments_taken(
-    priced: PricedDocument, whole: Decimal, taken: Decimal, *, completed: bool
+def adjustments_after(
+    priced: PricedDocument,
+    before: Sequence[Decimal],
+    whole: Decimal,
+    taken: tuple[Decimal, Decimal],
+    *,
+    completed: bool,
 ) -> tuple[Decimal, ...]:
-    """How much of each standalone adjustment ``taken`` of the line amounts ``whole`` takes."""
+    """How much of each standalone adjustment is taken after the line amounts taken move.
+
+    The line amounts taken go from ``taken[0]`` to ``taken[1]`` of ``whole``; each
+    adjustment takes the same share of what is left of it as they took of theirs.
+    """
+    done, remaining = taken[1] - taken[0], whole - taken[0]
     return tuple(
-        share(entry.amount.amount, taken, whole, completed=completed, priced=priced)
-        for entry in standalone(priced)
+        old
+        + rest_share(entry.amount.amount - old, done, remaining, completed=completed, priced=priced)
+        for entry, old in zip(standalone(priced), before, strict=True)
     )
 
 

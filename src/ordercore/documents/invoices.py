@@ -36,7 +36,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from ordercore.documents import _fields as fields
-from ordercore.errors import InvalidType
+from ordercore.errors import InvalidDocument, InvalidType
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
@@ -102,6 +102,10 @@ class InvoiceIssued(Event):
 # -- converters --------------------------------------------------------------------------
 
 
+def _sales_order(value: object) -> str | None:
+    return None if value is None else fields.number(value)
+
+
 def _content(value: object) -> Document:
     if not isinstance(value, Document):
         raise InvalidType(value, expected="a pricing Document", field="content")
@@ -113,12 +117,18 @@ def _content(value: object) -> Document:
 
 @attrs.frozen(kw_only=True, repr=False)
 class DraftInvoice:
-    """An invoice being prepared: its content may change, each change a new version."""
+    """An invoice being prepared: its content may change, each change a new version.
+
+    ``sales_order`` is the number of the sales order it was made from, if any (EN 16931
+    BT-14). Such a draft bills what its order recorded, so it is not revised: void it,
+    release it on the order (``SalesOrder.release_invoice``) and invoice the order again.
+    """
 
     id: str = attrs.field(converter=fields.document_id)
     customer: str = attrs.field(converter=fields.customer)
     content: Document = attrs.field(converter=_content)
     version: int = attrs.field(default=1, converter=fields.version)
+    sales_order: str | None = attrs.field(default=None, converter=_sales_order)
 
     @classmethod
     def create(
@@ -128,9 +138,10 @@ class DraftInvoice:
         customer: str,
         content: Document,
         request: Request,
+        sales_order: str | None = None,
     ) -> Changed[DraftInvoice]:
         """Start a draft (version 1) of ``content`` for ``customer``."""
-        draft = cls(id=id, customer=customer, content=content)
+        draft = cls(id=id, customer=customer, content=content, sales_order=sales_order)
         event = InvoiceDraftCreated(
             document_id=draft.id, request=fields.request(request), version=1
         )
@@ -142,7 +153,12 @@ class DraftInvoice:
 
     def revise(self, content: Document, *, request: Request) -> Changed[DraftInvoice]:
         """Replace the content; the draft's version goes up by one."""
-        revised = attrs.evolve(self, content=content, version=self.version + 1)
+        if self.sales_order is not None:
+            raise InvalidDocument(
+                f"draft invoice {self.id!r} bills sales order {self.sales_order}, which "
+                "recorded what it takes; void it, release it on the order and invoice again"
+            )
+        revised = attrs.evolve(self, content=_content(content), version=self.version + 1)
         event = InvoiceDraftRevised(
             document_id=self.id, request=fields.request(request), version=revised.version
         )
@@ -156,6 +172,7 @@ class DraftInvoice:
             content=self.content,
             version=self.version,
             reason=reason,
+            sales_order=self.sales_order,
         )
         event = InvoiceDraftVoided(
             document_id=self.id, request=fields.request(request), reason=reason
@@ -188,6 +205,7 @@ class DraftInvoice:
             due_date=due_date,
             priced=priced,
             version=self.version,
+            sales_order=self.sales_order,
         )
         event = InvoiceIssued(
             document_id=self.id,
@@ -220,6 +238,7 @@ class VoidedInvoice:
     content: Document = attrs.field(converter=_content)
     version: int = attrs.field(converter=fields.version)
     reason: str = attrs.field(converter=fields.reason)
+    sales_order: str | None = attrs.field(default=None, converter=_sales_order)
 
     @property
     def state(self) -> str:
@@ -249,6 +268,7 @@ class IssuedInvoice(fields.PricedView):
     due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
     priced: PricedDocument = attrs.field(converter=fields.priced)
     version: int = attrs.field(default=1, converter=fields.version)
+    sales_order: str | None = attrs.field(default=None, converter=_sales_order)
 
     @property
     def total(self) -> Money:

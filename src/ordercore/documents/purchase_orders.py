@@ -161,9 +161,9 @@ class PurchaseLine:
         """Ordered, and neither billed nor cancelled: the most a bill may still bill."""
         return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.cancelled), self.billed)
 
-    def amount_for(self, units: Decimal, rounding: str, step: Decimal) -> Decimal:
-        """The share of the line's amount for ``units`` of it: the rest when it is all of it."""
-        return ordering.amount_for(self.amount, self.ordered, units, step, rounding)
+    def share(self, units: Decimal, priced: PricedDocument) -> Decimal:
+        """The share of the line's amount for ``units`` of the open ones: the rest for all."""
+        return ordering.line_share(self.amount, self.taken, self.open, units, priced)
 
 
 @attrs.frozen(kw_only=True)
@@ -332,24 +332,22 @@ class PurchaseOrder(fields.PricedView):
         """
         request = fields.request(request)
         chosen = ordering.chosen_lines(lines, len(self.lines), self._name)
-        step, mode = ordering.rounding(self.priced)
         new_lines = list(self.lines)
         cancelled: list[tuple[int, Decimal]] = []
         for index in chosen:
             line = new_lines[index]
             quantity = line.ordered - line.cancelled - max(line.received, line.billed)
             if quantity > 0:
-                units = line.billed + line.cancelled + quantity
                 new_lines[index] = attrs.evolve(
                     line,
                     cancelled=line.cancelled + quantity,
-                    taken=line.amount_for(units, mode, step),
+                    taken=line.taken + line.share(quantity, self.priced),
                 )
                 cancelled.append((index, quantity))
         if not cancelled:
             raise InvalidDocument(f"nothing remains to cancel on {self._name}")
         order = attrs.evolve(self, lines=tuple(new_lines), version=self.version + 1)
-        order = attrs.evolve(order, adjustments=order._adjustments_taken())
+        order = attrs.evolve(order, adjustments=self._adjustments_after(order))
         event = PurchaseRemainderCancelled(
             document_id=self.id, request=request, quantities=tuple(cancelled)
         )
@@ -404,26 +402,31 @@ class PurchaseOrder(fields.PricedView):
     def _name(self) -> str:
         return f"purchase order {self.number}"
 
-    def _adjustments_taken(self) -> tuple[Decimal, ...]:
+    def _adjustments_after(self, order: PurchaseOrder) -> tuple[Decimal, ...]:
+        """What the standalone adjustments have taken once this order has become ``order``."""
         whole = sum((line.amount for line in self.lines), _ZERO)
-        taken = sum((line.taken for line in self.lines), _ZERO)
-        return ordering.adjustments_taken(self.priced, whole, taken, completed=self.completed)
+        before = sum((line.taken for line in self.lines), _ZERO)
+        after = sum((line.taken for line in order.lines), _ZERO)
+        return ordering.adjustments_after(
+            self.priced, self.adjustments, whole, (before, after), completed=order.completed
+        )
 
     def _bill(self, wanted: Mapping[int, Decimal], *, bill_id: str, request: Request) -> Billing:
         """Bill ``wanted`` (checked) quantities: the one way a bill is made from lines."""
         request = fields.request(request)
         currency = self.priced.currency
-        step, mode = ordering.rounding(self.priced)
         new_lines = list(self.lines)
         bill_lines: list[Line] = []
         for index, quantity in wanted.items():
             line = new_lines[index]
-            taken = line.amount_for(line.billed + line.cancelled + quantity, mode, step)
-            new_lines[index] = attrs.evolve(line, billed=line.billed + quantity, taken=taken)
+            share = line.share(quantity, self.priced)
+            new_lines[index] = attrs.evolve(
+                line, billed=line.billed + quantity, taken=line.taken + share
+            )
             source = self.priced.lines[index].line
-            bill_lines.append(ordering.billing_line(source, quantity, taken - line.taken, currency))
+            bill_lines.append(ordering.billing_line(source, quantity, share, currency))
         order = attrs.evolve(self, lines=tuple(new_lines))
-        adjustments = order._adjustments_taken()
+        adjustments = self._adjustments_after(order)
         allowances, charges = ordering.adjustment_parts(self.priced, self.adjustments, adjustments)
         content = Document(
             currency=currency,

@@ -60,7 +60,7 @@ import attrs
 from ordercore._convert import check_instance, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
-from ordercore.documents.invoices import Changed, DraftInvoice
+from ordercore.documents.invoices import Changed, DraftInvoice, VoidedInvoice
 from ordercore.errors import (
     InvalidDocument,
     InvalidNumber,
@@ -87,10 +87,12 @@ __all__ = [
     "DownPaymentInvoiced",
     "DownPaymentPart",
     "DownPaymentRecord",
+    "InvoiceReleased",
     "InvoicedFromOrder",
     "Invoicing",
     "InvoicingPolicy",
     "OrderConfirmed",
+    "OrderInvoice",
     "OrderLine",
     "RemainderCancelled",
     "SalesOrder",
@@ -168,6 +170,18 @@ class InvoicedFromOrder(Event):
 
 
 @attrs.frozen(kw_only=True)
+class InvoiceReleased(Event):
+    """A voided draft invoice ``invoice_id`` gave back what it took of the order.
+
+    ``quantities`` are the ``(line index, quantity)`` pairs that are open to invoice again
+    (none for a down payment's invoice, whose down payment is withdrawn).
+    """
+
+    invoice_id: str
+    quantities: tuple[tuple[int, Decimal], ...]
+
+
+@attrs.frozen(kw_only=True)
 class DownPaymentInvoiced(Event):
     """An invoice draft ``invoice_id`` bills a down payment of ``amount`` stated on ``base``."""
 
@@ -214,8 +228,8 @@ class OrderLine:
 
     ``amount`` is the line's stated amount on the order (tax-inclusive when its taxes are
     included in the price); ``taken`` is how much of it invoices and cancellations have
-    taken so far: always the amount for ``invoiced + cancelled`` units, rounded, so that
-    the line's last units take exactly what is left.
+    taken so far. Each takes what is left in proportion to the units it takes of those
+    still open, rounded, so the line's last units take exactly what is left.
     """
 
     description: str
@@ -244,9 +258,9 @@ class OrderLine:
             return self.open
         return max(CONTEXT.subtract(self.delivered, self.invoiced), _ZERO)
 
-    def amount_for(self, units: Decimal, rounding: str, step: Decimal) -> Decimal:
-        """The share of the line's amount for ``units`` of it: the rest when it is all of it."""
-        return ordering.amount_for(self.amount, self.ordered, units, step, rounding)
+    def share(self, units: Decimal, priced: PricedDocument) -> Decimal:
+        """The share of the line's amount for ``units`` of the open ones: the rest for all."""
+        return ordering.line_share(self.amount, self.taken, self.open, units, priced)
 
 
 def _percent(value: object) -> Decimal | None:
@@ -318,14 +332,12 @@ def _deducted(value: object) -> Decimal:
 class DownPaymentPart:
     """The part of a down payment billed with one set of the order's taxes.
 
-    ``from_taken`` is how much of the amounts of the order's lines with these taxes had
-    been taken when the down payment was made: later invoices deduct the part in
-    proportion to what they take of the rest of those lines.
+    Later invoices deduct what is still open of it in proportion to what they take of
+    the rest of the amounts of the order's lines with these taxes.
     """
 
     taxes: tuple[Tax, ...] = attrs.field(converter=_taxes)
     amount: Decimal = attrs.field(converter=_amount)
-    from_taken: Decimal = attrs.field(default=_ZERO, converter=_taken)
     deducted: Decimal = attrs.field(default=_ZERO, converter=_deducted)
 
     @property
@@ -342,9 +354,8 @@ def _parts(value: object) -> tuple[DownPaymentPart, ...]:
 class DownPaymentRecord:
     """A down payment the order invoiced, and how much of it later invoices deducted.
 
-    ``total`` is its invoice's total with taxes; ``from_taken`` is how much of the order's
-    line amounts had been taken when it was made: later invoices deduct it in proportion
-    to what they take of the rest.
+    ``total`` is its invoice's total with taxes; later invoices deduct each of its
+    ``parts`` in proportion to what they take of the rest of the order.
     """
 
     invoice_id: str = attrs.field(converter=fields.document_id)
@@ -353,12 +364,31 @@ class DownPaymentRecord:
     amount: Money
     total: Money
     parts: tuple[DownPaymentPart, ...] = attrs.field(converter=_parts)
-    from_taken: Decimal
 
     @property
     def open(self) -> Decimal:
         """The stated amount later invoices still have to deduct."""
         return functools.reduce(CONTEXT.add, (part.open for part in self.parts), _ZERO)
+
+
+@attrs.frozen(kw_only=True)
+class OrderInvoice:
+    """What one invoice made from the order took of it, so that voiding it gives it back.
+
+    ``lines`` holds ``(line index, quantity, amount)`` for each order line it bills;
+    ``adjustments`` the part of each standalone allowance and charge it took;
+    ``deductions`` ``(down payment invoice id, part index, amount)`` for each down payment
+    part it deducted; ``total`` its total with taxes and ``tally`` its untaxed amounts and
+    taxes by rate. A down payment's own invoice has ``down_payment`` set and takes no line.
+    """
+
+    invoice_id: str = attrs.field(converter=fields.document_id)
+    lines: tuple[tuple[int, Decimal, Decimal], ...] = ()
+    adjustments: tuple[Decimal, ...] = ()
+    deductions: tuple[tuple[str, int, Decimal], ...] = ()
+    total: Decimal
+    tally: ordering.TaxTally
+    down_payment: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -384,8 +414,8 @@ def _decimals(value: object) -> tuple[Decimal, ...]:
     )
 
 
-def _invoice_ids(value: object) -> tuple[str, ...]:
-    return to_tuple(value, str, "invoices")
+def _made(value: object) -> tuple[OrderInvoice, ...]:
+    return to_tuple(value, OrderInvoice, "invoices")
 
 
 def _billed(value: object) -> Decimal:
@@ -412,8 +442,9 @@ class SalesOrder(fields.PricedView):
     """A confirmed sales order: its priced content, and where each line stands.
 
     ``adjustments`` holds, for each of the order's standalone allowances and charges, how
-    much of it invoices and cancellations have taken; ``billed`` is the sum of the totals
-    (with taxes) of the invoices made from the order, and ``invoices`` their ids.
+    much of it invoices and cancellations have taken; ``invoices`` records what each
+    invoice made from the order took (:class:`OrderInvoice`), ``billed`` the sum of their
+    totals (with taxes) and ``billed_by_tax`` their untaxed amounts and taxes by rate.
     """
 
     id: str = attrs.field(converter=fields.document_id)
@@ -423,7 +454,7 @@ class SalesOrder(fields.PricedView):
     lines: tuple[OrderLine, ...] = attrs.field(converter=_lines)
     adjustments: tuple[Decimal, ...] = attrs.field(default=(), converter=_decimals)
     down_payments: tuple[DownPaymentRecord, ...] = attrs.field(default=(), converter=_records)
-    invoices: tuple[str, ...] = attrs.field(default=(), converter=_invoice_ids)
+    invoices: tuple[OrderInvoice, ...] = attrs.field(default=(), converter=_made)
     billed: Decimal = attrs.field(default=_ZERO, converter=_billed)
     billed_by_tax: ordering.TaxTally = attrs.field(factory=ordering.TaxTally, converter=_tally)
     version: int = attrs.field(default=1, converter=fields.version)
@@ -574,11 +605,10 @@ class SalesOrder(fields.PricedView):
             line = new_lines[index]
             quantity = line.ordered - line.cancelled - max(line.delivered, line.invoiced)
             if quantity > 0:
-                units = line.invoiced + line.cancelled + quantity
                 new_lines[index] = attrs.evolve(
                     line,
                     cancelled=line.cancelled + quantity,
-                    taken=line.amount_for(units, rounding, step),
+                    taken=line.taken + line.share(quantity, self.priced),
                 )
                 cancelled.append((index, quantity))
         if not cancelled:
@@ -590,7 +620,7 @@ class SalesOrder(fields.PricedView):
                 "down payments still to be deducted; invoice what remains first, or credit "
                 "the down payment"
             )
-        order = attrs.evolve(order, adjustments=order._adjustments_taken())
+        order = attrs.evolve(order, adjustments=self._adjustments_after(order))
         event = RemainderCancelled(
             document_id=self.id, request=request, quantities=tuple(cancelled)
         )
@@ -715,11 +745,8 @@ class SalesOrder(fields.PricedView):
                 remaining=max(available, _ZERO).quantize(step, "ROUND_DOWN"),
             )
         shares = allocate(amount, [free for _, free in sets], step)
-        progress = self._taken_by_taxes(base)
         parts = tuple(
-            DownPaymentPart(
-                taxes=taxes, amount=share, from_taken=progress.get(taxes, (_ZERO, taken))[1]
-            )
+            DownPaymentPart(taxes=taxes, amount=share)
             for (taxes, _), share in zip(sets, shares, strict=True)
             if share
         )
@@ -748,17 +775,27 @@ class SalesOrder(fields.PricedView):
             amount=Money(amount, currency),
             total=invoice_total,
             parts=parts,
-            from_taken=taken,
         )
         draft = DraftInvoice.create(
-            id=invoice_id, customer=self.customer, content=content, request=request
+            id=invoice_id,
+            customer=self.customer,
+            content=content,
+            sales_order=self.number,
+            request=request,
+        )
+        made = OrderInvoice(
+            invoice_id=draft.document.id,
+            adjustments=tuple(_ZERO for _ in self.adjustments),
+            total=invoice_total.amount,
+            tally=ordering.TaxTally.of(invoice_priced),
+            down_payment=True,
         )
         order = attrs.evolve(
             self,
             down_payments=(*self.down_payments, record),
-            invoices=(*self.invoices, draft.document.id),
+            invoices=(*self.invoices, made),
             billed=self.billed + invoice_total.amount,
-            billed_by_tax=self.billed_by_tax.plus(ordering.TaxTally.of(invoice_priced)),
+            billed_by_tax=self.billed_by_tax.plus(made.tally),
             version=self.version + 1,
         )
         event = DownPaymentInvoiced(
@@ -771,6 +808,70 @@ class SalesOrder(fields.PricedView):
         )
         return Invoicing(order=order, invoice=draft.document, events=(event, *draft.events))
 
+    @exact
+    def release_invoice(self, voided: VoidedInvoice, *, request: Request) -> Changed[SalesOrder]:
+        """Give back what a voided draft invoice took of the order.
+
+        The quantities it billed are open to invoice again, and the line amounts, the
+        standalone allowances and charges and the down payment deductions it took are
+        given back exactly, so the invoices still to come bill them. Voiding a down
+        payment's own invoice withdraws the down payment, which later invoices must not
+        have deducted yet (release them first). An issued invoice is not released: it is
+        credited.
+        """
+        request = fields.request(request)
+        if not isinstance(voided, VoidedInvoice):
+            raise InvalidType(
+                voided,
+                expected="a VoidedInvoice (void the draft first; credit an issued invoice)",
+                field="voided",
+            )
+        made = next((m for m in self.invoices if m.invoice_id == voided.id), None)
+        if made is None or voided.sales_order != self.number:
+            raise InvalidDocument(
+                f"invoice {voided.id!r} is not an invoice of sales order {self.number} "
+                "still to release (it was made from another order, or released already)"
+            )
+        records = list(self.down_payments)
+        if made.down_payment:
+            record = next(r for r in records if r.invoice_id == made.invoice_id)
+            if any(part.deducted for part in record.parts):
+                raise InvalidDocument(
+                    f"later invoices of sales order {self.number} deducted the down payment "
+                    f"of invoice {made.invoice_id!r}; release them first"
+                )
+            records.remove(record)
+        for invoice_id, number, piece in made.deductions:
+            at = next(i for i, r in enumerate(records) if r.invoice_id == invoice_id)
+            parts = list(records[at].parts)
+            parts[number] = attrs.evolve(parts[number], deducted=parts[number].deducted - piece)
+            records[at] = attrs.evolve(records[at], parts=tuple(parts))
+        lines = list(self.lines)
+        for index, quantity, amount in made.lines:
+            line = lines[index]
+            lines[index] = attrs.evolve(
+                line, invoiced=line.invoiced - quantity, taken=line.taken - amount
+            )
+        order = attrs.evolve(
+            self,
+            lines=tuple(lines),
+            adjustments=tuple(
+                old - part for old, part in zip(self.adjustments, made.adjustments, strict=True)
+            ),
+            down_payments=tuple(records),
+            invoices=tuple(m for m in self.invoices if m is not made),
+            billed=self.billed - made.total,
+            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
+            version=self.version + 1,
+        )
+        event = InvoiceReleased(
+            document_id=self.id,
+            request=request,
+            invoice_id=made.invoice_id,
+            quantities=tuple((index, quantity) for index, quantity, _ in made.lines),
+        )
+        return Changed(document=order, events=(event,))
+
     # -- the machinery -----------------------------------------------------------------
 
     def _rounding(self) -> tuple[Decimal, str]:
@@ -782,21 +883,22 @@ class SalesOrder(fields.PricedView):
         taken = sum((line.taken for line in self.lines), _ZERO)
         return whole, taken
 
-    def _share(self, amount: Decimal, done: Decimal, whole: Decimal) -> Decimal:
-        """The share of ``amount`` that ``done`` of ``whole`` has taken (all of it on completion)."""
-        return ordering.share(amount, done, whole, completed=self.completed, priced=self.priced)
+    def _adjustments_after(self, order: SalesOrder) -> tuple[Decimal, ...]:
+        """What the standalone adjustments have taken once this order has become ``order``."""
+        whole, before = self._taken()
+        after = order._taken()[1]
+        return ordering.adjustments_after(
+            self.priced, self.adjustments, whole, (before, after), completed=order.completed
+        )
 
-    def _adjustments_taken(self) -> tuple[Decimal, ...]:
-        whole, taken = self._taken()
-        return ordering.adjustments_taken(self.priced, whole, taken, completed=self.completed)
+    def _taken_by_taxes(self) -> dict[tuple[Tax, ...], tuple[Decimal, Decimal]]:
+        """The sum of the line amounts, and how much of it is taken, by set of taxes.
 
-    def _taken_by_taxes(
-        self, base: DownPaymentBase
-    ) -> dict[tuple[Tax, ...], tuple[Decimal, Decimal]]:
-        """By the taxes a down payment line takes: the sum of the line amounts, and what is taken."""
+        The sets are the taxes as an untaxed down payment line takes them.
+        """
         result: dict[tuple[Tax, ...], tuple[Decimal, Decimal]] = {}
         for priced_line, line in zip(self.priced.lines, self.lines, strict=True):
-            key = _down_payment_taxes(priced_line.line.taxes, base)
+            key = ordering.plain_taxes(priced_line.line.taxes)
             whole, taken = result.get(key, (_ZERO, _ZERO))
             result[key] = (whole + line.amount, taken + line.taken)
         return result
@@ -808,7 +910,7 @@ class SalesOrder(fields.PricedView):
         """
         left: dict[tuple[Tax, ...], Decimal] = {}
         for priced_line, line in zip(self.priced.lines, self.lines, strict=True):
-            key = _down_payment_taxes(priced_line.line.taxes, DownPaymentBase.UNTAXED)
+            key = ordering.plain_taxes(priced_line.line.taxes)
             untaken = (
                 priced_line.net.amount * (line.amount - line.taken) / line.amount
                 if line.amount
@@ -818,7 +920,7 @@ class SalesOrder(fields.PricedView):
         whole, taken = self._taken()
         fraction = (whole - taken) / whole if whole else _ZERO
         for entry in _standalone(self.priced):
-            key = _down_payment_taxes(entry.adjustment.taxes, DownPaymentBase.UNTAXED)
+            key = ordering.plain_taxes(entry.adjustment.taxes)
             left[key] = left.get(key, _ZERO) + entry.effect.amount * fraction
         return left
 
@@ -828,7 +930,7 @@ class SalesOrder(fields.PricedView):
         for record in self.down_payments:
             for part in record.parts:
                 if part.open:
-                    key = _untaxed_form(part.taxes)
+                    key = ordering.plain_taxes(part.taxes)
                     left[key] = left.get(key, _ZERO) - self._untaxed(part.open, part.taxes)
         return left
 
@@ -886,34 +988,42 @@ class SalesOrder(fields.PricedView):
         """Bill ``wanted`` (checked) quantities: the one way an invoice is made from lines."""
         request = fields.request(request)
         currency = self.priced.currency
-        step, rounding = self._rounding()
         new_lines = list(self.lines)
         invoice_lines: list[Line] = []
+        shares: list[tuple[int, Decimal, Decimal]] = []
         for index, quantity in wanted.items():
             line = new_lines[index]
-            units = line.invoiced + line.cancelled + quantity
-            taken = line.amount_for(units, rounding, step)
-            share = taken - line.taken
-            new_lines[index] = attrs.evolve(line, invoiced=line.invoiced + quantity, taken=taken)
+            share = line.share(quantity, self.priced)
+            new_lines[index] = attrs.evolve(
+                line, invoiced=line.invoiced + quantity, taken=line.taken + share
+            )
+            shares.append((index, quantity, share))
             source = self.priced.lines[index].line
             invoice_lines.append(ordering.billing_line(source, quantity, share, currency))
         order = attrs.evolve(self, lines=tuple(new_lines))
         # Standalone allowances and charges, in proportion to the line amounts taken.
-        adjustments = order._adjustments_taken()
+        adjustments = self._adjustments_after(order)
         allowances, charges = ordering.adjustment_parts(self.priced, self.adjustments, adjustments)
-        # Down payments, in proportion to what is taken of what remained when they were made.
-        whole, taken = order._taken()
+        # Down payments, in proportion to what is taken of the rest of their lines.
+        whole, before = self._taken()
+        after = order._taken()[1]
         records = []
+        deductions: list[tuple[str, int, Decimal]] = []
+        progress = (self._taken_by_taxes(), order._taken_by_taxes())
         for record in self.down_payments:
             parts = []
-            progress = order._taken_by_taxes(record.base)
-            for part in record.parts:
+            for number, part in enumerate(record.parts):
                 # lines with the part's taxes, or all lines if only an adjustment had them
-                part_whole, part_taken = progress.get(part.taxes, (whole, taken))
-                target = order._share(
-                    part.amount, part_taken - part.from_taken, part_whole - part.from_taken
+                key = ordering.plain_taxes(part.taxes)
+                part_whole, part_before = progress[0].get(key, (whole, before))
+                part_after = progress[1].get(key, (whole, after))[1]
+                piece = ordering.rest_share(
+                    part.open,
+                    part_after - part_before,
+                    part_whole - part_before,
+                    completed=order.completed,
+                    priced=self.priced,
                 )
-                piece = target - part.deducted
                 if piece:
                     invoice_lines.append(
                         Line(
@@ -924,7 +1034,8 @@ class SalesOrder(fields.PricedView):
                             kind=LineKind.SERVICE,
                         )
                     )
-                parts.append(attrs.evolve(part, deducted=target))
+                    deductions.append((record.invoice_id, number, piece))
+                parts.append(attrs.evolve(part, deducted=part.deducted + piece))
             records.append(attrs.evolve(record, parts=tuple(parts)))
         content = Document(
             currency=currency,
@@ -933,25 +1044,38 @@ class SalesOrder(fields.PricedView):
             charges=charges,
             policy=self.priced.policy,
         )
-        priced = price(content)
         cancelled = any(line.cancelled for line in new_lines)
         if order.completed and not cancelled:
             # The completing invoice: the order's invoices sum to its total exactly, rate
             # by rate.
             whole_tally = ordering.TaxTally.of(self.priced)
             content = ordering.completing(content, whole_tally, self.billed_by_tax)
-            priced = price(content)
+        priced = price(content)
         total = priced.totals.tax_inclusive
         draft = DraftInvoice.create(
-            id=invoice_id, customer=self.customer, content=content, request=request
+            id=invoice_id,
+            customer=self.customer,
+            content=content,
+            sales_order=self.number,
+            request=request,
+        )
+        made = OrderInvoice(
+            invoice_id=draft.document.id,
+            lines=tuple(shares),
+            adjustments=tuple(
+                new - old for new, old in zip(adjustments, self.adjustments, strict=True)
+            ),
+            deductions=tuple(deductions),
+            total=total.amount,
+            tally=ordering.TaxTally.of(priced),
         )
         order = attrs.evolve(
             order,
             adjustments=adjustments,
             down_payments=tuple(records),
-            invoices=(*self.invoices, draft.document.id),
+            invoices=(*self.invoices, made),
             billed=self.billed + total.amount,
-            billed_by_tax=self.billed_by_tax.plus(ordering.TaxTally.of(priced)),
+            billed_by_tax=self.billed_by_tax.plus(made.tally),
             version=self.version + 1,
         )
         event = InvoicedFromOrder(
@@ -966,11 +1090,6 @@ class SalesOrder(fields.PricedView):
 
 
 _standalone = ordering.standalone
-
-
-def _untaxed_form(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
-    """A down payment part's taxes as an untaxed down payment line takes them."""
-    return tuple(attrs.evolve(tax, included=False) if tax.included else tax for tax in taxes)
 
 
 def _down_payment_taxes(taxes: tuple[Tax, ...], base: DownPaymentBase) -> tuple[Tax, ...]:
