@@ -1,4 +1,4 @@
-"""Payment terms: due-date rules, installments and schedules."""
+"""Payment terms: due-date rules, installments, schedules, and issuing with a term."""
 
 from __future__ import annotations
 
@@ -13,21 +13,31 @@ from hypothesis import strategies as st
 
 from ordercore import (
     CurrencyMismatch,
+    Document,
+    DraftBill,
+    DraftInvoice,
     DueRule,
     EarlyPaymentDiscount,
     FloatNotAllowed,
     Installment,
     InstallmentsExceedTotal,
     InvalidAmount,
+    InvalidDocument,
     InvalidNumber,
     InvalidPaymentTerm,
     InvalidType,
+    IssuedInvoice,
+    Line,
     Money,
     PaymentTerm,
+    Policy,
+    Request,
     RoundingMode,
     ScheduledInstallment,
+    Tax,
     allocate,
 )
+from ordercore.documents import BillIssued, InvoiceIssued
 from ordercore.money import precision, quantum
 from ordercore.settlement import MAX_DAYS, DueKind, ShareKind
 from ordercore.testing import strategies as ost
@@ -38,6 +48,10 @@ EUR = "EUR"
 
 def eur(amount: str) -> Money:
     return Money(amount, EUR)
+
+
+def request(key: str) -> Request:
+    return Request(key=key, at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), business_date=NOV_23)
 
 
 def amounts(schedule: tuple[ScheduledInstallment, ...]) -> list[str]:
@@ -521,6 +535,219 @@ class TestScheduledInstallment:
             ScheduledInstallment(due_date="2026-11-23", amount=eur("10.00"))  # type: ignore[arg-type]
         with pytest.raises(InvalidType, match="amount"):
             ScheduledInstallment(due_date=NOV_23, amount="10.00")  # type: ignore[arg-type]
+
+
+# -- issuing with a term -------------------------------------------------------------------
+
+
+def content(price: str = "120.00", quantity: str = "8", policy: Policy | None = None) -> Document:
+    return Document(
+        currency=EUR,
+        items=[
+            Line(
+                description="Consulting",
+                quantity=quantity,
+                unit_price=eur(price),
+                taxes=[Tax.percent("VAT", "20")],
+            )
+        ],
+        policy=policy or Policy(),
+    )
+
+
+def draft(document: Document | None = None) -> DraftInvoice:
+    return DraftInvoice.create(
+        id="inv-1", customer="acme", content=document or content(), request=request("r1")
+    ).document
+
+
+class TestIssuing:
+    def test_issuing_with_a_term_schedules_the_amount_due(self) -> None:
+        term = PaymentTerm(
+            name="Deposit and balance",
+            installments=[
+                percent("30", 0),
+                Installment.remainder(
+                    due=DueRule.end_of_month(months=1),
+                    discount=EarlyPaymentDiscount(percent="2", days=14),
+                ),
+            ],
+        )
+        issued = draft().issue(
+            number="INV-1", issue_date=NOV_23, payment_term=term, request=request("r2")
+        )
+        invoice = issued.document
+        assert amounts(invoice.installments) == ["EUR 345.60", "EUR 806.40"]
+        assert invoice.installments == term.schedule(invoice.total, NOV_23)
+        assert invoice.due_date == dt.date(2026, 12, 31)
+        assert invoice.installments[1].discount_amount == eur("16.13")
+        assert issued.events == (
+            InvoiceIssued(
+                document_id="inv-1",
+                request=request("r2"),
+                number="INV-1",
+                issue_date=NOV_23,
+                due_date=dt.date(2026, 12, 31),
+                amount_due=eur("1152.00"),
+                installments=invoice.installments,
+            ),
+        )
+
+    def test_without_a_term_nothing_changes(self) -> None:
+        invoice = draft().issue(number="INV-1", issue_date=NOV_23, request=request("r2")).document
+        assert (invoice.due_date, invoice.installments) == (None, ())
+        dated = draft().issue(
+            number="INV-1", issue_date=NOV_23, due_date=dt.date(2026, 12, 1), request=request("r2")
+        )
+        assert dated.document.installments == ()
+        assert dated.events[0].installments == ()  # type: ignore[attr-defined]
+
+    def test_the_due_date_is_the_latest_installment_s(self) -> None:
+        # installments keep the term's order even when it does not follow the calendar
+        term = PaymentTerm(name="Odd order", installments=[percent("50", 60), percent("50", 30)])
+        invoice = (
+            draft()
+            .issue(number="INV-1", issue_date=NOV_23, payment_term=term, request=request("r2"))
+            .document
+        )
+        assert due_dates(invoice.installments) == [dt.date(2027, 1, 22), dt.date(2026, 12, 23)]
+        assert invoice.due_date == dt.date(2027, 1, 22)
+
+    def test_discounts_are_rounded_with_the_document_s_mode(self) -> None:
+        # the amount due is 100.25 and 2 % of it is 2.005
+        term = PaymentTerm.net(30, discount=EarlyPaymentDiscount(percent="2", days=10))
+        for mode, discount in ((RoundingMode.HALF_UP, "2.01"), (RoundingMode.HALF_EVEN, "2.00")):
+            document = Document(
+                currency=EUR,
+                items=[Line(description="Fee", quantity="1", unit_price=eur("100.25"))],
+                policy=Policy(rounding=mode),
+            )
+            invoice = (
+                draft(document)
+                .issue(number="INV-1", issue_date=NOV_23, payment_term=term, request=request("r2"))
+                .document
+            )
+            assert invoice.installments[0].discount_amount == eur(discount)
+
+    def test_the_amount_due_after_a_prepayment_is_scheduled(self) -> None:
+        document = Document(
+            currency=EUR,
+            items=[Line(description="Fee", quantity="1", unit_price=eur("1000.00"))],
+            prepaid=eur("400.00"),
+        )
+        invoice = (
+            draft(document)
+            .issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                payment_term=PaymentTerm.deposit("50", days=30),
+                request=request("r2"),
+            )
+            .document
+        )
+        assert amounts(invoice.installments) == ["EUR 300.00", "EUR 300.00"]
+
+    def test_a_returns_invoice_schedules_a_negative_amount(self) -> None:
+        invoice = (
+            draft(content(quantity="-1"))
+            .issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                payment_term=PaymentTerm.deposit("30", days=30),
+                request=request("r2"),
+            )
+            .document
+        )
+        assert amounts(invoice.installments) == ["EUR -43.20", "EUR -100.80"]
+
+    def test_checks_come_before_anything_is_issued(self) -> None:
+        with pytest.raises(InvalidDocument, match=r"both a due date .* and a payment term"):
+            draft().issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                due_date=dt.date(2026, 12, 23),
+                payment_term=PaymentTerm.net(30),
+                request=request("r2"),
+            )
+        with pytest.raises(InvalidType, match="payment_term: expected a PaymentTerm"):
+            draft().issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                payment_term="Net 30",  # type: ignore[arg-type]
+                request=request("r2"),
+            )
+        deposit = PaymentTerm(name="Big deposit", installments=[fixed(eur("2000.00")), rest()])
+        with pytest.raises(InstallmentsExceedTotal, match=r"EUR 1152\.00"):
+            draft().issue(
+                number="INV-1", issue_date=NOV_23, payment_term=deposit, request=request("r2")
+            )
+        usd = PaymentTerm(name="USD deposit", installments=[fixed(Money("5.00", "USD")), rest()])
+        with pytest.raises(CurrencyMismatch):
+            draft().issue(
+                number="INV-1", issue_date=NOV_23, payment_term=usd, request=request("r2")
+            )
+
+    def test_an_issued_invoice_refuses_installments_that_do_not_add_up(self) -> None:
+        invoice = (
+            draft()
+            .issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                payment_term=PaymentTerm.deposit("30", days=30),
+                request=request("r2"),
+            )
+            .document
+        )
+        first, second = invoice.installments
+        values = {
+            "id": invoice.id,
+            "number": invoice.number,
+            "customer": invoice.customer,
+            "issue_date": invoice.issue_date,
+            "priced": invoice.priced,
+        }
+        assert IssuedInvoice(**values, due_date=invoice.due_date, installments=[first, second])
+        with pytest.raises(InvalidDocument, match=r"sum to EUR 345\.60, not to the amount due"):
+            IssuedInvoice(**values, due_date=invoice.due_date, installments=[first])
+        with pytest.raises(InvalidDocument, match="last installment falls due"):
+            IssuedInvoice(**values, due_date=NOV_23, installments=[first, second])
+        with pytest.raises(InvalidDocument, match="last installment falls due"):
+            IssuedInvoice(**values, installments=[first, second])
+        early = ScheduledInstallment(due_date=dt.date(2026, 11, 1), amount=first.amount)
+        with pytest.raises(InvalidDocument, match="before the issue date"):
+            IssuedInvoice(**values, due_date=invoice.due_date, installments=[early, second])
+        with pytest.raises(CurrencyMismatch):
+            IssuedInvoice(
+                **values,
+                due_date=NOV_23,
+                installments=[ScheduledInstallment(due_date=NOV_23, amount=Money("1152", "USD"))],
+            )
+        with pytest.raises(InvalidType, match="installments"):
+            IssuedInvoice(**values, installments="all at once")
+
+    def test_a_bill_takes_the_supplier_s_term(self) -> None:
+        bill = DraftBill.create(
+            id="bill-1", supplier="papyrus", content=content(), request=request("r1")
+        ).document
+        issued = bill.issue(
+            number="PAP-1",
+            issue_date=NOV_23,
+            payment_term=PaymentTerm.end_of_month(days=30),
+            request=request("r2"),
+        )
+        assert issued.document.due_date == dt.date(2026, 12, 30)
+        assert amounts(issued.document.installments) == ["EUR 1152.00"]
+        event = issued.events[0]
+        assert isinstance(event, BillIssued)
+        assert event.installments == issued.document.installments
+        with pytest.raises(InvalidDocument, match="bill 'bill-1' has both"):
+            bill.issue(
+                number="PAP-1",
+                issue_date=NOV_23,
+                due_date=NOV_23,
+                payment_term=PaymentTerm.net(30),
+                request=request("r2"),
+            )
 
 
 # -- properties ------------------------------------------------------------------------------
