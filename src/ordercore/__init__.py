@@ -43,6 +43,7 @@ from ordercore.errors import (
     ConflictingTaxRules,
     CurrencyMismatch,
     FloatNotAllowed,
+    InstallmentsExceedTotal,
     InvalidAdjustment,
     InvalidAllocation,
     InvalidAmount,
@@ -54,6 +55,7 @@ from ordercore.errors import (
     InvalidKit,
     InvalidLine,
     InvalidNumber,
+    InvalidPaymentTerm,
     InvalidPriceBook,
     InvalidTax,
     InvalidType,
@@ -93,6 +95,13 @@ from ordercore.pricing import (
     price,
 )
 from ordercore.pricing.tax_rules import TaxEngine, TaxRule, TaxTable, TaxZone
+from ordercore.settlement import (
+    DueRule,
+    EarlyPaymentDiscount,
+    Installment,
+    PaymentTerm,
+    ScheduledInstallment,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -115,10 +124,14 @@ __all__ = [
     "DraftBill",
     "DraftInvoice",
     "DraftQuote",
+    "DueRule",
+    "EarlyPaymentDiscount",
     "Event",
     "ExchangeRate",
     "FloatNotAllowed",
     "Group",
+    "Installment",
+    "InstallmentsExceedTotal",
     "InvalidAdjustment",
     "InvalidAllocation",
     "InvalidAmount",
@@ -130,6 +143,7 @@ __all__ = [
     "InvalidKit",
     "InvalidLine",
     "InvalidNumber",
+    "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidTax",
     "InvalidType",
@@ -150,6 +164,7 @@ __all__ = [
     "OverInvoicing",
     "OverReceipt",
     "Party",
+    "PaymentTerm",
     "Policy",
     "PriceBook",
     "PriceEntry",
@@ -163,6 +178,7 @@ __all__ = [
     "Role",
     "RoundingMode",
     "SalesOrder",
+    "ScheduledInstallment",
     "SentQuote",
     "Stacking",
     "Tax",

@@ -19,6 +19,7 @@ __all__ = [
     "ConflictingTaxRules",
     "CurrencyMismatch",
     "FloatNotAllowed",
+    "InstallmentsExceedTotal",
     "InvalidAdjustment",
     "InvalidAllocation",
     "InvalidAmount",
@@ -30,6 +31,7 @@ __all__ = [
     "InvalidKit",
     "InvalidLine",
     "InvalidNumber",
+    "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidTax",
     "InvalidType",
@@ -269,6 +271,36 @@ class OverBilling(_OrderLimit):
         "cannot bill {requested} of line {line!r} of purchase order {order}: only "
         "{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
     )
+
+
+# -- payment terms --------------------------------------------------------------------------
+
+
+class InvalidPaymentTerm(OrdercoreError, ValueError):
+    """A payment term, or one of its installments, due-date rules or discounts, is malformed."""
+
+    def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid payment term: {_where(field)}{_show(value)}: {reason}")
+
+
+class InstallmentsExceedTotal(OrdercoreError, ValueError):
+    """A payment term's fixed and percentage installments take more than the total to schedule.
+
+    ``scheduled`` is what those installments come to, with the sign of ``total``.
+    """
+
+    def __init__(self, *, term: str, total: object, scheduled: object) -> None:
+        self.term = term
+        self.total = total
+        self.scheduled = scheduled
+        super().__init__(
+            f"payment term {term!r} cannot schedule {_text(total)}: its fixed and percentage "
+            f"installments come to {_text(scheduled)}, more than the whole; use a term whose "
+            "fixed amounts fit this total, or one without fixed amounts"
+        )
 
 
 class InvalidData(OrdercoreError, ValueError):

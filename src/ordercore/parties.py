@@ -2,8 +2,9 @@
 
 A :class:`Party` is a customer, a supplier or both. It carries what a document needs to
 know about it: a code (the customer or supplier number of the host), a name, the
-currency it is invoiced in, its default payment term (by name, for now), its tax
-registrations and its billing and shipping addresses.
+currency it is invoiced in, its default payment term (by name: the host resolves the name
+to a :class:`~ordercore.settlement.PaymentTerm` and passes the term when it issues), its
+tax registrations and its billing and shipping addresses.
 
 An :class:`Address` has up to three street lines, a postal code, a city, an optional
 region (ISO 3166-2, such as ``US-CA``) and a country (ISO 3166-1 alpha-2, such as

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
-from ordercore._convert import to_text
-from ordercore.errors import InvalidDocument, InvalidType
+from ordercore._convert import to_text, to_tuple
+from ordercore.errors import CurrencyMismatch, InvalidDocument, InvalidType
 from ordercore.events import Request
+from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price
 from ordercore.pricing.results import PricedDocument
+from ordercore.settlement.terms import PaymentTerm, ScheduledInstallment
 
 
 def document_id(value: object) -> str:
@@ -80,21 +83,86 @@ class PricedView:
         return str(self.priced.currency.code)
 
 
+class Issue(NamedTuple):
+    """What issuing a document settles: its dates, its installments and its priced content."""
+
+    issue_date: dt.date
+    due_date: dt.date | None
+    installments: tuple[ScheduledInstallment, ...]
+    priced: PricedDocument
+
+
 def issue_terms(
-    content: Document, issue_date: object, due_date: object, *, what: str
-) -> tuple[dt.date, dt.date | None, PricedDocument]:
-    """Check an issue's dates and lines, and price the content one last time.
+    content: Document, issue_date: object, due_date: object, payment_term: object, *, what: str
+) -> Issue:
+    """Check an issue's dates and lines, price the content one last time, and schedule it.
 
     Every document that is issued (an invoice, a supplier's bill) takes these same steps,
-    all before anything is returned.
+    all before anything is returned. A ``payment_term`` schedules the amount due in its
+    installments, and the due date is the latest of theirs; it cannot come with a
+    ``due_date`` of its own.
     """
     issued_on = date(issue_date, "issue_date")
     due_on = None if due_date is None else date(due_date, "due_date")
+    if payment_term is not None and not isinstance(payment_term, PaymentTerm):
+        raise InvalidType(payment_term, expected="a PaymentTerm or None", field="payment_term")
+    if due_on is not None and payment_term is not None:
+        raise InvalidDocument(
+            f"{what} has both a due date ({due_on}) and a payment term "
+            f"({payment_term.name!r}): give one of them, the term's installments set the due date"
+        )
     if due_on is not None and due_on < issued_on:
         raise InvalidDocument(f"the due date {due_on} is before the issue date {issued_on}")
     if not content.lines:
         raise InvalidDocument(f"{what} has no lines to bill")
-    return issued_on, due_on, price(content)
+    priced = price(content)
+    if payment_term is None:
+        return Issue(issued_on, due_on, (), priced)
+    installments = payment_term.schedule(
+        priced.totals.amount_due, issued_on, rounding=priced.policy.rounding
+    )
+    return Issue(issued_on, latest_due_date(installments), installments, priced)
+
+
+def latest_due_date(installments: tuple[ScheduledInstallment, ...]) -> dt.date:
+    """The date the last of ``installments`` falls due."""
+    return max(installment.due_date for installment in installments)
+
+
+def installments(value: object) -> tuple[ScheduledInstallment, ...]:
+    """The installments an issued document's amount due is paid in (none without a term)."""
+    return to_tuple(value, ScheduledInstallment, "installments")
+
+
+def check_installments(
+    scheduled: tuple[ScheduledInstallment, ...],
+    total: Money,
+    *,
+    issue_date: dt.date,
+    due_date: dt.date | None,
+) -> None:
+    """Check that a document's installments pay its total exactly, between its two dates."""
+    if not scheduled:
+        return
+    first = min(installment.due_date for installment in scheduled)
+    if first < issue_date:
+        raise InvalidDocument(f"an installment falls due on {first}, before the issue date")
+    for installment in scheduled:
+        if installment.amount.currency != total.currency:
+            raise CurrencyMismatch(
+                total.currency.code, installment.amount.currency.code, operation="schedule"
+            )
+    paid = sum((installment.amount for installment in scheduled), Money.zero(total.currency))
+    if paid != total:
+        raise InvalidDocument(
+            f"the installments sum to {paid}, not to the amount due {total}: schedule the "
+            "amount due with the document's payment term"
+        )
+    if due_date != latest_due_date(scheduled):
+        raise InvalidDocument(
+            f"the due date {due_date} is not the date the last installment falls due "
+            f"({latest_due_date(scheduled)})"
+        )
 
 
 def request(value: object) -> Request:

@@ -9,7 +9,7 @@ it. A mistake on an issued bill is corrected by a supplier credit note
 (:func:`~ordercore.documents.credit_notes.credit_lines` accepts a bill).
 
 >>> import datetime as dt
->>> from ordercore import Document, Line, Money, Request, Tax
+>>> from ordercore import Document, Line, Money, PaymentTerm, Request, Tax
 >>> def request(key):
 ...     return Request(key=key, at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
 ...                    business_date=dt.date(2026, 11, 23))
@@ -21,9 +21,12 @@ it. A mistake on an issued bill is corrected by a supplier credit note
 ...                          request=request("r1")).document
 >>> draft
 DraftBill(id='bill-1', state='draft', version=1, currency='EUR', lines=1)
->>> draft.issue(number="PAP-7781", issue_date=dt.date(2026, 11, 23),
-...             request=request("r2")).document
+>>> bill = draft.issue(number="PAP-7781", issue_date=dt.date(2026, 11, 23),
+...                    payment_term=PaymentTerm.end_of_month(days=30), request=request("r2"))
+>>> bill.document
 IssuedBill(number='PAP-7781', supplier='papyrus', state='issued', currency='EUR', total='50.40')
+>>> bill.document.due_date
+datetime.date(2026, 12, 30)
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price
 from ordercore.pricing.results import PricedDocument
+from ordercore.settlement.terms import PaymentTerm, ScheduledInstallment
 
 __all__ = ["BillDraftCreated", "BillIssued", "DraftBill", "IssuedBill"]
 
@@ -63,12 +67,17 @@ class BillDraftCreated(Event):
 
 @attrs.frozen(kw_only=True)
 class BillIssued(Event):
-    """A supplier's invoice was recorded as an issued bill under the supplier's ``number``."""
+    """A supplier's invoice was recorded as an issued bill under the supplier's ``number``.
+
+    ``installments`` is the schedule of the amount due under the supplier's payment term,
+    empty when the bill was recorded without one.
+    """
 
     number: str
     issue_date: dt.date
     due_date: dt.date | None
     amount_due: Money
+    installments: tuple[ScheduledInstallment, ...] = ()
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -104,29 +113,37 @@ class DraftBill:
         number: str,
         issue_date: dt.date,
         due_date: dt.date | None = None,
+        payment_term: PaymentTerm | None = None,
         request: Request,
     ) -> Changed[IssuedBill]:
-        """Record the supplier's invoice ``number`` and dates: price the bill a last time, freeze it."""
+        """Record the supplier's invoice ``number`` and dates: price the bill a last time, freeze it.
+
+        Give the ``due_date`` the supplier states, or the supplier's ``payment_term``: as for
+        an invoice, its schedule of the amount due becomes the bill's ``installments`` and
+        the due date is when the last of them falls due.
+        """
         request = fields.request(request)
-        issue_date, due_date, priced = fields.issue_terms(
-            self.content, issue_date, due_date, what=f"bill {self.id!r}"
+        issue = fields.issue_terms(
+            self.content, issue_date, due_date, payment_term, what=f"bill {self.id!r}"
         )
         issued = IssuedBill(
             id=self.id,
             number=number,
             supplier=self.supplier,
-            issue_date=issue_date,
-            due_date=due_date,
-            priced=priced,
+            issue_date=issue.issue_date,
+            due_date=issue.due_date,
+            installments=issue.installments,
+            priced=issue.priced,
             version=self.version,
         )
         event = BillIssued(
             document_id=self.id,
             request=request,
             number=issued.number,
-            issue_date=issue_date,
-            due_date=due_date,
-            amount_due=priced.totals.amount_due,
+            issue_date=issue.issue_date,
+            due_date=issue.due_date,
+            amount_due=issue.priced.totals.amount_due,
+            installments=issue.installments,
         )
         return Changed(document=issued, events=(event,))
 
@@ -144,15 +161,27 @@ class DraftBill:
 
 @attrs.frozen(kw_only=True, repr=False)
 class IssuedBill(fields.PricedView):
-    """A supplier's bill as recorded: the supplier's number, dated, priced once, never changed."""
+    """A supplier's bill as recorded: the supplier's number, dated, priced once, never changed.
+
+    ``installments`` is the schedule of its amount due under the supplier's payment term
+    (empty without one), as on an :class:`~ordercore.documents.invoices.IssuedInvoice`.
+    """
 
     id: str = attrs.field(converter=fields.document_id)
     number: str = attrs.field(converter=fields.number)
     supplier: str = attrs.field(converter=fields.supplier)
     issue_date: dt.date = attrs.field(converter=fields.issue_date)
     due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
+    installments: tuple[ScheduledInstallment, ...] = attrs.field(
+        default=(), converter=fields.installments
+    )
     priced: PricedDocument = attrs.field(converter=fields.priced)
     version: int = attrs.field(default=1, converter=fields.version)
+
+    def __attrs_post_init__(self) -> None:
+        fields.check_installments(
+            self.installments, self.total, issue_date=self.issue_date, due_date=self.due_date
+        )
 
     @property
     def total(self) -> Money:

@@ -3,8 +3,9 @@
 A :class:`DraftInvoice` holds the content to bill (a :class:`~ordercore.pricing.Document`)
 for a customer. Revising it gives a new version; voiding it ends it. Issuing it prices the
 content one last time, takes a number (from a
-:class:`~ordercore.documents.numbering.NumberingSeries`), an issue date and an optional due
-date, and returns an :class:`IssuedInvoice`: a different type with no way to change it. A
+:class:`~ordercore.documents.numbering.NumberingSeries`), an issue date and either a due
+date or a :class:`~ordercore.settlement.PaymentTerm` (whose installments set the due date),
+and returns an :class:`IssuedInvoice`: a different type with no way to change it. A
 mistake on an issued invoice is corrected by a credit note and a new invoice, never by
 editing. Every change returns the new document and the events it caused
 (:class:`Changed`).
@@ -26,6 +27,12 @@ editing. Every change returns the new document and the events it caused
 IssuedInvoice(number='INV-2026-00001', state='issued', currency='EUR', total='1152.00')
 >>> [event.name for event in issued.events]
 ['InvoiceIssued']
+>>> from ordercore import PaymentTerm
+>>> on_terms = draft.issue(number="INV-2026-00002", issue_date=dt.date(2026, 11, 23),
+...                        payment_term=PaymentTerm.deposit("30", days=30),
+...                        request=request("r3")).document
+>>> on_terms.due_date, [str(installment.amount) for installment in on_terms.installments]
+(datetime.date(2026, 12, 23), ['EUR 345.60', 'EUR 806.40'])
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price
 from ordercore.pricing.results import PricedDocument
+from ordercore.settlement.terms import PaymentTerm, ScheduledInstallment
 
 __all__ = [
     "Changed",
@@ -91,12 +99,17 @@ class InvoiceDraftVoided(Event):
 
 @attrs.frozen(kw_only=True)
 class InvoiceIssued(Event):
-    """An invoice was issued: it has its number and is immutable from now on."""
+    """An invoice was issued: it has its number and is immutable from now on.
+
+    ``installments`` is the schedule of the amount due when it was issued with a payment
+    term, empty otherwise.
+    """
 
     number: str
     issue_date: dt.date
     due_date: dt.date | None
     amount_due: Money
+    installments: tuple[ScheduledInstallment, ...] = ()
 
 
 # -- converters --------------------------------------------------------------------------
@@ -185,25 +198,30 @@ class DraftInvoice:
         number: str,
         issue_date: dt.date,
         due_date: dt.date | None = None,
+        payment_term: PaymentTerm | None = None,
         request: Request,
     ) -> Changed[IssuedInvoice]:
         """Issue the invoice under ``number``: price it a last time and freeze it.
 
         The number comes from the document's numbering series (take it with
-        ``series.next()`` and store the advanced series with the invoice). Everything is
-        checked, and the content priced, before anything is returned.
+        ``series.next()`` and store the advanced series with the invoice). Give a
+        ``due_date``, or a ``payment_term``: its schedule of the amount due becomes the
+        invoice's ``installments``, and the due date is when the last of them falls due;
+        discounts are rounded with the document's rounding mode. Everything is checked,
+        and the content priced and scheduled, before anything is returned.
         """
         request = fields.request(request)
-        issue_date, due_date, priced = fields.issue_terms(
-            self.content, issue_date, due_date, what=f"invoice {self.id!r}"
+        issue = fields.issue_terms(
+            self.content, issue_date, due_date, payment_term, what=f"invoice {self.id!r}"
         )
         issued = IssuedInvoice(
             id=self.id,
             number=number,
             customer=self.customer,
-            issue_date=issue_date,
-            due_date=due_date,
-            priced=priced,
+            issue_date=issue.issue_date,
+            due_date=issue.due_date,
+            installments=issue.installments,
+            priced=issue.priced,
             version=self.version,
             sales_order=self.sales_order,
         )
@@ -211,9 +229,10 @@ class DraftInvoice:
             document_id=self.id,
             request=request,
             number=issued.number,
-            issue_date=issue_date,
-            due_date=due_date,
-            amount_due=priced.totals.amount_due,
+            issue_date=issue.issue_date,
+            due_date=issue.due_date,
+            amount_due=issue.priced.totals.amount_due,
+            installments=issue.installments,
         )
         return Changed(document=issued, events=(event,))
 
@@ -259,6 +278,9 @@ class IssuedInvoice(fields.PricedView):
 
     It keeps the priced document it was issued with: the prices, taxes, rounding policy
     and every amount, so nothing done to a catalog or a policy later changes it.
+    ``installments`` is the schedule of its amount due when it was issued with a payment
+    term (they sum to it exactly, and the last falls due on ``due_date``), empty
+    otherwise.
     """
 
     id: str = attrs.field(converter=fields.document_id)
@@ -266,9 +288,17 @@ class IssuedInvoice(fields.PricedView):
     customer: str = attrs.field(converter=fields.customer)
     issue_date: dt.date = attrs.field(converter=fields.issue_date)
     due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
+    installments: tuple[ScheduledInstallment, ...] = attrs.field(
+        default=(), converter=fields.installments
+    )
     priced: PricedDocument = attrs.field(converter=fields.priced)
     version: int = attrs.field(default=1, converter=fields.version)
     sales_order: str | None = attrs.field(default=None, converter=_sales_order)
+
+    def __attrs_post_init__(self) -> None:
+        fields.check_installments(
+            self.installments, self.total, issue_date=self.issue_date, due_date=self.due_date
+        )
 
     @property
     def total(self) -> Money:

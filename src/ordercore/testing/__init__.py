@@ -4,5 +4,6 @@ Everything here needs the ``testing`` extra (``pip install ordercore[testing]``)
 brings in hypothesis; the rest of ordercore never imports this package.
 
 * :mod:`ordercore.testing.strategies`: currencies, quantities, prices, discounts, taxes,
-  lines, groups, whole documents with chosen policies, and amounts to split.
+  lines, groups, whole documents with chosen policies, amounts to split, and payment
+  terms with the invoice dates to schedule them from.
 """

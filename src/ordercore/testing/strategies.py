@@ -26,11 +26,18 @@ only those::
 Every amount a strategy makes is in the document's currency and rounded to its minor
 unit, except unit prices and per-unit amounts, which may carry more decimals as real
 price lists do.
+
+Payment terms (:func:`payment_terms`) follow the rules :class:`~ordercore.PaymentTerm`
+checks; a term with fixed installments can still be refused for a total they exceed,
+with :class:`~ordercore.errors.InstallmentsExceedTotal`.
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import functools
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -55,6 +62,15 @@ from ordercore.pricing.document import (
 )
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+from ordercore.settlement.terms import (
+    MAX_DAYS,
+    MAX_MONTHS,
+    DueKind,
+    DueRule,
+    EarlyPaymentDiscount,
+    Installment,
+    PaymentTerm,
+)
 
 __all__ = [
     "CURRENCIES",
@@ -67,8 +83,12 @@ __all__ = [
     "currencies",
     "discounts",
     "documents",
+    "due_rules",
+    "early_payment_discounts",
     "groups",
+    "invoice_dates",
     "lines",
+    "payment_terms",
     "policies",
     "price_discounts",
     "quantities",
@@ -746,3 +766,121 @@ def amounts_and_ratios(
     if sum(Fraction(r) for r in ratios) == 0 and total != 0:
         ratios[0] = ratios[0] + 1 if ratios[0] >= 0 else ratios[0] - 1
     return total, ratios, quantum
+
+
+# -- payment terms ------------------------------------------------------------------------
+
+_COMMON_DAYS = st.sampled_from((0, 7, 10, 14, 15, 30, 45, 60, 90))
+_DAYS = st.one_of(_COMMON_DAYS, st.integers(0, MAX_DAYS))
+_MONTHS = st.one_of(st.integers(0, 3), st.integers(0, MAX_MONTHS))
+_DAYS_OF_MONTH = st.one_of(st.sampled_from((31, 30, 29, 28)), st.integers(1, 31))
+_DISCOUNT_PERCENTS = st.one_of(
+    st.sampled_from(("2", "1", "3", "2.5")).map(Decimal),
+    st.integers(1, 9999).map(lambda units: _decimal(units, 2)),
+)
+_PERCENT_PLACES = st.sampled_from((0, 0, 1, 2))
+_ONE_IN_THREE = st.integers(0, 2)
+_TERM_NAMES = st.sampled_from(("Net", "Instalments", "Deposit and balance", "Quarterly"))
+#: Invoice dates: any day from 1900 to 2200, and often a month's last day or 29 February.
+_ANY_DATE = st.dates(dt.date(1900, 1, 1), dt.date(2200, 12, 31))
+_MONTH_ENDS = st.builds(
+    lambda year, month: dt.date(year, month, calendar.monthrange(year, month)[1]),
+    st.integers(1900, 2200),
+    st.integers(1, 12),
+)
+_LEAP_DAYS = st.sampled_from((1904, 2000, 2024, 2028, 2096, 2104)).map(
+    lambda year: dt.date(year, 2, 29)
+)
+
+
+def invoice_dates() -> st.SearchStrategy[dt.date]:
+    """Invoice dates from 1900 to 2200; month ends and leap days come often."""
+    return st.one_of(_ANY_DATE, _MONTH_ENDS, _LEAP_DAYS)
+
+
+def _rule(kind: DueKind, days: int, months: int, day: int) -> DueRule:
+    if kind is DueKind.DAYS_AFTER:
+        return DueRule.days_after(days)
+    if kind is DueKind.END_OF_MONTH:
+        return DueRule.end_of_month(days=days, months=months)
+    return DueRule.day_of_month(day, months=max(months, 1))
+
+
+@st.composite
+def due_rules(draw: st.DrawFn, *, kinds: Sequence[DueKind] = tuple(DueKind)) -> DueRule:
+    """Due-date rules of ``kinds``: mostly common day counts, any allowed number too."""
+    kind = draw(_sampled(tuple(kinds)))
+    return _rule(kind, draw(_DAYS), draw(_MONTHS), draw(_DAYS_OF_MONTH))
+
+
+def _early_payment_discount(draw: st.DrawFn, max_days: int) -> EarlyPaymentDiscount:
+    return EarlyPaymentDiscount(percent=draw(_DISCOUNT_PERCENTS), days=draw(_integers(max_days)))
+
+
+@st.composite
+def early_payment_discounts(draw: st.DrawFn, *, max_days: int = 30) -> EarlyPaymentDiscount:
+    """Early-payment discounts: 2 % mostly, any percentage below 100 with 2 decimals too."""
+    return _early_payment_discount(draw, max_days)
+
+
+@functools.cache
+def _cuts(whole: int, count: int) -> st.SearchStrategy[frozenset[int]]:
+    return st.frozensets(st.integers(1, whole - 1), min_size=count, max_size=count)
+
+
+def _percent_split(draw: st.DrawFn, parts: int) -> list[Decimal]:
+    """``parts`` positive percentages, with up to two decimals, that sum to exactly 100."""
+    places = draw(_PERCENT_PLACES)
+    whole = 100 * 10**places
+    bounds = [0, *sorted(draw(_cuts(whole, parts - 1))), whole]
+    return [_decimal(high - low, places) for low, high in itertools.pairwise(bounds)]
+
+
+def _rules(draw: st.DrawFn, count: int, *, ordered: bool) -> list[DueRule]:
+    if not ordered:
+        return [draw(due_rules()) for _ in range(count)]
+    # One kind, and every number sorted: each rule is then no earlier than the one before.
+    kind = draw(_sampled(tuple(DueKind)))
+    days = sorted(draw(_DAYS) for _ in range(count))
+    months = sorted(draw(_MONTHS) for _ in range(count))
+    days_of_month = sorted(draw(_DAYS_OF_MONTH) for _ in range(count))
+    return [_rule(kind, *numbers) for numbers in zip(days, months, days_of_month, strict=True)]
+
+
+@st.composite
+def payment_terms(
+    draw: st.DrawFn,
+    currency: str | None = None,
+    *,
+    max_installments: int = 4,
+    ordered: bool = False,
+    discounts: bool = True,
+) -> PaymentTerm:
+    """Payment terms of 1 to ``max_installments`` installments, as the term's rules allow.
+
+    Percentages have up to two decimals and sum to 100, or less with a remainder last.
+    With a ``currency``, installments before a remainder may be fixed amounts in it
+    (0.01 to 1,000.00 in a two-decimal currency). ``ordered`` gives every installment a
+    rule of one kind whose numbers never decrease down the term, so that neither do its
+    due dates. ``discounts`` lets one installment in three have an early-payment discount
+    (ending by the due date for a days-after rule).
+    """
+    count = draw(_integers(max_installments, 1))
+    with_remainder = draw(_BOOLEANS)
+    installments = []
+    shares = zip(_percent_split(draw, count), _rules(draw, count, ordered=ordered), strict=True)
+    for index, (percent, rule) in enumerate(shares):
+        discount = None
+        if discounts and draw(_ONE_IN_THREE) == 0:
+            window = rule.days if rule.kind is DueKind.DAYS_AFTER else 30
+            discount = _early_payment_discount(draw, window)
+        if with_remainder and index == count - 1:
+            installments.append(Installment.remainder(due=rule, discount=discount))
+        elif with_remainder and currency is not None and draw(_BOOLEANS):
+            amount = _decimal(draw(_integers(100_000, 1)), precision(currency))
+            installments.append(
+                Installment.fixed(Money(amount, currency), due=rule, discount=discount)
+            )
+        else:
+            installments.append(Installment.percentage(percent, due=rule, discount=discount))
+    return PaymentTerm(name=draw(_TERM_NAMES), installments=installments)

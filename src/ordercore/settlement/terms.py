@@ -1,0 +1,740 @@
+r"""Payment terms: when an amount falls due, in which parts, and what paying early saves.
+
+A :class:`PaymentTerm` is a name and an ordered tuple of :class:`Installment`\ s. Each
+installment has
+
+* a **share** of the amount (:class:`ShareKind`): a percentage of it, a fixed amount, or
+  the remainder (what the other installments leave);
+* a **due-date rule** (:class:`DueRule`): a number of days after the invoice date; the end
+  of the invoice's month (or of a later one) plus a number of days; or day D of a later
+  month, clamped to the month's last day; and
+* an optional **early-payment discount** (:class:`EarlyPaymentDiscount`): a percentage
+  off for paying within a number of days of the invoice date, as in "2/10 net 30".
+
+:meth:`PaymentTerm.schedule` turns an amount and an invoice date into
+:class:`ScheduledInstallment`\ s. Their amounts sum to the amount exactly: percentages
+are split with :func:`~ordercore.money.allocate` (largest remainder), fixed amounts are
+taken as stated, and the remainder takes what is left. Dates are computed with
+``dateutil.relativedelta``, so month ends clamp (31 January + 1 month is 28 or 29
+February), and no due date is ever before the invoice date.
+
+>>> import datetime as dt
+>>> from ordercore.money import Money
+>>> term = PaymentTerm.net(30, discount=EarlyPaymentDiscount(percent="2", days=10))
+>>> term
+PaymentTerm(name='2/10 net 30', installments=1)
+>>> for installment in term.schedule(Money("1152.00", "EUR"), dt.date(2026, 11, 23)):
+...     print(installment)
+2026-12-23 EUR 1152.00 (EUR 23.04 off if paid by 2026-12-03)
+>>> PaymentTerm.deposit("30", days=30).schedule(Money("100.01", "EUR"), dt.date(2026, 1, 31))
+(ScheduledInstallment(due_date=datetime.date(2026, 1, 31), amount=Money('30.00', 'EUR')),
+ ScheduledInstallment(due_date=datetime.date(2026, 3, 2), amount=Money('70.01', 'EUR')))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+import attrs
+import moneyed
+from dateutil.relativedelta import relativedelta
+
+from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore.errors import (
+    CurrencyMismatch,
+    InstallmentsExceedTotal,
+    InvalidAmount,
+    InvalidPaymentTerm,
+    InvalidType,
+)
+from ordercore.money._context import CONTEXT, exact
+from ordercore.money.allocation import allocate
+from ordercore.money.amount import Money
+from ordercore.money.currency import precision, quantum
+from ordercore.money.decimals import decimal_places, to_decimal
+from ordercore.money.rounding import RoundingMode, round_to
+
+__all__ = [
+    "MAX_DAYS",
+    "MAX_MONTHS",
+    "DueKind",
+    "DueRule",
+    "EarlyPaymentDiscount",
+    "Installment",
+    "PaymentTerm",
+    "ScheduledInstallment",
+    "ShareKind",
+]
+
+#: The most days a rule or a discount may count (ten years): more is a typing mistake.
+MAX_DAYS = 3660
+#: The most months a rule may look ahead (ten years).
+MAX_MONTHS = 120
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+def _sum(values: list[Decimal]) -> Decimal:
+    """The exact sum of ``values`` under ordercore's context."""
+    total = _ZERO
+    for value in values:
+        total = CONTEXT.add(total, value)
+    return total
+
+
+def _whole(value: object, field: str, *, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``: an int, or an integral Decimal or string."""
+    number = to_decimal(value, field=field)  # floats and booleans are refused here
+    if number != number.to_integral_value(context=CONTEXT) or not low <= number <= high:
+        raise InvalidPaymentTerm(
+            value, reason=f"give a whole number from {low} to {high}", field=field
+        )
+    return int(number)
+
+
+def _date(value: object, field: str) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidType(value, expected="a datetime.date", field=field)
+    return value
+
+
+def _optional_date(value: object, field: str) -> dt.date | None:
+    return None if value is None else _date(value, field)
+
+
+def _shift(start: dt.date, step: relativedelta, rule: object) -> dt.date:
+    """``start + step``, or an ordercore error when that is past the last date Python knows."""
+    try:
+        shifted: dt.date = start + step
+    except (ValueError, OverflowError):
+        raise InvalidPaymentTerm(
+            start,
+            reason=f"{rule!r} would give a date after {dt.date.max}: use an earlier date",
+            field="invoice_date",
+        ) from None
+    return shifted
+
+
+# -- due-date rules ---------------------------------------------------------------------------
+
+
+class DueKind(enum.Enum):
+    """How a due date is counted from the invoice date."""
+
+    DAYS_AFTER = "days_after"
+    END_OF_MONTH = "end_of_month"
+    DAY_OF_MONTH = "day_of_month"
+
+    def __repr__(self) -> str:
+        return f"DueKind.{self.name}"
+
+
+def _due_kind(value: object) -> DueKind:
+    return check_instance(value, DueKind, "kind")
+
+
+def _days(value: object) -> int:
+    return _whole(value, "days", low=0, high=MAX_DAYS)
+
+
+def _months(value: object) -> int:
+    return _whole(value, "months", low=0, high=MAX_MONTHS)
+
+
+def _day(value: object) -> int | None:
+    return None if value is None else _whole(value, "day", low=1, high=31)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DueRule:
+    """When an installment falls due: use :meth:`days_after`, :meth:`end_of_month` or :meth:`day_of_month`.
+
+    ``days`` (0 to :data:`MAX_DAYS`) are added last; ``months`` (0 to :data:`MAX_MONTHS`)
+    move to a later month; ``day`` (1 to 31) is the day of the month for
+    :attr:`DueKind.DAY_OF_MONTH`, clamped to the month's last day.
+
+    >>> rule = DueRule.day_of_month(31, months=1)
+    >>> rule.due_date(dt.date(2028, 1, 15)), rule.due_date(dt.date(2027, 1, 15))
+    (datetime.date(2028, 2, 29), datetime.date(2027, 2, 28))
+    """
+
+    kind: DueKind = attrs.field(converter=_due_kind)
+    days: int = attrs.field(default=0, converter=_days)
+    months: int = attrs.field(default=0, converter=_months)
+    day: int | None = attrs.field(default=None, converter=_day)
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind is DueKind.DAY_OF_MONTH:
+            if self.day is None:
+                raise InvalidPaymentTerm(
+                    None, reason="a day-of-month rule needs the day (1 to 31)", field="day"
+                )
+            if self.months < 1:
+                raise InvalidPaymentTerm(
+                    self.months,
+                    reason="a day-of-month rule names a day of a later month, so that it never "
+                    "falls before the invoice date: give 1 or more months",
+                    field="months",
+                )
+            if self.days:
+                raise InvalidPaymentTerm(
+                    self.days,
+                    reason="a day-of-month rule adds no days: name the day itself",
+                    field="days",
+                )
+            return
+        if self.day is not None:
+            raise InvalidPaymentTerm(
+                self.day,
+                reason="only a day-of-month rule names a day; use DueRule.day_of_month",
+                field="day",
+            )
+        if self.kind is DueKind.DAYS_AFTER and self.months:
+            raise InvalidPaymentTerm(
+                self.months,
+                reason="a days-after rule counts days only; use DueRule.end_of_month or "
+                "DueRule.day_of_month to move to a later month",
+                field="months",
+            )
+
+    @classmethod
+    def days_after(cls, days: int) -> DueRule:
+        """``days`` days after the invoice date (0: due on the invoice date)."""
+        return cls(kind=DueKind.DAYS_AFTER, days=days)
+
+    @classmethod
+    def end_of_month(cls, *, days: int = 0, months: int = 0) -> DueRule:
+        """The last day of the invoice's month (``months`` later), plus ``days`` days."""
+        return cls(kind=DueKind.END_OF_MONTH, days=days, months=months)
+
+    @classmethod
+    def day_of_month(cls, day: int, *, months: int = 1) -> DueRule:
+        """Day ``day`` of the month ``months`` after the invoice's; 31 is the month's last day."""
+        return cls(kind=DueKind.DAY_OF_MONTH, day=day, months=months)
+
+    def due_date(self, invoice_date: dt.date) -> dt.date:
+        """The due date for an invoice dated ``invoice_date`` (never before it)."""
+        start = _date(invoice_date, "invoice_date")
+        if self.kind is DueKind.DAYS_AFTER:
+            step = relativedelta(days=self.days)
+        elif self.kind is DueKind.END_OF_MONTH:
+            # relativedelta moves the month first, clamps day 31 to its end, then adds days.
+            step = relativedelta(months=self.months, day=31, days=self.days)
+        else:
+            step = relativedelta(months=self.months, day=self.day)
+        return _shift(start, step, self)
+
+    def __repr__(self) -> str:
+        if self.kind is DueKind.DAYS_AFTER:
+            return f"DueRule.days_after({self.days})"
+        if self.kind is DueKind.DAY_OF_MONTH:
+            return f"DueRule.day_of_month({self.day}, months={self.months})"
+        parts = [f"days={self.days}"] if self.days else []
+        parts += [f"months={self.months}"] if self.months else []
+        return f"DueRule.end_of_month({', '.join(parts)})"
+
+
+# -- early-payment discounts ----------------------------------------------------------------
+
+
+def _discount_percent(value: object) -> Decimal:
+    percent = to_decimal(value, field="percent")
+    if not _ZERO < percent < _HUNDRED:
+        raise InvalidPaymentTerm(
+            value,
+            reason="an early-payment discount is more than 0 and less than 100 percent",
+            field="percent",
+        )
+    return percent
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class EarlyPaymentDiscount:
+    """``percent`` % off an installment paid within ``days`` days of the invoice date.
+
+    The discount's base is the installment's amount, taxes included; it is rounded to the
+    currency with the document's rounding mode (see :meth:`PaymentTerm.schedule`).
+
+    >>> EarlyPaymentDiscount(percent="2", days=10)
+    EarlyPaymentDiscount(percent='2', days=10)
+    """
+
+    percent: Decimal = attrs.field(converter=_discount_percent)
+    days: int = attrs.field(converter=_days)
+
+    def deadline(self, invoice_date: dt.date) -> dt.date:
+        """The last day a payment earns the discount."""
+        start = _date(invoice_date, "invoice_date")
+        return _shift(start, relativedelta(days=self.days), self)
+
+    def amount(self, installment: Money, mode: RoundingMode) -> Money:
+        """The discount on ``installment``, rounded to its currency with ``mode``."""
+        exact_amount = CONTEXT.divide(CONTEXT.multiply(installment.amount, self.percent), _HUNDRED)
+        rounded = round_to(exact_amount, quantum(installment.currency), mode)
+        return Money(rounded, installment.currency)
+
+    def __repr__(self) -> str:
+        return f"EarlyPaymentDiscount(percent={str(self.percent)!r}, days={self.days})"
+
+
+# -- installments -----------------------------------------------------------------------------
+
+
+class ShareKind(enum.Enum):
+    """What part of the amount an installment takes."""
+
+    PERCENT = "percent"
+    FIXED = "fixed"
+    REMAINDER = "remainder"
+
+    def __repr__(self) -> str:
+        return f"ShareKind.{self.name}"
+
+
+def _share_kind(value: object) -> ShareKind:
+    return check_instance(value, ShareKind, "kind")
+
+
+def _due_rule(value: object) -> DueRule:
+    return check_instance(value, DueRule, "due")
+
+
+def _optional_percent(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    percent = to_decimal(value, field="percent")
+    if not _ZERO < percent <= _HUNDRED:
+        raise InvalidPaymentTerm(
+            value,
+            reason="an installment's share is more than 0 and at most 100 percent",
+            field="percent",
+        )
+    return percent
+
+
+def _optional_amount(value: object) -> Money | None:
+    if value is None:
+        return None
+    amount = to_money(value, "amount")
+    if amount.amount <= 0:
+        raise InvalidPaymentTerm(
+            amount,
+            reason="a fixed installment is a positive amount (a credit note's schedule "
+            "mirrors its invoice's)",
+            field="amount",
+        )
+    places = precision(amount.currency)
+    if decimal_places(amount.amount) > places:
+        raise InvalidAmount(
+            amount,
+            reason=f"{amount.currency.code} amounts have {places} decimal places at most",
+            field="amount",
+        )
+    return amount
+
+
+def _optional_discount(value: object) -> EarlyPaymentDiscount | None:
+    return None if value is None else check_instance(value, EarlyPaymentDiscount, "discount")
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Installment:
+    """One part of a payment term: use :meth:`percentage`, :meth:`fixed` or :meth:`remainder`.
+
+    ``percent`` is set for a percentage share (more than 0, at most 100), ``amount`` for a
+    fixed one (positive, to the currency's minor unit); a remainder has neither. ``due``
+    says when it falls due, ``discount`` what paying early saves.
+
+    >>> Installment.percentage("30", due=DueRule.days_after(0))
+    Installment.percentage('30', due=DueRule.days_after(0))
+    """
+
+    kind: ShareKind = attrs.field(converter=_share_kind)
+    due: DueRule = attrs.field(converter=_due_rule)
+    percent: Decimal | None = attrs.field(default=None, converter=_optional_percent)
+    amount: Money | None = attrs.field(default=None, converter=_optional_amount)
+    discount: EarlyPaymentDiscount | None = attrs.field(default=None, converter=_optional_discount)
+
+    def __attrs_post_init__(self) -> None:
+        wants_percent = self.kind is ShareKind.PERCENT
+        wants_amount = self.kind is ShareKind.FIXED
+        make = "make it with Installment.percentage, Installment.fixed or Installment.remainder"
+        if (self.percent is not None) != wants_percent:
+            needs = "needs its percent" if wants_percent else "has no percent"
+            raise InvalidPaymentTerm(
+                self.percent,
+                reason=f"a {self.kind.value} installment {needs}: {make}",
+                field="percent",
+            )
+        if (self.amount is not None) != wants_amount:
+            needs = "needs its amount" if wants_amount else "has no amount"
+            raise InvalidPaymentTerm(
+                self.amount,
+                reason=f"a {self.kind.value} installment {needs}: {make}",
+                field="amount",
+            )
+        discount = self.discount
+        if (
+            discount is not None
+            and self.due.kind is DueKind.DAYS_AFTER
+            and discount.days > self.due.days
+        ):
+            raise InvalidPaymentTerm(
+                discount,
+                reason=f"it lasts {discount.days} days, past the due date {self.due.days} days "
+                "after the invoice date; an early-payment discount ends by the due date",
+                field="discount",
+            )
+
+    @classmethod
+    def percentage(
+        cls, percent: object, *, due: DueRule, discount: EarlyPaymentDiscount | None = None
+    ) -> Installment:
+        """``percent`` % of the amount (``"30"`` is 30 %)."""
+        return cls(kind=ShareKind.PERCENT, percent=percent, due=due, discount=discount)
+
+    @classmethod
+    def fixed(
+        cls, amount: moneyed.Money, *, due: DueRule, discount: EarlyPaymentDiscount | None = None
+    ) -> Installment:
+        """``amount`` exactly (a term with a fixed installment ends with a remainder)."""
+        return cls(kind=ShareKind.FIXED, amount=amount, due=due, discount=discount)
+
+    @classmethod
+    def remainder(
+        cls, *, due: DueRule, discount: EarlyPaymentDiscount | None = None
+    ) -> Installment:
+        """What the other installments leave (only the last installment may take it)."""
+        return cls(kind=ShareKind.REMAINDER, due=due, discount=discount)
+
+    def __repr__(self) -> str:
+        discount = "" if self.discount is None else f", discount={self.discount!r}"
+        if self.kind is ShareKind.PERCENT:
+            share = f"percentage({str(self.percent)!r}, "
+        elif self.kind is ShareKind.FIXED:
+            share = f"fixed({self.amount!r}, "
+        else:
+            share = "remainder("
+        return f"Installment.{share}due={self.due!r}{discount})"
+
+
+# -- schedules ------------------------------------------------------------------------------
+
+
+def _scheduled_amount(value: object) -> Money:
+    return to_money(value, "amount")
+
+
+def _optional_discount_amount(value: object) -> Money | None:
+    return None if value is None else to_money(value, "discount_amount")
+
+
+def _due_date(value: object) -> dt.date:
+    return _date(value, "due_date")
+
+
+def _deadline(value: object) -> dt.date | None:
+    return _optional_date(value, "discount_deadline")
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class ScheduledInstallment:
+    """An installment of a scheduled amount: when it is due and how much.
+
+    ``discount_amount`` and ``discount_deadline`` are both set when paying the whole
+    installment by the deadline earns an early-payment discount, both ``None`` otherwise.
+    The discount takes the sign of the amount and is never more than it.
+    """
+
+    due_date: dt.date = attrs.field(converter=_due_date)
+    amount: Money = attrs.field(converter=_scheduled_amount)
+    discount_amount: Money | None = attrs.field(default=None, converter=_optional_discount_amount)
+    discount_deadline: dt.date | None = attrs.field(default=None, converter=_deadline)
+
+    def __attrs_post_init__(self) -> None:
+        discount = self.discount_amount
+        if (discount is None) != (self.discount_deadline is None):
+            raise InvalidPaymentTerm(
+                discount,
+                reason="an early-payment discount needs both its amount and its deadline",
+                field="discount_amount",
+            )
+        if discount is None:
+            return
+        if discount.currency != self.amount.currency:
+            raise CurrencyMismatch(
+                self.amount.currency.code, discount.currency.code, operation="discount"
+            )
+        amount = self.amount.amount
+        opposite = discount.amount < 0 < amount or amount < 0 < discount.amount
+        if opposite or abs(discount) > abs(self.amount):
+            raise InvalidPaymentTerm(
+                discount,
+                reason=f"a discount takes the sign of its installment {self.amount} and is "
+                "never more than it",
+                field="discount_amount",
+            )
+
+    def __str__(self) -> str:
+        text = f"{self.due_date.isoformat()} {self.amount}"
+        if self.discount_amount is None or self.discount_deadline is None:
+            return text
+        return (
+            f"{text} ({self.discount_amount} off if paid by {self.discount_deadline.isoformat()})"
+        )
+
+    def __repr__(self) -> str:
+        discount = (
+            ""
+            if self.discount_amount is None
+            else f", discount_amount={self.discount_amount!r}, "
+            f"discount_deadline={self.discount_deadline!r}"
+        )
+        return f"ScheduledInstallment(due_date={self.due_date!r}, amount={self.amount!r}{discount})"
+
+
+# -- payment terms ----------------------------------------------------------------------------
+
+
+def _name(value: object) -> str:
+    return to_text(value, "name")
+
+
+def _installments(value: object) -> tuple[Installment, ...]:
+    installments: tuple[Installment, ...] = to_tuple(value, Installment, "installments")
+    if not installments:
+        raise InvalidPaymentTerm(
+            value, reason="a payment term has at least one installment", field="installments"
+        )
+    return installments
+
+
+def _total(value: object) -> Money:
+    total = to_money(value, "total")
+    places = precision(total.currency)
+    if decimal_places(total.amount) > places:
+        raise InvalidAmount(
+            total,
+            reason=f"round it to the {places} decimal places of {total.currency.code} first",
+            field="total",
+        )
+    return total
+
+
+def _month_later(months: int) -> str:
+    """Names the month ``months`` after the invoice's, for the names of common terms."""
+    if months == 0:
+        return "month"
+    return "next month" if months == 1 else f"month + {months} months"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class PaymentTerm:
+    """A named payment term: its installments, in order.
+
+    The shares follow these rules, checked when the term is made:
+
+    * at most one installment takes the remainder, and it is the last;
+    * without a remainder, every share is a percentage and they sum to exactly 100;
+    * with a remainder, the percentages sum to less than 100 (fixed amounts may join);
+    * the fixed amounts are all in one currency.
+
+    Use the named constructors for the common terms: :meth:`net`, :meth:`due_on_receipt`,
+    :meth:`end_of_month`, :meth:`day_of_month` and :meth:`deposit`.
+    """
+
+    name: str = attrs.field(converter=_name)
+    installments: tuple[Installment, ...] = attrs.field(converter=_installments)
+
+    def __attrs_post_init__(self) -> None:
+        last = len(self.installments) - 1
+        for index, installment in enumerate(self.installments):
+            if installment.kind is ShareKind.REMAINDER and index != last:
+                raise InvalidPaymentTerm(
+                    installment,
+                    reason="only the last installment may take the remainder: move it to "
+                    "the end, and give the others a percentage or an amount",
+                    field=f"installments[{index}]",
+                )
+        percents = [i.percent for i in self.installments if i.percent is not None]
+        percent_total = _sum(percents)
+        shown = [str(percent) for percent in percents]
+        if self.has_remainder:
+            if percent_total >= _HUNDRED:
+                raise InvalidPaymentTerm(
+                    shown,
+                    reason=f"the percentages sum to {percent_total}, which leaves nothing for "
+                    "the remainder: make them sum to less than 100, or drop the remainder",
+                    field="installments",
+                )
+        else:
+            for index, installment in enumerate(self.installments):
+                if installment.kind is ShareKind.FIXED:
+                    raise InvalidPaymentTerm(
+                        installment,
+                        reason="a term with a fixed amount ends with a remainder installment "
+                        "to take what the fixed amounts leave of the total",
+                        field=f"installments[{index}]",
+                    )
+            if percent_total != _HUNDRED:
+                raise InvalidPaymentTerm(
+                    shown,
+                    reason=f"the percentages sum to {percent_total}, not 100: make them sum to "
+                    "100, or end the term with a remainder installment",
+                    field="installments",
+                )
+        codes = sorted({i.amount.currency.code for i in self.installments if i.amount is not None})
+        if len(codes) > 1:
+            raise CurrencyMismatch(codes[0], codes[1], operation="use in one payment term")
+
+    # -- the common terms ------------------------------------------------------------------
+
+    @classmethod
+    def net(
+        cls, days: int, *, discount: EarlyPaymentDiscount | None = None, name: str | None = None
+    ) -> PaymentTerm:
+        """The whole amount ``days`` days after the invoice date ("Net 30", "2/10 net 30")."""
+        installment = Installment.percentage(
+            _HUNDRED, due=DueRule.days_after(days), discount=discount
+        )
+        if name is None:
+            due_days = installment.due.days
+            early = installment.discount
+            name = (
+                f"Net {due_days}"
+                if early is None
+                else f"{early.percent}/{early.days} net {due_days}"
+            )
+        return cls(name=name, installments=(installment,))
+
+    @classmethod
+    def due_on_receipt(cls, *, name: str | None = None) -> PaymentTerm:
+        """The whole amount on the invoice date."""
+        installment = Installment.percentage(_HUNDRED, due=DueRule.days_after(0))
+        return cls(name="Due on receipt" if name is None else name, installments=(installment,))
+
+    @classmethod
+    def end_of_month(
+        cls,
+        *,
+        days: int = 0,
+        months: int = 0,
+        discount: EarlyPaymentDiscount | None = None,
+        name: str | None = None,
+    ) -> PaymentTerm:
+        """The whole amount at the end of the invoice's month (``months`` later), plus ``days``."""
+        rule = DueRule.end_of_month(days=days, months=months)
+        installment = Installment.percentage(_HUNDRED, due=rule, discount=discount)
+        if name is None:
+            name = f"End of {_month_later(rule.months)}"
+            name += f" + {rule.days} days" if rule.days else ""
+        return cls(name=name, installments=(installment,))
+
+    @classmethod
+    def day_of_month(
+        cls,
+        day: int,
+        *,
+        months: int = 1,
+        discount: EarlyPaymentDiscount | None = None,
+        name: str | None = None,
+    ) -> PaymentTerm:
+        """The whole amount on day ``day`` of a later month (31: its last day)."""
+        rule = DueRule.day_of_month(day, months=months)
+        installment = Installment.percentage(_HUNDRED, due=rule, discount=discount)
+        if name is None:
+            name = f"Day {rule.day} of {_month_later(rule.months)}"
+        return cls(name=name, installments=(installment,))
+
+    @classmethod
+    def deposit(cls, percent: object, *, days: int, name: str | None = None) -> PaymentTerm:
+        """``percent`` % on the invoice date, and the balance ``days`` days after it."""
+        first = Installment.percentage(percent, due=DueRule.days_after(0))
+        balance = Installment.remainder(due=DueRule.days_after(days))
+        if name is None:
+            name = f"{first.percent} % on receipt, balance net {balance.due.days}"
+        return cls(name=name, installments=(first, balance))
+
+    # -- scheduling --------------------------------------------------------------------------
+
+    @property
+    def has_remainder(self) -> bool:
+        """Whether the last installment takes the remainder."""
+        return self.installments[-1].kind is ShareKind.REMAINDER
+
+    @exact
+    def schedule(
+        self,
+        total: moneyed.Money,
+        invoice_date: dt.date,
+        rounding: RoundingMode = RoundingMode.HALF_UP,
+    ) -> tuple[ScheduledInstallment, ...]:
+        """Split ``total`` into this term's installments for an invoice dated ``invoice_date``.
+
+        The amounts sum to ``total`` exactly, and no due date is before ``invoice_date``.
+        ``total`` is to its currency's minor unit. A negative total (a credit note) is
+        scheduled as the negation of its positive twin, on the same dates; a zero total
+        gives every installment zero, whatever its share. Early-payment discounts are the
+        installment's amount times their percentage, rounded with ``rounding``.
+        """
+        money = _total(total)
+        start = _date(invoice_date, "invoice_date")
+        mode = check_instance(rounding, RoundingMode, "rounding")
+        scheduled = []
+        for installment, amount in zip(self.installments, self._amounts(money), strict=True):
+            early = installment.discount
+            scheduled.append(
+                ScheduledInstallment(
+                    due_date=installment.due.due_date(start),
+                    amount=amount,
+                    discount_amount=None if early is None else early.amount(amount, mode),
+                    discount_deadline=None if early is None else early.deadline(start),
+                )
+            )
+        return tuple(scheduled)
+
+    def _amounts(self, total: Money) -> list[Money]:
+        """Each installment's amount; together exactly ``total``."""
+        currency = total.currency
+        step = quantum(currency)
+        for installment in self.installments:
+            if installment.amount is not None and installment.amount.currency != currency:
+                raise CurrencyMismatch(
+                    currency.code, installment.amount.currency.code, operation="schedule"
+                )
+        magnitude = CONTEXT.abs(total.amount)
+        percents = [i.percent for i in self.installments if i.percent is not None]
+        ratios = list(percents)
+        if self.has_remainder:
+            ratios.append(CONTEXT.subtract(_HUNDRED, _sum(percents)))
+        parts = allocate(magnitude, ratios, step)
+        rest = parts.pop() if self.has_remainder else _ZERO
+        fixed = _sum([i.amount.amount for i in self.installments if i.amount is not None])
+        if not magnitude:
+            fixed = _ZERO  # a zero total owes nothing, whatever the shares
+        left = CONTEXT.subtract(rest, fixed)
+        if left < 0:
+            taken = CONTEXT.subtract(magnitude, left)
+            raise InstallmentsExceedTotal(
+                term=self.name,
+                total=total,
+                scheduled=Money(taken if total.amount > 0 else -taken, currency),
+            )
+        shares = iter(parts)
+        amounts = []
+        for installment in self.installments:
+            if installment.kind is ShareKind.PERCENT:
+                amount = next(shares)
+            elif installment.amount is not None:
+                amount = installment.amount.amount if magnitude else _ZERO
+            else:
+                amount = left
+            amount = CONTEXT.quantize(amount, step)  # exact: no share is finer than the step
+            amounts.append(Money(CONTEXT.minus(amount) if total.amount < 0 else amount, currency))
+        return amounts
+
+    def __repr__(self) -> str:
+        return f"PaymentTerm(name={self.name!r}, installments={len(self.installments)})"

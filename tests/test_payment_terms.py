@@ -1,0 +1,912 @@
+"""Payment terms: due-date rules, installments, schedules, and issuing with a term."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ordercore import (
+    CurrencyMismatch,
+    Document,
+    DraftBill,
+    DraftInvoice,
+    DueRule,
+    EarlyPaymentDiscount,
+    FloatNotAllowed,
+    Installment,
+    InstallmentsExceedTotal,
+    InvalidAmount,
+    InvalidDocument,
+    InvalidNumber,
+    InvalidPaymentTerm,
+    InvalidType,
+    IssuedInvoice,
+    Line,
+    Money,
+    PaymentTerm,
+    Policy,
+    Request,
+    RoundingMode,
+    ScheduledInstallment,
+    Tax,
+    allocate,
+)
+from ordercore.documents import BillIssued, InvoiceIssued
+from ordercore.money import precision, quantum
+from ordercore.settlement import MAX_DAYS, DueKind, ShareKind
+from ordercore.testing import strategies as ost
+
+NOV_23 = dt.date(2026, 11, 23)
+EUR = "EUR"
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, EUR)
+
+
+def request(key: str) -> Request:
+    return Request(key=key, at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), business_date=NOV_23)
+
+
+def amounts(schedule: tuple[ScheduledInstallment, ...]) -> list[str]:
+    return [str(installment.amount) for installment in schedule]
+
+
+def due_dates(schedule: tuple[ScheduledInstallment, ...]) -> list[dt.date]:
+    return [installment.due_date for installment in schedule]
+
+
+# -- due-date rules ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "invoice_date", "due"),
+    [
+        (DueRule.days_after(0), NOV_23, NOV_23),
+        (DueRule.days_after(30), NOV_23, dt.date(2026, 12, 23)),
+        (DueRule.days_after(1), dt.date(2024, 2, 28), dt.date(2024, 2, 29)),
+        (DueRule.days_after(1), dt.date(2023, 2, 28), dt.date(2023, 3, 1)),
+        (DueRule.days_after(30), dt.date(2026, 1, 31), dt.date(2026, 3, 2)),
+        # the end of the invoice's month, plus days
+        (DueRule.end_of_month(), NOV_23, dt.date(2026, 11, 30)),
+        (DueRule.end_of_month(), dt.date(2026, 11, 30), dt.date(2026, 11, 30)),
+        (DueRule.end_of_month(days=10), dt.date(2026, 1, 15), dt.date(2026, 2, 10)),
+        (DueRule.end_of_month(days=30), dt.date(2026, 2, 1), dt.date(2026, 3, 30)),
+        # month ends clamp: 31 January + 1 month is 28 or 29 February
+        (DueRule.end_of_month(months=1), dt.date(2023, 1, 31), dt.date(2023, 2, 28)),
+        (DueRule.end_of_month(months=1), dt.date(2024, 1, 31), dt.date(2024, 2, 29)),
+        (DueRule.end_of_month(months=1), dt.date(2100, 1, 31), dt.date(2100, 2, 28)),
+        (DueRule.end_of_month(months=1), dt.date(2000, 1, 31), dt.date(2000, 2, 29)),
+        (DueRule.end_of_month(months=12), dt.date(2023, 2, 28), dt.date(2024, 2, 29)),
+        (DueRule.end_of_month(days=1, months=1), dt.date(2024, 1, 31), dt.date(2024, 3, 1)),
+        # day D of a later month; day 31 is the month's last day
+        (DueRule.day_of_month(10, months=1), NOV_23, dt.date(2026, 12, 10)),
+        (DueRule.day_of_month(10, months=1), dt.date(2026, 12, 31), dt.date(2027, 1, 10)),
+        (DueRule.day_of_month(31, months=1), dt.date(2026, 1, 15), dt.date(2026, 2, 28)),
+        (DueRule.day_of_month(31, months=1), dt.date(2028, 1, 15), dt.date(2028, 2, 29)),
+        (DueRule.day_of_month(31, months=1), dt.date(2026, 3, 31), dt.date(2026, 4, 30)),
+        (DueRule.day_of_month(31, months=2), dt.date(2026, 3, 1), dt.date(2026, 5, 31)),
+        (DueRule.day_of_month(30, months=2), dt.date(2023, 12, 31), dt.date(2024, 2, 29)),
+        (DueRule.day_of_month(15, months=1), dt.date(2024, 1, 31), dt.date(2024, 2, 15)),
+        (DueRule.day_of_month(1, months=1), dt.date(2026, 1, 31), dt.date(2026, 2, 1)),
+    ],
+    ids=repr,
+)
+def test_due_date_rules(rule: DueRule, invoice_date: dt.date, due: dt.date) -> None:
+    assert rule.due_date(invoice_date) == due
+
+
+def test_due_rules_print_as_their_constructor() -> None:
+    for rule in (
+        DueRule.days_after(30),
+        DueRule.end_of_month(),
+        DueRule.end_of_month(days=10),
+        DueRule.end_of_month(days=10, months=1),
+        DueRule.end_of_month(months=2),
+        DueRule.day_of_month(31, months=1),
+    ):
+        assert eval(repr(rule)) == rule
+    assert repr(DueRule.end_of_month(months=2)) == "DueRule.end_of_month(months=2)"
+    assert DueRule.days_after("30") == DueRule.days_after(30)  # an integral string is exact
+    assert DueRule.days_after(Decimal("30.0")).days == 30
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda: DueRule.days_after(-1), InvalidPaymentTerm, "days: -1: give a whole number"),
+        (lambda: DueRule.days_after(MAX_DAYS + 1), InvalidPaymentTerm, "from 0 to 3660"),
+        (lambda: DueRule.days_after(30.0), FloatNotAllowed, "days: got the float 30.0"),
+        (lambda: DueRule.days_after("1.5"), InvalidPaymentTerm, "whole number"),
+        (lambda: DueRule.days_after(True), InvalidType, "days"),
+        (lambda: DueRule.days_after("thirty"), InvalidNumber, "days"),
+        (lambda: DueRule.days_after(None), InvalidType, "days"),
+        (lambda: DueRule.end_of_month(months=-1), InvalidPaymentTerm, "months"),
+        (lambda: DueRule.end_of_month(months=121), InvalidPaymentTerm, "months"),
+        (lambda: DueRule.end_of_month(days=-10), InvalidPaymentTerm, "days"),
+        (lambda: DueRule.day_of_month(0), InvalidPaymentTerm, "from 1 to 31"),
+        (lambda: DueRule.day_of_month(32), InvalidPaymentTerm, "from 1 to 31"),
+        (lambda: DueRule.day_of_month(31.0), FloatNotAllowed, "day"),
+        (lambda: DueRule.day_of_month(15, months=0), InvalidPaymentTerm, "later month"),
+        (lambda: DueRule(kind=DueKind.DAY_OF_MONTH, months=1), InvalidPaymentTerm, "needs the day"),
+        (
+            lambda: DueRule(kind=DueKind.DAY_OF_MONTH, day=10, months=1, days=5),
+            InvalidPaymentTerm,
+            "adds no days",
+        ),
+        (lambda: DueRule(kind=DueKind.DAYS_AFTER, day=10), InvalidPaymentTerm, "names a day"),
+        (lambda: DueRule(kind=DueKind.END_OF_MONTH, day=10), InvalidPaymentTerm, "names a day"),
+        (lambda: DueRule(kind=DueKind.DAYS_AFTER, months=1), InvalidPaymentTerm, "days only"),
+        (lambda: DueRule(kind="days_after", days=30), InvalidType, "kind: expected DueKind"),
+    ],
+)
+def test_due_rules_refuse_bad_input(make: object, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        make()  # type: ignore[operator]
+
+
+def test_a_due_date_past_the_last_date_python_knows_is_an_ordercore_error() -> None:
+    with pytest.raises(InvalidPaymentTerm, match="after 9999-12-31") as caught:
+        DueRule.end_of_month(months=1).due_date(dt.date(9999, 12, 1))
+    assert caught.value.field == "invoice_date"
+    with pytest.raises(InvalidPaymentTerm, match="after 9999-12-31"):
+        DueRule.days_after(30).due_date(dt.date(9999, 12, 31))
+    with pytest.raises(InvalidPaymentTerm, match="after 9999-12-31"):
+        PaymentTerm.net(30).schedule(eur("10.00"), dt.date(9999, 12, 31))
+    with pytest.raises(InvalidType, match=r"datetime\.date"):
+        DueRule.days_after(30).due_date(dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
+
+
+# -- installments and discounts ------------------------------------------------------------
+
+
+def test_installments_print_as_their_constructor() -> None:
+    two_ten = EarlyPaymentDiscount(percent="2", days=10)
+    for installment in (
+        Installment.percentage("30", due=DueRule.days_after(0)),
+        Installment.fixed(eur("500.00"), due=DueRule.end_of_month()),
+        Installment.remainder(due=DueRule.day_of_month(31, months=1), discount=two_ten),
+    ):
+        assert eval(repr(installment)) == installment
+    assert repr(two_ten) == "EarlyPaymentDiscount(percent='2', days=10)"
+    assert (
+        repr(Installment.remainder(due=DueRule.days_after(30), discount=two_ten))
+        == "Installment.remainder(due=DueRule.days_after(30), "
+        "discount=EarlyPaymentDiscount(percent='2', days=10))"
+    )
+
+
+NET_30 = DueRule.days_after(30)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda: Installment.percentage(30.0, due=NET_30), FloatNotAllowed, "percent"),
+        (lambda: Installment.percentage("0", due=NET_30), InvalidPaymentTerm, "more than 0"),
+        (lambda: Installment.percentage("-5", due=NET_30), InvalidPaymentTerm, "more than 0"),
+        (lambda: Installment.percentage("100.01", due=NET_30), InvalidPaymentTerm, "at most 100"),
+        (lambda: Installment.percentage("abc", due=NET_30), InvalidNumber, "percent"),
+        (lambda: Installment.fixed("500.00", due=NET_30), InvalidType, "amount: expected a Money"),
+        (lambda: Installment.fixed(500.0, due=NET_30), InvalidType, "amount"),
+        (lambda: Installment.fixed(eur("0"), due=NET_30), InvalidPaymentTerm, "positive"),
+        (lambda: Installment.fixed(eur("-5.00"), due=NET_30), InvalidPaymentTerm, "positive"),
+        (lambda: Installment.fixed(eur("5.001"), due=NET_30), InvalidAmount, "2 decimal places"),
+        (
+            lambda: Installment.fixed(Money("500.5", "JPY"), due=NET_30),
+            InvalidAmount,
+            "JPY amounts have 0 decimal places",
+        ),
+        (lambda: Installment.percentage("30", due=30), InvalidType, "due: expected DueRule"),
+        (
+            lambda: Installment.percentage("30", due=NET_30, discount="2/10"),
+            InvalidType,
+            "discount: expected EarlyPaymentDiscount",
+        ),
+        (lambda: Installment(kind="percent", percent="30", due=NET_30), InvalidType, "ShareKind"),
+        (lambda: Installment(kind=ShareKind.PERCENT, due=NET_30), InvalidPaymentTerm, "needs"),
+        (
+            lambda: Installment(kind=ShareKind.PERCENT, percent="30", amount=eur("5"), due=NET_30),
+            InvalidPaymentTerm,
+            "has no amount",
+        ),
+        (lambda: Installment(kind=ShareKind.FIXED, due=NET_30), InvalidPaymentTerm, "needs its"),
+        (
+            lambda: Installment(kind=ShareKind.REMAINDER, percent="30", due=NET_30),
+            InvalidPaymentTerm,
+            "a remainder installment has no percent",
+        ),
+        (
+            lambda: Installment.remainder(
+                due=NET_30, discount=EarlyPaymentDiscount(percent="2", days=31)
+            ),
+            InvalidPaymentTerm,
+            "ends by the due date",
+        ),
+        (lambda: EarlyPaymentDiscount(percent="0", days=10), InvalidPaymentTerm, "more than 0"),
+        (lambda: EarlyPaymentDiscount(percent="100", days=10), InvalidPaymentTerm, "less than"),
+        (lambda: EarlyPaymentDiscount(percent=2.0, days=10), FloatNotAllowed, "percent"),
+        (lambda: EarlyPaymentDiscount(percent="2", days=-1), InvalidPaymentTerm, "days"),
+        (lambda: EarlyPaymentDiscount(percent="2", days=10.0), FloatNotAllowed, "days"),
+    ],
+)
+def test_installments_refuse_bad_input(make: object, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        make()  # type: ignore[operator]
+
+
+def test_a_discount_may_last_until_the_due_date() -> None:
+    installment = Installment.remainder(
+        due=NET_30, discount=EarlyPaymentDiscount(percent="2", days=30)
+    )
+    assert installment.discount is not None
+
+
+# -- payment terms ---------------------------------------------------------------------------
+
+
+def test_the_common_terms() -> None:
+    assert PaymentTerm.net(30) == PaymentTerm(
+        name="Net 30", installments=[Installment.percentage("100", due=DueRule.days_after(30))]
+    )
+    assert repr(PaymentTerm.net(30)) == "PaymentTerm(name='Net 30', installments=1)"
+    two_ten = PaymentTerm.net(30, discount=EarlyPaymentDiscount(percent="2", days=10))
+    assert two_ten.name == "2/10 net 30"
+    assert PaymentTerm.net(14, name="14 days net").name == "14 days net"
+    assert PaymentTerm.due_on_receipt().installments[0].due == DueRule.days_after(0)
+    assert PaymentTerm.due_on_receipt().name == "Due on receipt"
+    assert PaymentTerm.end_of_month().name == "End of month"
+    assert PaymentTerm.end_of_month(days=30).name == "End of month + 30 days"
+    assert PaymentTerm.end_of_month(months=1, days=10).name == "End of next month + 10 days"
+    assert PaymentTerm.end_of_month(months=2).name == "End of month + 2 months"
+    assert PaymentTerm.day_of_month(10).name == "Day 10 of next month"
+    assert PaymentTerm.day_of_month(31, months=2).name == "Day 31 of month + 2 months"
+    deposit = PaymentTerm.deposit("30", days=30)
+    assert deposit.name == "30 % on receipt, balance net 30"
+    assert [i.kind for i in deposit.installments] == [ShareKind.PERCENT, ShareKind.REMAINDER]
+    assert deposit.has_remainder
+    assert not PaymentTerm.net(30).has_remainder
+
+
+def percent(value: str, days: int = 30) -> Installment:
+    return Installment.percentage(value, due=DueRule.days_after(days))
+
+
+def fixed(amount: Money, days: int = 0) -> Installment:
+    return Installment.fixed(amount, due=DueRule.days_after(days))
+
+
+def rest(days: int = 60) -> Installment:
+    return Installment.remainder(due=DueRule.days_after(days))
+
+
+@pytest.mark.parametrize(
+    ("installments", "error", "match"),
+    [
+        ([], InvalidPaymentTerm, "at least one installment"),
+        ((percent("100"),) * 0, InvalidPaymentTerm, "at least one installment"),
+        ("Net 30", InvalidType, "installments: expected a list or tuple of Installment"),
+        ([percent("100"), "rest"], InvalidType, r"installments\[1\]"),
+        ([percent("30"), percent("60")], InvalidPaymentTerm, "sum to 90, not 100"),
+        ([percent("60"), percent("60")], InvalidPaymentTerm, "sum to 120, not 100"),
+        ([percent("30"), percent("70"), rest()], InvalidPaymentTerm, "leaves nothing"),
+        ([percent("100"), rest()], InvalidPaymentTerm, "leaves nothing"),
+        ([rest(30), rest(60)], InvalidPaymentTerm, r"installments\[0\].*only the last"),
+        ([rest(30), percent("50")], InvalidPaymentTerm, "only the last installment"),
+        ([fixed(eur("100.00"))], InvalidPaymentTerm, "ends with a remainder"),
+        ([fixed(eur("100.00")), percent("100")], InvalidPaymentTerm, "ends with a remainder"),
+        (
+            [fixed(eur("1.00")), fixed(Money("1.00", "USD")), rest()],
+            CurrencyMismatch,
+            "EUR and USD",
+        ),
+    ],
+)
+def test_terms_refuse_bad_installments(
+    installments: object, error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        PaymentTerm(name="Bad", installments=installments)  # type: ignore[arg-type]
+
+
+def test_terms_refuse_a_missing_name_and_bad_named_arguments() -> None:
+    with pytest.raises(InvalidType, match="name"):
+        PaymentTerm(name=" ", installments=[percent("100")])
+    with pytest.raises(InvalidPaymentTerm, match="days"):
+        PaymentTerm.net(-30)
+    with pytest.raises(InvalidType, match="discount"):
+        PaymentTerm.net(30, discount=2)  # type: ignore[arg-type]
+    with pytest.raises(InvalidPaymentTerm, match="leaves nothing"):
+        PaymentTerm.deposit("100", days=30)
+    with pytest.raises(FloatNotAllowed):
+        PaymentTerm.deposit(0.3, days=30)
+
+
+# -- schedules ------------------------------------------------------------------------------
+
+
+class TestSchedule:
+    def test_net_30(self) -> None:
+        (only,) = PaymentTerm.net(30).schedule(eur("1152.00"), NOV_23)
+        assert only == ScheduledInstallment(due_date=dt.date(2026, 12, 23), amount=eur("1152.00"))
+        assert str(only) == "2026-12-23 EUR 1152.00"
+
+    def test_percentages_are_split_by_largest_remainder(self) -> None:
+        term = PaymentTerm(
+            name="Quarters", installments=[percent("25"), percent("25"), percent("50")]
+        )
+        schedule = term.schedule(eur("10.01"), NOV_23)
+        # exact shares 2.5025, 2.5025, 5.005: the missing cent goes to the largest remainder
+        assert amounts(schedule) == ["EUR 2.50", "EUR 2.50", "EUR 5.01"]
+        assert [i.amount.amount for i in schedule] == allocate(
+            Decimal("10.01"), [25, 25, 50], Decimal("0.01")
+        )
+        halves = PaymentTerm(name="Halves", installments=[percent("50"), percent("50")])
+        assert amounts(halves.schedule(eur("0.01"), NOV_23)) == ["EUR 0.01", "EUR 0.00"]
+
+    def test_fixed_amounts_are_taken_as_stated_and_the_remainder_takes_the_rest(self) -> None:
+        term = PaymentTerm(
+            name="Deposit, half, rest",
+            installments=[fixed(eur("100"), 0), percent("50", 30), rest(60)],
+        )
+        schedule = term.schedule(eur("1000.01"), NOV_23)
+        assert amounts(schedule) == ["EUR 100.00", "EUR 500.01", "EUR 400.00"]
+        assert due_dates(schedule) == [NOV_23, dt.date(2026, 12, 23), dt.date(2027, 1, 22)]
+        assert sum(i.amount for i in schedule) == eur("1000.01")
+
+    def test_a_remainder_alone_takes_everything(self) -> None:
+        term = PaymentTerm(name="All at once", installments=[rest(14)])
+        assert amounts(term.schedule(eur("99.99"), NOV_23)) == ["EUR 99.99"]
+
+    def test_fixed_amounts_that_exceed_the_total_are_refused(self) -> None:
+        term = PaymentTerm(
+            name="Deposit, half, rest",
+            installments=[fixed(eur("100.00")), percent("50"), rest()],
+        )
+        with pytest.raises(InstallmentsExceedTotal, match=r"come to EUR 175\.00") as caught:
+            term.schedule(eur("150.00"), NOV_23)
+        assert (caught.value.term, caught.value.total, caught.value.scheduled) == (
+            "Deposit, half, rest",
+            eur("150.00"),
+            eur("175.00"),
+        )
+        with pytest.raises(InstallmentsExceedTotal, match=r"come to EUR -175\.00"):
+            term.schedule(eur("-150.00"), NOV_23)
+        # exactly what the fixed and percentage installments take leaves a zero remainder
+        assert amounts(term.schedule(eur("200.00"), NOV_23)) == [
+            "EUR 100.00",
+            "EUR 100.00",
+            "EUR 0.00",
+        ]
+
+    def test_fixed_amounts_in_another_currency_are_refused(self) -> None:
+        term = PaymentTerm(name="Deposit", installments=[fixed(eur("100.00")), rest()])
+        with pytest.raises(CurrencyMismatch, match="cannot schedule USD and EUR"):
+            term.schedule(Money("500.00", "USD"), NOV_23)
+
+    def test_the_total_must_be_money_to_the_minor_unit(self) -> None:
+        term = PaymentTerm.net(30)
+        with pytest.raises(InvalidAmount, match="2 decimal places of EUR"):
+            term.schedule(eur("10.001"), NOV_23)
+        with pytest.raises(InvalidAmount, match="0 decimal places of JPY"):
+            term.schedule(Money("10.5", "JPY"), NOV_23)
+        with pytest.raises(InvalidType, match="total"):
+            term.schedule(Decimal("10.00"), NOV_23)  # type: ignore[arg-type]
+        with pytest.raises(InvalidType, match="total"):
+            term.schedule(10.0, NOV_23)  # type: ignore[arg-type]
+        with pytest.raises(InvalidType, match="invoice_date"):
+            term.schedule(eur("10.00"), "2026-11-23")  # type: ignore[arg-type]
+        with pytest.raises(InvalidType, match="rounding"):
+            term.schedule(eur("10.00"), NOV_23, "half_up")  # type: ignore[arg-type]
+
+    def test_the_precision_is_the_currency_s(self) -> None:
+        thirds = PaymentTerm(
+            name="Thirds", installments=[percent("33.33"), percent("33.33"), rest()]
+        )
+        assert amounts(thirds.schedule(Money("1000", "JPY"), NOV_23)) == [
+            "JPY 333",
+            "JPY 333",
+            "JPY 334",
+        ]
+        assert amounts(thirds.schedule(Money("1.000", "BHD"), NOV_23)) == [
+            "BHD 0.333",
+            "BHD 0.333",
+            "BHD 0.334",
+        ]
+
+    def test_an_early_payment_discount(self) -> None:
+        term = PaymentTerm.net(30, discount=EarlyPaymentDiscount(percent="2", days=10))
+        (only,) = term.schedule(eur("1152.00"), NOV_23)
+        assert (only.discount_amount, only.discount_deadline) == (
+            eur("23.04"),
+            dt.date(2026, 12, 3),
+        )
+        assert str(only) == "2026-12-23 EUR 1152.00 (EUR 23.04 off if paid by 2026-12-03)"
+        names = {"datetime": dt, "Money": Money, "ScheduledInstallment": ScheduledInstallment}
+        assert eval(repr(only), names) == only
+
+    def test_the_discount_is_rounded_with_the_document_s_mode(self) -> None:
+        term = PaymentTerm.net(30, discount=EarlyPaymentDiscount(percent="2", days=10))
+        # 2 % of 100.25 is 2.005
+        assert term.schedule(eur("100.25"), NOV_23)[0].discount_amount == eur("2.01")
+        half_even = term.schedule(eur("100.25"), NOV_23, RoundingMode.HALF_EVEN)
+        assert half_even[0].discount_amount == eur("2.00")
+
+    def test_each_installment_has_its_own_discount(self) -> None:
+        early = EarlyPaymentDiscount(percent="3", days=7)
+        term = PaymentTerm(
+            name="Halves",
+            installments=[
+                Installment.percentage("50", due=DueRule.days_after(14), discount=early),
+                Installment.remainder(due=DueRule.end_of_month(months=1)),
+            ],
+        )
+        first, second = term.schedule(eur("999.99"), NOV_23)
+        assert (first.amount, first.discount_amount) == (eur("500.00"), eur("15.00"))
+        assert (second.amount, second.discount_amount, second.discount_deadline) == (
+            eur("499.99"),
+            None,
+            None,
+        )
+        assert second.due_date == dt.date(2026, 12, 31)
+
+    def test_a_discount_window_counts_from_the_invoice_date_even_past_an_end_of_month(
+        self,
+    ) -> None:
+        term = PaymentTerm.end_of_month(discount=EarlyPaymentDiscount(percent="2", days=10))
+        (only,) = term.schedule(eur("100.00"), dt.date(2026, 11, 30))
+        assert (only.due_date, only.discount_deadline) == (
+            dt.date(2026, 11, 30),
+            dt.date(2026, 12, 10),
+        )
+
+    def test_a_credit_note_mirrors_its_invoice(self) -> None:
+        term = PaymentTerm(
+            name="Deposit, half, rest",
+            installments=[
+                fixed(eur("100.00")),
+                Installment.percentage(
+                    "50", due=NET_30, discount=EarlyPaymentDiscount(percent="2", days=10)
+                ),
+                rest(),
+            ],
+        )
+        invoice = term.schedule(eur("1000.01"), NOV_23)
+        credit = term.schedule(eur("-1000.01"), NOV_23)
+        assert amounts(credit) == ["EUR -100.00", "EUR -500.01", "EUR -400.00"]
+        assert due_dates(credit) == due_dates(invoice)
+        assert credit[1].discount_amount == eur("-10.00") == -invoice[1].discount_amount  # type: ignore[operator]
+
+    def test_a_zero_total_owes_nothing_whatever_the_shares(self) -> None:
+        term = PaymentTerm(
+            name="Deposit and rest",
+            installments=[fixed(eur("500.00")), percent("20"), rest()],
+        )
+        schedule = term.schedule(eur("0"), NOV_23)
+        assert amounts(schedule) == ["EUR 0.00", "EUR 0.00", "EUR 0.00"]
+        assert due_dates(schedule) == [NOV_23, dt.date(2026, 12, 23), dt.date(2027, 1, 22)]
+
+    def test_the_host_s_decimal_context_changes_nothing(self) -> None:
+        term = PaymentTerm(
+            name="Thirds", installments=[percent("33.333"), percent("33.333"), rest()]
+        )
+        expected = term.schedule(eur("1000000.00"), NOV_23)
+        with decimal.localcontext() as context:
+            context.prec = 3
+            context.rounding = decimal.ROUND_FLOOR
+            assert term.schedule(eur("1000000.00"), NOV_23) == expected
+        assert amounts(expected) == ["EUR 333330.00", "EUR 333330.00", "EUR 333340.00"]
+
+
+class TestScheduledInstallment:
+    def test_refuses_inconsistent_values(self) -> None:
+        with pytest.raises(InvalidPaymentTerm, match="both its amount and its deadline"):
+            ScheduledInstallment(due_date=NOV_23, amount=eur("10.00"), discount_amount=eur("0.20"))
+        with pytest.raises(InvalidPaymentTerm, match="both its amount and its deadline"):
+            ScheduledInstallment(due_date=NOV_23, amount=eur("10.00"), discount_deadline=NOV_23)
+        with pytest.raises(InvalidPaymentTerm, match="never more than it"):
+            ScheduledInstallment(
+                due_date=NOV_23,
+                amount=eur("10.00"),
+                discount_amount=eur("10.01"),
+                discount_deadline=NOV_23,
+            )
+        with pytest.raises(InvalidPaymentTerm, match="takes the sign"):
+            ScheduledInstallment(
+                due_date=NOV_23,
+                amount=eur("-10.00"),
+                discount_amount=eur("0.20"),
+                discount_deadline=NOV_23,
+            )
+        with pytest.raises(CurrencyMismatch):
+            ScheduledInstallment(
+                due_date=NOV_23,
+                amount=eur("10.00"),
+                discount_amount=Money("0.20", "USD"),
+                discount_deadline=NOV_23,
+            )
+        with pytest.raises(InvalidType, match="due_date"):
+            ScheduledInstallment(due_date="2026-11-23", amount=eur("10.00"))  # type: ignore[arg-type]
+        with pytest.raises(InvalidType, match="amount"):
+            ScheduledInstallment(due_date=NOV_23, amount="10.00")  # type: ignore[arg-type]
+
+
+# -- issuing with a term -------------------------------------------------------------------
+
+
+def content(price: str = "120.00", quantity: str = "8", policy: Policy | None = None) -> Document:
+    return Document(
+        currency=EUR,
+        items=[
+            Line(
+                description="Consulting",
+                quantity=quantity,
+                unit_price=eur(price),
+                taxes=[Tax.percent("VAT", "20")],
+            )
+        ],
+        policy=policy or Policy(),
+    )
+
+
+def draft(document: Document | None = None) -> DraftInvoice:
+    return DraftInvoice.create(
+        id="inv-1", customer="acme", content=document or content(), request=request("r1")
+    ).document
+
+
+class TestIssuing:
+    def test_issuing_with_a_term_schedules_the_amount_due(self) -> None:
+        term = PaymentTerm(
+            name="Deposit and balance",
+            installments=[
+                percent("30", 0),
+                Installment.remainder(
+                    due=DueRule.end_of_month(months=1),
+                    discount=EarlyPaymentDiscount(percent="2", days=14),
+                ),
+            ],
+        )
+        issued = draft().issue(
+            number="INV-1", issue_date=NOV_23, payment_term=term, request=request("r2")
+        )
+        invoice = issued.document
+        assert amounts(invoice.installments) == ["EUR 345.60", "EUR 806.40"]
+        assert invoice.installments == term.schedule(invoice.total, NOV_23)
+        assert invoice.due_date == dt.date(2026, 12, 31)
+        assert invoice.installments[1].discount_amount == eur("16.13")
+        assert issued.events == (
+            InvoiceIssued(
+                document_id="inv-1",
+                request=request("r2"),
+                number="INV-1",
+                issue_date=NOV_23,
+                due_date=dt.date(2026, 12, 31),
+                amount_due=eur("1152.00"),
+                installments=invoice.installments,
+            ),
+        )
+
+    def test_without_a_term_nothing_changes(self) -> None:
+        invoice = draft().issue(number="INV-1", issue_date=NOV_23, request=request("r2")).document
+        assert (invoice.due_date, invoice.installments) == (None, ())
+        dated = draft().issue(
+            number="INV-1", issue_date=NOV_23, due_date=dt.date(2026, 12, 1), request=request("r2")
+        )
+        assert dated.document.installments == ()
+        assert dated.events[0].installments == ()  # type: ignore[attr-defined]
+
+    def test_the_due_date_is_the_latest_installment_s(self) -> None:
+        # installments keep the term's order even when it does not follow the calendar
+        term = PaymentTerm(name="Odd order", installments=[percent("50", 60), percent("50", 30)])
+        invoice = (
+            draft()
+            .issue(number="INV-1", issue_date=NOV_23, payment_term=term, request=request("r2"))
+            .document
+        )
+        assert due_dates(invoice.installments) == [dt.date(2027, 1, 22), dt.date(2026, 12, 23)]
+        assert invoice.due_date == dt.date(2027, 1, 22)
+
+    def test_discounts_are_rounded_with_the_document_s_mode(self) -> None:
+        # the amount due is 100.25 and 2 % of it is 2.005
+        term = PaymentTerm.net(30, discount=EarlyPaymentDiscount(percent="2", days=10))
+        for mode, discount in ((RoundingMode.HALF_UP, "2.01"), (RoundingMode.HALF_EVEN, "2.00")):
+            document = Document(
+                currency=EUR,
+                items=[Line(description="Fee", quantity="1", unit_price=eur("100.25"))],
+                policy=Policy(rounding=mode),
+            )
+            invoice = (
+                draft(document)
+                .issue(number="INV-1", issue_date=NOV_23, payment_term=term, request=request("r2"))
+                .document
+            )
+            assert invoice.installments[0].discount_amount == eur(discount)
+
+    def test_the_amount_due_after_a_prepayment_is_scheduled(self) -> None:
+        document = Document(
+            currency=EUR,
+            items=[Line(description="Fee", quantity="1", unit_price=eur("1000.00"))],
+            prepaid=eur("400.00"),
+        )
+        invoice = (
+            draft(document)
+            .issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                payment_term=PaymentTerm.deposit("50", days=30),
+                request=request("r2"),
+            )
+            .document
+        )
+        assert amounts(invoice.installments) == ["EUR 300.00", "EUR 300.00"]
+
+    def test_a_returns_invoice_schedules_a_negative_amount(self) -> None:
+        invoice = (
+            draft(content(quantity="-1"))
+            .issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                payment_term=PaymentTerm.deposit("30", days=30),
+                request=request("r2"),
+            )
+            .document
+        )
+        assert amounts(invoice.installments) == ["EUR -43.20", "EUR -100.80"]
+
+    def test_checks_come_before_anything_is_issued(self) -> None:
+        with pytest.raises(InvalidDocument, match=r"both a due date .* and a payment term"):
+            draft().issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                due_date=dt.date(2026, 12, 23),
+                payment_term=PaymentTerm.net(30),
+                request=request("r2"),
+            )
+        with pytest.raises(InvalidType, match="payment_term: expected a PaymentTerm"):
+            draft().issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                payment_term="Net 30",  # type: ignore[arg-type]
+                request=request("r2"),
+            )
+        deposit = PaymentTerm(name="Big deposit", installments=[fixed(eur("2000.00")), rest()])
+        with pytest.raises(InstallmentsExceedTotal, match=r"EUR 1152\.00"):
+            draft().issue(
+                number="INV-1", issue_date=NOV_23, payment_term=deposit, request=request("r2")
+            )
+        usd = PaymentTerm(name="USD deposit", installments=[fixed(Money("5.00", "USD")), rest()])
+        with pytest.raises(CurrencyMismatch):
+            draft().issue(
+                number="INV-1", issue_date=NOV_23, payment_term=usd, request=request("r2")
+            )
+
+    def test_an_issued_invoice_refuses_installments_that_do_not_add_up(self) -> None:
+        invoice = (
+            draft()
+            .issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                payment_term=PaymentTerm.deposit("30", days=30),
+                request=request("r2"),
+            )
+            .document
+        )
+        first, second = invoice.installments
+        values = {
+            "id": invoice.id,
+            "number": invoice.number,
+            "customer": invoice.customer,
+            "issue_date": invoice.issue_date,
+            "priced": invoice.priced,
+        }
+        assert IssuedInvoice(**values, due_date=invoice.due_date, installments=[first, second])
+        with pytest.raises(InvalidDocument, match=r"sum to EUR 345\.60, not to the amount due"):
+            IssuedInvoice(**values, due_date=invoice.due_date, installments=[first])
+        with pytest.raises(InvalidDocument, match="last installment falls due"):
+            IssuedInvoice(**values, due_date=NOV_23, installments=[first, second])
+        with pytest.raises(InvalidDocument, match="last installment falls due"):
+            IssuedInvoice(**values, installments=[first, second])
+        early = ScheduledInstallment(due_date=dt.date(2026, 11, 1), amount=first.amount)
+        with pytest.raises(InvalidDocument, match="before the issue date"):
+            IssuedInvoice(**values, due_date=invoice.due_date, installments=[early, second])
+        with pytest.raises(CurrencyMismatch):
+            IssuedInvoice(
+                **values,
+                due_date=NOV_23,
+                installments=[ScheduledInstallment(due_date=NOV_23, amount=Money("1152", "USD"))],
+            )
+        with pytest.raises(InvalidType, match="installments"):
+            IssuedInvoice(**values, installments="all at once")
+
+    def test_a_bill_takes_the_supplier_s_term(self) -> None:
+        bill = DraftBill.create(
+            id="bill-1", supplier="papyrus", content=content(), request=request("r1")
+        ).document
+        issued = bill.issue(
+            number="PAP-1",
+            issue_date=NOV_23,
+            payment_term=PaymentTerm.end_of_month(days=30),
+            request=request("r2"),
+        )
+        assert issued.document.due_date == dt.date(2026, 12, 30)
+        assert amounts(issued.document.installments) == ["EUR 1152.00"]
+        event = issued.events[0]
+        assert isinstance(event, BillIssued)
+        assert event.installments == issued.document.installments
+        with pytest.raises(InvalidDocument, match="bill 'bill-1' has both"):
+            bill.issue(
+                number="PAP-1",
+                issue_date=NOV_23,
+                due_date=NOV_23,
+                payment_term=PaymentTerm.net(30),
+                request=request("r2"),
+            )
+
+
+# -- properties ------------------------------------------------------------------------------
+
+
+@st.composite
+def totals(draw: st.DrawFn, currency: str) -> Money:
+    """Amounts to schedule: positive, negative (credit notes) or zero, to the minor unit."""
+    units = draw(st.one_of(st.integers(-(10**6), 10**6), st.integers(-(10**14), 10**14)))
+    return Money(Decimal(f"{units}E-{precision(currency)}"), currency)
+
+
+Case = tuple[PaymentTerm, Money, dt.date]
+
+
+@st.composite
+def cases(
+    draw: st.DrawFn, *, fixed: bool = True, ordered: bool = False, discounts: bool = True
+) -> Case:
+    """A term, a total in its currency and an invoice date; ``fixed`` allows fixed shares."""
+    currency = draw(ost.currencies())
+    term = draw(
+        ost.payment_terms(currency if fixed else None, ordered=ordered, discounts=discounts)
+    )
+    return term, draw(totals(currency)), draw(ost.invoice_dates())
+
+
+def taken_before_the_remainder(term: PaymentTerm, total: Money) -> Fraction:
+    """What the percentage and fixed installments take of ``abs(total)``, exactly."""
+    magnitude = Fraction(abs(total.amount))
+    taken = Fraction(0)
+    for installment in term.installments:
+        if installment.percent is not None:
+            taken += magnitude * Fraction(installment.percent) / 100
+        elif installment.amount is not None:
+            taken += Fraction(installment.amount.amount)
+    return taken
+
+
+@given(cases())
+def test_installments_sum_to_the_total_exactly(case: Case) -> None:
+    term, total, invoice_date = case
+    refusal = None
+    try:
+        schedule = term.schedule(total, invoice_date)
+    except InstallmentsExceedTotal as error:
+        refusal = error
+    if refusal is not None:
+        # refused only when the stated shares really take more than there is
+        slack = Fraction(quantum(total.currency)) * len(term.installments)
+        assert total.amount != 0
+        assert taken_before_the_remainder(term, total) > Fraction(abs(total.amount)) - slack
+        assert isinstance(refusal.scheduled, Money)
+        assert abs(refusal.scheduled) > abs(total)
+        return
+    assert len(schedule) == len(term.installments)
+    assert sum(i.amount for i in schedule) == total
+    places = precision(total.currency)
+    for installment, scheduled in zip(term.installments, schedule, strict=True):
+        assert scheduled.amount.currency == total.currency
+        assert scheduled.amount.amount.as_tuple().exponent == -places
+        assert scheduled.amount.amount * total.amount >= 0  # every part has the total's sign
+        if total.amount and installment.amount is not None:
+            assert abs(scheduled.amount) == installment.amount
+
+
+@given(cases(fixed=False, discounts=False))
+def test_percentages_are_within_a_quantum_of_their_exact_share(case: Case) -> None:
+    term, total, invoice_date = case
+    schedule = term.schedule(total, invoice_date)  # without fixed shares, nothing is refused
+    step = Fraction(quantum(total.currency))
+    for installment, scheduled in zip(term.installments, schedule, strict=True):
+        if installment.percent is not None:
+            exact = Fraction(total.amount) * Fraction(installment.percent) / 100
+            assert abs(Fraction(scheduled.amount.amount) - exact) < step
+
+
+def zero(term: PaymentTerm) -> Money:
+    """A zero total in the currency of the term's fixed amounts (a zero total owes nothing)."""
+    codes = {i.amount.currency.code for i in term.installments if i.amount is not None}
+    return Money.zero(codes.pop() if codes else EUR)
+
+
+@given(cases())
+def test_due_dates_and_discount_deadlines_are_never_before_the_invoice_date(case: Case) -> None:
+    term, _, invoice_date = case
+    schedule = term.schedule(zero(term), invoice_date)
+    for installment, scheduled in zip(term.installments, schedule, strict=True):
+        assert scheduled.due_date >= invoice_date
+        assert scheduled.due_date == installment.due.due_date(invoice_date)
+        if installment.discount is None:
+            assert scheduled.discount_deadline is None
+            continue
+        assert scheduled.discount_deadline is not None
+        assert scheduled.discount_deadline >= invoice_date
+        if installment.due.kind is DueKind.DAYS_AFTER:
+            assert scheduled.discount_deadline <= scheduled.due_date
+
+
+@given(cases(ordered=True))
+def test_due_dates_never_decrease_when_the_rules_do_not(case: Case) -> None:
+    term, _, invoice_date = case
+    dates = due_dates(term.schedule(zero(term), invoice_date))
+    assert dates == sorted(dates)
+
+
+@given(ost.due_rules(), ost.invoice_dates(), st.integers(1, 400))
+def test_a_later_invoice_date_never_gives_an_earlier_due_date(
+    rule: DueRule, invoice_date: dt.date, days: int
+) -> None:
+    later = invoice_date + dt.timedelta(days=days)
+    assert rule.due_date(later) >= rule.due_date(invoice_date) >= invoice_date
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+@given(ost.due_rules(kinds=[DueKind.END_OF_MONTH, DueKind.DAY_OF_MONTH]), ost.invoice_dates())
+def test_month_rules_land_in_the_right_month_and_clamp_to_its_end(
+    rule: DueRule, invoice_date: dt.date
+) -> None:
+    due = rule.due_date(invoice_date)
+    if rule.kind is DueKind.END_OF_MONTH:
+        month_end = due - dt.timedelta(days=rule.days)
+        assert months_between(invoice_date, month_end) == rule.months
+        assert (month_end + dt.timedelta(days=1)).day == 1
+    else:
+        assert rule.day is not None
+        assert months_between(invoice_date, due) == rule.months
+        last_day = (due + dt.timedelta(days=1)).day == 1
+        assert due.day == rule.day or (last_day and due.day < rule.day)
+
+
+@given(ost.currencies().flatmap(totals), ost.due_rules(), ost.invoice_dates())
+def test_a_full_period_remainder_takes_the_whole_total(
+    total: Money, rule: DueRule, invoice_date: dt.date
+) -> None:
+    term = PaymentTerm(name="Everything", installments=[Installment.remainder(due=rule)])
+    (only,) = term.schedule(total, invoice_date)
+    assert (only.amount, only.due_date) == (total, rule.due_date(invoice_date))
+
+
+@given(cases(), st.sampled_from(RoundingMode))
+def test_a_credit_note_schedule_mirrors_the_invoice_s(case: Case, mode: RoundingMode) -> None:
+    term, total, invoice_date = case
+    try:
+        invoice = term.schedule(abs(total), invoice_date, mode)
+    except InstallmentsExceedTotal:
+        with pytest.raises(InstallmentsExceedTotal):
+            term.schedule(-abs(total), invoice_date, mode)
+        return
+    credit = term.schedule(-abs(total), invoice_date, mode)
+    assert [i.amount for i in credit] == [-i.amount for i in invoice]
+    assert due_dates(credit) == due_dates(invoice)
+    for scheduled in (*invoice, *credit):
+        if scheduled.discount_amount is not None:
+            assert abs(scheduled.discount_amount) <= abs(scheduled.amount)
+    if mode.symmetric:
+        assert [i.discount_amount for i in credit] == [
+            None if i.discount_amount is None else -i.discount_amount for i in invoice
+        ]
