@@ -24,6 +24,7 @@ from ordercore import (
     OverInvoicing,
     Policy,
     Request,
+    RoundingMode,
     SalesOrder,
     Tax,
     TaxCorrection,
@@ -951,3 +952,31 @@ def test_invoices_released_on_the_way_change_nothing_of_the_end_result(
     assert order.billed == order.total.amount
     assert [line.taken for line in order.lines] == [line.amount for line in order.lines]
     assert [line.invoiced for line in order.lines] == [line.ordered for line in order.lines]
+
+
+def test_a_share_rounded_to_nothing_may_carry_a_fraction_of_an_included_per_unit_tax() -> None:
+    # Rounding UP gives the first tiny invoice the whole 1 JPY; the rest of the units
+    # carry 0.196 JPY of included eco fee on a stated 0, which is no sign change to refuse.
+    included = [
+        Tax.percent("VAT", "20", included=True),
+        Tax.per_unit("Eco fee", Money("3.3", "JPY"), included=True),
+    ]
+    order = confirm(
+        Document(
+            currency="JPY",
+            items=[
+                Line(
+                    description="Licence",
+                    quantity="0.06",
+                    unit_price=Money("16.666", "JPY"),
+                    taxes=included,
+                )
+            ],
+            policy=Policy(rounding=RoundingMode.UP, price_places=3),
+        )
+    )
+    assert order.total == Money("1", "JPY")
+    first = order.invoice_quantities({0: "0.0006"}, invoice_id="a", request=request())
+    assert total(first) == 1
+    last = first.order.invoice_remaining(invoice_id="b", request=request())
+    assert total(last) == 0
