@@ -1,6 +1,7 @@
-"""Credit notes: by lines and quantities, in full, and standalone."""
+"""Credit notes: by lines and quantities, by amount, in full, and standalone."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import attrs
@@ -11,9 +12,14 @@ from hypothesis import strategies as st
 from ordercore import (
     AdjustmentMode,
     Allowance,
+    CashRounding,
+    Charge,
+    CurrencyMismatch,
     Discount,
     Document,
     DraftInvoice,
+    FloatNotAllowed,
+    InvalidAmount,
     InvalidDocument,
     InvalidType,
     IssuedInvoice,
@@ -22,9 +28,20 @@ from ordercore import (
     OverCrediting,
     Policy,
     Request,
+    RoundingMode,
     Tax,
+    price,
 )
-from ordercore.documents import CreditNote, credit_in_full, credit_lines, standalone_credit
+from ordercore.documents import (
+    CreditBase,
+    CreditedAmount,
+    CreditedLine,
+    CreditNote,
+    credit_amount,
+    credit_in_full,
+    credit_lines,
+    standalone_credit,
+)
 
 DAY = dt.date(2026, 11, 30)
 VAT = Tax.percent("VAT", "20")
@@ -276,3 +293,353 @@ class TestRefusals:
         ).document
         with pytest.raises(InvalidDocument, match="standalone document allowances"):
             credit(inv, {0: "1"})
+
+
+# -- by amount ------------------------------------------------------------------------------
+
+
+def issue(content: Document, number: str = "INV-7") -> IssuedInvoice:
+    draft = DraftInvoice.create(
+        id=f"id-{number}", customer="acme", content=content, request=request("r1")
+    ).document
+    return draft.issue(
+        number=number, issue_date=dt.date(2026, 11, 23), request=request("r2")
+    ).document
+
+
+def by_amount(
+    inv: IssuedInvoice,
+    amount: object,
+    previous: tuple[CreditNote, ...] = (),
+    n: int = 1,
+    base: CreditBase = CreditBase.TOTAL,
+) -> CreditNote:
+    return credit_amount(
+        inv,
+        amount,  # type: ignore[arg-type]
+        base=base,
+        previous=previous,
+        id=f"cn-{n}",
+        number=f"CN-{n}",
+        issue_date=DAY,
+        reason="Late delivery",
+        request=request(f"c{n}"),
+    ).document
+
+
+def rates(note: CreditNote) -> list[str]:
+    return [row.tax.label for row in note.priced.tax_breakdown]
+
+
+def desk(*taxes: Tax, price: str = "100.00", quantity: str = "1") -> Line:
+    return Line(description="Desk", quantity=quantity, unit_price=eur(price), taxes=taxes)
+
+
+class TestByAmount:
+    def test_credits_the_stated_amount_split_over_the_tax_sets(self) -> None:
+        inv = invoice()
+        changed = credit_amount(
+            inv,
+            eur("50.00"),
+            id="cn-1",
+            number="CN-1",
+            issue_date=DAY,
+            reason="Late delivery",
+            request=request("c1"),
+        )
+        note = changed.document
+        assert note.total == eur("50.00")
+        assert note.by_amount == CreditedAmount(amount=eur("50.00"), base=CreditBase.TOTAL)
+        assert (note.credited, note.in_full, note.invoice_number) == ((), False, "INV-1")
+        # in proportion to the sets' totals: 157.10 with VAT 20 %, 88.40 with 5.5 %
+        assert [line.stated for line in note.priced.lines] == [eur("32.00"), eur("18.00")]
+        assert [line.line.description for line in note.priced.lines] == [
+            "Late delivery (VAT 20 %)",
+            "Late delivery (VAT 5.5 %)",
+        ]
+        assert rates(note) == ["VAT 20 %", "VAT 5.5 %"]
+        assert all(tax.included for line in note.priced.lines for tax in line.line.taxes)
+        event = changed.events[0]
+        assert (event.name, event.amount, event.by_amount) == (
+            "CreditNoteIssued",
+            eur("50.00"),
+            note.by_amount,
+        )
+
+    def test_an_untaxed_amount_takes_the_invoice_taxes_on_top(self) -> None:
+        note = by_amount(invoice(), eur("50.00"), base=CreditBase.UNTAXED)
+        assert note.priced.totals.tax_exclusive == eur("50.00")
+        assert [line.net for line in note.priced.lines] == [eur("30.49"), eur("19.51")]
+        assert note.total == eur("57.17")
+        assert note.by_amount == CreditedAmount(amount=eur("50.00"), base=CreditBase.UNTAXED)
+        assert not any(tax.included for line in note.priced.lines for tax in line.line.taxes)
+
+    def test_one_tax_set_gives_one_line_named_by_the_reason(self) -> None:
+        note = by_amount(standalone_invoice(), eur("1.00"))
+        assert [(line.line.description, line.stated) for line in note.priced.lines] == [
+            ("Late delivery", eur("1.00"))
+        ]
+
+    def test_credits_by_lines_leave_less_to_credit_by_amount(self) -> None:
+        inv = invoice()
+        chairs = credit(inv, {0: "3"})
+        note = by_amount(inv, eur("20.00"), previous=(chairs,), n=2)
+        assert [line.line.description for line in note.priced.lines] == ["Late delivery"]
+        assert rates(note) == ["VAT 5.5 %"]
+        left = inv.total - chairs.total - note.total
+        with pytest.raises(OverCrediting) as error:
+            by_amount(inv, left + eur("0.01"), previous=(chairs, note), n=3)
+        assert (error.value.requested, error.value.remaining) == (left + eur("0.01"), left)
+        assert f"only {left} remains creditable" in str(error.value)
+
+    def test_all_that_remains_leaves_nothing(self) -> None:
+        inv = invoice()
+        first = by_amount(inv, eur("50.00"))
+        second = by_amount(inv, eur("50.00"), previous=(first,), n=2, base=CreditBase.UNTAXED)
+        third = credit(inv, {0: "1"}, previous=(first, second), n=3)
+        notes = (first, second, third)
+        left = inv.total - sum((note.total for note in notes), eur("0"))
+        last = by_amount(inv, left, previous=notes, n=4)
+        notes = (*notes, last)
+        assert sum((note.total for note in notes), eur("0")) == inv.total
+        with pytest.raises(OverCrediting, match=re.escape("only EUR 0.00 remains")):
+            by_amount(inv, eur("0.01"), previous=notes, n=5)
+
+    def test_an_untaxed_amount_is_held_to_what_remains_with_its_taxes(self) -> None:
+        inv = issue(Document(currency="EUR", items=[desk(VAT)]))
+        with pytest.raises(OverCrediting) as error:
+            by_amount(inv, eur("100.01"), base=CreditBase.UNTAXED)
+        assert (error.value.requested, error.value.remaining) == (eur("120.01"), eur("120.00"))
+        assert by_amount(inv, eur("100.00"), base=CreditBase.UNTAXED).total == inv.total
+
+    def test_a_credit_by_amount_limits_later_credits_by_lines(self) -> None:
+        inv = invoice()
+        # what the chairs bill is still creditable by lines, but not past the total
+        small = by_amount(inv, eur("50.00"))
+        with pytest.raises(
+            OverCrediting, match=re.escape("of invoice INV-1: only EUR 195.50 remains")
+        ):
+            credit(inv, {0: "3", 1: "7"}, previous=(small,), n=2)
+        # nor past what remains of the chairs' tax set, which the amount credited in part
+        with pytest.raises(OverCrediting) as error:
+            credit(inv, {0: "3"}, previous=(small,), n=2)
+        assert error.value.taxes == "VAT 20 %"
+        assert (error.value.requested, error.value.remaining) == (eur("130.92"), eur("104.25"))
+        assert "EUR 130.92 (untaxed, with VAT 20 %) of invoice INV-1" in str(error.value)
+        chair = credit(inv, {0: "1"}, previous=(small,), n=2)
+        assert chair.priced.lines[0].net == (inv.priced.lines[0].stated * 1 / 3).rounded()
+
+    def test_the_last_units_credited_after_an_amount_absorb_no_rounding(self) -> None:
+        vat10 = Tax.percent("VAT", "10")
+        items = [
+            Line(description=f"Item {i}", quantity="1", unit_price=eur("0.05"), taxes=[vat10])
+            for i in range(3)
+        ]
+        inv = issue(Document(currency="EUR", items=items))
+        cent = by_amount(inv, eur("0.01"))
+        notes = (cent, credit(inv, {0: "1"}, previous=(cent,), n=2))
+        notes = (*notes, credit(inv, {1: "1"}, previous=notes, n=3))
+        assert [note.total for note in notes] == [eur("0.01"), eur("0.06"), eur("0.06")]
+        # what is left (0.04) is less than the last item's 0.06: no rounding line takes it
+        with pytest.raises(OverCrediting):
+            credit(inv, {2: "1"}, previous=notes, n=4)
+        last = by_amount(inv, eur("0.04"), previous=notes, n=4)
+        assert sum((note.total for note in (*notes, last)), eur("0")) == inv.total
+
+    def test_in_full_only_before_and_never_after(self) -> None:
+        inv = invoice()
+        partial = by_amount(inv, eur("10.00"))
+        with pytest.raises(InvalidDocument, match="already has credit notes"):
+            credit_in_full(
+                inv,
+                previous=(partial,),
+                id="cn-9",
+                number="CN-9",
+                issue_date=DAY,
+                reason="x",
+                request=request("c9"),
+            )
+        full = credit_in_full(
+            inv, id="cn-9", number="CN-9", issue_date=DAY, reason="x", request=request("c9")
+        ).document
+        with pytest.raises(InvalidDocument, match="credited in full"):
+            by_amount(inv, eur("10.00"), previous=(full,), n=2)
+
+    def test_prices_with_taxes_included_are_credited_in_the_same_sets(self) -> None:
+        vat = Tax.percent("VAT", "20", included=True)
+        inv = issue(Document(currency="EUR", items=[desk(vat, price="99.99", quantity="3")]))
+        first = by_amount(inv, eur("100.00"))
+        second = credit(inv, {0: "1"}, previous=(first,), n=2)
+        last = by_amount(inv, eur("99.98"), previous=(first, second), n=3)
+        assert [note.total for note in (first, second, last)] == [
+            eur("100.00"),
+            eur("99.99"),
+            eur("99.98"),
+        ]
+        assert rates(first) == ["VAT 20 %"]
+
+    def test_standalone_allowances_and_charges_count_in_their_own_tax_sets(self) -> None:
+        shipping = Tax.percent("VAT", "10")
+        inv = issue(
+            Document(
+                currency="EUR",
+                items=[desk(VAT)],
+                allowances=[Allowance.fixed(eur("50.00"), reason="Voucher", taxes=[VAT])],
+                charges=[Charge.fixed(eur("10.00"), reason="Shipping", taxes=[shipping])],
+                policy=Policy(adjustments=AdjustmentMode.STANDALONE),
+            )
+        )
+        assert inv.total == eur("71.00")
+        note = by_amount(inv, inv.total)
+        assert [line.stated for line in note.priced.lines] == [eur("60.00"), eur("11.00")]
+        assert rates(note) == ["VAT 20 %", "VAT 10 %"]
+
+    def test_a_deduction_on_a_line_of_its_own_is_netted_in_its_tax_set(self) -> None:
+        settled = Line(
+            description="Down payment settled",
+            quantity="-1",
+            unit_price=eur("30.00"),
+            taxes=[Tax.percent("VAT", "20", included=True)],
+        )
+        inv = issue(Document(currency="EUR", items=[desk(VAT), desk(REDUCED), settled]))
+        assert inv.total == eur("195.50")
+        note = by_amount(inv, inv.total)
+        assert [line.stated for line in note.priced.lines] == [eur("90.00"), eur("105.50")]
+
+    def test_a_tax_set_that_comes_to_less_than_nothing_is_refused(self) -> None:
+        returned = desk(REDUCED, price="10.00", quantity="-1")
+        inv = issue(Document(currency="EUR", items=[desk(VAT), returned]))
+        with pytest.raises(
+            InvalidDocument, match=re.escape("with VAT 5.5 % come to -10.00, less than")
+        ):
+            by_amount(inv, eur("10.00"))
+
+    def test_with_cash_rounding_a_stated_total_is_a_multiple_of_the_increment(self) -> None:
+        content = Document(
+            currency="CHF",
+            items=[
+                Line(
+                    description="Coffee",
+                    quantity="3",
+                    unit_price=Money("4.17", "CHF"),
+                    taxes=[Tax.percent("VAT", "8.1")],
+                )
+            ],
+            policy=Policy(cash_rounding=CashRounding.for_currency("CHF")),
+        )
+        inv = issue(content)
+        assert inv.total == Money("13.50", "CHF")
+        with pytest.raises(InvalidAmount, match=re.escape("multiples of 0.05")):
+            by_amount(inv, Money("5.02", "CHF"))
+        first = by_amount(inv, Money("5.05", "CHF"))
+        untaxed = by_amount(
+            inv, Money("1.01", "CHF"), previous=(first,), n=2, base=CreditBase.UNTAXED
+        )
+        assert (first.total, untaxed.total) == (Money("5.05", "CHF"), Money("1.10", "CHF"))
+        left = inv.total - first.total - untaxed.total
+        assert by_amount(inv, left, previous=(first, untaxed), n=3).total == left
+
+    def test_an_invoice_of_nothing_but_tax_has_no_untaxed_amount_to_credit(self) -> None:
+        vat = Tax.percent("VAT", "20", included=True)
+        content = Document(
+            currency="EUR",
+            items=[desk(vat, price="0.01")],
+            policy=Policy(rounding=RoundingMode.DOWN),
+        )
+        inv = issue(content)
+        assert (inv.priced.totals.lines_net, inv.total) == (eur("0.00"), eur("0.01"))
+        with pytest.raises(InvalidDocument, match="has no untaxed amount to credit"):
+            by_amount(inv, eur("0.01"), base=CreditBase.UNTAXED)
+        assert by_amount(inv, eur("0.01")).total == eur("0.01")
+
+    def test_a_cent_left_by_rounding_goes_as_the_invoice_billed(self) -> None:
+        inv = issue(Document(currency="EUR", items=[desk(VAT)]))
+        # an earlier credit note that took all of the desk's tax set but not a cent of the total
+        content = Document(
+            currency="EUR",
+            items=[desk(VAT), desk(price="0.05", quantity="-1")],
+        )
+        earlier = CreditNote(
+            id="cn-0",
+            number="CN-0",
+            customer="acme",
+            issue_date=DAY,
+            reason="x",
+            priced=price(content),
+            invoice_number="INV-7",
+            credited=(),
+        )
+        assert earlier.total == eur("119.95")
+        note = by_amount(inv, eur("0.05"), previous=(earlier,))
+        assert rates(note) == ["VAT 20 %"]
+
+
+class TestByAmountRefusals:
+    def test_a_per_unit_tax_is_owed_per_unit_and_an_amount_has_none(self) -> None:
+        eco = Tax.per_unit("Eco fee", eur("0.50"))
+        inv = issue(Document(currency="EUR", items=[desk(VAT, eco)]))
+        with pytest.raises(InvalidDocument, match=re.escape("per-unit tax Eco fee EUR 0.50/unit")):
+            by_amount(inv, eur("10.00"))
+
+    def test_a_prepaid_amount_is_refused(self) -> None:
+        inv = issue(Document(currency="EUR", items=[desk(VAT)], prepaid=eur("20.00")))
+        with pytest.raises(InvalidDocument, match=re.escape("prepaid amount of EUR 20.00")):
+            by_amount(inv, eur("10.00"))
+
+    @pytest.mark.parametrize(
+        "tax",
+        [Tax.percent("PST", "7", compound=True), Tax.withholding_tax("IRPF", "15")],
+        ids=["compound", "withholding"],
+    )
+    def test_a_tax_that_cannot_be_included_needs_an_untaxed_amount(self, tax: Tax) -> None:
+        inv = issue(Document(currency="EUR", items=[desk(VAT, tax)]))
+        with pytest.raises(InvalidDocument, match="cannot be included in a stated amount"):
+            by_amount(inv, eur("10.00"))
+        note = by_amount(inv, eur("10.00"), base=CreditBase.UNTAXED)
+        assert note.priced.lines[0].line.taxes == (VAT, tax)
+        assert note.priced.totals.tax_exclusive == eur("10.00")
+
+    def test_a_tax_both_included_and_added_on_one_line_is_refused(self) -> None:
+        inv = issue(Document(currency="EUR", items=[desk(VAT, attrs.evolve(VAT, included=True))]))
+        with pytest.raises(InvalidDocument, match="both included in a price and added"):
+            by_amount(inv, eur("10.00"))
+
+    @pytest.mark.parametrize(
+        ("amount", "error", "message"),
+        [
+            (10.0, FloatNotAllowed, "got the float 10.0"),
+            ("10.00", InvalidType, "expected a Money"),
+            (Decimal("10.00"), InvalidType, "expected a Money"),
+            (Money("10.00", "USD"), CurrencyMismatch, "cannot credit in EUR and USD"),
+            (eur("10.001"), InvalidAmount, "EUR amounts have 2 decimal places"),
+            (eur("0"), InvalidAmount, "a credit by amount is positive"),
+            (eur("-5.00"), InvalidAmount, "a credit by amount is positive"),
+        ],
+    )
+    def test_bad_amounts(self, amount: object, error: type[Exception], message: str) -> None:
+        with pytest.raises(error, match=message):
+            by_amount(invoice(), amount)
+
+    def test_bad_invoices_bases_and_earlier_notes(self) -> None:
+        draft = DraftInvoice.create(
+            id="inv-9", customer="acme", content=invoice().content, request=request("r1")
+        ).document
+        with pytest.raises(InvalidType, match="an IssuedInvoice or an IssuedBill"):
+            by_amount(draft, eur("10.00"))  # type: ignore[arg-type]
+        with pytest.raises(InvalidType, match="base: expected CreditBase"):
+            by_amount(invoice(), eur("10.00"), base="total")  # type: ignore[arg-type]
+        other = by_amount(standalone_invoice(), eur("1.00"))
+        with pytest.raises(InvalidDocument, match="credits invoice INV-2, not INV-1"):
+            by_amount(invoice(), eur("10.00"), previous=(other,), n=2)
+
+    def test_a_credit_note_by_amount_credits_an_invoice_and_no_lines(self) -> None:
+        note = by_amount(invoice(), eur("10.00"))
+        with pytest.raises(InvalidDocument, match="credits an invoice, and none of its lines"):
+            attrs.evolve(note, credited=(CreditedLine(index=0, quantity=1, amount=1),))
+        with pytest.raises(InvalidDocument, match="credits an invoice"):
+            attrs.evolve(note, invoice_number=None)
+        with pytest.raises(InvalidType, match="by_amount"):
+            attrs.evolve(note, by_amount=eur("10.00"))
+        with pytest.raises(InvalidType, match="amount"):
+            CreditedAmount(amount="10.00", base=CreditBase.TOTAL)  # type: ignore[arg-type]
+        assert repr(CreditBase.UNTAXED) == "CreditBase.UNTAXED"

@@ -1,4 +1,4 @@
-"""Properties of pricing: one hypothesis property per invariant of DOMAIN.md sections 1-4.
+"""Properties of pricing and credit notes: one hypothesis property per invariant of DOMAIN.md.
 
 Documents come from :mod:`ordercore.testing.strategies`. A generated document that is
 valid on its own can still be refused as a whole when it is priced (a discount larger than
@@ -32,21 +32,33 @@ from ordercore import (
     Charge,
     Discount,
     Document,
+    DraftInvoice,
     ExchangeRate,
     Group,
     InvalidAmount,
+    InvalidDocument,
+    IssuedInvoice,
     Line,
     LineKind,
     Money,
     OrdercoreError,
+    OverCrediting,
     Policy,
     PricedDocument,
+    Request,
     RoundingMode,
     Stacking,
     Tax,
     TaxRounding,
     allocate,
     price,
+)
+from ordercore.documents import (
+    CreditBase,
+    CreditNote,
+    credit_amount,
+    credit_in_full,
+    credit_lines,
 )
 from ordercore.money import get_currency, precision, quantum, round_to, to_decimal
 from ordercore.pricing import DiscountKind, TaxKind
@@ -482,6 +494,188 @@ def test_negating_every_quantity_negates_every_amount(document: Document) -> Non
     assert {row.tax.breakdown_key: (row.base, row.amount) for row in mirror.tax_breakdown} == rows
     for name, amount in attrs.asdict(result.totals, recurse=False).items():
         assert getattr(mirror.totals, name) == -amount, name
+
+
+# -- DOMAIN 5: credit notes ---------------------------------------------------------------
+
+#: Taxes a tax-inclusive amount can carry: no units, nothing compound, nothing withheld.
+creditable_taxes = functools.partial(
+    taxes,
+    kinds=(TaxKind.PERCENT, TaxKind.DIVISION, TaxKind.ZERO),
+    compound=False,
+    withholding=False,
+)
+creditable_standalone_taxes = functools.partial(creditable_taxes, included=False)
+CREDIT_DAY = dt.date(2026, 11, 30)
+CREDIT_REQUEST = Request(
+    key="r", at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC), business_date=CREDIT_DAY
+)
+
+
+def issued(document: Document) -> IssuedInvoice:
+    """Issue a generated document; skip it if ordercore refuses it, or if nothing is due."""
+    # A line may list one tax both included in its price and added to it; a credit by
+    # amount refuses that invoice (tested on its own).
+    assume(
+        not any(
+            attrs.evolve(tax, included=not tax.included) in line.taxes
+            for line in document.lines
+            for tax in line.taxes
+        )
+    )
+    try:
+        draft = DraftInvoice.create(
+            id="inv", customer="acme", content=document, request=CREDIT_REQUEST
+        ).document
+        invoice = draft.issue(number="INV-1", issue_date=CREDIT_DAY, request=CREDIT_REQUEST)
+    except OrdercoreError:
+        reject()
+    assume(invoice.document.total.amount > 0)
+    return invoice.document
+
+
+def cash_step(invoice: IssuedInvoice) -> Decimal:
+    """The step a tax-inclusive credit is stated in: the cash increment, or the minor unit."""
+    cash = invoice.priced.policy.cash_rounding
+    return cash.increment if cash is not None else quantum(invoice.priced.currency)
+
+
+def credited(invoice: IssuedInvoice, notes: list[CreditNote]) -> Money:
+    return total((note.total for note in notes), invoice.priced.currency)
+
+
+def by_amount(
+    invoice: IssuedInvoice,
+    amount: Decimal,
+    notes: list[CreditNote],
+    base: CreditBase = CreditBase.TOTAL,
+) -> CreditNote:
+    return credit_amount(
+        invoice,
+        Money(amount, invoice.priced.currency),
+        base=base,
+        previous=tuple(notes),
+        id=f"cn-{len(notes)}",
+        number=f"CN-{len(notes)}",
+        issue_date=CREDIT_DAY,
+        reason="Goodwill",
+        request=CREDIT_REQUEST,
+    ).document
+
+
+#: One credit to try: what kind, which line, and what share (in %) of the line's quantity or
+#: of what remains of the total (more than 100 % to try crediting too much).
+credit_steps = st.tuples(
+    st.sampled_from(("lines", "total", "untaxed", "in full")),
+    st.integers(0, 100),
+    st.integers(1, 120),
+)
+
+
+def run_credits(
+    invoice: IssuedInvoice, steps: list[tuple[str, int, int]], *, check: bool = True
+) -> list[CreditNote]:
+    """Try each credit in turn, keeping those ordercore accepts.
+
+    A credit is refused only for taking more than remains (or, in full, after another
+    credit); the credits kept never exceed the invoice total.
+    """
+    notes: list[CreditNote] = []
+    step = cash_step(invoice)
+    for kind, index, share in steps:
+        try:
+            if kind == "lines":
+                line = invoice.priced.lines[index % len(invoice.priced.lines)].line
+                quantity = (line.quantity * share / 100).quantize(Decimal("0.000001"), "ROUND_DOWN")
+                if quantity <= 0:
+                    continue
+                note = credit_lines(
+                    invoice,
+                    {index % len(invoice.priced.lines): quantity},
+                    previous=tuple(notes),
+                    id="cn",
+                    number="CN",
+                    issue_date=CREDIT_DAY,
+                    reason="Returned",
+                    request=CREDIT_REQUEST,
+                ).document
+            elif kind == "in full":
+                note = credit_in_full(
+                    invoice,
+                    previous=tuple(notes),
+                    id="cn",
+                    number="CN",
+                    issue_date=CREDIT_DAY,
+                    reason="Cancelled",
+                    request=CREDIT_REQUEST,
+                ).document
+            else:
+                whole = (invoice.total - credited(invoice, notes)).amount * share / 100
+                amount = (whole / step).to_integral_value("ROUND_DOWN") * step
+                if amount <= 0:
+                    continue
+                base = CreditBase.TOTAL if kind == "total" else CreditBase.UNTAXED
+                note = by_amount(invoice, amount, notes, base)
+        except OverCrediting:
+            continue
+        except InvalidDocument as error:
+            if not notes or not ("already" in error.reason or "in full" in error.reason):
+                raise
+            continue
+        notes.append(note)
+        if check:
+            assert credited(invoice, notes) <= invoice.total
+    return notes
+
+
+@given(
+    documents(
+        line_taxes=creditable_taxes, standalone_taxes=creditable_standalone_taxes, prepaid=False
+    ),
+    st.data(),
+)
+def test_a_credit_by_amount_totals_the_stated_amount_exactly(
+    document: Document, data: st.DataObject
+) -> None:
+    invoice = issued(document)
+    step = cash_step(invoice)
+    amount = step * data.draw(st.integers(1, int(invoice.total.amount / step)))
+    try:
+        note = by_amount(invoice, amount, [])
+    except InvalidDocument as error:
+        # a standalone allowance with taxes of its own can leave a tax set below zero
+        if "less than nothing" not in error.reason:
+            raise
+        reject()
+    assert note.total.amount == note.priced.totals.tax_inclusive.amount == amount
+    assert all(line.stated.amount > 0 for line in note.priced.lines)
+
+
+@given(
+    documents(line_taxes=creditable_taxes, adjustments=AdjustmentMode.DISTRIBUTED, prepaid=False),
+    st.lists(credit_steps, min_size=1, max_size=6),
+)
+def test_credits_by_amount_and_by_lines_never_exceed_the_invoice_total(
+    document: Document, steps: list[tuple[str, int, int]]
+) -> None:
+    run_credits(issued(document), steps)
+
+
+@given(
+    documents(line_taxes=creditable_taxes, adjustments=AdjustmentMode.DISTRIBUTED, prepaid=False),
+    st.lists(credit_steps.filter(lambda step: step[0] != "in full"), min_size=1, max_size=4),
+)
+def test_crediting_all_that_remains_leaves_exactly_nothing(
+    document: Document, steps: list[tuple[str, int, int]]
+) -> None:
+    invoice = issued(document)
+    notes = run_credits(invoice, steps, check=False)
+    left = invoice.total - credited(invoice, notes)
+    if left.amount:
+        notes.append(by_amount(invoice, left.amount, notes))
+    assert credited(invoice, notes) == invoice.total
+    with pytest.raises(OverCrediting):
+        by_amount(invoice, cash_step(invoice), notes)
 
 
 # -- DOMAIN 1: nothing depends on the global decimal context ----------------------------

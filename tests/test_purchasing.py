@@ -1,6 +1,7 @@
 """Purchasing: purchase orders, receipts, bills from orders, and supplier credit notes."""
 
 import datetime as dt
+import re
 from decimal import ROUND_DOWN, Decimal
 
 import attrs
@@ -30,6 +31,7 @@ from ordercore import (
 from ordercore.documents import (
     Billing,
     PurchaseLine,
+    credit_amount,
     credit_in_full,
     credit_lines,
     standalone_credit,
@@ -339,6 +341,32 @@ def test_a_supplier_credit_note_in_full_and_standalone() -> None:
             tax=VAT,
             id="scn-3",
             number="WW-CN-10",
+            issue_date=DAY,
+            reason="x",
+            request=request(),
+        )
+
+
+def test_a_supplier_credit_note_by_amount() -> None:
+    bill = issued_bill()
+    note = credit_amount(
+        bill,
+        eur("100.00"),
+        id="scn-1",
+        number="WW-CN-7",
+        issue_date=DAY,
+        reason="Price agreed later",
+        request=request(),
+    ).document
+    assert (note.supplier, note.customer, note.invoice_number) == ("woodworks", None, "WW-118")
+    assert note.total == eur("100.00")
+    with pytest.raises(OrdercoreError, match=re.escape("only EUR 351.13 remains creditable")):
+        credit_amount(
+            bill,
+            bill.total,
+            previous=(note,),
+            id="scn-2",
+            number="WW-CN-8",
             issue_date=DAY,
             reason="x",
             request=request(),

@@ -207,16 +207,32 @@ class InvalidDocument(OrdercoreError, ValueError):
 
 
 class OverCrediting(OrdercoreError, ValueError):
-    """A credit note would credit more of an invoice line than remains creditable."""
+    """A credit note would credit more of an invoice than remains creditable.
 
-    def __init__(self, *, invoice: str, line: str, requested: object, remaining: object) -> None:
+    ``line`` names the invoice line whose quantity is exceeded, or is ``None`` when the
+    invoice as a whole is; ``taxes`` names the taxes whose untaxed amount is exceeded,
+    when that is what is (a credit by lines after a credit by amount).
+    """
+
+    def __init__(
+        self,
+        *,
+        invoice: str,
+        requested: object,
+        remaining: object,
+        line: str | None = None,
+        taxes: str | None = None,
+    ) -> None:
         self.invoice = invoice
         self.line = line
         self.requested = requested
         self.remaining = remaining
+        self.taxes = taxes
+        of = f"line {line!r} of invoice {invoice}" if line is not None else f"invoice {invoice}"
+        taxed = f" (untaxed, with {taxes})" if taxes is not None else ""
         super().__init__(
-            f"cannot credit {requested} of line {line!r} of invoice {invoice}: only {remaining} "
-            "remains creditable after the earlier credit notes; credit at most that"
+            f"cannot credit {requested}{taxed} of {of}: only {remaining}{taxed} remains "
+            "creditable after the earlier credit notes; credit at most that"
         )
 
 

@@ -6,9 +6,12 @@ none. Every change returns the new document and the domain events it caused.
 
 from ordercore.documents.bills import BillDraftCreated, BillIssued, DraftBill, IssuedBill
 from ordercore.documents.credit_notes import (
+    CreditBase,
+    CreditedAmount,
     CreditedLine,
     CreditNote,
     CreditNoteIssued,
+    credit_amount,
     credit_in_full,
     credit_lines,
     standalone_credit,
@@ -73,8 +76,10 @@ __all__ = [
     "BilledFromOrder",
     "Billing",
     "Changed",
+    "CreditBase",
     "CreditNote",
     "CreditNoteIssued",
+    "CreditedAmount",
     "CreditedLine",
     "DeclinedQuote",
     "DeliveryRecorded",
@@ -118,6 +123,7 @@ __all__ = [
     "SalesOrder",
     "SentQuote",
     "VoidedInvoice",
+    "credit_amount",
     "credit_in_full",
     "credit_lines",
     "standalone_credit",

@@ -9,6 +9,11 @@ An issued invoice never changes. What was billed wrongly is credited:
   earlier credits took: no credit is ever negative, and the credit that takes a line's
   last units takes exactly what is left, so the credits of a line sum to what it was
   billed.
+* :func:`credit_amount` credits an amount of one issued invoice: by default what the
+  customer gets back, taxes included, to the cent. The amount is split over the
+  invoice's sets of taxes in proportion to what each still has creditable (largest
+  remainder), each part a credit line with those taxes; together with the earlier credit
+  notes it never exceeds the invoice total (:class:`~ordercore.errors.OverCrediting`).
 * :func:`credit_in_full` cancels an invoice that has not been credited yet: the credit
   note repeats its content, so every total matches to the cent.
 * :func:`standalone_credit` credits an amount with a tax category and a reason, without
@@ -24,41 +29,79 @@ as such. Each credit line is a pricing :class:`~ordercore.pricing.Line` of the c
 quantity, priced for that quantity as a whole (its price base quantity is the credited
 quantity), with the invoice line's taxes, so the pricing engine computes the credit note
 like any other document and the line formula of EN 16931 still holds.
+
+A credit by amount takes part of the invoice's total and of each of its tax sets, but no
+line's units: the per-line caps of :func:`credit_lines` count only credits by lines. A
+credit by lines that follows a credit by amount must stay within what remains of the
+invoice total and of the untaxed amount of each of its tax sets, so that no set of taxes
+is credited on more than the invoice billed with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import functools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import TypedDict
 
 import attrs
 
-from ordercore._convert import to_optional_text, to_text, to_tuple
+from ordercore._convert import check_instance, to_money, to_optional_text, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
-from ordercore.errors import InvalidDocument, InvalidType, OverCrediting
+from ordercore.errors import (
+    CurrencyMismatch,
+    FloatNotAllowed,
+    InvalidAmount,
+    InvalidDocument,
+    InvalidType,
+    OverCrediting,
+)
 from ordercore.events import Event, Request
 from ordercore.money._context import exact
+from ordercore.money.allocation import allocate
 from ordercore.money.amount import Money
-from ordercore.money.currency import quantum
-from ordercore.money.decimals import to_decimal
+from ordercore.money.currency import precision, quantum
+from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.pricing.document import Document, Policy
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.results import PricedDocument
-from ordercore.pricing.taxes import Tax
+from ordercore.pricing.taxes import Tax, TaxKind
 
 __all__ = [
+    "CreditBase",
     "CreditNote",
     "CreditNoteIssued",
+    "CreditedAmount",
     "CreditedLine",
+    "credit_amount",
     "credit_in_full",
     "credit_lines",
     "standalone_credit",
 ]
+
+_ZERO = Decimal(0)
+
+
+class CreditBase(enum.Enum):
+    """What the amount of a credit by amount is stated on.
+
+    * ``TOTAL`` (the default): what the customer gets back, taxes included; the credit
+      note's total is exactly the stated amount;
+    * ``UNTAXED``: the amount before taxes; the invoice's taxes are added on top, so the
+      credit note's total is the amount plus those taxes.
+    """
+
+    TOTAL = "total"
+    UNTAXED = "untaxed"
+
+    def __repr__(self) -> str:
+        return f"CreditBase.{self.name}"
 
 
 @attrs.frozen(kw_only=True)
@@ -70,13 +113,33 @@ class CreditedLine:
     amount: Decimal
 
 
+def _money(value: object) -> Money:
+    return to_money(value, "amount")
+
+
+def _base(value: object) -> CreditBase:
+    return check_instance(value, CreditBase, "base")
+
+
+@attrs.frozen(kw_only=True)
+class CreditedAmount:
+    """What a credit by amount stated: the ``amount``, and whether taxes are in it (``base``)."""
+
+    amount: Money = attrs.field(converter=_money)
+    base: CreditBase = attrs.field(converter=_base)
+
+
 @attrs.frozen(kw_only=True)
 class CreditNoteIssued(Event):
-    """A credit note was issued (against ``invoice_number``, or standalone when it is None)."""
+    """A credit note was issued (against ``invoice_number``, or standalone when it is None).
+
+    ``amount`` is the credit note's total; ``by_amount`` is what a credit by amount stated.
+    """
 
     number: str
     invoice_number: str | None
     amount: Money
+    by_amount: CreditedAmount | None = None
 
 
 def _invoice_number(value: object) -> str | None:
@@ -101,7 +164,12 @@ def _check(invoice: object) -> _Credited:
     return invoice
 
 
-def _parties(invoice: _Credited) -> dict[str, str | None]:
+class _Parties(TypedDict):
+    customer: str | None
+    supplier: str | None
+
+
+def _parties(invoice: _Credited) -> _Parties:
     if isinstance(invoice, IssuedBill):
         return {"customer": None, "supplier": invoice.supplier}
     return {"customer": invoice.customer, "supplier": None}
@@ -117,12 +185,17 @@ def _in_full(value: object) -> bool:
     return value
 
 
+def _by_amount(value: object) -> CreditedAmount | None:
+    return None if value is None else check_instance(value, CreditedAmount, "by_amount")
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class CreditNote:
     """An issued credit note: numbered, dated, priced once, and never changed.
 
     It names a ``customer`` (a credit note we issue) or a ``supplier`` (a supplier's
-    credit note we record), never both.
+    credit note we record), never both. What it credited of its invoice is ``credited``
+    (by lines, or all of them ``in_full``) or ``by_amount`` (a credit by amount).
     """
 
     id: str = attrs.field(converter=fields.document_id)
@@ -135,10 +208,15 @@ class CreditNote:
     invoice_number: str | None = attrs.field(default=None, converter=_invoice_number)
     credited: tuple[CreditedLine, ...] = attrs.field(default=(), converter=_credited)
     in_full: bool = attrs.field(default=False, converter=_in_full)
+    by_amount: CreditedAmount | None = attrs.field(default=None, converter=_by_amount)
 
     def __attrs_post_init__(self) -> None:
         if (self.customer is None) == (self.supplier is None):
             raise InvalidDocument("a credit note names either a customer or a supplier")
+        if self.by_amount is not None and (
+            self.credited or self.in_full or self.invoice_number is None
+        ):
+            raise InvalidDocument("a credit by amount credits an invoice, and none of its lines")
 
     @property
     def total(self) -> Money:
@@ -189,6 +267,7 @@ def _issue(
     credited: tuple[CreditedLine, ...],
     in_full: bool,
     request: Request,
+    by_amount: CreditedAmount | None = None,
 ) -> Changed[CreditNote]:
     note = CreditNote(
         id=id,
@@ -201,6 +280,7 @@ def _issue(
         invoice_number=invoice_number,
         credited=credited,
         in_full=in_full,
+        by_amount=by_amount,
     )
     event = CreditNoteIssued(
         document_id=note.id,
@@ -208,6 +288,7 @@ def _issue(
         number=note.number,
         invoice_number=invoice_number,
         amount=note.total,
+        by_amount=by_amount,
     )
     return Changed(document=note, events=(event,))
 
@@ -227,7 +308,9 @@ def credit_lines(
     """Credit ``quantities`` (invoice line index -> quantity) of ``invoice``.
 
     ``previous`` are the credit notes already issued against this invoice; what they
-    credited is no longer creditable. ``invoice`` may be a supplier's bill.
+    credited is no longer creditable. ``invoice`` may be a supplier's bill. After a credit
+    by amount, the credit note must also stay within what remains of the invoice total
+    and of each tax set's untaxed amount (see the module docs).
     """
     invoice = _check(invoice)
     if not isinstance(quantities, Mapping) or not quantities:
@@ -294,7 +377,10 @@ def credit_lines(
             )
         )
     content = Document(currency=invoice.priced.currency, items=lines, policy=invoice.priced.policy)
-    content = _within_total(invoice, earlier, credited, content)
+    if any(note.by_amount is not None for note in earlier):
+        _within_what_remains(invoice, earlier, content)
+    else:
+        content = _within_total(invoice, earlier, credited, content)
     return _issue(
         id=id,
         number=number,
@@ -345,6 +431,93 @@ def _within_total(
     return content
 
 
+def _within_what_remains(
+    invoice: IssuedInvoice | IssuedBill, earlier: Sequence[CreditNote], content: Document
+) -> None:
+    """Keep a credit by lines that follows a credit by amount within what remains.
+
+    A credit by amount took part of the invoice's total and of each of its tax sets, but
+    no line's units, which the per-line caps count. So the credit note may take no more
+    than remains of the invoice total, nor of the untaxed amount of any tax set (no set is
+    credited on more than the invoice billed with it). Nothing is absorbed here: a cent
+    that rounding leaves is credited by amount.
+    """
+    priced = price(content)
+    currency = invoice.priced.currency
+    left = _left(invoice, earlier)
+    if priced.totals.amount_due.amount > left:
+        raise OverCrediting(
+            invoice=invoice.number,
+            requested=priced.totals.amount_due,
+            remaining=Money._exact(left, currency),
+        )
+    remaining = _remaining_by_tax_set(invoice, earlier, taxed=False)
+    for taxes, amount in _by_tax_set(priced, taxed=False).items():
+        if amount > remaining[taxes]:
+            raise OverCrediting(
+                invoice=invoice.number,
+                requested=Money._exact(amount, currency),
+                remaining=Money._exact(max(remaining[taxes], _ZERO), currency),
+                taxes=_label(taxes),
+            )
+
+
+def _left(invoice: IssuedInvoice | IssuedBill, earlier: Sequence[CreditNote]) -> Decimal:
+    """What remains creditable of the invoice total after the earlier credit notes."""
+    return invoice.total.amount - sum((note.total.amount for note in earlier), _ZERO)
+
+
+#: A set of taxes as a key: each tax as it is when it is not included in a price, so that
+#: a line with a tax included and a credit line with it added fall into the same set.
+_TaxSet = tuple[Tax, ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def _tax_set(taxes: tuple[Tax, ...]) -> _TaxSet:
+    return tuple(attrs.evolve(tax, included=False) if tax.included else tax for tax in taxes)
+
+
+def _by_tax_set(priced: PricedDocument, *, taxed: bool) -> dict[_TaxSet, Decimal]:
+    """The amounts of a priced document by set of taxes, untaxed or ``taxed``.
+
+    Its lines (their nets, and their exact taxes if ``taxed``), and its standalone
+    allowances (-) and charges (+) with their taxes (which are never compound or per unit
+    where ``taxed`` amounts are asked for: see :func:`_creditable_by_amount`).
+    """
+    sums: dict[_TaxSet, Decimal] = {}
+    for line in priced.lines:
+        key = _tax_set(line.line.taxes)
+        amount = line.net.amount + line.tax_exact.amount if taxed else line.net.amount
+        sums[key] = sums.get(key, _ZERO) + amount
+    for entry in ordering.standalone(priced):
+        key = _tax_set(entry.adjustment.taxes)
+        amount = entry.effect.amount
+        if taxed:
+            amount *= 1 + sum((tax.factor for tax in key), _ZERO)
+        sums[key] = sums.get(key, _ZERO) + amount
+    return sums
+
+
+def _remaining_by_tax_set(
+    invoice: IssuedInvoice | IssuedBill, earlier: Sequence[CreditNote], *, taxed: bool
+) -> dict[_TaxSet, Decimal]:
+    """What no credit note took yet of each of the invoice's tax sets, untaxed or ``taxed``.
+
+    A credit note's lines without a set of the invoice's (a rounding difference) count
+    against none.
+    """
+    remaining = _by_tax_set(invoice.priced, taxed=taxed)
+    for note in earlier:
+        for key, amount in _by_tax_set(note.priced, taxed=taxed).items():
+            if key in remaining:
+                remaining[key] -= amount
+    return remaining
+
+
+def _label(taxes: _TaxSet) -> str:
+    return ", ".join(tax.label for tax in taxes) or "no tax"
+
+
 def _index(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(value, expected="a line index (int)", field="quantities")
@@ -369,7 +542,8 @@ def credit_in_full(
     invoice = _check(invoice)
     if _earlier(invoice, previous):
         raise InvalidDocument(
-            f"invoice {invoice.number} already has credit notes; credit what remains by lines"
+            f"invoice {invoice.number} already has credit notes; credit what remains by lines "
+            "or by amount"
         )
     content = attrs.evolve(invoice.content, prepaid=None)
     credited = tuple(
@@ -388,6 +562,173 @@ def credit_in_full(
         in_full=True,
         request=request,
     )
+
+
+@exact
+def credit_amount(
+    invoice: IssuedInvoice | IssuedBill,
+    amount: Money,
+    *,
+    base: CreditBase = CreditBase.TOTAL,
+    previous: Sequence[CreditNote] = (),
+    id: str,  # noqa: A002 - the document's id, named like every other id field
+    number: str,
+    issue_date: dt.date,
+    reason: str,
+    request: Request,
+) -> Changed[CreditNote]:
+    """Credit ``amount`` of ``invoice``: what the customer gets back, taxes included.
+
+    The amount is split over the invoice's sets of taxes in proportion to what each still
+    has creditable (largest remainder, so the parts sum to the amount exactly); each part
+    is a ``LineKind.SERVICE`` line with exactly those taxes, included in its price, so the
+    credit note's total is the stated amount to the cent. With ``base=CreditBase.UNTAXED``
+    the amount is before taxes: the parts are split by what each set still has creditable
+    before taxes, and the taxes are added on top.
+
+    Together with the ``previous`` credit notes against the invoice (by lines, by amount
+    or in full) the credit note never exceeds the invoice total
+    (:class:`~ordercore.errors.OverCrediting`, naming what remains). Refused with
+    :class:`~ordercore.errors.InvalidDocument`: an invoice with a per-unit tax (a credit
+    by amount has no units), with a prepaid amount, with a tax set whose amount is
+    negative, or, for a tax-inclusive amount, with a compound or withholding tax (which
+    cannot be included in a price). ``invoice`` may be a supplier's bill.
+    """
+    invoice = _check(invoice)
+    currency = invoice.priced.currency
+    stated = _stated(amount, invoice)
+    base = _base(base)
+    earlier = _earlier(invoice, previous)
+    if any(note.in_full for note in earlier):
+        raise InvalidDocument(f"invoice {invoice.number} was already credited in full")
+    billed = _creditable_by_amount(invoice, base)
+    cash = invoice.priced.policy.cash_rounding
+    if base is CreditBase.TOTAL and cash is not None and cash.adjustment(stated):
+        raise InvalidAmount(
+            stated,
+            reason=f"invoice {invoice.number} is paid in multiples of {cash.increment}, and so "
+            "is a credit of it; state such a multiple",
+            field="amount",
+        )
+    left = _left(invoice, earlier)
+    if base is CreditBase.TOTAL and stated > left:
+        raise OverCrediting(
+            invoice=invoice.number,
+            requested=Money._exact(stated, currency),
+            remaining=Money._exact(left, currency),
+        )
+    # Split by what each set still has creditable, taxes included or not as the amount is.
+    taxed = base is CreditBase.TOTAL
+    remaining = _remaining_by_tax_set(invoice, earlier, taxed=taxed)
+    sets = list(billed)
+    weights = [max(remaining[taxes], _ZERO) for taxes in sets]
+    if not any(weights):
+        # Only a cent or two that rounding left: spread it as the invoice billed the sets.
+        whole = _by_tax_set(invoice.priced, taxed=taxed)
+        weights = [whole[taxes] for taxes in sets]
+    if not any(weights):
+        # (an invoice with a total always has amounts with taxes)
+        raise InvalidDocument(
+            f"invoice {invoice.number} has no untaxed amount to credit; credit an amount "
+            "with its taxes (base=CreditBase.TOTAL)"
+        )
+    parts = [
+        (taxes, part)
+        for taxes, part in zip(sets, allocate(stated, weights, quantum(currency)), strict=True)
+        if part
+    ]
+    lines = [
+        Line(
+            description=to_text(reason, "reason")
+            + (f" ({_label(taxes)})" if len(parts) > 1 else ""),
+            quantity=1,
+            unit_price=Money._exact(part, currency),
+            taxes=[attrs.evolve(tax, included=True) for tax in taxes] if taxed else taxes,
+            kind=LineKind.SERVICE,
+        )
+        for taxes, part in parts
+    ]
+    content = Document(currency=currency, items=lines, policy=invoice.priced.policy)
+    if not taxed:
+        total = price(content).totals.amount_due
+        if total.amount > left:
+            raise OverCrediting(
+                invoice=invoice.number, requested=total, remaining=Money._exact(left, currency)
+            )
+    return _issue(
+        id=id,
+        number=number,
+        **_parties(invoice),
+        issue_date=issue_date,
+        reason=reason,
+        content=content,
+        invoice_number=invoice.number,
+        credited=(),
+        in_full=False,
+        request=request,
+        by_amount=CreditedAmount(amount=Money._exact(stated, currency), base=base),
+    )
+
+
+def _stated(amount: object, invoice: IssuedInvoice | IssuedBill) -> Decimal:
+    """The amount to credit: a positive ``Money`` in the invoice's currency and minor unit."""
+    if isinstance(amount, float):
+        raise FloatNotAllowed(amount, field="amount")
+    money = to_money(amount, "amount")
+    currency = invoice.priced.currency
+    if money.currency != currency:
+        raise CurrencyMismatch(currency.code, money.currency.code, operation="credit in")
+    places = precision(currency)
+    if decimal_places(money.amount) > places:
+        raise InvalidAmount(
+            money.amount,
+            reason=f"{currency.code} amounts have {places} decimal places",
+            field="amount",
+        )
+    if money.amount <= 0:
+        raise InvalidAmount(money.amount, reason="a credit by amount is positive", field="amount")
+    return money.amount
+
+
+def _creditable_by_amount(
+    invoice: IssuedInvoice | IssuedBill, base: CreditBase
+) -> dict[_TaxSet, Decimal]:
+    """The invoice's untaxed amounts by tax set, if a credit by amount can take them back."""
+    number = invoice.number
+    if invoice.priced.document.prepaid is not None:
+        raise InvalidDocument(
+            f"invoice {number} deducts a prepaid amount of {invoice.priced.totals.prepaid}, so "
+            "its total is not what its lines and taxes come to; credit it in full, or credit "
+            "an amount with standalone_credit"
+        )
+    billed = _by_tax_set(invoice.priced, taxed=False)
+    for taxes, amount in billed.items():
+        per_unit = next((tax for tax in taxes if tax.kind is TaxKind.PER_UNIT), None)
+        if per_unit is not None:
+            raise InvalidDocument(
+                f"invoice {number} bills the per-unit tax {per_unit}, which is owed per unit "
+                "sold, and a credit by amount has no units; credit those lines with "
+                "credit_lines, or credit the invoice in full"
+            )
+        if len(set(taxes)) < len(taxes):
+            raise InvalidDocument(
+                f"invoice {number} bills a tax of {_label(taxes)} both included in a price "
+                "and added to it; credit it by lines or in full"
+            )
+        unincludable = next((tax for tax in taxes if tax.compound or tax.withholding), None)
+        if base is CreditBase.TOTAL and unincludable is not None:
+            raise InvalidDocument(
+                f"invoice {number} bills the {'compound' if unincludable.compound else 'withholding'} "
+                f"tax {unincludable}, which cannot be included in a stated amount; state the "
+                "amount before taxes (base=CreditBase.UNTAXED)"
+            )
+        if amount < 0:
+            raise InvalidDocument(
+                f"the untaxed amounts of invoice {number} with {_label(taxes)} come to {amount}, "
+                "less than nothing, so a credit by amount cannot be split over its taxes; "
+                "credit it in full"
+            )
+    return billed
 
 
 def standalone_credit(
