@@ -581,10 +581,14 @@ class TestByAmountRefusals:
         with pytest.raises(InvalidDocument, match=re.escape("per-unit tax Eco fee EUR 0.50/unit")):
             by_amount(inv, eur("10.00"))
 
-    def test_a_prepaid_amount_is_refused(self) -> None:
+    def test_a_prepaid_amount_does_not_change_what_is_creditable(self) -> None:
+        # what was paid in advance is a payment matter: the invoice's value is credited
         inv = issue(Document(currency="EUR", items=[desk(VAT)], prepaid=eur("20.00")))
-        with pytest.raises(InvalidDocument, match=re.escape("prepaid amount of EUR 20.00")):
-            by_amount(inv, eur("10.00"))
+        value = inv.priced.totals.tax_inclusive
+        assert inv.total == value - eur("20.00")
+        with pytest.raises(OverCrediting):
+            by_amount(inv, value + eur("0.01"))
+        assert by_amount(inv, value).total == value
 
     @pytest.mark.parametrize(
         "tax",
@@ -643,3 +647,18 @@ class TestByAmountRefusals:
         with pytest.raises(InvalidType, match="amount"):
             CreditedAmount(amount="10.00", base=CreditBase.TOTAL)  # type: ignore[arg-type]
         assert repr(CreditBase.UNTAXED) == "CreditBase.UNTAXED"
+
+
+def test_a_prepaid_invoice_is_credited_by_lines_up_to_its_value() -> None:
+    inv = issue(Document(currency="EUR", items=[desk(VAT)], prepaid=eur("20.00")))
+    note = credit_lines(
+        inv,
+        {0: inv.priced.lines[0].line.quantity},
+        id="cn",
+        number="CN-1",
+        issue_date=DAY,
+        reason="Returned",
+        request=request("cn"),
+    ).document
+    assert note.total == inv.priced.totals.tax_inclusive
+    assert all(line.line.taxes for line in note.priced.lines)  # no untaxed balancing line

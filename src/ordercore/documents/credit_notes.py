@@ -409,8 +409,8 @@ def _within_total(
     completing invoice of an order does); any other that would go past the total is
     refused.
     """
-    left = invoice.total.amount - sum((note.total.amount for note in earlier), Decimal(0))
-    total = price(content).totals.amount_due.amount
+    left = _left(invoice, earlier)
+    total = price(content).totals.tax_inclusive.amount
     done: dict[int, Decimal] = {}
     for entry in (*[c for note in earlier for c in note.credited], *credited):
         done[entry.index] = done.get(entry.index, Decimal(0)) + entry.quantity
@@ -423,7 +423,7 @@ def _within_total(
         for note in earlier:
             tally = tally.plus(ordering.TaxTally.of(note.priced))
         content = ordering.completing(content, ordering.TaxTally.of(invoice.priced), tally)
-        total = price(content).totals.amount_due.amount
+        total = price(content).totals.tax_inclusive.amount
     if total > left:
         raise OverCrediting(
             invoice=invoice.number, line="(the invoice total)", requested=total, remaining=left
@@ -445,10 +445,10 @@ def _within_what_remains(
     priced = price(content)
     currency = invoice.priced.currency
     left = _left(invoice, earlier)
-    if priced.totals.amount_due.amount > left:
+    if priced.totals.tax_inclusive.amount > left:
         raise OverCrediting(
             invoice=invoice.number,
-            requested=priced.totals.amount_due,
+            requested=priced.totals.tax_inclusive,
             remaining=Money._exact(left, currency),
         )
     remaining = _remaining_by_tax_set(invoice, earlier, taxed=False)
@@ -463,8 +463,14 @@ def _within_what_remains(
 
 
 def _left(invoice: IssuedInvoice | IssuedBill, earlier: Sequence[CreditNote]) -> Decimal:
-    """What remains creditable of the invoice total after the earlier credit notes."""
-    return invoice.total.amount - sum((note.total.amount for note in earlier), _ZERO)
+    """What remains creditable of the invoice after the earlier credit notes.
+
+    Credits are measured on the invoice's value, its total with taxes (EN 16931 BT-112),
+    and the credit notes' own: an amount paid in advance, or a cash rounding of what is
+    left to pay, is a matter of payments, not of what was billed.
+    """
+    value = invoice.priced.totals.tax_inclusive.amount
+    return value - sum((note.priced.totals.tax_inclusive.amount for note in earlier), _ZERO)
 
 
 #: A set of taxes as a key: each tax as it is when it is not included in a price, so that
@@ -590,7 +596,7 @@ def credit_amount(
     or in full) the credit note never exceeds the invoice total
     (:class:`~ordercore.errors.OverCrediting`, naming what remains). Refused with
     :class:`~ordercore.errors.InvalidDocument`: an invoice with a per-unit tax (a credit
-    by amount has no units), with a prepaid amount, with a tax set whose amount is
+    by amount has no units), with a tax set whose amount is
     negative, or, for a tax-inclusive amount, with a compound or withholding tax (which
     cannot be included in a price). ``invoice`` may be a supplier's bill.
     """
@@ -650,7 +656,7 @@ def credit_amount(
     ]
     content = Document(currency=currency, items=lines, policy=invoice.priced.policy)
     if not taxed:
-        total = price(content).totals.amount_due
+        total = price(content).totals.tax_inclusive
         if total.amount > left:
             raise OverCrediting(
                 invoice=invoice.number, requested=total, remaining=Money._exact(left, currency)
@@ -695,12 +701,6 @@ def _creditable_by_amount(
 ) -> dict[_TaxSet, Decimal]:
     """The invoice's untaxed amounts by tax set, if a credit by amount can take them back."""
     number = invoice.number
-    if invoice.priced.document.prepaid is not None:
-        raise InvalidDocument(
-            f"invoice {number} deducts a prepaid amount of {invoice.priced.totals.prepaid}, so "
-            "its total is not what its lines and taxes come to; credit it in full, or credit "
-            "an amount with standalone_credit"
-        )
     billed = _by_tax_set(invoice.priced, taxed=False)
     for taxes, amount in billed.items():
         per_unit = next((tax for tax in taxes if tax.kind is TaxKind.PER_UNIT), None)
