@@ -608,15 +608,15 @@ def credit_amount(
     if any(note.in_full for note in earlier):
         raise InvalidDocument(f"invoice {invoice.number} was already credited in full")
     billed = _creditable_by_amount(invoice, base)
+    left = _left(invoice, earlier)
     cash = invoice.priced.policy.cash_rounding
-    if base is CreditBase.TOTAL and cash is not None and cash.adjustment(stated):
+    if base is CreditBase.TOTAL and cash is not None and cash.adjustment(stated) and stated != left:
         raise InvalidAmount(
             stated,
             reason=f"invoice {invoice.number} is paid in multiples of {cash.increment}, and so "
-            "is a credit of it; state such a multiple",
+            f"is a credit of it; state such a multiple, or all that remains ({left})",
             field="amount",
         )
-    left = _left(invoice, earlier)
     if base is CreditBase.TOTAL and stated > left:
         raise OverCrediting(
             invoice=invoice.number,
