@@ -318,9 +318,16 @@ class _Pricing:
         *,
         scope: str | None,
         distributed: bool,
+        mixed: bool = False,
     ) -> tuple[tuple[PricedAdjustment, ...], Decimal]:
-        """The amount of each adjustment on ``base``, and their net effect on it."""
-        negative = base < 0
+        """The amount of each adjustment on ``base``, and their net effect on it.
+
+        A fixed amount takes the sign of a negative base (a document of returns mirrors the
+        sale), unless the lines ``mixed`` sales and negative lines: then it is taken as
+        stated, and the document may end below zero (a final invoice that deducts a down
+        payment larger than what it bills still carries its share of the shipping).
+        """
+        negative = base < 0 and not mixed
         priced = []
         effect = _ZERO
         for adjustment in adjustments:
@@ -340,7 +347,9 @@ class _Pricing:
                 )
             )
         after = base + effect
-        if (
+        if mixed:
+            pass
+        elif (
             (after < 0 and not negative)
             or (after > 0 and negative)
             or (base == 0 and effect != 0 and distributed)
@@ -357,8 +366,10 @@ class _Pricing:
         self, lines_net: Decimal
     ) -> tuple[tuple[PricedAdjustment, ...], Decimal, Decimal]:
         """Document allowances and charges as their own entries with their own taxes."""
+        stated = self.stated
+        mixed = any(amount < 0 for amount in stated) and any(amount > 0 for amount in stated)
         priced, _effect = self.amounts(
-            self.document.adjustments, lines_net, scope=None, distributed=False
+            self.document.adjustments, lines_net, scope=None, distributed=False, mixed=mixed
         )
         allowances = charges = self.zero
         for entry in priced:
