@@ -709,6 +709,26 @@ def test_crediting_all_that_remains_leaves_exactly_nothing(
         by_amount(invoice, cash_step(invoice), notes)
 
 
+@given(
+    documents(line_taxes=creditable_taxes, adjustments=AdjustmentMode.DISTRIBUTED),
+    st.lists(credit_steps, max_size=4),
+)
+def test_an_issued_invoice_never_changes(
+    document: Document, steps: list[tuple[str, int, int]]
+) -> None:
+    invoice = issued(document)
+    fields = attrs.asdict(invoice, recurse=False)
+    fingerprint = hash(invoice)
+    run_credits(invoice, steps, check=False)  # what can happen to it afterwards
+    assert attrs.asdict(invoice, recurse=False) == fields
+    assert hash(invoice) == fingerprint
+    assert invoice.priced == price(invoice.content)  # it keeps what it was priced with
+    for name in fields:
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(invoice, name, None)
+    assert not {"revise", "void", "issue"} & set(dir(invoice))
+
+
 # -- DOMAIN 1: nothing depends on the global decimal context ----------------------------
 
 SIGNALS = (
