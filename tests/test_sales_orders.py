@@ -980,3 +980,39 @@ def test_a_share_rounded_to_nothing_may_carry_a_fraction_of_an_included_per_unit
     assert total(first) == 1
     last = first.order.invoice_remaining(invoice_id="b", request=request())
     assert total(last) == 0
+
+
+def test_standalone_allowances_follow_the_lines_net_not_their_stated_amount() -> None:
+    # The first line is all included eco fee (a net of nothing): billing part of it takes
+    # no part of an allowance that applies to the lines' net, all of which is the second's.
+    eco = Tax.per_unit("Eco fee", eur("0.50"), included=True)
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[
+                Line(description="Battery", quantity="4", unit_price=eur("0.50"), taxes=[eco]),
+                Line(description="Cable", quantity="67", unit_price=eur("0.01"), taxes=[VAT]),
+            ],
+            allowances=[Allowance.fixed(eur("0.67"), reason="Loyalty", taxes=[VAT])],
+            policy=Policy(adjustments=AdjustmentMode.STANDALONE),
+        )
+    )
+    first = order.invoice_quantities({0: "1"}, invoice_id="a", request=request())
+    assert first.invoice.content.allowances == ()
+    last = first.order.invoice_remaining(invoice_id="b", request=request())
+    assert [a.amount for a in last.invoice.content.allowances] == [eur("0.67")]
+    assert total(first) + total(last) == order.total.amount
+
+
+def test_a_share_may_leave_a_fraction_of_a_cent_of_included_fee_uncovered() -> None:
+    eco = Tax.per_unit("Eco fee", eur("0.50"), included=True)
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[Line(description="Battery", quantity="1", unit_price=eur("0.50"), taxes=[eco])],
+        )
+    )
+    # 0.01 of the 0.50 for 0.01 units (0.005 of fee): 0.49 is left for 0.495 of fee
+    first = order.invoice_quantities({0: "0.01"}, invoice_id="a", request=request())
+    last = first.order.invoice_remaining(invoice_id="b", request=request())
+    assert (total(first), total(last)) == (Decimal("0.01"), Decimal("0.49"))

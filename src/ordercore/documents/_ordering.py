@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 import moneyed
@@ -118,6 +119,36 @@ def line_share(
 def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
     """The order's document allowances and charges that stand alone (with their own taxes)."""
     return tuple(entry for entry in priced.adjustments if not entry.distributed)
+
+
+class Progress(Protocol):
+    """What an order line says of its progress (a sales or a purchase order line)."""
+
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def taken(self) -> Decimal: ...
+    @property
+    def ordered(self) -> Decimal: ...
+    @property
+    def open(self) -> Decimal: ...
+
+
+def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decimal, Decimal]:
+    """The order's lines net, and how much of it the bills and cancellations took.
+
+    Standalone allowances and charges apply to the lines' net, so they are shared out in
+    proportion to it: each line counts its net times the part of its amount taken (of
+    its units, for a line that comes to nothing).
+    """
+    whole = taken = ZERO
+    for priced_line, line in zip(priced.lines, lines, strict=True):
+        net = priced_line.net.amount
+        done = line.ordered - line.open
+        part = line.taken / line.amount if line.amount else done / line.ordered
+        whole += net
+        taken += net * part
+    return whole, taken
 
 
 def adjustments_after(

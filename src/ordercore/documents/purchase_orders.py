@@ -404,9 +404,8 @@ class PurchaseOrder(fields.PricedView):
 
     def _adjustments_after(self, order: PurchaseOrder) -> tuple[Decimal, ...]:
         """What the standalone adjustments have taken once this order has become ``order``."""
-        whole = sum((line.amount for line in self.lines), _ZERO)
-        before = sum((line.taken for line in self.lines), _ZERO)
-        after = sum((line.taken for line in order.lines), _ZERO)
+        whole, before = ordering.nets_taken(self.priced, self.lines)
+        after = ordering.nets_taken(order.priced, order.lines)[1]
         return ordering.adjustments_after(
             self.priced, self.adjustments, whole, (before, after), completed=order.completed
         )

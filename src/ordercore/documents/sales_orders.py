@@ -885,8 +885,8 @@ class SalesOrder(fields.PricedView):
 
     def _adjustments_after(self, order: SalesOrder) -> tuple[Decimal, ...]:
         """What the standalone adjustments have taken once this order has become ``order``."""
-        whole, before = self._taken()
-        after = order._taken()[1]
+        whole, before = ordering.nets_taken(self.priced, self.lines)
+        after = ordering.nets_taken(order.priced, order.lines)[1]
         return ordering.adjustments_after(
             self.priced, self.adjustments, whole, (before, after), completed=order.completed
         )

@@ -503,11 +503,11 @@ class _Pricing:
     def check_included(self, line: Line, stated: Decimal) -> None:
         """Refuse a stated amount that does not cover the per-unit taxes included in it."""
         factor = sum((t.factor for t in line.included_taxes if t.kind is not _PER_UNIT_TAX), _ZERO)
-        # Only a sign change of half a minor unit or more is refused: a share of a line
-        # rounded to nothing may carry a fraction of a cent of per-unit tax, which a
-        # directed rounding mode (UP, CEILING, ...) would otherwise blow up to a cent.
+        # Only a sign change of a whole minor unit or more is refused: a share of a line
+        # rounded to the cent may leave a fraction of a cent of per-unit tax uncovered,
+        # which rounding (half up, or a directed mode such as UP) would blow up to a cent.
         exact_net = (stated - _fixed_included(line)) / (_ONE + factor)
-        net = exact_net.quantize(self.quantum, "ROUND_HALF_UP")
+        net = exact_net.quantize(self.quantum, "ROUND_DOWN")
         if (net < 0 < stated) or (net > 0 > stated) or (stated == 0 and net != 0):
             raise InvalidLine(
                 line.description,
