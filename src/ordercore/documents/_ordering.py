@@ -10,8 +10,9 @@ the one way those amounts are shared out:
   left (:func:`line_share`, :func:`rest_share`). Shares of the rest, rather than of the
   whole, stay right when a bill is voided and its share given back: no share is ever
   negative;
-* the order's standalone allowances and charges go in proportion to the line amounts
-  taken, all of them on completion (:func:`adjustments_after`, :func:`adjustment_parts`);
+* the order's standalone allowances and charges go in proportion to the lines' net
+  taken (they apply to it), all of them on completion (:func:`nets_taken`,
+  :func:`adjustments_after`, :func:`adjustment_parts`);
 * the completing bill gives back what the tax rounding of the earlier bills gained or
   lost, rate by rate (:func:`completing`), so that the bills of an order sum to its total
   exactly, and to its untaxed amount and tax per rate too (:class:`TaxTally`).
@@ -159,10 +160,10 @@ def adjustments_after(
     *,
     completed: bool,
 ) -> tuple[Decimal, ...]:
-    """How much of each standalone adjustment is taken after the line amounts taken move.
+    """How much of each standalone adjustment is taken after the lines' net taken moves.
 
-    The line amounts taken go from ``taken[0]`` to ``taken[1]`` of ``whole``; each
-    adjustment takes the same share of what is left of it as they took of theirs.
+    The lines' net taken goes from ``taken[0]`` to ``taken[1]`` of ``whole``
+    (:func:`nets_taken`); each adjustment takes the same share of what is left of it.
     """
     done, remaining = taken[1] - taken[0], whole - taken[0]
     return tuple(

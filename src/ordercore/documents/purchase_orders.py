@@ -10,7 +10,7 @@ quantities, by what was received and not billed yet, or for all that remains, an
 bill more than was ordered (:class:`~ordercore.errors.OverBilling`). Each bill is a
 :class:`~ordercore.documents.bills.DraftBill` of a share of the order's amounts: a line's
 last units take exactly what is left of its amount, standalone allowances and charges
-follow the line amounts billed, and the completing bill absorbs the rounding of taxes, so
+follow the lines' net billed, and the completing bill absorbs the rounding of taxes, so
 the bills of a purchase order sum to its total exactly.
 
 >>> import datetime as dt

@@ -19,7 +19,7 @@ How amounts are shared out (the rules are on the documentation page *Sales order
   the units that complete a line (its last ones) take exactly what is left, so the
   invoices of a line always sum to the line's amount;
 * the order's standalone allowances and charges go to its invoices in proportion to the
-  line amounts billed, the completing invoice taking what is left of each;
+  lines' net they bill, the completing invoice taking what is left of each;
 * a down payment is its own invoice, of a percentage or an amount of the order's untaxed
   amount or total; later invoices deduct it in proportion to what they bill, and the
   completing invoice deducts what is left of it;
