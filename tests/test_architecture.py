@@ -17,7 +17,7 @@ ALLOWED = {
     "money": {"errors"},
     "_codes": {"errors"},
     "pricing": {"errors", "money", "_convert", "_codes"},
-    "parties": {"errors", "money", "_convert", "_codes"},
+    "parties": {"errors", "money", "_convert", "_codes", "settlement"},
     "catalog": {"errors", "money", "pricing", "_convert", "_codes"},
     "interop": {"errors", "money", "pricing"},
     "cli": {"errors", "interop", "pricing"},

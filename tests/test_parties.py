@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordercore import InvalidType, OrdercoreError, UnknownCurrency
+from ordercore import InvalidType, OrdercoreError, PaymentTerm, UnknownCurrency
 from ordercore.errors import InvalidCode
 from ordercore.parties import Address, Party, Role, TaxRegistration
 from ordercore.pricing.tax_rules import Place, TaxedParty
@@ -47,7 +47,7 @@ def test_a_party_ships_to_its_shipping_address_or_else_its_billing_address() -> 
 
 
 def test_a_party_knows_its_roles_and_registrations() -> None:
-    acme = party(tax_registrations=[VAT_FR], payment_term="30 days net")
+    acme = party(tax_registrations=[VAT_FR], payment_term=PaymentTerm.net(30))
     assert acme.is_customer
     assert not acme.is_supplier
     assert party(roles=[Role.CUSTOMER, Role.SUPPLIER]).is_supplier
@@ -56,7 +56,7 @@ def test_a_party_knows_its_roles_and_registrations() -> None:
     assert acme.registration("VAT") == VAT_FR
     assert acme.registration("GST") is None
     assert acme.currency.code == "EUR"
-    assert acme.payment_term == "30 days net"
+    assert acme.payment_term == PaymentTerm.net(30)
     assert repr(acme) == "Party(code='C-1001', name='Acme SARL')"
     assert repr(VAT_FR) == "TaxRegistration(scheme='VAT', number='FR12345678901')"
     assert repr(Role.SUPPLIER) == "Role.SUPPLIER"
@@ -162,7 +162,7 @@ def test_other_schemes_take_any_number_without_spaces() -> None:
         ({"tax_registrations": VAT_FR}, InvalidType),
         ({"tax_registrations": ["FR12345678901"]}, InvalidType),
         ({"tax_registrations": [VAT_FR, VAT_FR]}, InvalidType),
-        ({"payment_term": ""}, InvalidType),
+        ({"payment_term": "30 days net"}, InvalidType),
         ({"payment_term": 30}, InvalidType),
     ],
 )

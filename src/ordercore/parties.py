@@ -40,9 +40,10 @@ import attrs
 import moneyed
 
 from ordercore._codes import country_code, identifier, region_code
-from ordercore._convert import check_instance, to_optional_text, to_text, to_tuple
+from ordercore._convert import check_instance, to_text, to_tuple
 from ordercore.errors import InvalidCode, InvalidType
 from ordercore.money.currency import get_currency
+from ordercore.settlement.terms import PaymentTerm
 
 __all__ = ["Address", "Party", "Role", "TaxRegistration"]
 
@@ -186,17 +187,19 @@ def _registrations(value: object) -> tuple[TaxRegistration, ...]:
     return registrations
 
 
-def _payment_term(value: object) -> str | None:
-    text = to_optional_text(value, "payment_term")
-    return None if text is None else to_text(text, "payment_term")
+def _payment_term(value: object) -> PaymentTerm | None:
+    if value is None:
+        return None
+    return check_instance(value, PaymentTerm, "payment_term")
 
 
 @attrs.frozen(kw_only=True, repr=False)
 class Party:
     """A customer or supplier (or both).
 
-    ``currency`` is the currency it is invoiced in; ``payment_term`` names its default
-    payment term; ``shipping_address`` is ``None`` when goods go to the billing address
+    ``currency`` is the currency it is invoiced in; ``payment_term`` is its default
+    :class:`~ordercore.settlement.PaymentTerm` (issue its invoices with it);
+    ``shipping_address`` is ``None`` when goods go to the billing address
     (see :attr:`ship_to`).
     """
 
@@ -209,7 +212,7 @@ class Party:
     tax_registrations: tuple[TaxRegistration, ...] = attrs.field(
         default=(), converter=_registrations
     )
-    payment_term: str | None = attrs.field(default=None, converter=_payment_term)
+    payment_term: PaymentTerm | None = attrs.field(default=None, converter=_payment_term)
 
     @property
     def ship_to(self) -> Address:
