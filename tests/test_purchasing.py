@@ -27,8 +27,11 @@ from ordercore import (
     PurchaseOrder,
     Request,
     Tax,
+    VoidedBill,
 )
 from ordercore.documents import (
+    BillDraftRevised,
+    BillDraftVoided,
     Billing,
     PurchaseLine,
     credit_amount,
@@ -264,6 +267,88 @@ def test_bills_and_lines_refuse_what_they_cannot_hold() -> None:
         DraftBill(id="b-1", supplier="woodworks", content="desks")  # type: ignore[arg-type]
     with pytest.raises(InvalidNumber, match="received"):
         PurchaseLine(description="Desk", ordered=3, amount="300.00", received=-1)
+
+
+# -- revising and voiding draft bills -----------------------------------------------------
+
+
+def draft_bill(**kwargs: object) -> DraftBill:
+    return DraftBill.create(
+        id="b-1",
+        supplier="woodworks",
+        content=content(),
+        request=request("create"),
+        **kwargs,  # type: ignore[arg-type]
+    ).document
+
+
+def test_a_revised_draft_bill_is_a_new_version_and_leaves_the_old_one_alone() -> None:
+    first = draft_bill()
+    fewer = Document(currency="EUR", items=[content().items[0]])
+    revised = first.revise(fewer, request=request("r2"))
+    assert (first.version, revised.document.version) == (1, 2)
+    assert first.priced().totals.amount_due == eur("451.13")
+    assert revised.document.priced().totals.amount_due == eur("360.00")
+    assert revised.events == (
+        BillDraftRevised(document_id="b-1", request=request("r2"), version=2),
+    )
+    issued = revised.document.issue(number="WW-1", issue_date=DAY, request=request()).document
+    assert (issued.version, issued.purchase_order) == (2, None)
+
+
+def test_a_voided_draft_bill_keeps_its_content_for_the_record() -> None:
+    voided = (
+        draft_bill()
+        .revise(content(), request=request())
+        .document.void(reason="Duplicate", request=request("r3"))
+    )
+    bill = voided.document
+    assert isinstance(bill, VoidedBill)
+    assert (bill.supplier, bill.content, bill.version, bill.reason, bill.state) == (
+        "woodworks",
+        content(),
+        2,
+        "Duplicate",
+        "voided",
+    )
+    assert bill.purchase_order is None
+    assert not hasattr(bill, "number")
+    assert voided.events == (
+        BillDraftVoided(document_id="b-1", request=request("r3"), reason="Duplicate"),
+    )
+    assert repr(bill) == "VoidedBill(id='b-1', state='voided', reason='Duplicate')"
+
+
+def test_a_draft_bill_made_from_an_order_is_voided_not_revised() -> None:
+    draft = draft_bill(purchase_order="PO-7")
+    with pytest.raises(InvalidDocument) as caught:
+        draft.revise(content(), request=request())
+    assert str(caught.value) == (
+        "invalid document: draft bill 'b-1' bills purchase order PO-7, which recorded what it "
+        "takes; void it, release it on the order and bill again"
+    )
+    assert draft.void(reason="x", request=request()).document.purchase_order == "PO-7"
+    issued = draft.issue(number="WW-1", issue_date=DAY, request=request()).document
+    assert issued.purchase_order == "PO-7"
+
+
+def test_revising_and_voiding_a_draft_bill_refuse_bad_input() -> None:
+    draft = draft_bill()
+    with pytest.raises(InvalidType, match="content"):
+        draft.revise("desks", request=request())  # type: ignore[arg-type]
+    with pytest.raises(InvalidType, match="Request"):
+        draft.revise(content(), request="r2")  # type: ignore[arg-type]
+    with pytest.raises(InvalidType, match="reason"):
+        draft.void(reason="", request=request())
+    with pytest.raises(InvalidType, match="Request"):
+        draft.void(reason="x", request="r2")  # type: ignore[arg-type]
+    with pytest.raises(InvalidType, match="purchase_order"):
+        draft_bill(purchase_order="")
+    issued = draft.issue(number="WW-1", issue_date=DAY, request=request()).document
+    voided = draft.void(reason="x", request=request()).document
+    for mutator in ("revise", "void", "issue"):
+        assert not hasattr(issued, mutator)
+        assert not hasattr(voided, mutator)
 
 
 # -- supplier credit notes ----------------------------------------------------------------

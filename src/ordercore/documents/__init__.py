@@ -4,7 +4,15 @@ Each state is its own type: a draft has the methods that change it, an issued in
 none. Every change returns the new document and the domain events it caused.
 """
 
-from ordercore.documents.bills import BillDraftCreated, BillIssued, DraftBill, IssuedBill
+from ordercore.documents.bills import (
+    BillDraftCreated,
+    BillDraftRevised,
+    BillDraftVoided,
+    BillIssued,
+    DraftBill,
+    IssuedBill,
+    VoidedBill,
+)
 from ordercore.documents.credit_notes import (
     CreditBase,
     CreditedAmount,
@@ -72,6 +80,8 @@ from ordercore.documents.sales_orders import (
 __all__ = [
     "AcceptedQuote",
     "BillDraftCreated",
+    "BillDraftRevised",
+    "BillDraftVoided",
     "BillIssued",
     "BilledFromOrder",
     "Billing",
@@ -122,6 +132,7 @@ __all__ = [
     "RemainderCancelled",
     "SalesOrder",
     "SentQuote",
+    "VoidedBill",
     "VoidedInvoice",
     "credit_amount",
     "credit_in_full",
