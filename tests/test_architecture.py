@@ -1,11 +1,13 @@
 """The shape of the package: import direction, public API, no floats in the domain."""
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
 
 import ordercore
+from ordercore import documents
 
 SRC = Path(ordercore.__file__).parent
 
@@ -98,6 +100,13 @@ def test_the_public_api_is_sorted_and_complete() -> None:
     assert ordercore.__all__ == sorted(ordercore.__all__)
     for name in ordercore.__all__:
         assert hasattr(ordercore, name), name
+
+
+def test_the_documents_package_exports_every_public_name_of_its_modules() -> None:
+    assert documents.__all__ == sorted(documents.__all__)
+    for path in sorted((SRC / "documents").glob("[!_]*.py")):
+        module = importlib.import_module(f"ordercore.documents.{path.stem}")
+        assert set(module.__all__) <= set(documents.__all__), path.name
 
 
 def test_no_float_in_the_domain() -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ordercore import (
     AdjustmentMode,
     Allowance,
+    Charge,
     Document,
     DraftBill,
     InvalidDocument,
@@ -27,9 +28,14 @@ from ordercore import (
     PurchaseOrder,
     Request,
     Tax,
+    VoidedBill,
 )
 from ordercore.documents import (
+    BillDraftRevised,
+    BillDraftVoided,
     Billing,
+    BillReleased,
+    OrderBill,
     PurchaseLine,
     credit_amount,
     credit_in_full,
@@ -182,9 +188,24 @@ def test_billing_chosen_quantities_makes_a_draft_bill_from_the_supplier() -> Non
     assert billing.bill.supplier == "woodworks"
     assert [event.name for event in billing.events] == ["BilledFromOrder", "BillDraftCreated"]
     assert billing.order.lines[0].billed == 1
-    assert billing.order.bills == ("b-1",)
+    assert billing.bill.purchase_order == "PO-1"
     assert total(billing) == Decimal("120.00")
     assert billing.order.amount_billed == Decimal("120.00")
+    [made] = billing.order.bills
+    assert isinstance(made, OrderBill)
+    assert (made.bill_id, made.lines, made.adjustments, made.total) == (
+        "b-1",
+        ((0, Decimal(1), Decimal("100.00")),),
+        (),
+        Decimal("120.00"),
+    )
+    assert made.tally == billing.order.billed_by_tax
+
+
+def test_each_bill_of_an_order_has_its_own_id() -> None:
+    order = confirm().bill_quantities({0: "1"}, bill_id="b-1", request=request()).order
+    with pytest.raises(InvalidDocument, match="has a bill 'b-1' already"):
+        order.bill_quantities({1: "1"}, bill_id="b-1", request=request())
 
 
 def test_over_billing_names_the_line_and_what_remains() -> None:
@@ -264,6 +285,88 @@ def test_bills_and_lines_refuse_what_they_cannot_hold() -> None:
         DraftBill(id="b-1", supplier="woodworks", content="desks")  # type: ignore[arg-type]
     with pytest.raises(InvalidNumber, match="received"):
         PurchaseLine(description="Desk", ordered=3, amount="300.00", received=-1)
+
+
+# -- revising and voiding draft bills -----------------------------------------------------
+
+
+def draft_bill(**kwargs: object) -> DraftBill:
+    return DraftBill.create(
+        id="b-1",
+        supplier="woodworks",
+        content=content(),
+        request=request("create"),
+        **kwargs,  # type: ignore[arg-type]
+    ).document
+
+
+def test_a_revised_draft_bill_is_a_new_version_and_leaves_the_old_one_alone() -> None:
+    first = draft_bill()
+    fewer = Document(currency="EUR", items=[content().items[0]])
+    revised = first.revise(fewer, request=request("r2"))
+    assert (first.version, revised.document.version) == (1, 2)
+    assert first.priced().totals.amount_due == eur("451.13")
+    assert revised.document.priced().totals.amount_due == eur("360.00")
+    assert revised.events == (
+        BillDraftRevised(document_id="b-1", request=request("r2"), version=2),
+    )
+    issued = revised.document.issue(number="WW-1", issue_date=DAY, request=request()).document
+    assert (issued.version, issued.purchase_order) == (2, None)
+
+
+def test_a_voided_draft_bill_keeps_its_content_for_the_record() -> None:
+    voided = (
+        draft_bill()
+        .revise(content(), request=request())
+        .document.void(reason="Duplicate", request=request("r3"))
+    )
+    bill = voided.document
+    assert isinstance(bill, VoidedBill)
+    assert (bill.supplier, bill.content, bill.version, bill.reason, bill.state) == (
+        "woodworks",
+        content(),
+        2,
+        "Duplicate",
+        "voided",
+    )
+    assert bill.purchase_order is None
+    assert not hasattr(bill, "number")
+    assert voided.events == (
+        BillDraftVoided(document_id="b-1", request=request("r3"), reason="Duplicate"),
+    )
+    assert repr(bill) == "VoidedBill(id='b-1', state='voided', reason='Duplicate')"
+
+
+def test_a_draft_bill_made_from_an_order_is_voided_not_revised() -> None:
+    draft = draft_bill(purchase_order="PO-7")
+    with pytest.raises(InvalidDocument) as caught:
+        draft.revise(content(), request=request())
+    assert str(caught.value) == (
+        "invalid document: draft bill 'b-1' bills purchase order PO-7, which recorded what it "
+        "takes; void it, release it on the order and bill again"
+    )
+    assert draft.void(reason="x", request=request()).document.purchase_order == "PO-7"
+    issued = draft.issue(number="WW-1", issue_date=DAY, request=request()).document
+    assert issued.purchase_order == "PO-7"
+
+
+def test_revising_and_voiding_a_draft_bill_refuse_bad_input() -> None:
+    draft = draft_bill()
+    with pytest.raises(InvalidType, match="content"):
+        draft.revise("desks", request=request())  # type: ignore[arg-type]
+    with pytest.raises(InvalidType, match="Request"):
+        draft.revise(content(), request="r2")  # type: ignore[arg-type]
+    with pytest.raises(InvalidType, match="reason"):
+        draft.void(reason="", request=request())
+    with pytest.raises(InvalidType, match="Request"):
+        draft.void(reason="x", request="r2")  # type: ignore[arg-type]
+    with pytest.raises(InvalidType, match="purchase_order"):
+        draft_bill(purchase_order="")
+    issued = draft.issue(number="WW-1", issue_date=DAY, request=request()).document
+    voided = draft.void(reason="x", request=request()).document
+    for mutator in ("revise", "void", "issue"):
+        assert not hasattr(issued, mutator)
+        assert not hasattr(voided, mutator)
 
 
 # -- supplier credit notes ----------------------------------------------------------------
@@ -445,7 +548,7 @@ def test_billed_never_exceeds_ordered_and_received_never_exceeds_ordered_less_ca
                 order = order.record_receipt({index: quantity}, request=request()).document
             elif action == "bill":
                 order = order.bill_quantities(
-                    {index: quantity}, bill_id="b", request=request()
+                    {index: quantity}, bill_id=f"b-{len(order.bills)}", request=request()
                 ).order
             else:
                 order = order.cancel_remaining(lines=[index], request=request()).document
@@ -464,3 +567,163 @@ def test_cancelling_refuses_lines_that_are_not_a_list_of_indexes() -> None:
     for bad in (1, "0", 1.5, object()):
         with pytest.raises(InvalidType, match="list of line indexes"):
             order.cancel_remaining(lines=bad, request=request())  # type: ignore[arg-type]
+
+
+# -- voiding and releasing bills ----------------------------------------------------------
+
+
+def void(billing: Billing) -> VoidedBill:
+    return billing.bill.void(reason="redo", request=request("void")).document
+
+
+def test_releasing_a_voided_bill_gives_back_all_it_took() -> None:
+    document = content(
+        allowances=[Allowance.percentage("3", reason="Loyalty", taxes=[VAT])],
+        charges=[Charge.fixed(eur("9.90"), reason="Shipping", taxes=[REDUCED])],
+        policy=Policy(adjustments=AdjustmentMode.STANDALONE),
+    )
+    order = confirm(document).record_receipt({0: "2", 1: "7"}, request=request()).document
+    before = order.bill_quantities({0: "1", 1: "2"}, bill_id="a", request=request()).order
+    made = before.bill_quantities({0: "1", 1: "3"}, bill_id="b", request=request())
+    assert made.bill.content.allowances
+    assert made.bill.content.charges
+    assert made.order.lines != before.lines
+    assert made.order.adjustments != before.adjustments
+    released = made.order.release_bill(void(made), request=request("rel"))
+    order = released.document
+    assert order.version == made.order.version + 1
+    # everything else is as it was before bill "b": quantities, line amounts taken,
+    # standalone adjustment parts, the amount billed and the taxes by rate
+    assert attrs.evolve(order, version=before.version) == before
+    assert [bill.bill_id for bill in order.bills] == ["a"]
+    assert released.events == (
+        BillReleased(
+            document_id="po-1",
+            request=request("rel"),
+            bill_id="b",
+            quantities=((0, Decimal(1)), (1, Decimal(3))),
+        ),
+    )
+    again = order.bill_received(bill_id="c", request=request())
+    assert [line.billed for line in again.order.lines] == [2, 7]
+
+
+def test_an_earlier_bill_can_be_released_and_the_rest_still_adds_up() -> None:
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[Line(description="Paper", quantity="3", unit_price=eur("0.006"), taxes=[VAT])],
+        )
+    )
+    first = order.bill_quantities({0: "1"}, bill_id="a", request=request())
+    second = first.order.bill_quantities({0: "1"}, bill_id="b", request=request())
+    order = second.order.release_bill(void(first), request=request()).document
+    assert order.lines[0].billed == 1
+    assert order.lines[0].taken == Decimal("0.01")  # what "b" took stays taken
+    assert order.amount_billed == total(second)
+    third = order.bill_quantities({0: "1"}, bill_id="c", request=request())
+    last = third.order.bill_remaining(bill_id="d", request=request())
+    parts = [b.bill.content.lines[0].unit_price.amount for b in (second, third, last)]
+    assert parts == [Decimal("0.01"), Decimal("0.01"), Decimal("0.00")]
+    assert total(second) + total(third) + total(last) == last.order.total.amount
+    assert last.order.amount_billed == last.order.total.amount
+
+
+def test_releasing_the_completing_bill_lets_another_complete_exactly() -> None:
+    order = confirm()
+    first = order.bill_quantities({0: "1", 1: "5"}, bill_id="a", request=request())
+    last = first.order.bill_remaining(bill_id="b", request=request())
+    assert last.order.completed
+    reopened = last.order.release_bill(void(last), request=request()).document
+    assert not reopened.completed
+    again = reopened.bill_remaining(bill_id="c", request=request())
+    assert total(first) + total(again) == order.total.amount
+    assert again.bill.content == last.bill.content
+
+
+def test_released_units_are_open_to_bill_even_after_the_rest_was_cancelled() -> None:
+    billing = confirm().bill_quantities({0: "1"}, bill_id="a", request=request())
+    order = billing.order.cancel_remaining(request=request()).document
+    assert order.completed
+    order = order.release_bill(void(billing), request=request()).document
+    assert (order.lines[0].billed, order.lines[0].cancelled, order.lines[0].open) == (0, 2, 1)
+    again = order.bill_remaining(bill_id="b", request=request())
+    assert total(again) == Decimal("120.00")
+    assert again.order.completed
+
+
+def test_release_refuses_what_it_cannot_give_back() -> None:
+    order = confirm()
+    made = order.bill_quantities({0: "1"}, bill_id="a", request=request())
+    with pytest.raises(InvalidType, match="void the draft first"):
+        made.order.release_bill(made.bill, request=request())  # type: ignore[arg-type]
+    issued = made.bill.issue(number="WW-1", issue_date=DAY, request=request()).document
+    with pytest.raises(InvalidType, match="credit an issued bill"):
+        made.order.release_bill(issued, request=request())  # type: ignore[arg-type]
+    voided = void(made)
+    with pytest.raises(InvalidType, match="Request"):
+        made.order.release_bill(voided, request="r")  # type: ignore[arg-type]
+    released = made.order.release_bill(voided, request=request()).document
+    with pytest.raises(InvalidDocument, match="released already"):
+        released.release_bill(voided, request=request())
+    other = PurchaseOrder.confirm(
+        id="po-2", supplier="woodworks", number="PO-2", content=content(), request=request()
+    ).document
+    elsewhere = other.bill_quantities({0: "1"}, bill_id="a", request=request())
+    with pytest.raises(InvalidDocument) as caught:
+        made.order.release_bill(void(elsewhere), request=request())
+    assert str(caught.value) == (
+        "invalid document: bill 'a' is not a bill of purchase order PO-1 still to release "
+        "(it was made from another order, or released already)"
+    )
+    direct = draft_bill().void(reason="x", request=request()).document
+    with pytest.raises(InvalidDocument, match="another order"):
+        made.order.release_bill(attrs.evolve(direct, id="a"), request=request())
+
+
+def test_a_draft_bill_made_from_an_order_is_not_revised() -> None:
+    made = confirm().bill_quantities({0: "1"}, bill_id="a", request=request())
+    assert made.bill.purchase_order == "PO-1"
+    with pytest.raises(InvalidDocument, match="release it on the order and bill again"):
+        made.bill.revise(content(), request=request())
+    issued = made.bill.issue(number="WW-1", issue_date=DAY, request=request()).document
+    assert issued.purchase_order == "PO-1"
+    assert void(made).purchase_order == "PO-1"
+
+
+@given(orders(), st.data())
+def test_bills_released_on_the_way_change_nothing_of_the_end_result(
+    order: PurchaseOrder, data: st.DataObject
+) -> None:
+    kept: dict[str, Decimal] = {}
+    drafts: dict[str, Billing] = {}
+    for step in range(data.draw(st.integers(1, 6), label="steps")):
+        if drafts and data.draw(st.booleans(), label="release one"):
+            key = data.draw(st.sampled_from(sorted(drafts)), label="which")
+            order = order.release_bill(void(drafts.pop(key)), request=request()).document
+            del kept[key]
+            continue
+        if order.completed:
+            break
+        wanted = {
+            index: _part(line, data.draw(st.integers(1, 100), label="percent of line"))
+            for index, line in enumerate(order.lines)
+            if line.open and data.draw(st.booleans(), label="bill line")
+        }
+        wanted = {index: quantity for index, quantity in wanted.items() if quantity > 0}
+        if not wanted:
+            continue
+        billing = order.bill_quantities(wanted, bill_id=f"b{step}", request=request())
+        assert all(line.unit_price.amount >= 0 for line in billing.bill.content.lines)
+        kept[f"b{step}"] = total(billing)
+        drafts[f"b{step}"] = billing
+        order = billing.order
+    if not order.completed:
+        last = order.bill_remaining(bill_id="last", request=request())
+        kept["last"] = total(last)
+        order = last.order
+    assert sum(kept.values()) == order.total.amount
+    assert order.amount_billed == order.total.amount
+    assert sorted(bill.bill_id for bill in order.bills) == sorted(kept)
+    assert [line.taken for line in order.lines] == [line.amount for line in order.lines]
+    assert [line.billed for line in order.lines] == [line.ordered for line in order.lines]

@@ -37,6 +37,7 @@ from ordercore.documents import (
     QuoteLine,
     SalesOrder,
     SentQuote,
+    VoidedBill,
     VoidedInvoice,
 )
 from ordercore.errors import (
@@ -195,6 +196,7 @@ __all__ = [
     "UnknownLocale",
     "UnknownPriceBook",
     "UnknownProduct",
+    "VoidedBill",
     "VoidedInvoice",
     "allocate",
     "price",

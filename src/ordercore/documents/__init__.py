@@ -4,7 +4,15 @@ Each state is its own type: a draft has the methods that change it, an issued in
 none. Every change returns the new document and the domain events it caused.
 """
 
-from ordercore.documents.bills import BillDraftCreated, BillIssued, DraftBill, IssuedBill
+from ordercore.documents.bills import (
+    BillDraftCreated,
+    BillDraftRevised,
+    BillDraftVoided,
+    BillIssued,
+    DraftBill,
+    IssuedBill,
+    VoidedBill,
+)
 from ordercore.documents.credit_notes import (
     CreditBase,
     CreditedAmount,
@@ -30,6 +38,8 @@ from ordercore.documents.numbering import NumberingSeries
 from ordercore.documents.purchase_orders import (
     BilledFromOrder,
     Billing,
+    BillReleased,
+    OrderBill,
     PurchaseLine,
     PurchaseOrder,
     PurchaseOrderConfirmed,
@@ -61,9 +71,11 @@ from ordercore.documents.sales_orders import (
     DownPaymentPart,
     DownPaymentRecord,
     InvoicedFromOrder,
+    InvoiceReleased,
     Invoicing,
     InvoicingPolicy,
     OrderConfirmed,
+    OrderInvoice,
     OrderLine,
     RemainderCancelled,
     SalesOrder,
@@ -72,7 +84,10 @@ from ordercore.documents.sales_orders import (
 __all__ = [
     "AcceptedQuote",
     "BillDraftCreated",
+    "BillDraftRevised",
+    "BillDraftVoided",
     "BillIssued",
+    "BillReleased",
     "BilledFromOrder",
     "Billing",
     "Changed",
@@ -97,6 +112,7 @@ __all__ = [
     "InvoiceDraftRevised",
     "InvoiceDraftVoided",
     "InvoiceIssued",
+    "InvoiceReleased",
     "InvoicedFromOrder",
     "Invoicing",
     "InvoicingPolicy",
@@ -104,7 +120,9 @@ __all__ = [
     "IssuedInvoice",
     "LineChange",
     "NumberingSeries",
+    "OrderBill",
     "OrderConfirmed",
+    "OrderInvoice",
     "OrderLine",
     "PurchaseLine",
     "PurchaseOrder",
@@ -122,6 +140,7 @@ __all__ = [
     "RemainderCancelled",
     "SalesOrder",
     "SentQuote",
+    "VoidedBill",
     "VoidedInvoice",
     "credit_amount",
     "credit_in_full",

@@ -40,6 +40,33 @@ def reason(value: object) -> str:
     return to_text(value, "reason")
 
 
+def order_number(value: object, field: str) -> str | None:
+    """The number of the order a document was made from, if any: a non-empty string."""
+    return None if value is None else to_text(value, field)
+
+
+def content(value: object) -> Document:
+    """The content a document bills: a pricing document."""
+    if not isinstance(value, Document):
+        raise InvalidType(value, expected="a pricing Document", field="content")
+    return value
+
+
+def check_revisable(draft: str, made_from: str | None, *, order: str, again: str) -> None:
+    """Refuse to revise ``draft`` (such as ``"draft bill 'b-1'"``) made from an order.
+
+    A draft made from an order (``order`` says which kind, ``made_from`` its number) bills
+    what the order recorded for it; changing the draft alone would leave that record
+    behind. The way to change it is to void it, release it on the order, and bill the
+    order ``again`` (``"invoice"``, ``"bill"``).
+    """
+    if made_from is not None:
+        raise InvalidDocument(
+            f"{draft} bills {order} {made_from}, which recorded what it takes; "
+            f"void it, release it on the order and {again} again"
+        )
+
+
 def version(value: object) -> int:
     """A version number, from 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -57,6 +84,11 @@ def date(value: object, field: str) -> dt.date:
 def issue_date(value: object) -> dt.date:
     """The date a document is issued on."""
     return date(value, "issue_date")
+
+
+def due_date(value: object) -> dt.date | None:
+    """The date an issued document's amount falls due, if it states one."""
+    return None if value is None else date(value, "due_date")
 
 
 def priced(value: object) -> PricedDocument:

@@ -173,6 +173,15 @@ def adjustments_after(
     )
 
 
+def minus(left: Sequence[Decimal], right: Sequence[Decimal]) -> tuple[Decimal, ...]:
+    """Each of ``left`` less the one in its place in ``right``.
+
+    What a bill took of each standalone adjustment is what was taken after it less what
+    was taken before; releasing the bill takes that part away again.
+    """
+    return tuple(old - part for old, part in zip(left, right, strict=True))
+
+
 def billing_line(
     source: Line, quantity: Decimal, amount: Decimal, currency: moneyed.Currency
 ) -> Line:

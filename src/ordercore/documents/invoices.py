@@ -43,7 +43,6 @@ from typing import Generic, TypeVar
 import attrs
 
 from ordercore.documents import _fields as fields
-from ordercore.errors import InvalidDocument, InvalidType
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
@@ -116,13 +115,7 @@ class InvoiceIssued(Event):
 
 
 def _sales_order(value: object) -> str | None:
-    return None if value is None else fields.number(value)
-
-
-def _content(value: object) -> Document:
-    if not isinstance(value, Document):
-        raise InvalidType(value, expected="a pricing Document", field="content")
-    return value
+    return fields.order_number(value, "sales_order")
 
 
 # -- documents ---------------------------------------------------------------------------
@@ -139,7 +132,7 @@ class DraftInvoice:
 
     id: str = attrs.field(converter=fields.document_id)
     customer: str = attrs.field(converter=fields.customer)
-    content: Document = attrs.field(converter=_content)
+    content: Document = attrs.field(converter=fields.content)
     version: int = attrs.field(default=1, converter=fields.version)
     sales_order: str | None = attrs.field(default=None, converter=_sales_order)
 
@@ -166,12 +159,10 @@ class DraftInvoice:
 
     def revise(self, content: Document, *, request: Request) -> Changed[DraftInvoice]:
         """Replace the content; the draft's version goes up by one."""
-        if self.sales_order is not None:
-            raise InvalidDocument(
-                f"draft invoice {self.id!r} bills sales order {self.sales_order}, which "
-                "recorded what it takes; void it, release it on the order and invoice again"
-            )
-        revised = attrs.evolve(self, content=_content(content), version=self.version + 1)
+        fields.check_revisable(
+            f"draft invoice {self.id!r}", self.sales_order, order="sales order", again="invoice"
+        )
+        revised = attrs.evolve(self, content=fields.content(content), version=self.version + 1)
         event = InvoiceDraftRevised(
             document_id=self.id, request=fields.request(request), version=revised.version
         )
@@ -254,7 +245,7 @@ class VoidedInvoice:
 
     id: str = attrs.field(converter=fields.document_id)
     customer: str = attrs.field(converter=fields.customer)
-    content: Document = attrs.field(converter=_content)
+    content: Document = attrs.field(converter=fields.content)
     version: int = attrs.field(converter=fields.version)
     reason: str = attrs.field(converter=fields.reason)
     sales_order: str | None = attrs.field(default=None, converter=_sales_order)
@@ -266,10 +257,6 @@ class VoidedInvoice:
 
     def __repr__(self) -> str:
         return f"VoidedInvoice(id={self.id!r}, state='voided', reason={self.reason!r})"
-
-
-def _due_date(value: object) -> dt.date | None:
-    return None if value is None else fields.date(value, "due_date")
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -287,7 +274,7 @@ class IssuedInvoice(fields.PricedView):
     number: str = attrs.field(converter=fields.number)
     customer: str = attrs.field(converter=fields.customer)
     issue_date: dt.date = attrs.field(converter=fields.issue_date)
-    due_date: dt.date | None = attrs.field(default=None, converter=_due_date)
+    due_date: dt.date | None = attrs.field(default=None, converter=fields.due_date)
     installments: tuple[ScheduledInstallment, ...] = attrs.field(
         default=(), converter=fields.installments
     )

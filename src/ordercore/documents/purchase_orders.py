@@ -11,7 +11,10 @@ bill more than was ordered (:class:`~ordercore.errors.OverBilling`). Each bill i
 :class:`~ordercore.documents.bills.DraftBill` of a share of the order's amounts: a line's
 last units take exactly what is left of its amount, standalone allowances and charges
 follow the lines' net billed, and the completing bill absorbs the rounding of taxes, so
-the bills of a purchase order sum to its total exactly.
+the bills of a purchase order sum to its total exactly. The order records what each bill
+took (an :class:`OrderBill`), so that a draft bill voided before it is issued can be
+released on the order (:meth:`PurchaseOrder.release_bill`): it gives back exactly what it
+took, and the order is billed again.
 
 >>> import datetime as dt
 >>> from ordercore import Document, Line, Money, Request, Tax
@@ -43,7 +46,7 @@ import attrs
 from ordercore._convert import check_instance, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
-from ordercore.documents.bills import DraftBill
+from ordercore.documents.bills import DraftBill, VoidedBill
 from ordercore.documents.invoices import Changed
 from ordercore.errors import InvalidDocument, InvalidType, OverBilling, OverReceipt
 from ordercore.events import Event, Request
@@ -56,8 +59,10 @@ from ordercore.pricing.lines import Line
 from ordercore.pricing.results import PricedDocument
 
 __all__ = [
+    "BillReleased",
     "BilledFromOrder",
     "Billing",
+    "OrderBill",
     "PurchaseLine",
     "PurchaseOrder",
     "PurchaseOrderConfirmed",
@@ -105,6 +110,17 @@ class BilledFromOrder(Event):
     quantities: tuple[tuple[int, Decimal], ...]
     amount: Money
     completing: bool
+
+
+@attrs.frozen(kw_only=True)
+class BillReleased(Event):
+    """A voided draft bill ``bill_id`` gave back what it took of the order.
+
+    ``quantities`` are the ``(line index, quantity)`` pairs that are open to bill again.
+    """
+
+    bill_id: str
+    quantities: tuple[tuple[int, Decimal], ...]
 
 
 # -- values ------------------------------------------------------------------------------
@@ -167,6 +183,23 @@ class PurchaseLine:
 
 
 @attrs.frozen(kw_only=True)
+class OrderBill:
+    """What one bill made from the order took of it, so that voiding it gives it back.
+
+    ``lines`` holds ``(line index, quantity, amount)`` for each order line it bills;
+    ``adjustments`` the part of each standalone allowance and charge it took; ``total``
+    its total with taxes and ``tally`` its untaxed amounts and taxes by rate. (A purchase
+    order has no down payments, so a bill deducts none.)
+    """
+
+    bill_id: str = attrs.field(converter=fields.document_id)
+    lines: tuple[tuple[int, Decimal, Decimal], ...] = ()
+    adjustments: tuple[Decimal, ...] = ()
+    total: Decimal
+    tally: ordering.TaxTally
+
+
+@attrs.frozen(kw_only=True)
 class Billing:
     """What billing a purchase order gives: the new order, the draft bill, and the events."""
 
@@ -185,8 +218,8 @@ def _decimals(value: object) -> tuple[Decimal, ...]:
     )
 
 
-def _bill_ids(value: object) -> tuple[str, ...]:
-    return to_tuple(value, str, "bills")
+def _made(value: object) -> tuple[OrderBill, ...]:
+    return to_tuple(value, OrderBill, "bills")
 
 
 def _amount_billed(value: object) -> Decimal:
@@ -205,8 +238,9 @@ class PurchaseOrder(fields.PricedView):
     """A confirmed purchase order: its priced content, and where each line stands.
 
     ``adjustments`` holds, for each standalone allowance and charge, how much of it bills
-    and cancellations have taken; ``amount_billed`` is the sum of the totals (with taxes)
-    of the bills made from the order, and ``bills`` their ids.
+    and cancellations have taken; ``bills`` records what each bill made from the order
+    took (:class:`OrderBill`), ``amount_billed`` the sum of their totals (with taxes) and
+    ``billed_by_tax`` their untaxed amounts and taxes by rate.
     """
 
     id: str = attrs.field(converter=fields.document_id)
@@ -215,7 +249,7 @@ class PurchaseOrder(fields.PricedView):
     priced: PricedDocument = attrs.field(converter=fields.priced)
     lines: tuple[PurchaseLine, ...] = attrs.field(converter=_lines)
     adjustments: tuple[Decimal, ...] = attrs.field(default=(), converter=_decimals)
-    bills: tuple[str, ...] = attrs.field(default=(), converter=_bill_ids)
+    bills: tuple[OrderBill, ...] = attrs.field(default=(), converter=_made)
     amount_billed: Decimal = attrs.field(default=_ZERO, converter=_amount_billed)
     billed_by_tax: ordering.TaxTally = attrs.field(factory=ordering.TaxTally, converter=_tally)
     version: int = attrs.field(default=1, converter=fields.version)
@@ -396,6 +430,51 @@ class PurchaseOrder(fields.PricedView):
             raise InvalidDocument(f"nothing remains to bill on {self._name}")
         return self._bill(wanted, bill_id=bill_id, request=request)
 
+    @exact
+    def release_bill(self, voided: VoidedBill, *, request: Request) -> Changed[PurchaseOrder]:
+        """Give back what a voided draft bill took of the order.
+
+        The quantities it billed are open to bill again, and the line amounts, the
+        standalone allowances and charges and the taxes by rate it took are given back
+        exactly, so the bills still to come bill them. An issued bill is not released: a
+        supplier credit note credits it.
+        """
+        request = fields.request(request)
+        if not isinstance(voided, VoidedBill):
+            raise InvalidType(
+                voided,
+                expected="a VoidedBill (void the draft first; credit an issued bill)",
+                field="voided",
+            )
+        made = next((m for m in self.bills if m.bill_id == voided.id), None)
+        if made is None or voided.purchase_order != self.number:
+            raise InvalidDocument(
+                f"bill {voided.id!r} is not a bill of {self._name} still to release "
+                "(it was made from another order, or released already)"
+            )
+        lines = list(self.lines)
+        for index, quantity, amount in made.lines:
+            line = lines[index]
+            lines[index] = attrs.evolve(
+                line, billed=line.billed - quantity, taken=line.taken - amount
+            )
+        order = attrs.evolve(
+            self,
+            lines=tuple(lines),
+            adjustments=ordering.minus(self.adjustments, made.adjustments),
+            bills=tuple(m for m in self.bills if m is not made),
+            amount_billed=self.amount_billed - made.total,
+            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
+            version=self.version + 1,
+        )
+        event = BillReleased(
+            document_id=self.id,
+            request=request,
+            bill_id=made.bill_id,
+            quantities=tuple((index, quantity) for index, quantity, _ in made.lines),
+        )
+        return Changed(document=order, events=(event,))
+
     # -- the machinery -----------------------------------------------------------------
 
     @property
@@ -413,15 +492,21 @@ class PurchaseOrder(fields.PricedView):
     def _bill(self, wanted: Mapping[int, Decimal], *, bill_id: str, request: Request) -> Billing:
         """Bill ``wanted`` (checked) quantities: the one way a bill is made from lines."""
         request = fields.request(request)
+        if any(m.bill_id == bill_id for m in self.bills):
+            raise InvalidDocument(
+                f"{self._name} has a bill {bill_id!r} already: give each bill its own id"
+            )
         currency = self.priced.currency
         new_lines = list(self.lines)
         bill_lines: list[Line] = []
+        shares: list[tuple[int, Decimal, Decimal]] = []
         for index, quantity in wanted.items():
             line = new_lines[index]
             share = line.share(quantity, self.priced)
             new_lines[index] = attrs.evolve(
                 line, billed=line.billed + quantity, taken=line.taken + share
             )
+            shares.append((index, quantity, share))
             source = self.priced.lines[index].line
             bill_lines.append(ordering.billing_line(source, quantity, share, currency))
         order = attrs.evolve(self, lines=tuple(new_lines))
@@ -442,14 +527,25 @@ class PurchaseOrder(fields.PricedView):
             priced = price(content)
         total = priced.totals.tax_inclusive
         draft = DraftBill.create(
-            id=bill_id, supplier=self.supplier, content=content, request=request
+            id=bill_id,
+            supplier=self.supplier,
+            content=content,
+            purchase_order=self.number,
+            request=request,
+        )
+        made = OrderBill(
+            bill_id=draft.document.id,
+            lines=tuple(shares),
+            adjustments=ordering.minus(adjustments, self.adjustments),
+            total=total.amount,
+            tally=ordering.TaxTally.of(priced),
         )
         order = attrs.evolve(
             order,
             adjustments=adjustments,
-            bills=(*self.bills, draft.document.id),
+            bills=(*self.bills, made),
             amount_billed=self.amount_billed + total.amount,
-            billed_by_tax=self.billed_by_tax.plus(ordering.TaxTally.of(priced)),
+            billed_by_tax=self.billed_by_tax.plus(made.tally),
             version=self.version + 1,
         )
         event = BilledFromOrder(

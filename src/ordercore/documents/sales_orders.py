@@ -855,9 +855,7 @@ class SalesOrder(fields.PricedView):
         order = attrs.evolve(
             self,
             lines=tuple(lines),
-            adjustments=tuple(
-                old - part for old, part in zip(self.adjustments, made.adjustments, strict=True)
-            ),
+            adjustments=ordering.minus(self.adjustments, made.adjustments),
             down_payments=tuple(records),
             invoices=tuple(m for m in self.invoices if m is not made),
             billed=self.billed - made.total,
@@ -1062,9 +1060,7 @@ class SalesOrder(fields.PricedView):
         made = OrderInvoice(
             invoice_id=draft.document.id,
             lines=tuple(shares),
-            adjustments=tuple(
-                new - old for new, old in zip(adjustments, self.adjustments, strict=True)
-            ),
+            adjustments=ordering.minus(adjustments, self.adjustments),
             deductions=tuple(deductions),
             total=total.amount,
             tally=ordering.TaxTally.of(priced),
