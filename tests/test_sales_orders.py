@@ -1016,3 +1016,13 @@ def test_a_share_may_leave_a_fraction_of_a_cent_of_included_fee_uncovered() -> N
     first = order.invoice_quantities({0: "0.01"}, invoice_id="a", request=request())
     last = first.order.invoice_remaining(invoice_id="b", request=request())
     assert (total(first), total(last)) == (Decimal("0.01"), Decimal("0.49"))
+
+
+def test_each_invoice_of_an_order_has_its_own_id() -> None:
+    order = confirm().invoice_quantities({0: "1"}, invoice_id="a", request=request()).order
+    with pytest.raises(InvalidDocument, match="an invoice 'a' already"):
+        order.invoice_quantities({0: "1"}, invoice_id="a", request=request())
+    with pytest.raises(InvalidDocument, match="an invoice 'a' already"):
+        order.invoice_down_payment(
+            DownPayment.percentage("10", base=UNTAXED), invoice_id="a", request=request()
+        )

@@ -698,6 +698,7 @@ class SalesOrder(fields.PricedView):
         of each set must be able to deduct its part.
         """
         request = fields.request(request)
+        self._check_new(invoice_id)
         if not isinstance(down_payment, DownPayment):
             raise InvalidType(down_payment, expected="a DownPayment", field="down_payment")
         currency = self.priced.currency
@@ -872,6 +873,14 @@ class SalesOrder(fields.PricedView):
 
     # -- the machinery -----------------------------------------------------------------
 
+    def _check_new(self, invoice_id: str) -> None:
+        """Refuse an invoice id the order holds already (a release finds an invoice by it)."""
+        if any(made.invoice_id == invoice_id for made in self.invoices):
+            raise InvalidDocument(
+                f"sales order {self.number} has an invoice {invoice_id!r} already: give each "
+                "invoice its own id"
+            )
+
     def _rounding(self) -> tuple[Decimal, str]:
         return ordering.rounding(self.priced)
 
@@ -985,6 +994,7 @@ class SalesOrder(fields.PricedView):
     ) -> Invoicing:
         """Bill ``wanted`` (checked) quantities: the one way an invoice is made from lines."""
         request = fields.request(request)
+        self._check_new(invoice_id)
         currency = self.priced.currency
         new_lines = list(self.lines)
         invoice_lines: list[Line] = []
