@@ -13,6 +13,7 @@ from ordercore import (
     Allowance,
     Charge,
     Document,
+    DraftInvoice,
     Group,
     InvalidDocument,
     InvalidNumber,
@@ -34,6 +35,9 @@ from ordercore.documents import (
     DownPaymentBase,
     InvoicingPolicy,
     OrderLine,
+    credit_amount,
+    credit_in_full,
+    credit_lines,
 )
 from ordercore.documents._ordering import TaxTally
 from ordercore.errors import OverDelivery
@@ -1026,3 +1030,129 @@ def test_each_invoice_of_an_order_has_its_own_id() -> None:
         order.invoice_down_payment(
             DownPayment.percentage("10", base=UNTAXED), invoice_id="a", request=request()
         )
+
+
+# -- credit notes taken in ------------------------------------------------------------------
+
+
+def issue(invoicing, number: str):  # type: ignore[no-untyped-def]
+    return invoicing.invoice.issue(number=number, issue_date=DAY, request=request(number)).document
+
+
+def chairs() -> SalesOrder:
+    return confirm(
+        Document(
+            currency="EUR",
+            items=[Line(description="Chair", quantity="3", unit_price=eur("33.33"), taxes=[VAT])],
+        )
+    )
+
+
+def credit(kind, invoice, *args, number: str = "CN-1"):  # type: ignore[no-untyped-def]
+    fields = {"id": number, "number": number, "issue_date": DAY, "request": request(number)}
+    if kind is credit_in_full:
+        return kind(invoice, reason="Cancelled", **fields).document
+    return kind(invoice, *args, reason="Returned", **fields).document
+
+
+def test_an_invoice_credited_in_full_gives_the_order_back_to_invoice_again() -> None:
+    order = chairs()
+    made = order.invoice_remaining(invoice_id="a", request=request())
+    invoice = issue(made, "INV-1")
+    note = credit(credit_in_full, invoice)
+    taken = made.order.take_in_credit(invoice, note, request=request("cn"))
+    assert [e.name for e in taken.events] == ["CreditTakenIn"]
+    assert taken.events[0].quantities == ((0, Decimal(3)),)  # type: ignore[attr-defined]
+    again = taken.document.invoice_quantities({0: "3"}, invoice_id="b", request=request())
+    assert total(again) == order.total.amount
+    assert invoice.total.amount - note.total.amount + total(again) == order.total.amount
+
+
+def test_credited_lines_can_be_cancelled_and_the_order_closes() -> None:
+    order = chairs()
+    made = order.invoice_remaining(invoice_id="a", request=request())  # billed in advance
+    invoice = issue(made, "INV-1")
+    order = made.order.record_delivery({0: "1"}, request=request()).document
+    with pytest.raises(InvalidDocument, match="nothing remains to cancel"):
+        order.cancel_remaining(request=request())
+    note = credit(credit_lines, invoice, {0: "2"})
+    order = order.take_in_credit(invoice, note, request=request()).document
+    assert (order.lines[0].invoiced, order.lines[0].taken) == (1, Decimal("33.33"))
+    order = order.cancel_remaining(request=request()).document
+    assert order.state == "done"
+    assert order.billed == invoice.priced.totals.tax_inclusive.amount - note.total.amount
+
+
+def test_refunding_an_open_down_payment_lets_the_rest_be_cancelled() -> None:
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[Line(description="Chair", quantity="3", unit_price=eur("10.00"), taxes=[VAT])],
+        ),
+        policy=DELIVERED,
+    )
+    down = order.invoice_down_payment(
+        DownPayment.percentage("10", base=UNTAXED), invoice_id="dp", request=request()
+    )
+    dp_invoice = issue(down, "INV-1")
+    order = down.order.record_delivery({0: "1"}, request=request()).document
+    first = order.invoice_delivered(invoice_id="a", request=request())
+    order = first.order
+    with pytest.raises(InvalidDocument, match="down payment"):
+        order.cancel_remaining(request=request())
+    with pytest.raises(InvalidDocument, match="deducted the down payment"):
+        order.take_in_credit(dp_invoice, credit(credit_in_full, dp_invoice), request=request())
+    assert order.down_payments[0].open == Decimal("2.00")  # 1.00 of 3.00 deducted
+    refund = credit(credit_amount, dp_invoice, eur("2.40"))  # 2.00 + 20 % VAT
+    taken = order.take_in_credit(dp_invoice, refund, request=request())
+    assert taken.events[0].down_payment == Decimal("2.00")  # type: ignore[attr-defined]
+    order = taken.document
+    assert order.down_payments[0].open == 0
+    order = order.cancel_remaining(request=request()).document
+    assert order.state == "done"
+    with pytest.raises(InvalidDocument, match="more than no invoice has deducted"):
+        taken.document.take_in_credit(
+            dp_invoice,
+            credit(credit_amount, dp_invoice, eur("1.20"), number="CN-2"),
+            request=request(),
+        )
+
+
+def test_a_down_payment_invoice_credited_in_full_withdraws_the_down_payment() -> None:
+    order = chairs()
+    down = order.invoice_down_payment(
+        DownPayment.percentage("50", base=TOTAL), invoice_id="dp", request=request()
+    )
+    dp_invoice = issue(down, "INV-1")
+    taken = down.order.take_in_credit(
+        dp_invoice, credit(credit_in_full, dp_invoice), request=request()
+    )
+    assert taken.document.down_payments == ()
+    assert taken.events[0].down_payment == Decimal("60.00")  # type: ignore[attr-defined]
+    assert taken.document.billed == 0
+
+
+def test_what_cannot_be_taken_in_is_refused() -> None:
+    order = chairs()
+    made = order.invoice_quantities({0: "1"}, invoice_id="a", request=request())
+    invoice = issue(made, "INV-1")
+    concession = credit(credit_amount, invoice, eur("5.00"))
+    with pytest.raises(InvalidDocument, match="price concession"):
+        made.order.take_in_credit(invoice, concession, request=request())
+    note = credit(credit_lines, invoice, {0: "1"}, number="CN-2")
+    once = made.order.take_in_credit(invoice, note, request=request()).document
+    with pytest.raises(InvalidDocument, match="took in credit note CN-2 already"):
+        once.take_in_credit(invoice, note, request=request())
+    second = once.invoice_quantities({0: "1"}, invoice_id="b", request=request())
+    other = issue(second, "INV-2")
+    with pytest.raises(InvalidDocument, match="credits INV-1, not invoice INV-2"):
+        second.order.take_in_credit(other, note, request=request())
+    direct = (
+        DraftInvoice.create(id="x", customer="acme", content=content(), request=request())
+        .document.issue(number="INV-9", issue_date=DAY, request=request())
+        .document
+    )
+    with pytest.raises(InvalidDocument, match="not an invoice of sales order"):
+        once.take_in_credit(direct, credit(credit_in_full, direct), request=request())
+    with pytest.raises(InvalidType):
+        once.take_in_credit(invoice, "CN-2", request=request())  # type: ignore[arg-type]

@@ -64,6 +64,7 @@ from ordercore.documents.quotes import (
     SentQuote,
 )
 from ordercore.documents.sales_orders import (
+    CreditTakenIn,
     DeliveryRecorded,
     DownPayment,
     DownPaymentBase,
@@ -94,6 +95,7 @@ __all__ = [
     "CreditBase",
     "CreditNote",
     "CreditNoteIssued",
+    "CreditTakenIn",
     "CreditedAmount",
     "CreditedLine",
     "DeclinedQuote",

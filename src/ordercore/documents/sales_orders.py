@@ -60,7 +60,8 @@ import attrs
 from ordercore._convert import check_instance, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
-from ordercore.documents.invoices import Changed, DraftInvoice, VoidedInvoice
+from ordercore.documents.credit_notes import CreditNote
+from ordercore.documents.invoices import Changed, DraftInvoice, IssuedInvoice, VoidedInvoice
 from ordercore.errors import (
     InvalidDocument,
     InvalidNumber,
@@ -81,6 +82,7 @@ from ordercore.pricing.results import PricedDocument
 from ordercore.pricing.taxes import Tax, TaxKind
 
 __all__ = [
+    "CreditTakenIn",
     "DeliveryRecorded",
     "DownPayment",
     "DownPaymentBase",
@@ -179,6 +181,21 @@ class InvoiceReleased(Event):
 
     invoice_id: str
     quantities: tuple[tuple[int, Decimal], ...]
+
+
+@attrs.frozen(kw_only=True)
+class CreditTakenIn(Event):
+    """A credit note of invoice ``invoice_id`` gave back to the order what it credited.
+
+    ``quantities`` are the ``(line index, quantity)`` pairs open to invoice (or cancel)
+    again; ``down_payment`` is the stated amount of a down payment it withdrew (zero when
+    it credited no down payment).
+    """
+
+    invoice_id: str
+    credit_note: str
+    quantities: tuple[tuple[int, Decimal], ...]
+    down_payment: Decimal
 
 
 @attrs.frozen(kw_only=True)
@@ -380,6 +397,7 @@ class OrderInvoice:
     ``deductions`` ``(down payment invoice id, part index, amount)`` for each down payment
     part it deducted; ``total`` its total with taxes and ``tally`` its untaxed amounts and
     taxes by rate. A down payment's own invoice has ``down_payment`` set and takes no line.
+    ``credit_notes`` are the numbers of the credit notes of it the order has taken in.
     """
 
     invoice_id: str = attrs.field(converter=fields.document_id)
@@ -389,6 +407,7 @@ class OrderInvoice:
     total: Decimal
     tally: ordering.TaxTally
     down_payment: bool = False
+    credit_notes: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -833,13 +852,97 @@ class SalesOrder(fields.PricedView):
                 f"invoice {voided.id!r} is not an invoice of sales order {self.number} "
                 "still to release (it was made from another order, or released already)"
             )
+        order = self._given_back(made, then="release them first")
+        event = InvoiceReleased(
+            document_id=self.id,
+            request=request,
+            invoice_id=made.invoice_id,
+            quantities=tuple((index, quantity) for index, quantity, _ in made.lines),
+        )
+        return Changed(document=order, events=(event,))
+
+    @exact
+    def take_in_credit(
+        self, invoice: IssuedInvoice, credit_note: CreditNote, *, request: Request
+    ) -> Changed[SalesOrder]:
+        """Give back to the order what a credit note of one of its invoices credited.
+
+        An issued invoice is corrected by a credit note, and the order then invoices again
+        (or cancels) what was credited:
+
+        * a credit in full gives back all that the invoice took, as releasing a voided
+          draft does (a down payment's invoice credited in full withdraws the down payment,
+          if no later invoice deducted it yet);
+        * a credit by lines gives back the credited quantities and amounts of the order's
+          lines;
+        * a credit by amount of a down payment's invoice gives back that much of the down
+          payment that no invoice has deducted yet (a refund of an advance); a credit by
+          amount of any other invoice is a price concession that takes back no quantity, so
+          there is nothing to give back (:class:`~ordercore.errors.InvalidDocument`).
+
+        Each credit note is taken in once.
+        """
+        request = fields.request(request)
+        if not isinstance(invoice, IssuedInvoice):
+            raise InvalidType(invoice, expected="an IssuedInvoice", field="invoice")
+        if not isinstance(credit_note, CreditNote):
+            raise InvalidType(credit_note, expected="a CreditNote", field="credit_note")
+        made = next((m for m in self.invoices if m.invoice_id == invoice.id), None)
+        if made is None or invoice.sales_order != self.number:
+            raise InvalidDocument(
+                f"invoice {invoice.number} is not an invoice of sales order {self.number} "
+                "(or a credit in full gave it all back already)"
+            )
+        if credit_note.invoice_number != invoice.number:
+            raise InvalidDocument(
+                f"credit note {credit_note.number} credits "
+                f"{credit_note.invoice_number or 'no invoice'}, not invoice {invoice.number}"
+            )
+        if credit_note.number in made.credit_notes:
+            raise InvalidDocument(
+                f"sales order {self.number} took in credit note {credit_note.number} already"
+            )
+        withdrawn = _ZERO
+        if credit_note.in_full:
+            if made.down_payment:
+                withdrawn = self._down_payment(made).amount.amount
+            order = self._given_back(made, then="credit them first")
+            quantities = tuple((index, quantity) for index, quantity, _ in made.lines)
+        elif credit_note.by_amount is not None:
+            if not made.down_payment:
+                raise InvalidDocument(
+                    f"credit note {credit_note.number} credits an amount of invoice "
+                    f"{invoice.number}, not quantities: a price concession, which gives "
+                    f"nothing back to sales order {self.number}"
+                )
+            order, withdrawn = self._refund_down_payment(made, credit_note)
+            quantities = ()
+        else:
+            order, quantities = self._credit_lines(made, credit_note)
+        event = CreditTakenIn(
+            document_id=self.id,
+            request=request,
+            invoice_id=made.invoice_id,
+            credit_note=credit_note.number,
+            quantities=quantities,
+            down_payment=withdrawn,
+        )
+        return Changed(document=order, events=(event,))
+
+    # -- the machinery -----------------------------------------------------------------
+
+    def _down_payment(self, made: OrderInvoice) -> DownPaymentRecord:
+        return next(r for r in self.down_payments if r.invoice_id == made.invoice_id)
+
+    def _given_back(self, made: OrderInvoice, *, then: str) -> SalesOrder:
+        """The order without anything ``made`` took, as if it had never been invoiced."""
         records = list(self.down_payments)
         if made.down_payment:
             record = next(r for r in records if r.invoice_id == made.invoice_id)
             if any(part.deducted for part in record.parts):
                 raise InvalidDocument(
                     f"later invoices of sales order {self.number} deducted the down payment "
-                    f"of invoice {made.invoice_id!r}; release them first"
+                    f"of invoice {made.invoice_id!r}; {then}"
                 )
             records.remove(record)
         for invoice_id, number, piece in made.deductions:
@@ -853,7 +956,7 @@ class SalesOrder(fields.PricedView):
             lines[index] = attrs.evolve(
                 line, invoiced=line.invoiced - quantity, taken=line.taken - amount
             )
-        order = attrs.evolve(
+        return attrs.evolve(
             self,
             lines=tuple(lines),
             adjustments=ordering.minus(self.adjustments, made.adjustments),
@@ -863,15 +966,96 @@ class SalesOrder(fields.PricedView):
             billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
             version=self.version + 1,
         )
-        event = InvoiceReleased(
-            document_id=self.id,
-            request=request,
-            invoice_id=made.invoice_id,
-            quantities=tuple((index, quantity) for index, quantity, _ in made.lines),
-        )
-        return Changed(document=order, events=(event,))
 
-    # -- the machinery -----------------------------------------------------------------
+    def _credit_lines(
+        self, made: OrderInvoice, note: CreditNote
+    ) -> tuple[SalesOrder, tuple[tuple[int, Decimal], ...]]:
+        """The order with the quantities and amounts a credit by lines credited given back."""
+        lines = list(self.lines)
+        took = list(made.lines)
+        quantities = []
+        for entry in note.credited:
+            if entry.index >= len(took):
+                raise InvalidDocument(
+                    f"credit note {note.number} credits line {entry.index} of invoice "
+                    f"{made.invoice_id!r}, which bills no line of sales order {self.number}"
+                )
+            index, quantity, amount = took[entry.index]
+            took[entry.index] = (index, quantity - entry.quantity, amount - entry.amount)
+            line = lines[index]
+            lines[index] = attrs.evolve(
+                line, invoiced=line.invoiced - entry.quantity, taken=line.taken - entry.amount
+            )
+            quantities.append((index, entry.quantity))
+        tally = ordering.TaxTally.of(note.priced)
+        total = note.priced.totals.tax_inclusive.amount
+        kept = attrs.evolve(
+            made,
+            lines=tuple(took),
+            total=made.total - total,
+            tally=made.tally.plus(tally, sign=-1),
+            credit_notes=(*made.credit_notes, note.number),
+        )
+        order = attrs.evolve(
+            self,
+            lines=tuple(lines),
+            invoices=tuple(kept if m is made else m for m in self.invoices),
+            billed=self.billed - total,
+            billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
+            version=self.version + 1,
+        )
+        return order, tuple(quantities)
+
+    def _refund_down_payment(
+        self, made: OrderInvoice, note: CreditNote
+    ) -> tuple[SalesOrder, Decimal]:
+        """The order with the part of a down payment a credit by amount refunded withdrawn."""
+        record = self._down_payment(made)
+        parts = list(record.parts)
+        withdrawn = _ZERO
+        for line in note.priced.lines:
+            key = ordering.plain_taxes(line.line.taxes)
+            at = next(
+                (i for i, part in enumerate(parts) if ordering.plain_taxes(part.taxes) == key),
+                None,
+            )
+            stated = (
+                line.net.amount if record.base is DownPaymentBase.UNTAXED else line.stated.amount
+            )
+            if at is None or stated > parts[at].open:
+                labels = ", ".join(t.label for t in key) or "no tax"
+                raise InvalidDocument(
+                    f"credit note {note.number} refunds {stated} of the down payment of invoice "
+                    f"{made.invoice_id!r} with {labels}, more than no invoice has deducted "
+                    "yet; credit only what is still open"
+                )
+            parts[at] = attrs.evolve(parts[at], amount=parts[at].amount - stated)
+            withdrawn += stated
+        tally = ordering.TaxTally.of(note.priced)
+        total = note.priced.totals.tax_inclusive.amount
+        kept = attrs.evolve(
+            made,
+            total=made.total - total,
+            tally=made.tally.plus(tally, sign=-1),
+            credit_notes=(*made.credit_notes, note.number),
+        )
+        records = tuple(
+            attrs.evolve(
+                r, parts=tuple(parts), amount=r.amount - Money(withdrawn, r.amount.currency)
+            )
+            if r is record
+            else r
+            for r in self.down_payments
+        )
+        order = attrs.evolve(
+            self,
+            down_payments=records,
+            invoices=tuple(kept if m is made else m for m in self.invoices),
+            billed=self.billed - total,
+            billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
+            version=self.version + 1,
+        )
+        return order, withdrawn
 
     def _check_new(self, invoice_id: str) -> None:
         """Refuse an invoice id the order holds already (a release finds an invoice by it)."""

@@ -324,8 +324,10 @@ class _Pricing:
 
         A fixed amount takes the sign of a negative base (a document of returns mirrors the
         sale), unless the lines ``mixed`` sales and negative lines: then it is taken as
-        stated, and the document may end below zero (a final invoice that deducts a down
-        payment larger than what it bills still carries its share of the shipping).
+        stated. Adjustments ``distributed`` over lines may not take their base past zero
+        (no line net would keep its sign); standalone ones may: such a document owes the
+        customer (the last invoice of an order can, by a rounding of its share, or after a
+        down payment larger than what it bills).
         """
         negative = base < 0 and not mixed
         priced = []
@@ -347,12 +349,8 @@ class _Pricing:
                 )
             )
         after = base + effect
-        if mixed:
-            pass
-        elif (
-            (after < 0 and not negative)
-            or (after > 0 and negative)
-            or (base == 0 and effect != 0 and distributed)
+        if distributed and (
+            (after < 0 and not negative) or (after > 0 and negative) or (base == 0 and effect)
         ):
             where = f"group {scope!r}" if scope else "the document"
             raise InvalidAdjustment(
