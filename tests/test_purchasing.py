@@ -727,3 +727,43 @@ def test_bills_released_on_the_way_change_nothing_of_the_end_result(
     assert sorted(bill.bill_id for bill in order.bills) == sorted(kept)
     assert [line.taken for line in order.lines] == [line.amount for line in order.lines]
     assert [line.billed for line in order.lines] == [line.ordered for line in order.lines]
+
+
+# -- supplier credit notes taken in ---------------------------------------------------------
+
+
+def supplier_credit(kind, bill, *args, number: str = "WW-CN-1"):  # type: ignore[no-untyped-def]
+    fields = {"id": number, "number": number, "issue_date": DAY, "request": request(number)}
+    return kind(bill, *args, reason="Returned", **fields).document
+
+
+def test_a_supplier_credit_by_lines_gives_the_order_back_to_cancel() -> None:
+    billing = confirm().bill_remaining(bill_id="b-1", request=request())
+    bill = billing.bill.issue(number="WW-118", issue_date=DAY, request=request()).document
+    order = billing.order.record_receipt({0: "1", 1: "7"}, request=request()).document
+    note = supplier_credit(credit_lines, bill, {0: "2"})
+    taken = order.take_in_credit(bill, note, request=request())
+    assert [(e.name, e.quantities) for e in taken.events] == [  # type: ignore[attr-defined]
+        ("BillCreditTakenIn", ((0, Decimal(2)),))
+    ]
+    order = taken.document
+    assert (order.lines[0].billed, order.lines[0].taken) == (1, Decimal("100.00"))
+    assert order.amount_billed == bill.priced.totals.tax_inclusive.amount - note.total.amount
+    assert order.cancel_remaining(request=request()).document.state == "done"
+    with pytest.raises(InvalidDocument, match="already"):
+        order.take_in_credit(bill, note, request=request())
+
+
+def test_a_supplier_credit_in_full_gives_the_order_back_to_bill_again() -> None:
+    order = confirm()
+    billing = order.bill_remaining(bill_id="b-1", request=request())
+    bill = billing.bill.issue(number="WW-118", issue_date=DAY, request=request()).document
+    note = supplier_credit(credit_in_full, bill)
+    order2 = billing.order.take_in_credit(bill, note, request=request()).document
+    again = order2.bill_remaining(bill_id="b-2", request=request())
+    assert total(again) == order.total.amount
+    concession = supplier_credit(credit_amount, bill, eur("5.00"), number="WW-CN-2")
+    with pytest.raises(InvalidDocument, match="price concession"):
+        billing.order.take_in_credit(bill, concession, request=request())
+    with pytest.raises(InvalidType):
+        billing.order.take_in_credit(bill, "WW-CN-2", request=request())  # type: ignore[arg-type]

@@ -1156,3 +1156,15 @@ def test_what_cannot_be_taken_in_is_refused() -> None:
         once.take_in_credit(direct, credit(credit_in_full, direct), request=request())
     with pytest.raises(InvalidType):
         once.take_in_credit(invoice, "CN-2", request=request())  # type: ignore[arg-type]
+
+
+def test_an_order_line_must_cover_the_fees_included_in_its_price() -> None:
+    # 0 JPY with 0.05 JPY of eco fee included, rounded UP: a net of -1
+    fee = Tax.per_unit("Eco fee", Money("0.05", "JPY"), included=True)
+    document = Document(
+        currency="JPY",
+        items=[Line(description="Widget", quantity="1", unit_price=Money("0", "JPY"), taxes=[fee])],
+        policy=Policy(rounding=RoundingMode.UP),
+    )
+    with pytest.raises(InvalidDocument, match="does not cover the fees included"):
+        confirm(document)

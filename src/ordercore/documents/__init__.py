@@ -36,6 +36,7 @@ from ordercore.documents.invoices import (
 )
 from ordercore.documents.numbering import NumberingSeries
 from ordercore.documents.purchase_orders import (
+    BillCreditTakenIn,
     BilledFromOrder,
     Billing,
     BillReleased,
@@ -84,6 +85,7 @@ from ordercore.documents.sales_orders import (
 
 __all__ = [
     "AcceptedQuote",
+    "BillCreditTakenIn",
     "BillDraftCreated",
     "BillDraftRevised",
     "BillDraftVoided",

@@ -85,6 +85,21 @@ def quantities(value: object, count: int, document: str) -> dict[int, Decimal]:
     return dict(sorted(result.items()))
 
 
+def check_nets(priced: PricedDocument, document: str) -> None:
+    """Refuse an order with a line whose net is below zero.
+
+    Such a line's price does not cover the fees included in it; an order sells or buys,
+    and the shares of such a line would change sign.
+    """
+    for line in priced.lines:
+        if line.net.amount < 0:
+            raise InvalidDocument(
+                f"line {line.line.description!r} of {document} comes to a net of "
+                f"{line.net.amount}: its price does not cover the fees included in it; "
+                "raise the price, or take the fee out of it"
+            )
+
+
 def rounding(priced: PricedDocument) -> tuple[Decimal, str]:
     """The step and rounding mode an order's shares are rounded with."""
     return quantum(priced.currency), priced.policy.rounding.value

@@ -46,7 +46,8 @@ import attrs
 from ordercore._convert import check_instance, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
-from ordercore.documents.bills import DraftBill, VoidedBill
+from ordercore.documents.bills import DraftBill, IssuedBill, VoidedBill
+from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.invoices import Changed
 from ordercore.errors import InvalidDocument, InvalidType, OverBilling, OverReceipt
 from ordercore.events import Event, Request
@@ -59,6 +60,7 @@ from ordercore.pricing.lines import Line
 from ordercore.pricing.results import PricedDocument
 
 __all__ = [
+    "BillCreditTakenIn",
     "BillReleased",
     "BilledFromOrder",
     "Billing",
@@ -120,6 +122,18 @@ class BillReleased(Event):
     """
 
     bill_id: str
+    quantities: tuple[tuple[int, Decimal], ...]
+
+
+@attrs.frozen(kw_only=True)
+class BillCreditTakenIn(Event):
+    """A supplier's credit note of bill ``bill_id`` gave back to the order what it credited.
+
+    ``quantities`` are the ``(line index, quantity)`` pairs open to bill (or cancel) again.
+    """
+
+    bill_id: str
+    credit_note: str
     quantities: tuple[tuple[int, Decimal], ...]
 
 
@@ -188,8 +202,9 @@ class OrderBill:
 
     ``lines`` holds ``(line index, quantity, amount)`` for each order line it bills;
     ``adjustments`` the part of each standalone allowance and charge it took; ``total``
-    its total with taxes and ``tally`` its untaxed amounts and taxes by rate. (A purchase
-    order has no down payments, so a bill deducts none.)
+    its total with taxes and ``tally`` its untaxed amounts and taxes by rate (a purchase
+    order has no down payments, so a bill deducts none); ``credit_notes`` the numbers of
+    the supplier's credit notes of it the order has taken in.
     """
 
     bill_id: str = attrs.field(converter=fields.document_id)
@@ -197,6 +212,7 @@ class OrderBill:
     adjustments: tuple[Decimal, ...] = ()
     total: Decimal
     tally: ordering.TaxTally
+    credit_notes: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -280,6 +296,7 @@ class PurchaseOrder(fields.PricedView):
                     "buys; take a return with a supplier credit note"
                 )
         priced = price(content)
+        ordering.check_nets(priced, f"purchase order {number}")
         order = cls(
             id=id,
             supplier=supplier,
@@ -452,21 +469,7 @@ class PurchaseOrder(fields.PricedView):
                 f"bill {voided.id!r} is not a bill of {self._name} still to release "
                 "(it was made from another order, or released already)"
             )
-        lines = list(self.lines)
-        for index, quantity, amount in made.lines:
-            line = lines[index]
-            lines[index] = attrs.evolve(
-                line, billed=line.billed - quantity, taken=line.taken - amount
-            )
-        order = attrs.evolve(
-            self,
-            lines=tuple(lines),
-            adjustments=ordering.minus(self.adjustments, made.adjustments),
-            bills=tuple(m for m in self.bills if m is not made),
-            amount_billed=self.amount_billed - made.total,
-            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
-            version=self.version + 1,
-        )
+        order = self._given_back(made)
         event = BillReleased(
             document_id=self.id,
             request=request,
@@ -475,7 +478,107 @@ class PurchaseOrder(fields.PricedView):
         )
         return Changed(document=order, events=(event,))
 
+    @exact
+    def take_in_credit(
+        self, bill: IssuedBill, credit_note: CreditNote, *, request: Request
+    ) -> Changed[PurchaseOrder]:
+        """Give back to the order what a supplier's credit note of one of its bills credited.
+
+        A credit in full gives back all that the bill took, as releasing a voided draft
+        does; a credit by lines gives back the credited quantities and amounts of the
+        order's lines, to bill again or to cancel. A credit by amount is a price
+        concession that takes back no quantity: there is nothing to give back
+        (:class:`~ordercore.errors.InvalidDocument`). Each credit note is taken in once.
+        """
+        request = fields.request(request)
+        if not isinstance(bill, IssuedBill):
+            raise InvalidType(bill, expected="an IssuedBill", field="bill")
+        if not isinstance(credit_note, CreditNote):
+            raise InvalidType(credit_note, expected="a CreditNote", field="credit_note")
+        made = next((m for m in self.bills if m.bill_id == bill.id), None)
+        if made is None or bill.purchase_order != self.number:
+            raise InvalidDocument(
+                f"bill {bill.number} is not a bill of {self._name} "
+                "(or a credit in full gave it all back already)"
+            )
+        if credit_note.invoice_number != bill.number or credit_note.supplier is None:
+            raise InvalidDocument(
+                f"credit note {credit_note.number} credits "
+                f"{credit_note.invoice_number or 'no bill'}, not bill {bill.number}"
+            )
+        if credit_note.number in made.credit_notes:
+            raise InvalidDocument(f"{self._name} took in credit note {credit_note.number} already")
+        if credit_note.by_amount is not None:
+            raise InvalidDocument(
+                f"credit note {credit_note.number} credits an amount of bill {bill.number}, "
+                f"not quantities: a price concession, which gives nothing back to {self._name}"
+            )
+        if credit_note.in_full:
+            order = self._given_back(made)
+            quantities = tuple((index, quantity) for index, quantity, _ in made.lines)
+        else:
+            lines = list(self.lines)
+            took = list(made.lines)
+            credited = []
+            for entry in credit_note.credited:
+                if entry.index >= len(took):
+                    raise InvalidDocument(
+                        f"credit note {credit_note.number} credits line {entry.index} of bill "
+                        f"{bill.number}, which bills no line of {self._name}"
+                    )
+                index, quantity, amount = took[entry.index]
+                took[entry.index] = (index, quantity - entry.quantity, amount - entry.amount)
+                line = lines[index]
+                lines[index] = attrs.evolve(
+                    line, billed=line.billed - entry.quantity, taken=line.taken - entry.amount
+                )
+                credited.append((index, entry.quantity))
+            tally = ordering.TaxTally.of(credit_note.priced)
+            total = credit_note.priced.totals.tax_inclusive.amount
+            kept = attrs.evolve(
+                made,
+                lines=tuple(took),
+                total=made.total - total,
+                tally=made.tally.plus(tally, sign=-1),
+                credit_notes=(*made.credit_notes, credit_note.number),
+            )
+            order = attrs.evolve(
+                self,
+                lines=tuple(lines),
+                bills=tuple(kept if m is made else m for m in self.bills),
+                amount_billed=self.amount_billed - total,
+                billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
+                version=self.version + 1,
+            )
+            quantities = tuple(credited)
+        event = BillCreditTakenIn(
+            document_id=self.id,
+            request=request,
+            bill_id=made.bill_id,
+            credit_note=credit_note.number,
+            quantities=quantities,
+        )
+        return Changed(document=order, events=(event,))
+
     # -- the machinery -----------------------------------------------------------------
+
+    def _given_back(self, made: OrderBill) -> PurchaseOrder:
+        """The order without anything ``made`` took, as if it had never been billed."""
+        lines = list(self.lines)
+        for index, quantity, amount in made.lines:
+            line = lines[index]
+            lines[index] = attrs.evolve(
+                line, billed=line.billed - quantity, taken=line.taken - amount
+            )
+        return attrs.evolve(
+            self,
+            lines=tuple(lines),
+            adjustments=ordering.minus(self.adjustments, made.adjustments),
+            bills=tuple(m for m in self.bills if m is not made),
+            amount_billed=self.amount_billed - made.total,
+            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
+            version=self.version + 1,
+        )
 
     @property
     def _name(self) -> str:

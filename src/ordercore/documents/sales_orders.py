@@ -527,6 +527,7 @@ class SalesOrder(fields.PricedView):
                 index = _index(key, len(policies), str(number))
                 policies[index] = check_instance(value, InvoicingPolicy, f"line_policies[{index}]")
         priced = price(content)
+        ordering.check_nets(priced, f"sales order {number}")
         order = cls(
             id=id,
             customer=customer,
