@@ -13,7 +13,6 @@ Money('64.76', 'EUR')
 
 from ordercore.catalog import (
     Catalog,
-    CatalogLine,
     Component,
     Kit,
     KitMode,
@@ -114,7 +113,6 @@ __all__ = [
     "Allowance",
     "CashRounding",
     "Catalog",
-    "CatalogLine",
     "Changed",
     "Charge",
     "Component",
