@@ -1,5 +1,7 @@
 """The catalog: products, price books and quantity breaks, kits, versions, the line builder."""
 
+import datetime as dt
+import json
 from decimal import Decimal
 
 import attrs
@@ -9,6 +11,8 @@ from hypothesis import strategies as st
 
 from ordercore import (
     Discount,
+    Document,
+    DraftInvoice,
     FloatNotAllowed,
     InvalidAmount,
     InvalidType,
@@ -16,11 +20,13 @@ from ordercore import (
     LineKind,
     Money,
     OrdercoreError,
+    PriceSource,
+    Request,
     Tax,
+    price,
 )
 from ordercore.catalog import (
     Catalog,
-    CatalogLine,
     Component,
     Kit,
     KitMode,
@@ -41,6 +47,7 @@ from ordercore.errors import (
     UnknownPriceBook,
     UnknownProduct,
 )
+from ordercore.interop.plain import priced_from_data, priced_to_data
 from ordercore.parties import Address, Party, Role, TaxRegistration
 from ordercore.pricing.tax_rules import TaxRule, TaxTable, TaxZone
 
@@ -510,50 +517,57 @@ def builder(catalog: Catalog = V1, party: Party = CONSUMER, book: str = "List") 
     )
 
 
+def source(line: Line) -> PriceSource:
+    """The price source of a line built from the catalog."""
+    assert line.price_source is not None
+    return line.price_source
+
+
 def test_a_line_takes_its_price_from_the_book_and_its_taxes_from_the_engine() -> None:
     built = builder().line("WID-1", "12")
-    assert built.line == Line(
-        description="Widget", quantity="12", unit_price=eur("9.50"), taxes=[VAT20], product="WID-1"
+    assert built == Line(
+        description="Widget",
+        quantity="12",
+        unit_price=eur("9.50"),
+        taxes=[VAT20],
+        product="WID-1",
+        price_source=PriceSource(catalog_version="2024-01", price_book="List", price_break="10"),
     )
-    assert (built.sku, built.catalog_version, built.price_book, built.price_break, built.kit) == (
-        "WID-1",
-        "2024-01",
-        "List",
-        Decimal(10),
-        None,
-    )
-    assert repr(built) == (
-        "CatalogLine(sku='WID-1', quantity='12', unit_price=Money('9.50', 'EUR'), "
-        "catalog_version='2024-01')"
+    assert (source(built).price_break, source(built).kit) == (Decimal(10), None)
+    assert (
+        repr(built) == "Line(description='Widget', quantity='12', unit_price=Money('9.50', 'EUR'))"
     )
     assert repr(builder()) == "LineBuilder(catalog_version='2024-01', price_book='List')"
 
 
 def test_the_customer_and_the_place_choose_the_taxes() -> None:
-    assert builder().line("MANUAL", "1").line.taxes == (VAT5_5,)
-    assert builder(party=BUSINESS).line("WID-1", "1").line.taxes == (REVERSE,)
+    assert builder().line("MANUAL", "1").taxes == (VAT5_5,)
+    assert builder(party=BUSINESS).line("WID-1", "1").taxes == (REVERSE,)
     abroad = attrs.evolve(builder(), ship_to=NEW_YORK)
-    assert abroad.line("WID-1", "1").line.taxes == (EXPORT,)
+    assert abroad.line("WID-1", "1").taxes == (EXPORT,)
 
 
 def test_a_line_has_the_products_kind_and_the_books_currency() -> None:
-    support = builder().line("SUPPORT", "1.5").line
+    support = builder().line("SUPPORT", "1.5")
     assert support.kind is LineKind.SERVICE
     assert support.quantity == Decimal("1.5")
-    assert builder(book="Resellers").line("WID-1", "1").line.unit_price == eur("8.00")
+    resellers = builder(book="Resellers").line("WID-1", "1")
+    assert resellers.unit_price == eur("8.00")
+    assert source(resellers).price_book == "Resellers"
 
 
 def test_a_kit_sells_as_one_line_listing_its_contents() -> None:
     (one,) = builder().lines("STARTER", "3", kits=KitMode.ONE_LINE)
     assert one == builder().line("STARTER", "3")
-    assert one.line.description == "Starter kit (2 x Widget, 1 x Cable, 1 x Manual)"
-    assert one.line.unit_price == eur("29.00")
-    assert one.line.taxes == (VAT20,)
+    assert one.description == "Starter kit (2 x Widget, 1 x Cable, 1 x Manual)"
+    assert one.unit_price == eur("29.00")
+    assert one.taxes == (VAT20,)
+    assert source(one).kit is None  # the kit itself, not a component of one
 
 
 def test_a_kit_expands_into_component_lines_priced_and_taxed_each_on_their_own() -> None:
     lines = builder().lines("STARTER", "5", kits=KitMode.EXPAND)
-    assert [(c.sku, c.line.quantity, c.line.unit_price, c.line.taxes, c.kit) for c in lines] == [
+    assert [(c.product, c.quantity, c.unit_price, c.taxes, source(c).kit) for c in lines] == [
         ("WID-1", 10, eur("9.50"), (VAT20,), "STARTER"),  # 10 widgets reach the 10+ break
         ("CABLE", 5, eur("4.90"), (VAT20,), "STARTER"),
         ("MANUAL", 5, eur("12.00"), (VAT5_5,), "STARTER"),
@@ -581,9 +595,9 @@ def test_kit_expansion_preserves_quantities(quantity: Decimal, per_kit: list[Dec
         price_books=[PriceBook.from_prices("List", "EUR", dict.fromkeys([*skus, "KIT"], "1.00"))],
     )
     lines = builder(catalog).lines("KIT", quantity, kits=KitMode.EXPAND)
-    assert [line.sku for line in lines] == skus
-    assert [line.line.quantity for line in lines] == [quantity * q for q in per_kit]
-    assert {line.kit for line in lines} == {"KIT"}
+    assert [line.product for line in lines] == skus
+    assert [line.quantity for line in lines] == [quantity * q for q in per_kit]
+    assert {source(line).kit for line in lines} == {"KIT"}
 
 
 def test_building_fails_with_the_catalogs_own_errors() -> None:
@@ -637,6 +651,8 @@ def test_builder_methods_refuse_bad_input_with_ordercore_errors() -> None:
         builder().lines("STARTER", "1", kits="expand")  # type: ignore[arg-type]
     with pytest.raises(InvalidType):
         builder().reprice(builder().line("WID-1", "1"))  # type: ignore[arg-type]
+    with pytest.raises(InvalidType, match=r"lines\[0\]: expected Line, got str"):
+        builder().reprice(["WID-1"])  # type: ignore[list-item]
 
 
 def test_a_host_can_plug_in_its_own_tax_engine() -> None:
@@ -648,26 +664,7 @@ def test_a_host_can_plug_in_its_own_tax_engine() -> None:
     built = LineBuilder(
         catalog=V1, price_book="List", tax_engine=FlatRate(), party=CONSUMER, ship_to=NEW_YORK
     ).line("CABLE", "1")
-    assert built.line.taxes == (Tax.percent("Sales tax", "8.875", code="US-NY"),)
-
-
-def test_a_catalog_line_records_what_priced_it_and_refuses_bad_records() -> None:
-    line = Line(description="Widget", quantity="1", unit_price=eur("10.00"), product="WID-1")
-    record = CatalogLine(line=line, catalog_version="2024-01", price_book="List", price_break="0")
-    assert record.sku == "WID-1"
-    with pytest.raises(InvalidType, match="product reference"):
-        CatalogLine(
-            line=attrs.evolve(line, product=None),
-            catalog_version="1",
-            price_book="List",
-            price_break="0",
-        )
-    with pytest.raises(InvalidCode):
-        CatalogLine(line=line, catalog_version="", price_book="List", price_break="0")
-    with pytest.raises(FloatNotAllowed):
-        CatalogLine(line=line, catalog_version="1", price_book="List", price_break=0.0)
-    with pytest.raises(InvalidCode):
-        CatalogLine(line=line, catalog_version="1", price_book="List", price_break="0", kit="")
+    assert built.taxes == (Tax.percent("Sales tax", "8.875", code="US-NY"),)
 
 
 # -- repricing against a newer version ----------------------------------------------------------
@@ -694,7 +691,7 @@ V2 = V1.revise(
 def test_a_new_version_never_changes_lines_built_from_the_old_one() -> None:
     before = builder().line("WID-1", "12")
     builder(V2).line("WID-1", "12")
-    assert before.line.unit_price == eur("9.50")
+    assert before.unit_price == eur("9.50")
     assert before == builder().line("WID-1", "12")
 
 
@@ -702,26 +699,120 @@ def test_repricing_builds_draft_lines_anew_from_the_new_version_keeping_quantiti
     None
 ):
     ten_off = Discount.percent("10")
-    old = builder().line("WID-1", "12")
-    old = attrs.evolve(old, line=attrs.evolve(old.line, discounts=[ten_off]))
+    old = attrs.evolve(builder().line("WID-1", "12"), discounts=[ten_off])
+    five_off = Discount.per_unit(eur("0.50"))
     drafts = (
         old,
         *builder().lines("STARTER", "1", kits=KitMode.EXPAND),
-        builder().line("STARTER", "2"),
+        attrs.evolve(builder().line("STARTER", "2"), price_discount=five_off),
     )
     repriced = builder(V2).reprice(drafts)
-    assert [(r.sku, r.line.quantity, r.line.unit_price, r.kit) for r in repriced] == [
+    assert [(r.product, r.quantity, r.unit_price, source(r).kit) for r in repriced] == [
         ("WID-1", 12, eur("10.50"), None),
         ("WID-1", 2, eur("11.00"), "STARTER"),
         ("CABLE", 1, eur("5.20"), "STARTER"),
         ("MANUAL", 1, eur("12.00"), "STARTER"),
         ("STARTER", 2, eur("31.00"), None),
     ]
-    assert {r.catalog_version for r in repriced} == {"2024-02"}
-    assert repriced[0].line.discounts == (ten_off,)
-    assert repriced[0].line.description == "Widget Pro"
-    assert repriced[4].line.description == "Starter kit (2 x Widget Pro, 1 x Cable, 1 x Manual)"
-    assert drafts[0].line.unit_price == eur("9.50")  # the drafts themselves are unchanged
+    assert {source(r).catalog_version for r in repriced} == {"2024-02"}
+    assert [source(r).price_break for r in repriced] == [10, 0, 0, 0, 0]
+    assert repriced[0].discounts == (ten_off,)
+    assert repriced[4].price_discount == five_off
+    assert repriced[0].description == "Widget Pro"
+    assert repriced[4].description == "Starter kit (2 x Widget Pro, 1 x Cable, 1 x Manual)"
+    assert drafts[0].unit_price == eur("9.50")  # the drafts themselves are unchanged
+    assert source(drafts[0]).catalog_version == "2024-01"
+
+
+def test_repricing_keeps_lines_not_priced_from_a_catalog_as_they_are() -> None:
+    shipping = Line(
+        description="Shipping", quantity="1", unit_price=eur("7.90"), kind=LineKind.CHARGE
+    )
+    agreed = Line(description="Widget", quantity="3", unit_price=eur("8.00"), product="WID-1")
+    lines = (shipping, builder().line("CABLE", "2"), agreed)
+    repriced = builder(V2).reprice(lines)
+    assert repriced[0] is shipping
+    assert repriced[2] is agreed  # a price set by hand has no catalog price to follow
+    assert (repriced[1].unit_price, source(repriced[1]).catalog_version) == (
+        eur("5.20"),
+        "2024-02",
+    )
+    assert builder(V2).reprice([]) == ()
+
+
+def request(key: str) -> Request:
+    return Request(
+        key=key,
+        at=dt.datetime(2024, 1, 31, 9, 0, tzinfo=dt.UTC),
+        business_date=dt.date(2024, 1, 31),
+    )
+
+
+def test_an_issued_invoice_keeps_what_priced_it_and_a_draft_is_repriced_from_its_content() -> None:
+    shipping = Line(
+        description="Shipping", quantity="1", unit_price=eur("7.90"), kind=LineKind.CHARGE
+    )
+    content = Document(
+        currency="EUR",
+        items=[
+            attrs.evolve(builder().line("WID-1", "12"), discounts=[Discount.percent("10")]),
+            *builder().lines("STARTER", "1", kits=KitMode.EXPAND),
+            shipping,
+        ],
+    )
+    draft = DraftInvoice.create(
+        id="inv-1", customer="C-1", content=content, request=request("r1")
+    ).document
+    issued = draft.issue(
+        number="INV-1", issue_date=dt.date(2024, 1, 31), due_date=None, request=request("r2")
+    ).document
+    assert issued.total == draft.priced().totals.amount_due == eur("173.56")
+
+    # The catalog is revised: V2 is version 2024-02, with new prices and a renamed widget.
+    newer = builder(V2)
+
+    # The issued invoice still says which version priced each line, and its amounts stand.
+    assert [line.price_source for line in issued.content.lines] == [
+        PriceSource(catalog_version="2024-01", price_book="List", price_break="10"),
+        PriceSource(catalog_version="2024-01", price_book="List", price_break="0", kit="STARTER"),
+        PriceSource(catalog_version="2024-01", price_book="List", price_break="0", kit="STARTER"),
+        PriceSource(catalog_version="2024-01", price_book="List", price_break="0", kit="STARTER"),
+        None,
+    ]
+    assert [line.unit_price for line in issued.content.lines] == [
+        eur("9.50"),
+        eur("10.00"),
+        eur("4.90"),
+        eur("12.00"),
+        eur("7.90"),
+    ]
+    assert issued.priced == price(content)
+    assert issued.total == eur("173.56")  # 147.40 net, VAT 25.50 and 0.66
+
+    # Stored as plain data and read back, it still says so.
+    stored = json.loads(json.dumps(priced_to_data(issued.priced)))
+    assert priced_from_data(stored).document == issued.content
+
+    # A draft is repriced from what it holds, explicitly.
+    revised = draft.revise(
+        attrs.evolve(draft.content, items=newer.reprice(draft.content.lines)),
+        request=request("r3"),
+    ).document
+    lines = revised.content.lines
+    assert [(line.quantity, line.unit_price) for line in lines] == [
+        (12, eur("10.50")),
+        (2, eur("11.00")),
+        (1, eur("5.20")),
+        (1, eur("12.00")),
+        (1, eur("7.90")),
+    ]
+    assert [source(line).catalog_version for line in lines[:4]] == ["2024-02"] * 4
+    assert lines[4] is shipping
+    assert lines[0].discounts == (Discount.percent("10"),)
+    assert revised.version == 2
+    assert lines[3].taxes == (VAT20,)  # V2 lists the manual in the standard tax class
+    assert revised.priced().totals.amount_due == eur("191.02")  # 160.50 net, VAT 30.52
+    assert issued.total == eur("173.56")
 
 
 def test_repricing_a_line_whose_product_is_gone_fails_before_changing_anything() -> None:
@@ -753,6 +844,6 @@ def test_no_new_version_changes_a_line_built_from_an_old_one(
         products=[product(sku, "reduced", name="Renamed")],
     )
     after = builder(newer).line(sku, quantity)
-    assert after.line.unit_price == Money(Decimal(cents) / 100, "EUR")
+    assert after.unit_price == Money(Decimal(cents) / 100, "EUR")
     assert builder().line(sku, quantity) == before
     assert V1.product(sku).name != "Renamed"

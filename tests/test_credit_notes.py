@@ -27,6 +27,7 @@ from ordercore import (
     Money,
     OverCrediting,
     Policy,
+    PriceSource,
     Request,
     RoundingMode,
     Tax,
@@ -108,6 +109,20 @@ class TestByLines:
         assert repr(note).startswith(
             "CreditNote(number='CN-1', state='issued', invoice='INV-1', currency='EUR'"
         )
+
+    def test_a_credited_line_keeps_the_price_source_of_the_invoice_line(self) -> None:
+        source = PriceSource(catalog_version="2024-01", price_book="List", price_break="0")
+        chair = Line(
+            description="Chair",
+            quantity="3",
+            unit_price=eur("49.99"),
+            taxes=[VAT],
+            product="CHAIR",
+            price_source=source,
+        )
+        inv = issue(Document(currency="EUR", items=[chair, desk(VAT)]))
+        note = credit(inv, {0: "1", 1: "1"})
+        assert [line.line.price_source for line in note.priced.lines] == [source, None]
 
     def test_credits_of_a_line_add_up_to_what_was_billed(self) -> None:
         inv = invoice()

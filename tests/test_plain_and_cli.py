@@ -21,6 +21,7 @@ from ordercore import (
     LineKind,
     Money,
     Policy,
+    PriceSource,
     RoundingMode,
     Stacking,
     Tax,
@@ -59,6 +60,9 @@ def rich_document() -> Document:
                     Line(
                         description="Kettle",
                         product="K-1",
+                        price_source=PriceSource(
+                            catalog_version="2024-06", price_book="Retail", price_break="2"
+                        ),
                         quantity="2",
                         unit_price=chf("49.90"),
                         discounts=[
@@ -103,6 +107,10 @@ def rich_document() -> Document:
     )
 
 
+KETTLE = {"description": "Kettle", "product": "K-1", "quantity": "1", "unit_price": "49.90"}
+SOURCE = {"catalog_version": "2024-06", "price_book": "Retail", "price_break": "0"}
+
+
 class TestPlainData:
     def test_a_document_round_trips(self) -> None:
         document = rich_document()
@@ -135,6 +143,32 @@ class TestPlainData:
         assert document_from_data(document_to_data(document)) == document
         priced = price(document)
         assert priced_from_data(priced_to_data(priced)) == priced
+
+    def test_a_line_keeps_where_its_price_came_from(self) -> None:
+        source = PriceSource(
+            catalog_version="2024-06", price_book="Retail", price_break="0.5", kit="STARTER"
+        )
+        sourced = Line(
+            description="Kettle",
+            product="K-1",
+            quantity="1",
+            unit_price=chf("49.90"),
+            price_source=source,
+        )
+        plain = Line(description="Tea", quantity="1", unit_price=chf("3.20"))
+        document = Document(currency="CHF", items=[sourced, plain])
+        data = json.loads(json.dumps(document_to_data(document)))
+        assert data["items"][0]["price_source"] == {
+            "catalog_version": "2024-06",
+            "price_book": "Retail",
+            "price_break": "0.5",
+            "kit": "STARTER",
+        }
+        assert "price_source" not in data["items"][1]  # optional: absent when there is none
+        assert document_from_data(data).lines[0].price_source == source
+        assert document_from_data(data) == document
+        priced = priced_from_data(json.loads(json.dumps(priced_to_data(price(document)))))
+        assert priced.lines[0].line.price_source == source
 
     def test_amounts_are_strings(self) -> None:
         data = priced_to_data(price(rich_document()))
@@ -196,6 +230,45 @@ class TestPlainData:
                 "expected a string",
             ),
             ({"schema": "other/9"}, "schema", "expected 'ordercore.document/1'"),
+            (
+                {"items": [{**KETTLE, "price_source": "2024-06"}]},
+                "items[0].price_source",
+                "expected an object, got a string",
+            ),
+            (
+                {"items": [{**KETTLE, "price_source": {**SOURCE, "price_break": 0.5}}]},
+                "items[0].price_source.price_break",
+                "float",
+            ),
+            (
+                {"items": [{**KETTLE, "price_source": {**SOURCE, "price_book": None}}]},
+                "items[0].price_source.price_book",
+                "required",
+            ),
+            (
+                {"items": [{**KETTLE, "price_source": {**SOURCE, "version": "1"}}]},
+                "items[0].price_source",
+                "unknown field 'version'",
+            ),
+            (
+                {"items": [{**KETTLE, "price_source": {**SOURCE, "kit": ""}}]},
+                "items[0].price_source",
+                "kit",
+            ),
+            (
+                {
+                    "items": [
+                        {
+                            "description": "x",
+                            "quantity": "1",
+                            "unit_price": "1",
+                            "price_source": SOURCE,
+                        }
+                    ]
+                },
+                "items[0]",
+                "names its product",
+            ),
         ],
     )
     def test_bad_input_names_the_field(

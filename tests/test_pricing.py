@@ -3,6 +3,7 @@
 import decimal
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from ordercore import (
@@ -17,9 +18,11 @@ from ordercore import (
     Group,
     InvalidAdjustment,
     InvalidAmount,
+    InvalidCode,
     InvalidDiscount,
     InvalidDocument,
     InvalidLine,
+    InvalidNumber,
     InvalidTax,
     InvalidType,
     Line,
@@ -27,6 +30,7 @@ from ordercore import (
     Money,
     Policy,
     PricedDocument,
+    PriceSource,
     RoundingMode,
     Stacking,
     Tax,
@@ -165,6 +169,44 @@ class TestLines:
             line("1", "1.00", discounts=[Discount.per_line(Money("1", "USD"))])
         with pytest.raises(InvalidType):
             Line(description="", quantity="1", unit_price=eur("1"))
+
+    def test_a_line_keeps_where_its_price_came_from_and_pricing_ignores_it(self) -> None:
+        source = PriceSource(catalog_version="2024-01", price_book="List", price_break="10")
+        sourced = line("12", "9.50", VAT20, product="WID-1", price_source=source)
+        plain = line("12", "9.50", VAT20, product="WID-1")
+        assert sourced.price_source == source
+        assert (source.price_break, source.kit) == (Decimal(10), None)
+        assert plain.price_source is None
+        assert sourced != plain  # the record is part of the line
+        assert priced(sourced).totals == priced(plain).totals
+        assert priced(sourced).lines[0].line.price_source is source
+        assert repr(sourced) == repr(plain)  # a line prints short
+        assert repr(attrs.evolve(source, kit="STARTER")) == (
+            "PriceSource(catalog_version='2024-01', price_book='List', price_break='10', "
+            "kit='STARTER')"
+        )
+
+    def test_bad_price_sources_are_refused_when_made(self) -> None:
+        source = PriceSource(catalog_version="1", price_book="List", price_break="0")
+        with pytest.raises(InvalidType, match="a PriceSource or None") as raised:
+            line("1", "1.00", product="A", price_source="2024-01")
+        assert raised.value.field == "price_source"
+        with pytest.raises(InvalidType, match="PriceSource"):
+            line("1", "1.00", product="A", price_source={"catalog_version": "1"})
+        with pytest.raises(InvalidLine, match="names its product"):
+            line("1", "1.00", price_source=source)
+        with pytest.raises(InvalidCode):
+            PriceSource(catalog_version="", price_book="List", price_break="0")
+        with pytest.raises(InvalidType):
+            PriceSource(catalog_version="1", price_book=None, price_break="0")
+        with pytest.raises(FloatNotAllowed):
+            PriceSource(catalog_version="1", price_book="List", price_break=0.0)
+        with pytest.raises(InvalidNumber, match="zero or more"):
+            PriceSource(catalog_version="1", price_book="List", price_break="-1")
+        with pytest.raises(InvalidCode):
+            PriceSource(catalog_version="1", price_book="List", price_break="0", kit=" KIT")
+        with pytest.raises(AttributeError):
+            source.price_book = "Other"  # type: ignore[misc]
 
     def test_unit_price_decimals_are_bounded_by_the_policy(self) -> None:
         with pytest.raises(InvalidLine, match="more than 2 decimal places"):

@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordercore import Allowance, InvalidDocument, InvalidType, Line, Money, Request, Tax
+from ordercore import (
+    Allowance,
+    InvalidDocument,
+    InvalidType,
+    Line,
+    Money,
+    PriceSource,
+    Request,
+    Tax,
+)
 from ordercore.documents.quotes import (
     AcceptedQuote,
     DeclinedQuote,
@@ -74,6 +83,26 @@ class TestDelta:
             ),
         )
         assert delta.order == ("chair", "desk")
+        assert delta.apply(old) == new
+
+    def test_a_line_repriced_from_a_newer_catalog_says_so(self) -> None:
+        def desk(price: str, version: str) -> QuoteLine:
+            source = PriceSource(catalog_version=version, price_book="List", price_break="0")
+            line = Line(
+                description="Desk",
+                quantity="2",
+                unit_price=Money(price, "EUR"),
+                product="DESK",
+                price_source=source,
+            )
+            return QuoteLine(key="desk", line=line)
+
+        old, new = content(desk("300.00", "2024-01")), content(desk("310.00", "2024-02"))
+        delta = Delta.between(old, new)
+        assert [(change.field, change.new) for change in delta.changed] == [
+            ("unit_price", Money("310.00", "EUR")),
+            ("price_source", new.line("desk").line.price_source),
+        ]
         assert delta.apply(old) == new
 
     def test_settings_and_sections_are_part_of_it(self) -> None:

@@ -24,6 +24,7 @@ from ordercore import (
     OrdercoreError,
     OverInvoicing,
     Policy,
+    PriceSource,
     Request,
     RoundingMode,
     SalesOrder,
@@ -209,6 +210,30 @@ def test_invoicing_chosen_quantities_bills_a_share_of_the_stated_amounts() -> No
     assert second.events[0].completing  # type: ignore[attr-defined]
     assert second.order.state == "open"  # nothing was delivered yet
     assert [made.invoice_id for made in second.order.invoices] == ["inv-1", "inv-2"]
+
+
+def test_an_invoice_keeps_the_price_source_of_the_order_line_it_bills() -> None:
+    source = PriceSource(catalog_version="2024-01", price_book="List", price_break="0")
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[
+                Line(
+                    description="Chair",
+                    quantity="3",
+                    unit_price=eur("33.33"),
+                    taxes=[VAT],
+                    product="CHAIR",
+                    price_source=source,
+                ),
+                Line(description="Fitting", quantity="1", unit_price=eur("40.00"), taxes=[VAT]),
+            ],
+        )
+    )
+    first = order.invoice_quantities({0: "1"}, invoice_id="inv-1", request=request("i1"))
+    assert first.invoice.content.lines[0].price_source == source
+    rest = first.order.invoice_remaining(invoice_id="inv-2", request=request("i2"))
+    assert [line.price_source for line in rest.invoice.content.lines] == [source, None]
 
 
 def test_the_last_units_take_what_is_left_of_a_line() -> None:

@@ -13,7 +13,6 @@ Money('64.76', 'EUR')
 
 from ordercore.catalog import (
     Catalog,
-    CatalogLine,
     Component,
     Kit,
     KitMode,
@@ -87,6 +86,7 @@ from ordercore.pricing import (
     Policy,
     PricedDocument,
     PricedLine,
+    PriceSource,
     Stacking,
     Tax,
     TaxCorrection,
@@ -113,7 +113,6 @@ __all__ = [
     "Allowance",
     "CashRounding",
     "Catalog",
-    "CatalogLine",
     "Changed",
     "Charge",
     "Component",
@@ -169,6 +168,7 @@ __all__ = [
     "Policy",
     "PriceBook",
     "PriceEntry",
+    "PriceSource",
     "PricedDocument",
     "PricedLine",
     "Product",

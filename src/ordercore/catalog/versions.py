@@ -7,10 +7,11 @@ It never changes. Changing the catalog means making a new version with
 it was, and so does everything priced from it.
 
 This is what lets a document prove what it was priced with (DOMAIN.md, section 5):
-lines built from a catalog record its version and the price book
-(:class:`~ordercore.catalog.CatalogLine`), and a version identifier always means the
-same prices. Repricing a draft against a newer version is an explicit step
-(:meth:`~ordercore.catalog.LineBuilder.reprice`), never a side effect.
+lines built from a catalog record its version, the price book and the quantity break
+in their ``price_source`` (a :class:`~ordercore.pricing.PriceSource`), documents keep
+their lines, and a version identifier always means the same prices. Repricing a draft
+against a newer version is an explicit step (:meth:`~ordercore.catalog.LineBuilder.reprice`),
+never a side effect.
 
 A catalog is consistent: every SKU appears once, every kit is a product whose
 components are products (and not kits), and every SKU a price book prices is a product.

@@ -200,7 +200,11 @@ def minus(left: Sequence[Decimal], right: Sequence[Decimal]) -> tuple[Decimal, .
 def billing_line(
     source: Line, quantity: Decimal, amount: Decimal, currency: moneyed.Currency
 ) -> Line:
-    """The line billing ``quantity`` of an order line for ``amount``, with its taxes."""
+    """The line billing ``quantity`` of an order line for ``amount``, with its taxes.
+
+    It keeps the order line's price source: the catalog version that priced the order
+    priced what the invoice or bill bills.
+    """
     return Line(
         description=source.description,
         quantity=quantity,
@@ -209,6 +213,7 @@ def billing_line(
         taxes=source.taxes,
         kind=source.kind,
         product=source.product,
+        price_source=source.price_source,
     )
 
 

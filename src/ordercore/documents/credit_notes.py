@@ -374,6 +374,7 @@ def credit_lines(
                 taxes=line.taxes,
                 kind=line.kind,
                 product=line.product,
+                price_source=line.price_source,
             )
         )
     content = Document(currency=invoice.priced.currency, items=lines, policy=invoice.priced.policy)

@@ -78,6 +78,7 @@ LINE_FIELDS = (
     "price_discount",
     "discounts",
     "taxes",
+    "price_source",
 )
 #: The settings of a quote's content that a delta compares.
 SETTINGS = ("currency", "allowances", "charges", "policy")

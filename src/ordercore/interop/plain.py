@@ -2,9 +2,11 @@
 
 Amounts, quantities and rates are strings (``"19.99"``), so nothing passes through a
 float; a JSON number with a fraction is refused with the path of the field. Every dict
-carries a ``schema`` version. A priced document is stored with the document it was
-priced from; reading it back prices that document again and checks that every stored
-amount matches, so a stored result can never disagree with the rules.
+carries a ``schema`` version. A line priced from a catalog keeps its ``price_source``
+(catalog version, price book, quantity break, kit) under that optional key. A priced
+document is stored with the document it was priced from; reading it back prices that
+document again and checks that every stored amount matches, so a stored result can
+never disagree with the rules.
 
 >>> data = {
 ...     "schema": DOCUMENT_SCHEMA,
@@ -47,7 +49,7 @@ from ordercore.pricing.document import (
     TaxCorrection,
 )
 from ordercore.pricing.engine import price
-from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
+from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
 from ordercore.pricing.results import PricedDocument, TaxSubtotal
 from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
 
@@ -357,6 +359,7 @@ class _DocumentReader:
                 "kind",
                 "product",
                 "base_quantity",
+                "price_source",
             }
         )
         description = reader.child("description").text()
@@ -377,6 +380,8 @@ class _DocumentReader:
         product = reader.child("product").optional_text()
         base = reader.child("base_quantity")
         base_quantity = base.number() if base.value is not None else 1
+        source = reader.child("price_source")
+        price_source = self.price_source(source) if source.value is not None else None
         return reader.build(
             lambda: Line(
                 description=description,
@@ -388,6 +393,22 @@ class _DocumentReader:
                 kind=kind,
                 product=product,
                 base_quantity=base_quantity,
+                price_source=price_source,
+            )
+        )
+
+    def price_source(self, reader: _Reader) -> PriceSource:
+        reader.check_keys({"catalog_version", "price_book", "price_break", "kit"})
+        catalog_version = reader.child("catalog_version").text()
+        price_book = reader.child("price_book").text()
+        price_break = reader.child("price_break").number()
+        kit = reader.child("kit").optional_text()
+        return reader.build(
+            lambda: PriceSource(
+                catalog_version=catalog_version,
+                price_book=price_book,
+                price_break=price_break,
+                kit=kit,
             )
         )
 
@@ -505,6 +526,15 @@ def _line_to_data(line: Line, taxes: dict[Tax, str]) -> Data:
         data["product"] = line.product
     if line.base_quantity != 1:
         data["base_quantity"] = _number(line.base_quantity)
+    source = line.price_source
+    if source is not None:
+        data["price_source"] = {
+            "catalog_version": source.catalog_version,
+            "price_book": source.price_book,
+            "price_break": _number(source.price_break),
+        }
+        if source.kit is not None:
+            data["price_source"]["kit"] = source.kit
     return data
 
 

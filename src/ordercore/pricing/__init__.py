@@ -16,7 +16,7 @@ from ordercore.pricing.document import (
     TaxCorrection,
 )
 from ordercore.pricing.engine import price
-from ordercore.pricing.lines import Line, LineKind
+from ordercore.pricing.lines import Line, LineKind, PriceSource
 from ordercore.pricing.results import (
     PricedAdjustment,
     PricedDocument,
@@ -38,6 +38,7 @@ __all__ = [
     "Line",
     "LineKind",
     "Policy",
+    "PriceSource",
     "PricedAdjustment",
     "PricedDocument",
     "PricedGroup",

@@ -1,7 +1,7 @@
 """Line items: what is sold, how many, at what price, with which discounts and taxes.
 
 >>> from ordercore.money import Money
->>> from ordercore.pricing import Discount, Line, Tax
+>>> from ordercore.pricing import Discount, Line, PriceSource, Tax
 >>> Line(
 ...     description="Widget",
 ...     quantity="3",
@@ -10,6 +10,17 @@
 ...     taxes=[Tax.percent("VAT", "20")],
 ... )
 Line(description='Widget', quantity='3', unit_price=Money('17.99', 'EUR'))
+
+A line priced from a catalog records where its unit price came from, in a
+:class:`PriceSource` (a :class:`~ordercore.catalog.LineBuilder` sets it). Pricing never
+reads it; it stays with the line in every document that keeps the line, so an issued
+document can say which catalog version priced each line long after the catalog changed:
+
+>>> Line(description="Widget", quantity="12", unit_price=Money("9.50", "EUR"),
+...      product="WID-1",
+...      price_source=PriceSource(catalog_version="2024-01", price_book="List",
+...                               price_break="10")).price_source
+PriceSource(catalog_version='2024-01', price_book='List', price_break='10')
 """
 
 from __future__ import annotations
@@ -21,15 +32,22 @@ from decimal import Decimal
 import attrs
 import moneyed
 
+from ordercore._codes import identifier
 from ordercore._convert import check_instance, to_money, to_optional_text, to_text, to_tuple
-from ordercore.errors import CurrencyMismatch, InvalidDiscount, InvalidLine, InvalidNumber
+from ordercore.errors import (
+    CurrencyMismatch,
+    InvalidDiscount,
+    InvalidLine,
+    InvalidNumber,
+    InvalidType,
+)
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 from ordercore.pricing.discounts import Discount, DiscountKind
 from ordercore.pricing.taxes import Tax
 
-__all__ = ["QUANTITY_PLACES", "Line", "LineKind"]
+__all__ = ["QUANTITY_PLACES", "Line", "LineKind", "PriceSource"]
 
 #: Quantities may carry up to this many decimal places (hours, kilograms, litres).
 QUANTITY_PLACES = 6
@@ -45,6 +63,53 @@ class LineKind(enum.Enum):
 
     def __repr__(self) -> str:
         return f"LineKind.{self.name}"
+
+
+def _catalog_version(value: object) -> str:
+    return identifier(value, "catalog_version")
+
+
+def _price_book(value: object) -> str:
+    return identifier(value, "price_book")
+
+
+def _price_break(value: object) -> Decimal:
+    number = to_decimal(value, field="price_break", max_places=QUANTITY_PLACES)
+    if number < 0:
+        raise InvalidNumber(
+            value, reason="a quantity break starts at zero or more", field="price_break"
+        )
+    return number
+
+
+def _kit(value: object) -> str | None:
+    return None if value is None else identifier(value, "kit")
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class PriceSource:
+    """Where a line's unit price came from: a catalog version, a price book, a break.
+
+    ``catalog_version`` and ``price_book`` name the catalog version and the price book in
+    it that gave the unit price, ``price_break`` the minimum quantity of the quantity
+    break that gave it; ``kit`` is the SKU of the kit the line is a component of, or
+    ``None``. The line's ``product`` is the SKU that was priced.
+
+    It is a record, not a rule: a line given another unit price by hand no longer came
+    from the catalog, and should be given ``price_source=None``.
+    """
+
+    catalog_version: str = attrs.field(converter=_catalog_version)
+    price_book: str = attrs.field(converter=_price_book)
+    price_break: Decimal = attrs.field(converter=_price_break)
+    kit: str | None = attrs.field(default=None, converter=_kit)
+
+    def __repr__(self) -> str:
+        kit = f", kit={self.kit!r}" if self.kit is not None else ""
+        return (
+            f"PriceSource(catalog_version={self.catalog_version!r}, "
+            f"price_book={self.price_book!r}, price_break={str(self.price_break)!r}{kit})"
+        )
 
 
 def _description(value: object) -> str:
@@ -96,6 +161,12 @@ def _base_quantity(value: object) -> Decimal:
     return number
 
 
+def _price_source(value: object) -> PriceSource | None:
+    if value is None or isinstance(value, PriceSource):
+        return value
+    raise InvalidType(value, expected="a PriceSource or None", field="price_source")
+
+
 def _price_discount(value: object) -> Discount | None:
     if value is None:
         return None
@@ -121,6 +192,8 @@ class Line:
       multiplication, and the line is rounded once; ``discounts`` apply to the rounded
       line amount, in order. The two can differ by a cent; both are exact to their rule.
     * ``taxes`` apply in list order (see :class:`~ordercore.pricing.taxes.Tax`).
+    * ``price_source`` records where the unit price came from when a catalog priced the
+      line (:class:`PriceSource`); such a line names its ``product``. Pricing ignores it.
     """
 
     description: str = attrs.field(converter=_description)
@@ -132,6 +205,7 @@ class Line:
     kind: LineKind = attrs.field(default=LineKind.GOODS, converter=_kind)
     product: str | None = attrs.field(default=None, converter=_product)
     base_quantity: Decimal = attrs.field(default=Decimal(1), converter=_base_quantity)
+    price_source: PriceSource | None = attrs.field(default=None, converter=_price_source)
     #: Whether any tax is included in the price (precomputed for the pricing loop).
     has_included_tax: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
     #: The taxes included in the price, in order.
@@ -148,6 +222,11 @@ class Line:
                 self.description,
                 reason="a unit price cannot be negative (EN 16931 BR-27): use a negative quantity "
                 "for a return, or an Allowance for a discount",
+            )
+        if self.price_source is not None and self.product is None:
+            raise InvalidLine(
+                self.description,
+                reason="a line priced from a catalog names its product: give the SKU as product",
             )
         for discount in (*self.discounts, self.price_discount):
             if discount is not None and discount.currency not in (None, currency):

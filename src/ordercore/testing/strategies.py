@@ -60,7 +60,7 @@ from ordercore.pricing.document import (
     Group,
     Policy,
 )
-from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
+from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
 from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
 from ordercore.settlement.terms import (
     MAX_DAYS,
@@ -111,15 +111,26 @@ TaxesOf = Callable[[str], st.SearchStrategy[Tax]]
 _BOOLEANS = st.booleans()
 _PERMILLE = st.integers(0, 1000)
 _ONE_IN_TEN = st.integers(0, 9)
-#: A small catalog: what a line sells (description, product reference, kind).
+#: A small catalog: what a line sells (description, product reference, kind) and where
+#: its price came from, if a catalog priced it.
 _CATALOG = st.sampled_from(
     (
-        ("Widget", "SKU-1", LineKind.GOODS),
-        ("Cable 2 m", "SKU-2", LineKind.GOODS),
-        ("Coffee beans", None, LineKind.GOODS),
-        ("Consulting", "HOURS", LineKind.SERVICE),
-        ("Licence", None, LineKind.SERVICE),
-        ("Delivery", None, LineKind.CHARGE),
+        (
+            "Widget",
+            "SKU-1",
+            LineKind.GOODS,
+            PriceSource(catalog_version="2024-01", price_book="List", price_break="0"),
+        ),
+        ("Cable 2 m", "SKU-2", LineKind.GOODS, None),
+        ("Coffee beans", None, LineKind.GOODS, None),
+        (
+            "Consulting",
+            "HOURS",
+            LineKind.SERVICE,
+            PriceSource(catalog_version="2024-02", price_book="Services", price_break="10"),
+        ),
+        ("Licence", None, LineKind.SERVICE, None),
+        ("Delivery", None, LineKind.CHARGE, None),
     )
 )
 _GROUP_NAMES = st.sampled_from(("Hardware", "Services", "Spare parts", "Room 1"))
@@ -477,7 +488,7 @@ def _line(
         for _ in range(draw(_integers(max_discounts)))
     ]
     tax_strategy = _strategy_of(line_taxes, currency)
-    description, product, kind = draw(_CATALOG)
+    description, product, kind, price_source = draw(_CATALOG)
     return Line(
         description=description,
         quantity=quantity,
@@ -488,6 +499,7 @@ def _line(
         kind=kind,
         product=product,
         base_quantity=base_quantity,
+        price_source=price_source,
     )
 
 
