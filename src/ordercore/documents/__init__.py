@@ -62,6 +62,7 @@ from ordercore.documents.quotes import (
     QuoteRevised,
     QuoteSent,
     SentQuote,
+    ValidityChange,
 )
 from ordercore.documents.sales_orders import (
     DeliveryRecorded,
@@ -140,6 +141,7 @@ __all__ = [
     "RemainderCancelled",
     "SalesOrder",
     "SentQuote",
+    "ValidityChange",
     "VoidedBill",
     "VoidedInvoice",
     "credit_amount",
