@@ -403,6 +403,34 @@ def test_a_supplier_credit_note_credits_lines_of_a_bill() -> None:
         )
 
 
+def test_a_supplier_credit_note_is_not_dated_before_the_bill() -> None:
+    bill = issued_bill()  # issued on DAY
+    with pytest.raises(InvalidDocument, match=f"before bill WW-118 was issued \\({DAY}\\)"):
+        credit_in_full(
+            bill,
+            id="scn-1",
+            number="WW-CN-7",
+            issue_date=DAY - dt.timedelta(days=1),
+            reason="Wrong",
+            request=request(),
+        )
+
+
+def test_a_bill_that_bills_less_than_nothing_is_not_credited() -> None:
+    returned = Line(description="Desk", quantity="-1", unit_price=eur("100.00"), taxes=[VAT])
+    draft = DraftBill.create(
+        id="b-9",
+        supplier="woodworks",
+        content=Document(currency="EUR", items=[returned]),
+        request=request(),
+    ).document
+    bill = draft.issue(number="WW-9", issue_date=DAY, request=request()).document
+    with pytest.raises(InvalidDocument, match=re.escape("the supplier owes you EUR 120.00")):
+        credit_in_full(
+            bill, id="scn-1", number="WW-CN-7", issue_date=DAY, reason="x", request=request()
+        )
+
+
 def test_earlier_credit_notes_must_be_from_the_bills_supplier() -> None:
     bill = issued_bill()
     other = attrs.evolve(bill, supplier="someone-else")
