@@ -755,3 +755,45 @@ def test_bills_released_on_the_way_change_nothing_of_the_end_result(
     assert sorted(bill.bill_id for bill in order.bills) == sorted(kept)
     assert [line.taken for line in order.lines] == [line.amount for line in order.lines]
     assert [line.billed for line in order.lines] == [line.ordered for line in order.lines]
+
+
+# -- orders rebuilt from storage ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"billed": "4"}, "billed 4 and cancelled 0 come to more than the 3 ordered"),
+        ({"billed": "2", "cancelled": "2"}, "billed 2 and cancelled 2"),
+        ({"received": "4"}, "received 4 and cancelled 0 come to more than the 3 ordered"),
+        ({"received": "2", "cancelled": "2"}, "received 2 and cancelled 2"),
+        ({"billed": "1", "taken": "300.01"}, "has taken 300.01 of its amount 300.00"),
+        ({"billed": "1", "taken": "-0.01"}, "has taken -0.01 of its amount 300.00"),
+    ],
+)
+def test_a_purchase_line_refuses_quantities_that_do_not_add_up(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidDocument, match=f"purchase order line 'Desk'.*{message}"):
+        PurchaseLine(description="Desk", ordered="3", amount="300.00", **kwargs)  # type: ignore[arg-type]
+    assert (
+        PurchaseLine(
+            description="Desk",
+            ordered="3",
+            amount="300.00",
+            received="1",
+            billed="3",
+            taken="300.00",
+        ).open
+        == 0
+    )
+
+
+def test_a_purchase_order_refuses_line_records_that_do_not_match_its_priced_lines() -> None:
+    order = confirm()
+    with pytest.raises(
+        InvalidDocument, match="purchase order PO-1 has 4 line records for 2 priced"
+    ):
+        attrs.evolve(order, lines=order.lines * 2)
+    with pytest.raises(InvalidDocument, match="purchase order PO-1 has 1 adjustment records for 0"):
+        attrs.evolve(order, adjustments=(Decimal(0),))
