@@ -775,7 +775,7 @@ def test_a_purchase_line_refuses_quantities_that_do_not_add_up(
     kwargs: dict[str, object], message: str
 ) -> None:
     with pytest.raises(InvalidDocument, match=f"purchase order line 'Desk'.*{message}"):
-        PurchaseLine(description="Desk", ordered="3", amount="300.00", **kwargs)  # type: ignore[arg-type]
+        PurchaseLine(description="Desk", ordered="3", amount="300.00", **kwargs)
     assert (
         PurchaseLine(
             description="Desk",
