@@ -21,6 +21,7 @@ from ordercore import (
     FloatNotAllowed,
     InvalidAmount,
     InvalidDocument,
+    InvalidTax,
     InvalidType,
     IssuedInvoice,
     Line,
@@ -677,3 +678,100 @@ def test_a_prepaid_invoice_is_credited_by_lines_up_to_its_value() -> None:
     ).document
     assert note.total == inv.priced.totals.tax_inclusive
     assert all(line.line.taxes for line in note.priced.lines)  # no untaxed balancing line
+
+
+# -- what no credit note may do ---------------------------------------------------------------
+
+
+CREDITS = {
+    "lines": lambda inv, day: credit_lines(
+        inv, {0: "1"}, id="cn", number="CN", issue_date=day, reason="x", request=request("c")
+    ),
+    "in full": lambda inv, day: credit_in_full(
+        inv, id="cn", number="CN", issue_date=day, reason="x", request=request("c")
+    ),
+    "amount": lambda inv, day: credit_amount(
+        inv, eur("1.00"), id="cn", number="CN", issue_date=day, reason="x", request=request("c")
+    ),
+}
+
+
+@pytest.mark.parametrize("how", CREDITS)
+def test_a_credit_note_is_not_dated_before_the_invoice_it_credits(how: str) -> None:
+    inv = invoice()  # issued on 2026-11-23
+    with pytest.raises(
+        InvalidDocument, match=re.escape("dated 2026-11-22, before invoice INV-1 was issued")
+    ):
+        CREDITS[how](inv, dt.date(2026, 11, 22))
+    assert CREDITS[how](inv, dt.date(2026, 11, 23)).document.issue_date == dt.date(2026, 11, 23)
+
+
+@pytest.mark.parametrize("how", CREDITS)
+@pytest.mark.parametrize(("price", "total"), [("-10.00", "-12.00"), ("0.00", "0.00")])
+def test_an_invoice_that_bills_nothing_or_less_is_not_credited(
+    how: str, price: str, total: str
+) -> None:
+    returned = Line(description="Chair", quantity="1", unit_price=eur("10.00"), taxes=[VAT])
+    if price.startswith("-"):
+        returned = attrs.evolve(returned, quantity="-1")
+    else:
+        returned = attrs.evolve(returned, unit_price=eur(price))
+    inv = issue(Document(currency="EUR", items=[returned]), number="INV-8")
+    assert inv.priced.totals.tax_inclusive == eur(total)
+    with pytest.raises(InvalidDocument, match=re.escape(f"invoice INV-8 totals EUR {total}")):
+        CREDITS[how](inv, DAY)
+
+
+def test_an_invoice_that_owes_the_customer_says_what_to_do() -> None:
+    returned = Line(description="Chair", quantity="-1", unit_price=eur("10.00"), taxes=[VAT])
+    inv = issue(Document(currency="EUR", items=[returned]), number="INV-8")
+    with pytest.raises(InvalidDocument, match=r"owes the customer.*pay it.*issue an invoice"):
+        CREDITS["in full"](inv, DAY)
+
+
+def standalone(amount: object, **kwargs: object) -> CreditNote:
+    arguments: dict[str, object] = {
+        "tax": VAT,
+        "customer": "acme",
+        "id": "cn-5",
+        "number": "CN-5",
+        "issue_date": DAY,
+        "reason": "Goodwill",
+        "request": request("c5"),
+        **kwargs,
+    }
+    return standalone_credit(amount, **arguments).document  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("amount", "kwargs", "error", "message"),
+    [
+        (eur("10.005"), {}, InvalidAmount, "amount: 10.005 .*EUR amounts have 2 decimal places"),
+        (10.0, {}, FloatNotAllowed, "^amount: got the float 10.0"),
+        ("10.00", {}, InvalidType, "^amount: expected a Money"),
+        (eur("-10.00"), {}, InvalidDocument, "positive amount, not EUR -10.00"),
+        (eur("10.00"), {"policy": 0}, InvalidType, "^policy: expected a Policy"),
+        (eur("10.00"), {"policy": ""}, InvalidType, "^policy: expected a Policy"),
+        (eur("10.00"), {"policy": []}, InvalidType, "^policy: expected a Policy"),
+        (eur("10.00"), {"policy": {}}, InvalidType, "^policy: expected a Policy"),
+        (eur("10.00"), {"tax": None}, InvalidType, "^tax: expected Tax"),
+        (eur("10.00"), {"tax": [VAT]}, InvalidType, "^tax: expected Tax"),
+        (
+            eur("10.00"),
+            {"tax": Tax.per_unit("Eco fee", eur("0.50"))},
+            InvalidTax,
+            "an amount has no units",
+        ),
+    ],
+)
+def test_a_standalone_credit_refuses_what_it_cannot_credit(
+    amount: object, kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        standalone(amount, **kwargs)
+
+
+def test_a_standalone_credit_takes_its_policy_or_the_default() -> None:
+    cash = Policy(cash_rounding=CashRounding.for_currency("CHF"))
+    assert standalone(Money("10.02", "CHF"), policy=cash).priced.policy == cash
+    assert standalone(eur("10.00"), policy=None).priced.policy == Policy()

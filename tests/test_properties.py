@@ -15,7 +15,7 @@ import functools
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -32,11 +32,13 @@ from ordercore import (
     Charge,
     Discount,
     Document,
+    DraftBill,
     DraftInvoice,
     ExchangeRate,
     Group,
     InvalidAmount,
     InvalidDocument,
+    IssuedBill,
     IssuedInvoice,
     Line,
     LineKind,
@@ -557,6 +559,7 @@ def issued(document: Document) -> IssuedInvoice:
             attrs.evolve(tax, included=not tax.included) in line.taxes
             for line in document.lines
             for tax in line.taxes
+            if not (tax.compound or tax.withholding)  # (these are never included)
         )
     )
     try:
@@ -570,19 +573,28 @@ def issued(document: Document) -> IssuedInvoice:
     return invoice.document
 
 
-def cash_step(invoice: IssuedInvoice) -> Decimal:
+def issued_bill(document: Document) -> IssuedBill:
+    """A supplier's bill of a generated document, skipped as :func:`issued` skips invoices."""
+    issued(document)
+    draft = DraftBill.create(
+        id="bill", supplier="woodworks", content=document, request=CREDIT_REQUEST
+    ).document
+    return draft.issue(number="WW-1", issue_date=CREDIT_DAY, request=CREDIT_REQUEST).document
+
+
+def cash_step(invoice: IssuedInvoice | IssuedBill) -> Decimal:
     """The step a tax-inclusive credit is stated in: the cash increment, or the minor unit."""
     cash = invoice.priced.policy.cash_rounding
     return cash.increment if cash is not None else quantum(invoice.priced.currency)
 
 
-def credited(invoice: IssuedInvoice, notes: list[CreditNote]) -> Money:
+def credited(invoice: IssuedInvoice | IssuedBill, notes: list[CreditNote]) -> Money:
     """What the notes credited of the invoice's value (totals with taxes)."""
     return total((note.priced.totals.tax_inclusive for note in notes), invoice.priced.currency)
 
 
 def by_amount(
-    invoice: IssuedInvoice,
+    invoice: IssuedInvoice | IssuedBill,
     amount: Decimal,
     notes: list[CreditNote],
     base: CreditBase = CreditBase.TOTAL,
@@ -610,14 +622,19 @@ credit_steps = st.tuples(
 
 
 def run_credits(
-    invoice: IssuedInvoice, steps: list[tuple[str, int, int]], *, check: bool = True
+    invoice: IssuedInvoice | IssuedBill,
+    steps: list[tuple[str, int, int]],
+    *,
+    check: bool = True,
+    earlier: Sequence[CreditNote] = (),
 ) -> list[CreditNote]:
-    """Try each credit in turn, keeping those ordercore accepts.
+    """Try each credit in turn, after the ``earlier`` ones, keeping those ordercore accepts.
 
     A credit is refused only for taking more than remains (or, in full, after another
     credit); the credits kept never exceed the invoice's value (its total with taxes).
+    Returns the new credit notes.
     """
-    notes: list[CreditNote] = []
+    notes: list[CreditNote] = list(earlier)
     value = invoice.priced.totals.tax_inclusive
     step = cash_step(invoice)
     for kind, index, share in steps:
@@ -663,7 +680,7 @@ def run_credits(
         notes.append(note)
         if check:
             assert credited(invoice, notes) <= value
-    return notes
+    return notes[len(earlier) :]
 
 
 @given(
@@ -718,24 +735,136 @@ def test_crediting_all_that_remains_leaves_exactly_nothing(
         by_amount(invoice, cash_step(invoice), notes)
 
 
-@given(
-    documents(line_taxes=creditable_taxes, adjustments=AdjustmentMode.DISTRIBUTED),
-    st.lists(credit_steps, max_size=4),
-)
-def test_an_issued_invoice_never_changes(
-    document: Document, steps: list[tuple[str, int, int]]
-) -> None:
-    invoice = issued(document)
-    fields = attrs.asdict(invoice, recurse=False)
-    fingerprint = hash(invoice)
-    run_credits(invoice, steps, check=False)  # what can happen to it afterwards
-    assert attrs.asdict(invoice, recurse=False) == fields
-    assert hash(invoice) == fingerprint
-    assert invoice.priced == price(invoice.content)  # it keeps what it was priced with
+#: An issued document (an invoice, a supplier's bill, a credit note) as it was made.
+Issued = IssuedInvoice | IssuedBill | CreditNote
+
+
+def as_made(document: Issued) -> tuple[dict[str, Any], int]:
+    return attrs.asdict(document, recurse=False), hash(document)
+
+
+def assert_never_changed(document: Issued, made: tuple[dict[str, Any], int]) -> None:
+    fields, fingerprint = made
+    assert attrs.asdict(document, recurse=False) == fields
+    assert hash(document) == fingerprint
+    assert document.priced == price(document.priced.document)  # it keeps what it was priced with
     for name in fields:
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
-            setattr(invoice, name, None)
-    assert not {"revise", "void", "issue"} & set(dir(invoice))
+            setattr(document, name, None)
+    assert not {"revise", "void", "issue", "credit"} & set(dir(document))
+
+
+@pytest.mark.parametrize("make", [issued, issued_bill], ids=["invoice", "bill"])
+@given(
+    document=documents(line_taxes=creditable_taxes, adjustments=AdjustmentMode.DISTRIBUTED),
+    steps=st.lists(credit_steps, max_size=4),
+)
+def test_an_issued_invoice_or_bill_never_changes(
+    make: Callable[[Document], IssuedInvoice | IssuedBill],
+    document: Document,
+    steps: list[tuple[str, int, int]],
+) -> None:
+    invoice = make(document)
+    made = as_made(invoice)
+    run_credits(invoice, steps, check=False)  # what can happen to it afterwards
+    assert_never_changed(invoice, made)
+
+
+@given(
+    documents(line_taxes=creditable_taxes, adjustments=AdjustmentMode.DISTRIBUTED),
+    st.lists(credit_steps, min_size=1, max_size=3),
+    st.lists(credit_steps, max_size=3),
+)
+def test_a_credit_note_never_changes(
+    document: Document, first: list[tuple[str, int, int]], then: list[tuple[str, int, int]]
+) -> None:
+    invoice = issued(document)
+    notes = run_credits(invoice, first, check=False)
+    made = [as_made(note) for note in notes]
+    later = run_credits(invoice, then, check=False, earlier=notes)  # credits that follow them
+    for note, before in zip(notes, made, strict=True):
+        assert_never_changed(note, before)
+    for note in later:
+        assert_never_changed(note, as_made(note))
+
+
+#: Credits by lines to try, one list per credit note: which line (any index, taken modulo
+#: the invoice's lines) and what share (in %) of its quantity, more than 100 % to try
+#: crediting too much, or 0 for all that remains of it.
+line_credits = st.lists(
+    st.lists(st.tuples(st.integers(0, 100), st.integers(0, 120)), min_size=1, max_size=3),
+    min_size=1,
+    max_size=6,
+)
+
+
+def credited_of_line(notes: list[CreditNote], index: int) -> tuple[Decimal, Decimal]:
+    """The quantity and the amount the credit notes credited of one invoice line."""
+    entries = [entry for note in notes for entry in note.credited if entry.index == index]
+    return sum((e.quantity for e in entries), ZERO), sum((e.amount for e in entries), ZERO)
+
+
+@pytest.mark.parametrize("make", [issued, issued_bill], ids=["invoice", "bill"])
+@given(document=documents(adjustments=AdjustmentMode.DISTRIBUTED), steps=line_credits)
+def test_credits_by_lines_never_exceed_what_each_line_billed(
+    make: Callable[[Document], IssuedInvoice | IssuedBill],
+    document: Document,
+    steps: list[list[tuple[int, int]]],
+) -> None:
+    invoice = make(document)
+    billed = invoice.priced.lines
+    notes: list[CreditNote] = []
+    for n, step in enumerate(steps):
+        wanted: dict[int, Decimal] = {}
+        for index, share in step:
+            line = billed[index % len(billed)].line
+            quantity = (
+                line.quantity - credited_of_line(notes, index % len(billed))[0]
+                if share == 0
+                else (line.quantity * share / 100).quantize(Decimal("0.000001"), "ROUND_DOWN")
+            )
+            if quantity > 0:
+                wanted[index % len(billed)] = quantity
+        if not wanted:
+            continue
+        too_much = sorted(
+            index
+            for index, quantity in wanted.items()
+            if quantity > billed[index].line.quantity - credited_of_line(notes, index)[0]
+        )
+        try:
+            note = credit_lines(
+                invoice,
+                wanted,
+                previous=tuple(notes),
+                id=f"cn-{n}",
+                number=f"CN-{n}",
+                issue_date=CREDIT_DAY,
+                reason="Returned",
+                request=CREDIT_REQUEST,
+            ).document
+        except OverCrediting as error:
+            refused: str | None = error.line
+        else:
+            refused = None
+        if refused is not None:
+            # more units than remain of a line, or (rounding) more than the invoice total
+            assert refused == (
+                billed[too_much[0]].line.description if too_much else "(the invoice total)"
+            )
+            continue
+        assert not too_much
+        notes.append(note)
+        # the note's lines are what it says it credited, line by line
+        assert [(line.line.quantity, line.stated.amount) for line in note.priced.lines][
+            : len(note.credited)
+        ] == [(entry.quantity, entry.amount) for entry in note.credited]
+        for index, priced_line in enumerate(billed):
+            quantity, amount = credited_of_line(notes, index)
+            assert quantity <= priced_line.line.quantity
+            assert ZERO <= amount <= priced_line.stated.amount
+            if quantity == priced_line.line.quantity:
+                assert amount == priced_line.stated.amount
 
 
 # -- DOMAIN 1: nothing depends on the global decimal context ----------------------------

@@ -403,6 +403,34 @@ def test_a_supplier_credit_note_credits_lines_of_a_bill() -> None:
         )
 
 
+def test_a_supplier_credit_note_is_not_dated_before_the_bill() -> None:
+    bill = issued_bill()  # issued on DAY
+    with pytest.raises(InvalidDocument, match=f"before bill WW-118 was issued \\({DAY}\\)"):
+        credit_in_full(
+            bill,
+            id="scn-1",
+            number="WW-CN-7",
+            issue_date=DAY - dt.timedelta(days=1),
+            reason="Wrong",
+            request=request(),
+        )
+
+
+def test_a_bill_that_bills_less_than_nothing_is_not_credited() -> None:
+    returned = Line(description="Desk", quantity="-1", unit_price=eur("100.00"), taxes=[VAT])
+    draft = DraftBill.create(
+        id="b-9",
+        supplier="woodworks",
+        content=Document(currency="EUR", items=[returned]),
+        request=request(),
+    ).document
+    bill = draft.issue(number="WW-9", issue_date=DAY, request=request()).document
+    with pytest.raises(InvalidDocument, match=re.escape("the supplier owes you EUR 120.00")):
+        credit_in_full(
+            bill, id="scn-1", number="WW-CN-7", issue_date=DAY, reason="x", request=request()
+        )
+
+
 def test_earlier_credit_notes_must_be_from_the_bills_supplier() -> None:
     bill = issued_bill()
     other = attrs.evolve(bill, supplier="someone-else")
@@ -767,3 +795,45 @@ def test_a_supplier_credit_in_full_gives_the_order_back_to_bill_again() -> None:
         billing.order.take_in_credit(bill, concession, request=request())
     with pytest.raises(InvalidType):
         billing.order.take_in_credit(bill, "WW-CN-2", request=request())  # type: ignore[arg-type]
+
+
+# -- orders rebuilt from storage ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"billed": "4"}, "billed 4 and cancelled 0 come to more than the 3 ordered"),
+        ({"billed": "2", "cancelled": "2"}, "billed 2 and cancelled 2"),
+        ({"received": "4"}, "received 4 and cancelled 0 come to more than the 3 ordered"),
+        ({"received": "2", "cancelled": "2"}, "received 2 and cancelled 2"),
+        ({"billed": "1", "taken": "300.01"}, "has taken 300.01 of its amount 300.00"),
+        ({"billed": "1", "taken": "-0.01"}, "has taken -0.01 of its amount 300.00"),
+    ],
+)
+def test_a_purchase_line_refuses_quantities_that_do_not_add_up(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidDocument, match=f"purchase order line 'Desk'.*{message}"):
+        PurchaseLine(description="Desk", ordered="3", amount="300.00", **kwargs)
+    assert (
+        PurchaseLine(
+            description="Desk",
+            ordered="3",
+            amount="300.00",
+            received="1",
+            billed="3",
+            taken="300.00",
+        ).open
+        == 0
+    )
+
+
+def test_a_purchase_order_refuses_line_records_that_do_not_match_its_priced_lines() -> None:
+    order = confirm()
+    with pytest.raises(
+        InvalidDocument, match="purchase order PO-1 has 4 line records for 2 priced"
+    ):
+        attrs.evolve(order, lines=order.lines * 2)
+    with pytest.raises(InvalidDocument, match="purchase order PO-1 has 1 adjustment records for 0"):
+        attrs.evolve(order, adjustments=(Decimal(0),))

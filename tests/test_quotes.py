@@ -26,6 +26,7 @@ from ordercore.documents.quotes import (
     QuoteContent,
     QuoteLine,
     SentQuote,
+    ValidityChange,
 )
 from ordercore.documents.sales_orders import InvoicingPolicy
 from ordercore.testing.strategies import lines
@@ -123,6 +124,51 @@ class TestDelta:
         with pytest.raises(InvalidType):
             Delta.between(content(item("desk")), None)  # type: ignore[arg-type]
 
+    def test_a_reorder_is_a_change(self) -> None:
+        old = content(item("desk"), item("lamp"))
+        new = content(item("lamp"), item("desk"))
+        delta = Delta.between(old, new)
+        assert delta
+        assert delta.reordered
+        assert delta.apply(old) == new
+        revised = DraftQuote.create(
+            id="q-1", customer="acme", content=old, valid_until=VALID_UNTIL, request=request("r1")
+        ).document.revise(new, request=request("r2"))
+        assert revised.document.content == new
+        assert revised.events[0].delta.order == ("lamp", "desk")
+
+    def test_lines_added_or_removed_around_the_others_do_not_reorder_them(self) -> None:
+        old = content(item("desk"), item("lamp"))
+        assert not Delta.between(old, content(item("chair"), item("desk"), item("lamp"))).reordered
+        assert not Delta.between(old, content(item("lamp"))).reordered
+
+    def test_a_delta_refuses_a_version_missing_a_line_it_keeps(self) -> None:
+        delta = Delta.between(
+            content(item("desk"), item("lamp")), content(item("desk", "2"), item("lamp"))
+        )
+        with pytest.raises(
+            InvalidDocument, match="not taken from that version: it has no line 'lamp'"
+        ):
+            delta.apply(content(item("desk")))
+
+    def test_a_delta_refuses_a_version_with_a_line_it_does_not_know(self) -> None:
+        delta = Delta.between(content(item("desk")), content(item("desk", "2")))
+        with pytest.raises(InvalidDocument, match=r"not taken from that version: .*'lamp'"):
+            delta.apply(content(item("desk"), item("lamp")))
+
+    def test_a_delta_refuses_a_version_that_already_has_a_line_it_adds(self) -> None:
+        delta = Delta.between(content(item("desk")), content(item("desk"), item("lamp")))
+        with pytest.raises(InvalidDocument, match=r"not taken from that version: .*'lamp'"):
+            delta.apply(content(item("desk"), item("lamp")))
+
+    def test_a_delta_refuses_a_version_whose_values_are_not_the_old_ones(self) -> None:
+        delta = Delta.between(content(item("desk", "1")), content(item("desk", "2")))
+        with pytest.raises(InvalidDocument, match=r"not taken from that version: .*quantity"):
+            delta.apply(content(item("desk", "5")))
+        removing = Delta.between(content(item("desk"), item("lamp")), content(item("desk")))
+        with pytest.raises(InvalidDocument, match=r"not taken from that version: .*'lamp'"):
+            removing.apply(content(item("desk"), item("lamp", "3")))
+
     def test_keys_are_unique(self) -> None:
         with pytest.raises(InvalidDocument, match="key 'desk'"):
             content(item("desk"), item("desk"))
@@ -148,7 +194,17 @@ class TestDelta:
         }
         old = QuoteContent(currency="EUR", lines=[pool[i] for i in old_keys])
         new = QuoteContent(currency="EUR", lines=[replacement.get(i, pool[i]) for i in new_keys])
-        assert Delta.between(old, new).apply(old) == new
+        delta = Delta.between(old, new)
+        assert delta.apply(old) == new
+        if old != new:
+            assert delta  # every difference is a change, a reorder too
+        other_keys = data.draw(st.lists(st.sampled_from(range(6)), unique=True, max_size=6))
+        other = QuoteContent(currency="EUR", lines=[pool[i] for i in other_keys])
+        if set(other_keys) == set(old_keys):  # the old lines, in any order
+            assert delta.apply(other) == new
+        else:
+            with pytest.raises(InvalidDocument, match="not taken from that version"):
+                delta.apply(other)
 
 
 class TestLife:
@@ -227,3 +283,32 @@ class TestLife:
         )
         with pytest.raises(InvalidDocument, match="no lines"):
             empty.document.send(request=request("r2"))
+
+    def test_a_revision_of_the_validity_alone_says_so(self) -> None:
+        quote = draft()
+        same = content(item("desk", "2", "300.00"))
+        revised = quote.revise(same, valid_until=dt.date(2027, 1, 31), request=request("r2"))
+        assert revised.document.valid_until == dt.date(2027, 1, 31)
+        assert revised.document.version == 2
+        event = revised.events[0]
+        assert not event.delta
+        assert event.validity == ValidityChange(old=VALID_UNTIL, new=dt.date(2027, 1, 31))
+        with pytest.raises(InvalidDocument, match="changes nothing"):
+            quote.revise(same, valid_until=VALID_UNTIL, request=request("r3"))
+
+    def test_a_revision_of_the_content_alone_changes_no_validity(self) -> None:
+        revised = draft().revise(content(item("desk", "3", "300.00")), request=request("r2"))
+        assert revised.events[0].validity is None
+        assert revised.document.valid_until == VALID_UNTIL
+
+    def test_a_quote_past_its_validity_cannot_be_sent(self) -> None:
+        quote = draft()
+        with pytest.raises(
+            InvalidDocument, match=r"valid until 2026-12-31.*2027-01-04.*valid_until"
+        ):
+            quote.send(request=request("r2", dt.date(2027, 1, 4)))
+        assert quote.send(request=request("r2", VALID_UNTIL)).document.state == "sent"
+        later = quote.revise(
+            quote.content, valid_until=dt.date(2027, 1, 31), request=request("r3")
+        ).document
+        assert later.send(request=request("r4", dt.date(2027, 1, 4))).document.state == "sent"

@@ -4,6 +4,7 @@ import datetime as dt
 import decimal
 from decimal import ROUND_DOWN, Decimal
 
+import attrs
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -1193,3 +1194,63 @@ def test_an_order_line_must_cover_the_fees_included_in_its_price() -> None:
     )
     with pytest.raises(InvalidDocument, match="does not cover the fees included"):
         confirm(document)
+
+
+# -- orders rebuilt from storage ----------------------------------------------------------
+
+
+def order_line(**kwargs: object) -> OrderLine:
+    fields: dict[str, object] = {
+        "description": "Desk",
+        "ordered": "3",
+        "policy": ORDERED,
+        "amount": "360.00",
+        **kwargs,
+    }
+    return OrderLine(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"invoiced": "4"}, "invoiced 4 and cancelled 0 come to more than the 3 ordered"),
+        ({"invoiced": "2", "cancelled": "2"}, "invoiced 2 and cancelled 2"),
+        ({"delivered": "4"}, "delivered 4 and cancelled 0 come to more than the 3 ordered"),
+        ({"delivered": "2", "cancelled": "2"}, "delivered 2 and cancelled 2"),
+        ({"invoiced": "1", "taken": "360.01"}, "has taken 360.01 of its amount 360.00"),
+        ({"invoiced": "1", "taken": "-0.01"}, "has taken -0.01 of its amount 360.00"),
+    ],
+)
+def test_an_order_line_refuses_quantities_that_do_not_add_up(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidDocument, match=f"line 'Desk'.*{message}"):
+        order_line(**kwargs)
+
+
+def test_an_order_line_may_invoice_ahead_of_delivery_and_deliver_ahead_of_invoicing() -> None:
+    assert order_line(delivered="1", invoiced="3", taken="360.00").open == 0
+    assert order_line(delivered="2", invoiced="1", cancelled="1", taken="240.00").back_order == 0
+    assert order_line(amount="-10.00", invoiced="1", taken="-5.00").open == 2
+
+
+def test_an_order_refuses_line_records_that_do_not_match_its_priced_lines() -> None:
+    order = confirm(
+        content(
+            charges=[Charge.fixed(eur("9.90"), reason="Shipping", taxes=[VAT])],
+            policy=Policy(adjustments=AdjustmentMode.STANDALONE),
+        )
+    )
+    assert len(order.adjustments) == 1
+    with pytest.raises(
+        InvalidDocument, match="sales order SO-1 has 4 line records for 2 priced lines"
+    ):
+        attrs.evolve(order, lines=order.lines * 2)
+    with pytest.raises(
+        InvalidDocument, match="sales order SO-1 has 1 line records for 2 priced lines"
+    ):
+        attrs.evolve(order, lines=order.lines[:1])
+    with pytest.raises(
+        InvalidDocument, match="sales order SO-1 has 0 adjustment records for 1 standalone"
+    ):
+        attrs.evolve(order, adjustments=())

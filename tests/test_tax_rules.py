@@ -263,3 +263,26 @@ def test_the_winner_is_the_most_specific_match_whatever_the_order(
     winner = table.rule_for(Item(tax_class), customer, place)
     assert winner == TaxTable(rules=shuffled).rule_for(Item(tax_class), customer, place)
     assert all(rule.specificity < winner.specificity for rule in matching if rule is not winner)
+
+
+@pytest.mark.parametrize(
+    ("product", "party", "place", "field"),
+    [
+        (None, CONSUMER, Place("FR"), "product"),
+        ("standard", CONSUMER, Place("FR"), "product"),
+        (Item(tax_class=None), CONSUMER, Place("FR"), "product"),  # type: ignore[arg-type]
+        (Item("standard"), None, Place("FR"), "party"),
+        (Item("standard"), Customer(tax_registrations=None), Place("FR"), "party"),  # type: ignore[arg-type]
+        (Item("standard"), Customer(tax_registrations=("VAT",)), Place("FR"), "party"),  # type: ignore[arg-type]
+        (Item("standard"), CONSUMER, None, "ship_to"),
+        (Item("standard"), CONSUMER, "FR", "ship_to"),
+        (Item("standard"), CONSUMER, Place(None), "ship_to"),  # type: ignore[arg-type]
+        (Item("standard"), CONSUMER, Place("FR", region=75), "ship_to"),  # type: ignore[arg-type]
+    ],
+)
+def test_what_the_engine_is_asked_about_is_checked_first(
+    product: object, party: object, place: object, field: str
+) -> None:
+    for ask in (FRENCH_SELLER.taxes_for, FRENCH_SELLER.rule_for):
+        with pytest.raises(InvalidType, match=f"^{field}: "):
+            ask(product, party, place)  # type: ignore[arg-type]

@@ -63,6 +63,7 @@ from ordercore.documents.quotes import (
     QuoteRevised,
     QuoteSent,
     SentQuote,
+    ValidityChange,
 )
 from ordercore.documents.sales_orders import (
     CreditTakenIn,
@@ -144,6 +145,7 @@ __all__ = [
     "RemainderCancelled",
     "SalesOrder",
     "SentQuote",
+    "ValidityChange",
     "VoidedBill",
     "VoidedInvoice",
     "credit_amount",

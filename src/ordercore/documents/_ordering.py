@@ -28,6 +28,7 @@ import attrs
 import moneyed
 
 from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType
+from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
 from ordercore.money.currency import quantum
 from ordercore.money.decimals import to_decimal
@@ -49,6 +50,54 @@ def quantity(value: object, field: str) -> Decimal:
     if number < 0:
         raise InvalidNumber(value, reason="a quantity here cannot be negative", field=field)
     return number
+
+
+def check_line(
+    line: str,
+    *,
+    ordered: Decimal,
+    cancelled: Decimal,
+    done: Mapping[str, Decimal],
+    amount: Decimal,
+    taken: Decimal,
+) -> None:
+    """Refuse the record of an order line whose quantities or amounts do not add up.
+
+    ``line`` names it (such as ``"sales order line 'Desk'"``); ``done`` holds what was
+    fulfilled and billed of it (``{"delivered": ..., "invoiced": ...}``), each of which
+    with what was cancelled is at most what was ordered; ``taken`` lies between nothing
+    and the line's ``amount``. A host that rebuilds an order from storage gets the error
+    here rather than a wrong figure later.
+    """
+    for name, quantity in done.items():
+        if CONTEXT.add(quantity, cancelled) > ordered:
+            raise InvalidDocument(
+                f"{line}: {name} {quantity} and cancelled {cancelled} come to more than the "
+                f"{ordered} ordered; check the quantities stored for it"
+            )
+    if not min(amount, ZERO) <= taken <= max(amount, ZERO):
+        raise InvalidDocument(
+            f"{line} has taken {taken} of its amount {amount}: what bills and cancellations "
+            "take of a line lies between nothing and its amount; check the amounts stored for it"
+        )
+
+
+def check_records(document: str, priced: PricedDocument, *, lines: int, adjustments: int) -> None:
+    """Refuse an order (``document``) whose records do not match its priced content.
+
+    It keeps one line record per priced line, and one record per standalone allowance
+    and charge.
+    """
+    if lines != len(priced.lines):
+        raise InvalidDocument(
+            f"{document} has {lines} line records for {len(priced.lines)} priced lines; "
+            "keep one per line of its priced content, in order"
+        )
+    if adjustments != len(standalone(priced)):
+        raise InvalidDocument(
+            f"{document} has {adjustments} adjustment records for "
+            f"{len(standalone(priced))} standalone allowances and charges; keep one for each"
+        )
 
 
 def line_index(value: object, count: int, document: str) -> int:

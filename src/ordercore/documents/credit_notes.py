@@ -25,7 +25,11 @@ instead of a ``customer`` for a standalone credit), they check it the same way a
 credit note names the ``supplier``; its number is the supplier's.
 
 A credit note's amounts are positive: it is the invoice's counterpart, and a host books it
-as such. Each credit line is a pricing :class:`~ordercore.pricing.Line` of the credited
+as such. So only an invoice whose total with taxes is positive is credited (one below
+nothing already owes the customer: it is paid, or an invoice bills the difference), and a
+credit note is dated on or after the invoice it credits.
+
+Each credit line is a pricing :class:`~ordercore.pricing.Line` of the credited
 quantity, priced for that quantity as a whole (its price base quantity is the credited
 quantity), with the invoice line's taxes, so the pricing engine computes the credit note
 like any other document and the line formula of EN 16931 still holds.
@@ -58,6 +62,7 @@ from ordercore.errors import (
     FloatNotAllowed,
     InvalidAmount,
     InvalidDocument,
+    InvalidTax,
     InvalidType,
     OverCrediting,
 )
@@ -158,10 +163,38 @@ def _supplier(value: object) -> str | None:
 _Credited = IssuedInvoice | IssuedBill
 
 
-def _check(invoice: object) -> _Credited:
+def _check(invoice: object, issue_date: object) -> tuple[_Credited, dt.date]:
+    """The invoice or bill to credit, and the credit note's date, checked against each other.
+
+    A credit note takes back what an invoice billed: it is dated on or after the invoice,
+    and the invoice billed something (its total with taxes is positive).
+    """
     if not isinstance(invoice, IssuedInvoice | IssuedBill):
         raise InvalidType(invoice, expected="an IssuedInvoice or an IssuedBill", field="invoice")
-    return invoice
+    date = fields.issue_date(issue_date)
+    kind = "bill" if isinstance(invoice, IssuedBill) else "invoice"
+    if date < invoice.issue_date:
+        raise InvalidDocument(
+            f"a credit note dated {date}, before {kind} {invoice.number} was issued "
+            f"({invoice.issue_date}), cannot credit it; date it on or after {invoice.issue_date}"
+        )
+    value = invoice.priced.totals.tax_inclusive
+    if value.amount < 0:
+        owes, fix = (
+            ("the supplier owes you", "have the supplier pay it, or record a bill")
+            if kind == "bill"
+            else ("it owes the customer", "pay it, or issue an invoice")
+        )
+        raise InvalidDocument(
+            f"{kind} {invoice.number} totals {value} with taxes: {owes} {-value}, and a credit "
+            f"note would owe more; {fix} for the difference"
+        )
+    if value.amount == 0:
+        raise InvalidDocument(
+            f"{kind} {invoice.number} totals {value} with taxes: it billed nothing to credit; "
+            "for a correction, issue a new document or a standalone credit"
+        )
+    return invoice, date
 
 
 class _Parties(TypedDict):
@@ -312,7 +345,7 @@ def credit_lines(
     by amount, the credit note must also stay within what remains of the invoice total
     and of each tax set's untaxed amount (see the module docs).
     """
-    invoice = _check(invoice)
+    invoice, issue_date = _check(invoice, issue_date)
     if not isinstance(quantities, Mapping) or not quantities:
         raise InvalidType(
             quantities, expected="a mapping of line index to quantity", field="quantities"
@@ -546,7 +579,7 @@ def credit_in_full(
     The credit note repeats the invoice's content, so its totals are the invoice's.
     ``invoice`` may be a supplier's bill.
     """
-    invoice = _check(invoice)
+    invoice, issue_date = _check(invoice, issue_date)
     if _earlier(invoice, previous):
         raise InvalidDocument(
             f"invoice {invoice.number} already has credit notes; credit what remains by lines "
@@ -601,7 +634,7 @@ def credit_amount(
     negative, or, for a tax-inclusive amount, with a compound or withholding tax (which
     cannot be included in a price). ``invoice`` may be a supplier's bill.
     """
-    invoice = _check(invoice)
+    invoice, issue_date = _check(invoice, issue_date)
     currency = invoice.priced.currency
     stated = _stated(amount, invoice)
     base = _base(base)
@@ -679,22 +712,28 @@ def credit_amount(
 
 def _stated(amount: object, invoice: IssuedInvoice | IssuedBill) -> Decimal:
     """The amount to credit: a positive ``Money`` in the invoice's currency and minor unit."""
-    if isinstance(amount, float):
-        raise FloatNotAllowed(amount, field="amount")
-    money = to_money(amount, "amount")
+    money = _whole_amount(amount)
     currency = invoice.priced.currency
     if money.currency != currency:
         raise CurrencyMismatch(currency.code, money.currency.code, operation="credit in")
-    places = precision(currency)
-    if decimal_places(money.amount) > places:
-        raise InvalidAmount(
-            money.amount,
-            reason=f"{currency.code} amounts have {places} decimal places",
-            field="amount",
-        )
     if money.amount <= 0:
         raise InvalidAmount(money.amount, reason="a credit by amount is positive", field="amount")
     return money.amount
+
+
+def _whole_amount(amount: object) -> Money:
+    """An ``amount`` to credit: a ``Money`` (never a float) in whole minor units."""
+    if isinstance(amount, float):
+        raise FloatNotAllowed(amount, field="amount")
+    money = to_money(amount, "amount")
+    places = precision(money.currency)
+    if decimal_places(money.amount) > places:
+        raise InvalidAmount(
+            money.amount,
+            reason=f"{money.currency.code} amounts have {places} decimal places",
+            field="amount",
+        )
+    return money
 
 
 def _creditable_by_amount(
@@ -748,17 +787,32 @@ def standalone_credit(
     """Credit ``amount`` (before tax) with ``tax`` for ``reason``, without an invoice.
 
     Name the ``customer`` for a credit note we issue, or the ``supplier`` for one we record.
+    ``amount`` is a positive ``Money`` in whole minor units of its currency; ``tax`` is any
+    tax but a per-unit one (an amount has no units); ``policy`` prices the credit note
+    (``None``: the default ``Policy()``).
     """
+    money = _whole_amount(amount)
+    if money.amount <= 0:
+        raise InvalidDocument(f"a standalone credit is a positive amount, not {money}")
+    tax = check_instance(tax, Tax, "tax")
+    if tax.kind is TaxKind.PER_UNIT:
+        raise InvalidTax(
+            tax,
+            reason="a standalone credit is an amount, and an amount has no units to owe a "
+            "per-unit tax on; credit the lines that bore it with credit_lines",
+        )
+    if policy is None:
+        policy = Policy()
+    elif not isinstance(policy, Policy):
+        raise InvalidType(policy, expected="a Policy, or None for the default", field="policy")
     line = Line(
         description=to_text(reason, "reason"),
         quantity=1,
-        unit_price=amount,
+        unit_price=money,
         taxes=[tax],
         kind=LineKind.SERVICE,
     )
-    if line.unit_price.amount <= 0:
-        raise InvalidDocument("a standalone credit is a positive amount")
-    content = Document(currency=line.currency, items=[line], policy=policy or Policy())
+    content = Document(currency=line.currency, items=[line], policy=policy)
     return _issue(
         id=id,
         number=number,

@@ -181,6 +181,16 @@ class PurchaseLine:
     cancelled: Decimal = attrs.field(default=_ZERO, converter=_cancelled)
     taken: Decimal = attrs.field(default=_ZERO, converter=_taken)
 
+    def __attrs_post_init__(self) -> None:
+        ordering.check_line(
+            f"purchase order line {self.description!r}",
+            ordered=self.ordered,
+            cancelled=self.cancelled,
+            done={"received": self.received, "billed": self.billed},
+            amount=self.amount,
+            taken=self.taken,
+        )
+
     @property
     def to_receive(self) -> Decimal:
         """Ordered, and neither received nor cancelled."""
@@ -257,6 +267,11 @@ class PurchaseOrder(fields.PricedView):
     and cancellations have taken; ``bills`` records what each bill made from the order
     took (:class:`OrderBill`), ``amount_billed`` the sum of their totals (with taxes) and
     ``billed_by_tax`` their untaxed amounts and taxes by rate.
+
+    A host that rebuilds an order from storage gets :class:`~ordercore.errors.InvalidDocument`
+    at once for records that do not match the priced content (one :class:`PurchaseLine` per
+    priced line, one adjustment per standalone allowance and charge) or a line whose
+    quantities do not add up (received or billed, with cancelled, more than ordered).
     """
 
     id: str = attrs.field(converter=fields.document_id)
@@ -269,6 +284,14 @@ class PurchaseOrder(fields.PricedView):
     amount_billed: Decimal = attrs.field(default=_ZERO, converter=_amount_billed)
     billed_by_tax: ordering.TaxTally = attrs.field(factory=ordering.TaxTally, converter=_tally)
     version: int = attrs.field(default=1, converter=fields.version)
+
+    def __attrs_post_init__(self) -> None:
+        ordering.check_records(
+            f"purchase order {self.number}",
+            self.priced,
+            lines=len(self.lines),
+            adjustments=len(self.adjustments),
+        )
 
     @classmethod
     @exact

@@ -64,6 +64,7 @@ __all__ = [
     "QuoteRevised",
     "QuoteSent",
     "SentQuote",
+    "ValidityChange",
 ]
 
 #: The fields of a line that a delta compares, in this order.
@@ -215,7 +216,9 @@ class SettingChange:
 class Delta:
     """What changed from one version of a quote's content to the next.
 
-    ``order`` lists the keys of the new version's lines in their order.
+    ``order`` lists the keys of the new version's lines in their order; ``reordered``
+    says whether the lines both versions have changed places (moving a line is a change,
+    even if nothing else is).
     """
 
     added: tuple[QuoteLine, ...]
@@ -223,6 +226,7 @@ class Delta:
     changed: tuple[LineChange, ...]
     settings: tuple[SettingChange, ...]
     order: tuple[str, ...]
+    reordered: bool = False
 
     @classmethod
     def between(cls, old: QuoteContent, new: QuoteContent) -> Delta:
@@ -249,18 +253,21 @@ class Delta:
                 if getattr(old, name) != getattr(new, name)
             ),
             order=tuple(line.key for line in new.lines),
+            reordered=[line.key for line in old.lines if line.key in new_keys]
+            != [line.key for line in new.lines if line.key in old_keys],
         )
 
     def apply(self, old: QuoteContent) -> QuoteContent:
-        """Apply the delta to ``old``: the result is the version the delta was taken to."""
+        """Apply the delta to ``old``: the result is the version the delta was taken to.
+
+        ``old`` must be the version the delta was taken from, as far as the delta knows
+        it: the same lines (those it keeps, changes or removes, and no other), with the
+        old values of what it changes, and the lines it removes as they were. Any other
+        content is refused with :class:`~ordercore.errors.InvalidDocument`.
+        """
         old = _content(old)
+        self._check_taken_from(old)
         lines = {line.key: line for line in old.lines}
-        expected = {line.key for line in self.removed} | {change.key for change in self.changed}
-        missing = sorted(expected - set(lines))
-        if missing:
-            raise InvalidDocument(
-                f"this delta was not taken from that version: it has no line {missing[0]!r}"
-            )
         for line in self.removed:
             lines.pop(line.key, None)
         for line in self.added:
@@ -275,8 +282,43 @@ class Delta:
         settings = {change.setting: change.new for change in self.settings}
         return attrs.evolve(old, lines=[lines[key] for key in self.order], **settings)
 
+    def _check_taken_from(self, old: QuoteContent) -> None:
+        """Refuse ``old`` unless it is the version the delta was taken from (as it knows it)."""
+        lines = {line.key: line for line in old.lines}
+        added = {line.key for line in self.added}
+        expected = (set(self.order) - added) | {line.key for line in self.removed}
+
+        def refuse(why: str) -> InvalidDocument:
+            return InvalidDocument(f"this delta was not taken from that version: {why}")
+
+        missing = sorted(expected - set(lines))
+        if missing:
+            raise refuse(f"it has no line {missing[0]!r}")
+        already = sorted(added & set(lines))
+        if already:
+            raise refuse(f"it has the line {already[0]!r} already, which the delta adds")
+        unknown = sorted(set(lines) - expected)
+        if unknown:
+            raise refuse(f"it has the line {unknown[0]!r}, which the delta does not know")
+        for line in self.removed:
+            if lines[line.key] != line:
+                raise refuse(f"its line {line.key!r} is not the one the delta removes")
+        for change in self.changed:
+            value = lines[change.key].field(change.field)
+            if value != change.old:
+                raise refuse(
+                    f"line {change.key!r} has {change.field} {value!r}, "
+                    f"where the delta changes {change.old!r}"
+                )
+        for setting in self.settings:
+            value = getattr(old, setting.setting)
+            if value != setting.old:
+                raise refuse(
+                    f"its {setting.setting} is {value!r}, where the delta changes {setting.old!r}"
+                )
+
     def __bool__(self) -> bool:
-        return bool(self.added or self.removed or self.changed or self.settings)
+        return bool(self.added or self.removed or self.changed or self.settings or self.reordered)
 
 
 # -- events ------------------------------------------------------------------------------
@@ -288,11 +330,24 @@ class QuoteCreated(Event):
 
 
 @attrs.frozen(kw_only=True)
+class ValidityChange:
+    """A revision moved the date a quote is valid until from ``old`` to ``new``."""
+
+    old: dt.date
+    new: dt.date
+
+
+@attrs.frozen(kw_only=True)
 class QuoteRevised(Event):
-    """A quote was revised; ``delta`` says what changed to make ``version``."""
+    """A quote was revised; ``delta`` says what changed to make ``version``.
+
+    ``validity`` says how the validity date changed, or is ``None`` when it did not (the
+    validity is not part of the content, so the delta does not hold it).
+    """
 
     version: int
     delta: Delta
+    validity: ValidityChange | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -392,32 +447,43 @@ class DraftQuote(_Quote):
     def revise(
         self, content: QuoteContent, *, request: Request, valid_until: dt.date | None = None
     ) -> Changed[DraftQuote]:
-        """Replace the content: a new version, and an event with the delta."""
+        """Replace the content, the validity date or both: a new version, and an event.
+
+        The event carries the content's :class:`Delta` and, if ``valid_until`` moved the
+        validity date, the :class:`ValidityChange`. A revision that changes neither is
+        refused.
+        """
+        request = fields.request(request)
         delta = Delta.between(self.content, _content(content))
-        if not delta and valid_until is None:
-            raise InvalidDocument("the revision changes nothing")
-        revised = attrs.evolve(
-            self,
-            content=content,
-            version=self.version + 1,
-            valid_until=self.valid_until if valid_until is None else valid_until,
+        until = self.valid_until if valid_until is None else _valid_until(valid_until)
+        validity = (
+            None if until == self.valid_until else ValidityChange(old=self.valid_until, new=until)
         )
+        if not delta and validity is None:
+            raise InvalidDocument("the revision changes nothing")
+        revised = attrs.evolve(self, content=content, version=self.version + 1, valid_until=until)
         event = QuoteRevised(
             document_id=self.id,
-            request=fields.request(request),
+            request=request,
             version=revised.version,
             delta=delta,
+            validity=validity,
         )
         return Changed(document=revised, events=(event,))
 
     def send(self, *, request: Request) -> Changed[SentQuote]:
-        """Send this version to the customer."""
+        """Send this version to the customer, on or before the date it is valid until."""
+        request = fields.request(request)
         if not self.content.lines:
             raise InvalidDocument(f"quote {self.id!r} has no lines to offer")
+        if request.business_date > self.valid_until:
+            raise InvalidDocument(
+                f"quote {self.id!r} is valid until {self.valid_until}, before "
+                f"{request.business_date}, so it cannot be sent then; revise it with a later "
+                "valid_until first"
+            )
         sent: SentQuote = self._as(SentQuote)
-        event = QuoteSent(
-            document_id=self.id, request=fields.request(request), version=self.version
-        )
+        event = QuoteSent(document_id=self.id, request=request, version=self.version)
         return Changed(document=sent, events=(event,))
 
 

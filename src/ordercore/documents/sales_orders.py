@@ -258,6 +258,16 @@ class OrderLine:
     cancelled: Decimal = attrs.field(default=_ZERO, converter=_cancelled)
     taken: Decimal = attrs.field(default=_ZERO, converter=_taken)
 
+    def __attrs_post_init__(self) -> None:
+        ordering.check_line(
+            f"sales order line {self.description!r}",
+            ordered=self.ordered,
+            cancelled=self.cancelled,
+            done={"delivered": self.delivered, "invoiced": self.invoiced},
+            amount=self.amount,
+            taken=self.taken,
+        )
+
     @property
     def back_order(self) -> Decimal:
         """Ordered, and neither delivered nor cancelled."""
@@ -464,6 +474,11 @@ class SalesOrder(fields.PricedView):
     much of it invoices and cancellations have taken; ``invoices`` records what each
     invoice made from the order took (:class:`OrderInvoice`), ``billed`` the sum of their
     totals (with taxes) and ``billed_by_tax`` their untaxed amounts and taxes by rate.
+
+    A host that rebuilds an order from storage gets :class:`~ordercore.errors.InvalidDocument`
+    at once for records that do not match the priced content (one :class:`OrderLine` per
+    priced line, one adjustment per standalone allowance and charge) or a line whose
+    quantities do not add up (delivered or invoiced, with cancelled, more than ordered).
     """
 
     id: str = attrs.field(converter=fields.document_id)
@@ -477,6 +492,14 @@ class SalesOrder(fields.PricedView):
     billed: Decimal = attrs.field(default=_ZERO, converter=_billed)
     billed_by_tax: ordering.TaxTally = attrs.field(factory=ordering.TaxTally, converter=_tally)
     version: int = attrs.field(default=1, converter=fields.version)
+
+    def __attrs_post_init__(self) -> None:
+        ordering.check_records(
+            f"sales order {self.number}",
+            self.priced,
+            lines=len(self.lines),
+            adjustments=len(self.adjustments),
+        )
 
     # -- confirming --------------------------------------------------------------------
 

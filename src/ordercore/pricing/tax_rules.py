@@ -272,6 +272,46 @@ class TaxRule:
         return f"TaxRule({', '.join([*fields, f'taxes=[{taxes}]'])})"
 
 
+def _tax_class_of(product: object) -> str:
+    """The tax class of what a tax engine is asked about: a :class:`TaxedProduct`."""
+    if not isinstance(product, TaxedProduct) or not isinstance(product.tax_class, str):
+        raise InvalidType(
+            product,
+            expected="a product with a sku and a tax_class string (such as a catalog Product)",
+            field="product",
+        )
+    return product.tax_class
+
+
+def _schemes_of(party: object) -> frozenset[str]:
+    """The schemes the customer is registered for: a :class:`TaxedParty`."""
+    expected = "a party whose tax_registrations each have a scheme string (such as a Party)"
+    if not isinstance(party, TaxedParty):
+        raise InvalidType(party, expected=expected, field="party")
+    registrations = party.tax_registrations
+    if isinstance(registrations, str) or not isinstance(registrations, Sequence):
+        raise InvalidType(party, expected=expected, field="party")
+    schemes = [getattr(registration, "scheme", None) for registration in registrations]
+    if not all(isinstance(scheme, str) for scheme in schemes):
+        raise InvalidType(party, expected=expected, field="party")
+    return frozenset(str(scheme) for scheme in schemes)
+
+
+def _place(ship_to: object) -> Place:
+    """Where the goods go: a :class:`Place`."""
+    if (
+        not isinstance(ship_to, Place)
+        or not isinstance(ship_to.country, str)
+        or not isinstance(ship_to.region, str | None)
+    ):
+        raise InvalidType(
+            ship_to,
+            expected="a place with a country code and a region code or None (such as an Address)",
+            field="ship_to",
+        )
+    return ship_to
+
+
 def _rules(value: object) -> tuple[TaxRule, ...]:
     return to_tuple(value, TaxRule, "rules")
 
@@ -292,13 +332,18 @@ class TaxTable:
                     raise ConflictingTaxRules(rule, other)
 
     def rule_for(self, product: TaxedProduct, party: TaxedParty, ship_to: Place) -> TaxRule:
-        """The rule that applies: the most specific one that matches."""
-        schemes = frozenset(registration.scheme for registration in party.tax_registrations)
-        matching = [
-            rule for rule in self.rules if rule.matches(product.tax_class, ship_to, schemes)
-        ]
+        """The rule that applies: the most specific one that matches.
+
+        ``product``, ``party`` and ``ship_to`` are checked first: anything without the
+        attributes of :class:`TaxedProduct`, :class:`TaxedParty` and :class:`Place`, of
+        their types, is refused with :class:`~ordercore.errors.InvalidType`.
+        """
+        tax_class = _tax_class_of(product)
+        schemes = _schemes_of(party)
+        place = _place(ship_to)
+        matching = [rule for rule in self.rules if rule.matches(tax_class, place, schemes)]
         if not matching:
-            raise NoTaxRule(product.tax_class, country=ship_to.country, region=ship_to.region)
+            raise NoTaxRule(tax_class, country=place.country, region=place.region)
         # Unique: equally specific rules that could both match were refused in __init__.
         return max(matching, key=lambda rule: rule.specificity)
 
