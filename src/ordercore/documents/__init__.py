@@ -63,6 +63,7 @@ from ordercore.documents.quotes import (
     QuoteRevised,
     QuoteSent,
     SentQuote,
+    SettingChange,
     ValidityChange,
 )
 from ordercore.documents.sales_orders import (
@@ -145,6 +146,7 @@ __all__ = [
     "RemainderCancelled",
     "SalesOrder",
     "SentQuote",
+    "SettingChange",
     "ValidityChange",
     "VoidedBill",
     "VoidedInvoice",

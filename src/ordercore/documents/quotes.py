@@ -64,6 +64,7 @@ __all__ = [
     "QuoteRevised",
     "QuoteSent",
     "SentQuote",
+    "SettingChange",
     "ValidityChange",
 ]
 
