@@ -631,8 +631,8 @@ def run_credits(
     """Try each credit in turn, after the ``earlier`` ones, keeping those ordercore accepts.
 
     A credit is refused only for taking more than remains (or, in full, after another
-    credit); the credits kept never exceed the invoice's value (its total with taxes).
-    Returns the new credit notes.
+    credit, or untaxed, of an invoice with no untaxed amount); the credits kept never
+    exceed the invoice's value (its total with taxes). Returns the new credit notes.
     """
     notes: list[CreditNote] = list(earlier)
     value = invoice.priced.totals.tax_inclusive
@@ -674,6 +674,10 @@ def run_credits(
         except OverCrediting:
             continue
         except InvalidDocument as error:
+            # an untaxed amount of an invoice whose lines come to no untaxed amount (all
+            # of a cent is tax) is refused for what it is (tested on its own)
+            if "no untaxed amount" in error.reason:
+                continue
             if not notes or not ("already" in error.reason or "in full" in error.reason):
                 raise
             continue
