@@ -20,14 +20,14 @@ the one way those amounts are shared out:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 
 import attrs
 import moneyed
 
-from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType
+from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType, _OrderLimit
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
 from ordercore.money.currency import quantum
@@ -37,6 +37,9 @@ from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.results import PricedAdjustment, PricedDocument
 from ordercore.pricing.taxes import Tax, TaxKind
+
+if TYPE_CHECKING:
+    from ordercore.documents.credit_notes import CreditedLine
 
 ZERO = Decimal(0)
 
@@ -197,6 +200,172 @@ class Progress(Protocol):
     def ordered(self) -> Decimal: ...
     @property
     def open(self) -> Decimal: ...
+
+
+class Tracked(Progress, Protocol):
+    """An order line as the steps shared by sales and purchase orders change it.
+
+    Its fulfilment (``delivered`` or ``received``) and its billed units (``invoiced`` or
+    ``billed``) have their own names on each kind of line; ``_fulfilled`` and ``_billed``
+    read them, ``_fulfilling`` and ``_billing`` give the line with more of them (less, for
+    negative ``units``), and ``_cancelling`` with more cancelled. Billing and cancelling
+    take ``amount`` more of the line's amount.
+    """
+
+    @property
+    def description(self) -> str: ...
+    @property
+    def cancelled(self) -> Decimal: ...
+    @property
+    def _fulfilled(self) -> Decimal: ...
+    @property
+    def _billed(self) -> Decimal: ...
+    def _fulfilling(self, units: Decimal) -> Self: ...
+    def _billing(self, units: Decimal, amount: Decimal) -> Self: ...
+    def _cancelling(self, units: Decimal, amount: Decimal) -> Self: ...
+    def share(self, units: Decimal, priced: PricedDocument) -> Decimal: ...
+
+
+L = TypeVar("L", bound=Tracked)
+
+#: What a bill took of an order's lines: ``(line index, quantity, amount)`` for each.
+Taken = tuple[tuple[int, Decimal, Decimal], ...]
+
+#: Quantities of an order's lines: ``(line index, quantity)`` pairs.
+Quantities = tuple[tuple[int, Decimal], ...]
+
+
+def fulfil(
+    lines: Sequence[L], wanted: Mapping[int, Decimal], *, order: str, error: type[_OrderLimit]
+) -> tuple[L, ...]:
+    """``lines`` with the ``wanted`` (checked) quantities delivered or received.
+
+    A line never fulfils more than was ordered and not cancelled: more raises ``error``
+    (:class:`~ordercore.errors.OverDelivery` or :class:`~ordercore.errors.OverReceipt`)
+    for the order numbered ``order``.
+    """
+    result = list(lines)
+    for index, quantity in wanted.items():
+        line = result[index]
+        remaining = CONTEXT.subtract(
+            CONTEXT.subtract(line.ordered, line._fulfilled), line.cancelled
+        )
+        if quantity > remaining:
+            raise error(order=order, line=line.description, requested=quantity, remaining=remaining)
+        result[index] = line._fulfilling(quantity)
+    return tuple(result)
+
+
+def check_open(
+    lines: Sequence[Tracked],
+    wanted: Mapping[int, Decimal],
+    *,
+    order: str,
+    error: type[_OrderLimit],
+) -> None:
+    """Refuse to bill more of a line than is open: ``error`` for the order numbered ``order``."""
+    for index, quantity in wanted.items():
+        line = lines[index]
+        if quantity > line.open:
+            raise error(order=order, line=line.description, requested=quantity, remaining=line.open)
+
+
+def fulfilled_unbilled(lines: Sequence[Tracked]) -> dict[int, Decimal]:
+    """What each line has delivered or received and not billed yet, where it has."""
+    return {
+        index: line._fulfilled - line._billed
+        for index, line in enumerate(lines)
+        if line._fulfilled > line._billed
+    }
+
+
+def cancel(
+    lines: Sequence[L], chosen: Iterable[int], priced: PricedDocument, document: str
+) -> tuple[tuple[L, ...], Quantities]:
+    """``lines`` with what remains of the ``chosen`` ones cancelled, and what each cancelled.
+
+    A line cancels what was ordered and neither fulfilled nor billed; the cancelled units
+    take their share of the line's amount, as if they had been billed. Nothing to cancel
+    on ``document`` raises :class:`~ordercore.errors.InvalidDocument`.
+    """
+    result = list(lines)
+    cancelled: list[tuple[int, Decimal]] = []
+    for index in chosen:
+        line = result[index]
+        quantity = line.ordered - line.cancelled - max(line._fulfilled, line._billed)
+        if quantity > 0:
+            result[index] = line._cancelling(quantity, line.share(quantity, priced))
+            cancelled.append((index, quantity))
+    if not cancelled:
+        raise InvalidDocument(f"nothing remains to cancel on {document}")
+    return tuple(result), tuple(cancelled)
+
+
+def bill(
+    lines: Sequence[L], wanted: Mapping[int, Decimal], priced: PricedDocument
+) -> tuple[tuple[L, ...], Taken, list[Line]]:
+    """Bill the ``wanted`` (checked) quantities of an order's ``lines``, priced ``priced``.
+
+    Gives the lines with the quantities billed and their shares taken, what the bill took
+    of them (:data:`Taken`), and the bill's lines.
+    """
+    result = list(lines)
+    shares: list[tuple[int, Decimal, Decimal]] = []
+    billing_lines: list[Line] = []
+    for index, units in wanted.items():
+        line = result[index]
+        share = line.share(units, priced)
+        result[index] = line._billing(units, share)
+        shares.append((index, units, share))
+        source = priced.lines[index].line
+        billing_lines.append(billing_line(source, units, share, priced.currency))
+    return tuple(result), tuple(shares), billing_lines
+
+
+def give_back(lines: Sequence[L], took: Taken) -> tuple[L, ...]:
+    """``lines`` with the quantities and amounts a bill ``took`` of them given back."""
+    result = list(lines)
+    for index, units, amount in took:
+        result[index] = result[index]._billing(-units, -amount)
+    return tuple(result)
+
+
+def quantities_of(took: Taken) -> Quantities:
+    """The ``(line index, quantity)`` pairs of what a bill took."""
+    return tuple((index, units) for index, units, _ in took)
+
+
+def credit(
+    lines: Sequence[L],
+    took: Taken,
+    credited: Iterable[CreditedLine],
+    *,
+    note: str,
+    bill: str,
+    order: str,
+) -> tuple[tuple[L, ...], Taken, Quantities]:
+    """Give back to an order's ``lines`` what a credit note by lines ``credited`` of a bill.
+
+    ``took`` is what the bill took of the lines; each credited line of the bill gives
+    back its quantity and amount to the order line it billed. Gives the lines, what the
+    bill still takes, and the quantities given back. ``note``, ``bill`` and ``order``
+    name the credit note, the bill (``"invoice 'inv-1'"``) and the order for the error of
+    a credited line that bills no order line.
+    """
+    result = list(lines)
+    left = list(took)
+    quantities = []
+    for entry in credited:
+        if entry.index >= len(left):
+            raise InvalidDocument(
+                f"credit note {note} credits line {entry.index} of {bill}, "
+                f"which bills no line of {order}"
+            )
+        index, units, amount = left[entry.index]
+        left[entry.index] = (index, units - entry.quantity, amount - entry.amount)
+        result[index] = result[index]._billing(-entry.quantity, -entry.amount)
+        quantities.append((index, entry.quantity))
+    return tuple(result), tuple(left), tuple(quantities)
 
 
 def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decimal, Decimal]:
