@@ -387,23 +387,56 @@ def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decim
 
 def adjustments_after(
     priced: PricedDocument,
-    before: Sequence[Decimal],
-    whole: Decimal,
-    taken: tuple[Decimal, Decimal],
+    taken: Sequence[Decimal],
+    before: Sequence[Progress],
+    after: Sequence[Progress],
     *,
     completed: bool,
 ) -> tuple[Decimal, ...]:
-    """How much of each standalone adjustment is taken after the lines' net taken moves.
+    """How much of each standalone adjustment is taken once the order's lines move on.
 
-    The lines' net taken goes from ``taken[0]`` to ``taken[1]`` of ``whole``
-    (:func:`nets_taken`); each adjustment takes the same share of what is left of it.
+    The adjustments had ``taken`` so much when the lines stood as ``before``; as they
+    come to stand as ``after``, the lines' net taken moves (:func:`nets_taken`), and each
+    adjustment takes the same share of what is left of it: all of it when the order is
+    ``completed``.
     """
-    done, remaining = taken[1] - taken[0], whole - taken[0]
+    whole, old = nets_taken(priced, before)
+    new = nets_taken(priced, after)[1]
+    done, remaining = new - old, whole - old
     return tuple(
         old
         + rest_share(entry.amount.amount - old, done, remaining, completed=completed, priced=priced)
-        for entry, old in zip(standalone(priced), before, strict=True)
+        for entry, old in zip(standalone(priced), taken, strict=True)
     )
+
+
+def bill_content(
+    priced: PricedDocument,
+    items: Sequence[Line],
+    adjustments: tuple[Sequence[Decimal], Sequence[Decimal]],
+    *,
+    completes: bool,
+    billed: TaxTally,
+) -> Document:
+    """The content of a bill of an order (``priced``): its ``items``, and its adjustments.
+
+    It takes the parts of the standalone allowances and charges from what they had taken
+    before it to what they have taken after it (``adjustments``). The bill that
+    ``completes`` the order (nothing is open after it, and nothing was cancelled) also
+    gives back the tax rounding of the bills before it, which came to ``billed``
+    (:func:`completing`), so that the order's bills sum to its total exactly, rate by rate.
+    """
+    allowances, charges = adjustment_parts(priced, *adjustments)
+    content = Document(
+        currency=priced.currency,
+        items=items,
+        allowances=allowances,
+        charges=charges,
+        policy=priced.policy,
+    )
+    if completes:
+        content = completing(content, TaxTally.of(priced), billed)
+    return content
 
 
 def minus(left: Sequence[Decimal], right: Sequence[Decimal]) -> tuple[Decimal, ...]:

@@ -577,10 +577,8 @@ class PurchaseOrder(fields.PricedView):
 
     def _adjustments_after(self, order: PurchaseOrder) -> tuple[Decimal, ...]:
         """What the standalone adjustments have taken once this order has become ``order``."""
-        whole, before = ordering.nets_taken(self.priced, self.lines)
-        after = ordering.nets_taken(order.priced, order.lines)[1]
         return ordering.adjustments_after(
-            self.priced, self.adjustments, whole, (before, after), completed=order.completed
+            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
         )
 
     def _bill(self, wanted: Mapping[int, Decimal], *, bill_id: str, request: Request) -> Billing:
@@ -590,24 +588,17 @@ class PurchaseOrder(fields.PricedView):
             raise InvalidDocument(
                 f"{self._name} has a bill {bill_id!r} already: give each bill its own id"
             )
-        currency = self.priced.currency
         new_lines, shares, bill_lines = ordering.bill(self.lines, wanted, self.priced)
         order = attrs.evolve(self, lines=new_lines)
         adjustments = self._adjustments_after(order)
-        allowances, charges = ordering.adjustment_parts(self.priced, self.adjustments, adjustments)
-        content = Document(
-            currency=currency,
-            items=bill_lines,
-            allowances=allowances,
-            charges=charges,
-            policy=self.priced.policy,
+        content = ordering.bill_content(
+            self.priced,
+            bill_lines,
+            (self.adjustments, adjustments),
+            completes=order.completed and not any(line.cancelled for line in new_lines),
+            billed=self.billed_by_tax,
         )
         priced = price(content)
-        if order.completed and not any(line.cancelled for line in new_lines):
-            # The completing bill: the order's bills sum to its total exactly, rate by rate.
-            target = ordering.TaxTally.of(self.priced)
-            content = ordering.completing(content, target, self.billed_by_tax)
-            priced = price(content)
         total = priced.totals.tax_inclusive
         draft = DraftBill.create(
             id=bill_id,

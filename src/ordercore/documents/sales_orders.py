@@ -1069,10 +1069,8 @@ class SalesOrder(fields.PricedView):
 
     def _adjustments_after(self, order: SalesOrder) -> tuple[Decimal, ...]:
         """What the standalone adjustments have taken once this order has become ``order``."""
-        whole, before = ordering.nets_taken(self.priced, self.lines)
-        after = ordering.nets_taken(order.priced, order.lines)[1]
         return ordering.adjustments_after(
-            self.priced, self.adjustments, whole, (before, after), completed=order.completed
+            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
         )
 
     def _taken_by_taxes(self) -> dict[tuple[Tax, ...], tuple[Decimal, Decimal]]:
@@ -1177,7 +1175,6 @@ class SalesOrder(fields.PricedView):
         order = attrs.evolve(self, lines=new_lines)
         # Standalone allowances and charges, in proportion to the line amounts taken.
         adjustments = self._adjustments_after(order)
-        allowances, charges = ordering.adjustment_parts(self.priced, self.adjustments, adjustments)
         # Down payments, in proportion to what is taken of the rest of their lines.
         whole, before = self._taken()
         after = order._taken()[1]
@@ -1211,19 +1208,13 @@ class SalesOrder(fields.PricedView):
                     deductions.append((record.invoice_id, number, piece))
                 parts.append(attrs.evolve(part, deducted=part.deducted + piece))
             records.append(attrs.evolve(record, parts=tuple(parts)))
-        content = Document(
-            currency=currency,
-            items=invoice_lines,
-            allowances=allowances,
-            charges=charges,
-            policy=self.priced.policy,
+        content = ordering.bill_content(
+            self.priced,
+            invoice_lines,
+            (self.adjustments, adjustments),
+            completes=order.completed and not any(line.cancelled for line in new_lines),
+            billed=self.billed_by_tax,
         )
-        cancelled = any(line.cancelled for line in new_lines)
-        if order.completed and not cancelled:
-            # The completing invoice: the order's invoices sum to its total exactly, rate
-            # by rate.
-            whole_tally = ordering.TaxTally.of(self.priced)
-            content = ordering.completing(content, whole_tally, self.billed_by_tax)
         priced = price(content)
         total = priced.totals.tax_inclusive
         draft = DraftInvoice.create(
