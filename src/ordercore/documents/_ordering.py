@@ -190,20 +190,7 @@ def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
 
 
 class Progress(Protocol):
-    """What an order line says of its progress (a sales or a purchase order line)."""
-
-    @property
-    def amount(self) -> Decimal: ...
-    @property
-    def taken(self) -> Decimal: ...
-    @property
-    def ordered(self) -> Decimal: ...
-    @property
-    def open(self) -> Decimal: ...
-
-
-class Tracked(Progress, Protocol):
-    """An order line as the steps shared by sales and purchase orders change it.
+    """What an order line says of its progress (a sales or a purchase order line).
 
     Its fulfilment (``delivered`` or ``received``) and its billed units (``invoiced`` or
     ``billed``) have their own names on each kind of line; ``_fulfilled`` and ``_billed``
@@ -215,18 +202,26 @@ class Tracked(Progress, Protocol):
     @property
     def description(self) -> str: ...
     @property
+    def amount(self) -> Decimal: ...
+    @property
+    def taken(self) -> Decimal: ...
+    @property
+    def ordered(self) -> Decimal: ...
+    @property
     def cancelled(self) -> Decimal: ...
+    @property
+    def open(self) -> Decimal: ...
     @property
     def _fulfilled(self) -> Decimal: ...
     @property
     def _billed(self) -> Decimal: ...
+    def share(self, units: Decimal, priced: PricedDocument) -> Decimal: ...
     def _fulfilling(self, units: Decimal) -> Self: ...
     def _billing(self, units: Decimal, amount: Decimal) -> Self: ...
     def _cancelling(self, units: Decimal, amount: Decimal) -> Self: ...
-    def share(self, units: Decimal, priced: PricedDocument) -> Decimal: ...
 
 
-L = TypeVar("L", bound=Tracked)
+L = TypeVar("L", bound=Progress)
 
 #: What a bill took of an order's lines: ``(line index, quantity, amount)`` for each.
 Taken = tuple[tuple[int, Decimal, Decimal], ...]
@@ -244,33 +239,47 @@ def fulfil(
     (:class:`~ordercore.errors.OverDelivery` or :class:`~ordercore.errors.OverReceipt`)
     for the order numbered ``order``.
     """
-    result = list(lines)
-    for index, quantity in wanted.items():
-        line = result[index]
-        remaining = CONTEXT.subtract(
-            CONTEXT.subtract(line.ordered, line._fulfilled), line.cancelled
-        )
-        if quantity > remaining:
-            raise error(order=order, line=line.description, requested=quantity, remaining=remaining)
-        result[index] = line._fulfilling(quantity)
-    return tuple(result)
+    to_fulfil = [
+        CONTEXT.subtract(CONTEXT.subtract(line.ordered, line._fulfilled), line.cancelled)
+        for line in lines
+    ]
+    _check_within(lines, wanted, to_fulfil, order=order, error=error)
+    return tuple(
+        line._fulfilling(wanted[index]) if index in wanted else line
+        for index, line in enumerate(lines)
+    )
 
 
 def check_open(
-    lines: Sequence[Tracked],
+    lines: Sequence[Progress],
     wanted: Mapping[int, Decimal],
     *,
     order: str,
     error: type[_OrderLimit],
 ) -> None:
     """Refuse to bill more of a line than is open: ``error`` for the order numbered ``order``."""
+    _check_within(lines, wanted, [line.open for line in lines], order=order, error=error)
+
+
+def _check_within(
+    lines: Sequence[Progress],
+    wanted: Mapping[int, Decimal],
+    remaining: Sequence[Decimal],
+    *,
+    order: str,
+    error: type[_OrderLimit],
+) -> None:
     for index, quantity in wanted.items():
-        line = lines[index]
-        if quantity > line.open:
-            raise error(order=order, line=line.description, requested=quantity, remaining=line.open)
+        if quantity > remaining[index]:
+            raise error(
+                order=order,
+                line=lines[index].description,
+                requested=quantity,
+                remaining=remaining[index],
+            )
 
 
-def fulfilled_unbilled(lines: Sequence[Tracked]) -> dict[int, Decimal]:
+def fulfilled_unbilled(lines: Sequence[Progress]) -> dict[int, Decimal]:
     """What each line has delivered or received and not billed yet, where it has."""
     return {
         index: line._fulfilled - line._billed

@@ -204,7 +204,7 @@ class PurchaseLine:
         """The share of the line's amount for ``units`` of the open ones: the rest for all."""
         return ordering.line_share(self.amount, self.taken, self.open, units, priced)
 
-    # What the steps shared with sales orders read and change (ordering.Tracked).
+    # What the steps shared with sales orders read and change (ordering.Progress).
 
     @property
     def _fulfilled(self) -> Decimal:
