@@ -16,6 +16,12 @@ the one way those amounts are shared out:
 * the completing bill gives back what the tax rounding of the earlier bills gained or
   lost, rate by rate (:func:`completing`), so that the bills of an order sum to its total
   exactly, and to its untaxed amount and tax per rate too (:class:`TaxTally`).
+
+The steps that change an order's lines are shared too, over the :class:`Progress` of a
+sales or a purchase order line: fulfilling (:func:`fulfil`), cancelling what remains
+(:func:`cancel`), billing (:func:`check_open`, :func:`bill_lines`, :func:`bill_content`),
+and giving back what a voided bill (:func:`give_back`) or a credit note by lines
+(:func:`credit`) takes back.
 """
 
 from __future__ import annotations
@@ -310,7 +316,7 @@ def cancel(
     return tuple(result), tuple(cancelled)
 
 
-def bill(
+def bill_lines(
     lines: Sequence[L], wanted: Mapping[int, Decimal], priced: PricedDocument
 ) -> tuple[tuple[L, ...], Taken, list[Line]]:
     """Bill the ``wanted`` (checked) quantities of an order's ``lines``, priced ``priced``.

@@ -588,7 +588,7 @@ class PurchaseOrder(fields.PricedView):
             raise InvalidDocument(
                 f"{self._name} has a bill {bill_id!r} already: give each bill its own id"
             )
-        new_lines, shares, bill_lines = ordering.bill(self.lines, wanted, self.priced)
+        new_lines, shares, bill_lines = ordering.bill_lines(self.lines, wanted, self.priced)
         order = attrs.evolve(self, lines=new_lines)
         adjustments = self._adjustments_after(order)
         content = ordering.bill_content(

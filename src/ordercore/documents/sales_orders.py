@@ -1171,7 +1171,7 @@ class SalesOrder(fields.PricedView):
         request = fields.request(request)
         self._check_new(invoice_id)
         currency = self.priced.currency
-        new_lines, shares, invoice_lines = ordering.bill(self.lines, wanted, self.priced)
+        new_lines, shares, invoice_lines = ordering.bill_lines(self.lines, wanted, self.priced)
         order = attrs.evolve(self, lines=new_lines)
         # Standalone allowances and charges, in proportion to the line amounts taken.
         adjustments = self._adjustments_after(order)
