@@ -16,18 +16,24 @@ the one way those amounts are shared out:
 * the completing bill gives back what the tax rounding of the earlier bills gained or
   lost, rate by rate (:func:`completing`), so that the bills of an order sum to its total
   exactly, and to its untaxed amount and tax per rate too (:class:`TaxTally`).
+
+The steps that change an order's lines are shared too, over the :class:`Progress` of a
+sales or a purchase order line: fulfilling (:func:`fulfil`), cancelling what remains
+(:func:`cancel`), billing (:func:`check_open`, :func:`bill_lines`, :func:`bill_content`),
+and giving back what a voided bill (:func:`give_back`) or a credit note by lines
+(:func:`credit`) takes back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 
 import attrs
 import moneyed
 
-from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType
+from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType, _OrderLimit
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
 from ordercore.money.currency import quantum
@@ -37,6 +43,9 @@ from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.results import PricedAdjustment, PricedDocument
 from ordercore.pricing.taxes import Tax, TaxKind
+
+if TYPE_CHECKING:
+    from ordercore.documents.credit_notes import CreditedLine
 
 ZERO = Decimal(0)
 
@@ -187,8 +196,17 @@ def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
 
 
 class Progress(Protocol):
-    """What an order line says of its progress (a sales or a purchase order line)."""
+    """What an order line says of its progress (a sales or a purchase order line).
 
+    Its fulfilment (``delivered`` or ``received``) and its billed units (``invoiced`` or
+    ``billed``) have their own names on each kind of line; ``_fulfilled`` and ``_billed``
+    read them, ``_fulfilling`` and ``_billing`` give the line with more of them (less, for
+    negative ``units``), and ``_cancelling`` with more cancelled. Billing and cancelling
+    take ``amount`` more of the line's amount.
+    """
+
+    @property
+    def description(self) -> str: ...
     @property
     def amount(self) -> Decimal: ...
     @property
@@ -196,7 +214,173 @@ class Progress(Protocol):
     @property
     def ordered(self) -> Decimal: ...
     @property
+    def cancelled(self) -> Decimal: ...
+    @property
     def open(self) -> Decimal: ...
+    @property
+    def _fulfilled(self) -> Decimal: ...
+    @property
+    def _billed(self) -> Decimal: ...
+    def share(self, units: Decimal, priced: PricedDocument) -> Decimal: ...
+    def _fulfilling(self, units: Decimal) -> Self: ...
+    def _billing(self, units: Decimal, amount: Decimal) -> Self: ...
+    def _cancelling(self, units: Decimal, amount: Decimal) -> Self: ...
+
+
+L = TypeVar("L", bound=Progress)
+
+#: What a bill took of an order's lines: ``(line index, quantity, amount)`` for each.
+Taken = tuple[tuple[int, Decimal, Decimal], ...]
+
+#: Quantities of an order's lines: ``(line index, quantity)`` pairs.
+Quantities = tuple[tuple[int, Decimal], ...]
+
+
+def fulfil(
+    lines: Sequence[L], wanted: Mapping[int, Decimal], *, order: str, error: type[_OrderLimit]
+) -> tuple[L, ...]:
+    """``lines`` with the ``wanted`` (checked) quantities delivered or received.
+
+    A line never fulfils more than was ordered and not cancelled: more raises ``error``
+    (:class:`~ordercore.errors.OverDelivery` or :class:`~ordercore.errors.OverReceipt`)
+    for the order numbered ``order``.
+    """
+    to_fulfil = [
+        CONTEXT.subtract(CONTEXT.subtract(line.ordered, line._fulfilled), line.cancelled)
+        for line in lines
+    ]
+    _check_within(lines, wanted, to_fulfil, order=order, error=error)
+    return tuple(
+        line._fulfilling(wanted[index]) if index in wanted else line
+        for index, line in enumerate(lines)
+    )
+
+
+def check_open(
+    lines: Sequence[Progress],
+    wanted: Mapping[int, Decimal],
+    *,
+    order: str,
+    error: type[_OrderLimit],
+) -> None:
+    """Refuse to bill more of a line than is open: ``error`` for the order numbered ``order``."""
+    _check_within(lines, wanted, [line.open for line in lines], order=order, error=error)
+
+
+def _check_within(
+    lines: Sequence[Progress],
+    wanted: Mapping[int, Decimal],
+    remaining: Sequence[Decimal],
+    *,
+    order: str,
+    error: type[_OrderLimit],
+) -> None:
+    for index, quantity in wanted.items():
+        if quantity > remaining[index]:
+            raise error(
+                order=order,
+                line=lines[index].description,
+                requested=quantity,
+                remaining=remaining[index],
+            )
+
+
+def fulfilled_unbilled(lines: Sequence[Progress]) -> dict[int, Decimal]:
+    """What each line has delivered or received and not billed yet, where it has."""
+    return {
+        index: line._fulfilled - line._billed
+        for index, line in enumerate(lines)
+        if line._fulfilled > line._billed
+    }
+
+
+def cancel(
+    lines: Sequence[L], chosen: Iterable[int], priced: PricedDocument, document: str
+) -> tuple[tuple[L, ...], Quantities]:
+    """``lines`` with what remains of the ``chosen`` ones cancelled, and what each cancelled.
+
+    A line cancels what was ordered and neither fulfilled nor billed; the cancelled units
+    take their share of the line's amount, as if they had been billed. Nothing to cancel
+    on ``document`` raises :class:`~ordercore.errors.InvalidDocument`.
+    """
+    result = list(lines)
+    cancelled: list[tuple[int, Decimal]] = []
+    for index in chosen:
+        line = result[index]
+        quantity = line.ordered - line.cancelled - max(line._fulfilled, line._billed)
+        if quantity > 0:
+            result[index] = line._cancelling(quantity, line.share(quantity, priced))
+            cancelled.append((index, quantity))
+    if not cancelled:
+        raise InvalidDocument(f"nothing remains to cancel on {document}")
+    return tuple(result), tuple(cancelled)
+
+
+def bill_lines(
+    lines: Sequence[L], wanted: Mapping[int, Decimal], priced: PricedDocument
+) -> tuple[tuple[L, ...], Taken, list[Line]]:
+    """Bill the ``wanted`` (checked) quantities of an order's ``lines``, priced ``priced``.
+
+    Gives the lines with the quantities billed and their shares taken, what the bill took
+    of them (:data:`Taken`), and the bill's lines.
+    """
+    result = list(lines)
+    shares: list[tuple[int, Decimal, Decimal]] = []
+    billing_lines: list[Line] = []
+    for index, units in wanted.items():
+        line = result[index]
+        share = line.share(units, priced)
+        result[index] = line._billing(units, share)
+        shares.append((index, units, share))
+        source = priced.lines[index].line
+        billing_lines.append(billing_line(source, units, share, priced.currency))
+    return tuple(result), tuple(shares), billing_lines
+
+
+def give_back(lines: Sequence[L], took: Taken) -> tuple[L, ...]:
+    """``lines`` with the quantities and amounts a bill ``took`` of them given back."""
+    result = list(lines)
+    for index, units, amount in took:
+        result[index] = result[index]._billing(-units, -amount)
+    return tuple(result)
+
+
+def quantities_of(took: Taken) -> Quantities:
+    """The ``(line index, quantity)`` pairs of what a bill took."""
+    return tuple((index, units) for index, units, _ in took)
+
+
+def credit(
+    lines: Sequence[L],
+    took: Taken,
+    credited: Iterable[CreditedLine],
+    *,
+    note: str,
+    bill: str,
+    order: str,
+) -> tuple[tuple[L, ...], Taken, Quantities]:
+    """Give back to an order's ``lines`` what a credit note by lines ``credited`` of a bill.
+
+    ``took`` is what the bill took of the lines; each credited line of the bill gives
+    back its quantity and amount to the order line it billed. Gives the lines, what the
+    bill still takes, and the quantities given back. ``note``, ``bill`` and ``order``
+    name the credit note, the bill (``"invoice 'inv-1'"``) and the order for the error of
+    a credited line that bills no order line.
+    """
+    result = list(lines)
+    left = list(took)
+    quantities = []
+    for entry in credited:
+        if entry.index >= len(left):
+            raise InvalidDocument(
+                f"credit note {note} credits line {entry.index} of {bill}, "
+                f"which bills no line of {order}"
+            )
+        index, units, amount = left[entry.index]
+        left[entry.index] = (index, units - entry.quantity, amount - entry.amount)
+        result[index] = result[index]._billing(-entry.quantity, -entry.amount)
+        quantities.append((index, entry.quantity))
+    return tuple(result), tuple(left), tuple(quantities)
 
 
 def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decimal, Decimal]:
@@ -218,23 +402,56 @@ def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decim
 
 def adjustments_after(
     priced: PricedDocument,
-    before: Sequence[Decimal],
-    whole: Decimal,
-    taken: tuple[Decimal, Decimal],
+    taken: Sequence[Decimal],
+    before: Sequence[Progress],
+    after: Sequence[Progress],
     *,
     completed: bool,
 ) -> tuple[Decimal, ...]:
-    """How much of each standalone adjustment is taken after the lines' net taken moves.
+    """How much of each standalone adjustment is taken once the order's lines move on.
 
-    The lines' net taken goes from ``taken[0]`` to ``taken[1]`` of ``whole``
-    (:func:`nets_taken`); each adjustment takes the same share of what is left of it.
+    The adjustments had ``taken`` so much when the lines stood as ``before``; as they
+    come to stand as ``after``, the lines' net taken moves (:func:`nets_taken`), and each
+    adjustment takes the same share of what is left of it: all of it when the order is
+    ``completed``.
     """
-    done, remaining = taken[1] - taken[0], whole - taken[0]
+    whole, old = nets_taken(priced, before)
+    new = nets_taken(priced, after)[1]
+    done, remaining = new - old, whole - old
     return tuple(
         old
         + rest_share(entry.amount.amount - old, done, remaining, completed=completed, priced=priced)
-        for entry, old in zip(standalone(priced), before, strict=True)
+        for entry, old in zip(standalone(priced), taken, strict=True)
     )
+
+
+def bill_content(
+    priced: PricedDocument,
+    items: Sequence[Line],
+    adjustments: tuple[Sequence[Decimal], Sequence[Decimal]],
+    *,
+    completes: bool,
+    billed: TaxTally,
+) -> Document:
+    """The content of a bill of an order (``priced``): its ``items``, and its adjustments.
+
+    It takes the parts of the standalone allowances and charges from what they had taken
+    before it to what they have taken after it (``adjustments``). The bill that
+    ``completes`` the order (nothing is open after it, and nothing was cancelled) also
+    gives back the tax rounding of the bills before it, which came to ``billed``
+    (:func:`completing`), so that the order's bills sum to its total exactly, rate by rate.
+    """
+    allowances, charges = adjustment_parts(priced, *adjustments)
+    content = Document(
+        currency=priced.currency,
+        items=items,
+        allowances=allowances,
+        charges=charges,
+        policy=priced.policy,
+    )
+    if completes:
+        content = completing(content, TaxTally.of(priced), billed)
+    return content
 
 
 def minus(left: Sequence[Decimal], right: Sequence[Decimal]) -> tuple[Decimal, ...]:

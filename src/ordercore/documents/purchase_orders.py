@@ -56,7 +56,6 @@ from ordercore.money.amount import Money
 from ordercore.money.decimals import to_decimal
 from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price
-from ordercore.pricing.lines import Line
 from ordercore.pricing.results import PricedDocument
 
 __all__ = [
@@ -204,6 +203,25 @@ class PurchaseLine:
     def share(self, units: Decimal, priced: PricedDocument) -> Decimal:
         """The share of the line's amount for ``units`` of the open ones: the rest for all."""
         return ordering.line_share(self.amount, self.taken, self.open, units, priced)
+
+    # What the steps shared with sales orders read and change (ordering.Progress).
+
+    @property
+    def _fulfilled(self) -> Decimal:
+        return self.received
+
+    @property
+    def _billed(self) -> Decimal:
+        return self.billed
+
+    def _fulfilling(self, units: Decimal) -> PurchaseLine:
+        return attrs.evolve(self, received=self.received + units)
+
+    def _billing(self, units: Decimal, amount: Decimal) -> PurchaseLine:
+        return attrs.evolve(self, billed=self.billed + units, taken=self.taken + amount)
+
+    def _cancelling(self, units: Decimal, amount: Decimal) -> PurchaseLine:
+        return attrs.evolve(self, cancelled=self.cancelled + units, taken=self.taken + amount)
 
 
 @attrs.frozen(kw_only=True)
@@ -377,18 +395,8 @@ class PurchaseOrder(fields.PricedView):
         """
         request = fields.request(request)
         wanted = ordering.quantities(quantities, len(self.lines), self._name)
-        lines = list(self.lines)
-        for index, quantity in wanted.items():
-            line = lines[index]
-            if quantity > line.to_receive:
-                raise OverReceipt(
-                    order=self.number,
-                    line=line.description,
-                    requested=quantity,
-                    remaining=line.to_receive,
-                )
-            lines[index] = attrs.evolve(line, received=line.received + quantity)
-        order = attrs.evolve(self, lines=tuple(lines), version=self.version + 1)
+        lines = ordering.fulfil(self.lines, wanted, order=self.number, error=OverReceipt)
+        order = attrs.evolve(self, lines=lines, version=self.version + 1)
         event = ReceiptRecorded(
             document_id=self.id, request=request, quantities=tuple(wanted.items())
         )
@@ -406,24 +414,11 @@ class PurchaseOrder(fields.PricedView):
         """
         request = fields.request(request)
         chosen = ordering.chosen_lines(lines, len(self.lines), self._name)
-        new_lines = list(self.lines)
-        cancelled: list[tuple[int, Decimal]] = []
-        for index in chosen:
-            line = new_lines[index]
-            quantity = line.ordered - line.cancelled - max(line.received, line.billed)
-            if quantity > 0:
-                new_lines[index] = attrs.evolve(
-                    line,
-                    cancelled=line.cancelled + quantity,
-                    taken=line.taken + line.share(quantity, self.priced),
-                )
-                cancelled.append((index, quantity))
-        if not cancelled:
-            raise InvalidDocument(f"nothing remains to cancel on {self._name}")
-        order = attrs.evolve(self, lines=tuple(new_lines), version=self.version + 1)
+        new_lines, cancelled = ordering.cancel(self.lines, chosen, self.priced, self._name)
+        order = attrs.evolve(self, lines=new_lines, version=self.version + 1)
         order = attrs.evolve(order, adjustments=self._adjustments_after(order))
         event = PurchaseRemainderCancelled(
-            document_id=self.id, request=request, quantities=tuple(cancelled)
+            document_id=self.id, request=request, quantities=cancelled
         )
         return Changed(document=order, events=(event,))
 
@@ -439,25 +434,13 @@ class PurchaseOrder(fields.PricedView):
         nor cancelled); more raises :class:`~ordercore.errors.OverBilling`.
         """
         wanted = ordering.quantities(quantities, len(self.lines), self._name)
-        for index, quantity in wanted.items():
-            line = self.lines[index]
-            if quantity > line.open:
-                raise OverBilling(
-                    order=self.number,
-                    line=line.description,
-                    requested=quantity,
-                    remaining=line.open,
-                )
+        ordering.check_open(self.lines, wanted, order=self.number, error=OverBilling)
         return self._bill(wanted, bill_id=bill_id, request=request)
 
     @exact
     def bill_received(self, *, bill_id: str, request: Request) -> Billing:
         """Bill everything received and not billed yet."""
-        wanted = {
-            index: line.received - line.billed
-            for index, line in enumerate(self.lines)
-            if line.received > line.billed
-        }
+        wanted = ordering.fulfilled_unbilled(self.lines)
         if not wanted:
             raise InvalidDocument(f"everything received on {self._name} is billed already")
         return self._bill(wanted, bill_id=bill_id, request=request)
@@ -497,7 +480,7 @@ class PurchaseOrder(fields.PricedView):
             document_id=self.id,
             request=request,
             bill_id=made.bill_id,
-            quantities=tuple((index, quantity) for index, quantity, _ in made.lines),
+            quantities=ordering.quantities_of(made.lines),
         )
         return Changed(document=order, events=(event,))
 
@@ -538,42 +521,33 @@ class PurchaseOrder(fields.PricedView):
             )
         if credit_note.in_full:
             order = self._given_back(made)
-            quantities = tuple((index, quantity) for index, quantity, _ in made.lines)
+            quantities = ordering.quantities_of(made.lines)
         else:
-            lines = list(self.lines)
-            took = list(made.lines)
-            credited = []
-            for entry in credit_note.credited:
-                if entry.index >= len(took):
-                    raise InvalidDocument(
-                        f"credit note {credit_note.number} credits line {entry.index} of bill "
-                        f"{bill.number}, which bills no line of {self._name}"
-                    )
-                index, quantity, amount = took[entry.index]
-                took[entry.index] = (index, quantity - entry.quantity, amount - entry.amount)
-                line = lines[index]
-                lines[index] = attrs.evolve(
-                    line, billed=line.billed - entry.quantity, taken=line.taken - entry.amount
-                )
-                credited.append((index, entry.quantity))
+            lines, took, quantities = ordering.credit(
+                self.lines,
+                made.lines,
+                credit_note.credited,
+                note=credit_note.number,
+                bill=f"bill {bill.number}",
+                order=self._name,
+            )
             tally = ordering.TaxTally.of(credit_note.priced)
             total = credit_note.priced.totals.tax_inclusive.amount
             kept = attrs.evolve(
                 made,
-                lines=tuple(took),
+                lines=took,
                 total=made.total - total,
                 tally=made.tally.plus(tally, sign=-1),
                 credit_notes=(*made.credit_notes, credit_note.number),
             )
             order = attrs.evolve(
                 self,
-                lines=tuple(lines),
+                lines=lines,
                 bills=tuple(kept if m is made else m for m in self.bills),
                 amount_billed=self.amount_billed - total,
                 billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
                 version=self.version + 1,
             )
-            quantities = tuple(credited)
         event = BillCreditTakenIn(
             document_id=self.id,
             request=request,
@@ -587,15 +561,9 @@ class PurchaseOrder(fields.PricedView):
 
     def _given_back(self, made: OrderBill) -> PurchaseOrder:
         """The order without anything ``made`` took, as if it had never been billed."""
-        lines = list(self.lines)
-        for index, quantity, amount in made.lines:
-            line = lines[index]
-            lines[index] = attrs.evolve(
-                line, billed=line.billed - quantity, taken=line.taken - amount
-            )
         return attrs.evolve(
             self,
-            lines=tuple(lines),
+            lines=ordering.give_back(self.lines, made.lines),
             adjustments=ordering.minus(self.adjustments, made.adjustments),
             bills=tuple(m for m in self.bills if m is not made),
             amount_billed=self.amount_billed - made.total,
@@ -609,10 +577,8 @@ class PurchaseOrder(fields.PricedView):
 
     def _adjustments_after(self, order: PurchaseOrder) -> tuple[Decimal, ...]:
         """What the standalone adjustments have taken once this order has become ``order``."""
-        whole, before = ordering.nets_taken(self.priced, self.lines)
-        after = ordering.nets_taken(order.priced, order.lines)[1]
         return ordering.adjustments_after(
-            self.priced, self.adjustments, whole, (before, after), completed=order.completed
+            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
         )
 
     def _bill(self, wanted: Mapping[int, Decimal], *, bill_id: str, request: Request) -> Billing:
@@ -622,35 +588,17 @@ class PurchaseOrder(fields.PricedView):
             raise InvalidDocument(
                 f"{self._name} has a bill {bill_id!r} already: give each bill its own id"
             )
-        currency = self.priced.currency
-        new_lines = list(self.lines)
-        bill_lines: list[Line] = []
-        shares: list[tuple[int, Decimal, Decimal]] = []
-        for index, quantity in wanted.items():
-            line = new_lines[index]
-            share = line.share(quantity, self.priced)
-            new_lines[index] = attrs.evolve(
-                line, billed=line.billed + quantity, taken=line.taken + share
-            )
-            shares.append((index, quantity, share))
-            source = self.priced.lines[index].line
-            bill_lines.append(ordering.billing_line(source, quantity, share, currency))
-        order = attrs.evolve(self, lines=tuple(new_lines))
+        new_lines, shares, bill_lines = ordering.bill_lines(self.lines, wanted, self.priced)
+        order = attrs.evolve(self, lines=new_lines)
         adjustments = self._adjustments_after(order)
-        allowances, charges = ordering.adjustment_parts(self.priced, self.adjustments, adjustments)
-        content = Document(
-            currency=currency,
-            items=bill_lines,
-            allowances=allowances,
-            charges=charges,
-            policy=self.priced.policy,
+        content = ordering.bill_content(
+            self.priced,
+            bill_lines,
+            (self.adjustments, adjustments),
+            completes=order.completed and not any(line.cancelled for line in new_lines),
+            billed=self.billed_by_tax,
         )
         priced = price(content)
-        if order.completed and not any(line.cancelled for line in new_lines):
-            # The completing bill: the order's bills sum to its total exactly, rate by rate.
-            target = ordering.TaxTally.of(self.priced)
-            content = ordering.completing(content, target, self.billed_by_tax)
-            priced = price(content)
         total = priced.totals.tax_inclusive
         draft = DraftBill.create(
             id=bill_id,
@@ -661,7 +609,7 @@ class PurchaseOrder(fields.PricedView):
         )
         made = OrderBill(
             bill_id=draft.document.id,
-            lines=tuple(shares),
+            lines=shares,
             adjustments=ordering.minus(adjustments, self.adjustments),
             total=total.amount,
             tally=ordering.TaxTally.of(priced),

@@ -289,6 +289,25 @@ class OrderLine:
         """The share of the line's amount for ``units`` of the open ones: the rest for all."""
         return ordering.line_share(self.amount, self.taken, self.open, units, priced)
 
+    # What the steps shared with purchase orders read and change (ordering.Progress).
+
+    @property
+    def _fulfilled(self) -> Decimal:
+        return self.delivered
+
+    @property
+    def _billed(self) -> Decimal:
+        return self.invoiced
+
+    def _fulfilling(self, units: Decimal) -> OrderLine:
+        return attrs.evolve(self, delivered=self.delivered + units)
+
+    def _billing(self, units: Decimal, amount: Decimal) -> OrderLine:
+        return attrs.evolve(self, invoiced=self.invoiced + units, taken=self.taken + amount)
+
+    def _cancelling(self, units: Decimal, amount: Decimal) -> OrderLine:
+        return attrs.evolve(self, cancelled=self.cancelled + units, taken=self.taken + amount)
+
 
 def _percent(value: object) -> Decimal | None:
     if value is None:
@@ -609,18 +628,8 @@ class SalesOrder(fields.PricedView):
         """
         request = fields.request(request)
         wanted = _quantities(quantities, len(self.lines), self.number)
-        lines = list(self.lines)
-        for index, quantity in wanted.items():
-            line = lines[index]
-            if quantity > line.back_order:
-                raise OverDelivery(
-                    order=self.number,
-                    line=line.description,
-                    requested=quantity,
-                    remaining=line.back_order,
-                )
-            lines[index] = attrs.evolve(line, delivered=line.delivered + quantity)
-        order = attrs.evolve(self, lines=tuple(lines), version=self.version + 1)
+        lines = ordering.fulfil(self.lines, wanted, order=self.number, error=OverDelivery)
+        order = attrs.evolve(self, lines=lines, version=self.version + 1)
         event = DeliveryRecorded(
             document_id=self.id, request=request, quantities=tuple(wanted.items())
         )
@@ -640,23 +649,11 @@ class SalesOrder(fields.PricedView):
         the down payments still to be deducted.
         """
         request = fields.request(request)
-        chosen = ordering.chosen_lines(lines, len(self.lines), f"sales order {self.number}")
+        name = f"sales order {self.number}"
+        chosen = ordering.chosen_lines(lines, len(self.lines), name)
         step, rounding = self._rounding()
-        new_lines = list(self.lines)
-        cancelled: list[tuple[int, Decimal]] = []
-        for index in chosen:
-            line = new_lines[index]
-            quantity = line.ordered - line.cancelled - max(line.delivered, line.invoiced)
-            if quantity > 0:
-                new_lines[index] = attrs.evolve(
-                    line,
-                    cancelled=line.cancelled + quantity,
-                    taken=line.taken + line.share(quantity, self.priced),
-                )
-                cancelled.append((index, quantity))
-        if not cancelled:
-            raise InvalidDocument(f"nothing remains to cancel on sales order {self.number}")
-        order = attrs.evolve(self, lines=tuple(new_lines), version=self.version + 1)
+        new_lines, cancelled = ordering.cancel(self.lines, chosen, self.priced, name)
+        order = attrs.evolve(self, lines=new_lines, version=self.version + 1)
         if any(left.quantize(step, rounding) < 0 for left in order._untaxed_left().values()):
             raise InvalidDocument(
                 f"cancelling would leave less to invoice on sales order {self.number} than the "
@@ -664,9 +661,7 @@ class SalesOrder(fields.PricedView):
                 "the down payment"
             )
         order = attrs.evolve(order, adjustments=self._adjustments_after(order))
-        event = RemainderCancelled(
-            document_id=self.id, request=request, quantities=tuple(cancelled)
-        )
+        event = RemainderCancelled(document_id=self.id, request=request, quantities=cancelled)
         return Changed(document=order, events=(event,))
 
     # -- invoicing ---------------------------------------------------------------------
@@ -683,25 +678,13 @@ class SalesOrder(fields.PricedView):
         :class:`~ordercore.errors.OverInvoicing`.
         """
         wanted = _quantities(quantities, len(self.lines), self.number)
-        for index, quantity in wanted.items():
-            line = self.lines[index]
-            if quantity > line.open:
-                raise OverInvoicing(
-                    order=self.number,
-                    line=line.description,
-                    requested=quantity,
-                    remaining=line.open,
-                )
+        ordering.check_open(self.lines, wanted, order=self.number, error=OverInvoicing)
         return self._invoice(wanted, invoice_id=invoice_id, request=request)
 
     @exact
     def invoice_delivered(self, *, invoice_id: str, request: Request) -> Invoicing:
         """Invoice everything delivered and not invoiced yet."""
-        wanted = {
-            index: line.delivered - line.invoiced
-            for index, line in enumerate(self.lines)
-            if line.delivered > line.invoiced
-        }
+        wanted = ordering.fulfilled_unbilled(self.lines)
         if not wanted:
             raise InvalidDocument(
                 f"everything delivered on sales order {self.number} is invoiced already"
@@ -881,7 +864,7 @@ class SalesOrder(fields.PricedView):
             document_id=self.id,
             request=request,
             invoice_id=made.invoice_id,
-            quantities=tuple((index, quantity) for index, quantity, _ in made.lines),
+            quantities=ordering.quantities_of(made.lines),
         )
         return Changed(document=order, events=(event,))
 
@@ -931,7 +914,7 @@ class SalesOrder(fields.PricedView):
             if made.down_payment:
                 withdrawn = self._down_payment(made).amount.amount
             order = self._given_back(made, then="credit them first")
-            quantities = tuple((index, quantity) for index, quantity, _ in made.lines)
+            quantities = ordering.quantities_of(made.lines)
         elif credit_note.by_amount is not None:
             if not made.down_payment:
                 raise InvalidDocument(
@@ -974,15 +957,9 @@ class SalesOrder(fields.PricedView):
             parts = list(records[at].parts)
             parts[number] = attrs.evolve(parts[number], deducted=parts[number].deducted - piece)
             records[at] = attrs.evolve(records[at], parts=tuple(parts))
-        lines = list(self.lines)
-        for index, quantity, amount in made.lines:
-            line = lines[index]
-            lines[index] = attrs.evolve(
-                line, invoiced=line.invoiced - quantity, taken=line.taken - amount
-            )
         return attrs.evolve(
             self,
-            lines=tuple(lines),
+            lines=ordering.give_back(self.lines, made.lines),
             adjustments=ordering.minus(self.adjustments, made.adjustments),
             down_payments=tuple(records),
             invoices=tuple(m for m in self.invoices if m is not made),
@@ -995,40 +972,32 @@ class SalesOrder(fields.PricedView):
         self, made: OrderInvoice, note: CreditNote
     ) -> tuple[SalesOrder, tuple[tuple[int, Decimal], ...]]:
         """The order with the quantities and amounts a credit by lines credited given back."""
-        lines = list(self.lines)
-        took = list(made.lines)
-        quantities = []
-        for entry in note.credited:
-            if entry.index >= len(took):
-                raise InvalidDocument(
-                    f"credit note {note.number} credits line {entry.index} of invoice "
-                    f"{made.invoice_id!r}, which bills no line of sales order {self.number}"
-                )
-            index, quantity, amount = took[entry.index]
-            took[entry.index] = (index, quantity - entry.quantity, amount - entry.amount)
-            line = lines[index]
-            lines[index] = attrs.evolve(
-                line, invoiced=line.invoiced - entry.quantity, taken=line.taken - entry.amount
-            )
-            quantities.append((index, entry.quantity))
+        lines, took, quantities = ordering.credit(
+            self.lines,
+            made.lines,
+            note.credited,
+            note=note.number,
+            bill=f"invoice {made.invoice_id!r}",
+            order=f"sales order {self.number}",
+        )
         tally = ordering.TaxTally.of(note.priced)
         total = note.priced.totals.tax_inclusive.amount
         kept = attrs.evolve(
             made,
-            lines=tuple(took),
+            lines=took,
             total=made.total - total,
             tally=made.tally.plus(tally, sign=-1),
             credit_notes=(*made.credit_notes, note.number),
         )
         order = attrs.evolve(
             self,
-            lines=tuple(lines),
+            lines=lines,
             invoices=tuple(kept if m is made else m for m in self.invoices),
             billed=self.billed - total,
             billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
             version=self.version + 1,
         )
-        return order, tuple(quantities)
+        return order, quantities
 
     def _refund_down_payment(
         self, made: OrderInvoice, note: CreditNote
@@ -1100,10 +1069,8 @@ class SalesOrder(fields.PricedView):
 
     def _adjustments_after(self, order: SalesOrder) -> tuple[Decimal, ...]:
         """What the standalone adjustments have taken once this order has become ``order``."""
-        whole, before = ordering.nets_taken(self.priced, self.lines)
-        after = ordering.nets_taken(order.priced, order.lines)[1]
         return ordering.adjustments_after(
-            self.priced, self.adjustments, whole, (before, after), completed=order.completed
+            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
         )
 
     def _taken_by_taxes(self) -> dict[tuple[Tax, ...], tuple[Decimal, Decimal]]:
@@ -1204,22 +1171,10 @@ class SalesOrder(fields.PricedView):
         request = fields.request(request)
         self._check_new(invoice_id)
         currency = self.priced.currency
-        new_lines = list(self.lines)
-        invoice_lines: list[Line] = []
-        shares: list[tuple[int, Decimal, Decimal]] = []
-        for index, quantity in wanted.items():
-            line = new_lines[index]
-            share = line.share(quantity, self.priced)
-            new_lines[index] = attrs.evolve(
-                line, invoiced=line.invoiced + quantity, taken=line.taken + share
-            )
-            shares.append((index, quantity, share))
-            source = self.priced.lines[index].line
-            invoice_lines.append(ordering.billing_line(source, quantity, share, currency))
-        order = attrs.evolve(self, lines=tuple(new_lines))
+        new_lines, shares, invoice_lines = ordering.bill_lines(self.lines, wanted, self.priced)
+        order = attrs.evolve(self, lines=new_lines)
         # Standalone allowances and charges, in proportion to the line amounts taken.
         adjustments = self._adjustments_after(order)
-        allowances, charges = ordering.adjustment_parts(self.priced, self.adjustments, adjustments)
         # Down payments, in proportion to what is taken of the rest of their lines.
         whole, before = self._taken()
         after = order._taken()[1]
@@ -1253,19 +1208,13 @@ class SalesOrder(fields.PricedView):
                     deductions.append((record.invoice_id, number, piece))
                 parts.append(attrs.evolve(part, deducted=part.deducted + piece))
             records.append(attrs.evolve(record, parts=tuple(parts)))
-        content = Document(
-            currency=currency,
-            items=invoice_lines,
-            allowances=allowances,
-            charges=charges,
-            policy=self.priced.policy,
+        content = ordering.bill_content(
+            self.priced,
+            invoice_lines,
+            (self.adjustments, adjustments),
+            completes=order.completed and not any(line.cancelled for line in new_lines),
+            billed=self.billed_by_tax,
         )
-        cancelled = any(line.cancelled for line in new_lines)
-        if order.completed and not cancelled:
-            # The completing invoice: the order's invoices sum to its total exactly, rate
-            # by rate.
-            whole_tally = ordering.TaxTally.of(self.priced)
-            content = ordering.completing(content, whole_tally, self.billed_by_tax)
         priced = price(content)
         total = priced.totals.tax_inclusive
         draft = DraftInvoice.create(
@@ -1277,7 +1226,7 @@ class SalesOrder(fields.PricedView):
         )
         made = OrderInvoice(
             invoice_id=draft.document.id,
-            lines=tuple(shares),
+            lines=shares,
             adjustments=ordering.minus(adjustments, self.adjustments),
             deductions=tuple(deductions),
             total=total.amount,
