@@ -289,6 +289,19 @@ class TestAllocate:
         with pytest.raises(InvalidAllocation, match="more than one quantum"):
             apportion(Decimal("5.00"), parts, CENT)
 
+    def test_apportion_takes_a_total_below_shares_of_whole_quanta(self) -> None:
+        # 20 % and a 10 % division rate included in one price, the net rounded UP: the tax
+        # to split (221.75) is a cent below its exact parts, which are whole cents
+        parts = [Decimal("142.56"), Decimal("79.20")]
+        assert apportion(Decimal("221.75"), parts, CENT) == [Decimal("142.55"), Decimal("79.20")]
+        assert apportion(Decimal("221.74"), parts, CENT) == [Decimal("142.55"), Decimal("79.19")]
+        assert apportion(Decimal("-221.75"), [-p for p in parts], CENT) == [
+            Decimal("-142.55"),
+            Decimal("-79.20"),
+        ]
+        with pytest.raises(InvalidAllocation, match="more than one quantum"):
+            apportion(Decimal("221.73"), parts, CENT)
+
     def test_zero_total_over_zero_ratios(self) -> None:
         assert allocate(Decimal("0"), [0, 0], CENT) == [Decimal(0), Decimal(0)]
 

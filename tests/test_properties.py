@@ -62,7 +62,7 @@ from ordercore.documents import (
     credit_in_full,
     credit_lines,
 )
-from ordercore.money import get_currency, precision, quantum, round_to, to_decimal
+from ordercore.money import apportion, get_currency, precision, quantum, round_to, to_decimal
 from ordercore.pricing import DiscountKind, TaxKind
 from ordercore.testing.strategies import (
     amounts_and_ratios,
@@ -299,6 +299,28 @@ def test_allocation_depends_only_on_the_proportions(
     whole, ratios, step = case
     scaled = [r * factor for r in ratios]
     assert allocate(whole, scaled, step) == allocate(whole, ratios, step)
+
+
+@given(
+    st.lists(st.integers(-(10**6), 10**6), min_size=1, max_size=6),
+    st.lists(st.integers(0, 9), min_size=6, max_size=6),
+    st.data(),
+)
+def test_apportion_sums_to_the_total_each_part_within_a_quantum_of_its_exact_share(
+    cents: list[int], tenths: list[int], data: st.DataObject
+) -> None:
+    # exact parts of a tenth of a cent, often whole cents; any total from the parts'
+    # ceilings less one cent a part to their floors plus one cent a part
+    exact = [Decimal(c) / 100 + Decimal(t) / 1000 for c, t in zip(cents, tenths, strict=False)]
+    cent = Decimal("0.01")
+    floors = sum((e.quantize(cent, "ROUND_FLOOR") for e in exact), Decimal(0))
+    ceilings = sum((e.quantize(cent, "ROUND_CEILING") for e in exact), Decimal(0))
+    lowest = ceilings - len(exact) * cent
+    steps = int((floors + len(exact) * cent - lowest) / cent)
+    total = lowest + cent * data.draw(st.integers(0, steps), label="total")
+    parts = apportion(total, exact, cent)
+    assert sum(parts, Decimal(0)) == total
+    assert all(abs(part - e) <= cent for part, e in zip(parts, exact, strict=True))
 
 
 @given(splits)

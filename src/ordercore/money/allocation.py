@@ -125,15 +125,32 @@ def _apportion(units: int, exact: list[Fraction]) -> list[int]:
         return [-part for part in _apportion(-units, [-e for e in exact])]
     floors = [e.numerator // e.denominator for e in exact]
     missing = units - sum(floors)
-    if not 0 <= missing <= len(exact):
-        raise InvalidAllocation(
-            [str(e) for e in exact],
-            reason=f"a total of {units} quanta is more than one quantum a part away from their sum {sum(exact)}",
-        )
+    if missing < 0:
+        # Below the floors (a total rounded down from exact shares that are whole quanta
+        # or nearly): start from the ceilings and take a quantum from the parts they
+        # overshoot most.
+        ceilings = [-(-e.numerator // e.denominator) for e in exact]
+        surplus = sum(ceilings) - units
+        if surplus > len(exact):
+            raise _too_far(units, exact)
+        order = sorted(range(len(exact)), key=lambda i: (exact[i] - ceilings[i], i))
+        for index in order[:surplus]:
+            ceilings[index] -= 1
+        return ceilings
+    if missing > len(exact):
+        raise _too_far(units, exact)
     order = sorted(range(len(exact)), key=lambda i: (floors[i] - exact[i], i))
     for index in order[:missing]:
         floors[index] += 1
     return floors
+
+
+def _too_far(units: int, exact: list[Fraction]) -> InvalidAllocation:
+    return InvalidAllocation(
+        [str(e) for e in exact],
+        reason=f"a total of {units} quanta is more than one quantum a part away from their "
+        f"sum {sum(exact)}",
+    )
 
 
 def _units(total: object, quantum: object, field: str) -> int:
