@@ -13,8 +13,11 @@ r"""Money: a ``moneyed.Money`` with a strict boundary.
 >>> price = Money("19.99", "EUR")
 >>> price * 3
 Money('59.97', 'EUR')
->>> str(price), price.format("de_DE")
-('EUR 19.99', '19,99\xa0€')
+>>> str(price)
+'EUR 19.99'
+>>> from babel.numbers import format_currency  # the separators are CLDR's, through babel
+>>> price.format("de_DE") == format_currency(Decimal("19.99"), "EUR", locale="de_DE")
+True
 >>> price + Money("1", "USD")
 Traceback (most recent call last):
 ...
