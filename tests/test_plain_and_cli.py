@@ -3,10 +3,14 @@
 import json
 import subprocess
 import sys
+from importlib import metadata
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.numbers import format_decimal
+
+import ordercore
 
 from ordercore import (
     AdjustmentMode,
@@ -306,7 +310,9 @@ class TestCommandLine:
 
     def test_localized(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["price", str(EXAMPLE), "--locale", "de_DE"]) == 0
-        assert "987,33" in capsys.readouterr().out
+        # CLDR's separators, asked of babel: a new babel release may change them
+        expected = format_decimal(Decimal("987.33"), format="#,##0.00", locale="de_DE")
+        assert expected in capsys.readouterr().out
 
     @pytest.mark.parametrize(
         ("content", "message"),
@@ -364,3 +370,10 @@ class TestCommandLine:
         )
         assert done.returncode == 0
         assert "987.33" in done.stdout
+
+    def test_version_names_the_distribution(self, capsys: pytest.CaptureFixture[str]) -> None:
+        with pytest.raises(SystemExit) as done:
+            main(["--version"])
+        assert done.value.code == 0
+        assert capsys.readouterr().out.split() == ["py-ordercore", ordercore.__version__]
+        assert ordercore.__version__ == metadata.version("py-ordercore")

@@ -11,6 +11,8 @@ Exact pricing, discounts, taxes and totals as pure, immutable Python domain obje
 Money('64.76', 'EUR')
 """
 
+from importlib import metadata as _metadata
+
 from ordercore.catalog import (
     Catalog,
     Component,
@@ -104,7 +106,11 @@ from ordercore.settlement import (
     ScheduledInstallment,
 )
 
-__version__ = "0.1.0.dev0"
+try:
+    #: The installed version of the py-ordercore distribution (one source: pyproject.toml).
+    __version__ = _metadata.version("py-ordercore")
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "AcceptedQuote",

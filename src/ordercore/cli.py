@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ordercore import __version__
 from ordercore.errors import OrdercoreError
 from ordercore.interop.plain import document_from_data, loads, priced_to_data
 from ordercore.pricing.engine import price
@@ -24,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ordercore", description="Price documents exactly, from plain JSON files."
     )
+    parser.add_argument("--version", action="version", version=f"py-ordercore {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     price_command = commands.add_parser("price", help="price a document given as a JSON file")
     price_command.add_argument("file", help="the document, as JSON ('-' reads standard input)")

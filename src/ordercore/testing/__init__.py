@@ -1,6 +1,6 @@
 """Tools for hosts' own tests: hypothesis strategies that make valid ordercore values.
 
-Everything here needs the ``testing`` extra (``pip install ordercore[testing]``), which
+Everything here needs the ``testing`` extra (``pip install "py-ordercore[testing]"``), which
 brings in hypothesis; the rest of ordercore never imports this package.
 
 * :mod:`ordercore.testing.strategies`: currencies, quantities, prices, discounts, taxes,
