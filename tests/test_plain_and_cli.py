@@ -3,15 +3,14 @@
 import json
 import subprocess
 import sys
-from importlib import metadata
 from decimal import Decimal
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 from babel.numbers import format_decimal
 
 import ordercore
-
 from ordercore import (
     AdjustmentMode,
     Allowance,
