@@ -8,6 +8,7 @@ import pytest
 
 import ordercore
 from ordercore import documents
+from ordercore.events import Event
 
 SRC = Path(ordercore.__file__).parent
 
@@ -100,6 +101,56 @@ def test_the_public_api_is_sorted_and_complete() -> None:
     assert ordercore.__all__ == sorted(ordercore.__all__)
     for name in ordercore.__all__:
         assert hasattr(ordercore, name), name
+
+
+# The rule for what is top-level (written in ordercore's docstring and docs/design.md):
+# every public name of these packages, but for domain events and constants.
+TOP_LEVEL_SOURCES = (
+    "catalog",
+    "documents",
+    "errors",
+    "events",
+    "money",
+    "parties",
+    "pricing",
+    "pricing.tax_rules",
+    "settlement",
+)
+
+
+def _is_event(value: object) -> bool:
+    return isinstance(value, type) and issubclass(value, Event) and value is not Event
+
+
+@pytest.mark.parametrize("package", TOP_LEVEL_SOURCES)
+def test_ordercore_exports_every_public_name_of_the_domain_but_events(package: str) -> None:
+    module = importlib.import_module(f"ordercore.{package}")
+    expected = {
+        name
+        for name in module.__all__
+        if not _is_event(getattr(module, name)) and not name.isupper()
+    }
+    assert expected <= set(ordercore.__all__), sorted(expected - set(ordercore.__all__))
+    for name in expected:
+        assert getattr(ordercore, name) is getattr(module, name), name
+
+
+def test_every_error_class_is_listed_in_errors_all() -> None:
+    from ordercore import errors
+
+    classes = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type)
+        and issubclass(value, errors.OrdercoreError)
+        and value.__module__ == errors.__name__
+        and not name.startswith("_")
+    }
+    assert classes == set(errors.__all__)
+
+
+def test_events_stay_in_their_packages() -> None:
+    assert not [name for name in ordercore.__all__ if _is_event(getattr(ordercore, name))]
 
 
 def test_the_documents_package_exports_every_public_name_of_its_modules() -> None:
