@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import ordercore
-from ordercore import documents
+from ordercore import documents, errors
 from ordercore.events import Event
 
 SRC = Path(ordercore.__file__).parent
@@ -136,8 +136,6 @@ def test_ordercore_exports_every_public_name_of_the_domain_but_events(package: s
 
 
 def test_every_error_class_is_listed_in_errors_all() -> None:
-    from ordercore import errors
-
     classes = {
         name
         for name, value in vars(errors).items()
