@@ -18,6 +18,7 @@ from typing import ClassVar
 __all__ = [
     "ConflictingTaxRules",
     "CurrencyMismatch",
+    "DuplicateKey",
     "FloatNotAllowed",
     "InstallmentsExceedTotal",
     "InvalidAdjustment",
@@ -34,15 +35,19 @@ __all__ = [
     "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidTax",
+    "InvalidText",
     "InvalidType",
     "NoPrice",
     "NoTaxRule",
+    "NumberOutOfRange",
     "OrdercoreError",
     "OverBilling",
     "OverCrediting",
     "OverDelivery",
     "OverInvoicing",
     "OverReceipt",
+    "TaxesTooLarge",
+    "TextTooLong",
     "UnknownCurrency",
     "UnknownLocale",
     "UnknownPriceBook",
@@ -50,29 +55,83 @@ __all__ = [
 ]
 
 
+#: The longest message an ordercore error carries. A value a message quotes is an
+#: excerpt of it (:func:`excerpt`), so a message is short whatever the input was; a message
+#: that still comes out longer keeps its start and its end (what to do instead).
+MAX_MESSAGE_LENGTH = 500
+_EXCERPT = 60
+
+
 class OrdercoreError(Exception):
-    """The root of every error raised by ordercore."""
+    """The root of every error raised by ordercore.
+
+    Its message is one line of printable text of at most :data:`MAX_MESSAGE_LENGTH`
+    characters: characters that are not printable (line breaks, control characters,
+    lone surrogates) are escaped, so that printing it never fails and never spans lines.
+    """
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (_one_line(args[0]),)
+        super().__init__(*args)
+
+
+def _escaped(text: str) -> str:
+    """``text`` with every character that is not printable written as its escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _one_line(message: str) -> str:
+    text = _escaped(message)
+    if len(text) <= MAX_MESSAGE_LENGTH:
+        return text
+    cut = f"...<{len(text)} characters>..."
+    head = (MAX_MESSAGE_LENGTH - len(cut)) * 2 // 3
+    tail = MAX_MESSAGE_LENGTH - len(cut) - head
+    return f"{text[:head]}{cut}{text[-tail:]}"
 
 
 def _where(field: str | None) -> str:
     return f"{field}: " if field else ""
 
 
-def _show(value: object) -> str:
-    """A short repr for messages: never fails, never floods (huge ints, long strings)."""
+def excerpt(value: object) -> str:
+    r"""A short, escaped ``repr`` of ``value`` for a message: it never fails, never floods.
+
+    A long string is cut before it is quoted, and the excerpt says how long it was:
+
+    >>> excerpt("Widget"), excerpt("\ud800")
+    ("'Widget'", "'\\ud800'")
+    >>> excerpt("x" * 10_000_000)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'...<10000000 characters>"
+    """
+    if isinstance(value, str) and len(value) > 80:
+        return f"{_escaped(repr(value[:_EXCERPT]))}...<{len(value)} characters>"
     try:
         text = repr(value)
     except Exception:  # a message must never fail: any broken repr will do
         text = f"<{type(value).__name__}>"
-    return text if len(text) <= 80 else f"{text[:60]}...<{len(text)} characters>"
+    return _short(_escaped(text))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else f"{text[:_EXCERPT]}...<{len(text)} characters>"
+
+
+_show = excerpt
 
 
 def _text(value: object) -> str:
+    """Like :func:`excerpt`, for a value shown as its ``str`` (unquoted)."""
+    if isinstance(value, str) and len(value) > 80:
+        return f"{_escaped(value[:_EXCERPT])}...<{len(value)} characters>"
     try:
         text = str(value)
-    except Exception:  # see _show
+    except Exception:  # see excerpt
         text = f"<{type(value).__name__}>"
-    return text if len(text) <= 80 else f"{text[:60]}...<{len(text)} characters>"
+    return _short(_escaped(text))
 
 
 class FloatNotAllowed(OrdercoreError, TypeError):
@@ -107,6 +166,46 @@ class InvalidNumber(OrdercoreError, ValueError):
         self.reason = reason
         self.field = field
         super().__init__(f"{_where(field)}{_show(value)} is not usable: {reason}")
+
+
+class NumberOutOfRange(InvalidNumber):
+    """A number is too large in magnitude, or written too long, for ordercore.
+
+    ``limit`` is the bound it breaks: numbers are below ``10**15`` in magnitude (see
+    :data:`~ordercore.money.decimals.MAX_INTEGER_DIGITS`), and a number written as a string
+    has at most :data:`~ordercore.money.decimals.MAX_NUMBER_LENGTH` characters.
+    """
+
+    def __init__(
+        self, value: object, *, limit: object, reason: str, field: str | None = None
+    ) -> None:
+        self.limit = limit
+        super().__init__(value, reason=reason, field=field)
+
+
+class InvalidText(OrdercoreError, ValueError):
+    """A text (a description, a name, a code) is not valid Unicode text for ordercore.
+
+    Text holds no lone surrogates (it can always be written as UTF-8) and no control
+    characters other than tab, line feed and carriage return.
+    """
+
+    def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"{_where(field)}{_show(value)} is not valid text: {reason}")
+
+
+class TextTooLong(InvalidText):
+    """A text is longer than ``limit`` characters (``length`` says how long it is)."""
+
+    def __init__(self, value: str, *, limit: int, field: str | None = None) -> None:
+        self.limit = limit
+        self.length = len(value)
+        super().__init__(
+            value, reason=f"it has {len(value)} characters, more than {limit}", field=field
+        )
 
 
 class UnknownCurrency(OrdercoreError, LookupError):
@@ -178,6 +277,26 @@ class InvalidTax(OrdercoreError, ValueError):
         self.tax = tax
         self.reason = reason
         super().__init__(f"invalid tax {_text(tax)}: {reason}")
+
+
+class TaxesTooLarge(InvalidTax):
+    """The taxes of one line (or allowance or charge), compounded, come to too much.
+
+    ``factor`` is how many times its amount the taxes can come to (compound taxes
+    multiply the bases of those after them), or for per-unit taxes the amount per unit
+    they can come to; ``limit`` is the largest allowed. The bound keeps every
+    intermediate amount exact within ordercore's decimal context.
+    """
+
+    def __init__(self, taxes: object, *, factor: object, limit: object) -> None:
+        self.taxes = taxes
+        self.factor = factor
+        self.limit = limit
+        super().__init__(
+            taxes,
+            reason=f"compounded, these taxes come to {_text(factor)} times their base or per "
+            f"unit, more than the {_text(limit)} ordercore allows; use fewer compound taxes",
+        )
 
 
 class InvalidAdjustment(OrdercoreError, ValueError):
@@ -329,6 +448,19 @@ class InvalidData(OrdercoreError, ValueError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path or '<root>'}: {reason}")
+
+
+class DuplicateKey(InvalidData):
+    """A JSON object names the same ``key`` twice; JSON readers would silently keep the last.
+
+    ``path`` is ``""``: the JSON reader meets the key before it knows where it is.
+    """
+
+    def __init__(self, path: str, key: str) -> None:
+        self.path = path
+        self.key = key
+        self.reason = f"the key {_show(key)} appears twice in one object; give each key once"
+        OrdercoreError.__init__(self, f"{path}: {self.reason}" if path else self.reason)
 
 
 # -- catalog, parties and tax rules ------------------------------------------------------
