@@ -47,7 +47,7 @@ from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.money.rounding import CashRounding, RoundingMode
 from ordercore.pricing.discounts import DiscountKind, Stacking
 from ordercore.pricing.lines import Line
-from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding, check_taxes
 
 __all__ = ["AdjustmentMode", "Allowance", "Charge", "Document", "Group", "Policy", "TaxCorrection"]
 
@@ -80,7 +80,7 @@ def _name(value: object) -> str:
 
 
 def _taxes(value: object) -> tuple[Tax, ...]:
-    return to_tuple(value, Tax, "taxes")
+    return check_taxes(to_tuple(value, Tax, "taxes"))
 
 
 def _lines(value: object) -> tuple[Line, ...]:
