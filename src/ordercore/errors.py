@@ -60,6 +60,7 @@ __all__ = [
 #: that still comes out longer keeps its start and its end (what to do instead).
 MAX_MESSAGE_LENGTH = 500
 _EXCERPT = 60
+_WHOLE = 80  # a value shown whole in at most this many characters (quotes aside)
 
 
 class OrdercoreError(Exception):
@@ -105,19 +106,23 @@ def excerpt(value: object) -> str:
     >>> excerpt("Widget"), excerpt("\ud800")
     ("'Widget'", "'\\ud800'")
     >>> excerpt("x" * 10_000_000)
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'...<10000000 characters>"
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...<10000000 characters>"
     """
-    if isinstance(value, str) and len(value) > 80:
-        return f"{_escaped(repr(value[:_EXCERPT]))}...<{len(value)} characters>"
+    if isinstance(value, str):
+        # cut before repr (a huge string is never copied whole), then after escaping
+        return _short(_escaped(repr(value[:_WHOLE])), len(value))
     try:
         text = repr(value)
     except Exception:  # a message must never fail: any broken repr will do
         text = f"<{type(value).__name__}>"
-    return _short(_escaped(text))
+    return _short(_escaped(text), None)
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= 80 else f"{text[:_EXCERPT]}...<{len(text)} characters>"
+def _short(text: str, length: int | None) -> str:
+    """``text`` if it is short, else its start and how long the whole was."""
+    if len(text) <= _WHOLE + 2 and (length is None or length <= _WHOLE):
+        return text
+    return f"{text[:_EXCERPT]}...<{len(text) if length is None else length} characters>"
 
 
 _show = excerpt
@@ -125,13 +130,13 @@ _show = excerpt
 
 def _text(value: object) -> str:
     """Like :func:`excerpt`, for a value shown as its ``str`` (unquoted)."""
-    if isinstance(value, str) and len(value) > 80:
-        return f"{_escaped(value[:_EXCERPT])}...<{len(value)} characters>"
+    if isinstance(value, str):
+        return _short(_escaped(value[:_WHOLE]), len(value))
     try:
         text = str(value)
     except Exception:  # see excerpt
         text = f"<{type(value).__name__}>"
-    return _short(_escaped(text))
+    return _short(_escaped(text), None)
 
 
 class FloatNotAllowed(OrdercoreError, TypeError):
