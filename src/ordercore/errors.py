@@ -352,7 +352,9 @@ class OverCrediting(OrdercoreError, ValueError):
         self.requested = requested
         self.remaining = remaining
         self.taxes = taxes
-        of = f"line {line!r} of invoice {invoice}" if line is not None else f"invoice {invoice}"
+        of = (
+            f"line {_show(line)} of invoice {invoice}" if line is not None else f"invoice {invoice}"
+        )
         taxed = f" (untaxed, with {taxes})" if taxes is not None else ""
         super().__init__(
             f"cannot credit {requested}{taxed} of {of}: only {remaining}{taxed} remains "
@@ -371,7 +373,12 @@ class _OrderLimit(OrdercoreError, ValueError):
         self.requested = requested
         self.remaining = remaining
         super().__init__(
-            self.template.format(order=order, line=line, requested=requested, remaining=remaining)
+            self.template.format(
+                order=_text(order),
+                line=_show(line),
+                requested=_text(requested),
+                remaining=_text(remaining),
+            )
         )
 
 
@@ -379,7 +386,7 @@ class OverDelivery(_OrderLimit):
     """A delivery would deliver more of a sales order line than was ordered and not cancelled."""
 
     template = (
-        "cannot deliver {requested} of line {line!r} of sales order {order}: only "
+        "cannot deliver {requested} of line {line} of sales order {order}: only "
         "{remaining} remains to deliver (ordered, less delivered and cancelled); "
         "deliver at most that, or order more"
     )
@@ -389,7 +396,7 @@ class OverInvoicing(_OrderLimit):
     """An invoice would bill more of a sales order than remains to invoice."""
 
     template = (
-        "cannot invoice {requested} of {line!r} of sales order {order}: only {remaining} "
+        "cannot invoice {requested} of {line} of sales order {order}: only {remaining} "
         "remains to invoice; invoice at most that"
     )
 
@@ -398,7 +405,7 @@ class OverReceipt(_OrderLimit):
     """A receipt would receive more of a purchase order line than was ordered and not cancelled."""
 
     template = (
-        "cannot receive {requested} of line {line!r} of purchase order {order}: only "
+        "cannot receive {requested} of line {line} of purchase order {order}: only "
         "{remaining} remains to receive (ordered, less received and cancelled); "
         "receive at most that, or order more"
     )
@@ -408,7 +415,7 @@ class OverBilling(_OrderLimit):
     """A bill would bill more of a purchase order line than remains to bill."""
 
     template = (
-        "cannot bill {requested} of line {line!r} of purchase order {order}: only "
+        "cannot bill {requested} of line {line} of purchase order {order}: only "
         "{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
     )
 
@@ -437,7 +444,7 @@ class InstallmentsExceedTotal(OrdercoreError, ValueError):
         self.total = total
         self.scheduled = scheduled
         super().__init__(
-            f"payment term {term!r} cannot schedule {_text(total)}: its fixed and percentage "
+            f"payment term {_show(term)} cannot schedule {_text(total)}: its fixed and percentage "
             f"installments come to {_text(scheduled)}, more than the whole; use a term whose "
             "fixed amounts fit this total, or one without fixed amounts"
         )
@@ -488,7 +495,7 @@ class UnknownProduct(OrdercoreError, LookupError):
         self.sku = sku
         self.version = version
         super().__init__(
-            f"no product with SKU {_show(sku)} in catalog version {version!r}: "
+            f"no product with SKU {_show(sku)} in catalog version {_show(version)}: "
             "check the SKU, or add the product in a new catalog version"
         )
 
@@ -500,9 +507,9 @@ class UnknownPriceBook(OrdercoreError, LookupError):
         self.name = name
         self.version = version
         self.known = known
-        names = ", ".join(repr(k) for k in known) or "none"
+        names = _text(", ".join(repr(k) for k in known[:20])) or "none"
         super().__init__(
-            f"no price book {_show(name)} in catalog version {version!r} (it has: {names})"
+            f"no price book {_show(name)} in catalog version {_show(version)} (it has: {names})"
         )
 
 
@@ -515,7 +522,7 @@ class NoPrice(OrdercoreError, LookupError):
         self.quantity = quantity
         self.reason = reason
         super().__init__(
-            f"price book {price_book!r} has no price for {sku!r} at quantity {_text(quantity)}: "
+            f"price book {_show(price_book)} has no price for {_show(sku)} at quantity {_text(quantity)}: "
             f"{reason}"
         )
 
@@ -526,7 +533,7 @@ class InvalidPriceBook(OrdercoreError, ValueError):
     def __init__(self, name: str, *, reason: str) -> None:
         self.name = name
         self.reason = reason
-        super().__init__(f"invalid price book {name!r}: {reason}")
+        super().__init__(f"invalid price book {_show(name)}: {reason}")
 
 
 class InvalidCatalog(OrdercoreError, ValueError):
@@ -535,7 +542,7 @@ class InvalidCatalog(OrdercoreError, ValueError):
     def __init__(self, version: str, *, reason: str) -> None:
         self.version = version
         self.reason = reason
-        super().__init__(f"invalid catalog version {version!r}: {reason}")
+        super().__init__(f"invalid catalog version {_show(version)}: {reason}")
 
 
 class InvalidKit(OrdercoreError, ValueError):
@@ -544,7 +551,7 @@ class InvalidKit(OrdercoreError, ValueError):
     def __init__(self, sku: str, *, reason: str) -> None:
         self.sku = sku
         self.reason = reason
-        super().__init__(f"invalid kit {sku!r}: {reason}")
+        super().__init__(f"invalid kit {_show(sku)}: {reason}")
 
 
 class NoTaxRule(OrdercoreError, LookupError):
@@ -556,7 +563,7 @@ class NoTaxRule(OrdercoreError, LookupError):
         self.region = region
         place = region or country
         super().__init__(
-            f"no tax rule for tax class {tax_class!r} shipped to {place}: add a rule for it, "
+            f"no tax rule for tax class {_show(tax_class)} shipped to {place}: add a rule for it, "
             "or a catch-all rule (where=None) such as an export rule"
         )
 
