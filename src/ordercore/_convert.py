@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import moneyed
 
+from ordercore._codes import check_text
 from ordercore.errors import InvalidType
 from ordercore.money.amount import Money
 from ordercore.money.currency import get_currency
@@ -32,19 +33,22 @@ def _names(kind: type | tuple[type, ...]) -> str:
 
 
 def to_text(value: object, field: str) -> str:
-    """Accept a non-empty string."""
-    if not isinstance(value, str) or not value.strip():
+    """Accept a non-empty string of valid text (see :func:`~ordercore._codes.check_text`)."""
+    if not isinstance(value, str):
+        raise InvalidType(value, expected="a non-empty string", field=field)
+    check_text(value, field)
+    if not value.strip():
         raise InvalidType(value, expected="a non-empty string", field=field)
     return value
 
 
 def to_optional_text(value: object, field: str) -> str | None:
-    """Accept ``None`` or a string."""
+    """Accept ``None`` or a string of valid text."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidType(value, expected="a string or None", field=field)
-    return value
+    return check_text(value, field)
 
 
 def to_money(value: object, field: str) -> Money:

@@ -2,7 +2,8 @@
 
 It reads a document in ordercore's plain-data form (see :mod:`ordercore.interop.plain`),
 prices it, and prints it as a table (or as JSON with ``--json``). Bad input gets one line
-on standard error naming the field, and exit status 2.
+on standard error naming the field, and exit status 2. That line is short whatever the
+input: it quotes at most an excerpt of an offending value, escaped.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ordercore import __version__
-from ordercore.errors import OrdercoreError
+from ordercore.errors import MAX_MESSAGE_LENGTH, OrdercoreError, excerpt
 from ordercore.interop.plain import document_from_data, loads, priced_to_data
 from ordercore.pricing.engine import price
 
@@ -38,23 +39,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(message: str) -> int:
+    print(f"ordercore: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _name(file: str) -> str:
+    """The file's name as the user wrote it, or an escaped excerpt of a strange one."""
+    return file if len(file) <= 200 and file.isprintable() else excerpt(file)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
+    name = _name(args.file)
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     except OSError as error:
-        print(f"ordercore: error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
-        return 2
+        return _fail(f"cannot read {name}: {error.strerror}")
     except UnicodeDecodeError as error:
-        print(f"ordercore: error: {args.file} is not UTF-8 text: {error.reason}", file=sys.stderr)
-        return 2
+        return _fail(f"{name} is not UTF-8 text: {error.reason}")
     try:
         data = loads(text)
+    except OrdercoreError as error:
+        return _fail(f"{name}: {error}")
     except (ValueError, RecursionError) as error:
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
-        print(f"ordercore: error: {args.file} is not valid JSON: {reason}", file=sys.stderr)
-        return 2
+        return _fail(f"{name} is not valid JSON: {reason[:MAX_MESSAGE_LENGTH]}")
     try:
         priced = price(document_from_data(data))
         output = (
@@ -63,7 +74,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             else priced.to_text(locale=args.locale)
         )
     except OrdercoreError as error:
-        print(f"ordercore: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(str(error))
     print(output)
     return 0

@@ -18,6 +18,7 @@ from typing import ClassVar
 __all__ = [
     "ConflictingTaxRules",
     "CurrencyMismatch",
+    "DuplicateKey",
     "FloatNotAllowed",
     "InstallmentsExceedTotal",
     "InvalidAdjustment",
@@ -34,15 +35,19 @@ __all__ = [
     "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidTax",
+    "InvalidText",
     "InvalidType",
     "NoPrice",
     "NoTaxRule",
+    "NumberOutOfRange",
     "OrdercoreError",
     "OverBilling",
     "OverCrediting",
     "OverDelivery",
     "OverInvoicing",
     "OverReceipt",
+    "TaxesTooLarge",
+    "TextTooLong",
     "UnknownCurrency",
     "UnknownLocale",
     "UnknownPriceBook",
@@ -50,29 +55,88 @@ __all__ = [
 ]
 
 
+#: The longest message an ordercore error carries. A value a message quotes is an
+#: excerpt of it (:func:`excerpt`), so a message is short whatever the input was; a message
+#: that still comes out longer keeps its start and its end (what to do instead).
+MAX_MESSAGE_LENGTH = 500
+_EXCERPT = 60
+_WHOLE = 80  # a value shown whole in at most this many characters (quotes aside)
+
+
 class OrdercoreError(Exception):
-    """The root of every error raised by ordercore."""
+    """The root of every error raised by ordercore.
+
+    Its message is one line of printable text of at most :data:`MAX_MESSAGE_LENGTH`
+    characters: characters that are not printable (line breaks, control characters,
+    lone surrogates) are escaped, so that printing it never fails and never spans lines.
+    """
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (_one_line(args[0]),)
+        super().__init__(*args)
+
+
+def _escaped(text: str) -> str:
+    """``text`` with every character that is not printable written as its escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _one_line(message: str) -> str:
+    text = _escaped(message)
+    if len(text) <= MAX_MESSAGE_LENGTH:
+        return text
+    cut = f"...<{len(text)} characters>..."
+    head = (MAX_MESSAGE_LENGTH - len(cut)) * 2 // 3
+    tail = MAX_MESSAGE_LENGTH - len(cut) - head
+    return f"{text[:head]}{cut}{text[-tail:]}"
 
 
 def _where(field: str | None) -> str:
     return f"{field}: " if field else ""
 
 
-def _show(value: object) -> str:
-    """A short repr for messages: never fails, never floods (huge ints, long strings)."""
+def excerpt(value: object) -> str:
+    r"""A short, escaped ``repr`` of ``value`` for a message: it never fails, never floods.
+
+    A long string is cut before it is quoted, and the excerpt says how long it was:
+
+    >>> excerpt("Widget"), excerpt("\ud800")
+    ("'Widget'", "'\\ud800'")
+    >>> excerpt("x" * 10_000_000)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...<10000000 characters>"
+    """
+    if isinstance(value, str):
+        # cut before repr (a huge string is never copied whole), then after escaping
+        return _short(_escaped(repr(value[:_WHOLE])), len(value))
     try:
         text = repr(value)
     except Exception:  # a message must never fail: any broken repr will do
         text = f"<{type(value).__name__}>"
-    return text if len(text) <= 80 else f"{text[:60]}...<{len(text)} characters>"
+    return _short(_escaped(text), None)
+
+
+def _short(text: str, length: int | None) -> str:
+    """``text`` if it is short, else its start and how long the whole was."""
+    if len(text) <= _WHOLE + 2 and (length is None or length <= _WHOLE):
+        return text
+    return f"{text[:_EXCERPT]}...<{len(text) if length is None else length} characters>"
+
+
+_show = excerpt
 
 
 def _text(value: object) -> str:
+    """Like :func:`excerpt`, for a value shown as its ``str`` (unquoted)."""
+    if isinstance(value, str):
+        return _short(_escaped(value[:_WHOLE]), len(value))
     try:
         text = str(value)
-    except Exception:  # see _show
+    except Exception:  # see excerpt
         text = f"<{type(value).__name__}>"
-    return text if len(text) <= 80 else f"{text[:60]}...<{len(text)} characters>"
+    return _short(_escaped(text), None)
 
 
 class FloatNotAllowed(OrdercoreError, TypeError):
@@ -107,6 +171,46 @@ class InvalidNumber(OrdercoreError, ValueError):
         self.reason = reason
         self.field = field
         super().__init__(f"{_where(field)}{_show(value)} is not usable: {reason}")
+
+
+class NumberOutOfRange(InvalidNumber):
+    """A number is too large in magnitude, or written too long, for ordercore.
+
+    ``limit`` is the bound it breaks: numbers are below ``10**15`` in magnitude (see
+    :data:`~ordercore.money.decimals.MAX_INTEGER_DIGITS`), and a number written as a string
+    has at most :data:`~ordercore.money.decimals.MAX_NUMBER_LENGTH` characters.
+    """
+
+    def __init__(
+        self, value: object, *, limit: object, reason: str, field: str | None = None
+    ) -> None:
+        self.limit = limit
+        super().__init__(value, reason=reason, field=field)
+
+
+class InvalidText(OrdercoreError, ValueError):
+    """A text (a description, a name, a code) is not valid Unicode text for ordercore.
+
+    Text holds no lone surrogates (it can always be written as UTF-8) and no control
+    characters other than tab, line feed and carriage return.
+    """
+
+    def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"{_where(field)}{_show(value)} is not valid text: {reason}")
+
+
+class TextTooLong(InvalidText):
+    """A text is longer than ``limit`` characters (``length`` says how long it is)."""
+
+    def __init__(self, value: str, *, limit: int, field: str | None = None) -> None:
+        self.limit = limit
+        self.length = len(value)
+        super().__init__(
+            value, reason=f"it has {len(value)} characters, more than {limit}", field=field
+        )
 
 
 class UnknownCurrency(OrdercoreError, LookupError):
@@ -180,6 +284,26 @@ class InvalidTax(OrdercoreError, ValueError):
         super().__init__(f"invalid tax {_text(tax)}: {reason}")
 
 
+class TaxesTooLarge(InvalidTax):
+    """The taxes of one line (or allowance or charge), compounded, come to too much.
+
+    ``factor`` is how many times its amount the taxes can come to (compound taxes
+    multiply the bases of those after them), or for per-unit taxes the amount per unit
+    they can come to; ``limit`` is the largest allowed. The bound keeps every
+    intermediate amount exact within ordercore's decimal context.
+    """
+
+    def __init__(self, taxes: object, *, factor: object, limit: object) -> None:
+        self.taxes = taxes
+        self.factor = factor
+        self.limit = limit
+        super().__init__(
+            taxes,
+            reason=f"compounded, these taxes come to {_text(factor)} times their base or per "
+            f"unit, more than the {_text(limit)} ordercore allows; use fewer compound taxes",
+        )
+
+
 class InvalidAdjustment(OrdercoreError, ValueError):
     """A group or document allowance or charge cannot be applied."""
 
@@ -228,7 +352,9 @@ class OverCrediting(OrdercoreError, ValueError):
         self.requested = requested
         self.remaining = remaining
         self.taxes = taxes
-        of = f"line {line!r} of invoice {invoice}" if line is not None else f"invoice {invoice}"
+        of = (
+            f"line {_show(line)} of invoice {invoice}" if line is not None else f"invoice {invoice}"
+        )
         taxed = f" (untaxed, with {taxes})" if taxes is not None else ""
         super().__init__(
             f"cannot credit {requested}{taxed} of {of}: only {remaining}{taxed} remains "
@@ -247,7 +373,12 @@ class _OrderLimit(OrdercoreError, ValueError):
         self.requested = requested
         self.remaining = remaining
         super().__init__(
-            self.template.format(order=order, line=line, requested=requested, remaining=remaining)
+            self.template.format(
+                order=_text(order),
+                line=_show(line),
+                requested=_text(requested),
+                remaining=_text(remaining),
+            )
         )
 
 
@@ -255,7 +386,7 @@ class OverDelivery(_OrderLimit):
     """A delivery would deliver more of a sales order line than was ordered and not cancelled."""
 
     template = (
-        "cannot deliver {requested} of line {line!r} of sales order {order}: only "
+        "cannot deliver {requested} of line {line} of sales order {order}: only "
         "{remaining} remains to deliver (ordered, less delivered and cancelled); "
         "deliver at most that, or order more"
     )
@@ -265,7 +396,7 @@ class OverInvoicing(_OrderLimit):
     """An invoice would bill more of a sales order than remains to invoice."""
 
     template = (
-        "cannot invoice {requested} of {line!r} of sales order {order}: only {remaining} "
+        "cannot invoice {requested} of {line} of sales order {order}: only {remaining} "
         "remains to invoice; invoice at most that"
     )
 
@@ -274,7 +405,7 @@ class OverReceipt(_OrderLimit):
     """A receipt would receive more of a purchase order line than was ordered and not cancelled."""
 
     template = (
-        "cannot receive {requested} of line {line!r} of purchase order {order}: only "
+        "cannot receive {requested} of line {line} of purchase order {order}: only "
         "{remaining} remains to receive (ordered, less received and cancelled); "
         "receive at most that, or order more"
     )
@@ -284,7 +415,7 @@ class OverBilling(_OrderLimit):
     """A bill would bill more of a purchase order line than remains to bill."""
 
     template = (
-        "cannot bill {requested} of line {line!r} of purchase order {order}: only "
+        "cannot bill {requested} of line {line} of purchase order {order}: only "
         "{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
     )
 
@@ -313,7 +444,7 @@ class InstallmentsExceedTotal(OrdercoreError, ValueError):
         self.total = total
         self.scheduled = scheduled
         super().__init__(
-            f"payment term {term!r} cannot schedule {_text(total)}: its fixed and percentage "
+            f"payment term {_show(term)} cannot schedule {_text(total)}: its fixed and percentage "
             f"installments come to {_text(scheduled)}, more than the whole; use a term whose "
             "fixed amounts fit this total, or one without fixed amounts"
         )
@@ -329,6 +460,19 @@ class InvalidData(OrdercoreError, ValueError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path or '<root>'}: {reason}")
+
+
+class DuplicateKey(InvalidData):
+    """A JSON object names the same ``key`` twice; JSON readers would silently keep the last.
+
+    ``path`` is ``""``: the JSON reader meets the key before it knows where it is.
+    """
+
+    def __init__(self, path: str, key: str) -> None:
+        self.path = path
+        self.key = key
+        self.reason = f"the key {_show(key)} appears twice in one object; give each key once"
+        OrdercoreError.__init__(self, f"{path}: {self.reason}" if path else self.reason)
 
 
 # -- catalog, parties and tax rules ------------------------------------------------------
@@ -351,7 +495,7 @@ class UnknownProduct(OrdercoreError, LookupError):
         self.sku = sku
         self.version = version
         super().__init__(
-            f"no product with SKU {_show(sku)} in catalog version {version!r}: "
+            f"no product with SKU {_show(sku)} in catalog version {_show(version)}: "
             "check the SKU, or add the product in a new catalog version"
         )
 
@@ -363,9 +507,9 @@ class UnknownPriceBook(OrdercoreError, LookupError):
         self.name = name
         self.version = version
         self.known = known
-        names = ", ".join(repr(k) for k in known) or "none"
+        names = _text(", ".join(repr(k) for k in known[:20])) or "none"
         super().__init__(
-            f"no price book {_show(name)} in catalog version {version!r} (it has: {names})"
+            f"no price book {_show(name)} in catalog version {_show(version)} (it has: {names})"
         )
 
 
@@ -378,7 +522,7 @@ class NoPrice(OrdercoreError, LookupError):
         self.quantity = quantity
         self.reason = reason
         super().__init__(
-            f"price book {price_book!r} has no price for {sku!r} at quantity {_text(quantity)}: "
+            f"price book {_show(price_book)} has no price for {_show(sku)} at quantity {_text(quantity)}: "
             f"{reason}"
         )
 
@@ -389,7 +533,7 @@ class InvalidPriceBook(OrdercoreError, ValueError):
     def __init__(self, name: str, *, reason: str) -> None:
         self.name = name
         self.reason = reason
-        super().__init__(f"invalid price book {name!r}: {reason}")
+        super().__init__(f"invalid price book {_show(name)}: {reason}")
 
 
 class InvalidCatalog(OrdercoreError, ValueError):
@@ -398,7 +542,7 @@ class InvalidCatalog(OrdercoreError, ValueError):
     def __init__(self, version: str, *, reason: str) -> None:
         self.version = version
         self.reason = reason
-        super().__init__(f"invalid catalog version {version!r}: {reason}")
+        super().__init__(f"invalid catalog version {_show(version)}: {reason}")
 
 
 class InvalidKit(OrdercoreError, ValueError):
@@ -407,7 +551,7 @@ class InvalidKit(OrdercoreError, ValueError):
     def __init__(self, sku: str, *, reason: str) -> None:
         self.sku = sku
         self.reason = reason
-        super().__init__(f"invalid kit {sku!r}: {reason}")
+        super().__init__(f"invalid kit {_show(sku)}: {reason}")
 
 
 class NoTaxRule(OrdercoreError, LookupError):
@@ -419,7 +563,7 @@ class NoTaxRule(OrdercoreError, LookupError):
         self.region = region
         place = region or country
         super().__init__(
-            f"no tax rule for tax class {tax_class!r} shipped to {place}: add a rule for it, "
+            f"no tax rule for tax class {_show(tax_class)} shipped to {place}: add a rule for it, "
             "or a catch-all rule (where=None) such as an export rule"
         )
 

@@ -43,7 +43,14 @@ import moneyed
 from ordercore._codes import identifier
 from ordercore._convert import to_money, to_tuple
 from ordercore.catalog.products import to_sku
-from ordercore.errors import InvalidAmount, InvalidNumber, InvalidPriceBook, InvalidType, NoPrice
+from ordercore.errors import (
+    InvalidAmount,
+    InvalidNumber,
+    InvalidPriceBook,
+    InvalidType,
+    NoPrice,
+    excerpt,
+)
 from ordercore.money.amount import Money
 from ordercore.money.currency import get_currency
 from ordercore.money.decimals import decimal_places, to_decimal
@@ -130,14 +137,14 @@ class PriceBook:
             if entry.unit_price.currency != self.currency:
                 raise InvalidPriceBook(
                     self.name,
-                    reason=f"the price of {entry.sku!r} is in {entry.unit_price.currency.code}, "
+                    reason=f"the price of {excerpt(entry.sku)} is in {entry.unit_price.currency.code}, "
                     f"the book's currency is {self.currency.code}: make one book per currency",
                 )
             same = breaks.setdefault(entry.sku, [])
             if any(other.min_quantity == entry.min_quantity for other in same):
                 raise InvalidPriceBook(
                     self.name,
-                    reason=f"{entry.sku!r} has two prices from quantity {entry.min_quantity}",
+                    reason=f"{excerpt(entry.sku)} has two prices from quantity {entry.min_quantity}",
                 )
             same.append(entry)
         index = {

@@ -45,7 +45,7 @@ from ordercore._convert import to_tuple
 from ordercore.catalog.kits import Kit
 from ordercore.catalog.price_books import PriceBook
 from ordercore.catalog.products import Product
-from ordercore.errors import InvalidCatalog, UnknownPriceBook, UnknownProduct
+from ordercore.errors import InvalidCatalog, UnknownPriceBook, UnknownProduct, excerpt
 
 __all__ = ["Catalog"]
 
@@ -94,20 +94,22 @@ class Catalog:
         books = self._index("price book name", ((b.name, b) for b in self.price_books))
         for kit in self.kits:
             if kit.sku not in products:
-                self._fail(f"the kit {kit.sku!r} is not a product; add its product entry")
+                self._fail(f"the kit {excerpt(kit.sku)} is not a product; add its product entry")
             for component in kit.components:
                 if component.sku not in products:
-                    self._fail(f"the kit {kit.sku!r} holds {component.sku!r}, not a product")
+                    self._fail(
+                        f"the kit {excerpt(kit.sku)} holds {excerpt(component.sku)}, not a product"
+                    )
                 if component.sku in kits:
                     self._fail(
-                        f"the kit {kit.sku!r} holds the kit {component.sku!r}; "
+                        f"the kit {excerpt(kit.sku)} holds the kit {excerpt(component.sku)}; "
                         "list that kit's components instead (kits are one level deep)"
                     )
         for book in self.price_books:
             for sku in book.skus:
                 if sku not in products:
                     self._fail(
-                        f"the price book {book.name!r} prices {sku!r}, not a product; "
+                        f"the price book {excerpt(book.name)} prices {excerpt(sku)}, not a product; "
                         "replace the book in the same revision"
                     )
         object.__setattr__(self, "_by_sku", types.MappingProxyType(products))

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import NamedTuple
 
 from ordercore._convert import to_text, to_tuple
-from ordercore.errors import CurrencyMismatch, InvalidDocument, InvalidType
+from ordercore.errors import CurrencyMismatch, InvalidDocument, InvalidType, excerpt
 from ordercore.events import Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
@@ -141,7 +141,7 @@ def issue_terms(
     if due_on is not None and payment_term is not None:
         raise InvalidDocument(
             f"{what} has both a due date ({due_on}) and a payment term "
-            f"({payment_term.name!r}): give one of them, the term's installments set the due date"
+            f"({excerpt(payment_term.name)}): give one of them, the term's installments set the due date"
         )
     if due_on is not None and due_on < issued_on:
         raise InvalidDocument(f"the due date {due_on} is before the issue date {issued_on}")

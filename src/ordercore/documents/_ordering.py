@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Protocol, Self, TypeVar
 import attrs
 import moneyed
 
-from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType, _OrderLimit
+from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType, _OrderLimit, excerpt
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
 from ordercore.money.currency import quantum
@@ -152,7 +152,7 @@ def check_nets(priced: PricedDocument, document: str) -> None:
     for line in priced.lines:
         if line.net.amount < 0:
             raise InvalidDocument(
-                f"line {line.line.description!r} of {document} comes to a net of "
+                f"line {excerpt(line.line.description)} of {document} comes to a net of "
                 f"{line.net.amount}: its price does not cover the fees included in it; "
                 "raise the price, or take the fee out of it"
             )

@@ -49,7 +49,7 @@ from ordercore.documents import _ordering as ordering
 from ordercore.documents.bills import DraftBill, IssuedBill, VoidedBill
 from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.invoices import Changed
-from ordercore.errors import InvalidDocument, InvalidType, OverBilling, OverReceipt
+from ordercore.errors import InvalidDocument, InvalidType, OverBilling, OverReceipt, excerpt
 from ordercore.events import Event, Request
 from ordercore.money._context import CONTEXT, exact
 from ordercore.money.amount import Money
@@ -182,7 +182,7 @@ class PurchaseLine:
 
     def __attrs_post_init__(self) -> None:
         ordering.check_line(
-            f"purchase order line {self.description!r}",
+            f"purchase order line {excerpt(self.description)}",
             ordered=self.ordered,
             cancelled=self.cancelled,
             done={"received": self.received, "billed": self.billed},
@@ -333,7 +333,7 @@ class PurchaseOrder(fields.PricedView):
         for line in content.lines:
             if line.quantity <= 0:
                 raise InvalidDocument(
-                    f"line {line.description!r} has quantity {line.quantity}: a purchase order "
+                    f"line {excerpt(line.description)} has quantity {line.quantity}: a purchase order "
                     "buys; take a return with a supplier credit note"
                 )
         priced = price(content)

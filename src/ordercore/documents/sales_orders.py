@@ -68,6 +68,7 @@ from ordercore.errors import (
     InvalidType,
     OverDelivery,
     OverInvoicing,
+    excerpt,
 )
 from ordercore.events import Event, Request
 from ordercore.money._context import CONTEXT, exact
@@ -260,7 +261,7 @@ class OrderLine:
 
     def __attrs_post_init__(self) -> None:
         ordering.check_line(
-            f"sales order line {self.description!r}",
+            f"sales order line {excerpt(self.description)}",
             ordered=self.ordered,
             cancelled=self.cancelled,
             done={"delivered": self.delivered, "invoiced": self.invoiced},
@@ -554,7 +555,7 @@ class SalesOrder(fields.PricedView):
         for line in content.lines:
             if line.quantity <= 0:
                 raise InvalidDocument(
-                    f"line {line.description!r} has quantity {line.quantity}: a sales order "
+                    f"line {excerpt(line.description)} has quantity {line.quantity}: a sales order "
                     "sells; take a return with a credit note"
                 )
         policies = [policy] * len(content.lines)

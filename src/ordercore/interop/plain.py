@@ -1,7 +1,10 @@
 """Plain data: documents and priced documents as JSON-safe dicts, and back.
 
 Amounts, quantities and rates are strings (``"19.99"``), so nothing passes through a
-float; a JSON number with a fraction is refused with the path of the field. Every dict
+float; a JSON number with a fraction is refused with the path of the field. Text is
+valid Unicode (a lone surrogate, which a JSON escape can make, is refused), and
+an object that names a key twice is refused by :func:`loads` with
+:class:`~ordercore.errors.DuplicateKey` (JSON readers would silently keep the last). Every dict
 carries a ``schema`` version. A line priced from a catalog keeps its ``price_source``
 (catalog version, price book, quantity break, kit) under that optional key. A priced
 document is stored with the document it was priced from; reading it back prices that
@@ -29,14 +32,23 @@ ordercore.errors.InvalidData: currency: unknown currency 'XYZ': pass an ISO 4217
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from ordercore.errors import InvalidData, OrdercoreError
+from ordercore._codes import check_text
+from ordercore.errors import (
+    DuplicateKey,
+    InvalidData,
+    InvalidText,
+    NumberOutOfRange,
+    OrdercoreError,
+    excerpt,
+)
 from ordercore.money.amount import Money
 from ordercore.money.currency import get_currency
-from ordercore.money.decimals import to_decimal
+from ordercore.money.decimals import MAX_NUMBER_LENGTH, to_decimal
 from ordercore.money.rounding import CashRounding, RoundingMode
 from ordercore.pricing.discounts import Discount, Stacking
 from ordercore.pricing.document import (
@@ -78,8 +90,55 @@ class JsonFloat(str):
 
 
 def loads(text: str) -> Any:
-    """Parse JSON, keeping numbers with a fraction as :class:`JsonFloat` (never a float)."""
-    return json.loads(text, parse_float=JsonFloat, parse_constant=JsonFloat)
+    """Parse JSON, keeping numbers with a fraction as :class:`JsonFloat` (never a float).
+
+    An object that names a key twice raises :class:`~ordercore.errors.DuplicateKey`, and
+    an integer longer than any number ordercore accepts raises
+    :class:`~ordercore.errors.NumberOutOfRange`, before it is converted:
+
+    >>> loads('{"currency": "EUR", "currency": "USD"}')
+    Traceback (most recent call last):
+    ...
+    ordercore.errors.DuplicateKey: the key 'currency' appears twice in one object; give each key once
+    """
+    return json.loads(
+        text,
+        parse_float=JsonFloat,
+        parse_constant=JsonFloat,
+        parse_int=_integer,
+        object_pairs_hook=_object,
+    )
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise DuplicateKey("", key)
+            seen.add(key)
+    return data
+
+
+def _integer(text: str) -> int:
+    if len(text) > MAX_NUMBER_LENGTH:  # int() of a huge literal would take long, or fail
+        raise NumberOutOfRange(
+            text,
+            limit=MAX_NUMBER_LENGTH,
+            reason=f"a number is written in at most {MAX_NUMBER_LENGTH} characters",
+        )
+    return int(text)
+
+
+# A key that reads well after a dot in a path; any other key is quoted in brackets.
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")
+
+
+def _step(path: str, key: str) -> str:
+    if _PLAIN_KEY.fullmatch(key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{excerpt(key)}]"
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -93,7 +152,7 @@ class _Reader:
         self.path = path
 
     def child(self, key: str) -> _Reader:
-        return _Reader(self.mapping().get(key), f"{self.path}.{key}" if self.path else key)
+        return _Reader(self.mapping().get(key), _step(self.path, key))
 
     def at(self, index: int) -> _Reader:
         return _Reader(self.value[index], f"{self.path}[{index}]")
@@ -104,12 +163,17 @@ class _Reader:
     def mapping(self) -> Mapping[str, Any]:
         if not isinstance(self.value, Mapping):
             raise self.fail(f"expected an object, got {_kind(self.value)}")
+        for key in self.value:
+            if not isinstance(key, str):
+                raise self.fail(f"the keys of an object are strings, got {_kind(key)}")
         return self.value
 
     def check_keys(self, allowed: set[str]) -> None:
         unknown = sorted(set(self.mapping()) - allowed)
         if unknown:
-            raise self.fail(f"unknown field {unknown[0]!r}; expected some of {sorted(allowed)}")
+            raise self.fail(
+                f"unknown field {excerpt(unknown[0])}; expected some of {sorted(allowed)}"
+            )
 
     def has(self, key: str) -> bool:
         return self.mapping().get(key) is not None
@@ -130,7 +194,10 @@ class _Reader:
         value = self.required().value
         if not isinstance(value, str) or isinstance(value, JsonFloat):
             raise self.fail(f"expected a string, got {_kind(value)}")
-        return value
+        try:
+            return check_text(value, self.path)
+        except InvalidText as error:
+            raise self.fail(error.reason) from None
 
     def optional_text(self) -> str | None:
         return None if self.value is None else self.text()
@@ -138,6 +205,11 @@ class _Reader:
     def number(self) -> str | int:
         value = self.required().value
         if isinstance(value, JsonFloat | float):
+            if isinstance(value, JsonFloat) and len(value) > 40:
+                raise self.fail(
+                    f"got the number {excerpt(value)}, which JSON readers take as a float; "
+                    "write it as a string, so it stays exact"
+                )
             raise self.fail(
                 f"got the number {value}, which JSON readers take as a float; "
                 f'write it as a string, "{value}", so it stays exact'
@@ -159,7 +231,7 @@ class _Reader:
         names = {member.value: member for member in enum}  # type: ignore[attr-defined]
         if isinstance(self.value, str) and self.value.lower() in names:
             return names[self.value.lower()]  # type: ignore[no-any-return]
-        raise self.fail(f"expected one of {sorted(names)}, got {self.value!r}")
+        raise self.fail(f"expected one of {sorted(names)}, got {excerpt(self.value)}")
 
     def build(self, make: Callable[[], T]) -> T:
         """Run a constructor; report an ordercore error at this path."""
@@ -175,7 +247,7 @@ def _kind(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, JsonFloat):
-        return f"the number {value}"
+        return f"the number {value if len(value) <= 40 else excerpt(value)}"
     return {
         dict: "an object",
         list: "a list",
@@ -208,7 +280,7 @@ class _DocumentReader:
         )
         schema = root.child("schema")
         if schema.value is not None and schema.value != DOCUMENT_SCHEMA:
-            raise schema.fail(f"expected {DOCUMENT_SCHEMA!r}, got {schema.value!r}")
+            raise schema.fail(f"expected {DOCUMENT_SCHEMA!r}, got {excerpt(schema.value)}")
         currency = root.child("currency")
         self.currency = currency.build(lambda: get_currency(currency.text()).code)
         taxes = root.child("taxes")
@@ -280,7 +352,8 @@ class _DocumentReader:
             name = reader.value
             if name not in self.taxes:
                 raise reader.fail(
-                    f"no tax named {name!r} in the document's taxes {sorted(self.taxes)}"
+                    f"no tax named {excerpt(name)} in the document's taxes "
+                    f"{excerpt(sorted(self.taxes))}"
                 )
             return self.taxes[name]
         reader.check_keys(
@@ -299,7 +372,7 @@ class _DocumentReader:
         kind_reader = reader.child("kind")
         kind = "percent" if kind_reader.value is None else kind_reader.text()
         if kind not in _TAX_KINDS:
-            raise kind_reader.fail(f"expected one of {sorted(_TAX_KINDS)}, got {kind!r}")
+            raise kind_reader.fail(f"expected one of {sorted(_TAX_KINDS)}, got {excerpt(kind)}")
         rule, withholding, default_code = _TAX_KINDS[kind]
         name = reader.child("name").text()
         code = reader.child("code").optional_text() or default_code
@@ -455,7 +528,7 @@ def _rounding_mode(reader: _Reader) -> RoundingMode:
     names = {mode.name.lower(): mode for mode in RoundingMode}
     if isinstance(reader.value, str) and reader.value.lower() in names:
         return names[reader.value.lower()]
-    raise reader.fail(f"expected one of {sorted(names)}, got {reader.value!r}")
+    raise reader.fail(f"expected one of {sorted(names)}, got {excerpt(reader.value)}")
 
 
 def document_from_data(data: object) -> Document:
@@ -689,7 +762,7 @@ def priced_from_data(data: object) -> PricedDocument:
     root = _Reader(data)
     schema = root.child("schema")
     if schema.value != PRICED_SCHEMA:
-        raise schema.fail(f"expected {PRICED_SCHEMA!r}, got {schema.value!r}")
+        raise schema.fail(f"expected {PRICED_SCHEMA!r}, got {excerpt(schema.value)}")
     document = document_from_data(root.child("document").required().value)
     priced = price(document)
     expected = priced_to_data(priced)
@@ -704,11 +777,13 @@ def _compare(stored: object, expected: object, path: str) -> None:
         for key, value in expected.items():
             if key == "document":
                 continue
-            _compare(stored.get(key), value, f"{path}.{key}" if path else key)
+            _compare(stored.get(key), value, _step(path, key))
     elif isinstance(expected, list):
         if not isinstance(stored, list) or len(stored) != len(expected):
             raise InvalidData(path, f"expected a list of {len(expected)} entries")
         for index, (a, b) in enumerate(zip(stored, expected, strict=True)):
             _compare(a, b, f"{path}[{index}]")
     elif stored != expected:
-        raise InvalidData(path, f"stored {stored!r} but pricing the document gives {expected!r}")
+        raise InvalidData(
+            path, f"stored {excerpt(stored)} but pricing the document gives {excerpt(expected)}"
+        )

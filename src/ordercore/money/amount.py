@@ -34,13 +34,22 @@ import attrs
 import moneyed
 from babel.numbers import format_currency
 
-from ordercore.errors import CurrencyMismatch, FloatNotAllowed, InvalidNumber, InvalidType
+from ordercore._codes import check_text
+from ordercore.errors import (
+    CurrencyMismatch,
+    FloatNotAllowed,
+    InvalidNumber,
+    InvalidType,
+    NumberOutOfRange,
+)
 from ordercore.money._context import CONTEXT
 from ordercore.money.currency import check_locale, get_currency, quantum
-from ordercore.money.decimals import to_decimal
+from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 from ordercore.money.rounding import RoundingMode, round_to
 
 __all__ = ["ExchangeRate", "Money", "to_money"]
+
+_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 
 
 class Money(moneyed.Money):
@@ -62,6 +71,22 @@ class Money(moneyed.Money):
         object.__setattr__(money, "amount", amount if amount else amount.copy_abs())
         object.__setattr__(money, "currency", currency)
         return money
+
+    def _result(self, amount: Decimal, operation: str) -> Self:
+        """The result of arithmetic on this amount, if it stays below 10**15 in magnitude.
+
+        Below that bound the product of two accepted numbers (at most 15 integer digits and
+        12 places each) has at most 39 digits, so it is exact under ordercore's context.
+        """
+        if amount.copy_abs() >= _LIMIT:
+            raise NumberOutOfRange(
+                amount,
+                limit=_LIMIT,
+                reason=f"the result of this {operation} must be smaller than "
+                f"10**{MAX_INTEGER_DIGITS} in magnitude",
+                field="result",
+            )
+        return self._exact(amount, self.currency)
 
     @classmethod
     def of(cls, value: moneyed.Money) -> Money:
@@ -103,8 +128,8 @@ class Money(moneyed.Money):
     def __rmod__(self, other: object) -> Self:
         """``5 % money`` is 5 percent of it, computed exactly (floats refused)."""
         percent = to_decimal(other, field="percent")
-        return self._exact(
-            CONTEXT.divide(CONTEXT.multiply(self.amount, percent), 100), self.currency
+        return self._result(
+            CONTEXT.divide(CONTEXT.multiply(self.amount, percent), 100), "percentage"
         )
 
     def _same_currency(self, other: moneyed.Money, operation: str) -> None:
@@ -117,7 +142,7 @@ class Money(moneyed.Money):
         if not isinstance(other, moneyed.Money):
             return NotImplemented
         self._same_currency(other, "add")
-        return self._exact(CONTEXT.add(self.amount, other.amount), self.currency)
+        return self._result(CONTEXT.add(self.amount, other.amount), "addition")
 
     __radd__ = __add__
 
@@ -125,13 +150,13 @@ class Money(moneyed.Money):
         if not isinstance(other, moneyed.Money):
             return NotImplemented
         self._same_currency(other, "subtract")
-        return self._exact(CONTEXT.subtract(self.amount, other.amount), self.currency)
+        return self._result(CONTEXT.subtract(self.amount, other.amount), "subtraction")
 
     def __rsub__(self, other: object) -> Self:
         if not isinstance(other, moneyed.Money):
             return NotImplemented
         self._same_currency(other, "subtract")
-        return self._exact(CONTEXT.subtract(other.amount, self.amount), self.currency)
+        return self._result(CONTEXT.subtract(other.amount, self.amount), "subtraction")
 
     def __neg__(self) -> Self:
         return self._exact(CONTEXT.minus(self.amount), self.currency)
@@ -146,7 +171,7 @@ class Money(moneyed.Money):
         if isinstance(other, moneyed.Money):
             raise InvalidType(other, expected="a number (Decimal, int or str) to multiply Money by")
         factor = to_decimal(other, field="factor")
-        return self._exact(CONTEXT.multiply(self.amount, factor), self.currency)
+        return self._result(CONTEXT.multiply(self.amount, factor), "multiplication")
 
     __rmul__ = __mul__
 
@@ -159,7 +184,7 @@ class Money(moneyed.Money):
         divisor = to_decimal(other, field="divisor")
         if divisor == 0:
             raise InvalidNumber(other, reason="cannot divide by zero", field="divisor")
-        return self._exact(CONTEXT.divide(self.amount, divisor), self.currency)
+        return self._result(CONTEXT.divide(self.amount, divisor), "division")
 
     def _compare(self, other: object, operation: str) -> tuple[Decimal, Decimal]:
         if isinstance(other, float):
@@ -239,7 +264,7 @@ def _date(value: object) -> dt.date:
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidType(value, expected="a non-empty string", field="source")
-    return value
+    return check_text(value, "source")
 
 
 @attrs.frozen(kw_only=True)
@@ -273,5 +298,5 @@ class ExchangeRate:
         money = Money.of(amount)
         if money.currency != self.base:
             raise CurrencyMismatch(self.base.code, money.currency.code, operation="convert")
-        value = CONTEXT.multiply(money.amount, self.rate)
+        value = money._result(CONTEXT.multiply(money.amount, self.rate), "conversion").amount
         return Money(round_to(value, quantum(self.quote), mode), self.quote)

@@ -18,10 +18,17 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ordercore.errors import FloatNotAllowed, InvalidNumber, InvalidType
+from ordercore.errors import FloatNotAllowed, InvalidNumber, InvalidType, NumberOutOfRange
 from ordercore.money._context import CONTEXT
 
-__all__ = ["MAX_INTEGER_DIGITS", "Number", "decimal_places", "to_decimal"]
+__all__ = [
+    "MAX_INTEGER_DIGITS",
+    "MAX_NUMBER_LENGTH",
+    "MAX_PLACES",
+    "Number",
+    "decimal_places",
+    "to_decimal",
+]
 
 #: What callers may pass where a number is expected.
 Number = Decimal | int | str
@@ -29,10 +36,77 @@ Number = Decimal | int | str
 #: Numbers beyond 10**15 in magnitude are refused: no invoice needs them, and the bound
 #: keeps every product of a quantity and a price exact under ordercore's context.
 MAX_INTEGER_DIGITS = 15
+#: No number carries more than 12 decimal places (many places carry fewer: quantities 6,
+#: unit prices the policy's ``price_places``, amounts their currency's minor unit).
+MAX_PLACES = 12
+#: A number written as a string has at most this many characters (surrounding spaces
+#: included): every number ordercore accepts fits in 29. Longer strings are refused
+#: before anything parses them, so a huge input costs no time.
+MAX_NUMBER_LENGTH = 100
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+_INT_LIMIT = 10**MAX_INTEGER_DIGITS
 _ONE = Decimal(1)
+_ZERO = Decimal(0)
 # ASCII digits only: Decimal() would also take "1_000" and digits of other scripts.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?")
+# A written exponent beyond this cannot give an accepted number (its digits are fewer
+# than MAX_NUMBER_LENGTH); such a string is decided without making the Decimal.
+_MAX_EXPONENT = 2 * MAX_NUMBER_LENGTH
+
+
+def _out_of_range(value: object, field: str | None) -> NumberOutOfRange:
+    return NumberOutOfRange(
+        value,
+        limit=_LIMIT,
+        reason=f"must be smaller than 10**{MAX_INTEGER_DIGITS} in magnitude",
+        field=field,
+    )
+
+
+def _too_many_places(value: object, limit: int, field: str | None) -> InvalidNumber:
+    return InvalidNumber(value, reason=f"has more than {limit} decimal places", field=field)
+
+
+def _parse(value: str, field: str | None) -> Decimal:
+    """Parse a numeric string, refusing what cannot be accepted before ``Decimal`` sees it."""
+    if len(value) > MAX_NUMBER_LENGTH:
+        raise NumberOutOfRange(
+            value,
+            limit=MAX_NUMBER_LENGTH,
+            reason=f"a number is written in at most {MAX_NUMBER_LENGTH} characters",
+            field=field,
+        )
+    text = value.strip()
+    match = _NUMBER.fullmatch(text)
+    if not match:
+        raise InvalidNumber(value, reason="not a decimal number", field=field)
+    exponent = match.group(1)
+    if exponent is not None and abs(int(exponent)) > _MAX_EXPONENT:
+        mantissa = text[: match.start(1) - 1]
+        if not any(c in "123456789" for c in mantissa):
+            if int(exponent) > 0:
+                return _ZERO  # 0E+999999999: zero, written strangely
+            raise _too_many_places(value, MAX_PLACES, field)
+        if int(exponent) > 0:
+            raise _out_of_range(value, field)
+        raise _too_many_places(value, MAX_PLACES, field)
+    return Decimal(text)  # the pattern and the bounds admit only well-formed, sized numbers
+
+
+def _convert(value: object, field: str | None) -> Decimal:
+    if isinstance(value, bool):
+        raise InvalidType(value, expected="a Decimal, an int or a numeric string", field=field)
+    if isinstance(value, float):
+        raise FloatNotAllowed(value, field=field)
+    if isinstance(value, int):
+        if not -_INT_LIMIT < value < _INT_LIMIT:  # before Decimal() converts a huge int
+            raise _out_of_range(value, field)
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        return Decimal(value)
+    if isinstance(value, str):
+        return _parse(value, field)
+    raise InvalidType(value, expected="a Decimal, an int or a numeric string", field=field)
 
 
 def to_decimal(
@@ -41,35 +115,27 @@ def to_decimal(
     """Convert ``value`` to a finite ``Decimal`` exactly, or raise an ordercore error.
 
     ``max_places`` bounds the number of decimal places (``None``: no bound beyond the
-    global limits).
+    global limits). Every number is below ``10**15`` in magnitude (else
+    :class:`~ordercore.errors.NumberOutOfRange`) and carries at most 12 decimal places; a
+    string has at most :data:`MAX_NUMBER_LENGTH` characters. The checks come before any
+    arithmetic, so no input can make ``decimal`` itself raise:
+
+    >>> to_decimal("1e9999999999999999999")
+    Traceback (most recent call last):
+    ...
+    ordercore.errors.NumberOutOfRange: '1e9999999999999999999' is not usable: must be smaller than 10**15 in magnitude
     """
-    if type(value) is Decimal:
-        number = value
-    elif isinstance(value, bool):
-        raise InvalidType(value, expected="a Decimal, an int or a numeric string", field=field)
-    elif isinstance(value, float):
-        raise FloatNotAllowed(value, field=field)
-    elif isinstance(value, int | Decimal):
-        number = Decimal(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not _NUMBER.fullmatch(text):
-            raise InvalidNumber(value, reason="not a decimal number", field=field)
-        number = Decimal(text)  # the pattern admits only well-formed numbers
-    else:
-        raise InvalidType(value, expected="a Decimal, an int or a numeric string", field=field)
+    number = value if type(value) is Decimal else _convert(value, field)
     if not number.is_finite():
         raise InvalidNumber(value, reason="must be a finite number", field=field)
-    if number.copy_abs() >= _LIMIT:
-        raise InvalidNumber(
-            value, reason=f"must be smaller than 10**{MAX_INTEGER_DIGITS} in magnitude", field=field
-        )
+    if not number.is_zero() and number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise _out_of_range(value, field)
     places = decimal_places(number)
-    if places > 12 or (max_places is not None and places > max_places):
-        limit = 12 if max_places is None else max_places
-        raise InvalidNumber(value, reason=f"has more than {limit} decimal places", field=field)
+    if places > MAX_PLACES or (max_places is not None and places > max_places):
+        raise _too_many_places(value, MAX_PLACES if max_places is None else max_places, field)
     if number.is_zero():
-        return number.copy_abs()  # no negative zero: -0.00 and 0.00 are the same amount
+        # no negative zero: -0.00 and 0.00 are the same amount; 0E+3 is written 0
+        return number.copy_abs() if places else _ZERO
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent > 0:
         # 1E+3 is written 1000: an amount never prints in scientific notation

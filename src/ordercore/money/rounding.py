@@ -37,12 +37,16 @@ from decimal import Decimal
 
 import attrs
 
-from ordercore.errors import InvalidNumber, InvalidType
+from ordercore.errors import InvalidNumber, InvalidType, NumberOutOfRange
 from ordercore.money._context import CONTEXT
 from ordercore.money.currency import cash_increment, get_currency
-from ordercore.money.decimals import to_decimal
+from ordercore.money.decimals import MAX_INTEGER_DIGITS, MAX_PLACES, to_decimal
 
 __all__ = ["CashRounding", "RoundingMode", "round_to"]
+
+_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+# Values up to 10**30 round to the finest quantum (10**-12) within 50 digits.
+_ROUNDABLE = 2 * MAX_INTEGER_DIGITS
 
 
 class RoundingMode(enum.Enum):
@@ -79,6 +83,21 @@ def round_to(value: Decimal, quantum: Decimal, mode: RoundingMode) -> Decimal:
         raise InvalidType(mode, expected="a RoundingMode", field="mode")
     if not value.is_finite():
         raise InvalidNumber(value, reason="must be a finite number", field="value")
+    if quantum.adjusted() >= MAX_INTEGER_DIGITS or quantum.adjusted() < -MAX_PLACES:
+        raise NumberOutOfRange(
+            quantum,
+            limit=_LIMIT,
+            reason=f"a quantum is between 10**-{MAX_PLACES} and 10**{MAX_INTEGER_DIGITS}",
+            field="quantum",
+        )
+    if value and value.adjusted() >= _ROUNDABLE:
+        # its multiple of the quantum would need more digits than ordercore's context has
+        raise NumberOutOfRange(
+            value,
+            limit=Decimal(10) ** _ROUNDABLE,
+            reason=f"a value to round must be smaller than 10**{_ROUNDABLE} in magnitude",
+            field="value",
+        )
     if quantum.as_tuple().digits == (1,):
         return value.quantize(quantum, rounding=mode.value, context=CONTEXT)
     steps = CONTEXT.divide(value, quantum).quantize(Decimal(1), mode.value, CONTEXT)

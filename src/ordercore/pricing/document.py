@@ -39,6 +39,7 @@ from ordercore.errors import (
     InvalidLine,
     InvalidNumber,
     InvalidType,
+    excerpt,
 )
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
@@ -47,7 +48,7 @@ from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.money.rounding import CashRounding, RoundingMode
 from ordercore.pricing.discounts import DiscountKind, Stacking
 from ordercore.pricing.lines import Line
-from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding, check_taxes
 
 __all__ = ["AdjustmentMode", "Allowance", "Charge", "Document", "Group", "Policy", "TaxCorrection"]
 
@@ -80,7 +81,7 @@ def _name(value: object) -> str:
 
 
 def _taxes(value: object) -> tuple[Tax, ...]:
-    return to_tuple(value, Tax, "taxes")
+    return check_taxes(to_tuple(value, Tax, "taxes"))
 
 
 def _lines(value: object) -> tuple[Line, ...]:
@@ -293,7 +294,7 @@ class Group:
                 )
         if self.adjustments and not self.lines:
             raise InvalidAdjustment(
-                self.adjustments[0], reason=f"group {self.name!r} has no lines to carry it"
+                self.adjustments[0], reason=f"group {excerpt(self.name)} has no lines to carry it"
             )
 
     @property
@@ -410,7 +411,7 @@ class Document:
             for discount in line.discounts:
                 if discount.kind is DiscountKind.PER_LINE:
                     self._check_minor_unit(
-                        discount.value, f"a discount of line {line.description!r}"
+                        discount.value, f"a discount of line {excerpt(line.description)}"
                     )
 
     def _check_corrections(self) -> None:

@@ -35,6 +35,7 @@ from ordercore.errors import (
     InvalidDocument,
     InvalidLine,
     InvalidType,
+    excerpt,
 )
 from ordercore.money._context import exact
 from ordercore.money.allocation import allocate, apportion
@@ -257,7 +258,7 @@ class _Pricing:
             if rate > _ONE:
                 raise InvalidDiscount(
                     ", ".join(str(d) for d in discounts if d.kind is _PERCENT),
-                    reason=f"added up they take more than 100 % off line {line.description!r}",
+                    reason=f"added up they take more than 100 % off line {excerpt(line.description)}",
                 )
             remaining = start - (start * rate).quantize(q, rounding)
             discounts = tuple(d for d in discounts if d.kind is not _PERCENT)
@@ -272,7 +273,7 @@ class _Pricing:
             if (remaining < 0 and not negative) or (remaining > 0 and negative):
                 raise InvalidDiscount(
                     discount,
-                    reason=f"it takes line {line.description!r} below zero "
+                    reason=f"it takes line {excerpt(line.description)} below zero "
                     f"({self.currency.code} {remaining}); a discount is never clamped",
                 )
         return remaining

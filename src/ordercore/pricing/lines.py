@@ -45,7 +45,7 @@ from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 from ordercore.pricing.discounts import Discount, DiscountKind
-from ordercore.pricing.taxes import Tax
+from ordercore.pricing.taxes import Tax, check_taxes
 
 __all__ = ["QUANTITY_PLACES", "Line", "LineKind", "PriceSource"]
 
@@ -135,9 +135,11 @@ def _taxes(value: object) -> tuple[Tax, ...]:
 def _shared(taxes: tuple[Tax, ...], _written: tuple[str, ...]) -> tuple[Tax, ...]:
     """Return the first tuple seen with these taxes: lines taxed alike share one tuple.
 
-    The pricing loop recognises lines taxed alike by the identity of this tuple.
+    The pricing loop recognises lines taxed alike by the identity of this tuple. A tuple
+    is checked against the bound on compounded taxes (:func:`check_taxes`) the first
+    time it is seen, so lines taxed alike pay for the check once.
     """
-    return taxes
+    return check_taxes(taxes)
 
 
 def _kind(value: object) -> LineKind:

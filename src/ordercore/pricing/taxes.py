@@ -21,6 +21,12 @@ order:
 
 How tax amounts are rounded is the document's :class:`TaxRounding`.
 
+Compounded, the taxes of one line may come to at most :data:`MAX_TAX_FACTOR` (a million)
+times its net, and its per-unit taxes to at most a million times ``10**15`` per unit
+(:func:`check_taxes`); a chain beyond that, such as 20 compound taxes of 100 %, is
+refused with :class:`~ordercore.errors.TaxesTooLarge` when the line is made. The bound
+keeps every intermediate amount well inside ordercore's decimal context.
+
 >>> vat = Tax.percent("VAT", "20")
 >>> vat
 Tax.percent('VAT', '20', code='S')
@@ -37,12 +43,16 @@ import attrs
 import moneyed
 
 from ordercore._convert import optional_currency, optional_reason, to_text
-from ordercore.errors import InvalidTax
+from ordercore.errors import InvalidTax, TaxesTooLarge
 from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
-from ordercore.money.decimals import to_decimal
+from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 
-__all__ = ["Tax", "TaxKind", "TaxRounding"]
+__all__ = ["MAX_TAX_FACTOR", "Tax", "TaxKind", "TaxRounding", "check_taxes"]
+
+#: The most that the taxes of one line, compounded, may come to per unit of its net.
+MAX_TAX_FACTOR = Decimal(10) ** 6
+_MAX_PER_UNIT = MAX_TAX_FACTOR * Decimal(10) ** MAX_INTEGER_DIGITS
 
 
 class TaxKind(enum.Enum):
@@ -320,3 +330,42 @@ class Tax:
         return (
             f"Tax.{self.kind.value}({self.name!r}, {str(self.rate)!r}, code={self.code!r}{flags})"
         )
+
+
+def check_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+    """Return ``taxes`` (a line's, in order) if, compounded, they stay within the bound.
+
+    The bound is on how much the chain can multiply: with ``n`` a line's net and ``q`` its
+    quantity, each tax of the chain comes to at most ``a * n + b * q`` (compound taxes add
+    to the bases of the later ones), and ``a`` summed over the chain may be at most
+    :data:`MAX_TAX_FACTOR`, ``b`` at most ``MAX_TAX_FACTOR * 10**15``. Twenty compound
+    taxes of 100 % (``a`` about 2**20) are refused:
+
+    >>> check_taxes(tuple(Tax.percent(f"T{i}", "100", compound=True) for i in range(20)))
+    Traceback (most recent call last):
+    ...
+    ordercore.errors.TaxesTooLarge: invalid tax (Tax.percent('T0', '100', code='S', compound=True), Tax.p...
+    """
+    add, multiply = CONTEXT.add, CONTEXT.multiply
+    compound_n = compound_q = rate = unit = _ZERO
+    compounded = False
+    one = Decimal(1)
+    for tax in taxes:
+        if compounded and not tax.on_plain_net:
+            base_n, base_q = add(one, compound_n), compound_q
+        else:
+            base_n, base_q = one, _ZERO
+        factor = tax.factor.copy_abs()
+        if tax.kind is TaxKind.PER_UNIT:
+            amount_n, amount_q = _ZERO, factor
+        else:
+            amount_n, amount_q = multiply(base_n, factor), multiply(base_q, factor)
+        if tax.compound:
+            compound_n, compound_q = add(compound_n, amount_n), add(compound_q, amount_q)
+            compounded = True
+        rate, unit = add(rate, amount_n), add(unit, amount_q)
+        if rate > MAX_TAX_FACTOR:
+            raise TaxesTooLarge(taxes, factor=rate, limit=MAX_TAX_FACTOR)
+        if unit > _MAX_PER_UNIT:
+            raise TaxesTooLarge(taxes, factor=unit, limit=_MAX_PER_UNIT)
+    return taxes

@@ -30,6 +30,18 @@ price lists do.
 Payment terms (:func:`payment_terms`) follow the rules :class:`~ordercore.PaymentTerm`
 checks; a term with fixed installments can still be refused for a total they exceed,
 with :class:`~ordercore.errors.InstallmentsExceedTotal`.
+
+Two strategies do the opposite: :func:`hostile_numbers` and :func:`hostile_texts` make
+what a probe would throw at a boundary (huge exponents, long digit strings, NaN
+spellings, lone surrogates, control characters, megabytes of text, values of the wrong
+type), for fuzz tests in which only ordercore's own errors may escape::
+
+    @given(ost.hostile_numbers())
+    def test_my_import_refuses_cleanly(value):
+        try:
+            Money(value, "EUR")
+        except OrdercoreError:
+            pass
 """
 
 from __future__ import annotations
@@ -86,6 +98,8 @@ __all__ = [
     "due_rules",
     "early_payment_discounts",
     "groups",
+    "hostile_numbers",
+    "hostile_texts",
     "invoice_dates",
     "lines",
     "payment_terms",
@@ -896,3 +910,144 @@ def payment_terms(
         else:
             installments.append(Installment.percentage(percent, due=rule, discount=discount))
     return PaymentTerm(name=draw(_TERM_NAMES), installments=installments)
+
+
+# -- hostile input ---------------------------------------------------------------------------
+
+#: Larger than any limit ordercore has, and quick to make (a megabyte).
+_HUGE = 1_000_000
+_FRACTION_DIGITS = st.integers(0, 20)
+
+
+@functools.cache
+def _hostile_numbers() -> st.SearchStrategy[object]:
+    exponents = st.one_of(
+        st.integers(-40, 40), st.integers(-(10**25), 10**25), st.sampled_from((10**19, -(10**19)))
+    )
+    mantissas = st.sampled_from(("1", "0", "-1", "9.99", "0.000001", "-0", "123456789012345"))
+    written_exponents = st.builds(
+        lambda m, e, sep: f"{m}{sep}{e}", mantissas, exponents, st.sampled_from(("e", "E", "e+"))
+    ).map(lambda text: text.replace("e+-", "e-"))
+    long_digits = st.one_of(
+        st.integers(14, 120).map(lambda n: "9" * n),
+        st.integers(10, 120).map(lambda n: "0." + "0" * n + "1"),
+        st.integers(10, 120).map(lambda n: "0" * n + "1"),
+        st.just("1" + "0" * _HUGE),
+        st.just("1e" + "9" * 100_000),
+        st.just("0." + "0" * _HUGE),
+    )
+    spellings = st.sampled_from(
+        (
+            "NaN",
+            "nan",
+            "-NaN",
+            "sNaN",
+            "Infinity",
+            "-Infinity",
+            "inf",
+            "-inf",
+            "Inf",
+            "1e",
+            "e5",
+            ".",
+            "-",
+            "+",
+            "",
+            " ",
+            "1.2.3",
+            "1_000",
+            "1,5",
+            "0x10",
+            "1e1.5",
+            "--1",
+            "-0",
+            "+0",
+            "-0.00",
+            "0e-20",
+            "-0e5",
+            "0e999999999999",
+        )
+    )
+    non_ascii = st.sampled_from(
+        ("\u0661\u0662\u0663", "\uff11\uff12", "\u00b2", "\u0663.\u0665", "1\u00a0000", "\u0967")
+    )
+    spaced = st.builds(
+        lambda before, number, after: f"{before}{number}{after}",
+        st.sampled_from(("", " ", "\t", "\n", "\u2003", "\x00")),
+        st.sampled_from(("1", "19.99", "-3", "1e3")),
+        st.sampled_from(("", " ", "\r\n", "\u00a0", "\x00")),
+    )
+    decimals = st.one_of(
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.sampled_from(
+            (
+                Decimal("NaN"),
+                Decimal("sNaN"),
+                Decimal("-Infinity"),
+                Decimal("-0"),
+                Decimal("1E+999999999999999999"),
+                Decimal("1E-999999999999999999"),
+                Decimal("-0E+999999"),
+                Decimal("999999999999999.999999999999"),
+                Decimal("1E+15"),
+                Decimal("1E-13"),
+            )
+        ),
+    )
+    integers = st.one_of(
+        st.integers(10**14, 10**40), st.integers(-(10**40), -(10**14)), st.just(10**100_000)
+    )
+    return st.one_of(
+        written_exponents,
+        long_digits,
+        spellings,
+        non_ascii,
+        spaced,
+        decimals,
+        integers,
+        st.text(max_size=30),
+        st.sampled_from((0.1, float("nan"), True, None, b"1", [1], {"1": 1}, object())),
+    )
+
+
+def hostile_numbers() -> st.SearchStrategy[object]:
+    """Values a probe would give where a number belongs: few are acceptable.
+
+    Huge and tiny exponents (``"1e9999999999999999999"``, ``"1e"`` followed by 100,000
+    nines), long digit strings (up to a megabyte), NaN and infinity spellings, signed and
+    exponent-written zeros, digits of other scripts, numbers wrapped in whitespace and
+    NUL characters, extreme ``Decimal``s and ``int``s, floats, booleans and other types.
+    """
+    return _hostile_numbers()
+
+
+@functools.cache
+def _hostile_texts() -> st.SearchStrategy[object]:
+    surrogates = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+    controls = st.characters(max_codepoint=0x9F, categories=["Cc"])
+    hostile_chars = st.one_of(surrogates, controls, st.sampled_from(("\u202e", "\u200b", "\ufeff")))
+    mixed = st.lists(
+        st.one_of(hostile_chars, st.sampled_from(("Desk", " ", "\u00e9", "\u20ac"))),
+        min_size=1,
+        max_size=8,
+    ).map("".join)
+    huge = st.sampled_from(
+        ("x" * _HUGE, "\u00e9" * _HUGE, "\ud800" * 1000, "\n" * _HUGE, "a" * 101, "a" * 4001)
+    )
+    return st.one_of(
+        mixed,
+        huge,
+        st.sampled_from(("", " ", "\t", "\n")),
+        st.text(max_size=30),
+        st.sampled_from((None, 1, b"desk", ["desk"], Decimal(1))),
+    )
+
+
+def hostile_texts() -> st.SearchStrategy[object]:
+    """Values a probe would give where a text belongs: few are acceptable.
+
+    Lone surrogates, control characters, bidirectional overrides and zero-width marks,
+    strings of a megabyte and just over each length limit, blank strings, and values
+    that are not strings.
+    """
+    return _hostile_texts()
