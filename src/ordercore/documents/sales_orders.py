@@ -24,9 +24,10 @@ How amounts are shared out (the rules are on the documentation page *Sales order
   amount or total; later invoices deduct it in proportion to what they bill, and the
   completing invoice deducts what is left of it;
 * the completing invoice (after it, nothing remains to invoice) also gives back what the
-  tax rounding of the order's several invoices gained or lost, as a
-  :class:`~ordercore.pricing.TaxCorrection` of the row of each rate concerned, so that
-  the invoices sum to the order's total exactly, rate by rate.
+  rounding of the order's several invoices gained or lost: an untaxed amount as a
+  "Rounding difference" line with the taxes of its set, a tax as a
+  :class:`~ordercore.pricing.TaxCorrection` of the row of its rate, so that the invoices
+  sum to the order's total exactly, and to its untaxed amount and tax rate by rate.
 
 >>> import datetime as dt
 >>> from ordercore import Document, Line, Money, Request, Tax
