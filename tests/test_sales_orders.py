@@ -2,17 +2,19 @@
 
 import datetime as dt
 import decimal
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 
 import attrs
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from ordercore import (
     AdjustmentMode,
     Allowance,
     Charge,
+    CreditNotTakenBack,
     Document,
     DraftInvoice,
     Group,
@@ -33,9 +35,12 @@ from ordercore import (
     TaxCorrection,
 )
 from ordercore.documents import (
+    Changed,
+    CreditNote,
     DownPayment,
     DownPaymentBase,
     InvoicingPolicy,
+    IssuedInvoice,
     OrderLine,
     credit_amount,
     credit_in_full,
@@ -43,6 +48,7 @@ from ordercore.documents import (
 )
 from ordercore.documents._ordering import TaxTally, plain_taxes, standalone
 from ordercore.errors import OverDelivery
+from ordercore.money import quantum
 from ordercore.testing import strategies as ocs
 
 DAY = dt.date(2026, 11, 30)
@@ -1301,6 +1307,228 @@ def test_what_cannot_be_taken_in_is_refused() -> None:
         once.take_in_credit(direct, credit(credit_in_full, direct), request=request())
     with pytest.raises(InvalidType):
         once.take_in_credit(invoice, "CN-2", request=request())  # type: ignore[arg-type]
+
+
+def desks_with_a_down_payment() -> tuple[SalesOrder, object]:
+    """Five desks at 100.00 + 20 %, and an issued down payment of 30 % untaxed (180.00)."""
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[Line(description="Desk", quantity="5", unit_price=eur("100.00"), taxes=[VAT])],
+        )
+    )
+    down = order.invoice_down_payment(
+        DownPayment.percentage("30", base=UNTAXED), invoice_id="dp", request=request()
+    )
+    return down.order, issue(down, "INV-1")
+
+
+def credit_on(order, kind, invoice, *args, number: str = "CN-1"):  # type: ignore[no-untyped-def]
+    fields = {"id": number, "number": number, "issue_date": DAY, "request": request(number)}
+    reason = "Cancelled" if kind is credit_in_full else "Returned"
+    return kind(invoice, *args, reason=reason, order=order, **fields).document
+
+
+def test_a_down_payments_invoice_is_not_credited_by_lines_on_its_order() -> None:
+    order, dp_invoice = desks_with_a_down_payment()
+    with pytest.raises(CreditNotTakenBack) as refused:
+        credit_on(order, credit_lines, dp_invoice, {0: "1"})
+    assert (refused.value.order, refused.value.invoice, refused.value.credit_note) == (
+        "SO-1",
+        "INV-1",
+        "CN-1",
+    )
+    # without the order it issues, and the order refuses it, with the same error
+    note = credit(credit_lines, dp_invoice, {0: "1"})
+    with pytest.raises(CreditNotTakenBack):
+        order.take_in_credit(dp_invoice, note, request=request())
+
+
+def test_a_deducted_down_payment_is_not_credited_in_full_on_its_order() -> None:
+    order, dp_invoice = desks_with_a_down_payment()
+    order = order.invoice_quantities({0: "1"}, invoice_id="a", request=request()).order
+    with pytest.raises(CreditNotTakenBack) as refused:
+        credit_on(order, credit_in_full, dp_invoice)
+    assert (refused.value.requested, refused.value.remaining) == (
+        Decimal("150.00"),
+        Decimal("120.00"),
+    )
+
+
+def test_a_refund_of_a_down_payment_is_at_most_what_is_open_of_it() -> None:
+    order, dp_invoice = desks_with_a_down_payment()
+    order = order.invoice_quantities({0: "1"}, invoice_id="a", request=request()).order
+    with pytest.raises(CreditNotTakenBack) as refused:
+        credit_on(order, credit_amount, dp_invoice, eur("180.00"))
+    assert (refused.value.requested, refused.value.remaining) == (
+        Decimal("150.00"),
+        Decimal("120.00"),
+    )
+    # what is open (120.00 + 20 %) is refunded, and no later invoice deducts it
+    refund = credit_on(order, credit_amount, dp_invoice, eur("144.00"))
+    order = order.take_in_credit(dp_invoice, refund, request=request()).document
+    assert order.down_payments[0].open == 0
+    last = order.invoice_remaining(invoice_id="b", request=request())
+    assert all(line.quantity > 0 for line in last.invoice.content.lines)
+
+
+def test_a_price_concession_on_an_orders_invoice_is_refused_with_the_order() -> None:
+    order = chairs()
+    made = order.invoice_quantities({0: "1"}, invoice_id="a", request=request())
+    invoice = issue(made, "INV-1")
+    with pytest.raises(CreditNotTakenBack) as refused:
+        credit_on(made.order, credit_amount, invoice, eur("5.00"))
+    assert (refused.value.requested, refused.value.remaining) == (None, None)
+    assert isinstance(refused.value, InvalidDocument)
+
+
+def test_a_rounding_difference_line_is_not_credited_on_its_order() -> None:
+    # each invoice backs 8.34 out of 10.01, the order 25.03 out of 30.03: the completing
+    # invoice bills the missing cent of net on a line "Rounding difference"
+    included = Tax.percent("VAT", "20", included=True)
+    order = confirm(
+        Document(
+            currency="EUR",
+            items=[
+                Line(description="Meal", quantity="3", unit_price=eur("10.01"), taxes=[included]),
+            ],
+        )
+    )
+    for key in ("a", "b"):
+        order = order.invoice_quantities({0: "1"}, invoice_id=key, request=request(key)).order
+    last = order.invoice_remaining(invoice_id="c", request=request("c"))
+    [rounding] = [
+        index
+        for index, line in enumerate(last.invoice.content.lines)
+        if line.description == "Rounding difference"
+    ]
+    assert last.invoice.content.lines[rounding].quantity == 1
+    invoice = issue(last, "INV-3")
+    with pytest.raises(CreditNotTakenBack):
+        credit_on(last.order, credit_lines, invoice, {rounding: "1"})
+    note = credit_on(last.order, credit_lines, invoice, {0: "1"})
+    assert last.order.take_in_credit(invoice, note, request=request()).document.lines[0].open == 1
+
+
+def test_crediting_on_an_order_needs_an_order_and_an_invoice() -> None:
+    _, dp_invoice = desks_with_a_down_payment()
+    with pytest.raises(InvalidType) as refused:
+        credit_on("SO-1", credit_in_full, dp_invoice)
+    assert refused.value.field == "order"
+    other = confirm().invoice_quantities({0: "1"}, invoice_id="x", request=request())
+    with pytest.raises(InvalidDocument):
+        credit_on(other.order, credit_in_full, dp_invoice)
+
+
+def _a_credit(
+    data: st.DataObject, invoice: IssuedInvoice
+) -> tuple[Callable[..., Changed[CreditNote]], tuple[object, ...]]:
+    kind = data.draw(st.sampled_from(["lines", "amount", "in full"]), label="credit")
+    if kind == "in full":
+        return credit_in_full, ()
+    if kind == "lines":
+        wanted = {
+            index: (line.line.quantity * data.draw(st.integers(1, 100)) / 100).quantize(
+                Decimal("0.000001"), ROUND_DOWN
+            )
+            for index, line in enumerate(invoice.priced.lines)
+            if data.draw(st.booleans(), label="credit line")
+        }
+        return credit_lines, ({i: q for i, q in wanted.items() if q > 0} or {0: Decimal(1)},)
+    step = quantum(invoice.currency)
+    units = int(invoice.priced.totals.tax_inclusive.amount / step)
+    amount = Money(step * data.draw(st.integers(1, max(units, 1)), label="units"), invoice.currency)
+    return credit_amount, (amount,)
+
+
+def _check_sums(order: SalesOrder, invoices: list[IssuedInvoice], notes: list[CreditNote]) -> None:
+    billed = sum((i.priced.totals.tax_inclusive.amount for i in invoices), Decimal(0))
+    credited = sum((n.priced.totals.tax_inclusive.amount for n in notes), Decimal(0))
+    assert order.billed == billed - credited
+    for record in order.down_payments:
+        for part in record.parts:
+            assert 0 <= part.deducted <= part.amount
+    for line in order.lines:
+        assert min(line.amount, 0) <= line.taken <= max(line.amount, 0)
+        assert 0 <= line.invoiced <= line.ordered - line.cancelled
+
+
+def _credit_step(
+    order: SalesOrder,
+    invoices: list[IssuedInvoice],
+    notes: list[CreditNote],
+    data: st.DataObject,
+    step: int,
+) -> tuple[SalesOrder, list[CreditNote]]:
+    """Credit one of the ``invoices`` on ``order``; what issues must be taken back."""
+    invoice = data.draw(st.sampled_from(invoices), label="invoice")
+    kind, args = _a_credit(data, invoice)
+    fields: dict[str, object] = {"id": f"cn-{step}", "number": f"CN-{step}", "issue_date": DAY}
+    earlier = [n for n in notes if n.invoice_number == invoice.number]
+    if kind is not credit_in_full:
+        fields["previous"] = earlier
+    elif earlier:
+        return order, notes
+    try:
+        note = kind(invoice, *args, reason="Credit", order=order, request=request(), **fields)
+    except OrdercoreError as refused:
+        event(f"refused: {type(refused).__name__}")
+        return order, notes  # refused before it was issued
+    event("credit taken back")
+    taken = order.take_in_credit(invoice, note.document, request=request()).document
+    return taken, [*notes, note.document]
+
+
+@given(orders(), st.data())
+def test_a_credit_issued_on_its_order_is_taken_back_and_the_order_still_adds_up(
+    order: SalesOrder, data: st.DataObject
+) -> None:
+    invoices: list[IssuedInvoice] = []
+    notes: list[CreditNote] = []
+    for step in range(data.draw(st.integers(1, 7), label="steps")):
+        action = data.draw(st.sampled_from(["down payment", "invoice", "credit"]), label="step")
+        if action == "credit" and invoices:
+            order, notes = _credit_step(order, invoices, notes, data, step)
+        elif action == "down payment":
+            down = DownPayment.percentage(
+                data.draw(st.integers(1, 60), label="percent"),
+                base=data.draw(st.sampled_from(DownPaymentBase), label="base"),
+            )
+            try:
+                made = order.invoice_down_payment(down, invoice_id=f"i-{step}", request=request())
+            except (InvalidDocument, OverInvoicing):
+                continue
+            invoices.append(issue(made, f"INV-{step}"))
+            order = made.order
+        elif not order.completed:
+            wanted = {
+                index: _part(line, data.draw(st.integers(1, 100), label="percent of line"))
+                for index, line in enumerate(order.lines)
+                if line.open
+            }
+            wanted = {index: quantity for index, quantity in wanted.items() if quantity > 0}
+            if not wanted:
+                continue
+            made = order.invoice_quantities(wanted, invoice_id=f"i-{step}", request=request())
+            invoices.append(issue(made, f"INV-{step}"))
+            order = made.order
+        _check_sums(order, invoices, notes)
+    if not order.completed:
+        last = order.invoice_remaining(invoice_id="last", request=request())
+        invoices.append(issue(last, "INV-last"))
+        order = last.order
+    _check_sums(order, invoices, notes)
+    assert all(record.open == 0 for record in order.down_payments)
+    assert order.billed == order.total.amount
+    if not _lists_a_tax_twice(order):
+        tally = TaxTally()
+        for invoice in invoices:
+            tally = tally.plus(TaxTally.of(invoice.priced))
+        for note in notes:
+            tally = tally.plus(TaxTally.of(note.priced), sign=-1)
+        whole = TaxTally.of(order.priced)
+        assert _nonzero(tally.untaxed) == _nonzero(whole.untaxed)
+        assert _nonzero(tally.rows()) == _nonzero(whole.rows())
 
 
 def test_an_order_line_must_cover_the_fees_included_in_its_price() -> None:

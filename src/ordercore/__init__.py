@@ -41,6 +41,7 @@ from ordercore.documents import (
 )
 from ordercore.errors import (
     ConflictingTaxRules,
+    CreditNotTakenBack,
     CurrencyMismatch,
     FloatNotAllowed,
     InstallmentsExceedTotal,
@@ -117,6 +118,7 @@ __all__ = [
     "Charge",
     "Component",
     "ConflictingTaxRules",
+    "CreditNotTakenBack",
     "CreditNote",
     "CurrencyMismatch",
     "Discount",
