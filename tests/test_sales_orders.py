@@ -19,6 +19,7 @@ from ordercore import (
     DraftInvoice,
     Group,
     InvalidDocument,
+    InvalidLine,
     InvalidNumber,
     InvalidType,
     Line,
@@ -1496,8 +1497,8 @@ def test_a_credit_issued_on_its_order_is_taken_back_and_the_order_still_adds_up(
             )
             try:
                 made = order.invoice_down_payment(down, invoice_id=f"i-{step}", request=request())
-            except (InvalidDocument, OverInvoicing):
-                continue
+            except (InvalidDocument, OverInvoicing, InvalidLine):
+                continue  # (InvalidLine: a set listing a tax twice makes no down payment line)
             invoices.append(issue(made, f"INV-{step}"))
             order = made.order
         elif not order.completed:
