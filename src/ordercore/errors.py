@@ -20,6 +20,7 @@ __all__ = [
     "CreditNotTakenBack",
     "CurrencyMismatch",
     "FloatNotAllowed",
+    "ImmutableCurrency",
     "InstallmentsExceedTotal",
     "InvalidAdjustment",
     "InvalidAllocation",
@@ -128,6 +129,22 @@ class UnknownLocale(OrdercoreError, LookupError):
         self.locale = locale
         super().__init__(
             f"unknown locale {_show(locale)}: pass a CLDR locale identifier such as 'de_CH' or 'en_US'"
+        )
+
+
+class ImmutableCurrency(OrdercoreError, AttributeError):
+    """An attribute of a currency was set or deleted: ordercore's currencies never change.
+
+    Every amount and document of that currency shares the one currency object, so a
+    change would reach all of them. ``currency`` is its code, ``attribute`` the name.
+    """
+
+    def __init__(self, currency: str, *, attribute: str) -> None:
+        self.currency = currency
+        self.attribute = attribute
+        super().__init__(
+            f"currency {currency} is immutable: cannot change its {attribute!r}; use "
+            "another currency (get_currency) for amounts in it"
         )
 
 
