@@ -1,5 +1,6 @@
 """Invoices from draft to issued, numbering series, and the events every change yields."""
 
+import concurrent.futures
 import datetime as dt
 
 import attrs
@@ -225,3 +226,17 @@ class TestRequests:
             )
         with pytest.raises(InvalidType):
             Request(key="", at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC), business_date=NOV_23)
+
+
+def test_a_numbering_series_is_a_value_that_threads_do_not_share_safely() -> None:
+    # eight threads taking the next number of one series all get the same number: the
+    # series holds no lock, and the host's store serializes issuing (docs/invoices.md)
+    series = NumberingSeries(prefix="INV-", width=4, last=7)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        taken = list(pool.map(lambda _: series.next(), range(8)))
+    assert {number for number, _ in taken} == {"INV-0008"}
+    assert series.last == 7
+    assert attrs.has(NumberingSeries)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        series.last = 8  # type: ignore[misc]
+    assert hash(series) == hash(NumberingSeries(prefix="INV-", width=4, last=7))

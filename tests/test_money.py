@@ -1,7 +1,9 @@
 """Money, currencies, rounding, allocation and exchange rates: examples of every rule."""
 
+import copy
 import datetime as dt
 import decimal
+import pickle
 from decimal import Decimal
 from fractions import Fraction
 
@@ -9,10 +11,11 @@ import moneyed
 import pytest
 from babel.numbers import format_currency
 
-from ordercore import errors
+from ordercore import Document, DraftInvoice, Line, Request, errors
 from ordercore.errors import (
     CurrencyMismatch,
     FloatNotAllowed,
+    ImmutableCurrency,
     InvalidAllocation,
     InvalidAmount,
     InvalidNumber,
@@ -378,4 +381,35 @@ def test_every_error_is_an_ordercore_error_and_a_builtin() -> None:
         error = getattr(errors, name)
         assert issubclass(error, OrdercoreError)
         if error is not OrdercoreError:
-            assert issubclass(error, ValueError | TypeError | LookupError), name
+            assert issubclass(error, ValueError | TypeError | LookupError | AttributeError), name
+
+
+def test_a_currency_cannot_be_changed_through_an_issued_document() -> None:
+    at = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    request = Request(key="r", at=at, business_date=at.date())
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Desk", quantity="1", unit_price=Money("100.00", "EUR"))],
+    )
+    draft = DraftInvoice.create(id="inv-1", customer="acme", content=content, request=request)
+    invoice = draft.document.issue(
+        number="INV-1", issue_date=at.date(), due_date=at.date(), request=request
+    ).document
+    currency = invoice.priced.currency
+    for attribute in ("code", "sub_unit", "numeric", "anything"):
+        with pytest.raises(ImmutableCurrency) as refused:
+            setattr(currency, attribute, "USD")
+        assert (refused.value.currency, refused.value.attribute) == ("EUR", attribute)
+        assert isinstance(refused.value, AttributeError)
+    with pytest.raises(ImmutableCurrency):
+        del currency.code
+    assert invoice.priced.currency.code == "EUR"
+    assert Money("1", "EUR").currency is currency
+    # still py-moneyed's currency: equal to its own, and amounts compute and format
+    assert currency == moneyed.get_currency("EUR")
+    assert moneyed.get_currency("EUR") == currency
+    assert Money("1", "EUR") == moneyed.Money("1", "EUR")
+    assert Money("1.50", "EUR") + Money("1", "EUR") == Money("2.50", "EUR")
+    assert Money("1.50", "EUR").format("en_US") == "€1.50"
+    assert pickle.loads(pickle.dumps(currency)) is currency
+    assert copy.deepcopy(invoice).priced.currency is currency

@@ -910,3 +910,44 @@ def test_a_credit_note_schedule_mirrors_the_invoice_s(case: Case, mode: Rounding
         assert [i.discount_amount for i in credit] == [
             None if i.discount_amount is None else -i.discount_amount for i in invoice
         ]
+
+
+@pytest.mark.parametrize(
+    ("installment", "mode", "field"),
+    [
+        (Decimal("10"), RoundingMode.HALF_UP, "installment"),
+        ("10.00", RoundingMode.HALF_UP, "installment"),
+        (None, RoundingMode.HALF_UP, "installment"),
+        (Money("10.00", "EUR"), "ROUND_HALF_UP", "mode"),
+        (Money("10.00", "EUR"), None, "mode"),
+    ],
+)
+def test_an_early_payment_discount_refuses_what_is_no_installment_or_mode(
+    installment: object, mode: object, field: str
+) -> None:
+    discount = EarlyPaymentDiscount(percent="2", days=10)
+    with pytest.raises(InvalidType) as refused:
+        discount.amount(installment, mode)  # type: ignore[arg-type]
+    assert refused.value.field == field
+
+
+def test_an_early_payment_discount_refuses_floats_and_amounts_finer_than_the_currency() -> None:
+    discount = EarlyPaymentDiscount(percent="2", days=10)
+    with pytest.raises(InvalidType):
+        discount.amount(10.0, RoundingMode.HALF_UP)  # type: ignore[arg-type]
+    with pytest.raises(InvalidAmount) as refused:
+        discount.amount(Money("10.005", "EUR"), RoundingMode.HALF_UP)
+    assert refused.value.field == "installment"
+    assert discount.amount(Money("10.00", "EUR"), RoundingMode.HALF_UP) == Money("0.20", "EUR")
+
+
+@given(
+    st.one_of(st.none(), st.decimals(allow_nan=False), st.text(max_size=3), st.integers()),
+    st.one_of(st.none(), st.sampled_from(RoundingMode), st.text(max_size=3)),
+)
+def test_only_ordercore_errors_escape_an_early_payment_discount(
+    installment: object, mode: object
+) -> None:
+    discount = EarlyPaymentDiscount(percent="2", days=10)
+    with pytest.raises(InvalidType):
+        discount.amount(installment, mode)  # type: ignore[arg-type]

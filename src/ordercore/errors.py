@@ -17,9 +17,11 @@ from typing import ClassVar
 
 __all__ = [
     "ConflictingTaxRules",
+    "CreditNotTakenBack",
     "CurrencyMismatch",
     "DuplicateKey",
     "FloatNotAllowed",
+    "ImmutableCurrency",
     "InstallmentsExceedTotal",
     "InvalidAdjustment",
     "InvalidAllocation",
@@ -234,6 +236,22 @@ class UnknownLocale(OrdercoreError, LookupError):
         )
 
 
+class ImmutableCurrency(OrdercoreError, AttributeError):
+    """An attribute of a currency was set or deleted: ordercore's currencies never change.
+
+    Every amount and document of that currency shares the one currency object, so a
+    change would reach all of them. ``currency`` is its code, ``attribute`` the name.
+    """
+
+    def __init__(self, currency: str, *, attribute: str) -> None:
+        self.currency = currency
+        self.attribute = attribute
+        super().__init__(
+            f"currency {currency} is immutable: cannot change its {attribute!r}; use "
+            "another currency (get_currency) for amounts in it"
+        )
+
+
 class CurrencyMismatch(OrdercoreError, ValueError):
     """Two amounts of different currencies met; ordercore never converts silently."""
 
@@ -360,6 +378,40 @@ class OverCrediting(OrdercoreError, ValueError):
             f"cannot credit {requested}{taxed} of {of}: only {remaining}{taxed} remains "
             "creditable after the earlier credit notes; credit at most that"
         )
+
+
+class CreditNotTakenBack(InvalidDocument):
+    """A credit note of an order's invoice is one the order could not take back.
+
+    The order names no line the credit note credits (a down payment's invoice, a rounding
+    difference), a down payment it would refund was deducted by later invoices already,
+    or it credits an amount of an invoice that billed no down payment (a price concession
+    takes nothing back). ``order``, ``invoice`` and ``credit_note`` are the numbers of
+    the three; ``requested`` and ``remaining``, where the refusal is about an amount,
+    what the credit note would give back of a down payment (on the down payment's base)
+    and what no invoice has deducted of it yet.
+    """
+
+    def __init__(
+        self,
+        *,
+        order: str,
+        invoice: str,
+        credit_note: str,
+        reason: str,
+        requested: object = None,
+        remaining: object = None,
+    ) -> None:
+        self.order = order
+        self.invoice = invoice
+        self.credit_note = credit_note
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            f"sales order {order} cannot take back credit note {credit_note} of invoice "
+            f"{invoice}: {reason}"
+        )
+        self.reason = reason
 
 
 class _OrderLimit(OrdercoreError, ValueError):

@@ -13,9 +13,10 @@ the one way those amounts are shared out:
 * the order's standalone allowances and charges go in proportion to the lines' net
   taken (they apply to it), all of them on completion (:func:`nets_taken`,
   :func:`adjustments_after`, :func:`adjustment_parts`);
-* the completing bill gives back what the tax rounding of the earlier bills gained or
-  lost, rate by rate (:func:`completing`), so that the bills of an order sum to its total
-  exactly, and to its untaxed amount and tax per rate too (:class:`TaxTally`).
+* the completing bill gives back what the rounding of the earlier bills gained or lost,
+  untaxed set by set and tax rate by rate (:func:`completing`), so that the bills of an
+  order sum to its total exactly, and to its untaxed amount and tax per rate too
+  (:class:`TaxTally`).
 
 The steps that change an order's lines are shared too, over the :class:`Progress` of a
 sales or a purchase order line: fulfilling (:func:`fulfil`), cancelling what remains
@@ -563,43 +564,56 @@ def completing(content: Document, target: TaxTally, done: TaxTally) -> Document:
     """``content``, corrected so that with the documents ``done`` it comes to ``target``.
 
     Each document rounds its own taxes, and backs out the taxes included in its prices
-    from its own share: a few cents gained or lost on the way show, on the completing
-    document, as a tax row or an untaxed amount that is off. They are given back where
-    they arose, as a :class:`~ordercore.pricing.document.TaxCorrection` of the row of
-    their rate: a row's own difference, plus the difference of the untaxed amount of the
-    set of taxes whose first rate it is (what a tax included in the price moved between
-    net and tax). The documents then sum exactly to the target's total, rate by rate,
-    and every line stays in its tax category. A set with no rate to carry its difference
-    (only zero or exempt taxes, or none) takes a "Rounding difference" line instead.
+    (in an order's lines, or in a down payment stated on the total) from its own share: a
+    few cents gained or lost on the way show, on the completing document, as an untaxed
+    amount of a set of taxes or a tax row that is off. Both are given back, in two steps:
+
+    1. the untaxed amount of each set of taxes that is off by a cent or so takes a
+       "Rounding difference" line of that difference, with that set's taxes (added, not
+       included): the line stays in its tax category, and the documents' untaxed amounts
+       then sum exactly to the target's, set by set;
+    2. each tax row of the content so completed that is still off takes a
+       :class:`~ordercore.pricing.document.TaxCorrection` of its difference (a row the
+       content does not have is added with a zero base).
+
+    The documents then sum exactly to the target's total, and to its untaxed amount and
+    its tax rate by rate, whatever the rounding mode. Nothing depends on which document
+    gained or lost a cent: the corrections are the target less what the documents come
+    to. (A set that lists one tax twice, once included in the price and once added to
+    it, makes no line: its untaxed difference goes to the row of its first rate as tax,
+    so the total still adds up.)
     """
+    currency = content.currency
     need = target.plus(done, sign=-1)
     have = TaxTally.of(price(content))
-    currency = content.currency
-    corrections: dict[tuple[object, ...], tuple[Tax, Decimal]] = {}
-    rows = have.rows()
-    for row, (tax, amount) in need.rows().items():
-        corrections[row] = (tax, amount - rows.pop(row, (tax, ZERO))[1])
-    for row, (tax, amount) in rows.items():
-        corrections[row] = (tax, -amount)
     untaxed = dict(have.untaxed)
     differences = [(key, amount - untaxed.pop(key, ZERO)) for key, amount in need.untaxed]
     differences += [(key, -amount) for key, amount in untaxed.items()]
     lines = []
+    folded: dict[tuple[object, ...], Decimal] = {}
     for taxes, difference in differences:
         if not difference:
             continue
         carrier = next((tax for tax in taxes if tax.kind is not TaxKind.ZERO), None)
-        if carrier is None:
-            lines.append(_rounding_line(difference, taxes, currency))
-            continue
-        row = carrier.breakdown_key
-        tax, amount = corrections.get(row, (carrier, ZERO))
-        corrections[row] = (tax, amount + difference)
+        if len(set(taxes)) < len(taxes) and carrier is not None:
+            # A set that lists a tax twice (included in the price and added to it) makes
+            # no line: its difference goes to the row of its first rate, as tax.
+            key = carrier.breakdown_key
+            folded[key] = folded.get(key, ZERO) + difference
+        else:
+            lines.append(_rounding_line(difference, tuple(dict.fromkeys(taxes)), currency))
+    if lines:
+        content = attrs.evolve(content, items=(*content.items, *lines))
+        have = TaxTally.of(price(content))
+    rows = have.rows()
+    corrections: list[tuple[Tax, Decimal]] = []
+    for row, (tax, amount) in need.rows().items():
+        corrections.append((tax, amount - rows.pop(row, (tax, ZERO))[1] + folded.get(row, ZERO)))
+    corrections += [(tax, folded.get(row, ZERO) - amount) for row, (tax, amount) in rows.items()]
     return attrs.evolve(
         content,
-        items=(*content.items, *lines),
         tax_corrections=tuple(
-            _correction(tax, amount, currency) for tax, amount in corrections.values() if amount
+            _correction(tax, amount, currency) for tax, amount in corrections if amount
         ),
     )
 

@@ -19,6 +19,17 @@ An issued invoice never changes. What was billed wrongly is credited:
 * :func:`standalone_credit` credits an amount with a tax category and a reason, without
   an invoice (a goodwill gesture, a price adjustment agreed later).
 
+An invoice made from a sales order is credited with its order: given ``order=`` (the
+:class:`~ordercore.documents.sales_orders.SalesOrder`, or anything :class:`TakesCredit`),
+each function checks that the order can take the credit note back
+(``SalesOrder.check_credit``) before it returns it, and refuses one it could not with
+:class:`~ordercore.errors.CreditNotTakenBack`: a credit by lines of a down payment's
+invoice or of a line that bills none of the order's, a credit in full of a down payment
+that later invoices deducted, a refund of more of a down payment than is still open, or
+a price concession (a credit by amount of an invoice with no down payment). Nothing is
+issued then, so the number the host took for it is not used. The host then takes the
+credit note in (``SalesOrder.take_in_credit``).
+
 The same functions record a supplier's credit note: given an issued
 :class:`~ordercore.documents.bills.IssuedBill` instead of an invoice (or a ``supplier``
 instead of a ``customer`` for a standalone credit), they check it the same way and the
@@ -48,7 +59,7 @@ import enum
 import functools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TypedDict
+from typing import Protocol, TypedDict, runtime_checkable
 
 import attrs
 
@@ -84,6 +95,7 @@ __all__ = [
     "CreditNoteIssued",
     "CreditedAmount",
     "CreditedLine",
+    "TakesCredit",
     "credit_amount",
     "credit_in_full",
     "credit_lines",
@@ -269,6 +281,35 @@ class CreditNote:
         )
 
 
+@runtime_checkable
+class TakesCredit(Protocol):
+    """An order that takes back the credit notes of its invoices (a ``SalesOrder``).
+
+    Given as ``order=`` to :func:`credit_lines`, :func:`credit_amount` or
+    :func:`credit_in_full`, it checks the credit note before it is returned: one its
+    order could not take back is refused, and never issued.
+    """
+
+    def check_credit(self, invoice: IssuedInvoice, credit_note: CreditNote) -> None:
+        """Raise if the order could not take ``credit_note`` of ``invoice`` back."""
+        ...  # pragma: no cover - a protocol
+
+
+def _order(value: object, invoice: _Credited) -> TakesCredit | None:
+    """The order to check a credit of ``invoice`` against, if one is given."""
+    if value is None:
+        return None
+    if not isinstance(value, TakesCredit):
+        raise InvalidType(
+            value, expected="the SalesOrder the invoice was made from, or None", field="order"
+        )
+    if not isinstance(invoice, IssuedInvoice):
+        raise InvalidType(
+            invoice, expected="an IssuedInvoice, to credit it on its order", field="invoice"
+        )
+    return value
+
+
 def _earlier(invoice: _Credited, previous: Sequence[CreditNote]) -> list[CreditNote]:
     notes: list[CreditNote] = list(to_tuple(previous, CreditNote, "previous"))
     for note in notes:
@@ -301,6 +342,8 @@ def _issue(
     in_full: bool,
     request: Request,
     by_amount: CreditedAmount | None = None,
+    credited_document: _Credited | None = None,
+    order: TakesCredit | None = None,
 ) -> Changed[CreditNote]:
     note = CreditNote(
         id=id,
@@ -315,6 +358,8 @@ def _issue(
         in_full=in_full,
         by_amount=by_amount,
     )
+    if order is not None and isinstance(credited_document, IssuedInvoice):
+        order.check_credit(credited_document, note)
     event = CreditNoteIssued(
         document_id=note.id,
         request=fields.request(request),
@@ -337,15 +382,19 @@ def credit_lines(
     issue_date: dt.date,
     reason: str,
     request: Request,
+    order: TakesCredit | None = None,
 ) -> Changed[CreditNote]:
     """Credit ``quantities`` (invoice line index -> quantity) of ``invoice``.
 
     ``previous`` are the credit notes already issued against this invoice; what they
     credited is no longer creditable. ``invoice`` may be a supplier's bill. After a credit
     by amount, the credit note must also stay within what remains of the invoice total
-    and of each tax set's untaxed amount (see the module docs).
+    and of each tax set's untaxed amount (see the module docs). With ``order``, the sales
+    order the invoice was made from, a credit note it could not take back is refused
+    (:class:`~ordercore.errors.CreditNotTakenBack`).
     """
     invoice, issue_date = _check(invoice, issue_date)
+    order = _order(order, invoice)
     if not isinstance(quantities, Mapping) or not quantities:
         raise InvalidType(
             quantities, expected="a mapping of line index to quantity", field="quantities"
@@ -426,6 +475,8 @@ def credit_lines(
         credited=tuple(credited),
         in_full=False,
         request=request,
+        credited_document=invoice,
+        order=order,
     )
 
 
@@ -573,13 +624,17 @@ def credit_in_full(
     issue_date: dt.date,
     reason: str,
     request: Request,
+    order: TakesCredit | None = None,
 ) -> Changed[CreditNote]:
     """Cancel ``invoice``: credit all of it, which is possible only if nothing was credited yet.
 
     The credit note repeats the invoice's content, so its totals are the invoice's.
-    ``invoice`` may be a supplier's bill.
+    ``invoice`` may be a supplier's bill. With ``order``, a down payment's invoice whose
+    down payment later invoices deducted is refused
+    (:class:`~ordercore.errors.CreditNotTakenBack`).
     """
     invoice, issue_date = _check(invoice, issue_date)
+    order = _order(order, invoice)
     if _earlier(invoice, previous):
         raise InvalidDocument(
             f"invoice {invoice.number} already has credit notes; credit what remains by lines "
@@ -601,6 +656,8 @@ def credit_in_full(
         credited=credited,
         in_full=True,
         request=request,
+        credited_document=invoice,
+        order=order,
     )
 
 
@@ -616,6 +673,7 @@ def credit_amount(
     issue_date: dt.date,
     reason: str,
     request: Request,
+    order: TakesCredit | None = None,
 ) -> Changed[CreditNote]:
     """Credit ``amount`` of ``invoice``: what the customer gets back, taxes included.
 
@@ -632,9 +690,12 @@ def credit_amount(
     :class:`~ordercore.errors.InvalidDocument`: an invoice with a per-unit tax (a credit
     by amount has no units), with a tax set whose amount is
     negative, or, for a tax-inclusive amount, with a compound or withholding tax (which
-    cannot be included in a price). ``invoice`` may be a supplier's bill.
+    cannot be included in a price). ``invoice`` may be a supplier's bill. With ``order``,
+    the sales order the invoice was made from, only a refund of what is still open of a
+    down payment is issued (:class:`~ordercore.errors.CreditNotTakenBack`).
     """
     invoice, issue_date = _check(invoice, issue_date)
+    order = _order(order, invoice)
     currency = invoice.priced.currency
     stated = _stated(amount, invoice)
     base = _base(base)
@@ -706,6 +767,8 @@ def credit_amount(
         credited=(),
         in_full=False,
         request=request,
+        credited_document=invoice,
+        order=order,
         by_amount=CreditedAmount(amount=Money._exact(stated, currency), base=base),
     )
 

@@ -49,7 +49,12 @@ def _last(value: object) -> int:
 class NumberingSeries:
     """A series of numbers ``prefix`` + the counter, zero-padded to ``width`` digits.
 
-    ``last`` is the last number taken (0: none yet).
+    ``last`` is the last number taken (0: none yet). A series is a value (frozen):
+    :meth:`next` returns a new one and changes nothing, so two callers that take the next
+    number of the same series (two threads, two processes) get the same number. It holds
+    no lock: until ordercore's storage layer does it, the host's store serializes issuing,
+    saving the advanced series with the issued document in one transaction that refuses
+    a series changed meanwhile.
     """
 
     prefix: str = attrs.field(converter=_prefix)

@@ -24,9 +24,10 @@ How amounts are shared out (the rules are on the documentation page *Sales order
   amount or total; later invoices deduct it in proportion to what they bill, and the
   completing invoice deducts what is left of it;
 * the completing invoice (after it, nothing remains to invoice) also gives back what the
-  tax rounding of the order's several invoices gained or lost, as a
-  :class:`~ordercore.pricing.TaxCorrection` of the row of each rate concerned, so that
-  the invoices sum to the order's total exactly, rate by rate.
+  rounding of the order's several invoices gained or lost: an untaxed amount as a
+  "Rounding difference" line with the taxes of its set, a tax as a
+  :class:`~ordercore.pricing.TaxCorrection` of the row of its rate, so that the invoices
+  sum to the order's total exactly, and to its untaxed amount and tax rate by rate.
 
 >>> import datetime as dt
 >>> from ordercore import Document, Line, Money, Request, Tax
@@ -52,7 +53,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 import attrs
@@ -63,6 +64,7 @@ from ordercore.documents import _ordering as ordering
 from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.invoices import Changed, DraftInvoice, IssuedInvoice, VoidedInvoice
 from ordercore.errors import (
+    CreditNotTakenBack,
     InvalidDocument,
     InvalidNumber,
     InvalidType,
@@ -886,11 +888,45 @@ class SalesOrder(fields.PricedView):
         * a credit by amount of a down payment's invoice gives back that much of the down
           payment that no invoice has deducted yet (a refund of an advance); a credit by
           amount of any other invoice is a price concession that takes back no quantity, so
-          there is nothing to give back (:class:`~ordercore.errors.InvalidDocument`).
+          there is nothing to give back.
 
-        Each credit note is taken in once.
+        A credit note the order cannot take back (those just named, a credit by lines of a
+        down payment's invoice, or of a line that bills none of the order's, such as a
+        rounding difference) raises :class:`~ordercore.errors.CreditNotTakenBack`: give
+        the order to ``credit_lines``, ``credit_amount`` or ``credit_in_full``
+        (``order=``), and such a credit note is refused before it is issued
+        (:meth:`check_credit`). Each credit note is taken in once.
         """
         request = fields.request(request)
+        made, order, quantities, withdrawn = self._taken_in(invoice, credit_note)
+        event = CreditTakenIn(
+            document_id=self.id,
+            request=request,
+            invoice_id=made.invoice_id,
+            credit_note=credit_note.number,
+            quantities=quantities,
+            down_payment=withdrawn,
+        )
+        return Changed(document=order, events=(event,))
+
+    @exact
+    def check_credit(self, invoice: IssuedInvoice, credit_note: CreditNote) -> None:
+        """Refuse a credit note of ``invoice`` that :meth:`take_in_credit` would refuse.
+
+        The credit functions call it when they are given the order (``order=``), before
+        the credit note is returned, so that no credit note is issued that its order
+        cannot take back: :class:`~ordercore.errors.CreditNotTakenBack`, or
+        :class:`~ordercore.errors.InvalidDocument` for an invoice of another order. It
+        changes nothing.
+        """
+        self._taken_in(invoice, credit_note)
+
+    # -- the machinery -----------------------------------------------------------------
+
+    def _taken_in(
+        self, invoice: IssuedInvoice, credit_note: CreditNote
+    ) -> tuple[OrderInvoice, SalesOrder, tuple[tuple[int, Decimal], ...], Decimal]:
+        """What the invoice took, the order with the credit taken in, quantities, withdrawn."""
         if not isinstance(invoice, IssuedInvoice):
             raise InvalidType(invoice, expected="an IssuedInvoice", field="invoice")
         if not isinstance(credit_note, CreditNote):
@@ -910,34 +946,52 @@ class SalesOrder(fields.PricedView):
             raise InvalidDocument(
                 f"sales order {self.number} took in credit note {credit_note.number} already"
             )
+
+        def refuse(reason: str, **amounts: object) -> CreditNotTakenBack:
+            return CreditNotTakenBack(
+                order=self.number,
+                invoice=invoice.number,
+                credit_note=credit_note.number,
+                reason=reason,
+                **amounts,
+            )
+
         withdrawn = _ZERO
         if credit_note.in_full:
             if made.down_payment:
-                withdrawn = self._down_payment(made).amount.amount
+                record = self._down_payment(made)
+                withdrawn = record.amount.amount
+                if any(part.deducted for part in record.parts):
+                    raise refuse(
+                        "later invoices deducted the down payment it would withdraw; credit "
+                        "them first, or refund by amount what is still open",
+                        requested=withdrawn,
+                        remaining=record.open,
+                    )
             order = self._given_back(made, then="credit them first")
             quantities = ordering.quantities_of(made.lines)
         elif credit_note.by_amount is not None:
             if not made.down_payment:
-                raise InvalidDocument(
-                    f"credit note {credit_note.number} credits an amount of invoice "
-                    f"{invoice.number}, not quantities: a price concession, which gives "
-                    f"nothing back to sales order {self.number}"
+                raise refuse(
+                    "it credits an amount of an invoice that billed no down payment, not "
+                    "quantities: a price concession, which gives nothing back to the order"
                 )
-            order, withdrawn = self._refund_down_payment(made, credit_note)
+            order, withdrawn = self._refund_down_payment(made, credit_note, refuse)
             quantities = ()
         else:
+            uncovered = [c.index for c in credit_note.credited if c.index >= len(made.lines)]
+            if uncovered:
+                what = "a down payment" if made.down_payment else "none of the order's lines"
+                raise refuse(
+                    f"it credits line {uncovered[0]} of the invoice, which bills {what}; "
+                    + (
+                        "refund a down payment by amount, or credit it in full"
+                        if made.down_payment
+                        else "credit the lines that bill the order, or the invoice in full"
+                    )
+                )
             order, quantities = self._credit_lines(made, credit_note)
-        event = CreditTakenIn(
-            document_id=self.id,
-            request=request,
-            invoice_id=made.invoice_id,
-            credit_note=credit_note.number,
-            quantities=quantities,
-            down_payment=withdrawn,
-        )
-        return Changed(document=order, events=(event,))
-
-    # -- the machinery -----------------------------------------------------------------
+        return made, order, quantities, withdrawn
 
     def _down_payment(self, made: OrderInvoice) -> DownPaymentRecord:
         return next(r for r in self.down_payments if r.invoice_id == made.invoice_id)
@@ -1001,7 +1055,10 @@ class SalesOrder(fields.PricedView):
         return order, quantities
 
     def _refund_down_payment(
-        self, made: OrderInvoice, note: CreditNote
+        self,
+        made: OrderInvoice,
+        note: CreditNote,
+        refuse: Callable[..., CreditNotTakenBack],
     ) -> tuple[SalesOrder, Decimal]:
         """The order with the part of a down payment a credit by amount refunded withdrawn."""
         record = self._down_payment(made)
@@ -1018,10 +1075,11 @@ class SalesOrder(fields.PricedView):
             )
             if at is None or stated > parts[at].open:
                 labels = ", ".join(t.label for t in key) or "no tax"
-                raise InvalidDocument(
-                    f"credit note {note.number} refunds {stated} of the down payment of invoice "
-                    f"{made.invoice_id!r} with {labels}, more than no invoice has deducted "
-                    "yet; credit only what is still open"
+                raise refuse(
+                    f"it refunds {stated} of the down payment with {labels}, more than no "
+                    "invoice has deducted yet; credit only what is still open",
+                    requested=stated,
+                    remaining=parts[at].open if at is not None else _ZERO,
                 )
             parts[at] = attrs.evolve(parts[at], amount=parts[at].amount - stated)
             withdrawn += stated

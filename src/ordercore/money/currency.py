@@ -9,6 +9,14 @@ ship, and its cash rounding increment (CHF 0.05, SEK 1) from CLDR.
 (0, 2, 3, 3)
 >>> cash_increment("CHF"), cash_increment("SEK"), cash_increment("EUR")
 (Decimal('0.05'), Decimal('1'), Decimal('0.01'))
+
+Currencies are immutable: every amount of a currency shares one :class:`Currency`, so
+none can be changed through another.
+
+>>> get_currency("EUR").code = "USD"
+Traceback (most recent call last):
+...
+ordercore.errors.ImmutableCurrency: currency EUR is immutable: cannot change its 'code'; ...
 >>> get_currency("XYZ")
 Traceback (most recent call last):
 ...
@@ -25,11 +33,61 @@ import moneyed
 from babel.core import Locale, UnknownLocaleError, get_global
 from babel.numbers import get_currency_precision, list_currencies
 
-from ordercore.errors import InvalidType, UnknownCurrency, UnknownLocale
+from ordercore.errors import ImmutableCurrency, InvalidType, UnknownCurrency, UnknownLocale
 
 __all__ = ["Currency", "cash_increment", "check_locale", "get_currency", "precision", "quantum"]
 
-Currency = moneyed.Currency
+
+class Currency(moneyed.Currency):
+    """An ISO 4217 currency, as py-moneyed's ``Currency``, that cannot be changed.
+
+    ``get_currency`` gives the one instance of each code, which every :class:`Money` of
+    it shares: setting or deleting an attribute raises
+    :class:`~ordercore.errors.ImmutableCurrency`. It equals a ``moneyed.Currency`` of the
+    same code (and hashes alike), so amounts and currencies from py-moneyed still compare.
+    """
+
+    def __init__(
+        self,
+        code: str = "",
+        numeric: str | None = None,
+        sub_unit: int = 1,
+        name: str | None = None,
+        countries: list[str] | None = None,
+    ) -> None:
+        for attribute, value in (
+            ("code", code),
+            ("numeric", numeric),
+            ("sub_unit", sub_unit),
+            ("_name", name),
+            ("_countries", None if countries is None else tuple(countries)),
+        ):
+            object.__setattr__(self, attribute, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise ImmutableCurrency(self.code, attribute=name)
+
+    def __delattr__(self, name: str) -> None:
+        raise ImmutableCurrency(self.code, attribute=name)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, moneyed.Currency) and self.code == other.code
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return get_currency, (self.code,)
+
+    def __copy__(self) -> Currency:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Currency:
+        return self
+
 
 _CODE = re.compile(r"[A-Z]{3}")
 
@@ -39,7 +97,7 @@ def _known_codes() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
-def get_currency(code: object) -> moneyed.Currency:
+def get_currency(code: object) -> Currency:
     """Return the currency for an ISO 4217 code (or pass a ``Currency`` through).
 
     Codes are checked against CLDR's list before anything else is asked of them.
@@ -52,13 +110,20 @@ def get_currency(code: object) -> moneyed.Currency:
 
 
 @functools.cache
-def _currency(code: str) -> moneyed.Currency:
+def _currency(code: str) -> Currency:
     if not _CODE.fullmatch(code) or code not in _known_codes():
         raise UnknownCurrency(code)
     try:
-        return moneyed.get_currency(code)
+        known = moneyed.get_currency(code)
     except moneyed.CurrencyDoesNotExist:
-        return moneyed.Currency(code=code)
+        return Currency(code=code)
+    return Currency(
+        code=known.code,
+        numeric=known.numeric,
+        sub_unit=known.sub_unit,
+        name=known._name,
+        countries=known._countries,
+    )
 
 
 def _code(currency: object) -> str:

@@ -118,6 +118,19 @@ def _shift(start: dt.date, step: relativedelta, rule: object) -> dt.date:
     return shifted
 
 
+def _minor_units(value: object, field: str) -> Money:
+    """A ``Money`` (``field``) in whole minor units of its currency."""
+    money = to_money(value, field)
+    places = precision(money.currency)
+    if decimal_places(money.amount) > places:
+        raise InvalidAmount(
+            money,
+            reason=f"round it to the {places} decimal places of {money.currency.code} first",
+            field=field,
+        )
+    return money
+
+
 # -- due-date rules ---------------------------------------------------------------------------
 
 
@@ -271,7 +284,15 @@ class EarlyPaymentDiscount:
         return _shift(start, relativedelta(days=self.days), self)
 
     def amount(self, installment: Money, mode: RoundingMode) -> Money:
-        """The discount on ``installment``, rounded to its currency with ``mode``."""
+        """The discount on ``installment``, rounded to its currency with ``mode``.
+
+        ``installment`` is a ``Money`` to its currency's minor unit and ``mode`` a
+        :class:`~ordercore.money.RoundingMode`; anything else raises
+        :class:`~ordercore.errors.InvalidType` (or
+        :class:`~ordercore.errors.InvalidAmount` for finer amounts).
+        """
+        installment = _minor_units(installment, "installment")
+        mode = check_instance(mode, RoundingMode, "mode")
         exact_amount = CONTEXT.divide(CONTEXT.multiply(installment.amount, self.percent), _HUNDRED)
         rounded = round_to(exact_amount, quantum(installment.currency), mode)
         return Money(rounded, installment.currency)
@@ -513,15 +534,7 @@ def _installments(value: object) -> tuple[Installment, ...]:
 
 
 def _total(value: object) -> Money:
-    total = to_money(value, "total")
-    places = precision(total.currency)
-    if decimal_places(total.amount) > places:
-        raise InvalidAmount(
-            total,
-            reason=f"round it to the {places} decimal places of {total.currency.code} first",
-            field="total",
-        )
-    return total
+    return _minor_units(value, "total")
 
 
 def _month_later(months: int) -> str:
