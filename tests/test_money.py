@@ -236,6 +236,24 @@ class TestRounding:
             CashRounding.for_currency("CHF").adjustment(13.62)  # type: ignore[arg-type]
         assert CashRounding.for_currency("CHF").adjustment("13.62") == Decimal("-0.02")  # type: ignore[arg-type]
 
+    @pytest.mark.parametrize(
+        "quantum",
+        [
+            # found by hypothesis: a quantum written with 39 places overflowed the context
+            Decimal(74458137128148) / Decimal(8747023329542023888107379),
+            Decimal("0.0500000000000"),
+            Decimal("1e-13"),
+        ],
+    )
+    def test_a_quantum_with_more_than_twelve_places_is_out_of_range(self, quantum: Decimal) -> None:
+        with pytest.raises(errors.NumberOutOfRange) as caught:
+            round_to(Decimal("1.5"), quantum, RoundingMode.HALF_UP)
+        assert caught.value.field == "quantum"
+
+    def test_a_quantum_with_twelve_places_rounds(self) -> None:
+        quantum = Decimal("0.050000000000")
+        assert round_to(Decimal("1.52"), quantum, RoundingMode.HALF_UP) == Decimal("1.50")
+
     def test_symmetric_modes(self) -> None:
         assert {m for m in RoundingMode if not m.symmetric} == {
             RoundingMode.CEILING,

@@ -83,11 +83,20 @@ def round_to(value: Decimal, quantum: Decimal, mode: RoundingMode) -> Decimal:
         raise InvalidType(mode, expected="a RoundingMode", field="mode")
     if not value.is_finite():
         raise InvalidNumber(value, reason="must be a finite number", field="value")
-    if quantum.adjusted() >= MAX_INTEGER_DIGITS or quantum.adjusted() < -MAX_PLACES:
+    exponent = quantum.as_tuple().exponent
+    if (
+        quantum.adjusted() >= MAX_INTEGER_DIGITS
+        or not isinstance(exponent, int)
+        or exponent < -MAX_PLACES
+    ):
+        # written with more than MAX_PLACES places, its multiples outgrow the context
         raise NumberOutOfRange(
             quantum,
             limit=_LIMIT,
-            reason=f"a quantum is between 10**-{MAX_PLACES} and 10**{MAX_INTEGER_DIGITS}",
+            reason=(
+                f"a quantum is below 10**{MAX_INTEGER_DIGITS}"
+                f" and has at most {MAX_PLACES} decimal places"
+            ),
             field="quantum",
         )
     if value and value.adjusted() >= _ROUNDABLE:
@@ -101,8 +110,7 @@ def round_to(value: Decimal, quantum: Decimal, mode: RoundingMode) -> Decimal:
     if quantum.as_tuple().digits == (1,):
         return value.quantize(quantum, rounding=mode.value, context=CONTEXT)
     steps = CONTEXT.divide(value, quantum).quantize(Decimal(1), mode.value, CONTEXT)
-    exponent = quantum.as_tuple().exponent
-    places = Decimal(1).scaleb(exponent if isinstance(exponent, int) else 0, CONTEXT)
+    places = Decimal(1).scaleb(exponent, CONTEXT)
     return CONTEXT.multiply(steps, quantum).quantize(places, context=CONTEXT)
 
 
