@@ -398,8 +398,38 @@ def test_every_error_is_an_ordercore_error_and_a_builtin() -> None:
     for name in errors.__all__:
         error = getattr(errors, name)
         assert issubclass(error, OrdercoreError)
-        if error is not OrdercoreError:
+        if error not in (OrdercoreError, errors.InvalidInput):
             assert issubclass(error, ValueError | TypeError | LookupError | AttributeError), name
+
+
+KINDS = (
+    errors.InvalidInput,
+    errors.NotFound,
+    errors.WrongState,
+    errors.LimitExceeded,
+    errors.Conflict,
+)
+
+
+def test_every_named_error_is_of_one_of_the_five_kinds() -> None:
+    for name in errors.__all__:
+        error = getattr(errors, name)
+        if error is not OrdercoreError and error not in KINDS:
+            # a currency that refuses a change of attribute is the one AttributeError
+            assert issubclass(error, KINDS) or error is errors.ImmutableCurrency, name
+
+
+def test_a_wrong_state_says_which_step_comes_first() -> None:
+    error = errors.WrongState(
+        document="quote Q-1", state="a draft", operation="accept", first="send it"
+    )
+    assert (error.document, error.state, error.operation, error.first) == (
+        "quote Q-1",
+        "a draft",
+        "accept",
+        "send it",
+    )
+    assert isinstance(error, ValueError)
 
 
 def test_a_currency_cannot_be_changed_through_an_issued_document() -> None:

@@ -1,13 +1,24 @@
 """Every error ordercore raises.
 
-All errors share the root :class:`OrdercoreError`, and each one also subclasses the
-built-in exception closest to its meaning (``ValueError``, ``TypeError`` or
-``LookupError``), so ``except ValueError`` keeps working for callers that do not know
-ordercore. Each error carries the offending values as attributes and its message says
-what to do instead.
+All errors share the root :class:`OrdercoreError`. Below it, five kinds of failure say
+what the caller can do about it, and each named error is a leaf of one (or two) of them:
 
->>> from ordercore.errors import CurrencyMismatch, OrdercoreError
->>> issubclass(CurrencyMismatch, ValueError) and issubclass(CurrencyMismatch, OrdercoreError)
+- :class:`InvalidInput`: a value is malformed or out of range; correct it.
+- :class:`NotFound`: something asked for by name or key is not there.
+- :class:`WrongState`: the document's state does not allow the step; its ``first`` says
+  which step comes first.
+- :class:`LimitExceeded`: more was asked than remains (``requested``, ``remaining``).
+- :class:`Conflict`: the step contradicts what is there (a duplicate, another currency).
+
+Each error also subclasses the built-in exception closest to its meaning (``ValueError``,
+``TypeError`` or ``LookupError``), so ``except ValueError`` keeps working for callers that
+do not know ordercore. Each carries the offending values as attributes, and its message
+says what to do instead.
+
+>>> from ordercore.errors import Conflict, CurrencyMismatch, OrdercoreError
+>>> issubclass(CurrencyMismatch, Conflict) and issubclass(CurrencyMismatch, ValueError)
+True
+>>> issubclass(Conflict, OrdercoreError)
 True
 """
 
@@ -16,6 +27,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "Conflict",
     "ConflictingTaxRules",
     "CreditNotTakenBack",
     "CurrencyMismatch",
@@ -31,6 +43,7 @@ __all__ = [
     "InvalidData",
     "InvalidDiscount",
     "InvalidDocument",
+    "InvalidInput",
     "InvalidKit",
     "InvalidLine",
     "InvalidNumber",
@@ -39,8 +52,10 @@ __all__ = [
     "InvalidTax",
     "InvalidText",
     "InvalidType",
+    "LimitExceeded",
     "NoPrice",
     "NoTaxRule",
+    "NotFound",
     "NumberOutOfRange",
     "OrdercoreError",
     "OverBilling",
@@ -54,6 +69,7 @@ __all__ = [
     "UnknownLocale",
     "UnknownPriceBook",
     "UnknownProduct",
+    "WrongState",
 ]
 
 
@@ -141,7 +157,66 @@ def _text(value: object) -> str:
     return _short(_escaped(text), None)
 
 
-class FloatNotAllowed(OrdercoreError, TypeError):
+# -- the five kinds of failure ------------------------------------------------------------
+
+
+class InvalidInput(OrdercoreError):
+    """A value handed to ordercore is malformed, out of range or does not fit its place.
+
+    Nothing was changed: correct the value and call again. Each leaf also subclasses
+    ``ValueError`` or ``TypeError``.
+    """
+
+
+class NotFound(OrdercoreError, LookupError):
+    """Something asked for by name or key does not exist (a currency, product, line, ...)."""
+
+
+class WrongState(OrdercoreError, ValueError):
+    """A document is in a state that does not allow the operation.
+
+    ``document`` names it (its kind and number or id), ``state`` is the state it is in,
+    ``operation`` what was asked, and ``first`` the step that must come first, when one
+    would make the operation possible (``None`` when none can: an issued invoice is never
+    revised). The message says what to do instead.
+    """
+
+    def __init__(
+        self,
+        *,
+        document: str,
+        state: str,
+        operation: str,
+        first: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.document = document
+        self.state = state
+        self.operation = operation
+        self.first = first
+        self.reason = reason
+        why = f": {reason}" if reason else ""
+        then = f"; {first} first" if first else ""
+        super().__init__(f"cannot {operation} {_text(document)}: it is {state}{why}{then}")
+
+
+class LimitExceeded(OrdercoreError, ValueError):
+    """An operation would take more than remains (to deliver, invoice, credit, schedule).
+
+    ``requested`` and ``remaining`` say how much was asked and how much there is, in the
+    same type (a quantity as ``Decimal``, an amount as ``Money``).
+    """
+
+
+class Conflict(OrdercoreError, ValueError):
+    """The operation contradicts what is already there.
+
+    A duplicate number or key, an amount in another currency, a document that belongs to
+    another order.
+    """
+
+
+class FloatNotAllowed(InvalidInput, TypeError):
     """A ``float`` was given where an exact number (amount, price, rate, quantity) belongs."""
 
     def __init__(self, value: float, *, field: str | None = None) -> None:
@@ -153,7 +228,7 @@ class FloatNotAllowed(OrdercoreError, TypeError):
         )
 
 
-class InvalidType(OrdercoreError, TypeError):
+class InvalidType(InvalidInput, TypeError):
     """A value of the wrong type was given (not a float: see :class:`FloatNotAllowed`)."""
 
     def __init__(self, value: object, *, expected: str, field: str | None = None) -> None:
@@ -165,7 +240,7 @@ class InvalidType(OrdercoreError, TypeError):
         )
 
 
-class InvalidNumber(OrdercoreError, ValueError):
+class InvalidNumber(InvalidInput, ValueError):
     """A value is not a finite decimal number, or is outside the range ordercore accepts."""
 
     def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
@@ -190,7 +265,7 @@ class NumberOutOfRange(InvalidNumber):
         super().__init__(value, reason=reason, field=field)
 
 
-class InvalidText(OrdercoreError, ValueError):
+class InvalidText(InvalidInput, ValueError):
     """A text (a description, a name, a code) is not valid Unicode text for ordercore.
 
     Text holds no lone surrogates (it can always be written as UTF-8) and no control
@@ -215,7 +290,7 @@ class TextTooLong(InvalidText):
         )
 
 
-class UnknownCurrency(OrdercoreError, LookupError):
+class UnknownCurrency(NotFound):
     """A currency code is not an ISO 4217 code known to the currency data (CLDR via babel)."""
 
     def __init__(self, code: object) -> None:
@@ -226,7 +301,7 @@ class UnknownCurrency(OrdercoreError, LookupError):
         )
 
 
-class UnknownLocale(OrdercoreError, LookupError):
+class UnknownLocale(NotFound):
     """A locale identifier is not one the CLDR data (via babel) knows."""
 
     def __init__(self, locale: object) -> None:
@@ -252,7 +327,7 @@ class ImmutableCurrency(OrdercoreError, AttributeError):
         )
 
 
-class CurrencyMismatch(OrdercoreError, ValueError):
+class CurrencyMismatch(Conflict):
     """Two amounts of different currencies met; ordercore never converts silently."""
 
     def __init__(self, left: str, right: str, *, operation: str = "combine") -> None:
@@ -265,7 +340,7 @@ class CurrencyMismatch(OrdercoreError, ValueError):
         )
 
 
-class InvalidAmount(OrdercoreError, ValueError):
+class InvalidAmount(InvalidInput, ValueError):
     """An amount or price does not fit its place (too many decimals, wrong sign, ...)."""
 
     def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
@@ -275,7 +350,7 @@ class InvalidAmount(OrdercoreError, ValueError):
         super().__init__(f"{_where(field)}{_text(value)} is not a valid amount: {reason}")
 
 
-class InvalidAllocation(OrdercoreError, ValueError):
+class InvalidAllocation(InvalidInput, ValueError):
     """An amount cannot be split over the given ratios."""
 
     def __init__(self, ratios: object, *, reason: str) -> None:
@@ -284,7 +359,7 @@ class InvalidAllocation(OrdercoreError, ValueError):
         super().__init__(f"cannot allocate over ratios {_show(ratios)}: {reason}")
 
 
-class InvalidDiscount(OrdercoreError, ValueError):
+class InvalidDiscount(InvalidInput, ValueError):
     """A discount is malformed, or would take an amount below zero."""
 
     def __init__(self, discount: object, *, reason: str) -> None:
@@ -293,7 +368,7 @@ class InvalidDiscount(OrdercoreError, ValueError):
         super().__init__(f"invalid discount {_text(discount)}: {reason}")
 
 
-class InvalidTax(OrdercoreError, ValueError):
+class InvalidTax(InvalidInput, ValueError):
     """A tax is malformed or cannot apply where it was put."""
 
     def __init__(self, tax: object, *, reason: str) -> None:
@@ -322,7 +397,7 @@ class TaxesTooLarge(InvalidTax):
         )
 
 
-class InvalidAdjustment(OrdercoreError, ValueError):
+class InvalidAdjustment(InvalidInput, ValueError):
     """A group or document allowance or charge cannot be applied."""
 
     def __init__(self, adjustment: object, *, reason: str) -> None:
@@ -331,7 +406,7 @@ class InvalidAdjustment(OrdercoreError, ValueError):
         super().__init__(f"invalid {_text(adjustment)}: {reason}")
 
 
-class InvalidLine(OrdercoreError, ValueError):
+class InvalidLine(InvalidInput, ValueError):
     """A line item is malformed (for example a price with more decimals than allowed)."""
 
     def __init__(self, line: object, *, reason: str) -> None:
@@ -340,7 +415,7 @@ class InvalidLine(OrdercoreError, ValueError):
         super().__init__(f"invalid line {_text(line)}: {reason}")
 
 
-class InvalidDocument(OrdercoreError, ValueError):
+class InvalidDocument(InvalidInput, ValueError):
     """A document to price is inconsistent as a whole."""
 
     def __init__(self, reason: str) -> None:
@@ -348,7 +423,7 @@ class InvalidDocument(OrdercoreError, ValueError):
         super().__init__(f"invalid document: {reason}")
 
 
-class OverCrediting(OrdercoreError, ValueError):
+class OverCrediting(LimitExceeded):
     """A credit note would credit more of an invoice than remains creditable.
 
     ``line`` names the invoice line whose quantity is exceeded, or is ``None`` when the
@@ -414,7 +489,7 @@ class CreditNotTakenBack(InvalidDocument):
         self.reason = reason
 
 
-class _OrderLimit(OrdercoreError, ValueError):
+class _OrderLimit(LimitExceeded):
     """A change would take more of an order line than remains (the shared shape of four errors)."""
 
     template: ClassVar[str]
@@ -475,7 +550,7 @@ class OverBilling(_OrderLimit):
 # -- payment terms --------------------------------------------------------------------------
 
 
-class InvalidPaymentTerm(OrdercoreError, ValueError):
+class InvalidPaymentTerm(InvalidInput, ValueError):
     """A payment term, or one of its installments, due-date rules or discounts, is malformed."""
 
     def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
@@ -485,7 +560,7 @@ class InvalidPaymentTerm(OrdercoreError, ValueError):
         super().__init__(f"invalid payment term: {_where(field)}{_show(value)}: {reason}")
 
 
-class InstallmentsExceedTotal(OrdercoreError, ValueError):
+class InstallmentsExceedTotal(LimitExceeded):
     """A payment term's fixed and percentage installments take more than the total to schedule.
 
     ``scheduled`` is what those installments come to, with the sign of ``total``.
@@ -502,7 +577,7 @@ class InstallmentsExceedTotal(OrdercoreError, ValueError):
         )
 
 
-class InvalidData(OrdercoreError, ValueError):
+class InvalidData(InvalidInput, ValueError):
     """Plain data (a dict or JSON file) does not describe a valid ordercore object.
 
     ``path`` names the offending field, such as ``items[2].quantity``.
@@ -514,7 +589,7 @@ class InvalidData(OrdercoreError, ValueError):
         super().__init__(f"{path or '<root>'}: {reason}")
 
 
-class DuplicateKey(InvalidData):
+class DuplicateKey(InvalidData, Conflict):
     """A JSON object names the same ``key`` twice; JSON readers would silently keep the last.
 
     ``path`` is ``""``: the JSON reader meets the key before it knows where it is.
@@ -530,7 +605,7 @@ class DuplicateKey(InvalidData):
 # -- catalog, parties and tax rules ------------------------------------------------------
 
 
-class InvalidCode(OrdercoreError, ValueError):
+class InvalidCode(InvalidInput, ValueError):
     """A code (country, region, unit of measure, SKU, tax id) does not have its required form."""
 
     def __init__(self, value: object, *, expected: str, field: str) -> None:
@@ -540,7 +615,7 @@ class InvalidCode(OrdercoreError, ValueError):
         super().__init__(f"{field}: {_show(value)} is not valid; pass {expected}")
 
 
-class UnknownProduct(OrdercoreError, LookupError):
+class UnknownProduct(NotFound):
     """A SKU is not in the catalog version that was asked for it."""
 
     def __init__(self, sku: object, *, version: str) -> None:
@@ -552,7 +627,7 @@ class UnknownProduct(OrdercoreError, LookupError):
         )
 
 
-class UnknownPriceBook(OrdercoreError, LookupError):
+class UnknownPriceBook(NotFound):
     """A price book name is not in the catalog version that was asked for it."""
 
     def __init__(self, name: object, *, version: str, known: tuple[str, ...]) -> None:
@@ -565,7 +640,7 @@ class UnknownPriceBook(OrdercoreError, LookupError):
         )
 
 
-class NoPrice(OrdercoreError, LookupError):
+class NoPrice(NotFound):
     """A price book has no price for a SKU at the ordered quantity."""
 
     def __init__(self, sku: str, *, price_book: str, quantity: object, reason: str) -> None:
@@ -579,7 +654,7 @@ class NoPrice(OrdercoreError, LookupError):
         )
 
 
-class InvalidPriceBook(OrdercoreError, ValueError):
+class InvalidPriceBook(InvalidInput, ValueError):
     """A price book's entries contradict each other or its currency."""
 
     def __init__(self, name: str, *, reason: str) -> None:
@@ -588,7 +663,7 @@ class InvalidPriceBook(OrdercoreError, ValueError):
         super().__init__(f"invalid price book {_show(name)}: {reason}")
 
 
-class InvalidCatalog(OrdercoreError, ValueError):
+class InvalidCatalog(InvalidInput, ValueError):
     """A catalog version is inconsistent (duplicate SKUs, kits of unknown products, ...)."""
 
     def __init__(self, version: str, *, reason: str) -> None:
@@ -597,7 +672,7 @@ class InvalidCatalog(OrdercoreError, ValueError):
         super().__init__(f"invalid catalog version {_show(version)}: {reason}")
 
 
-class InvalidKit(OrdercoreError, ValueError):
+class InvalidKit(InvalidInput, ValueError):
     """A kit's list of components is malformed (empty, repeated, or containing itself)."""
 
     def __init__(self, sku: str, *, reason: str) -> None:
@@ -606,7 +681,7 @@ class InvalidKit(OrdercoreError, ValueError):
         super().__init__(f"invalid kit {_show(sku)}: {reason}")
 
 
-class NoTaxRule(OrdercoreError, LookupError):
+class NoTaxRule(NotFound):
     """No tax rule matches a product's tax class, a customer and a place of supply."""
 
     def __init__(self, tax_class: str, *, country: str, region: str | None) -> None:
@@ -620,7 +695,7 @@ class NoTaxRule(OrdercoreError, LookupError):
         )
 
 
-class ConflictingTaxRules(OrdercoreError, ValueError):
+class ConflictingTaxRules(Conflict):
     """Two tax rules are equally specific and can match the same sale."""
 
     def __init__(self, first: object, second: object) -> None:
