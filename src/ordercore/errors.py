@@ -547,6 +547,9 @@ class OverBilling(_OrderLimit):
     )
 
 
+# -- quotes and credit notes: named errors go here --------------------------------------
+
+
 # -- payment terms --------------------------------------------------------------------------
 
 
@@ -706,3 +709,6 @@ class ConflictingTaxRules(Conflict):
             "match the same sale: make one more specific (a region, a tax class or a "
             "registration scheme) or remove one"
         )
+
+
+# -- orders, invoices and bills: named errors go here ----------------------------------
