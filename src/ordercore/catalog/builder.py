@@ -32,7 +32,7 @@ from ordercore.catalog.price_books import PriceBook, to_quantity
 from ordercore.catalog.products import Product, to_sku
 from ordercore.catalog.versions import Catalog
 from ordercore.errors import InvalidType
-from ordercore.money._context import CONTEXT
+from ordercore.money.context import CONTEXT
 from ordercore.pricing.lines import Line, PriceSource
 from ordercore.pricing.tax_rules import Place, TaxedParty, TaxEngine
 

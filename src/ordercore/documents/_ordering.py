@@ -35,8 +35,8 @@ import attrs
 import moneyed
 
 from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType, _OrderLimit, excerpt
-from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
 from ordercore.money.decimals import to_decimal
 from ordercore.pricing.document import Allowance, Charge, Document, TaxCorrection

@@ -78,9 +78,9 @@ from ordercore.errors import (
     OverCrediting,
 )
 from ordercore.events import Event, Request
-from ordercore.money._context import exact
 from ordercore.money.allocation import allocate
 from ordercore.money.amount import Money
+from ordercore.money.context import exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.pricing.document import Document, Policy

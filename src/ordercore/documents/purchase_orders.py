@@ -51,8 +51,8 @@ from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.invoices import Changed
 from ordercore.errors import InvalidDocument, InvalidType, OverBilling, OverReceipt, excerpt
 from ordercore.events import Event, Request
-from ordercore.money._context import CONTEXT, exact
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT, exact
 from ordercore.money.decimals import to_decimal
 from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price

@@ -73,9 +73,9 @@ from ordercore.errors import (
     excerpt,
 )
 from ordercore.events import Event, Request
-from ordercore.money._context import CONTEXT, exact
 from ordercore.money.allocation import allocate
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT, exact
 from ordercore.money.currency import precision
 from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.pricing.document import Document

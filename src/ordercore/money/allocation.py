@@ -29,7 +29,7 @@ from ordercore.errors import (
     InvalidNumber,
     InvalidType,
 )
-from ordercore.money._context import CONTEXT
+from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import to_decimal
 
 __all__ = ["Ratio", "allocate", "apportion"]

@@ -42,7 +42,7 @@ from ordercore.errors import (
     InvalidType,
     NumberOutOfRange,
 )
-from ordercore.money._context import CONTEXT
+from ordercore.money.context import CONTEXT
 from ordercore.money.currency import check_locale, get_currency, quantum
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 from ordercore.money.rounding import RoundingMode, round_to

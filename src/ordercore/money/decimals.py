@@ -19,7 +19,7 @@ import re
 from decimal import Decimal
 
 from ordercore.errors import FloatNotAllowed, InvalidNumber, InvalidType, NumberOutOfRange
-from ordercore.money._context import CONTEXT
+from ordercore.money.context import CONTEXT
 
 __all__ = [
     "MAX_INTEGER_DIGITS",

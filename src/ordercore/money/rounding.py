@@ -38,7 +38,7 @@ from decimal import Decimal
 import attrs
 
 from ordercore.errors import InvalidNumber, InvalidType, NumberOutOfRange
-from ordercore.money._context import CONTEXT
+from ordercore.money.context import CONTEXT
 from ordercore.money.currency import cash_increment, get_currency
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, MAX_PLACES, to_decimal
 

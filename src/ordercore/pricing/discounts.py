@@ -35,8 +35,8 @@ import moneyed
 
 from ordercore._convert import optional_currency, optional_reason
 from ordercore.errors import InvalidDiscount
-from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import to_decimal
 
 __all__ = ["Discount", "DiscountKind", "Stacking"]

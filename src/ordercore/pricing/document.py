@@ -41,8 +41,8 @@ from ordercore.errors import (
     InvalidType,
     excerpt,
 )
-from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT
 from ordercore.money.currency import get_currency, precision
 from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.money.rounding import CashRounding, RoundingMode

@@ -37,9 +37,9 @@ from ordercore.errors import (
     InvalidType,
     excerpt,
 )
-from ordercore.money._context import exact
 from ordercore.money.allocation import allocate, apportion
 from ordercore.money.amount import Money
+from ordercore.money.context import exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import MAX_INTEGER_DIGITS
 from ordercore.pricing.discounts import DiscountKind, Stacking

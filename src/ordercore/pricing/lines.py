@@ -41,8 +41,8 @@ from ordercore.errors import (
     InvalidNumber,
     InvalidType,
 )
-from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 from ordercore.pricing.discounts import Discount, DiscountKind
 from ordercore.pricing.taxes import Tax, check_taxes

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from babel.numbers import get_decimal_symbol, get_group_symbol, parse_pattern
 
-from ordercore.money._context import CONTEXT
+from ordercore.money.context import CONTEXT
 from ordercore.money.currency import check_locale
 
 if TYPE_CHECKING:

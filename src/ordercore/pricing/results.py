@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import moneyed
 
-from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
 from ordercore.pricing import render
 from ordercore.pricing.document import Adjustment, Document, Policy

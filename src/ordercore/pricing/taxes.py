@@ -44,8 +44,8 @@ import moneyed
 
 from ordercore._convert import optional_currency, optional_reason, to_text
 from ordercore.errors import InvalidTax, TaxesTooLarge
-from ordercore.money._context import CONTEXT
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 
 __all__ = ["MAX_TAX_FACTOR", "Tax", "TaxKind", "TaxRounding", "check_taxes"]

@@ -49,9 +49,9 @@ from ordercore.errors import (
     InvalidPaymentTerm,
     InvalidType,
 )
-from ordercore.money._context import CONTEXT, exact
 from ordercore.money.allocation import allocate
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT, exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.money.rounding import RoundingMode, round_to
