@@ -63,6 +63,7 @@ __all__ = [
     "OverDelivery",
     "OverInvoicing",
     "OverReceipt",
+    "PartsExceedWhole",
     "TaxesTooLarge",
     "TextTooLong",
     "UnknownCurrency",
@@ -603,6 +604,28 @@ class DuplicateKey(InvalidData, Conflict):
         self.key = key
         self.reason = f"the key {_show(key)} appears twice in one object; give each key once"
         OrdercoreError.__init__(self, f"{path}: {self.reason}" if path else self.reason)
+
+
+# -- settlement: open items, and shares over time -------------------------------------------
+
+
+class PartsExceedWhole(LimitExceeded):
+    """A part taken of an amount over time would cover more units than are left of the whole.
+
+    ``requested`` is what the part covers, ``remaining`` what the earlier parts left of
+    the ``whole``, all three in one type (``Decimal`` for quantities given as ``Decimal``
+    or ``int``, else ``Fraction``).
+    """
+
+    def __init__(self, *, requested: object, remaining: object, whole: object) -> None:
+        self.requested = requested
+        self.remaining = remaining
+        self.whole = whole
+        super().__init__(
+            f"cannot take a part of {_text(requested)} of {_text(whole)}: only "
+            f"{_text(remaining)} remains after the earlier parts; take at most that, or "
+            "give an earlier part back first"
+        )
 
 
 # -- catalog, parties and tax rules ------------------------------------------------------

@@ -5,7 +5,7 @@ ordercore builds on: exact numbers only, currency data from CLDR, rounding alway
 and one splitting function that never loses a cent.
 """
 
-from ordercore.money.allocation import allocate, apportion
+from ordercore.money.allocation import allocate, apportion, share_of
 from ordercore.money.amount import ExchangeRate, Money, to_money
 from ordercore.money.currency import Currency, cash_increment, get_currency, precision, quantum
 from ordercore.money.decimals import to_decimal
@@ -24,6 +24,7 @@ __all__ = [
     "precision",
     "quantum",
     "round_to",
+    "share_of",
     "to_decimal",
     "to_money",
 ]

@@ -1,4 +1,4 @@
-"""Splitting an amount into parts without losing or creating a cent.
+"""Splitting an amount into parts without losing or creating a cent, at once or over time.
 
 :func:`allocate` is the one splitting function of ordercore: document discounts over
 lines, included taxes over lines, installments, payments over invoices and proration
@@ -14,6 +14,19 @@ no part is a full quantum or more away from its exact share.
 [Decimal('-0.03'), Decimal('-0.01'), Decimal('-0.01')]
 >>> allocate(Decimal("-5.00"), [100, -50], Decimal("0.01"))  # a sale and a return share a discount
 [Decimal('-10.00'), Decimal('5.00')]
+
+:func:`share_of` is the one rule for an amount taken in parts over time (an order line
+invoiced, cancelled or credited a few units at a time): after parts covering ``q`` of
+``Q`` units, the parts have taken ``round(total * q / Q)``, and each part takes the
+difference from what the parts before it took. Three units of EUR 0.006 (a line of
+EUR 0.02) taken one at a time:
+
+>>> line, cent, taken = Decimal("0.02"), Decimal("0.01"), []
+>>> for done in range(3):
+...     taken.append(share_of(line, 1, of=3, done_before=done, taken_before=sum(taken, Decimal(0)),
+...                           quantum=cent))
+>>> taken
+[Decimal('0.01'), Decimal('0.00'), Decimal('0.01')]
 """
 
 from __future__ import annotations
@@ -28,11 +41,14 @@ from ordercore.errors import (
     InvalidAmount,
     InvalidNumber,
     InvalidType,
+    NumberOutOfRange,
+    PartsExceedWhole,
 )
 from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import to_decimal
+from ordercore.money.rounding import RoundingMode, round_to
 
-__all__ = ["Ratio", "allocate", "apportion"]
+__all__ = ["Ratio", "allocate", "apportion", "share_of"]
 
 #: What a ratio may be: exact numbers only.
 Ratio = Decimal | Fraction | int
@@ -114,6 +130,135 @@ def apportion(
     step = Fraction(quantum)
     exact = [_as_fraction(part) / step for part in exact_parts]
     return [_units_to_decimal(part, quantum) for part in _apportion(units, exact)]
+
+
+def share_of(
+    total: Decimal,
+    part: Ratio,
+    *,
+    of: Ratio,
+    done_before: Ratio = 0,
+    taken_before: Decimal = Decimal(0),
+    quantum: Decimal,
+    rounding: RoundingMode = RoundingMode.HALF_UP,
+) -> Decimal:
+    """What a part covering ``part`` of ``of`` units takes of ``total``, by cumulative rounding.
+
+    ``done_before`` units were covered by the parts taken before it (and not given
+    back), which took ``taken_before`` of the total. The part takes
+
+        ``round(total * (done_before + part) / of) - taken_before``
+
+    rounded to ``quantum`` with ``rounding``: the rounded share of all units covered so
+    far, less what the earlier parts took. So the parts always sum to the whole (the part
+    that covers the last units takes exactly what is left), each is within one quantum
+    of its exact share while nothing has been given back, and what parts have taken is
+    never more than the whole and never decreases as more is taken.
+
+    A part given back (a voided invoice, a credit) gives back exactly what it took, and
+    ``done_before`` and ``taken_before`` go down by its units and amount. The next part
+    then takes the rounded share again, or nothing when the parts still held already take
+    more than that share: a part never takes the opposite sign of the total. A part of
+    nothing takes nothing.
+
+    ``total`` and ``taken_before`` are multiples of ``quantum``, and ``taken_before`` lies
+    between nothing and ``total``. Units are exact numbers (``Decimal``, ``Fraction`` or
+    ``int``: quantities, or any measure of progress such as the net amount taken);
+    ``of`` is positive, ``part`` and ``done_before`` are not negative, and a part beyond
+    the units left raises :class:`~ordercore.errors.PartsExceedWhole`.
+    """
+    units = _units(total, quantum, "total")
+    taken = _units(taken_before, quantum, "taken_before")
+    if not isinstance(rounding, RoundingMode):
+        raise InvalidType(rounding, expected="a RoundingMode", field="rounding")
+    whole = _progress(of, "of")
+    covered = _progress(part, "part")
+    before = _progress(done_before, "done_before")
+    if whole <= 0:
+        raise InvalidNumber(of, reason="the whole is more than nothing", field="of")
+    if covered < 0:
+        raise InvalidNumber(
+            part,
+            reason="a part covers nothing or more; to give a part back, take what it took "
+            "off done_before and taken_before",
+            field="part",
+        )
+    if before < 0:
+        raise InvalidNumber(
+            done_before, reason="earlier parts covered nothing or more", field="done_before"
+        )
+    if before + covered > whole:
+        raise _beyond(part, of, done_before)
+    if not min(units, 0) <= taken <= max(units, 0):
+        raise InvalidAmount(
+            taken_before,
+            reason=f"what earlier parts took lies between nothing and the whole {total}",
+            field="taken_before",
+        )
+    if not covered:
+        return _units_to_decimal(0, quantum)
+    so_far = _rounded(units * (before + covered) / whole, quantum, rounding)
+    share = so_far - taken
+    # After a give-back the parts still held may take more than the rounded share: the
+    # part then takes nothing, never the opposite sign of the total.
+    share = max(share, 0) if units >= 0 else min(share, 0)
+    return _units_to_decimal(share, quantum)
+
+
+def _progress(value: object, field: str) -> Fraction:
+    """Units of progress (a quantity, or another exact measure) as an exact fraction."""
+    if isinstance(value, bool):
+        raise InvalidType(value, expected="a Decimal, Fraction or int", field=field)
+    if isinstance(value, float):
+        raise FloatNotAllowed(value, field=field)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InvalidNumber(value, reason="must be a finite number", field=field)
+        fraction = Fraction(value)
+    elif isinstance(value, int | Fraction):
+        fraction = Fraction(value)
+    else:
+        raise InvalidType(value, expected="a Decimal, Fraction or int", field=field)
+    if max(fraction.numerator.bit_length(), fraction.denominator.bit_length()) > _RATIO_BITS:
+        raise NumberOutOfRange(
+            value,
+            limit=Decimal(10) ** _RATIO_EXPONENT,
+            reason=f"units lie between 1e-{_RATIO_EXPONENT} and 1e{_RATIO_EXPONENT}",
+            field=field,
+        )
+    return fraction
+
+
+def _beyond(part: Ratio, of: Ratio, done_before: Ratio) -> PartsExceedWhole:
+    """The error for a part beyond the units left, its values in the type they came in."""
+    if (
+        isinstance(part, Decimal | int)
+        and isinstance(of, Decimal | int)
+        and isinstance(done_before, Decimal | int)
+    ):
+        left: Ratio = CONTEXT.subtract(Decimal(of), Decimal(done_before))
+        return PartsExceedWhole(requested=Decimal(part), remaining=left, whole=Decimal(of))
+    left = Fraction(of) - Fraction(done_before)
+    return PartsExceedWhole(requested=Fraction(part), remaining=left, whole=Fraction(of))
+
+
+def _rounded(exact: Fraction, quantum: Decimal, rounding: RoundingMode) -> int:
+    """``exact`` (counted in quanta) rounded to a whole number of quanta with ``rounding``.
+
+    The rounding goes through :func:`~ordercore.money.round_to`, on a stand-in that lies
+    on the same side of every tie as ``exact``: the floor plus 0, 1/4, 1/2 or 3/4. So a
+    share with endless decimals (a third) is rounded exactly, never first cut to the
+    context's 50 digits.
+    """
+    floor = exact.numerator // exact.denominator
+    rest = exact - floor
+    if not rest:
+        return floor
+    half = Fraction(1, 2)
+    step = Decimal("0.5") if rest == half else Decimal("0.25") if rest < half else Decimal("0.75")
+    stand_in = CONTEXT.multiply(CONTEXT.add(Decimal(floor), step), quantum)
+    units = Fraction(round_to(stand_in, quantum, rounding)) / Fraction(quantum)
+    return units.numerator
 
 
 def _apportion(units: int, exact: list[Fraction]) -> list[int]:
