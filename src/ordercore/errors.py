@@ -47,6 +47,7 @@ __all__ = [
     "InvalidKit",
     "InvalidLine",
     "InvalidNumber",
+    "InvalidOpenItem",
     "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidTax",
@@ -607,6 +608,21 @@ class DuplicateKey(InvalidData, Conflict):
 
 
 # -- settlement: open items, and shares over time -------------------------------------------
+
+
+class InvalidOpenItem(InvalidInput, ValueError):
+    """An open item (or its document reference) is inconsistent: ``field`` names the part.
+
+    Its amount is not in whole minor units or has the wrong sign for its document, its
+    installments do not sum to it or fall due before it was issued, or its document
+    reference contradicts itself.
+    """
+
+    def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid open item: {_where(field)}{_text(value)}: {reason}")
 
 
 class PartsExceedWhole(LimitExceeded):

@@ -43,12 +43,14 @@ import datetime as dt
 import attrs
 
 from ordercore.documents import _fields as fields
+from ordercore.documents import settling
 from ordercore.documents.invoices import Changed
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price
 from ordercore.pricing.results import PricedDocument
+from ordercore.settlement.open_items import OpenItem
 from ordercore.settlement.terms import PaymentTerm, ScheduledInstallment
 
 __all__ = [
@@ -263,6 +265,10 @@ class IssuedBill(fields.PricedView):
     def total(self) -> Money:
         """The amount due to the supplier."""
         return self.priced.totals.amount_due
+
+    def open_item(self) -> OpenItem:
+        """What payments settle: our payable to the supplier, due as the installments say."""
+        return settling.bill_open_item(self)
 
     @property
     def state(self) -> str:

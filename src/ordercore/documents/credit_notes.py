@@ -66,6 +66,7 @@ import attrs
 from ordercore._convert import check_instance, to_money, to_optional_text, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
+from ordercore.documents import settling
 from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
 from ordercore.errors import (
@@ -88,6 +89,7 @@ from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.results import PricedDocument
 from ordercore.pricing.taxes import Tax, TaxKind
+from ordercore.settlement.open_items import OpenItem
 
 __all__ = [
     "CreditBase",
@@ -267,6 +269,10 @@ class CreditNote:
     def total(self) -> Money:
         """The amount credited, tax included."""
         return self.priced.totals.amount_due
+
+    def open_item(self) -> OpenItem:
+        """What it takes from the party's open balance: a negative item, due on its issue date."""
+        return settling.credit_note_open_item(self)
 
     @property
     def state(self) -> str:

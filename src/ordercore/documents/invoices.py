@@ -43,11 +43,13 @@ from typing import Generic, TypeVar
 import attrs
 
 from ordercore.documents import _fields as fields
+from ordercore.documents import settling
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price
 from ordercore.pricing.results import PricedDocument
+from ordercore.settlement.open_items import OpenItem
 from ordercore.settlement.terms import PaymentTerm, ScheduledInstallment
 
 __all__ = [
@@ -291,6 +293,10 @@ class IssuedInvoice(fields.PricedView):
     def total(self) -> Money:
         """The amount due."""
         return self.priced.totals.amount_due
+
+    def open_item(self) -> OpenItem:
+        """What payments settle: the customer's receivable, due as the installments say."""
+        return settling.invoice_open_item(self)
 
     @property
     def state(self) -> str:

@@ -1,10 +1,14 @@
 """Settlement: how documents are paid.
 
-For now, payment terms (:mod:`ordercore.settlement.terms`): the installments an amount is
-paid in, their due dates, and early-payment discounts. Payments, their allocation to
-open invoices, customer credit and aging are to follow.
+Payment terms (:mod:`ordercore.settlement.terms`): the installments an amount is paid in,
+their due dates, and early-payment discounts. Open items
+(:mod:`ordercore.settlement.open_items`): what payments settle, an issued invoice, bill
+or credit note as settlement sees it, without the document behind it. Payments, their
+allocation to open items, customer credit and aging are to follow. This package never
+imports the documents.
 """
 
+from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.terms import (
     MAX_DAYS,
     MAX_MONTHS,
@@ -20,10 +24,14 @@ from ordercore.settlement.terms import (
 __all__ = [
     "MAX_DAYS",
     "MAX_MONTHS",
+    "Direction",
+    "DocumentKind",
+    "DocumentRef",
     "DueKind",
     "DueRule",
     "EarlyPaymentDiscount",
     "Installment",
+    "OpenItem",
     "PaymentTerm",
     "ScheduledInstallment",
     "ShareKind",
