@@ -214,6 +214,35 @@ def test_a_supplier_s_credit_note_takes_from_our_payable() -> None:
     )
 
 
+def test_a_credit_note_of_nothing_is_open_for_nothing() -> None:
+    # 3 x EUR 0.006 credited one unit at a time: the second credit note credits 0.00.
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Bolt", quantity="3", unit_price=eur("0.006"))],
+    )
+    draft = DraftInvoice.create(
+        id="i", customer="acme", content=content, request=request("z1")
+    ).document
+    issued = draft.issue(number="INV-3", issue_date=NOV_23, request=request("z2")).document
+    notes = []
+    for index in range(2):
+        notes.append(
+            credit_lines(
+                issued,
+                {0: 1},
+                previous=notes,
+                id=f"cn-{index}",
+                number=f"CN-{index}",
+                issue_date=NOV_23,
+                reason="returned",
+                request=request(f"z-{index}"),
+            ).document
+        )
+    nothing = notes[1].open_item()
+    assert nothing.amount == eur("0.00")
+    assert str(nothing.amount) == "EUR 0.00"  # not a negative zero
+
+
 def test_a_standalone_credit_note_credits_no_document() -> None:
     note = standalone_credit(
         eur("50.00"),
