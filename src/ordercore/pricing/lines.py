@@ -319,6 +319,11 @@ class Line:
         )
 
 
+#: The included taxes of each tuple of taxes lines hold, by the tuple's id. An entry holds
+#: its tuple, so no other tuple can have that id while the entry lives: a hit is the tuple.
+_INCLUDED: dict[int, tuple[tuple[Tax, ...], tuple[Tax, ...]]] = {}
+
+
 def _derive(line: Line, unit_base: bool) -> None:
     """Set what a line precomputes for the pricing loop, from its fields."""
     discounts = line.discounts
@@ -329,7 +334,15 @@ def _derive(line: Line, unit_base: bool) -> None:
         and line.price_discount is None
         else None
     )
-    included = tuple(t for t in line.taxes if t.included) if line.taxes else ()
+    taxes = line.taxes
+    known = _INCLUDED.get(id(taxes))
+    if known is not None and known[0] is taxes:
+        included = known[1]
+    else:
+        included = tuple(t for t in taxes if t.included)
+        if len(_INCLUDED) >= 4096:
+            _INCLUDED.clear()
+        _INCLUDED[id(taxes)] = (taxes, included)
     _set(line, "has_included_tax", bool(included))
     _set(line, "included_taxes", included)
     _set(line, "single_percent", single)
