@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import enum
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -294,17 +295,23 @@ class Line:
         values; a test proves it.
         """
         line: Line = _new(cls)
-        _set(line, "description", description)
-        _set(line, "quantity", quantity)
-        _set(line, "unit_price", unit_price)
-        _set(line, "discounts", discounts)
-        _set(line, "price_discount", price_discount)
-        _set(line, "taxes", taxes)
-        _set(line, "kind", kind)
-        _set(line, "product", product)
-        _set(line, "base_quantity", base_quantity)
-        _set(line, "price_source", price_source)
-        _derive(line, base_quantity == 1)
+        put = _PUT
+        put["description"](line, description)
+        put["quantity"](line, quantity)
+        put["unit_price"](line, unit_price)
+        put["discounts"](line, discounts)
+        put["price_discount"](line, price_discount)
+        put["taxes"](line, taxes)
+        put["kind"](line, kind)
+        put["product"](line, product)
+        put["base_quantity"](line, base_quantity)
+        put["price_source"](line, price_source)
+        included = _included(taxes) if taxes else ()
+        put["has_included_tax"](line, bool(included))
+        put["included_taxes"](line, included)
+        put["single_percent"](line, _single_percent(discounts, price_discount))
+        put["unit_base"](line, base_quantity == 1)
+        put["price_places"](line, decimal_places(unit_price.amount))
         return line
 
     @property
@@ -319,6 +326,11 @@ class Line:
         )
 
 
+#: The slots' own setters: the cheapest way past the frozen ``__setattr__``.
+_PUT: dict[str, Callable[[Line, object], None]] = {
+    field.name: Line.__dict__[field.name].__set__ for field in attrs.fields(Line)
+}
+
 #: The included taxes of each tuple of taxes lines hold, by the tuple's id. An entry holds
 #: its tuple, so no other tuple can have that id while the entry lives: a hit is the tuple.
 _INCLUDED: dict[int, tuple[tuple[Tax, ...], tuple[Tax, ...]]] = {}
@@ -326,28 +338,34 @@ _INCLUDED: dict[int, tuple[tuple[Tax, ...], tuple[Tax, ...]]] = {}
 
 def _derive(line: Line, unit_base: bool) -> None:
     """Set what a line precomputes for the pricing loop, from its fields."""
-    discounts = line.discounts
-    single = (
-        discounts[0].factor
-        if len(discounts) == 1
-        and discounts[0].kind is DiscountKind.PERCENT
-        and line.price_discount is None
-        else None
-    )
-    taxes = line.taxes
-    known = _INCLUDED.get(id(taxes))
-    if known is not None and known[0] is taxes:
-        included = known[1]
-    else:
-        included = tuple(t for t in taxes if t.included)
-        if len(_INCLUDED) >= 4096:
-            _INCLUDED.clear()
-        _INCLUDED[id(taxes)] = (taxes, included)
+    included = _included(line.taxes) if line.taxes else ()
     _set(line, "has_included_tax", bool(included))
     _set(line, "included_taxes", included)
-    _set(line, "single_percent", single)
+    _set(line, "single_percent", _single_percent(line.discounts, line.price_discount))
     _set(line, "unit_base", unit_base)
     _set(line, "price_places", decimal_places(line.unit_price.amount))
+
+
+def _single_percent(
+    discounts: tuple[Discount, ...], price_discount: Discount | None
+) -> Decimal | None:
+    """The factor of a line's only discount when it is a percentage (and no price discount)."""
+    if len(discounts) != 1 or price_discount is not None:
+        return None
+    discount = discounts[0]
+    return discount.factor if discount.kind is DiscountKind.PERCENT else None
+
+
+def _included(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+    """The taxes of ``taxes`` included in the price, found once per tuple."""
+    known = _INCLUDED.get(id(taxes))
+    if known is not None and known[0] is taxes:
+        return known[1]
+    included = tuple(t for t in taxes if t.included)
+    if len(_INCLUDED) >= 4096:
+        _INCLUDED.clear()
+    _INCLUDED[id(taxes)] = (taxes, included)
+    return included
 
 
 @functools.lru_cache(maxsize=4096)
