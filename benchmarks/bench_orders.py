@@ -40,10 +40,8 @@ import sys
 from collections.abc import Callable
 
 from bench_pricing import (
-    FEE,
-    TEN_OFF,
-    VAT20,
     Row,
+    build_and_price,
     fmt_time,
     make_document,
     make_rows,
@@ -60,8 +58,6 @@ from ordercore import (
     Document,
     DraftQuote,
     InvoicingPolicy,
-    Line,
-    Money,
     QuoteContent,
     QuoteLine,
     Request,
@@ -85,25 +81,6 @@ R_CONFIRM, R_DELIVER, R_INVOICE = request("confirm"), request("deliver"), reques
 
 
 # -- the operations timed ---------------------------------------------------------------
-
-
-def build_and_price(rows: list[Row]) -> ordercore.PricedDocument:
-    """From plain values to the priced document: every Line and Money made here."""
-    return price(
-        Document(
-            currency="EUR",
-            items=[
-                Line(
-                    description=f"Item {number}",
-                    quantity=quantity,
-                    unit_price=Money(unit, "EUR"),
-                    discounts=[TEN_OFF],
-                    taxes=[VAT20, FEE],
-                )
-                for number, (quantity, unit) in enumerate(rows, 1)
-            ],
-        )
-    )
 
 
 def confirm(document: Document) -> SalesOrder:
