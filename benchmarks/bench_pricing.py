@@ -14,7 +14,17 @@ The same invoices are priced three ways, in one run, side by side:
 
 All three must produce the same totals (and the same per-line amounts): the script checks it
 and exits with status 1 if they differ. The inputs are built before anything is timed; only
-pricing is timed. It reports per-invoice medians over several repeats, the ratios to the
+pricing is timed.
+
+Two more cases time what comes before pricing, the document built inside the timing:
+
+* **build + price**: ``price(Document(...))`` with every ``Line`` and ``Money`` made from
+  plain Python values (the ``Decimal`` quantities and prices of the Decimal loop);
+* **data + price**: ``price(document_from_data(data))`` from the plain, JSON-safe data of
+  the same document (``document_to_data``), as a document read from a file or a request.
+
+They too must agree with the Decimal loop. Their ratios are reported against the Decimal
+loop and against ``price()`` alone. It reports per-invoice medians over several repeats, the ratios to the
 Decimal loop, the cost per line, and the memory retained per priced line (tracemalloc: the
 memory the result holds, the input document excluded). The targets are reported, not
 asserted.
@@ -47,6 +57,7 @@ import moneyed
 
 import ordercore
 from ordercore import Discount, Document, Line, Money, Tax, price
+from ordercore.interop.plain import Data, document_from_data, document_to_data
 
 SIZES = (10, 100, 1_000, 10_000)
 SEED = 16_931
@@ -108,6 +119,30 @@ def make_document(rows: list[Row]) -> Document:
             for number, (quantity, unit) in enumerate(rows, 1)
         ],
     )
+
+
+def build_and_price(rows: list[Row]) -> ordercore.PricedDocument:
+    """From plain values to the priced document: every Line and Money made here."""
+    return price(
+        Document(
+            currency="EUR",
+            items=[
+                Line(
+                    description=f"Item {number}",
+                    quantity=quantity,
+                    unit_price=Money(unit, "EUR"),
+                    discounts=[TEN_OFF],
+                    taxes=[VAT20, FEE],
+                )
+                for number, (quantity, unit) in enumerate(rows, 1)
+            ],
+        )
+    )
+
+
+def read_and_price(data: Data) -> ordercore.PricedDocument:
+    """From plain data (strings for numbers, as JSON carries them) to the priced document."""
+    return price(document_from_data(data))
 
 
 # -- the three implementations ----------------------------------------------------------
@@ -179,13 +214,22 @@ def ordercore_results(
     )
 
 
-def check(size: int, document: Document, rows: list[Row], money_rows: list) -> list[str]:
+def check(
+    size: int, document: Document, rows: list[Row], money_rows: list, data: Data
+) -> list[str]:
     """Price once each way; return what differs (empty when all agree)."""
     problems = []
     reference_lines, reference = price_decimal(rows)
     core_lines, core = ordercore_results(price(document))
     money_lines, money = price_moneyed(money_rows)
     names = ("lines net", "VAT", "fee", "tax", "tax inclusive")
+    for who, built in (
+        ("build + price", build_and_price(rows)),
+        ("data + price", read_and_price(data)),
+    ):
+        built_lines, totals = ordercore_results(built)
+        if totals != reference or built_lines != reference_lines:
+            problems.append(f"{size} lines: {who} {totals} != Decimal loop {reference}")
     for who, totals in (("ordercore", core), ("moneyed", money)):
         for name, mine, theirs in zip(names, totals, reference, strict=True):
             if mine != theirs:
@@ -284,6 +328,36 @@ def revision() -> str:
     return f"git {head}{' + local changes in src/' if dirty else ''}"
 
 
+def print_building(timings: dict[int, dict[str, float]]) -> None:
+    """The table of building the document inside the timing, then pricing it."""
+    print("\nBuilding the document inside the timing, then pricing it")
+    header = (
+        f"{'lines':>6} | {'build+price':>12} | {'data+price':>12} | {'build / Dec':>11} | "
+        f"{'data / Dec':>10} | {'build / price':>13} | {'data / price':>12} | "
+        f"{'build ns/line':>13} | {'data ns/line':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in SIZES:
+        t = timings[size]
+        build, data, dec, core = t["build"], t["data"], t["decimal"], t["ordercore"]
+        print(
+            f"{size:>6} | {fmt_time(build):>12} | {fmt_time(data):>12} | {build / dec:>10.2f}x | "
+            f"{data / dec:>9.2f}x | {build / core:>12.2f}x | {data / core:>11.2f}x | "
+            f"{build / size * 1e9:>13,.0f} | {data / size * 1e9:>12,.0f}"
+        )
+
+
+def print_memory(memory: dict[int, dict[str, int]]) -> None:
+    """The rows of the memory table: bytes retained per line."""
+    for size in SIZES:
+        m = memory[size]
+        print(
+            f"{size:>6} | {m['ordercore'] / size:>10,.0f} | {m['decimal'] / size:>12,.0f} | "
+            f"{m['moneyed'] / size:>10,.0f}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
@@ -306,13 +380,15 @@ def main(argv: list[str] | None = None) -> int:
         rows = make_rows(size)
         document = make_document(rows)
         money_rows = [(q, moneyed.Money(p, "EUR")) for q, p in rows]
-        problems += check(size, document, rows, money_rows)
+        data = document_to_data(document)
+        problems += check(size, document, rows, money_rows, data)
         cases = {
             "ordercore": (price, document),
             "decimal": (price_decimal, rows),
             "moneyed": (price_moneyed, money_rows),
         }
-        timings[size] = medians(cases, repeats, budget, collect=not args.no_gc)
+        building = {"build": (build_and_price, rows), "data": (read_and_price, data)}
+        timings[size] = medians(cases | building, repeats, budget, collect=not args.no_gc)
         memory[size] = {name: retained(f, a) for name, (f, a) in cases.items()}
 
     header = (
@@ -332,16 +408,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{dec / size * 1e9:>11,.0f} | {mon / size * 1e9:>13,.0f}"
         )
 
+    print_building(timings)
+
     print("\nMemory retained by the result, bytes per line (tracemalloc, input excluded)")
     header = f"{'lines':>6} | {'ordercore':>10} | {'Decimal loop':>12} | {'moneyed':>10}"
     print(header)
     print("-" * len(header))
-    for size in SIZES:
-        m = memory[size]
-        print(
-            f"{size:>6} | {m['ordercore'] / size:>10,.0f} | {m['decimal'] / size:>12,.0f} | "
-            f"{m['moneyed'] / size:>10,.0f}"
-        )
+    print_memory(memory)
     small, large = SIZES[-2], SIZES[-1]
     marginal = {
         name: (memory[large][name] - memory[small][name]) / (large - small)
@@ -386,11 +459,14 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     if problems:
-        print("\nMISMATCH: the three ways do not agree", file=sys.stderr)
+        print("\nMISMATCH: the implementations do not agree", file=sys.stderr)
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    print("\nAll three agree on every total and every line, at every size.")
+    print(
+        "\nAll agree (ordercore, built from values and from data, the Decimal loop and "
+        "py-moneyed) on every total and every line, at every size."
+    )
     return 0
 
 

@@ -50,6 +50,7 @@ from ordercore.money.rounding import RoundingMode, round_to
 __all__ = ["ExchangeRate", "Money", "to_money"]
 
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+_new = object.__new__
 
 
 class Money(moneyed.Money):
@@ -67,9 +68,12 @@ class Money(moneyed.Money):
 
         A negative zero (what rounding -0.001 gives) becomes a plain zero.
         """
-        money = object.__new__(cls)
-        object.__setattr__(money, "amount", amount if amount else amount.copy_abs())
-        object.__setattr__(money, "currency", currency)
+        money = _new(cls)
+        # py-moneyed's Money has no __slots__: writing the instance dict directly is the
+        # cheapest way past the refusing __setattr__ (this runs for every amount read)
+        fields = money.__dict__
+        fields["amount"] = amount if amount else amount.copy_abs()
+        fields["currency"] = currency
         return money
 
     def _result(self, amount: Decimal, operation: str) -> Self:

@@ -128,19 +128,35 @@ def to_decimal(
     number = value if type(value) is Decimal else _convert(value, field)
     if not number.is_finite():
         raise InvalidNumber(value, reason="must be a finite number", field=field)
-    if not number.is_zero() and number.adjusted() >= MAX_INTEGER_DIGITS:
+    if number and number.adjusted() >= MAX_INTEGER_DIGITS:
         raise _out_of_range(value, field)
-    places = decimal_places(number)
+    exponent = _exponent(number)
+    places = -exponent if exponent < 0 else 0
     if places > MAX_PLACES or (max_places is not None and places > max_places):
         raise _too_many_places(value, MAX_PLACES if max_places is None else max_places, field)
-    if number.is_zero():
+    if not number:
         # no negative zero: -0.00 and 0.00 are the same amount; 0E+3 is written 0
         return number.copy_abs() if places else _ZERO
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > 0:
+    if exponent > 0:
         # 1E+3 is written 1000: an amount never prints in scientific notation
         number = number.quantize(_ONE, context=CONTEXT)
     return number
+
+
+def _exponent(number: Decimal) -> int:
+    """The exponent of a finite ``number`` (``-2`` for ``1.50``), without ``as_tuple()``.
+
+    ``str()`` writes a finite Decimal without an exponent exactly when its exponent is at
+    most 0 and it is not tiny, and then with as many digits after the point as the
+    exponent says; reading that is several times cheaper than building ``as_tuple()``.
+    (The host's context decides whether an exponent is written ``E`` or ``e``.)
+    """
+    text = str(number)
+    if "E" in text or "e" in text:
+        exponent = number.as_tuple().exponent
+        return exponent if isinstance(exponent, int) else 0
+    dot = text.find(".")
+    return 0 if dot < 0 else dot + 1 - len(text)
 
 
 def decimal_places(number: Decimal) -> int:
@@ -149,5 +165,7 @@ def decimal_places(number: Decimal) -> int:
     >>> decimal_places(Decimal("1.50")), decimal_places(Decimal("12")), decimal_places(Decimal("1E+3"))
     (2, 0, 0)
     """
-    exponent = number.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if not number.is_finite():
+        return 0
+    exponent = _exponent(number)
+    return -exponent if exponent < 0 else 0

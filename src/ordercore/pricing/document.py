@@ -368,8 +368,19 @@ class Document:
     policy: Policy = attrs.field(factory=Policy, converter=_policy)
     prepaid: Money | None = attrs.field(default=None, converter=_optional_money)
     tax_corrections: tuple[TaxCorrection, ...] = attrs.field(default=(), converter=_corrections)
+    #: Every line in document order, those of groups included (see :attr:`lines`).
+    _lines: tuple[Line, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "_lines",
+            tuple(
+                line
+                for item in self.items
+                for line in (item.lines if isinstance(item, Group) else (item,))
+            ),
+        )
         self._check_lines()
         self._check_corrections()
         for group in self.groups:
@@ -397,12 +408,12 @@ class Document:
 
     def _check_lines(self) -> None:
         places = self.policy.price_places
+        currency = self.currency
         for line in self.lines:
-            if line.unit_price.currency != self.currency:
-                raise CurrencyMismatch(
-                    self.currency.code, line.unit_price.currency.code, operation="price in"
-                )
-            if decimal_places(line.unit_price.amount) > places:
+            line_currency = line.unit_price.currency
+            if line_currency is not currency and line_currency != currency:
+                raise CurrencyMismatch(currency.code, line_currency.code, operation="price in")
+            if line.price_places > places:
                 raise InvalidLine(
                     line.description,
                     reason=f"the unit price {line.unit_price.amount} has more than {places} "
@@ -479,11 +490,7 @@ class Document:
     @property
     def lines(self) -> tuple[Line, ...]:
         """Every line, in document order (the lines of groups included)."""
-        return tuple(
-            line
-            for item in self.items
-            for line in (item.lines if isinstance(item, Group) else (item,))
-        )
+        return self._lines
 
     @property
     def groups(self) -> tuple[Group, ...]:

@@ -25,6 +25,7 @@ the cost of the bare ``Decimal`` arithmetic (see docs/performance.md).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import repeat
@@ -64,6 +65,14 @@ _PER_UNIT_DISCOUNT = DiscountKind.PER_UNIT
 _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+_exact = Money._exact
+
+
+@functools.lru_cache(maxsize=256)
+def _steps(code: str, price_places: int) -> tuple[Decimal, Decimal, int, Decimal]:
+    """A currency's quantum, its quantized zero, its precision, and the unit price step."""
+    step = quantum(code)
+    return step, _ZERO.quantize(step), precision(code), Decimal((0, (1,), -price_places))
 
 
 @exact
@@ -91,13 +100,12 @@ class _Pricing:
         self.document = document
         policy = document.policy
         self.currency = document.currency
-        self.quantum = quantum(self.currency)
+        self.quantum, self.zero, self.precision, self.price_quantum = _steps(
+            self.currency.code, policy.price_places
+        )
         self.rounding = policy.rounding.value
-        self.price_quantum = Decimal((0, (1,), -policy.price_places))
-        self.zero = _ZERO.quantize(self.quantum)
         self.per_line = policy.tax_rounding is TaxRounding.PER_LINE
         self.sequential = policy.stacking is Stacking.SEQUENTIAL
-        self.precision = precision(self.currency)
         self.lines: list[Line] = []
         self.gross: list[Decimal] = []
         self.discount: list[Decimal] = []
@@ -111,7 +119,7 @@ class _Pricing:
         return value.quantize(self.quantum, self.rounding)
 
     def money(self, value: Decimal) -> Money:
-        return Money._exact(value, self.currency)
+        return _exact(value, self.currency)
 
     # -- step 1: lines -----------------------------------------------------------------
 
@@ -175,17 +183,17 @@ class _Pricing:
                 raise InvalidDocument(
                     f"its totals reach {total}; ordercore prices documents below 10**15"
                 )
-        money = self.money
+        currency = self.currency
         totals = Totals(
-            lines_net=money(lines_net),
-            allowances=money(allowances),
-            charges=money(charges),
-            tax_exclusive=money(tax_exclusive),
-            tax=money(tax_total),
-            tax_inclusive=money(tax_inclusive),
-            rounding=money(rounding),
-            prepaid=money(prepaid),
-            amount_due=money(amount_due),
+            lines_net=_exact(lines_net, currency),
+            allowances=_exact(allowances, currency),
+            charges=_exact(charges, currency),
+            tax_exclusive=_exact(tax_exclusive, currency),
+            tax=_exact(tax_total, currency),
+            tax_inclusive=_exact(tax_inclusive, currency),
+            rounding=_exact(rounding, currency),
+            prepaid=_exact(prepaid, currency),
+            amount_due=_exact(amount_due, currency),
         )
         return PricedDocument(
             document=document,

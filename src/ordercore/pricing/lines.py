@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import enum
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -43,7 +44,7 @@ from ordercore.errors import (
 )
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
-from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
+from ordercore.money.decimals import MAX_INTEGER_DIGITS, decimal_places, to_decimal
 from ordercore.pricing.discounts import Discount, DiscountKind
 from ordercore.pricing.taxes import Tax, check_taxes
 
@@ -52,6 +53,9 @@ __all__ = ["QUANTITY_PLACES", "Line", "LineKind", "PriceSource"]
 #: Quantities may carry up to this many decimal places (hours, kilograms, litres).
 QUANTITY_PLACES = 6
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+_ONE = Decimal(1)
+_new = object.__new__
+_set = object.__setattr__
 
 
 class LineKind(enum.Enum):
@@ -155,6 +159,8 @@ def _quantity(value: object) -> Decimal:
 
 
 def _base_quantity(value: object) -> Decimal:
+    if value is _ONE:  # the default, valid as it is
+        return _ONE
     number = to_decimal(value, field="base_quantity", max_places=QUANTITY_PLACES)
     if number <= 0:
         raise InvalidNumber(
@@ -206,7 +212,7 @@ class Line:
     taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_taxes)
     kind: LineKind = attrs.field(default=LineKind.GOODS, converter=_kind)
     product: str | None = attrs.field(default=None, converter=_product)
-    base_quantity: Decimal = attrs.field(default=Decimal(1), converter=_base_quantity)
+    base_quantity: Decimal = attrs.field(default=_ONE, converter=_base_quantity)
     price_source: PriceSource | None = attrs.field(default=None, converter=_price_source)
     #: Whether any tax is included in the price (precomputed for the pricing loop).
     has_included_tax: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
@@ -216,6 +222,8 @@ class Line:
     single_percent: Decimal | None = attrs.field(init=False, eq=False, hash=False, repr=False)
     #: Whether the price is for one unit (base quantity 1).
     unit_base: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
+    #: How many decimal places the unit price carries (a document checks it against its policy).
+    price_places: int = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         currency = self.unit_price.currency
@@ -233,21 +241,10 @@ class Line:
         for discount in (*self.discounts, self.price_discount):
             if discount is not None and discount.currency not in (None, currency):
                 raise CurrencyMismatch(currency.code, discount.currency.code, operation="discount")
-        seen: set[Tax] = set()
-        compound_before = False
-        for tax in self.taxes:
-            if tax in seen:
-                raise InvalidLine(self.description, reason=f"the tax {tax} is listed twice")
-            seen.add(tax)
-            if tax.currency not in (None, currency):
-                raise CurrencyMismatch(currency.code, tax.currency.code, operation="tax")
-            if tax.included and compound_before and not tax.on_plain_net:
-                raise InvalidLine(
-                    self.description,
-                    reason=f"the included tax {tax} follows a compound tax; "
-                    "put included taxes first or mark them on_plain_net",
-                )
-            compound_before = compound_before or tax.compound
+        if self.taxes:
+            problem = _tax_set_problem(self.taxes, currency)
+            if problem is not None:
+                raise _tax_set_error(problem, self, currency)
         price_discount = self.price_discount
         if (
             price_discount is not None
@@ -257,25 +254,65 @@ class Line:
             raise InvalidDiscount(
                 price_discount, reason=f"it exceeds the unit price {self.unit_price}"
             )
-        gross = CONTEXT.divide(
-            CONTEXT.multiply(self.quantity, self.unit_price.amount), self.base_quantity
-        )
+        unit_base = self.base_quantity == 1
+        gross = CONTEXT.multiply(self.quantity, self.unit_price.amount)
+        if not unit_base:
+            gross = CONTEXT.divide(gross, self.base_quantity)
         if gross.copy_abs() >= _LIMIT:
             raise InvalidLine(
                 self.description, reason=f"quantity x unit price is {gross}, not below 10**15"
             )
-        single = (
-            self.discounts[0].factor
-            if len(self.discounts) == 1
-            and self.discounts[0].kind is DiscountKind.PERCENT
-            and price_discount is None
-            else None
-        )
-        included = tuple(t for t in self.taxes if t.included)
-        object.__setattr__(self, "has_included_tax", bool(included))
-        object.__setattr__(self, "included_taxes", included)
-        object.__setattr__(self, "single_percent", single)
-        object.__setattr__(self, "unit_base", self.base_quantity == 1)
+        _derive(self, unit_base)
+
+    @classmethod
+    def _unchecked(
+        cls,
+        *,
+        description: str,
+        quantity: Decimal,
+        unit_price: Money,
+        discounts: tuple[Discount, ...] = (),
+        price_discount: Discount | None = None,
+        taxes: tuple[Tax, ...] = (),
+        kind: LineKind = LineKind.GOODS,
+        product: str | None = None,
+        base_quantity: Decimal = _ONE,
+        price_source: PriceSource | None = None,
+    ) -> Line:
+        """Make a line from values that are valid already, checking nothing (private).
+
+        For code inside ordercore that derives a line from lines it holds, such as the
+        line of an invoice that bills part of an order line: every argument must be what
+        a public ``Line(...)`` would have stored for it, and together they must pass its
+        checks. In particular ``description`` is a checked text, ``quantity`` and
+        ``base_quantity`` are ``Decimal`` values :func:`~ordercore.money.decimals.to_decimal`
+        would return unchanged, ``unit_price`` is an ordercore
+        :class:`~ordercore.money.Money` (``Money._exact``) in the currency of the line's
+        taxes and fixed discounts, not negative, ``discounts`` and ``taxes`` are tuples,
+        and ``taxes`` is the ``taxes`` tuple of a line made by ``Line(...)`` (lines taxed
+        alike share that tuple, and the pricing loop recognises them by it). The result
+        is equal to, and prices exactly like, the line ``Line(...)`` makes of the same
+        values; a test proves it.
+        """
+        line: Line = _new(cls)
+        put = _PUT
+        put["description"](line, description)
+        put["quantity"](line, quantity)
+        put["unit_price"](line, unit_price)
+        put["discounts"](line, discounts)
+        put["price_discount"](line, price_discount)
+        put["taxes"](line, taxes)
+        put["kind"](line, kind)
+        put["product"](line, product)
+        put["base_quantity"](line, base_quantity)
+        put["price_source"](line, price_source)
+        included = _included(taxes) if taxes else ()
+        put["has_included_tax"](line, bool(included))
+        put["included_taxes"](line, included)
+        put["single_percent"](line, _single_percent(discounts, price_discount))
+        put["unit_base"](line, base_quantity == 1)
+        put["price_places"](line, decimal_places(unit_price.amount))
+        return line
 
     @property
     def currency(self) -> moneyed.Currency:
@@ -287,3 +324,82 @@ class Line:
             f"Line(description={self.description!r}, quantity={str(self.quantity)!r}, "
             f"unit_price={self.unit_price!r})"
         )
+
+
+#: The slots' own setters: the cheapest way past the frozen ``__setattr__``.
+_PUT: dict[str, Callable[[Line, object], None]] = {
+    field.name: Line.__dict__[field.name].__set__ for field in attrs.fields(Line)
+}
+
+#: The included taxes of each tuple of taxes lines hold, by the tuple's id. An entry holds
+#: its tuple, so no other tuple can have that id while the entry lives: a hit is the tuple.
+_INCLUDED: dict[int, tuple[tuple[Tax, ...], tuple[Tax, ...]]] = {}
+
+
+def _derive(line: Line, unit_base: bool) -> None:
+    """Set what a line precomputes for the pricing loop, from its fields."""
+    included = _included(line.taxes) if line.taxes else ()
+    _set(line, "has_included_tax", bool(included))
+    _set(line, "included_taxes", included)
+    _set(line, "single_percent", _single_percent(line.discounts, line.price_discount))
+    _set(line, "unit_base", unit_base)
+    _set(line, "price_places", decimal_places(line.unit_price.amount))
+
+
+def _single_percent(
+    discounts: tuple[Discount, ...], price_discount: Discount | None
+) -> Decimal | None:
+    """The factor of a line's only discount when it is a percentage (and no price discount)."""
+    if len(discounts) != 1 or price_discount is not None:
+        return None
+    discount = discounts[0]
+    return discount.factor if discount.kind is DiscountKind.PERCENT else None
+
+
+def _included(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+    """The taxes of ``taxes`` included in the price, found once per tuple."""
+    known = _INCLUDED.get(id(taxes))
+    if known is not None and known[0] is taxes:
+        return known[1]
+    included = tuple(t for t in taxes if t.included)
+    if len(_INCLUDED) >= 4096:
+        _INCLUDED.clear()
+    _INCLUDED[id(taxes)] = (taxes, included)
+    return included
+
+
+@functools.lru_cache(maxsize=4096)
+def _tax_set_problem(taxes: tuple[Tax, ...], currency: moneyed.Currency) -> tuple[str, int] | None:
+    """What is wrong with a line's taxes in ``currency``, if anything (the first problem).
+
+    It depends on the taxes and the currency only, so lines taxed alike pay for it once.
+    The problem names the tax by its place in ``taxes``.
+    """
+    seen: set[Tax] = set()
+    compound_before = False
+    for index, tax in enumerate(taxes):
+        if tax in seen:
+            return ("twice", index)
+        seen.add(tax)
+        if tax.currency not in (None, currency):
+            return ("currency", index)
+        if tax.included and compound_before and not tax.on_plain_net:
+            return ("included", index)
+        compound_before = compound_before or tax.compound
+    return None
+
+
+def _tax_set_error(
+    problem: tuple[str, int], line: Line, currency: moneyed.Currency
+) -> InvalidLine | CurrencyMismatch:
+    what, index = problem
+    tax, description = line.taxes[index], line.description
+    if what == "twice":
+        return InvalidLine(description, reason=f"the tax {tax} is listed twice")
+    if what == "currency" and tax.currency is not None:
+        return CurrencyMismatch(currency.code, tax.currency.code, operation="tax")
+    return InvalidLine(
+        description,
+        reason=f"the included tax {tax} follows a compound tax; "
+        "put included taxes first or mark them on_plain_net",
+    )

@@ -119,6 +119,8 @@ class Tax:
     #: The multiplier applied to the base (a percentage as a fraction, the division
     #: factor rate / (100 - rate), or the per-unit amount), negative for withholding.
     factor: Decimal = attrs.field(init=False, eq=False, hash=False)
+    #: What :attr:`breakdown_key` returns, made once.
+    _breakdown_key: tuple[object, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.kind, TaxKind):
@@ -146,6 +148,8 @@ class Tax:
             )
         object.__setattr__(self, "rate", rate)
         object.__setattr__(self, "factor", factor)
+        key = (self.name, self.code, self.kind, rate, self.currency, self.withholding, self.reason)
+        object.__setattr__(self, "_breakdown_key", key)
 
     def _factor(self, rate: Decimal) -> Decimal:
         if self.kind is TaxKind.PER_UNIT:
@@ -282,15 +286,7 @@ class Tax:
         How a tax combines on a line (included, compound, on plain net) does not split a row:
         VAT 20 % included in some prices and added to others is one VAT 20 % row.
         """
-        return (
-            self.name,
-            self.code,
-            self.kind,
-            self.rate,
-            self.currency,
-            self.withholding,
-            self.reason,
-        )
+        return self._breakdown_key
 
     # -- presentation -------------------------------------------------------------------
 
