@@ -69,13 +69,27 @@ from ordercore.documents import _ordering as ordering
 from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
 from ordercore.errors import (
+    AlreadyCredited,
+    CreditBeforeInvoice,
+    CreditNoteParty,
+    CreditOfAnotherInvoice,
+    CreditOfAnotherParty,
     CurrencyMismatch,
     FloatNotAllowed,
     InvalidAmount,
     InvalidDocument,
+    InvalidNumber,
     InvalidTax,
     InvalidType,
+    NotCreditableByLines,
+    NothingToCredit,
+    NoUntaxedAmount,
     OverCrediting,
+    PerUnitTaxByAmount,
+    TaxIncludedAndAdded,
+    TaxNotIncludable,
+    TaxSetBelowZero,
+    UnknownInvoiceLine,
 )
 from ordercore.events import Event, Request
 from ordercore.money.allocation import allocate
@@ -186,26 +200,13 @@ def _check(invoice: object, issue_date: object) -> tuple[_Credited, dt.date]:
     date = fields.issue_date(issue_date)
     kind = "bill" if isinstance(invoice, IssuedBill) else "invoice"
     if date < invoice.issue_date:
-        raise InvalidDocument(
-            f"a credit note dated {date}, before {kind} {invoice.number} was issued "
-            f"({invoice.issue_date}), cannot credit it; date it on or after {invoice.issue_date}"
+        raise CreditBeforeInvoice(
+            invoice=invoice.number, kind=kind, issue_date=date, invoice_date=invoice.issue_date
         )
     value = invoice.priced.totals.tax_inclusive
-    if value.amount < 0:
-        owes, fix = (
-            ("the supplier owes you", "have the supplier pay it, or record a bill")
-            if kind == "bill"
-            else ("it owes the customer", "pay it, or issue an invoice")
-        )
-        raise InvalidDocument(
-            f"{kind} {invoice.number} totals {value} with taxes: {owes} {-value}, and a credit "
-            f"note would owe more; {fix} for the difference"
-        )
-    if value.amount == 0:
-        raise InvalidDocument(
-            f"{kind} {invoice.number} totals {value} with taxes: it billed nothing to credit; "
-            "for a correction, issue a new document or a standalone credit"
-        )
+    if value.amount <= 0:
+        owed = -value if value.amount < 0 else None
+        raise NothingToCredit(invoice=invoice.number, kind=kind, total=value, owed=owed)
     return invoice, date
 
 
@@ -257,7 +258,7 @@ class CreditNote:
 
     def __attrs_post_init__(self) -> None:
         if (self.customer is None) == (self.supplier is None):
-            raise InvalidDocument("a credit note names either a customer or a supplier")
+            raise CreditNoteParty(customer=self.customer, supplier=self.supplier)
         if self.by_amount is not None and (
             self.credited or self.in_full or self.invoice_number is None
         ):
@@ -316,14 +317,15 @@ def _earlier(invoice: _Credited, previous: Sequence[CreditNote]) -> list[CreditN
         if not isinstance(note, CreditNote):
             raise InvalidType(note, expected="a CreditNote", field="previous")
         if note.invoice_number != invoice.number:
-            raise InvalidDocument(
-                f"credit note {note.number} credits invoice {note.invoice_number}, "
-                f"not {invoice.number}"
+            raise CreditOfAnotherInvoice(
+                credit_note=note.number, credited=note.invoice_number, invoice=invoice.number
             )
         parties = _parties(invoice)
         if (note.customer, note.supplier) != (parties["customer"], parties["supplier"]):
-            raise InvalidDocument(
-                f"credit note {note.number} is not from the party of invoice {invoice.number}"
+            raise CreditOfAnotherParty(
+                credit_note=note.number,
+                invoice=invoice.number,
+                party=parties["customer"] or parties["supplier"] or "",
             )
     return notes
 
@@ -400,35 +402,45 @@ def credit_lines(
             quantities, expected="a mapping of line index to quantity", field="quantities"
         )
     earlier = _earlier(invoice, previous)
-    if any(note.in_full for note in earlier):
-        raise InvalidDocument(f"invoice {invoice.number} was already credited in full")
+    _not_in_full(invoice, earlier, "credit lines of")
     if invoice.priced.adjustments and not invoice.priced.adjustments[0].distributed:
-        raise InvalidDocument(
-            f"invoice {invoice.number} has standalone document allowances or charges, which a "
-            "credit by lines would not take back; credit it in full, or credit an amount with "
-            "standalone_credit"
+        raise NotCreditableByLines(
+            invoice=invoice.number,
+            line=None,
+            reason=f"invoice {invoice.number} has standalone document allowances or charges, "
+            "which a credit by lines would not take back; credit it in full, or credit an "
+            "amount with standalone_credit",
         )
     if any(line.line.quantity < 0 for line in invoice.priced.lines):
-        raise InvalidDocument(
-            f"invoice {invoice.number} deducts a down payment or takes back goods on a line of "
-            "its own, which a credit by lines would not take back; credit it in full, or credit "
-            "an amount with standalone_credit"
+        raise NotCreditableByLines(
+            invoice=invoice.number,
+            line=None,
+            reason=f"invoice {invoice.number} deducts a down payment or takes back goods on a "
+            "line of its own, which a credit by lines would not take back; credit it in full, "
+            "or credit an amount with standalone_credit",
         )
     priced_lines = invoice.priced.lines
     credited: list[CreditedLine] = []
     lines: list[Line] = []
     for index, requested in sorted(quantities.items(), key=lambda item: _index(item[0])):
         if not 0 <= index < len(priced_lines):
-            raise InvalidDocument(f"invoice {invoice.number} has no line {index}")
+            raise UnknownInvoiceLine(invoice=invoice.number, index=index, count=len(priced_lines))
         quantity = to_decimal(requested, field=f"quantities[{index}]", max_places=QUANTITY_PLACES)
         priced_line = priced_lines[index]
         line = priced_line.line
         if line.quantity <= 0:
-            raise InvalidDocument(
-                f"line {index} of invoice {invoice.number} is a return; credit only what was sold"
+            raise NotCreditableByLines(
+                invoice=invoice.number,
+                line=index,
+                reason=f"line {index} of invoice {invoice.number} is a return; credit only "
+                "what was sold",
             )
         if quantity <= 0:
-            raise InvalidDocument(f"credit a positive quantity of line {index}, not {quantity}")
+            raise InvalidNumber(
+                requested,
+                reason="credit a positive quantity of the line",
+                field=f"quantities[{index}]",
+            )
         done = [c for note in earlier for c in note.credited if c.index == index]
         remaining = line.quantity - sum((c.quantity for c in done), Decimal(0))
         if quantity > remaining:
@@ -511,7 +523,9 @@ def _within_total(
         total = price(content).totals.tax_inclusive.amount
     if total > left:
         raise OverCrediting(
-            invoice=invoice.number, line="(the invoice total)", requested=total, remaining=left
+            invoice=invoice.number,
+            requested=Money._exact(total, invoice.priced.currency),
+            remaining=Money._exact(left, invoice.priced.currency),
         )
     return content
 
@@ -609,6 +623,19 @@ def _label(taxes: _TaxSet) -> str:
     return ", ".join(tax.label for tax in taxes) or "no tax"
 
 
+def _not_in_full(
+    invoice: IssuedInvoice | IssuedBill, earlier: Sequence[CreditNote], operation: str
+) -> None:
+    """Refuse to credit anything more of an invoice that an earlier note credited in full."""
+    if any(note.in_full for note in earlier):
+        raise AlreadyCredited(
+            invoice=invoice.number,
+            operation=operation,
+            credit_notes=tuple(note.number for note in earlier),
+            in_full=True,
+        )
+
+
 def _index(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(value, expected="a line index (int)", field="quantities")
@@ -635,10 +662,13 @@ def credit_in_full(
     """
     invoice, issue_date = _check(invoice, issue_date)
     order = _order(order, invoice)
-    if _earlier(invoice, previous):
-        raise InvalidDocument(
-            f"invoice {invoice.number} already has credit notes; credit what remains by lines "
-            "or by amount"
+    earlier = _earlier(invoice, previous)
+    if earlier:
+        raise AlreadyCredited(
+            invoice=invoice.number,
+            operation="credit in full",
+            credit_notes=tuple(note.number for note in earlier),
+            in_full=any(note.in_full for note in earlier),
         )
     content = attrs.evolve(invoice.content, prepaid=None)
     credited = tuple(
@@ -700,8 +730,7 @@ def credit_amount(
     stated = _stated(amount, invoice)
     base = _base(base)
     earlier = _earlier(invoice, previous)
-    if any(note.in_full for note in earlier):
-        raise InvalidDocument(f"invoice {invoice.number} was already credited in full")
+    _not_in_full(invoice, earlier, "credit an amount of")
     billed = _creditable_by_amount(invoice, base)
     left = _left(invoice, earlier)
     cash = invoice.priced.policy.cash_rounding
@@ -729,10 +758,7 @@ def credit_amount(
         weights = [whole[taxes] for taxes in sets]
     if not any(weights):
         # (an invoice with a total always has amounts with taxes)
-        raise InvalidDocument(
-            f"invoice {invoice.number} has no untaxed amount to credit; credit an amount "
-            "with its taxes (base=CreditBase.TOTAL)"
-        )
+        raise NoUntaxedAmount(invoice=invoice.number)
     parts = [
         (taxes, part)
         for taxes, part in zip(sets, allocate(stated, weights, quantum(currency)), strict=True)
@@ -808,29 +834,17 @@ def _creditable_by_amount(
     for taxes, amount in billed.items():
         per_unit = next((tax for tax in taxes if tax.kind is TaxKind.PER_UNIT), None)
         if per_unit is not None:
-            raise InvalidDocument(
-                f"invoice {number} bills the per-unit tax {per_unit}, which is owed per unit "
-                "sold, and a credit by amount has no units; credit those lines with "
-                "credit_lines, or credit the invoice in full"
-            )
+            raise PerUnitTaxByAmount(invoice=number, taxes=_label(taxes), tax=str(per_unit))
         if len(set(taxes)) < len(taxes):
-            raise InvalidDocument(
-                f"invoice {number} bills a tax of {_label(taxes)} both included in a price "
-                "and added to it; credit it by lines or in full"
-            )
+            raise TaxIncludedAndAdded(invoice=number, taxes=_label(taxes))
         unincludable = next((tax for tax in taxes if tax.compound or tax.withholding), None)
         if base is CreditBase.TOTAL and unincludable is not None:
-            raise InvalidDocument(
-                f"invoice {number} bills the {'compound' if unincludable.compound else 'withholding'} "
-                f"tax {unincludable}, which cannot be included in a stated amount; state the "
-                "amount before taxes (base=CreditBase.UNTAXED)"
+            kind = "compound" if unincludable.compound else "withholding"
+            raise TaxNotIncludable(
+                invoice=number, taxes=_label(taxes), tax=str(unincludable), kind=kind
             )
         if amount < 0:
-            raise InvalidDocument(
-                f"the untaxed amounts of invoice {number} with {_label(taxes)} come to {amount}, "
-                "less than nothing, so a credit by amount cannot be split over its taxes; "
-                "credit it in full"
-            )
+            raise TaxSetBelowZero(invoice=number, taxes=_label(taxes), amount=amount)
     return billed
 
 
@@ -856,7 +870,9 @@ def standalone_credit(
     """
     money = _whole_amount(amount)
     if money.amount <= 0:
-        raise InvalidDocument(f"a standalone credit is a positive amount, not {money}")
+        raise InvalidAmount(
+            money, reason="a standalone credit is a positive amount", field="amount"
+        )
     tax = check_instance(tax, Tax, "tax")
     if tax.kind is TaxKind.PER_UNIT:
         raise InvalidTax(

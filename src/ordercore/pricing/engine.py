@@ -32,9 +32,9 @@ from itertools import repeat
 from ordercore.errors import (
     InvalidAdjustment,
     InvalidDiscount,
-    InvalidDocument,
     InvalidLine,
     InvalidType,
+    TotalsTooLarge,
     excerpt,
 )
 from ordercore.money.allocation import allocate, apportion
@@ -172,9 +172,7 @@ class _Pricing:
         amount_due = tax_inclusive + rounding - prepaid
         for total in (lines_net, tax_inclusive, amount_due):
             if total.copy_abs() >= _LIMIT:
-                raise InvalidDocument(
-                    f"its totals reach {total}; ordercore prices documents below 10**15"
-                )
+                raise TotalsTooLarge(total=total, limit=_LIMIT)
         money = self.money
         totals = Totals(
             lines_net=money(lines_net),
