@@ -833,7 +833,7 @@ line_credits = st.lists(
 def credited_of_line(notes: list[CreditNote], index: int) -> tuple[Decimal, Decimal]:
     """The quantity and the amount the credit notes credited of one invoice line."""
     entries = [entry for note in notes for entry in note.credited if entry.index == index]
-    return sum((e.quantity for e in entries), ZERO), sum((e.amount for e in entries), ZERO)
+    return sum((e.quantity for e in entries), ZERO), sum((e.amount.amount for e in entries), ZERO)
 
 
 @pytest.mark.parametrize("make", [issued, issued_bill], ids=["invoice", "bill"])
@@ -876,21 +876,27 @@ def test_credits_by_lines_never_exceed_what_each_line_billed(
                 request=CREDIT_REQUEST,
             ).document
         except OverCrediting as error:
-            refused: str | None = error.line
+            refused: OverCrediting | None = error
         else:
             refused = None
         if refused is not None:
-            # more units than remain of a line, or (rounding) more than the invoice total
-            assert refused == (
-                billed[too_much[0]].line.description if too_much else "(the invoice total)"
-            )
+            # more units than remain of a line (quantities), or (rounding) more than the
+            # invoice total (amounts)
+            if too_much:
+                assert refused.line == billed[too_much[0]].line.description
+                assert isinstance(refused.requested, Decimal)
+                assert isinstance(refused.remaining, Decimal)
+            else:
+                assert refused.line is None
+                assert isinstance(refused.requested, Money)
+                assert isinstance(refused.remaining, Money)
             continue
         assert not too_much
         notes.append(note)
         # the note's lines are what it says it credited, line by line
         assert [(line.line.quantity, line.stated.amount) for line in note.priced.lines][
             : len(note.credited)
-        ] == [(entry.quantity, entry.amount) for entry in note.credited]
+        ] == [(entry.quantity, entry.amount.amount) for entry in note.credited]
         for index, priced_line in enumerate(billed):
             quantity, amount = credited_of_line(notes, index)
             assert quantity <= priced_line.line.quantity
