@@ -120,7 +120,7 @@ def test_credit_lines_already_follows_the_rule() -> None:
                 request=request(f"cn-{index}"),
             ).document
         )
-    credited = [note.credited[0].amount for note in notes]
+    credited = [note.credited[0].amount.amount for note in notes]
     assert credited == take_in_parts(Decimal("0.02"), [1, 1, 1])
 
 

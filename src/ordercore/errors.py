@@ -24,17 +24,33 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import ClassVar
 
 __all__ = [
+    "AlreadyCredited",
     "Conflict",
     "ConflictingTaxRules",
+    "CreditBeforeInvoice",
     "CreditNotTakenBack",
+    "CreditNoteParty",
+    "CreditOfAnotherInvoice",
+    "CreditOfAnotherParty",
     "CurrencyMismatch",
+    "DeltaDoesNotApply",
+    "DocumentWithoutLines",
+    "DraftMadeFromOrder",
+    "DueBeforeIssue",
+    "DueDateAndTerm",
     "DuplicateKey",
+    "DuplicateLineKey",
+    "EmptyRevision",
     "FloatNotAllowed",
     "ImmutableCurrency",
+    "InstallmentsDoNotPay",
     "InstallmentsExceedTotal",
+    "InstallmentsOutOfDates",
     "InvalidAdjustment",
     "InvalidAllocation",
     "InvalidAmount",
@@ -56,7 +72,11 @@ __all__ = [
     "LimitExceeded",
     "NoPrice",
     "NoTaxRule",
+    "NoUntaxedAmount",
+    "NotCreditableByAmount",
+    "NotCreditableByLines",
     "NotFound",
+    "NothingToCredit",
     "NumberOutOfRange",
     "OrdercoreError",
     "OverBilling",
@@ -65,12 +85,23 @@ __all__ = [
     "OverInvoicing",
     "OverReceipt",
     "PartsExceedWhole",
+    "PerUnitTaxByAmount",
+    "QuoteLineNotOrderable",
+    "QuoteNotExpired",
+    "QuoteNotSent",
+    "QuotePastValidity",
+    "TaxIncludedAndAdded",
+    "TaxNotIncludable",
+    "TaxSetBelowZero",
     "TaxesTooLarge",
     "TextTooLong",
+    "TotalsTooLarge",
     "UnknownCurrency",
+    "UnknownInvoiceLine",
     "UnknownLocale",
     "UnknownPriceBook",
     "UnknownProduct",
+    "UnknownQuoteLine",
     "WrongState",
 ]
 
@@ -428,9 +459,13 @@ class InvalidDocument(InvalidInput, ValueError):
 class OverCrediting(LimitExceeded):
     """A credit note would credit more of an invoice than remains creditable.
 
-    ``line`` names the invoice line whose quantity is exceeded, or is ``None`` when the
-    invoice as a whole is; ``taxes`` names the taxes whose untaxed amount is exceeded,
-    when that is what is (a credit by lines after a credit by amount).
+    Two cases, each with ``requested`` and ``remaining`` of one type:
+
+    * ``line`` names the invoice line (its description) whose quantity is exceeded:
+      ``requested`` and ``remaining`` are quantities, as ``Decimal``;
+    * ``line`` is ``None``: an amount of the invoice is exceeded, its total with taxes or,
+      when ``taxes`` names a set of taxes, that set's untaxed amount (a credit by lines
+      after a credit by amount): ``requested`` and ``remaining`` are ``Money``.
     """
 
     def __init__(
@@ -550,6 +585,495 @@ class OverBilling(_OrderLimit):
 
 
 # -- quotes and credit notes: named errors go here --------------------------------------
+
+
+class DocumentWithoutLines(InvalidDocument):
+    """A document has no lines, where it needs some: to issue, to send, to order.
+
+    ``document`` names it (``"invoice 'inv-1'"``, ``"quote 'q-1'"``).
+    """
+
+    def __init__(self, *, document: str, reason: str) -> None:
+        self.document = document
+        super().__init__(reason)
+
+
+class DueDateAndTerm(InvalidDocument):
+    """A document was issued with both a ``due_date`` and a ``payment_term``.
+
+    ``payment_term`` is the term's name. The term's installments set the due date.
+    """
+
+    def __init__(self, *, document: str, due_date: dt.date, payment_term: str) -> None:
+        self.document = document
+        self.due_date = due_date
+        self.payment_term = payment_term
+        super().__init__(
+            f"{document} has both a due date ({due_date}) and a payment term "
+            f"({_show(payment_term)}): give one of them, the term's installments set the "
+            "due date"
+        )
+
+
+class DueBeforeIssue(InvalidDocument):
+    """A document falls due (``due_date``) before it is issued (``issue_date``)."""
+
+    def __init__(self, *, due_date: dt.date, issue_date: dt.date) -> None:
+        self.due_date = due_date
+        self.issue_date = issue_date
+        super().__init__(
+            f"the due date {due_date} is before the issue date {issue_date}; give a due "
+            "date on or after it"
+        )
+
+
+class InstallmentsDoNotPay(InvalidDocument):
+    """A document's installments (``scheduled``, their sum) do not pay its ``amount_due``."""
+
+    def __init__(self, *, scheduled: object, amount_due: object) -> None:
+        self.scheduled = scheduled
+        self.amount_due = amount_due
+        super().__init__(
+            f"the installments sum to {_text(scheduled)}, not to the amount due "
+            f"{_text(amount_due)}: schedule the amount due with the document's payment term"
+        )
+
+
+class InstallmentsOutOfDates(InvalidDocument):
+    """A document's installments do not fall due between its issue date and its due date.
+
+    ``first_due`` and ``last_due`` are the dates the first and the last installment fall
+    due; the first is on or after ``issue_date``, and the last is the ``due_date``.
+    """
+
+    def __init__(
+        self,
+        *,
+        issue_date: dt.date,
+        due_date: dt.date | None,
+        first_due: dt.date,
+        last_due: dt.date,
+    ) -> None:
+        self.issue_date = issue_date
+        self.due_date = due_date
+        self.first_due = first_due
+        self.last_due = last_due
+        super().__init__(
+            f"an installment falls due on {first_due}, before the issue date {issue_date}; "
+            "schedule the amount due from the issue date"
+            if first_due < issue_date
+            else f"the due date {due_date} is not the date the last installment falls due "
+            f"({last_due}); give that date as the due date"
+        )
+
+
+# InvalidDocument's reason is a str, WrongState's may be None: this one always has one.
+class DraftMadeFromOrder(InvalidDocument, WrongState):  # type: ignore[misc]
+    """A draft invoice or bill made from an order was revised; void it instead.
+
+    The draft bills what the order recorded for it, so changing the draft alone would
+    leave that record behind. ``document`` is the draft, ``order`` the order it bills
+    (kind and number), ``first`` what to do instead. It is also an ``InvalidDocument``,
+    as it was before this error had a name.
+    """
+
+    def __init__(self, *, document: str, order: str, again: str) -> None:
+        self.document = document
+        self.order = order
+        self.state = f"made from {order}"
+        self.operation = "revise"
+        self.first = f"void it, release it on the order and {again} again"
+        self.reason = f"{document} bills {order}, which recorded what it takes; {self.first}"
+        OrdercoreError.__init__(self, f"invalid document: {self.reason}")
+
+
+class TotalsTooLarge(InvalidDocument):
+    """A document's totals reach ``limit`` (``total`` is the first that does), as ``Decimal``."""
+
+    def __init__(self, *, total: Decimal, limit: Decimal) -> None:
+        self.total = total
+        self.limit = limit
+        super().__init__(
+            f"its totals reach {total}; ordercore prices documents below 10**{limit.adjusted()}: "
+            "split it into several documents"
+        )
+
+
+class DuplicateLineKey(InvalidDocument, Conflict):
+    """Two lines of a quote's content have the same ``key``; keys follow lines across versions."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(
+            f"two lines of the quote have the key {_show(key)}; give each line its own key"
+        )
+
+
+class UnknownQuoteLine(NotFound):
+    """A quote's content has no line with ``key``."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"the quote has no line {_show(key)}; ask for the key of one of its lines")
+
+
+class DeltaDoesNotApply(Conflict):
+    """A quote's :class:`~ordercore.documents.quotes.Delta` was applied to another version.
+
+    ``key`` is the line where the version differs from the one the delta was taken from
+    (``None`` for a setting of the content), ``field`` the field or setting that differs
+    (``None`` when a whole line does), ``found`` the version's value and ``expected`` the
+    delta's (``None`` where a line is missing or extra). Apply the delta to the version
+    it was taken from, or take a new delta with ``Delta.between``.
+    """
+
+    def __init__(
+        self,
+        *,
+        reason: str,
+        key: str | None = None,
+        field: str | None = None,
+        found: object = None,
+        expected: object = None,
+    ) -> None:
+        self.reason = reason
+        self.key = key
+        self.field = field
+        self.found = found
+        self.expected = expected
+        super().__init__(
+            f"this delta was not taken from that version: {reason}; apply it to the version "
+            "it was taken from, or take a new one with Delta.between"
+        )
+
+
+class EmptyRevision(InvalidDocument):
+    """A revision of a quote changes neither its content nor its validity date.
+
+    ``quote`` is its id and ``version`` the version that would have been revised.
+    """
+
+    def __init__(self, *, quote: str, version: int) -> None:
+        self.quote = quote
+        self.version = version
+        super().__init__(
+            f"the revision of version {version} of quote {_show(quote)} changes nothing; "
+            "give a changed content or another valid_until, or keep the version as it is"
+        )
+
+
+class QuoteLineNotOrderable(InvalidDocument):
+    """A line of a quote is one a sales order would refuse: a quote offers what an order sells.
+
+    ``quote`` is the quote's id, ``key`` the line's key and ``quantity`` its quantity
+    (a ``Decimal``). A quote line sells a positive quantity; a return is taken with a
+    credit note.
+    """
+
+    def __init__(self, *, quote: str, key: str, quantity: Decimal) -> None:
+        self.quote = quote
+        self.key = key
+        self.quantity = quantity
+        super().__init__(
+            f"line {_show(key)} of quote {_show(quote)} has quantity {quantity}, and a sales "
+            "order sells: offer a positive quantity, and take a return with a credit note"
+        )
+
+
+class QuoteNotSent(WrongState):
+    """A draft quote was accepted, declined or expired: send it first.
+
+    ``quote`` is its id; ``operation`` is the step asked for.
+    """
+
+    def __init__(self, *, quote: str, operation: str) -> None:
+        self.quote = quote
+        super().__init__(
+            document=f"quote {_show(quote)}",
+            state="draft",
+            operation=operation,
+            first="send it",
+            reason="the customer has not seen it",
+        )
+
+
+class QuotePastValidity(WrongState):
+    """A quote was sent or accepted after the date it is valid until.
+
+    ``quote`` is its id, ``valid_until`` its validity date and ``on`` the business date
+    of the request. Revise it with a later ``valid_until`` first (a sent quote revised is
+    a new draft, to send again).
+    """
+
+    def __init__(
+        self, *, quote: str, state: str, operation: str, valid_until: dt.date, on: dt.date
+    ) -> None:
+        self.quote = quote
+        self.valid_until = valid_until
+        self.on = on
+        again = " and send it again" if state == "sent" else ""
+        super().__init__(
+            document=f"quote {_show(quote)}",
+            state=state,
+            operation=operation,
+            first=f"revise it with a later valid_until{again}",
+            reason=f"valid until {valid_until}, before {on}",
+        )
+
+
+class QuoteNotExpired(WrongState):
+    """A sent quote was expired on or before the date it is valid until.
+
+    ``quote`` is its id, ``valid_until`` its validity date and ``on`` the business date
+    of the request; expire it on a business date after ``valid_until``.
+    """
+
+    def __init__(self, *, quote: str, valid_until: dt.date, on: dt.date) -> None:
+        self.quote = quote
+        self.valid_until = valid_until
+        self.on = on
+        super().__init__(
+            document=f"quote {_show(quote)}",
+            state="sent",
+            operation="expire",
+            reason=f"valid until {valid_until}, so it has not expired on {on}; "
+            f"expire it after {valid_until}, or accept or decline it",
+        )
+
+
+class CreditNoteParty(InvalidDocument):
+    """A credit note names no party, or both: it names a ``customer`` or a ``supplier``."""
+
+    def __init__(self, *, customer: object, supplier: object) -> None:
+        self.customer = customer
+        self.supplier = supplier
+        which = "both" if customer is not None else "neither"
+        super().__init__(
+            f"a credit note names either a customer or a supplier, not {which}: give the "
+            "customer for a credit note we issue, the supplier for one we record"
+        )
+
+
+class CreditBeforeInvoice(InvalidDocument):
+    """A credit note would be dated (``issue_date``) before the invoice or bill it credits.
+
+    ``invoice`` is the number of the invoice (or bill), ``invoice_date`` its issue date.
+    """
+
+    def __init__(
+        self, *, invoice: str, kind: str, issue_date: dt.date, invoice_date: dt.date
+    ) -> None:
+        self.invoice = invoice
+        self.issue_date = issue_date
+        self.invoice_date = invoice_date
+        super().__init__(
+            f"a credit note dated {issue_date}, before {kind} {invoice} was issued "
+            f"({invoice_date}), cannot credit it; date it on or after {invoice_date}"
+        )
+
+
+class NothingToCredit(InvalidDocument):
+    """An invoice (or bill) billed nothing to credit: its ``total`` with taxes is not positive.
+
+    ``invoice`` is its number, ``total`` its total with taxes (a ``Money``), and ``owed``
+    what it owes the other party when the total is below nothing (a ``Money``, else
+    ``None``).
+    """
+
+    def __init__(self, *, invoice: str, kind: str, total: object, owed: object = None) -> None:
+        self.invoice = invoice
+        self.total = total
+        self.owed = owed
+        if owed is not None:
+            owes, fix = (
+                ("the supplier owes you", "have the supplier pay it, or record a bill")
+                if kind == "bill"
+                else ("it owes the customer", "pay it, or issue an invoice")
+            )
+            why = f"{owes} {owed}, and a credit note would owe more; {fix} for the difference"
+        else:
+            why = (
+                "it billed nothing to credit; for a correction, issue a new document or a "
+                "standalone credit"
+            )
+        super().__init__(f"{kind} {invoice} totals {total} with taxes: {why}")
+
+
+class CreditOfAnotherInvoice(InvalidDocument):
+    """An earlier credit note given (``previous=``) credits another invoice, or none.
+
+    ``credit_note`` is its number, ``credited`` the number of the invoice it credits
+    (``None``: it stands alone), ``invoice`` the invoice being credited now.
+    """
+
+    def __init__(self, *, credit_note: str, credited: str | None, invoice: str) -> None:
+        self.credit_note = credit_note
+        self.credited = credited
+        self.invoice = invoice
+        super().__init__(
+            f"credit note {credit_note} credits invoice {credited or '(none: it stands alone)'}, "
+            f"not {invoice}; give only the credit notes of {invoice} as previous"
+        )
+
+
+class CreditOfAnotherParty(InvalidDocument):
+    """An earlier credit note given (``previous=``) is not from the invoice's party.
+
+    ``credit_note`` is its number, ``invoice`` the invoice being credited, ``party`` the
+    invoice's customer or supplier.
+    """
+
+    def __init__(self, *, credit_note: str, invoice: str, party: str) -> None:
+        self.credit_note = credit_note
+        self.invoice = invoice
+        self.party = party
+        super().__init__(
+            f"credit note {credit_note} is not from the party of invoice {invoice} "
+            f"({_show(party)}); give only the credit notes of {invoice} as previous"
+        )
+
+
+class UnknownInvoiceLine(NotFound):
+    """An invoice (or bill), number ``invoice``, has no line ``index`` (``count`` lines)."""
+
+    def __init__(self, *, invoice: str, index: int, count: int) -> None:
+        self.invoice = invoice
+        self.index = index
+        self.count = count
+        super().__init__(
+            f"invoice {invoice} has no line {index}: its lines are numbered from 0 to "
+            f"{count - 1}, groups included"
+        )
+
+
+class AlreadyCredited(WrongState):
+    """An invoice's earlier credit notes leave no room for the credit asked for.
+
+    ``invoice`` is its number, ``credit_notes`` the numbers of its earlier credit notes,
+    ``in_full`` whether one of them credited it in full (nothing is credited after that);
+    otherwise a credit in full was asked after other credits (credit what remains by
+    lines or by amount).
+    """
+
+    def __init__(
+        self, *, invoice: str, operation: str, credit_notes: tuple[str, ...], in_full: bool
+    ) -> None:
+        self.invoice = invoice
+        self.credit_notes = credit_notes
+        self.in_full = in_full
+        super().__init__(
+            document=f"invoice {invoice}",
+            state="credited in full" if in_full else "credited already",
+            operation=operation,
+            reason=(
+                "nothing remains to credit; issue a new invoice for what is owed"
+                if in_full
+                else f"it has credit notes ({', '.join(credit_notes)}); credit what "
+                "remains by lines or by amount"
+            ),
+        )
+
+
+class NotCreditableByLines(InvalidDocument):
+    """An invoice, or one of its lines, cannot be credited by lines.
+
+    ``invoice`` is its number; ``line`` the index of the line (``None``: the invoice as a
+    whole, for standalone document allowances and charges or a line of its own that
+    deducts a down payment or takes back goods). Credit it in full, or credit an amount.
+    """
+
+    def __init__(self, *, invoice: str, line: int | None, reason: str) -> None:
+        self.invoice = invoice
+        self.line = line
+        super().__init__(reason)
+
+
+class NotCreditableByAmount(InvalidDocument):
+    """An invoice cannot be credited by amount, or not on the base asked for.
+
+    ``invoice`` is its number and ``taxes`` the label of the set of taxes the refusal is
+    about (``None``: the invoice as a whole). Each subclass names one cause; the message
+    says how to credit the invoice instead.
+    """
+
+    def __init__(self, *, invoice: str, taxes: str | None, reason: str) -> None:
+        self.invoice = invoice
+        self.taxes = taxes
+        super().__init__(reason)
+
+
+class PerUnitTaxByAmount(NotCreditableByAmount):
+    """The invoice bills a per-unit tax (``tax``, its label), and an amount has no units."""
+
+    def __init__(self, *, invoice: str, taxes: str, tax: str) -> None:
+        self.tax = tax
+        super().__init__(
+            invoice=invoice,
+            taxes=taxes,
+            reason=f"invoice {invoice} bills the per-unit tax {tax}, which is owed per unit "
+            "sold, and a credit by amount has no units; credit those lines with "
+            "credit_lines, or credit the invoice in full",
+        )
+
+
+class TaxIncludedAndAdded(NotCreditableByAmount):
+    """The invoice bills one tax of the set ``taxes`` both included in a price and added to it."""
+
+    def __init__(self, *, invoice: str, taxes: str) -> None:
+        super().__init__(
+            invoice=invoice,
+            taxes=taxes,
+            reason=f"invoice {invoice} bills a tax of {taxes} both included in a price and "
+            "added to it; credit it by lines or in full",
+        )
+
+
+class TaxNotIncludable(NotCreditableByAmount):
+    """A tax-inclusive amount was stated for an invoice with a compound or withholding ``tax``.
+
+    Such a tax cannot be included in a price; state the amount before taxes
+    (``base=CreditBase.UNTAXED``).
+    """
+
+    def __init__(self, *, invoice: str, taxes: str, tax: str, kind: str) -> None:
+        self.tax = tax
+        self.kind = kind
+        super().__init__(
+            invoice=invoice,
+            taxes=taxes,
+            reason=f"invoice {invoice} bills the {kind} tax {tax}, which cannot be included "
+            "in a stated amount; state the amount before taxes (base=CreditBase.UNTAXED)",
+        )
+
+
+class TaxSetBelowZero(NotCreditableByAmount):
+    """The untaxed amounts of the invoice with the set ``taxes`` come to ``amount`` < 0.
+
+    (A standalone allowance with taxes of its own can take a set below zero.) An amount
+    cannot be split over such sets: credit the invoice in full.
+    """
+
+    def __init__(self, *, invoice: str, taxes: str, amount: Decimal) -> None:
+        self.amount = amount
+        super().__init__(
+            invoice=invoice,
+            taxes=taxes,
+            reason=f"the untaxed amounts of invoice {invoice} with {taxes} come to {amount}, "
+            "less than nothing, so a credit by amount cannot be split over its taxes; "
+            "credit it in full",
+        )
+
+
+class NoUntaxedAmount(NotCreditableByAmount):
+    """An untaxed amount was stated for an invoice whose lines come to no untaxed amount."""
+
+    def __init__(self, *, invoice: str) -> None:
+        super().__init__(
+            invoice=invoice,
+            taxes=None,
+            reason=f"invoice {invoice} has no untaxed amount to credit; credit an amount "
+            "with its taxes (base=CreditBase.TOTAL)",
+        )
 
 
 # -- payment terms --------------------------------------------------------------------------

@@ -6,7 +6,16 @@ import datetime as dt
 from typing import NamedTuple
 
 from ordercore._convert import to_text, to_tuple
-from ordercore.errors import CurrencyMismatch, InvalidDocument, InvalidType, excerpt
+from ordercore.errors import (
+    CurrencyMismatch,
+    DocumentWithoutLines,
+    DraftMadeFromOrder,
+    DueBeforeIssue,
+    DueDateAndTerm,
+    InstallmentsDoNotPay,
+    InstallmentsOutOfDates,
+    InvalidType,
+)
 from ordercore.events import Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
@@ -61,10 +70,7 @@ def check_revisable(draft: str, made_from: str | None, *, order: str, again: str
     order ``again`` (``"invoice"``, ``"bill"``).
     """
     if made_from is not None:
-        raise InvalidDocument(
-            f"{draft} bills {order} {made_from}, which recorded what it takes; "
-            f"void it, release it on the order and {again} again"
-        )
+        raise DraftMadeFromOrder(document=draft, order=f"{order} {made_from}", again=again)
 
 
 def version(value: object) -> int:
@@ -139,14 +145,11 @@ def issue_terms(
     if payment_term is not None and not isinstance(payment_term, PaymentTerm):
         raise InvalidType(payment_term, expected="a PaymentTerm or None", field="payment_term")
     if due_on is not None and payment_term is not None:
-        raise InvalidDocument(
-            f"{what} has both a due date ({due_on}) and a payment term "
-            f"({excerpt(payment_term.name)}): give one of them, the term's installments set the due date"
-        )
+        raise DueDateAndTerm(document=what, due_date=due_on, payment_term=payment_term.name)
     if due_on is not None and due_on < issued_on:
-        raise InvalidDocument(f"the due date {due_on} is before the issue date {issued_on}")
+        raise DueBeforeIssue(due_date=due_on, issue_date=issued_on)
     if not content.lines:
-        raise InvalidDocument(f"{what} has no lines to bill")
+        raise DocumentWithoutLines(document=what, reason=f"{what} has no lines to bill; add a line")
     priced = price(content)
     if payment_term is None:
         return Issue(issued_on, due_on, (), priced)
@@ -177,8 +180,12 @@ def check_installments(
     if not scheduled:
         return
     first = min(installment.due_date for installment in scheduled)
+    last = latest_due_date(scheduled)
+    dates = InstallmentsOutOfDates(
+        issue_date=issue_date, due_date=due_date, first_due=first, last_due=last
+    )
     if first < issue_date:
-        raise InvalidDocument(f"an installment falls due on {first}, before the issue date")
+        raise dates
     for installment in scheduled:
         if installment.amount.currency != total.currency:
             raise CurrencyMismatch(
@@ -186,15 +193,9 @@ def check_installments(
             )
     paid = sum((installment.amount for installment in scheduled), Money.zero(total.currency))
     if paid != total:
-        raise InvalidDocument(
-            f"the installments sum to {paid}, not to the amount due {total}: schedule the "
-            "amount due with the document's payment term"
-        )
-    if due_date != latest_due_date(scheduled):
-        raise InvalidDocument(
-            f"the due date {due_date} is not the date the last installment falls due "
-            f"({latest_due_date(scheduled)})"
-        )
+        raise InstallmentsDoNotPay(scheduled=paid, amount_due=total)
+    if due_date != last:
+        raise dates
 
 
 def request(value: object) -> Request:

@@ -378,8 +378,8 @@ def credit(
                 f"which bills no line of {order}"
             )
         index, units, amount = left[entry.index]
-        left[entry.index] = (index, units - entry.quantity, amount - entry.amount)
-        result[index] = result[index]._billing(-entry.quantity, -entry.amount)
+        left[entry.index] = (index, units - entry.quantity, amount - entry.amount.amount)
+        result[index] = result[index]._billing(-entry.quantity, -entry.amount.amount)
         quantities.append((index, entry.quantity))
     return tuple(result), tuple(left), tuple(quantities)
 

@@ -54,29 +54,43 @@ is credited on more than the invoice billed with it.
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import enum
 import functools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol, TypedDict, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 import attrs
 
-from ordercore._convert import check_instance, to_money, to_optional_text, to_text, to_tuple
+from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents import settling
 from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
 from ordercore.errors import (
+    AlreadyCredited,
+    CreditBeforeInvoice,
+    CreditNoteParty,
+    CreditOfAnotherInvoice,
+    CreditOfAnotherParty,
     CurrencyMismatch,
     FloatNotAllowed,
     InvalidAmount,
-    InvalidDocument,
+    InvalidNumber,
     InvalidTax,
     InvalidType,
+    NotCreditableByLines,
+    NothingToCredit,
+    NoUntaxedAmount,
     OverCrediting,
+    PerUnitTaxByAmount,
+    TaxIncludedAndAdded,
+    TaxNotIncludable,
+    TaxSetBelowZero,
+    UnknownInvoiceLine,
 )
 from ordercore.events import Event, Request
 from ordercore.money.allocation import allocate
@@ -93,10 +107,17 @@ from ordercore.settlement.open_items import OpenItem
 
 __all__ = [
     "CreditBase",
+    "CreditBasis",
+    "CreditByAmount",
+    "CreditByLines",
+    "CreditInFull",
     "CreditNote",
     "CreditNoteIssued",
     "CreditedAmount",
     "CreditedLine",
+    "CustomerCreditNote",
+    "StandaloneCredit",
+    "SupplierCreditNote",
     "TakesCredit",
     "credit_amount",
     "credit_in_full",
@@ -123,17 +144,50 @@ class CreditBase(enum.Enum):
         return f"CreditBase.{self.name}"
 
 
-@attrs.frozen(kw_only=True)
-class CreditedLine:
-    """What a credit note took of one invoice line: its index, quantity and stated amount."""
+def _line_index(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidType(value, expected="a line index (an int from 0)", field="index")
+    return value
 
-    index: int
-    quantity: Decimal
-    amount: Decimal
+
+def _credited_quantity(value: object) -> Decimal:
+    quantity = to_decimal(value, field="quantity", max_places=QUANTITY_PLACES)
+    if quantity <= 0:
+        raise InvalidNumber(value, reason="a credited quantity is positive", field="quantity")
+    return quantity
 
 
 def _money(value: object) -> Money:
+    if isinstance(value, float):
+        raise FloatNotAllowed(value, field="amount")
     return to_money(value, "amount")
+
+
+@attrs.frozen(kw_only=True)
+class CreditedLine:
+    """What a credit note took of one invoice line: its index, quantity and stated amount.
+
+    ``index`` is the line's index on the invoice (from 0, groups included), ``quantity``
+    the quantity credited (a positive ``Decimal``) and ``amount`` the part of the line's
+    stated amount it took back (a ``Money`` in the invoice's currency).
+
+    >>> from ordercore import Money
+    >>> CreditedLine(index=0, quantity="2", amount=Money("20.00", "EUR"))
+    CreditedLine(index=0, quantity=Decimal('2'), amount=Money('20.00', 'EUR'))
+    """
+
+    index: int = attrs.field(converter=_line_index)
+    quantity: Decimal = attrs.field(converter=_credited_quantity)
+    amount: Money = attrs.field(converter=_money)
+
+    @classmethod
+    def _unchecked(cls, index: int, quantity: Decimal, amount: Money) -> Self:
+        """A credited line of values the library checked already (no conversion)."""
+        line = object.__new__(cls)
+        object.__setattr__(line, "index", index)
+        object.__setattr__(line, "quantity", quantity)
+        object.__setattr__(line, "amount", amount)
+        return line
 
 
 def _base(value: object) -> CreditBase:
@@ -148,6 +202,95 @@ class CreditedAmount:
     base: CreditBase = attrs.field(converter=_base)
 
 
+# -- what a credit note credits ----------------------------------------------------------
+
+
+def _invoice(value: object) -> str:
+    return to_text(value, "invoice")
+
+
+def _credited_lines(value: object) -> tuple[CreditedLine, ...]:
+    lines: tuple[CreditedLine, ...] = to_tuple(value, CreditedLine, "lines")
+    if not lines:
+        raise InvalidType(value, expected="at least one CreditedLine", field="lines")
+    indexes = [line.index for line in lines]
+    if len(set(indexes)) < len(indexes) or indexes != sorted(indexes):
+        raise InvalidType(
+            value, expected="CreditedLines of distinct lines, in line order", field="lines"
+        )
+    currencies = {line.amount.currency for line in lines}
+    if len(currencies) > 1:
+        first, second = sorted(currency.code for currency in currencies)[:2]
+        raise CurrencyMismatch(first, second, operation="credit lines in")
+    return lines
+
+
+@attrs.frozen(kw_only=True)
+class CreditByLines:
+    """A credit note credits chosen ``lines`` and quantities of the invoice ``invoice``.
+
+    ``invoice`` is the number of the invoice (or bill) it credits; ``lines`` one
+    :class:`CreditedLine` for each line it credits, in line order.
+    """
+
+    invoice: str = attrs.field(converter=_invoice)
+    lines: tuple[CreditedLine, ...] = attrs.field(converter=_credited_lines)
+
+
+@attrs.frozen(kw_only=True)
+class CreditInFull:
+    """A credit note cancels the invoice ``invoice``: it credits every line, all of it.
+
+    ``lines`` says what it took of each line (all its quantity and stated amount).
+    """
+
+    invoice: str = attrs.field(converter=_invoice)
+    lines: tuple[CreditedLine, ...] = attrs.field(converter=_credited_lines)
+
+
+def _stated_amount(value: object) -> CreditedAmount:
+    return check_instance(value, CreditedAmount, "stated")
+
+
+@attrs.frozen(kw_only=True)
+class CreditByAmount:
+    """A credit note credits an amount of the invoice ``invoice``, and none of its lines.
+
+    ``stated`` is the amount as it was asked for: the ``Money``, and whether taxes are in
+    it (:class:`CreditedAmount`).
+    """
+
+    invoice: str = attrs.field(converter=_invoice)
+    stated: CreditedAmount = attrs.field(converter=_stated_amount)
+
+
+def _tax(value: object) -> Tax:
+    return check_instance(value, Tax, "tax")
+
+
+@attrs.frozen(kw_only=True)
+class StandaloneCredit:
+    """A credit note credits ``amount`` (before tax) with ``tax``, and no invoice."""
+
+    amount: Money = attrs.field(converter=_money)
+    tax: Tax = attrs.field(converter=_tax)
+
+
+#: What a credit note credits, with its data: chosen lines of an invoice, all of it, an
+#: amount of it, or an amount of no invoice.
+CreditBasis = CreditByLines | CreditInFull | CreditByAmount | StandaloneCredit
+
+
+def _basis(value: object) -> CreditBasis:
+    if not isinstance(value, CreditByLines | CreditInFull | CreditByAmount | StandaloneCredit):
+        raise InvalidType(
+            value,
+            expected="a CreditByLines, CreditInFull, CreditByAmount or StandaloneCredit",
+            field="basis",
+        )
+    return value
+
+
 @attrs.frozen(kw_only=True)
 class CreditNoteIssued(Event):
     """A credit note was issued (against ``invoice_number``, or standalone when it is None).
@@ -159,18 +302,6 @@ class CreditNoteIssued(Event):
     invoice_number: str | None
     amount: Money
     by_amount: CreditedAmount | None = None
-
-
-def _invoice_number(value: object) -> str | None:
-    return to_optional_text(value, "invoice_number")
-
-
-def _customer(value: object) -> str | None:
-    return None if value is None else fields.customer(value)
-
-
-def _supplier(value: object) -> str | None:
-    return None if value is None else fields.supplier(value)
 
 
 #: What a credit note credits: an invoice we issued, or a supplier's bill.
@@ -188,82 +319,82 @@ def _check(invoice: object, issue_date: object) -> tuple[_Credited, dt.date]:
     date = fields.issue_date(issue_date)
     kind = "bill" if isinstance(invoice, IssuedBill) else "invoice"
     if date < invoice.issue_date:
-        raise InvalidDocument(
-            f"a credit note dated {date}, before {kind} {invoice.number} was issued "
-            f"({invoice.issue_date}), cannot credit it; date it on or after {invoice.issue_date}"
+        raise CreditBeforeInvoice(
+            invoice=invoice.number, kind=kind, issue_date=date, invoice_date=invoice.issue_date
         )
     value = invoice.priced.totals.tax_inclusive
-    if value.amount < 0:
-        owes, fix = (
-            ("the supplier owes you", "have the supplier pay it, or record a bill")
-            if kind == "bill"
-            else ("it owes the customer", "pay it, or issue an invoice")
-        )
-        raise InvalidDocument(
-            f"{kind} {invoice.number} totals {value} with taxes: {owes} {-value}, and a credit "
-            f"note would owe more; {fix} for the difference"
-        )
-    if value.amount == 0:
-        raise InvalidDocument(
-            f"{kind} {invoice.number} totals {value} with taxes: it billed nothing to credit; "
-            "for a correction, issue a new document or a standalone credit"
-        )
+    if value.amount <= 0:
+        owed = -value if value.amount < 0 else None
+        raise NothingToCredit(invoice=invoice.number, kind=kind, total=value, owed=owed)
     return invoice, date
 
 
-class _Parties(TypedDict):
-    customer: str | None
-    supplier: str | None
-
-
-def _parties(invoice: _Credited) -> _Parties:
-    if isinstance(invoice, IssuedBill):
-        return {"customer": None, "supplier": invoice.supplier}
-    return {"customer": invoice.customer, "supplier": None}
-
-
-def _credited(value: object) -> tuple[CreditedLine, ...]:
-    return to_tuple(value, CreditedLine, "credited")
-
-
-def _in_full(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidType(value, expected="True or False", field="in_full")
-    return value
-
-
-def _by_amount(value: object) -> CreditedAmount | None:
-    return None if value is None else check_instance(value, CreditedAmount, "by_amount")
-
-
 @attrs.frozen(kw_only=True, repr=False)
-class CreditNote:
+class CreditNote(abc.ABC):
     """An issued credit note: numbered, dated, priced once, and never changed.
 
-    It names a ``customer`` (a credit note we issue) or a ``supplier`` (a supplier's
-    credit note we record), never both. What it credited of its invoice is ``credited``
-    (by lines, or all of them ``in_full``) or ``by_amount`` (a credit by amount).
+    The common base of the two sides, which share everything but their party: a
+    :class:`CustomerCreditNote` is one we issue to a ``customer`` (it credits an
+    :class:`~ordercore.documents.invoices.IssuedInvoice`), a :class:`SupplierCreditNote`
+    one a ``supplier`` issued to us (it credits an
+    :class:`~ordercore.documents.bills.IssuedBill`). ``basis`` says what it credits
+    (:data:`CreditBasis`); ``invoice_number``, ``credited``, ``in_full`` and
+    ``by_amount`` read it.
     """
 
     id: str = attrs.field(converter=fields.document_id)
     number: str = attrs.field(converter=fields.number)
-    customer: str | None = attrs.field(default=None, converter=_customer)
-    supplier: str | None = attrs.field(default=None, converter=_supplier)
     issue_date: dt.date = attrs.field(converter=fields.issue_date)
     reason: str = attrs.field(converter=fields.reason)
     priced: PricedDocument = attrs.field(converter=fields.priced)
-    invoice_number: str | None = attrs.field(default=None, converter=_invoice_number)
-    credited: tuple[CreditedLine, ...] = attrs.field(default=(), converter=_credited)
-    in_full: bool = attrs.field(default=False, converter=_in_full)
-    by_amount: CreditedAmount | None = attrs.field(default=None, converter=_by_amount)
+    basis: CreditBasis = attrs.field(converter=_basis)
 
     def __attrs_post_init__(self) -> None:
-        if (self.customer is None) == (self.supplier is None):
-            raise InvalidDocument("a credit note names either a customer or a supplier")
-        if self.by_amount is not None and (
-            self.credited or self.in_full or self.invoice_number is None
-        ):
-            raise InvalidDocument("a credit by amount credits an invoice, and none of its lines")
+        if not isinstance(self.basis, StandaloneCredit):
+            currency = self.priced.currency
+            amounts = (
+                [self.basis.stated.amount]
+                if isinstance(self.basis, CreditByAmount)
+                else [line.amount for line in self.basis.lines]
+            )
+            for amount in amounts:
+                if amount.currency != currency:
+                    raise CurrencyMismatch(currency.code, amount.currency.code, operation="credit")
+
+    @property
+    @abc.abstractmethod
+    def party(self) -> str:
+        """The customer's or the supplier's id."""
+
+    @property
+    def customer(self) -> str | None:
+        """The customer a credit note we issue credits (``None`` on a supplier's)."""
+        return None
+
+    @property
+    def supplier(self) -> str | None:
+        """The supplier who issued a credit note to us (``None`` on one we issue)."""
+        return None
+
+    @property
+    def invoice_number(self) -> str | None:
+        """The number of the invoice (or bill) it credits; ``None`` for a standalone credit."""
+        return None if isinstance(self.basis, StandaloneCredit) else self.basis.invoice
+
+    @property
+    def credited(self) -> tuple[CreditedLine, ...]:
+        """What it took of the invoice's lines (by lines, or all of them in full)."""
+        return self.basis.lines if isinstance(self.basis, CreditByLines | CreditInFull) else ()
+
+    @property
+    def in_full(self) -> bool:
+        """Whether it cancels its invoice (credits all of it)."""
+        return isinstance(self.basis, CreditInFull)
+
+    @property
+    def by_amount(self) -> CreditedAmount | None:
+        """What a credit by amount stated; ``None`` for any other credit note."""
+        return self.basis.stated if isinstance(self.basis, CreditByAmount) else None
 
     @property
     def total(self) -> Money:
@@ -282,9 +413,39 @@ class CreditNote:
     def __repr__(self) -> str:
         against = f", invoice={self.invoice_number!r}" if self.invoice_number else ""
         return (
-            f"CreditNote(number={self.number!r}, state='issued'{against}, "
+            f"{type(self).__name__}(number={self.number!r}, state='issued'{against}, "
             f"currency={self.priced.currency.code!r}, total={str(self.total.amount)!r})"
         )
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class CustomerCreditNote(CreditNote):
+    """A credit note we issue to a ``customer``: it credits an invoice of ours, or stands alone.
+
+    Nothing is owed the other way: the customer gets the ``total`` back, or owes less.
+    """
+
+    customer: str = attrs.field(converter=fields.customer)
+
+    @property
+    def party(self) -> str:
+        """The customer's id."""
+        return self.customer
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class SupplierCreditNote(CreditNote):
+    """A credit note a ``supplier`` issued to us: it credits one of their bills, or stands alone.
+
+    Its ``number`` is the supplier's; we owe the supplier the ``total`` less.
+    """
+
+    supplier: str = attrs.field(converter=fields.supplier)
+
+    @property
+    def party(self) -> str:
+        """The supplier's id."""
+        return self.supplier
 
 
 @runtime_checkable
@@ -316,21 +477,23 @@ def _order(value: object, invoice: _Credited) -> TakesCredit | None:
     return value
 
 
+def _side(invoice: _Credited) -> tuple[type[CreditNote], str]:
+    """The type of the credit notes of ``invoice``, and its party."""
+    if isinstance(invoice, IssuedBill):
+        return SupplierCreditNote, invoice.supplier
+    return CustomerCreditNote, invoice.customer
+
+
 def _earlier(invoice: _Credited, previous: Sequence[CreditNote]) -> list[CreditNote]:
     notes: list[CreditNote] = list(to_tuple(previous, CreditNote, "previous"))
+    side, party = _side(invoice)
     for note in notes:
-        if not isinstance(note, CreditNote):
-            raise InvalidType(note, expected="a CreditNote", field="previous")
         if note.invoice_number != invoice.number:
-            raise InvalidDocument(
-                f"credit note {note.number} credits invoice {note.invoice_number}, "
-                f"not {invoice.number}"
+            raise CreditOfAnotherInvoice(
+                credit_note=note.number, credited=note.invoice_number, invoice=invoice.number
             )
-        parties = _parties(invoice)
-        if (note.customer, note.supplier) != (parties["customer"], parties["supplier"]):
-            raise InvalidDocument(
-                f"credit note {note.number} is not from the party of invoice {invoice.number}"
-            )
+        if not isinstance(note, side) or note.party != party:
+            raise CreditOfAnotherParty(credit_note=note.number, invoice=invoice.number, party=party)
     return notes
 
 
@@ -338,41 +501,44 @@ def _issue(
     *,
     id: str,  # noqa: A002 - the document's id, named like every other id field
     number: str,
-    customer: str | None,
-    supplier: str | None,
+    credited: _Credited,
     issue_date: dt.date,
     reason: str,
     content: Document,
-    invoice_number: str | None,
-    credited: tuple[CreditedLine, ...],
-    in_full: bool,
+    basis: CreditBasis,
     request: Request,
-    by_amount: CreditedAmount | None = None,
-    credited_document: _Credited | None = None,
     order: TakesCredit | None = None,
 ) -> Changed[CreditNote]:
-    note = CreditNote(
+    side, party = _side(credited)
+    note = _made(
+        side,
+        party,
         id=id,
         number=number,
-        customer=customer,
-        supplier=supplier,
         issue_date=issue_date,
         reason=reason,
         priced=price(content),
-        invoice_number=invoice_number,
-        credited=credited,
-        in_full=in_full,
-        by_amount=by_amount,
+        basis=basis,
     )
-    if order is not None and isinstance(credited_document, IssuedInvoice):
-        order.check_credit(credited_document, note)
+    if order is not None and isinstance(credited, IssuedInvoice):
+        order.check_credit(credited, note)
+    return _issued(note, request)
+
+
+def _made(side: type[CreditNote], party: object, **values: object) -> CreditNote:
+    if side is SupplierCreditNote:
+        return SupplierCreditNote(supplier=party, **values)
+    return CustomerCreditNote(customer=party, **values)
+
+
+def _issued(note: CreditNote, request: Request) -> Changed[CreditNote]:
     event = CreditNoteIssued(
         document_id=note.id,
         request=fields.request(request),
         number=note.number,
-        invoice_number=invoice_number,
+        invoice_number=note.invoice_number,
         amount=note.total,
-        by_amount=by_amount,
+        by_amount=note.by_amount,
     )
     return Changed(document=note, events=(event,))
 
@@ -406,35 +572,45 @@ def credit_lines(
             quantities, expected="a mapping of line index to quantity", field="quantities"
         )
     earlier = _earlier(invoice, previous)
-    if any(note.in_full for note in earlier):
-        raise InvalidDocument(f"invoice {invoice.number} was already credited in full")
+    _not_in_full(invoice, earlier, "credit lines of")
     if invoice.priced.adjustments and not invoice.priced.adjustments[0].distributed:
-        raise InvalidDocument(
-            f"invoice {invoice.number} has standalone document allowances or charges, which a "
-            "credit by lines would not take back; credit it in full, or credit an amount with "
-            "standalone_credit"
+        raise NotCreditableByLines(
+            invoice=invoice.number,
+            line=None,
+            reason=f"invoice {invoice.number} has standalone document allowances or charges, "
+            "which a credit by lines would not take back; credit it in full, or credit an "
+            "amount with standalone_credit",
         )
     if any(line.line.quantity < 0 for line in invoice.priced.lines):
-        raise InvalidDocument(
-            f"invoice {invoice.number} deducts a down payment or takes back goods on a line of "
-            "its own, which a credit by lines would not take back; credit it in full, or credit "
-            "an amount with standalone_credit"
+        raise NotCreditableByLines(
+            invoice=invoice.number,
+            line=None,
+            reason=f"invoice {invoice.number} deducts a down payment or takes back goods on a "
+            "line of its own, which a credit by lines would not take back; credit it in full, "
+            "or credit an amount with standalone_credit",
         )
     priced_lines = invoice.priced.lines
     credited: list[CreditedLine] = []
     lines: list[Line] = []
     for index, requested in sorted(quantities.items(), key=lambda item: _index(item[0])):
         if not 0 <= index < len(priced_lines):
-            raise InvalidDocument(f"invoice {invoice.number} has no line {index}")
+            raise UnknownInvoiceLine(invoice=invoice.number, index=index, count=len(priced_lines))
         quantity = to_decimal(requested, field=f"quantities[{index}]", max_places=QUANTITY_PLACES)
         priced_line = priced_lines[index]
         line = priced_line.line
         if line.quantity <= 0:
-            raise InvalidDocument(
-                f"line {index} of invoice {invoice.number} is a return; credit only what was sold"
+            raise NotCreditableByLines(
+                invoice=invoice.number,
+                line=index,
+                reason=f"line {index} of invoice {invoice.number} is a return; credit only "
+                "what was sold",
             )
         if quantity <= 0:
-            raise InvalidDocument(f"credit a positive quantity of line {index}, not {quantity}")
+            raise InvalidNumber(
+                requested,
+                reason="credit a positive quantity of the line",
+                field=f"quantities[{index}]",
+            )
         done = [c for note in earlier for c in note.credited if c.index == index]
         remaining = line.quantity - sum((c.quantity for c in done), Decimal(0))
         if quantity > remaining:
@@ -447,17 +623,18 @@ def credit_lines(
         # The share of all units credited so far, rounded, less what was credited before:
         # never negative, never more than is left, and the last units take exactly the rest.
         stated = priced_line.stated.amount
-        before = sum((c.amount for c in done), Decimal(0))
+        before = sum((c.amount.amount for c in done), Decimal(0))
         units = line.quantity - remaining + quantity
         amount = (stated * units / line.quantity).quantize(
             quantum(invoice.priced.currency), invoice.priced.policy.rounding.value
         ) - before
-        credited.append(CreditedLine(index=index, quantity=quantity, amount=amount))
+        money = Money._exact(amount, invoice.priced.currency)
+        credited.append(CreditedLine._unchecked(index, quantity, money))
         lines.append(
             Line(
                 description=line.description,
                 quantity=quantity,
-                unit_price=Money(amount, invoice.priced.currency),
+                unit_price=money,
                 base_quantity=quantity,
                 taxes=line.taxes,
                 kind=line.kind,
@@ -473,15 +650,12 @@ def credit_lines(
     return _issue(
         id=id,
         number=number,
-        **_parties(invoice),
+        credited=invoice,
         issue_date=issue_date,
         reason=reason,
         content=content,
-        invoice_number=invoice.number,
-        credited=tuple(credited),
-        in_full=False,
+        basis=CreditByLines(invoice=invoice.number, lines=credited),
         request=request,
-        credited_document=invoice,
         order=order,
     )
 
@@ -517,7 +691,9 @@ def _within_total(
         total = price(content).totals.tax_inclusive.amount
     if total > left:
         raise OverCrediting(
-            invoice=invoice.number, line="(the invoice total)", requested=total, remaining=left
+            invoice=invoice.number,
+            requested=Money._exact(total, invoice.priced.currency),
+            remaining=Money._exact(left, invoice.priced.currency),
         )
     return content
 
@@ -615,6 +791,19 @@ def _label(taxes: _TaxSet) -> str:
     return ", ".join(tax.label for tax in taxes) or "no tax"
 
 
+def _not_in_full(
+    invoice: IssuedInvoice | IssuedBill, earlier: Sequence[CreditNote], operation: str
+) -> None:
+    """Refuse to credit anything more of an invoice that an earlier note credited in full."""
+    if any(note.in_full for note in earlier):
+        raise AlreadyCredited(
+            invoice=invoice.number,
+            operation=operation,
+            credit_notes=tuple(note.number for note in earlier),
+            in_full=True,
+        )
+
+
 def _index(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(value, expected="a line index (int)", field="quantities")
@@ -641,28 +830,28 @@ def credit_in_full(
     """
     invoice, issue_date = _check(invoice, issue_date)
     order = _order(order, invoice)
-    if _earlier(invoice, previous):
-        raise InvalidDocument(
-            f"invoice {invoice.number} already has credit notes; credit what remains by lines "
-            "or by amount"
+    earlier = _earlier(invoice, previous)
+    if earlier:
+        raise AlreadyCredited(
+            invoice=invoice.number,
+            operation="credit in full",
+            credit_notes=tuple(note.number for note in earlier),
+            in_full=any(note.in_full for note in earlier),
         )
     content = attrs.evolve(invoice.content, prepaid=None)
     credited = tuple(
-        CreditedLine(index=i, quantity=line.line.quantity, amount=line.stated.amount)
+        CreditedLine._unchecked(i, line.line.quantity, line.stated)
         for i, line in enumerate(invoice.priced.lines)
     )
     return _issue(
         id=id,
         number=number,
-        **_parties(invoice),
+        credited=invoice,
         issue_date=issue_date,
         reason=reason,
         content=content,
-        invoice_number=invoice.number,
-        credited=credited,
-        in_full=True,
+        basis=CreditInFull(invoice=invoice.number, lines=credited),
         request=request,
-        credited_document=invoice,
         order=order,
     )
 
@@ -692,13 +881,14 @@ def credit_amount(
 
     Together with the ``previous`` credit notes against the invoice (by lines, by amount
     or in full) the credit note never exceeds the invoice total
-    (:class:`~ordercore.errors.OverCrediting`, naming what remains). Refused with
-    :class:`~ordercore.errors.InvalidDocument`: an invoice with a per-unit tax (a credit
-    by amount has no units), with a tax set whose amount is
-    negative, or, for a tax-inclusive amount, with a compound or withholding tax (which
-    cannot be included in a price). ``invoice`` may be a supplier's bill. With ``order``,
-    the sales order the invoice was made from, only a refund of what is still open of a
-    down payment is issued (:class:`~ordercore.errors.CreditNotTakenBack`).
+    (:class:`~ordercore.errors.OverCrediting`, naming what remains). Refused with a
+    :class:`~ordercore.errors.NotCreditableByAmount`: an invoice with a per-unit tax (a
+    credit by amount has no units: ``PerUnitTaxByAmount``), with a tax set whose amount
+    is negative (``TaxSetBelowZero``), or, for a tax-inclusive amount, with a compound or
+    withholding tax, which cannot be included in a price (``TaxNotIncludable``).
+    ``invoice`` may be a supplier's bill. With ``order``, the sales order the invoice was
+    made from, only a refund of what is still open of a down payment is issued
+    (:class:`~ordercore.errors.CreditNotTakenBack`).
     """
     invoice, issue_date = _check(invoice, issue_date)
     order = _order(order, invoice)
@@ -706,8 +896,7 @@ def credit_amount(
     stated = _stated(amount, invoice)
     base = _base(base)
     earlier = _earlier(invoice, previous)
-    if any(note.in_full for note in earlier):
-        raise InvalidDocument(f"invoice {invoice.number} was already credited in full")
+    _not_in_full(invoice, earlier, "credit an amount of")
     billed = _creditable_by_amount(invoice, base)
     left = _left(invoice, earlier)
     cash = invoice.priced.policy.cash_rounding
@@ -735,10 +924,7 @@ def credit_amount(
         weights = [whole[taxes] for taxes in sets]
     if not any(weights):
         # (an invoice with a total always has amounts with taxes)
-        raise InvalidDocument(
-            f"invoice {invoice.number} has no untaxed amount to credit; credit an amount "
-            "with its taxes (base=CreditBase.TOTAL)"
-        )
+        raise NoUntaxedAmount(invoice=invoice.number)
     parts = [
         (taxes, part)
         for taxes, part in zip(sets, allocate(stated, weights, quantum(currency)), strict=True)
@@ -762,20 +948,17 @@ def credit_amount(
             raise OverCrediting(
                 invoice=invoice.number, requested=total, remaining=Money._exact(left, currency)
             )
+    by_amount = CreditedAmount(amount=Money._exact(stated, currency), base=base)
     return _issue(
         id=id,
         number=number,
-        **_parties(invoice),
+        credited=invoice,
         issue_date=issue_date,
         reason=reason,
         content=content,
-        invoice_number=invoice.number,
-        credited=(),
-        in_full=False,
+        basis=CreditByAmount(invoice=invoice.number, stated=by_amount),
         request=request,
-        credited_document=invoice,
         order=order,
-        by_amount=CreditedAmount(amount=Money._exact(stated, currency), base=base),
     )
 
 
@@ -814,29 +997,17 @@ def _creditable_by_amount(
     for taxes, amount in billed.items():
         per_unit = next((tax for tax in taxes if tax.kind is TaxKind.PER_UNIT), None)
         if per_unit is not None:
-            raise InvalidDocument(
-                f"invoice {number} bills the per-unit tax {per_unit}, which is owed per unit "
-                "sold, and a credit by amount has no units; credit those lines with "
-                "credit_lines, or credit the invoice in full"
-            )
+            raise PerUnitTaxByAmount(invoice=number, taxes=_label(taxes), tax=str(per_unit))
         if len(set(taxes)) < len(taxes):
-            raise InvalidDocument(
-                f"invoice {number} bills a tax of {_label(taxes)} both included in a price "
-                "and added to it; credit it by lines or in full"
-            )
+            raise TaxIncludedAndAdded(invoice=number, taxes=_label(taxes))
         unincludable = next((tax for tax in taxes if tax.compound or tax.withholding), None)
         if base is CreditBase.TOTAL and unincludable is not None:
-            raise InvalidDocument(
-                f"invoice {number} bills the {'compound' if unincludable.compound else 'withholding'} "
-                f"tax {unincludable}, which cannot be included in a stated amount; state the "
-                "amount before taxes (base=CreditBase.UNTAXED)"
+            kind = "compound" if unincludable.compound else "withholding"
+            raise TaxNotIncludable(
+                invoice=number, taxes=_label(taxes), tax=str(unincludable), kind=kind
             )
         if amount < 0:
-            raise InvalidDocument(
-                f"the untaxed amounts of invoice {number} with {_label(taxes)} come to {amount}, "
-                "less than nothing, so a credit by amount cannot be split over its taxes; "
-                "credit it in full"
-            )
+            raise TaxSetBelowZero(invoice=number, taxes=_label(taxes), amount=amount)
     return billed
 
 
@@ -860,9 +1031,13 @@ def standalone_credit(
     tax but a per-unit one (an amount has no units); ``policy`` prices the credit note
     (``None``: the default ``Policy()``).
     """
+    if (customer is None) == (supplier is None):
+        raise CreditNoteParty(customer=customer, supplier=supplier)
     money = _whole_amount(amount)
     if money.amount <= 0:
-        raise InvalidDocument(f"a standalone credit is a positive amount, not {money}")
+        raise InvalidAmount(
+            money, reason="a standalone credit is a positive amount", field="amount"
+        )
     tax = check_instance(tax, Tax, "tax")
     if tax.kind is TaxKind.PER_UNIT:
         raise InvalidTax(
@@ -882,16 +1057,14 @@ def standalone_credit(
         kind=LineKind.SERVICE,
     )
     content = Document(currency=line.currency, items=[line], policy=policy)
-    return _issue(
+    note = _made(
+        CustomerCreditNote if customer is not None else SupplierCreditNote,
+        customer if customer is not None else supplier,
         id=id,
         number=number,
-        customer=customer,
-        supplier=supplier,
         issue_date=issue_date,
         reason=reason,
-        content=content,
-        invoice_number=None,
-        credited=(),
-        in_full=False,
-        request=request,
+        priced=price(content),
+        basis=StandaloneCredit(amount=money, tax=tax),
     )
+    return _issued(note, request)

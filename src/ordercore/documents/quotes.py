@@ -32,15 +32,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 
 from ordercore._convert import to_optional_text, to_text, to_tuple
 from ordercore.documents import _fields as fields
+from ordercore.documents import _ordering as ordering
 from ordercore.documents.invoices import Changed
 from ordercore.documents.sales_orders import InvoicingPolicy, SalesOrder
-from ordercore.errors import InvalidDocument, InvalidType
+from ordercore.errors import (
+    DeltaDoesNotApply,
+    DocumentWithoutLines,
+    DuplicateLineKey,
+    EmptyRevision,
+    InvalidType,
+    QuoteLineNotOrderable,
+    QuoteNotExpired,
+    QuoteNotSent,
+    QuotePastValidity,
+    UnknownQuoteLine,
+    excerpt,
+)
 from ordercore.events import Event, Request
 from ordercore.money.currency import get_currency
 from ordercore.pricing.document import Allowance, Charge, Document, Group, Policy
@@ -118,7 +131,7 @@ def _lines(value: object) -> tuple[QuoteLine, ...]:
     keys = [line.key for line in lines]
     duplicate = next((key for key in keys if keys.count(key) > 1), None)
     if duplicate is not None:
-        raise InvalidDocument(f"two lines of the quote have the key {duplicate!r}")
+        raise DuplicateLineKey(duplicate)
     return lines
 
 
@@ -191,7 +204,7 @@ class QuoteContent:
         for quote_line in self.lines:
             if quote_line.key == key:
                 return quote_line
-        raise InvalidDocument(f"the quote has no line {key!r}")
+        raise UnknownQuoteLine(key)
 
 
 @attrs.frozen(kw_only=True)
@@ -264,7 +277,8 @@ class Delta:
         ``old`` must be the version the delta was taken from, as far as the delta knows
         it: the same lines (those it keeps, changes or removes, and no other), with the
         old values of what it changes, and the lines it removes as they were. Any other
-        content is refused with :class:`~ordercore.errors.InvalidDocument`.
+        content is refused with :class:`~ordercore.errors.DeltaDoesNotApply`, which names
+        the line (``key``) and the ``field`` or setting where it differs.
         """
         old = _content(old)
         self._check_taken_from(old)
@@ -289,33 +303,49 @@ class Delta:
         added = {line.key for line in self.added}
         expected = (set(self.order) - added) | {line.key for line in self.removed}
 
-        def refuse(why: str) -> InvalidDocument:
-            return InvalidDocument(f"this delta was not taken from that version: {why}")
-
         missing = sorted(expected - set(lines))
         if missing:
-            raise refuse(f"it has no line {missing[0]!r}")
+            raise DeltaDoesNotApply(reason=f"it has no line {missing[0]!r}", key=missing[0])
         already = sorted(added & set(lines))
         if already:
-            raise refuse(f"it has the line {already[0]!r} already, which the delta adds")
+            raise DeltaDoesNotApply(
+                reason=f"it has the line {already[0]!r} already, which the delta adds",
+                key=already[0],
+            )
         unknown = sorted(set(lines) - expected)
         if unknown:
-            raise refuse(f"it has the line {unknown[0]!r}, which the delta does not know")
+            raise DeltaDoesNotApply(
+                reason=f"it has the line {unknown[0]!r}, which the delta does not know",
+                key=unknown[0],
+            )
         for line in self.removed:
             if lines[line.key] != line:
-                raise refuse(f"its line {line.key!r} is not the one the delta removes")
+                raise DeltaDoesNotApply(
+                    reason=f"its line {line.key!r} is not the one the delta removes",
+                    key=line.key,
+                    found=lines[line.key],
+                    expected=line,
+                )
         for change in self.changed:
             value = lines[change.key].field(change.field)
             if value != change.old:
-                raise refuse(
-                    f"line {change.key!r} has {change.field} {value!r}, "
-                    f"where the delta changes {change.old!r}"
+                raise DeltaDoesNotApply(
+                    reason=f"line {change.key!r} has {change.field} {value!r}, "
+                    f"where the delta changes {change.old!r}",
+                    key=change.key,
+                    field=change.field,
+                    found=value,
+                    expected=change.old,
                 )
         for setting in self.settings:
             value = getattr(old, setting.setting)
             if value != setting.old:
-                raise refuse(
-                    f"its {setting.setting} is {value!r}, where the delta changes {setting.old!r}"
+                raise DeltaDoesNotApply(
+                    reason=f"its {setting.setting} is {value!r}, where the delta changes "
+                    f"{setting.old!r}",
+                    field=setting.setting,
+                    found=value,
+                    expected=setting.old,
                 )
 
     def __bool__(self) -> bool:
@@ -392,28 +422,60 @@ def _content(value: object) -> QuoteContent:
     return value
 
 
+def _offer(quote: str, content: QuoteContent) -> PricedDocument:
+    """Price a quote's content, refusing what a sales order confirmed from it would refuse.
+
+    A quote offers what an order sells: at least one line, every quantity positive, and
+    no line whose net is below zero (``SalesOrder.confirm`` refuses the same, so an
+    accepted quote always confirms its order).
+    """
+    name = f"quote {excerpt(quote)}"
+    if not content.lines:
+        raise DocumentWithoutLines(
+            document=name, reason=f"{name} has no lines to offer; add a line"
+        )
+    for quote_line in content.lines:
+        if quote_line.line.quantity <= 0:
+            raise QuoteLineNotOrderable(
+                quote=quote, key=quote_line.key, quantity=quote_line.line.quantity
+            )
+    priced = price(content.document())
+    ordering.check_nets(priced, name)
+    return priced
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class _Quote:
+    """What every state of a quote holds; the content is priced once, when it is made.
+
+    Building a quote (in any state) prices its content and refuses one a sales order
+    would refuse (:func:`_offer`); the steps from one state to the next keep what was
+    checked and priced (:meth:`_as`).
+    """
+
     id: str = attrs.field(converter=fields.document_id)
     customer: str = attrs.field(converter=fields.customer)
     content: QuoteContent = attrs.field(converter=_content)
     valid_until: dt.date = attrs.field(converter=_valid_until)
     version: int = attrs.field(default=1, converter=fields.version)
+    _priced: PricedDocument = attrs.field(init=False, eq=False)
 
     state = "quote"
 
-    def priced(self) -> PricedDocument:
-        """Price the quote's current version."""
-        return price(self.content.document())
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_priced", _offer(self.id, self.content))
 
-    def _as(self, kind: type[Any]) -> Any:
-        return kind(
-            id=self.id,
-            customer=self.customer,
-            content=self.content,
-            valid_until=self.valid_until,
-            version=self.version,
-        )
+    @property
+    def priced(self) -> PricedDocument:
+        """The quote's current version, priced (when it was made: it never changes)."""
+        return self._priced
+
+    def _as(self, kind: type[Q]) -> Q:
+        """This quote in the state ``kind``, without checking or pricing it again."""
+        quote = object.__new__(kind)
+        for field in attrs.fields(_Quote):
+            object.__setattr__(quote, field.name, getattr(self, field.name))
+        return quote
 
     def __repr__(self) -> str:
         return (
@@ -422,9 +484,17 @@ class _Quote:
         )
 
 
+Q = TypeVar("Q", bound=_Quote)
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class DraftQuote(_Quote):
-    """A quote being written: it can be revised (each time a new version) and sent."""
+    """A quote being written: it can be revised (each time a new version) and sent.
+
+    The customer answers a quote that was sent: :meth:`accept`, :meth:`decline` and
+    :meth:`expire` of a draft raise :class:`~ordercore.errors.QuoteNotSent` (send it
+    first).
+    """
 
     state = "draft"
 
@@ -438,11 +508,17 @@ class DraftQuote(_Quote):
         valid_until: dt.date,
         request: Request,
     ) -> Changed[DraftQuote]:
-        """Start a quote at version 1."""
+        """Start a quote at version 1.
+
+        Its content is priced now, and refused if a sales order would refuse it: no lines
+        (:class:`~ordercore.errors.DocumentWithoutLines`), a quantity that is not positive
+        (:class:`~ordercore.errors.QuoteLineNotOrderable`), a line whose net is below zero.
+        """
+        request = fields.request(request)
         quote = cls(id=id, customer=customer, content=content, valid_until=valid_until)
         return Changed(
             document=quote,
-            events=(QuoteCreated(document_id=quote.id, request=fields.request(request)),),
+            events=(QuoteCreated(document_id=quote.id, request=request),),
         )
 
     def revise(
@@ -452,7 +528,8 @@ class DraftQuote(_Quote):
 
         The event carries the content's :class:`Delta` and, if ``valid_until`` moved the
         validity date, the :class:`ValidityChange`. A revision that changes neither is
-        refused.
+        refused (:class:`~ordercore.errors.EmptyRevision`), and so is a content a sales
+        order would refuse, as :meth:`create` does.
         """
         request = fields.request(request)
         delta = Delta.between(self.content, _content(content))
@@ -461,7 +538,7 @@ class DraftQuote(_Quote):
             None if until == self.valid_until else ValidityChange(old=self.valid_until, new=until)
         )
         if not delta and validity is None:
-            raise InvalidDocument("the revision changes nothing")
+            raise EmptyRevision(quote=self.id, version=self.version)
         revised = attrs.evolve(self, content=content, version=self.version + 1, valid_until=until)
         event = QuoteRevised(
             document_id=self.id,
@@ -473,19 +550,38 @@ class DraftQuote(_Quote):
         return Changed(document=revised, events=(event,))
 
     def send(self, *, request: Request) -> Changed[SentQuote]:
-        """Send this version to the customer, on or before the date it is valid until."""
+        """Send this version to the customer, on or before the date it is valid until.
+
+        Past that date it is refused (:class:`~ordercore.errors.QuotePastValidity`):
+        revise it with a later ``valid_until`` first.
+        """
         request = fields.request(request)
-        if not self.content.lines:
-            raise InvalidDocument(f"quote {self.id!r} has no lines to offer")
         if request.business_date > self.valid_until:
-            raise InvalidDocument(
-                f"quote {self.id!r} is valid until {self.valid_until}, before "
-                f"{request.business_date}, so it cannot be sent then; revise it with a later "
-                "valid_until first"
+            raise QuotePastValidity(
+                quote=self.id,
+                state=self.state,
+                operation="send",
+                valid_until=self.valid_until,
+                on=request.business_date,
             )
-        sent: SentQuote = self._as(SentQuote)
+        sent = self._as(SentQuote)
         event = QuoteSent(document_id=self.id, request=request, version=self.version)
         return Changed(document=sent, events=(event,))
+
+    def accept(self, *, request: Request) -> NoReturn:
+        """Refused: the customer accepts a quote that was sent; send it first."""
+        fields.request(request)
+        raise QuoteNotSent(quote=self.id, operation="accept")
+
+    def decline(self, *, request: Request, reason: str | None = None) -> NoReturn:
+        """Refused: the customer declines a quote that was sent; send it first."""
+        fields.request(request)
+        raise QuoteNotSent(quote=self.id, operation="decline")
+
+    def expire(self, *, request: Request) -> NoReturn:
+        """Refused: a quote that was never sent does not expire; send it first."""
+        fields.request(request)
+        raise QuoteNotSent(quote=self.id, operation="expire")
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -495,20 +591,27 @@ class SentQuote(_Quote):
     state = "sent"
 
     def accept(self, *, request: Request) -> Changed[AcceptedQuote]:
-        """The customer accepts on the request's business date, which must be within validity."""
+        """The customer accepts on the request's business date, which must be within validity.
+
+        Past it, :class:`~ordercore.errors.QuotePastValidity`: revise it with a later
+        ``valid_until`` and send it again.
+        """
         request = fields.request(request)
         if request.business_date > self.valid_until:
-            raise InvalidDocument(
-                f"quote {self.id!r} was valid until {self.valid_until}; "
-                f"it cannot be accepted on {request.business_date}"
+            raise QuotePastValidity(
+                quote=self.id,
+                state=self.state,
+                operation="accept",
+                valid_until=self.valid_until,
+                on=request.business_date,
             )
-        accepted: AcceptedQuote = self._as(AcceptedQuote)
+        accepted = self._as(AcceptedQuote)
         event = QuoteAccepted(document_id=self.id, request=request, version=self.version)
         return Changed(document=accepted, events=(event,))
 
     def decline(self, *, request: Request, reason: str | None = None) -> Changed[DeclinedQuote]:
         """The customer declines."""
-        declined: DeclinedQuote = self._as(DeclinedQuote)
+        declined = self._as(DeclinedQuote)
         event = QuoteDeclined(
             document_id=self.id,
             request=fields.request(request),
@@ -517,14 +620,16 @@ class SentQuote(_Quote):
         return Changed(document=declined, events=(event,))
 
     def expire(self, *, request: Request) -> Changed[ExpiredQuote]:
-        """Record that the validity ended (the request's business date is past it)."""
+        """Record that the validity ended (the request's business date is past it).
+
+        On or before the validity date, :class:`~ordercore.errors.QuoteNotExpired`.
+        """
         request = fields.request(request)
         if request.business_date <= self.valid_until:
-            raise InvalidDocument(
-                f"quote {self.id!r} is valid until {self.valid_until}; it has not expired on "
-                f"{request.business_date}"
+            raise QuoteNotExpired(
+                quote=self.id, valid_until=self.valid_until, on=request.business_date
             )
-        expired: ExpiredQuote = self._as(ExpiredQuote)
+        expired = self._as(ExpiredQuote)
         event = QuoteExpired(document_id=self.id, request=request, valid_until=self.valid_until)
         return Changed(document=expired, events=(event,))
 
@@ -532,8 +637,7 @@ class SentQuote(_Quote):
         self, content: QuoteContent, *, request: Request, valid_until: dt.date | None = None
     ) -> Changed[DraftQuote]:
         """Rework the offer: a new draft version, to be sent again."""
-        draft: DraftQuote = self._as(DraftQuote)
-        return draft.revise(content, request=request, valid_until=valid_until)
+        return self._as(DraftQuote).revise(content, request=request, valid_until=valid_until)
 
 
 @attrs.frozen(kw_only=True, repr=False)

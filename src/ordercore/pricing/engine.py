@@ -33,9 +33,9 @@ from itertools import repeat
 from ordercore.errors import (
     InvalidAdjustment,
     InvalidDiscount,
-    InvalidDocument,
     InvalidLine,
     InvalidType,
+    TotalsTooLarge,
     excerpt,
 )
 from ordercore.money.allocation import allocate, apportion
@@ -180,9 +180,7 @@ class _Pricing:
         amount_due = tax_inclusive + rounding - prepaid
         for total in (lines_net, tax_inclusive, amount_due):
             if total.copy_abs() >= _LIMIT:
-                raise InvalidDocument(
-                    f"its totals reach {total}; ordercore prices documents below 10**15"
-                )
+                raise TotalsTooLarge(total=total, limit=_LIMIT)
         currency = self.currency
         totals = Totals(
             lines_net=_exact(lines_net, currency),
