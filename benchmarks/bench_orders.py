@@ -156,7 +156,7 @@ def check(
     by_hand = price_decimal(quarter)[1][-1]
     if (
         not billed == alone == by_hand
-        or invoicing.invoice.priced().totals.tax_inclusive.amount != alone
+        or invoicing.invoice.priced.totals.tax_inclusive.amount != alone
     ):
         problems.append(
             f"{size} lines: invoice of 1/4 comes to {billed}; its lines priced alone "

@@ -766,7 +766,7 @@ def test_an_issued_invoice_keeps_what_priced_it_and_a_draft_is_repriced_from_its
     issued = draft.issue(
         number="INV-1", issue_date=dt.date(2024, 1, 31), due_date=None, request=request("r2")
     ).document
-    assert issued.total == draft.priced().totals.amount_due == eur("173.56")
+    assert issued.total == draft.priced.totals.amount_due == eur("173.56")
 
     # The catalog is revised: V2 is version 2024-02, with new prices and a renamed widget.
     newer = builder(V2)
@@ -811,7 +811,7 @@ def test_an_issued_invoice_keeps_what_priced_it_and_a_draft_is_repriced_from_its
     assert lines[0].discounts == (Discount.percent("10"),)
     assert revised.version == 2
     assert lines[3].taxes == (VAT20,)  # V2 lists the manual in the standard tax class
-    assert revised.priced().totals.amount_due == eur("191.02")  # 160.50 net, VAT 30.52
+    assert revised.priced.totals.amount_due == eur("191.02")  # 160.50 net, VAT 30.52
     assert issued.total == eur("173.56")
 
 

@@ -72,8 +72,8 @@ class TestDraft:
         first = draft("8")
         revised = first.revise(consulting("10"), request=request("r2"))
         assert (first.version, revised.document.version) == (1, 2)
-        assert first.priced().totals.amount_due == Money("1152.00", "EUR")
-        assert revised.document.priced().totals.amount_due == Money("1440.00", "EUR")
+        assert first.priced.totals.amount_due == Money("1152.00", "EUR")
+        assert revised.document.priced.totals.amount_due == Money("1440.00", "EUR")
         assert revised.events == (
             InvoiceDraftRevised(document_id="inv-1", request=request("r2"), version=2),
         )

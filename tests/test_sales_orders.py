@@ -93,7 +93,7 @@ def confirm(document: Document | None = None, policy: InvoicingPolicy = ORDERED,
 
 
 def total(invoicing) -> Decimal:  # type: ignore[no-untyped-def]
-    return invoicing.invoice.priced().totals.tax_inclusive.amount
+    return invoicing.invoice.priced.totals.tax_inclusive.amount
 
 
 # -- confirming ---------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def test_the_completing_invoice_absorbs_the_rounding_of_taxes() -> None:
     assert last.invoice.content.tax_corrections == (
         TaxCorrection(tax=VAT, amount=eur("-0.01"), reason="Rounding difference"),
     )
-    [row] = last.invoice.priced().tax_breakdown
+    [row] = last.invoice.priced.tax_breakdown
     assert (row.base, row.amount, row.correction) == (eur("33.34"), eur("6.66"), eur("-0.01"))
     assert sum(totals) + total(last) == Decimal("120.00")
     assert last.order.billed == Decimal("120.00")
@@ -398,7 +398,7 @@ def test_taxes_included_in_prices_add_up_rate_by_rate() -> None:
         -1,
         (VAT,),
     )
-    [row] = invoices[2].invoice.priced().tax_breakdown
+    [row] = invoices[2].invoice.priced.tax_breakdown
     assert (row.base, row.amount, row.correction) == (eur("8.32"), eur("1.67"), eur("0.01"))
     assert order.billed_by_tax == TaxTally.of(order.priced)
 
@@ -440,7 +440,7 @@ def test_a_down_payment_on_the_total_keeps_the_tax_rate_by_rate() -> None:
     tally = _tally_of(invoices)
     assert _nonzero(tally.untaxed) == {(VAT,): Decimal("0.10")}
     assert _nonzero(tally.rows()) == {VAT.breakdown_key: Decimal("0.02")}
-    assert sum(i.priced().totals.tax_inclusive.amount for i in invoices) == Decimal("0.12")
+    assert sum(i.priced.totals.tax_inclusive.amount for i in invoices) == Decimal("0.12")
 
 
 @pytest.mark.parametrize("mode", list(RoundingMode))
@@ -479,7 +479,7 @@ def test_a_down_payment_on_the_untaxed_amount_is_split_over_the_tax_rates() -> N
         (Decimal("25.91"), (REDUCED,), LineKind.SERVICE),
     ]
     assert lines[0].description == "Down payment 30 % on sales order SO-1 (VAT 20 %)"
-    assert invoicing.invoice.priced().totals.tax_exclusive == eur("115.91")
+    assert invoicing.invoice.priced.totals.tax_exclusive == eur("115.91")
     assert [event.name for event in invoicing.events] == [
         "DownPaymentInvoiced",
         "InvoiceDraftCreated",
@@ -593,7 +593,7 @@ def test_a_down_payment_on_the_total_is_split_by_what_each_rate_comes_to_with_ta
     assert total(order) == 0  # B billed and its part deducted, nothing negative left over
     last = order.order.invoice_remaining(invoice_id="a", request=request())
     assert total(last) == 0
-    assert [row.base.amount for row in last.invoice.priced().tax_breakdown] == [Decimal("0.00")]
+    assert [row.base.amount for row in last.invoice.priced.tax_breakdown] == [Decimal("0.00")]
 
 
 def test_down_payments_already_asked_for_leave_less_room_for_the_next() -> None:
@@ -612,10 +612,8 @@ def test_down_payments_already_asked_for_leave_less_room_for_the_next() -> None:
     last = second.order.invoice_remaining(invoice_id="all", request=request())
     assert total(first) + total(second) + total(last) == order.total.amount
     # 4.13 + 1.38 of tax at 5.5 % on 75.00 + 25.00 of down payments: the last gives 0.01 back
-    assert last.invoice.priced().totals.tax_exclusive.amount == 0
-    assert [
-        (row.base.amount, row.amount.amount) for row in last.invoice.priced().tax_breakdown
-    ] == [
+    assert last.invoice.priced.totals.tax_exclusive.amount == 0
+    assert [(row.base.amount, row.amount.amount) for row in last.invoice.priced.tax_breakdown] == [
         (0, 0),
         (0, Decimal("-0.01")),
     ]
@@ -791,7 +789,7 @@ def _lists_a_tax_twice(order: SalesOrder) -> bool:
 def _tally_of(invoices: list[DraftInvoice]) -> TaxTally:
     tally = TaxTally()
     for invoice in invoices:
-        tally = tally.plus(TaxTally.of(invoice.priced()))
+        tally = tally.plus(TaxTally.of(invoice.priced))
     return tally
 
 
@@ -831,7 +829,7 @@ def test_the_invoices_of_an_order_sum_to_it_rate_by_rate_under_every_rounding_mo
     tally, whole = _tally_of(invoices), TaxTally.of(order.priced)
     assert _nonzero(tally.untaxed) == _nonzero(whole.untaxed)
     assert _nonzero(tally.rows()) == _nonzero(whole.rows())
-    assert sum(i.priced().totals.tax_inclusive.amount for i in invoices) == order.total.amount
+    assert sum(i.priced.totals.tax_inclusive.amount for i in invoices) == order.total.amount
     assert all(record.open == 0 for record in order.down_payments)
 
 
@@ -953,7 +951,7 @@ def test_a_down_payment_after_a_rate_is_fully_invoiced_takes_no_part_of_it() -> 
     invoices.append(step.invoice)
     step = step.order.invoice_remaining(invoice_id="i3", request=request())
     invoices.append(step.invoice)
-    totals = [invoice.priced().totals.tax_inclusive.amount for invoice in invoices]
+    totals = [invoice.priced.totals.tax_inclusive.amount for invoice in invoices]
     assert min(totals) >= 0
     assert sum(totals) == order.total.amount
 

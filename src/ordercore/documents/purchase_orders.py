@@ -32,7 +32,7 @@ PurchaseOrder(number='PO-1', state='open', currency='EUR', total='119.99')
 >>> order = order.record_receipt({0: "1"}, request=request("r2")).document
 >>> first = order.bill_received(bill_id="bill-1", request=request("r3"))
 >>> second = first.order.bill_remaining(bill_id="bill-2", request=request("r4"))
->>> [b.priced().totals.tax_inclusive.amount for b in (first.bill, second.bill)]
+>>> [b.priced.totals.tax_inclusive.amount for b in (first.bill, second.bill)]
 [Decimal('40.00'), Decimal('79.99')]
 """
 

@@ -44,6 +44,7 @@ from ordercore.settlement.terms import ScheduledInstallment
 if TYPE_CHECKING:
     import datetime as dt
 
+    from ordercore.documents._lifecycle import Issued
     from ordercore.documents.bills import IssuedBill
     from ordercore.documents.credit_notes import CreditNote
     from ordercore.documents.invoices import IssuedInvoice
@@ -69,25 +70,25 @@ def _schedule(
 
 def invoice_open_item(invoice: IssuedInvoice) -> OpenItem:
     """The receivable an issued invoice leaves open with its customer."""
-    amount = invoice.total
-    return OpenItem(
-        document=DocumentRef.invoice(invoice.number),
-        party=invoice.customer,
-        amount=amount,
-        issue_date=invoice.issue_date,
-        installments=_schedule(invoice.installments, amount, invoice.issue_date, invoice.due_date),
-    )
+    return _issued_open_item(invoice, DocumentRef.invoice(invoice.number), invoice.customer)
 
 
 def bill_open_item(bill: IssuedBill) -> OpenItem:
     """The payable an issued bill leaves open with its supplier."""
-    amount = bill.total
+    return _issued_open_item(bill, DocumentRef.bill(bill.number), bill.supplier)
+
+
+def _issued_open_item(document: Issued, ref: DocumentRef, party: str) -> OpenItem:
+    """What an issued invoice or bill leaves open with ``party``: its amount due."""
+    amount = document.amount_due
     return OpenItem(
-        document=DocumentRef.bill(bill.number),
-        party=bill.supplier,
+        document=ref,
+        party=party,
         amount=amount,
-        issue_date=bill.issue_date,
-        installments=_schedule(bill.installments, amount, bill.issue_date, bill.due_date),
+        issue_date=document.issue_date,
+        installments=_schedule(
+            document.installments, amount, document.issue_date, document.due_date
+        ),
     )
 
 

@@ -1,0 +1,286 @@
+"""The one lifecycle of invoices and bills: draft, then issued or voided (private).
+
+An invoice (``documents.invoices``) and a supplier's bill (``documents.bills``) go through
+the same steps: a draft whose content may change, each change a new version; issuing it,
+which prices it a last time and freezes it; or voiding it, which ends it unissued. The
+steps, their checks and their events are written once here, in three generic bases; each
+side keeps its own types, its party (``customer`` or ``supplier``), the order it may be
+made from (``sales_order`` or ``purchase_order``) and its own events, which a
+:class:`Kind` names.
+
+Names on an issued document mean one thing each (docs/design.md, "Names"): ``total`` is
+the total with taxes (``priced.totals.tax_inclusive``), ``amount_due`` what is payable
+(``priced.totals.amount_due``: after cash rounding and what was paid in advance).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
+
+import attrs
+
+from ordercore.documents import _fields as fields
+from ordercore.events import Event, Request
+from ordercore.money.amount import Money
+from ordercore.pricing.document import Document
+from ordercore.pricing.engine import price
+from ordercore.pricing.results import PricedDocument
+from ordercore.settlement.terms import PaymentTerm, ScheduledInstallment
+
+__all__ = [
+    "Changed",
+    "Draft",
+    "DraftCreated",
+    "DraftRevised",
+    "DraftVoided",
+    "Issued",
+    "IssuedEvent",
+    "Kind",
+    "Voided",
+]
+
+T = TypeVar("T")
+IssuedT = TypeVar("IssuedT")
+VoidedT = TypeVar("VoidedT")
+
+
+@attrs.frozen(kw_only=True)
+class Changed(Generic[T]):
+    """The outcome of a state change: the new document and the events it caused."""
+
+    document: T
+    events: tuple[Event, ...]
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class DraftCreated(Event):
+    """A draft was created (version 1)."""
+
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class DraftRevised(Event):
+    """A draft's content was replaced; ``version`` is the new version."""
+
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class DraftVoided(Event):
+    """A draft was voided, for ``reason``."""
+
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class IssuedEvent(Event):
+    """A draft was issued under ``number``; ``installments`` is its payment-term schedule."""
+
+    number: str
+    issue_date: dt.date
+    due_date: dt.date | None
+    amount_due: Money
+    installments: tuple[ScheduledInstallment, ...] = ()
+
+
+# -- what tells the sides apart ----------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Kind:
+    """One side's vocabulary: its name, its party and order fields, its types and events.
+
+    ``party`` and ``order`` are the names of the fields for the party (``"customer"``)
+    and for the number of the order a draft was made from (``"sales_order"``);
+    ``order_name`` says what that order is (``"sales order"``).
+    """
+
+    name: str
+    party: str
+    order: str
+    order_name: str
+    issued: type[Any]
+    voided: type[Any]
+    created_event: type[DraftCreated]
+    revised_event: type[DraftRevised]
+    voided_event: type[DraftVoided]
+    issued_event: type[IssuedEvent]
+
+
+class _Side:
+    """What every state of one side shares: its :class:`Kind` and its party and order."""
+
+    __slots__ = ()
+    _kind: ClassVar[Kind]
+
+    def _references(self) -> dict[str, object]:
+        """The side's own fields that every state carries over: party and order."""
+        kind = self._kind
+        return {kind.party: getattr(self, kind.party), kind.order: getattr(self, kind.order)}
+
+
+# -- the three states --------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Draft(_Side, Generic[IssuedT, VoidedT]):
+    """A draft: its content may change, each change a new version."""
+
+    id: str = attrs.field(converter=fields.document_id)
+    content: Document = attrs.field(converter=fields.content)
+    version: int = attrs.field(default=1, converter=fields.version)
+    _priced: PricedDocument | None = attrs.field(
+        init=False, default=None, eq=False, hash=False, repr=False
+    )
+
+    def _created(self, request: Request) -> Changed[Self]:
+        """This draft, version 1, as just created."""
+        event = self._kind.created_event(
+            document_id=self.id, request=fields.request(request), version=self.version
+        )
+        return Changed(document=self, events=(event,))
+
+    @property
+    def priced(self) -> PricedDocument:
+        """The draft's content priced as it stands (once per draft value: it never changes)."""
+        cached = self._priced
+        if cached is None:
+            cached = price(self.content)
+            object.__setattr__(self, "_priced", cached)
+        return cached
+
+    @property
+    def state(self) -> str:
+        """Always ``"draft"``."""
+        return "draft"
+
+    def revise(self, content: Document, *, request: Request) -> Changed[Self]:
+        """Replace the content; the draft's version goes up by one."""
+        kind = self._kind
+        request = fields.request(request)
+        fields.check_revisable(
+            f"draft {kind.name} {self.id!r}",
+            cast("str | None", getattr(self, kind.order)),
+            order=kind.order_name,
+            again=kind.name,
+        )
+        revised = attrs.evolve(self, content=fields.content(content), version=self.version + 1)
+        event = kind.revised_event(document_id=self.id, request=request, version=revised.version)
+        return Changed(document=revised, events=(event,))
+
+    def void(self, *, reason: str, request: Request) -> Changed[VoidedT]:
+        """End the draft without issuing it; it keeps its content for the record."""
+        kind = self._kind
+        request = fields.request(request)
+        voided = kind.voided(
+            id=self.id,
+            content=self.content,
+            version=self.version,
+            reason=reason,
+            **self._references(),
+        )
+        event = kind.voided_event(document_id=self.id, request=request, reason=voided.reason)
+        return Changed(document=cast("VoidedT", voided), events=(event,))
+
+    def issue(
+        self,
+        *,
+        number: str,
+        issue_date: dt.date,
+        due_date: dt.date | None = None,
+        payment_term: PaymentTerm | None = None,
+        request: Request,
+    ) -> Changed[IssuedT]:
+        """Issue the document under ``number``: price it a last time and freeze it.
+
+        Give a ``due_date``, or a ``payment_term``: its schedule of the amount due becomes
+        the document's ``installments``, and the due date is when the last of them falls
+        due; discounts are rounded with the document's rounding mode. Everything is
+        checked, and the content priced and scheduled, before anything is returned.
+        """
+        kind = self._kind
+        request = fields.request(request)
+        issue = fields.issue_terms(
+            self.content, issue_date, due_date, payment_term, what=f"{kind.name} {self.id!r}"
+        )
+        issued = kind.issued(
+            id=self.id,
+            number=number,
+            issue_date=issue.issue_date,
+            due_date=issue.due_date,
+            installments=issue.installments,
+            priced=issue.priced,
+            version=self.version,
+            **self._references(),
+        )
+        event = kind.issued_event(
+            document_id=self.id,
+            request=request,
+            number=issued.number,
+            issue_date=issue.issue_date,
+            due_date=issue.due_date,
+            amount_due=issued.amount_due,
+            installments=issue.installments,
+        )
+        return Changed(document=cast("IssuedT", issued), events=(event,))
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Voided(_Side):
+    """A draft that was voided. It was never issued, so it has no number."""
+
+    id: str = attrs.field(converter=fields.document_id)
+    content: Document = attrs.field(converter=fields.content)
+    version: int = attrs.field(converter=fields.version)
+    reason: str = attrs.field(converter=fields.reason)
+
+    @property
+    def state(self) -> str:
+        """Always ``"voided"``."""
+        return "voided"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Issued(_Side, fields.PricedView):
+    """An issued document: numbered, dated, priced once, and never changed.
+
+    ``total`` is its total with taxes and ``amount_due`` what is payable: the total
+    with any cash rounding, less what was paid in advance. ``installments`` is the
+    schedule of the amount due when it was issued with a payment term (they sum to it
+    exactly, and the last falls due on ``due_date``), empty otherwise.
+    """
+
+    id: str = attrs.field(converter=fields.document_id)
+    number: str = attrs.field(converter=fields.number)
+    issue_date: dt.date = attrs.field(converter=fields.issue_date)
+    due_date: dt.date | None = attrs.field(default=None, converter=fields.due_date)
+    installments: tuple[ScheduledInstallment, ...] = attrs.field(
+        default=(), converter=fields.installments
+    )
+    priced: PricedDocument = attrs.field(converter=fields.priced)
+    version: int = attrs.field(default=1, converter=fields.version)
+
+    def __attrs_post_init__(self) -> None:
+        fields.check_installments(
+            self.installments, self.amount_due, issue_date=self.issue_date, due_date=self.due_date
+        )
+
+    @property
+    def total(self) -> Money:
+        """The total with taxes (``priced.totals.tax_inclusive``)."""
+        return self.priced.totals.tax_inclusive
+
+    @property
+    def amount_due(self) -> Money:
+        """What is payable (``priced.totals.amount_due``): the total, cash-rounded, less prepaid."""
+        return self.priced.totals.amount_due
+
+    @property
+    def state(self) -> str:
+        """Always ``"issued"``."""
+        return "issued"
