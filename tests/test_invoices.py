@@ -9,18 +9,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ordercore import (
+    CashRounding,
     Document,
     DocumentWithoutLines,
+    DraftBill,
     DraftInvoice,
     DueBeforeIssue,
     InvalidNumber,
     InvalidType,
+    IssuedBill,
     IssuedInvoice,
     Line,
     Money,
     NumberingSeries,
+    PaymentTerm,
+    Policy,
     Request,
     Tax,
+    VoidedBill,
     VoidedInvoice,
 )
 from ordercore.documents import (
@@ -29,6 +35,8 @@ from ordercore.documents import (
     InvoiceDraftVoided,
     InvoiceIssued,
 )
+from ordercore.errors import DraftMadeFromOrder, DueDateAndTerm, InstallmentsDoNotPay
+from ordercore.settlement import ScheduledInstallment
 
 NOV_23 = dt.date(2026, 11, 23)
 
@@ -249,3 +257,111 @@ def test_a_numbering_series_is_a_value_that_threads_do_not_share_safely() -> Non
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         series.last = 8  # type: ignore[misc]
     assert hash(series) == hash(NumberingSeries(prefix="INV-", width=4, last=7))
+
+
+class TestNames:
+    """``total`` is the total with taxes, ``amount_due`` what is payable (docs/design.md)."""
+
+    def test_with_cash_rounding_the_total_is_with_taxes_and_the_amount_due_is_rounded(
+        self,
+    ) -> None:
+        content = Document(
+            currency="CHF",
+            items=[
+                Line(
+                    description="Coffee",
+                    quantity="1",
+                    unit_price=Money("10.03", "CHF"),
+                    taxes=[Tax.percent("VAT", "8")],
+                )
+            ],
+            policy=Policy(cash_rounding=CashRounding.for_currency("CHF")),
+        )
+        issued = (
+            DraftInvoice.create(id="inv-2", customer="acme", content=content, request=request("r1"))
+            .document.issue(number="INV-2", issue_date=NOV_23, request=request("r2"))
+            .document
+        )
+        assert issued.total == issued.priced.totals.tax_inclusive == Money("10.83", "CHF")
+        assert issued.amount_due == issued.priced.totals.amount_due == Money("10.85", "CHF")
+        assert issued.open_item().amount == issued.amount_due
+
+    def test_a_prepaid_amount_is_taken_from_the_amount_due_not_the_total(self) -> None:
+        content = attrs.evolve(consulting(), prepaid=Money("152.00", "EUR"))
+        bill = (
+            DraftBill.create(id="b-1", supplier="papyrus", content=content, request=request("r1"))
+            .document.issue(
+                number="PAP-1",
+                issue_date=NOV_23,
+                payment_term=PaymentTerm.deposit("30", days=30),
+                request=request("r2"),
+            )
+            .document
+        )
+        assert (bill.total, bill.amount_due) == (Money("1152.00", "EUR"), Money("1000.00", "EUR"))
+        assert sum((i.amount for i in bill.installments), Money.zero("EUR")) == bill.amount_due
+
+
+class TestOneLifecycle:
+    def test_a_draft_is_priced_once_as_a_property(self) -> None:
+        first = draft()
+        assert first.priced is first.priced
+        assert first.priced.totals.tax_inclusive == Money("1152.00", "EUR")
+        assert first == draft()  # the cached price takes no part in equality
+        assert hash(first) == hash(draft())
+
+    def test_a_bill_goes_through_the_same_steps_with_its_own_events(self) -> None:
+        created = DraftBill.create(
+            id="b-1", supplier="papyrus", content=consulting(), request=request("r1")
+        )
+        revised = created.document.revise(consulting("10"), request=request("r2"))
+        issued = revised.document.issue(number="PAP-1", issue_date=NOV_23, request=request("r3"))
+        assert [e.name for e in (*created.events, *revised.events, *issued.events)] == [
+            "BillDraftCreated",
+            "BillDraftRevised",
+            "BillIssued",
+        ]
+        assert isinstance(issued.document, IssuedBill)
+        assert (issued.document.supplier, issued.document.version) == ("papyrus", 2)
+        voided = created.document.void(reason="billed twice", request=request("r4")).document
+        assert isinstance(voided, VoidedBill)
+        assert (voided.supplier, voided.reason, voided.version) == ("papyrus", "billed twice", 1)
+
+    def test_a_due_date_and_a_term_are_refused_together(self) -> None:
+        with pytest.raises(DueDateAndTerm) as caught:
+            draft().issue(
+                number="INV-1",
+                issue_date=NOV_23,
+                due_date=dt.date(2026, 12, 23),
+                payment_term=PaymentTerm.net(30),
+                request=request("r2"),
+            )
+        assert (caught.value.document, caught.value.due_date) == (
+            "invoice 'inv-1'",
+            dt.date(2026, 12, 23),
+        )
+
+    def test_a_draft_made_from_an_order_is_not_revised(self) -> None:
+        made = DraftBill(id="b-1", supplier="papyrus", content=consulting(), purchase_order="PO-1")
+        with pytest.raises(DraftMadeFromOrder) as caught:
+            made.revise(consulting("10"), request=request("r2"))
+        assert (caught.value.document, caught.value.order, caught.value.operation) == (
+            "draft bill 'b-1'",
+            "purchase order PO-1",
+            "revise",
+        )
+
+    def test_installments_must_pay_the_amount_due(self) -> None:
+        issued = draft().issue(number="INV-1", issue_date=NOV_23, request=request("r2")).document
+        short = (ScheduledInstallment(due_date=NOV_23, amount=Money("1000.00", "EUR")),)
+        with pytest.raises(InstallmentsDoNotPay) as caught:
+            attrs.evolve(issued, installments=short, due_date=NOV_23)
+        assert (caught.value.scheduled, caught.value.amount_due) == (
+            Money("1000.00", "EUR"),
+            Money("1152.00", "EUR"),
+        )
+
+    def test_a_voided_reason_is_checked_before_anything_is_returned(self) -> None:
+        with pytest.raises(InvalidType) as caught:
+            draft().void(reason="", request=request("r3"))
+        assert caught.value.field == "reason"

@@ -598,95 +598,6 @@ class DocumentWithoutLines(InvalidDocument):
         super().__init__(reason)
 
 
-class DueDateAndTerm(InvalidDocument):
-    """A document was issued with both a ``due_date`` and a ``payment_term``.
-
-    ``payment_term`` is the term's name. The term's installments set the due date.
-    """
-
-    def __init__(self, *, document: str, due_date: dt.date, payment_term: str) -> None:
-        self.document = document
-        self.due_date = due_date
-        self.payment_term = payment_term
-        super().__init__(
-            f"{document} has both a due date ({due_date}) and a payment term "
-            f"({_show(payment_term)}): give one of them, the term's installments set the "
-            "due date"
-        )
-
-
-class DueBeforeIssue(InvalidDocument):
-    """A document falls due (``due_date``) before it is issued (``issue_date``)."""
-
-    def __init__(self, *, due_date: dt.date, issue_date: dt.date) -> None:
-        self.due_date = due_date
-        self.issue_date = issue_date
-        super().__init__(
-            f"the due date {due_date} is before the issue date {issue_date}; give a due "
-            "date on or after it"
-        )
-
-
-class InstallmentsDoNotPay(InvalidDocument):
-    """A document's installments (``scheduled``, their sum) do not pay its ``amount_due``."""
-
-    def __init__(self, *, scheduled: object, amount_due: object) -> None:
-        self.scheduled = scheduled
-        self.amount_due = amount_due
-        super().__init__(
-            f"the installments sum to {_text(scheduled)}, not to the amount due "
-            f"{_text(amount_due)}: schedule the amount due with the document's payment term"
-        )
-
-
-class InstallmentsOutOfDates(InvalidDocument):
-    """A document's installments do not fall due between its issue date and its due date.
-
-    ``first_due`` and ``last_due`` are the dates the first and the last installment fall
-    due; the first is on or after ``issue_date``, and the last is the ``due_date``.
-    """
-
-    def __init__(
-        self,
-        *,
-        issue_date: dt.date,
-        due_date: dt.date | None,
-        first_due: dt.date,
-        last_due: dt.date,
-    ) -> None:
-        self.issue_date = issue_date
-        self.due_date = due_date
-        self.first_due = first_due
-        self.last_due = last_due
-        super().__init__(
-            f"an installment falls due on {first_due}, before the issue date {issue_date}; "
-            "schedule the amount due from the issue date"
-            if first_due < issue_date
-            else f"the due date {due_date} is not the date the last installment falls due "
-            f"({last_due}); give that date as the due date"
-        )
-
-
-# InvalidDocument's reason is a str, WrongState's may be None: this one always has one.
-class DraftMadeFromOrder(InvalidDocument, WrongState):  # type: ignore[misc]
-    """A draft invoice or bill made from an order was revised; void it instead.
-
-    The draft bills what the order recorded for it, so changing the draft alone would
-    leave that record behind. ``document`` is the draft, ``order`` the order it bills
-    (kind and number), ``first`` what to do instead. It is also an ``InvalidDocument``,
-    as it was before this error had a name.
-    """
-
-    def __init__(self, *, document: str, order: str, again: str) -> None:
-        self.document = document
-        self.order = order
-        self.state = f"made from {order}"
-        self.operation = "revise"
-        self.first = f"void it, release it on the order and {again} again"
-        self.reason = f"{document} bills {order}, which recorded what it takes; {self.first}"
-        OrdercoreError.__init__(self, f"invalid document: {self.reason}")
-
-
 class TotalsTooLarge(InvalidDocument):
     """A document's totals reach ``limit`` (``total`` is the first that does), as ``Decimal``."""
 
@@ -1074,6 +985,98 @@ class NoUntaxedAmount(NotCreditableByAmount):
             reason=f"invoice {invoice} has no untaxed amount to credit; credit an amount "
             "with its taxes (base=CreditBase.TOTAL)",
         )
+
+
+# -- invoices and bills: lifecycle ------------------------------------------------------
+
+
+class DueDateAndTerm(InvalidDocument):
+    """A document was issued with both a ``due_date`` and a ``payment_term``.
+
+    ``payment_term`` is the term's name. The term's installments set the due date.
+    """
+
+    def __init__(self, *, document: str, due_date: dt.date, payment_term: str) -> None:
+        self.document = document
+        self.due_date = due_date
+        self.payment_term = payment_term
+        super().__init__(
+            f"{document} has both a due date ({due_date}) and a payment term "
+            f"({_show(payment_term)}): give one of them, the term's installments set the "
+            "due date"
+        )
+
+
+class DueBeforeIssue(InvalidDocument):
+    """A document falls due (``due_date``) before it is issued (``issue_date``)."""
+
+    def __init__(self, *, due_date: dt.date, issue_date: dt.date) -> None:
+        self.due_date = due_date
+        self.issue_date = issue_date
+        super().__init__(
+            f"the due date {due_date} is before the issue date {issue_date}; give a due "
+            "date on or after it"
+        )
+
+
+class InstallmentsDoNotPay(InvalidDocument):
+    """A document's installments (``scheduled``, their sum) do not pay its ``amount_due``."""
+
+    def __init__(self, *, scheduled: object, amount_due: object) -> None:
+        self.scheduled = scheduled
+        self.amount_due = amount_due
+        super().__init__(
+            f"the installments sum to {_text(scheduled)}, not to the amount due "
+            f"{_text(amount_due)}: schedule the amount due with the document's payment term"
+        )
+
+
+class InstallmentsOutOfDates(InvalidDocument):
+    """A document's installments do not fall due between its issue date and its due date.
+
+    ``first_due`` and ``last_due`` are the dates the first and the last installment fall
+    due; the first is on or after ``issue_date``, and the last is the ``due_date``.
+    """
+
+    def __init__(
+        self,
+        *,
+        issue_date: dt.date,
+        due_date: dt.date | None,
+        first_due: dt.date,
+        last_due: dt.date,
+    ) -> None:
+        self.issue_date = issue_date
+        self.due_date = due_date
+        self.first_due = first_due
+        self.last_due = last_due
+        super().__init__(
+            f"an installment falls due on {first_due}, before the issue date {issue_date}; "
+            "schedule the amount due from the issue date"
+            if first_due < issue_date
+            else f"the due date {due_date} is not the date the last installment falls due "
+            f"({last_due}); give that date as the due date"
+        )
+
+
+# InvalidDocument's reason is a str, WrongState's may be None: this one always has one.
+class DraftMadeFromOrder(InvalidDocument, WrongState):  # type: ignore[misc]
+    """A draft invoice or bill made from an order was revised; void it instead.
+
+    The draft bills what the order recorded for it, so changing the draft alone would
+    leave that record behind. ``document`` is the draft, ``order`` the order it bills
+    (kind and number), ``first`` what to do instead. It is also an ``InvalidDocument``,
+    as it was before this error had a name.
+    """
+
+    def __init__(self, *, document: str, order: str, again: str) -> None:
+        self.document = document
+        self.order = order
+        self.state = f"made from {order}"
+        self.operation = "revise"
+        self.first = f"void it, release it on the order and {again} again"
+        self.reason = f"{document} bills {order}, which recorded what it takes; {self.first}"
+        OrdercoreError.__init__(self, f"invalid document: {self.reason}")
 
 
 # -- payment terms --------------------------------------------------------------------------
