@@ -168,16 +168,18 @@ def test_breaks_are_sorted_whatever_the_order_written() -> None:
 
 def test_no_price_below_the_lowest_break_or_for_an_unlisted_sku() -> None:
     book = PriceBook.from_prices("Wholesale", "EUR", {"A": {"10": "8.00"}})
-    with pytest.raises(NoPrice, match="lowest quantity break is 10") as raised:
+    with pytest.raises(NoPrice) as raised:
         book.unit_price("A", "5")
     assert (raised.value.sku, raised.value.price_book, raised.value.quantity) == (
         "A",
         "Wholesale",
         Decimal(5),
     )
+    assert raised.value.lowest == Decimal(10)
     assert isinstance(raised.value, LookupError)
-    with pytest.raises(NoPrice, match="lists no price"):
+    with pytest.raises(NoPrice) as unlisted:
         book.unit_price("B", "5")
+    assert (unlisted.value.sku, unlisted.value.lowest) == ("B", None)
     assert book.breaks("B") == ()
 
 
@@ -189,13 +191,14 @@ def test_a_price_book_reprs_short() -> None:
 
 
 def test_a_price_book_has_one_currency_and_one_price_per_break() -> None:
-    with pytest.raises(InvalidPriceBook, match="in USD, the book's currency is EUR"):
+    with pytest.raises(InvalidPriceBook) as currency:
         PriceBook(
             name="List",
             currency="EUR",
             entries=[PriceEntry(sku="A", unit_price=Money("1.00", "USD"))],
         )
-    with pytest.raises(InvalidPriceBook, match="two prices from quantity 10"):
+    assert (currency.value.name, currency.value.sku, currency.value.quantity) == ("List", "A", None)
+    with pytest.raises(InvalidPriceBook) as twice:
         PriceBook(
             name="List",
             currency="EUR",
@@ -204,6 +207,7 @@ def test_a_price_book_has_one_currency_and_one_price_per_break() -> None:
                 PriceEntry(sku="A", unit_price=eur("0.90"), min_quantity="10.0"),
             ],
         )
+    assert (twice.value.sku, twice.value.quantity) == ("A", Decimal(10))
 
 
 @pytest.mark.parametrize(
@@ -345,15 +349,16 @@ def test_a_catalog_finds_products_kits_and_price_books() -> None:
 
 
 def test_unknown_products_and_price_books_are_lookup_errors_that_name_the_version() -> None:
-    with pytest.raises(UnknownProduct, match="'NOPE' in catalog version '2024-01'") as raised:
+    with pytest.raises(UnknownProduct) as raised:
         V1.product("NOPE")
     assert (raised.value.sku, raised.value.version) == ("NOPE", "2024-01")
     with pytest.raises(UnknownProduct):
         V1.kit("NOPE")
     with pytest.raises(UnknownProduct):
         V1.product(["WID-1"])  # type: ignore[arg-type]
-    with pytest.raises(UnknownPriceBook, match="it has: 'List', 'Resellers'") as missing:
+    with pytest.raises(UnknownPriceBook) as missing:
         V1.price_book("Retail")
+    assert (missing.value.name, missing.value.version) == ("Retail", "2024-01")
     assert missing.value.known == ("List", "Resellers")
     assert isinstance(missing.value, LookupError)
 
@@ -379,8 +384,9 @@ def test_revising_yields_a_new_version_and_leaves_the_old_one_unchanged() -> Non
         "HDMI",
     ]
     # Support is priced in the List book: removing it needs a List book without it.
-    with pytest.raises(InvalidCatalog, match="'List' prices 'SUPPORT', not a product; replace"):
+    with pytest.raises(InvalidCatalog) as raised:
         v3.revise(version="2024-04", removed=["SUPPORT"])
+    assert (raised.value.version, raised.value.key) == ("2024-04", "SUPPORT")
 
 
 def test_removing_a_kit_product_removes_its_kit_entry() -> None:
@@ -394,42 +400,36 @@ def test_removing_a_kit_product_removes_its_kit_entry() -> None:
 
 
 @pytest.mark.parametrize(
-    ("revise", "match"),
+    ("revise", "key"),
     [
-        (lambda: V1.revise(version="2024-01"), "needs a new version identifier"),
-        (lambda: V1.revise(version="2", removed=["CABLE"]), "holds 'CABLE', not a product"),
+        (lambda: V1.revise(version="2024-01"), None),
+        (lambda: V1.revise(version="2", removed=["CABLE"]), "CABLE"),
         (
             lambda: V1.revise(
                 version="2",
                 removed=["MANUAL"],
                 kits=[Kit(sku="STARTER", components=[Component(sku="WID-1", quantity="1")])],
             ),
-            "prices 'MANUAL', not a product",
+            "MANUAL",
         ),
-        (lambda: V1.revise(version="2", products=[CABLE, CABLE]), "repeated key"),
-        (
-            lambda: V1.revise(version="2", products=[CABLE], removed=["CABLE"]),
-            "both removes and adds",
-        ),
+        (lambda: V1.revise(version="2", products=[CABLE, CABLE]), "CABLE"),
+        (lambda: V1.revise(version="2", products=[CABLE], removed=["CABLE"]), "CABLE"),
     ],
 )
 def test_a_revision_that_leaves_the_catalog_inconsistent_is_refused(
-    revise: object, match: str
+    revise: object, key: str | None
 ) -> None:
-    with pytest.raises(InvalidCatalog, match=match):
+    with pytest.raises(InvalidCatalog) as raised:
         revise()  # type: ignore[operator]
+    assert raised.value.key == key
 
 
 @pytest.mark.parametrize(
-    ("fields", "error", "match"),
+    ("fields", "error", "key"),
     [
-        ({"products": [WIDGET, WIDGET]}, InvalidCatalog, "product SKU 'WID-1' appears twice"),
-        ({"kits": [STARTER_KIT]}, InvalidCatalog, "the kit 'STARTER' is not a product"),
-        (
-            {"products": [WIDGET, STARTER], "kits": [STARTER_KIT]},
-            InvalidCatalog,
-            "holds 'CABLE', not a product",
-        ),
+        ({"products": [WIDGET, WIDGET]}, InvalidCatalog, "WID-1"),
+        ({"kits": [STARTER_KIT]}, InvalidCatalog, "STARTER"),
+        ({"products": [WIDGET, STARTER], "kits": [STARTER_KIT]}, InvalidCatalog, "CABLE"),
         (
             {
                 "products": [WIDGET, STARTER, product("BIG")],
@@ -439,14 +439,10 @@ def test_a_revision_that_leaves_the_catalog_inconsistent_is_refused(
                 ],
             },
             InvalidCatalog,
-            "holds the kit 'STARTER'",
+            "STARTER",
         ),
-        (
-            {"price_books": [LIST, LIST]},
-            InvalidCatalog,
-            "price book name 'List' appears twice",
-        ),
-        ({"price_books": [LIST]}, InvalidCatalog, "prices 'CABLE', not a product"),
+        ({"price_books": [LIST, LIST]}, InvalidCatalog, "List"),
+        ({"price_books": [LIST]}, InvalidCatalog, "CABLE"),
         ({"version": ""}, InvalidCode, None),
         ({"version": 2}, InvalidType, None),
         ({"products": WIDGET}, InvalidType, None),
@@ -456,13 +452,15 @@ def test_a_revision_that_leaves_the_catalog_inconsistent_is_refused(
     ],
 )
 def test_a_catalog_refuses_inconsistent_or_bad_input(
-    fields: dict[str, object], error: type[Exception], match: str | None
+    fields: dict[str, object], error: type[Exception], key: str | None
 ) -> None:
     values: dict[str, object] = {"version": "1", "products": [WIDGET]}
     values.update(fields)
-    with pytest.raises(error, match=match) as raised:
+    with pytest.raises(error) as raised:
         Catalog(**values)  # type: ignore[arg-type]
     assert isinstance(raised.value, OrdercoreError)
+    if isinstance(raised.value, InvalidCatalog):
+        assert (raised.value.version, raised.value.key) == (values["version"], key)
 
 
 def test_revise_refuses_bad_input_with_ordercore_errors() -> None:
@@ -603,8 +601,9 @@ def test_kit_expansion_preserves_quantities(quantity: Decimal, per_kit: list[Dec
 def test_building_fails_with_the_catalogs_own_errors() -> None:
     with pytest.raises(UnknownProduct):
         builder().line("NOPE", "1")
-    with pytest.raises(NoPrice, match="'Resellers' has no price for 'CABLE'"):
+    with pytest.raises(NoPrice) as raised:
         builder(book="Resellers").line("CABLE", "1")
+    assert (raised.value.price_book, raised.value.sku) == ("Resellers", "CABLE")
     with pytest.raises(UnknownPriceBook):
         builder(book="Retail")
     with pytest.raises(NoTaxRule):
@@ -651,8 +650,9 @@ def test_builder_methods_refuse_bad_input_with_ordercore_errors() -> None:
         builder().lines("STARTER", "1", kits="expand")  # type: ignore[arg-type]
     with pytest.raises(InvalidType):
         builder().reprice(builder().line("WID-1", "1"))  # type: ignore[arg-type]
-    with pytest.raises(InvalidType, match=r"lines\[0\]: expected Line, got str"):
+    with pytest.raises(InvalidType) as raised:
         builder().reprice(["WID-1"])  # type: ignore[list-item]
+    assert (raised.value.field, raised.value.value) == ("lines[0]", "WID-1")
 
 
 def test_a_host_can_plug_in_its_own_tax_engine() -> None:
@@ -821,8 +821,9 @@ def test_repricing_a_line_whose_product_is_gone_fails_before_changing_anything()
         removed=["SUPPORT"],
         price_books=[PriceBook.from_prices("List", "EUR", {"WID-1": "11.00"})],
     )
-    with pytest.raises(UnknownProduct, match="'SUPPORT' in catalog version '2024-03'"):
+    with pytest.raises(UnknownProduct) as raised:
         builder(v3).reprice([builder().line("WID-1", "1"), builder().line("SUPPORT", "1")])
+    assert (raised.value.sku, raised.value.version) == ("SUPPORT", "2024-03")
 
 
 @given(

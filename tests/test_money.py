@@ -20,6 +20,7 @@ from ordercore.errors import (
     InvalidAmount,
     InvalidNumber,
     InvalidType,
+    NumberOutOfRange,
     OrdercoreError,
     UnknownCurrency,
     UnknownLocale,
@@ -45,9 +46,10 @@ CENT = Decimal("0.01")
 class TestNumbers:
     @pytest.mark.parametrize("value", [0.1, 1.0, float("nan")])
     def test_floats_are_refused_with_a_hint(self, value: float) -> None:
-        with pytest.raises(FloatNotAllowed, match="pass a Decimal or a string") as error:
+        with pytest.raises(FloatNotAllowed) as error:
             to_decimal(value, field="quantity")
         assert error.value.field == "quantity"
+        assert error.value.value is value
         assert isinstance(error.value, TypeError)
 
     def test_strings_are_parsed_exactly(self) -> None:
@@ -60,8 +62,10 @@ class TestNumbers:
             to_decimal(value)
 
     def test_too_many_places(self) -> None:
-        with pytest.raises(InvalidNumber, match="more than 2 decimal places"):
+        with pytest.raises(InvalidNumber) as error:
             to_decimal("1.234", max_places=2)
+        assert error.value.value == "1.234"
+        assert type(error.value) is InvalidNumber  # not out of range: too precise
 
     @pytest.mark.parametrize("value", [None, True, [1], object()])
     def test_other_types_are_refused(self, value: object) -> None:
@@ -142,8 +146,6 @@ class TestMoney:
         with pytest.raises(CurrencyMismatch) as error:
             operation(Money("1", "EUR"), Money("1", "USD"))
         assert {error.value.left, error.value.right} == {"EUR", "USD"}
-        assert "EUR" in str(error.value)
-        assert "USD" in str(error.value)
 
     def test_multiplying_by_a_float_is_refused(self) -> None:
         with pytest.raises(FloatNotAllowed):
@@ -187,8 +189,9 @@ class TestMoney:
             Money("2.345", "EUR").rounded("half_up")  # type: ignore[arg-type]
 
     def test_formatting_needs_a_known_locale(self) -> None:
-        with pytest.raises(UnknownLocale, match="xx_YY"):
+        with pytest.raises(UnknownLocale) as error:
             Money("1", "EUR").format("xx_YY")
+        assert error.value.locale == "xx_YY"
         with pytest.raises(InvalidType):
             Money("1", "EUR").format(None)  # type: ignore[arg-type]
 
@@ -315,8 +318,9 @@ class TestAllocate:
             Decimal("8.40"),
             Decimal("-1.00"),
         ]
-        with pytest.raises(InvalidAllocation, match="more than one quantum"):
+        with pytest.raises(InvalidAllocation) as error:
             apportion(Decimal("5.00"), parts, CENT)
+        assert error.value.ratios == parts
 
     def test_apportion_takes_a_total_below_shares_of_whole_quanta(self) -> None:
         # 20 % and a 10 % division rate included in one price, the net rounded UP: the tax
@@ -328,8 +332,9 @@ class TestAllocate:
             Decimal("-142.55"),
             Decimal("-79.20"),
         ]
-        with pytest.raises(InvalidAllocation, match="more than one quantum"):
+        with pytest.raises(InvalidAllocation) as error:
             apportion(Decimal("221.73"), parts, CENT)
+        assert error.value.ratios == parts
 
     def test_zero_total_over_zero_ratios(self) -> None:
         assert allocate(Decimal("0"), [0, 0], CENT) == [Decimal(0), Decimal(0)]
@@ -342,24 +347,26 @@ class TestAllocate:
         ]
 
     def test_bad_input(self) -> None:
-        with pytest.raises(InvalidAllocation, match="sum to zero"):
-            allocate(Decimal("1.00"), [1, -1], CENT)
-        with pytest.raises(InvalidAllocation, match="sum to zero"):
-            allocate(Decimal("1.00"), [0, 0], CENT)
-        with pytest.raises(InvalidAllocation, match="at least one part"):
-            allocate(Decimal("1.00"), [], CENT)
-        with pytest.raises(InvalidAmount, match=r"multiple of 0\.01"):
+        for ratios in ([1, -1], [0, 0], []):
+            with pytest.raises(InvalidAllocation) as error:
+                allocate(Decimal("1.00"), ratios, CENT)
+            assert error.value.ratios == ratios
+        with pytest.raises(InvalidAmount) as amount:
             allocate(Decimal("1.005"), [1], CENT)
+        assert (amount.value.field, amount.value.value) == ("total", Decimal("1.005"))
         with pytest.raises(FloatNotAllowed):
             allocate(Decimal("1.00"), [0.5, 0.5], CENT)  # type: ignore[list-item]
         with pytest.raises(InvalidType):
             allocate(1, [1], CENT)  # type: ignore[arg-type]
-        with pytest.raises(InvalidType, match="list or tuple"):
+        with pytest.raises(InvalidType) as wrong:
             allocate(Decimal("1.00"), None, CENT)  # type: ignore[arg-type]
-        with pytest.raises(InvalidNumber, match="10\\*\\*15"):
+        assert (wrong.value.field, wrong.value.value) == ("ratios", None)
+        with pytest.raises(NumberOutOfRange) as large:
             allocate(Decimal("1E+1000000"), [1, 2], CENT)
-        with pytest.raises(InvalidAllocation, match="between 1e-60 and 1e60"):
+        assert (large.value.field, large.value.limit) == ("total", Decimal(10) ** 15)
+        with pytest.raises(InvalidAllocation) as ratio:
             allocate(Decimal("1.00"), [Decimal("1E+99999"), 1], CENT)
+        assert ratio.value.ratios == [Decimal("1E+99999")]
 
 
 class TestExchangeRate:

@@ -18,6 +18,7 @@ from ordercore import (
     Charge,
     Discount,
     Document,
+    DuplicateKey,
     Group,
     InvalidData,
     Line,
@@ -127,8 +128,9 @@ class TestPlainData:
         data = json.loads(json.dumps(priced_to_data(priced)))
         assert priced_from_data(data) == priced
         data["totals"]["amount_due"] = "0.00"
-        with pytest.raises(InvalidData, match=r"totals\.amount_due: stored '0\.00' but pricing"):
+        with pytest.raises(InvalidData) as error:
             priced_from_data(data)
+        assert error.value.path == "totals.amount_due"
 
     def test_any_tax_round_trips_with_all_its_flags(self) -> None:
         division = Tax(name="Levy", code="S", kind=TaxKind.DIVISION, rate=Decimal(5), compound=True)
@@ -179,20 +181,18 @@ class TestPlainData:
         assert isinstance(data["lines"][0]["net"], str)
 
     @pytest.mark.parametrize(
-        ("change", "path", "message"),
+        ("change", "path"),
         [
-            ({"currency": "XYZ"}, "currency", "unknown currency"),
-            ({"currency": None}, "currency", "required"),
+            ({"currency": "XYZ"}, "currency"),
+            ({"currency": None}, "currency"),
             (
                 {"items": [{"description": "x", "quantity": 1.5, "unit_price": "1"}]},
                 "items[0].quantity",
-                "float",
             ),
-            ({"items": [{"description": "x", "quantity": "1"}]}, "items[0].unit_price", "required"),
+            ({"items": [{"description": "x", "quantity": "1"}]}, "items[0].unit_price"),
             (
                 {"items": [{"description": "x", "quantity": "1", "unit_price": "-1"}]},
                 "items[0]",
-                "negative",
             ),
             (
                 {
@@ -201,7 +201,6 @@ class TestPlainData:
                     ]
                 },
                 "items[0].taxes[0]",
-                "no tax named 'nope'",
             ),
             (
                 {
@@ -210,7 +209,6 @@ class TestPlainData:
                     ]
                 },
                 "items[0]",
-                "unknown field 'colour'",
             ),
             (
                 {
@@ -222,41 +220,34 @@ class TestPlainData:
                     ]
                 },
                 "items[0].lines[0].quantity",
-                "not a decimal number",
             ),
-            ({"policy": {"rounding": "sideways"}}, "policy.rounding", "expected one of"),
-            ({"taxes": {"v": {"name": "VAT", "rate": 0.2}}}, "taxes.v.rate", "float"),
-            ({"items": "none"}, "items", "expected a list"),
+            ({"policy": {"rounding": "sideways"}}, "policy.rounding"),
+            ({"taxes": {"v": {"name": "VAT", "rate": 0.2}}}, "taxes.v.rate"),
+            ({"items": "none"}, "items"),
             (
                 {"taxes": {"v": {"name": "VAT", "rate": "20", "kind": {"a": 1}}}},
                 "taxes.v.kind",
-                "expected a string",
             ),
-            ({"schema": "other/9"}, "schema", "expected 'ordercore.document/1'"),
+            ({"schema": "other/9"}, "schema"),
             (
                 {"items": [{**KETTLE, "price_source": "2024-06"}]},
                 "items[0].price_source",
-                "expected an object, got a string",
             ),
             (
                 {"items": [{**KETTLE, "price_source": {**SOURCE, "price_break": 0.5}}]},
                 "items[0].price_source.price_break",
-                "float",
             ),
             (
                 {"items": [{**KETTLE, "price_source": {**SOURCE, "price_book": None}}]},
                 "items[0].price_source.price_book",
-                "required",
             ),
             (
                 {"items": [{**KETTLE, "price_source": {**SOURCE, "version": "1"}}]},
                 "items[0].price_source",
-                "unknown field 'version'",
             ),
             (
                 {"items": [{**KETTLE, "price_source": {**SOURCE, "kit": ""}}]},
                 "items[0].price_source",
-                "kit",
             ),
             (
                 {
@@ -270,15 +261,12 @@ class TestPlainData:
                     ]
                 },
                 "items[0]",
-                "names its product",
             ),
         ],
     )
-    def test_bad_input_names_the_field(
-        self, change: dict[str, object], path: str, message: str
-    ) -> None:
+    def test_bad_input_names_the_field(self, change: dict[str, object], path: str) -> None:
         data = {"currency": "EUR", "items": []} | change
-        with pytest.raises(InvalidData, match=message) as error:
+        with pytest.raises(InvalidData) as error:
             document_from_data(data)
         assert error.value.path == path
 
@@ -286,8 +274,34 @@ class TestPlainData:
         data = loads(
             '{"currency": "EUR", "items": [{"description": "x", "quantity": 2, "unit_price": 1.10}]}'
         )
-        with pytest.raises(InvalidData, match=r'write it as a string, "1\.10"'):
+        with pytest.raises(InvalidData) as error:
             document_from_data(data)
+        assert error.value.path == "items[0].unit_price"
+
+    @pytest.mark.parametrize(
+        ("text", "path", "key"),
+        [
+            ('{"currency": "EUR", "currency": "USD"}', "currency", "currency"),
+            (
+                '{"items": [{"quantity": "1"}, {"quantity": "1", "quantity": "2"}]}',
+                "items[1].quantity",
+                "quantity",
+            ),
+            (
+                '{"taxes": {"v": {"rate": "1"}}, "items": [{"a b": 1, "a b": 2}]}',
+                "items[0]['a b']",
+                "a b",
+            ),
+            ('[{"x": {"y": 1, "y": 2}}, {"z": 1, "z": 2}]', "[0].x.y", "y"),
+        ],
+    )
+    def test_a_key_named_twice_is_refused_with_its_path(
+        self, text: str, path: str, key: str
+    ) -> None:
+        with pytest.raises(DuplicateKey) as error:
+            loads(text)
+        assert (error.value.path, error.value.key) == (path, key)
+        assert isinstance(error.value, InvalidData)
 
     def test_integers_are_exact_and_accepted(self) -> None:
         data = {"currency": "EUR", "items": [{"description": "x", "quantity": 2, "unit_price": 3}]}

@@ -1124,7 +1124,8 @@ class InvalidData(InvalidInput, ValueError):
 class DuplicateKey(InvalidData, Conflict):
     """A JSON object names the same ``key`` twice; JSON readers would silently keep the last.
 
-    ``path`` is ``""``: the JSON reader meets the key before it knows where it is.
+    ``path`` is the JSON path of the repeated key, such as ``items[0].quantity`` (the first
+    object, in document order, that repeats a key).
     """
 
     def __init__(self, path: str, key: str) -> None:
@@ -1210,13 +1211,26 @@ class UnknownPriceBook(NotFound):
 
 
 class NoPrice(NotFound):
-    """A price book has no price for a SKU at the ordered quantity."""
+    """A price book has no price for a SKU at the ordered quantity.
 
-    def __init__(self, sku: str, *, price_book: str, quantity: object, reason: str) -> None:
+    ``lowest`` is the book's lowest quantity break for the SKU (a ``Decimal``) when the
+    quantity is below it, ``None`` when the book lists no price for the SKU at all.
+    """
+
+    def __init__(
+        self,
+        sku: str,
+        *,
+        price_book: str,
+        quantity: object,
+        reason: str,
+        lowest: Decimal | None = None,
+    ) -> None:
         self.sku = sku
         self.price_book = price_book
         self.quantity = quantity
         self.reason = reason
+        self.lowest = lowest
         super().__init__(
             f"price book {_show(price_book)} has no price for {_show(sku)} at quantity {_text(quantity)}: "
             f"{reason}"
@@ -1224,20 +1238,39 @@ class NoPrice(NotFound):
 
 
 class InvalidPriceBook(InvalidInput, ValueError):
-    """A price book's entries contradict each other or its currency."""
+    """A price book's entries contradict each other or its currency.
 
-    def __init__(self, name: str, *, reason: str) -> None:
+    ``sku`` is the SKU of the entry at fault; ``quantity`` the quantity break it prices
+    twice (a ``Decimal``), ``None`` when its price is in another currency than the book's.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        reason: str,
+        sku: str | None = None,
+        quantity: Decimal | None = None,
+    ) -> None:
         self.name = name
         self.reason = reason
+        self.sku = sku
+        self.quantity = quantity
         super().__init__(f"invalid price book {_show(name)}: {reason}")
 
 
 class InvalidCatalog(InvalidInput, ValueError):
-    """A catalog version is inconsistent (duplicate SKUs, kits of unknown products, ...)."""
+    """A catalog version is inconsistent (duplicate SKUs, kits of unknown products, ...).
 
-    def __init__(self, version: str, *, reason: str) -> None:
+    ``version`` is the catalog version; ``key`` the SKU or price book name at fault (the
+    component of a kit, the SKU a book prices, the first repeated or removed-and-added
+    key), ``None`` when the version identifier itself is.
+    """
+
+    def __init__(self, version: str, *, reason: str, key: str | None = None) -> None:
         self.version = version
         self.reason = reason
+        self.key = key
         super().__init__(f"invalid catalog version {_show(version)}: {reason}")
 
 

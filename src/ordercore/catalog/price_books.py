@@ -139,12 +139,15 @@ class PriceBook:
                     self.name,
                     reason=f"the price of {excerpt(entry.sku)} is in {entry.unit_price.currency.code}, "
                     f"the book's currency is {self.currency.code}: make one book per currency",
+                    sku=entry.sku,
                 )
             same = breaks.setdefault(entry.sku, [])
             if any(other.min_quantity == entry.min_quantity for other in same):
                 raise InvalidPriceBook(
                     self.name,
                     reason=f"{excerpt(entry.sku)} has two prices from quantity {entry.min_quantity}",
+                    sku=entry.sku,
+                    quantity=entry.min_quantity,
                 )
             same.append(entry)
         index = {
@@ -205,6 +208,7 @@ class PriceBook:
                 quantity=number,
                 reason=f"its lowest quantity break is {breaks[0].min_quantity}; order at "
                 "least that many, or add a price from a lower quantity",
+                lowest=breaks[0].min_quantity,
             )
         return breaks[position - 1]
 

@@ -94,36 +94,42 @@ class Catalog:
         books = self._index("price book name", ((b.name, b) for b in self.price_books))
         for kit in self.kits:
             if kit.sku not in products:
-                self._fail(f"the kit {excerpt(kit.sku)} is not a product; add its product entry")
+                self._fail(
+                    f"the kit {excerpt(kit.sku)} is not a product; add its product entry",
+                    key=kit.sku,
+                )
             for component in kit.components:
                 if component.sku not in products:
                     self._fail(
-                        f"the kit {excerpt(kit.sku)} holds {excerpt(component.sku)}, not a product"
+                        f"the kit {excerpt(kit.sku)} holds {excerpt(component.sku)}, not a product",
+                        key=component.sku,
                     )
                 if component.sku in kits:
                     self._fail(
                         f"the kit {excerpt(kit.sku)} holds the kit {excerpt(component.sku)}; "
-                        "list that kit's components instead (kits are one level deep)"
+                        "list that kit's components instead (kits are one level deep)",
+                        key=component.sku,
                     )
         for book in self.price_books:
             for sku in book.skus:
                 if sku not in products:
                     self._fail(
                         f"the price book {excerpt(book.name)} prices {excerpt(sku)}, not a product; "
-                        "replace the book in the same revision"
+                        "replace the book in the same revision",
+                        key=sku,
                     )
         object.__setattr__(self, "_by_sku", types.MappingProxyType(products))
         object.__setattr__(self, "_kit_by_sku", types.MappingProxyType(kits))
         object.__setattr__(self, "_book_by_name", types.MappingProxyType(books))
 
-    def _fail(self, reason: str) -> NoReturn:
-        raise InvalidCatalog(self.version, reason=reason)
+    def _fail(self, reason: str, *, key: str | None = None) -> NoReturn:
+        raise InvalidCatalog(self.version, reason=reason, key=key)
 
     def _index(self, what: str, pairs: Iterable[tuple[str, T]]) -> dict[str, T]:
         index: dict[str, T] = {}
         for key, value in pairs:
             if key in index:
-                self._fail(f"the {what} {key!r} appears twice")
+                self._fail(f"the {what} {key!r} appears twice", key=key)
             index[key] = value
         return index
 
@@ -201,8 +207,10 @@ def _upsert(
     """``old`` with ``new`` replacing items of the same key (or appended), minus ``gone``."""
     replacing = {key(item): item for item in new}
     if len(replacing) != len(new):
-        catalog._fail(f"a revision lists {sorted(key(i) for i in new)} with a repeated key")
-    if gone & replacing.keys():
-        catalog._fail(f"a revision both removes and adds {sorted(gone & replacing.keys())}")
+        keys = [key(i) for i in new]
+        repeated = next(k for n, k in enumerate(keys) if k in keys[:n])
+        catalog._fail(f"a revision lists {sorted(keys)} with a repeated key", key=repeated)
+    if both := sorted(gone & replacing.keys()):
+        catalog._fail(f"a revision both removes and adds {both}", key=both[0])
     kept = [replacing.pop(key(item), item) for item in old if key(item) not in gone]
     return (*kept, *replacing.values())

@@ -96,29 +96,67 @@ def loads(text: str) -> Any:
     an integer longer than any number ordercore accepts raises
     :class:`~ordercore.errors.NumberOutOfRange`, before it is converted:
 
-    >>> loads('{"currency": "EUR", "currency": "USD"}')
+    >>> loads('{"items": [{"quantity": "1", "quantity": "2"}]}')
     Traceback (most recent call last):
     ...
-    ordercore.errors.DuplicateKey: the key 'currency' appears twice in one object; give each key once
+    ordercore.errors.DuplicateKey: items[0].quantity: the key 'quantity' appears twice in one object; give each key once
     """
-    return json.loads(
+    duplicated: list[_Duplicated] = []
+
+    def read_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        data = _object(pairs)
+        if isinstance(data, _Duplicated):
+            duplicated.append(data)
+        return data
+
+    data = json.loads(
         text,
         parse_float=JsonFloat,
         parse_constant=JsonFloat,
         parse_int=_integer,
-        object_pairs_hook=_object,
+        object_pairs_hook=read_object,
     )
+    if duplicated:  # only then is the tree walked again, for the key's path
+        found = _duplicate(data, "")
+        path, key = found if found is not None else ("", duplicated[0].key)
+        raise DuplicateKey(path, key)
+    return data
+
+
+class _Duplicated(dict[str, Any]):
+    """A JSON object that named ``key`` twice: the reader raises once it knows the path."""
+
+    key: str
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     data = dict(pairs)
-    if len(data) != len(pairs):
-        seen: set[str] = set()
-        for key, _value in pairs:
-            if key in seen:
-                raise DuplicateKey("", key)
-            seen.add(key)
-    return data
+    if len(data) == len(pairs):
+        return data
+    seen: set[str] = set()
+    for key, _value in pairs:
+        if key in seen:
+            duplicated = _Duplicated(data)
+            duplicated.key = key
+            return duplicated
+        seen.add(key)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _duplicate(value: Any, path: str) -> tuple[str, str] | None:
+    """The path and key of the first object in ``value`` that named a key twice."""
+    if isinstance(value, _Duplicated):
+        return _step(path, value.key), value.key
+    found: tuple[str, str] | None = None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if (found := _duplicate(item, _step(path, key))) is not None:
+                break
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _duplicate(item, f"{path}[{index}]")) is not None:
+                break
+    return found
 
 
 def _integer(text: str) -> int:

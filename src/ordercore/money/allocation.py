@@ -129,7 +129,11 @@ def apportion(
         raise InvalidAllocation([], reason="there must be at least one part")
     step = Fraction(quantum)
     exact = [_as_fraction(part) / step for part in exact_parts]
-    return [_units_to_decimal(part, quantum) for part in _apportion(units, exact)]
+    try:
+        parts = _apportion(units, exact)
+    except InvalidAllocation as error:  # counted in quanta: name the parts as given
+        raise InvalidAllocation(list(exact_parts), reason=error.reason) from None
+    return [_units_to_decimal(part, quantum) for part in parts]
 
 
 def share_of(
