@@ -32,6 +32,7 @@ from ordercore.documents.credit_notes import (
     credit_lines,
     standalone_credit,
 )
+from ordercore.documents.display import Displayable
 from ordercore.documents.invoices import (
     Changed,
     DraftInvoice,
@@ -118,6 +119,7 @@ __all__ = [
     "DeclinedQuote",
     "DeliveryRecorded",
     "Delta",
+    "Displayable",
     "DownPayment",
     "DownPaymentBase",
     "DownPaymentInvoiced",
