@@ -64,6 +64,7 @@ __all__ = [
     "InvalidLine",
     "InvalidNumber",
     "InvalidOpenItem",
+    "InvalidPayment",
     "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidTax",
@@ -79,6 +80,7 @@ __all__ = [
     "NothingToCredit",
     "NumberOutOfRange",
     "OrdercoreError",
+    "OverAllocation",
     "OverBilling",
     "OverCrediting",
     "OverDelivery",
@@ -1165,6 +1167,37 @@ class PartsExceedWhole(LimitExceeded):
             f"cannot take a part of {_text(requested)} of {_text(whole)}: only "
             f"{_text(remaining)} remains after the earlier parts; take at most that, or "
             "give an earlier part back first"
+        )
+
+
+# -- settlement: payments and allocation ----------------------------------------------------
+
+
+class InvalidPayment(InvalidInput, ValueError):
+    """A payment is malformed: ``field`` names the part (its amount, date, party, ...)."""
+
+    def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid payment: {_where(field)}{_text(value)}: {reason}")
+
+
+class OverAllocation(LimitExceeded):
+    """An allocation would take more than a payment has, or give an item more than it owes.
+
+    ``requested`` is the amount asked for, ``available`` what the payment has left (or
+    the item still owes), both ``Money`` of one currency; ``target`` names the payment
+    or item that would go beyond its amount.
+    """
+
+    def __init__(self, *, requested: object, available: object, target: str) -> None:
+        self.requested = requested
+        self.available = available
+        self.target = target
+        super().__init__(
+            f"cannot allocate {_text(requested)} against {target}: only {_text(available)} "
+            "is available; allocate at most that, or reverse an earlier allocation first"
         )
 
 
