@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 __all__ = [
+    "AllocationReversed",
     "AlreadyCredited",
     "Conflict",
     "ConflictingTaxRules",
@@ -45,6 +46,8 @@ __all__ = [
     "DueDateAndTerm",
     "DuplicateKey",
     "DuplicateLineKey",
+    "DuplicateOpenItem",
+    "DuplicatePayment",
     "EmptyRevision",
     "FloatNotAllowed",
     "ImmutableCurrency",
@@ -98,9 +101,12 @@ __all__ = [
     "TaxesTooLarge",
     "TextTooLong",
     "TotalsTooLarge",
+    "UnknownAllocation",
     "UnknownCurrency",
     "UnknownInvoiceLine",
     "UnknownLocale",
+    "UnknownOpenItem",
+    "UnknownPayment",
     "UnknownPriceBook",
     "UnknownProduct",
     "UnknownQuoteLine",
@@ -1198,6 +1204,62 @@ class OverAllocation(LimitExceeded):
         super().__init__(
             f"cannot allocate {_text(requested)} against {target}: only {_text(available)} "
             "is available; allocate at most that, or reverse an earlier allocation first"
+        )
+
+
+class UnknownOpenItem(NotFound):
+    """A settlement ledger holds no open item for ``document`` (its ``str``)."""
+
+    def __init__(self, document: str) -> None:
+        self.document = document
+        super().__init__(f"no open item for {document}: add it to the ledger first")
+
+
+class UnknownPayment(NotFound):
+    """A settlement ledger holds no payment with ``reference``."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(f"no payment {_show(reference)}: record the payment first")
+
+
+class UnknownAllocation(NotFound):
+    """A settlement ledger holds no allocation ``number``."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(f"no allocation {number}: allocations are numbered from 1 as made")
+
+
+class DuplicateOpenItem(Conflict):
+    """An open item for ``document`` (its ``str``) is in the ledger already."""
+
+    def __init__(self, document: str) -> None:
+        self.document = document
+        super().__init__(f"{document} is in the ledger already: add each document once")
+
+
+class DuplicatePayment(Conflict):
+    """A payment with ``reference`` is recorded already."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(
+            f"payment {_show(reference)} is recorded already: record each payment once, "
+            "under its own reference"
+        )
+
+
+class AllocationReversed(WrongState):
+    """Allocation ``number`` was reversed already; an allocation is reversed once."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(
+            document=f"allocation {number}",
+            state="reversed",
+            operation="reverse",
+            reason="an allocation is reversed once; allocate again to apply the payment anew",
         )
 
 

@@ -10,6 +10,7 @@ aging are to follow. This package never
 imports the documents.
 """
 
+from ordercore.settlement.ledger import Allocation, Ledger
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import (
@@ -27,6 +28,7 @@ from ordercore.settlement.terms import (
 __all__ = [
     "MAX_DAYS",
     "MAX_MONTHS",
+    "Allocation",
     "Direction",
     "DocumentKind",
     "DocumentRef",
@@ -34,6 +36,7 @@ __all__ = [
     "DueRule",
     "EarlyPaymentDiscount",
     "Installment",
+    "Ledger",
     "OpenItem",
     "Payment",
     "PaymentKind",
