@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 __all__ = [
+    "AllocationReversed",
     "AlreadyCredited",
     "Conflict",
     "ConflictingTaxRules",
@@ -45,6 +46,8 @@ __all__ = [
     "DueDateAndTerm",
     "DuplicateKey",
     "DuplicateLineKey",
+    "DuplicateOpenItem",
+    "DuplicatePayment",
     "EmptyRevision",
     "FloatNotAllowed",
     "ImmutableCurrency",
@@ -64,6 +67,7 @@ __all__ = [
     "InvalidLine",
     "InvalidNumber",
     "InvalidOpenItem",
+    "InvalidPayment",
     "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidTax",
@@ -79,6 +83,7 @@ __all__ = [
     "NothingToCredit",
     "NumberOutOfRange",
     "OrdercoreError",
+    "OverAllocation",
     "OverBilling",
     "OverCrediting",
     "OverDelivery",
@@ -96,9 +101,12 @@ __all__ = [
     "TaxesTooLarge",
     "TextTooLong",
     "TotalsTooLarge",
+    "UnknownAllocation",
     "UnknownCurrency",
     "UnknownInvoiceLine",
     "UnknownLocale",
+    "UnknownOpenItem",
+    "UnknownPayment",
     "UnknownPriceBook",
     "UnknownProduct",
     "UnknownQuoteLine",
@@ -1169,6 +1177,93 @@ class PartsExceedWhole(LimitExceeded):
             f"cannot take a part of {_text(requested)} of {_text(whole)}: only "
             f"{_text(remaining)} remains after the earlier parts; take at most that, or "
             "give an earlier part back first"
+        )
+
+
+# -- settlement: payments and allocation ----------------------------------------------------
+
+
+class InvalidPayment(InvalidInput, ValueError):
+    """A payment is malformed: ``field`` names the part (its amount, date, party, ...)."""
+
+    def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid payment: {_where(field)}{_text(value)}: {reason}")
+
+
+class OverAllocation(LimitExceeded):
+    """An allocation would take more than a payment has, or give an item more than it owes.
+
+    ``requested`` is the amount asked for, ``available`` what the payment has left (or
+    the item still owes), both ``Money`` of one currency; ``target`` names the payment
+    or item that would go beyond its amount.
+    """
+
+    def __init__(self, *, requested: object, available: object, target: str) -> None:
+        self.requested = requested
+        self.available = available
+        self.target = target
+        super().__init__(
+            f"cannot allocate {_text(requested)} against {target}: only {_text(available)} "
+            "is available; allocate at most that, or reverse an earlier allocation first"
+        )
+
+
+class UnknownOpenItem(NotFound):
+    """A settlement ledger holds no open item for ``document`` (its ``str``)."""
+
+    def __init__(self, document: str) -> None:
+        self.document = document
+        super().__init__(f"no open item for {document}: add it to the ledger first")
+
+
+class UnknownPayment(NotFound):
+    """A settlement ledger holds no payment with ``reference``."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(f"no payment {_show(reference)}: record the payment first")
+
+
+class UnknownAllocation(NotFound):
+    """A settlement ledger holds no allocation ``number``."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(f"no allocation {number}: allocations are numbered from 1 as made")
+
+
+class DuplicateOpenItem(Conflict):
+    """An open item for ``document`` (its ``str``) is in the ledger already."""
+
+    def __init__(self, document: str) -> None:
+        self.document = document
+        super().__init__(f"{document} is in the ledger already: add each document once")
+
+
+class DuplicatePayment(Conflict):
+    """A payment with ``reference`` is recorded already."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(
+            f"payment {_show(reference)} is recorded already: record each payment once, "
+            "under its own reference"
+        )
+
+
+class AllocationReversed(WrongState):
+    """Allocation ``number`` was reversed already; an allocation is reversed once."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        super().__init__(
+            document=f"allocation {number}",
+            state="reversed",
+            operation="reverse",
+            reason="an allocation is reversed once; allocate again to apply the payment anew",
         )
 
 

@@ -3,12 +3,16 @@
 Payment terms (:mod:`ordercore.settlement.terms`): the installments an amount is paid in,
 their due dates, and early-payment discounts. Open items
 (:mod:`ordercore.settlement.open_items`): what payments settle, an issued invoice, bill
-or credit note as settlement sees it, without the document behind it. Payments, their
-allocation to open items, customer credit and aging are to follow. This package never
+or credit note as settlement sees it, without the document behind it. Payments
+(:mod:`ordercore.settlement.payments`): money received from customers or sent to
+suppliers, and refunds of either. Their allocation to open items, customer credit and
+aging are to follow. This package never
 imports the documents.
 """
 
+from ordercore.settlement.ledger import Allocation, Ledger
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
+from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import (
     MAX_DAYS,
     MAX_MONTHS,
@@ -24,6 +28,7 @@ from ordercore.settlement.terms import (
 __all__ = [
     "MAX_DAYS",
     "MAX_MONTHS",
+    "Allocation",
     "Direction",
     "DocumentKind",
     "DocumentRef",
@@ -31,7 +36,10 @@ __all__ = [
     "DueRule",
     "EarlyPaymentDiscount",
     "Installment",
+    "Ledger",
     "OpenItem",
+    "Payment",
+    "PaymentKind",
     "PaymentTerm",
     "ScheduledInstallment",
     "ShareKind",
