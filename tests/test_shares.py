@@ -241,7 +241,7 @@ def test_an_order_s_charge_is_never_taken_beyond_its_amount() -> None:
         invoicing_policy=InvoicingPolicy.ORDERED,
         request=request(),
     ).document
-    charge = order.priced.adjustments[0].amount.amount  # EUR 910.07
+    charge = order.priced.adjustments[0].amount  # EUR 910.07
     order = order.invoice_quantities({1: Decimal("0.05")}, invoice_id="a", request=request()).order
     order = order.invoice_quantities({1: Decimal("4.95")}, invoice_id="b", request=request()).order
     assert order.adjustments[0] <= charge

@@ -38,17 +38,23 @@ __all__ = [
     "CreditNoteParty",
     "CreditOfAnotherInvoice",
     "CreditOfAnotherParty",
+    "CreditTakenInAlready",
     "CurrencyMismatch",
     "DeltaDoesNotApply",
     "DocumentWithoutLines",
+    "DownPaymentDeducted",
+    "DownPaymentTooLarge",
+    "DownPaymentsOutstanding",
     "DraftMadeFromOrder",
     "DueBeforeIssue",
     "DueDateAndTerm",
+    "DuplicateDocumentId",
     "DuplicateKey",
     "DuplicateLineKey",
     "DuplicateOpenItem",
     "DuplicatePayment",
     "EmptyRevision",
+    "FeesAbovePrice",
     "FloatNotAllowed",
     "ImmutableCurrency",
     "InstallmentsDoNotPay",
@@ -62,11 +68,14 @@ __all__ = [
     "InvalidData",
     "InvalidDiscount",
     "InvalidDocument",
+    "InvalidDownPayment",
     "InvalidInput",
     "InvalidKit",
     "InvalidLine",
     "InvalidNumber",
     "InvalidOpenItem",
+    "InvalidOrder",
+    "InvalidOrderRecord",
     "InvalidPayment",
     "InvalidPaymentTerm",
     "InvalidPriceBook",
@@ -80,8 +89,11 @@ __all__ = [
     "NotCreditableByAmount",
     "NotCreditableByLines",
     "NotFound",
+    "NotFromThisOrder",
+    "NothingRemains",
     "NothingToCredit",
     "NumberOutOfRange",
+    "OrderLimitExceeded",
     "OrdercoreError",
     "OverAllocation",
     "OverBilling",
@@ -91,10 +103,12 @@ __all__ = [
     "OverReceipt",
     "PartsExceedWhole",
     "PerUnitTaxByAmount",
+    "PrepaidOnOrder",
     "QuoteLineNotOrderable",
     "QuoteNotExpired",
     "QuoteNotSent",
     "QuotePastValidity",
+    "ReturnOnOrder",
     "TaxIncludedAndAdded",
     "TaxNotIncludable",
     "TaxSetBelowZero",
@@ -106,6 +120,7 @@ __all__ = [
     "UnknownInvoiceLine",
     "UnknownLocale",
     "UnknownOpenItem",
+    "UnknownOrderLine",
     "UnknownPayment",
     "UnknownPriceBook",
     "UnknownProduct",
@@ -506,10 +521,11 @@ class CreditNotTakenBack(InvalidDocument):
     The order names no line the credit note credits (a down payment's invoice, a rounding
     difference), a down payment it would refund was deducted by later invoices already,
     or it credits an amount of an invoice that billed no down payment (a price concession
-    takes nothing back). ``order``, ``invoice`` and ``credit_note`` are the numbers of
-    the three; ``requested`` and ``remaining``, where the refusal is about an amount,
-    what the credit note would give back of a down payment (on the down payment's base)
-    and what no invoice has deducted of it yet.
+    takes nothing back). ``order`` names the order (``"sales order SO-1"``), ``invoice``
+    and ``credit_note`` are the numbers of the other two; ``requested`` and
+    ``remaining`` (``Money``), where the refusal is about an amount, what the credit
+    note would give back of a down payment (on the down payment's base) and what no
+    invoice has deducted of it yet.
     """
 
     def __init__(
@@ -528,68 +544,9 @@ class CreditNotTakenBack(InvalidDocument):
         self.requested = requested
         self.remaining = remaining
         super().__init__(
-            f"sales order {order} cannot take back credit note {credit_note} of invoice "
-            f"{invoice}: {reason}"
+            f"{_text(order)} cannot take back credit note {credit_note} of {invoice}: {reason}"
         )
         self.reason = reason
-
-
-class _OrderLimit(LimitExceeded):
-    """A change would take more of an order line than remains (the shared shape of four errors)."""
-
-    template: ClassVar[str]
-
-    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
-        self.order = order
-        self.line = line
-        self.requested = requested
-        self.remaining = remaining
-        super().__init__(
-            self.template.format(
-                order=_text(order),
-                line=_show(line),
-                requested=_text(requested),
-                remaining=_text(remaining),
-            )
-        )
-
-
-class OverDelivery(_OrderLimit):
-    """A delivery would deliver more of a sales order line than was ordered and not cancelled."""
-
-    template = (
-        "cannot deliver {requested} of line {line} of sales order {order}: only "
-        "{remaining} remains to deliver (ordered, less delivered and cancelled); "
-        "deliver at most that, or order more"
-    )
-
-
-class OverInvoicing(_OrderLimit):
-    """An invoice would bill more of a sales order than remains to invoice."""
-
-    template = (
-        "cannot invoice {requested} of {line} of sales order {order}: only {remaining} "
-        "remains to invoice; invoice at most that"
-    )
-
-
-class OverReceipt(_OrderLimit):
-    """A receipt would receive more of a purchase order line than was ordered and not cancelled."""
-
-    template = (
-        "cannot receive {requested} of line {line} of purchase order {order}: only "
-        "{remaining} remains to receive (ordered, less received and cancelled); "
-        "receive at most that, or order more"
-    )
-
-
-class OverBilling(_OrderLimit):
-    """A bill would bill more of a purchase order line than remains to bill."""
-
-    template = (
-        "cannot bill {requested} of line {line} of purchase order {order}: only "
-        "{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
-    )
 
 
 # -- quotes and credit notes: named errors go here --------------------------------------
@@ -1406,3 +1363,298 @@ class ConflictingTaxRules(Conflict):
 
 
 # -- orders, invoices and bills: named errors go here ----------------------------------
+
+
+class InvalidOrder(InvalidDocument):
+    """The content given to confirm an order (or a quote to become one) cannot be ordered.
+
+    ``order`` names the order (its kind and number: ``"sales order SO-1"``), as
+    ``document`` does on every document error; each leaf says what is wrong and carries
+    the offending values.
+    """
+
+    def __init__(self, *, order: str, reason: str) -> None:
+        self.order = order
+        self.document = order
+        super().__init__(reason)
+
+
+class ReturnOnOrder(InvalidOrder):
+    """A line to order has a quantity of nothing or less: an order sells or buys.
+
+    ``line`` is its description, ``quantity`` its quantity (``Decimal``). A return is a
+    credit note of the invoice or bill that billed it.
+    """
+
+    def __init__(self, *, order: str, line: str, quantity: Decimal) -> None:
+        self.line = line
+        self.quantity = quantity
+        super().__init__(
+            order=order,
+            reason=(
+                f"line {_show(line)} of {_text(order)} has quantity {quantity}: an order sells "
+                "or buys; take a return with a credit note of the invoice or bill"
+            ),
+        )
+
+
+class PrepaidOnOrder(InvalidOrder):
+    """The content to order states a prepaid amount; ``prepaid`` is it (``Money``).
+
+    A sales order asks for money up front with a down payment instead.
+    """
+
+    def __init__(self, *, order: str, prepaid: object) -> None:
+        self.prepaid = prepaid
+        super().__init__(
+            order=order,
+            reason=(
+                f"{_text(order)} cannot hold a prepaid amount ({_text(prepaid)}); leave it "
+                "out, and ask for a down payment on a sales order instead"
+            ),
+        )
+
+
+class FeesAbovePrice(InvalidOrder):
+    """A line's price does not cover the fees (per-unit taxes) included in it.
+
+    ``line`` is its description, ``net`` what is left of its price once they are out
+    (``Money``, below nothing).
+    """
+
+    def __init__(self, *, order: str, line: str, net: object) -> None:
+        self.line = line
+        self.net = net
+        super().__init__(
+            order=order,
+            reason=(
+                f"line {_show(line)} of {_text(order)} comes to a net of {_text(net)}: its "
+                "price does not cover the fees included in it; raise the price, or take the "
+                "fee out"
+            ),
+        )
+
+
+class InvalidOrderRecord(InvalidDocument):
+    """A record of an order, as a host rebuilds it from storage, does not add up.
+
+    ``record`` names it (``"order line 'Desk'"``, ``"sales order SO-1"``), ``field`` is
+    the field at fault, ``value`` its value and ``limit`` the bound it passes, of the
+    same type (quantities as ``Decimal``, amounts as ``Money``, counts as ``int``).
+    """
+
+    def __init__(self, *, record: str, field: str, value: object, limit: object) -> None:
+        self.record = record
+        self.field = field
+        self.value = value
+        self.limit = limit
+        super().__init__(
+            f"{_text(record)}: {field} is {_text(value)}, beyond {_text(limit)}; "
+            "check the record stored for it"
+        )
+
+
+class UnknownOrderLine(NotFound):
+    """An order has no line ``line`` (an index or a key, as given); ``count`` lines it has."""
+
+    def __init__(self, *, order: str, line: object, count: int) -> None:
+        self.order = order
+        self.line = line
+        self.count = count
+        super().__init__(
+            f"{_text(order)} has no line {_show(line)}: name a line by its key, or by its "
+            f"index from 0 to {count - 1}, groups included"
+        )
+
+
+class OrderLimitExceeded(LimitExceeded):
+    """A change would take more of an order line than remains.
+
+    ``order`` names the order, ``line`` the line (its description), ``requested`` and
+    ``remaining`` are quantities (``Decimal``). Its leaves say which change it was.
+    """
+
+    template: ClassVar[str] = (
+        "cannot take {requested} of line {line} of {order}: only {remaining} remains"
+    )
+
+    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
+        self.order = order
+        self.line = line
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            self.template.format(
+                order=_text(order),
+                line=_show(line),
+                requested=_text(requested),
+                remaining=_text(remaining),
+            )
+        )
+
+
+class OverDelivery(OrderLimitExceeded):
+    """A delivery would deliver more of a sales order line than was ordered and not cancelled."""
+
+    template = (
+        "cannot deliver {requested} of line {line} of {order}: only "
+        "{remaining} remains to deliver (ordered, less delivered and cancelled); "
+        "deliver at most that, or order more"
+    )
+
+
+class OverInvoicing(OrderLimitExceeded):
+    """An invoice would bill more of a sales order line than remains to invoice."""
+
+    template = (
+        "cannot invoice {requested} of line {line} of {order}: only {remaining} "
+        "remains to invoice (ordered, less invoiced and cancelled); invoice at most that"
+    )
+
+
+class OverReceipt(OrderLimitExceeded):
+    """A receipt would receive more of a purchase order line than was ordered and not cancelled."""
+
+    template = (
+        "cannot receive {requested} of line {line} of {order}: only "
+        "{remaining} remains to receive (ordered, less received and cancelled); "
+        "receive at most that, or order more"
+    )
+
+
+class OverBilling(OrderLimitExceeded):
+    """A bill would bill more of a purchase order line than remains to bill."""
+
+    template = (
+        "cannot bill {requested} of line {line} of {order}: only "
+        "{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
+    )
+
+
+class NothingRemains(WrongState):
+    """An order has nothing left for the operation (to invoice, bill or cancel).
+
+    ``order`` names it; ``operation`` is what was asked, ``first`` what would make it
+    possible (``None`` when nothing can: the order is complete).
+    """
+
+    def __init__(self, *, order: str, operation: str, first: str | None = None) -> None:
+        self.order = order
+        super().__init__(
+            document=order,
+            state="done with it" if first is None else "waiting",
+            operation=operation,
+            first=first,
+            reason="nothing remains for it",
+        )
+
+
+class DuplicateDocumentId(Conflict):
+    """An order has made a document with ``document_id`` already; give each its own id."""
+
+    def __init__(self, *, order: str, document_id: str) -> None:
+        self.order = order
+        self.document_id = document_id
+        super().__init__(
+            f"{_text(order)} has a document {_show(document_id)} already: give each invoice "
+            "or bill made from it its own id"
+        )
+
+
+class NotFromThisOrder(NotFound):
+    """The invoice or bill given was not made from this order, or was given back already.
+
+    ``order`` names the order, ``document`` the invoice or bill (its id or number).
+    """
+
+    def __init__(self, *, order: str, document: str) -> None:
+        self.order = order
+        self.document = document
+        super().__init__(
+            f"{_text(document)} is not a document of {_text(order)} still to release or "
+            "credit (it was made from another order, released already, or a credit in full "
+            "gave it all back); give the invoice or bill this order made"
+        )
+
+
+class CreditTakenInAlready(Conflict):
+    """An order took in the credit note ``credit_note`` already; each counts once."""
+
+    def __init__(self, *, order: str, credit_note: str) -> None:
+        self.order = order
+        self.credit_note = credit_note
+        super().__init__(
+            f"{_text(order)} took in credit note {_text(credit_note)} already; each credit "
+            "note is taken in once"
+        )
+
+
+class InvalidDownPayment(InvalidInput, ValueError):
+    """A down payment cannot be asked for as stated.
+
+    ``order`` names the order (``None`` when the down payment alone is malformed),
+    ``reason`` says why; ``amount`` is the amount at fault where there is one (``Money``).
+    """
+
+    def __init__(self, *, reason: str, order: str | None = None, amount: object = None) -> None:
+        self.order = order
+        self.reason = reason
+        self.amount = amount
+        of = f" on {_text(order)}" if order else ""
+        super().__init__(f"invalid down payment{of}: {reason}")
+
+
+class DownPaymentsOutstanding(WrongState):
+    """Cancelling would leave less to invoice than the down payments still to deduct.
+
+    ``order`` names the order; ``outstanding`` is what its down payments still have to be
+    deducted by later invoices (``Money``, on the down payments' bases).
+    """
+
+    def __init__(self, *, order: str, outstanding: object) -> None:
+        self.order = order
+        self.outstanding = outstanding
+        super().__init__(
+            document=order,
+            state=f"still to deduct {_text(outstanding)} of down payments",
+            operation="cancel what remains of",
+            first="invoice what remains, or credit the down payment",
+            reason="what would be left to invoice could not deduct them",
+        )
+
+
+class DownPaymentDeducted(WrongState):
+    """A down payment's invoice was deducted by later invoices, so it cannot be given back.
+
+    ``order`` names the order, ``invoice`` the down payment's invoice id, ``first`` what
+    to give back first.
+    """
+
+    def __init__(self, *, order: str, invoice: str, first: str) -> None:
+        self.order = order
+        self.invoice = invoice
+        super().__init__(
+            document=f"the down payment invoice {_show(invoice)} of {_text(order)}",
+            state="deducted by later invoices",
+            operation="give back",
+            first=first,
+        )
+
+
+class DownPaymentTooLarge(LimitExceeded):
+    """A down payment asks for more than the order has left to cover it.
+
+    ``order`` names the order; ``requested`` is the down payment and ``available`` the
+    most it may be (both ``Money``, on the down payment's base: untaxed, or with taxes):
+    what remains to invoice that earlier down payments do not already cover.
+    """
+
+    def __init__(self, *, order: str, requested: object, available: object) -> None:
+        self.order = order
+        self.requested = requested
+        self.available = available
+        super().__init__(
+            f"cannot ask a down payment of {_text(requested)} on {_text(order)}: only "
+            f"{_text(available)} remains to invoice that earlier down payments do not cover; "
+            "ask for at most that"
+        )

@@ -16,33 +16,46 @@ the one way those amounts are shared out:
 * the completing bill gives back what the rounding of the earlier bills gained or lost,
   untaxed set by set and tax rate by rate (:func:`completing`), so that the bills of an
   order sum to its total exactly, and to its untaxed amount and tax per rate too
-  (:class:`TaxTally`).
+  (:class:`~ordercore.documents.ordering.TaxTally`).
 
-The steps that change an order's lines are shared too, over the :class:`Progress` of a
-sales or a purchase order line: fulfilling (:func:`fulfil`), cancelling what remains
-(:func:`cancel`), billing (:func:`check_open`, :func:`bill_lines`, :func:`bill_content`),
-and giving back what a voided bill (:func:`give_back`) or a credit note by lines
-(:func:`credit`) takes back.
+The steps that change an order's lines are shared too, over the
+:class:`~ordercore.documents.ordering.LineProgress` of a sales or a purchase order
+line: fulfilling (:func:`fulfil`), cancelling what remains (:func:`cancel`), billing
+(:func:`check_open`, :func:`bill_lines`, :func:`bill_content`), and giving back what
+a voided bill (:func:`give_back`) or a credit note by lines (:func:`credit`) takes back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 import moneyed
 
-from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType, _OrderLimit, excerpt
+from ordercore.documents import ordering as public
+from ordercore.documents.ordering import LineProgress, TakenLine
+from ordercore.errors import (
+    CreditNotTakenBack,
+    DocumentWithoutLines,
+    FeesAbovePrice,
+    InvalidNumber,
+    InvalidOrderRecord,
+    InvalidType,
+    NothingRemains,
+    OrderLimitExceeded,
+    PrepaidOnOrder,
+    ReturnOnOrder,
+    UnknownOrderLine,
+)
 from ordercore.money.amount import Money
-from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
 from ordercore.money.decimals import to_decimal
 from ordercore.pricing.document import Allowance, Charge, Document, TaxCorrection
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
-from ordercore.pricing.results import PricedAdjustment, PricedDocument
+from ordercore.pricing.results import PricedDocument
 from ordercore.pricing.taxes import Tax, TaxKind
 
 if TYPE_CHECKING:
@@ -50,46 +63,12 @@ if TYPE_CHECKING:
 
 ZERO = Decimal(0)
 
+# Credit notes read these here, with the steps they share with orders.
+TaxTally = public.TaxTally
+standalone = public.standalone
+
 #: The description of the line by which a completing bill absorbs tax rounding.
 ROUNDING_DIFFERENCE = "Rounding difference"
-
-
-def quantity(value: object, field: str) -> Decimal:
-    """A quantity a line has reached (ordered, received, ...): not negative."""
-    number = to_decimal(value, field=field, max_places=QUANTITY_PLACES)
-    if number < 0:
-        raise InvalidNumber(value, reason="a quantity here cannot be negative", field=field)
-    return number
-
-
-def check_line(
-    line: str,
-    *,
-    ordered: Decimal,
-    cancelled: Decimal,
-    done: Mapping[str, Decimal],
-    amount: Decimal,
-    taken: Decimal,
-) -> None:
-    """Refuse the record of an order line whose quantities or amounts do not add up.
-
-    ``line`` names it (such as ``"sales order line 'Desk'"``); ``done`` holds what was
-    fulfilled and billed of it (``{"delivered": ..., "invoiced": ...}``), each of which
-    with what was cancelled is at most what was ordered; ``taken`` lies between nothing
-    and the line's ``amount``. A host that rebuilds an order from storage gets the error
-    here rather than a wrong figure later.
-    """
-    for name, quantity in done.items():
-        if CONTEXT.add(quantity, cancelled) > ordered:
-            raise InvalidDocument(
-                f"{line}: {name} {quantity} and cancelled {cancelled} come to more than the "
-                f"{ordered} ordered; check the quantities stored for it"
-            )
-    if not min(amount, ZERO) <= taken <= max(amount, ZERO):
-        raise InvalidDocument(
-            f"{line} has taken {taken} of its amount {amount}: what bills and cancellations "
-            "take of a line lies between nothing and its amount; check the amounts stored for it"
-        )
 
 
 def check_records(document: str, priced: PricedDocument, *, lines: int, adjustments: int) -> None:
@@ -99,14 +78,12 @@ def check_records(document: str, priced: PricedDocument, *, lines: int, adjustme
     and charge.
     """
     if lines != len(priced.lines):
-        raise InvalidDocument(
-            f"{document} has {lines} line records for {len(priced.lines)} priced lines; "
-            "keep one per line of its priced content, in order"
+        raise InvalidOrderRecord(
+            record=document, field="lines", value=lines, limit=len(priced.lines)
         )
     if adjustments != len(standalone(priced)):
-        raise InvalidDocument(
-            f"{document} has {adjustments} adjustment records for "
-            f"{len(standalone(priced))} standalone allowances and charges; keep one for each"
+        raise InvalidOrderRecord(
+            record=document, field="adjustments", value=adjustments, limit=len(standalone(priced))
         )
 
 
@@ -115,7 +92,7 @@ def line_index(value: object, count: int, document: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidType(value, expected="a line index (int)", field="quantities")
     if not 0 <= value < count:
-        raise InvalidDocument(f"{document} has no line {value}")
+        raise UnknownOrderLine(order=document, line=value, count=count)
     return value
 
 
@@ -144,6 +121,28 @@ def quantities(value: object, count: int, document: str) -> dict[int, Decimal]:
     return dict(sorted(result.items()))
 
 
+def checked_content(content: object, document: str) -> PricedDocument:
+    """``content`` to confirm as ``document`` (``"sales order SO-1"``), priced.
+
+    An order has lines, each of a positive quantity, no prepaid amount, and no line whose
+    price does not cover the fees included in it.
+    """
+    if not isinstance(content, Document):
+        raise InvalidType(content, expected="a pricing Document", field="content")
+    if not content.lines:
+        raise DocumentWithoutLines(
+            document=document, reason=f"{document} has no lines to order; add a line"
+        )
+    if content.prepaid is not None:
+        raise PrepaidOnOrder(order=document, prepaid=content.prepaid)
+    for line in content.lines:
+        if line.quantity <= 0:
+            raise ReturnOnOrder(order=document, line=line.description, quantity=line.quantity)
+    priced = price(content)
+    check_nets(priced, document)
+    return priced
+
+
 def check_nets(priced: PricedDocument, document: str) -> None:
     """Refuse an order with a line whose net is below zero.
 
@@ -152,11 +151,7 @@ def check_nets(priced: PricedDocument, document: str) -> None:
     """
     for line in priced.lines:
         if line.net.amount < 0:
-            raise InvalidDocument(
-                f"line {excerpt(line.line.description)} of {document} comes to a net of "
-                f"{line.net.amount}: its price does not cover the fees included in it; "
-                "raise the price, or take the fee out of it"
-            )
+            raise FeesAbovePrice(order=document, line=line.line.description, net=line.net)
 
 
 def rounding(priced: PricedDocument) -> tuple[Decimal, str]:
@@ -191,54 +186,41 @@ def line_share(
     )
 
 
-def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
-    """The order's document allowances and charges that stand alone (with their own taxes)."""
-    return tuple(entry for entry in priced.adjustments if not entry.distributed)
-
-
-class Progress(Protocol):
-    """What an order line says of its progress (a sales or a purchase order line).
-
-    Its fulfilment (``delivered`` or ``received``) and its billed units (``invoiced`` or
-    ``billed``) have their own names on each kind of line; ``_fulfilled`` and ``_billed``
-    read them, ``_fulfilling`` and ``_billing`` give the line with more of them (less, for
-    negative ``units``), and ``_cancelling`` with more cancelled. Billing and cancelling
-    take ``amount`` more of the line's amount.
-    """
-
-    @property
-    def description(self) -> str: ...
-    @property
-    def amount(self) -> Decimal: ...
-    @property
-    def taken(self) -> Decimal: ...
-    @property
-    def ordered(self) -> Decimal: ...
-    @property
-    def cancelled(self) -> Decimal: ...
-    @property
-    def open(self) -> Decimal: ...
-    @property
-    def _fulfilled(self) -> Decimal: ...
-    @property
-    def _billed(self) -> Decimal: ...
-    def share(self, units: Decimal, priced: PricedDocument) -> Decimal: ...
-    def _fulfilling(self, units: Decimal) -> Self: ...
-    def _billing(self, units: Decimal, amount: Decimal) -> Self: ...
-    def _cancelling(self, units: Decimal, amount: Decimal) -> Self: ...
-
-
-L = TypeVar("L", bound=Progress)
-
-#: What a bill took of an order's lines: ``(line index, quantity, amount)`` for each.
-Taken = tuple[tuple[int, Decimal, Decimal], ...]
+L = TypeVar("L", bound=LineProgress)
 
 #: Quantities of an order's lines: ``(line index, quantity)`` pairs.
 Quantities = tuple[tuple[int, Decimal], ...]
 
 
+def share(line: LineProgress, units: Decimal, priced: PricedDocument) -> Decimal:
+    """The share of ``line``'s amount for ``units`` of its open ones: the rest for all."""
+    return line_share(line.amount.amount, line.taken.amount, line.open, units, priced)
+
+
+def moved(
+    line: L,
+    *,
+    fulfilled: Decimal = ZERO,
+    billed: Decimal = ZERO,
+    cancelled: Decimal = ZERO,
+    taken: Decimal = ZERO,
+) -> L:
+    """``line`` with more (or, negative, less) fulfilled, billed, cancelled and taken."""
+    return attrs.evolve(
+        line,
+        fulfilled=line.fulfilled + fulfilled,
+        billed=line.billed + billed,
+        cancelled=line.cancelled + cancelled,
+        taken=Money(line.taken.amount + taken, line.taken.currency),
+    )
+
+
 def fulfil(
-    lines: Sequence[L], wanted: Mapping[int, Decimal], *, order: str, error: type[_OrderLimit]
+    lines: Sequence[L],
+    wanted: Mapping[int, Decimal],
+    *,
+    order: str,
+    error: type[OrderLimitExceeded],
 ) -> tuple[L, ...]:
     """``lines`` with the ``wanted`` (checked) quantities delivered or received.
 
@@ -246,35 +228,31 @@ def fulfil(
     (:class:`~ordercore.errors.OverDelivery` or :class:`~ordercore.errors.OverReceipt`)
     for the order numbered ``order``.
     """
-    to_fulfil = [
-        CONTEXT.subtract(CONTEXT.subtract(line.ordered, line._fulfilled), line.cancelled)
-        for line in lines
-    ]
-    _check_within(lines, wanted, to_fulfil, order=order, error=error)
+    _check_within(lines, wanted, [line.to_fulfil for line in lines], order=order, error=error)
     return tuple(
-        line._fulfilling(wanted[index]) if index in wanted else line
+        moved(line, fulfilled=wanted[index]) if index in wanted else line
         for index, line in enumerate(lines)
     )
 
 
 def check_open(
-    lines: Sequence[Progress],
+    lines: Sequence[LineProgress],
     wanted: Mapping[int, Decimal],
     *,
     order: str,
-    error: type[_OrderLimit],
+    error: type[OrderLimitExceeded],
 ) -> None:
     """Refuse to bill more of a line than is open: ``error`` for the order numbered ``order``."""
     _check_within(lines, wanted, [line.open for line in lines], order=order, error=error)
 
 
 def _check_within(
-    lines: Sequence[Progress],
+    lines: Sequence[LineProgress],
     wanted: Mapping[int, Decimal],
     remaining: Sequence[Decimal],
     *,
     order: str,
-    error: type[_OrderLimit],
+    error: type[OrderLimitExceeded],
 ) -> None:
     for index, quantity in wanted.items():
         if quantity > remaining[index]:
@@ -286,12 +264,12 @@ def _check_within(
             )
 
 
-def fulfilled_unbilled(lines: Sequence[Progress]) -> dict[int, Decimal]:
+def fulfilled_unbilled(lines: Sequence[LineProgress]) -> dict[int, Decimal]:
     """What each line has delivered or received and not billed yet, where it has."""
     return {
-        index: line._fulfilled - line._billed
+        index: line.fulfilled - line.billed
         for index, line in enumerate(lines)
-        if line._fulfilled > line._billed
+        if line.fulfilled > line.billed
     }
 
 
@@ -302,70 +280,68 @@ def cancel(
 
     A line cancels what was ordered and neither fulfilled nor billed; the cancelled units
     take their share of the line's amount, as if they had been billed. Nothing to cancel
-    on ``document`` raises :class:`~ordercore.errors.InvalidDocument`.
+    on ``document`` raises :class:`~ordercore.errors.NothingRemains`.
     """
     result = list(lines)
     cancelled: list[tuple[int, Decimal]] = []
     for index in chosen:
         line = result[index]
-        quantity = line.ordered - line.cancelled - max(line._fulfilled, line._billed)
+        quantity = line.ordered - line.cancelled - max(line.fulfilled, line.billed)
         if quantity > 0:
-            result[index] = line._cancelling(quantity, line.share(quantity, priced))
+            result[index] = moved(line, cancelled=quantity, taken=share(line, quantity, priced))
             cancelled.append((index, quantity))
     if not cancelled:
-        raise InvalidDocument(f"nothing remains to cancel on {document}")
+        raise NothingRemains(order=document, operation="cancel what remains of")
     return tuple(result), tuple(cancelled)
 
 
 def bill_lines(
     lines: Sequence[L], wanted: Mapping[int, Decimal], priced: PricedDocument
-) -> tuple[tuple[L, ...], Taken, list[Line]]:
+) -> tuple[tuple[L, ...], tuple[TakenLine, ...], list[Line]]:
     """Bill the ``wanted`` (checked) quantities of an order's ``lines``, priced ``priced``.
 
     Gives the lines with the quantities billed and their shares taken, what the bill took
-    of them (:data:`Taken`), and the bill's lines.
+    of them, and the bill's lines.
     """
     result = list(lines)
-    shares: list[tuple[int, Decimal, Decimal]] = []
+    shares: list[TakenLine] = []
     billing_lines: list[Line] = []
+    currency = priced.currency
     for index, units in wanted.items():
         line = result[index]
-        share = line.share(units, priced)
-        result[index] = line._billing(units, share)
-        shares.append((index, units, share))
+        part = share(line, units, priced)
+        result[index] = moved(line, billed=units, taken=part)
+        shares.append(TakenLine(index=index, quantity=units, amount=Money(part, currency)))
         source = priced.lines[index].line
-        billing_lines.append(billing_line(source, units, share, priced.currency))
+        billing_lines.append(billing_line(source, units, part, currency))
     return tuple(result), tuple(shares), billing_lines
 
 
-def give_back(lines: Sequence[L], took: Taken) -> tuple[L, ...]:
+def give_back(lines: Sequence[L], took: Iterable[TakenLine]) -> tuple[L, ...]:
     """``lines`` with the quantities and amounts a bill ``took`` of them given back."""
     result = list(lines)
-    for index, units, amount in took:
-        result[index] = result[index]._billing(-units, -amount)
+    for taken in took:
+        result[taken.index] = moved(
+            result[taken.index], billed=-taken.quantity, taken=-taken.amount.amount
+        )
     return tuple(result)
-
-
-def quantities_of(took: Taken) -> Quantities:
-    """The ``(line index, quantity)`` pairs of what a bill took."""
-    return tuple((index, units) for index, units, _ in took)
 
 
 def credit(
     lines: Sequence[L],
-    took: Taken,
+    took: Sequence[TakenLine],
     credited: Iterable[CreditedLine],
     *,
     note: str,
     bill: str,
     order: str,
-) -> tuple[tuple[L, ...], Taken, Quantities]:
+) -> tuple[tuple[L, ...], tuple[TakenLine, ...], Quantities]:
     """Give back to an order's ``lines`` what a credit note by lines ``credited`` of a bill.
 
     ``took`` is what the bill took of the lines; each credited line of the bill gives
     back its quantity and amount to the order line it billed. Gives the lines, what the
-    bill still takes, and the quantities given back. ``note``, ``bill`` and ``order``
-    name the credit note, the bill (``"invoice 'inv-1'"``) and the order for the error of
+    bill still takes, and the quantities given back. ``note`` and ``bill`` are the
+    numbers of the credit note and the bill, ``order`` names the order, for the error of
     a credited line that bills no order line.
     """
     result = list(lines)
@@ -373,18 +349,27 @@ def credit(
     quantities = []
     for entry in credited:
         if entry.index >= len(left):
-            raise InvalidDocument(
-                f"credit note {note} credits line {entry.index} of {bill}, "
-                f"which bills no line of {order}"
+            raise CreditNotTakenBack(
+                order=order,
+                invoice=bill,
+                credit_note=note,
+                reason=f"it credits line {entry.index}, which bills none of the order's lines; "
+                "credit the lines that bill the order, or the bill in full",
             )
-        index, units, amount = left[entry.index]
-        left[entry.index] = (index, units - entry.quantity, amount - entry.amount.amount)
-        result[index] = result[index]._billing(-entry.quantity, -entry.amount.amount)
-        quantities.append((index, entry.quantity))
+        taken = left[entry.index]
+        left[entry.index] = attrs.evolve(
+            taken,
+            quantity=taken.quantity - entry.quantity,
+            amount=Money(taken.amount.amount - entry.amount.amount, taken.amount.currency),
+        )
+        result[taken.index] = moved(
+            result[taken.index], billed=-entry.quantity, taken=-entry.amount.amount
+        )
+        quantities.append((taken.index, entry.quantity))
     return tuple(result), tuple(left), tuple(quantities)
 
 
-def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decimal, Decimal]:
+def nets_taken(priced: PricedDocument, lines: Sequence[LineProgress]) -> tuple[Decimal, Decimal]:
     """The order's lines net, and how much of it the bills and cancellations took.
 
     Standalone allowances and charges apply to the lines' net, so they are shared out in
@@ -395,7 +380,8 @@ def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decim
     for priced_line, line in zip(priced.lines, lines, strict=True):
         net = priced_line.net.amount
         done = line.ordered - line.open
-        part = line.taken / line.amount if line.amount else done / line.ordered
+        amount = line.amount.amount
+        part = line.taken.amount / amount if amount else done / line.ordered
         whole += net
         taken += net * part
     return whole, taken
@@ -403,12 +389,12 @@ def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decim
 
 def adjustments_after(
     priced: PricedDocument,
-    taken: Sequence[Decimal],
-    before: Sequence[Progress],
-    after: Sequence[Progress],
+    taken: Sequence[Money],
+    before: Sequence[LineProgress],
+    after: Sequence[LineProgress],
     *,
     completed: bool,
-) -> tuple[Decimal, ...]:
+) -> tuple[Money, ...]:
     """How much of each standalone adjustment is taken once the order's lines move on.
 
     The adjustments had ``taken`` so much when the lines stood as ``before``; as they
@@ -420,16 +406,25 @@ def adjustments_after(
     new = nets_taken(priced, after)[1]
     done, remaining = new - old, whole - old
     return tuple(
-        old
-        + rest_share(entry.amount.amount - old, done, remaining, completed=completed, priced=priced)
-        for entry, old in zip(standalone(priced), taken, strict=True)
+        Money(
+            held.amount
+            + rest_share(
+                entry.amount.amount - held.amount,
+                done,
+                remaining,
+                completed=completed,
+                priced=priced,
+            ),
+            priced.currency,
+        )
+        for entry, held in zip(standalone(priced), taken, strict=True)
     )
 
 
 def bill_content(
     priced: PricedDocument,
     items: Sequence[Line],
-    adjustments: tuple[Sequence[Decimal], Sequence[Decimal]],
+    adjustments: tuple[Sequence[Money], Sequence[Money]],
     *,
     completes: bool,
     billed: TaxTally,
@@ -455,13 +450,15 @@ def bill_content(
     return content
 
 
-def minus(left: Sequence[Decimal], right: Sequence[Decimal]) -> tuple[Decimal, ...]:
+def minus(left: Sequence[Money], right: Sequence[Money]) -> tuple[Money, ...]:
     """Each of ``left`` less the one in its place in ``right``.
 
     What a bill took of each standalone adjustment is what was taken after it less what
     was taken before; releasing the bill takes that part away again.
     """
-    return tuple(old - part for old, part in zip(left, right, strict=True))
+    return tuple(
+        Money(old.amount - part.amount, old.currency) for old, part in zip(left, right, strict=True)
+    )
 
 
 def billing_line(
@@ -485,15 +482,15 @@ def billing_line(
 
 
 def adjustment_parts(
-    priced: PricedDocument, before: Sequence[Decimal], after: Sequence[Decimal]
+    priced: PricedDocument, before: Sequence[Money], after: Sequence[Money]
 ) -> tuple[list[Allowance], list[Charge]]:
     """The parts of the standalone adjustments a bill takes: from ``before`` to ``after``."""
     currency = priced.currency
     allowances: list[Allowance] = []
     charges: list[Charge] = []
     for entry, old, new in zip(standalone(priced), before, after, strict=True):
-        if new != old:
-            part = Money(new - old, currency)
+        if new.amount != old.amount:
+            part = Money(new.amount - old.amount, currency)
             adjustment = entry.adjustment
             if isinstance(adjustment, Allowance):
                 allowances.append(
@@ -502,62 +499,6 @@ def adjustment_parts(
             else:
                 charges.append(Charge.fixed(part, reason=adjustment.reason, taxes=adjustment.taxes))
     return allowances, charges
-
-
-def plain_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
-    """``taxes`` as a line of an amount alone takes them: none per unit, none included."""
-    return tuple(
-        attrs.evolve(tax, included=False) if tax.included else tax
-        for tax in taxes
-        if tax.kind is not TaxKind.PER_UNIT
-    )
-
-
-Untaxed = tuple[tuple[tuple[Tax, ...], Decimal], ...]
-Taxed = tuple[tuple[Tax, Decimal], ...]
-
-
-@attrs.frozen(kw_only=True)
-class TaxTally:
-    """What documents came to: untaxed by set of taxes, and tax by row of the breakdown.
-
-    ``untaxed`` pairs each set of taxes (as :func:`plain_taxes` gives them) with the sum
-    of the line nets and standalone allowances and charges that carry it; ``taxes`` pairs
-    each tax row (one tax standing for its name, code and rate) with the sum of its
-    amounts. An order keeps the tally of the documents billed from it, so that the
-    completing one can make them add up to the order's own tally.
-    """
-
-    untaxed: Untaxed = ()
-    taxes: Taxed = ()
-
-    @classmethod
-    def of(cls, priced: PricedDocument) -> TaxTally:
-        """The tally of one priced document."""
-        untaxed: dict[tuple[Tax, ...], Decimal] = {}
-        for line in priced.lines:
-            key = plain_taxes(line.line.taxes)
-            untaxed[key] = untaxed.get(key, ZERO) + line.net.amount
-        for entry in standalone(priced):
-            key = plain_taxes(entry.adjustment.taxes)
-            untaxed[key] = untaxed.get(key, ZERO) + entry.effect.amount
-        taxes = tuple((row.tax, row.amount.amount) for row in priced.tax_breakdown)
-        return cls(untaxed=tuple(untaxed.items()), taxes=taxes)
-
-    def plus(self, other: TaxTally, sign: int = 1) -> TaxTally:
-        """This tally with ``other`` added (or taken away, with ``sign`` -1)."""
-        untaxed = dict(self.untaxed)
-        for key, amount in other.untaxed:
-            untaxed[key] = untaxed.get(key, ZERO) + sign * amount
-        rows = {tax.breakdown_key: (tax, amount) for tax, amount in self.taxes}
-        for tax, amount in other.taxes:
-            known, total = rows.get(tax.breakdown_key, (tax, ZERO))
-            rows[tax.breakdown_key] = (known, total + sign * amount)
-        return TaxTally(untaxed=tuple(untaxed.items()), taxes=tuple(rows.values()))
-
-    def rows(self) -> dict[tuple[object, ...], tuple[Tax, Decimal]]:
-        """The tax rows by breakdown key."""
-        return {tax.breakdown_key: (tax, amount) for tax, amount in self.taxes}
 
 
 def completing(content: Document, target: TaxTally, done: TaxTally) -> Document:
@@ -586,8 +527,10 @@ def completing(content: Document, target: TaxTally, done: TaxTally) -> Document:
     currency = content.currency
     need = target.plus(done, sign=-1)
     have = TaxTally.of(price(content))
-    untaxed = dict(have.untaxed)
-    differences = [(key, amount - untaxed.pop(key, ZERO)) for key, amount in need.untaxed]
+    untaxed = have.by_taxes()
+    differences = [
+        (key, amount - untaxed.pop(key, ZERO)) for key, amount in need.by_taxes().items()
+    ]
     differences += [(key, -amount) for key, amount in untaxed.items()]
     lines = []
     folded: dict[tuple[object, ...], Decimal] = {}
