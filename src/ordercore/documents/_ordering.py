@@ -29,20 +29,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
 
 import attrs
 import moneyed
 
+from ordercore._convert import check_instance, to_money, to_tuple
 from ordercore.documents import ordering as public
-from ordercore.documents.ordering import LineProgress, TakenLine
+from ordercore.documents._fields import PricedView
+from ordercore.documents.ordering import LineProgress, TakenFromOrder, TakenLine
 from ordercore.errors import (
     CreditNotTakenBack,
+    CreditOfAnotherInvoice,
+    CreditTakenInAlready,
     DocumentWithoutLines,
+    DuplicateDocumentId,
     FeesAbovePrice,
     InvalidNumber,
     InvalidOrderRecord,
     InvalidType,
+    NotFromThisOrder,
     NothingRemains,
     OrderLimitExceeded,
     PrepaidOnOrder,
@@ -59,7 +65,7 @@ from ordercore.pricing.results import PricedDocument
 from ordercore.pricing.taxes import Tax, TaxKind
 
 if TYPE_CHECKING:
-    from ordercore.documents.credit_notes import CreditedLine
+    from ordercore.documents.credit_notes import CreditedLine, CreditNote
 
 ZERO = Decimal(0)
 
@@ -577,3 +583,227 @@ def _correction(tax: Tax, difference: Decimal, currency: moneyed.Currency) -> Ta
         amount=Money(difference, currency),
         reason=ROUNDING_DIFFERENCE,
     )
+
+
+# -- the converters of the fields both sides share --------------------------------------
+
+
+def adjustment_records(value: object) -> tuple[Money, ...]:
+    """An order's ``adjustments``: what each standalone allowance and charge has taken."""
+    return tuple(to_money(v, "adjustments") for v in to_tuple(value, Money, "adjustments"))
+
+
+def billed_amount(value: object) -> Money | None:
+    """An order's ``billed`` (``None`` until the order fills it in with nothing)."""
+    return None if value is None else to_money(value, "billed")
+
+
+def tally_record(value: object) -> TaxTally:
+    """An order's ``billed_by_tax``."""
+    return check_instance(value, TaxTally, "billed_by_tax")
+
+
+def invoice_records(value: object) -> tuple[TakenFromOrder, ...]:
+    """A sales order's ``invoices``: what each invoice made from it took."""
+    return to_tuple(value, TakenFromOrder, "invoices")
+
+
+def bill_records(value: object) -> tuple[TakenFromOrder, ...]:
+    """A purchase order's ``bills``: what each bill made from it took."""
+    return to_tuple(value, TakenFromOrder, "bills")
+
+
+# -- the order both sides share ----------------------------------------------------------
+
+
+class OrderBase(PricedView):
+    """What a sales order and a purchase order do alike (a mixin of their attrs classes).
+
+    Each side names its kind (``"sales order"``) and the field that records the documents
+    made from it (``"invoices"``, ``"bills"``); the steps here read and write those
+    through the names, so that each step is written once for both.
+    """
+
+    __slots__ = ()
+    _kind: ClassVar[str]
+    _made_field: ClassVar[str]
+
+    id: str
+    number: str
+    lines: tuple[LineProgress, ...]
+    adjustments: tuple[Money, ...]
+    billed: Money
+    billed_by_tax: TaxTally
+    version: int
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def total(self) -> Money:
+        """The order's total with taxes: what its documents add up to once it is billed."""
+        return self.priced.totals.tax_inclusive
+
+    @property
+    def completed(self) -> bool:
+        """Whether every line is billed (invoiced) or cancelled in full."""
+        return all(line.open == 0 for line in self.lines)
+
+    @property
+    def state(self) -> str:
+        """``"done"`` when nothing remains to fulfil (deliver, receive) or bill, else ``"open"``."""
+        done = self.completed and all(line.to_fulfil == 0 for line in self.lines)
+        return "done" if done else "open"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(number={self.number!r}, state={self.state!r}, "
+            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
+        )
+
+    @property
+    def _name(self) -> str:
+        return f"{self._kind} {self.number}"
+
+    @property
+    def _made(self) -> tuple[TakenFromOrder, ...]:
+        made: tuple[TakenFromOrder, ...] = getattr(self, self._made_field)
+        return made
+
+    # -- the steps ---------------------------------------------------------------------
+
+    def _check(self) -> None:
+        """Complete and check the records (called after construction)."""
+        if self.billed is None:
+            object.__setattr__(self, "billed", Money.zero(self.priced.currency))
+        check_records(
+            self._name, self.priced, lines=len(self.lines), adjustments=len(self.adjustments)
+        )
+
+    def _evolve(self, **changes: object) -> Self:
+        return attrs.evolve(self, **changes)  # type: ignore[misc]
+
+    def _wanted(self, value: object) -> dict[int, Decimal]:
+        return quantities(value, len(self.lines), self._name)
+
+    def _fulfilled(
+        self, value: object, error: type[OrderLimitExceeded]
+    ) -> tuple[Self, dict[int, Decimal]]:
+        """The order with ``value`` (line -> quantity) delivered or received."""
+        wanted = self._wanted(value)
+        lines = fulfil(self.lines, wanted, order=self._name, error=error)
+        return self._evolve(lines=lines, version=self.version + 1), wanted
+
+    def _cancelled(self, value: object) -> tuple[Self, Quantities]:
+        """The order with what remains of the chosen lines cancelled (adjustments not yet)."""
+        chosen = chosen_lines(value, len(self.lines), self._name)
+        lines, done = cancel(self.lines, chosen, self.priced, self._name)
+        return self._evolve(lines=lines, version=self.version + 1), done
+
+    def _with_adjustments(self, before: OrderBase) -> Self:
+        """This order (``before`` changed) with its standalone adjustments taken anew."""
+        return self._evolve(adjustments=before._adjustments_after(self))
+
+    def _adjustments_after(self, order: OrderBase) -> tuple[Money, ...]:
+        """What the standalone adjustments have taken once this order has become ``order``."""
+        return adjustments_after(
+            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
+        )
+
+    def _check_new(self, document_id: str) -> None:
+        """Refuse a document id the order holds already (a release finds a document by it)."""
+        if any(made.document_id == document_id for made in self._made):
+            raise DuplicateDocumentId(order=self._name, document_id=document_id)
+
+    def _find(self, document_id: str, order_number: str | None, what: str) -> TakenFromOrder:
+        """What the document ``document_id`` (made from order ``order_number``) took."""
+        made = next((m for m in self._made if m.document_id == document_id), None)
+        if made is None or order_number != self.number:
+            raise NotFromThisOrder(order=self._name, document=what)
+        return made
+
+    def _billing(
+        self, wanted: Mapping[int, Decimal]
+    ) -> tuple[Self, tuple[TakenLine, ...], list[Line], tuple[Money, ...]]:
+        """Bill ``wanted`` (checked) quantities of the lines.
+
+        Gives the order with its lines moved on, what the document takes of them, its
+        lines, and what the standalone adjustments will have taken.
+        """
+        lines, shares, document_lines = bill_lines(self.lines, wanted, self.priced)
+        order = self._evolve(lines=lines)
+        return order, shares, document_lines, self._adjustments_after(order)
+
+    def _content(
+        self, order: OrderBase, document_lines: list[Line], adjustments: tuple[Money, ...]
+    ) -> Document:
+        """The content of a document billing ``document_lines``, leaving the order ``order``."""
+        return bill_content(
+            self.priced,
+            document_lines,
+            (self.adjustments, adjustments),
+            completes=order.completed and not any(line.cancelled for line in order.lines),
+            billed=self.billed_by_tax,
+        )
+
+    def _recorded(self, made: TakenFromOrder, **changes: object) -> Self:
+        """This order recording ``made``: its total and tally billed, a new version."""
+        return self._evolve(
+            **{self._made_field: (*self._made, made)},
+            billed=self.billed + made.total,
+            billed_by_tax=self.billed_by_tax.plus(made.tally),
+            version=self.version + 1,
+            **changes,
+        )
+
+    def _given_back(self, made: TakenFromOrder, **changes: object) -> Self:
+        """This order without anything ``made`` took, as if it had never been billed."""
+        return self._evolve(
+            lines=give_back(self.lines, made.lines),
+            adjustments=minus(self.adjustments, made.adjustments),
+            **{self._made_field: tuple(m for m in self._made if m is not made)},
+            billed=self.billed - made.total,
+            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
+            version=self.version + 1,
+            **changes,
+        )
+
+    def _check_credit(self, made: TakenFromOrder, document: str, credit_note: CreditNote) -> None:
+        """Refuse a credit note that credits another document, or was taken in already."""
+        if credit_note.invoice_number != document:
+            raise CreditOfAnotherInvoice(
+                credit_note=credit_note.number,
+                credited=credit_note.invoice_number,
+                invoice=document,
+            )
+        if credit_note.number in made.credit_notes:
+            raise CreditTakenInAlready(order=self._name, credit_note=credit_note.number)
+
+    def _credited(
+        self, made: TakenFromOrder, note: CreditNote, document: str, **changes: object
+    ) -> tuple[Self, Quantities]:
+        """This order with what a credit by lines ``note`` of ``document`` credited given back.
+
+        What ``made`` (the document's record) keeps taking is lowered by as much, and the
+        credit note's total and tally come off what the order billed.
+        """
+        lines, took, given = credit(
+            self.lines, made.lines, note.credited, note=note.number, bill=document, order=self._name
+        )
+        tally = TaxTally.of(note.priced)
+        total = note.priced.totals.tax_inclusive
+        kept = attrs.evolve(
+            made,
+            lines=took,
+            total=made.total - total,
+            tally=made.tally.plus(tally, sign=-1),
+            credit_notes=(*made.credit_notes, note.number),
+        )
+        order = self._evolve(
+            lines=lines,
+            **{self._made_field: tuple(kept if m is made else m for m in self._made)},
+            billed=self.billed - total,
+            billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
+            version=self.version + 1,
+            **changes,
+        )
+        return order, given

@@ -40,10 +40,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import ClassVar
 
 import attrs
 
-from ordercore._convert import check_instance, to_money, to_tuple
+from ordercore._convert import to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents.bills import DraftBill, IssuedBill, VoidedBill
@@ -53,10 +54,7 @@ from ordercore.documents.ordering import LineProgress, TakenFromOrder, TaxTally,
 from ordercore.errors import (
     CreditNotTakenBack,
     CreditOfAnotherInvoice,
-    CreditTakenInAlready,
-    DuplicateDocumentId,
     InvalidType,
-    NotFromThisOrder,
     NothingRemains,
     OverBilling,
     OverReceipt,
@@ -183,27 +181,11 @@ def _lines(value: object) -> tuple[PurchaseLine, ...]:
     return to_tuple(value, PurchaseLine, "lines")
 
 
-def _moneys(value: object) -> tuple[Money, ...]:
-    return tuple(to_money(v, "adjustments") for v in to_tuple(value, Money, "adjustments"))
-
-
-def _made(value: object) -> tuple[TakenFromOrder, ...]:
-    return to_tuple(value, TakenFromOrder, "bills")
-
-
-def _billed(value: object) -> Money | None:
-    return None if value is None else to_money(value, "billed")
-
-
-def _tally(value: object) -> TaxTally:
-    return check_instance(value, TaxTally, "billed_by_tax")
-
-
 # -- the order ---------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class PurchaseOrder(fields.PricedView):
+class PurchaseOrder(ordering.OrderBase):
     """A confirmed purchase order: its priced content, and where each line stands.
 
     ``adjustments`` holds, for each standalone allowance and charge, how much of it bills
@@ -222,21 +204,17 @@ class PurchaseOrder(fields.PricedView):
     number: str = attrs.field(converter=fields.number)
     priced: PricedDocument = attrs.field(converter=fields.priced)
     lines: tuple[PurchaseLine, ...] = attrs.field(converter=_lines)
-    adjustments: tuple[Money, ...] = attrs.field(default=(), converter=_moneys)
-    bills: tuple[TakenFromOrder, ...] = attrs.field(default=(), converter=_made)
-    billed: Money = attrs.field(default=None, converter=_billed)
-    billed_by_tax: TaxTally = attrs.field(factory=TaxTally, converter=_tally)
+    adjustments: tuple[Money, ...] = attrs.field(default=(), converter=ordering.adjustment_records)
+    bills: tuple[TakenFromOrder, ...] = attrs.field(default=(), converter=ordering.bill_records)
+    billed: Money = attrs.field(default=None, converter=ordering.billed_amount)
+    billed_by_tax: TaxTally = attrs.field(factory=TaxTally, converter=ordering.tally_record)
     version: int = attrs.field(default=1, converter=fields.version)
 
+    _kind: ClassVar[str] = "purchase order"
+    _made_field: ClassVar[str] = "bills"
+
     def __attrs_post_init__(self) -> None:
-        if self.billed is None:
-            object.__setattr__(self, "billed", Money.zero(self.priced.currency))
-        ordering.check_records(
-            f"purchase order {self.number}",
-            self.priced,
-            lines=len(self.lines),
-            adjustments=len(self.adjustments),
-        )
+        self._check()
 
     @classmethod
     @exact
@@ -272,30 +250,6 @@ class PurchaseOrder(fields.PricedView):
         )
         return Changed(document=order, events=(event,))
 
-    # -- reading -----------------------------------------------------------------------
-
-    @property
-    def total(self) -> Money:
-        """The order's total with taxes: what its bills add up to once it is billed."""
-        return self.priced.totals.tax_inclusive
-
-    @property
-    def completed(self) -> bool:
-        """Whether every line is billed or cancelled in full."""
-        return all(line.open == 0 for line in self.lines)
-
-    @property
-    def state(self) -> str:
-        """``"done"`` when nothing remains to receive or bill, else ``"open"``."""
-        done = self.completed and all(line.to_receive == 0 for line in self.lines)
-        return "done" if done else "open"
-
-    def __repr__(self) -> str:
-        return (
-            f"PurchaseOrder(number={self.number!r}, state={self.state!r}, "
-            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
-        )
-
     # -- receipts ----------------------------------------------------------------------
 
     @exact
@@ -308,9 +262,7 @@ class PurchaseOrder(fields.PricedView):
         (:class:`~ordercore.errors.OverReceipt`).
         """
         request = fields.request(request)
-        wanted = ordering.quantities(quantities, len(self.lines), self._name)
-        lines = ordering.fulfil(self.lines, wanted, order=self._name, error=OverReceipt)
-        order = attrs.evolve(self, lines=lines, version=self.version + 1)
+        order, wanted = self._fulfilled(quantities, OverReceipt)
         event = ReceiptRecorded(
             document_id=self.id, request=request, quantities=tuple(wanted.items())
         )
@@ -327,10 +279,8 @@ class PurchaseOrder(fields.PricedView):
         charges, as if they had been billed.
         """
         request = fields.request(request)
-        chosen = ordering.chosen_lines(lines, len(self.lines), self._name)
-        new_lines, cancelled = ordering.cancel(self.lines, chosen, self.priced, self._name)
-        order = attrs.evolve(self, lines=new_lines, version=self.version + 1)
-        order = attrs.evolve(order, adjustments=self._adjustments_after(order))
+        cancelled_order, cancelled = self._cancelled(lines)
+        order = cancelled_order._with_adjustments(self)
         event = PurchaseRemainderCancelled(
             document_id=self.id, request=request, quantities=cancelled
         )
@@ -347,7 +297,7 @@ class PurchaseOrder(fields.PricedView):
         A quantity may be anything still open on its line (ordered, and neither billed
         nor cancelled); more raises :class:`~ordercore.errors.OverBilling`.
         """
-        wanted = ordering.quantities(quantities, len(self.lines), self._name)
+        wanted = self._wanted(quantities)
         ordering.check_open(self.lines, wanted, order=self._name, error=OverBilling)
         return self._bill(wanted, bill_id=bill_id, request=request)
 
@@ -387,9 +337,7 @@ class PurchaseOrder(fields.PricedView):
                 expected="a VoidedBill (void the draft first; credit an issued bill)",
                 field="voided",
             )
-        made = next((m for m in self.bills if m.document_id == voided.id), None)
-        if made is None or voided.purchase_order != self.number:
-            raise NotFromThisOrder(order=self._name, document=f"bill {voided.id!r}")
+        made = self._find(voided.id, voided.purchase_order, f"bill {voided.id!r}")
         order = self._given_back(made)
         event = BillReleased(
             document_id=self.id,
@@ -416,17 +364,12 @@ class PurchaseOrder(fields.PricedView):
             raise InvalidType(bill, expected="an IssuedBill", field="bill")
         if not isinstance(credit_note, CreditNote):
             raise InvalidType(credit_note, expected="a CreditNote", field="credit_note")
-        made = next((m for m in self.bills if m.document_id == bill.id), None)
-        if made is None or bill.purchase_order != self.number:
-            raise NotFromThisOrder(order=self._name, document=f"bill {bill.number}")
-        if credit_note.invoice_number != bill.number or credit_note.supplier is None:
+        made = self._find(bill.id, bill.purchase_order, f"bill {bill.number}")
+        if credit_note.supplier is None:  # a credit note of ours, not the supplier's
             raise CreditOfAnotherInvoice(
-                credit_note=credit_note.number,
-                credited=credit_note.invoice_number,
-                invoice=bill.number,
+                credit_note=credit_note.number, credited=None, invoice=bill.number
             )
-        if credit_note.number in made.credit_notes:
-            raise CreditTakenInAlready(order=self._name, credit_note=credit_note.number)
+        self._check_credit(made, bill.number, credit_note)
         if credit_note.by_amount is not None:
             raise CreditNotTakenBack(
                 order=self._name,
@@ -439,31 +382,7 @@ class PurchaseOrder(fields.PricedView):
             order = self._given_back(made)
             quantities = made.quantities
         else:
-            lines, took, quantities = ordering.credit(
-                self.lines,
-                made.lines,
-                credit_note.credited,
-                note=credit_note.number,
-                bill=bill.number,
-                order=self._name,
-            )
-            tally = TaxTally.of(credit_note.priced)
-            total = credit_note.priced.totals.tax_inclusive
-            kept = attrs.evolve(
-                made,
-                lines=took,
-                total=made.total - total,
-                tally=made.tally.plus(tally, sign=-1),
-                credit_notes=(*made.credit_notes, credit_note.number),
-            )
-            order = attrs.evolve(
-                self,
-                lines=lines,
-                bills=tuple(kept if m is made else m for m in self.bills),
-                billed=self.billed - total,
-                billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
-                version=self.version + 1,
-            )
+            order, quantities = self._credited(made, credit_note, bill.number)
         event = BillCreditTakenIn(
             document_id=self.id,
             request=request,
@@ -475,45 +394,13 @@ class PurchaseOrder(fields.PricedView):
 
     # -- the machinery -----------------------------------------------------------------
 
-    def _given_back(self, made: TakenFromOrder) -> PurchaseOrder:
-        """The order without anything ``made`` took, as if it had never been billed."""
-        return attrs.evolve(
-            self,
-            lines=ordering.give_back(self.lines, made.lines),
-            adjustments=ordering.minus(self.adjustments, made.adjustments),
-            bills=tuple(m for m in self.bills if m is not made),
-            billed=self.billed - made.total,
-            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
-            version=self.version + 1,
-        )
-
-    @property
-    def _name(self) -> str:
-        return f"purchase order {self.number}"
-
-    def _adjustments_after(self, order: PurchaseOrder) -> tuple[Money, ...]:
-        """What the standalone adjustments have taken once this order has become ``order``."""
-        return ordering.adjustments_after(
-            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
-        )
-
     def _bill(self, wanted: Mapping[int, Decimal], *, bill_id: str, request: Request) -> Billing:
         """Bill ``wanted`` (checked) quantities: the one way a bill is made from lines."""
         request = fields.request(request)
-        if any(m.document_id == bill_id for m in self.bills):
-            raise DuplicateDocumentId(order=self._name, document_id=bill_id)
-        new_lines, shares, bill_lines = ordering.bill_lines(self.lines, wanted, self.priced)
-        order = attrs.evolve(self, lines=new_lines)
-        adjustments = self._adjustments_after(order)
-        content = ordering.bill_content(
-            self.priced,
-            bill_lines,
-            (self.adjustments, adjustments),
-            completes=order.completed and not any(line.cancelled for line in new_lines),
-            billed=self.billed_by_tax,
-        )
+        self._check_new(bill_id)
+        order, shares, bill_lines, adjustments = self._billing(wanted)
+        content = self._content(order, bill_lines, adjustments)
         priced = price(content)
-        total = priced.totals.tax_inclusive
         draft = DraftBill.create(
             id=bill_id,
             supplier=self.supplier,
@@ -525,23 +412,16 @@ class PurchaseOrder(fields.PricedView):
             document_id=draft.document.id,
             lines=shares,
             adjustments=ordering.minus(adjustments, self.adjustments),
-            total=total,
+            total=priced.totals.tax_inclusive,
             tally=TaxTally.of(priced),
         )
-        order = attrs.evolve(
-            order,
-            adjustments=adjustments,
-            bills=(*self.bills, made),
-            billed=self.billed + total,
-            billed_by_tax=self.billed_by_tax.plus(made.tally),
-            version=self.version + 1,
-        )
+        order = order._recorded(made, adjustments=adjustments)
         event = BilledFromOrder(
             document_id=self.id,
             request=request,
             bill_id=draft.document.id,
             quantities=tuple(wanted.items()),
-            amount=total,
+            amount=made.total,
             completing=order.completed,
         )
         return Billing(order=order, bill=draft.document, events=(event, *draft.events))

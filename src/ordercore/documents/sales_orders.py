@@ -55,10 +55,11 @@ import enum
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from typing import ClassVar
 
 import attrs
 
-from ordercore._convert import check_instance, to_money, to_tuple
+from ordercore._convert import check_instance, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents.credit_notes import CreditNote
@@ -73,17 +74,13 @@ from ordercore.documents.ordering import (
 )
 from ordercore.errors import (
     CreditNotTakenBack,
-    CreditOfAnotherInvoice,
-    CreditTakenInAlready,
     CurrencyMismatch,
     DownPaymentDeducted,
     DownPaymentsOutstanding,
     DownPaymentTooLarge,
-    DuplicateDocumentId,
     InvalidDownPayment,
     InvalidNumber,
     InvalidType,
-    NotFromThisOrder,
     NothingRemains,
     OverDelivery,
     OverInvoicing,
@@ -402,35 +399,11 @@ def _records(value: object) -> tuple[DownPaymentRecord, ...]:
     return to_tuple(value, DownPaymentRecord, "down_payments")
 
 
-def _moneys(value: object) -> tuple[Money, ...]:
-    return tuple(to_money(v, "adjustments") for v in to_tuple(value, Money, "adjustments"))
-
-
-def _made(value: object) -> tuple[TakenFromOrder, ...]:
-    return to_tuple(value, TakenFromOrder, "invoices")
-
-
-def _billed(value: object) -> Money | None:
-    return None if value is None else to_money(value, "billed")
-
-
-def _index(value: object, count: int, order: str) -> int:
-    return ordering.line_index(value, count, f"sales order {order}")
-
-
-def _quantities(value: object, count: int, order: str) -> dict[int, Decimal]:
-    return ordering.quantities(value, count, f"sales order {order}")
-
-
-def _tally(value: object) -> TaxTally:
-    return check_instance(value, TaxTally, "billed_by_tax")
-
-
 # -- the order ---------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class SalesOrder(fields.PricedView):
+class SalesOrder(ordering.OrderBase):
     """A confirmed sales order: its priced content, and where each line stands.
 
     ``adjustments`` holds, for each of the order's standalone allowances and charges, how
@@ -450,22 +423,20 @@ class SalesOrder(fields.PricedView):
     number: str = attrs.field(converter=fields.number)
     priced: PricedDocument = attrs.field(converter=fields.priced)
     lines: tuple[OrderLine, ...] = attrs.field(converter=_lines)
-    adjustments: tuple[Money, ...] = attrs.field(default=(), converter=_moneys)
+    adjustments: tuple[Money, ...] = attrs.field(default=(), converter=ordering.adjustment_records)
     down_payments: tuple[DownPaymentRecord, ...] = attrs.field(default=(), converter=_records)
-    invoices: tuple[TakenFromOrder, ...] = attrs.field(default=(), converter=_made)
-    billed: Money = attrs.field(default=None, converter=_billed)
-    billed_by_tax: TaxTally = attrs.field(factory=TaxTally, converter=_tally)
+    invoices: tuple[TakenFromOrder, ...] = attrs.field(
+        default=(), converter=ordering.invoice_records
+    )
+    billed: Money = attrs.field(default=None, converter=ordering.billed_amount)
+    billed_by_tax: TaxTally = attrs.field(factory=TaxTally, converter=ordering.tally_record)
     version: int = attrs.field(default=1, converter=fields.version)
 
+    _kind: ClassVar[str] = "sales order"
+    _made_field: ClassVar[str] = "invoices"
+
     def __attrs_post_init__(self) -> None:
-        if self.billed is None:
-            object.__setattr__(self, "billed", Money.zero(self.priced.currency))
-        ordering.check_records(
-            f"sales order {self.number}",
-            self.priced,
-            lines=len(self.lines),
-            adjustments=len(self.adjustments),
-        )
+        self._check()
 
     # -- confirming --------------------------------------------------------------------
 
@@ -500,7 +471,7 @@ class SalesOrder(fields.PricedView):
                     field="line_policies",
                 )
             for key, value in line_policies.items():
-                index = _index(key, len(policies), str(number))
+                index = ordering.line_index(key, len(policies), f"sales order {number}")
                 policies[index] = check_instance(value, InvoicingPolicy, f"line_policies[{index}]")
         order = cls(
             id=id,
@@ -523,30 +494,6 @@ class SalesOrder(fields.PricedView):
         )
         return Changed(document=order, events=(event,))
 
-    # -- reading -----------------------------------------------------------------------
-
-    @property
-    def total(self) -> Money:
-        """The order's total with taxes: what its invoices add up to once it is invoiced."""
-        return self.priced.totals.tax_inclusive
-
-    @property
-    def completed(self) -> bool:
-        """Whether every line is invoiced or cancelled in full."""
-        return all(line.open == 0 for line in self.lines)
-
-    @property
-    def state(self) -> str:
-        """``"done"`` when nothing remains to deliver or invoice, else ``"open"``."""
-        done = self.completed and all(line.back_order == 0 for line in self.lines)
-        return "done" if done else "open"
-
-    def __repr__(self) -> str:
-        return (
-            f"SalesOrder(number={self.number!r}, state={self.state!r}, "
-            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
-        )
-
     # -- deliveries --------------------------------------------------------------------
 
     @exact
@@ -559,9 +506,7 @@ class SalesOrder(fields.PricedView):
         (:class:`~ordercore.errors.OverDelivery`).
         """
         request = fields.request(request)
-        wanted = _quantities(quantities, len(self.lines), self.number)
-        lines = ordering.fulfil(self.lines, wanted, order=self._name, error=OverDelivery)
-        order = attrs.evolve(self, lines=lines, version=self.version + 1)
+        order, wanted = self._fulfilled(quantities, OverDelivery)
         event = DeliveryRecorded(
             document_id=self.id, request=request, quantities=tuple(wanted.items())
         )
@@ -581,18 +526,15 @@ class SalesOrder(fields.PricedView):
         the down payments still to be deducted.
         """
         request = fields.request(request)
-        name = f"sales order {self.number}"
-        chosen = ordering.chosen_lines(lines, len(self.lines), name)
         step, rounding = self._rounding()
-        new_lines, cancelled = ordering.cancel(self.lines, chosen, self.priced, name)
-        order = attrs.evolve(self, lines=new_lines, version=self.version + 1)
+        order, cancelled = self._cancelled(lines)
         left = order._untaxed_left().values()
         if any(amount.quantize(step, rounding) < 0 for amount in left):
             outstanding = sum((record.open for record in self.down_payments), _ZERO)
             raise DownPaymentsOutstanding(
-                order=name, outstanding=Money(outstanding, self.priced.currency)
+                order=self._name, outstanding=Money(outstanding, self.priced.currency)
             )
-        order = attrs.evolve(order, adjustments=self._adjustments_after(order))
+        order = order._with_adjustments(self)
         event = RemainderCancelled(document_id=self.id, request=request, quantities=cancelled)
         return Changed(document=order, events=(event,))
 
@@ -609,7 +551,7 @@ class SalesOrder(fields.PricedView):
         :meth:`invoice_remaining` follows. More raises
         :class:`~ordercore.errors.OverInvoicing`.
         """
-        wanted = _quantities(quantities, len(self.lines), self.number)
+        wanted = self._wanted(quantities)
         ordering.check_open(self.lines, wanted, order=self._name, error=OverInvoicing)
         return self._invoice(wanted, invoice_id=invoice_id, request=request)
 
@@ -751,14 +693,7 @@ class SalesOrder(fields.PricedView):
             tally=TaxTally.of(invoice_priced),
             down_payment=True,
         )
-        order = attrs.evolve(
-            self,
-            down_payments=(*self.down_payments, record),
-            invoices=(*self.invoices, made),
-            billed=self.billed + invoice_total,
-            billed_by_tax=self.billed_by_tax.plus(made.tally),
-            version=self.version + 1,
-        )
+        order = self._recorded(made, down_payments=(*self.down_payments, record))
         event = DownPaymentInvoiced(
             document_id=self.id,
             request=request,
@@ -787,10 +722,8 @@ class SalesOrder(fields.PricedView):
                 expected="a VoidedInvoice (void the draft first; credit an issued invoice)",
                 field="voided",
             )
-        made = next((m for m in self.invoices if m.document_id == voided.id), None)
-        if made is None or voided.sales_order != self.number:
-            raise NotFromThisOrder(order=self._name, document=f"invoice {voided.id!r}")
-        order = self._given_back(made, then="release them first")
+        made = self._find(voided.id, voided.sales_order, f"invoice {voided.id!r}")
+        order = self._released(made, then="release them first")
         event = InvoiceReleased(
             document_id=self.id,
             request=request,
@@ -859,17 +792,8 @@ class SalesOrder(fields.PricedView):
             raise InvalidType(invoice, expected="an IssuedInvoice", field="invoice")
         if not isinstance(credit_note, CreditNote):
             raise InvalidType(credit_note, expected="a CreditNote", field="credit_note")
-        made = next((m for m in self.invoices if m.document_id == invoice.id), None)
-        if made is None or invoice.sales_order != self.number:
-            raise NotFromThisOrder(order=self._name, document=f"invoice {invoice.number}")
-        if credit_note.invoice_number != invoice.number:
-            raise CreditOfAnotherInvoice(
-                credit_note=credit_note.number,
-                credited=credit_note.invoice_number,
-                invoice=invoice.number,
-            )
-        if credit_note.number in made.credit_notes:
-            raise CreditTakenInAlready(order=self._name, credit_note=credit_note.number)
+        made = self._find(invoice.id, invoice.sales_order, f"invoice {invoice.number}")
+        self._check_credit(made, invoice.number, credit_note)
 
         def refuse(reason: str, **amounts: object) -> CreditNotTakenBack:
             return CreditNotTakenBack(
@@ -892,7 +816,7 @@ class SalesOrder(fields.PricedView):
                         requested=Money(withdrawn, self.priced.currency),
                         remaining=Money(record.open, self.priced.currency),
                     )
-            order = self._given_back(made, then="credit them first")
+            order = self._released(made, then="credit them first")
             quantities = made.quantities
         elif credit_note.by_amount is not None:
             if not made.down_payment:
@@ -914,13 +838,13 @@ class SalesOrder(fields.PricedView):
                         else "credit the lines that bill the order, or the invoice in full"
                     )
                 )
-            order, quantities = self._credit_lines(made, credit_note)
+            order, quantities = self._credited(made, credit_note, invoice.number)
         return made, order, quantities, withdrawn
 
     def _down_payment(self, made: TakenFromOrder) -> DownPaymentRecord:
         return next(r for r in self.down_payments if r.invoice_id == made.document_id)
 
-    def _given_back(self, made: TakenFromOrder, *, then: str) -> SalesOrder:
+    def _released(self, made: TakenFromOrder, *, then: str) -> SalesOrder:
         """The order without anything ``made`` took, as if it had never been invoiced."""
         records = list(self.down_payments)
         if made.down_payment:
@@ -934,47 +858,7 @@ class SalesOrder(fields.PricedView):
             number, piece = deduction.part, deduction.amount.amount
             parts[number] = attrs.evolve(parts[number], deducted=parts[number].deducted - piece)
             records[at] = attrs.evolve(records[at], parts=tuple(parts))
-        return attrs.evolve(
-            self,
-            lines=ordering.give_back(self.lines, made.lines),
-            adjustments=ordering.minus(self.adjustments, made.adjustments),
-            down_payments=tuple(records),
-            invoices=tuple(m for m in self.invoices if m is not made),
-            billed=self.billed - made.total,
-            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
-            version=self.version + 1,
-        )
-
-    def _credit_lines(
-        self, made: TakenFromOrder, note: CreditNote
-    ) -> tuple[SalesOrder, tuple[tuple[int, Decimal], ...]]:
-        """The order with the quantities and amounts a credit by lines credited given back."""
-        lines, took, quantities = ordering.credit(
-            self.lines,
-            made.lines,
-            note.credited,
-            note=note.number,
-            bill=note.invoice_number or made.document_id,
-            order=self._name,
-        )
-        tally = TaxTally.of(note.priced)
-        total = note.priced.totals.tax_inclusive
-        kept = attrs.evolve(
-            made,
-            lines=took,
-            total=made.total - total,
-            tally=made.tally.plus(tally, sign=-1),
-            credit_notes=(*made.credit_notes, note.number),
-        )
-        order = attrs.evolve(
-            self,
-            lines=lines,
-            invoices=tuple(kept if m is made else m for m in self.invoices),
-            billed=self.billed - total,
-            billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
-            version=self.version + 1,
-        )
-        return order, quantities
+        return self._given_back(made, down_payments=tuple(records))
 
     def _refund_down_payment(
         self,
@@ -1033,15 +917,6 @@ class SalesOrder(fields.PricedView):
         )
         return order, withdrawn
 
-    def _check_new(self, invoice_id: str) -> None:
-        """Refuse an invoice id the order holds already (a release finds an invoice by it)."""
-        if any(made.document_id == invoice_id for made in self.invoices):
-            raise DuplicateDocumentId(order=self._name, document_id=invoice_id)
-
-    @property
-    def _name(self) -> str:
-        return f"sales order {self.number}"
-
     def _rounding(self) -> tuple[Decimal, str]:
         return ordering.rounding(self.priced)
 
@@ -1050,12 +925,6 @@ class SalesOrder(fields.PricedView):
         whole = sum((line.amount.amount for line in self.lines), _ZERO)
         taken = sum((line.taken.amount for line in self.lines), _ZERO)
         return whole, taken
-
-    def _adjustments_after(self, order: SalesOrder) -> tuple[Money, ...]:
-        """What the standalone adjustments have taken once this order has become ``order``."""
-        return ordering.adjustments_after(
-            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
-        )
 
     def _taken_by_taxes(self) -> dict[tuple[Tax, ...], tuple[Decimal, Decimal]]:
         """The sum of the line amounts, and how much of it is taken, by set of taxes.
@@ -1156,10 +1025,8 @@ class SalesOrder(fields.PricedView):
         request = fields.request(request)
         self._check_new(invoice_id)
         currency = self.priced.currency
-        new_lines, shares, invoice_lines = ordering.bill_lines(self.lines, wanted, self.priced)
-        order = attrs.evolve(self, lines=new_lines)
-        # Standalone allowances and charges, in proportion to the line amounts taken.
-        adjustments = self._adjustments_after(order)
+        # Standalone allowances and charges go in proportion to the line amounts taken.
+        order, shares, invoice_lines, adjustments = self._billing(wanted)
         # Down payments, in proportion to what is taken of the rest of their lines.
         whole, before = self._taken()
         after = order._taken()[1]
@@ -1199,15 +1066,8 @@ class SalesOrder(fields.PricedView):
                     )
                 parts.append(attrs.evolve(part, deducted=part.deducted + piece))
             records.append(attrs.evolve(record, parts=tuple(parts)))
-        content = ordering.bill_content(
-            self.priced,
-            invoice_lines,
-            (self.adjustments, adjustments),
-            completes=order.completed and not any(line.cancelled for line in new_lines),
-            billed=self.billed_by_tax,
-        )
+        content = self._content(order, invoice_lines, adjustments)
         priced = price(content)
-        total = priced.totals.tax_inclusive
         draft = DraftInvoice.create(
             id=invoice_id,
             customer=self.customer,
@@ -1220,24 +1080,16 @@ class SalesOrder(fields.PricedView):
             lines=shares,
             adjustments=ordering.minus(adjustments, self.adjustments),
             deductions=tuple(deductions),
-            total=total,
+            total=priced.totals.tax_inclusive,
             tally=TaxTally.of(priced),
         )
-        order = attrs.evolve(
-            order,
-            adjustments=adjustments,
-            down_payments=tuple(records),
-            invoices=(*self.invoices, made),
-            billed=self.billed + total,
-            billed_by_tax=self.billed_by_tax.plus(made.tally),
-            version=self.version + 1,
-        )
+        order = order._recorded(made, adjustments=adjustments, down_payments=tuple(records))
         event = InvoicedFromOrder(
             document_id=self.id,
             request=request,
             invoice_id=draft.document.id,
             quantities=tuple(wanted.items()),
-            amount=total,
+            amount=made.total,
             completing=order.completed,
         )
         return Invoicing(order=order, invoice=draft.document, events=(event, *draft.events))
