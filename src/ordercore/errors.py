@@ -576,12 +576,16 @@ class TotalsTooLarge(InvalidDocument):
 
 
 class DuplicateLineKey(InvalidDocument, Conflict):
-    """Two lines of a quote's content have the same ``key``; keys follow lines across versions."""
+    """Two lines have the same ``key``: of a quote's content, or of an order (``document``).
 
-    def __init__(self, key: str) -> None:
+    Keys name lines across versions and documents, so each is given once.
+    """
+
+    def __init__(self, key: str, *, document: str = "the quote") -> None:
         self.key = key
+        self.document = document
         super().__init__(
-            f"two lines of the quote have the key {_show(key)}; give each line its own key"
+            f"two lines of {_text(document)} have the key {_show(key)}; give each line its own key"
         )
 
 

@@ -46,7 +46,9 @@ from ordercore.documents.invoices import (
 from ordercore.documents.numbering import NumberingSeries
 from ordercore.documents.ordering import (
     Deduction,
+    LinePolicies,
     LineProgress,
+    LineQuantities,
     TakenFromOrder,
     TakenLine,
     TaxSum,
@@ -148,7 +150,9 @@ __all__ = [
     "IssuedBill",
     "IssuedInvoice",
     "LineChange",
+    "LinePolicies",
     "LineProgress",
+    "LineQuantities",
     "NumberingSeries",
     "OrderConfirmed",
     "OrderLine",

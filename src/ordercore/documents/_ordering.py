@@ -29,12 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol, Self, TypeVar
 
 import attrs
 import moneyed
 
-from ordercore._convert import check_instance, to_money, to_tuple
+from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.documents import ordering as public
 from ordercore.documents._fields import PricedView
 from ordercore.documents.ordering import LineProgress, TakenFromOrder, TakenLine
@@ -44,6 +44,7 @@ from ordercore.errors import (
     CreditTakenInAlready,
     DocumentWithoutLines,
     DuplicateDocumentId,
+    DuplicateLineKey,
     FeesAbovePrice,
     InvalidNumber,
     InvalidOrderRecord,
@@ -77,54 +78,142 @@ standalone = public.standalone
 ROUNDING_DIFFERENCE = "Rounding difference"
 
 
-def check_records(document: str, priced: PricedDocument, *, lines: int, adjustments: int) -> None:
+def check_records(
+    document: str,
+    priced: PricedDocument,
+    *,
+    lines: Sequence[LineProgress],
+    adjustments: int,
+) -> None:
     """Refuse an order (``document``) whose records do not match its priced content.
 
-    It keeps one line record per priced line, and one record per standalone allowance
-    and charge.
+    It keeps one line record per priced line (their keys distinct), and one record per
+    standalone allowance and charge.
     """
-    if lines != len(priced.lines):
+    if len(lines) != len(priced.lines):
         raise InvalidOrderRecord(
-            record=document, field="lines", value=lines, limit=len(priced.lines)
+            record=document, field="lines", value=len(lines), limit=len(priced.lines)
         )
     if adjustments != len(standalone(priced)):
         raise InvalidOrderRecord(
             record=document, field="adjustments", value=adjustments, limit=len(standalone(priced))
         )
+    check_keys((line.key for line in lines), document)
 
 
-def line_index(value: object, count: int, document: str) -> int:
+def line_index(value: object, count: int, document: str, field: str = "quantities") -> int:
     """A line index of ``document`` (such as ``"sales order SO-1"``), which has ``count`` lines."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(value, expected="a line index (int)", field="quantities")
+        raise InvalidType(value, expected="a line key (str) or index (int)", field=field)
     if not 0 <= value < count:
         raise UnknownOrderLine(order=document, line=value, count=count)
     return value
 
 
-def chosen_lines(value: object, count: int, document: str) -> list[int]:
+class Keyed(Protocol):
+    """Anything with a line key: an order line, a quote line."""
+
+    @property
+    def key(self) -> str | None: ...
+
+
+class Key(NamedTuple):
+    """A line key alone, to find lines before the order's lines exist."""
+
+    key: str | None
+
+
+class LineFinder:
+    """Finds the lines of an order by key (``"desk"``) or by index (``0``)."""
+
+    __slots__ = ("_count", "_document", "_keys", "_lines")
+
+    def __init__(self, lines: Sequence[Keyed], document: str) -> None:
+        self._lines = lines
+        self._count = len(lines)
+        self._document = document
+        self._keys: dict[str, int] | None = None
+
+    def __call__(self, value: object, field: str = "quantities") -> int:
+        """The index of the line ``value`` names: its key, or its index."""
+        if isinstance(value, str):
+            if self._keys is None:
+                self._keys = {
+                    line.key: index
+                    for index, line in enumerate(self._lines)
+                    if line.key is not None
+                }
+            found = self._keys.get(value)
+            if found is None:
+                raise UnknownOrderLine(order=self._document, line=value, count=self._count)
+            return found
+        return line_index(value, self._count, self._document, field)
+
+
+def chosen_lines(value: object, find: LineFinder, count: int) -> list[int]:
     """The line indexes a change applies to, in line order: all of them when ``None``."""
     if value is None:
         return list(range(count))
     if not isinstance(value, list | tuple | set | frozenset | range):
-        raise InvalidType(value, expected="a list of line indexes, or None for all", field="lines")
-    return sorted({line_index(index, count, document) for index in value})
+        raise InvalidType(
+            value, expected="a list of line keys or indexes, or None for all", field="lines"
+        )
+    return sorted({find(entry, "lines") for entry in value})
 
 
-def quantities(value: object, count: int, document: str) -> dict[int, Decimal]:
-    """A mapping of line index to a positive quantity, in line order."""
+def quantities(value: object, find: LineFinder) -> dict[int, Decimal]:
+    """A mapping of line (key or index) to a positive quantity, by index in line order."""
     if not isinstance(value, Mapping) or not value:
-        raise InvalidType(value, expected="a mapping of line index to quantity", field="quantities")
+        raise InvalidType(
+            value, expected="a mapping of line key or index to quantity", field="quantities"
+        )
     result: dict[int, Decimal] = {}
     for key, requested in value.items():
-        index = line_index(key, count, document)
-        number = to_decimal(requested, field=f"quantities[{index}]", max_places=QUANTITY_PLACES)
+        index = find(key)
+        number = to_decimal(requested, field=f"quantities[{key!r}]", max_places=QUANTITY_PLACES)
         if number <= 0:
             raise InvalidNumber(
-                requested, reason="give a positive quantity", field=f"quantities[{index}]"
+                requested, reason="give a positive quantity", field=f"quantities[{key!r}]"
+            )
+        if index in result:
+            raise InvalidType(
+                value,
+                expected="each line named once (by its key or by its index)",
+                field="quantities",
             )
         result[index] = number
     return dict(sorted(result.items()))
+
+
+def line_keys(value: object, count: int, document: str) -> tuple[str | None, ...]:
+    """The keys to give an order's ``count`` lines: one per line (``None`` for none), distinct."""
+    if value is None:
+        return (None,) * count
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise InvalidType(
+            value, expected="a sequence of line keys (str or None), one per line", field="line_keys"
+        )
+    if len(value) != count:
+        raise InvalidType(
+            value,
+            expected=f"one line key (or None) for each of the {count} lines",
+            field="line_keys",
+        )
+    keys = tuple(
+        None if key is None else to_text(key, f"line_keys[{i}]") for i, key in enumerate(value)
+    )
+    check_keys(keys, document)
+    return keys
+
+
+def check_keys(keys: Iterable[str | None], document: str) -> None:
+    """Refuse two lines of ``document`` with the same key."""
+    seen: set[str] = set()
+    for key in keys:
+        if key is not None:
+            if key in seen:
+                raise DuplicateLineKey(key, document=document)
+            seen.add(key)
 
 
 def checked_content(content: object, document: str) -> PricedDocument:
@@ -317,7 +406,9 @@ def bill_lines(
         line = result[index]
         part = share(line, units, priced)
         result[index] = moved(line, billed=units, taken=part)
-        shares.append(TakenLine(index=index, quantity=units, amount=Money(part, currency)))
+        shares.append(
+            TakenLine(index=index, key=line.key, quantity=units, amount=Money(part, currency))
+        )
         source = priced.lines[index].line
         billing_lines.append(billing_line(source, units, part, currency))
     return tuple(result), tuple(shares), billing_lines
@@ -675,15 +766,17 @@ class OrderBase(PricedView):
         """Complete and check the records (called after construction)."""
         if self.billed is None:
             object.__setattr__(self, "billed", Money.zero(self.priced.currency))
-        check_records(
-            self._name, self.priced, lines=len(self.lines), adjustments=len(self.adjustments)
-        )
+        check_records(self._name, self.priced, lines=self.lines, adjustments=len(self.adjustments))
 
     def _evolve(self, **changes: object) -> Self:
         return attrs.evolve(self, **changes)  # type: ignore[misc]
 
+    @property
+    def _find(self) -> LineFinder:
+        return LineFinder(self.lines, self._name)
+
     def _wanted(self, value: object) -> dict[int, Decimal]:
-        return quantities(value, len(self.lines), self._name)
+        return quantities(value, self._find)
 
     def _fulfilled(
         self, value: object, error: type[OrderLimitExceeded]
@@ -695,7 +788,7 @@ class OrderBase(PricedView):
 
     def _cancelled(self, value: object) -> tuple[Self, Quantities]:
         """The order with what remains of the chosen lines cancelled (adjustments not yet)."""
-        chosen = chosen_lines(value, len(self.lines), self._name)
+        chosen = chosen_lines(value, self._find, len(self.lines))
         lines, done = cancel(self.lines, chosen, self.priced, self._name)
         return self._evolve(lines=lines, version=self.version + 1), done
 
@@ -714,7 +807,7 @@ class OrderBase(PricedView):
         if any(made.document_id == document_id for made in self._made):
             raise DuplicateDocumentId(order=self._name, document_id=document_id)
 
-    def _find(self, document_id: str, order_number: str | None, what: str) -> TakenFromOrder:
+    def _made_by(self, document_id: str, order_number: str | None, what: str) -> TakenFromOrder:
         """What the document ``document_id`` (made from order ``order_number``) took."""
         made = next((m for m in self._made if m.document_id == document_id), None)
         if made is None or order_number != self.number:

@@ -31,7 +31,7 @@ and a host that rebuilds an order from storage gets an error from ordercore's hi
 >>> line.open, line.to_fulfil, line.taken
 (Decimal('2'), Decimal('1'), Money('100.00', 'EUR'))
 >>> TakenLine(index=0, quantity="1", amount=Money("100.00", "EUR"))
-TakenLine(index=0, quantity=Decimal('1'), amount=Money('100.00', 'EUR'))
+TakenLine(index=0, key=None, quantity=Decimal('1'), amount=Money('100.00', 'EUR'))
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ from ordercore.pricing.taxes import Tax, TaxKind
 
 __all__ = [
     "Deduction",
+    "LinePolicies",
     "LineProgress",
+    "LineQuantities",
     "TakenFromOrder",
     "TakenLine",
     "TaxSum",
@@ -67,6 +69,13 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
+
+#: What the order operations take as quantities: line key (``str``) or index (``int``)
+#: to a quantity (a ``Decimal``, an ``int`` or a string such as ``"2.5"``).
+LineQuantities = Mapping[int, object] | Mapping[str, object] | Mapping[int | str, object]
+
+#: How a sales order's lines are given their own invoicing policy: line key or index to policy.
+LinePolicies = Mapping[int, object] | Mapping[str, object] | Mapping[int | str, object]
 
 
 # -- converters --------------------------------------------------------------------------
@@ -253,10 +262,12 @@ class TakenLine:
     """What one document took of one order line: ``quantity`` units for ``amount``.
 
     ``index`` is the line's place on the order (lines are numbered in document order,
-    those of groups included). A credit note by lines lowers both.
+    those of groups included), ``key`` its key, if it has one. A credit note by lines
+    lowers both amounts.
     """
 
     index: int = attrs.field(converter=_index)
+    key: str | None = attrs.field(default=None, converter=_key)
     quantity: Decimal = attrs.field(converter=_signed_quantity)
     amount: Money = attrs.field(converter=_amount)
 

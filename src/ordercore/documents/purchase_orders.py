@@ -38,7 +38,7 @@ PurchaseOrder(number='PO-1', state='open', currency='EUR', total='119.99')
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar
 
@@ -50,7 +50,13 @@ from ordercore.documents import _ordering as ordering
 from ordercore.documents.bills import DraftBill, IssuedBill, VoidedBill
 from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.invoices import Changed
-from ordercore.documents.ordering import LineProgress, TakenFromOrder, TaxTally, standalone
+from ordercore.documents.ordering import (
+    LineProgress,
+    LineQuantities,
+    TakenFromOrder,
+    TaxTally,
+    standalone,
+)
 from ordercore.errors import (
     CreditNotTakenBack,
     CreditOfAnotherInvoice,
@@ -225,11 +231,19 @@ class PurchaseOrder(ordering.OrderBase):
         supplier: str,
         number: str,
         content: Document,
+        line_keys: Sequence[str | None] | None = None,
         request: Request,
     ) -> Changed[PurchaseOrder]:
-        """Confirm an order to ``supplier`` for ``content``, priced now; its total is fixed."""
+        """Confirm an order to ``supplier`` for ``content``, priced now; its total is fixed.
+
+        ``line_keys`` names the lines, one key (or ``None``) per line in document order,
+        those of groups included; every operation then names a line by its key or by its
+        index.
+        """
         request = fields.request(request)
-        priced = ordering.checked_content(content, f"purchase order {number}")
+        name = f"purchase order {number}"
+        priced = ordering.checked_content(content, name)
+        keys = ordering.line_keys(line_keys, len(priced.lines), name)
         order = cls(
             id=id,
             supplier=supplier,
@@ -238,10 +252,11 @@ class PurchaseOrder(ordering.OrderBase):
             lines=tuple(
                 PurchaseLine(
                     description=line.line.description,
+                    key=key,
                     ordered=line.line.quantity,
                     amount=line.stated,
                 )
-                for line in priced.lines
+                for line, key in zip(priced.lines, keys, strict=True)
             ),
             adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
@@ -254,9 +269,9 @@ class PurchaseOrder(ordering.OrderBase):
 
     @exact
     def record_receipt(
-        self, quantities: Mapping[int, object], *, request: Request
+        self, quantities: LineQuantities, *, request: Request
     ) -> Changed[PurchaseOrder]:
-        """Record that ``quantities`` (line index -> quantity) were received.
+        """Record that ``quantities`` (line key or index -> quantity) were received.
 
         A line never receives more than was ordered and not cancelled
         (:class:`~ordercore.errors.OverReceipt`).
@@ -270,7 +285,7 @@ class PurchaseOrder(ordering.OrderBase):
 
     @exact
     def cancel_remaining(
-        self, *, request: Request, lines: Iterable[int] | None = None
+        self, *, request: Request, lines: Iterable[int | str] | None = None
     ) -> Changed[PurchaseOrder]:
         """Cancel what is still to receive of ``lines`` (all lines when ``None``).
 
@@ -290,9 +305,9 @@ class PurchaseOrder(ordering.OrderBase):
 
     @exact
     def bill_quantities(
-        self, quantities: Mapping[int, object], *, bill_id: str, request: Request
+        self, quantities: LineQuantities, *, bill_id: str, request: Request
     ) -> Billing:
-        """Bill the chosen ``quantities`` (line index -> quantity), received or not.
+        """Bill the chosen ``quantities`` (line key or index -> quantity), received or not.
 
         A quantity may be anything still open on its line (ordered, and neither billed
         nor cancelled); more raises :class:`~ordercore.errors.OverBilling`.
@@ -337,7 +352,7 @@ class PurchaseOrder(ordering.OrderBase):
                 expected="a VoidedBill (void the draft first; credit an issued bill)",
                 field="voided",
             )
-        made = self._find(voided.id, voided.purchase_order, f"bill {voided.id!r}")
+        made = self._made_by(voided.id, voided.purchase_order, f"bill {voided.id!r}")
         order = self._given_back(made)
         event = BillReleased(
             document_id=self.id,
@@ -364,7 +379,7 @@ class PurchaseOrder(ordering.OrderBase):
             raise InvalidType(bill, expected="an IssuedBill", field="bill")
         if not isinstance(credit_note, CreditNote):
             raise InvalidType(credit_note, expected="a CreditNote", field="credit_note")
-        made = self._find(bill.id, bill.purchase_order, f"bill {bill.number}")
+        made = self._made_by(bill.id, bill.purchase_order, f"bill {bill.number}")
         if credit_note.supplier is None:  # a credit note of ours, not the supplier's
             raise CreditOfAnotherInvoice(
                 credit_note=credit_note.number, credited=None, invoice=bill.number

@@ -31,7 +31,6 @@ new draft, or expire after its validity date; :class:`AcceptedQuote`,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any, NoReturn, TypeVar
 
 import attrs
@@ -40,6 +39,7 @@ from ordercore._convert import to_optional_text, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents.invoices import Changed
+from ordercore.documents.ordering import LinePolicies
 from ordercore.documents.sales_orders import InvoicingPolicy, SalesOrder
 from ordercore.errors import (
     DeltaDoesNotApply,
@@ -169,6 +169,22 @@ class QuoteContent:
 
     def __attrs_post_init__(self) -> None:
         self.document()  # a content that cannot be priced is refused when it is made
+
+    def line_keys(self) -> tuple[str, ...]:
+        """The keys of the lines in the order of :meth:`document`'s lines (groups included)."""
+        alone: list[str | list[str]] = []
+        sections: dict[str, list[str]] = {}
+        for quote_line in self.lines:
+            if quote_line.group is None:
+                alone.append(quote_line.key)
+            elif quote_line.group in sections:
+                sections[quote_line.group].append(quote_line.key)
+            else:
+                sections[quote_line.group] = [quote_line.key]
+                alone.append(sections[quote_line.group])
+        return tuple(
+            key for entry in alone for key in (entry if isinstance(entry, list) else [entry])
+        )
 
     def document(self) -> Document:
         """The pricing document of this content."""
@@ -653,9 +669,13 @@ class AcceptedQuote(_Quote):
         number: str,
         invoicing_policy: InvoicingPolicy,
         request: Request,
-        line_policies: Mapping[int, InvoicingPolicy] | None = None,
+        line_policies: LinePolicies | None = None,
     ) -> Changed[SalesOrder]:
-        """Confirm a sales order for the customer from the accepted version's content."""
+        """Confirm a sales order for the customer from the accepted version's content.
+
+        The order's lines keep the quote lines' keys: deliveries, invoices and policies
+        (``line_policies``) name them by key (or by index).
+        """
         return SalesOrder.confirm(
             id=id,
             customer=self.customer,
@@ -663,6 +683,7 @@ class AcceptedQuote(_Quote):
             content=self.content.document(),
             invoicing_policy=invoicing_policy,
             line_policies=line_policies,
+            line_keys=self.content.line_keys(),
             request=request,
         )
 

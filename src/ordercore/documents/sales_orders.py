@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar
 
@@ -66,7 +66,9 @@ from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.invoices import Changed, DraftInvoice, IssuedInvoice, VoidedInvoice
 from ordercore.documents.ordering import (
     Deduction,
+    LinePolicies,
     LineProgress,
+    LineQuantities,
     TakenFromOrder,
     TaxTally,
     plain_taxes,
@@ -450,29 +452,35 @@ class SalesOrder(ordering.OrderBase):
         number: str,
         content: Document,
         invoicing_policy: InvoicingPolicy,
-        line_policies: Mapping[int, InvoicingPolicy] | None = None,
+        line_policies: LinePolicies | None = None,
+        line_keys: Sequence[str | None] | None = None,
         request: Request,
     ) -> Changed[SalesOrder]:
         """Confirm an order for ``content``, priced now; its total is fixed from here on.
 
-        ``invoicing_policy`` applies to every line, except those ``line_policies`` (line
-        index -> policy) names. Lines are numbered in document order, those of groups
-        included.
+        ``line_keys`` names the lines, one key (or ``None``) per line in document order,
+        those of groups included (a quote's keys, when the order comes from one: see
+        :meth:`~ordercore.documents.quotes.AcceptedQuote.confirm_order`). Every operation
+        then names a line by its key or by its index. ``invoicing_policy`` applies to every
+        line, except those ``line_policies`` (line key or index -> policy) names.
         """
         request = fields.request(request)
-        priced = ordering.checked_content(content, f"sales order {number}")
+        name = f"sales order {number}"
+        priced = ordering.checked_content(content, name)
+        keys = ordering.line_keys(line_keys, len(priced.lines), name)
         policy = check_instance(invoicing_policy, InvoicingPolicy, "invoicing_policy")
         policies = [policy] * len(priced.lines)
         if line_policies is not None:
             if not isinstance(line_policies, Mapping):
                 raise InvalidType(
                     line_policies,
-                    expected="a mapping of line index to policy",
+                    expected="a mapping of line key or index to policy",
                     field="line_policies",
                 )
+            find = ordering.LineFinder([ordering.Key(key) for key in keys], name)
             for key, value in line_policies.items():
-                index = ordering.line_index(key, len(policies), f"sales order {number}")
-                policies[index] = check_instance(value, InvoicingPolicy, f"line_policies[{index}]")
+                index = find(key, "line_policies")
+                policies[index] = check_instance(value, InvoicingPolicy, f"line_policies[{key!r}]")
         order = cls(
             id=id,
             customer=customer,
@@ -481,11 +489,12 @@ class SalesOrder(ordering.OrderBase):
             lines=tuple(
                 OrderLine(
                     description=line.line.description,
+                    key=key,
                     ordered=line.line.quantity,
                     policy=line_policy,
                     amount=line.stated,
                 )
-                for line, line_policy in zip(priced.lines, policies, strict=True)
+                for line, key, line_policy in zip(priced.lines, keys, policies, strict=True)
             ),
             adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
@@ -498,9 +507,9 @@ class SalesOrder(ordering.OrderBase):
 
     @exact
     def record_delivery(
-        self, quantities: Mapping[int, object], *, request: Request
+        self, quantities: LineQuantities, *, request: Request
     ) -> Changed[SalesOrder]:
-        """Record that ``quantities`` (line index -> quantity) were delivered.
+        """Record that ``quantities`` (line key or index -> quantity) were delivered.
 
         A line never delivers more than was ordered and not cancelled
         (:class:`~ordercore.errors.OverDelivery`).
@@ -514,7 +523,7 @@ class SalesOrder(ordering.OrderBase):
 
     @exact
     def cancel_remaining(
-        self, *, request: Request, lines: Iterable[int] | None = None
+        self, *, request: Request, lines: Iterable[int | str] | None = None
     ) -> Changed[SalesOrder]:
         """Cancel the back order of ``lines`` (all lines when ``None``).
 
@@ -542,9 +551,9 @@ class SalesOrder(ordering.OrderBase):
 
     @exact
     def invoice_quantities(
-        self, quantities: Mapping[int, object], *, invoice_id: str, request: Request
+        self, quantities: LineQuantities, *, invoice_id: str, request: Request
     ) -> Invoicing:
-        """Invoice the chosen ``quantities`` (line index -> quantity).
+        """Invoice the chosen ``quantities`` (line key or index -> quantity).
 
         A chosen quantity may be anything still open on its line (ordered, and neither
         invoiced nor cancelled), whatever the line's policy: the policy is what
@@ -722,7 +731,7 @@ class SalesOrder(ordering.OrderBase):
                 expected="a VoidedInvoice (void the draft first; credit an issued invoice)",
                 field="voided",
             )
-        made = self._find(voided.id, voided.sales_order, f"invoice {voided.id!r}")
+        made = self._made_by(voided.id, voided.sales_order, f"invoice {voided.id!r}")
         order = self._released(made, then="release them first")
         event = InvoiceReleased(
             document_id=self.id,
@@ -792,7 +801,7 @@ class SalesOrder(ordering.OrderBase):
             raise InvalidType(invoice, expected="an IssuedInvoice", field="invoice")
         if not isinstance(credit_note, CreditNote):
             raise InvalidType(credit_note, expected="a CreditNote", field="credit_note")
-        made = self._find(invoice.id, invoice.sales_order, f"invoice {invoice.number}")
+        made = self._made_by(invoice.id, invoice.sales_order, f"invoice {invoice.number}")
         self._check_credit(made, invoice.number, credit_note)
 
         def refuse(reason: str, **amounts: object) -> CreditNotTakenBack:
