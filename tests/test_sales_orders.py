@@ -289,9 +289,10 @@ def test_the_last_units_take_what_is_left_of_a_line() -> None:
         invoicing = order.invoice_quantities({0: "1"}, invoice_id=key, request=request(key))
         parts.append(invoicing.invoice.content.lines[0].unit_price.amount)
         order = invoicing.order
-    # 0.02 for three: 0.01 for the first (0.0067), half of the 0.01 left for the second
-    # (0.005, rounded half up), and what is left, nothing, for the last
-    assert parts == [Decimal("0.01"), Decimal("0.01"), Decimal("0.00")]
+    # 0.02 for three, by cumulative rounding (share_of): after one unit round(0.0067) =
+    # 0.01, after two round(0.0133) = 0.01 (the second takes nothing), after three 0.02;
+    # the same cents as credit_lines gives crediting the three units one at a time
+    assert parts == [Decimal("0.01"), Decimal("0.00"), Decimal("0.01")]
 
 
 def test_over_invoicing_names_the_line_and_what_remains() -> None:
@@ -1050,13 +1051,13 @@ def test_an_earlier_invoice_can_be_released_and_the_rest_still_adds_up() -> None
     second = first.order.invoice_quantities({0: "1"}, invoice_id="b", request=request())
     order = second.order.release_invoice(void(first), request=request()).document
     assert order.lines[0].invoiced == 1
-    assert order.lines[0].taken == eur("0.01")  # what "b" took stays taken
+    assert order.lines[0].taken == eur("0.00")  # what "b" took stays taken
     third = order.invoice_quantities({0: "1"}, invoice_id="c", request=request())
     last = third.order.invoice_remaining(invoice_id="d", request=request())
-    # 0.02 in all: "b" took 0.01 of the 0.01 left for two; "c" takes 0.01 of the 0.01 left
-    # for two again, and the last unit what is left, nothing
+    # 0.02 in all: "a" took 0.01 and "b" nothing (two units: round(0.0133) = 0.01); with "a"
+    # given back, "c" takes the share of two units again, 0.01, and the last one the rest
     parts = [i.invoice.content.lines[0].unit_price.amount for i in (second, third, last)]
-    assert parts == [Decimal("0.01"), Decimal("0.01"), Decimal("0.00")]
+    assert parts == [Decimal("0.00"), Decimal("0.01"), Decimal("0.01")]
     assert all(part >= 0 for part in parts)
     assert total(second) + total(third) + total(last) == last.order.total.amount
 

@@ -56,6 +56,7 @@ from ordercore.errors import (
     ReturnOnOrder,
     UnknownOrderLine,
 )
+from ordercore.money.allocation import share_of
 from ordercore.money.amount import Money
 from ordercore.money.currency import quantum
 from ordercore.money.decimals import to_decimal
@@ -272,15 +273,6 @@ def rest_share(
     return (left * done / remaining).quantize(step, mode)
 
 
-def line_share(
-    amount: Decimal, taken: Decimal, open_units: Decimal, units: Decimal, priced: PricedDocument
-) -> Decimal:
-    """The share of a line's ``amount`` for ``units`` of its ``open_units``: the rest for all."""
-    return rest_share(
-        amount - taken, units, open_units, completed=units == open_units, priced=priced
-    )
-
-
 L = TypeVar("L", bound=LineProgress)
 
 #: Quantities of an order's lines: ``(line index, quantity)`` pairs.
@@ -288,8 +280,21 @@ Quantities = tuple[tuple[int, Decimal], ...]
 
 
 def share(line: LineProgress, units: Decimal, priced: PricedDocument) -> Decimal:
-    """The share of ``line``'s amount for ``units`` of its open ones: the rest for all."""
-    return line_share(line.amount.amount, line.taken.amount, line.open, units, priced)
+    """The share of ``line``'s amount for ``units`` more of it, billed or cancelled.
+
+    The one rule for shares over time (:func:`~ordercore.money.share_of`): the units billed
+    and cancelled so far have taken the rounded share of the line's amount for all of
+    them, so the line's parts always sum to its amount, whatever the order they come in.
+    """
+    return share_of(
+        line.amount.amount,
+        units,
+        of=line.ordered,
+        done_before=line.ordered - line.open,
+        taken_before=line.taken.amount,
+        quantum=quantum(priced.currency),
+        rounding=priced.policy.rounding,
+    )
 
 
 def moved(
@@ -471,14 +476,14 @@ def nets_taken(priced: PricedDocument, lines: Sequence[LineProgress]) -> tuple[D
 
     Standalone allowances and charges apply to the lines' net, so they are shared out in
     proportion to it: each line counts its net times the part of its amount taken (of
-    its units, for a line that comes to nothing).
+    its units, for a line that comes to nothing), to the precision of ordercore's
+    context (50 digits; :func:`adjustments_after` keeps the result within the whole).
     """
     whole = taken = ZERO
     for priced_line, line in zip(priced.lines, lines, strict=True):
         net = priced_line.net.amount
-        done = line.ordered - line.open
         amount = line.amount.amount
-        part = line.taken.amount / amount if amount else done / line.ordered
+        part = line.taken.amount / amount if amount else (line.ordered - line.open) / line.ordered
         whole += net
         taken += net * part
     return whole, taken
@@ -496,25 +501,36 @@ def adjustments_after(
 
     The adjustments had ``taken`` so much when the lines stood as ``before``; as they
     come to stand as ``after``, the lines' net taken moves (:func:`nets_taken`), and each
-    adjustment takes the same share of what is left of it: all of it when the order is
-    ``completed``.
+    adjustment has taken its rounded share of what the lines' net taken has come to
+    (:func:`~ordercore.money.share_of`): all of it when the order is ``completed``.
     """
+    entries = standalone(priced)
+    if not entries:
+        return ()
+    currency = priced.currency
+    if completed:
+        return tuple(entry.amount for entry in entries)
     whole, old = nets_taken(priced, before)
-    new = nets_taken(priced, after)[1]
-    done, remaining = new - old, whole - old
+    new = min(nets_taken(priced, after)[1], whole)  # a ratio cut to 50 digits, kept within
+    old = min(old, new)
+    if whole <= 0 or new == old:
+        return tuple(taken)
+    step = quantum(currency)
     return tuple(
         Money(
             held.amount
-            + rest_share(
-                entry.amount.amount - held.amount,
-                done,
-                remaining,
-                completed=completed,
-                priced=priced,
+            + share_of(
+                entry.amount.amount,
+                new - old,
+                of=whole,
+                done_before=old,
+                taken_before=held.amount,
+                quantum=step,
+                rounding=priced.policy.rounding,
             ),
-            priced.currency,
+            currency,
         )
-        for entry, held in zip(standalone(priced), taken, strict=True)
+        for entry, held in zip(entries, taken, strict=True)
     )
 
 
