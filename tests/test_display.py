@@ -270,3 +270,36 @@ def test_a_bad_locale_is_refused_before_anything_is_printed() -> None:
         text(DOCUMENTS["IssuedInvoice"], locale="xx_NOWHERE")
     with pytest.raises(OrdercoreError):
         html(DOCUMENTS["IssuedInvoice"], locale="xx_NOWHERE")
+
+
+#: The documents that print through the mixin (orders get it with their rewrite).
+HOOKED = sorted(name for name in DOCUMENTS if "Order" not in name)
+
+
+@pytest.mark.parametrize("name", HOOKED)
+def test_a_document_prints_itself_as_a_person_reads_it(name: str) -> None:
+    document = DOCUMENTS[name]
+    assert str(document) == text(document)
+    assert document._repr_html_() == html(document)  # type: ignore[attr-defined]
+    assert document.to_text(locale="de_DE") == text(document, locale="de_DE")  # type: ignore[attr-defined]
+    parse(document._repr_html_())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", HOOKED)
+def test_a_documents_repr_is_one_line_with_its_number_state_party_and_total(name: str) -> None:
+    document = DOCUMENTS[name]
+    shown = repr(document)
+    assert shown == short_repr(document)
+    assert "\n" not in shown
+    assert len(shown) < 160
+    reference = getattr(document, "number", None) or document.id  # type: ignore[attr-defined]
+    assert shown.startswith(f"{name}(")
+    assert repr(reference) in shown
+    assert f"state={document.state!r}" in shown  # type: ignore[attr-defined]
+    party = getattr(document, "customer", None) or getattr(document, "supplier", None)
+    assert isinstance(party, str)
+    assert repr(party) in shown
+    priced = getattr(document, "priced", None)
+    if priced is not None:
+        total = (priced() if callable(priced) else priced).totals.tax_inclusive
+        assert f"total='{total.amount}'" in shown

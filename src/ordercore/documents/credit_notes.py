@@ -67,7 +67,7 @@ import attrs
 from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
-from ordercore.documents import settling
+from ordercore.documents import display, settling
 from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
 from ordercore.errors import (
@@ -330,7 +330,7 @@ def _check(invoice: object, issue_date: object) -> tuple[_Credited, dt.date]:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class CreditNote(abc.ABC):
+class CreditNote(display.Displayable, abc.ABC):
     """An issued credit note: numbered, dated, priced once, and never changed.
 
     The common base of the two sides, which share everything but their party: a
@@ -409,13 +409,6 @@ class CreditNote(abc.ABC):
     def state(self) -> str:
         """Always ``"issued"``."""
         return "issued"
-
-    def __repr__(self) -> str:
-        against = f", invoice={self.invoice_number!r}" if self.invoice_number else ""
-        return (
-            f"{type(self).__name__}(number={self.number!r}, state='issued'{against}, "
-            f"currency={self.priced.currency.code!r}, total={str(self.total.amount)!r})"
-        )
 
 
 @attrs.frozen(kw_only=True, repr=False)

@@ -257,10 +257,11 @@ def html(document: object, *, locale: str | None = None) -> str:
 
 
 def short_repr(document: object) -> str:
-    """The one-line ``repr`` of a document: kind, number or id, state, currency, total.
+    """The one-line ``repr`` of a document: kind, number or id, state, party, currency, total.
 
-    ``total`` is the tax-inclusive total; ``amount_due`` follows when it differs (after
-    cash rounding or a prepaid amount).
+    A document without a number (a draft, a quote) shows its id and version; the party
+    is the customer or the supplier; a credit note names the invoice it credits. ``total`` is the tax-inclusive total;
+    ``amount_due`` follows when it differs (after cash rounding or a prepaid amount).
     """
     priced = priced_of(document)
     number = getattr(document, "number", None)
@@ -268,6 +269,16 @@ def short_repr(document: object) -> str:
     state = getattr(document, "state", None)
     if isinstance(state, str):
         fields.append(f"state={state!r}")
+    version = getattr(document, "version", None)
+    if not isinstance(number, str) and isinstance(version, int):
+        fields.append(f"version={version}")
+    for party in ("customer", "supplier"):
+        value = getattr(document, party, None)
+        if isinstance(value, str):
+            fields.append(f"{party}={render.shown(value)!r}")
+    credited = getattr(document, "invoice_number", None)
+    if isinstance(credited, str):
+        fields.append(f"invoice={credited!r}")
     totals = priced.totals
     fields.append(f"currency={priced.currency.code!r}")
     fields.append(f"total={str(totals.tax_inclusive.amount)!r}")
@@ -283,7 +294,12 @@ def document_id(document: object) -> str:
 
 
 class Displayable:
-    """What every document prints with (a mixin): plain text, HTML, and notebook HTML."""
+    """What every document prints with (a mixin).
+
+    ``repr`` is one line (:func:`short_repr`), ``str`` the plain text without a locale
+    (:func:`text`), and ``_repr_html_`` the HTML a notebook shows (:func:`html`);
+    ``to_text`` and ``to_html`` take an explicit ``locale``.
+    """
 
     __slots__ = ()
 
@@ -297,3 +313,9 @@ class Displayable:
 
     def _repr_html_(self) -> str:
         return html(self)
+
+    def __str__(self) -> str:
+        return text(self)
+
+    def __repr__(self) -> str:
+        return short_repr(self)
