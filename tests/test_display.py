@@ -26,6 +26,8 @@ from ordercore import (
     QuoteLine,
     Request,
     Tax,
+    credit_in_full,
+    credit_lines,
     standalone_credit,
 )
 from ordercore.documents import credit_amount
@@ -214,7 +216,7 @@ def test_an_issued_invoice_shows_its_dates_customer_installments_and_order() -> 
     assert fields["Due date"].strip() == "2027-01-09"
     assert fields["Sales order"].strip() == "SO-1"
     due = str(invoice.priced.totals.amount_due.amount)  # type: ignore[attr-defined]
-    assert fields["Installment 1"].split() == ["2027-01-09", due]
+    assert fields["Installment 1"].split() == [due, "due", "2027-01-09"]
 
 
 def test_an_order_shows_where_each_line_stands() -> None:
@@ -237,7 +239,7 @@ def test_an_order_shows_where_each_line_stands() -> None:
 
 def test_a_credit_note_names_what_it_credits_and_why() -> None:
     printed = text(DOCUMENTS["CustomerCreditNote"])
-    assert "Credits:    INV-001" in printed
+    assert "Credits:    INV-001, an amount of 107.88 (taxes included)" in printed
     assert "Reason:     Chair damaged" in printed
     assert "Supplier:   chairs" in text(DOCUMENTS["SupplierCreditNote"])
 
@@ -303,3 +305,18 @@ def test_a_documents_repr_is_one_line_with_its_number_state_party_and_total(name
     if priced is not None:
         total = (priced() if callable(priced) else priced).totals.tax_inclusive
         assert f"total='{total.amount}'" in shown
+
+
+def test_a_credit_note_says_whether_it_credits_lines_all_an_amount_or_no_invoice() -> None:
+    invoice = DOCUMENTS["IssuedInvoice"]
+    made = {"id": "cn-2", "number": "CN-2", "issue_date": DAY, "reason": "Returned"}
+    by_lines = credit_lines(invoice, {0: "1", 1: "2"}, request=request("c2"), **made).document  # type: ignore[arg-type]
+    in_full = credit_in_full(invoice, request=request("c3"), **made).document  # type: ignore[arg-type]
+
+    def credited(note: object) -> str:
+        line = next(line for line in text(note).splitlines() if line.startswith("Credits:"))
+        return line.split(":", 1)[1].strip()
+
+    assert credited(by_lines) == "INV-001, lines 1 (qty 1), 2 (qty 2)"
+    assert credited(in_full) == "INV-001, in full"
+    assert credited(DOCUMENTS["SupplierCreditNote"]) == "no invoice (a standalone credit)"

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as _html
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -62,7 +63,6 @@ _FIELDS = (
     ("payment_term", "Payment term"),
     ("sales_order", "Sales order"),
     ("purchase_order", "Purchase order"),
-    ("invoice_number", "Credits"),
     ("reason", "Reason"),
 )
 
@@ -144,15 +144,44 @@ def header(document: object, priced: PricedDocument, locale: str | None) -> list
         shown = _value(getattr(document, attribute, None))
         if shown is not None:
             rows.append((label, shown))
-    rows.append(("Currency", priced.currency.code))
     money = _numbers(priced, locale).money
+    credited = _credits(document, money, render._Numbers(locale, 0).plain)
+    if credited is not None:
+        # before the reason, as "Credits: INV-1, in full / Reason: ..." reads
+        at = next((i for i, (label, _) in enumerate(rows) if label == "Reason"), len(rows))
+        rows.insert(at, ("Credits", credited))
+    rows.append(("Currency", priced.currency.code))
     for number, installment in enumerate(getattr(document, "installments", ()) or (), 1):
-        due = f"{installment.due_date.isoformat()}  {money(installment.amount.amount)}"
+        due = f"{money(installment.amount.amount)} due {installment.due_date.isoformat()}"
         discount, deadline = installment.discount_amount, installment.discount_deadline
         if discount is not None and deadline is not None:
             due += f" ({money(discount.amount)} off if paid by {deadline.isoformat()})"
         rows.append((f"Installment {number}", due))
     return rows
+
+
+def _credits(
+    document: object, money: Callable[[Decimal], str], plain: Callable[[Decimal], str]
+) -> str | None:
+    """What a credit note credits, as its header says it; ``None`` for other documents.
+
+    Credited lines are numbered as the credited invoice prints them (from 1).
+    """
+    if not hasattr(document, "basis"):
+        return None
+    invoice = getattr(document, "invoice_number", None)
+    if not isinstance(invoice, str):
+        return "no invoice (a standalone credit)"
+    invoice = render.shown(invoice)
+    if getattr(document, "in_full", False):
+        return f"{invoice}, in full"
+    stated = getattr(document, "by_amount", None)
+    if stated is not None:
+        base = "taxes included" if stated.base.value == "total" else "before taxes"
+        return f"{invoice}, an amount of {money(stated.amount.amount)} ({base})"
+    credited = getattr(document, "credited", ())
+    lines = ", ".join(f"{line.index + 1} (qty {plain(line.quantity)})" for line in credited)
+    return f"{invoice}, line{'s' if len(credited) > 1 else ''} {lines}"
 
 
 def progress(document: object, locale: str | None) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
