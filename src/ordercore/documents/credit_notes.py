@@ -1034,9 +1034,10 @@ def standalone_credit(
     tax = check_instance(tax, Tax, "tax")
     if tax.kind is TaxKind.PER_UNIT:
         raise InvalidTax(
-            tax,
+            tax.name,
             reason="a standalone credit is an amount, and an amount has no units to owe a "
             "per-unit tax on; credit the lines that bore it with credit_lines",
+            field="tax",
         )
     if policy is None:
         policy = Policy()
