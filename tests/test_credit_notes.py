@@ -59,6 +59,8 @@ from ordercore.documents import (
     credit_lines,
     standalone_credit,
 )
+from ordercore.documents.display import text
+from ordercore.pricing import render
 
 DAY = dt.date(2026, 11, 30)
 VAT = Tax.percent("VAT", "20")
@@ -419,8 +421,9 @@ class TestByAmount:
         assert rates(note) == ["VAT 20 %", "VAT 5.5 %"]
         assert all(tax.included for line in note.priced.lines for tax in line.line.taxes)
         event = changed.events[0]
-        assert (event.name, event.amount, event.by_amount) == (
+        assert (event.name, event.total, event.amount_due, event.by_amount) == (
             "CreditNoteIssued",
+            eur("50.00"),
             eur("50.00"),
             note.by_amount,
         )
@@ -598,9 +601,16 @@ class TestByAmount:
         untaxed = by_amount(
             inv, Money("1.01", "CHF"), previous=(first,), n=2, base=CreditBase.UNTAXED
         )
-        assert (first.total, untaxed.total) == (Money("5.05", "CHF"), Money("1.10", "CHF"))
-        left = inv.amount_due - first.total - untaxed.total
-        assert by_amount(inv, left, previous=(first, untaxed), n=3).total == left
+        # total is with taxes, amount_due cash-rounded as the invoice's is
+        assert (first.total, untaxed.total) == (Money("5.05", "CHF"), Money("1.09", "CHF"))
+        assert (first.amount_due, untaxed.amount_due) == (
+            Money("5.05", "CHF"),
+            Money("1.10", "CHF"),
+        )
+        assert untaxed.open_item().amount == -untaxed.amount_due
+        left = inv.amount_due - first.amount_due - untaxed.amount_due
+        last = by_amount(inv, left, previous=(first, untaxed), n=3)
+        assert last.amount_due == left  # the credit notes settle what the invoice is due
 
     def test_an_invoice_of_nothing_but_tax_has_no_untaxed_amount_to_credit(self) -> None:
         vat = Tax.percent("VAT", "20", included=True)
@@ -842,3 +852,48 @@ def test_a_standalone_credit_takes_its_policy_or_the_default() -> None:
     cash = Policy(cash_rounding=CashRounding.for_currency("CHF"))
     assert standalone(Money("10.02", "CHF"), policy=cash).priced.policy == cash
     assert standalone(eur("10.00"), policy=None).priced.policy == Policy()
+
+
+def test_total_is_with_taxes_and_amount_due_is_cash_rounded_as_on_the_invoice() -> None:
+    coffee = Line(description="Coffee", quantity="3", unit_price=Money("4.17", "CHF"), taxes=[VAT])
+    policy = Policy(cash_rounding=CashRounding.for_currency("CHF"))
+    inv = issue(Document(currency="CHF", items=[coffee], policy=policy))
+    assert inv.total != inv.amount_due  # the case where the names differ
+    changed = CREDITS["in full"](inv, DAY)
+    note = changed.document  # type: ignore[attr-defined]
+    assert (note.total, note.amount_due) == (inv.total, inv.amount_due)
+    assert note.total == note.priced.totals.tax_inclusive
+    assert note.open_item().amount == -inv.amount_due == -inv.open_item().amount
+    event = changed.events[0]  # type: ignore[attr-defined]
+    assert (event.total, event.amount_due) == (note.total, note.amount_due)
+    assert f"total='{note.total.amount}'" in repr(note)
+    assert f"amount_due='{note.amount_due.amount}'" in repr(note)
+
+
+@pytest.mark.parametrize("how", ["lines", "in full", "amount"])
+def test_a_printed_credit_note_adds_up_column_by_column_to_its_net(how: str) -> None:
+    inv = invoice(allowance=False)
+    note = {
+        "lines": lambda: credit(inv, {0: "2", 1: "3"}),
+        "in full": lambda: CREDITS["in full"](inv, DAY).document,  # type: ignore[attr-defined]
+        "amount": lambda: by_amount(inv, eur("30.00")),
+    }[how]()
+    body, totals = render.rows(note.priced)
+    printed = [row.cells for row in body if row.kind == "line"]
+    assert len(printed) == len(note.priced.lines)
+    for cells, priced_line in zip(printed, note.priced.lines, strict=True):
+        quantity, price, gross, discount, amount = (cells[2], cells[3], *cells[4:7])
+        unit_price, _, base = price.partition(" per ")
+        line = priced_line.line
+        assert Decimal(quantity) == line.quantity
+        assert Decimal(unit_price) == line.unit_price.amount
+        assert Decimal(base or "1") == line.base_quantity
+        # quantity x unit price / base quantity = gross; gross - discount = amount
+        assert (Decimal(quantity) * Decimal(unit_price) / Decimal(base or "1")).quantize(
+            Decimal("0.01")
+        ) == Decimal(gross)
+        taken = Decimal(discount.split()[0]) if discount else Decimal(0)
+        assert Decimal(gross) - taken == Decimal(amount) == priced_line.stated.amount
+    lines_row = next(total for total in totals if total.label == "Lines")
+    assert lines_row.amount == sum(Decimal(cells[6]) for cells in printed)
+    assert text(note).count(lines_row.shown) >= 1

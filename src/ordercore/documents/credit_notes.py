@@ -295,12 +295,15 @@ def _basis(value: object) -> CreditBasis:
 class CreditNoteIssued(Event):
     """A credit note was issued (against ``invoice_number``, or standalone when it is None).
 
-    ``amount`` is the credit note's total; ``by_amount`` is what a credit by amount stated.
+    ``total`` is the credit note's total with taxes, ``amount_due`` what it takes from the
+    party's balance (the total, cash-rounded as its invoice is), as on the credit note;
+    ``by_amount`` is what a credit by amount stated.
     """
 
     number: str
     invoice_number: str | None
-    amount: Money
+    total: Money
+    amount_due: Money
     by_amount: CreditedAmount | None = None
 
 
@@ -398,7 +401,20 @@ class CreditNote(display.Displayable, abc.ABC):
 
     @property
     def total(self) -> Money:
-        """The amount credited, tax included."""
+        """The amount credited, taxes included (``priced.totals.tax_inclusive``).
+
+        Credits are measured by it: the credit notes of an invoice never total more than
+        the invoice's own ``total``.
+        """
+        return self.priced.totals.tax_inclusive
+
+    @property
+    def amount_due(self) -> Money:
+        """What it takes from the party's balance (``priced.totals.amount_due``).
+
+        The ``total`` with the cash rounding of the invoice's policy, if it has one (a
+        credit note has no prepaid amount); its open item is for this amount.
+        """
         return self.priced.totals.amount_due
 
     def open_item(self) -> OpenItem:
@@ -415,7 +431,7 @@ class CreditNote(display.Displayable, abc.ABC):
 class CustomerCreditNote(CreditNote):
     """A credit note we issue to a ``customer``: it credits an invoice of ours, or stands alone.
 
-    Nothing is owed the other way: the customer gets the ``total`` back, or owes less.
+    Nothing is owed the other way: the customer gets the ``amount_due`` back, or owes less.
     """
 
     customer: str = attrs.field(converter=fields.customer)
@@ -430,7 +446,7 @@ class CustomerCreditNote(CreditNote):
 class SupplierCreditNote(CreditNote):
     """A credit note a ``supplier`` issued to us: it credits one of their bills, or stands alone.
 
-    Its ``number`` is the supplier's; we owe the supplier the ``total`` less.
+    Its ``number`` is the supplier's; we owe the supplier the ``amount_due`` less.
     """
 
     supplier: str = attrs.field(converter=fields.supplier)
@@ -530,7 +546,8 @@ def _issued(note: CreditNote, request: Request) -> Changed[CreditNote]:
         request=fields.request(request),
         number=note.number,
         invoice_number=note.invoice_number,
-        amount=note.total,
+        total=note.total,
+        amount_due=note.amount_due,
         by_amount=note.by_amount,
     )
     return Changed(document=note, events=(event,))
