@@ -201,7 +201,8 @@ def test_every_document_renders_well_formed_html_with_the_same_totals(name: str)
     parsed = parse(html(document))
     assert parsed.tags[0] == "div"
     sums = [cells for cls, cells in parsed.rows if cls == "sum"]
-    assert [cells[0] for cells in sums][-1].startswith("Amount due")
+    last = "Amount credited" if "CreditNote" in name else "Amount due"
+    assert [cells[0] for cells in sums][-1].startswith(last)
     printed = text(document).splitlines()
     assert printed[-2].endswith(sums[-1][1])
 
@@ -320,3 +321,11 @@ def test_a_credit_note_says_whether_it_credits_lines_all_an_amount_or_no_invoice
     assert credited(by_lines) == "INV-001, lines 1 (qty 1), 2 (qty 2)"
     assert credited(in_full) == "INV-001, in full"
     assert credited(DOCUMENTS["SupplierCreditNote"]) == "no invoice (a standalone credit)"
+
+
+def test_a_credit_note_ends_with_what_it_credits_not_an_amount_due() -> None:
+    for name in ("CustomerCreditNote", "SupplierCreditNote"):
+        printed = text(DOCUMENTS[name]).splitlines()
+        assert printed[-2].startswith("Amount credited (EUR)")
+        assert not any(line.startswith("Amount due") for line in printed)
+    assert text(DOCUMENTS["IssuedInvoice"]).splitlines()[-2].startswith("Amount due (EUR)")

@@ -137,6 +137,11 @@ def _numbers(priced: PricedDocument, locale: str | None) -> render._Numbers:
     return render._Numbers(locale, priced.precision)
 
 
+def _due(document: object) -> str:
+    """What the last total of ``document`` is: what is payable, or what a credit note credits."""
+    return "Amount credited" if kind(document).endswith("redit note") else "Amount due"
+
+
 def header(document: object, priced: PricedDocument, locale: str | None) -> list[tuple[str, str]]:
     """The header's (label, value) rows of ``document``, without its title."""
     rows: list[tuple[str, str]] = []
@@ -224,7 +229,7 @@ def text(document: object, *, locale: str | None = None) -> str:
         out.extend(["", "Progress", layout(*headers).rstrip()])
         out.extend(layout(*line).rstrip() for line in lines)
     out.append("")
-    out.append(render.text(priced, locale=locale))
+    out.append(render.text(priced, locale=locale, due=_due(document)))
     return "\n".join(out)
 
 
@@ -280,7 +285,7 @@ def html(document: object, *, locale: str | None = None) -> str:
             for line in lines
         )
         parts.append("</tbody></table>")
-    parts.append(render.html(priced, locale=locale, caption=False))
+    parts.append(render.html(priced, locale=locale, caption=False, due=_due(document)))
     parts.append("</div>")
     return "".join(parts)
 
