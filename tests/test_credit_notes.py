@@ -197,7 +197,7 @@ class TestByLines:
         with pytest.raises(OverCrediting) as error:
             credit(inv, {0: "2"}, previous=(first,), n=2)
         assert (error.value.requested, error.value.remaining) == (Decimal(2), Decimal(1))
-        assert "only 1 remains" in str(error.value)
+        assert (error.value.invoice, error.value.line) == ("INV-1", "Chair")
 
     def test_bad_requests(self) -> None:
         inv = invoice()
@@ -452,7 +452,6 @@ class TestByAmount:
         with pytest.raises(OverCrediting) as error:
             by_amount(inv, left + eur("0.01"), previous=(chairs, note), n=3)
         assert (error.value.requested, error.value.remaining) == (left + eur("0.01"), left)
-        assert f"only {left} remains creditable" in str(error.value)
 
     def test_all_that_remains_leaves_nothing(self) -> None:
         inv = invoice()
@@ -489,7 +488,6 @@ class TestByAmount:
             credit(inv, {0: "3"}, previous=(small,), n=2)
         assert error.value.taxes == "VAT 20 %"
         assert (error.value.requested, error.value.remaining) == (eur("130.92"), eur("104.25"))
-        assert "EUR 130.92 (untaxed, with VAT 20 %) of invoice INV-1" in str(error.value)
         chair = credit(inv, {0: "1"}, previous=(small,), n=2)
         assert chair.priced.lines[0].net == (inv.priced.lines[0].stated * 1 / 3).rounded()
 
@@ -798,13 +796,13 @@ def test_an_invoice_that_bills_nothing_or_less_is_not_credited(
     assert error.value.owed == (-eur(total) if price.startswith("-") else None)
 
 
-def test_an_invoice_that_owes_the_customer_says_what_to_do() -> None:
+def test_an_invoice_that_owes_the_customer_says_how_much() -> None:
     returned = Line(description="Chair", quantity="-1", unit_price=eur("10.00"), taxes=[VAT])
     inv = issue(Document(currency="EUR", items=[returned]), number="INV-8")
     with pytest.raises(NothingToCredit) as error:
         CREDITS["in full"](inv, DAY)
+    assert (error.value.invoice, error.value.total) == ("INV-8", eur("-12.00"))
     assert error.value.owed == eur("12.00")
-    assert "issue an invoice" in str(error.value)  # what to do instead
 
 
 def standalone(amount: object, **kwargs: object) -> CreditNote:

@@ -655,7 +655,7 @@ class TestCurrenciesAndTotals:
     def test_results_beyond_the_size_limit_name_the_line_or_the_document(self) -> None:
         with pytest.raises(InvalidLine) as bulk:
             priced(line("100000000000000", "100", description="Bulk"))
-        assert "Bulk" in str(bulk.value.line)
+        assert (bulk.value.line, bulk.value.field) == ("Bulk", "quantity")
         with pytest.raises(TotalsTooLarge) as error:
             priced(*[line("99999999999999", "9") for _ in range(2)])
         assert error.value.limit == Decimal(10) ** 15
