@@ -895,3 +895,40 @@ def test_a_printed_credit_note_adds_up_column_by_column_to_its_net(how: str) -> 
     lines_row = next(total for total in totals if total.label == "Lines")
     assert lines_row.amount == sum(Decimal(cells[6]) for cells in printed)
     assert text(note).count(lines_row.shown) >= 1
+
+
+def test_a_credited_line_keeps_the_invoice_price_and_discounts_when_they_come_to_its_share() -> (
+    None
+):
+    inv = invoice(allowance=False)
+    note = credit(inv, {0: "2", 1: "3"})
+    for priced_line, credited in zip(note.priced.lines, note.credited, strict=True):
+        billed = inv.priced.lines[credited.index].line
+        assert priced_line.line == attrs.evolve(billed, quantity=credited.quantity)
+        assert priced_line.stated == credited.amount
+
+
+def test_a_credited_line_whose_share_took_an_allowance_is_priced_as_that_share() -> None:
+    inv = invoice()  # a 3 % allowance over the lines: their shares are not their prices
+    note = credit(inv, {0: "2"})
+    line = note.priced.lines[0].line
+    assert (line.unit_price, line.base_quantity, line.discounts) == (
+        note.credited[0].amount,
+        Decimal(2),
+        (),
+    )
+    assert line.taxes == inv.priced.lines[0].line.taxes
+
+
+def test_a_fixed_discount_of_a_line_is_not_repeated_on_its_credit() -> None:
+    fixed = Line(
+        description="Desk",
+        quantity="4",
+        unit_price=eur("100.00"),
+        discounts=[Discount.per_line(eur("40.00"))],
+        taxes=[VAT],
+    )
+    inv = issue(Document(currency="EUR", items=[fixed]))
+    note = credit(inv, {0: "1"})
+    assert note.priced.lines[0].stated == eur("90.00")  # a quarter of 360.00
+    assert note.priced.lines[0].line.discounts == ()

@@ -41,9 +41,13 @@ nothing already owes the customer: it is paid, or an invoice bills the differenc
 credit note is dated on or after the invoice it credits.
 
 Each credit line is a pricing :class:`~ordercore.pricing.Line` of the credited
-quantity, priced for that quantity as a whole (its price base quantity is the credited
-quantity), with the invoice line's taxes, so the pricing engine computes the credit note
-like any other document and the line formula of EN 16931 still holds.
+quantity with the invoice line's taxes, so the pricing engine computes the credit note
+like any other document and the line formula of EN 16931 holds. It keeps the invoice
+line's unit price, base quantity and discounts when they come, for the credited
+quantity, to exactly the share it credits, so that it reads as the invoice line does;
+otherwise (the share took part of a group's or the document's allowances, or a
+rounding) it is priced as that share for the quantity as a whole (its price base
+quantity is the credited quantity).
 
 A credit by amount takes part of the invoice's total and of each of its tax sets, but no
 line's units: the per-line caps of :func:`credit_lines` count only credits by lines. A
@@ -98,6 +102,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import decimal_places, to_decimal
+from ordercore.pricing.discounts import DiscountKind
 from ordercore.pricing.document import Document, Policy
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
@@ -641,7 +646,8 @@ def credit_lines(
         money = Money._exact(amount, invoice.priced.currency)
         credited.append(CreditedLine._unchecked(index, quantity, money))
         lines.append(
-            Line(
+            _at_invoice_prices(line, quantity, money, invoice.priced.policy)
+            or Line(
                 description=line.description,
                 quantity=quantity,
                 unit_price=money,
@@ -668,6 +674,23 @@ def credit_lines(
         request=request,
         order=order,
     )
+
+
+def _at_invoice_prices(line: Line, quantity: Decimal, amount: Money, policy: Policy) -> Line | None:
+    """The invoice ``line`` for the credited ``quantity``, if it comes to the credited ``amount``.
+
+    A person checks a credit note against its invoice: a credited line that keeps the
+    invoice's unit price, base quantity and discounts reads as the invoice line does.
+    That is so when the line priced alone for the credited quantity comes to exactly the
+    share it credits; a share that also takes part of a group's or the document's
+    allowances and charges, or the rounding of a fixed discount, does not, and the
+    credited line is then priced as that share for the quantity as a whole.
+    """
+    if any(discount.kind is DiscountKind.PER_LINE for discount in line.discounts):
+        return None  # a fixed discount of the line is not the credited quantity's
+    candidate = attrs.evolve(line, quantity=quantity)
+    alone = price(Document(currency=amount.currency, items=[candidate], policy=policy))
+    return candidate if alone.lines[0].stated == amount else None
 
 
 def _within_total(
