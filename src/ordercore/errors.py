@@ -416,20 +416,33 @@ class InvalidAllocation(InvalidInput, ValueError):
 
 
 class InvalidDiscount(InvalidInput, ValueError):
-    """A discount is malformed, or would take an amount below zero."""
+    """A discount is malformed, or would take an amount below zero.
 
-    def __init__(self, discount: object, *, reason: str) -> None:
+    ``discount`` is the offending discount (or value given for one), ``field`` the name of
+    what is at fault: a field of the discount (``"kind"``, ``"value"``, ``"currency"``,
+    ``"amount"``) or of the line it is on (``"price_discount"``, ``"discounts"``).
+    """
+
+    def __init__(self, discount: object, *, reason: str, field: str | None = None) -> None:
         self.discount = discount
         self.reason = reason
+        self.field = field
         super().__init__(f"invalid discount {_text(discount)}: {reason}")
 
 
 class InvalidTax(InvalidInput, ValueError):
-    """A tax is malformed or cannot apply where it was put."""
+    """A tax is malformed or cannot apply where it was put.
 
-    def __init__(self, tax: object, *, reason: str) -> None:
+    ``tax`` is the tax's name (or the taxes, for :class:`TaxesTooLarge`), ``field`` the
+    name of what is at fault: a field of the tax (``"kind"``, ``"rate"``, ``"included"``,
+    ``"compound"``, ``"withholding"``, ``"on_plain_net"``, ``"currency"``, ``"reason"``,
+    ``"amount"``), or ``"tax"`` when the tax cannot apply where it was given.
+    """
+
+    def __init__(self, tax: object, *, reason: str, field: str | None = None) -> None:
         self.tax = tax
         self.reason = reason
+        self.field = field
         super().__init__(f"invalid tax {_text(tax)}: {reason}")
 
 
@@ -450,24 +463,36 @@ class TaxesTooLarge(InvalidTax):
             taxes,
             reason=f"compounded, these taxes come to {_text(factor)} times their base or per "
             f"unit, more than the {_text(limit)} ordercore allows; use fewer compound taxes",
+            field="compound",
         )
 
 
 class InvalidAdjustment(InvalidInput, ValueError):
-    """A group or document allowance or charge cannot be applied."""
+    """A group or document allowance or charge cannot be applied.
 
-    def __init__(self, adjustment: object, *, reason: str) -> None:
+    ``adjustment`` is the allowance or charge, ``field`` the name of what is at fault: a
+    field of it (``"percent"``, ``"amount"``, ``"taxes"``) or ``"lines"`` when the lines
+    it applies to cannot carry it.
+    """
+
+    def __init__(self, adjustment: object, *, reason: str, field: str | None = None) -> None:
         self.adjustment = adjustment
         self.reason = reason
+        self.field = field
         super().__init__(f"invalid {_text(adjustment)}: {reason}")
 
 
 class InvalidLine(InvalidInput, ValueError):
-    """A line item is malformed (for example a price with more decimals than allowed)."""
+    """A line item is malformed (for example a price with more decimals than allowed).
 
-    def __init__(self, line: object, *, reason: str) -> None:
+    ``line`` is the line's description, ``field`` the name of the line's field at fault
+    (``"unit_price"``, ``"product"``, ``"taxes"``, ``"quantity"``).
+    """
+
+    def __init__(self, line: object, *, reason: str, field: str | None = None) -> None:
         self.line = line
         self.reason = reason
+        self.field = field
         super().__init__(f"invalid line {_text(line)}: {reason}")
 
 

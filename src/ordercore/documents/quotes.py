@@ -38,6 +38,7 @@ import attrs
 from ordercore._convert import to_optional_text, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
+from ordercore.documents import display
 from ordercore.documents.invoices import Changed
 from ordercore.documents.ordering import LinePolicies
 from ordercore.documents.sales_orders import InvoicingPolicy, SalesOrder
@@ -461,7 +462,7 @@ def _offer(quote: str, content: QuoteContent) -> PricedDocument:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class _Quote:
+class _Quote(display.Displayable):
     """What every state of a quote holds; the content is priced once, when it is made.
 
     Building a quote (in any state) prices its content and refuses one a sales order
@@ -492,12 +493,6 @@ class _Quote:
         for field in attrs.fields(_Quote):
             object.__setattr__(quote, field.name, getattr(self, field.name))
         return quote
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(id={self.id!r}, state={self.state!r}, version={self.version}, "
-            f"currency={self.content.currency!r}, lines={len(self.content.lines)})"
-        )
 
 
 Q = TypeVar("Q", bound=_Quote)
