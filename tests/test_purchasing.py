@@ -113,7 +113,7 @@ def test_confirming_prices_the_content_once_and_says_so() -> None:
     )
     order = changed.document
     assert repr(order) == (
-        "PurchaseOrder(number='PO-1', state='open', currency='EUR', total='451.13')"
+        "PurchaseOrder(number='PO-1', state='open', supplier='woodworks', currency='EUR', total='451.13')"
     )
     assert [event.name for event in changed.events] == ["PurchaseOrderConfirmed"]
     assert order.supplier == "woodworks"

@@ -132,7 +132,10 @@ def test_confirming_prices_the_content_once_and_says_so() -> None:
         request=request(),
     )
     order = changed.document
-    assert repr(order) == "SalesOrder(number='SO-1', state='open', currency='EUR', total='451.13')"
+    assert (
+        repr(order)
+        == "SalesOrder(number='SO-1', state='open', customer='acme', currency='EUR', total='451.13')"
+    )
     assert [event.name for event in changed.events] == ["OrderConfirmed"]
     assert changed.events[0].total == eur("451.13")  # type: ignore[attr-defined]
     assert [line.policy for line in order.lines] == [ORDERED, DELIVERED]

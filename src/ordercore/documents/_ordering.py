@@ -37,6 +37,7 @@ import moneyed
 from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.documents import ordering as public
 from ordercore.documents._fields import PricedView
+from ordercore.documents.display import Displayable
 from ordercore.documents.ordering import LineProgress, TakenFromOrder, TakenLine
 from ordercore.errors import (
     CreditNotTakenBack,
@@ -723,7 +724,7 @@ def bill_records(value: object) -> tuple[TakenFromOrder, ...]:
 # -- the order both sides share ----------------------------------------------------------
 
 
-class OrderBase(PricedView):
+class OrderBase(Displayable, PricedView):
     """What a sales order and a purchase order do alike (a mixin of their attrs classes).
 
     Each side names its kind (``"sales order"``) and the field that records the documents
@@ -760,12 +761,6 @@ class OrderBase(PricedView):
         """``"done"`` when nothing remains to fulfil (deliver, receive) or bill, else ``"open"``."""
         done = self.completed and all(line.to_fulfil == 0 for line in self.lines)
         return "done" if done else "open"
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(number={self.number!r}, state={self.state!r}, "
-            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
-        )
 
     @property
     def _name(self) -> str:

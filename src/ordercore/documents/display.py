@@ -138,8 +138,13 @@ def _numbers(priced: PricedDocument, locale: str | None) -> render._Numbers:
 
 
 def _due(document: object) -> str:
-    """What the last total of ``document`` is: what is payable, or what a credit note credits."""
-    return "Amount credited" if kind(document).endswith("redit note") else "Amount due"
+    """What the last total of ``document`` is: what is payable, credited, or ordered."""
+    name = kind(document)
+    if name.endswith("redit note"):
+        return "Amount credited"
+    if name.endswith(" order"):
+        return "Order total"
+    return "Amount due"
 
 
 def header(document: object, priced: PricedDocument, locale: str | None) -> list[tuple[str, str]]:

@@ -28,7 +28,7 @@ took, and the order is billed again.
 >>> order = PurchaseOrder.confirm(id="po-1", supplier="chairs-r-us", number="PO-1",
 ...                               content=content, request=request("r1")).document
 >>> order
-PurchaseOrder(number='PO-1', state='open', currency='EUR', total='119.99')
+PurchaseOrder(number='PO-1', state='open', supplier='chairs-r-us', currency='EUR', total='119.99')
 >>> order = order.record_receipt({0: "1"}, request=request("r2")).document
 >>> first = order.bill_received(bill_id="bill-1", request=request("r3"))
 >>> second = first.order.bill_remaining(bill_id="bill-2", request=request("r4"))

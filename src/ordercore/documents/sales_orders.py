@@ -42,7 +42,7 @@ How amounts are shared out (the rules are on the documentation page *Sales order
 ...                            invoicing_policy=InvoicingPolicy.ORDERED,
 ...                            request=request("r1")).document
 >>> order
-SalesOrder(number='SO-1', state='open', currency='EUR', total='119.99')
+SalesOrder(number='SO-1', state='open', customer='acme', currency='EUR', total='119.99')
 >>> first = order.invoice_quantities({0: "1"}, invoice_id="inv-1", request=request("r2"))
 >>> second = first.order.invoice_remaining(invoice_id="inv-2", request=request("r3"))
 >>> [i.priced.totals.tax_inclusive.amount for i in (first.invoice, second.invoice)]
