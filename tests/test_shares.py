@@ -508,3 +508,36 @@ def test_only_ordercore_errors_escape(value: object, field: str) -> None:
     except OrdercoreError:
         return
     assert isinstance(share, Decimal)
+
+
+@given(
+    price=st.decimals(min_value=0, max_value=1000, places=3, allow_nan=False),
+    parts=st.lists(st.integers(1, 5), min_size=1, max_size=5),
+    mode=st.sampled_from(list(RoundingMode)),
+)
+def test_an_order_line_invoiced_in_any_parts_takes_what_share_of_gives(
+    price: Decimal, parts: list[int], mode: RoundingMode
+) -> None:
+    request = Request(
+        key="r",
+        at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+        business_date=dt.date(2026, 11, 23),
+    )
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Bolt", quantity=sum(parts), unit_price=Money(price, "EUR"))],
+        policy=Policy(rounding=mode),
+    )
+    order = SalesOrder.confirm(
+        id="so",
+        customer="c",
+        number="SO-1",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request,
+    ).document
+    taken = []
+    for step, units in enumerate(parts):
+        order = order.invoice_quantities({0: units}, invoice_id=f"i{step}", request=request).order
+        taken.append(order.invoices[-1].lines[0].amount.amount)
+    assert taken == take_in_parts(order.lines[0].amount.amount, parts, rounding=mode)

@@ -89,6 +89,7 @@ from ordercore.errors import (
     NotCreditableByLines,
     NothingToCredit,
     NoUntaxedAmount,
+    OrdercoreError,
     OverCrediting,
     PerUnitTaxByAmount,
     TaxIncludedAndAdded,
@@ -689,7 +690,10 @@ def _at_invoice_prices(line: Line, quantity: Decimal, amount: Money, policy: Pol
     if any(discount.kind is DiscountKind.PER_LINE for discount in line.discounts):
         return None  # a fixed discount of the line is not the credited quantity's
     candidate = attrs.evolve(line, quantity=quantity)
-    alone = price(Document(currency=amount.currency, items=[candidate], policy=policy))
+    try:
+        alone = price(Document(currency=amount.currency, items=[candidate], policy=policy))
+    except OrdercoreError:  # a per-unit discount that rounds the smaller quantity below zero
+        return None
     return candidate if alone.lines[0].stated == amount else None
 
 

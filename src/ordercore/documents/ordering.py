@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Self, TypeVar
 
 import attrs
 
@@ -195,6 +196,59 @@ def _tax_sums(value: object) -> tuple[TaxSum, ...]:
     return to_tuple(value, TaxSum, "taxes")
 
 
+# -- records the library derives from records it checked --------------------------------
+
+
+R = TypeVar("R")
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(field.name for field in attrs.fields(cls))
+    return names
+
+
+def derived(record: R, **changes: object) -> R:
+    """``record`` with ``changes``, not checked again (private to the documents package).
+
+    For the order steps that move a record on by values they checked (a quantity billed
+    within what is open, the share of an amount): the result is what the record's own
+    constructor would make of the same values, without converting every field again.
+    """
+    new = object.__new__(type(record))
+    for name in _names(type(record)):
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(record, name))
+    return new
+
+
+_DEFAULTS: dict[type, tuple[tuple[str, object, bool], ...]] = {}
+
+
+def fresh(cls: type[R], **values: object) -> R:
+    """A new ``cls`` record of checked ``values``, its other fields at their defaults.
+
+    Private to the documents package, like :func:`derived`: for records made from values
+    the library checked already (an order's lines, made from its priced lines).
+    """
+    spec = _DEFAULTS.get(cls)
+    if spec is None:
+        spec = _DEFAULTS[cls] = tuple(
+            (field.name, field.default, isinstance(field.default, attrs.Factory))  # type: ignore[arg-type]
+            for field in attrs.fields(cls)  # type: ignore[arg-type]
+        )
+    new = object.__new__(cls)
+    put = object.__setattr__
+    for name, default, factory in spec:
+        if name in values:
+            put(new, name, values[name])
+        else:
+            put(new, name, default.factory() if factory else default)  # type: ignore[attr-defined]
+    return new
+
+
 # -- a line's progress -------------------------------------------------------------------
 
 
@@ -227,16 +281,19 @@ class LineProgress:
             raise CurrencyMismatch(
                 self.taken.currency.code, self.amount.currency.code, operation="take"
             )
-        line = f"order line {excerpt(self.description)}"
         limit = CONTEXT.subtract(self.ordered, self.cancelled)
         for name, done in (("fulfilled", self.fulfilled), ("billed", self.billed)):
             if done > limit:
-                raise InvalidOrderRecord(record=line, field=name, value=done, limit=limit)
+                raise InvalidOrderRecord(record=self._record, field=name, value=done, limit=limit)
         amount, taken = self.amount.amount, self.taken.amount
         if not min(amount, _ZERO) <= taken <= max(amount, _ZERO):
             raise InvalidOrderRecord(
-                record=line, field="taken", value=self.taken, limit=self.amount
+                record=self._record, field="taken", value=self.taken, limit=self.amount
             )
+
+    @property
+    def _record(self) -> str:
+        return f"order line {excerpt(self.description)}"
 
     @property
     def open(self) -> Decimal:
@@ -270,6 +327,16 @@ class TakenLine:
     key: str | None = attrs.field(default=None, converter=_key)
     quantity: Decimal = attrs.field(converter=_signed_quantity)
     amount: Money = attrs.field(converter=_amount)
+
+    @classmethod
+    def _unchecked(cls, index: int, key: str | None, quantity: Decimal, amount: Money) -> Self:
+        """A record of values the library checked already (no conversion)."""
+        taken = object.__new__(cls)
+        object.__setattr__(taken, "index", index)
+        object.__setattr__(taken, "key", key)
+        object.__setattr__(taken, "quantity", quantity)
+        object.__setattr__(taken, "amount", amount)
+        return taken
 
 
 @attrs.frozen(kw_only=True)
@@ -315,13 +382,25 @@ class TakenFromOrder:
 # -- the tax tally -----------------------------------------------------------------------
 
 
+#: What :func:`plain_taxes` gave for each tuple of taxes, by the tuple's id; an entry holds
+#: its tuple, so no other tuple can have that id while the entry lives: a hit is the tuple.
+_PLAIN: dict[int, tuple[tuple[Tax, ...], tuple[Tax, ...]]] = {}
+
+
 def plain_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
     """``taxes`` as a line of an amount alone takes them: none per unit, none included."""
-    return tuple(
+    known = _PLAIN.get(id(taxes))
+    if known is not None and known[0] is taxes:
+        return known[1]
+    plain = tuple(
         attrs.evolve(tax, included=False) if tax.included else tax
         for tax in taxes
         if tax.kind is not TaxKind.PER_UNIT
     )
+    if len(_PLAIN) >= 4096:
+        _PLAIN.clear()
+    _PLAIN[id(taxes)] = (taxes, plain)
+    return plain
 
 
 def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:

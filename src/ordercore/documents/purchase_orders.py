@@ -250,11 +250,13 @@ class PurchaseOrder(ordering.OrderBase):
             number=number,
             priced=priced,
             lines=tuple(
-                PurchaseLine(
+                ordering.fresh(
+                    PurchaseLine,
                     description=line.line.description,
                     key=key,
                     ordered=line.line.quantity,
-                    amount=line.stated,
+                    amount=(stated := line.stated),
+                    taken=Money._exact(_ZERO, stated.currency),
                 )
                 for line, key in zip(priced.lines, keys, strict=True)
             ),

@@ -487,12 +487,14 @@ class SalesOrder(ordering.OrderBase):
             number=number,
             priced=priced,
             lines=tuple(
-                OrderLine(
+                ordering.fresh(
+                    OrderLine,
                     description=line.line.description,
                     key=key,
                     ordered=line.line.quantity,
                     policy=line_policy,
-                    amount=line.stated,
+                    amount=(stated := line.stated),
+                    taken=Money._exact(_ZERO, stated.currency),
                 )
                 for line, key, line_policy in zip(priced.lines, keys, policies, strict=True)
             ),
@@ -1037,11 +1039,12 @@ class SalesOrder(ordering.OrderBase):
         # Standalone allowances and charges go in proportion to the line amounts taken.
         order, shares, invoice_lines, adjustments = self._billing(wanted)
         # Down payments, in proportion to what is taken of the rest of their lines.
-        whole, before = self._taken()
-        after = order._taken()[1]
         records = []
         deductions: list[Deduction] = []
-        progress = (self._taken_by_taxes(), order._taken_by_taxes())
+        if self.down_payments:  # order-wide sums, only where a down payment needs them
+            whole, before = self._taken()
+            after = order._taken()[1]
+            progress = (self._taken_by_taxes(), order._taken_by_taxes())
         for record in self.down_payments:
             parts = []
             for number, part in enumerate(record.parts):
