@@ -282,7 +282,7 @@ L = TypeVar("L", bound=LineProgress)
 Quantities = tuple[tuple[int, Decimal], ...]
 
 
-def share(line: LineProgress, units: Decimal, priced: PricedDocument) -> Decimal:
+def share(line: LineProgress, units: Decimal, step: tuple[Decimal, str]) -> Decimal:
     """The share of ``line``'s amount for ``units`` more of it, billed or cancelled.
 
     The one rule for shares over time (:func:`~ordercore.money.share_of`): the units billed
@@ -295,9 +295,7 @@ def share(line: LineProgress, units: Decimal, priced: PricedDocument) -> Decimal
     # was taken. The quotient is computed to 50 digits; an exact half (the only case where
     # a cut could change the rounding) has at most 15 + 12 + 6 digits, so it comes out
     # exactly (a test compares this with share_of).
-    so_far = CONTEXT.divide(CONTEXT.multiply(total, done), line.ordered).quantize(
-        quantum(priced.currency), priced.policy.rounding.value
-    )
+    so_far = CONTEXT.divide(CONTEXT.multiply(total, done), line.ordered).quantize(*step)
     part = CONTEXT.subtract(so_far, taken)
     return max(part, ZERO) if total >= 0 else min(part, ZERO)
 
@@ -389,11 +387,12 @@ def cancel(
     """
     result = list(lines)
     cancelled: list[tuple[int, Decimal]] = []
+    step = rounding(priced)
     for index in chosen:
         line = result[index]
         quantity = line.ordered - line.cancelled - max(line.fulfilled, line.billed)
         if quantity > 0:
-            result[index] = moved(line, cancelled=quantity, taken=share(line, quantity, priced))
+            result[index] = moved(line, cancelled=quantity, taken=share(line, quantity, step))
             cancelled.append((index, quantity))
     if not cancelled:
         raise NothingRemains(order=document, operation="cancel what remains of")
@@ -412,9 +411,10 @@ def bill_lines(
     shares: list[TakenLine] = []
     billing_lines: list[Line] = []
     currency = priced.currency
+    step = rounding(priced)
     for index, units in wanted.items():
         line = result[index]
-        part = share(line, units, priced)
+        part = share(line, units, step)
         result[index] = moved(line, billed=units, taken=part)
         shares.append(TakenLine._unchecked(index, line.key, units, Money._exact(part, currency)))
         source = priced.lines[index].line

@@ -218,9 +218,12 @@ def derived(record: R, **changes: object) -> R:
     within what is open, the share of an amount): the result is what the record's own
     constructor would make of the same values, without converting every field again.
     """
-    new = object.__new__(type(record))
-    for name in _names(type(record)):
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(record, name))
+    cls = type(record)
+    names = _FIELDS.get(cls) or _names(cls)
+    new = object.__new__(cls)
+    put = object.__setattr__
+    for name in names:
+        put(new, name, changes[name] if name in changes else getattr(record, name))
     return new
 
 
