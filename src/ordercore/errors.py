@@ -77,10 +77,12 @@ __all__ = [
     "NoPrice",
     "NoTaxRule",
     "NoUntaxedAmount",
+    "NotAllocatable",
     "NotCreditableByAmount",
     "NotCreditableByLines",
     "NotFound",
     "NothingToCredit",
+    "NothingToWriteOff",
     "NumberOutOfRange",
     "OrdercoreError",
     "OverAllocation",
@@ -110,6 +112,7 @@ __all__ = [
     "UnknownPriceBook",
     "UnknownProduct",
     "UnknownQuoteLine",
+    "WriteOffExceedsTolerance",
     "WrongState",
 ]
 
@@ -1264,6 +1267,50 @@ class AllocationReversed(WrongState):
             state="reversed",
             operation="reverse",
             reason="an allocation is reversed once; allocate again to apply the payment anew",
+        )
+
+
+class NotAllocatable(InvalidInput, ValueError):
+    """A source cannot be allocated to an item: another ledger, a sign it cannot settle.
+
+    ``source`` names what would pay (a payment reference, or the ``str`` of a credit
+    note's document), ``item`` the ``str`` of the item's document, ``reason`` why not.
+    """
+
+    def __init__(self, *, source: str, item: str, reason: str) -> None:
+        self.source = source
+        self.item = item
+        self.reason = reason
+        super().__init__(f"cannot allocate {source} to {item}: {reason}")
+
+
+class WriteOffExceedsTolerance(LimitExceeded):
+    """What an item still owes is more than the tolerance a write-off was allowed.
+
+    ``document`` is the ``str`` of the item's document; ``remainder`` what it still owes
+    and ``tolerance`` the most that may be written off, both ``Money`` of its currency
+    (``remainder`` signed like the item, ``tolerance`` not negative).
+    """
+
+    def __init__(self, *, document: str, remainder: object, tolerance: object) -> None:
+        self.document = document
+        self.remainder = remainder
+        self.tolerance = tolerance
+        super().__init__(
+            f"{document} still owes {_text(remainder)}, more than the tolerance "
+            f"{_text(tolerance)}: allocate a payment or credit first, or state a larger tolerance"
+        )
+
+
+class NothingToWriteOff(WrongState):
+    """An item owes nothing more (``document`` is its ``str``): there is nothing to write off."""
+
+    def __init__(self, document: str) -> None:
+        super().__init__(
+            document=document,
+            state="settled",
+            operation="write off",
+            reason="it owes nothing more; reverse an allocation first if it was wrong",
         )
 
 

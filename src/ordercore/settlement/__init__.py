@@ -10,7 +10,15 @@ aging are to follow. This package never
 imports the documents.
 """
 
-from ordercore.settlement.ledger import Allocation, Ledger
+from ordercore.settlement.ledger import (
+    Allocation,
+    AllocationPolicy,
+    Candidate,
+    ItemStatus,
+    Ledger,
+    OldestFirst,
+    WriteOff,
+)
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import (
@@ -29,6 +37,8 @@ __all__ = [
     "MAX_DAYS",
     "MAX_MONTHS",
     "Allocation",
+    "AllocationPolicy",
+    "Candidate",
     "Direction",
     "DocumentKind",
     "DocumentRef",
@@ -36,11 +46,14 @@ __all__ = [
     "DueRule",
     "EarlyPaymentDiscount",
     "Installment",
+    "ItemStatus",
     "Ledger",
+    "OldestFirst",
     "OpenItem",
     "Payment",
     "PaymentKind",
     "PaymentTerm",
     "ScheduledInstallment",
     "ShareKind",
+    "WriteOff",
 ]
