@@ -82,17 +82,20 @@ class PMap(Generic[K, V]):
         """This map with every ``(key, value)`` of ``pairs`` set, in order."""
         root: list[Any] = list(self._root)
         owned: set[int] = {id(root)}
+        # the inner nodes copied, deepest last: (parent, index in it, node)
+        made: list[tuple[int, list[Any], int, list[Any]]] = []
         size = self._size
         for key, value in pairs:
             code = hash(key)
             node = root
-            for _ in range(_DEPTH - 1):
+            for level in range(_DEPTH - 1):
                 index = code & _MASK
                 code >>= _BITS
                 child = node[index]
                 if child is None or id(child) not in owned:
                     child = [None] * _WIDTH if child is None else list(child)
                     owned.add(id(child))
+                    made.append((level, node, index, child))
                     node[index] = child
                 node = child
             index = code & _MASK
@@ -103,7 +106,11 @@ class PMap(Generic[K, V]):
                 node[index] = leaf
             size += key not in leaf
             leaf[key] = value
-        return self._made(_freeze(root, _DEPTH), size)
+        # freeze the copies bottom up, so that each parent takes its child's tuple
+        made.sort(key=_level, reverse=True)
+        for _, parent, index, child in made:
+            parent[index] = tuple(child)
+        return self._made(tuple(root), size)
 
     def items(self) -> Iterator[tuple[K, V]]:
         """Every ``(key, value)``, in no particular order."""
@@ -127,13 +134,8 @@ class PMap(Generic[K, V]):
         return f"PMap({dict(self.items())!r})"
 
 
-def _freeze(node: Any, depth: int) -> Any:
-    """Turn the lists ``update`` made back into tuples (shared tuples are left as they are)."""
-    if isinstance(node, list):
-        if depth == 1:
-            return tuple(node)
-        return tuple(_freeze(child, depth - 1) for child in node)
-    return node
+def _level(made: tuple[int, list[Any], int, list[Any]]) -> int:
+    return made[0]
 
 
 def _leaves(node: Any, depth: int) -> Iterator[dict[Any, Any]]:

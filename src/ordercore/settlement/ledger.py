@@ -290,7 +290,7 @@ class Ledger:
     """
 
     # the facts, each with the order it was added in
-    _items: PMap[DocumentRef, tuple[int, OpenItem]] = attrs.field(
+    _items: PMap[str, tuple[int, OpenItem]] = attrs.field(
         factory=PMap, converter=_pmap, alias="_items"
     )
     _payments: PMap[str, tuple[int, Payment]] = attrs.field(
@@ -300,13 +300,9 @@ class Ledger:
     _reversed: PMap[int, bool] = attrs.field(factory=PMap, converter=_pmap, alias="_reversed")
     _entry_count: int = attrs.field(default=0, converter=_count, alias="_entry_count")
     # running totals derived from the entries (magnitudes, in the currency's units)
-    _paid: PMap[DocumentRef, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_paid")
-    _credited: PMap[DocumentRef, Decimal] = attrs.field(
-        factory=PMap, converter=_pmap, alias="_credited"
-    )
-    _written: PMap[DocumentRef, Decimal] = attrs.field(
-        factory=PMap, converter=_pmap, alias="_written"
-    )
+    _paid: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_paid")
+    _credited: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_credited")
+    _written: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_written")
     _used: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_used")
     _credit: PMap[_Group, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_credit")
     # indexes for oldest first: items per group, sources (payments, credit notes) per group
@@ -356,7 +352,7 @@ class Ledger:
 
     def item(self, document: DocumentRef) -> OpenItem:
         """The open item of ``document``, or :class:`~ordercore.errors.UnknownOpenItem`."""
-        found = self._items.get(document)
+        found = self._items.get(_key(document))
         if found is None:
             raise UnknownOpenItem(str(document))
         return found[1]
@@ -384,12 +380,12 @@ class Ledger:
         it was used (negative). Write-offs are not in it (:meth:`amount_written_off`).
         """
         item = self.item(document)
-        return _signed(item, self._paid.get(document, _ZERO))
+        return _signed(item, self._paid.get(_key(document), _ZERO))
 
     def amount_written_off(self, document: DocumentRef) -> Money:
         """What write-offs have settled of ``document``'s item, signed like it."""
         item = self.item(document)
-        return _signed(item, self._written.get(document, _ZERO))
+        return _signed(item, self._written.get(_key(document), _ZERO))
 
     def amount_remaining(self, document: DocumentRef) -> Money:
         """What ``document``'s item still owes: its amount less what settled it."""
@@ -422,21 +418,24 @@ class Ledger:
         """Where ``document``'s item stands on ``as_of``: derived, never stored.
 
         PAID or CREDITED when it owes nothing (CREDITED when credit notes alone settled
-        it), OVERDUE when an installment due before ``as_of`` is not settled (what
+        it), OVERDUE when an installment due before ``as_of`` is not settled (never for a
+        credit note) (what
         settled it counts against the earliest installments first), else PARTIALLY_PAID
         when anything settled it, else OPEN.
         """
         item = self.item(document)
         if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
             raise InvalidType(as_of, expected="a datetime.date", field="as_of")
-        paid = self._paid.get(document, _ZERO)
-        credited = self._credited.get(document, _ZERO)
-        settled = paid + self._written.get(document, _ZERO)
+        paid = self._paid.get(_key(document), _ZERO)
+        credited = self._credited.get(_key(document), _ZERO)
+        settled = paid + self._written.get(_key(document), _ZERO)
         owed = abs(item.amount.amount)
         if settled >= owed:
             if item.amount.amount < 0:
                 return ItemStatus.CREDITED
             return ItemStatus.CREDITED if credited and credited == settled else ItemStatus.PAID
+        if item.amount.amount < 0:  # a credit note is never overdue
+            return ItemStatus.PARTIALLY_PAID if settled else ItemStatus.OPEN
         due = sum(
             (abs(part.amount.amount) for part in item.installments if part.due_date < as_of),
             _ZERO,
@@ -572,6 +571,11 @@ class Ledger:
         )
 
 
+def _key(document: DocumentRef) -> str:
+    """The key of a document in the ledger's maps: a string hashes once, a DocumentRef each time."""
+    return f"{document.kind._value_}:{document.direction._value_}:{document.number}"
+
+
 def _first(pair: tuple[int, object]) -> int:
     return pair[0]
 
@@ -583,7 +587,7 @@ def _signed(item: OpenItem, magnitude: Decimal) -> Money:
 
 def _remaining(ledger: Ledger | _Draft, item: OpenItem) -> Decimal:
     document = item.document
-    settled = ledger._paid.get(document, _ZERO) + ledger._written.get(document, _ZERO)
+    settled = ledger._paid.get(_key(document), _ZERO) + ledger._written.get(_key(document), _ZERO)
     amount = item.amount.amount
     return amount + settled if amount < 0 else amount - settled
 
@@ -675,7 +679,7 @@ class _Draft:
     # -- look-ups --------------------------------------------------------------------
 
     def item(self, document: DocumentRef) -> OpenItem:
-        found = self._items.find(document)
+        found = self._items.find(_key(document))
         if found is None:
             raise UnknownOpenItem(str(document))
         return found[1]
@@ -688,7 +692,7 @@ class _Draft:
 
     def remaining(self, item: OpenItem) -> Decimal:
         document = item.document
-        settled = self._paid.get(document, _ZERO) + self._written.get(document, _ZERO)
+        settled = self._paid.get(_key(document), _ZERO) + self._written.get(_key(document), _ZERO)
         amount = item.amount.amount
         return amount + settled if amount < 0 else amount - settled
 
@@ -719,9 +723,9 @@ class _Draft:
         count = len(self._items.base) + len(self._items.changes)
         for item in items:
             check_instance(item, OpenItem, "item")
-            if item.document in self._items:
+            if _key(item.document) in self._items:
                 raise DuplicateOpenItem(str(item.document))
-            self._items[item.document] = (count, item)
+            self._items[_key(item.document)] = (count, item)
             count += 1
             group = _group(item.party, item.direction, item.currency)
             if item.amount.amount > 0:
@@ -824,12 +828,12 @@ class _Draft:
         """Add (``way`` 1) or take back (``way`` -1) an allocation's running totals."""
         change = amount if way > 0 else -amount
         document = item.document
-        self._paid[document] = self._paid.get(document, _ZERO) + change
+        self._paid[_key(document)] = self._paid.get(_key(document), _ZERO) + change
         if isinstance(source, str):
             self._used[source] = self._used.get(source, _ZERO) + change
         else:
-            self._paid[source] = self._paid.get(source, _ZERO) + change
-            self._credited[document] = self._credited.get(document, _ZERO) + change
+            self._paid[_key(source)] = self._paid.get(_key(source), _ZERO) + change
+            self._credited[_key(document)] = self._credited.get(_key(document), _ZERO) + change
         # a payment's rest, a credit note's open amount, or (for a refund) the credit
         # note it pays back: each allocation takes exactly its amount from the credit
         self._credit[group] = self._credit.get(group, _ZERO) - change
@@ -929,7 +933,7 @@ class _Draft:
             if not word or left <= 0:
                 continue
             document = make(word)
-            found = self._items.find(document)
+            found = self._items.find(_key(document))
             if found is None or document in seen:
                 continue
             item = found[1]
@@ -986,7 +990,7 @@ class _Draft:
             amount=Money._exact(abs(owed), item.currency),
             reason=text,
         )
-        self._written[document] = self._written.get(document, _ZERO) + abs(owed)
+        self._written[_key(document)] = self._written.get(_key(document), _ZERO) + abs(owed)
         if item.amount.amount < 0:
             group = _group(item.party, item.direction, item.currency)
             self._credit[group] = self._credit.get(group, _ZERO) - abs(owed)
@@ -1002,7 +1006,7 @@ class _Draft:
         group = _group(item.party, item.direction, item.currency)
         if isinstance(entry, WriteOff):
             amount = entry.amount.amount
-            self._written[entry.item] = self._written.get(entry.item, _ZERO) - amount
+            self._written[_key(entry.item)] = self._written.get(_key(entry.item), _ZERO) - amount
             if item.amount.amount < 0:
                 self._credit[group] = self._credit.get(group, _ZERO) + amount
             self._reopen(item)
