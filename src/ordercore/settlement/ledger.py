@@ -899,7 +899,9 @@ class _Draft:
     def candidates(self, group: _Group) -> tuple[Candidate, ...]:
         queue = self._queues.get(group, _EMPTY_QUEUE)
         found: list[Candidate] = []
-        for document in queue.documents[self._hints.get(group, 0) :]:
+        # every item of the group, not from the hint: a policy sees what the host would
+        # see, and the fast path of oldest first is checked against this one
+        for document in queue.documents:
             item = self.item(document)
             owed = self.remaining(item)
             if owed > 0:
