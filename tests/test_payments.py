@@ -458,19 +458,21 @@ class TestWriteOffs:
         return three_invoices("199.50").allocate("BANK-1", {INV1: eur("199.50")})
 
     def test_a_small_remainder_is_written_off_with_a_reason(self) -> None:
-        ledger = self.short_paid().write_off(INV1, tolerance=eur("1.00"), reason="bank fee")
+        ledger = self.short_paid().write_off(
+            INV1, tolerance=eur("1.00"), reason="bank fee", date=DAY
+        )
         assert ledger.amount_remaining(INV1) == eur("0.00")
         assert ledger.amount_paid(INV1) == eur("199.50")
         assert ledger.amount_written_off(INV1) == eur("0.50")
         assert ledger.write_offs == (
-            WriteOff(number=2, item=INV1, amount=eur("0.50"), reason="bank fee"),
+            WriteOff(number=2, item=INV1, amount=eur("0.50"), reason="bank fee", date=DAY),
         )
         assert ledger.status(INV1, as_of=DAY) is ItemStatus.PAID
 
     def test_more_than_the_tolerance_is_refused_with_the_amounts(self) -> None:
         ledger = self.short_paid()
         with pytest.raises(WriteOffExceedsTolerance) as error:
-            ledger.write_off(INV1, tolerance=eur("0.49"), reason="bank fee")
+            ledger.write_off(INV1, tolerance=eur("0.49"), reason="bank fee", date=DAY)
         assert error.value.remainder == eur("0.50")
         assert error.value.tolerance == eur("0.49")
         assert error.value.document == str(INV1)
@@ -478,7 +480,7 @@ class TestWriteOffs:
 
     def test_a_write_off_is_reversed_like_an_allocation(self) -> None:
         ledger = self.short_paid()
-        after = ledger.write_off(INV1, tolerance=eur("1.00"), reason="fee").reverse(2)
+        after = ledger.write_off(INV1, tolerance=eur("1.00"), reason="fee", date=DAY).reverse(2)
         assert after.amount_remaining(INV1) == eur("0.50")
         assert after.amount_written_off(INV1) == eur("0.00")
         assert after.reversed == frozenset({2})
@@ -488,12 +490,14 @@ class TestWriteOffs:
     def test_nothing_to_write_off(self) -> None:
         ledger = three_invoices("200.00").allocate("BANK-1", {INV1: eur("200.00")})
         with pytest.raises(NothingToWriteOff) as error:
-            ledger.write_off(INV1, tolerance=eur("1.00"), reason="fee")
+            ledger.write_off(INV1, tolerance=eur("1.00"), reason="fee", date=DAY)
         assert error.value.document == str(INV1)
 
     def test_a_tolerance_in_another_currency_is_refused(self) -> None:
         with pytest.raises(CurrencyMismatch):
-            self.short_paid().write_off(INV1, tolerance=Money("1.00", "USD"), reason="fee")
+            self.short_paid().write_off(
+                INV1, tolerance=Money("1.00", "USD"), reason="fee", date=DAY
+            )
 
 
 class TestStatus:

@@ -131,6 +131,12 @@ def _allocated(value: object) -> Money:
     return money
 
 
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidType(value, expected="a datetime.date", field="date")
+    return value
+
+
 def _reason(value: object) -> str:
     return to_text(value, "reason")
 
@@ -156,7 +162,7 @@ class Allocation:
 
 @attrs.frozen(kw_only=True)
 class WriteOff:
-    """What item ``item`` still owed, written off for ``reason``: entry ``number``.
+    """What item ``item`` still owed, written off on ``date`` for ``reason``: entry ``number``.
 
     ``amount`` is positive, in the item's currency: how far the write-off moved the
     item's open amount towards zero.
@@ -166,6 +172,7 @@ class WriteOff:
     item: DocumentRef = attrs.field(converter=_item)
     amount: Money = attrs.field(converter=_allocated)
     reason: str = attrs.field(converter=_reason)
+    date: dt.date = attrs.field(converter=_date)
 
 
 Entry = Allocation | WriteOff
@@ -533,16 +540,18 @@ class Ledger:
 
     # -- write-offs and reversals ----------------------------------------------------
 
-    def write_off(self, document: DocumentRef, *, tolerance: moneyed.Money, reason: str) -> Ledger:
-        """Write off what ``document``'s item still owes, if at most ``tolerance``.
+    def write_off(
+        self, document: DocumentRef, *, tolerance: moneyed.Money, reason: str, date: dt.date
+    ) -> Ledger:
+        """Write off on ``date`` what ``document``'s item still owes, if at most ``tolerance``.
 
         The write-off is an entry of its own, with ``reason`` (a short payment, a bank
-        fee), and can be reversed. Raises
+        fee) and the ``date`` it is booked on, and can be reversed. Raises
         :class:`~ordercore.errors.WriteOffExceedsTolerance` when the item owes more,
         :class:`~ordercore.errors.NothingToWriteOff` when it owes nothing.
         """
         draft = _Draft(self)
-        draft.write_off(document, tolerance, reason)
+        draft.write_off(document, tolerance, reason, date)
         return draft.commit()
 
     def reverse(self, number: int) -> Ledger:
@@ -691,10 +700,7 @@ class _Draft:
         return found[1]
 
     def remaining(self, item: OpenItem) -> Decimal:
-        document = item.document
-        settled = self._paid.get(_key(document), _ZERO) + self._written.get(_key(document), _ZERO)
-        amount = item.amount.amount
-        return amount + settled if amount < 0 else amount - settled
+        return _remaining(self, item)
 
     def payer(self, source: Source) -> tuple[_Group, Decimal, bool]:
         """The group a source pays in, what it has left, and whether it pays back credit."""
@@ -968,7 +974,9 @@ class _Draft:
 
     # -- write-offs and reversals ----------------------------------------------------
 
-    def write_off(self, document: DocumentRef, tolerance: object, reason: object) -> None:
+    def write_off(
+        self, document: DocumentRef, tolerance: object, reason: object, date: object
+    ) -> None:
         item = self.item(_item(document))
         limit = to_money(tolerance, "tolerance")
         if limit.currency != item.currency:
@@ -976,6 +984,7 @@ class _Draft:
         if limit.amount < 0:
             raise InvalidPayment(limit, reason="a tolerance is not negative", field="tolerance")
         text = _reason(reason)
+        day = _date(date)
         owed = self.remaining(item)
         if not owed:
             raise NothingToWriteOff(str(document))
@@ -991,6 +1000,7 @@ class _Draft:
             item=document,
             amount=Money._exact(abs(owed), item.currency),
             reason=text,
+            date=day,
         )
         self._written[_key(document)] = self._written.get(_key(document), _ZERO) + abs(owed)
         if item.amount.amount < 0:

@@ -1153,7 +1153,9 @@ def _step_write_off(draw: st.DrawFn, ledger: Ledger) -> Ledger:
         return ledger
     item = draw(st.sampled_from(owing))
     tolerance = abs(ledger.amount_remaining(item.document))
-    return ledger.write_off(item.document, tolerance=tolerance, reason="small remainder")
+    return ledger.write_off(
+        item.document, tolerance=tolerance, reason="small remainder", date=_LEDGER_DAY
+    )
 
 
 def _step_reverse(draw: st.DrawFn, ledger: Ledger) -> Ledger:
