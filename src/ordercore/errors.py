@@ -70,6 +70,7 @@ __all__ = [
     "InvalidPayment",
     "InvalidPaymentTerm",
     "InvalidPriceBook",
+    "InvalidReport",
     "InvalidTax",
     "InvalidText",
     "InvalidType",
@@ -1312,6 +1313,16 @@ class NothingToWriteOff(WrongState):
             operation="write off",
             reason="it owes nothing more; reverse an allocation first if it was wrong",
         )
+
+
+class InvalidReport(InvalidInput, ValueError):
+    """A report was asked for with a malformed parameter: ``field`` names it (edges, days)."""
+
+    def __init__(self, value: object, *, reason: str, field: str) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid report: {_where(field)}{_text(value)}: {reason}")
 
 
 # -- catalog, parties and tax rules ------------------------------------------------------

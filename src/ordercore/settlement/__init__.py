@@ -5,8 +5,9 @@ their due dates, and early-payment discounts. Open items
 (:mod:`ordercore.settlement.open_items`): what payments settle, an issued invoice, bill
 or credit note as settlement sees it, without the document behind it. Payments
 (:mod:`ordercore.settlement.payments`): money received from customers or sent to
-suppliers, and refunds of either. Their allocation to open items, customer credit and
-aging are to follow. This package never
+suppliers, and refunds of either. The ledger (:mod:`ordercore.settlement.ledger`): their
+allocation to open items, customer credit and write-offs. Reports
+(:mod:`ordercore.settlement.reports`): aging, days sales outstanding, statements. This package never
 imports the documents.
 """
 
@@ -21,6 +22,15 @@ from ordercore.settlement.ledger import (
 )
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
+from ordercore.settlement.reports import (
+    Aging,
+    AgingRow,
+    Statement,
+    StatementLine,
+    aging,
+    days_sales_outstanding,
+    statement,
+)
 from ordercore.settlement.terms import (
     MAX_DAYS,
     MAX_MONTHS,
@@ -36,6 +46,8 @@ from ordercore.settlement.terms import (
 __all__ = [
     "MAX_DAYS",
     "MAX_MONTHS",
+    "Aging",
+    "AgingRow",
     "Allocation",
     "AllocationPolicy",
     "Candidate",
@@ -55,5 +67,10 @@ __all__ = [
     "PaymentTerm",
     "ScheduledInstallment",
     "ShareKind",
+    "Statement",
+    "StatementLine",
     "WriteOff",
+    "aging",
+    "days_sales_outstanding",
+    "statement",
 ]

@@ -88,6 +88,8 @@ from ordercore.errors import (
     WriteOffExceedsTolerance,
 )
 from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT
+from ordercore.money.currency import precision
 from ordercore.settlement._pmap import PMap
 from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment
@@ -418,8 +420,8 @@ class Ledger:
         credit notes, as a positive amount; ``direction`` PAYABLE for a supplier.
         """
         money = Money.zero(currency)
-        total = self._credit.get(_group(party, direction, money.currency), _ZERO)
-        return Money._exact(total, money.currency)
+        total = self._credit.get(_group(party, direction, money.currency))
+        return zero(money.currency) if total is None else Money._exact(total, money.currency)
 
     def status(self, document: DocumentRef, *, as_of: dt.date) -> ItemStatus:
         """Where ``document``'s item stands on ``as_of``: derived, never stored.
@@ -578,6 +580,11 @@ class Ledger:
             f"Ledger(items={len(self._items)}, payments={len(self._payments)}, "
             f"entries={self._entry_count}, reversed={len(self._reversed)})"
         )
+
+
+def zero(currency: moneyed.Currency) -> Money:
+    """Zero in ``currency``, to its minor unit (``EUR 0.00``, not ``EUR 0``)."""
+    return Money._exact(_ZERO.scaleb(-precision(currency), CONTEXT), currency)
 
 
 def _key(document: DocumentRef) -> str:
