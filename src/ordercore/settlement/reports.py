@@ -342,7 +342,7 @@ class Statement:
         return self.lines[-1].balance if self.lines else zero(self.currency)
 
     def _cells(self) -> tuple[list[str], list[list[str]]]:
-        header = ["date", "", "amount", "balance"]
+        header = ["date", "description", "amount", "balance"]
         rows = [
             [
                 line.date.isoformat(),
