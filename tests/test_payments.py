@@ -15,6 +15,7 @@ from ordercore import (
     DocumentRef,
     DuplicateOpenItem,
     DuplicatePayment,
+    ExchangeRate,
     InvalidPayment,
     InvalidType,
     ItemStatus,
@@ -523,3 +524,56 @@ class TestStatus:
         with pytest.raises(InvalidType) as error:
             three_invoices().status(INV1, as_of=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))  # type: ignore[arg-type]
         assert error.value.field == "as_of"
+
+
+class TestForeignCurrency:
+    RATE = ExchangeRate(base="EUR", quote="USD", rate="1.0832", source="ECB", date=DAY)
+    BOOKED = ExchangeRate(
+        base="EUR", quote="USD", rate="1.0500", source="ECB", date=dt.date(2026, 10, 1)
+    )
+
+    def ledger(self, paid: str = "110.00") -> Ledger:
+        return three_invoices().record(
+            received(paid, "USD", reference="BANK-USD", idempotency_key="req-usd")
+        )
+
+    def test_a_payment_in_another_currency_pays_through_an_explicit_rate(self) -> None:
+        ledger = self.ledger().allocate("BANK-USD", {INV3: eur("100.00")}, rate=self.RATE)
+        assert ledger.amount_remaining(INV3) == eur("0.00")
+        allocation = ledger.allocations[-1]
+        assert allocation.amount == eur("100.00")
+        assert allocation.taken == Money("108.32", "USD")
+        assert allocation.rate == self.RATE
+        assert ledger.unallocated("BANK-USD") == Money("1.68", "USD")
+        assert ledger.credit("acme", "USD") == Money("1.68", "USD")
+
+    def test_the_realized_exchange_difference_is_its_own_figure(self) -> None:
+        ledger = self.ledger().allocate("BANK-USD", {INV3: eur("100.00")}, rate=self.RATE)
+        assert ledger.exchange_difference(1, booked=self.BOOKED) == Money("3.32", "USD")
+        plain = three_invoices().allocate("BANK-1", {INV1: eur("10.00")})
+        with pytest.raises(CurrencyMismatch):
+            plain.exchange_difference(1, booked=self.BOOKED)
+
+    def test_what_the_rate_takes_is_checked_against_the_payment(self) -> None:
+        ledger = self.ledger("100.00")
+        with pytest.raises(OverAllocation) as error:
+            ledger.allocate("BANK-USD", {INV3: eur("100.00")}, rate=self.RATE)
+        assert error.value.requested == Money("108.32", "USD")
+        assert error.value.available == Money("100.00", "USD")
+        assert ledger.allocations == ()
+
+    def test_currencies_must_fit_the_rate(self) -> None:
+        ledger = self.ledger()
+        with pytest.raises(CurrencyMismatch):
+            ledger.allocate("BANK-USD", {INV3: eur("1.00")})  # no rate
+        with pytest.raises(CurrencyMismatch):
+            ledger.allocate("BANK-1", {INV3: eur("1.00")}, rate=self.RATE)  # a EUR payment
+        with pytest.raises(CurrencyMismatch):
+            ledger.allocate("BANK-USD", {INV3: Money("1.00", "USD")}, rate=self.RATE)
+
+    def test_a_reversal_gives_back_what_was_taken(self) -> None:
+        before = self.ledger()
+        after = before.allocate("BANK-USD", {INV3: eur("100.00")}, rate=self.RATE).reverse(1)
+        assert after.unallocated("BANK-USD") == Money("110.00", "USD")
+        assert after.credit("acme", "USD") == before.credit("acme", "USD")
+        assert after.amount_remaining(INV3) == eur("100.00")

@@ -87,7 +87,7 @@ from ordercore.errors import (
     UnknownPayment,
     WriteOffExceedsTolerance,
 )
-from ordercore.money.amount import Money
+from ordercore.money.amount import ExchangeRate, Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import precision
 from ordercore.settlement._pmap import PMap
@@ -139,6 +139,14 @@ def _date(value: object) -> dt.date:
     return value
 
 
+def _optional_allocated(value: object) -> Money | None:
+    return None if value is None else _allocated(value)
+
+
+def _optional_rate(value: object) -> ExchangeRate | None:
+    return None if value is None else check_instance(value, ExchangeRate, "rate")
+
+
 def _reason(value: object) -> str:
     return to_text(value, "reason")
 
@@ -154,12 +162,24 @@ class Allocation:
     ``source`` is a payment's reference, or the :class:`DocumentRef` of a credit note
     (or other negative item) used as payment. ``amount`` is positive, in the item's
     currency: what the item's open amount moves towards zero, and the source's with it.
+
+    A source in another currency than the item pays through an explicit exchange
+    ``rate`` (one unit of the item's currency in the source's, with its source and
+    date): ``taken`` is then what the allocation took from the source, in its currency
+    (``rate.convert(amount)``, rounded half up); both are ``None`` otherwise.
     """
 
     number: int = attrs.field(converter=_number)
     source: Source = attrs.field(converter=_source)
     item: DocumentRef = attrs.field(converter=_item)
     amount: Money = attrs.field(converter=_allocated)
+    taken: Money | None = attrs.field(default=None, converter=_optional_allocated)
+    rate: ExchangeRate | None = attrs.field(default=None, converter=_optional_rate)
+
+    @property
+    def source_amount(self) -> Money:
+        """What the allocation took from its source, in the source's currency."""
+        return self.amount if self.taken is None else self.taken
 
 
 @attrs.frozen(kw_only=True)
@@ -469,7 +489,13 @@ class Ledger:
 
     # -- allocating ------------------------------------------------------------------
 
-    def allocate(self, source: Source, amounts: Mapping[DocumentRef, moneyed.Money]) -> Ledger:
+    def allocate(
+        self,
+        source: Source,
+        amounts: Mapping[DocumentRef, moneyed.Money],
+        *,
+        rate: ExchangeRate | None = None,
+    ) -> Ledger:
         """The ledger with ``amounts`` of ``source`` allocated to those items.
 
         ``source`` is a payment's reference or a credit note's document. Raises
@@ -478,10 +504,34 @@ class Ledger:
         amount in another currency than the source or item;
         :class:`~ordercore.errors.NotAllocatable` for an item of another ledger or of a
         sign the source cannot settle. Nothing changes then.
+
+        With an exchange ``rate``, ``source`` (a payment or credit note in ``rate.quote``)
+        pays items in ``rate.base``: the amounts are in the items' currency, and each
+        takes ``rate.convert(amount)`` from the source (see :class:`Allocation` and
+        :meth:`exchange_difference`).
         """
         draft = _Draft(self)
-        draft.allocate(source, _pairs(amounts))
+        draft.allocate(source, _pairs(amounts), rate)
         return draft.commit()
+
+    def exchange_difference(self, number: int, *, booked: ExchangeRate) -> Money:
+        """The realized exchange difference of allocation ``number``, in its source's currency.
+
+        What the allocation took from the source less what the amount it settled was
+        worth at ``booked``, the rate the item was booked at (the same two currencies as
+        the allocation's rate): positive when the source gave more than the booked
+        value. :class:`~ordercore.errors.CurrencyMismatch` for a rate of other currencies
+        (an allocation without conversion has none).
+        """
+        entry = self.entry(number)
+        if not isinstance(entry, Allocation):
+            raise UnknownAllocation(number)
+        rate = check_instance(booked, ExchangeRate, "booked")
+        taken = entry.source_amount
+        for expected, given in ((entry.amount.currency, rate.base), (taken.currency, rate.quote)):
+            if expected != given:
+                raise CurrencyMismatch(expected.code, given.code, operation="exchange difference")
+        return Money.of(taken - rate.convert(entry.amount))
 
     def allocate_oldest_first(self, source: Source) -> Ledger:
         """Allocate what ``source`` has left to its party's items, oldest due first.
@@ -781,10 +831,28 @@ class _Draft:
 
     # -- allocating ------------------------------------------------------------------
 
-    def allocate(self, source: Source, pairs: list[tuple[DocumentRef, Money]]) -> None:
+    def allocate(
+        self,
+        source: Source,
+        pairs: list[tuple[DocumentRef, Money]],
+        rate: ExchangeRate | None = None,
+    ) -> None:
         group, left, refund = self.payer(_source(source))
         currency = group[2]
-        checked: list[tuple[OpenItem, Decimal]] = []
+        if rate is not None:
+            check_instance(rate, ExchangeRate, "rate")
+            if rate.quote.code != currency:
+                raise CurrencyMismatch(
+                    currency, rate.quote.code, operation="allocate through a rate"
+                )
+            if refund:
+                raise NotAllocatable(
+                    source=_name(source),
+                    item="credit notes in another currency",
+                    reason="a refund pays back credit in its own currency",
+                )
+            currency = rate.base.code
+        checked: list[tuple[OpenItem, Decimal, Decimal]] = []
         owed_now: dict[DocumentRef, Decimal] = {}
         for document, money in pairs:
             item = self.item(document)
@@ -815,41 +883,75 @@ class _Draft:
                     available=Money._exact(owed, item.currency),
                     target=str(document),
                 )
-            if amount > left:
+            taken = amount if rate is None else rate.convert(money).amount
+            if taken > left:
+                source_currency = item.currency if rate is None else rate.quote
                 raise OverAllocation(
-                    requested=money,
-                    available=Money._exact(left, item.currency),
+                    requested=Money._exact(taken, source_currency),
+                    available=Money._exact(left, source_currency),
                     target=_name(source),
                 )
             owed_now[document] = owed - amount
-            left -= amount
-            checked.append((item, amount))
-        for item, amount in checked:
-            self._apply(source, item, amount, group)
+            left -= taken
+            checked.append((item, amount, taken))
+        for item, amount, taken in checked:
+            self._apply(source, item, amount, taken=taken, group=group, rate=rate)
 
-    def _apply(self, source: Source, item: OpenItem, amount: Decimal, group: _Group) -> None:
+    def _apply(
+        self,
+        source: Source,
+        item: OpenItem,
+        amount: Decimal,
+        *,
+        taken: Decimal,
+        group: _Group,
+        rate: ExchangeRate | None,
+    ) -> None:
         self._entry_count += 1
         document = item.document
-        self._entries[self._entry_count] = _unchecked_allocation(
-            self._entry_count, source, document, Money._exact(amount, item.currency)
-        )
-        self._settle(source, item, amount, group, 1)
+        if rate is None:
+            entry = _unchecked_allocation(
+                self._entry_count, source, document, Money._exact(amount, item.currency)
+            )
+        else:
+            entry = Allocation(
+                number=self._entry_count,
+                source=source,
+                item=document,
+                amount=Money._exact(amount, item.currency),
+                taken=Money._exact(taken, rate.quote),
+                rate=rate,
+            )
+        self._entries[self._entry_count] = entry
+        self._settle(source, item, amount, taken=taken, group=group, way=1)
 
     def _settle(
-        self, source: Source, item: OpenItem, amount: Decimal, group: _Group, way: int
+        self,
+        source: Source,
+        item: OpenItem,
+        amount: Decimal,
+        *,
+        taken: Decimal,
+        group: _Group,
+        way: int,
     ) -> None:
-        """Add (``way`` 1) or take back (``way`` -1) an allocation's running totals."""
+        """Add (``way`` 1) or take back (``way`` -1) an allocation's running totals.
+
+        ``amount`` is in the item's currency, ``taken`` in the source's (the same
+        unless an exchange rate converted it), ``group`` the source's.
+        """
         change = amount if way > 0 else -amount
+        used = taken if way > 0 else -taken
         document = item.document
         self._paid[_key(document)] = self._paid.get(_key(document), _ZERO) + change
         if isinstance(source, str):
-            self._used[source] = self._used.get(source, _ZERO) + change
+            self._used[source] = self._used.get(source, _ZERO) + used
         else:
-            self._paid[_key(source)] = self._paid.get(_key(source), _ZERO) + change
+            self._paid[_key(source)] = self._paid.get(_key(source), _ZERO) + used
             self._credited[_key(document)] = self._credited.get(_key(document), _ZERO) + change
         # a payment's rest, a credit note's open amount, or (for a refund) the credit
-        # note it pays back: each allocation takes exactly its amount from the credit
-        self._credit[group] = self._credit.get(group, _ZERO) - change
+        # note it pays back: each allocation takes exactly what it took from the credit
+        self._credit[group] = self._credit.get(group, _ZERO) - used
         if way < 0:
             self._reopen_source(group, source)
             self._reopen(item)
@@ -1030,7 +1132,11 @@ class _Draft:
                 self._credit[group] = self._credit.get(group, _ZERO) + amount
             self._reopen(item)
             return
-        self._settle(entry.source, item, entry.amount.amount, group, -1)
+        source_group = self.payer(entry.source)[0]
+        taken = entry.source_amount.amount
+        self._settle(
+            entry.source, item, entry.amount.amount, taken=taken, group=source_group, way=-1
+        )
 
 
 def _unchecked_allocation(
@@ -1042,4 +1148,6 @@ def _unchecked_allocation(
     object.__setattr__(allocation, "source", source)
     object.__setattr__(allocation, "item", item)
     object.__setattr__(allocation, "amount", amount)
+    object.__setattr__(allocation, "taken", None)
+    object.__setattr__(allocation, "rate", None)
     return allocation
