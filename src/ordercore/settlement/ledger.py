@@ -281,11 +281,12 @@ class OldestFirst:
 
 
 #: A party's ledger in one currency: (party, direction, currency code).
-_Group = tuple[str, Direction, str]
+_Group = tuple[str, str, str]
 
 
 def _group(party: str, direction: Direction, currency: moneyed.Currency) -> _Group:
-    return (party, direction, currency.code)
+    # plain strings: an enum member hashes in Python, a string once
+    return (party, direction._value_, currency.code)
 
 
 def _order(item: OpenItem) -> tuple[dt.date, dt.date, str, str]:
@@ -859,7 +860,7 @@ class _Draft:
             for code in (currency, item.currency.code):
                 if money.currency.code != code:
                     raise CurrencyMismatch(code, money.currency.code, operation="allocate")
-            if document == source or (item.party, item.direction) != group[:2]:
+            if document == source or (item.party, item.direction._value_) != group[:2]:
                 raise NotAllocatable(
                     source=_name(source),
                     item=str(document),
