@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ordercore import Allocation, DocumentRef, Ledger, OldestFirst, WriteOff
+from ordercore.settlement._pmap import PMap  # the ledger's private index, tested as a dict
 from ordercore.testing import strategies as ost
 
 ZERO = Decimal(0)
@@ -155,3 +156,22 @@ def test_oldest_first_pays_again_what_a_reversal_opened(
         ledger = ledger.reverse(data.draw(st.sampled_from(entries)))
     for source in sources(ledger):
         assert ledger.allocate_oldest_first(source) == ledger.allocate_with(source, OldestFirst())
+
+
+@given(
+    st.lists(st.tuples(st.one_of(st.integers(), st.text(max_size=3)), st.integers()), max_size=200),
+    st.integers(0, 200),
+)
+def test_the_persistent_map_behaves_like_a_dict_and_keeps_its_past(
+    pairs: list[tuple[int | str, int]], cut: int
+) -> None:
+    before: PMap[int | str, int] = PMap().update(pairs[:cut])
+    after = before.update(pairs[cut:])
+    for made, expected in ((before, dict(pairs[:cut])), (after, dict(pairs))):
+        assert dict(made.items()) == expected
+        assert len(made) == len(expected)
+        assert sorted(made.values()) == sorted(expected.values())
+        for key, value in expected.items():
+            assert key in made
+            assert made.get(key) == value
+    assert (before == after) == (dict(pairs[:cut]) == dict(pairs))

@@ -577,3 +577,19 @@ class TestForeignCurrency:
         assert after.unallocated("BANK-USD") == Money("110.00", "USD")
         assert after.credit("acme", "USD") == before.credit("acme", "USD")
         assert after.amount_remaining(INV3) == eur("100.00")
+
+
+class TestIndex:
+    def test_an_older_item_added_later_is_paid_first(self) -> None:
+        ledger = three_invoices("200.00").allocate_oldest_first("BANK-1")
+        ledger = ledger.add_items(invoice("INV-0", "30.00", dt.date(2026, 10, 15)))
+        ledger = ledger.record(received("50.00", reference="BANK-2", idempotency_key="req-2"))
+        after = ledger.allocate_oldest_first("BANK-2")
+        assert after.amount_remaining(DocumentRef.invoice("INV-0")) == eur("0.00")
+        assert after.amount_remaining(INV2) == eur("280.00")
+
+    def test_an_item_reopened_by_a_reversal_is_paid_first_again(self) -> None:
+        ledger = three_invoices("250.00").allocate_oldest_first("BANK-1").reverse(1)
+        ledger = ledger.record(received("20.00", reference="BANK-2", idempotency_key="req-2"))
+        after = ledger.allocate_oldest_first("BANK-2")
+        assert after.allocations[-1].item == INV1
