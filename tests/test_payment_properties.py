@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordercore import Allocation, DocumentRef, Ledger, OldestFirst, WriteOff
+from ordercore import (
+    Allocation,
+    DocumentRef,
+    Ledger,
+    OldestFirst,
+    WriteOff,
+    aging,
+    statement,
+)
 from ordercore.settlement._pmap import PMap  # the ledger's private index, tested as a dict
 from ordercore.testing import strategies as ost
 
@@ -175,3 +184,22 @@ def test_the_persistent_map_behaves_like_a_dict_and_keeps_its_past(
             assert key in made
             assert made.get(key) == value
     assert (before == after) == (dict(pairs[:cut]) == dict(pairs))
+
+
+@given(ost.ledgers())
+def test_statements_and_aging_close_on_what_is_open_less_credit(ledger: Ledger) -> None:
+    as_of = dt.date(2027, 6, 30)  # after every date the strategy makes
+    report = aging(ledger, as_of=as_of)
+    rows = {row.party: row for row in report.rows}
+    for party in ("acme", "globex"):
+        items = [i for i in ledger.items if i.party == party]
+        owed = sum(
+            (ledger.amount_remaining(i.document).amount for i in items if i.amount.amount > 0), ZERO
+        )
+        credit = ledger.credit(party, "EUR").amount
+        closing = statement(ledger, party=party, currency="EUR", as_of=as_of).closing_balance
+        assert closing.amount == owed - credit
+        if party in rows:
+            assert rows[party].balance.amount == owed - credit
+        else:
+            assert owed == credit == 0
