@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ordercore import (
     Allocation,
+    DiscountTaken,
     DocumentRef,
     Ledger,
     OldestFirst,
@@ -23,7 +24,7 @@ from ordercore.testing import strategies as ost
 ZERO = Decimal(0)
 
 
-def live(ledger: Ledger) -> list[Allocation | WriteOff]:
+def live(ledger: Ledger) -> list[Allocation | WriteOff | DiscountTaken]:
     return [e for e in ledger.entries if e.number not in ledger.reversed]
 
 
@@ -91,6 +92,15 @@ def test_the_running_totals_are_those_of_the_entries(ledger: Ledger) -> None:
         sign = -1 if item.amount.amount < 0 else 1
         assert ledger.amount_paid(document).amount == sign * paid
         assert ledger.amount_written_off(document).amount == sign * written
+        discounted = sum(
+            (
+                e.amount.amount
+                for e in live(ledger)
+                if isinstance(e, DiscountTaken) and e.item == document
+            ),
+            ZERO,
+        )
+        assert ledger.amount_discounted(document).amount == sign * discounted
 
 
 @given(ost.ledgers())
@@ -104,7 +114,8 @@ def test_nothing_is_lost_and_nothing_created(ledger: Ledger) -> None:
             (
                 e.amount.amount
                 for e in entries
-                if isinstance(e, WriteOff) and (ledger.item(e.item).amount.amount > 0) is kind
+                if isinstance(e, WriteOff | DiscountTaken)
+                and (ledger.item(e.item).amount.amount > 0) is kind
             ),
             ZERO,
         )
@@ -112,7 +123,7 @@ def test_nothing_is_lost_and_nothing_created(ledger: Ledger) -> None:
     }
     invoiced = sum((i.amount.amount for i in invoices), ZERO)
     still_open = sum((ledger.amount_remaining(i.document).amount for i in invoices), ZERO)
-    # what was invoiced is open, allocated or written off
+    # what was invoiced is open, allocated, written off or discounted
     assert invoiced == still_open + to_invoices + written[True]
     # what was paid in or credited is allocated, written off, or still the parties' credit
     paid_in = sum((p.amount.amount for p in ledger.payments), ZERO) - sum(

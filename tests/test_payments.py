@@ -12,6 +12,7 @@ from ordercore import (
     Candidate,
     CurrencyMismatch,
     Direction,
+    DiscountTaken,
     DocumentRef,
     DuplicateOpenItem,
     DuplicatePayment,
@@ -21,6 +22,7 @@ from ordercore import (
     ItemStatus,
     Ledger,
     LimitExceeded,
+    NoDiscountAvailable,
     NotAllocatable,
     NothingToWriteOff,
     OldestFirst,
@@ -28,6 +30,7 @@ from ordercore import (
     OverAllocation,
     Payment,
     PaymentKind,
+    ScheduledInstallment,
     UnknownAllocation,
     UnknownOpenItem,
     UnknownPayment,
@@ -593,3 +596,59 @@ class TestIndex:
         ledger = ledger.record(received("20.00", reference="BANK-2", idempotency_key="req-2"))
         after = ledger.allocate_oldest_first("BANK-2")
         assert after.allocations[-1].item == INV1
+
+
+class TestEarlyPaymentDiscount:
+    ISSUED = dt.date(2026, 11, 1)
+    DEADLINE = dt.date(2026, 11, 11)
+    INV = DocumentRef.invoice("INV-D")
+
+    def ledger(self) -> Ledger:
+        item = OpenItem(
+            document=self.INV,
+            party="acme",
+            amount=eur("1000.00"),
+            issue_date=self.ISSUED,
+            installments=(
+                ScheduledInstallment(
+                    due_date=dt.date(2026, 12, 1),
+                    amount=eur("1000.00"),
+                    discount_amount=eur("20.00"),
+                    discount_deadline=self.DEADLINE,
+                ),
+            ),
+        )
+        return (
+            Ledger()
+            .add_items(item)
+            .record(received("500.00", reference="BANK-D", idempotency_key="req-d"))
+        )
+
+    def test_the_discount_is_recomputed_on_what_remains(self) -> None:
+        ledger = self.ledger()
+        assert ledger.discount_available(self.INV, on=self.DEADLINE) == eur("20.00")
+        part = ledger.allocate("BANK-D", {self.INV: eur("500.00")})
+        assert part.discount_available(self.INV, on=self.DEADLINE) == eur("10.00")
+        assert part.discount_available(self.INV, on=self.DEADLINE + dt.timedelta(days=1)) == eur(
+            "0.00"
+        )
+
+    def test_taking_it_is_its_own_entry_and_can_be_reversed(self) -> None:
+        part = self.ledger().allocate("BANK-D", {self.INV: eur("500.00")})
+        taken = part.take_discount(self.INV, on=self.DEADLINE)
+        assert taken.discounts == (
+            DiscountTaken(number=2, item=self.INV, amount=eur("10.00"), date=self.DEADLINE),
+        )
+        assert taken.amount_remaining(self.INV) == eur("490.00")
+        assert taken.amount_discounted(self.INV) == eur("10.00")
+        assert taken.discount_available(self.INV, on=self.DEADLINE) == eur("0.00")
+        with pytest.raises(NoDiscountAvailable) as error:
+            taken.take_discount(self.INV, on=self.DEADLINE)
+        assert error.value.document == str(self.INV)
+        back = taken.reverse(2)
+        assert back.amount_remaining(self.INV) == eur("500.00")
+        assert back.discount_available(self.INV, on=self.DEADLINE) == eur("10.00")
+
+    def test_after_the_deadline_there_is_none(self) -> None:
+        with pytest.raises(NoDiscountAvailable):
+            self.ledger().take_discount(self.INV, on=self.DEADLINE + dt.timedelta(days=1))

@@ -75,6 +75,7 @@ __all__ = [
     "InvalidText",
     "InvalidType",
     "LimitExceeded",
+    "NoDiscountAvailable",
     "NoPrice",
     "NoTaxRule",
     "NoUntaxedAmount",
@@ -1300,6 +1301,19 @@ class WriteOffExceedsTolerance(LimitExceeded):
         super().__init__(
             f"{document} still owes {_text(remainder)}, more than the tolerance "
             f"{_text(tolerance)}: allocate a payment or credit first, or state a larger tolerance"
+        )
+
+
+class NoDiscountAvailable(WrongState):
+    """An item earns no early-payment discount on the day asked (``document`` is its ``str``)."""
+
+    def __init__(self, document: str) -> None:
+        super().__init__(
+            document=document,
+            state="no discount",
+            operation="take a discount",
+            reason="no installment's discount deadline is on or after that day with anything "
+            "open, or a discount was taken already; reverse it first to take it anew",
         )
 
 

@@ -79,6 +79,7 @@ from ordercore.errors import (
     DuplicatePayment,
     InvalidPayment,
     InvalidType,
+    NoDiscountAvailable,
     NotAllocatable,
     NothingToWriteOff,
     OverAllocation,
@@ -89,15 +90,18 @@ from ordercore.errors import (
 )
 from ordercore.money.amount import ExchangeRate, Money
 from ordercore.money.context import CONTEXT
-from ordercore.money.currency import precision
+from ordercore.money.currency import precision, quantum
+from ordercore.money.rounding import RoundingMode, round_to
 from ordercore.settlement._pmap import PMap
 from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment
+from ordercore.settlement.terms import ScheduledInstallment
 
 __all__ = [
     "Allocation",
     "AllocationPolicy",
     "Candidate",
+    "DiscountTaken",
     "ItemStatus",
     "Ledger",
     "OldestFirst",
@@ -197,7 +201,22 @@ class WriteOff:
     date: dt.date = attrs.field(converter=_date)
 
 
-Entry = Allocation | WriteOff
+@attrs.frozen(kw_only=True)
+class DiscountTaken:
+    """An early-payment discount item ``item`` earned, taken on ``date``: entry ``number``.
+
+    ``amount`` is positive, in the item's currency: the discount of each installment
+    whose deadline is on or after ``date``, on what of it was still open (see
+    :meth:`Ledger.discount_available`).
+    """
+
+    number: int = attrs.field(converter=_number)
+    item: DocumentRef = attrs.field(converter=_item)
+    amount: Money = attrs.field(converter=_allocated)
+    date: dt.date = attrs.field(converter=_date)
+
+
+Entry = Allocation | WriteOff | DiscountTaken
 
 
 class ItemStatus(enum.Enum):
@@ -333,6 +352,9 @@ class Ledger:
     _paid: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_paid")
     _credited: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_credited")
     _written: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_written")
+    _discounted: PMap[str, Decimal] = attrs.field(
+        factory=PMap, converter=_pmap, alias="_discounted"
+    )
     _used: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_used")
     _credit: PMap[_Group, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_credit")
     # indexes for oldest first: items per group, sources (payments, credit notes) per group
@@ -376,6 +398,11 @@ class Ledger:
         return tuple(e for e in self.entries if isinstance(e, WriteOff))
 
     @property
+    def discounts(self) -> tuple[DiscountTaken, ...]:
+        """Every early-payment discount taken, reversed or not, by number."""
+        return tuple(e for e in self.entries if isinstance(e, DiscountTaken))
+
+    @property
     def reversed(self) -> frozenset[int]:
         """The numbers of the entries reversed."""
         return frozenset(number for number, _ in self._reversed.items())
@@ -411,6 +438,23 @@ class Ledger:
         """
         item = self.item(document)
         return _signed(item, self._paid.get(_key(document), _ZERO))
+
+    def amount_discounted(self, document: DocumentRef) -> Money:
+        """What early-payment discounts taken have settled of ``document``'s item."""
+        item = self.item(document)
+        return _signed(item, self._discounted.get(_key(document), _ZERO))
+
+    def discount_available(self, document: DocumentRef, *, on: dt.date) -> Money:
+        """The early-payment discount ``document``'s item earns if settled on ``on``.
+
+        For each installment whose discount deadline is on or after ``on``, its discount
+        in proportion to what of it is still open (what settled the item counts against
+        its earliest installments first), rounded half up to the currency: a partial
+        payment leaves the discount on what remains. Zero once a discount was taken.
+        """
+        return Money._exact(
+            _discount(self, self.item(document), _date(on)), self.item(document).currency
+        )
 
     def amount_written_off(self, document: DocumentRef) -> Money:
         """What write-offs have settled of ``document``'s item, signed like it."""
@@ -458,7 +502,11 @@ class Ledger:
             raise InvalidType(as_of, expected="a datetime.date", field="as_of")
         paid = self._paid.get(_key(document), _ZERO)
         credited = self._credited.get(_key(document), _ZERO)
-        settled = paid + self._written.get(_key(document), _ZERO)
+        settled = (
+            paid
+            + self._written.get(_key(document), _ZERO)
+            + self._discounted.get(_key(document), _ZERO)
+        )
         owed = abs(item.amount.amount)
         if settled >= owed:
             if item.amount.amount < 0:
@@ -607,6 +655,17 @@ class Ledger:
         draft.write_off(document, tolerance, reason, date)
         return draft.commit()
 
+    def take_discount(self, document: DocumentRef, *, on: dt.date) -> Ledger:
+        """Take the early-payment discount ``document``'s item earns on ``on``.
+
+        An entry of its own (:class:`DiscountTaken`) of :meth:`discount_available`;
+        :class:`~ordercore.errors.NoDiscountAvailable` when that is zero (no deadline on
+        or after ``on``, nothing open, or a discount taken already).
+        """
+        draft = _Draft(self)
+        draft.take_discount(document, on)
+        return draft.commit()
+
     def reverse(self, number: int) -> Ledger:
         """The ledger with entry ``number`` reversed: every balance as before it."""
         draft = _Draft(self)
@@ -654,9 +713,37 @@ def _signed(item: OpenItem, magnitude: Decimal) -> Money:
 
 def _remaining(ledger: Ledger | _Draft, item: OpenItem) -> Decimal:
     document = item.document
-    settled = ledger._paid.get(_key(document), _ZERO) + ledger._written.get(_key(document), _ZERO)
+    key = _key(document)
+    settled = (
+        ledger._paid.get(key, _ZERO)
+        + ledger._written.get(key, _ZERO)
+        + ledger._discounted.get(key, _ZERO)
+    )
     amount = item.amount.amount
     return amount + settled if amount < 0 else amount - settled
+
+
+def _discount(ledger: Ledger | _Draft, item: OpenItem, on: dt.date) -> Decimal:
+    """The discount ``item`` earns on ``on``, on what of each installment is open."""
+    if item.amount.amount <= 0 or ledger._discounted.get(_key(item.document), _ZERO):
+        return _ZERO
+    settled = item.amount.amount - _remaining(ledger, item)
+    places = quantum(item.currency)
+    total = _ZERO
+    for installment in sorted(item.installments, key=_due):
+        part = installment.amount.amount
+        taken = min(part, settled)
+        settled -= taken
+        deadline, discount = installment.discount_deadline, installment.discount_amount
+        if deadline is None or discount is None or on > deadline or not part - taken:
+            continue
+        share = CONTEXT.divide(CONTEXT.multiply(discount.amount, part - taken), part)
+        total += round_to(share, places, RoundingMode.HALF_UP)
+    return total
+
+
+def _due(installment: ScheduledInstallment) -> dt.date:
+    return installment.due_date
 
 
 def _pairs(amounts: object) -> list[tuple[DocumentRef, Money]]:
@@ -716,6 +803,7 @@ class _Draft:
         self._paid = _Layer(ledger._paid)
         self._credited = _Layer(ledger._credited)
         self._written = _Layer(ledger._written)
+        self._discounted = _Layer(ledger._discounted)
         self._used = _Layer(ledger._used)
         self._credit = _Layer(ledger._credit)
         self._queues = _Layer(ledger._queues)
@@ -734,6 +822,7 @@ class _Draft:
             _paid=self._paid.commit(),
             _credited=self._credited.commit(),
             _written=self._written.commit(),
+            _discounted=self._discounted.commit(),
             _used=self._used.commit(),
             _credit=self._credit.commit(),
             _queues=self._queues.commit(),
@@ -1117,6 +1206,21 @@ class _Draft:
             group = _group(item.party, item.direction, item.currency)
             self._credit[group] = self._credit.get(group, _ZERO) - abs(owed)
 
+    def take_discount(self, document: DocumentRef, on: object) -> None:
+        item = self.item(_item(document))
+        amount = _discount(self, item, _date(on))
+        if not amount:
+            raise NoDiscountAvailable(str(document))
+        self._entry_count += 1
+        self._entries[self._entry_count] = DiscountTaken(
+            number=self._entry_count,
+            item=item.document,
+            amount=Money._exact(amount, item.currency),
+            date=on,
+        )
+        key = _key(item.document)
+        self._discounted[key] = self._discounted.get(key, _ZERO) + amount
+
     def reverse(self, number: int) -> None:
         if number in self._reversed:
             raise AllocationReversed(number)
@@ -1126,6 +1230,11 @@ class _Draft:
         self._reversed[number] = True
         item = self.item(entry.item)
         group = _group(item.party, item.direction, item.currency)
+        if isinstance(entry, DiscountTaken):
+            key = _key(entry.item)
+            self._discounted[key] = self._discounted.get(key, _ZERO) - entry.amount.amount
+            self._reopen(item)
+            return
         if isinstance(entry, WriteOff):
             amount = entry.amount.amount
             self._written[_key(entry.item)] = self._written.get(_key(entry.item), _ZERO) - amount

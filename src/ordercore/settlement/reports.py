@@ -48,7 +48,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import get_currency
 from ordercore.money.rounding import RoundingMode, round_to
-from ordercore.settlement.ledger import Ledger, zero
+from ordercore.settlement.ledger import DiscountTaken, Ledger, WriteOff, zero
 from ordercore.settlement.open_items import Direction, OpenItem
 
 __all__ = [
@@ -378,7 +378,8 @@ def statement(
     """``party``'s statement in ``currency`` up to ``as_of``.
 
     Its invoices (or bills) and credit notes on their issue dates, its payments and
-    refunds on their dates, and write-offs (not reversed) on theirs, in date order
+    refunds on their dates, and write-offs and early-payment discounts (not reversed)
+    on theirs, in date order
     (documents before money on one day, then by number), each with the running balance.
     """
     check_instance(ledger, Ledger, "ledger")
@@ -410,17 +411,26 @@ def statement(
                     sign * payment.amount.amount,
                 )
             )
-    for entry in ledger.write_offs:
+    settled_without_money: tuple[WriteOff | DiscountTaken, ...] = (
+        *ledger.write_offs,
+        *ledger.discounts,
+    )
+    for entry in settled_without_money:
         if entry.number in ledger.reversed or entry.date > day:
             continue
         item = ledger.item(entry.item)
-        if (item.party, item.direction, item.currency) == (name, way, money):
+        if ours(item.party, item.direction, item.currency):
             sign = -1 if item.amount.amount > 0 else 1
+            what = (
+                f"write-off {item.document}: {entry.reason}"
+                if isinstance(entry, WriteOff)
+                else f"early-payment discount {item.document}"
+            )
             events.append(
                 (
                     entry.date,
                     2,
-                    f"write-off {item.document}: {entry.reason}",
+                    what,
                     sign * entry.amount.amount,
                 )
             )

@@ -85,6 +85,7 @@ from ordercore.settlement.terms import (
     EarlyPaymentDiscount,
     Installment,
     PaymentTerm,
+    ScheduledInstallment,
 )
 
 __all__ = [
@@ -1068,20 +1069,41 @@ def _ledger_items(draw: st.DrawFn, currency: str, count: int) -> list[OpenItem]:
     items = []
     for index in range(count):
         is_credit = index > 0 and draw(st.integers(0, 3)) == 0
-        amount = _decimal(draw(_integers(50_000, 1)), places)
+        whole = draw(_integers(50_000, 1))
+        amount = _decimal(whole, places)
         document = (
             DocumentRef.credit_note(f"CN-{index}", Direction.RECEIVABLE)
             if is_credit
             else DocumentRef.invoice(f"INV-{index}")
         )
         due = _LEDGER_DAY + dt.timedelta(days=draw(_integers(3)) * 30)
+        party = draw(st.sampled_from(_LEDGER_PARTIES))
+        money = Money(-amount if is_credit else amount, currency)
+        units = whole * draw(_integers(3)) // 100  # a discount of 0 to 3 %, rounded down
+        if is_credit or not units:
+            items.append(
+                OpenItem.single(
+                    document=document,
+                    party=party,
+                    amount=money,
+                    issue_date=_LEDGER_DAY,
+                    due_date=None if is_credit else due,
+                )
+            )
+            continue
+        installment = ScheduledInstallment(
+            due_date=due,
+            amount=money,
+            discount_amount=Money(_decimal(units, places), currency),
+            discount_deadline=_LEDGER_DAY + dt.timedelta(days=10),
+        )
         items.append(
-            OpenItem.single(
+            OpenItem(
                 document=document,
-                party=draw(st.sampled_from(_LEDGER_PARTIES)),
-                amount=Money(-amount if is_credit else amount, currency),
+                party=party,
+                amount=money,
                 issue_date=_LEDGER_DAY,
-                due_date=None if is_credit else due,
+                installments=(installment,),
             )
         )
     return items
@@ -1163,7 +1185,22 @@ def _step_reverse(draw: st.DrawFn, ledger: Ledger) -> Ledger:
     return ledger.reverse(draw(st.sampled_from(live))) if live else ledger
 
 
-_LEDGER_STEPS = (_step_oldest, _step_explicit, _step_credit, _step_write_off, _step_reverse)
+def _step_discount(draw: st.DrawFn, ledger: Ledger) -> Ledger:
+    on = _LEDGER_DAY + dt.timedelta(days=draw(_integers(12)))
+    earning = [i for i in ledger.items if ledger.discount_available(i.document, on=on).amount]
+    if not earning:
+        return ledger
+    return ledger.take_discount(draw(st.sampled_from(earning)).document, on=on)
+
+
+_LEDGER_STEPS = (
+    _step_oldest,
+    _step_explicit,
+    _step_credit,
+    _step_write_off,
+    _step_discount,
+    _step_reverse,
+)
 
 
 @st.composite
