@@ -9,24 +9,37 @@ import pytest
 
 from ordercore import (
     AllocationReversed,
+    Candidate,
     CurrencyMismatch,
     Direction,
+    DiscountTaken,
     DocumentRef,
     DuplicateOpenItem,
     DuplicatePayment,
+    ExchangeRate,
     InvalidPayment,
     InvalidType,
+    ItemStatus,
     Ledger,
     LimitExceeded,
+    NoDiscountAvailable,
+    NotAllocatable,
+    NothingToWriteOff,
+    OldestFirst,
     OpenItem,
     OverAllocation,
     Payment,
     PaymentKind,
+    ScheduledInstallment,
     UnknownAllocation,
     UnknownOpenItem,
     UnknownPayment,
+    WriteOff,
+    WriteOffExceedsTolerance,
 )
 from ordercore.money import Money
+
+EUR = "EUR"
 
 DAY = dt.date(2026, 12, 20)
 
@@ -265,3 +278,377 @@ class TestLedger:
         with pytest.raises(DuplicateOpenItem) as item:
             ledger.add_items(invoice("INV-1", "1.00", dt.date(2026, 10, 1)))
         assert item.value.document == "invoice INV-1"
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, EUR)
+
+
+CN1 = DocumentRef.credit_note("CN-1", Direction.RECEIVABLE)
+
+
+def credit_note(number: str = "CN-1", amount: str = "-50.00", party: str = "acme") -> OpenItem:
+    return OpenItem.single(
+        document=DocumentRef.credit_note(number, Direction.RECEIVABLE),
+        party=party,
+        amount=eur(amount),
+        issue_date=dt.date(2026, 10, 5),
+    )
+
+
+class TestScale:
+    def test_an_operation_leaves_the_ledger_it_came_from_as_it_was(self) -> None:
+        before = three_invoices("550.00")
+        after = before.allocate_oldest_first("BANK-1")
+        assert before.allocations == ()
+        assert before.amount_remaining(INV1) == eur("200.00")
+        assert after.amount_remaining(INV1) == eur("0.00")
+        assert before != after
+        assert before == three_invoices("550.00")
+        assert hash(before) == hash(three_invoices("550.00"))
+
+    def test_record_and_allocate_is_record_then_oldest_first_for_each(self) -> None:
+        payments = [received(a, reference=f"B-{a}", idempotency_key=a) for a in ("120.00", "90.00")]
+        base = three_invoices("1.00")
+        one_by_one = base
+        for payment in payments:
+            one_by_one = one_by_one.record(payment).allocate_oldest_first(payment.reference)
+        batch = base.record_and_allocate(payments)
+        assert batch == one_by_one
+        assert batch.allocations == one_by_one.allocations
+
+    def test_a_refused_payment_in_a_batch_records_none(self) -> None:
+        base = three_invoices()
+        with pytest.raises(DuplicatePayment):
+            base.record_and_allocate([received(reference="NEW"), received()])
+        assert base.payments == (received("250.00"),)
+
+    def test_the_facts_come_back_in_the_order_added(self) -> None:
+        ledger = three_invoices()
+        assert [item.document.number for item in ledger.items] == [
+            "INV-2",
+            "INV-1",
+            "INV-3",
+            "OTHER",
+        ]
+        assert repr(ledger) == "Ledger(items=4, payments=1, entries=0, reversed=0)"
+
+
+class TestCredit:
+    def test_an_over_payment_stays_as_credit_of_the_party_and_currency(self) -> None:
+        ledger = three_invoices("700.00").allocate_oldest_first("BANK-1")
+        assert ledger.credit("acme", EUR) == eur("100.00")
+        assert ledger.credit("acme", "USD") == Money("0.00", "USD")
+        assert ledger.credit("globex", EUR) == eur("0.00")
+        assert ledger.credit("acme", EUR, direction=Direction.PAYABLE) == eur("0.00")
+
+    def test_credit_is_allocated_like_a_payment(self) -> None:
+        ledger = three_invoices("700.00").allocate_oldest_first("BANK-1")
+        ledger = ledger.add_items(invoice("INV-4", "60.00", dt.date(2026, 12, 31)))
+        after = ledger.allocate_credit_oldest_first("acme", EUR)
+        assert after.amount_remaining(DocumentRef.invoice("INV-4")) == eur("0.00")
+        assert after.credit("acme", EUR) == eur("40.00")
+        assert after.allocations[-1].source == "BANK-1"
+
+    def test_a_credit_note_pays_like_a_payment(self) -> None:
+        ledger = three_invoices().add_items(credit_note())
+        assert ledger.credit("acme", EUR) == eur("300.00")
+        after = ledger.allocate(CN1, {INV1: eur("30.00")})
+        assert after.amount_remaining(INV1) == eur("170.00")
+        assert after.amount_remaining(CN1) == eur("-20.00")
+        assert after.amount_paid(CN1) == eur("-30.00")
+        assert after.credit("acme", EUR) == eur("270.00")
+        rest = after.allocate_oldest_first(CN1)
+        assert rest.amount_remaining(INV1) == eur("150.00")
+        assert rest.amount_remaining(CN1) == eur("0.00")
+        with pytest.raises(OverAllocation) as error:
+            rest.allocate(CN1, {INV2: eur("0.01")})
+        assert error.value.available == eur("0.00")
+        assert error.value.target == str(CN1)
+
+    def test_reversing_a_credit_note_allocation_restores_the_credit(self) -> None:
+        ledger = three_invoices().add_items(credit_note())
+        after = ledger.allocate(CN1, {INV1: eur("50.00")}).reverse(1)
+        assert after.amount_remaining(CN1) == eur("-50.00")
+        assert after.credit("acme", EUR) == ledger.credit("acme", EUR)
+
+    def test_a_refund_pays_back_a_credit_note(self) -> None:
+        refund = Payment.refund_sent(
+            amount=eur("50.00"),
+            date=DAY,
+            reference="OUT-1",
+            method="transfer",
+            party="acme",
+            idempotency_key="req-2",
+        )
+        ledger = three_invoices("1.00").add_items(credit_note()).record(refund)
+        assert ledger.credit("acme", EUR) == eur("51.00")
+        after = ledger.allocate("OUT-1", {CN1: eur("50.00")})
+        assert after.amount_remaining(CN1) == eur("0.00")
+        assert after.credit("acme", EUR) == eur("1.00")
+        with pytest.raises(NotAllocatable):
+            ledger.allocate("OUT-1", {INV1: eur("1.00")})
+        with pytest.raises(NotAllocatable):
+            ledger.allocate_oldest_first("OUT-1")
+
+    @pytest.mark.parametrize(
+        ("source", "item"),
+        [
+            ("BANK-1", DocumentRef.invoice("OTHER")),  # another party
+            ("BANK-1", CN1),  # a payment does not pay a credit note
+            (INV1, INV2),  # an invoice does not pay
+            (CN1, CN1),  # nor pays itself
+        ],
+    )
+    def test_what_cannot_settle_an_item_is_refused(
+        self, source: str | DocumentRef, item: DocumentRef
+    ) -> None:
+        ledger = three_invoices().add_items(credit_note())
+        with pytest.raises(NotAllocatable) as error:
+            ledger.allocate(source, {item: eur("1.00")})
+        assert error.value.source == str(source)
+
+
+class TestHowMuchGoesWhere:
+    def test_by_reference_pays_the_invoices_named_in_that_order(self) -> None:
+        ledger = three_invoices("1.00").record(
+            received("350.00", reference="INV-3, INV-1; INV-9", idempotency_key="req-2")
+        )
+        after = ledger.allocate_by_reference("INV-3, INV-1; INV-9")
+        assert [(a.item, a.amount) for a in after.allocations] == [
+            (INV3, eur("100.00")),
+            (INV1, eur("200.00")),
+        ]
+        assert after.unallocated("INV-3, INV-1; INV-9") == eur("50.00")
+
+    def test_a_policy_the_host_plugs_in(self) -> None:
+        def newest_first(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            return OldestFirst()(available, tuple(reversed(candidates)))
+
+        ledger = three_invoices("350.00").allocate_with("BANK-1", newest_first)
+        paid = {a.item: a.amount for a in ledger.allocations}
+        assert paid == {INV3: eur("100.00"), INV2: eur("250.00")}
+
+    def test_oldest_first_as_a_policy_is_allocate_oldest_first(self) -> None:
+        ledger = three_invoices("550.00")
+        assert ledger.allocate_with("BANK-1", OldestFirst()) == ledger.allocate_oldest_first(
+            "BANK-1"
+        )
+
+    def test_what_a_policy_returns_is_checked_before_anything_changes(self) -> None:
+        ledger = three_invoices("100.00")
+
+        def greedy(available: Money, candidates: tuple[Candidate, ...]) -> dict[DocumentRef, Money]:
+            return {c.item.document: c.remaining for c in candidates}
+
+        def elsewhere(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            return {DocumentRef.invoice("OTHER"): eur("1.00")}
+
+        with pytest.raises(OverAllocation) as error:
+            ledger.allocate_with("BANK-1", greedy)
+        assert error.value.target == "BANK-1"
+        with pytest.raises(NotAllocatable) as refused:
+            ledger.allocate_with("BANK-1", elsewhere)
+        assert refused.value.item == "invoice OTHER"
+        assert ledger.allocations == ()
+
+
+class TestWriteOffs:
+    def short_paid(self) -> Ledger:
+        return three_invoices("199.50").allocate("BANK-1", {INV1: eur("199.50")})
+
+    def test_a_small_remainder_is_written_off_with_a_reason(self) -> None:
+        ledger = self.short_paid().write_off(
+            INV1, tolerance=eur("1.00"), reason="bank fee", date=DAY
+        )
+        assert ledger.amount_remaining(INV1) == eur("0.00")
+        assert ledger.amount_paid(INV1) == eur("199.50")
+        assert ledger.amount_written_off(INV1) == eur("0.50")
+        assert ledger.write_offs == (
+            WriteOff(number=2, item=INV1, amount=eur("0.50"), reason="bank fee", date=DAY),
+        )
+        assert ledger.status(INV1, as_of=DAY) is ItemStatus.PAID
+
+    def test_more_than_the_tolerance_is_refused_with_the_amounts(self) -> None:
+        ledger = self.short_paid()
+        with pytest.raises(WriteOffExceedsTolerance) as error:
+            ledger.write_off(INV1, tolerance=eur("0.49"), reason="bank fee", date=DAY)
+        assert error.value.remainder == eur("0.50")
+        assert error.value.tolerance == eur("0.49")
+        assert error.value.document == str(INV1)
+        assert isinstance(error.value, LimitExceeded)
+
+    def test_a_write_off_is_reversed_like_an_allocation(self) -> None:
+        ledger = self.short_paid()
+        after = ledger.write_off(INV1, tolerance=eur("1.00"), reason="fee", date=DAY).reverse(2)
+        assert after.amount_remaining(INV1) == eur("0.50")
+        assert after.amount_written_off(INV1) == eur("0.00")
+        assert after.reversed == frozenset({2})
+        with pytest.raises(AllocationReversed):
+            after.reverse(2)
+
+    def test_nothing_to_write_off(self) -> None:
+        ledger = three_invoices("200.00").allocate("BANK-1", {INV1: eur("200.00")})
+        with pytest.raises(NothingToWriteOff) as error:
+            ledger.write_off(INV1, tolerance=eur("1.00"), reason="fee", date=DAY)
+        assert error.value.document == str(INV1)
+
+    def test_a_tolerance_in_another_currency_is_refused(self) -> None:
+        with pytest.raises(CurrencyMismatch):
+            self.short_paid().write_off(
+                INV1, tolerance=Money("1.00", "USD"), reason="fee", date=DAY
+            )
+
+
+class TestStatus:
+    def test_status_is_derived_from_the_entries(self) -> None:
+        ledger = three_invoices("250.00")
+        before_due, after_due = dt.date(2026, 10, 15), dt.date(2026, 11, 1)
+        assert ledger.status(INV1, as_of=before_due) is ItemStatus.OPEN
+        assert ledger.status(INV1, as_of=after_due) is ItemStatus.OVERDUE
+        part = ledger.allocate("BANK-1", {INV1: eur("50.00")})
+        assert part.status(INV1, as_of=before_due) is ItemStatus.PARTIALLY_PAID
+        assert part.status(INV1, as_of=after_due) is ItemStatus.OVERDUE
+        paid = ledger.allocate("BANK-1", {INV1: eur("200.00")})
+        assert paid.status(INV1, as_of=after_due) is ItemStatus.PAID
+
+    def test_an_invoice_settled_by_credit_notes_alone_is_credited(self) -> None:
+        ledger = three_invoices().add_items(credit_note(amount="-100.00"))
+        credited = ledger.allocate(CN1, {INV3: eur("100.00")})
+        assert credited.status(INV3, as_of=DAY) is ItemStatus.CREDITED
+        assert credited.status(CN1, as_of=DAY) is ItemStatus.CREDITED
+        assert ledger.status(CN1, as_of=DAY) is ItemStatus.OPEN
+
+    def test_as_of_is_a_date(self) -> None:
+        with pytest.raises(InvalidType) as error:
+            three_invoices().status(INV1, as_of=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))  # type: ignore[arg-type]
+        assert error.value.field == "as_of"
+
+
+class TestForeignCurrency:
+    RATE = ExchangeRate(base="EUR", quote="USD", rate="1.0832", source="ECB", date=DAY)
+    BOOKED = ExchangeRate(
+        base="EUR", quote="USD", rate="1.0500", source="ECB", date=dt.date(2026, 10, 1)
+    )
+
+    def ledger(self, paid: str = "110.00") -> Ledger:
+        return three_invoices().record(
+            received(paid, "USD", reference="BANK-USD", idempotency_key="req-usd")
+        )
+
+    def test_a_payment_in_another_currency_pays_through_an_explicit_rate(self) -> None:
+        ledger = self.ledger().allocate("BANK-USD", {INV3: eur("100.00")}, rate=self.RATE)
+        assert ledger.amount_remaining(INV3) == eur("0.00")
+        allocation = ledger.allocations[-1]
+        assert allocation.amount == eur("100.00")
+        assert allocation.taken == Money("108.32", "USD")
+        assert allocation.rate == self.RATE
+        assert ledger.unallocated("BANK-USD") == Money("1.68", "USD")
+        assert ledger.credit("acme", "USD") == Money("1.68", "USD")
+
+    def test_the_realized_exchange_difference_is_its_own_figure(self) -> None:
+        ledger = self.ledger().allocate("BANK-USD", {INV3: eur("100.00")}, rate=self.RATE)
+        assert ledger.exchange_difference(1, booked=self.BOOKED) == Money("3.32", "USD")
+        plain = three_invoices().allocate("BANK-1", {INV1: eur("10.00")})
+        with pytest.raises(CurrencyMismatch):
+            plain.exchange_difference(1, booked=self.BOOKED)
+
+    def test_what_the_rate_takes_is_checked_against_the_payment(self) -> None:
+        ledger = self.ledger("100.00")
+        with pytest.raises(OverAllocation) as error:
+            ledger.allocate("BANK-USD", {INV3: eur("100.00")}, rate=self.RATE)
+        assert error.value.requested == Money("108.32", "USD")
+        assert error.value.available == Money("100.00", "USD")
+        assert ledger.allocations == ()
+
+    def test_currencies_must_fit_the_rate(self) -> None:
+        ledger = self.ledger()
+        with pytest.raises(CurrencyMismatch):
+            ledger.allocate("BANK-USD", {INV3: eur("1.00")})  # no rate
+        with pytest.raises(CurrencyMismatch):
+            ledger.allocate("BANK-1", {INV3: eur("1.00")}, rate=self.RATE)  # a EUR payment
+        with pytest.raises(CurrencyMismatch):
+            ledger.allocate("BANK-USD", {INV3: Money("1.00", "USD")}, rate=self.RATE)
+
+    def test_a_reversal_gives_back_what_was_taken(self) -> None:
+        before = self.ledger()
+        after = before.allocate("BANK-USD", {INV3: eur("100.00")}, rate=self.RATE).reverse(1)
+        assert after.unallocated("BANK-USD") == Money("110.00", "USD")
+        assert after.credit("acme", "USD") == before.credit("acme", "USD")
+        assert after.amount_remaining(INV3) == eur("100.00")
+
+
+class TestIndex:
+    def test_an_older_item_added_later_is_paid_first(self) -> None:
+        ledger = three_invoices("200.00").allocate_oldest_first("BANK-1")
+        ledger = ledger.add_items(invoice("INV-0", "30.00", dt.date(2026, 10, 15)))
+        ledger = ledger.record(received("50.00", reference="BANK-2", idempotency_key="req-2"))
+        after = ledger.allocate_oldest_first("BANK-2")
+        assert after.amount_remaining(DocumentRef.invoice("INV-0")) == eur("0.00")
+        assert after.amount_remaining(INV2) == eur("280.00")
+
+    def test_an_item_reopened_by_a_reversal_is_paid_first_again(self) -> None:
+        ledger = three_invoices("250.00").allocate_oldest_first("BANK-1").reverse(1)
+        ledger = ledger.record(received("20.00", reference="BANK-2", idempotency_key="req-2"))
+        after = ledger.allocate_oldest_first("BANK-2")
+        assert after.allocations[-1].item == INV1
+
+
+class TestEarlyPaymentDiscount:
+    ISSUED = dt.date(2026, 11, 1)
+    DEADLINE = dt.date(2026, 11, 11)
+    INV = DocumentRef.invoice("INV-D")
+
+    def ledger(self) -> Ledger:
+        item = OpenItem(
+            document=self.INV,
+            party="acme",
+            amount=eur("1000.00"),
+            issue_date=self.ISSUED,
+            installments=(
+                ScheduledInstallment(
+                    due_date=dt.date(2026, 12, 1),
+                    amount=eur("1000.00"),
+                    discount_amount=eur("20.00"),
+                    discount_deadline=self.DEADLINE,
+                ),
+            ),
+        )
+        return (
+            Ledger()
+            .add_items(item)
+            .record(received("500.00", reference="BANK-D", idempotency_key="req-d"))
+        )
+
+    def test_the_discount_is_recomputed_on_what_remains(self) -> None:
+        ledger = self.ledger()
+        assert ledger.discount_available(self.INV, on=self.DEADLINE) == eur("20.00")
+        part = ledger.allocate("BANK-D", {self.INV: eur("500.00")})
+        assert part.discount_available(self.INV, on=self.DEADLINE) == eur("10.00")
+        assert part.discount_available(self.INV, on=self.DEADLINE + dt.timedelta(days=1)) == eur(
+            "0.00"
+        )
+
+    def test_taking_it_is_its_own_entry_and_can_be_reversed(self) -> None:
+        part = self.ledger().allocate("BANK-D", {self.INV: eur("500.00")})
+        taken = part.take_discount(self.INV, on=self.DEADLINE)
+        assert taken.discounts == (
+            DiscountTaken(number=2, item=self.INV, amount=eur("10.00"), date=self.DEADLINE),
+        )
+        assert taken.amount_remaining(self.INV) == eur("490.00")
+        assert taken.amount_discounted(self.INV) == eur("10.00")
+        assert taken.discount_available(self.INV, on=self.DEADLINE) == eur("0.00")
+        with pytest.raises(NoDiscountAvailable) as error:
+            taken.take_discount(self.INV, on=self.DEADLINE)
+        assert error.value.document == str(self.INV)
+        back = taken.reverse(2)
+        assert back.amount_remaining(self.INV) == eur("500.00")
+        assert back.discount_available(self.INV, on=self.DEADLINE) == eur("10.00")
+
+    def test_after_the_deadline_there_is_none(self) -> None:
+        with pytest.raises(NoDiscountAvailable):
+            self.ledger().take_discount(self.INV, on=self.DEADLINE + dt.timedelta(days=1))

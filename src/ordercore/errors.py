@@ -79,19 +79,23 @@ __all__ = [
     "InvalidPayment",
     "InvalidPaymentTerm",
     "InvalidPriceBook",
+    "InvalidReport",
     "InvalidTax",
     "InvalidText",
     "InvalidType",
     "LimitExceeded",
+    "NoDiscountAvailable",
     "NoPrice",
     "NoTaxRule",
     "NoUntaxedAmount",
+    "NotAllocatable",
     "NotCreditableByAmount",
     "NotCreditableByLines",
     "NotFound",
     "NotFromThisOrder",
     "NothingRemains",
     "NothingToCredit",
+    "NothingToWriteOff",
     "NumberOutOfRange",
     "OrderLimitExceeded",
     "OrdercoreError",
@@ -125,6 +129,7 @@ __all__ = [
     "UnknownPriceBook",
     "UnknownProduct",
     "UnknownQuoteLine",
+    "WriteOffExceedsTolerance",
     "WrongState",
 ]
 
@@ -1251,6 +1256,73 @@ class AllocationReversed(WrongState):
             operation="reverse",
             reason="an allocation is reversed once; allocate again to apply the payment anew",
         )
+
+
+class NotAllocatable(InvalidInput, ValueError):
+    """A source cannot be allocated to an item: another ledger, a sign it cannot settle.
+
+    ``source`` names what would pay (a payment reference, or the ``str`` of a credit
+    note's document), ``item`` the ``str`` of the item's document, ``reason`` why not.
+    """
+
+    def __init__(self, *, source: str, item: str, reason: str) -> None:
+        self.source = source
+        self.item = item
+        self.reason = reason
+        super().__init__(f"cannot allocate {source} to {item}: {reason}")
+
+
+class WriteOffExceedsTolerance(LimitExceeded):
+    """What an item still owes is more than the tolerance a write-off was allowed.
+
+    ``document`` is the ``str`` of the item's document; ``remainder`` what it still owes
+    and ``tolerance`` the most that may be written off, both ``Money`` of its currency
+    (``remainder`` signed like the item, ``tolerance`` not negative).
+    """
+
+    def __init__(self, *, document: str, remainder: object, tolerance: object) -> None:
+        self.document = document
+        self.remainder = remainder
+        self.tolerance = tolerance
+        super().__init__(
+            f"{document} still owes {_text(remainder)}, more than the tolerance "
+            f"{_text(tolerance)}: allocate a payment or credit first, or state a larger tolerance"
+        )
+
+
+class NoDiscountAvailable(WrongState):
+    """An item earns no early-payment discount on the day asked (``document`` is its ``str``)."""
+
+    def __init__(self, document: str) -> None:
+        super().__init__(
+            document=document,
+            state="no discount",
+            operation="take a discount",
+            reason="no installment's discount deadline is on or after that day with anything "
+            "open, or a discount was taken already; reverse it first to take it anew",
+        )
+
+
+class NothingToWriteOff(WrongState):
+    """An item owes nothing more (``document`` is its ``str``): there is nothing to write off."""
+
+    def __init__(self, document: str) -> None:
+        super().__init__(
+            document=document,
+            state="settled",
+            operation="write off",
+            reason="it owes nothing more; reverse an allocation first if it was wrong",
+        )
+
+
+class InvalidReport(InvalidInput, ValueError):
+    """A report was asked for with a malformed parameter: ``field`` names it (edges, days)."""
+
+    def __init__(self, value: object, *, reason: str, field: str) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid report: {_where(field)}{_text(value)}: {reason}")
 
 
 # -- catalog, parties and tax rules ------------------------------------------------------

@@ -5,14 +5,33 @@ their due dates, and early-payment discounts. Open items
 (:mod:`ordercore.settlement.open_items`): what payments settle, an issued invoice, bill
 or credit note as settlement sees it, without the document behind it. Payments
 (:mod:`ordercore.settlement.payments`): money received from customers or sent to
-suppliers, and refunds of either. Their allocation to open items, customer credit and
-aging are to follow. This package never
+suppliers, and refunds of either. The ledger (:mod:`ordercore.settlement.ledger`): their
+allocation to open items, customer credit and write-offs. Reports
+(:mod:`ordercore.settlement.reports`): aging, days sales outstanding, statements. This package never
 imports the documents.
 """
 
-from ordercore.settlement.ledger import Allocation, Ledger
+from ordercore.settlement.ledger import (
+    Allocation,
+    AllocationPolicy,
+    Candidate,
+    DiscountTaken,
+    ItemStatus,
+    Ledger,
+    OldestFirst,
+    WriteOff,
+)
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
+from ordercore.settlement.reports import (
+    Aging,
+    AgingRow,
+    Statement,
+    StatementLine,
+    aging,
+    days_sales_outstanding,
+    statement,
+)
 from ordercore.settlement.terms import (
     MAX_DAYS,
     MAX_MONTHS,
@@ -28,19 +47,32 @@ from ordercore.settlement.terms import (
 __all__ = [
     "MAX_DAYS",
     "MAX_MONTHS",
+    "Aging",
+    "AgingRow",
     "Allocation",
+    "AllocationPolicy",
+    "Candidate",
     "Direction",
+    "DiscountTaken",
     "DocumentKind",
     "DocumentRef",
     "DueKind",
     "DueRule",
     "EarlyPaymentDiscount",
     "Installment",
+    "ItemStatus",
     "Ledger",
+    "OldestFirst",
     "OpenItem",
     "Payment",
     "PaymentKind",
     "PaymentTerm",
     "ScheduledInstallment",
     "ShareKind",
+    "Statement",
+    "StatementLine",
+    "WriteOff",
+    "aging",
+    "days_sales_outstanding",
+    "statement",
 ]

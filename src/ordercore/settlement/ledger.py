@@ -1,10 +1,39 @@
-"""A settlement ledger: open items, payments and the allocations between them.
+"""A settlement ledger: open items, payments and the entries between them.
 
 A :class:`Ledger` is an immutable value: every operation returns a new ledger and leaves
-the old one as it was, so an operation that fails changes nothing. Allocations are
-entries of their own, numbered in the order they were made; reversing one adds a
-reversal and restores every balance exactly. What an item has been paid and what it
-still owes are derived from the entries, never stored apart.
+the old one as it was, so an operation that fails changes nothing. What settles an item
+is an entry of its own, numbered in the order made: an :class:`Allocation` of part of a
+payment or of a credit note to an item, or a :class:`WriteOff` of a small remainder.
+Reversing an entry restores every balance exactly. What an item has been paid, what it
+still owes, a payment's unallocated rest and a party's credit are derived from the
+entries, never stored apart.
+
+What pays
+    A payment received pays receivables (our invoices), a payment sent pays payables
+    (supplier bills). A **credit note**, or any item of negative amount, pays like a
+    payment: allocated to invoices (or bills) of its ledger, it takes from its own open
+    amount what it gives. A **refund** pays back credit: allocated to a credit note, it
+    brings the credit note's open amount back towards zero.
+
+Credit
+    What payments have not allocated and what credit notes have not given stays the
+    party's :meth:`Ledger.credit`, per currency, and is allocated like a payment
+    (:meth:`Ledger.allocate_credit_oldest_first`), from the oldest source on.
+
+How much goes where
+    :meth:`Ledger.allocate` takes explicit amounts per item;
+    :meth:`Ledger.allocate_oldest_first` pays the oldest due first;
+    :meth:`Ledger.allocate_by_reference` pays the invoices whose numbers the payment's
+    reference names; :meth:`Ledger.allocate_with` asks an :class:`AllocationPolicy` the
+    host implements (:class:`OldestFirst` is one). Every amount is checked before
+    anything changes (:class:`~ordercore.errors.OverAllocation`,
+    :class:`~ordercore.errors.NotAllocatable`, ...). :meth:`Ledger.record_and_allocate`
+    records and allocates many payments in one pass.
+
+Scale
+    The ledger keeps its items, payments and entries in persistent maps indexed by key
+    (:mod:`ordercore.settlement._pmap`) with running totals per item, payment and party:
+    a balance is one look-up, and an operation copies only the few nodes it changes.
 
 >>> import datetime as dt
 >>> from ordercore.money import Money
@@ -31,37 +60,70 @@ Money('200.00', 'EUR')
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import bisect
+import datetime as dt
+import enum
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
+import moneyed
 
-from ordercore._convert import check_instance, to_money, to_tuple
+from ordercore._convert import check_instance, to_money, to_text
 from ordercore.errors import (
     AllocationReversed,
     CurrencyMismatch,
     DuplicateOpenItem,
     DuplicatePayment,
     InvalidPayment,
+    InvalidType,
+    NoDiscountAvailable,
+    NotAllocatable,
+    NothingToWriteOff,
     OverAllocation,
     UnknownAllocation,
     UnknownOpenItem,
     UnknownPayment,
+    WriteOffExceedsTolerance,
 )
-from ordercore.money.amount import Money
-from ordercore.settlement.open_items import DocumentRef, OpenItem
+from ordercore.money.amount import ExchangeRate, Money
+from ordercore.money.context import CONTEXT
+from ordercore.money.currency import precision, quantum
+from ordercore.money.rounding import RoundingMode, round_to
+from ordercore.settlement._pmap import PMap
+from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment
+from ordercore.settlement.terms import ScheduledInstallment
 
-__all__ = ["Allocation", "Ledger"]
+__all__ = [
+    "Allocation",
+    "AllocationPolicy",
+    "Candidate",
+    "DiscountTaken",
+    "ItemStatus",
+    "Ledger",
+    "OldestFirst",
+    "WriteOff",
+]
+
+_ZERO = Decimal(0)
+
+#: What pays: a payment's reference, or the document of a credit note (a negative item).
+Source = str | DocumentRef
 
 
 def _number(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidPayment(value, reason="an allocation number is a positive int", field="number")
+        raise InvalidPayment(value, reason="an entry number is a positive int", field="number")
     return value
 
 
-def _payment_reference(value: object) -> str:
-    return check_instance(value, str, "payment")
+def _source(value: object) -> Source:
+    if isinstance(value, DocumentRef):
+        return value
+    return check_instance(value, str, "source")
 
 
 def _item(value: object) -> DocumentRef:
@@ -75,159 +137,1127 @@ def _allocated(value: object) -> Money:
     return money
 
 
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidType(value, expected="a datetime.date", field="date")
+    return value
+
+
+def _optional_allocated(value: object) -> Money | None:
+    return None if value is None else _allocated(value)
+
+
+def _optional_rate(value: object) -> ExchangeRate | None:
+    return None if value is None else check_instance(value, ExchangeRate, "rate")
+
+
+def _reason(value: object) -> str:
+    return to_text(value, "reason")
+
+
+def _name(source: Source) -> str:
+    return source if isinstance(source, str) else str(source)
+
+
 @attrs.frozen(kw_only=True)
 class Allocation:
-    """Part of payment ``payment`` (its reference) applied to the open item ``item``."""
+    """Part of ``source`` applied to the open item ``item``: entry ``number``.
+
+    ``source`` is a payment's reference, or the :class:`DocumentRef` of a credit note
+    (or other negative item) used as payment. ``amount`` is positive, in the item's
+    currency: what the item's open amount moves towards zero, and the source's with it.
+
+    A source in another currency than the item pays through an explicit exchange
+    ``rate`` (one unit of the item's currency in the source's, with its source and
+    date): ``taken`` is then what the allocation took from the source, in its currency
+    (``rate.convert(amount)``, rounded half up); both are ``None`` otherwise.
+    """
 
     number: int = attrs.field(converter=_number)
-    payment: str = attrs.field(converter=_payment_reference)
+    source: Source = attrs.field(converter=_source)
     item: DocumentRef = attrs.field(converter=_item)
     amount: Money = attrs.field(converter=_allocated)
+    taken: Money | None = attrs.field(default=None, converter=_optional_allocated)
+    rate: ExchangeRate | None = attrs.field(default=None, converter=_optional_rate)
 
-
-def _items(value: object) -> tuple[OpenItem, ...]:
-    return to_tuple(value, OpenItem, "items")
-
-
-def _payments(value: object) -> tuple[Payment, ...]:
-    return to_tuple(value, Payment, "payments")
-
-
-def _allocations(value: object) -> tuple[Allocation, ...]:
-    return to_tuple(value, Allocation, "allocations")
-
-
-def _reversed(value: object) -> frozenset[int]:
-    return frozenset(check_instance(value, frozenset, "reversed"))
+    @property
+    def source_amount(self) -> Money:
+        """What the allocation took from its source, in the source's currency."""
+        return self.amount if self.taken is None else self.taken
 
 
 @attrs.frozen(kw_only=True)
+class WriteOff:
+    """What item ``item`` still owed, written off on ``date`` for ``reason``: entry ``number``.
+
+    ``amount`` is positive, in the item's currency: how far the write-off moved the
+    item's open amount towards zero.
+    """
+
+    number: int = attrs.field(converter=_number)
+    item: DocumentRef = attrs.field(converter=_item)
+    amount: Money = attrs.field(converter=_allocated)
+    reason: str = attrs.field(converter=_reason)
+    date: dt.date = attrs.field(converter=_date)
+
+
+@attrs.frozen(kw_only=True)
+class DiscountTaken:
+    """An early-payment discount item ``item`` earned, taken on ``date``: entry ``number``.
+
+    ``amount`` is positive, in the item's currency: the discount of each installment
+    whose deadline is on or after ``date``, on what of it was still open (see
+    :meth:`Ledger.discount_available`).
+    """
+
+    number: int = attrs.field(converter=_number)
+    item: DocumentRef = attrs.field(converter=_item)
+    amount: Money = attrs.field(converter=_allocated)
+    date: dt.date = attrs.field(converter=_date)
+
+
+Entry = Allocation | WriteOff | DiscountTaken
+
+
+class ItemStatus(enum.Enum):
+    """Where an open item stands, derived from its entries (see :meth:`Ledger.status`)."""
+
+    #: Nothing settled yet, and nothing past due.
+    OPEN = "open"
+    #: Part settled, nothing past due left unsettled.
+    PARTIALLY_PAID = "partially_paid"
+    #: Settled in full by payments (and write-offs).
+    PAID = "paid"
+    #: An installment due before the day asked about is not settled.
+    OVERDUE = "overdue"
+    #: Settled in full, by credit notes alone (for a credit note: used up in full).
+    CREDITED = "credited"
+
+    def __repr__(self) -> str:
+        return f"ItemStatus.{self.name}"
+
+    def __str__(self) -> str:
+        return self.value.replace("_", " ")
+
+
+def _open_item(value: object) -> OpenItem:
+    return check_instance(value, OpenItem, "item")
+
+
+def _candidate_remaining(value: object) -> Money:
+    return to_money(value, "remaining")
+
+
+@attrs.frozen(kw_only=True)
+class Candidate:
+    """An item an allocation policy may pay, with what it still owes (``remaining``)."""
+
+    item: OpenItem = attrs.field(converter=_open_item)
+    remaining: Money = attrs.field(converter=_candidate_remaining)
+
+
+class AllocationPolicy(Protocol):
+    """How much of ``available`` goes to which of ``candidates``: the host's rule.
+
+    ``candidates`` are the items of the payer's party, ledger and currency that still
+    owe, oldest due first; the policy returns the amount per document it pays (any it
+    leaves out get nothing). The ledger checks what it returns before changing
+    anything: more than ``available`` or than an item owes is an
+    :class:`~ordercore.errors.OverAllocation`, an item not among the candidates a
+    :class:`~ordercore.errors.NotAllocatable`.
+    """
+
+    def __call__(
+        self, available: Money, candidates: tuple[Candidate, ...]
+    ) -> Mapping[DocumentRef, Money]:
+        """The amounts to allocate, per document."""
+        ...
+
+
+@attrs.frozen
+class OldestFirst:
+    """The policy of :meth:`Ledger.allocate_oldest_first`: in the candidates' order until spent.
+
+    >>> from ordercore.money import Money
+    >>> OldestFirst()(Money("5.00", "EUR"), ())
+    {}
+    """
+
+    def __call__(
+        self, available: Money, candidates: tuple[Candidate, ...]
+    ) -> dict[DocumentRef, Money]:
+        """Each candidate in turn, as much as it owes, until ``available`` is spent."""
+        left = available.amount
+        amounts: dict[DocumentRef, Money] = {}
+        for candidate in candidates:
+            if not left:
+                break
+            part = min(candidate.remaining.amount, left)
+            if part > 0:
+                amounts[candidate.item.document] = Money._exact(part, available.currency)
+                left -= part
+        return amounts
+
+
+#: A party's ledger in one currency: (party, direction, currency code).
+_Group = tuple[str, str, str]
+
+
+def _group(party: str, direction: Direction, currency: moneyed.Currency) -> _Group:
+    # plain strings: an enum member hashes in Python, a string once
+    return (party, direction._value_, currency.code)
+
+
+def _order(item: OpenItem) -> tuple[dt.date, dt.date, str, str]:
+    return (item.due_date, item.issue_date, item.document.number, item.document.kind.value)
+
+
+@attrs.frozen
+class _Queue:
+    """The positive items of one group, oldest due first, with their sort keys."""
+
+    keys: tuple[tuple[dt.date, dt.date, str, str], ...]
+    documents: tuple[DocumentRef, ...]
+
+
+_EMPTY_QUEUE = _Queue((), ())
+
+
+def _pmap(value: object) -> PMap[Any, Any]:
+    return check_instance(value, PMap, "map")
+
+
+def _count(value: object) -> int:
+    return check_instance(value, int, "count")
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class Ledger:
-    """Open items, payments, allocations and their reversals; see the module docstring."""
+    """Open items, payments and the entries that settle them; see the module docstring.
 
-    items: tuple[OpenItem, ...] = attrs.field(default=(), converter=_items)
-    payments: tuple[Payment, ...] = attrs.field(default=(), converter=_payments)
-    allocations: tuple[Allocation, ...] = attrs.field(default=(), converter=_allocations)
-    reversed: frozenset[int] = attrs.field(default=frozenset(), converter=_reversed)
+    Start from ``Ledger()`` and add to it; the state is private and indexed.
+    """
 
-    def add_items(self, *items: OpenItem) -> Ledger:
-        """The ledger with ``items`` added; an item's document may be added once."""
-        known = {item.document for item in self.items}
-        for item in items:
-            check_instance(item, OpenItem, "item")
-            if item.document in known:
-                raise DuplicateOpenItem(str(item.document))
-            known.add(item.document)
-        return attrs.evolve(self, items=self.items + items)
+    # the facts, each with the order it was added in
+    _items: PMap[str, tuple[int, OpenItem]] = attrs.field(
+        factory=PMap, converter=_pmap, alias="_items"
+    )
+    _payments: PMap[str, tuple[int, Payment]] = attrs.field(
+        factory=PMap, converter=_pmap, alias="_payments"
+    )
+    _entries: PMap[int, Entry] = attrs.field(factory=PMap, converter=_pmap, alias="_entries")
+    _reversed: PMap[int, bool] = attrs.field(factory=PMap, converter=_pmap, alias="_reversed")
+    _entry_count: int = attrs.field(default=0, converter=_count, alias="_entry_count")
+    # running totals derived from the entries (magnitudes, in the currency's units)
+    _paid: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_paid")
+    _credited: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_credited")
+    _written: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_written")
+    _discounted: PMap[str, Decimal] = attrs.field(
+        factory=PMap, converter=_pmap, alias="_discounted"
+    )
+    _used: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_used")
+    _credit: PMap[_Group, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_credit")
+    # indexes for oldest first: items per group, sources (payments, credit notes) per group
+    _queues: PMap[_Group, _Queue] = attrs.field(factory=PMap, converter=_pmap, alias="_queues")
+    _hints: PMap[_Group, int] = attrs.field(factory=PMap, converter=_pmap, alias="_hints")
+    _sources: PMap[tuple[_Group, int], Source] = attrs.field(
+        factory=PMap, converter=_pmap, alias="_sources"
+    )
+    _source_count: PMap[_Group, int] = attrs.field(
+        factory=PMap, converter=_pmap, alias="_source_count"
+    )
+    _source_hints: PMap[_Group, int] = attrs.field(
+        factory=PMap, converter=_pmap, alias="_source_hints"
+    )
 
-    def record(self, payment: Payment) -> Ledger:
-        """The ledger with ``payment`` recorded; a reference is recorded once."""
-        check_instance(payment, Payment, "payment")
-        if any(known.reference == payment.reference for known in self.payments):
-            raise DuplicatePayment(payment.reference)
-        return attrs.evolve(self, payments=(*self.payments, payment))
+    # -- facts -----------------------------------------------------------------------
+
+    @property
+    def items(self) -> tuple[OpenItem, ...]:
+        """Every open item, in the order added (built on each call: not for hot loops)."""
+        return tuple(item for _, item in sorted(self._items.values(), key=_first))
+
+    @property
+    def payments(self) -> tuple[Payment, ...]:
+        """Every payment, in the order recorded (built on each call)."""
+        return tuple(payment for _, payment in sorted(self._payments.values(), key=_first))
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every allocation and write-off, reversed or not, by number (built on each call)."""
+        return tuple(self.entry(number) for number in range(1, self._entry_count + 1))
+
+    @property
+    def allocations(self) -> tuple[Allocation, ...]:
+        """Every allocation, reversed or not, by number."""
+        return tuple(e for e in self.entries if isinstance(e, Allocation))
+
+    @property
+    def write_offs(self) -> tuple[WriteOff, ...]:
+        """Every write-off, reversed or not, by number."""
+        return tuple(e for e in self.entries if isinstance(e, WriteOff))
+
+    @property
+    def discounts(self) -> tuple[DiscountTaken, ...]:
+        """Every early-payment discount taken, reversed or not, by number."""
+        return tuple(e for e in self.entries if isinstance(e, DiscountTaken))
+
+    @property
+    def reversed(self) -> frozenset[int]:
+        """The numbers of the entries reversed."""
+        return frozenset(number for number, _ in self._reversed.items())
 
     def item(self, document: DocumentRef) -> OpenItem:
         """The open item of ``document``, or :class:`~ordercore.errors.UnknownOpenItem`."""
-        for item in self.items:
-            if item.document == document:
-                return item
-        raise UnknownOpenItem(str(document))
+        found = self._items.get(_key(document))
+        if found is None:
+            raise UnknownOpenItem(str(document))
+        return found[1]
 
     def payment(self, reference: str) -> Payment:
         """The payment ``reference``, or :class:`~ordercore.errors.UnknownPayment`."""
-        for payment in self.payments:
-            if payment.reference == reference:
-                return payment
-        raise UnknownPayment(reference)
+        found = self._payments.get(reference)
+        if found is None:
+            raise UnknownPayment(reference)
+        return found[1]
 
-    def _live(self) -> tuple[Allocation, ...]:
-        return tuple(a for a in self.allocations if a.number not in self.reversed)
+    def entry(self, number: int) -> Entry:
+        """Entry ``number``, or :class:`~ordercore.errors.UnknownAllocation`."""
+        found = self._entries.get(number)
+        if found is None:
+            raise UnknownAllocation(number)
+        return found
+
+    # -- balances --------------------------------------------------------------------
 
     def amount_paid(self, document: DocumentRef) -> Money:
-        """What allocations have paid of ``document``'s item, in its currency."""
+        """What allocations have settled of ``document``'s item, signed like it.
+
+        For an invoice, what payments and credit notes paid; for a credit note, what of
+        it was used (negative). Write-offs are not in it (:meth:`amount_written_off`).
+        """
         item = self.item(document)
-        paid = Money.zero(item.currency)
-        for allocation in self._live():
-            if allocation.item == document:
-                paid += allocation.amount
-        return paid
+        return _signed(item, self._paid.get(_key(document), _ZERO))
+
+    def amount_discounted(self, document: DocumentRef) -> Money:
+        """What early-payment discounts taken have settled of ``document``'s item."""
+        item = self.item(document)
+        return _signed(item, self._discounted.get(_key(document), _ZERO))
+
+    def discount_available(self, document: DocumentRef, *, on: dt.date) -> Money:
+        """The early-payment discount ``document``'s item earns if settled on ``on``.
+
+        For each installment whose discount deadline is on or after ``on``, its discount
+        in proportion to what of it is still open (what settled the item counts against
+        its earliest installments first), rounded half up to the currency: a partial
+        payment leaves the discount on what remains. Zero once a discount was taken.
+        """
+        return Money._exact(
+            _discount(self, self.item(document), _date(on)), self.item(document).currency
+        )
+
+    def amount_written_off(self, document: DocumentRef) -> Money:
+        """What write-offs have settled of ``document``'s item, signed like it."""
+        item = self.item(document)
+        return _signed(item, self._written.get(_key(document), _ZERO))
 
     def amount_remaining(self, document: DocumentRef) -> Money:
-        """What ``document``'s item still owes: its amount less what was paid."""
-        return Money.of(self.item(document).amount - self.amount_paid(document))
+        """What ``document``'s item still owes: its amount less what settled it."""
+        item = self.item(document)
+        return Money._exact(_remaining(self, item), item.currency)
 
     def unallocated(self, reference: str) -> Money:
         """What payment ``reference`` has left to allocate."""
         payment = self.payment(reference)
-        left = payment.amount
-        for allocation in self._live():
-            if allocation.payment == reference:
-                left -= allocation.amount
-        return Money.of(left)
+        used = self._used.get(reference, _ZERO)
+        return Money._exact(payment.amount.amount - used, payment.currency)
 
-    def allocate(self, reference: str, amounts: Mapping[DocumentRef, Money]) -> Ledger:
-        """The ledger with ``amounts`` of payment ``reference`` allocated to those items.
+    def credit(
+        self,
+        party: str,
+        currency: moneyed.Currency | str,
+        *,
+        direction: Direction = Direction.RECEIVABLE,
+    ) -> Money:
+        """What ``party`` has to its credit in ``currency``, not yet allocated.
 
-        Raises :class:`~ordercore.errors.OverAllocation` when the payment has not that
-        much left, or an item owes less; :class:`~ordercore.errors.CurrencyMismatch` for
-        an amount in another currency than the payment or item. Nothing changes then.
+        The unallocated rest of its payments (not refunds) and the open amount of its
+        credit notes, as a positive amount; ``direction`` PAYABLE for a supplier.
         """
-        payment = self.payment(reference)
-        left = self.unallocated(reference)
-        new: list[Allocation] = []
-        number = len(self.allocations)
-        for document, amount in amounts.items():
-            item = self.item(document)
-            money = _allocated(amount)
-            for currency in (payment.currency, item.currency):
-                if money.currency != currency:
-                    raise CurrencyMismatch(currency.code, money.currency.code, operation="allocate")
-            owed = self.amount_remaining(document)
-            if money > owed:
-                raise OverAllocation(requested=money, available=owed, target=str(document))
-            if money > left:
-                raise OverAllocation(requested=money, available=left, target=reference)
-            left = Money.of(left - money)
-            number += 1
-            new.append(Allocation(number=number, payment=reference, item=document, amount=money))
-        return attrs.evolve(self, allocations=self.allocations + tuple(new))
+        money = Money.zero(currency)
+        total = self._credit.get(_group(party, direction, money.currency))
+        return zero(money.currency) if total is None else Money._exact(total, money.currency)
 
-    def allocate_oldest_first(self, reference: str) -> Ledger:
-        """Allocate what payment ``reference`` has left to its party's items, oldest due first.
+    def status(self, document: DocumentRef, *, as_of: dt.date) -> ItemStatus:
+        """Where ``document``'s item stands on ``as_of``: derived, never stored.
 
-        Items of the payment's party, direction and currency that still owe are paid in
-        order of due date, then issue date, then document number, until the payment is
-        spent; the last may be paid in part.
+        PAID or CREDITED when it owes nothing (CREDITED when credit notes alone settled
+        it), OVERDUE when an installment due before ``as_of`` is not settled (never for a
+        credit note) (what
+        settled it counts against the earliest installments first), else PARTIALLY_PAID
+        when anything settled it, else OPEN.
         """
-        payment = self.payment(reference)
-        left = self.unallocated(reference)
-        candidates = sorted(
-            (
-                item
-                for item in self.items
-                if item.party == payment.party
-                and item.direction is payment.direction
-                and item.currency == payment.currency
-                and item.amount.amount > 0
-            ),
-            key=lambda item: (item.due_date, item.issue_date, item.document.number),
+        item = self.item(document)
+        if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
+            raise InvalidType(as_of, expected="a datetime.date", field="as_of")
+        paid = self._paid.get(_key(document), _ZERO)
+        credited = self._credited.get(_key(document), _ZERO)
+        settled = (
+            paid
+            + self._written.get(_key(document), _ZERO)
+            + self._discounted.get(_key(document), _ZERO)
         )
-        amounts: dict[DocumentRef, Money] = {}
-        for item in candidates:
-            if not left.amount:
-                break
-            owed = self.amount_remaining(item.document)
-            if owed.amount > 0:
-                part = min(owed, left)
-                amounts[item.document] = part
-                left = Money.of(left - part)
-        return self.allocate(reference, amounts)
+        owed = abs(item.amount.amount)
+        if settled >= owed:
+            if item.amount.amount < 0:
+                return ItemStatus.CREDITED
+            return ItemStatus.CREDITED if credited and credited == settled else ItemStatus.PAID
+        if item.amount.amount < 0:  # a credit note is never overdue
+            return ItemStatus.PARTIALLY_PAID if settled else ItemStatus.OPEN
+        due = sum(
+            (abs(part.amount.amount) for part in item.installments if part.due_date < as_of),
+            _ZERO,
+        )
+        if due > settled:
+            return ItemStatus.OVERDUE
+        return ItemStatus.PARTIALLY_PAID if settled else ItemStatus.OPEN
+
+    # -- adding facts ----------------------------------------------------------------
+
+    def add_items(self, *items: OpenItem) -> Ledger:
+        """The ledger with ``items`` added; an item's document may be added once."""
+        draft = _Draft(self)
+        draft.add_items(items)
+        return draft.commit()
+
+    def record(self, payment: Payment) -> Ledger:
+        """The ledger with ``payment`` recorded; a reference is recorded once."""
+        draft = _Draft(self)
+        draft.record(payment)
+        return draft.commit()
+
+    # -- allocating ------------------------------------------------------------------
+
+    def allocate(
+        self,
+        source: Source,
+        amounts: Mapping[DocumentRef, moneyed.Money],
+        *,
+        rate: ExchangeRate | None = None,
+    ) -> Ledger:
+        """The ledger with ``amounts`` of ``source`` allocated to those items.
+
+        ``source`` is a payment's reference or a credit note's document. Raises
+        :class:`~ordercore.errors.OverAllocation` when the source has not that much
+        left, or an item owes less; :class:`~ordercore.errors.CurrencyMismatch` for an
+        amount in another currency than the source or item;
+        :class:`~ordercore.errors.NotAllocatable` for an item of another ledger or of a
+        sign the source cannot settle. Nothing changes then.
+
+        With an exchange ``rate``, ``source`` (a payment or credit note in ``rate.quote``)
+        pays items in ``rate.base``: the amounts are in the items' currency, and each
+        takes ``rate.convert(amount)`` from the source (see :class:`Allocation` and
+        :meth:`exchange_difference`).
+        """
+        draft = _Draft(self)
+        draft.allocate(source, _pairs(amounts), rate)
+        return draft.commit()
+
+    def exchange_difference(self, number: int, *, booked: ExchangeRate) -> Money:
+        """The realized exchange difference of allocation ``number``, in its source's currency.
+
+        What the allocation took from the source less what the amount it settled was
+        worth at ``booked``, the rate the item was booked at (the same two currencies as
+        the allocation's rate): positive when the source gave more than the booked
+        value. :class:`~ordercore.errors.CurrencyMismatch` for a rate of other currencies
+        (an allocation without conversion has none).
+        """
+        entry = self.entry(number)
+        if not isinstance(entry, Allocation):
+            raise UnknownAllocation(number)
+        rate = check_instance(booked, ExchangeRate, "booked")
+        taken = entry.source_amount
+        for expected, given in ((entry.amount.currency, rate.base), (taken.currency, rate.quote)):
+            if expected != given:
+                raise CurrencyMismatch(expected.code, given.code, operation="exchange difference")
+        return Money.of(taken - rate.convert(entry.amount))
+
+    def allocate_oldest_first(self, source: Source) -> Ledger:
+        """Allocate what ``source`` has left to its party's items, oldest due first.
+
+        Items of the source's party, direction and currency that still owe are paid in
+        order of due date, then issue date, then document number, until the source is
+        spent; the last may be paid in part (the policy :class:`OldestFirst`).
+        """
+        draft = _Draft(self)
+        draft.oldest_first(source)
+        return draft.commit()
+
+    def allocate_with(self, source: Source, policy: AllocationPolicy) -> Ledger:
+        """Allocate ``source`` as ``policy`` says (see :class:`AllocationPolicy`)."""
+        draft = _Draft(self)
+        draft.with_policy(source, policy)
+        return draft.commit()
+
+    def allocate_by_reference(self, reference: str) -> Ledger:
+        """Pay the items whose document numbers payment ``reference``'s reference names.
+
+        The reference is read as words (split at spaces, commas and semicolons); each
+        word that is the number of an item of the payment's party, ledger and currency
+        that still owes is paid, in the order named, as far as the payment goes. What
+        is left stays unallocated: the party's credit.
+        """
+        draft = _Draft(self)
+        draft.by_reference(reference)
+        return draft.commit()
+
+    def allocate_credit_oldest_first(
+        self,
+        party: str,
+        currency: moneyed.Currency | str,
+        *,
+        direction: Direction = Direction.RECEIVABLE,
+    ) -> Ledger:
+        """Allocate ``party``'s :meth:`credit` to its items, oldest due first.
+
+        The credit is drawn from its sources in the order they came (payments as
+        recorded, credit notes as added), each allocated like a payment.
+        """
+        draft = _Draft(self)
+        draft.credit_oldest_first(_group(party, direction, Money.zero(currency).currency))
+        return draft.commit()
+
+    def record_and_allocate(self, payments: Iterable[Payment]) -> Ledger:
+        """Record ``payments`` and allocate each oldest first, in one pass.
+
+        The same as :meth:`record` then :meth:`allocate_oldest_first` for each in turn,
+        without making a ledger in between; if any is refused, none is recorded.
+        """
+        draft = _Draft(self)
+        for payment in payments:
+            draft.record(payment)
+            draft.oldest_first(payment.reference)
+        return draft.commit()
+
+    # -- write-offs and reversals ----------------------------------------------------
+
+    def write_off(
+        self, document: DocumentRef, *, tolerance: moneyed.Money, reason: str, date: dt.date
+    ) -> Ledger:
+        """Write off on ``date`` what ``document``'s item still owes, if at most ``tolerance``.
+
+        The write-off is an entry of its own, with ``reason`` (a short payment, a bank
+        fee) and the ``date`` it is booked on, and can be reversed. Raises
+        :class:`~ordercore.errors.WriteOffExceedsTolerance` when the item owes more,
+        :class:`~ordercore.errors.NothingToWriteOff` when it owes nothing.
+        """
+        draft = _Draft(self)
+        draft.write_off(document, tolerance, reason, date)
+        return draft.commit()
+
+    def take_discount(self, document: DocumentRef, *, on: dt.date) -> Ledger:
+        """Take the early-payment discount ``document``'s item earns on ``on``.
+
+        An entry of its own (:class:`DiscountTaken`) of :meth:`discount_available`;
+        :class:`~ordercore.errors.NoDiscountAvailable` when that is zero (no deadline on
+        or after ``on``, nothing open, or a discount taken already).
+        """
+        draft = _Draft(self)
+        draft.take_discount(document, on)
+        return draft.commit()
 
     def reverse(self, number: int) -> Ledger:
-        """The ledger with allocation ``number`` reversed: every balance as before it."""
-        if number in self.reversed:
+        """The ledger with entry ``number`` reversed: every balance as before it."""
+        draft = _Draft(self)
+        draft.reverse(number)
+        return draft.commit()
+
+    # -- values ----------------------------------------------------------------------
+
+    def _facts(self) -> tuple[object, ...]:
+        return (self._items, self._payments, self._entries, self._reversed)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ledger):
+            return NotImplemented
+        return self._facts() == other._facts()
+
+    def __hash__(self) -> int:
+        return hash(self._facts())
+
+    def __repr__(self) -> str:
+        return (
+            f"Ledger(items={len(self._items)}, payments={len(self._payments)}, "
+            f"entries={self._entry_count}, reversed={len(self._reversed)})"
+        )
+
+
+def zero(currency: moneyed.Currency) -> Money:
+    """Zero in ``currency``, to its minor unit (``EUR 0.00``, not ``EUR 0``)."""
+    return Money._exact(_ZERO.scaleb(-precision(currency), CONTEXT), currency)
+
+
+def _key(document: DocumentRef) -> str:
+    """The key of a document in the ledger's maps: a string hashes once, a DocumentRef each time."""
+    return f"{document.kind._value_}:{document.direction._value_}:{document.number}"
+
+
+def _first(pair: tuple[int, object]) -> int:
+    return pair[0]
+
+
+def _signed(item: OpenItem, magnitude: Decimal) -> Money:
+    value = -magnitude if item.amount.amount < 0 else magnitude
+    return Money._exact(value, item.currency)
+
+
+def _remaining(ledger: Ledger | _Draft, item: OpenItem) -> Decimal:
+    document = item.document
+    key = _key(document)
+    settled = (
+        ledger._paid.get(key, _ZERO)
+        + ledger._written.get(key, _ZERO)
+        + ledger._discounted.get(key, _ZERO)
+    )
+    amount = item.amount.amount
+    return amount + settled if amount < 0 else amount - settled
+
+
+def _discount(ledger: Ledger | _Draft, item: OpenItem, on: dt.date) -> Decimal:
+    """The discount ``item`` earns on ``on``, on what of each installment is open."""
+    if item.amount.amount <= 0 or ledger._discounted.get(_key(item.document), _ZERO):
+        return _ZERO
+    settled = item.amount.amount - _remaining(ledger, item)
+    places = quantum(item.currency)
+    total = _ZERO
+    for installment in sorted(item.installments, key=_due):
+        part = installment.amount.amount
+        taken = min(part, settled)
+        settled -= taken
+        deadline, discount = installment.discount_deadline, installment.discount_amount
+        if deadline is None or discount is None or on > deadline or not part - taken:
+            continue
+        share = CONTEXT.divide(CONTEXT.multiply(discount.amount, part - taken), part)
+        total += round_to(share, places, RoundingMode.HALF_UP)
+    return total
+
+
+def _due(installment: ScheduledInstallment) -> dt.date:
+    return installment.due_date
+
+
+def _pairs(amounts: object) -> list[tuple[DocumentRef, Money]]:
+    if not isinstance(amounts, Mapping):
+        raise InvalidType(amounts, expected="a mapping of DocumentRef to Money", field="amounts")
+    return [(_item(document), _allocated(amount)) for document, amount in amounts.items()]
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Layer(Generic[K, V]):
+    """Changes to one persistent map, read through to it, applied at once on commit."""
+
+    __slots__ = ("base", "changes")
+
+    def __init__(self, base: PMap[K, V]) -> None:
+        self.base = base
+        self.changes: dict[K, V] = {}
+
+    def get(self, key: K, default: V) -> V:
+        if key in self.changes:
+            return self.changes[key]
+        found = self.base.get(key)
+        return default if found is None else found
+
+    def find(self, key: K) -> V | None:
+        if key in self.changes:
+            return self.changes[key]
+        return self.base.get(key)
+
+    def __contains__(self, key: K) -> bool:
+        return key in self.changes or key in self.base
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self.changes[key] = value
+
+    def commit(self) -> PMap[K, V]:
+        return self.base.update(self.changes.items()) if self.changes else self.base
+
+
+class _Draft:
+    """A ledger being changed: every operation of :class:`Ledger` runs on one of these.
+
+    Reads go through to the ledger it started from, writes stay in layers; ``commit``
+    makes the new ledger. An operation that raises leaves the ledger untouched.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._items = _Layer(ledger._items)
+        self._payments = _Layer(ledger._payments)
+        self._entries = _Layer(ledger._entries)
+        self._reversed = _Layer(ledger._reversed)
+        self._entry_count = ledger._entry_count
+        self._paid = _Layer(ledger._paid)
+        self._credited = _Layer(ledger._credited)
+        self._written = _Layer(ledger._written)
+        self._discounted = _Layer(ledger._discounted)
+        self._used = _Layer(ledger._used)
+        self._credit = _Layer(ledger._credit)
+        self._queues = _Layer(ledger._queues)
+        self._hints = _Layer(ledger._hints)
+        self._sources = _Layer(ledger._sources)
+        self._source_count = _Layer(ledger._source_count)
+        self._source_hints = _Layer(ledger._source_hints)
+
+    def commit(self) -> Ledger:
+        return Ledger(
+            _items=self._items.commit(),
+            _payments=self._payments.commit(),
+            _entries=self._entries.commit(),
+            _reversed=self._reversed.commit(),
+            _entry_count=self._entry_count,
+            _paid=self._paid.commit(),
+            _credited=self._credited.commit(),
+            _written=self._written.commit(),
+            _discounted=self._discounted.commit(),
+            _used=self._used.commit(),
+            _credit=self._credit.commit(),
+            _queues=self._queues.commit(),
+            _hints=self._hints.commit(),
+            _sources=self._sources.commit(),
+            _source_count=self._source_count.commit(),
+            _source_hints=self._source_hints.commit(),
+        )
+
+    # -- look-ups --------------------------------------------------------------------
+
+    def item(self, document: DocumentRef) -> OpenItem:
+        found = self._items.find(_key(document))
+        if found is None:
+            raise UnknownOpenItem(str(document))
+        return found[1]
+
+    def payment(self, reference: str) -> Payment:
+        found = self._payments.find(reference)
+        if found is None:
+            raise UnknownPayment(reference)
+        return found[1]
+
+    def remaining(self, item: OpenItem) -> Decimal:
+        return _remaining(self, item)
+
+    def payer(self, source: Source) -> tuple[_Group, Decimal, bool]:
+        """The group a source pays in, what it has left, and whether it pays back credit."""
+        if isinstance(source, str):
+            payment = self.payment(source)
+            left = payment.amount.amount - self._used.get(source, _ZERO)
+            group = _group(payment.party, payment.direction, payment.currency)
+            return group, left, payment.kind.is_refund
+        if not isinstance(source, DocumentRef):
+            raise InvalidType(
+                source, expected="a payment reference or a DocumentRef", field="source"
+            )
+        item = self.item(source)
+        if item.amount.amount >= 0:
+            raise NotAllocatable(
+                source=str(source),
+                item=str(source),
+                reason="only a credit note (an item of negative amount) pays like a payment",
+            )
+        return _group(item.party, item.direction, item.currency), -self.remaining(item), False
+
+    # -- adding facts ----------------------------------------------------------------
+
+    def add_items(self, items: Iterable[OpenItem]) -> None:
+        added: dict[_Group, list[OpenItem]] = {}
+        count = len(self._items.base) + len(self._items.changes)
+        for item in items:
+            check_instance(item, OpenItem, "item")
+            if _key(item.document) in self._items:
+                raise DuplicateOpenItem(str(item.document))
+            self._items[_key(item.document)] = (count, item)
+            count += 1
+            group = _group(item.party, item.direction, item.currency)
+            if item.amount.amount > 0:
+                added.setdefault(group, []).append(item)
+            elif item.amount.amount < 0:
+                self._add_source(group, item.document)
+                self._credit[group] = self._credit.get(group, _ZERO) - item.amount.amount
+        for group, new in added.items():
+            queue = self._queues.get(group, _EMPTY_QUEUE)
+            pairs = sorted(
+                [
+                    *zip(queue.keys, queue.documents, strict=True),
+                    *((_order(i), i.document) for i in new),
+                ]
+            )
+            self._queues[group] = _Queue(
+                tuple(key for key, _ in pairs), tuple(document for _, document in pairs)
+            )
+            first = min(
+                bisect.bisect_left(self._queues.get(group, _EMPTY_QUEUE).keys, _order(i))
+                for i in new
+            )
+            self._hints[group] = min(self._hints.get(group, 0), first)
+
+    def _add_source(self, group: _Group, source: Source) -> None:
+        index = self._source_count.get(group, 0)
+        self._sources[(group, index)] = source
+        self._source_count[group] = index + 1
+
+    def record(self, payment: Payment) -> None:
+        check_instance(payment, Payment, "payment")
+        if payment.reference in self._payments:
+            raise DuplicatePayment(payment.reference)
+        count = len(self._payments.base) + len(self._payments.changes)
+        self._payments[payment.reference] = (count, payment)
+        if not payment.kind.is_refund:
+            group = _group(payment.party, payment.direction, payment.currency)
+            self._add_source(group, payment.reference)
+            self._credit[group] = self._credit.get(group, _ZERO) + payment.amount.amount
+
+    # -- allocating ------------------------------------------------------------------
+
+    def allocate(
+        self,
+        source: Source,
+        pairs: list[tuple[DocumentRef, Money]],
+        rate: ExchangeRate | None = None,
+    ) -> None:
+        group, left, refund = self.payer(_source(source))
+        currency = group[2]
+        if rate is not None:
+            check_instance(rate, ExchangeRate, "rate")
+            if rate.quote.code != currency:
+                raise CurrencyMismatch(
+                    currency, rate.quote.code, operation="allocate through a rate"
+                )
+            if refund:
+                raise NotAllocatable(
+                    source=_name(source),
+                    item="credit notes in another currency",
+                    reason="a refund pays back credit in its own currency",
+                )
+            currency = rate.base.code
+        checked: list[tuple[OpenItem, Decimal, Decimal]] = []
+        owed_now: dict[DocumentRef, Decimal] = {}
+        for document, money in pairs:
+            item = self.item(document)
+            for code in (currency, item.currency.code):
+                if money.currency.code != code:
+                    raise CurrencyMismatch(code, money.currency.code, operation="allocate")
+            if document == source or (item.party, item.direction._value_) != group[:2]:
+                raise NotAllocatable(
+                    source=_name(source),
+                    item=str(document),
+                    reason="a source settles items of its own party and ledger "
+                    f"({group[0]}, {group[1]})",
+                )
+            if refund != (item.amount.amount < 0):
+                wanted = "a credit note" if refund else "an invoice or bill"
+                raise NotAllocatable(
+                    source=_name(source),
+                    item=str(document),
+                    reason=f"{'a refund' if refund else 'a payment'} settles {wanted}",
+                )
+            owed = owed_now.get(document)
+            if owed is None:
+                owed = abs(self.remaining(item))
+            amount = money.amount
+            if amount > owed:
+                raise OverAllocation(
+                    requested=money,
+                    available=Money._exact(owed, item.currency),
+                    target=str(document),
+                )
+            taken = amount if rate is None else rate.convert(money).amount
+            if taken > left:
+                source_currency = item.currency if rate is None else rate.quote
+                raise OverAllocation(
+                    requested=Money._exact(taken, source_currency),
+                    available=Money._exact(left, source_currency),
+                    target=_name(source),
+                )
+            owed_now[document] = owed - amount
+            left -= taken
+            checked.append((item, amount, taken))
+        for item, amount, taken in checked:
+            self._apply(source, item, amount, taken=taken, group=group, rate=rate)
+
+    def _apply(
+        self,
+        source: Source,
+        item: OpenItem,
+        amount: Decimal,
+        *,
+        taken: Decimal,
+        group: _Group,
+        rate: ExchangeRate | None,
+    ) -> None:
+        self._entry_count += 1
+        document = item.document
+        if rate is None:
+            entry = _unchecked_allocation(
+                self._entry_count, source, document, Money._exact(amount, item.currency)
+            )
+        else:
+            entry = Allocation(
+                number=self._entry_count,
+                source=source,
+                item=document,
+                amount=Money._exact(amount, item.currency),
+                taken=Money._exact(taken, rate.quote),
+                rate=rate,
+            )
+        self._entries[self._entry_count] = entry
+        self._settle(source, item, amount, taken=taken, group=group, way=1)
+
+    def _settle(
+        self,
+        source: Source,
+        item: OpenItem,
+        amount: Decimal,
+        *,
+        taken: Decimal,
+        group: _Group,
+        way: int,
+    ) -> None:
+        """Add (``way`` 1) or take back (``way`` -1) an allocation's running totals.
+
+        ``amount`` is in the item's currency, ``taken`` in the source's (the same
+        unless an exchange rate converted it), ``group`` the source's.
+        """
+        change = amount if way > 0 else -amount
+        used = taken if way > 0 else -taken
+        document = item.document
+        self._paid[_key(document)] = self._paid.get(_key(document), _ZERO) + change
+        if isinstance(source, str):
+            self._used[source] = self._used.get(source, _ZERO) + used
+        else:
+            self._paid[_key(source)] = self._paid.get(_key(source), _ZERO) + used
+            self._credited[_key(document)] = self._credited.get(_key(document), _ZERO) + change
+        # a payment's rest, a credit note's open amount, or (for a refund) the credit
+        # note it pays back: each allocation takes exactly what it took from the credit
+        self._credit[group] = self._credit.get(group, _ZERO) - used
+        if way < 0:
+            self._reopen_source(group, source)
+            self._reopen(item)
+
+    def _reopen(self, item: OpenItem) -> None:
+        """Let oldest first look at ``item`` again: it owes more than it did."""
+        if item.amount.amount <= 0:
+            if item.amount.amount < 0:
+                group = _group(item.party, item.direction, item.currency)
+                self._reopen_source(group, item.document)
+            return
+        group = _group(item.party, item.direction, item.currency)
+        queue = self._queues.get(group, _EMPTY_QUEUE)
+        position = bisect.bisect_left(queue.keys, _order(item))
+        if position < self._hints.get(group, 0):
+            self._hints[group] = position
+
+    def _reopen_source(self, group: _Group, source: Source) -> None:
+        # sources are few per party and reopened rarely: a scan from the hint back is enough
+        hint = self._source_hints.get(group, 0)
+        for index in range(hint - 1, -1, -1):
+            if self._sources.get((group, index), "") == source:
+                self._source_hints[group] = index
+                return
+
+    def _open_in(self, group: _Group, left: Decimal) -> list[tuple[DocumentRef, Money]]:
+        """Amounts for oldest first: from the group's first item that may still owe."""
+        queue = self._queues.get(group, _EMPTY_QUEUE)
+        index = self._hints.get(group, 0)
+        documents = queue.documents
+        pairs: list[tuple[DocumentRef, Money]] = []
+        skipping = True
+        while left > 0 and index < len(documents):
+            document = documents[index]
+            item = self.item(document)
+            owed = self.remaining(item)
+            if owed > 0:
+                part = min(owed, left)
+                pairs.append((document, Money._exact(part, item.currency)))
+                left -= part
+                if part < owed:
+                    skipping = False
+            if skipping:
+                self._hints[group] = index + 1
+            index += 1
+        return pairs
+
+    def oldest_first(self, source: Source) -> None:
+        group, left, refund = self.payer(_source(source))
+        if refund:
+            raise NotAllocatable(
+                source=_name(source),
+                item="its party's items",
+                reason="a refund pays back credit: allocate it to credit notes explicitly",
+            )
+        pairs = self._open_in(group, left)
+        self.allocate(source, pairs)
+        # the items paid in full are settled: the hint may pass them
+
+    def candidates(self, group: _Group) -> tuple[Candidate, ...]:
+        queue = self._queues.get(group, _EMPTY_QUEUE)
+        found: list[Candidate] = []
+        # every item of the group, not from the hint: a policy sees what the host would
+        # see, and the fast path of oldest first is checked against this one
+        for document in queue.documents:
+            item = self.item(document)
+            owed = self.remaining(item)
+            if owed > 0:
+                found.append(Candidate(item=item, remaining=Money._exact(owed, item.currency)))
+        return tuple(found)
+
+    def with_policy(self, source: Source, policy: AllocationPolicy) -> None:
+        group, left, _ = self.payer(_source(source))
+        candidates = self.candidates(group)
+        amounts = policy(Money._exact(left, Money.zero(group[2]).currency), candidates)
+        pairs = _pairs(amounts)
+        allowed = {candidate.item.document for candidate in candidates}
+        for document, _amount in pairs:
+            if document not in allowed:
+                raise NotAllocatable(
+                    source=_name(source),
+                    item=str(document),
+                    reason="the policy returned an item that was not among its candidates",
+                )
+        self.allocate(source, pairs)
+
+    def by_reference(self, reference: str) -> None:
+        payment = self.payment(reference)
+        _, left, _ = self.payer(reference)
+        make = (
+            DocumentRef.invoice if payment.direction is Direction.RECEIVABLE else DocumentRef.bill
+        )
+        pairs: list[tuple[DocumentRef, Money]] = []
+        seen: set[DocumentRef] = set()
+        for word in re.split(r"[\s,;]+", payment.reference):
+            if not word or left <= 0:
+                continue
+            document = make(word)
+            found = self._items.find(_key(document))
+            if found is None or document in seen:
+                continue
+            item = found[1]
+            owed = self.remaining(item)
+            if item.party != payment.party or item.currency != payment.currency or owed <= 0:
+                continue
+            part = min(owed, left)
+            seen.add(document)
+            pairs.append((document, Money._exact(part, item.currency)))
+            left -= part
+        self.allocate(reference, pairs)
+
+    def credit_oldest_first(self, group: _Group) -> None:
+        index = self._source_hints.get(group, 0)
+        count = self._source_count.get(group, 0)
+        skipping = True
+        while index < count:
+            source = self._sources.get((group, index), "")
+            _, left, _ = self.payer(source)
+            if left > 0:
+                pairs = self._open_in(group, left)
+                if not pairs:
+                    return
+                self.allocate(source, pairs)
+                if self.payer(source)[1] > 0:
+                    skipping = False
+            if skipping:
+                self._source_hints[group] = index + 1
+            index += 1
+
+    # -- write-offs and reversals ----------------------------------------------------
+
+    def write_off(
+        self, document: DocumentRef, tolerance: object, reason: object, date: object
+    ) -> None:
+        item = self.item(_item(document))
+        limit = to_money(tolerance, "tolerance")
+        if limit.currency != item.currency:
+            raise CurrencyMismatch(item.currency.code, limit.currency.code, operation="write off")
+        if limit.amount < 0:
+            raise InvalidPayment(limit, reason="a tolerance is not negative", field="tolerance")
+        text = _reason(reason)
+        day = _date(date)
+        owed = self.remaining(item)
+        if not owed:
+            raise NothingToWriteOff(str(document))
+        if abs(owed) > limit.amount:
+            raise WriteOffExceedsTolerance(
+                document=str(document),
+                remainder=Money._exact(owed, item.currency),
+                tolerance=limit,
+            )
+        self._entry_count += 1
+        self._entries[self._entry_count] = WriteOff(
+            number=self._entry_count,
+            item=document,
+            amount=Money._exact(abs(owed), item.currency),
+            reason=text,
+            date=day,
+        )
+        self._written[_key(document)] = self._written.get(_key(document), _ZERO) + abs(owed)
+        if item.amount.amount < 0:
+            group = _group(item.party, item.direction, item.currency)
+            self._credit[group] = self._credit.get(group, _ZERO) - abs(owed)
+
+    def take_discount(self, document: DocumentRef, on: object) -> None:
+        item = self.item(_item(document))
+        amount = _discount(self, item, _date(on))
+        if not amount:
+            raise NoDiscountAvailable(str(document))
+        self._entry_count += 1
+        self._entries[self._entry_count] = DiscountTaken(
+            number=self._entry_count,
+            item=item.document,
+            amount=Money._exact(amount, item.currency),
+            date=on,
+        )
+        key = _key(item.document)
+        self._discounted[key] = self._discounted.get(key, _ZERO) + amount
+
+    def reverse(self, number: int) -> None:
+        if number in self._reversed:
             raise AllocationReversed(number)
-        if not any(allocation.number == number for allocation in self.allocations):
+        entry = self._entries.find(number)
+        if entry is None:
             raise UnknownAllocation(number)
-        return attrs.evolve(self, reversed=self.reversed | {number})
+        self._reversed[number] = True
+        item = self.item(entry.item)
+        group = _group(item.party, item.direction, item.currency)
+        if isinstance(entry, DiscountTaken):
+            key = _key(entry.item)
+            self._discounted[key] = self._discounted.get(key, _ZERO) - entry.amount.amount
+            self._reopen(item)
+            return
+        if isinstance(entry, WriteOff):
+            amount = entry.amount.amount
+            self._written[_key(entry.item)] = self._written.get(_key(entry.item), _ZERO) - amount
+            if item.amount.amount < 0:
+                self._credit[group] = self._credit.get(group, _ZERO) + amount
+            self._reopen(item)
+            return
+        source_group = self.payer(entry.source)[0]
+        taken = entry.source_amount.amount
+        self._settle(
+            entry.source, item, entry.amount.amount, taken=taken, group=source_group, way=-1
+        )
+
+
+def _unchecked_allocation(
+    number: int, source: Source, item: DocumentRef, amount: Money
+) -> Allocation:
+    """An allocation of values the ledger checked already (no converters: a hot loop)."""
+    allocation = object.__new__(Allocation)
+    object.__setattr__(allocation, "number", number)
+    object.__setattr__(allocation, "source", source)
+    object.__setattr__(allocation, "item", item)
+    object.__setattr__(allocation, "amount", amount)
+    object.__setattr__(allocation, "taken", None)
+    object.__setattr__(allocation, "rate", None)
+    return allocation

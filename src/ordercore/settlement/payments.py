@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TypedDict, Unpack
 
 import attrs
 import moneyed
@@ -124,6 +125,17 @@ def _idempotency_key(value: object) -> str:
     return to_text(value, "idempotency_key")
 
 
+class _Fields(TypedDict):
+    """The fields of a payment but its kind: what every named constructor takes."""
+
+    amount: moneyed.Money
+    date: dt.date
+    reference: str
+    method: str
+    party: str
+    idempotency_key: str
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class Payment:
     """One payment, received or sent, or a refund of either; see the module docstring.
@@ -142,92 +154,24 @@ class Payment:
     idempotency_key: str = attrs.field(converter=_idempotency_key)
 
     @classmethod
-    def received(
-        cls,
-        *,
-        amount: moneyed.Money,
-        date: dt.date,
-        reference: str,
-        method: str,
-        party: str,
-        idempotency_key: str,
-    ) -> Payment:
+    def received(cls, **fields: Unpack[_Fields]) -> Payment:
         """A payment from the customer ``party`` to us."""
-        return cls(
-            kind=PaymentKind.RECEIVED,
-            amount=amount,
-            date=date,
-            reference=reference,
-            method=method,
-            party=party,
-            idempotency_key=idempotency_key,
-        )
+        return cls(kind=PaymentKind.RECEIVED, **fields)
 
     @classmethod
-    def sent(
-        cls,
-        *,
-        amount: moneyed.Money,
-        date: dt.date,
-        reference: str,
-        method: str,
-        party: str,
-        idempotency_key: str,
-    ) -> Payment:
+    def sent(cls, **fields: Unpack[_Fields]) -> Payment:
         """A payment from us to the supplier ``party``."""
-        return cls(
-            kind=PaymentKind.SENT,
-            amount=amount,
-            date=date,
-            reference=reference,
-            method=method,
-            party=party,
-            idempotency_key=idempotency_key,
-        )
+        return cls(kind=PaymentKind.SENT, **fields)
 
     @classmethod
-    def refund_sent(
-        cls,
-        *,
-        amount: moneyed.Money,
-        date: dt.date,
-        reference: str,
-        method: str,
-        party: str,
-        idempotency_key: str,
-    ) -> Payment:
+    def refund_sent(cls, **fields: Unpack[_Fields]) -> Payment:
         """Money we pay back to the customer ``party``."""
-        return cls(
-            kind=PaymentKind.REFUND_SENT,
-            amount=amount,
-            date=date,
-            reference=reference,
-            method=method,
-            party=party,
-            idempotency_key=idempotency_key,
-        )
+        return cls(kind=PaymentKind.REFUND_SENT, **fields)
 
     @classmethod
-    def refund_received(
-        cls,
-        *,
-        amount: moneyed.Money,
-        date: dt.date,
-        reference: str,
-        method: str,
-        party: str,
-        idempotency_key: str,
-    ) -> Payment:
+    def refund_received(cls, **fields: Unpack[_Fields]) -> Payment:
         """Money the supplier ``party`` pays back to us."""
-        return cls(
-            kind=PaymentKind.REFUND_RECEIVED,
-            amount=amount,
-            date=date,
-            reference=reference,
-            method=method,
-            party=party,
-            idempotency_key=idempotency_key,
-        )
+        return cls(kind=PaymentKind.REFUND_RECEIVED, **fields)
 
     @property
     def currency(self) -> moneyed.Currency:

@@ -74,6 +74,9 @@ from ordercore.pricing.document import (
 )
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
 from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+from ordercore.settlement.ledger import Ledger
+from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
+from ordercore.settlement.payments import Payment
 from ordercore.settlement.terms import (
     MAX_DAYS,
     MAX_MONTHS,
@@ -82,6 +85,7 @@ from ordercore.settlement.terms import (
     EarlyPaymentDiscount,
     Installment,
     PaymentTerm,
+    ScheduledInstallment,
 )
 
 __all__ = [
@@ -101,6 +105,7 @@ __all__ = [
     "hostile_numbers",
     "hostile_texts",
     "invoice_dates",
+    "ledgers",
     "lines",
     "payment_terms",
     "policies",
@@ -1051,3 +1056,172 @@ def hostile_texts() -> st.SearchStrategy[object]:
     that are not strings.
     """
     return _hostile_texts()
+
+
+# -- settlement: ledgers of open items, payments and the entries between them ----------------
+
+_LEDGER_PARTIES = ("acme", "globex")
+_LEDGER_DAY = dt.date(2026, 1, 1)
+
+
+def _ledger_items(draw: st.DrawFn, currency: str, count: int) -> list[OpenItem]:
+    places = precision(currency)
+    items = []
+    for index in range(count):
+        is_credit = index > 0 and draw(st.integers(0, 3)) == 0
+        whole = draw(_integers(50_000, 1))
+        amount = _decimal(whole, places)
+        document = (
+            DocumentRef.credit_note(f"CN-{index}", Direction.RECEIVABLE)
+            if is_credit
+            else DocumentRef.invoice(f"INV-{index}")
+        )
+        due = _LEDGER_DAY + dt.timedelta(days=draw(_integers(3)) * 30)
+        party = draw(st.sampled_from(_LEDGER_PARTIES))
+        money = Money(-amount if is_credit else amount, currency)
+        units = whole * draw(_integers(3)) // 100  # a discount of 0 to 3 %, rounded down
+        if is_credit or not units:
+            items.append(
+                OpenItem.single(
+                    document=document,
+                    party=party,
+                    amount=money,
+                    issue_date=_LEDGER_DAY,
+                    due_date=None if is_credit else due,
+                )
+            )
+            continue
+        installment = ScheduledInstallment(
+            due_date=due,
+            amount=money,
+            discount_amount=Money(_decimal(units, places), currency),
+            discount_deadline=_LEDGER_DAY + dt.timedelta(days=10),
+        )
+        items.append(
+            OpenItem(
+                document=document,
+                party=party,
+                amount=money,
+                issue_date=_LEDGER_DAY,
+                installments=(installment,),
+            )
+        )
+    return items
+
+
+def _ledger_payments(draw: st.DrawFn, currency: str, count: int) -> list[Payment]:
+    places = precision(currency)
+    return [
+        Payment.received(
+            amount=Money(_decimal(draw(_integers(80_000, 1)), places), currency),
+            date=_LEDGER_DAY + dt.timedelta(days=index),
+            reference=f"BANK-{index}",
+            method="transfer",
+            party=draw(st.sampled_from(_LEDGER_PARTIES)),
+            idempotency_key=f"req-{index}",
+        )
+        for index in range(count)
+    ]
+
+
+def _sources(ledger: Ledger) -> list[str | DocumentRef]:
+    credit_notes: list[str | DocumentRef] = [
+        i.document for i in ledger.items if i.amount.amount < 0
+    ]
+    return [*(p.reference for p in ledger.payments), *credit_notes]
+
+
+def _left(ledger: Ledger, source: str | DocumentRef) -> Money:
+    if isinstance(source, str):
+        return ledger.unallocated(source)
+    return -ledger.amount_remaining(source)
+
+
+def _party_of(ledger: Ledger, source: str | DocumentRef) -> str:
+    return ledger.payment(source).party if isinstance(source, str) else ledger.item(source).party
+
+
+def _step_oldest(draw: st.DrawFn, ledger: Ledger) -> Ledger:
+    sources = _sources(ledger)
+    return ledger.allocate_oldest_first(draw(st.sampled_from(sources))) if sources else ledger
+
+
+def _step_explicit(draw: st.DrawFn, ledger: Ledger) -> Ledger:
+    sources = _sources(ledger)
+    if not sources:
+        return ledger
+    source = draw(st.sampled_from(sources))
+    party = _party_of(ledger, source)
+    targets = [i for i in ledger.items if i.party == party and i.amount.amount > 0]
+    if not targets:
+        return ledger
+    target = draw(st.sampled_from(targets))
+    most = min(_left(ledger, source), ledger.amount_remaining(target.document))
+    if most.amount <= 0:
+        return ledger
+    places = precision(most.currency)
+    amount = max(_up_to(draw, most.amount, places), _decimal(1, places))
+    return ledger.allocate(source, {target.document: Money(amount, most.currency)})
+
+
+def _step_credit(draw: st.DrawFn, ledger: Ledger) -> Ledger:
+    currency = ledger.items[0].currency
+    return ledger.allocate_credit_oldest_first(draw(st.sampled_from(_LEDGER_PARTIES)), currency)
+
+
+def _step_write_off(draw: st.DrawFn, ledger: Ledger) -> Ledger:
+    owing = [i for i in ledger.items if ledger.amount_remaining(i.document).amount]
+    if not owing:
+        return ledger
+    item = draw(st.sampled_from(owing))
+    tolerance = abs(ledger.amount_remaining(item.document))
+    return ledger.write_off(
+        item.document, tolerance=tolerance, reason="small remainder", date=_LEDGER_DAY
+    )
+
+
+def _step_reverse(draw: st.DrawFn, ledger: Ledger) -> Ledger:
+    live = [e.number for e in ledger.entries if e.number not in ledger.reversed]
+    return ledger.reverse(draw(st.sampled_from(live))) if live else ledger
+
+
+def _step_discount(draw: st.DrawFn, ledger: Ledger) -> Ledger:
+    on = _LEDGER_DAY + dt.timedelta(days=draw(_integers(12)))
+    earning = [i for i in ledger.items if ledger.discount_available(i.document, on=on).amount]
+    if not earning:
+        return ledger
+    return ledger.take_discount(draw(st.sampled_from(earning)).document, on=on)
+
+
+_LEDGER_STEPS = (
+    _step_oldest,
+    _step_explicit,
+    _step_credit,
+    _step_write_off,
+    _step_discount,
+    _step_reverse,
+)
+
+
+@st.composite
+def ledgers(
+    draw: st.DrawFn,
+    *,
+    currency: str = "EUR",
+    max_items: int = 8,
+    max_payments: int = 4,
+    max_steps: int = 10,
+) -> Ledger:
+    """A settlement :class:`~ordercore.Ledger` after a history of valid operations.
+
+    Invoices and credit notes of two parties (added in any order), payments received
+    from them, then up to ``max_steps`` allocations (oldest first, explicit, of credit),
+    write-offs of what remains, and reversals, each valid where it is applied.
+    """
+    items = _ledger_items(draw, currency, draw(_integers(max_items, 1)))
+    ledger = Ledger().add_items(*draw(st.permutations(items)))
+    for payment in _ledger_payments(draw, currency, draw(_integers(max_payments))):
+        ledger = ledger.record(payment)
+    for _ in range(draw(_integers(max_steps))):
+        ledger = draw(st.sampled_from(_LEDGER_STEPS))(draw, ledger)
+    return ledger

@@ -1,0 +1,216 @@
+"""Properties of settlement: what DOMAIN.md section 6 says must always hold (issue 9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ordercore import (
+    Allocation,
+    DiscountTaken,
+    DocumentRef,
+    Ledger,
+    OldestFirst,
+    WriteOff,
+    aging,
+    statement,
+)
+from ordercore.settlement._pmap import PMap  # the ledger's private index, tested as a dict
+from ordercore.testing import strategies as ost
+
+ZERO = Decimal(0)
+
+
+def live(ledger: Ledger) -> list[Allocation | WriteOff | DiscountTaken]:
+    return [e for e in ledger.entries if e.number not in ledger.reversed]
+
+
+def balances(ledger: Ledger) -> tuple[object, ...]:
+    """Everything a reversal must restore: every item, payment and party's credit."""
+    return (
+        tuple(ledger.amount_remaining(i.document) for i in ledger.items),
+        tuple(ledger.unallocated(p.reference) for p in ledger.payments),
+        tuple(ledger.credit(party, "EUR") for party in ("acme", "globex")),
+    )
+
+
+def sources(ledger: Ledger) -> list[str | DocumentRef]:
+    notes = [i.document for i in ledger.items if i.amount.amount < 0]
+    return [*(p.reference for p in ledger.payments), *notes]
+
+
+@given(ost.ledgers())
+def test_a_payment_never_allocates_more_than_it_has(ledger: Ledger) -> None:
+    for payment in ledger.payments:
+        allocated = sum(
+            (
+                e.amount.amount
+                for e in live(ledger)
+                if isinstance(e, Allocation) and e.source == payment.reference
+            ),
+            ZERO,
+        )
+        assert allocated <= payment.amount.amount
+        assert ledger.unallocated(payment.reference).amount == payment.amount.amount - allocated
+
+
+@given(ost.ledgers())
+def test_no_item_receives_more_than_it_owes_and_no_balance_goes_negative(ledger: Ledger) -> None:
+    for item in ledger.items:
+        remaining = ledger.amount_remaining(item.document).amount
+        if item.amount.amount > 0:
+            assert ZERO <= remaining <= item.amount.amount
+        else:
+            assert item.amount.amount <= remaining <= ZERO
+    for party in ("acme", "globex"):
+        assert ledger.credit(party, "EUR").amount >= 0
+
+
+@given(ost.ledgers())
+def test_the_running_totals_are_those_of_the_entries(ledger: Ledger) -> None:
+    for item in ledger.items:
+        document = item.document
+        paid = sum(
+            (
+                e.amount.amount
+                for e in live(ledger)
+                if isinstance(e, Allocation) and document in (e.item, e.source)
+            ),
+            ZERO,
+        )
+        written = sum(
+            (
+                e.amount.amount
+                for e in live(ledger)
+                if isinstance(e, WriteOff) and e.item == document
+            ),
+            ZERO,
+        )
+        sign = -1 if item.amount.amount < 0 else 1
+        assert ledger.amount_paid(document).amount == sign * paid
+        assert ledger.amount_written_off(document).amount == sign * written
+        discounted = sum(
+            (
+                e.amount.amount
+                for e in live(ledger)
+                if isinstance(e, DiscountTaken) and e.item == document
+            ),
+            ZERO,
+        )
+        assert ledger.amount_discounted(document).amount == sign * discounted
+
+
+@given(ost.ledgers())
+def test_nothing_is_lost_and_nothing_created(ledger: Ledger) -> None:
+    entries = live(ledger)
+    invoices = [i for i in ledger.items if i.amount.amount > 0]
+    notes = [i for i in ledger.items if i.amount.amount < 0]
+    to_invoices = sum((e.amount.amount for e in entries if isinstance(e, Allocation)), ZERO)
+    written = {
+        kind: sum(
+            (
+                e.amount.amount
+                for e in entries
+                if isinstance(e, WriteOff | DiscountTaken)
+                and (ledger.item(e.item).amount.amount > 0) is kind
+            ),
+            ZERO,
+        )
+        for kind in (True, False)
+    }
+    invoiced = sum((i.amount.amount for i in invoices), ZERO)
+    still_open = sum((ledger.amount_remaining(i.document).amount for i in invoices), ZERO)
+    # what was invoiced is open, allocated, written off or discounted
+    assert invoiced == still_open + to_invoices + written[True]
+    # what was paid in or credited is allocated, written off, or still the parties' credit
+    paid_in = sum((p.amount.amount for p in ledger.payments), ZERO) - sum(
+        (i.amount.amount for i in notes), ZERO
+    )
+    credit = sum((ledger.credit(party, "EUR").amount for party in ("acme", "globex")), ZERO)
+    assert paid_in == credit + to_invoices + written[False]
+
+
+@given(ost.ledgers(), st.data())
+def test_allocate_then_reverse_is_the_identity(ledger: Ledger, data: st.DataObject) -> None:
+    choices = sources(ledger)
+    if not choices:
+        return
+    source = data.draw(st.sampled_from(choices))
+    after = ledger.allocate_oldest_first(source)
+    for entry in after.entries[len(ledger.entries) :]:
+        after = after.reverse(entry.number)
+    assert balances(after) == balances(ledger)
+
+
+@given(ost.ledgers(), st.data())
+def test_allocation_is_deterministic(ledger: Ledger, data: st.DataObject) -> None:
+    choices = sources(ledger)
+    if not choices:
+        return
+    source = data.draw(st.sampled_from(choices))
+    once = ledger.allocate_oldest_first(source)
+    assert once == ledger.allocate_oldest_first(source)
+    # the fast path is the policy it documents, whatever history the hints went through
+    assert once == ledger.allocate_with(source, OldestFirst())
+    # and the order items were added in does not matter
+    shuffled = Ledger().add_items(*data.draw(st.permutations(ledger.items)))
+    for payment in ledger.payments:
+        shuffled = shuffled.record(payment)
+    fresh = Ledger().add_items(*ledger.items)
+    for payment in ledger.payments:
+        fresh = fresh.record(payment)
+    first = [(a.item, a.amount) for a in fresh.allocate_oldest_first(source).allocations]
+    second = [(a.item, a.amount) for a in shuffled.allocate_oldest_first(source).allocations]
+    assert first == second
+
+
+@given(ost.ledgers(max_steps=14), st.data())
+def test_oldest_first_pays_again_what_a_reversal_opened(
+    ledger: Ledger, data: st.DataObject
+) -> None:
+    entries = [e.number for e in live(ledger)]
+    if entries:
+        ledger = ledger.reverse(data.draw(st.sampled_from(entries)))
+    for source in sources(ledger):
+        assert ledger.allocate_oldest_first(source) == ledger.allocate_with(source, OldestFirst())
+
+
+@given(
+    st.lists(st.tuples(st.one_of(st.integers(), st.text(max_size=3)), st.integers()), max_size=200),
+    st.integers(0, 200),
+)
+def test_the_persistent_map_behaves_like_a_dict_and_keeps_its_past(
+    pairs: list[tuple[int | str, int]], cut: int
+) -> None:
+    before: PMap[int | str, int] = PMap().update(pairs[:cut])
+    after = before.update(pairs[cut:])
+    for made, expected in ((before, dict(pairs[:cut])), (after, dict(pairs))):
+        assert dict(made.items()) == expected
+        assert len(made) == len(expected)
+        assert sorted(made.values()) == sorted(expected.values())
+        for key, value in expected.items():
+            assert key in made
+            assert made.get(key) == value
+    assert (before == after) == (dict(pairs[:cut]) == dict(pairs))
+
+
+@given(ost.ledgers())
+def test_statements_and_aging_close_on_what_is_open_less_credit(ledger: Ledger) -> None:
+    as_of = dt.date(2027, 6, 30)  # after every date the strategy makes
+    report = aging(ledger, as_of=as_of)
+    rows = {row.party: row for row in report.rows}
+    for party in ("acme", "globex"):
+        items = [i for i in ledger.items if i.party == party]
+        owed = sum(
+            (ledger.amount_remaining(i.document).amount for i in items if i.amount.amount > 0), ZERO
+        )
+        credit = ledger.credit(party, "EUR").amount
+        closing = statement(ledger, party=party, currency="EUR", as_of=as_of).closing_balance
+        assert closing.amount == owed - credit
+        if party in rows:
+            assert rows[party].balance.amount == owed - credit
+        else:
+            assert owed == credit == 0

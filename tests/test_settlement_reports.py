@@ -1,0 +1,195 @@
+"""Settlement reports: aging, days sales outstanding, statements (issue 9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ordercore import (
+    Aging,
+    Direction,
+    DocumentRef,
+    InvalidReport,
+    InvalidType,
+    Ledger,
+    OpenItem,
+    Payment,
+    ScheduledInstallment,
+    aging,
+    days_sales_outstanding,
+    statement,
+)
+from ordercore.money import Money
+
+AS_OF = dt.date(2026, 11, 15)
+ISSUED = dt.date(2026, 7, 1)
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def invoice(number: str, amount: str, due: dt.date, party: str = "acme") -> OpenItem:
+    return OpenItem.single(
+        document=DocumentRef.invoice(number),
+        party=party,
+        amount=eur(amount),
+        issue_date=ISSUED,
+        due_date=due,
+    )
+
+
+def books() -> Ledger:
+    split = OpenItem(
+        document=DocumentRef.invoice("INV-S"),
+        party="acme",
+        amount=eur("100.00"),
+        issue_date=ISSUED,
+        installments=(
+            ScheduledInstallment(due_date=dt.date(2026, 9, 1), amount=eur("60.00")),
+            ScheduledInstallment(due_date=dt.date(2026, 12, 1), amount=eur("40.00")),
+        ),
+    )
+    return (
+        Ledger()
+        .add_items(
+            invoice("INV-1", "100.00", dt.date(2026, 11, 10)),  # 5 days late
+            invoice("INV-2", "300.00", dt.date(2026, 8, 1)),  # 106 days late
+            invoice("INV-3", "50.00", dt.date(2026, 12, 1)),  # not due
+            invoice("INV-4", "70.00", dt.date(2026, 9, 30), party="globex"),  # 46 days late
+            split,
+        )
+        .record(
+            Payment.received(
+                amount=eur("130.00"),
+                date=dt.date(2026, 11, 1),
+                reference="BANK-1",
+                method="transfer",
+                party="acme",
+                idempotency_key="req-1",
+            )
+        )
+        .allocate("BANK-1", {DocumentRef.invoice("INV-2"): eur("100.00")})
+        .allocate("BANK-1", {DocumentRef.invoice("INV-S"): eur("20.00")})
+    )
+
+
+class TestAging:
+    def test_open_amounts_by_days_past_due(self) -> None:
+        report = aging(books(), as_of=AS_OF)
+        assert report.labels == ("current", "1-30", "31-60", "61-90", "over 90")
+        acme, globex = report.rows
+        assert (acme.party, globex.party) == ("acme", "globex")
+        # INV-S: the 20.00 paid counts against the installment due first
+        assert acme.buckets == (
+            eur("90.00"),  # INV-3 50 + INV-S's second installment 40
+            eur("100.00"),  # INV-1
+            eur("0.00"),
+            eur("40.00"),  # INV-S's first installment, 75 days late, 60 - 20
+            eur("200.00"),  # INV-2, 300 - 100
+        )
+        assert acme.credit == eur("10.00")
+        assert acme.balance == eur("420.00")
+        assert globex.buckets[2] == eur("70.00")
+
+    def test_the_edges_are_a_parameter(self) -> None:
+        report = aging(books(), as_of=AS_OF, edges=(15, 45))
+        assert report.labels == ("current", "1-15", "16-45", "over 45")
+        assert report.rows[1].buckets == (eur("0.00"), eur("0.00"), eur("0.00"), eur("70.00"))
+
+    @pytest.mark.parametrize("edges", [(), (0, 30), (30, 30), (60, 30), (True,)])
+    def test_edges_must_be_increasing_positive_days(self, edges: tuple[int, ...]) -> None:
+        with pytest.raises(InvalidReport) as error:
+            aging(books(), as_of=AS_OF, edges=edges)
+        assert error.value.field == "edges"
+
+    def test_items_issued_later_and_payables_are_left_out(self) -> None:
+        report = aging(books(), as_of=dt.date(2026, 6, 30))
+        assert [row.party for row in report.rows] == ["acme"]  # its credit only
+        assert all(not m.amount for m in report.rows[0].buckets)
+        assert aging(books(), as_of=AS_OF, direction=Direction.PAYABLE).rows == ()
+
+    def test_prints_as_text_and_html(self) -> None:
+        report = aging(books(), as_of=AS_OF)
+        lines = str(report).splitlines()
+        assert lines[0] == "receivable aging as of 2026-11-15"
+        assert lines[1].split() == [
+            "party", "currency", "current", "1-30", "31-60", "61-90", "over", "90", "credit", "balance",
+        ]  # fmt: skip
+        assert lines[2].split() == [
+            "acme", "EUR", "90.00", "100.00", "0.00", "40.00", "200.00", "10.00", "420.00",
+        ]  # fmt: skip
+        page = report._repr_html_()
+        assert page.startswith("<table><caption>receivable aging as of 2026-11-15</caption>")
+        assert "<td>420.00</td>" in page
+
+    def test_html_escapes_what_the_host_named(self) -> None:
+        ledger = Ledger().add_items(invoice("INV-9", "1.00", AS_OF, party="<b>&co"))
+        page = aging(ledger, as_of=AS_OF)._repr_html_()
+        assert "<b>&co" not in page
+        assert "&lt;b&gt;&amp;co" in page
+
+    def test_as_of_is_a_date(self) -> None:
+        with pytest.raises(InvalidType):
+            aging(books(), as_of="2026-11-15")  # type: ignore[arg-type]
+        assert isinstance(aging(books(), as_of=AS_OF), Aging)
+
+
+class TestDaysSalesOutstanding:
+    def test_open_over_invoiced_times_days(self) -> None:
+        ledger = books()
+        # everything was issued on 2026-07-01: within 150 days of the 15th of November
+        open_total = Decimal("500.00") - Decimal("10.00")  # 430 acme + 70 globex, less credit
+        expected = (open_total / Decimal("620.00") * 150).quantize(Decimal("0.1"))
+        assert days_sales_outstanding(ledger, as_of=AS_OF, currency="EUR", days=150) == expected
+        assert days_sales_outstanding(ledger, as_of=AS_OF, currency="EUR", days=90) is None
+
+    @pytest.mark.parametrize("days", [0, -1, True])
+    def test_days_is_a_positive_int(self, days: int) -> None:
+        with pytest.raises(InvalidReport) as error:
+            days_sales_outstanding(books(), as_of=AS_OF, currency="EUR", days=days)
+        assert error.value.field == "days"
+
+
+class TestStatement:
+    def test_documents_and_money_in_date_order_with_a_running_balance(self) -> None:
+        ledger = books().write_off(
+            DocumentRef.invoice("INV-3"), tolerance=eur("50.00"), reason="goodwill", date=AS_OF
+        )
+        report = statement(ledger, party="acme", currency="EUR", as_of=AS_OF)
+        assert [(line.description, line.amount, line.balance) for line in report.lines] == [
+            ("invoice INV-1", eur("100.00"), eur("100.00")),
+            ("invoice INV-2", eur("300.00"), eur("400.00")),
+            ("invoice INV-3", eur("50.00"), eur("450.00")),
+            ("invoice INV-S", eur("100.00"), eur("550.00")),
+            ("received BANK-1", eur("-130.00"), eur("420.00")),
+            ("write-off invoice INV-3: goodwill", eur("-50.00"), eur("370.00")),
+        ]
+        assert report.closing_balance == eur("370.00")
+        open_items = sum(
+            (ledger.amount_remaining(i.document) for i in ledger.items if i.party == "acme"),
+            eur("0.00"),
+        )
+        assert report.closing_balance == open_items - ledger.credit("acme", "EUR")
+
+    def test_a_reversed_write_off_and_later_money_are_left_out(self) -> None:
+        ledger = (
+            books()
+            .write_off(DocumentRef.invoice("INV-3"), tolerance=eur("50.00"), reason="x", date=AS_OF)
+            .reverse(3)
+        )
+        report = statement(ledger, party="acme", currency="EUR", as_of=dt.date(2026, 10, 31))
+        assert [line.description for line in report.lines][-1] == "invoice INV-S"
+        assert report.closing_balance == eur("550.00")
+        assert statement(
+            ledger, party="nobody", currency="EUR", as_of=AS_OF
+        ).closing_balance == eur("0.00")
+
+    def test_prints_as_text_and_html(self) -> None:
+        report = statement(books(), party="acme", currency="EUR", as_of=AS_OF)
+        lines = str(report).splitlines()
+        assert lines[0] == "statement of acme in EUR as of 2026-11-15"
+        assert lines[-1].split() == ["closing", "balance", "420.00"]
+        assert "<td>received BANK-1</td>" in report._repr_html_()
