@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from dateutil.relativedelta import FR, relativedelta, weekday
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from ordercore import (
     Document,
     DraftBill,
     DraftInvoice,
+    DueBeforeInvoiceDate,
     DueDateAndTerm,
     DueRule,
     EarlyPaymentDiscount,
@@ -41,7 +43,7 @@ from ordercore import (
 )
 from ordercore.documents import BillIssued, InvoiceIssued
 from ordercore.money import precision, quantum
-from ordercore.settlement import MAX_DAYS, DueKind, ShareKind
+from ordercore.settlement import MAX_DAYS, MAX_STEPS, DueStep, ShareKind, Weekday
 from ordercore.testing import strategies as ost
 
 NOV_23 = dt.date(2026, 11, 23)
@@ -97,6 +99,46 @@ def due_dates(schedule: tuple[ScheduledInstallment, ...]) -> list[dt.date]:
         (DueRule.day_of_month(30, months=2), dt.date(2023, 12, 31), dt.date(2024, 2, 29)),
         (DueRule.day_of_month(15, months=1), dt.date(2024, 1, 31), dt.date(2024, 2, 15)),
         (DueRule.day_of_month(1, months=1), dt.date(2026, 1, 31), dt.date(2026, 2, 1)),
+        (DueRule.day_of_month(28, months=0), dt.date(2026, 2, 10), dt.date(2026, 2, 28)),
+        # N months later on the same day, clamped
+        (DueRule.months_after(1), dt.date(2026, 1, 31), dt.date(2026, 2, 28)),
+        (DueRule.months_after(1), dt.date(2024, 1, 31), dt.date(2024, 2, 29)),
+        (DueRule.months_after(3), dt.date(2026, 11, 30), dt.date(2027, 2, 28)),
+        (DueRule.months_after(12), dt.date(2024, 2, 29), dt.date(2025, 2, 28)),
+        # weeks, and the next given weekday (on or after the date reached)
+        (DueRule.weeks_after(2), NOV_23, dt.date(2026, 12, 7)),
+        (DueRule.next_weekday(Weekday.FRIDAY), NOV_23, dt.date(2026, 11, 27)),
+        (DueRule.next_weekday(Weekday.MONDAY), NOV_23, NOV_23),
+        (DueRule.next_weekday(Weekday.MONDAY, days=1), NOV_23, dt.date(2026, 11, 30)),
+        (DueRule.next_weekday(Weekday.SUNDAY, days=30), NOV_23, dt.date(2026, 12, 27)),
+        # steps may count backwards where the date stays on or after the invoice date
+        (DueRule.end_of_month(days=-5), dt.date(2026, 11, 3), dt.date(2026, 11, 25)),
+        (DueRule.end_of_month(days=-5), dt.date(2026, 11, 25), dt.date(2026, 11, 25)),
+        # composed: 10 days, then the end of that month, then day 5 of the next
+        (
+            DueRule.days_after(10).then(DueRule.end_of_month()).then(DueRule.day_of_month(5)),
+            dt.date(2026, 11, 20),
+            dt.date(2026, 12, 5),
+        ),
+        (
+            DueRule.days_after(10).then(DueRule.end_of_month()).then(DueRule.day_of_month(5)),
+            dt.date(2026, 11, 21),
+            dt.date(2027, 1, 5),
+        ),
+        # an absolute month of the same year; a step of months before it reaches next year's
+        (DueRule(steps=[DueStep(month=3, day=15)]), dt.date(2026, 1, 10), dt.date(2026, 3, 15)),
+        (
+            DueRule(steps=[DueStep(months=9), DueStep(month=3, day=15)]),
+            dt.date(2026, 6, 10),
+            dt.date(2027, 3, 15),
+        ),
+        # each step clamps on its own: one month then one more is not two months
+        (
+            DueRule.months_after(1).then(DueRule.months_after(1)),
+            dt.date(2026, 1, 31),
+            dt.date(2026, 3, 28),
+        ),
+        (DueRule.months_after(2), dt.date(2026, 1, 31), dt.date(2026, 3, 31)),
     ],
     ids=repr,
 )
@@ -112,11 +154,68 @@ def test_due_rules_print_as_their_constructor() -> None:
         DueRule.end_of_month(days=10, months=1),
         DueRule.end_of_month(months=2),
         DueRule.day_of_month(31, months=1),
+        DueRule.day_of_month(5, months=0),
+        DueRule.end_of_month(days=-5),
+        DueRule.months_after(2),
+        DueRule.weeks_after(3),
+        DueRule.next_weekday(Weekday.FRIDAY),
+        DueRule.next_weekday(Weekday.FRIDAY, days=7),
+        DueRule.days_after(10).then(DueRule.end_of_month()).then(DueRule.day_of_month(5)),
+        DueRule(steps=[DueStep(month=3, day=15)]),
+        DueRule(steps=[DueStep(days=-3)]),
+        DueRule(steps=[DueStep(weeks=1, days=2)]),
+        DueRule(steps=[DueStep(months=-1, day=31, weekday=Weekday.SUNDAY)]),
     ):
         assert eval(repr(rule)) == rule
     assert repr(DueRule.end_of_month(months=2)) == "DueRule.end_of_month(months=2)"
     assert DueRule.days_after("30") == DueRule.days_after(30)  # an integral string is exact
-    assert DueRule.days_after(Decimal("30.0")).days == 30
+    assert DueRule.days_after(Decimal("30.0")).days_only == 30
+    assert DueRule.days_after(0) == DueRule() == DueRule(steps=())
+    assert repr(DueRule()) == "DueRule.days_after(0)"
+    assert repr(DueRule(steps=[DueStep(day=10)])) == "DueRule.day_of_month(10, months=0)"
+    assert (
+        repr(DueRule.days_after(10).then(DueRule.end_of_month()))
+        == "DueRule(steps=(DueStep(days=10), DueStep(day=31)))"
+    )
+    assert repr(DueRule(steps=[DueStep(days=-3)])) == "DueRule(steps=(DueStep(days=-3),))"
+
+
+def test_a_rule_counts_days_only_when_it_only_counts_days_and_weeks() -> None:
+    assert DueRule.days_after(30).days_only == 30
+    assert DueRule.weeks_after(2).then(DueRule.days_after(3)).days_only == 17
+    assert DueRule().days_only == 0
+    assert DueRule.end_of_month().days_only is None
+    assert DueRule.days_after(10).then(DueRule.months_after(1)).days_only is None
+    assert DueRule.next_weekday(Weekday.FRIDAY).days_only is None
+
+
+def test_a_step_applies_alone_and_is_what_relativedelta_does() -> None:
+    step = DueStep(months=1, day=31, days=2, weekday=Weekday.FRIDAY)
+    start = dt.date(2026, 1, 15)
+    assert step.apply(start) == start + relativedelta(months=1, day=31, days=2, weekday=FR)
+    assert DueStep(weeks=-1).apply(start) == dt.date(2026, 1, 8)
+    with pytest.raises(InvalidType) as wrong:
+        step.apply("2026-01-15")  # type: ignore[arg-type]
+    assert wrong.value.field == "date"
+
+
+def test_a_rule_that_lands_before_the_invoice_date_is_refused_not_moved() -> None:
+    rule = DueRule.day_of_month(10, months=0)
+    assert rule.due_date(dt.date(2026, 11, 10)) == dt.date(2026, 11, 10)
+    with pytest.raises(DueBeforeInvoiceDate) as caught:
+        rule.due_date(NOV_23)
+    assert (caught.value.rule, caught.value.invoice_date, caught.value.due_date) == (
+        "DueRule.day_of_month(10, months=0)",
+        NOV_23,
+        dt.date(2026, 11, 10),
+    )
+    assert isinstance(caught.value, InvalidPaymentTerm)
+    term = PaymentTerm(
+        name="Late", installments=[Installment.percentage("100", due=DueRule.end_of_month(days=-5))]
+    )
+    with pytest.raises(DueBeforeInvoiceDate) as caught:
+        term.schedule(eur("10.00"), dt.date(2026, 11, 28))
+    assert caught.value.due_date == dt.date(2026, 11, 25)
 
 
 @pytest.mark.parametrize(
@@ -131,22 +230,29 @@ def test_due_rules_print_as_their_constructor() -> None:
         (lambda: DueRule.days_after(None), InvalidType, "days", None),
         (lambda: DueRule.end_of_month(months=-1), InvalidPaymentTerm, "months", -1),
         (lambda: DueRule.end_of_month(months=121), InvalidPaymentTerm, "months", 121),
-        (lambda: DueRule.end_of_month(days=-10), InvalidPaymentTerm, "days", -10),
+        (lambda: DueRule.end_of_month(days=-MAX_DAYS - 1), InvalidPaymentTerm, "days", -3661),
+        (lambda: DueRule.months_after(0), InvalidPaymentTerm, "months", 0),
+        (lambda: DueRule.weeks_after(-1), InvalidPaymentTerm, "weeks", -1),
+        (lambda: DueRule.next_weekday(4), InvalidType, "weekday", 4),  # type: ignore[arg-type]
+        (lambda: DueRule.next_weekday(Weekday.FRIDAY, days=-1), InvalidPaymentTerm, "days", -1),
+        (DueStep, InvalidPaymentTerm, "step", None),
+        (lambda: DueStep(month=0), InvalidPaymentTerm, "month", 0),
+        (lambda: DueStep(month=13), InvalidPaymentTerm, "month", 13),
+        (lambda: DueStep(months=121), InvalidPaymentTerm, "months", 121),
+        (lambda: DueStep(weeks=523), InvalidPaymentTerm, "weeks", 523),
+        (lambda: DueStep(days=1.0), FloatNotAllowed, "days", 1.0),
+        (
+            lambda: DueRule(steps=[DueStep(days=1)] * (MAX_STEPS + 1)),
+            InvalidPaymentTerm,
+            "steps",
+            MAX_STEPS + 1,
+        ),
+        (lambda: DueRule(steps=DueStep(days=1)), InvalidType, "steps", DueStep(days=1)),
+        (lambda: DueRule.days_after(1).then(1), InvalidType, "other", 1),  # type: ignore[arg-type]
         (lambda: DueRule.day_of_month(0), InvalidPaymentTerm, "day", 0),
         (lambda: DueRule.day_of_month(32), InvalidPaymentTerm, "day", 32),
         (lambda: DueRule.day_of_month(31.0), FloatNotAllowed, "day", 31.0),
-        (lambda: DueRule.day_of_month(15, months=0), InvalidPaymentTerm, "months", 0),
-        (lambda: DueRule(kind=DueKind.DAY_OF_MONTH, months=1), InvalidPaymentTerm, "day", None),
-        (
-            lambda: DueRule(kind=DueKind.DAY_OF_MONTH, day=10, months=1, days=5),
-            InvalidPaymentTerm,
-            "days",
-            5,
-        ),
-        (lambda: DueRule(kind=DueKind.DAYS_AFTER, day=10), InvalidPaymentTerm, "day", 10),
-        (lambda: DueRule(kind=DueKind.END_OF_MONTH, day=10), InvalidPaymentTerm, "day", 10),
-        (lambda: DueRule(kind=DueKind.DAYS_AFTER, months=1), InvalidPaymentTerm, "months", 1),
-        (lambda: DueRule(kind="days_after", days=30), InvalidType, "kind", "days_after"),
+        (lambda: DueRule.day_of_month(15, months=-1), InvalidPaymentTerm, "months", -1),
     ],
 )
 def test_due_rules_refuse_bad_input(
@@ -890,7 +996,7 @@ def test_due_dates_and_discount_deadlines_are_never_before_the_invoice_date(case
             continue
         assert scheduled.discount_deadline is not None
         assert scheduled.discount_deadline >= invoice_date
-        if installment.due.kind is DueKind.DAYS_AFTER:
+        if installment.due.days_only is not None:
             assert scheduled.discount_deadline <= scheduled.due_date
 
 
@@ -901,7 +1007,7 @@ def test_due_dates_never_decrease_when_the_rules_do_not(case: Case) -> None:
     assert dates == sorted(dates)
 
 
-@given(ost.due_rules(), ost.invoice_dates(), st.integers(1, 400))
+@given(ost.due_rules(composed=True), ost.invoice_dates(), st.integers(1, 400))
 def test_a_later_invoice_date_never_gives_an_earlier_due_date(
     rule: DueRule, invoice_date: dt.date, days: int
 ) -> None:
@@ -913,20 +1019,38 @@ def months_between(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-@given(ost.due_rules(kinds=[DueKind.END_OF_MONTH, DueKind.DAY_OF_MONTH]), ost.invoice_dates())
+@given(ost.due_rules(shapes=["end_of_month", "day_of_month"]), ost.invoice_dates())
 def test_month_rules_land_in_the_right_month_and_clamp_to_its_end(
     rule: DueRule, invoice_date: dt.date
 ) -> None:
     due = rule.due_date(invoice_date)
-    if rule.kind is DueKind.END_OF_MONTH:
-        month_end = due - dt.timedelta(days=rule.days)
-        assert months_between(invoice_date, month_end) == rule.months
+    (step,) = rule.steps
+    assert step.day is not None
+    if step.day == 31:
+        month_end = due - dt.timedelta(days=step.days)
+        assert months_between(invoice_date, month_end) == step.months
         assert (month_end + dt.timedelta(days=1)).day == 1
     else:
-        assert rule.day is not None
-        assert months_between(invoice_date, due) == rule.months
+        assert months_between(invoice_date, due) == step.months
         last_day = (due + dt.timedelta(days=1)).day == 1
-        assert due.day == rule.day or (last_day and due.day < rule.day)
+        assert due.day == step.day or (last_day and due.day < step.day)
+
+
+@given(ost.due_rules(composed=True), ost.invoice_dates())
+def test_a_rule_is_its_steps_applied_one_after_another(
+    rule: DueRule, invoice_date: dt.date
+) -> None:
+    date = invoice_date
+    for step in rule.steps:
+        date += relativedelta(
+            month=step.month,
+            months=step.months,
+            day=step.day,
+            weeks=step.weeks,
+            days=step.days,
+            weekday=None if step.weekday is None else weekday(step.weekday.value),
+        )
+    assert rule.due_date(invoice_date) == date >= invoice_date
 
 
 @given(ost.currencies().flatmap(totals), ost.due_rules(), ost.invoice_dates())

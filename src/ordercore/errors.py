@@ -42,6 +42,7 @@ __all__ = [
     "DeltaDoesNotApply",
     "DocumentWithoutLines",
     "DraftMadeFromOrder",
+    "DueBeforeInvoiceDate",
     "DueBeforeIssue",
     "DueDateAndTerm",
     "DuplicateKey",
@@ -1098,6 +1099,27 @@ class InvalidPaymentTerm(InvalidInput, ValueError):
         self.reason = reason
         self.field = field
         super().__init__(f"invalid payment term: {_where(field)}{_show(value)}: {reason}")
+
+
+class DueBeforeInvoiceDate(InvalidPaymentTerm):
+    """A due-date rule, applied to ``invoice_date``, gives ``due_date``, before it.
+
+    ``rule`` is the rule's ``repr``. A rule whose steps count backwards (five days before
+    the end of the month) or name a day of the invoice's own month does that for some
+    invoice dates; nothing is ever moved to make it fit.
+    """
+
+    def __init__(self, *, rule: str, invoice_date: dt.date, due_date: dt.date) -> None:
+        self.rule = rule
+        self.invoice_date = invoice_date
+        self.due_date = due_date
+        self.value = due_date
+        self.field = "due_date"
+        self.reason = (
+            f"{rule} gives {due_date} for an invoice dated {invoice_date}, before it: use a "
+            "rule that counts forward from the invoice date, such as a later month"
+        )
+        OrdercoreError.__init__(self, f"invalid payment term: {self.reason}")
 
 
 class InstallmentsExceedTotal(LimitExceeded):

@@ -16,24 +16,29 @@ from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import (
     MAX_DAYS,
     MAX_MONTHS,
-    DueKind,
+    MAX_STEPS,
+    MAX_WEEKS,
     DueRule,
+    DueStep,
     EarlyPaymentDiscount,
     Installment,
     PaymentTerm,
     ScheduledInstallment,
     ShareKind,
+    Weekday,
 )
 
 __all__ = [
     "MAX_DAYS",
     "MAX_MONTHS",
+    "MAX_STEPS",
+    "MAX_WEEKS",
     "Allocation",
     "Direction",
     "DocumentKind",
     "DocumentRef",
-    "DueKind",
     "DueRule",
+    "DueStep",
     "EarlyPaymentDiscount",
     "Installment",
     "Ledger",
@@ -43,4 +48,5 @@ __all__ = [
     "PaymentTerm",
     "ScheduledInstallment",
     "ShareKind",
+    "Weekday",
 ]

@@ -39,7 +39,6 @@ from decimal import Decimal
 
 import attrs
 import moneyed
-from dateutil.relativedelta import relativedelta
 
 from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.errors import (
@@ -47,7 +46,6 @@ from ordercore.errors import (
     InstallmentsExceedTotal,
     InvalidAmount,
     InvalidPaymentTerm,
-    InvalidType,
 )
 from ordercore.money.allocation import allocate
 from ordercore.money.amount import Money
@@ -55,23 +53,33 @@ from ordercore.money.context import CONTEXT, exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.money.rounding import RoundingMode, round_to
+from ordercore.settlement.due_dates import (
+    MAX_DAYS,
+    MAX_MONTHS,
+    MAX_STEPS,
+    MAX_WEEKS,
+    DueRule,
+    DueStep,
+    Weekday,
+    check_date,
+    shift,
+    whole,
+)
 
 __all__ = [
     "MAX_DAYS",
     "MAX_MONTHS",
-    "DueKind",
+    "MAX_STEPS",
+    "MAX_WEEKS",
     "DueRule",
+    "DueStep",
     "EarlyPaymentDiscount",
     "Installment",
     "PaymentTerm",
     "ScheduledInstallment",
     "ShareKind",
+    "Weekday",
 ]
-
-#: The most days a rule or a discount may count (ten years): more is a typing mistake.
-MAX_DAYS = 3660
-#: The most months a rule may look ahead (ten years).
-MAX_MONTHS = 120
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
@@ -85,37 +93,12 @@ def _sum(values: list[Decimal]) -> Decimal:
     return total
 
 
-def _whole(value: object, field: str, *, low: int, high: int) -> int:
-    """A whole number from ``low`` to ``high``: an int, or an integral Decimal or string."""
-    number = to_decimal(value, field=field)  # floats and booleans are refused here
-    if number != number.to_integral_value(context=CONTEXT) or not low <= number <= high:
-        raise InvalidPaymentTerm(
-            value, reason=f"give a whole number from {low} to {high}", field=field
-        )
-    return int(number)
-
-
 def _date(value: object, field: str) -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidType(value, expected="a datetime.date", field=field)
-    return value
+    return check_date(value, field)
 
 
 def _optional_date(value: object, field: str) -> dt.date | None:
     return None if value is None else _date(value, field)
-
-
-def _shift(start: dt.date, step: relativedelta, rule: object) -> dt.date:
-    """``start + step``, or an ordercore error when that is past the last date Python knows."""
-    try:
-        shifted: dt.date = start + step
-    except (ValueError, OverflowError):
-        raise InvalidPaymentTerm(
-            start,
-            reason=f"{rule!r} would give a date after {dt.date.max}: use an earlier date",
-            field="invoice_date",
-        ) from None
-    return shifted
 
 
 def _minor_units(value: object, field: str) -> Money:
@@ -131,123 +114,8 @@ def _minor_units(value: object, field: str) -> Money:
     return money
 
 
-# -- due-date rules ---------------------------------------------------------------------------
-
-
-class DueKind(enum.Enum):
-    """How a due date is counted from the invoice date."""
-
-    DAYS_AFTER = "days_after"
-    END_OF_MONTH = "end_of_month"
-    DAY_OF_MONTH = "day_of_month"
-
-    def __repr__(self) -> str:
-        return f"DueKind.{self.name}"
-
-
-def _due_kind(value: object) -> DueKind:
-    return check_instance(value, DueKind, "kind")
-
-
 def _days(value: object) -> int:
-    return _whole(value, "days", low=0, high=MAX_DAYS)
-
-
-def _months(value: object) -> int:
-    return _whole(value, "months", low=0, high=MAX_MONTHS)
-
-
-def _day(value: object) -> int | None:
-    return None if value is None else _whole(value, "day", low=1, high=31)
-
-
-@attrs.frozen(kw_only=True, repr=False)
-class DueRule:
-    """When an installment falls due: use :meth:`days_after`, :meth:`end_of_month` or :meth:`day_of_month`.
-
-    ``days`` (0 to :data:`MAX_DAYS`) are added last; ``months`` (0 to :data:`MAX_MONTHS`)
-    move to a later month; ``day`` (1 to 31) is the day of the month for
-    :attr:`DueKind.DAY_OF_MONTH`, clamped to the month's last day.
-
-    >>> rule = DueRule.day_of_month(31, months=1)
-    >>> rule.due_date(dt.date(2028, 1, 15)), rule.due_date(dt.date(2027, 1, 15))
-    (datetime.date(2028, 2, 29), datetime.date(2027, 2, 28))
-    """
-
-    kind: DueKind = attrs.field(converter=_due_kind)
-    days: int = attrs.field(default=0, converter=_days)
-    months: int = attrs.field(default=0, converter=_months)
-    day: int | None = attrs.field(default=None, converter=_day)
-
-    def __attrs_post_init__(self) -> None:
-        if self.kind is DueKind.DAY_OF_MONTH:
-            if self.day is None:
-                raise InvalidPaymentTerm(
-                    None, reason="a day-of-month rule needs the day (1 to 31)", field="day"
-                )
-            if self.months < 1:
-                raise InvalidPaymentTerm(
-                    self.months,
-                    reason="a day-of-month rule names a day of a later month, so that it never "
-                    "falls before the invoice date: give 1 or more months",
-                    field="months",
-                )
-            if self.days:
-                raise InvalidPaymentTerm(
-                    self.days,
-                    reason="a day-of-month rule adds no days: name the day itself",
-                    field="days",
-                )
-            return
-        if self.day is not None:
-            raise InvalidPaymentTerm(
-                self.day,
-                reason="only a day-of-month rule names a day; use DueRule.day_of_month",
-                field="day",
-            )
-        if self.kind is DueKind.DAYS_AFTER and self.months:
-            raise InvalidPaymentTerm(
-                self.months,
-                reason="a days-after rule counts days only; use DueRule.end_of_month or "
-                "DueRule.day_of_month to move to a later month",
-                field="months",
-            )
-
-    @classmethod
-    def days_after(cls, days: int) -> DueRule:
-        """``days`` days after the invoice date (0: due on the invoice date)."""
-        return cls(kind=DueKind.DAYS_AFTER, days=days)
-
-    @classmethod
-    def end_of_month(cls, *, days: int = 0, months: int = 0) -> DueRule:
-        """The last day of the invoice's month (``months`` later), plus ``days`` days."""
-        return cls(kind=DueKind.END_OF_MONTH, days=days, months=months)
-
-    @classmethod
-    def day_of_month(cls, day: int, *, months: int = 1) -> DueRule:
-        """Day ``day`` of the month ``months`` after the invoice's; 31 is the month's last day."""
-        return cls(kind=DueKind.DAY_OF_MONTH, day=day, months=months)
-
-    def due_date(self, invoice_date: dt.date) -> dt.date:
-        """The due date for an invoice dated ``invoice_date`` (never before it)."""
-        start = _date(invoice_date, "invoice_date")
-        if self.kind is DueKind.DAYS_AFTER:
-            step = relativedelta(days=self.days)
-        elif self.kind is DueKind.END_OF_MONTH:
-            # relativedelta moves the month first, clamps day 31 to its end, then adds days.
-            step = relativedelta(months=self.months, day=31, days=self.days)
-        else:
-            step = relativedelta(months=self.months, day=self.day)
-        return _shift(start, step, self)
-
-    def __repr__(self) -> str:
-        if self.kind is DueKind.DAYS_AFTER:
-            return f"DueRule.days_after({self.days})"
-        if self.kind is DueKind.DAY_OF_MONTH:
-            return f"DueRule.day_of_month({self.day}, months={self.months})"
-        parts = [f"days={self.days}"] if self.days else []
-        parts += [f"months={self.months}"] if self.months else []
-        return f"DueRule.end_of_month({', '.join(parts)})"
+    return whole(value, "days", low=0, high=MAX_DAYS)
 
 
 # -- early-payment discounts ----------------------------------------------------------------
@@ -277,11 +145,15 @@ class EarlyPaymentDiscount:
 
     percent: Decimal = attrs.field(converter=_discount_percent)
     days: int = attrs.field(converter=_days)
+    _window: dt.timedelta = attrs.field(init=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_window", dt.timedelta(days=self.days))
 
     def deadline(self, invoice_date: dt.date) -> dt.date:
         """The last day a payment earns the discount."""
         start = _date(invoice_date, "invoice_date")
-        return _shift(start, relativedelta(days=self.days), self)
+        return shift(start, self._window, self)
 
     def amount(self, installment: Money, mode: RoundingMode) -> Money:
         """The discount on ``installment``, rounded to its currency with ``mode``.
@@ -398,14 +270,11 @@ class Installment:
                 field="amount",
             )
         discount = self.discount
-        if (
-            discount is not None
-            and self.due.kind is DueKind.DAYS_AFTER
-            and discount.days > self.due.days
-        ):
+        due_days = self.due.days_only
+        if discount is not None and due_days is not None and discount.days > due_days:
             raise InvalidPaymentTerm(
                 discount,
-                reason=f"it lasts {discount.days} days, past the due date {self.due.days} days "
+                reason=f"it lasts {discount.days} days, past the due date {due_days} days "
                 "after the invoice date; an early-payment discount ends by the due date",
                 field="discount",
             )
@@ -614,7 +483,7 @@ class PaymentTerm:
             _HUNDRED, due=DueRule.days_after(days), discount=discount
         )
         if name is None:
-            due_days = installment.due.days
+            due_days = installment.due.days_only
             early = installment.discount
             name = (
                 f"Net {due_days}"
@@ -642,8 +511,10 @@ class PaymentTerm:
         rule = DueRule.end_of_month(days=days, months=months)
         installment = Installment.percentage(_HUNDRED, due=rule, discount=discount)
         if name is None:
-            name = f"End of {_month_later(rule.months)}"
-            name += f" + {rule.days} days" if rule.days else ""
+            (step,) = rule.steps
+            name = f"End of {_month_later(step.months)}"
+            name += f" + {step.days} days" if step.days > 0 else ""
+            name += f" - {-step.days} days" if step.days < 0 else ""
         return cls(name=name, installments=(installment,))
 
     @classmethod
@@ -659,7 +530,9 @@ class PaymentTerm:
         rule = DueRule.day_of_month(day, months=months)
         installment = Installment.percentage(_HUNDRED, due=rule, discount=discount)
         if name is None:
-            name = f"Day {rule.day} of {_month_later(rule.months)}"
+            (step,) = rule.steps
+            month = _month_later(step.months) if step.months else "this month"
+            name = f"Day {step.day} of {month}"
         return cls(name=name, installments=(installment,))
 
     @classmethod
@@ -668,7 +541,7 @@ class PaymentTerm:
         first = Installment.percentage(percent, due=DueRule.days_after(0))
         balance = Installment.remainder(due=DueRule.days_after(days))
         if name is None:
-            name = f"{first.percent} % on receipt, balance net {balance.due.days}"
+            name = f"{first.percent} % on receipt, balance net {balance.due.days_only}"
         return cls(name=name, installments=(first, balance))
 
     # -- scheduling --------------------------------------------------------------------------
