@@ -642,6 +642,101 @@ class TestSchedule:
         assert amounts(expected) == ["EUR 333330.00", "EUR 333330.00", "EUR 333340.00"]
 
 
+class TestShares:
+    def test_a_percentage_of_the_balance_takes_a_part_of_what_is_left(self) -> None:
+        term = PaymentTerm(
+            name="Half, half of the rest, rest",
+            installments=[
+                percent("50", 0),
+                Installment.percentage_of_balance("50", due=NET_30),
+                rest(60),
+            ],
+        )
+        assert amounts(term.schedule(eur("1000.00"), NOV_23)) == [
+            "EUR 500.00",
+            "EUR 250.00",
+            "EUR 250.00",
+        ]
+        assert amounts(term.schedule(eur("-1000.00"), NOV_23)) == [
+            "EUR -500.00",
+            "EUR -250.00",
+            "EUR -250.00",
+        ]
+
+    def test_the_balance_is_what_fixed_amounts_leave_too(self) -> None:
+        term = PaymentTerm(
+            name="Deposit, half of the rest, rest",
+            installments=[
+                fixed(eur("100.00")),
+                Installment.percentage_of_balance("50", due=NET_30),
+                rest(60),
+            ],
+        )
+        # exact shares 450.005 and 450.005: the tie's cent goes to the earlier one
+        assert amounts(term.schedule(eur("1000.01"), NOV_23)) == [
+            "EUR 100.00",
+            "EUR 450.01",
+            "EUR 450.00",
+        ]
+        with pytest.raises(InstallmentsExceedTotal) as caught:
+            term.schedule(eur("50.00"), NOV_23)
+        assert (caught.value.total, caught.value.scheduled) == (eur("50.00"), eur("100.00"))
+
+    def test_percentages_of_the_balance_compound(self) -> None:
+        term = PaymentTerm(
+            name="Tenths of the balance",
+            installments=[
+                *(
+                    Installment.percentage_of_balance("10", due=DueRule.days_after(d))
+                    for d in (0, 30)
+                ),
+                rest(60),
+            ],
+        )
+        assert amounts(term.schedule(eur("100.00"), NOV_23)) == [
+            "EUR 10.00",
+            "EUR 9.00",
+            "EUR 81.00",
+        ]
+        installment = term.installments[0]
+        assert eval(repr(installment)) == installment
+        assert repr(installment) == (
+            "Installment.percentage_of_balance('10', due=DueRule.days_after(0))"
+        )
+
+    def test_a_percentage_of_the_balance_is_less_than_100_and_needs_a_remainder(self) -> None:
+        with pytest.raises(InvalidPaymentTerm) as caught:
+            Installment.percentage_of_balance("100", due=NET_30)
+        assert (caught.value.field, caught.value.value) == ("percent", Decimal(100))
+        with pytest.raises(InvalidPaymentTerm) as caught:
+            PaymentTerm(
+                name="No rest",
+                installments=[
+                    percent("50"),
+                    Installment.percentage_of_balance("50", due=NET_30),
+                    percent("50"),
+                ],
+            )
+        assert caught.value.field == "installments[1]"
+
+    def test_installments_that_round_to_zero_are_kept_unless_dropped(self) -> None:
+        term = PaymentTerm(name="Tiny first", installments=[percent("1", 0), rest(30)])
+        kept = term.schedule(eur("0.10"), NOV_23)
+        assert amounts(kept) == ["EUR 0.00", "EUR 0.10"]
+        dropped = term.schedule(eur("0.10"), NOV_23, drop_zero=True)
+        assert dropped == kept[1:]
+        # the last installment stays, so that the schedule still says when all is due
+        assert term.schedule(eur("0.00"), NOV_23, drop_zero=True) == (
+            ScheduledInstallment(due_date=dt.date(2026, 12, 23), amount=eur("0.00")),
+        )
+        assert term.schedule(eur("1.00"), NOV_23, drop_zero=True) == term.schedule(
+            eur("1.00"), NOV_23
+        )
+        with pytest.raises(InvalidType) as wrong:
+            term.schedule(eur("1.00"), NOV_23, drop_zero="yes")  # type: ignore[arg-type]
+        assert wrong.value.field == "drop_zero"
+
+
 class TestScheduledInstallment:
     def test_refuses_inconsistent_values(self) -> None:
         with pytest.raises(InvalidPaymentTerm) as caught:

@@ -36,6 +36,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
+from fractions import Fraction
+from typing import NoReturn
 
 import attrs
 import moneyed
@@ -46,6 +48,7 @@ from ordercore.errors import (
     InstallmentsExceedTotal,
     InvalidAmount,
     InvalidPaymentTerm,
+    InvalidType,
 )
 from ordercore.money.allocation import allocate
 from ordercore.money.amount import Money
@@ -179,12 +182,20 @@ class EarlyPaymentDiscount:
 class ShareKind(enum.Enum):
     """What part of the amount an installment takes."""
 
+    #: a percentage of the whole amount
     PERCENT = "percent"
+    #: a percentage of the balance, what the installments before it leave of the amount
+    PERCENT_OF_BALANCE = "percent_of_balance"
+    #: an amount, as stated
     FIXED = "fixed"
+    #: what the other installments leave
     REMAINDER = "remainder"
 
     def __repr__(self) -> str:
         return f"ShareKind.{self.name}"
+
+
+_PERCENT_KINDS = (ShareKind.PERCENT, ShareKind.PERCENT_OF_BALANCE)
 
 
 def _share_kind(value: object) -> ShareKind:
@@ -235,11 +246,14 @@ def _optional_discount(value: object) -> EarlyPaymentDiscount | None:
 
 @attrs.frozen(kw_only=True, repr=False)
 class Installment:
-    """One part of a payment term: use :meth:`percentage`, :meth:`fixed` or :meth:`remainder`.
+    """One part of a payment term: a share of the amount, a due-date rule, a discount.
 
-    ``percent`` is set for a percentage share (more than 0, at most 100), ``amount`` for a
-    fixed one (positive, to the currency's minor unit); a remainder has neither. ``due``
-    says when it falls due, ``discount`` what paying early saves.
+    Make it with :meth:`percentage`, :meth:`percentage_of_balance`, :meth:`fixed` or
+    :meth:`remainder`.
+    ``percent`` is set for a percentage share (more than 0, at most 100; less than 100 of
+    the balance), ``amount`` for a fixed one (positive, to the currency's minor unit); a
+    remainder has neither. ``due`` says when it falls due, ``discount`` what paying early
+    saves.
 
     >>> Installment.percentage("30", due=DueRule.days_after(0))
     Installment.percentage('30', due=DueRule.days_after(0))
@@ -252,9 +266,12 @@ class Installment:
     discount: EarlyPaymentDiscount | None = attrs.field(default=None, converter=_optional_discount)
 
     def __attrs_post_init__(self) -> None:
-        wants_percent = self.kind is ShareKind.PERCENT
+        wants_percent = self.kind in _PERCENT_KINDS
         wants_amount = self.kind is ShareKind.FIXED
-        make = "make it with Installment.percentage, Installment.fixed or Installment.remainder"
+        make = (
+            "make it with Installment.percentage, Installment.percentage_of_balance, "
+            "Installment.fixed or Installment.remainder"
+        )
         if (self.percent is not None) != wants_percent:
             needs = "needs its percent" if wants_percent else "has no percent"
             raise InvalidPaymentTerm(
@@ -270,6 +287,12 @@ class Installment:
                 field="amount",
             )
         discount = self.discount
+        if self.kind is ShareKind.PERCENT_OF_BALANCE and self.percent == _HUNDRED:
+            raise InvalidPaymentTerm(
+                self.percent,
+                reason="100 percent of the balance is the remainder: use Installment.remainder",
+                field="percent",
+            )
         due_days = self.due.days_only
         if discount is not None and due_days is not None and discount.days > due_days:
             raise InvalidPaymentTerm(
@@ -285,6 +308,13 @@ class Installment:
     ) -> Installment:
         """``percent`` % of the amount (``"30"`` is 30 %)."""
         return cls(kind=ShareKind.PERCENT, percent=percent, due=due, discount=discount)
+
+    @classmethod
+    def percentage_of_balance(
+        cls, percent: object, *, due: DueRule, discount: EarlyPaymentDiscount | None = None
+    ) -> Installment:
+        """``percent`` % of what the installments before it leave of the amount."""
+        return cls(kind=ShareKind.PERCENT_OF_BALANCE, percent=percent, due=due, discount=discount)
 
     @classmethod
     def fixed(
@@ -304,6 +334,8 @@ class Installment:
         discount = "" if self.discount is None else f", discount={self.discount!r}"
         if self.kind is ShareKind.PERCENT:
             share = f"percentage({str(self.percent)!r}, "
+        elif self.kind is ShareKind.PERCENT_OF_BALANCE:
+            share = f"percentage_of_balance({str(self.percent)!r}, "
         elif self.kind is ShareKind.FIXED:
             share = f"fixed({self.amount!r}, "
         else:
@@ -420,8 +452,10 @@ class PaymentTerm:
     The shares follow these rules, checked when the term is made:
 
     * at most one installment takes the remainder, and it is the last;
-    * without a remainder, every share is a percentage and they sum to exactly 100;
-    * with a remainder, the percentages sum to less than 100 (fixed amounts may join);
+    * without a remainder, every share is a percentage of the whole and they sum to
+      exactly 100;
+    * with a remainder, the percentages of the whole sum to less than 100 (fixed amounts
+      and percentages of the balance may join);
     * the fixed amounts are all in one currency.
 
     Use the named constructors for the common terms: :meth:`net`, :meth:`due_on_receipt`,
@@ -430,6 +464,10 @@ class PaymentTerm:
 
     name: str = attrs.field(converter=_name)
     installments: tuple[Installment, ...] = attrs.field(converter=_installments)
+    # what schedule needs, computed once: the allocation ratios of a term without
+    # percentages of the balance (None with them), and the sum of the fixed amounts
+    _ratios: tuple[Decimal, ...] | None = attrs.field(init=False, eq=False, hash=False)
+    _fixed: Decimal = attrs.field(init=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         last = len(self.installments) - 1
@@ -441,7 +479,11 @@ class PaymentTerm:
                     "the end, and give the others a percentage or an amount",
                     field=f"installments[{index}]",
                 )
-        percents = [i.percent for i in self.installments if i.percent is not None]
+        percents = [
+            i.percent
+            for i in self.installments
+            if i.percent is not None and i.kind is ShareKind.PERCENT
+        ]
         percent_total = _sum(percents)
         shown = [str(percent) for percent in percents]
         if self.has_remainder:
@@ -454,11 +496,12 @@ class PaymentTerm:
                 )
         else:
             for index, installment in enumerate(self.installments):
-                if installment.kind is ShareKind.FIXED:
+                if installment.kind in (ShareKind.FIXED, ShareKind.PERCENT_OF_BALANCE):
+                    what = "a fixed amount" if installment.amount else "a percentage of the balance"
                     raise InvalidPaymentTerm(
                         installment,
-                        reason="a term with a fixed amount ends with a remainder installment "
-                        "to take what the fixed amounts leave of the total",
+                        reason=f"a term with {what} ends with a remainder installment "
+                        "to take what the other installments leave of the total",
                         field=f"installments[{index}]",
                     )
             if percent_total != _HUNDRED:
@@ -471,6 +514,18 @@ class PaymentTerm:
         codes = sorted({i.amount.currency.code for i in self.installments if i.amount is not None})
         if len(codes) > 1:
             raise CurrencyMismatch(codes[0], codes[1], operation="use in one payment term")
+        by_balance = any(i.kind is ShareKind.PERCENT_OF_BALANCE for i in self.installments)
+        ratios = (
+            (*percents, CONTEXT.subtract(_HUNDRED, percent_total))
+            if self.has_remainder
+            else tuple(percents)
+        )
+        object.__setattr__(self, "_ratios", None if by_balance else ratios)
+        object.__setattr__(
+            self,
+            "_fixed",
+            _sum([i.amount.amount for i in self.installments if i.amount is not None]),
+        )
 
     # -- the common terms ------------------------------------------------------------------
 
@@ -557,6 +612,8 @@ class PaymentTerm:
         total: moneyed.Money,
         invoice_date: dt.date,
         rounding: RoundingMode = RoundingMode.HALF_UP,
+        *,
+        drop_zero: bool = False,
     ) -> tuple[ScheduledInstallment, ...]:
         """Split ``total`` into this term's installments for an invoice dated ``invoice_date``.
 
@@ -565,12 +622,24 @@ class PaymentTerm:
         scheduled as the negation of its positive twin, on the same dates; a zero total
         gives every installment zero, whatever its share. Early-payment discounts are the
         installment's amount times their percentage, rounded with ``rounding``.
+
+        ``drop_zero=True`` leaves out the installments whose amount comes to zero (a 1 %
+        share of EUR 0.10, a remainder that nothing is left for), except the last, so that
+        the schedule still says when the whole falls due. The default keeps them: a
+        schedule then has one installment per installment of the term, in its order.
         """
         money = _total(total)
         start = _date(invoice_date, "invoice_date")
         mode = check_instance(rounding, RoundingMode, "rounding")
+        if not isinstance(drop_zero, bool):
+            raise InvalidType(drop_zero, expected="True or False", field="drop_zero")
         scheduled = []
-        for installment, amount in zip(self.installments, self._amounts(money), strict=True):
+        last = len(self.installments) - 1
+        for index, (installment, amount) in enumerate(
+            zip(self.installments, self._amounts(money), strict=True)
+        ):
+            if drop_zero and not amount.amount and index != last:
+                continue
             early = installment.discount
             scheduled.append(
                 ScheduledInstallment(
@@ -592,35 +661,61 @@ class PaymentTerm:
                     currency.code, installment.amount.currency.code, operation="schedule"
                 )
         magnitude = CONTEXT.abs(total.amount)
-        percents = [i.percent for i in self.installments if i.percent is not None]
-        ratios = list(percents)
-        if self.has_remainder:
-            ratios.append(CONTEXT.subtract(_HUNDRED, _sum(percents)))
+        if not magnitude:  # a zero total owes nothing, whatever the shares
+            return [Money(CONTEXT.quantize(_ZERO, step), currency)] * len(self.installments)
+        fixed = self._fixed
+        ratios: tuple[Decimal, ...] | list[Fraction] = (
+            self._ratios if self._ratios is not None else self._exact_shares(total, magnitude)
+        )
         parts = allocate(magnitude, ratios, step)
         rest = parts.pop() if self.has_remainder else _ZERO
-        fixed = _sum([i.amount.amount for i in self.installments if i.amount is not None])
-        if not magnitude:
-            fixed = _ZERO  # a zero total owes nothing, whatever the shares
         left = CONTEXT.subtract(rest, fixed)
         if left < 0:
-            taken = CONTEXT.subtract(magnitude, left)
-            raise InstallmentsExceedTotal(
-                term=self.name,
-                total=total,
-                scheduled=Money(taken if total.amount > 0 else -taken, currency),
-            )
+            self._exceeds(total, CONTEXT.subtract(magnitude, left))
         shares = iter(parts)
         amounts = []
         for installment in self.installments:
-            if installment.kind is ShareKind.PERCENT:
+            if installment.kind in _PERCENT_KINDS:
                 amount = next(shares)
             elif installment.amount is not None:
-                amount = installment.amount.amount if magnitude else _ZERO
+                amount = installment.amount.amount
             else:
                 amount = left
             amount = CONTEXT.quantize(amount, step)  # exact: no share is finer than the step
             amounts.append(Money(CONTEXT.minus(amount) if total.amount < 0 else amount, currency))
         return amounts
+
+    def _exact_shares(self, total: Money, magnitude: Decimal) -> list[Fraction]:
+        """The exact share of each percentage (of the whole or of the balance), in order.
+
+        Last comes the remainder's share with the fixed amounts added back: they are
+        taken as stated after the split.
+        """
+        whole = Fraction(magnitude)
+        taken = Fraction(0)  # what the installments so far take, exactly
+        shares = []
+        for installment in self.installments:
+            if installment.amount is not None:
+                taken += Fraction(installment.amount.amount)
+                continue
+            if installment.percent is None:
+                shares.append(whole - taken + Fraction(self._fixed))
+                continue
+            base = whole if installment.kind is ShareKind.PERCENT else whole - taken
+            if base < 0:
+                self._exceeds(total, Decimal(taken.numerator) / Decimal(taken.denominator))
+            share = base * Fraction(installment.percent) / 100
+            shares.append(share)
+            taken += share
+        return shares
+
+    def _exceeds(self, total: Money, taken: Decimal) -> NoReturn:
+        """Refuse ``total``: the stated shares take ``taken`` (a magnitude), more than it."""
+        raise InstallmentsExceedTotal(
+            term=self.name,
+            total=total,
+            scheduled=Money(taken if total.amount > 0 else -taken, total.currency),
+        )
 
     def __repr__(self) -> str:
         return f"PaymentTerm(name={self.name!r}, installments={len(self.installments)})"
