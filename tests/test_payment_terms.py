@@ -13,7 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ordercore import (
+    AmountBreakdown,
     CurrencyMismatch,
+    DiscountBase,
+    DiscountExceedsBase,
+    DiscountSplit,
     Document,
     DraftBill,
     DraftInvoice,
@@ -737,6 +741,181 @@ class TestShares:
         assert wrong.value.field == "drop_zero"
 
 
+VAT_20 = AmountBreakdown(untaxed=eur("1000.00"), taxes=eur("200.00"))
+
+
+class TestEarlyPaymentDiscounts:
+    def test_the_three_bases(self) -> None:
+        breakdown = AmountBreakdown(
+            untaxed=eur("100.00"), taxes=eur("20.00"), fixed_taxes=eur("5.00")
+        )
+        assert breakdown.total == eur("125.00")
+        splits = {
+            base: EarlyPaymentDiscount(percent="2", days=10, base=base).split(
+                breakdown, RoundingMode.HALF_UP
+            )
+            for base in DiscountBase
+        }
+        # on the total: the per-unit taxes are never discounted
+        assert splits[DiscountBase.TOTAL] == DiscountSplit(untaxed=eur("2.00"), taxes=eur("0.40"))
+        assert splits[DiscountBase.TOTAL].total == eur("2.40")
+        for base in (DiscountBase.UNTAXED, DiscountBase.MIXED):
+            assert splits[base] == DiscountSplit(untaxed=eur("2.00"), taxes=eur("0.00"))
+
+    def test_mixed_computes_vat_on_the_discounted_base(self) -> None:
+        mixed = EarlyPaymentDiscount(percent="2", days=10, base=DiscountBase.MIXED)
+        assert mixed.taxable_base(eur("1000.00"), RoundingMode.HALF_UP) == eur("980.00")
+        assert mixed.taxable_base(eur("-1000.00"), RoundingMode.HALF_UP) == eur("-980.00")
+
+    def test_a_fixed_discount_amount(self) -> None:
+        fifteen = EarlyPaymentDiscount(fixed_amount=eur("15.00"), days=10)
+        part = AmountBreakdown(untaxed=eur("100.00"), taxes=eur("20.00"))
+        assert fifteen.split(part, RoundingMode.HALF_UP) == DiscountSplit(
+            untaxed=eur("12.50"), taxes=eur("2.50")
+        )
+        assert fifteen.amount(eur("-120.00"), RoundingMode.HALF_UP) == eur("-15.00")
+        assert fifteen.amount(eur("0.00"), RoundingMode.HALF_UP) == eur("0.00")
+        untaxed = EarlyPaymentDiscount(
+            fixed_amount=eur("15.00"), days=10, base=DiscountBase.UNTAXED
+        )
+        assert untaxed.split(part, RoundingMode.HALF_UP) == DiscountSplit(
+            untaxed=eur("15.00"), taxes=eur("0.00")
+        )
+        with pytest.raises(DiscountExceedsBase) as caught:
+            fifteen.amount(eur("-10.00"), RoundingMode.HALF_UP)
+        assert (caught.value.requested, caught.value.remaining, caught.value.base) == (
+            eur("15.00"),
+            eur("10.00"),
+            eur("-10.00"),
+        )
+        with pytest.raises(CurrencyMismatch):
+            fifteen.amount(Money("100.00", "USD"), RoundingMode.HALF_UP)
+
+    def test_discounts_print_as_their_constructor(self) -> None:
+        for discount in (
+            EarlyPaymentDiscount(percent="2", days=10),
+            EarlyPaymentDiscount(percent="2.5", days=14, base=DiscountBase.MIXED),
+            EarlyPaymentDiscount(fixed_amount=eur("15.00"), days=7, base=DiscountBase.UNTAXED),
+        ):
+            names = {"EarlyPaymentDiscount": EarlyPaymentDiscount, "Money": Money}
+            assert eval(repr(discount), {**names, "DiscountBase": DiscountBase}) == discount
+
+    @pytest.mark.parametrize(
+        ("make", "error", "field"),
+        [
+            (lambda: EarlyPaymentDiscount(days=10), InvalidPaymentTerm, "percent"),
+            (
+                lambda: EarlyPaymentDiscount(percent="2", fixed_amount=eur("1.00"), days=10),
+                InvalidPaymentTerm,
+                "percent",
+            ),
+            (
+                lambda: EarlyPaymentDiscount(fixed_amount=eur("0.00"), days=10),
+                InvalidPaymentTerm,
+                "fixed_amount",
+            ),
+            (
+                lambda: EarlyPaymentDiscount(fixed_amount=eur("1.001"), days=10),
+                InvalidAmount,
+                "fixed_amount",
+            ),
+            (
+                lambda: EarlyPaymentDiscount(percent="2", days=10, base="total"),
+                InvalidType,
+                "base",
+            ),
+            (lambda: AmountBreakdown(untaxed="1.00", taxes=eur("0.20")), InvalidType, "untaxed"),
+            (
+                lambda: AmountBreakdown(untaxed=eur("1.00"), taxes=eur("0.201")),
+                InvalidAmount,
+                "taxes",
+            ),
+            (
+                lambda: EarlyPaymentDiscount(
+                    percent="2", days=10, base=DiscountBase.UNTAXED
+                ).amount(eur("100.00"), RoundingMode.HALF_UP),
+                InvalidPaymentTerm,
+                "installment",
+            ),
+            (
+                lambda: EarlyPaymentDiscount(percent="2", days=10).split(
+                    eur("100.00"),
+                    RoundingMode.HALF_UP,  # type: ignore[arg-type]
+                ),
+                InvalidType,
+                "part",
+            ),
+        ],
+    )
+    def test_refuse_bad_input(self, make: object, error: type[Exception], field: str) -> None:
+        with pytest.raises(error) as caught:
+            make()  # type: ignore[operator]
+        assert type(caught.value) is error
+        assert caught.value.field == field  # type: ignore[attr-defined]
+
+    def test_a_breakdown_is_in_one_currency(self) -> None:
+        with pytest.raises(CurrencyMismatch) as caught:
+            AmountBreakdown(untaxed=eur("1.00"), taxes=Money("0.20", "USD"))
+        assert (caught.value.left, caught.value.right) == ("EUR", "USD")
+
+    def test_a_schedule_states_the_discount_s_split(self) -> None:
+        term = PaymentTerm(
+            name="Deposit, 2 % off the balance",
+            installments=[
+                percent("30", 0),
+                Installment.remainder(
+                    due=NET_30, discount=EarlyPaymentDiscount(percent="2", days=10)
+                ),
+            ],
+        )
+        deposit, balance = term.schedule(eur("1200.00"), NOV_23, breakdown=VAT_20)
+        assert (deposit.amount, deposit.discount_amount) == (eur("360.00"), None)
+        assert (balance.amount, balance.discount_amount) == (eur("840.00"), eur("16.80"))
+        assert (balance.discount_untaxed, balance.discount_taxes) == (eur("14.00"), eur("2.80"))
+        assert balance.amount_if_paid_early == eur("823.20")
+        names = {"datetime": dt, "Money": Money, "ScheduledInstallment": ScheduledInstallment}
+        assert eval(repr(balance), names) == balance
+        # without the breakdown the discount is the same, its split unknown
+        plain = term.schedule(eur("1200.00"), NOV_23)[1]
+        assert (plain.discount_amount, plain.discount_taxes, plain.discount_untaxed) == (
+            eur("16.80"),
+            None,
+            None,
+        )
+
+    def test_a_schedule_on_the_untaxed_base_needs_the_breakdown(self) -> None:
+        term = PaymentTerm.net(
+            30, discount=EarlyPaymentDiscount(percent="2", days=10, base=DiscountBase.UNTAXED)
+        )
+        (only,) = term.schedule(eur("1200.00"), NOV_23, breakdown=VAT_20)
+        assert (only.discount_amount, only.discount_taxes) == (eur("20.00"), eur("0.00"))
+        with pytest.raises(InvalidPaymentTerm) as caught:
+            term.schedule(eur("1200.00"), NOV_23)
+        assert caught.value.field == "installment"
+        with pytest.raises(InvalidPaymentTerm) as caught:
+            term.schedule(eur("1199.99"), NOV_23, breakdown=VAT_20)
+        assert (caught.value.field, caught.value.value) == ("breakdown", eur("1200.00"))
+        with pytest.raises(InvalidType) as wrong:
+            term.schedule(eur("1200.00"), NOV_23, breakdown=eur("1000.00"))  # type: ignore[arg-type]
+        assert wrong.value.field == "breakdown"
+
+    def test_an_installment_knows_what_pays_it_on_a_date(self) -> None:
+        (only,) = PaymentTerm.net(30, discount=EarlyPaymentDiscount(percent="2", days=10)).schedule(
+            eur("100.00"), NOV_23
+        )
+        assert only.discount_applies(dt.date(2026, 12, 3))
+        assert not only.discount_applies(dt.date(2026, 12, 4))
+        assert only.discount_applies(NOV_23 - dt.timedelta(days=1))  # a prepayment earns it too
+        assert only.amount_due_if_paid_on(dt.date(2026, 12, 3)) == eur("98.00")
+        assert only.amount_due_if_paid_on(dt.date(2026, 12, 4)) == eur("100.00")
+        (plain,) = PaymentTerm.net(30).schedule(eur("100.00"), NOV_23)
+        assert not plain.discount_applies(NOV_23)
+        assert plain.amount_if_paid_early == plain.amount_due_if_paid_on(NOV_23) == eur("100.00")
+        with pytest.raises(InvalidType) as wrong:
+            only.discount_applies("2026-12-03")  # type: ignore[arg-type]
+        assert wrong.value.field == "payment_date"
+
+
 class TestScheduledInstallment:
     def test_refuses_inconsistent_values(self) -> None:
         with pytest.raises(InvalidPaymentTerm) as caught:
@@ -768,6 +947,17 @@ class TestScheduledInstallment:
                 discount_amount=Money("0.20", "USD"),
                 discount_deadline=NOV_23,
             )
+        with pytest.raises(CurrencyMismatch):
+            ScheduledInstallment(
+                due_date=NOV_23,
+                amount=eur("10.00"),
+                discount_amount=eur("0.20"),
+                discount_deadline=NOV_23,
+                discount_taxes=Money("0.03", "USD"),
+            )
+        with pytest.raises(InvalidPaymentTerm) as caught:
+            ScheduledInstallment(due_date=NOV_23, amount=eur("10.00"), discount_taxes=eur("0.03"))
+        assert (caught.value.field, caught.value.value) == ("discount_taxes", eur("0.03"))
         with pytest.raises(InvalidType) as wrong:
             ScheduledInstallment(due_date="2026-11-23", amount=eur("10.00"))  # type: ignore[arg-type]
         assert wrong.value.field == "due_date"

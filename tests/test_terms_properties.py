@@ -1,4 +1,4 @@
-"""Properties of payment terms with every kind of share: schedules always sum exactly."""
+"""Properties of payment terms: every kind of share sums exactly, every discount splits exactly."""
 
 from __future__ import annotations
 
@@ -10,11 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ordercore import (
+    AmountBreakdown,
+    DiscountBase,
+    DiscountExceedsBase,
     DueRule,
+    EarlyPaymentDiscount,
     Installment,
     InstallmentsExceedTotal,
     Money,
     PaymentTerm,
+    RoundingMode,
     ShareKind,
 )
 from ordercore.money import precision, quantum
@@ -144,3 +149,121 @@ def test_a_zero_total_owes_nothing_with_balances_too() -> None:
     )
     schedule = term.schedule(Money("0.00", "EUR"), dt.date(2026, 11, 23))
     assert [str(i.amount) for i in schedule] == ["EUR 0.00"] * 3
+
+
+# -- early-payment discounts -----------------------------------------------------------------
+
+
+@st.composite
+def breakdowns(draw: st.DrawFn, currency: str) -> AmountBreakdown:
+    """An amount's untaxed part, rate taxes and per-unit taxes; negative for a credit."""
+    places = precision(currency)
+    sign = draw(st.sampled_from([1, -1]))
+
+    def part(high: int) -> Money:
+        return Money(Decimal(sign * draw(st.integers(0, high))).scaleb(-places), currency)
+
+    fixed = draw(st.one_of(st.none(), st.just(True)))
+    return AmountBreakdown(
+        untaxed=part(10**9),
+        taxes=part(10**8),
+        fixed_taxes=None if fixed is None else part(10**6),
+    )
+
+
+@st.composite
+def discounts(draw: st.DrawFn, currency: str) -> EarlyPaymentDiscount:
+    base = draw(st.sampled_from(DiscountBase))
+    days = draw(st.integers(0, 30))
+    if draw(st.booleans()):
+        percent = Decimal(draw(st.integers(1, 9999))).scaleb(-2)
+        return EarlyPaymentDiscount(percent=percent, days=days, base=base)
+    units = draw(st.integers(1, 10**5))
+    amount = Money(Decimal(units).scaleb(-precision(currency)), currency)
+    return EarlyPaymentDiscount(fixed_amount=amount, days=days, base=base)
+
+
+DiscountCase = tuple[EarlyPaymentDiscount, AmountBreakdown, RoundingMode]
+
+
+@st.composite
+def discount_cases(draw: st.DrawFn) -> DiscountCase:
+    currency = draw(ost.currencies())
+    return (
+        draw(discounts(currency)),
+        draw(breakdowns(currency)),
+        draw(st.sampled_from(RoundingMode)),
+    )
+
+
+@given(discount_cases())
+def test_a_discount_s_split_sums_to_it_and_leaves_nothing_negative(case: DiscountCase) -> None:
+    discount, breakdown, mode = case
+    base = breakdown.untaxed
+    if discount.base is DiscountBase.TOTAL:
+        base = breakdown.untaxed + breakdown.taxes
+    refusal = None
+    try:
+        split = discount.split(breakdown, mode)
+    except DiscountExceedsBase as error:
+        refusal = error
+    if refusal is not None:
+        assert discount.fixed_amount is not None
+        assert discount.fixed_amount > abs(base)
+        return
+    assert split.untaxed + split.taxes == split.total
+    assert abs(split.total) <= abs(base)  # what is left to pay early is never negative
+    assert split.total.amount * base.amount >= 0  # a credit's discount is negative
+    if discount.base is not DiscountBase.TOTAL:
+        assert not split.taxes.amount
+    elif base.amount:
+        exact = Fraction(split.total.amount) * Fraction(breakdown.taxes.amount)
+        exact /= Fraction(base.amount)
+        assert abs(Fraction(split.taxes.amount) - exact) < Fraction(quantum(base.currency))
+    if discount.percent is not None:
+        exact_total = Fraction(base.amount) * Fraction(discount.percent) / 100
+        assert abs(Fraction(split.total.amount) - exact_total) <= Fraction(quantum(base.currency))
+
+
+DiscountedTerm = tuple[PaymentTerm, EarlyPaymentDiscount, AmountBreakdown, RoundingMode]
+
+
+@st.composite
+def discounted_terms(draw: st.DrawFn) -> DiscountedTerm:
+    """A term whose installments all have one discount, and a breakdown to schedule."""
+    currency = draw(ost.currencies())
+    term, discount = draw(shares(currency)), draw(discounts(currency))
+    installments = [
+        Installment(kind=i.kind, due=i.due, percent=i.percent, amount=i.amount, discount=discount)
+        if i.due.days_only is None or i.due.days_only >= discount.days
+        else i
+        for i in term.installments
+    ]
+    term = PaymentTerm(name=term.name, installments=installments)
+    return term, discount, draw(breakdowns(currency)), draw(st.sampled_from(RoundingMode))
+
+
+@given(discounted_terms(), ost.invoice_dates())
+def test_every_installment_paid_early_owes_its_amount_less_a_split_discount(
+    case: DiscountedTerm, invoice_date: dt.date
+) -> None:
+    term, discount, breakdown, mode = case
+    total = breakdown.total
+    try:
+        schedule = term.schedule(total, invoice_date, mode, breakdown=breakdown)
+    except (InstallmentsExceedTotal, DiscountExceedsBase):
+        return
+    assert sum(i.amount for i in schedule) == total
+    for scheduled in schedule:
+        if scheduled.discount_amount is None:
+            assert scheduled.amount_if_paid_early == scheduled.amount
+            continue
+        assert scheduled.discount_deadline == invoice_date + dt.timedelta(days=discount.days)
+        assert scheduled.discount_applies(scheduled.discount_deadline)
+        early = scheduled.amount_if_paid_early
+        assert early.amount * scheduled.amount.amount >= 0  # never past zero
+        assert abs(early) <= abs(scheduled.amount)
+        untaxed, taxes = scheduled.discount_untaxed, scheduled.discount_taxes
+        assert untaxed is not None
+        assert taxes is not None
+        assert untaxed + taxes == scheduled.discount_amount

@@ -40,6 +40,7 @@ __all__ = [
     "CreditOfAnotherParty",
     "CurrencyMismatch",
     "DeltaDoesNotApply",
+    "DiscountExceedsBase",
     "DocumentWithoutLines",
     "DraftMadeFromOrder",
     "DueBeforeInvoiceDate",
@@ -1120,6 +1121,23 @@ class DueBeforeInvoiceDate(InvalidPaymentTerm):
             "rule that counts forward from the invoice date, such as a later month"
         )
         OrdercoreError.__init__(self, f"invalid payment term: {self.reason}")
+
+
+class DiscountExceedsBase(LimitExceeded):
+    """A fixed early-payment discount (``discount``) is more than its ``base``.
+
+    ``requested`` is the discount and ``remaining`` the base's magnitude, all ``Money``.
+    """
+
+    def __init__(self, *, discount: object, base: object, remaining: object) -> None:
+        self.discount = discount
+        self.base = base
+        self.requested = discount
+        self.remaining = remaining
+        super().__init__(
+            f"a fixed early-payment discount of {_text(discount)} is more than its base "
+            f"{_text(base)}: give a smaller amount, or a percent"
+        )
 
 
 class InstallmentsExceedTotal(LimitExceeded):

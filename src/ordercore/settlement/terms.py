@@ -55,7 +55,14 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT, exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import decimal_places, to_decimal
-from ordercore.money.rounding import RoundingMode, round_to
+from ordercore.money.rounding import RoundingMode
+from ordercore.settlement.discounts import (
+    AmountBreakdown,
+    DiscountBase,
+    DiscountSplit,
+    EarlyPaymentDiscount,
+    minor_units,
+)
 from ordercore.settlement.due_dates import (
     MAX_DAYS,
     MAX_MONTHS,
@@ -65,7 +72,6 @@ from ordercore.settlement.due_dates import (
     DueStep,
     Weekday,
     check_date,
-    shift,
     whole,
 )
 
@@ -74,6 +80,9 @@ __all__ = [
     "MAX_MONTHS",
     "MAX_STEPS",
     "MAX_WEEKS",
+    "AmountBreakdown",
+    "DiscountBase",
+    "DiscountSplit",
     "DueRule",
     "DueStep",
     "EarlyPaymentDiscount",
@@ -104,76 +113,11 @@ def _optional_date(value: object, field: str) -> dt.date | None:
     return None if value is None else _date(value, field)
 
 
-def _minor_units(value: object, field: str) -> Money:
-    """A ``Money`` (``field``) in whole minor units of its currency."""
-    money = to_money(value, field)
-    places = precision(money.currency)
-    if decimal_places(money.amount) > places:
-        raise InvalidAmount(
-            money,
-            reason=f"round it to the {places} decimal places of {money.currency.code} first",
-            field=field,
-        )
-    return money
+_minor_units = minor_units
 
 
 def _days(value: object) -> int:
     return whole(value, "days", low=0, high=MAX_DAYS)
-
-
-# -- early-payment discounts ----------------------------------------------------------------
-
-
-def _discount_percent(value: object) -> Decimal:
-    percent = to_decimal(value, field="percent")
-    if not _ZERO < percent < _HUNDRED:
-        raise InvalidPaymentTerm(
-            value,
-            reason="an early-payment discount is more than 0 and less than 100 percent",
-            field="percent",
-        )
-    return percent
-
-
-@attrs.frozen(kw_only=True, repr=False)
-class EarlyPaymentDiscount:
-    """``percent`` % off an installment paid within ``days`` days of the invoice date.
-
-    The discount's base is the installment's amount, taxes included; it is rounded to the
-    currency with the document's rounding mode (see :meth:`PaymentTerm.schedule`).
-
-    >>> EarlyPaymentDiscount(percent="2", days=10)
-    EarlyPaymentDiscount(percent='2', days=10)
-    """
-
-    percent: Decimal = attrs.field(converter=_discount_percent)
-    days: int = attrs.field(converter=_days)
-    _window: dt.timedelta = attrs.field(init=False, eq=False, hash=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_window", dt.timedelta(days=self.days))
-
-    def deadline(self, invoice_date: dt.date) -> dt.date:
-        """The last day a payment earns the discount."""
-        start = _date(invoice_date, "invoice_date")
-        return shift(start, self._window, self)
-
-    def amount(self, installment: Money, mode: RoundingMode) -> Money:
-        """The discount on ``installment``, rounded to its currency with ``mode``.
-
-        ``installment`` is a ``Money`` to its currency's minor unit and ``mode`` a
-        :class:`~ordercore.money.RoundingMode`; anything else raises
-        :class:`~ordercore.errors.InvalidType` (or
-        :class:`~ordercore.errors.InvalidAmount` for finer amounts).
-        """
-        installment = _minor_units(installment, "installment")
-        mode = check_instance(mode, RoundingMode, "mode")
-        exact_amount = CONTEXT.divide(CONTEXT.multiply(installment.amount, self.percent), _HUNDRED)
-        rounded = round_to(exact_amount, quantum(installment.currency), mode)
-        return Money(rounded, installment.currency)
-
-    def __repr__(self) -> str:
-        return f"EarlyPaymentDiscount(percent={str(self.percent)!r}, days={self.days})"
 
 
 # -- installments -----------------------------------------------------------------------------
@@ -354,6 +298,10 @@ def _optional_discount_amount(value: object) -> Money | None:
     return None if value is None else to_money(value, "discount_amount")
 
 
+def _optional_discount_taxes(value: object) -> Money | None:
+    return None if value is None else to_money(value, "discount_taxes")
+
+
 def _due_date(value: object) -> dt.date:
     return _date(value, "due_date")
 
@@ -369,12 +317,23 @@ class ScheduledInstallment:
     ``discount_amount`` and ``discount_deadline`` are both set when paying the whole
     installment by the deadline earns an early-payment discount, both ``None`` otherwise.
     The discount takes the sign of the amount and is never more than it.
+    ``discount_taxes`` is the part of the discount that lowers the taxes, when the
+    schedule was given the amount's breakdown (``None`` otherwise); the rest of it,
+    :attr:`discount_untaxed`, lowers the untaxed amount.
+
+    >>> early = ScheduledInstallment(due_date=dt.date(2026, 12, 23), amount=Money("100.00", "EUR"),
+    ...     discount_amount=Money("2.00", "EUR"), discount_deadline=dt.date(2026, 12, 3))
+    >>> early.amount_if_paid_early, early.discount_applies(dt.date(2026, 12, 4))
+    (Money('98.00', 'EUR'), False)
+    >>> early.amount_due_if_paid_on(dt.date(2026, 12, 3))
+    Money('98.00', 'EUR')
     """
 
     due_date: dt.date = attrs.field(converter=_due_date)
     amount: Money = attrs.field(converter=_scheduled_amount)
     discount_amount: Money | None = attrs.field(default=None, converter=_optional_discount_amount)
     discount_deadline: dt.date | None = attrs.field(default=None, converter=_deadline)
+    discount_taxes: Money | None = attrs.field(default=None, converter=_optional_discount_taxes)
 
     def __attrs_post_init__(self) -> None:
         discount = self.discount_amount
@@ -385,11 +344,18 @@ class ScheduledInstallment:
                 field="discount_amount",
             )
         if discount is None:
+            if self.discount_taxes is not None:
+                raise InvalidPaymentTerm(
+                    self.discount_taxes,
+                    reason="the taxes part of a discount needs the discount",
+                    field="discount_taxes",
+                )
             return
-        if discount.currency != self.amount.currency:
-            raise CurrencyMismatch(
-                self.amount.currency.code, discount.currency.code, operation="discount"
-            )
+        for part in (discount, self.discount_taxes):
+            if part is not None and part.currency != self.amount.currency:
+                raise CurrencyMismatch(
+                    self.amount.currency.code, part.currency.code, operation="discount"
+                )
         amount = self.amount.amount
         opposite = discount.amount < 0 < amount or amount < 0 < discount.amount
         if opposite or abs(discount) > abs(self.amount):
@@ -399,6 +365,29 @@ class ScheduledInstallment:
                 "never more than it",
                 field="discount_amount",
             )
+
+    @property
+    def discount_untaxed(self) -> Money | None:
+        """The part of the discount that lowers the untaxed amount, when the split is known."""
+        if self.discount_amount is None or self.discount_taxes is None:
+            return None
+        return self.discount_amount - self.discount_taxes
+
+    @property
+    def amount_if_paid_early(self) -> Money:
+        """What pays this installment by the discount's deadline (its amount without one)."""
+        if self.discount_amount is None:
+            return self.amount
+        return self.amount - self.discount_amount
+
+    def discount_applies(self, payment_date: dt.date) -> bool:
+        """Whether paying the whole installment on ``payment_date`` earns the discount."""
+        paid = _date(payment_date, "payment_date")
+        return self.discount_deadline is not None and paid <= self.discount_deadline
+
+    def amount_due_if_paid_on(self, payment_date: dt.date) -> Money:
+        """What pays the whole installment on ``payment_date``, the discount taken if it applies."""
+        return self.amount_if_paid_early if self.discount_applies(payment_date) else self.amount
 
     def __str__(self) -> str:
         text = f"{self.due_date.isoformat()} {self.amount}"
@@ -415,6 +404,8 @@ class ScheduledInstallment:
             else f", discount_amount={self.discount_amount!r}, "
             f"discount_deadline={self.discount_deadline!r}"
         )
+        if self.discount_taxes is not None:
+            discount += f", discount_taxes={self.discount_taxes!r}"
         return f"ScheduledInstallment(due_date={self.due_date!r}, amount={self.amount!r}{discount})"
 
 
@@ -436,6 +427,18 @@ def _installments(value: object) -> tuple[Installment, ...]:
 
 def _total(value: object) -> Money:
     return _minor_units(value, "total")
+
+
+def _breakdown(value: object, total: Money) -> AmountBreakdown:
+    breakdown = check_instance(value, AmountBreakdown, "breakdown")
+    if breakdown.total != total:
+        raise InvalidPaymentTerm(
+            breakdown.total,
+            reason=f"the breakdown sums to {breakdown.total}, not to the total {total} it "
+            "breaks down: give the untaxed amount and taxes of that total",
+            field="breakdown",
+        )
+    return breakdown
 
 
 def _month_later(months: int) -> str:
@@ -614,6 +617,7 @@ class PaymentTerm:
         rounding: RoundingMode = RoundingMode.HALF_UP,
         *,
         drop_zero: bool = False,
+        breakdown: AmountBreakdown | None = None,
     ) -> tuple[ScheduledInstallment, ...]:
         """Split ``total`` into this term's installments for an invoice dated ``invoice_date``.
 
@@ -627,12 +631,20 @@ class PaymentTerm:
         share of EUR 0.10, a remainder that nothing is left for), except the last, so that
         the schedule still says when the whole falls due. The default keeps them: a
         schedule then has one installment per installment of the term, in its order.
+
+        ``breakdown`` states ``total`` as its untaxed amount, taxes and per-unit taxes
+        (:class:`AmountBreakdown`, summing to ``total``). Each installment is broken down
+        in its proportions, and its discount computed on the base the discount names
+        (:class:`DiscountBase`), with the part of it that lowers the taxes stated as
+        ``discount_taxes``. Without it, a discount is on the whole installment, taxes
+        included, and a discount on the untaxed amount cannot be computed.
         """
         money = _total(total)
         start = _date(invoice_date, "invoice_date")
         mode = check_instance(rounding, RoundingMode, "rounding")
         if not isinstance(drop_zero, bool):
             raise InvalidType(drop_zero, expected="True or False", field="drop_zero")
+        parts = None if breakdown is None else _breakdown(breakdown, money)
         scheduled = []
         last = len(self.installments) - 1
         for index, (installment, amount) in enumerate(
@@ -641,12 +653,21 @@ class PaymentTerm:
             if drop_zero and not amount.amount and index != last:
                 continue
             early = installment.discount
+            discount = taxes = deadline = None
+            if early is not None:
+                deadline = early.deadline(start)
+                if parts is None:
+                    discount = early.amount(amount, mode)
+                else:
+                    split = early.split(parts.part(amount), mode)
+                    discount, taxes = split.total, split.taxes
             scheduled.append(
                 ScheduledInstallment(
                     due_date=installment.due.due_date(start),
                     amount=amount,
-                    discount_amount=None if early is None else early.amount(amount, mode),
-                    discount_deadline=None if early is None else early.deadline(start),
+                    discount_amount=discount,
+                    discount_deadline=deadline,
+                    discount_taxes=taxes,
                 )
             )
         return tuple(scheduled)
