@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,7 +23,10 @@ from ordercore import (
     RoundingMode,
     ShareKind,
 )
-from ordercore.money import precision, quantum
+from ordercore.errors import InvalidAllocation, InvalidNumber, InvalidType
+from ordercore.money import allocate, precision, quantum, round_to
+from ordercore.money.allocation import allocate_units
+from ordercore.money.rounding import quantizer
 from ordercore.testing import strategies as ost
 
 Case = tuple[PaymentTerm, Money, dt.date]
@@ -267,3 +271,41 @@ def test_every_installment_paid_early_owes_its_amount_less_a_split_discount(
         assert untaxed is not None
         assert taxes is not None
         assert untaxed + taxes == scheduled.discount_amount
+
+
+# -- the integer paths schedule takes are the library's one rule ----------------------------
+
+
+@given(
+    st.integers(-(10**15), 10**15),
+    st.lists(st.integers(0, 10**6), min_size=1, max_size=6).filter(any),
+)
+def test_allocating_units_is_allocate_in_quanta(units: int, weights: list[int]) -> None:
+    cent = Decimal("0.01")
+    expected = allocate(Decimal(units).scaleb(-2), weights, cent)
+    assert [Decimal(part).scaleb(-2) for part in allocate_units(units, weights)] == expected
+
+
+@given(
+    st.decimals(min_value=-(10**12), max_value=10**12, places=6),
+    st.sampled_from([Decimal(1), Decimal("0.01"), Decimal("0.001")]),
+    st.sampled_from(RoundingMode),
+)
+def test_a_quantizer_rounds_as_round_to(value: Decimal, step: Decimal, mode: RoundingMode) -> None:
+    assert quantizer(step, mode)(value) == round_to(value, step, mode)
+
+
+def test_allocating_units_refuses_what_is_no_split() -> None:
+    refused = [
+        ((10, []), InvalidType),
+        ((10, [0, 0]), InvalidAllocation),
+        ((10, [1, -1]), InvalidAllocation),
+        ((10, [True]), InvalidAllocation),
+        ((1.0, [1]), InvalidType),
+    ]
+    for (units, weights), error in refused:
+        with pytest.raises(error) as caught:
+            allocate_units(units, weights)  # type: ignore[arg-type]
+        assert type(caught.value) is error
+    with pytest.raises(InvalidNumber):
+        quantizer(Decimal("0.05"), RoundingMode.HALF_UP)

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import cast
 
@@ -49,7 +51,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import decimal_places, to_decimal
-from ordercore.money.rounding import RoundingMode, round_to
+from ordercore.money.rounding import RoundingMode, quantizer
 from ordercore.settlement.due_dates import MAX_DAYS, check_date, shift, whole
 
 __all__ = [
@@ -61,6 +63,12 @@ __all__ = [
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
+
+
+@functools.cache
+def _rounder(code: str, mode: RoundingMode) -> Callable[[Decimal], Decimal]:
+    """Rounds to the minor unit of the currency ``code`` with ``mode``."""
+    return quantizer(quantum(code), mode)
 
 
 def minor_units(value: object, field: str) -> Money:
@@ -230,6 +238,7 @@ class EarlyPaymentDiscount:
     days: int = attrs.field(converter=_days)
     base: DiscountBase = attrs.field(default=DiscountBase.TOTAL, converter=_base)
     _window: dt.timedelta = attrs.field(init=False, eq=False, hash=False)
+    _rate: Decimal = attrs.field(init=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if (self.percent is None) == (self.fixed_amount is None):
@@ -239,6 +248,8 @@ class EarlyPaymentDiscount:
                 field="percent",
             )
         object.__setattr__(self, "_window", dt.timedelta(days=self.days))
+        rate = _ZERO if self.percent is None else CONTEXT.divide(self.percent, _HUNDRED)
+        object.__setattr__(self, "_rate", rate)  # exact: a percent has few digits
 
     def deadline(self, invoice_date: dt.date) -> dt.date:
         """The last day a payment earns the discount."""
@@ -256,14 +267,18 @@ class EarlyPaymentDiscount:
         """
         money = minor_units(installment, "installment")
         mode = check_instance(mode, RoundingMode, "mode")
+        return self._on_installment(money, mode)
+
+    def _on_installment(self, installment: Money, mode: RoundingMode) -> Money:
+        """:meth:`amount` of values already checked."""
         if self.base is not DiscountBase.TOTAL:
             raise InvalidPaymentTerm(
-                money,
+                installment,
                 reason=f"a discount on the {self.base.value} base needs the untaxed amount: "
                 "give an AmountBreakdown to split()",
                 field="installment",
             )
-        return self._on(money, mode)
+        return self._on(installment, mode)
 
     def split(self, part: AmountBreakdown, mode: RoundingMode) -> DiscountSplit:
         """The discount on ``part`` (an installment broken down), split over base and taxes."""
@@ -293,10 +308,10 @@ class EarlyPaymentDiscount:
     def _on(self, base: Money, mode: RoundingMode) -> Money:
         """The discount on ``base`` (signed: a credit's discount is negative)."""
         currency = base.currency
-        step = quantum(currency)
         if self.percent is not None:
-            exact = CONTEXT.divide(CONTEXT.multiply(base.amount, self.percent), _HUNDRED)
-            return Money(round_to(exact, step, mode), currency)
+            exact = CONTEXT.multiply(base.amount, self._rate)
+            return Money._exact(_rounder(currency.code, mode)(exact), currency)
+        step = quantum(currency)
         fixed = cast("Money", self.fixed_amount)  # a discount has a percent or a fixed amount
         if fixed.currency != currency:
             raise CurrencyMismatch(currency.code, fixed.currency.code, operation="discount")

@@ -34,7 +34,9 @@ PaymentTerm(name='2/10 net 30', installments=1)
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import enum
+import functools
 from decimal import Decimal
 from fractions import Fraction
 from typing import NoReturn
@@ -50,10 +52,10 @@ from ordercore.errors import (
     InvalidPaymentTerm,
     InvalidType,
 )
-from ordercore.money.allocation import allocate
+from ordercore.money.allocation import allocate, allocate_units
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT, exact
-from ordercore.money.currency import precision, quantum
+from ordercore.money.currency import get_currency, precision, quantum
 from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.money.rounding import RoundingMode
 from ordercore.settlement.discounts import (
@@ -72,6 +74,7 @@ from ordercore.settlement.due_dates import (
     DueStep,
     Weekday,
     check_date,
+    shift,
     whole,
 )
 
@@ -94,6 +97,8 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
+_new = object.__new__
+_set = object.__setattr__
 _HUNDRED = Decimal(100)
 
 
@@ -366,6 +371,24 @@ class ScheduledInstallment:
                 field="discount_amount",
             )
 
+    @classmethod
+    def _unchecked(
+        cls,
+        due_date: dt.date,
+        amount: Money,
+        discount_amount: Money | None,
+        discount_deadline: dt.date | None,
+        discount_taxes: Money | None,
+    ) -> ScheduledInstallment:
+        """A scheduled installment from values a schedule computed and checked itself."""
+        installment = _new(cls)
+        _set(installment, "due_date", due_date)
+        _set(installment, "amount", amount)
+        _set(installment, "discount_amount", discount_amount)
+        _set(installment, "discount_deadline", discount_deadline)
+        _set(installment, "discount_taxes", discount_taxes)
+        return installment
+
     @property
     def discount_untaxed(self) -> Money | None:
         """The part of the discount that lowers the untaxed amount, when the split is known."""
@@ -425,8 +448,27 @@ def _installments(value: object) -> tuple[Installment, ...]:
     return installments
 
 
+@functools.cache
+def _places(code: str) -> int:
+    return precision(code)
+
+
 def _total(value: object) -> Money:
-    return _minor_units(value, "total")
+    if type(value) is Money:  # the common case, checked cheaply
+        exponent = value.amount.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent <= _places(value.currency.code):
+            return value
+    return _minor_units(value, "total")  # anything else: its error, or a moneyed.Money
+
+
+# what each installment takes in a schedule (see PaymentTerm._plan)
+_SPLIT, _FIXED, _REST = 0, 1, 2
+
+
+def _whole_weights(ratios: tuple[Decimal, ...]) -> tuple[int, ...]:
+    """``ratios`` (percentages) scaled to whole numbers in the same proportions."""
+    places = max(decimal_places(ratio) for ratio in ratios)
+    return tuple(int(CONTEXT.scaleb(ratio, places)) for ratio in ratios)
 
 
 def _breakdown(value: object, total: Money) -> AmountBreakdown:
@@ -470,7 +512,13 @@ class PaymentTerm:
     # what schedule needs, computed once: the allocation ratios of a term without
     # percentages of the balance (None with them), and the sum of the fixed amounts
     _ratios: tuple[Decimal, ...] | None = attrs.field(init=False, eq=False, hash=False)
+    _weights: tuple[int, ...] | None = attrs.field(init=False, eq=False, hash=False)
     _fixed: Decimal = attrs.field(init=False, eq=False, hash=False)
+    _fixed_currency: moneyed.Currency | None = attrs.field(init=False, eq=False, hash=False)
+    # per installment: what it takes (_SPLIT, _FIXED, _REST), its fixed amount, rule, discount
+    _plan: tuple[tuple[int, Decimal, DueRule, EarlyPaymentDiscount | None], ...] = attrs.field(
+        init=False, eq=False, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         last = len(self.installments) - 1
@@ -524,10 +572,29 @@ class PaymentTerm:
             else tuple(percents)
         )
         object.__setattr__(self, "_ratios", None if by_balance else ratios)
+        object.__setattr__(self, "_weights", None if by_balance else _whole_weights(ratios))
         object.__setattr__(
             self,
             "_fixed",
             _sum([i.amount.amount for i in self.installments if i.amount is not None]),
+        )
+        object.__setattr__(self, "_fixed_currency", get_currency(codes[0]) if codes else None)
+        object.__setattr__(
+            self,
+            "_plan",
+            tuple(
+                (
+                    _SPLIT
+                    if i.kind in _PERCENT_KINDS
+                    else _FIXED
+                    if i.kind is ShareKind.FIXED
+                    else _REST,
+                    _ZERO if i.amount is None else i.amount.amount,
+                    i.due,
+                    i.discount,
+                )
+                for i in self.installments
+            ),
         )
 
     # -- the common terms ------------------------------------------------------------------
@@ -609,7 +676,6 @@ class PaymentTerm:
         """Whether the last installment takes the remainder."""
         return self.installments[-1].kind is ShareKind.REMAINDER
 
-    @exact
     def schedule(
         self,
         total: moneyed.Money,
@@ -644,11 +710,53 @@ class PaymentTerm:
         mode = check_instance(rounding, RoundingMode, "rounding")
         if not isinstance(drop_zero, bool):
             raise InvalidType(drop_zero, expected="True or False", field="drop_zero")
-        parts = None if breakdown is None else _breakdown(breakdown, money)
+        if breakdown is not None:
+            return self._schedule_broken_down(
+                money, start, mode, drop_zero, _breakdown(breakdown, money)
+            )
+        scheduled = []
+        last = len(self.installments) - 1
+        unchecked = ScheduledInstallment._unchecked
+        for index, ((_, _, rule, early), amount) in enumerate(
+            zip(self._plan, self._amounts(money), strict=True)
+        ):
+            if drop_zero and not amount.amount and index != last:
+                continue
+            due = rule._due(start)
+            if early is None:
+                scheduled.append(unchecked(due, amount, None, None, None))
+            else:
+                # a percentage below 100, or a fixed amount checked against the
+                # installment: never more than it, and of its sign
+                discount = early._on_installment(amount, mode)
+                deadline = shift(start, early._window, early)
+                scheduled.append(unchecked(due, amount, discount, deadline, None))
+        return tuple(scheduled)
+
+    def _schedule_broken_down(
+        self,
+        total: Money,
+        start: dt.date,
+        mode: RoundingMode,
+        drop_zero: bool,
+        breakdown: AmountBreakdown,
+    ) -> tuple[ScheduledInstallment, ...]:
+        """:meth:`schedule` with the total's breakdown: each discount split over the taxes."""
+        with decimal.localcontext(CONTEXT):
+            return self._split_schedule(total, start, mode, drop_zero, breakdown)
+
+    def _split_schedule(
+        self,
+        total: Money,
+        start: dt.date,
+        mode: RoundingMode,
+        drop_zero: bool,
+        breakdown: AmountBreakdown,
+    ) -> tuple[ScheduledInstallment, ...]:
         scheduled = []
         last = len(self.installments) - 1
         for index, (installment, amount) in enumerate(
-            zip(self.installments, self._amounts(money), strict=True)
+            zip(self.installments, self._amounts(total), strict=True)
         ):
             if drop_zero and not amount.amount and index != last:
                 continue
@@ -656,11 +764,8 @@ class PaymentTerm:
             discount = taxes = deadline = None
             if early is not None:
                 deadline = early.deadline(start)
-                if parts is None:
-                    discount = early.amount(amount, mode)
-                else:
-                    split = early.split(parts.part(amount), mode)
-                    discount, taxes = split.total, split.taxes
+                split = early.split(breakdown.part(amount), mode)
+                discount, taxes = split.total, split.taxes
             scheduled.append(
                 ScheduledInstallment(
                     due_date=installment.due.due_date(start),
@@ -675,36 +780,43 @@ class PaymentTerm:
     def _amounts(self, total: Money) -> list[Money]:
         """Each installment's amount; together exactly ``total``."""
         currency = total.currency
-        step = quantum(currency)
-        for installment in self.installments:
-            if installment.amount is not None and installment.amount.currency != currency:
-                raise CurrencyMismatch(
-                    currency.code, installment.amount.currency.code, operation="schedule"
-                )
-        magnitude = CONTEXT.abs(total.amount)
-        if not magnitude:  # a zero total owes nothing, whatever the shares
-            return [Money(CONTEXT.quantize(_ZERO, step), currency)] * len(self.installments)
-        fixed = self._fixed
-        ratios: tuple[Decimal, ...] | list[Fraction] = (
-            self._ratios if self._ratios is not None else self._exact_shares(total, magnitude)
+        fixed_currency = self._fixed_currency
+        if fixed_currency is not None and fixed_currency != currency:
+            raise CurrencyMismatch(currency.code, fixed_currency.code, operation="schedule")
+        places = _places(currency.code)
+        exact_money = Money._exact
+        scaleb = CONTEXT.scaleb
+        if not total.amount:  # a zero total owes nothing, whatever the shares
+            return [exact_money(scaleb(_ZERO, -places), currency)] * len(self.installments)
+        units = int(scaleb(CONTEXT.abs(total.amount), places))  # exact: minor units
+        weights = self._weights
+        parts = (
+            allocate_units(units, weights)
+            if weights is not None
+            else self._balance_units(total, units, places)
         )
-        parts = allocate(magnitude, ratios, step)
-        rest = parts.pop() if self.has_remainder else _ZERO
-        left = CONTEXT.subtract(rest, fixed)
-        if left < 0:
-            self._exceeds(total, CONTEXT.subtract(magnitude, left))
-        shares = iter(parts)
-        amounts = []
-        for installment in self.installments:
-            if installment.kind in _PERCENT_KINDS:
-                amount = next(shares)
-            elif installment.amount is not None:
-                amount = installment.amount.amount
-            else:
-                amount = left
-            amount = CONTEXT.quantize(amount, step)  # exact: no share is finer than the step
-            amounts.append(Money(CONTEXT.minus(amount) if total.amount < 0 else amount, currency))
-        return amounts
+        if self.has_remainder:
+            left = parts[-1] - int(scaleb(self._fixed, places)) if self._fixed else parts[-1]
+            if left < 0:
+                self._exceeds(total, scaleb(Decimal(units - left), -places))
+            parts[-1] = left
+        if self._fixed:  # fixed amounts sit between the split parts
+            shares = iter(parts)
+            parts = [
+                int(scaleb(fixed, places)) if share_kind == _FIXED else next(shares)
+                for share_kind, fixed, _, _ in self._plan
+            ]
+        if total.amount < 0:
+            return [exact_money(scaleb(Decimal(-share), -places), currency) for share in parts]
+        return [exact_money(scaleb(Decimal(share), -places), currency) for share in parts]
+
+    @exact
+    def _balance_units(self, total: Money, units: int, places: int) -> list[int]:
+        """The split in minor units of a term with percentages of the balance."""
+        magnitude = CONTEXT.abs(total.amount)
+        step = quantum(total.currency)
+        parts = allocate(magnitude, self._exact_shares(total, magnitude), step)
+        return [int(CONTEXT.scaleb(part, places)) for part in parts]
 
     def _exact_shares(self, total: Money, magnitude: Decimal) -> list[Fraction]:
         """The exact share of each percentage (of the whole or of the balance), in order.
@@ -724,7 +836,8 @@ class PaymentTerm:
                 continue
             base = whole if installment.kind is ShareKind.PERCENT else whole - taken
             if base < 0:
-                self._exceeds(total, Decimal(taken.numerator) / Decimal(taken.denominator))
+                taken_amount = CONTEXT.divide(Decimal(taken.numerator), Decimal(taken.denominator))
+                self._exceeds(total, taken_amount)
             share = base * Fraction(installment.percent) / 100
             shares.append(share)
             taken += share
@@ -735,7 +848,7 @@ class PaymentTerm:
         raise InstallmentsExceedTotal(
             term=self.name,
             total=total,
-            scheduled=Money(taken if total.amount > 0 else -taken, total.currency),
+            scheduled=Money(taken if total.amount > 0 else CONTEXT.minus(taken), total.currency),
         )
 
     def __repr__(self) -> str:
