@@ -31,6 +31,7 @@ lands before the invoice date, :meth:`DueRule.due_date` raises
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import enum
 
@@ -80,7 +81,7 @@ def check_date(value: object, field: str) -> dt.date:
     return value
 
 
-def shift(start: dt.date, step: relativedelta | dt.timedelta, rule: object) -> dt.date:
+def shift(start: dt.date, step: relativedelta | dt.timedelta | _Calendar, rule: object) -> dt.date:
     """``start + step``, or an ordercore error when that leaves the dates Python knows."""
     try:
         shifted: dt.date = start + step
@@ -158,7 +159,9 @@ class DueStep:
     weeks: int = attrs.field(default=0, converter=_weeks)
     days: int = attrs.field(default=0, converter=_days)
     weekday: Weekday | None = attrs.field(default=None, converter=_weekday)
-    _delta: relativedelta | dt.timedelta = attrs.field(init=False, eq=False, hash=False)
+    # how the step moves a date, computed once: a timedelta for whole days and weeks; a
+    # _Calendar step for months and days of the month; a relativedelta for a weekday
+    _delta: relativedelta | dt.timedelta | _Calendar = attrs.field(init=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if self.month is None and self.day is None and self.weekday is None:
@@ -173,6 +176,10 @@ class DueStep:
                 # whole days only: a timedelta is what relativedelta would add, and cheaper
                 object.__setattr__(self, "_delta", dt.timedelta(weeks=self.weeks, days=self.days))
                 return
+        if self.weekday is None:
+            days = dt.timedelta(weeks=self.weeks, days=self.days)
+            object.__setattr__(self, "_delta", _Calendar(self.month, self.months, self.day, days))
+            return
         object.__setattr__(
             self,
             "_delta",
@@ -197,6 +204,32 @@ class DueStep:
             if value is not None and value != 0:
                 parts.append(f"{name}={value!r}")
         return f"DueStep({', '.join(parts)})"
+
+
+class _Calendar:
+    """A step of months and days of the month, applied as relativedelta applies it.
+
+    The same arithmetic as ``relativedelta(month=, months=, day=, weeks=, days=)`` (the
+    properties in the tests compare them), without building one per date.
+    """
+
+    __slots__ = ("day", "days", "month", "months")
+
+    def __init__(self, month: int | None, months: int, day: int | None, days: dt.timedelta) -> None:
+        self.month = month
+        self.months = months
+        self.day = day
+        self.days = days
+
+    def __radd__(self, date: dt.date) -> dt.date:
+        year, month = date.year, self.month or date.month
+        if self.months:
+            year, index = divmod(year * 12 + month - 1 + self.months, 12)
+            month = index + 1
+        last = calendar.monthrange(year, month)[1] if 1 <= year <= dt.MAXYEAR else 31
+        day = min(last, self.day or date.day)
+        moved = date.replace(year=year, month=month, day=day)  # ValueError past the years
+        return moved + self.days if self.days else moved
 
 
 def _steps(value: object) -> tuple[DueStep, ...]:

@@ -453,6 +453,11 @@ def _places(code: str) -> int:
     return precision(code)
 
 
+@functools.cache
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
 def _total(value: object) -> Money:
     if type(value) is Money:  # the common case, checked cheaply
         exponent = value.amount.as_tuple().exponent
@@ -515,6 +520,7 @@ class PaymentTerm:
     _weights: tuple[int, ...] | None = attrs.field(init=False, eq=False, hash=False)
     _fixed: Decimal = attrs.field(init=False, eq=False, hash=False)
     _fixed_currency: moneyed.Currency | None = attrs.field(init=False, eq=False, hash=False)
+    _whole: bool = attrs.field(init=False, eq=False, hash=False)
     # per installment: what it takes (_SPLIT, _FIXED, _REST), its fixed amount, rule, discount
     _plan: tuple[tuple[int, Decimal, DueRule, EarlyPaymentDiscount | None], ...] = attrs.field(
         init=False, eq=False, hash=False
@@ -579,6 +585,8 @@ class PaymentTerm:
             _sum([i.amount.amount for i in self.installments if i.amount is not None]),
         )
         object.__setattr__(self, "_fixed_currency", get_currency(codes[0]) if codes else None)
+        whole = len(self.installments) == 1 and self.installments[0].amount is None
+        object.__setattr__(self, "_whole", whole)
         object.__setattr__(
             self,
             "_plan",
@@ -706,22 +714,33 @@ class PaymentTerm:
         included, and a discount on the untaxed amount cannot be computed.
         """
         money = _total(total)
-        start = _date(invoice_date, "invoice_date")
-        mode = check_instance(rounding, RoundingMode, "rounding")
-        if not isinstance(drop_zero, bool):
+        start = (
+            invoice_date if type(invoice_date) is dt.date else _date(invoice_date, "invoice_date")
+        )
+        mode = (
+            rounding
+            if type(rounding) is RoundingMode
+            else check_instance(rounding, RoundingMode, "rounding")
+        )
+        if drop_zero is not False and drop_zero is not True:
             raise InvalidType(drop_zero, expected="True or False", field="drop_zero")
         if breakdown is not None:
             return self._schedule_broken_down(
                 money, start, mode, drop_zero, _breakdown(breakdown, money)
             )
-        scheduled = []
-        last = len(self.installments) - 1
         unchecked = ScheduledInstallment._unchecked
-        for index, ((_, _, rule, early), amount) in enumerate(
-            zip(self._plan, self._amounts(money), strict=True)
-        ):
-            if drop_zero and not amount.amount and index != last:
-                continue
+        amounts = self._amounts(money)
+        kept: range | list[int]
+        if drop_zero:
+            last = len(amounts) - 1
+            kept = [i for i, amount in enumerate(amounts) if amount.amount or i == last]
+        else:
+            kept = range(len(amounts))
+        scheduled = []
+        plan = self._plan
+        for index in kept:
+            _, _, rule, early = plan[index]
+            amount = amounts[index]
             due = rule._due(start)
             if early is None:
                 scheduled.append(unchecked(due, amount, None, None, None))
@@ -786,6 +805,10 @@ class PaymentTerm:
         places = _places(currency.code)
         exact_money = Money._exact
         scaleb = CONTEXT.scaleb
+        if self._whole:  # one installment takes it all
+            if total.amount.as_tuple().exponent == -places and total.amount:
+                return [total]
+            return [exact_money(CONTEXT.quantize(total.amount, _quantum(places)), currency)]
         if not total.amount:  # a zero total owes nothing, whatever the shares
             return [exact_money(scaleb(_ZERO, -places), currency)] * len(self.installments)
         units = int(scaleb(CONTEXT.abs(total.amount), places))  # exact: minor units
