@@ -31,6 +31,7 @@ EUR 0.02) taken one at a time:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -122,6 +123,22 @@ def allocate_units(units: int, weights: Sequence[int]) -> list[int]:
         raise InvalidType(units, expected="an int number of quanta", field="units")
     if not isinstance(weights, list | tuple) or not weights:
         raise InvalidType(weights, expected="a list or tuple of int weights", field="weights")
+    weight = _weight(tuple(weights))
+    if units < 0:
+        return [-part for part in allocate_units(-units, weights)]
+    parts = [units * item // weight for item in weights]
+    missing = units - sum(parts)  # fewer than len(weights): each remainder is below weight
+    if missing:
+        # the largest remainders first, ties to the earliest part
+        order = sorted([(-(units * item % weight), i) for i, item in enumerate(weights)])
+        for _, index in order[:missing]:
+            parts[index] += 1
+    return parts
+
+
+@functools.lru_cache(maxsize=1024)
+def _weight(weights: tuple[object, ...]) -> int:
+    """The sum of ``weights``, once they are checked (a term's weights recur: cached)."""
     weight = 0
     for item in weights:
         if not isinstance(item, int) or isinstance(item, bool) or item < 0:
@@ -129,16 +146,7 @@ def allocate_units(units: int, weights: Sequence[int]) -> list[int]:
         weight += item
     if not weight:
         raise InvalidAllocation(list(weights), reason="the weights sum to zero")
-    if units < 0:
-        return [-part for part in allocate_units(-units, weights)]
-    parts = [units * item // weight for item in weights]
-    missing = units - sum(parts)  # fewer than len(weights): each remainder is below weight
-    if missing:
-        remainders = [units * item % weight for item in weights]
-        order = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
-        for index in order[:missing]:
-            parts[index] += 1
-    return parts
+    return weight
 
 
 def apportion(

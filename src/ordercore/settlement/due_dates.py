@@ -226,10 +226,21 @@ class _Calendar:
         if self.months:
             year, index = divmod(year * 12 + month - 1 + self.months, 12)
             month = index + 1
-        last = calendar.monthrange(year, month)[1] if 1 <= year <= dt.MAXYEAR else 31
-        day = min(last, self.day or date.day)
-        moved = date.replace(year=year, month=month, day=day)  # ValueError past the years
+        day = self.day or date.day
+        if day > 28:  # every month has 28 days
+            day = min(day, _month_length(year, month))
+        moved = dt.date(year, month, day)  # a ValueError past the years Python knows
         return moved + self.days if self.days else moved
+
+
+_LENGTHS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_length(year: int, month: int) -> int:
+    """The number of days of ``month`` (1 to 12) of ``year``: ``calendar.monthrange``'s."""
+    if month == 2 and calendar.isleap(year):  # February
+        return 29
+    return _LENGTHS[month]
 
 
 def _steps(value: object) -> tuple[DueStep, ...]:
