@@ -304,6 +304,7 @@ def test_allocating_units_refuses_what_is_no_split() -> None:
         ((10, [0, 0]), InvalidAllocation),
         ((10, [1, -1]), InvalidAllocation),
         ((10, [True]), InvalidAllocation),
+        ((10, [[1]]), InvalidAllocation),
         ((1.0, [1]), InvalidType),
     ]
     for (units, weights), error in refused:
