@@ -33,6 +33,7 @@ from ordercore import (
     InvalidAmount,
     InvalidNumber,
     InvalidPaymentTerm,
+    InvalidTermNotation,
     InvalidType,
     IssuedInvoice,
     Line,
@@ -48,6 +49,7 @@ from ordercore import (
 from ordercore.documents import BillIssued, InvoiceIssued
 from ordercore.money import precision, quantum
 from ordercore.settlement import MAX_DAYS, MAX_STEPS, DueStep, ShareKind, Weekday
+from ordercore.settlement.terms import NOTATIONS
 from ordercore.testing import strategies as ost
 
 NOV_23 = dt.date(2026, 11, 23)
@@ -914,6 +916,98 @@ class TestEarlyPaymentDiscounts:
         with pytest.raises(InvalidType) as wrong:
             only.discount_applies("2026-12-03")  # type: ignore[arg-type]
         assert wrong.value.field == "payment_date"
+
+
+class TestNotation:
+    @pytest.mark.parametrize(
+        ("text", "term", "notation"),
+        [
+            ("Net 30", PaymentTerm.net(30), "Net 30"),
+            ("net   30", PaymentTerm.net(30), "Net 30"),
+            ("Net 30 days", PaymentTerm.net(30), "Net 30"),
+            ("Net 15 EOM", PaymentTerm.end_of_month(days=15), "Net 15 EOM"),
+            ("EOM", PaymentTerm.end_of_month(), "EOM"),
+            ("Due on receipt", PaymentTerm.due_on_receipt(), "Due on receipt"),
+            ("due upon receipt", PaymentTerm.due_on_receipt(), "Due on receipt"),
+            (
+                "2/10 Net 30",
+                PaymentTerm.net(30, discount=EarlyPaymentDiscount(percent="2", days=10)),
+                "2/10 Net 30",
+            ),
+            (
+                "1.5%/10 net 30",
+                PaymentTerm.net(30, discount=EarlyPaymentDiscount(percent="1.5", days=10)),
+                "1.5/10 Net 30",
+            ),
+            (
+                "2/10 Net 30 EOM",
+                PaymentTerm.end_of_month(
+                    days=30, discount=EarlyPaymentDiscount(percent="2", days=10)
+                ),
+                "2/10 Net 30 EOM",
+            ),
+            (
+                "30% now, 70% in 30 days",
+                PaymentTerm(
+                    name="30% now, 70% in 30 days",
+                    installments=[percent("30", 0), percent("70", 30)],
+                ),
+                "30% now, 70% in 30 days",
+            ),
+            (
+                "50 % now,25% in 1 day, 25% in 60 days",
+                PaymentTerm(
+                    name="50% now, 25% in 1 day, 25% in 60 days",
+                    installments=[percent("50", 0), percent("25", 1), percent("25", 60)],
+                ),
+                "50% now, 25% in 1 day, 25% in 60 days",
+            ),
+        ],
+    )
+    def test_the_notations_people_type(self, text: str, term: PaymentTerm, notation: str) -> None:
+        parsed = PaymentTerm.parse(text)
+        assert parsed == term
+        assert parsed.notation == notation
+        assert PaymentTerm.parse(notation) == parsed
+
+    def test_terms_without_a_notation(self) -> None:
+        early = EarlyPaymentDiscount(percent="2", days=10)
+        for term in (
+            PaymentTerm.deposit("30", days=30),
+            PaymentTerm.day_of_month(10),
+            PaymentTerm.end_of_month(months=1),
+            PaymentTerm.end_of_month(discount=early),
+            PaymentTerm.net(
+                30,
+                discount=EarlyPaymentDiscount(percent="2", days=10, base=DiscountBase.UNTAXED),
+            ),
+            PaymentTerm(
+                name="Halves",
+                installments=[
+                    Installment.percentage("50", due=NET_30, discount=early),
+                    percent("50", 60),
+                ],
+            ),
+        ):
+            assert term.notation is None
+
+    @pytest.mark.parametrize(
+        "text",
+        ["", "Net", "Net thirty", "2/10", "30% now, 70% later", "EOM + 5", "Net 30 days EOM 5"],
+    )
+    def test_anything_else_is_refused_with_the_accepted_forms(self, text: str) -> None:
+        with pytest.raises(InvalidTermNotation) as caught:
+            PaymentTerm.parse(text)
+        assert (caught.value.text, caught.value.accepted) == (text, NOTATIONS)
+        assert isinstance(caught.value, InvalidPaymentTerm)
+
+    def test_a_notation_still_makes_a_valid_term(self) -> None:
+        with pytest.raises(InvalidPaymentTerm) as caught:
+            PaymentTerm.parse("30% now, 60% in 30 days")
+        assert caught.value.field == "installments"
+        with pytest.raises(InvalidType) as wrong:
+            PaymentTerm.parse(30)  # type: ignore[arg-type]
+        assert wrong.value.field == "text"
 
 
 class TestScheduledInstallment:

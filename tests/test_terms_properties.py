@@ -313,3 +313,17 @@ def test_allocating_units_refuses_what_is_no_split() -> None:
         assert type(caught.value) is error
     with pytest.raises(InvalidNumber):
         quantizer(Decimal("0.05"), RoundingMode.HALF_UP)
+
+
+@given(ost.payment_terms(discounts=True))
+def test_a_notation_reads_back_as_itself(term: PaymentTerm) -> None:
+    notation = term.notation
+    if notation is None:
+        return
+    again = PaymentTerm.parse(notation)
+    assert again.notation == notation
+    assert [i.percent for i in again.installments] == [i.percent for i in term.installments]
+    for mine, theirs in zip(again.installments, term.installments, strict=True):
+        assert mine.due.due_date(dt.date(2026, 11, 23)) == theirs.due.due_date(
+            dt.date(2026, 11, 23)
+        )

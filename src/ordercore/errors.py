@@ -73,6 +73,7 @@ __all__ = [
     "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidTax",
+    "InvalidTermNotation",
     "InvalidText",
     "InvalidType",
     "LimitExceeded",
@@ -1137,6 +1138,20 @@ class DiscountExceedsBase(LimitExceeded):
         super().__init__(
             f"a fixed early-payment discount of {_text(discount)} is more than its base "
             f"{_text(base)}: give a smaller amount, or a percent"
+        )
+
+
+class InvalidTermNotation(InvalidPaymentTerm):
+    """A payment-term notation (``text``) is none of the ``accepted`` forms."""
+
+    def __init__(self, *, text: str, accepted: tuple[str, ...]) -> None:
+        self.text = text
+        self.accepted = accepted
+        self.value = text
+        self.field = "text"
+        self.reason = f"write one of: {'; '.join(accepted)}"
+        OrdercoreError.__init__(
+            self, f"invalid payment term: {_show(text)} is no term notation; {self.reason}"
         )
 
 

@@ -37,6 +37,7 @@ import datetime as dt
 import decimal
 import enum
 import functools
+import re
 from decimal import Decimal
 from fractions import Fraction
 from typing import NoReturn
@@ -50,6 +51,7 @@ from ordercore.errors import (
     InstallmentsExceedTotal,
     InvalidAmount,
     InvalidPaymentTerm,
+    InvalidTermNotation,
     InvalidType,
 )
 from ordercore.money.allocation import allocate, allocate_units
@@ -83,6 +85,7 @@ __all__ = [
     "MAX_MONTHS",
     "MAX_STEPS",
     "MAX_WEEKS",
+    "NOTATIONS",
     "AmountBreakdown",
     "DiscountBase",
     "DiscountSplit",
@@ -476,6 +479,55 @@ def _whole_weights(ratios: tuple[Decimal, ...]) -> tuple[int, ...]:
     return tuple(int(CONTEXT.scaleb(ratio, places)) for ratio in ratios)
 
 
+#: The notations :meth:`PaymentTerm.parse` reads (N, D: whole days; P: a percentage).
+NOTATIONS = (
+    "Due on receipt",
+    "Net N",
+    "Net N EOM",
+    "EOM",
+    "P/D Net N",
+    "P/D Net N EOM",
+    "P% now, P% in N days, ...",
+)
+_NUMBER = r"\d{1,4}"
+_PERCENT = r"\d{1,3}(?:\.\d{1,6})?"
+_RECEIPT = re.compile(r"due (?:on|upon) receipt", re.IGNORECASE)
+_EOM = re.compile(r"eom", re.IGNORECASE)
+_NET = re.compile(
+    rf"(?:(?P<percent>{_PERCENT}) ?%? ?/ ?(?P<window>{_NUMBER}) )?"
+    rf"net (?P<days>{_NUMBER})(?: days?)?(?P<eom> eom)?",
+    re.IGNORECASE,
+)
+_PART = re.compile(
+    rf"(?P<percent>{_PERCENT}) ?% (?:now|in (?P<days>{_NUMBER}) days?)", re.IGNORECASE
+)
+
+
+def _single_notation(installment: Installment) -> str | None:
+    """The notation of a term of one installment of 100 %, if it has one."""
+    if installment.kind is not ShareKind.PERCENT or installment.percent != _HUNDRED:
+        return None
+    early = installment.discount
+    prefix = ""
+    if early is not None:
+        if early.percent is None or early.base is not DiscountBase.TOTAL:
+            return None
+        prefix = f"{early.percent}/{early.days} "
+    steps = installment.due.steps
+    days = installment.due.days_only
+    notation = None
+    if days is not None:
+        notation = f"{prefix}Net {days}" if days else "Due on receipt"
+    elif len(steps) == 1:
+        (step,) = steps
+        month_end = step.day == 31 and step.month is None and step.weekday is None
+        if month_end and not step.months and not step.weeks and step.days >= 0:
+            notation = f"{prefix}Net {step.days} EOM" if step.days else "EOM"
+    if early is not None and notation in ("Due on receipt", "EOM"):
+        return None  # no notation gives these a discount
+    return notation
+
+
 def _breakdown(value: object, total: Money) -> AmountBreakdown:
     breakdown = check_instance(value, AmountBreakdown, "breakdown")
     if breakdown.total != total:
@@ -676,6 +728,72 @@ class PaymentTerm:
         if name is None:
             name = f"{first.percent} % on receipt, balance net {balance.due.days_only}"
         return cls(name=name, installments=(first, balance))
+
+    # -- the notation people type -------------------------------------------------------------
+
+    @classmethod
+    def parse(cls, text: str) -> PaymentTerm:
+        """The term a notation names: one of :data:`NOTATIONS`, in any letter case.
+
+        >>> PaymentTerm.parse("2/10 Net 30") == PaymentTerm.net(
+        ...     30, discount=EarlyPaymentDiscount(percent="2", days=10))
+        True
+        >>> PaymentTerm.parse("30% now, 70% in 30 days").notation
+        '30% now, 70% in 30 days'
+
+        Anything else raises :class:`~ordercore.errors.InvalidTermNotation`, which lists
+        the accepted forms.
+        """
+        if not isinstance(text, str):
+            raise InvalidType(
+                text, expected="a payment-term notation such as 'Net 30'", field="text"
+            )
+        words = " ".join(text.split())
+        if _RECEIPT.fullmatch(words):
+            return cls.due_on_receipt()
+        if _EOM.fullmatch(words):
+            return cls.end_of_month()
+        net = _NET.fullmatch(words)
+        if net is not None:
+            discount = None
+            if net["percent"] is not None:
+                discount = EarlyPaymentDiscount(percent=net["percent"], days=net["window"])
+            days = int(net["days"])
+            if net["eom"]:
+                return cls.end_of_month(days=days, discount=discount)
+            return cls.net(days, discount=discount)
+        parts = [_PART.fullmatch(part.strip()) for part in words.split(",")]
+        if len(parts) > 1 and all(parts):
+            installments = [
+                Installment.percentage(
+                    part["percent"], due=DueRule.days_after(int(part["days"] or 0))
+                )
+                for part in parts
+                if part is not None
+            ]
+            term = cls(name=words, installments=installments)
+            notation = term.notation
+            return term if notation is None else cls(name=notation, installments=installments)
+        raise InvalidTermNotation(text=text, accepted=NOTATIONS)
+
+    @property
+    def notation(self) -> str | None:
+        """This term in the notation :meth:`parse` reads, or ``None`` if it has none.
+
+        >>> PaymentTerm.end_of_month(days=15).notation, PaymentTerm.net(30).notation
+        ('Net 15 EOM', 'Net 30')
+        """
+        installments = self.installments
+        if len(installments) == 1:
+            return _single_notation(installments[0])
+        parts = []
+        for installment in installments:
+            days = installment.due.days_only
+            if installment.kind is not ShareKind.PERCENT or installment.discount or days is None:
+                return None
+            when = "now" if days == 0 else f"in {days} day{'' if days == 1 else 's'}"
+            parts.append(f"{installment.percent}% {when}")
+        return ", ".join(parts)
 
     # -- scheduling --------------------------------------------------------------------------
 

@@ -926,7 +926,7 @@ def payment_terms(
     for index, (percent, rule) in enumerate(shares):
         discount = None
         if discounts and draw(_ONE_IN_THREE) == 0:
-            window = 30 if rule.days_only is None else rule.days_only
+            window = 30 if rule.days_only is None else min(rule.days_only, MAX_DAYS)
             discount = _early_payment_discount(draw, window)
         if with_remainder and index == count - 1:
             installments.append(Installment.remainder(due=rule, discount=discount))
