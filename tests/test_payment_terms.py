@@ -646,6 +646,28 @@ class TestSchedule:
             context.rounding = decimal.ROUND_FLOOR
             assert term.schedule(eur("1000000.00"), NOV_23) == expected
         assert amounts(expected) == ["EUR 333330.00", "EUR 333330.00", "EUR 333340.00"]
+        early = EarlyPaymentDiscount(percent="2.5", days=10)
+        every_kind = PaymentTerm(
+            name="Every kind",
+            installments=[
+                fixed(eur("1000.00")),
+                Installment.percentage_of_balance("33.333", due=NET_30, discount=early),
+                Installment.percentage("33.333", due=DueRule.end_of_month(months=1)),
+                Installment.remainder(due=DueRule.day_of_month(31, months=2), discount=early),
+            ],
+        )
+        parts = AmountBreakdown(untaxed=eur("833333.33"), taxes=eur("166666.67"))
+        calls = [
+            lambda: every_kind.schedule(eur("1000000.00"), NOV_23),
+            lambda: every_kind.schedule(eur("1000000.00"), NOV_23, breakdown=parts),
+            lambda: PaymentTerm.net(30, discount=early).schedule(eur("1000000.01"), NOV_23),
+        ]
+        for call in calls:
+            plain = call()
+            with decimal.localcontext() as context:
+                context.prec = 3
+                context.rounding = decimal.ROUND_FLOOR
+                assert call() == plain
 
 
 class TestShares:
