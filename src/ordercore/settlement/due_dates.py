@@ -341,7 +341,10 @@ class DueRule:
         """:meth:`due_date` for a date already checked."""
         date = start
         for step in self.steps:
-            date = shift(date, step._delta, self)
+            try:
+                date = date + step._delta
+            except (ValueError, OverflowError):
+                date = shift(date, step._delta, self)  # raises the ordercore error
         if date < start:
             raise DueBeforeInvoiceDate(rule=repr(self), invoice_date=start, due_date=date)
         return date

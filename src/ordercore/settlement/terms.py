@@ -831,10 +831,21 @@ class PaymentTerm:
         ``discount_taxes``. Without it, a discount is on the whole installment, taxes
         included, and a discount on the untaxed amount cannot be computed.
         """
-        money = _total(total)
         start = (
             invoice_date if type(invoice_date) is dt.date else _date(invoice_date, "invoice_date")
         )
+        if (
+            self._whole
+            and type(total) is Money
+            and breakdown is None
+            and type(rounding) is RoundingMode
+            and (drop_zero is False or drop_zero is True)
+        ):
+            # one installment takes the whole amount: to the minor unit, it is the amount
+            value = total.amount
+            if value and value.as_tuple().exponent == -_places(total.currency.code):
+                return (self._whole_installment(total, start, rounding),)
+        money = _total(total)
         mode = (
             rounding
             if type(rounding) is RoundingMode
@@ -869,6 +880,18 @@ class PaymentTerm:
                 deadline = shift(start, early._window, early)
                 scheduled.append(unchecked(due, amount, discount, deadline, None))
         return tuple(scheduled)
+
+    def _whole_installment(
+        self, amount: Money, start: dt.date, mode: RoundingMode
+    ) -> ScheduledInstallment:
+        """The one installment of a term that takes the whole of ``amount`` (checked)."""
+        _, _, rule, early = self._plan[0]
+        due = rule._due(start)
+        if early is None:
+            return ScheduledInstallment._unchecked(due, amount, None, None, None)
+        discount = early._on_installment(amount, mode)
+        deadline = shift(start, early._window, early)
+        return ScheduledInstallment._unchecked(due, amount, discount, deadline, None)
 
     def _schedule_broken_down(
         self,
