@@ -3,20 +3,29 @@ r"""Payment terms: when an amount falls due, in which parts, and what paying ear
 A :class:`PaymentTerm` is a name and an ordered tuple of :class:`Installment`\ s. Each
 installment has
 
-* a **share** of the amount (:class:`ShareKind`): a percentage of it, a fixed amount, or
-  the remainder (what the other installments leave);
-* a **due-date rule** (:class:`DueRule`): a number of days after the invoice date; the end
-  of the invoice's month (or of a later one) plus a number of days; or day D of a later
-  month, clamped to the month's last day; and
-* an optional **early-payment discount** (:class:`EarlyPaymentDiscount`): a percentage
-  off for paying within a number of days of the invoice date, as in "2/10 net 30".
+* a **share** of the amount (:class:`ShareKind`): a percentage of it, a percentage of
+  the balance the installments before it leave, a fixed amount, or the remainder (what
+  the other installments leave);
+* a **due-date rule** (:class:`~ordercore.settlement.due_dates.DueRule`): steps applied
+  to the invoice date one after another (days, weeks, months, day D of the month, the
+  end of the month, the next weekday), clamped to the month's last day; and
+* an optional **early-payment discount**
+  (:class:`~ordercore.settlement.discounts.EarlyPaymentDiscount`): a percentage or an
+  amount off for paying within a number of days of the invoice date, as in "2/10 net 30",
+  on the total or on the untaxed amount.
 
 :meth:`PaymentTerm.schedule` turns an amount and an invoice date into
 :class:`ScheduledInstallment`\ s. Their amounts sum to the amount exactly: percentages
-are split with :func:`~ordercore.money.allocate` (largest remainder), fixed amounts are
-taken as stated, and the remainder takes what is left. Dates are computed with
-``dateutil.relativedelta``, so month ends clamp (31 January + 1 month is 28 or 29
-February), and no due date is ever before the invoice date.
+(of the whole and of the balance) are split together by largest remainder (the rule of
+:func:`~ordercore.money.allocate`), fixed amounts are taken as stated, and the remainder
+takes what is left. Month ends clamp (31 January + 1 month is 28 or 29 February), and no
+due date is ever before the invoice date. :meth:`PaymentTerm.parse` reads the notations
+people type ("Net 30", "2/10 Net 30", "30% now, 70% in 30 days") and
+:attr:`PaymentTerm.notation` prints them back.
+
+A term computes once, when it is made, what every schedule needs (the weights of the
+split as integers, what each installment takes, each date step); a schedule then checks
+its arguments and builds its installments without checking again what it computed.
 
 >>> import datetime as dt
 >>> from ordercore.money import Money
