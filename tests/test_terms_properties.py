@@ -23,7 +23,7 @@ from ordercore import (
     RoundingMode,
     ShareKind,
 )
-from ordercore.errors import InvalidAllocation, InvalidNumber, InvalidType
+from ordercore.errors import InvalidAllocation, InvalidNumber, InvalidType, OrdercoreError
 from ordercore.money import allocate, precision, quantum, round_to
 from ordercore.money.allocation import allocate_units
 from ordercore.money.rounding import quantizer
@@ -327,3 +327,13 @@ def test_a_notation_reads_back_as_itself(term: PaymentTerm) -> None:
         assert mine.due.due_date(dt.date(2026, 11, 23)) == theirs.due.due_date(
             dt.date(2026, 11, 23)
         )
+
+
+@given(st.one_of(st.text(max_size=40), st.from_regex(r"\d{1,6}(/\d{1,6})? ?[Nn]et \d{1,6}( EOM)?")))
+def test_only_ordercore_errors_escape_parsing_a_notation(text: str) -> None:
+    try:
+        term = PaymentTerm.parse(text)
+    except OrdercoreError:
+        return
+    notation = term.notation
+    assert notation is None or PaymentTerm.parse(notation).notation == notation

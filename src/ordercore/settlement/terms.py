@@ -130,9 +130,6 @@ def _optional_date(value: object, field: str) -> dt.date | None:
     return None if value is None else _date(value, field)
 
 
-_minor_units = minor_units
-
-
 def _days(value: object) -> int:
     return whole(value, "days", low=0, high=MAX_DAYS)
 
@@ -475,7 +472,7 @@ def _total(value: object) -> Money:
         exponent = value.amount.as_tuple().exponent
         if isinstance(exponent, int) and -exponent <= _places(value.currency.code):
             return value
-    return _minor_units(value, "total")  # anything else: its error, or a moneyed.Money
+    return minor_units(value, "total")  # anything else: its error, or a moneyed.Money
 
 
 # what each installment takes in a schedule (see PaymentTerm._plan)
