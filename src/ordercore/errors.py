@@ -41,11 +41,13 @@ __all__ = [
     "CreditTakenInAlready",
     "CurrencyMismatch",
     "DeltaDoesNotApply",
+    "DiscountExceedsBase",
     "DocumentWithoutLines",
     "DownPaymentDeducted",
     "DownPaymentTooLarge",
     "DownPaymentsOutstanding",
     "DraftMadeFromOrder",
+    "DueBeforeInvoiceDate",
     "DueBeforeIssue",
     "DueDateAndTerm",
     "DuplicateDocumentId",
@@ -81,6 +83,7 @@ __all__ = [
     "InvalidPriceBook",
     "InvalidReport",
     "InvalidTax",
+    "InvalidTermNotation",
     "InvalidText",
     "InvalidType",
     "LimitExceeded",
@@ -1089,6 +1092,58 @@ class InvalidPaymentTerm(InvalidInput, ValueError):
         self.reason = reason
         self.field = field
         super().__init__(f"invalid payment term: {_where(field)}{_show(value)}: {reason}")
+
+
+class DueBeforeInvoiceDate(InvalidPaymentTerm):
+    """A due-date rule, applied to ``invoice_date``, gives ``due_date``, before it.
+
+    ``rule`` is the rule's ``repr``. A rule whose steps count backwards (five days before
+    the end of the month) or name a day of the invoice's own month does that for some
+    invoice dates; nothing is ever moved to make it fit.
+    """
+
+    def __init__(self, *, rule: str, invoice_date: dt.date, due_date: dt.date) -> None:
+        self.rule = rule
+        self.invoice_date = invoice_date
+        self.due_date = due_date
+        self.value = due_date
+        self.field = "due_date"
+        self.reason = (
+            f"{rule} gives {due_date} for an invoice dated {invoice_date}, before it: use a "
+            "rule that counts forward from the invoice date, such as a later month"
+        )
+        OrdercoreError.__init__(self, f"invalid payment term: {self.reason}")
+
+
+class DiscountExceedsBase(LimitExceeded):
+    """A fixed early-payment discount (``discount``) is more than its ``base``.
+
+    ``requested`` is the discount and ``remaining`` the base's magnitude, all ``Money``.
+    """
+
+    def __init__(self, *, discount: object, base: object, remaining: object) -> None:
+        self.discount = discount
+        self.base = base
+        self.requested = discount
+        self.remaining = remaining
+        super().__init__(
+            f"a fixed early-payment discount of {_text(discount)} is more than its base "
+            f"{_text(base)}: give a smaller amount, or a percent"
+        )
+
+
+class InvalidTermNotation(InvalidPaymentTerm):
+    """A payment-term notation (``text``) is none of the ``accepted`` forms."""
+
+    def __init__(self, *, text: str, accepted: tuple[str, ...]) -> None:
+        self.text = text
+        self.accepted = accepted
+        self.value = text
+        self.field = "text"
+        self.reason = f"write one of: {'; '.join(accepted)}"
+        OrdercoreError.__init__(
+            self, f"invalid payment term: {_show(text)} is no term notation; {self.reason}"
+        )
 
 
 class InstallmentsExceedTotal(LimitExceeded):
