@@ -1123,7 +1123,11 @@ class TestIssuing:
         )
         invoice = issued.document
         assert amounts(invoice.installments) == ["EUR 345.60", "EUR 806.40"]
-        assert invoice.installments == term.schedule(invoice.total, NOV_23)
+        # issuing gives the term the invoice's breakdown, so each discount says its tax part
+        totals = invoice.priced.totals
+        parts = AmountBreakdown(untaxed=totals.tax_exclusive, taxes=totals.tax)
+        assert invoice.installments == term.schedule(invoice.total, NOV_23, breakdown=parts)
+        assert invoice.installments[1].discount_taxes == eur("2.69")
         assert invoice.due_date == dt.date(2026, 12, 31)
         assert invoice.installments[1].discount_amount == eur("16.13")
         assert issued.events == (
