@@ -337,3 +337,16 @@ def test_only_ordercore_errors_escape_parsing_a_notation(text: str) -> None:
         return
     notation = term.notation
     assert notation is None or PaymentTerm.parse(notation).notation == notation
+
+
+def test_a_weight_of_true_is_refused_even_after_a_weight_of_one() -> None:
+    # True == 1 and hashes alike: a cache of checked weights must not let it through
+    assert allocate_units(10, [1]) == [10]
+    with pytest.raises(InvalidAllocation):
+        allocate_units(10, [True])  # type: ignore[list-item]
+
+
+def test_composed_days_beyond_what_net_n_can_say_have_no_notation() -> None:
+    rule = DueRule.days_after(1830).then(DueRule.days_after(1831))
+    term = PaymentTerm(name="Long", installments=[Installment.percentage("100", due=rule)])
+    assert term.notation is None

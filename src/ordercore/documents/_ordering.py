@@ -52,6 +52,7 @@ from ordercore.errors import (
     InvalidType,
     NotFromThisOrder,
     NothingRemains,
+    OrdercoreError,
     OrderLimitExceeded,
     PrepaidOnOrder,
     ReturnOnOrder,
@@ -62,6 +63,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
 from ordercore.money.decimals import to_decimal
+from ordercore.pricing.discounts import DiscountKind
 from ordercore.pricing.document import Allowance, Charge, Document, TaxCorrection
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
@@ -405,11 +407,11 @@ def bill_lines(
     """Bill the ``wanted`` (checked) quantities of an order's ``lines``, priced ``priced``.
 
     Gives the lines with the quantities billed and their shares taken, what the bill took
-    of them, and the bill's lines.
+    of them, and the bill's lines (:func:`at_order_prices`).
     """
     result = list(lines)
     shares: list[TakenLine] = []
-    billing_lines: list[Line] = []
+    parts: list[tuple[Line, Decimal, Decimal]] = []
     currency = priced.currency
     step = rounding(priced)
     for index, units in wanted.items():
@@ -417,9 +419,71 @@ def bill_lines(
         part = share(line, units, step)
         result[index] = moved(line, billed=units, taken=part)
         shares.append(TakenLine._unchecked(index, line.key, units, Money._exact(part, currency)))
-        source = priced.lines[index].line
-        billing_lines.append(billing_line(source, units, part, currency))
-    return tuple(result), tuple(shares), billing_lines
+        parts.append((priced.lines[index].line, units, part))
+    return tuple(result), tuple(shares), at_order_prices(parts, priced)
+
+
+def at_order_prices(
+    parts: Sequence[tuple[Line, Decimal, Decimal]], priced: PricedDocument
+) -> list[Line]:
+    """The lines that bill ``parts`` (order line, units, share) of an order ``priced``.
+
+    Each keeps the order line's unit price, base quantity and discounts for the units it
+    bills, as printed and as data, so that EN 16931's line formula (quantity x net price /
+    base quantity - allowances = line net) holds on it. What its share differs from that
+    (a cent of rounding, the share of all units billed so far being rounded once) goes to
+    a "Rounding difference" line of the line's taxes (per-unit taxes aside), one per set
+    of taxes, so that the bill still takes exactly its shares. A line with a fixed
+    discount of its own (which the units billed do not share), or one the engine would
+    refuse at that quantity, bills its share as one amount for its units instead.
+    """
+    currency = priced.currency
+    kept: list[Line | None] = [_at_units(source, units) for source, units, _ in parts]
+    try:
+        alone = price(
+            Document(
+                currency=currency, items=[k for k in kept if k is not None], policy=priced.policy
+            )
+        ).lines
+    except OrdercoreError:  # a discount that rounds the units billed below zero
+        kept, alone = [None] * len(parts), ()
+    result: list[Line] = []
+    differences: dict[tuple[Tax, ...], Decimal] = {}
+    at = 0
+    for (source, units, part), line in zip(parts, kept, strict=True):
+        if line is None:
+            result.append(billing_line(source, units, part, currency))
+            continue
+        stated = alone[at].stated.amount
+        at += 1
+        result.append(line)
+        if stated != part:
+            taxes = tuple(tax for tax in source.taxes if tax.kind is not TaxKind.PER_UNIT)
+            differences[taxes] = differences.get(taxes, ZERO) + part - stated
+    result += [
+        _rounding_line(difference, taxes, currency)
+        for taxes, difference in differences.items()
+        if difference
+    ]
+    return result
+
+
+def _at_units(source: Line, units: Decimal) -> Line | None:
+    """``source`` for ``units``, or ``None`` when its discounts are not per unit or percent."""
+    if any(discount.kind is DiscountKind.PER_LINE for discount in source.discounts):
+        return None
+    return Line._unchecked(
+        description=source.description,
+        quantity=units,
+        unit_price=source.unit_price,
+        discounts=source.discounts,
+        price_discount=source.price_discount,
+        taxes=source.taxes,
+        kind=source.kind,
+        product=source.product,
+        base_quantity=source.base_quantity,
+        price_source=source.price_source,
+    )
 
 
 def give_back(lines: Sequence[L], took: Iterable[TakenLine]) -> tuple[L, ...]:

@@ -123,10 +123,10 @@ def allocate_units(units: int, weights: Sequence[int]) -> list[int]:
         raise InvalidType(units, expected="an int number of quanta", field="units")
     if not isinstance(weights, list | tuple) or not weights:
         raise InvalidType(weights, expected="a list or tuple of int weights", field="weights")
-    try:
-        weight = _weight(tuple(weights))
-    except TypeError:  # an unhashable item is no int
-        raise InvalidAllocation(list(weights), reason="weights are ints of at least 0") from None
+    if not all(type(item) is int for item in weights):
+        # checked before the cache: True == 1 and hashes alike, so (True,) would hit (1,)
+        raise InvalidAllocation(list(weights), reason="weights are ints of at least 0")
+    weight = _weight(tuple(weights))
     if units < 0:
         return [-part for part in allocate_units(-units, weights)]
     parts = [units * item // weight for item in weights]

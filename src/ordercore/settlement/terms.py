@@ -522,6 +522,8 @@ def _single_notation(installment: Installment) -> str | None:
     steps = installment.due.steps
     days = installment.due.days_only
     notation = None
+    if days is not None and days > MAX_DAYS:
+        return None  # composed steps beyond what one "Net N" may say
     if days is not None:
         notation = f"{prefix}Net {days}" if days else "Due on receipt"
     elif len(steps) == 1:
@@ -795,7 +797,12 @@ class PaymentTerm:
         parts = []
         for installment in installments:
             days = installment.due.days_only
-            if installment.kind is not ShareKind.PERCENT or installment.discount or days is None:
+            if (
+                installment.kind is not ShareKind.PERCENT
+                or installment.discount
+                or days is None
+                or days > MAX_DAYS
+            ):
                 return None
             when = "now" if days == 0 else f"in {days} day{'' if days == 1 else 's'}"
             parts.append(f"{installment.percent}% {when}")
