@@ -3,7 +3,8 @@
 A :class:`Ledger` is an immutable value: every operation returns a new ledger and leaves
 the old one as it was, so an operation that fails changes nothing. What settles an item
 is an entry of its own, numbered in the order made: an :class:`Allocation` of part of a
-payment or of a credit note to an item, or a :class:`WriteOff` of a small remainder.
+payment or of a credit note to an item, a :class:`WriteOff` of a small remainder, or a
+:class:`DiscountTaken`, an early-payment discount the item earned.
 Reversing an entry restores every balance exactly. What an item has been paid, what it
 still owes, a payment's unallocated rest and a party's credit are derived from the
 entries, never stored apart.
@@ -29,6 +30,17 @@ How much goes where
     anything changes (:class:`~ordercore.errors.OverAllocation`,
     :class:`~ordercore.errors.NotAllocatable`, ...). :meth:`Ledger.record_and_allocate`
     records and allocates many payments in one pass.
+
+Other currencies
+    A payment in another currency than the items pays through an explicit
+    :class:`~ordercore.money.ExchangeRate` (``allocate(..., rate=...)``): the amounts
+    are the items', the allocation records the rate and what it took from the payment,
+    and :meth:`Ledger.exchange_difference` gives the realized difference against the
+    rate an item was booked at.
+
+Early-payment discounts
+    :meth:`Ledger.discount_available` is each installment's discount on what of it is
+    still open, while its deadline has not passed; :meth:`Ledger.take_discount` takes it.
 
 Scale
     The ledger keeps its items, payments and entries in persistent maps indexed by key
