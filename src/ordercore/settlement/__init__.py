@@ -11,18 +11,11 @@ allocation to open items, customer credit and write-offs. Reports
 imports the documents.
 """
 
-from ordercore.settlement.ledger import (
-    Allocation,
-    AllocationPolicy,
-    Candidate,
-    DiscountTaken,
-    ItemStatus,
-    Ledger,
-    OldestFirst,
-    WriteOff,
-)
+from ordercore.settlement.entries import Allocation, DiscountTaken, ItemStatus, WriteOff
+from ordercore.settlement.ledger import Ledger
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
+from ordercore.settlement.policies import AllocationPolicy, Candidate, OldestFirst
 from ordercore.settlement.reports import (
     Aging,
     AgingRow,

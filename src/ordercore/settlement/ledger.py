@@ -74,16 +74,15 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import enum
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 import moneyed
 
-from ordercore._convert import check_instance, to_money, to_text
+from ordercore._convert import check_instance, to_money
 from ordercore.errors import (
     AllocationReversed,
     CurrencyMismatch,
@@ -105,211 +104,28 @@ from ordercore.money.context import CONTEXT
 from ordercore.money.currency import precision, quantum
 from ordercore.money.rounding import RoundingMode, round_to
 from ordercore.settlement._pmap import PMap
+from ordercore.settlement.entries import (
+    Allocation,
+    DiscountTaken,
+    Entry,
+    ItemStatus,
+    Source,
+    WriteOff,
+    _allocated,
+    _item,
+    _name,
+    _reason,
+    _source,
+    _unchecked_allocation,
+)
 from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
-from ordercore.settlement.payments import Payment
+from ordercore.settlement.payments import Payment, _date, _day
+from ordercore.settlement.policies import AllocationPolicy, Candidate
 from ordercore.settlement.terms import ScheduledInstallment
 
-__all__ = [
-    "Allocation",
-    "AllocationPolicy",
-    "Candidate",
-    "DiscountTaken",
-    "ItemStatus",
-    "Ledger",
-    "OldestFirst",
-    "WriteOff",
-]
+__all__ = ["Ledger"]
 
 _ZERO = Decimal(0)
-
-#: What pays: a payment's reference, or the document of a credit note (a negative item).
-Source = str | DocumentRef
-
-
-def _number(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidPayment(value, reason="an entry number is a positive int", field="number")
-    return value
-
-
-def _source(value: object) -> Source:
-    if isinstance(value, DocumentRef):
-        return value
-    return check_instance(value, str, "source")
-
-
-def _item(value: object) -> DocumentRef:
-    return check_instance(value, DocumentRef, "item")
-
-
-def _allocated(value: object) -> Money:
-    money = to_money(value, "amount")
-    if money.amount <= 0:
-        raise InvalidPayment(money, reason="an allocation is a positive amount", field="amount")
-    return money
-
-
-def _date(value: object) -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidType(value, expected="a datetime.date", field="date")
-    return value
-
-
-def _optional_allocated(value: object) -> Money | None:
-    return None if value is None else _allocated(value)
-
-
-def _optional_rate(value: object) -> ExchangeRate | None:
-    return None if value is None else check_instance(value, ExchangeRate, "rate")
-
-
-def _reason(value: object) -> str:
-    return to_text(value, "reason")
-
-
-def _name(source: Source) -> str:
-    return source if isinstance(source, str) else str(source)
-
-
-@attrs.frozen(kw_only=True)
-class Allocation:
-    """Part of ``source`` applied to the open item ``item``: entry ``number``.
-
-    ``source`` is a payment's reference, or the :class:`DocumentRef` of a credit note
-    (or other negative item) used as payment. ``amount`` is positive, in the item's
-    currency: what the item's open amount moves towards zero, and the source's with it.
-
-    A source in another currency than the item pays through an explicit exchange
-    ``rate`` (one unit of the item's currency in the source's, with its source and
-    date): ``taken`` is then what the allocation took from the source, in its currency
-    (``rate.convert(amount)``, rounded half up); both are ``None`` otherwise.
-    """
-
-    number: int = attrs.field(converter=_number)
-    source: Source = attrs.field(converter=_source)
-    item: DocumentRef = attrs.field(converter=_item)
-    amount: Money = attrs.field(converter=_allocated)
-    taken: Money | None = attrs.field(default=None, converter=_optional_allocated)
-    rate: ExchangeRate | None = attrs.field(default=None, converter=_optional_rate)
-
-    @property
-    def source_amount(self) -> Money:
-        """What the allocation took from its source, in the source's currency."""
-        return self.amount if self.taken is None else self.taken
-
-
-@attrs.frozen(kw_only=True)
-class WriteOff:
-    """What item ``item`` still owed, written off on ``date`` for ``reason``: entry ``number``.
-
-    ``amount`` is positive, in the item's currency: how far the write-off moved the
-    item's open amount towards zero.
-    """
-
-    number: int = attrs.field(converter=_number)
-    item: DocumentRef = attrs.field(converter=_item)
-    amount: Money = attrs.field(converter=_allocated)
-    reason: str = attrs.field(converter=_reason)
-    date: dt.date = attrs.field(converter=_date)
-
-
-@attrs.frozen(kw_only=True)
-class DiscountTaken:
-    """An early-payment discount item ``item`` earned, taken on ``date``: entry ``number``.
-
-    ``amount`` is positive, in the item's currency: the discount of each installment
-    whose deadline is on or after ``date``, on what of it was still open (see
-    :meth:`Ledger.discount_available`).
-    """
-
-    number: int = attrs.field(converter=_number)
-    item: DocumentRef = attrs.field(converter=_item)
-    amount: Money = attrs.field(converter=_allocated)
-    date: dt.date = attrs.field(converter=_date)
-
-
-Entry = Allocation | WriteOff | DiscountTaken
-
-
-class ItemStatus(enum.Enum):
-    """Where an open item stands, derived from its entries (see :meth:`Ledger.status`)."""
-
-    #: Nothing settled yet, and nothing past due.
-    OPEN = "open"
-    #: Part settled, nothing past due left unsettled.
-    PARTIALLY_PAID = "partially_paid"
-    #: Settled in full by payments (and write-offs).
-    PAID = "paid"
-    #: An installment due before the day asked about is not settled.
-    OVERDUE = "overdue"
-    #: Settled in full, by credit notes alone (for a credit note: used up in full).
-    CREDITED = "credited"
-
-    def __repr__(self) -> str:
-        return f"ItemStatus.{self.name}"
-
-    def __str__(self) -> str:
-        return self.value.replace("_", " ")
-
-
-def _open_item(value: object) -> OpenItem:
-    return check_instance(value, OpenItem, "item")
-
-
-def _candidate_remaining(value: object) -> Money:
-    return to_money(value, "remaining")
-
-
-@attrs.frozen(kw_only=True)
-class Candidate:
-    """An item an allocation policy may pay, with what it still owes (``remaining``)."""
-
-    item: OpenItem = attrs.field(converter=_open_item)
-    remaining: Money = attrs.field(converter=_candidate_remaining)
-
-
-class AllocationPolicy(Protocol):
-    """How much of ``available`` goes to which of ``candidates``: the host's rule.
-
-    ``candidates`` are the items of the payer's party, ledger and currency that still
-    owe, oldest due first; the policy returns the amount per document it pays (any it
-    leaves out get nothing). The ledger checks what it returns before changing
-    anything: more than ``available`` or than an item owes is an
-    :class:`~ordercore.errors.OverAllocation`, an item not among the candidates a
-    :class:`~ordercore.errors.NotAllocatable`.
-    """
-
-    def __call__(
-        self, available: Money, candidates: tuple[Candidate, ...]
-    ) -> Mapping[DocumentRef, Money]:
-        """The amounts to allocate, per document."""
-        ...
-
-
-@attrs.frozen
-class OldestFirst:
-    """The policy of :meth:`Ledger.allocate_oldest_first`: in the candidates' order until spent.
-
-    >>> from ordercore.money import Money
-    >>> OldestFirst()(Money("5.00", "EUR"), ())
-    {}
-    """
-
-    def __call__(
-        self, available: Money, candidates: tuple[Candidate, ...]
-    ) -> dict[DocumentRef, Money]:
-        """Each candidate in turn, as much as it owes, until ``available`` is spent."""
-        left = available.amount
-        amounts: dict[DocumentRef, Money] = {}
-        for candidate in candidates:
-            if not left:
-                break
-            part = min(candidate.remaining.amount, left)
-            if part > 0:
-                amounts[candidate.item.document] = Money._exact(part, available.currency)
-                left -= part
-        return amounts
-
 
 #: A party's ledger in one currency: (party, direction, currency code).
 _Group = tuple[str, str, str]
@@ -510,8 +326,7 @@ class Ledger:
         when anything settled it, else OPEN.
         """
         item = self.item(document)
-        if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
-            raise InvalidType(as_of, expected="a datetime.date", field="as_of")
+        _day(as_of, "as_of")
         paid = self._paid.get(_key(document), _ZERO)
         credited = self._credited.get(_key(document), _ZERO)
         settled = (
@@ -1259,17 +1074,3 @@ class _Draft:
         self._settle(
             entry.source, item, entry.amount.amount, taken=taken, group=source_group, way=-1
         )
-
-
-def _unchecked_allocation(
-    number: int, source: Source, item: DocumentRef, amount: Money
-) -> Allocation:
-    """An allocation of values the ledger checked already (no converters: a hot loop)."""
-    allocation = object.__new__(Allocation)
-    object.__setattr__(allocation, "number", number)
-    object.__setattr__(allocation, "source", source)
-    object.__setattr__(allocation, "item", item)
-    object.__setattr__(allocation, "amount", amount)
-    object.__setattr__(allocation, "taken", None)
-    object.__setattr__(allocation, "rate", None)
-    return allocation
