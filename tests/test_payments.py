@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import attrs
 import pytest
@@ -27,6 +28,7 @@ from ordercore import (
     NothingToWriteOff,
     OldestFirst,
     OpenItem,
+    OrdercoreError,
     OverAllocation,
     Payment,
     PaymentKind,
@@ -652,3 +654,44 @@ class TestEarlyPaymentDiscount:
     def test_after_the_deadline_there_is_none(self) -> None:
         with pytest.raises(NoDiscountAvailable):
             self.ledger().take_discount(self.INV, on=self.DEADLINE + dt.timedelta(days=1))
+
+
+HOSTILE = (
+    None,
+    1.5,
+    "",
+    " ",
+    b"x",
+    ["BANK-1"],
+    {"a": 1},
+    Decimal("1"),
+    dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+)
+
+
+class TestHostileInput:
+    @pytest.mark.parametrize("value", HOSTILE)
+    def test_only_ordercore_errors_escape_and_nothing_changes(self, value: object) -> None:
+        ledger = three_invoices()
+        calls = [
+            lambda: ledger.allocate(value, {INV1: eur("1.00")}),  # type: ignore[arg-type]
+            lambda: ledger.allocate("BANK-1", value),  # type: ignore[arg-type]
+            lambda: ledger.allocate("BANK-1", {INV1: value}),  # type: ignore[dict-item]
+            lambda: ledger.allocate("BANK-1", {"INV-1": eur("1.00")}),  # type: ignore[dict-item]
+            lambda: ledger.allocate("BANK-1", {INV1: eur("1.00")}, rate=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.allocate_oldest_first(value),  # type: ignore[arg-type]
+            lambda: ledger.allocate_with("BANK-1", lambda a, c: value),  # type: ignore[arg-type, return-value]
+            lambda: ledger.record(value),  # type: ignore[arg-type]
+            lambda: ledger.record_and_allocate([value]),  # type: ignore[list-item]
+            lambda: ledger.write_off(INV1, tolerance=value, reason="r", date=DAY),  # type: ignore[arg-type]
+            lambda: ledger.write_off(INV1, tolerance=eur("1.00"), reason=value, date=DAY),  # type: ignore[arg-type]
+            lambda: ledger.write_off(INV1, tolerance=eur("1.00"), reason="r", date=value),  # type: ignore[arg-type]
+            lambda: ledger.reverse(value),  # type: ignore[arg-type]
+            lambda: ledger.status(INV1, as_of=value),  # type: ignore[arg-type]
+            lambda: ledger.credit("acme", value),  # type: ignore[arg-type]
+            lambda: ledger.take_discount(INV1, on=value),  # type: ignore[arg-type]
+        ]
+        for call in calls:
+            with pytest.raises(OrdercoreError):
+                call()
+        assert ledger == three_invoices()

@@ -1049,6 +1049,8 @@ class _Draft:
         self._discounted[key] = self._discounted.get(key, _ZERO) + amount
 
     def reverse(self, number: int) -> None:
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise InvalidType(number, expected="an entry number (an int)", field="number")
         if number in self._reversed:
             raise AllocationReversed(number)
         entry = self._entries.find(number)
