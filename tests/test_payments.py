@@ -690,6 +690,15 @@ class TestHostileInput:
             lambda: ledger.status(INV1, as_of=value),  # type: ignore[arg-type]
             lambda: ledger.credit("acme", value),  # type: ignore[arg-type]
             lambda: ledger.take_discount(INV1, on=value),  # type: ignore[arg-type]
+            lambda: ledger.item(value),  # type: ignore[arg-type]
+            lambda: ledger.amount_remaining(value),  # type: ignore[arg-type]
+            lambda: ledger.payment(value),  # type: ignore[arg-type]
+            lambda: ledger.unallocated(value),  # type: ignore[arg-type]
+            lambda: ledger.entry(value),  # type: ignore[arg-type]
+            lambda: ledger.credit(value, "EUR"),  # type: ignore[arg-type]
+            lambda: ledger.credit("acme", "EUR", direction=value),  # type: ignore[arg-type]
+            lambda: ledger.allocate_by_reference(value),  # type: ignore[arg-type]
+            lambda: ledger.exchange_difference(value, booked=value),  # type: ignore[arg-type]
         ]
         for call in calls:
             with pytest.raises(OrdercoreError):

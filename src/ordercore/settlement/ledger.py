@@ -82,7 +82,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import moneyed
 
-from ordercore._convert import check_instance, to_money
+from ordercore._convert import check_instance, to_money, to_text
 from ordercore.errors import (
     AllocationReversed,
     CurrencyMismatch,
@@ -237,21 +237,21 @@ class Ledger:
 
     def item(self, document: DocumentRef) -> OpenItem:
         """The open item of ``document``, or :class:`~ordercore.errors.UnknownOpenItem`."""
-        found = self._items.get(_key(document))
+        found = self._items.get(_key(_item(document)))
         if found is None:
             raise UnknownOpenItem(str(document))
         return found[1]
 
     def payment(self, reference: str) -> Payment:
         """The payment ``reference``, or :class:`~ordercore.errors.UnknownPayment`."""
-        found = self._payments.get(reference)
+        found = self._payments.get(_reference(reference))
         if found is None:
             raise UnknownPayment(reference)
         return found[1]
 
     def entry(self, number: int) -> Entry:
         """Entry ``number``, or :class:`~ordercore.errors.UnknownAllocation`."""
-        found = self._entries.get(number)
+        found = self._entries.get(_entry_number(number))
         if found is None:
             raise UnknownAllocation(number)
         return found
@@ -313,7 +313,8 @@ class Ledger:
         credit notes, as a positive amount; ``direction`` PAYABLE for a supplier.
         """
         money = Money.zero(currency)
-        total = self._credit.get(_group(party, direction, money.currency))
+        group = _group(to_text(party, "party"), _direction(direction), money.currency)
+        total = self._credit.get(group)
         return zero(money.currency) if total is None else Money._exact(total, money.currency)
 
     def status(self, document: DocumentRef, *, as_of: dt.date) -> ItemStatus:
@@ -524,6 +525,20 @@ def zero(currency: moneyed.Currency) -> Money:
     return Money._exact(_ZERO.scaleb(-precision(currency), CONTEXT), currency)
 
 
+def _reference(value: object) -> str:
+    return check_instance(value, str, "reference")
+
+
+def _entry_number(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(value, expected="an entry number (an int)", field="number")
+    return value
+
+
+def _direction(value: object) -> Direction:
+    return check_instance(value, Direction, "direction")
+
+
 def _key(document: DocumentRef) -> str:
     """The key of a document in the ledger's maps: a string hashes once, a DocumentRef each time."""
     return f"{document.kind._value_}:{document.direction._value_}:{document.number}"
@@ -662,13 +677,13 @@ class _Draft:
     # -- look-ups --------------------------------------------------------------------
 
     def item(self, document: DocumentRef) -> OpenItem:
-        found = self._items.find(_key(document))
+        found = self._items.find(_key(_item(document)))
         if found is None:
             raise UnknownOpenItem(str(document))
         return found[1]
 
     def payment(self, reference: str) -> Payment:
-        found = self._payments.find(reference)
+        found = self._payments.find(_reference(reference))
         if found is None:
             raise UnknownPayment(reference)
         return found[1]
@@ -1049,9 +1064,7 @@ class _Draft:
         self._discounted[key] = self._discounted.get(key, _ZERO) + amount
 
     def reverse(self, number: int) -> None:
-        if isinstance(number, bool) or not isinstance(number, int):
-            raise InvalidType(number, expected="an entry number (an int)", field="number")
-        if number in self._reversed:
+        if _entry_number(number) in self._reversed:
             raise AllocationReversed(number)
         entry = self._entries.find(number)
         if entry is None:
