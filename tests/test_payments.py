@@ -9,8 +9,10 @@ import attrs
 import pytest
 
 from ordercore import (
+    Allocation,
     AllocationReversed,
     Candidate,
+    CreditRefunded,
     CurrencyMismatch,
     Direction,
     DiscountTaken,
@@ -704,3 +706,53 @@ class TestHostileInput:
             with pytest.raises(OrdercoreError):
                 call()
         assert ledger == three_invoices()
+
+
+class TestRefundOfCredit:
+    def refund(self, amount: str, party: str = "acme") -> Payment:
+        return Payment.refund_sent(
+            amount=eur(amount),
+            date=DAY,
+            reference="OUT-1",
+            method="transfer",
+            party=party,
+            idempotency_key="req-out",
+        )
+
+    def over_paid(self) -> Ledger:
+        return three_invoices("700.00").allocate_oldest_first("BANK-1")  # EUR 100.00 credit
+
+    def test_a_refund_pays_back_an_over_payment(self) -> None:
+        ledger = self.over_paid().record(self.refund("60.00")).refund_credit("OUT-1")
+        assert ledger.credit("acme", EUR) == eur("40.00")
+        assert ledger.unallocated("BANK-1") == eur("40.00")
+        assert ledger.unallocated("OUT-1") == eur("0.00")
+        assert ledger.entries[-1] == CreditRefunded(
+            number=4, refund="OUT-1", payment="BANK-1", amount=eur("60.00")
+        )
+
+    def test_then_from_credit_notes_and_the_rest_stays_on_the_refund(self) -> None:
+        ledger = self.over_paid().add_items(credit_note()).record(self.refund("170.00"))
+        after = ledger.refund_credit("OUT-1")
+        assert after.credit("acme", EUR) == eur("0.00")
+        assert after.amount_remaining(CN1) == eur("0.00")
+        assert after.unallocated("OUT-1") == eur("20.00")
+        assert after.entries[-1] == Allocation(
+            number=5, source="OUT-1", item=CN1, amount=eur("50.00")
+        )
+
+    def test_from_a_named_payment_and_reversed(self) -> None:
+        before = self.over_paid().record(self.refund("60.00"))
+        after = before.refund_credit("OUT-1", payment="BANK-1").reverse(4)
+        assert after.credit("acme", EUR) == before.credit("acme", EUR)
+        assert after.unallocated("OUT-1") == eur("60.00")
+        assert after.unallocated("BANK-1") == eur("100.00")
+
+    def test_only_a_refund_of_the_same_party_pays_back_credit(self) -> None:
+        ledger = self.over_paid().record(self.refund("60.00", party="globex"))
+        with pytest.raises(NotAllocatable) as error:
+            ledger.refund_credit("BANK-1")
+        assert error.value.source == "BANK-1"
+        with pytest.raises(NotAllocatable) as other:
+            ledger.refund_credit("OUT-1", payment="BANK-1")
+        assert other.value.item == "BANK-1"

@@ -12,7 +12,13 @@ allocations, write-offs, discounts taken), customer credit, allocation policies
 aging, days sales outstanding, statements. This package never imports the documents.
 """
 
-from ordercore.settlement.entries import Allocation, DiscountTaken, ItemStatus, WriteOff
+from ordercore.settlement.entries import (
+    Allocation,
+    CreditRefunded,
+    DiscountTaken,
+    ItemStatus,
+    WriteOff,
+)
 from ordercore.settlement.ledger import Ledger
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
@@ -46,6 +52,7 @@ __all__ = [
     "Allocation",
     "AllocationPolicy",
     "Candidate",
+    "CreditRefunded",
     "Direction",
     "DiscountTaken",
     "DocumentKind",

@@ -5,7 +5,8 @@ An entry is numbered in the order the :class:`~ordercore.settlement.Ledger` made
 * an :class:`Allocation` of part of a payment, or of a credit note, to an item (through
   an explicit exchange rate when their currencies differ);
 * a :class:`WriteOff` of a small remainder, with its reason and date;
-* a :class:`DiscountTaken`, an early-payment discount the item earned.
+* a :class:`DiscountTaken`, an early-payment discount the item earned;
+* a :class:`CreditRefunded`: a refund paying back a payment's unallocated credit.
 
 :class:`ItemStatus` is where an item stands, derived from them
 (:meth:`~ordercore.settlement.Ledger.status`).
@@ -23,7 +24,15 @@ from ordercore.money.amount import ExchangeRate, Money
 from ordercore.settlement.open_items import DocumentRef
 from ordercore.settlement.payments import _date, _Named
 
-__all__ = ["Allocation", "DiscountTaken", "Entry", "ItemStatus", "Source", "WriteOff"]
+__all__ = [
+    "Allocation",
+    "CreditRefunded",
+    "DiscountTaken",
+    "Entry",
+    "ItemStatus",
+    "Source",
+    "WriteOff",
+]
 
 
 #: What pays: a payment's reference, or the document of a credit note (a negative item).
@@ -126,7 +135,25 @@ class DiscountTaken:
     date: dt.date = attrs.field(converter=_date)
 
 
-Entry = Allocation | WriteOff | DiscountTaken
+def _reference(value: object) -> str:
+    return check_instance(value, str, "reference")
+
+
+@attrs.frozen(kw_only=True)
+class CreditRefunded:
+    """Part of payment ``payment``'s credit paid back by refund ``refund``: entry ``number``.
+
+    Both are payment references of one party, ledger and currency; ``amount`` is
+    positive, in their currency: what the refund took from the payment's unallocated rest.
+    """
+
+    number: int = attrs.field(converter=_number)
+    refund: str = attrs.field(converter=_reference)
+    payment: str = attrs.field(converter=_reference)
+    amount: Money = attrs.field(converter=_allocated)
+
+
+Entry = Allocation | WriteOff | DiscountTaken | CreditRefunded
 
 
 class ItemStatus(_Named):

@@ -106,6 +106,7 @@ from ordercore.money.rounding import RoundingMode, round_to
 from ordercore.settlement._pmap import PMap
 from ordercore.settlement.entries import (
     Allocation,
+    CreditRefunded,
     DiscountTaken,
     Entry,
     ItemStatus,
@@ -492,6 +493,20 @@ class Ledger:
         """
         draft = _Draft(self)
         draft.take_discount(document, on)
+        return draft.commit()
+
+    def refund_credit(self, refund: str, *, payment: str | None = None) -> Ledger:
+        """Let refund ``refund`` pay back its party's credit, as far as it goes.
+
+        From ``payment``'s unallocated rest when given; else from the party's sources in
+        the order they came (payments' unallocated rests, each a :class:`CreditRefunded`
+        entry, and credit notes' open amounts, each an :class:`Allocation`). What the
+        credit cannot cover stays unallocated on the refund.
+        :class:`~ordercore.errors.NotAllocatable` for a refund that is not one, or a
+        payment of another party, ledger or currency.
+        """
+        draft = _Draft(self)
+        draft.refund_credit(refund, payment)
         return draft.commit()
 
     def reverse(self, number: int) -> Ledger:
@@ -1013,6 +1028,53 @@ class _Draft:
                 self._source_hints[group] = index + 1
             index += 1
 
+    def refund_credit(self, refund: object, payment: object) -> None:
+        reference = _reference(refund)
+        group, left, is_refund = self.payer(reference)
+        if not is_refund:
+            raise NotAllocatable(
+                source=reference, item="credit", reason="only a refund pays back credit"
+            )
+        if payment is not None:
+            paid = _reference(payment)
+            paid_group, available, paid_refund = self.payer(paid)
+            if paid_refund or paid_group != group:
+                raise NotAllocatable(
+                    source=reference,
+                    item=paid,
+                    reason="a refund pays back credit of a payment of its own party, "
+                    "ledger and currency",
+                )
+            if min(left, available) > 0:
+                self._refund(reference, paid, min(left, available), group)
+            return
+        currency = Money.zero(group[2]).currency
+        count = self._source_count.get(group, 0)
+        for index in range(self._source_hints.get(group, 0), count):
+            if left <= 0:
+                return
+            source = self._sources.get((group, index), "")
+            part = min(left, self.payer(source)[1])
+            if part <= 0:
+                continue
+            if isinstance(source, str):
+                self._refund(reference, source, part, group)
+            else:
+                self.allocate(reference, [(source, Money._exact(part, currency))])
+            left -= part
+
+    def _refund(self, refund: str, payment: str, amount: Decimal, group: _Group) -> None:
+        self._entry_count += 1
+        self._entries[self._entry_count] = CreditRefunded(
+            number=self._entry_count,
+            refund=refund,
+            payment=payment,
+            amount=Money._exact(amount, self.payment(payment).currency),
+        )
+        self._used[refund] = self._used.get(refund, _ZERO) + amount
+        self._used[payment] = self._used.get(payment, _ZERO) + amount
+        self._credit[group] = self._credit.get(group, _ZERO) - amount
+
     # -- write-offs and reversals ----------------------------------------------------
 
     def write_off(
@@ -1070,6 +1132,14 @@ class _Draft:
         if entry is None:
             raise UnknownAllocation(number)
         self._reversed[number] = True
+        if isinstance(entry, CreditRefunded):
+            amount = entry.amount.amount
+            group = self.payer(entry.payment)[0]
+            self._used[entry.refund] = self._used.get(entry.refund, _ZERO) - amount
+            self._used[entry.payment] = self._used.get(entry.payment, _ZERO) - amount
+            self._credit[group] = self._credit.get(group, _ZERO) + amount
+            self._reopen_source(group, entry.payment)
+            return
         item = self.item(entry.item)
         group = _group(item.party, item.direction, item.currency)
         if isinstance(entry, DiscountTaken):
