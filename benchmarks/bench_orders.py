@@ -148,10 +148,10 @@ def check(
     for who, order in (("confirm", confirm(document)), ("quote", confirm_from_quote(quote))):
         if order.total.amount != total or order.priced.totals.tax_inclusive.amount != total:
             problems.append(f"{size} lines: {who} total {order.total.amount} != {total}")
-        if [line.amount for line in order.lines] != [line[2] for line in reference_lines]:
+        if [line.amount.amount for line in order.lines] != [line[2] for line in reference_lines]:
             problems.append(f"{size} lines: {who} line amounts differ from the Decimal loop")
     invoicing = invoice_delivered(delivered)
-    billed = invoicing.order.invoices[-1].total
+    billed = invoicing.order.invoices[-1].total.amount
     alone = price(make_document(quarter)).totals.tax_inclusive.amount
     by_hand = price_decimal(quarter)[1][-1]
     if (

@@ -81,10 +81,7 @@ ROOT_HELPERS = {"_convert", "_codes"}
 
 #: Known private imports across packages, each waiting for its fix in another branch: the
 #: integrator deletes an entry once that fix is merged (a stale entry fails the test below).
-#: ``errors._OrderLimit`` is being made public in parallel.
-EXPECTED_PRIVATE_IMPORTS = {
-    ("documents/_ordering.py", "ordercore.errors._OrderLimit"),
-}
+EXPECTED_PRIVATE_IMPORTS: set[tuple[str, str]] = set()
 
 
 def _is_private(name: str) -> bool:

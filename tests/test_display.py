@@ -26,6 +26,8 @@ from ordercore import (
     QuoteLine,
     Request,
     Tax,
+    credit_in_full,
+    credit_lines,
     standalone_credit,
 )
 from ordercore.documents import credit_amount
@@ -199,7 +201,14 @@ def test_every_document_renders_well_formed_html_with_the_same_totals(name: str)
     parsed = parse(html(document))
     assert parsed.tags[0] == "div"
     sums = [cells for cls, cells in parsed.rows if cls == "sum"]
-    assert [cells[0] for cells in sums][-1].startswith("Amount due")
+    last = (
+        "Amount credited"
+        if "CreditNote" in name
+        else "Order total"
+        if name.endswith("Order")
+        else "Amount due"
+    )
+    assert [cells[0] for cells in sums][-1].startswith(last)
     printed = text(document).splitlines()
     assert printed[-2].endswith(sums[-1][1])
 
@@ -214,7 +223,7 @@ def test_an_issued_invoice_shows_its_dates_customer_installments_and_order() -> 
     assert fields["Due date"].strip() == "2027-01-09"
     assert fields["Sales order"].strip() == "SO-1"
     due = str(invoice.priced.totals.amount_due.amount)  # type: ignore[attr-defined]
-    assert fields["Installment 1"].split() == ["2027-01-09", due]
+    assert fields["Installment 1"].split() == [due, "due", "2027-01-09"]
 
 
 def test_an_order_shows_where_each_line_stands() -> None:
@@ -237,7 +246,7 @@ def test_an_order_shows_where_each_line_stands() -> None:
 
 def test_a_credit_note_names_what_it_credits_and_why() -> None:
     printed = text(DOCUMENTS["CustomerCreditNote"])
-    assert "Credits:    INV-001" in printed
+    assert "Credits:    INV-001, an amount of 107.88 (taxes included)" in printed
     assert "Reason:     Chair damaged" in printed
     assert "Supplier:   chairs" in text(DOCUMENTS["SupplierCreditNote"])
 
@@ -270,3 +279,59 @@ def test_a_bad_locale_is_refused_before_anything_is_printed() -> None:
         text(DOCUMENTS["IssuedInvoice"], locale="xx_NOWHERE")
     with pytest.raises(OrdercoreError):
         html(DOCUMENTS["IssuedInvoice"], locale="xx_NOWHERE")
+
+
+#: The documents that print through the mixin: all of them.
+HOOKED = sorted(DOCUMENTS)
+
+
+@pytest.mark.parametrize("name", HOOKED)
+def test_a_document_prints_itself_as_a_person_reads_it(name: str) -> None:
+    document = DOCUMENTS[name]
+    assert str(document) == text(document)
+    assert document._repr_html_() == html(document)  # type: ignore[attr-defined]
+    assert document.to_text(locale="de_DE") == text(document, locale="de_DE")  # type: ignore[attr-defined]
+    parse(document._repr_html_())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", HOOKED)
+def test_a_documents_repr_is_one_line_with_its_number_state_party_and_total(name: str) -> None:
+    document = DOCUMENTS[name]
+    shown = repr(document)
+    assert shown == short_repr(document)
+    assert "\n" not in shown
+    assert len(shown) < 160
+    reference = getattr(document, "number", None) or document.id  # type: ignore[attr-defined]
+    assert shown.startswith(f"{name}(")
+    assert repr(reference) in shown
+    assert f"state={document.state!r}" in shown  # type: ignore[attr-defined]
+    party = getattr(document, "customer", None) or getattr(document, "supplier", None)
+    assert isinstance(party, str)
+    assert repr(party) in shown
+    priced = getattr(document, "priced", None)
+    if priced is not None:
+        total = (priced() if callable(priced) else priced).totals.tax_inclusive
+        assert f"total='{total.amount}'" in shown
+
+
+def test_a_credit_note_says_whether_it_credits_lines_all_an_amount_or_no_invoice() -> None:
+    invoice = DOCUMENTS["IssuedInvoice"]
+    made = {"id": "cn-2", "number": "CN-2", "issue_date": DAY, "reason": "Returned"}
+    by_lines = credit_lines(invoice, {0: "1", 1: "2"}, request=request("c2"), **made).document  # type: ignore[arg-type]
+    in_full = credit_in_full(invoice, request=request("c3"), **made).document  # type: ignore[arg-type]
+
+    def credited(note: object) -> str:
+        line = next(line for line in text(note).splitlines() if line.startswith("Credits:"))
+        return line.split(":", 1)[1].strip()
+
+    assert credited(by_lines) == "INV-001, lines 1 (qty 1), 2 (qty 2)"
+    assert credited(in_full) == "INV-001, in full"
+    assert credited(DOCUMENTS["SupplierCreditNote"]) == "no invoice (a standalone credit)"
+
+
+def test_a_credit_note_ends_with_what_it_credits_not_an_amount_due() -> None:
+    for name in ("CustomerCreditNote", "SupplierCreditNote"):
+        printed = text(DOCUMENTS[name]).splitlines()
+        assert printed[-2].startswith("Amount credited (EUR)")
+        assert not any(line.startswith("Amount due") for line in printed)
+    assert text(DOCUMENTS["IssuedInvoice"]).splitlines()[-2].startswith("Amount due (EUR)")

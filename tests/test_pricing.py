@@ -1,6 +1,8 @@
 """Pricing rules of DOMAIN sections 2-4, each shown on a worked example."""
 
+import contextlib
 import decimal
+from collections.abc import Iterator
 from decimal import Decimal
 
 import attrs
@@ -50,6 +52,16 @@ def eur(amount: str) -> Money:
 
 VAT20 = Tax.percent("VAT", "20")
 VAT10 = Tax.percent("VAT", "10")
+
+
+@contextlib.contextmanager
+def refused(error: type[Exception], **attributes: object) -> Iterator[None]:
+    """Expect exactly ``error``, carrying each of ``attributes`` with the value given."""
+    with pytest.raises(error) as caught:
+        yield
+    assert type(caught.value) is error, caught.value
+    carried = {name: getattr(caught.value, name) for name in attributes}
+    assert carried == attributes, caught.value
 
 
 def line(
@@ -130,9 +142,10 @@ class TestLines:
         assert result.lines[0].discount == eur("3.75")
 
     def test_a_discount_below_zero_is_an_error_not_a_clamp(self) -> None:
-        with pytest.raises(InvalidDiscount, match="below zero"):
-            priced(line("1", "40.00", discounts=[Discount.per_line(eur("50.00"))]))
-        with pytest.raises(InvalidDiscount, match="more than 100 %"):
+        fifty = Discount.per_line(eur("50.00"))
+        with refused(InvalidDiscount, field="discounts", discount=fifty):
+            priced(line("1", "40.00", discounts=[fifty]))
+        with refused(InvalidDiscount, field="discounts", discount="60 %, 50 %"):
             priced(
                 line("1", "40.00", discounts=[Discount.percent("60"), Discount.percent("50")]),
                 policy=Policy(stacking=Stacking.ADDITIVE),
@@ -149,23 +162,27 @@ class TestLines:
         assert result.totals.tax_inclusive == eur("0.00")
 
     def test_bad_discounts_are_refused_when_made(self) -> None:
-        with pytest.raises(InvalidDiscount):
+        with refused(InvalidDiscount, field="value", discount="-5 %"):
             Discount.percent("-5")
-        with pytest.raises(InvalidDiscount):
+        with refused(InvalidDiscount, field="value", discount="101 %"):
+            Discount.percent("101")
+        with refused(InvalidDiscount, field="amount", discount="1.00"):
             Discount.per_unit("1.00")  # type: ignore[arg-type]
-        with pytest.raises(InvalidDiscount, match="price discount"):
-            line("1", "10.00", price_discount=Discount.per_line(eur("1.00")))
-        with pytest.raises(InvalidDiscount, match="exceeds the unit price"):
-            line("1", "10.00", price_discount=Discount.per_unit(eur("11.00")))
+        per_line = Discount.per_line(eur("1.00"))
+        with refused(InvalidDiscount, field="price_discount", discount=per_line):
+            line("1", "10.00", price_discount=per_line)
+        too_much = Discount.per_unit(eur("11.00"))
+        with refused(InvalidDiscount, field="price_discount", discount=too_much):
+            line("1", "10.00", price_discount=too_much)
 
     def test_bad_lines_are_refused_when_made(self) -> None:
         with pytest.raises(FloatNotAllowed):
             Line(description="x", quantity=1.5, unit_price=eur("1"))
-        with pytest.raises(InvalidType, match="Money"):
+        with refused(InvalidType, field="unit_price", value="1.00"):
             Line(description="x", quantity="1", unit_price="1.00")
-        with pytest.raises(InvalidLine, match="cannot be negative"):
+        with refused(InvalidLine, field="unit_price", line="Item"):
             line("1", "-1.00")
-        with pytest.raises(InvalidLine, match="listed twice"):
+        with refused(InvalidLine, field="taxes", line="Item"):
             line("1", "1.00", VAT20, VAT20)
         with pytest.raises(CurrencyMismatch):
             line("1", "1.00", discounts=[Discount.per_line(Money("1", "USD"))])
@@ -190,12 +207,11 @@ class TestLines:
 
     def test_bad_price_sources_are_refused_when_made(self) -> None:
         source = PriceSource(catalog_version="1", price_book="List", price_break="0")
-        with pytest.raises(InvalidType, match="a PriceSource or None") as raised:
+        with refused(InvalidType, field="price_source", value="2024-01"):
             line("1", "1.00", product="A", price_source="2024-01")
-        assert raised.value.field == "price_source"
-        with pytest.raises(InvalidType, match="PriceSource"):
+        with refused(InvalidType, field="price_source", value={"catalog_version": "1"}):
             line("1", "1.00", product="A", price_source={"catalog_version": "1"})
-        with pytest.raises(InvalidLine, match="names its product"):
+        with refused(InvalidLine, field="product", line="Item"):
             line("1", "1.00", price_source=source)
         with pytest.raises(InvalidCode):
             PriceSource(catalog_version="", price_book="List", price_break="0")
@@ -203,7 +219,7 @@ class TestLines:
             PriceSource(catalog_version="1", price_book=None, price_break="0")
         with pytest.raises(FloatNotAllowed):
             PriceSource(catalog_version="1", price_book="List", price_break=0.0)
-        with pytest.raises(InvalidNumber, match="zero or more"):
+        with refused(InvalidNumber, field="price_break", value="-1"):
             PriceSource(catalog_version="1", price_book="List", price_break="-1")
         with pytest.raises(InvalidCode):
             PriceSource(catalog_version="1", price_book="List", price_break="0", kit=" KIT")
@@ -211,11 +227,11 @@ class TestLines:
             source.price_book = "Other"  # type: ignore[misc]
 
     def test_unit_price_decimals_are_bounded_by_the_policy(self) -> None:
-        with pytest.raises(InvalidLine, match="more than 2 decimal places"):
+        with refused(InvalidLine, field="unit_price", line="Item"):
             Document(currency="EUR", items=[line("1", "1.005")], policy=Policy(price_places=2))
 
     def test_lines_in_another_currency_are_refused(self) -> None:
-        with pytest.raises(CurrencyMismatch, match="EUR"):
+        with refused(CurrencyMismatch, left="EUR", right="USD"):
             Document(currency="EUR", items=[line("1", "1.00", currency="USD")])
 
     def test_negative_lines_mirror_positive_ones(self) -> None:
@@ -352,7 +368,7 @@ class TestTaxes:
         eco = Tax.per_unit("Eco fee", eur("0.50"), code="ECO", included=True)
         vat = Tax.percent("VAT", "20", included=True)
         for tax_rounding in TaxRounding:
-            with pytest.raises(InvalidLine, match="does not cover"):
+            with refused(InvalidLine, field="taxes", line="Item"):
                 priced(line("1", "0.30", eco, vat), policy=Policy(tax_rounding=tax_rounding))
 
     def test_a_fraction_of_a_unit_of_included_per_unit_tax_on_a_free_line_is_no_sign_change(
@@ -388,17 +404,17 @@ class TestTaxes:
         assert twenty.taxes is line("1", "2.00", Tax.percent("VAT", "20")).taxes  # shared tuple
 
     def test_tax_rules_are_checked_when_made(self) -> None:
-        with pytest.raises(InvalidTax, match="between 0 and 100"):
+        with refused(InvalidTax, field="rate", tax="VAT"):
             Tax.percent("VAT", "120")
-        with pytest.raises(InvalidTax, match="reason"):
+        with refused(InvalidTax, field="reason", tax="VAT"):
             Tax(name="VAT", code="E", kind=Tax.exempt("V", reason="r").kind, rate=Decimal(0))
-        with pytest.raises(InvalidTax, match="compound"):
+        with refused(InvalidTax, field="compound", tax="VAT"):
             Tax.percent("VAT", "20", included=True, compound=True)
         with pytest.raises(FloatNotAllowed):
             Tax.percent("VAT", 0.2)
-        with pytest.raises(InvalidTax, match="below 100"):
+        with refused(InvalidTax, field="rate", tax="Levy"):
             Tax.division("Levy", "100")
-        with pytest.raises(InvalidLine, match="follows a compound tax"):
+        with refused(InvalidLine, field="taxes", line="Item"):
             line(
                 "1",
                 "1.00",
@@ -452,29 +468,22 @@ class TestGroupsAndAdjustments:
         assert totals.tax == eur("21.00")
 
     def test_standalone_needs_taxes_and_distributed_refuses_them(self) -> None:
-        with pytest.raises(InvalidAdjustment, match="needs its own taxes"):
+        untaxed = Charge.fixed(eur("1"), reason="Shipping")
+        with refused(InvalidAdjustment, field="taxes", adjustment=untaxed):
             Document(
                 currency="EUR",
                 items=[line("1", "1.00")],
-                charges=[Charge.fixed(eur("1"), reason="Shipping")],
+                charges=[untaxed],
                 policy=Policy(adjustments=AdjustmentMode.STANDALONE),
             )
-        with pytest.raises(InvalidAdjustment, match="takes the taxes of the lines"):
-            Document(
-                currency="EUR",
-                items=[line("1", "1.00")],
-                charges=[Charge.fixed(eur("1"), reason="Shipping", taxes=[VAT20])],
-            )
+        taxed = Charge.fixed(eur("1"), reason="Shipping", taxes=[VAT20])
+        with refused(InvalidAdjustment, field="taxes", adjustment=taxed):
+            Document(currency="EUR", items=[line("1", "1.00")], charges=[taxed])
 
     def test_an_allowance_may_not_exceed_its_base(self) -> None:
-        with pytest.raises(InvalidAdjustment, match="may not exceed"):
-            priced(
-                Group(
-                    name="G",
-                    lines=[line("1", "5.00")],
-                    allowances=[Allowance.fixed(eur("6"), reason="x")],
-                )
-            )
+        six = Allowance.fixed(eur("6"), reason="x")
+        with refused(InvalidAdjustment, field="amount", adjustment=six):
+            priced(Group(name="G", lines=[line("1", "5.00")], allowances=[six]))
 
     def test_a_sale_and_a_return_share_a_percentage_allowance(self) -> None:
         result = priced(
@@ -487,31 +496,34 @@ class TestGroupsAndAdjustments:
 
     def test_a_fixed_amount_is_not_spread_over_sales_and_returns(self) -> None:
         items = [line("1", "100.00", VAT20), line("-1", "99.99", Tax.percent("VAT", "7"))]
-        with pytest.raises(InvalidAdjustment, match="mix sales and returns"):
-            priced(*items, charges=[Charge.fixed(eur("1.00"), reason="Shipping")])
-        with pytest.raises(InvalidAdjustment, match="mix sales and returns"):
-            priced(
-                line("1", "10.00"),
-                line("-1", "10.00"),
-                allowances=[Allowance.fixed(eur("1"), reason="x")],
-            )
+        shipping = Charge.fixed(eur("1.00"), reason="Shipping")
+        with refused(InvalidAdjustment, field="lines", adjustment=shipping):
+            priced(*items, charges=[shipping])
+        one = Allowance.fixed(eur("1"), reason="x")
+        with refused(InvalidAdjustment, field="lines", adjustment=one):
+            priced(line("1", "10.00"), line("-1", "10.00"), allowances=[one])
 
     def test_a_fixed_charge_needs_a_net_to_spread_over(self) -> None:
-        samples = Group(
-            name="Samples",
-            lines=[line("1", "0.00")],
-            charges=[Charge.fixed(eur("4.90"), reason="Shipping")],
-        )
-        with pytest.raises(InvalidAdjustment, match=r"LineKind\.CHARGE"):
+        shipping = Charge.fixed(eur("4.90"), reason="Shipping")
+        samples = Group(name="Samples", lines=[line("1", "0.00")], charges=[shipping])
+        with refused(InvalidAdjustment, field="lines", adjustment=shipping):
             priced(samples)
 
     def test_adjustments_are_checked_when_made(self) -> None:
-        with pytest.raises(InvalidAdjustment, match="exactly one of a percent and an amount"):
+        with pytest.raises(InvalidAdjustment) as caught:
             Allowance(reason="x")
-        with pytest.raises(InvalidAdjustment, match="no lines"):
-            Group(name="Empty", lines=[], charges=[Charge.fixed(eur("1"), reason="x")])
-        with pytest.raises(InvalidAdjustment, match="cannot apply"):
+        assert caught.value.field == "percent"
+        one = Charge.fixed(eur("1"), reason="x")
+        with refused(InvalidAdjustment, field="lines", adjustment=one):
+            Group(name="Empty", lines=[], charges=[one])
+        with refused(InvalidAdjustment, field="lines", adjustment=one):
+            Document(currency="EUR", items=[], charges=[one])
+        with pytest.raises(InvalidAdjustment) as caught:
             Charge.fixed(eur("1"), reason="x", taxes=[Tax.per_unit("Fee", eur("1"))])
+        assert caught.value.field == "taxes"
+        with pytest.raises(InvalidAdjustment) as caught:
+            Charge.fixed(eur("1"), reason="x", taxes=[Tax.percent("VAT", "20", included=True)])
+        assert caught.value.field == "taxes"
 
     def test_shipping_as_a_line_of_its_own_with_its_own_tax(self) -> None:
         result = priced(
@@ -550,9 +562,9 @@ class TestCurrenciesAndTotals:
         assert totals.amount_due == Money("12.30", "CHF")
 
     def test_fixed_amounts_finer_than_the_currency_are_refused(self) -> None:
-        with pytest.raises(InvalidAmount, match="prepaid"):
+        with refused(InvalidAmount, field="prepaid", value=Decimal("0.001")):
             Document(currency="EUR", items=[line("1", "10.00")], prepaid=eur("0.001"))
-        with pytest.raises(InvalidAmount, match="Gift"):
+        with refused(InvalidAmount, field="discounts", value=Decimal("0.005")):
             Document(
                 currency="EUR",
                 items=[
@@ -564,13 +576,13 @@ class TestCurrenciesAndTotals:
                     )
                 ],
             )
-        with pytest.raises(InvalidAmount, match="cash_rounding"):
+        with refused(InvalidAmount, field="cash_rounding", value=Decimal("0.003")):
             Document(
                 currency="EUR",
                 items=[line("1", "10.00")],
                 policy=Policy(cash_rounding=CashRounding(increment="0.003")),
             )
-        with pytest.raises(InvalidAmount):
+        with refused(InvalidAmount, field="charges", value=Decimal("0.5")):
             Document(
                 currency="JPY",
                 items=[line("1", "100", currency="JPY")],
@@ -589,7 +601,7 @@ class TestCurrenciesAndTotals:
         assert (totals.rounding, totals.amount_due) == (Money("-0.01", "CHF"), Money("3.60", "CHF"))
 
     def test_a_negative_prepaid_amount_is_refused(self) -> None:
-        with pytest.raises(InvalidAmount, match="cannot be negative"):
+        with refused(InvalidAmount, field="prepaid", value=Decimal("-5.00")):
             Document(currency="EUR", items=[line("1", "1.00")], prepaid=eur("-5.00"))
 
     def test_prepaid_amount_is_deducted(self) -> None:
@@ -643,7 +655,7 @@ class TestCurrenciesAndTotals:
     def test_results_beyond_the_size_limit_name_the_line_or_the_document(self) -> None:
         with pytest.raises(InvalidLine) as bulk:
             priced(line("100000000000000", "100", description="Bulk"))
-        assert "Bulk" in str(bulk.value.line)
+        assert (bulk.value.line, bulk.value.field) == ("Bulk", "quantity")
         with pytest.raises(TotalsTooLarge) as error:
             priced(*[line("99999999999999", "9") for _ in range(2)])
         assert error.value.limit == Decimal(10) ** 15
@@ -744,35 +756,41 @@ class TestTaxCorrections:
         assert result.totals.tax == eur("1.02")
 
     @pytest.mark.parametrize(
-        ("make", "error", "message"),
+        ("make", "error", "carried"),
         [
             (
                 lambda: TaxCorrection(tax=VAT20, amount=eur("0.00"), reason="x"),
                 InvalidAmount,
-                "not zero",
+                {"field": "amount", "value": Decimal("0.00")},
             ),
             (
                 lambda: TaxCorrection(
                     tax=Tax.zero_rated("VAT", reason="Export"), amount=eur("0.01"), reason="x"
                 ),
                 InvalidAmount,
-                "nothing to correct",
+                {"field": "amount", "value": Decimal("0.01")},
             ),
-            (lambda: TaxCorrection(tax="VAT", amount=eur("0.01"), reason="x"), InvalidType, "tax"),  # type: ignore[arg-type]
             (
-                lambda: TaxCorrection(tax=VAT20, amount=0.01, reason="x"),
-                TypeError,
-                "expected a Money",
-            ),  # type: ignore[arg-type]
+                lambda: TaxCorrection(tax="VAT", amount=eur("0.01"), reason="x"),  # type: ignore[arg-type]
+                InvalidType,
+                {"field": "tax", "value": "VAT"},
+            ),
+            (
+                lambda: TaxCorrection(tax=VAT20, amount=0.01, reason="x"),  # type: ignore[arg-type]
+                InvalidType,
+                {"field": "amount", "value": 0.01},
+            ),
             (
                 lambda: TaxCorrection(tax=VAT20, amount=eur("0.01"), reason=""),
                 InvalidType,
-                "reason",
+                {"field": "reason", "value": ""},
             ),
         ],
     )
-    def test_bad_corrections_are_refused(self, make, error, message) -> None:  # type: ignore[no-untyped-def]
-        with pytest.raises(error, match=message):
+    def test_bad_corrections_are_refused(  # type: ignore[no-untyped-def]
+        self, make, error, carried
+    ) -> None:
+        with refused(error, **carried):
             make()
 
     def test_a_document_refuses_corrections_it_cannot_carry(self) -> None:
@@ -783,9 +801,9 @@ class TestTaxCorrections:
                 items=[one],
                 tax_corrections=[TaxCorrection(tax=VAT20, amount=Money("1", "JPY"), reason="x")],
             )
-        with pytest.raises(InvalidAmount, match="decimal places"):
+        with refused(InvalidAmount, field="tax_corrections", value=Decimal("0.001")):
             Document(currency="EUR", items=[one], tax_corrections=[self.correction("0.001")])
-        with pytest.raises(InvalidAmount, match="corrected twice"):
+        with refused(InvalidAmount, field="tax_corrections", value=Decimal("0.02")):
             Document(
                 currency="EUR",
                 items=[one],

@@ -1,7 +1,6 @@
 """Purchasing: purchase orders, receipts, bills from orders, and supplier credit notes."""
 
 import datetime as dt
-import re
 from decimal import ROUND_DOWN, Decimal
 
 import attrs
@@ -35,12 +34,35 @@ from ordercore.documents import (
     BillDraftVoided,
     Billing,
     BillReleased,
-    OrderBill,
     PurchaseLine,
+    TakenFromOrder,
+    TakenLine,
     credit_amount,
     credit_in_full,
     credit_lines,
     standalone_credit,
+)
+from ordercore.errors import (
+    CreditBeforeInvoice,
+    CreditNoteParty,
+    CreditNotTakenBack,
+    CreditOfAnotherParty,
+    CreditTakenInAlready,
+    DocumentWithoutLines,
+    DraftMadeFromOrder,
+    DueBeforeIssue,
+    DuplicateDocumentId,
+    InvalidInput,
+    InvalidOrderRecord,
+    LimitExceeded,
+    NotFromThisOrder,
+    NothingRemains,
+    NothingToCredit,
+    OverCrediting,
+    PrepaidOnOrder,
+    ReturnOnOrder,
+    UnknownOrderLine,
+    WrongState,
 )
 from ordercore.testing import strategies as ocs
 
@@ -91,34 +113,37 @@ def test_confirming_prices_the_content_once_and_says_so() -> None:
     )
     order = changed.document
     assert repr(order) == (
-        "PurchaseOrder(number='PO-1', state='open', currency='EUR', total='451.13')"
+        "PurchaseOrder(number='PO-1', state='open', supplier='woodworks', currency='EUR', total='451.13')"
     )
     assert [event.name for event in changed.events] == ["PurchaseOrderConfirmed"]
     assert order.supplier == "woodworks"
-    assert order.lines[0] == PurchaseLine(description="Desk", ordered=3, amount="300.00")
+    assert order.lines[0] == PurchaseLine(description="Desk", ordered=3, amount=eur("300.00"))
 
 
 @pytest.mark.parametrize(
-    ("document", "message"),
+    ("document", "error"),
     [
-        (Document(currency="EUR", items=[]), "at least one line"),
+        (Document(currency="EUR", items=[]), DocumentWithoutLines),
         (
             Document(
                 currency="EUR",
                 items=[Line(description="Return", quantity="-1", unit_price=eur("1.00"))],
             ),
-            "buys",
+            ReturnOnOrder,
         ),
-        (content(prepaid=eur("10.00")), "prepaid"),
+        (content(prepaid=eur("10.00")), PrepaidOnOrder),
     ],
 )
-def test_confirming_refuses_what_is_no_purchase(document: Document, message: str) -> None:
-    with pytest.raises(InvalidDocument, match=message):
+def test_confirming_refuses_what_is_no_purchase(
+    document: Document, error: type[InvalidDocument]
+) -> None:
+    with pytest.raises(error) as caught:
         confirm(document)
+    assert caught.value.document == "purchase order PO-1"
 
 
 def test_confirming_needs_a_document_and_a_supplier() -> None:
-    with pytest.raises(InvalidType, match="content"):
+    with pytest.raises(InvalidType) as caught:
         PurchaseOrder.confirm(
             id="po-1",
             supplier="woodworks",
@@ -126,10 +151,12 @@ def test_confirming_needs_a_document_and_a_supplier() -> None:
             content="desks",  # type: ignore[arg-type]
             request=request(),
         )
-    with pytest.raises(InvalidType, match="supplier"):
+    assert (caught.value.value, caught.value.field) == ("desks", "content")
+    with pytest.raises(InvalidType) as caught:
         PurchaseOrder.confirm(
             id="po-1", supplier="", number="PO-1", content=content(), request=request()
         )
+    assert (caught.value.value, caught.value.field) == ("", "supplier")
 
 
 # -- receipts -----------------------------------------------------------------------------
@@ -166,8 +193,9 @@ def test_cancelling_the_remainder_keeps_what_was_received_or_billed() -> None:
     assert [line.cancelled for line in order.lines] == [2, 5]
     with pytest.raises(OverReceipt):
         order.record_receipt({0: "1"}, request=request())
-    with pytest.raises(InvalidDocument, match="nothing remains to cancel"):
+    with pytest.raises(NothingRemains) as caught:
         order.cancel_remaining(request=request())
+    assert caught.value.order == "purchase order PO-1"
     last = order.bill_received(bill_id="b-2", request=request()).order
     assert last.completed
     assert last.state == "open"  # the books billed in advance are still to be received
@@ -175,8 +203,13 @@ def test_cancelling_the_remainder_keeps_what_was_received_or_billed() -> None:
 
 
 def test_cancelling_a_line_that_is_not_there() -> None:
-    with pytest.raises(InvalidDocument, match="purchase order PO-1 has no line 5"):
+    with pytest.raises(UnknownOrderLine) as caught:
         confirm().cancel_remaining(lines=[5], request=request())
+    assert (caught.value.order, caught.value.line, caught.value.count) == (
+        "purchase order PO-1",
+        5,
+        2,
+    )
 
 
 # -- bills --------------------------------------------------------------------------------
@@ -190,22 +223,23 @@ def test_billing_chosen_quantities_makes_a_draft_bill_from_the_supplier() -> Non
     assert billing.order.lines[0].billed == 1
     assert billing.bill.purchase_order == "PO-1"
     assert total(billing) == Decimal("120.00")
-    assert billing.order.amount_billed == Decimal("120.00")
+    assert billing.order.billed == eur("120.00")
     [made] = billing.order.bills
-    assert isinstance(made, OrderBill)
-    assert (made.bill_id, made.lines, made.adjustments, made.total) == (
+    assert isinstance(made, TakenFromOrder)
+    assert (made.document_id, made.lines, made.adjustments, made.total) == (
         "b-1",
-        ((0, Decimal(1), Decimal("100.00")),),
+        (TakenLine(index=0, quantity=Decimal(1), amount=eur("100.00")),),
         (),
-        Decimal("120.00"),
+        eur("120.00"),
     )
     assert made.tally == billing.order.billed_by_tax
 
 
 def test_each_bill_of_an_order_has_its_own_id() -> None:
     order = confirm().bill_quantities({0: "1"}, bill_id="b-1", request=request()).order
-    with pytest.raises(InvalidDocument, match="has a bill 'b-1' already"):
+    with pytest.raises(DuplicateDocumentId) as caught:
         order.bill_quantities({1: "1"}, bill_id="b-1", request=request())
+    assert (caught.value.order, caught.value.document_id) == ("purchase order PO-1", "b-1")
 
 
 def test_over_billing_names_the_line_and_what_remains() -> None:
@@ -223,15 +257,17 @@ def test_billing_what_was_received() -> None:
     order = confirm().record_receipt({0: "2"}, request=request()).document
     billing = order.bill_received(bill_id="b-1", request=request())
     assert [line.billed for line in billing.order.lines] == [2, 0]
-    with pytest.raises(InvalidDocument, match="billed already"):
+    with pytest.raises(NothingRemains) as caught:
         billing.order.bill_received(bill_id="b-2", request=request())
+    assert caught.value.order == "purchase order PO-1"
 
 
 def test_nothing_left_to_bill() -> None:
     order = confirm().bill_remaining(bill_id="b-1", request=request()).order
     assert order.completed
-    with pytest.raises(InvalidDocument, match="nothing remains to bill"):
+    with pytest.raises(NothingRemains) as caught:
         order.bill_remaining(bill_id="b-2", request=request())
+    assert caught.value.order == "purchase order PO-1"
 
 
 def test_the_completing_bill_absorbs_rounding_and_the_bills_sum_to_the_total() -> None:
@@ -257,13 +293,17 @@ def test_issuing_a_bill_records_the_suppliers_number() -> None:
         number="WW-2026-118", issue_date=DAY, due_date=dt.date(2026, 12, 30), request=request()
     )
     bill = changed.document
-    assert repr(bill) == (
-        "IssuedBill(number='WW-2026-118', supplier='woodworks', state='issued', "
-        "currency='EUR', total='451.13')"
-    )
+    shown = repr(bill)
+    assert shown.startswith("IssuedBill(number='WW-2026-118', state='issued', ")
+    assert "supplier='woodworks'" in shown
+    assert "total='451.13'" in shown
     assert changed.events[0].name == "BillIssued"
-    with pytest.raises(InvalidDocument, match="before the issue date"):
+    with pytest.raises(DueBeforeIssue) as caught:
         draft.issue(number="X", issue_date=DAY, due_date=dt.date(2026, 1, 1), request=request())
+    assert (caught.value.due_date, caught.value.issue_date) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 11, 30),
+    )
 
 
 def test_a_bill_with_nothing_to_bill_cannot_be_issued() -> None:
@@ -273,7 +313,7 @@ def test_a_bill_with_nothing_to_bill_cannot_be_issued() -> None:
         content=Document(currency="EUR", items=[]),
         request=request(),
     ).document
-    with pytest.raises(InvalidDocument, match="no lines"):
+    with pytest.raises(DocumentWithoutLines):
         draft.issue(number="X", issue_date=DAY, request=request())
 
 
@@ -281,10 +321,12 @@ def test_bills_and_lines_refuse_what_they_cannot_hold() -> None:
     draft = confirm().bill_remaining(bill_id="b-1", request=request()).bill
     bill = draft.issue(number="WW-1", issue_date=DAY, request=request()).document
     assert (draft.state, bill.state, bill.content) == ("draft", "issued", draft.content)
-    with pytest.raises(InvalidType, match="content"):
+    with pytest.raises(InvalidType) as caught:
         DraftBill(id="b-1", supplier="woodworks", content="desks")  # type: ignore[arg-type]
-    with pytest.raises(InvalidNumber, match="received"):
-        PurchaseLine(description="Desk", ordered=3, amount="300.00", received=-1)
+    assert (caught.value.value, caught.value.field) == ("desks", "content")
+    with pytest.raises(InvalidNumber) as caught:
+        PurchaseLine(description="Desk", ordered=3, amount=eur("300.00"), fulfilled=-1)
+    assert (caught.value.value, caught.value.field) == (-1, "fulfilled")
 
 
 # -- revising and voiding draft bills -----------------------------------------------------
@@ -334,7 +376,8 @@ def test_a_voided_draft_bill_keeps_its_content_for_the_record() -> None:
     assert voided.events == (
         BillDraftVoided(document_id="b-1", request=request("r3"), reason="Duplicate"),
     )
-    assert repr(bill) == "VoidedBill(id='b-1', state='voided', reason='Duplicate')"
+    assert repr(bill).startswith("VoidedBill(id='b-1', state='voided', ")
+    assert "Duplicate" in str(bill)
 
 
 def test_a_draft_bill_made_from_an_order_is_voided_not_revised() -> None:
@@ -352,16 +395,21 @@ def test_a_draft_bill_made_from_an_order_is_voided_not_revised() -> None:
 
 def test_revising_and_voiding_a_draft_bill_refuse_bad_input() -> None:
     draft = draft_bill()
-    with pytest.raises(InvalidType, match="content"):
+    with pytest.raises(InvalidType) as caught:
         draft.revise("desks", request=request())  # type: ignore[arg-type]
-    with pytest.raises(InvalidType, match="Request"):
+    assert (caught.value.value, caught.value.field) == ("desks", "content")
+    with pytest.raises(InvalidType) as caught:
         draft.revise(content(), request="r2")  # type: ignore[arg-type]
-    with pytest.raises(InvalidType, match="reason"):
+    assert (caught.value.value, caught.value.field) == ("r2", "request")
+    with pytest.raises(InvalidType) as caught:
         draft.void(reason="", request=request())
-    with pytest.raises(InvalidType, match="Request"):
+    assert (caught.value.value, caught.value.field) == ("", "reason")
+    with pytest.raises(InvalidType) as caught:
         draft.void(reason="x", request="r2")  # type: ignore[arg-type]
-    with pytest.raises(InvalidType, match="purchase_order"):
+    assert (caught.value.value, caught.value.field) == ("r2", "request")
+    with pytest.raises(InvalidType) as caught:
         draft_bill(purchase_order="")
+    assert (caught.value.value, caught.value.field) == ("", "purchase_order")
     issued = draft.issue(number="WW-1", issue_date=DAY, request=request()).document
     voided = draft.void(reason="x", request=request()).document
     for mutator in ("revise", "void", "issue"):
@@ -390,7 +438,7 @@ def test_a_supplier_credit_note_credits_lines_of_a_bill() -> None:
     ).document
     assert (note.supplier, note.customer, note.invoice_number) == ("woodworks", None, "WW-118")
     assert note.total == eur("120.00")
-    with pytest.raises(OrdercoreError, match="only 2 remains creditable"):
+    with pytest.raises(OverCrediting) as caught:
         credit_lines(
             bill,
             {0: "3"},
@@ -401,11 +449,18 @@ def test_a_supplier_credit_note_credits_lines_of_a_bill() -> None:
             reason="x",
             request=request(),
         )
+    assert (
+        caught.value.invoice,
+        caught.value.line,
+        caught.value.requested,
+        caught.value.remaining,
+        caught.value.taxes,
+    ) == ("WW-118", "Desk", Decimal("3"), Decimal("2"), None)
 
 
 def test_a_supplier_credit_note_is_not_dated_before_the_bill() -> None:
     bill = issued_bill()  # issued on DAY
-    with pytest.raises(InvalidDocument, match=f"before bill WW-118 was issued \\({DAY}\\)"):
+    with pytest.raises(CreditBeforeInvoice) as caught:
         credit_in_full(
             bill,
             id="scn-1",
@@ -414,6 +469,11 @@ def test_a_supplier_credit_note_is_not_dated_before_the_bill() -> None:
             reason="Wrong",
             request=request(),
         )
+    assert (caught.value.invoice, caught.value.issue_date, caught.value.invoice_date) == (
+        "WW-118",
+        dt.date(2026, 11, 29),
+        dt.date(2026, 11, 30),
+    )
 
 
 def test_a_bill_that_bills_less_than_nothing_is_not_credited() -> None:
@@ -425,10 +485,15 @@ def test_a_bill_that_bills_less_than_nothing_is_not_credited() -> None:
         request=request(),
     ).document
     bill = draft.issue(number="WW-9", issue_date=DAY, request=request()).document
-    with pytest.raises(InvalidDocument, match=re.escape("the supplier owes you EUR 120.00")):
+    with pytest.raises(NothingToCredit) as caught:
         credit_in_full(
             bill, id="scn-1", number="WW-CN-7", issue_date=DAY, reason="x", request=request()
         )
+    assert (caught.value.invoice, caught.value.total, caught.value.owed) == (
+        "WW-9",
+        Money("-120.00", "EUR"),
+        Money("120.00", "EUR"),
+    )
 
 
 def test_earlier_credit_notes_must_be_from_the_bills_supplier() -> None:
@@ -437,7 +502,7 @@ def test_earlier_credit_notes_must_be_from_the_bills_supplier() -> None:
     note = credit_lines(
         other, {0: "1"}, id="x", number="CN", issue_date=DAY, reason="x", request=request()
     ).document
-    with pytest.raises(InvalidDocument, match="not from the party of invoice WW-118"):
+    with pytest.raises(CreditOfAnotherParty) as caught:
         credit_in_full(
             bill,
             previous=(note,),
@@ -447,6 +512,11 @@ def test_earlier_credit_notes_must_be_from_the_bills_supplier() -> None:
             reason="x",
             request=request(),
         )
+    assert (caught.value.credit_note, caught.value.invoice, caught.value.party) == (
+        "CN",
+        "WW-118",
+        "woodworks",
+    )
 
 
 def test_a_supplier_credit_note_in_full_and_standalone() -> None:
@@ -466,7 +536,7 @@ def test_a_supplier_credit_note_in_full_and_standalone() -> None:
         request=request(),
     ).document
     assert (goodwill.supplier, goodwill.total) == ("woodworks", eur("60.00"))
-    with pytest.raises(InvalidDocument, match="either a customer or a supplier"):
+    with pytest.raises(CreditNoteParty) as caught:
         standalone_credit(
             eur("50.00"),
             tax=VAT,
@@ -476,6 +546,7 @@ def test_a_supplier_credit_note_in_full_and_standalone() -> None:
             reason="x",
             request=request(),
         )
+    assert (caught.value.customer, caught.value.supplier) == (None, None)
 
 
 def test_a_supplier_credit_note_by_amount() -> None:
@@ -491,7 +562,7 @@ def test_a_supplier_credit_note_by_amount() -> None:
     ).document
     assert (note.supplier, note.customer, note.invoice_number) == ("woodworks", None, "WW-118")
     assert note.total == eur("100.00")
-    with pytest.raises(OrdercoreError, match=re.escape("only EUR 351.13 remains creditable")):
+    with pytest.raises(OverCrediting) as caught:
         credit_amount(
             bill,
             bill.total,
@@ -502,10 +573,17 @@ def test_a_supplier_credit_note_by_amount() -> None:
             reason="x",
             request=request(),
         )
+    assert (
+        caught.value.invoice,
+        caught.value.line,
+        caught.value.requested,
+        caught.value.remaining,
+        caught.value.taxes,
+    ) == ("WW-118", None, Money("451.13", "EUR"), Money("351.13", "EUR"), None)
 
 
 def test_only_issued_invoices_and_bills_can_be_credited() -> None:
-    with pytest.raises(InvalidType, match="an IssuedInvoice or an IssuedBill"):
+    with pytest.raises(InvalidType) as caught:
         credit_in_full(
             "WW-118",  # type: ignore[arg-type]
             id="scn-1",
@@ -514,6 +592,7 @@ def test_only_issued_invoices_and_bills_can_be_credited() -> None:
             reason="x",
             request=request(),
         )
+    assert (caught.value.value, caught.value.field) == ("WW-118", "invoice")
 
 
 # -- properties -------------------------------------------------------------------------------
@@ -559,7 +638,7 @@ def test_any_sequence_of_partial_bills_completing_an_order_sums_to_its_total(
         billed.append(total(last))
         order = last.order
     assert order.completed
-    assert sum(billed) == order.total.amount == order.amount_billed
+    assert sum(billed) == order.total.amount == order.billed.amount
     assert [line.taken for line in order.lines] == [line.amount for line in order.lines]
 
 
@@ -580,7 +659,7 @@ def test_billed_never_exceeds_ordered_and_received_never_exceeds_ordered_less_ca
                 ).order
             else:
                 order = order.cancel_remaining(lines=[index], request=request()).document
-        except (OverReceipt, OverBilling, InvalidDocument, InvalidNumber):
+        except (InvalidInput, LimitExceeded, WrongState):
             pass
         for line in order.lines:
             assert line.billed <= line.ordered
@@ -593,8 +672,9 @@ def test_billed_never_exceeds_ordered_and_received_never_exceeds_ordered_less_ca
 def test_cancelling_refuses_lines_that_are_not_a_list_of_indexes() -> None:
     order = confirm()
     for bad in (1, "0", 1.5, object()):
-        with pytest.raises(InvalidType, match="list of line indexes"):
+        with pytest.raises(InvalidType) as caught:
             order.cancel_remaining(lines=bad, request=request())  # type: ignore[arg-type]
+        assert caught.value.field == "lines"
 
 
 # -- voiding and releasing bills ----------------------------------------------------------
@@ -623,7 +703,7 @@ def test_releasing_a_voided_bill_gives_back_all_it_took() -> None:
     # everything else is as it was before bill "b": quantities, line amounts taken,
     # standalone adjustment parts, the amount billed and the taxes by rate
     assert attrs.evolve(order, version=before.version) == before
-    assert [bill.bill_id for bill in order.bills] == ["a"]
+    assert [bill.document_id for bill in order.bills] == ["a"]
     assert released.events == (
         BillReleased(
             document_id="po-1",
@@ -647,14 +727,16 @@ def test_an_earlier_bill_can_be_released_and_the_rest_still_adds_up() -> None:
     second = first.order.bill_quantities({0: "1"}, bill_id="b", request=request())
     order = second.order.release_bill(void(first), request=request()).document
     assert order.lines[0].billed == 1
-    assert order.lines[0].taken == Decimal("0.01")  # what "b" took stays taken
-    assert order.amount_billed == total(second)
+    # the line's amount is 0.02: "a" took round(0.02 / 3) = 0.01, "b" round(0.02 * 2 / 3)
+    # less that = 0.00; what "b" took stays taken once "a" is given back
+    assert order.lines[0].taken == eur("0.00")
+    assert order.billed.amount == total(second)
     third = order.bill_quantities({0: "1"}, bill_id="c", request=request())
     last = third.order.bill_remaining(bill_id="d", request=request())
     parts = [b.bill.content.lines[0].unit_price.amount for b in (second, third, last)]
-    assert parts == [Decimal("0.01"), Decimal("0.01"), Decimal("0.00")]
+    assert parts == [Decimal("0.00"), Decimal("0.01"), Decimal("0.01")]
     assert total(second) + total(third) + total(last) == last.order.total.amount
-    assert last.order.amount_billed == last.order.total.amount
+    assert last.order.billed == last.order.total
 
 
 def test_releasing_the_completing_bill_lets_another_complete_exactly() -> None:
@@ -683,37 +765,39 @@ def test_released_units_are_open_to_bill_even_after_the_rest_was_cancelled() -> 
 def test_release_refuses_what_it_cannot_give_back() -> None:
     order = confirm()
     made = order.bill_quantities({0: "1"}, bill_id="a", request=request())
-    with pytest.raises(InvalidType, match="void the draft first"):
+    with pytest.raises(InvalidType) as caught:
         made.order.release_bill(made.bill, request=request())  # type: ignore[arg-type]
+    assert caught.value.field == "voided"
     issued = made.bill.issue(number="WW-1", issue_date=DAY, request=request()).document
-    with pytest.raises(InvalidType, match="credit an issued bill"):
+    with pytest.raises(InvalidType) as caught:
         made.order.release_bill(issued, request=request())  # type: ignore[arg-type]
+    assert caught.value.field == "voided"
     voided = void(made)
-    with pytest.raises(InvalidType, match="Request"):
+    with pytest.raises(InvalidType) as caught:
         made.order.release_bill(voided, request="r")  # type: ignore[arg-type]
+    assert (caught.value.value, caught.value.field) == ("r", "request")
     released = made.order.release_bill(voided, request=request()).document
-    with pytest.raises(InvalidDocument, match="released already"):
+    with pytest.raises(NotFromThisOrder) as caught:
         released.release_bill(voided, request=request())
+    assert caught.value.order == "purchase order PO-1"
     other = PurchaseOrder.confirm(
         id="po-2", supplier="woodworks", number="PO-2", content=content(), request=request()
     ).document
     elsewhere = other.bill_quantities({0: "1"}, bill_id="a", request=request())
-    with pytest.raises(InvalidDocument) as caught:
+    with pytest.raises(NotFromThisOrder) as caught:
         made.order.release_bill(void(elsewhere), request=request())
-    assert str(caught.value) == (
-        "invalid document: bill 'a' is not a bill of purchase order PO-1 still to release "
-        "(it was made from another order, or released already)"
-    )
+    assert (caught.value.order, caught.value.document) == ("purchase order PO-1", "bill 'a'")
     direct = draft_bill().void(reason="x", request=request()).document
-    with pytest.raises(InvalidDocument, match="another order"):
+    with pytest.raises(NotFromThisOrder):
         made.order.release_bill(attrs.evolve(direct, id="a"), request=request())
 
 
 def test_a_draft_bill_made_from_an_order_is_not_revised() -> None:
     made = confirm().bill_quantities({0: "1"}, bill_id="a", request=request())
     assert made.bill.purchase_order == "PO-1"
-    with pytest.raises(InvalidDocument, match="release it on the order and bill again"):
+    with pytest.raises(DraftMadeFromOrder) as caught:
         made.bill.revise(content(), request=request())
+    assert caught.value.order == "purchase order PO-1"
     issued = made.bill.issue(number="WW-1", issue_date=DAY, request=request()).document
     assert issued.purchase_order == "PO-1"
     assert void(made).purchase_order == "PO-1"
@@ -751,8 +835,8 @@ def test_bills_released_on_the_way_change_nothing_of_the_end_result(
         kept["last"] = total(last)
         order = last.order
     assert sum(kept.values()) == order.total.amount
-    assert order.amount_billed == order.total.amount
-    assert sorted(bill.bill_id for bill in order.bills) == sorted(kept)
+    assert order.billed == order.total
+    assert sorted(bill.document_id for bill in order.bills) == sorted(kept)
     assert [line.taken for line in order.lines] == [line.amount for line in order.lines]
     assert [line.billed for line in order.lines] == [line.ordered for line in order.lines]
 
@@ -775,11 +859,12 @@ def test_a_supplier_credit_by_lines_gives_the_order_back_to_cancel() -> None:
         ("BillCreditTakenIn", ((0, Decimal(2)),))
     ]
     order = taken.document
-    assert (order.lines[0].billed, order.lines[0].taken) == (1, Decimal("100.00"))
-    assert order.amount_billed == bill.priced.totals.tax_inclusive.amount - note.total.amount
+    assert (order.lines[0].billed, order.lines[0].taken) == (1, eur("100.00"))
+    assert order.billed == bill.priced.totals.tax_inclusive - note.total
     assert order.cancel_remaining(request=request()).document.state == "done"
-    with pytest.raises(InvalidDocument, match="already"):
+    with pytest.raises(CreditTakenInAlready) as caught:
         order.take_in_credit(bill, note, request=request())
+    assert (caught.value.order, caught.value.credit_note) == ("purchase order PO-1", "WW-CN-1")
 
 
 def test_a_supplier_credit_in_full_gives_the_order_back_to_bill_again() -> None:
@@ -791,8 +876,15 @@ def test_a_supplier_credit_in_full_gives_the_order_back_to_bill_again() -> None:
     again = order2.bill_remaining(bill_id="b-2", request=request())
     assert total(again) == order.total.amount
     concession = supplier_credit(credit_amount, bill, eur("5.00"), number="WW-CN-2")
-    with pytest.raises(InvalidDocument, match="price concession"):
+    with pytest.raises(CreditNotTakenBack) as caught:
         billing.order.take_in_credit(bill, concession, request=request())
+    assert (
+        caught.value.order,
+        caught.value.invoice,
+        caught.value.credit_note,
+        caught.value.requested,
+        caught.value.remaining,
+    ) == ("purchase order PO-1", "WW-118", "WW-CN-2", None, None)
     with pytest.raises(InvalidType):
         billing.order.take_in_credit(bill, "WW-CN-2", request=request())  # type: ignore[arg-type]
 
@@ -801,39 +893,43 @@ def test_a_supplier_credit_in_full_gives_the_order_back_to_bill_again() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "field", "value", "limit"),
     [
-        ({"billed": "4"}, "billed 4 and cancelled 0 come to more than the 3 ordered"),
-        ({"billed": "2", "cancelled": "2"}, "billed 2 and cancelled 2"),
-        ({"received": "4"}, "received 4 and cancelled 0 come to more than the 3 ordered"),
-        ({"received": "2", "cancelled": "2"}, "received 2 and cancelled 2"),
-        ({"billed": "1", "taken": "300.01"}, "has taken 300.01 of its amount 300.00"),
-        ({"billed": "1", "taken": "-0.01"}, "has taken -0.01 of its amount 300.00"),
+        ({"billed": "4"}, "billed", Decimal(4), Decimal(3)),
+        ({"billed": "2", "cancelled": "2"}, "billed", Decimal(2), Decimal(1)),
+        ({"fulfilled": "4"}, "fulfilled", Decimal(4), Decimal(3)),
+        ({"fulfilled": "2", "cancelled": "2"}, "fulfilled", Decimal(2), Decimal(1)),
+        ({"billed": "1", "taken": eur("300.01")}, "taken", eur("300.01"), eur("300.00")),
+        ({"billed": "1", "taken": eur("-0.01")}, "taken", eur("-0.01"), eur("300.00")),
     ],
 )
 def test_a_purchase_line_refuses_quantities_that_do_not_add_up(
-    kwargs: dict[str, object], message: str
+    kwargs: dict[str, object], field: str, value: object, limit: object
 ) -> None:
-    with pytest.raises(InvalidDocument, match=f"purchase order line 'Desk'.*{message}"):
-        PurchaseLine(description="Desk", ordered="3", amount="300.00", **kwargs)
-    assert (
-        PurchaseLine(
-            description="Desk",
-            ordered="3",
-            amount="300.00",
-            received="1",
-            billed="3",
-            taken="300.00",
-        ).open
-        == 0
+    with pytest.raises(InvalidOrderRecord) as caught:
+        PurchaseLine(description="Desk", ordered="3", amount=eur("300.00"), **kwargs)
+    assert (caught.value.field, caught.value.value, caught.value.limit) == (field, value, limit)
+    line = PurchaseLine(
+        description="Desk",
+        ordered="3",
+        amount=eur("300.00"),
+        fulfilled="1",
+        billed="3",
+        taken=eur("300.00"),
     )
+    assert (line.open, line.received, line.to_receive) == (0, 1, 2)
 
 
 def test_a_purchase_order_refuses_line_records_that_do_not_match_its_priced_lines() -> None:
     order = confirm()
-    with pytest.raises(
-        InvalidDocument, match="purchase order PO-1 has 4 line records for 2 priced"
-    ):
+    with pytest.raises(InvalidOrderRecord) as caught:
         attrs.evolve(order, lines=order.lines * 2)
-    with pytest.raises(InvalidDocument, match="purchase order PO-1 has 1 adjustment records for 0"):
-        attrs.evolve(order, adjustments=(Decimal(0),))
+    assert (caught.value.record, caught.value.field, caught.value.value, caught.value.limit) == (
+        "purchase order PO-1",
+        "lines",
+        4,
+        2,
+    )
+    with pytest.raises(InvalidOrderRecord) as caught:
+        attrs.evolve(order, adjustments=(eur("0"),))
+    assert (caught.value.field, caught.value.value, caught.value.limit) == ("adjustments", 1, 0)

@@ -262,10 +262,9 @@ class TestLife:
             "QuoteSent",
             "QuoteAccepted",
         ]
-        assert (
-            repr(accepted.document)
-            == "AcceptedQuote(id='q-1', state='accepted', version=2, currency='EUR', lines=1)"
-        )
+        shown = repr(accepted.document)
+        assert shown.startswith("AcceptedQuote(id='q-1', state='accepted', version=2, ")
+        assert "total='1080.00'" in shown
 
     def test_an_accepted_quote_confirms_a_sales_order_for_its_version(self) -> None:
         sent = (

@@ -20,7 +20,6 @@ from ordercore import (
     Document,
     DraftInvoice,
     FloatNotAllowed,
-    InvalidAdjustment,
     InvalidAmount,
     InvalidNumber,
     InvalidType,
@@ -124,6 +123,48 @@ def test_credit_lines_already_follows_the_rule() -> None:
     assert credited == take_in_parts(Decimal("0.02"), [1, 1, 1])
 
 
+def test_an_order_line_invoiced_in_parts_follows_the_rule_too() -> None:
+    def request(key: str) -> Request:
+        return Request(
+            key=key,
+            at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+            business_date=dt.date(2026, 11, 23),
+        )
+
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Bolt", quantity="3", unit_price=Money("0.006", "EUR"))],
+    )
+    order = SalesOrder.confirm(
+        id="so",
+        customer="c",
+        number="SO-1",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request("o"),
+    ).document
+    invoiced = []
+    for index in range(3):
+        made = order.invoice_quantities({0: 1}, invoice_id=f"i{index}", request=request("i"))
+        invoiced.append(made.order.invoices[-1].lines[0].amount.amount)
+        order = made.order
+    assert invoiced == take_in_parts(Decimal("0.02"), [1, 1, 1])
+    cancelled = SalesOrder.confirm(
+        id="so",
+        customer="c",
+        number="SO-2",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request("o"),
+    ).document
+    first = cancelled.invoice_quantities({0: 1}, invoice_id="a", request=request("a")).order
+    rest = first.cancel_remaining(request=request("c")).document
+    assert (first.lines[0].taken.amount, rest.lines[0].taken.amount) == (
+        take_in_parts(Decimal("0.02"), [1, 2])[0],
+        Decimal("0.02"),
+    )
+
+
 def test_the_last_part_completes_the_whole() -> None:
     assert share_of(
         Decimal("10.00"), 1, of=3, done_before=2, taken_before=Decimal("6.66"), quantum=CENT
@@ -203,14 +244,6 @@ def test_after_a_give_back_a_part_never_takes_the_opposite_sign() -> None:
     assert last == Decimal("0.00")  # the whole is taken: 0.01
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(AssertionError, InvalidAdjustment),
-    reason="known bug, for the integrator: an order's standalone charge is shared with the "
-    "rest rule over nets taken to 50 digits; rounded UP, a ratio a hair above 1 takes a cent "
-    "more than the charge, and the completing invoice needs a negative charge. Taking the "
-    "shares with share_of over exact (Fraction) nets fixes it: delete this marker then.",
-)
 def test_an_order_s_charge_is_never_taken_beyond_its_amount() -> None:
     def request() -> Request:
         return Request(
@@ -241,7 +274,7 @@ def test_an_order_s_charge_is_never_taken_beyond_its_amount() -> None:
         invoicing_policy=InvoicingPolicy.ORDERED,
         request=request(),
     ).document
-    charge = order.priced.adjustments[0].amount.amount  # EUR 910.07
+    charge = order.priced.adjustments[0].amount  # EUR 910.07
     order = order.invoice_quantities({1: Decimal("0.05")}, invoice_id="a", request=request()).order
     order = order.invoice_quantities({1: Decimal("4.95")}, invoice_id="b", request=request()).order
     assert order.adjustments[0] <= charge
@@ -475,3 +508,36 @@ def test_only_ordercore_errors_escape(value: object, field: str) -> None:
     except OrdercoreError:
         return
     assert isinstance(share, Decimal)
+
+
+@given(
+    price=st.decimals(min_value=0, max_value=1000, places=3, allow_nan=False),
+    parts=st.lists(st.integers(1, 5), min_size=1, max_size=5),
+    mode=st.sampled_from(list(RoundingMode)),
+)
+def test_an_order_line_invoiced_in_any_parts_takes_what_share_of_gives(
+    price: Decimal, parts: list[int], mode: RoundingMode
+) -> None:
+    request = Request(
+        key="r",
+        at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+        business_date=dt.date(2026, 11, 23),
+    )
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Bolt", quantity=sum(parts), unit_price=Money(price, "EUR"))],
+        policy=Policy(rounding=mode),
+    )
+    order = SalesOrder.confirm(
+        id="so",
+        customer="c",
+        number="SO-1",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request,
+    ).document
+    taken = []
+    for step, units in enumerate(parts):
+        order = order.invoice_quantities({0: units}, invoice_id=f"i{step}", request=request).order
+        taken.append(order.invoices[-1].lines[0].amount.amount)
+    assert taken == take_in_parts(order.lines[0].amount.amount, parts, rounding=mode)

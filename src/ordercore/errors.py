@@ -38,17 +38,25 @@ __all__ = [
     "CreditNoteParty",
     "CreditOfAnotherInvoice",
     "CreditOfAnotherParty",
+    "CreditTakenInAlready",
     "CurrencyMismatch",
     "DeltaDoesNotApply",
+    "DiscountExceedsBase",
     "DocumentWithoutLines",
+    "DownPaymentDeducted",
+    "DownPaymentTooLarge",
+    "DownPaymentsOutstanding",
     "DraftMadeFromOrder",
+    "DueBeforeInvoiceDate",
     "DueBeforeIssue",
     "DueDateAndTerm",
+    "DuplicateDocumentId",
     "DuplicateKey",
     "DuplicateLineKey",
     "DuplicateOpenItem",
     "DuplicatePayment",
     "EmptyRevision",
+    "FeesAbovePrice",
     "FloatNotAllowed",
     "ImmutableCurrency",
     "InstallmentsDoNotPay",
@@ -62,16 +70,20 @@ __all__ = [
     "InvalidData",
     "InvalidDiscount",
     "InvalidDocument",
+    "InvalidDownPayment",
     "InvalidInput",
     "InvalidKit",
     "InvalidLine",
     "InvalidNumber",
     "InvalidOpenItem",
+    "InvalidOrder",
+    "InvalidOrderRecord",
     "InvalidPayment",
     "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidReport",
     "InvalidTax",
+    "InvalidTermNotation",
     "InvalidText",
     "InvalidType",
     "LimitExceeded",
@@ -83,9 +95,12 @@ __all__ = [
     "NotCreditableByAmount",
     "NotCreditableByLines",
     "NotFound",
+    "NotFromThisOrder",
+    "NothingRemains",
     "NothingToCredit",
     "NothingToWriteOff",
     "NumberOutOfRange",
+    "OrderLimitExceeded",
     "OrdercoreError",
     "OverAllocation",
     "OverBilling",
@@ -95,10 +110,12 @@ __all__ = [
     "OverReceipt",
     "PartsExceedWhole",
     "PerUnitTaxByAmount",
+    "PrepaidOnOrder",
     "QuoteLineNotOrderable",
     "QuoteNotExpired",
     "QuoteNotSent",
     "QuotePastValidity",
+    "ReturnOnOrder",
     "TaxIncludedAndAdded",
     "TaxNotIncludable",
     "TaxSetBelowZero",
@@ -110,6 +127,7 @@ __all__ = [
     "UnknownInvoiceLine",
     "UnknownLocale",
     "UnknownOpenItem",
+    "UnknownOrderLine",
     "UnknownPayment",
     "UnknownPriceBook",
     "UnknownProduct",
@@ -406,20 +424,33 @@ class InvalidAllocation(InvalidInput, ValueError):
 
 
 class InvalidDiscount(InvalidInput, ValueError):
-    """A discount is malformed, or would take an amount below zero."""
+    """A discount is malformed, or would take an amount below zero.
 
-    def __init__(self, discount: object, *, reason: str) -> None:
+    ``discount`` is the offending discount (or value given for one), ``field`` the name of
+    what is at fault: a field of the discount (``"kind"``, ``"value"``, ``"currency"``,
+    ``"amount"``) or of the line it is on (``"price_discount"``, ``"discounts"``).
+    """
+
+    def __init__(self, discount: object, *, reason: str, field: str | None = None) -> None:
         self.discount = discount
         self.reason = reason
+        self.field = field
         super().__init__(f"invalid discount {_text(discount)}: {reason}")
 
 
 class InvalidTax(InvalidInput, ValueError):
-    """A tax is malformed or cannot apply where it was put."""
+    """A tax is malformed or cannot apply where it was put.
 
-    def __init__(self, tax: object, *, reason: str) -> None:
+    ``tax`` is the tax's name (or the taxes, for :class:`TaxesTooLarge`), ``field`` the
+    name of what is at fault: a field of the tax (``"kind"``, ``"rate"``, ``"included"``,
+    ``"compound"``, ``"withholding"``, ``"on_plain_net"``, ``"currency"``, ``"reason"``,
+    ``"amount"``), or ``"tax"`` when the tax cannot apply where it was given.
+    """
+
+    def __init__(self, tax: object, *, reason: str, field: str | None = None) -> None:
         self.tax = tax
         self.reason = reason
+        self.field = field
         super().__init__(f"invalid tax {_text(tax)}: {reason}")
 
 
@@ -440,24 +471,36 @@ class TaxesTooLarge(InvalidTax):
             taxes,
             reason=f"compounded, these taxes come to {_text(factor)} times their base or per "
             f"unit, more than the {_text(limit)} ordercore allows; use fewer compound taxes",
+            field="compound",
         )
 
 
 class InvalidAdjustment(InvalidInput, ValueError):
-    """A group or document allowance or charge cannot be applied."""
+    """A group or document allowance or charge cannot be applied.
 
-    def __init__(self, adjustment: object, *, reason: str) -> None:
+    ``adjustment`` is the allowance or charge, ``field`` the name of what is at fault: a
+    field of it (``"percent"``, ``"amount"``, ``"taxes"``) or ``"lines"`` when the lines
+    it applies to cannot carry it.
+    """
+
+    def __init__(self, adjustment: object, *, reason: str, field: str | None = None) -> None:
         self.adjustment = adjustment
         self.reason = reason
+        self.field = field
         super().__init__(f"invalid {_text(adjustment)}: {reason}")
 
 
 class InvalidLine(InvalidInput, ValueError):
-    """A line item is malformed (for example a price with more decimals than allowed)."""
+    """A line item is malformed (for example a price with more decimals than allowed).
 
-    def __init__(self, line: object, *, reason: str) -> None:
+    ``line`` is the line's description, ``field`` the name of the line's field at fault
+    (``"unit_price"``, ``"product"``, ``"taxes"``, ``"quantity"``).
+    """
+
+    def __init__(self, line: object, *, reason: str, field: str | None = None) -> None:
         self.line = line
         self.reason = reason
+        self.field = field
         super().__init__(f"invalid line {_text(line)}: {reason}")
 
 
@@ -511,10 +554,11 @@ class CreditNotTakenBack(InvalidDocument):
     The order names no line the credit note credits (a down payment's invoice, a rounding
     difference), a down payment it would refund was deducted by later invoices already,
     or it credits an amount of an invoice that billed no down payment (a price concession
-    takes nothing back). ``order``, ``invoice`` and ``credit_note`` are the numbers of
-    the three; ``requested`` and ``remaining``, where the refusal is about an amount,
-    what the credit note would give back of a down payment (on the down payment's base)
-    and what no invoice has deducted of it yet.
+    takes nothing back). ``order`` names the order (``"sales order SO-1"``), ``invoice``
+    and ``credit_note`` are the numbers of the other two; ``requested`` and
+    ``remaining`` (``Money``), where the refusal is about an amount, what the credit
+    note would give back of a down payment (on the down payment's base) and what no
+    invoice has deducted of it yet.
     """
 
     def __init__(
@@ -533,68 +577,9 @@ class CreditNotTakenBack(InvalidDocument):
         self.requested = requested
         self.remaining = remaining
         super().__init__(
-            f"sales order {order} cannot take back credit note {credit_note} of invoice "
-            f"{invoice}: {reason}"
+            f"{_text(order)} cannot take back credit note {credit_note} of {invoice}: {reason}"
         )
         self.reason = reason
-
-
-class _OrderLimit(LimitExceeded):
-    """A change would take more of an order line than remains (the shared shape of four errors)."""
-
-    template: ClassVar[str]
-
-    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
-        self.order = order
-        self.line = line
-        self.requested = requested
-        self.remaining = remaining
-        super().__init__(
-            self.template.format(
-                order=_text(order),
-                line=_show(line),
-                requested=_text(requested),
-                remaining=_text(remaining),
-            )
-        )
-
-
-class OverDelivery(_OrderLimit):
-    """A delivery would deliver more of a sales order line than was ordered and not cancelled."""
-
-    template = (
-        "cannot deliver {requested} of line {line} of sales order {order}: only "
-        "{remaining} remains to deliver (ordered, less delivered and cancelled); "
-        "deliver at most that, or order more"
-    )
-
-
-class OverInvoicing(_OrderLimit):
-    """An invoice would bill more of a sales order than remains to invoice."""
-
-    template = (
-        "cannot invoice {requested} of {line} of sales order {order}: only {remaining} "
-        "remains to invoice; invoice at most that"
-    )
-
-
-class OverReceipt(_OrderLimit):
-    """A receipt would receive more of a purchase order line than was ordered and not cancelled."""
-
-    template = (
-        "cannot receive {requested} of line {line} of purchase order {order}: only "
-        "{remaining} remains to receive (ordered, less received and cancelled); "
-        "receive at most that, or order more"
-    )
-
-
-class OverBilling(_OrderLimit):
-    """A bill would bill more of a purchase order line than remains to bill."""
-
-    template = (
-        "cannot bill {requested} of line {line} of purchase order {order}: only "
-        "{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
-    )
 
 
 # -- quotes and credit notes: named errors go here --------------------------------------
@@ -624,12 +609,16 @@ class TotalsTooLarge(InvalidDocument):
 
 
 class DuplicateLineKey(InvalidDocument, Conflict):
-    """Two lines of a quote's content have the same ``key``; keys follow lines across versions."""
+    """Two lines have the same ``key``: of a quote's content, or of an order (``document``).
 
-    def __init__(self, key: str) -> None:
+    Keys name lines across versions and documents, so each is given once.
+    """
+
+    def __init__(self, key: str, *, document: str = "the quote") -> None:
         self.key = key
+        self.document = document
         super().__init__(
-            f"two lines of the quote have the key {_show(key)}; give each line its own key"
+            f"two lines of {_text(document)} have the key {_show(key)}; give each line its own key"
         )
 
 
@@ -1105,6 +1094,58 @@ class InvalidPaymentTerm(InvalidInput, ValueError):
         super().__init__(f"invalid payment term: {_where(field)}{_show(value)}: {reason}")
 
 
+class DueBeforeInvoiceDate(InvalidPaymentTerm):
+    """A due-date rule, applied to ``invoice_date``, gives ``due_date``, before it.
+
+    ``rule`` is the rule's ``repr``. A rule whose steps count backwards (five days before
+    the end of the month) or name a day of the invoice's own month does that for some
+    invoice dates; nothing is ever moved to make it fit.
+    """
+
+    def __init__(self, *, rule: str, invoice_date: dt.date, due_date: dt.date) -> None:
+        self.rule = rule
+        self.invoice_date = invoice_date
+        self.due_date = due_date
+        self.value = due_date
+        self.field = "due_date"
+        self.reason = (
+            f"{rule} gives {due_date} for an invoice dated {invoice_date}, before it: use a "
+            "rule that counts forward from the invoice date, such as a later month"
+        )
+        OrdercoreError.__init__(self, f"invalid payment term: {self.reason}")
+
+
+class DiscountExceedsBase(LimitExceeded):
+    """A fixed early-payment discount (``discount``) is more than its ``base``.
+
+    ``requested`` is the discount and ``remaining`` the base's magnitude, all ``Money``.
+    """
+
+    def __init__(self, *, discount: object, base: object, remaining: object) -> None:
+        self.discount = discount
+        self.base = base
+        self.requested = discount
+        self.remaining = remaining
+        super().__init__(
+            f"a fixed early-payment discount of {_text(discount)} is more than its base "
+            f"{_text(base)}: give a smaller amount, or a percent"
+        )
+
+
+class InvalidTermNotation(InvalidPaymentTerm):
+    """A payment-term notation (``text``) is none of the ``accepted`` forms."""
+
+    def __init__(self, *, text: str, accepted: tuple[str, ...]) -> None:
+        self.text = text
+        self.accepted = accepted
+        self.value = text
+        self.field = "text"
+        self.reason = f"write one of: {'; '.join(accepted)}"
+        OrdercoreError.__init__(
+            self, f"invalid payment term: {_show(text)} is no term notation; {self.reason}"
+        )
+
+
 class InstallmentsExceedTotal(LimitExceeded):
     """A payment term's fixed and percentage installments take more than the total to schedule.
 
@@ -1478,3 +1519,298 @@ class ConflictingTaxRules(Conflict):
 
 
 # -- orders, invoices and bills: named errors go here ----------------------------------
+
+
+class InvalidOrder(InvalidDocument):
+    """The content given to confirm an order (or a quote to become one) cannot be ordered.
+
+    ``order`` names the order (its kind and number: ``"sales order SO-1"``), as
+    ``document`` does on every document error; each leaf says what is wrong and carries
+    the offending values.
+    """
+
+    def __init__(self, *, order: str, reason: str) -> None:
+        self.order = order
+        self.document = order
+        super().__init__(reason)
+
+
+class ReturnOnOrder(InvalidOrder):
+    """A line to order has a quantity of nothing or less: an order sells or buys.
+
+    ``line`` is its description, ``quantity`` its quantity (``Decimal``). A return is a
+    credit note of the invoice or bill that billed it.
+    """
+
+    def __init__(self, *, order: str, line: str, quantity: Decimal) -> None:
+        self.line = line
+        self.quantity = quantity
+        super().__init__(
+            order=order,
+            reason=(
+                f"line {_show(line)} of {_text(order)} has quantity {quantity}: an order sells "
+                "or buys; take a return with a credit note of the invoice or bill"
+            ),
+        )
+
+
+class PrepaidOnOrder(InvalidOrder):
+    """The content to order states a prepaid amount; ``prepaid`` is it (``Money``).
+
+    A sales order asks for money up front with a down payment instead.
+    """
+
+    def __init__(self, *, order: str, prepaid: object) -> None:
+        self.prepaid = prepaid
+        super().__init__(
+            order=order,
+            reason=(
+                f"{_text(order)} cannot hold a prepaid amount ({_text(prepaid)}); leave it "
+                "out, and ask for a down payment on a sales order instead"
+            ),
+        )
+
+
+class FeesAbovePrice(InvalidOrder):
+    """A line's price does not cover the fees (per-unit taxes) included in it.
+
+    ``line`` is its description, ``net`` what is left of its price once they are out
+    (``Money``, below nothing).
+    """
+
+    def __init__(self, *, order: str, line: str, net: object) -> None:
+        self.line = line
+        self.net = net
+        super().__init__(
+            order=order,
+            reason=(
+                f"line {_show(line)} of {_text(order)} comes to a net of {_text(net)}: its "
+                "price does not cover the fees included in it; raise the price, or take the "
+                "fee out"
+            ),
+        )
+
+
+class InvalidOrderRecord(InvalidDocument):
+    """A record of an order, as a host rebuilds it from storage, does not add up.
+
+    ``record`` names it (``"order line 'Desk'"``, ``"sales order SO-1"``), ``field`` is
+    the field at fault, ``value`` its value and ``limit`` the bound it passes, of the
+    same type (quantities as ``Decimal``, amounts as ``Money``, counts as ``int``).
+    """
+
+    def __init__(self, *, record: str, field: str, value: object, limit: object) -> None:
+        self.record = record
+        self.field = field
+        self.value = value
+        self.limit = limit
+        super().__init__(
+            f"{_text(record)}: {field} is {_text(value)}, beyond {_text(limit)}; "
+            "check the record stored for it"
+        )
+
+
+class UnknownOrderLine(NotFound):
+    """An order has no line ``line`` (an index or a key, as given); ``count`` lines it has."""
+
+    def __init__(self, *, order: str, line: object, count: int) -> None:
+        self.order = order
+        self.line = line
+        self.count = count
+        super().__init__(
+            f"{_text(order)} has no line {_show(line)}: name a line by its key, or by its "
+            f"index from 0 to {count - 1}, groups included"
+        )
+
+
+class OrderLimitExceeded(LimitExceeded):
+    """A change would take more of an order line than remains.
+
+    ``order`` names the order, ``line`` the line (its description), ``requested`` and
+    ``remaining`` are quantities (``Decimal``). Its leaves say which change it was.
+    """
+
+    template: ClassVar[str] = (
+        "cannot take {requested} of line {line} of {order}: only {remaining} remains"
+    )
+
+    def __init__(self, *, order: str, line: str, requested: object, remaining: object) -> None:
+        self.order = order
+        self.line = line
+        self.requested = requested
+        self.remaining = remaining
+        super().__init__(
+            self.template.format(
+                order=_text(order),
+                line=_show(line),
+                requested=_text(requested),
+                remaining=_text(remaining),
+            )
+        )
+
+
+class OverDelivery(OrderLimitExceeded):
+    """A delivery would deliver more of a sales order line than was ordered and not cancelled."""
+
+    template = (
+        "cannot deliver {requested} of line {line} of {order}: only "
+        "{remaining} remains to deliver (ordered, less delivered and cancelled); "
+        "deliver at most that, or order more"
+    )
+
+
+class OverInvoicing(OrderLimitExceeded):
+    """An invoice would bill more of a sales order line than remains to invoice."""
+
+    template = (
+        "cannot invoice {requested} of line {line} of {order}: only {remaining} "
+        "remains to invoice (ordered, less invoiced and cancelled); invoice at most that"
+    )
+
+
+class OverReceipt(OrderLimitExceeded):
+    """A receipt would receive more of a purchase order line than was ordered and not cancelled."""
+
+    template = (
+        "cannot receive {requested} of line {line} of {order}: only "
+        "{remaining} remains to receive (ordered, less received and cancelled); "
+        "receive at most that, or order more"
+    )
+
+
+class OverBilling(OrderLimitExceeded):
+    """A bill would bill more of a purchase order line than remains to bill."""
+
+    template = (
+        "cannot bill {requested} of line {line} of {order}: only "
+        "{remaining} remains to bill (ordered, less billed and cancelled); bill at most that"
+    )
+
+
+class NothingRemains(WrongState):
+    """An order has nothing left for the operation (to invoice, bill or cancel).
+
+    ``order`` names it; ``operation`` is what was asked, ``first`` what would make it
+    possible (``None`` when nothing can: the order is complete).
+    """
+
+    def __init__(self, *, order: str, operation: str, first: str | None = None) -> None:
+        self.order = order
+        super().__init__(
+            document=order,
+            state="done with it" if first is None else "waiting",
+            operation=operation,
+            first=first,
+            reason="nothing remains for it",
+        )
+
+
+class DuplicateDocumentId(Conflict):
+    """An order has made a document with ``document_id`` already; give each its own id."""
+
+    def __init__(self, *, order: str, document_id: str) -> None:
+        self.order = order
+        self.document_id = document_id
+        super().__init__(
+            f"{_text(order)} has a document {_show(document_id)} already: give each invoice "
+            "or bill made from it its own id"
+        )
+
+
+class NotFromThisOrder(NotFound):
+    """The invoice or bill given was not made from this order, or was given back already.
+
+    ``order`` names the order, ``document`` the invoice or bill (its id or number).
+    """
+
+    def __init__(self, *, order: str, document: str) -> None:
+        self.order = order
+        self.document = document
+        super().__init__(
+            f"{_text(document)} is not a document of {_text(order)} still to release or "
+            "credit (it was made from another order, released already, or a credit in full "
+            "gave it all back); give the invoice or bill this order made"
+        )
+
+
+class CreditTakenInAlready(Conflict):
+    """An order took in the credit note ``credit_note`` already; each counts once."""
+
+    def __init__(self, *, order: str, credit_note: str) -> None:
+        self.order = order
+        self.credit_note = credit_note
+        super().__init__(
+            f"{_text(order)} took in credit note {_text(credit_note)} already; each credit "
+            "note is taken in once"
+        )
+
+
+class InvalidDownPayment(InvalidInput, ValueError):
+    """A down payment cannot be asked for as stated.
+
+    ``order`` names the order (``None`` when the down payment alone is malformed),
+    ``reason`` says why; ``amount`` is the amount at fault where there is one (``Money``).
+    """
+
+    def __init__(self, *, reason: str, order: str | None = None, amount: object = None) -> None:
+        self.order = order
+        self.reason = reason
+        self.amount = amount
+        of = f" on {_text(order)}" if order else ""
+        super().__init__(f"invalid down payment{of}: {reason}")
+
+
+class DownPaymentsOutstanding(WrongState):
+    """Cancelling would leave less to invoice than the down payments still to deduct.
+
+    ``order`` names the order; ``outstanding`` is what its down payments still have to be
+    deducted by later invoices (``Money``, on the down payments' bases).
+    """
+
+    def __init__(self, *, order: str, outstanding: object) -> None:
+        self.order = order
+        self.outstanding = outstanding
+        super().__init__(
+            document=order,
+            state=f"still to deduct {_text(outstanding)} of down payments",
+            operation="cancel what remains of",
+            first="invoice what remains, or credit the down payment",
+            reason="what would be left to invoice could not deduct them",
+        )
+
+
+class DownPaymentDeducted(WrongState):
+    """A down payment's invoice was deducted by later invoices, so it cannot be given back.
+
+    ``order`` names the order, ``invoice`` the down payment's invoice id, ``first`` what
+    to give back first.
+    """
+
+    def __init__(self, *, order: str, invoice: str, first: str) -> None:
+        self.order = order
+        self.invoice = invoice
+        super().__init__(
+            document=f"the down payment invoice {_show(invoice)} of {_text(order)}",
+            state="deducted by later invoices",
+            operation="give back",
+            first=first,
+        )
+
+
+class DownPaymentTooLarge(LimitExceeded):
+    """A down payment asks for more than the order has left to cover it.
+
+    ``order`` names the order; ``requested`` is the down payment and ``available`` the
+    most it may be (both ``Money``, on the down payment's base: untaxed, or with taxes):
+    what remains to invoice that earlier down payments do not already cover.
+    """
+
+    def __init__(self, *, order: str, requested: object, available: object) -> None:
+        self.order = order
+        self.requested = requested
+        self.available = available
+        super().__init__(
+            f"cannot ask a down payment of {_text(requested)} on {_text(order)}: only "
+            f"{_text(available)} remains to invoice that earlier down payments do not cover; "
+            "ask for at most that"
+        )

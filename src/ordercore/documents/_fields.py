@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import NamedTuple
 
 from ordercore._convert import to_text, to_tuple
@@ -21,6 +22,8 @@ from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price
 from ordercore.pricing.results import PricedDocument
+from ordercore.pricing.taxes import TaxKind
+from ordercore.settlement.discounts import AmountBreakdown
 from ordercore.settlement.terms import PaymentTerm, ScheduledInstallment
 
 
@@ -154,9 +157,39 @@ def issue_terms(
     if payment_term is None:
         return Issue(issued_on, due_on, (), priced)
     installments = payment_term.schedule(
-        priced.totals.amount_due, issued_on, rounding=priced.policy.rounding
+        priced.totals.amount_due,
+        issued_on,
+        rounding=priced.policy.rounding,
+        breakdown=breakdown(priced) if _discounted(payment_term) else None,
     )
     return Issue(issued_on, latest_due_date(installments), installments, priced)
+
+
+def _discounted(term: PaymentTerm) -> bool:
+    """Whether ``term`` has an early-payment discount: each is then split over the taxes."""
+    return any(part.discount is not None for part in term.installments)
+
+
+def breakdown(priced: PricedDocument) -> AmountBreakdown:
+    """What a document's amount due is made of: untaxed, taxes on a base, per-unit taxes.
+
+    Cash rounding and a prepaid amount count with the untaxed part (neither carries a
+    tax), so the three parts sum to the amount due, which a payment term schedules.
+    """
+    totals = priced.totals
+    currency = priced.currency
+    rated = fixed = Decimal(0)
+    for row in priced.tax_breakdown:
+        if row.tax.kind is TaxKind.PER_UNIT:
+            fixed += row.amount.amount
+        else:
+            rated += row.amount.amount
+    untaxed = totals.amount_due.amount - rated - fixed
+    return AmountBreakdown(
+        untaxed=Money(untaxed, currency),
+        taxes=Money(rated, currency),
+        fixed_taxes=Money(fixed, currency) if fixed else None,
+    )
 
 
 def latest_due_date(installments: tuple[ScheduledInstallment, ...]) -> dt.date:

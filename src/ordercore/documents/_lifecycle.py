@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 import attrs
 
 from ordercore.documents import _fields as fields
+from ordercore.documents import display
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
@@ -112,8 +113,8 @@ class Kind:
     issued_event: type[IssuedEvent]
 
 
-class _Side:
-    """What every state of one side shares: its :class:`Kind` and its party and order."""
+class _Side(display.Displayable):
+    """What every state of one side shares: its :class:`Kind`, its party and order, its printing."""
 
     __slots__ = ()
     _kind: ClassVar[Kind]

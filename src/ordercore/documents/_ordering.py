@@ -16,25 +16,48 @@ the one way those amounts are shared out:
 * the completing bill gives back what the rounding of the earlier bills gained or lost,
   untaxed set by set and tax rate by rate (:func:`completing`), so that the bills of an
   order sum to its total exactly, and to its untaxed amount and tax per rate too
-  (:class:`TaxTally`).
+  (:class:`~ordercore.documents.ordering.TaxTally`).
 
-The steps that change an order's lines are shared too, over the :class:`Progress` of a
-sales or a purchase order line: fulfilling (:func:`fulfil`), cancelling what remains
-(:func:`cancel`), billing (:func:`check_open`, :func:`bill_lines`, :func:`bill_content`),
-and giving back what a voided bill (:func:`give_back`) or a credit note by lines
-(:func:`credit`) takes back.
+The steps that change an order's lines are shared too, over the
+:class:`~ordercore.documents.ordering.LineProgress` of a sales or a purchase order
+line: fulfilling (:func:`fulfil`), cancelling what remains (:func:`cancel`), billing
+(:func:`check_open`, :func:`bill_lines`, :func:`bill_content`), and giving back what
+a voided bill (:func:`give_back`) or a credit note by lines (:func:`credit`) takes back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol, Self, TypeVar
 
 import attrs
 import moneyed
 
-from ordercore.errors import InvalidDocument, InvalidNumber, InvalidType, _OrderLimit, excerpt
+from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore.documents import ordering as public
+from ordercore.documents._fields import PricedView
+from ordercore.documents.display import Displayable
+from ordercore.documents.ordering import LineProgress, TakenFromOrder, TakenLine
+from ordercore.errors import (
+    CreditNotTakenBack,
+    CreditOfAnotherInvoice,
+    CreditTakenInAlready,
+    DocumentWithoutLines,
+    DuplicateDocumentId,
+    DuplicateLineKey,
+    FeesAbovePrice,
+    InvalidNumber,
+    InvalidOrderRecord,
+    InvalidType,
+    NotFromThisOrder,
+    NothingRemains,
+    OrderLimitExceeded,
+    PrepaidOnOrder,
+    ReturnOnOrder,
+    UnknownOrderLine,
+)
+from ordercore.money.allocation import share_of
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
@@ -42,106 +65,181 @@ from ordercore.money.decimals import to_decimal
 from ordercore.pricing.document import Allowance, Charge, Document, TaxCorrection
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
-from ordercore.pricing.results import PricedAdjustment, PricedDocument
+from ordercore.pricing.results import PricedDocument
 from ordercore.pricing.taxes import Tax, TaxKind
 
 if TYPE_CHECKING:
-    from ordercore.documents.credit_notes import CreditedLine
+    from ordercore.documents.credit_notes import CreditedLine, CreditNote
 
 ZERO = Decimal(0)
+
+# Credit notes read these here, with the steps they share with orders.
+TaxTally = public.TaxTally
+standalone = public.standalone
+fresh = public.fresh
 
 #: The description of the line by which a completing bill absorbs tax rounding.
 ROUNDING_DIFFERENCE = "Rounding difference"
 
 
-def quantity(value: object, field: str) -> Decimal:
-    """A quantity a line has reached (ordered, received, ...): not negative."""
-    number = to_decimal(value, field=field, max_places=QUANTITY_PLACES)
-    if number < 0:
-        raise InvalidNumber(value, reason="a quantity here cannot be negative", field=field)
-    return number
-
-
-def check_line(
-    line: str,
+def check_records(
+    document: str,
+    priced: PricedDocument,
     *,
-    ordered: Decimal,
-    cancelled: Decimal,
-    done: Mapping[str, Decimal],
-    amount: Decimal,
-    taken: Decimal,
+    lines: Sequence[LineProgress],
+    adjustments: int,
 ) -> None:
-    """Refuse the record of an order line whose quantities or amounts do not add up.
-
-    ``line`` names it (such as ``"sales order line 'Desk'"``); ``done`` holds what was
-    fulfilled and billed of it (``{"delivered": ..., "invoiced": ...}``), each of which
-    with what was cancelled is at most what was ordered; ``taken`` lies between nothing
-    and the line's ``amount``. A host that rebuilds an order from storage gets the error
-    here rather than a wrong figure later.
-    """
-    for name, quantity in done.items():
-        if CONTEXT.add(quantity, cancelled) > ordered:
-            raise InvalidDocument(
-                f"{line}: {name} {quantity} and cancelled {cancelled} come to more than the "
-                f"{ordered} ordered; check the quantities stored for it"
-            )
-    if not min(amount, ZERO) <= taken <= max(amount, ZERO):
-        raise InvalidDocument(
-            f"{line} has taken {taken} of its amount {amount}: what bills and cancellations "
-            "take of a line lies between nothing and its amount; check the amounts stored for it"
-        )
-
-
-def check_records(document: str, priced: PricedDocument, *, lines: int, adjustments: int) -> None:
     """Refuse an order (``document``) whose records do not match its priced content.
 
-    It keeps one line record per priced line, and one record per standalone allowance
-    and charge.
+    It keeps one line record per priced line (their keys distinct), and one record per
+    standalone allowance and charge.
     """
-    if lines != len(priced.lines):
-        raise InvalidDocument(
-            f"{document} has {lines} line records for {len(priced.lines)} priced lines; "
-            "keep one per line of its priced content, in order"
+    if len(lines) != len(priced.lines):
+        raise InvalidOrderRecord(
+            record=document, field="lines", value=len(lines), limit=len(priced.lines)
         )
     if adjustments != len(standalone(priced)):
-        raise InvalidDocument(
-            f"{document} has {adjustments} adjustment records for "
-            f"{len(standalone(priced))} standalone allowances and charges; keep one for each"
+        raise InvalidOrderRecord(
+            record=document, field="adjustments", value=adjustments, limit=len(standalone(priced))
         )
+    check_keys((line.key for line in lines), document)
 
 
-def line_index(value: object, count: int, document: str) -> int:
+def line_index(value: object, count: int, document: str, field: str = "quantities") -> int:
     """A line index of ``document`` (such as ``"sales order SO-1"``), which has ``count`` lines."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(value, expected="a line index (int)", field="quantities")
+        raise InvalidType(value, expected="a line key (str) or index (int)", field=field)
     if not 0 <= value < count:
-        raise InvalidDocument(f"{document} has no line {value}")
+        raise UnknownOrderLine(order=document, line=value, count=count)
     return value
 
 
-def chosen_lines(value: object, count: int, document: str) -> list[int]:
+class Keyed(Protocol):
+    """Anything with a line key: an order line, a quote line."""
+
+    @property
+    def key(self) -> str | None: ...
+
+
+class Key(NamedTuple):
+    """A line key alone, to find lines before the order's lines exist."""
+
+    key: str | None
+
+
+class LineFinder:
+    """Finds the lines of an order by key (``"desk"``) or by index (``0``)."""
+
+    __slots__ = ("_count", "_document", "_keys", "_lines")
+
+    def __init__(self, lines: Sequence[Keyed], document: str) -> None:
+        self._lines = lines
+        self._count = len(lines)
+        self._document = document
+        self._keys: dict[str, int] | None = None
+
+    def __call__(self, value: object, field: str = "quantities") -> int:
+        """The index of the line ``value`` names: its key, or its index."""
+        if isinstance(value, str):
+            if self._keys is None:
+                self._keys = {
+                    line.key: index
+                    for index, line in enumerate(self._lines)
+                    if line.key is not None
+                }
+            found = self._keys.get(value)
+            if found is None:
+                raise UnknownOrderLine(order=self._document, line=value, count=self._count)
+            return found
+        return line_index(value, self._count, self._document, field)
+
+
+def chosen_lines(value: object, find: LineFinder, count: int) -> list[int]:
     """The line indexes a change applies to, in line order: all of them when ``None``."""
     if value is None:
         return list(range(count))
     if not isinstance(value, list | tuple | set | frozenset | range):
-        raise InvalidType(value, expected="a list of line indexes, or None for all", field="lines")
-    return sorted({line_index(index, count, document) for index in value})
+        raise InvalidType(
+            value, expected="a list of line keys or indexes, or None for all", field="lines"
+        )
+    return sorted({find(entry, "lines") for entry in value})
 
 
-def quantities(value: object, count: int, document: str) -> dict[int, Decimal]:
-    """A mapping of line index to a positive quantity, in line order."""
+def quantities(value: object, find: LineFinder) -> dict[int, Decimal]:
+    """A mapping of line (key or index) to a positive quantity, by index in line order."""
     if not isinstance(value, Mapping) or not value:
-        raise InvalidType(value, expected="a mapping of line index to quantity", field="quantities")
+        raise InvalidType(
+            value, expected="a mapping of line key or index to quantity", field="quantities"
+        )
     result: dict[int, Decimal] = {}
     for key, requested in value.items():
-        index = line_index(key, count, document)
-        number = to_decimal(requested, field=f"quantities[{index}]", max_places=QUANTITY_PLACES)
+        index = find(key)
+        number = to_decimal(requested, field=f"quantities[{key!r}]", max_places=QUANTITY_PLACES)
         if number <= 0:
             raise InvalidNumber(
-                requested, reason="give a positive quantity", field=f"quantities[{index}]"
+                requested, reason="give a positive quantity", field=f"quantities[{key!r}]"
+            )
+        if index in result:
+            raise InvalidType(
+                value,
+                expected="each line named once (by its key or by its index)",
+                field="quantities",
             )
         result[index] = number
     return dict(sorted(result.items()))
+
+
+def line_keys(value: object, count: int, document: str) -> tuple[str | None, ...]:
+    """The keys to give an order's ``count`` lines: one per line (``None`` for none), distinct."""
+    if value is None:
+        return (None,) * count
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise InvalidType(
+            value, expected="a sequence of line keys (str or None), one per line", field="line_keys"
+        )
+    if len(value) != count:
+        raise InvalidType(
+            value,
+            expected=f"one line key (or None) for each of the {count} lines",
+            field="line_keys",
+        )
+    keys = tuple(
+        None if key is None else to_text(key, f"line_keys[{i}]") for i, key in enumerate(value)
+    )
+    check_keys(keys, document)
+    return keys
+
+
+def check_keys(keys: Iterable[str | None], document: str) -> None:
+    """Refuse two lines of ``document`` with the same key."""
+    seen: set[str] = set()
+    for key in keys:
+        if key is not None:
+            if key in seen:
+                raise DuplicateLineKey(key, document=document)
+            seen.add(key)
+
+
+def checked_content(content: object, document: str) -> PricedDocument:
+    """``content`` to confirm as ``document`` (``"sales order SO-1"``), priced.
+
+    An order has lines, each of a positive quantity, no prepaid amount, and no line whose
+    price does not cover the fees included in it.
+    """
+    if not isinstance(content, Document):
+        raise InvalidType(content, expected="a pricing Document", field="content")
+    if not content.lines:
+        raise DocumentWithoutLines(
+            document=document, reason=f"{document} has no lines to order; add a line"
+        )
+    if content.prepaid is not None:
+        raise PrepaidOnOrder(order=document, prepaid=content.prepaid)
+    for line in content.lines:
+        if line.quantity <= 0:
+            raise ReturnOnOrder(order=document, line=line.description, quantity=line.quantity)
+    priced = price(content)
+    check_nets(priced, document)
+    return priced
 
 
 def check_nets(priced: PricedDocument, document: str) -> None:
@@ -152,11 +250,7 @@ def check_nets(priced: PricedDocument, document: str) -> None:
     """
     for line in priced.lines:
         if line.net.amount < 0:
-            raise InvalidDocument(
-                f"line {excerpt(line.line.description)} of {document} comes to a net of "
-                f"{line.net.amount}: its price does not cover the fees included in it; "
-                "raise the price, or take the fee out of it"
-            )
+            raise FeesAbovePrice(order=document, line=line.line.description, net=line.net)
 
 
 def rounding(priced: PricedDocument) -> tuple[Decimal, str]:
@@ -182,63 +276,54 @@ def rest_share(
     return (left * done / remaining).quantize(step, mode)
 
 
-def line_share(
-    amount: Decimal, taken: Decimal, open_units: Decimal, units: Decimal, priced: PricedDocument
-) -> Decimal:
-    """The share of a line's ``amount`` for ``units`` of its ``open_units``: the rest for all."""
-    return rest_share(
-        amount - taken, units, open_units, completed=units == open_units, priced=priced
-    )
-
-
-def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
-    """The order's document allowances and charges that stand alone (with their own taxes)."""
-    return tuple(entry for entry in priced.adjustments if not entry.distributed)
-
-
-class Progress(Protocol):
-    """What an order line says of its progress (a sales or a purchase order line).
-
-    Its fulfilment (``delivered`` or ``received``) and its billed units (``invoiced`` or
-    ``billed``) have their own names on each kind of line; ``_fulfilled`` and ``_billed``
-    read them, ``_fulfilling`` and ``_billing`` give the line with more of them (less, for
-    negative ``units``), and ``_cancelling`` with more cancelled. Billing and cancelling
-    take ``amount`` more of the line's amount.
-    """
-
-    @property
-    def description(self) -> str: ...
-    @property
-    def amount(self) -> Decimal: ...
-    @property
-    def taken(self) -> Decimal: ...
-    @property
-    def ordered(self) -> Decimal: ...
-    @property
-    def cancelled(self) -> Decimal: ...
-    @property
-    def open(self) -> Decimal: ...
-    @property
-    def _fulfilled(self) -> Decimal: ...
-    @property
-    def _billed(self) -> Decimal: ...
-    def share(self, units: Decimal, priced: PricedDocument) -> Decimal: ...
-    def _fulfilling(self, units: Decimal) -> Self: ...
-    def _billing(self, units: Decimal, amount: Decimal) -> Self: ...
-    def _cancelling(self, units: Decimal, amount: Decimal) -> Self: ...
-
-
-L = TypeVar("L", bound=Progress)
-
-#: What a bill took of an order's lines: ``(line index, quantity, amount)`` for each.
-Taken = tuple[tuple[int, Decimal, Decimal], ...]
+L = TypeVar("L", bound=LineProgress)
 
 #: Quantities of an order's lines: ``(line index, quantity)`` pairs.
 Quantities = tuple[tuple[int, Decimal], ...]
 
 
+def share(line: LineProgress, units: Decimal, step: tuple[Decimal, str]) -> Decimal:
+    """The share of ``line``'s amount for ``units`` more of it, billed or cancelled.
+
+    The one rule for shares over time (:func:`~ordercore.money.share_of`): the units billed
+    and cancelled so far have taken the rounded share of the line's amount for all of
+    them, so the line's parts always sum to its amount, whatever the order they come in.
+    """
+    total, taken = line.amount.amount, line.taken.amount
+    done = CONTEXT.add(CONTEXT.subtract(line.ordered, line.open), units)
+    # share_of's rule on values checked already: round(total * done / ordered) less what
+    # was taken. The quotient is computed to 50 digits; an exact half (the only case where
+    # a cut could change the rounding) has at most 15 + 12 + 6 digits, so it comes out
+    # exactly (a test compares this with share_of).
+    so_far = CONTEXT.divide(CONTEXT.multiply(total, done), line.ordered).quantize(*step)
+    part = CONTEXT.subtract(so_far, taken)
+    return max(part, ZERO) if total >= 0 else min(part, ZERO)
+
+
+def moved(
+    line: L,
+    *,
+    fulfilled: Decimal = ZERO,
+    billed: Decimal = ZERO,
+    cancelled: Decimal = ZERO,
+    taken: Decimal = ZERO,
+) -> L:
+    """``line`` with more (or, negative, less) fulfilled, billed, cancelled and taken."""
+    return public.derived(
+        line,
+        fulfilled=CONTEXT.add(line.fulfilled, fulfilled),
+        billed=CONTEXT.add(line.billed, billed),
+        cancelled=CONTEXT.add(line.cancelled, cancelled),
+        taken=Money._exact(CONTEXT.add(line.taken.amount, taken), line.taken.currency),
+    )
+
+
 def fulfil(
-    lines: Sequence[L], wanted: Mapping[int, Decimal], *, order: str, error: type[_OrderLimit]
+    lines: Sequence[L],
+    wanted: Mapping[int, Decimal],
+    *,
+    order: str,
+    error: type[OrderLimitExceeded],
 ) -> tuple[L, ...]:
     """``lines`` with the ``wanted`` (checked) quantities delivered or received.
 
@@ -246,35 +331,31 @@ def fulfil(
     (:class:`~ordercore.errors.OverDelivery` or :class:`~ordercore.errors.OverReceipt`)
     for the order numbered ``order``.
     """
-    to_fulfil = [
-        CONTEXT.subtract(CONTEXT.subtract(line.ordered, line._fulfilled), line.cancelled)
-        for line in lines
-    ]
-    _check_within(lines, wanted, to_fulfil, order=order, error=error)
+    _check_within(lines, wanted, [line.to_fulfil for line in lines], order=order, error=error)
     return tuple(
-        line._fulfilling(wanted[index]) if index in wanted else line
+        moved(line, fulfilled=wanted[index]) if index in wanted else line
         for index, line in enumerate(lines)
     )
 
 
 def check_open(
-    lines: Sequence[Progress],
+    lines: Sequence[LineProgress],
     wanted: Mapping[int, Decimal],
     *,
     order: str,
-    error: type[_OrderLimit],
+    error: type[OrderLimitExceeded],
 ) -> None:
     """Refuse to bill more of a line than is open: ``error`` for the order numbered ``order``."""
     _check_within(lines, wanted, [line.open for line in lines], order=order, error=error)
 
 
 def _check_within(
-    lines: Sequence[Progress],
+    lines: Sequence[LineProgress],
     wanted: Mapping[int, Decimal],
     remaining: Sequence[Decimal],
     *,
     order: str,
-    error: type[_OrderLimit],
+    error: type[OrderLimitExceeded],
 ) -> None:
     for index, quantity in wanted.items():
         if quantity > remaining[index]:
@@ -286,12 +367,12 @@ def _check_within(
             )
 
 
-def fulfilled_unbilled(lines: Sequence[Progress]) -> dict[int, Decimal]:
+def fulfilled_unbilled(lines: Sequence[LineProgress]) -> dict[int, Decimal]:
     """What each line has delivered or received and not billed yet, where it has."""
     return {
-        index: line._fulfilled - line._billed
+        index: line.fulfilled - line.billed
         for index, line in enumerate(lines)
-        if line._fulfilled > line._billed
+        if line.fulfilled > line.billed
     }
 
 
@@ -302,70 +383,70 @@ def cancel(
 
     A line cancels what was ordered and neither fulfilled nor billed; the cancelled units
     take their share of the line's amount, as if they had been billed. Nothing to cancel
-    on ``document`` raises :class:`~ordercore.errors.InvalidDocument`.
+    on ``document`` raises :class:`~ordercore.errors.NothingRemains`.
     """
     result = list(lines)
     cancelled: list[tuple[int, Decimal]] = []
+    step = rounding(priced)
     for index in chosen:
         line = result[index]
-        quantity = line.ordered - line.cancelled - max(line._fulfilled, line._billed)
+        quantity = line.ordered - line.cancelled - max(line.fulfilled, line.billed)
         if quantity > 0:
-            result[index] = line._cancelling(quantity, line.share(quantity, priced))
+            result[index] = moved(line, cancelled=quantity, taken=share(line, quantity, step))
             cancelled.append((index, quantity))
     if not cancelled:
-        raise InvalidDocument(f"nothing remains to cancel on {document}")
+        raise NothingRemains(order=document, operation="cancel what remains of")
     return tuple(result), tuple(cancelled)
 
 
 def bill_lines(
     lines: Sequence[L], wanted: Mapping[int, Decimal], priced: PricedDocument
-) -> tuple[tuple[L, ...], Taken, list[Line]]:
+) -> tuple[tuple[L, ...], tuple[TakenLine, ...], list[Line]]:
     """Bill the ``wanted`` (checked) quantities of an order's ``lines``, priced ``priced``.
 
     Gives the lines with the quantities billed and their shares taken, what the bill took
-    of them (:data:`Taken`), and the bill's lines.
+    of them, and the bill's lines.
     """
     result = list(lines)
-    shares: list[tuple[int, Decimal, Decimal]] = []
+    shares: list[TakenLine] = []
     billing_lines: list[Line] = []
+    currency = priced.currency
+    step = rounding(priced)
     for index, units in wanted.items():
         line = result[index]
-        share = line.share(units, priced)
-        result[index] = line._billing(units, share)
-        shares.append((index, units, share))
+        part = share(line, units, step)
+        result[index] = moved(line, billed=units, taken=part)
+        shares.append(TakenLine._unchecked(index, line.key, units, Money._exact(part, currency)))
         source = priced.lines[index].line
-        billing_lines.append(billing_line(source, units, share, priced.currency))
+        billing_lines.append(billing_line(source, units, part, currency))
     return tuple(result), tuple(shares), billing_lines
 
 
-def give_back(lines: Sequence[L], took: Taken) -> tuple[L, ...]:
+def give_back(lines: Sequence[L], took: Iterable[TakenLine]) -> tuple[L, ...]:
     """``lines`` with the quantities and amounts a bill ``took`` of them given back."""
     result = list(lines)
-    for index, units, amount in took:
-        result[index] = result[index]._billing(-units, -amount)
+    for taken in took:
+        result[taken.index] = moved(
+            result[taken.index], billed=-taken.quantity, taken=-taken.amount.amount
+        )
     return tuple(result)
-
-
-def quantities_of(took: Taken) -> Quantities:
-    """The ``(line index, quantity)`` pairs of what a bill took."""
-    return tuple((index, units) for index, units, _ in took)
 
 
 def credit(
     lines: Sequence[L],
-    took: Taken,
+    took: Sequence[TakenLine],
     credited: Iterable[CreditedLine],
     *,
     note: str,
     bill: str,
     order: str,
-) -> tuple[tuple[L, ...], Taken, Quantities]:
+) -> tuple[tuple[L, ...], tuple[TakenLine, ...], Quantities]:
     """Give back to an order's ``lines`` what a credit note by lines ``credited`` of a bill.
 
     ``took`` is what the bill took of the lines; each credited line of the bill gives
     back its quantity and amount to the order line it billed. Gives the lines, what the
-    bill still takes, and the quantities given back. ``note``, ``bill`` and ``order``
-    name the credit note, the bill (``"invoice 'inv-1'"``) and the order for the error of
+    bill still takes, and the quantities given back. ``note`` and ``bill`` are the
+    numbers of the credit note and the bill, ``order`` names the order, for the error of
     a credited line that bills no order line.
     """
     result = list(lines)
@@ -373,29 +454,39 @@ def credit(
     quantities = []
     for entry in credited:
         if entry.index >= len(left):
-            raise InvalidDocument(
-                f"credit note {note} credits line {entry.index} of {bill}, "
-                f"which bills no line of {order}"
+            raise CreditNotTakenBack(
+                order=order,
+                invoice=bill,
+                credit_note=note,
+                reason=f"it credits line {entry.index}, which bills none of the order's lines; "
+                "credit the lines that bill the order, or the bill in full",
             )
-        index, units, amount = left[entry.index]
-        left[entry.index] = (index, units - entry.quantity, amount - entry.amount.amount)
-        result[index] = result[index]._billing(-entry.quantity, -entry.amount.amount)
-        quantities.append((index, entry.quantity))
+        taken = left[entry.index]
+        left[entry.index] = attrs.evolve(
+            taken,
+            quantity=taken.quantity - entry.quantity,
+            amount=Money(taken.amount.amount - entry.amount.amount, taken.amount.currency),
+        )
+        result[taken.index] = moved(
+            result[taken.index], billed=-entry.quantity, taken=-entry.amount.amount
+        )
+        quantities.append((taken.index, entry.quantity))
     return tuple(result), tuple(left), tuple(quantities)
 
 
-def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decimal, Decimal]:
+def nets_taken(priced: PricedDocument, lines: Sequence[LineProgress]) -> tuple[Decimal, Decimal]:
     """The order's lines net, and how much of it the bills and cancellations took.
 
     Standalone allowances and charges apply to the lines' net, so they are shared out in
     proportion to it: each line counts its net times the part of its amount taken (of
-    its units, for a line that comes to nothing).
+    its units, for a line that comes to nothing), to the precision of ordercore's
+    context (50 digits; :func:`adjustments_after` keeps the result within the whole).
     """
     whole = taken = ZERO
     for priced_line, line in zip(priced.lines, lines, strict=True):
         net = priced_line.net.amount
-        done = line.ordered - line.open
-        part = line.taken / line.amount if line.amount else done / line.ordered
+        amount = line.amount.amount
+        part = line.taken.amount / amount if amount else (line.ordered - line.open) / line.ordered
         whole += net
         taken += net * part
     return whole, taken
@@ -403,33 +494,53 @@ def nets_taken(priced: PricedDocument, lines: Sequence[Progress]) -> tuple[Decim
 
 def adjustments_after(
     priced: PricedDocument,
-    taken: Sequence[Decimal],
-    before: Sequence[Progress],
-    after: Sequence[Progress],
+    taken: Sequence[Money],
+    before: Sequence[LineProgress],
+    after: Sequence[LineProgress],
     *,
     completed: bool,
-) -> tuple[Decimal, ...]:
+) -> tuple[Money, ...]:
     """How much of each standalone adjustment is taken once the order's lines move on.
 
     The adjustments had ``taken`` so much when the lines stood as ``before``; as they
     come to stand as ``after``, the lines' net taken moves (:func:`nets_taken`), and each
-    adjustment takes the same share of what is left of it: all of it when the order is
-    ``completed``.
+    adjustment has taken its rounded share of what the lines' net taken has come to
+    (:func:`~ordercore.money.share_of`): all of it when the order is ``completed``.
     """
+    entries = standalone(priced)
+    if not entries:
+        return ()
+    currency = priced.currency
+    if completed:
+        return tuple(entry.amount for entry in entries)
     whole, old = nets_taken(priced, before)
-    new = nets_taken(priced, after)[1]
-    done, remaining = new - old, whole - old
+    new = min(nets_taken(priced, after)[1], whole)  # a ratio cut to 50 digits, kept within
+    old = min(old, new)
+    if whole <= 0 or new == old:
+        return tuple(taken)
+    step = quantum(currency)
     return tuple(
-        old
-        + rest_share(entry.amount.amount - old, done, remaining, completed=completed, priced=priced)
-        for entry, old in zip(standalone(priced), taken, strict=True)
+        Money(
+            held.amount
+            + share_of(
+                entry.amount.amount,
+                new - old,
+                of=whole,
+                done_before=old,
+                taken_before=held.amount,
+                quantum=step,
+                rounding=priced.policy.rounding,
+            ),
+            currency,
+        )
+        for entry, held in zip(entries, taken, strict=True)
     )
 
 
 def bill_content(
     priced: PricedDocument,
     items: Sequence[Line],
-    adjustments: tuple[Sequence[Decimal], Sequence[Decimal]],
+    adjustments: tuple[Sequence[Money], Sequence[Money]],
     *,
     completes: bool,
     billed: TaxTally,
@@ -455,13 +566,15 @@ def bill_content(
     return content
 
 
-def minus(left: Sequence[Decimal], right: Sequence[Decimal]) -> tuple[Decimal, ...]:
+def minus(left: Sequence[Money], right: Sequence[Money]) -> tuple[Money, ...]:
     """Each of ``left`` less the one in its place in ``right``.
 
     What a bill took of each standalone adjustment is what was taken after it less what
     was taken before; releasing the bill takes that part away again.
     """
-    return tuple(old - part for old, part in zip(left, right, strict=True))
+    return tuple(
+        Money(old.amount - part.amount, old.currency) for old, part in zip(left, right, strict=True)
+    )
 
 
 def billing_line(
@@ -472,10 +585,11 @@ def billing_line(
     It keeps the order line's price source: the catalog version that priced the order
     priced what the invoice or bill bills.
     """
-    return Line(
+    make = Line._unchecked if amount >= 0 else Line
+    return make(
         description=source.description,
         quantity=quantity,
-        unit_price=Money(amount, currency),
+        unit_price=Money._exact(amount, currency) if amount >= 0 else Money(amount, currency),
         base_quantity=quantity,
         taxes=source.taxes,
         kind=source.kind,
@@ -485,15 +599,15 @@ def billing_line(
 
 
 def adjustment_parts(
-    priced: PricedDocument, before: Sequence[Decimal], after: Sequence[Decimal]
+    priced: PricedDocument, before: Sequence[Money], after: Sequence[Money]
 ) -> tuple[list[Allowance], list[Charge]]:
     """The parts of the standalone adjustments a bill takes: from ``before`` to ``after``."""
     currency = priced.currency
     allowances: list[Allowance] = []
     charges: list[Charge] = []
     for entry, old, new in zip(standalone(priced), before, after, strict=True):
-        if new != old:
-            part = Money(new - old, currency)
+        if new.amount != old.amount:
+            part = Money(new.amount - old.amount, currency)
             adjustment = entry.adjustment
             if isinstance(adjustment, Allowance):
                 allowances.append(
@@ -502,62 +616,6 @@ def adjustment_parts(
             else:
                 charges.append(Charge.fixed(part, reason=adjustment.reason, taxes=adjustment.taxes))
     return allowances, charges
-
-
-def plain_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
-    """``taxes`` as a line of an amount alone takes them: none per unit, none included."""
-    return tuple(
-        attrs.evolve(tax, included=False) if tax.included else tax
-        for tax in taxes
-        if tax.kind is not TaxKind.PER_UNIT
-    )
-
-
-Untaxed = tuple[tuple[tuple[Tax, ...], Decimal], ...]
-Taxed = tuple[tuple[Tax, Decimal], ...]
-
-
-@attrs.frozen(kw_only=True)
-class TaxTally:
-    """What documents came to: untaxed by set of taxes, and tax by row of the breakdown.
-
-    ``untaxed`` pairs each set of taxes (as :func:`plain_taxes` gives them) with the sum
-    of the line nets and standalone allowances and charges that carry it; ``taxes`` pairs
-    each tax row (one tax standing for its name, code and rate) with the sum of its
-    amounts. An order keeps the tally of the documents billed from it, so that the
-    completing one can make them add up to the order's own tally.
-    """
-
-    untaxed: Untaxed = ()
-    taxes: Taxed = ()
-
-    @classmethod
-    def of(cls, priced: PricedDocument) -> TaxTally:
-        """The tally of one priced document."""
-        untaxed: dict[tuple[Tax, ...], Decimal] = {}
-        for line in priced.lines:
-            key = plain_taxes(line.line.taxes)
-            untaxed[key] = untaxed.get(key, ZERO) + line.net.amount
-        for entry in standalone(priced):
-            key = plain_taxes(entry.adjustment.taxes)
-            untaxed[key] = untaxed.get(key, ZERO) + entry.effect.amount
-        taxes = tuple((row.tax, row.amount.amount) for row in priced.tax_breakdown)
-        return cls(untaxed=tuple(untaxed.items()), taxes=taxes)
-
-    def plus(self, other: TaxTally, sign: int = 1) -> TaxTally:
-        """This tally with ``other`` added (or taken away, with ``sign`` -1)."""
-        untaxed = dict(self.untaxed)
-        for key, amount in other.untaxed:
-            untaxed[key] = untaxed.get(key, ZERO) + sign * amount
-        rows = {tax.breakdown_key: (tax, amount) for tax, amount in self.taxes}
-        for tax, amount in other.taxes:
-            known, total = rows.get(tax.breakdown_key, (tax, ZERO))
-            rows[tax.breakdown_key] = (known, total + sign * amount)
-        return TaxTally(untaxed=tuple(untaxed.items()), taxes=tuple(rows.values()))
-
-    def rows(self) -> dict[tuple[object, ...], tuple[Tax, Decimal]]:
-        """The tax rows by breakdown key."""
-        return {tax.breakdown_key: (tax, amount) for tax, amount in self.taxes}
 
 
 def completing(content: Document, target: TaxTally, done: TaxTally) -> Document:
@@ -586,8 +644,10 @@ def completing(content: Document, target: TaxTally, done: TaxTally) -> Document:
     currency = content.currency
     need = target.plus(done, sign=-1)
     have = TaxTally.of(price(content))
-    untaxed = dict(have.untaxed)
-    differences = [(key, amount - untaxed.pop(key, ZERO)) for key, amount in need.untaxed]
+    untaxed = have.by_taxes()
+    differences = [
+        (key, amount - untaxed.pop(key, ZERO)) for key, amount in need.by_taxes().items()
+    ]
     differences += [(key, -amount) for key, amount in untaxed.items()]
     lines = []
     folded: dict[tuple[object, ...], Decimal] = {}
@@ -634,3 +694,223 @@ def _correction(tax: Tax, difference: Decimal, currency: moneyed.Currency) -> Ta
         amount=Money(difference, currency),
         reason=ROUNDING_DIFFERENCE,
     )
+
+
+# -- the converters of the fields both sides share --------------------------------------
+
+
+def adjustment_records(value: object) -> tuple[Money, ...]:
+    """An order's ``adjustments``: what each standalone allowance and charge has taken."""
+    return tuple(to_money(v, "adjustments") for v in to_tuple(value, Money, "adjustments"))
+
+
+def billed_amount(value: object) -> Money | None:
+    """An order's ``billed`` (``None`` until the order fills it in with nothing)."""
+    return None if value is None else to_money(value, "billed")
+
+
+def tally_record(value: object) -> TaxTally:
+    """An order's ``billed_by_tax``."""
+    return check_instance(value, TaxTally, "billed_by_tax")
+
+
+def invoice_records(value: object) -> tuple[TakenFromOrder, ...]:
+    """A sales order's ``invoices``: what each invoice made from it took."""
+    return to_tuple(value, TakenFromOrder, "invoices")
+
+
+def bill_records(value: object) -> tuple[TakenFromOrder, ...]:
+    """A purchase order's ``bills``: what each bill made from it took."""
+    return to_tuple(value, TakenFromOrder, "bills")
+
+
+# -- the order both sides share ----------------------------------------------------------
+
+
+class OrderBase(Displayable, PricedView):
+    """What a sales order and a purchase order do alike (a mixin of their attrs classes).
+
+    Each side names its kind (``"sales order"``) and the field that records the documents
+    made from it (``"invoices"``, ``"bills"``); the steps here read and write those
+    through the names, so that each step is written once for both.
+    """
+
+    __slots__ = ()
+    _kind: ClassVar[str]
+    _made_field: ClassVar[str]
+
+    id: str
+    number: str
+    lines: tuple[LineProgress, ...]
+    adjustments: tuple[Money, ...]
+    billed: Money
+    billed_by_tax: TaxTally
+    version: int
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def total(self) -> Money:
+        """The order's total with taxes: what its documents add up to once it is billed."""
+        return self.priced.totals.tax_inclusive
+
+    @property
+    def completed(self) -> bool:
+        """Whether every line is billed (invoiced) or cancelled in full."""
+        return all(line.open == 0 for line in self.lines)
+
+    @property
+    def state(self) -> str:
+        """``"done"`` when nothing remains to fulfil (deliver, receive) or bill, else ``"open"``."""
+        done = self.completed and all(line.to_fulfil == 0 for line in self.lines)
+        return "done" if done else "open"
+
+    @property
+    def _name(self) -> str:
+        return f"{self._kind} {self.number}"
+
+    @property
+    def _made(self) -> tuple[TakenFromOrder, ...]:
+        made: tuple[TakenFromOrder, ...] = getattr(self, self._made_field)
+        return made
+
+    # -- the steps ---------------------------------------------------------------------
+
+    def _check(self) -> None:
+        """Complete and check the records (called after construction)."""
+        if self.billed is None:
+            object.__setattr__(self, "billed", Money.zero(self.priced.currency))
+        check_records(self._name, self.priced, lines=self.lines, adjustments=len(self.adjustments))
+
+    def _evolve(self, **changes: object) -> Self:
+        return attrs.evolve(self, **changes)  # type: ignore[misc]
+
+    @property
+    def _find(self) -> LineFinder:
+        return LineFinder(self.lines, self._name)
+
+    def _wanted(self, value: object) -> dict[int, Decimal]:
+        return quantities(value, self._find)
+
+    def _fulfilled(
+        self, value: object, error: type[OrderLimitExceeded]
+    ) -> tuple[Self, dict[int, Decimal]]:
+        """The order with ``value`` (line -> quantity) delivered or received."""
+        wanted = self._wanted(value)
+        lines = fulfil(self.lines, wanted, order=self._name, error=error)
+        return self._evolve(lines=lines, version=self.version + 1), wanted
+
+    def _cancelled(self, value: object) -> tuple[Self, Quantities]:
+        """The order with what remains of the chosen lines cancelled (adjustments not yet)."""
+        chosen = chosen_lines(value, self._find, len(self.lines))
+        lines, done = cancel(self.lines, chosen, self.priced, self._name)
+        return self._evolve(lines=lines, version=self.version + 1), done
+
+    def _with_adjustments(self, before: OrderBase) -> Self:
+        """This order (``before`` changed) with its standalone adjustments taken anew."""
+        return self._evolve(adjustments=before._adjustments_after(self))
+
+    def _adjustments_after(self, order: OrderBase) -> tuple[Money, ...]:
+        """What the standalone adjustments have taken once this order has become ``order``."""
+        return adjustments_after(
+            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
+        )
+
+    def _check_new(self, document_id: str) -> None:
+        """Refuse a document id the order holds already (a release finds a document by it)."""
+        if any(made.document_id == document_id for made in self._made):
+            raise DuplicateDocumentId(order=self._name, document_id=document_id)
+
+    def _made_by(self, document_id: str, order_number: str | None, what: str) -> TakenFromOrder:
+        """What the document ``document_id`` (made from order ``order_number``) took."""
+        made = next((m for m in self._made if m.document_id == document_id), None)
+        if made is None or order_number != self.number:
+            raise NotFromThisOrder(order=self._name, document=what)
+        return made
+
+    def _billing(
+        self, wanted: Mapping[int, Decimal]
+    ) -> tuple[Self, tuple[TakenLine, ...], list[Line], tuple[Money, ...]]:
+        """Bill ``wanted`` (checked) quantities of the lines.
+
+        Gives the order with its lines moved on, what the document takes of them, its
+        lines, and what the standalone adjustments will have taken.
+        """
+        lines, shares, document_lines = bill_lines(self.lines, wanted, self.priced)
+        order = self._evolve(lines=lines)
+        return order, shares, document_lines, self._adjustments_after(order)
+
+    def _content(
+        self, order: OrderBase, document_lines: list[Line], adjustments: tuple[Money, ...]
+    ) -> Document:
+        """The content of a document billing ``document_lines``, leaving the order ``order``."""
+        return bill_content(
+            self.priced,
+            document_lines,
+            (self.adjustments, adjustments),
+            completes=order.completed and not any(line.cancelled for line in order.lines),
+            billed=self.billed_by_tax,
+        )
+
+    def _recorded(self, made: TakenFromOrder, **changes: object) -> Self:
+        """This order recording ``made``: its total and tally billed, a new version."""
+        return self._evolve(
+            **{self._made_field: (*self._made, made)},
+            billed=self.billed + made.total,
+            billed_by_tax=self.billed_by_tax.plus(made.tally),
+            version=self.version + 1,
+            **changes,
+        )
+
+    def _given_back(self, made: TakenFromOrder, **changes: object) -> Self:
+        """This order without anything ``made`` took, as if it had never been billed."""
+        return self._evolve(
+            lines=give_back(self.lines, made.lines),
+            adjustments=minus(self.adjustments, made.adjustments),
+            **{self._made_field: tuple(m for m in self._made if m is not made)},
+            billed=self.billed - made.total,
+            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
+            version=self.version + 1,
+            **changes,
+        )
+
+    def _check_credit(self, made: TakenFromOrder, document: str, credit_note: CreditNote) -> None:
+        """Refuse a credit note that credits another document, or was taken in already."""
+        if credit_note.invoice_number != document:
+            raise CreditOfAnotherInvoice(
+                credit_note=credit_note.number,
+                credited=credit_note.invoice_number,
+                invoice=document,
+            )
+        if credit_note.number in made.credit_notes:
+            raise CreditTakenInAlready(order=self._name, credit_note=credit_note.number)
+
+    def _credited(
+        self, made: TakenFromOrder, note: CreditNote, document: str, **changes: object
+    ) -> tuple[Self, Quantities]:
+        """This order with what a credit by lines ``note`` of ``document`` credited given back.
+
+        What ``made`` (the document's record) keeps taking is lowered by as much, and the
+        credit note's total and tally come off what the order billed.
+        """
+        lines, took, given = credit(
+            self.lines, made.lines, note.credited, note=note.number, bill=document, order=self._name
+        )
+        tally = TaxTally.of(note.priced)
+        total = note.priced.totals.tax_inclusive
+        kept = attrs.evolve(
+            made,
+            lines=took,
+            total=made.total - total,
+            tally=made.tally.plus(tally, sign=-1),
+            credit_notes=(*made.credit_notes, note.number),
+        )
+        order = self._evolve(
+            lines=lines,
+            **{self._made_field: tuple(kept if m is made else m for m in self._made)},
+            billed=self.billed - total,
+            billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
+            version=self.version + 1,
+            **changes,
+        )
+        return order, given

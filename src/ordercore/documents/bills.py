@@ -21,11 +21,11 @@ an issued bill is corrected by a supplier credit note
 >>> draft = DraftBill.create(id="bill-1", supplier="papyrus", content=content,
 ...                          request=request("r1")).document
 >>> draft
-DraftBill(id='bill-1', state='draft', version=1, currency='EUR', lines=1)
+DraftBill(id='bill-1', state='draft', version=1, supplier='papyrus', currency='EUR', total='50.40')
 >>> bill = draft.issue(number="PAP-7781", issue_date=dt.date(2026, 11, 23),
 ...                    payment_term=PaymentTerm.end_of_month(days=30), request=request("r2"))
 >>> bill.document
-IssuedBill(number='PAP-7781', supplier='papyrus', state='issued', currency='EUR', total='50.40')
+IssuedBill(number='PAP-7781', state='issued', supplier='papyrus', currency='EUR', total='50.40')
 >>> bill.document.due_date
 datetime.date(2026, 12, 30)
 >>> duplicate = DraftBill.create(id="bill-2", supplier="papyrus", content=content,
@@ -33,7 +33,7 @@ datetime.date(2026, 12, 30)
 >>> duplicate.revise(content, request=request("r4")).document.version
 2
 >>> duplicate.void(reason="billed twice", request=request("r5")).document
-VoidedBill(id='bill-2', state='voided', reason='billed twice')
+VoidedBill(id='bill-2', state='voided', version=1, supplier='papyrus', currency='EUR', total='50.40')
 """
 
 from __future__ import annotations
@@ -94,9 +94,6 @@ class VoidedBill(lifecycle.Voided):
     supplier: str = attrs.field(converter=fields.supplier)
     purchase_order: str | None = attrs.field(default=None, converter=_purchase_order)
 
-    def __repr__(self) -> str:
-        return f"VoidedBill(id={self.id!r}, state='voided', reason={self.reason!r})"
-
 
 @attrs.frozen(kw_only=True, repr=False)
 class IssuedBill(lifecycle.Issued):
@@ -114,12 +111,6 @@ class IssuedBill(lifecycle.Issued):
     def open_item(self) -> OpenItem:
         """What payments settle: our payable to the supplier, due as the installments say."""
         return settling.bill_open_item(self)
-
-    def __repr__(self) -> str:
-        return (
-            f"IssuedBill(number={self.number!r}, supplier={self.supplier!r}, state='issued', "
-            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
-        )
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -162,9 +153,3 @@ class DraftBill(lifecycle.Draft[IssuedBill, VoidedBill]):
         """Start a draft (version 1) of ``content`` from ``supplier``."""
         draft = cls(id=id, supplier=supplier, content=content, purchase_order=purchase_order)
         return draft._created(request)
-
-    def __repr__(self) -> str:
-        return (
-            f"DraftBill(id={self.id!r}, state='draft', version={self.version}, "
-            f"currency={self.content.currency.code!r}, lines={len(self.content.lines)})"
-        )

@@ -41,9 +41,13 @@ nothing already owes the customer: it is paid, or an invoice bills the differenc
 credit note is dated on or after the invoice it credits.
 
 Each credit line is a pricing :class:`~ordercore.pricing.Line` of the credited
-quantity, priced for that quantity as a whole (its price base quantity is the credited
-quantity), with the invoice line's taxes, so the pricing engine computes the credit note
-like any other document and the line formula of EN 16931 still holds.
+quantity with the invoice line's taxes, so the pricing engine computes the credit note
+like any other document and the line formula of EN 16931 holds. It keeps the invoice
+line's unit price, base quantity and discounts when they come, for the credited
+quantity, to exactly the share it credits, so that it reads as the invoice line does;
+otherwise (the share took part of a group's or the document's allowances, or a
+rounding) it is priced as that share for the quantity as a whole (its price base
+quantity is the credited quantity).
 
 A credit by amount takes part of the invoice's total and of each of its tax sets, but no
 line's units: the per-line caps of :func:`credit_lines` count only credits by lines. A
@@ -67,7 +71,7 @@ import attrs
 from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
-from ordercore.documents import settling
+from ordercore.documents import display, settling
 from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
 from ordercore.errors import (
@@ -85,6 +89,7 @@ from ordercore.errors import (
     NotCreditableByLines,
     NothingToCredit,
     NoUntaxedAmount,
+    OrdercoreError,
     OverCrediting,
     PerUnitTaxByAmount,
     TaxIncludedAndAdded,
@@ -98,6 +103,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import decimal_places, to_decimal
+from ordercore.pricing.discounts import DiscountKind
 from ordercore.pricing.document import Document, Policy
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
@@ -295,12 +301,15 @@ def _basis(value: object) -> CreditBasis:
 class CreditNoteIssued(Event):
     """A credit note was issued (against ``invoice_number``, or standalone when it is None).
 
-    ``amount`` is the credit note's total; ``by_amount`` is what a credit by amount stated.
+    ``total`` is the credit note's total with taxes, ``amount_due`` what it takes from the
+    party's balance (the total, cash-rounded as its invoice is), as on the credit note;
+    ``by_amount`` is what a credit by amount stated.
     """
 
     number: str
     invoice_number: str | None
-    amount: Money
+    total: Money
+    amount_due: Money
     by_amount: CreditedAmount | None = None
 
 
@@ -330,7 +339,7 @@ def _check(invoice: object, issue_date: object) -> tuple[_Credited, dt.date]:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class CreditNote(abc.ABC):
+class CreditNote(display.Displayable, abc.ABC):
     """An issued credit note: numbered, dated, priced once, and never changed.
 
     The common base of the two sides, which share everything but their party: a
@@ -398,7 +407,20 @@ class CreditNote(abc.ABC):
 
     @property
     def total(self) -> Money:
-        """The amount credited, tax included."""
+        """The amount credited, taxes included (``priced.totals.tax_inclusive``).
+
+        Credits are measured by it: the credit notes of an invoice never total more than
+        the invoice's own ``total``.
+        """
+        return self.priced.totals.tax_inclusive
+
+    @property
+    def amount_due(self) -> Money:
+        """What it takes from the party's balance (``priced.totals.amount_due``).
+
+        The ``total`` with the cash rounding of the invoice's policy, if it has one (a
+        credit note has no prepaid amount); its open item is for this amount.
+        """
         return self.priced.totals.amount_due
 
     def open_item(self) -> OpenItem:
@@ -410,19 +432,12 @@ class CreditNote(abc.ABC):
         """Always ``"issued"``."""
         return "issued"
 
-    def __repr__(self) -> str:
-        against = f", invoice={self.invoice_number!r}" if self.invoice_number else ""
-        return (
-            f"{type(self).__name__}(number={self.number!r}, state='issued'{against}, "
-            f"currency={self.priced.currency.code!r}, total={str(self.total.amount)!r})"
-        )
-
 
 @attrs.frozen(kw_only=True, repr=False)
 class CustomerCreditNote(CreditNote):
     """A credit note we issue to a ``customer``: it credits an invoice of ours, or stands alone.
 
-    Nothing is owed the other way: the customer gets the ``total`` back, or owes less.
+    Nothing is owed the other way: the customer gets the ``amount_due`` back, or owes less.
     """
 
     customer: str = attrs.field(converter=fields.customer)
@@ -437,7 +452,7 @@ class CustomerCreditNote(CreditNote):
 class SupplierCreditNote(CreditNote):
     """A credit note a ``supplier`` issued to us: it credits one of their bills, or stands alone.
 
-    Its ``number`` is the supplier's; we owe the supplier the ``total`` less.
+    Its ``number`` is the supplier's; we owe the supplier the ``amount_due`` less.
     """
 
     supplier: str = attrs.field(converter=fields.supplier)
@@ -537,7 +552,8 @@ def _issued(note: CreditNote, request: Request) -> Changed[CreditNote]:
         request=fields.request(request),
         number=note.number,
         invoice_number=note.invoice_number,
-        amount=note.total,
+        total=note.total,
+        amount_due=note.amount_due,
         by_amount=note.by_amount,
     )
     return Changed(document=note, events=(event,))
@@ -631,7 +647,8 @@ def credit_lines(
         money = Money._exact(amount, invoice.priced.currency)
         credited.append(CreditedLine._unchecked(index, quantity, money))
         lines.append(
-            Line(
+            _at_invoice_prices(line, quantity, money, invoice.priced.policy)
+            or Line(
                 description=line.description,
                 quantity=quantity,
                 unit_price=money,
@@ -658,6 +675,26 @@ def credit_lines(
         request=request,
         order=order,
     )
+
+
+def _at_invoice_prices(line: Line, quantity: Decimal, amount: Money, policy: Policy) -> Line | None:
+    """The invoice ``line`` for the credited ``quantity``, if it comes to the credited ``amount``.
+
+    A person checks a credit note against its invoice: a credited line that keeps the
+    invoice's unit price, base quantity and discounts reads as the invoice line does.
+    That is so when the line priced alone for the credited quantity comes to exactly the
+    share it credits; a share that also takes part of a group's or the document's
+    allowances and charges, or the rounding of a fixed discount, does not, and the
+    credited line is then priced as that share for the quantity as a whole.
+    """
+    if any(discount.kind is DiscountKind.PER_LINE for discount in line.discounts):
+        return None  # a fixed discount of the line is not the credited quantity's
+    candidate = attrs.evolve(line, quantity=quantity)
+    try:
+        alone = price(Document(currency=amount.currency, items=[candidate], policy=policy))
+    except OrdercoreError:  # a per-unit discount that rounds the smaller quantity below zero
+        return None
+    return candidate if alone.lines[0].stated == amount else None
 
 
 def _within_total(
@@ -1041,9 +1078,10 @@ def standalone_credit(
     tax = check_instance(tax, Tax, "tax")
     if tax.kind is TaxKind.PER_UNIT:
         raise InvalidTax(
-            tax,
+            tax.name,
             reason="a standalone credit is an amount, and an amount has no units to owe a "
             "per-unit tax on; credit the lines that bore it with credit_lines",
+            field="tax",
         )
     if policy is None:
         policy = Policy()

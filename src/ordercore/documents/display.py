@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as _html
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -62,7 +63,6 @@ _FIELDS = (
     ("payment_term", "Payment term"),
     ("sales_order", "Sales order"),
     ("purchase_order", "Purchase order"),
-    ("invoice_number", "Credits"),
     ("reason", "Reason"),
 )
 
@@ -137,6 +137,16 @@ def _numbers(priced: PricedDocument, locale: str | None) -> render._Numbers:
     return render._Numbers(locale, priced.precision)
 
 
+def _due(document: object) -> str:
+    """What the last total of ``document`` is: what is payable, credited, or ordered."""
+    name = kind(document)
+    if name.endswith("redit note"):
+        return "Amount credited"
+    if name.endswith(" order"):
+        return "Order total"
+    return "Amount due"
+
+
 def header(document: object, priced: PricedDocument, locale: str | None) -> list[tuple[str, str]]:
     """The header's (label, value) rows of ``document``, without its title."""
     rows: list[tuple[str, str]] = []
@@ -144,15 +154,44 @@ def header(document: object, priced: PricedDocument, locale: str | None) -> list
         shown = _value(getattr(document, attribute, None))
         if shown is not None:
             rows.append((label, shown))
-    rows.append(("Currency", priced.currency.code))
     money = _numbers(priced, locale).money
+    credited = _credits(document, money, render._Numbers(locale, 0).plain)
+    if credited is not None:
+        # before the reason, as "Credits: INV-1, in full / Reason: ..." reads
+        at = next((i for i, (label, _) in enumerate(rows) if label == "Reason"), len(rows))
+        rows.insert(at, ("Credits", credited))
+    rows.append(("Currency", priced.currency.code))
     for number, installment in enumerate(getattr(document, "installments", ()) or (), 1):
-        due = f"{installment.due_date.isoformat()}  {money(installment.amount.amount)}"
+        due = f"{money(installment.amount.amount)} due {installment.due_date.isoformat()}"
         discount, deadline = installment.discount_amount, installment.discount_deadline
         if discount is not None and deadline is not None:
             due += f" ({money(discount.amount)} off if paid by {deadline.isoformat()})"
         rows.append((f"Installment {number}", due))
     return rows
+
+
+def _credits(
+    document: object, money: Callable[[Decimal], str], plain: Callable[[Decimal], str]
+) -> str | None:
+    """What a credit note credits, as its header says it; ``None`` for other documents.
+
+    Credited lines are numbered as the credited invoice prints them (from 1).
+    """
+    if not hasattr(document, "basis"):
+        return None
+    invoice = getattr(document, "invoice_number", None)
+    if not isinstance(invoice, str):
+        return "no invoice (a standalone credit)"
+    invoice = render.shown(invoice)
+    if getattr(document, "in_full", False):
+        return f"{invoice}, in full"
+    stated = getattr(document, "by_amount", None)
+    if stated is not None:
+        base = "taxes included" if stated.base.value == "total" else "before taxes"
+        return f"{invoice}, an amount of {money(stated.amount.amount)} ({base})"
+    credited = getattr(document, "credited", ())
+    lines = ", ".join(f"{line.index + 1} (qty {plain(line.quantity)})" for line in credited)
+    return f"{invoice}, line{'s' if len(credited) > 1 else ''} {lines}"
 
 
 def progress(document: object, locale: str | None) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
@@ -195,7 +234,7 @@ def text(document: object, *, locale: str | None = None) -> str:
         out.extend(["", "Progress", layout(*headers).rstrip()])
         out.extend(layout(*line).rstrip() for line in lines)
     out.append("")
-    out.append(render.text(priced, locale=locale))
+    out.append(render.text(priced, locale=locale, due=_due(document)))
     return "\n".join(out)
 
 
@@ -251,16 +290,17 @@ def html(document: object, *, locale: str | None = None) -> str:
             for line in lines
         )
         parts.append("</tbody></table>")
-    parts.append(render.html(priced, locale=locale, caption=False))
+    parts.append(render.html(priced, locale=locale, caption=False, due=_due(document)))
     parts.append("</div>")
     return "".join(parts)
 
 
 def short_repr(document: object) -> str:
-    """The one-line ``repr`` of a document: kind, number or id, state, currency, total.
+    """The one-line ``repr`` of a document: kind, number or id, state, party, currency, total.
 
-    ``total`` is the tax-inclusive total; ``amount_due`` follows when it differs (after
-    cash rounding or a prepaid amount).
+    A document without a number (a draft, a quote) shows its id and version; the party
+    is the customer or the supplier; a credit note names the invoice it credits. ``total`` is the tax-inclusive total;
+    ``amount_due`` follows when it differs (after cash rounding or a prepaid amount).
     """
     priced = priced_of(document)
     number = getattr(document, "number", None)
@@ -268,6 +308,16 @@ def short_repr(document: object) -> str:
     state = getattr(document, "state", None)
     if isinstance(state, str):
         fields.append(f"state={state!r}")
+    version = getattr(document, "version", None)
+    if not isinstance(number, str) and isinstance(version, int):
+        fields.append(f"version={version}")
+    for party in ("customer", "supplier"):
+        value = getattr(document, party, None)
+        if isinstance(value, str):
+            fields.append(f"{party}={render.shown(value)!r}")
+    credited = getattr(document, "invoice_number", None)
+    if isinstance(credited, str):
+        fields.append(f"invoice={credited!r}")
     totals = priced.totals
     fields.append(f"currency={priced.currency.code!r}")
     fields.append(f"total={str(totals.tax_inclusive.amount)!r}")
@@ -283,7 +333,12 @@ def document_id(document: object) -> str:
 
 
 class Displayable:
-    """What every document prints with (a mixin): plain text, HTML, and notebook HTML."""
+    """What every document prints with (a mixin).
+
+    ``repr`` is one line (:func:`short_repr`), ``str`` the plain text without a locale
+    (:func:`text`), and ``_repr_html_`` the HTML a notebook shows (:func:`html`);
+    ``to_text`` and ``to_html`` take an explicit ``locale``.
+    """
 
     __slots__ = ()
 
@@ -297,3 +352,9 @@ class Displayable:
 
     def _repr_html_(self) -> str:
         return html(self)
+
+    def __str__(self) -> str:
+        return text(self)
+
+    def __repr__(self) -> str:
+        return short_repr(self)

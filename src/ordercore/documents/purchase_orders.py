@@ -12,7 +12,7 @@ bill more than was ordered (:class:`~ordercore.errors.OverBilling`). Each bill i
 last units take exactly what is left of its amount, standalone allowances and charges
 follow the lines' net billed, and the completing bill absorbs the rounding of taxes, so
 the bills of a purchase order sum to its total exactly. The order records what each bill
-took (an :class:`OrderBill`), so that a draft bill voided before it is issued can be
+took (a :class:`~ordercore.documents.ordering.TakenFromOrder`), so that a draft bill voided before it is issued can be
 released on the order (:meth:`PurchaseOrder.release_bill`): it gives back exactly what it
 took, and the order is billed again.
 
@@ -28,7 +28,7 @@ took, and the order is billed again.
 >>> order = PurchaseOrder.confirm(id="po-1", supplier="chairs-r-us", number="PO-1",
 ...                               content=content, request=request("r1")).document
 >>> order
-PurchaseOrder(number='PO-1', state='open', currency='EUR', total='119.99')
+PurchaseOrder(number='PO-1', state='open', supplier='chairs-r-us', currency='EUR', total='119.99')
 >>> order = order.record_receipt({0: "1"}, request=request("r2")).document
 >>> first = order.bill_received(bill_id="bill-1", request=request("r3"))
 >>> second = first.order.bill_remaining(bill_id="bill-2", request=request("r4"))
@@ -38,22 +38,36 @@ PurchaseOrder(number='PO-1', state='open', currency='EUR', total='119.99')
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import ClassVar
 
 import attrs
 
-from ordercore._convert import check_instance, to_tuple
+from ordercore._convert import to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents.bills import DraftBill, IssuedBill, VoidedBill
 from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.invoices import Changed
-from ordercore.errors import InvalidDocument, InvalidType, OverBilling, OverReceipt, excerpt
+from ordercore.documents.ordering import (
+    LineProgress,
+    LineQuantities,
+    TakenFromOrder,
+    TaxTally,
+    standalone,
+)
+from ordercore.errors import (
+    CreditNotTakenBack,
+    CreditOfAnotherInvoice,
+    InvalidType,
+    NothingRemains,
+    OverBilling,
+    OverReceipt,
+)
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
-from ordercore.money.context import CONTEXT, exact
-from ordercore.money.decimals import to_decimal
+from ordercore.money.context import exact
 from ordercore.pricing.document import Document
 from ordercore.pricing.engine import price
 from ordercore.pricing.results import PricedDocument
@@ -63,7 +77,6 @@ __all__ = [
     "BillReleased",
     "BilledFromOrder",
     "Billing",
-    "OrderBill",
     "PurchaseLine",
     "PurchaseOrder",
     "PurchaseOrderConfirmed",
@@ -139,108 +152,26 @@ class BillCreditTakenIn(Event):
 # -- values ------------------------------------------------------------------------------
 
 
-def _ordered(value: object) -> Decimal:
-    return ordering.quantity(value, "ordered")
-
-
-def _received(value: object) -> Decimal:
-    return ordering.quantity(value, "received")
-
-
-def _billed(value: object) -> Decimal:
-    return ordering.quantity(value, "billed")
-
-
-def _cancelled(value: object) -> Decimal:
-    return ordering.quantity(value, "cancelled")
-
-
-def _amount(value: object) -> Decimal:
-    return to_decimal(value, field="amount")
-
-
-def _taken(value: object) -> Decimal:
-    return to_decimal(value, field="taken")
-
-
 @attrs.frozen(kw_only=True)
-class PurchaseLine:
-    """Where one line of a purchase order stands.
+class PurchaseLine(LineProgress):
+    """Where one line of a purchase order stands: a :class:`~ordercore.documents.ordering.LineProgress`.
 
-    ``amount`` is the line's stated amount on the order; ``taken`` is how much of it bills
-    and cancellations have taken so far (the amount for ``billed + cancelled`` units,
-    rounded, so that the line's last units take exactly what is left).
+    Its ``fulfilled`` units are the ones ``received`` from the supplier; ``billed`` are
+    the ones the supplier's bills bill. ``amount`` is the line's stated amount on the
+    order; ``taken`` is how much of it bills and cancellations have taken so far (the
+    amount for ``billed + cancelled`` units, rounded, so that the line's last units take
+    exactly what is left).
     """
 
-    description: str
-    ordered: Decimal = attrs.field(converter=_ordered)
-    amount: Decimal = attrs.field(converter=_amount)
-    received: Decimal = attrs.field(default=_ZERO, converter=_received)
-    billed: Decimal = attrs.field(default=_ZERO, converter=_billed)
-    cancelled: Decimal = attrs.field(default=_ZERO, converter=_cancelled)
-    taken: Decimal = attrs.field(default=_ZERO, converter=_taken)
-
-    def __attrs_post_init__(self) -> None:
-        ordering.check_line(
-            f"purchase order line {excerpt(self.description)}",
-            ordered=self.ordered,
-            cancelled=self.cancelled,
-            done={"received": self.received, "billed": self.billed},
-            amount=self.amount,
-            taken=self.taken,
-        )
+    @property
+    def received(self) -> Decimal:
+        """What was received of the line (its ``fulfilled`` units)."""
+        return self.fulfilled
 
     @property
     def to_receive(self) -> Decimal:
         """Ordered, and neither received nor cancelled."""
-        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.received), self.cancelled)
-
-    @property
-    def open(self) -> Decimal:
-        """Ordered, and neither billed nor cancelled: the most a bill may still bill."""
-        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.cancelled), self.billed)
-
-    def share(self, units: Decimal, priced: PricedDocument) -> Decimal:
-        """The share of the line's amount for ``units`` of the open ones: the rest for all."""
-        return ordering.line_share(self.amount, self.taken, self.open, units, priced)
-
-    # What the steps shared with sales orders read and change (ordering.Progress).
-
-    @property
-    def _fulfilled(self) -> Decimal:
-        return self.received
-
-    @property
-    def _billed(self) -> Decimal:
-        return self.billed
-
-    def _fulfilling(self, units: Decimal) -> PurchaseLine:
-        return attrs.evolve(self, received=self.received + units)
-
-    def _billing(self, units: Decimal, amount: Decimal) -> PurchaseLine:
-        return attrs.evolve(self, billed=self.billed + units, taken=self.taken + amount)
-
-    def _cancelling(self, units: Decimal, amount: Decimal) -> PurchaseLine:
-        return attrs.evolve(self, cancelled=self.cancelled + units, taken=self.taken + amount)
-
-
-@attrs.frozen(kw_only=True)
-class OrderBill:
-    """What one bill made from the order took of it, so that voiding it gives it back.
-
-    ``lines`` holds ``(line index, quantity, amount)`` for each order line it bills;
-    ``adjustments`` the part of each standalone allowance and charge it took; ``total``
-    its total with taxes and ``tally`` its untaxed amounts and taxes by rate (a purchase
-    order has no down payments, so a bill deducts none); ``credit_notes`` the numbers of
-    the supplier's credit notes of it the order has taken in.
-    """
-
-    bill_id: str = attrs.field(converter=fields.document_id)
-    lines: tuple[tuple[int, Decimal, Decimal], ...] = ()
-    adjustments: tuple[Decimal, ...] = ()
-    total: Decimal
-    tally: ordering.TaxTally
-    credit_notes: tuple[str, ...] = ()
+        return self.to_fulfil
 
 
 @attrs.frozen(kw_only=True)
@@ -256,37 +187,19 @@ def _lines(value: object) -> tuple[PurchaseLine, ...]:
     return to_tuple(value, PurchaseLine, "lines")
 
 
-def _decimals(value: object) -> tuple[Decimal, ...]:
-    return tuple(
-        to_decimal(v, field="adjustments") for v in to_tuple(value, Decimal, "adjustments")
-    )
-
-
-def _made(value: object) -> tuple[OrderBill, ...]:
-    return to_tuple(value, OrderBill, "bills")
-
-
-def _amount_billed(value: object) -> Decimal:
-    return to_decimal(value, field="amount_billed")
-
-
-def _tally(value: object) -> ordering.TaxTally:
-    return check_instance(value, ordering.TaxTally, "billed_by_tax")
-
-
 # -- the order ---------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class PurchaseOrder(fields.PricedView):
+class PurchaseOrder(ordering.OrderBase):
     """A confirmed purchase order: its priced content, and where each line stands.
 
     ``adjustments`` holds, for each standalone allowance and charge, how much of it bills
     and cancellations have taken; ``bills`` records what each bill made from the order
-    took (:class:`OrderBill`), ``amount_billed`` the sum of their totals (with taxes) and
+    took (:class:`~ordercore.documents.ordering.TakenFromOrder`), ``billed`` the sum of their totals (with taxes) and
     ``billed_by_tax`` their untaxed amounts and taxes by rate.
 
-    A host that rebuilds an order from storage gets :class:`~ordercore.errors.InvalidDocument`
+    A host that rebuilds an order from storage gets :class:`~ordercore.errors.InvalidOrderRecord`
     at once for records that do not match the priced content (one :class:`PurchaseLine` per
     priced line, one adjustment per standalone allowance and charge) or a line whose
     quantities do not add up (received or billed, with cancelled, more than ordered).
@@ -297,19 +210,17 @@ class PurchaseOrder(fields.PricedView):
     number: str = attrs.field(converter=fields.number)
     priced: PricedDocument = attrs.field(converter=fields.priced)
     lines: tuple[PurchaseLine, ...] = attrs.field(converter=_lines)
-    adjustments: tuple[Decimal, ...] = attrs.field(default=(), converter=_decimals)
-    bills: tuple[OrderBill, ...] = attrs.field(default=(), converter=_made)
-    amount_billed: Decimal = attrs.field(default=_ZERO, converter=_amount_billed)
-    billed_by_tax: ordering.TaxTally = attrs.field(factory=ordering.TaxTally, converter=_tally)
+    adjustments: tuple[Money, ...] = attrs.field(default=(), converter=ordering.adjustment_records)
+    bills: tuple[TakenFromOrder, ...] = attrs.field(default=(), converter=ordering.bill_records)
+    billed: Money = attrs.field(default=None, converter=ordering.billed_amount)
+    billed_by_tax: TaxTally = attrs.field(factory=TaxTally, converter=ordering.tally_record)
     version: int = attrs.field(default=1, converter=fields.version)
 
+    _kind: ClassVar[str] = "purchase order"
+    _made_field: ClassVar[str] = "bills"
+
     def __attrs_post_init__(self) -> None:
-        ordering.check_records(
-            f"purchase order {self.number}",
-            self.priced,
-            lines=len(self.lines),
-            adjustments=len(self.adjustments),
-        )
+        self._check()
 
     @classmethod
     @exact
@@ -320,83 +231,55 @@ class PurchaseOrder(fields.PricedView):
         supplier: str,
         number: str,
         content: Document,
+        line_keys: Sequence[str | None] | None = None,
         request: Request,
     ) -> Changed[PurchaseOrder]:
-        """Confirm an order to ``supplier`` for ``content``, priced now; its total is fixed."""
+        """Confirm an order to ``supplier`` for ``content``, priced now; its total is fixed.
+
+        ``line_keys`` names the lines, one key (or ``None``) per line in document order,
+        those of groups included; every operation then names a line by its key or by its
+        index.
+        """
         request = fields.request(request)
-        if not isinstance(content, Document):
-            raise InvalidType(content, expected="a pricing Document", field="content")
-        if not content.lines:
-            raise InvalidDocument("a purchase order needs at least one line")
-        if content.prepaid is not None:
-            raise InvalidDocument("a purchase order has no prepaid amount")
-        for line in content.lines:
-            if line.quantity <= 0:
-                raise InvalidDocument(
-                    f"line {excerpt(line.description)} has quantity {line.quantity}: a purchase order "
-                    "buys; take a return with a supplier credit note"
-                )
-        priced = price(content)
-        ordering.check_nets(priced, f"purchase order {number}")
+        name = f"purchase order {number}"
+        priced = ordering.checked_content(content, name)
+        keys = ordering.line_keys(line_keys, len(priced.lines), name)
         order = cls(
             id=id,
             supplier=supplier,
             number=number,
             priced=priced,
             lines=tuple(
-                PurchaseLine(
+                ordering.fresh(
+                    PurchaseLine,
                     description=line.line.description,
+                    key=key,
                     ordered=line.line.quantity,
-                    amount=line.stated.amount,
+                    amount=(stated := line.stated),
+                    taken=Money._exact(_ZERO, stated.currency),
                 )
-                for line in priced.lines
+                for line, key in zip(priced.lines, keys, strict=True)
             ),
-            adjustments=tuple(_ZERO for _ in ordering.standalone(priced)),
+            adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
         event = PurchaseOrderConfirmed(
             document_id=order.id, request=request, number=order.number, total=order.total
         )
         return Changed(document=order, events=(event,))
 
-    # -- reading -----------------------------------------------------------------------
-
-    @property
-    def total(self) -> Money:
-        """The order's total with taxes: what its bills add up to once it is billed."""
-        return self.priced.totals.tax_inclusive
-
-    @property
-    def completed(self) -> bool:
-        """Whether every line is billed or cancelled in full."""
-        return all(line.open == 0 for line in self.lines)
-
-    @property
-    def state(self) -> str:
-        """``"done"`` when nothing remains to receive or bill, else ``"open"``."""
-        done = self.completed and all(line.to_receive == 0 for line in self.lines)
-        return "done" if done else "open"
-
-    def __repr__(self) -> str:
-        return (
-            f"PurchaseOrder(number={self.number!r}, state={self.state!r}, "
-            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
-        )
-
     # -- receipts ----------------------------------------------------------------------
 
     @exact
     def record_receipt(
-        self, quantities: Mapping[int, object], *, request: Request
+        self, quantities: LineQuantities, *, request: Request
     ) -> Changed[PurchaseOrder]:
-        """Record that ``quantities`` (line index -> quantity) were received.
+        """Record that ``quantities`` (line key or index -> quantity) were received.
 
         A line never receives more than was ordered and not cancelled
         (:class:`~ordercore.errors.OverReceipt`).
         """
         request = fields.request(request)
-        wanted = ordering.quantities(quantities, len(self.lines), self._name)
-        lines = ordering.fulfil(self.lines, wanted, order=self.number, error=OverReceipt)
-        order = attrs.evolve(self, lines=lines, version=self.version + 1)
+        order, wanted = self._fulfilled(quantities, OverReceipt)
         event = ReceiptRecorded(
             document_id=self.id, request=request, quantities=tuple(wanted.items())
         )
@@ -404,7 +287,7 @@ class PurchaseOrder(fields.PricedView):
 
     @exact
     def cancel_remaining(
-        self, *, request: Request, lines: Iterable[int] | None = None
+        self, *, request: Request, lines: Iterable[int | str] | None = None
     ) -> Changed[PurchaseOrder]:
         """Cancel what is still to receive of ``lines`` (all lines when ``None``).
 
@@ -413,10 +296,8 @@ class PurchaseOrder(fields.PricedView):
         charges, as if they had been billed.
         """
         request = fields.request(request)
-        chosen = ordering.chosen_lines(lines, len(self.lines), self._name)
-        new_lines, cancelled = ordering.cancel(self.lines, chosen, self.priced, self._name)
-        order = attrs.evolve(self, lines=new_lines, version=self.version + 1)
-        order = attrs.evolve(order, adjustments=self._adjustments_after(order))
+        cancelled_order, cancelled = self._cancelled(lines)
+        order = cancelled_order._with_adjustments(self)
         event = PurchaseRemainderCancelled(
             document_id=self.id, request=request, quantities=cancelled
         )
@@ -426,15 +307,15 @@ class PurchaseOrder(fields.PricedView):
 
     @exact
     def bill_quantities(
-        self, quantities: Mapping[int, object], *, bill_id: str, request: Request
+        self, quantities: LineQuantities, *, bill_id: str, request: Request
     ) -> Billing:
-        """Bill the chosen ``quantities`` (line index -> quantity), received or not.
+        """Bill the chosen ``quantities`` (line key or index -> quantity), received or not.
 
         A quantity may be anything still open on its line (ordered, and neither billed
         nor cancelled); more raises :class:`~ordercore.errors.OverBilling`.
         """
-        wanted = ordering.quantities(quantities, len(self.lines), self._name)
-        ordering.check_open(self.lines, wanted, order=self.number, error=OverBilling)
+        wanted = self._wanted(quantities)
+        ordering.check_open(self.lines, wanted, order=self._name, error=OverBilling)
         return self._bill(wanted, bill_id=bill_id, request=request)
 
     @exact
@@ -442,7 +323,11 @@ class PurchaseOrder(fields.PricedView):
         """Bill everything received and not billed yet."""
         wanted = ordering.fulfilled_unbilled(self.lines)
         if not wanted:
-            raise InvalidDocument(f"everything received on {self._name} is billed already")
+            raise NothingRemains(
+                order=self._name,
+                operation="bill what was received on",
+                first=None if self.completed else "receive more",
+            )
         return self._bill(wanted, bill_id=bill_id, request=request)
 
     @exact
@@ -450,7 +335,7 @@ class PurchaseOrder(fields.PricedView):
         """Bill all that remains open (ordered, and neither billed nor cancelled)."""
         wanted = {index: line.open for index, line in enumerate(self.lines) if line.open > 0}
         if not wanted:
-            raise InvalidDocument(f"nothing remains to bill on {self._name}")
+            raise NothingRemains(order=self._name, operation="bill what remains of")
         return self._bill(wanted, bill_id=bill_id, request=request)
 
     @exact
@@ -469,18 +354,13 @@ class PurchaseOrder(fields.PricedView):
                 expected="a VoidedBill (void the draft first; credit an issued bill)",
                 field="voided",
             )
-        made = next((m for m in self.bills if m.bill_id == voided.id), None)
-        if made is None or voided.purchase_order != self.number:
-            raise InvalidDocument(
-                f"bill {voided.id!r} is not a bill of {self._name} still to release "
-                "(it was made from another order, or released already)"
-            )
+        made = self._made_by(voided.id, voided.purchase_order, f"bill {voided.id!r}")
         order = self._given_back(made)
         event = BillReleased(
             document_id=self.id,
             request=request,
-            bill_id=made.bill_id,
-            quantities=ordering.quantities_of(made.lines),
+            bill_id=made.document_id,
+            quantities=made.quantities,
         )
         return Changed(document=order, events=(event,))
 
@@ -494,64 +374,36 @@ class PurchaseOrder(fields.PricedView):
         does; a credit by lines gives back the credited quantities and amounts of the
         order's lines, to bill again or to cancel. A credit by amount is a price
         concession that takes back no quantity: there is nothing to give back
-        (:class:`~ordercore.errors.InvalidDocument`). Each credit note is taken in once.
+        (:class:`~ordercore.errors.NotFromThisOrder`). Each credit note is taken in once.
         """
         request = fields.request(request)
         if not isinstance(bill, IssuedBill):
             raise InvalidType(bill, expected="an IssuedBill", field="bill")
         if not isinstance(credit_note, CreditNote):
             raise InvalidType(credit_note, expected="a CreditNote", field="credit_note")
-        made = next((m for m in self.bills if m.bill_id == bill.id), None)
-        if made is None or bill.purchase_order != self.number:
-            raise InvalidDocument(
-                f"bill {bill.number} is not a bill of {self._name} "
-                "(or a credit in full gave it all back already)"
+        made = self._made_by(bill.id, bill.purchase_order, f"bill {bill.number}")
+        if credit_note.supplier is None:  # a credit note of ours, not the supplier's
+            raise CreditOfAnotherInvoice(
+                credit_note=credit_note.number, credited=None, invoice=bill.number
             )
-        if credit_note.invoice_number != bill.number or credit_note.supplier is None:
-            raise InvalidDocument(
-                f"credit note {credit_note.number} credits "
-                f"{credit_note.invoice_number or 'no bill'}, not bill {bill.number}"
-            )
-        if credit_note.number in made.credit_notes:
-            raise InvalidDocument(f"{self._name} took in credit note {credit_note.number} already")
+        self._check_credit(made, bill.number, credit_note)
         if credit_note.by_amount is not None:
-            raise InvalidDocument(
-                f"credit note {credit_note.number} credits an amount of bill {bill.number}, "
-                f"not quantities: a price concession, which gives nothing back to {self._name}"
+            raise CreditNotTakenBack(
+                order=self._name,
+                invoice=bill.number,
+                credit_note=credit_note.number,
+                reason="it credits an amount of the bill, not quantities: a price concession, "
+                "which gives nothing back to the order",
             )
         if credit_note.in_full:
             order = self._given_back(made)
-            quantities = ordering.quantities_of(made.lines)
+            quantities = made.quantities
         else:
-            lines, took, quantities = ordering.credit(
-                self.lines,
-                made.lines,
-                credit_note.credited,
-                note=credit_note.number,
-                bill=f"bill {bill.number}",
-                order=self._name,
-            )
-            tally = ordering.TaxTally.of(credit_note.priced)
-            total = credit_note.priced.totals.tax_inclusive.amount
-            kept = attrs.evolve(
-                made,
-                lines=took,
-                total=made.total - total,
-                tally=made.tally.plus(tally, sign=-1),
-                credit_notes=(*made.credit_notes, credit_note.number),
-            )
-            order = attrs.evolve(
-                self,
-                lines=lines,
-                bills=tuple(kept if m is made else m for m in self.bills),
-                amount_billed=self.amount_billed - total,
-                billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
-                version=self.version + 1,
-            )
+            order, quantities = self._credited(made, credit_note, bill.number)
         event = BillCreditTakenIn(
             document_id=self.id,
             request=request,
-            bill_id=made.bill_id,
+            bill_id=made.document_id,
             credit_note=credit_note.number,
             quantities=quantities,
         )
@@ -559,47 +411,13 @@ class PurchaseOrder(fields.PricedView):
 
     # -- the machinery -----------------------------------------------------------------
 
-    def _given_back(self, made: OrderBill) -> PurchaseOrder:
-        """The order without anything ``made`` took, as if it had never been billed."""
-        return attrs.evolve(
-            self,
-            lines=ordering.give_back(self.lines, made.lines),
-            adjustments=ordering.minus(self.adjustments, made.adjustments),
-            bills=tuple(m for m in self.bills if m is not made),
-            amount_billed=self.amount_billed - made.total,
-            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
-            version=self.version + 1,
-        )
-
-    @property
-    def _name(self) -> str:
-        return f"purchase order {self.number}"
-
-    def _adjustments_after(self, order: PurchaseOrder) -> tuple[Decimal, ...]:
-        """What the standalone adjustments have taken once this order has become ``order``."""
-        return ordering.adjustments_after(
-            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
-        )
-
     def _bill(self, wanted: Mapping[int, Decimal], *, bill_id: str, request: Request) -> Billing:
         """Bill ``wanted`` (checked) quantities: the one way a bill is made from lines."""
         request = fields.request(request)
-        if any(m.bill_id == bill_id for m in self.bills):
-            raise InvalidDocument(
-                f"{self._name} has a bill {bill_id!r} already: give each bill its own id"
-            )
-        new_lines, shares, bill_lines = ordering.bill_lines(self.lines, wanted, self.priced)
-        order = attrs.evolve(self, lines=new_lines)
-        adjustments = self._adjustments_after(order)
-        content = ordering.bill_content(
-            self.priced,
-            bill_lines,
-            (self.adjustments, adjustments),
-            completes=order.completed and not any(line.cancelled for line in new_lines),
-            billed=self.billed_by_tax,
-        )
+        self._check_new(bill_id)
+        order, shares, bill_lines, adjustments = self._billing(wanted)
+        content = self._content(order, bill_lines, adjustments)
         priced = price(content)
-        total = priced.totals.tax_inclusive
         draft = DraftBill.create(
             id=bill_id,
             supplier=self.supplier,
@@ -607,27 +425,20 @@ class PurchaseOrder(fields.PricedView):
             purchase_order=self.number,
             request=request,
         )
-        made = OrderBill(
-            bill_id=draft.document.id,
+        made = TakenFromOrder(
+            document_id=draft.document.id,
             lines=shares,
             adjustments=ordering.minus(adjustments, self.adjustments),
-            total=total.amount,
-            tally=ordering.TaxTally.of(priced),
+            total=priced.totals.tax_inclusive,
+            tally=TaxTally.of(priced),
         )
-        order = attrs.evolve(
-            order,
-            adjustments=adjustments,
-            bills=(*self.bills, made),
-            amount_billed=self.amount_billed + total.amount,
-            billed_by_tax=self.billed_by_tax.plus(made.tally),
-            version=self.version + 1,
-        )
+        order = order._recorded(made, adjustments=adjustments)
         event = BilledFromOrder(
             document_id=self.id,
             request=request,
             bill_id=draft.document.id,
             quantities=tuple(wanted.items()),
-            amount=total,
+            amount=made.total,
             completing=order.completed,
         )
         return Billing(order=order, bill=draft.document, events=(event, *draft.events))

@@ -31,7 +31,6 @@ new draft, or expire after its validity date; :class:`AcceptedQuote`,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any, NoReturn, TypeVar
 
 import attrs
@@ -39,7 +38,9 @@ import attrs
 from ordercore._convert import to_optional_text, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
+from ordercore.documents import display
 from ordercore.documents.invoices import Changed
+from ordercore.documents.ordering import LinePolicies
 from ordercore.documents.sales_orders import InvoicingPolicy, SalesOrder
 from ordercore.errors import (
     DeltaDoesNotApply,
@@ -169,6 +170,22 @@ class QuoteContent:
 
     def __attrs_post_init__(self) -> None:
         self.document()  # a content that cannot be priced is refused when it is made
+
+    def line_keys(self) -> tuple[str, ...]:
+        """The keys of the lines in the order of :meth:`document`'s lines (groups included)."""
+        alone: list[str | list[str]] = []
+        sections: dict[str, list[str]] = {}
+        for quote_line in self.lines:
+            if quote_line.group is None:
+                alone.append(quote_line.key)
+            elif quote_line.group in sections:
+                sections[quote_line.group].append(quote_line.key)
+            else:
+                sections[quote_line.group] = [quote_line.key]
+                alone.append(sections[quote_line.group])
+        return tuple(
+            key for entry in alone for key in (entry if isinstance(entry, list) else [entry])
+        )
 
     def document(self) -> Document:
         """The pricing document of this content."""
@@ -445,7 +462,7 @@ def _offer(quote: str, content: QuoteContent) -> PricedDocument:
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class _Quote:
+class _Quote(display.Displayable):
     """What every state of a quote holds; the content is priced once, when it is made.
 
     Building a quote (in any state) prices its content and refuses one a sales order
@@ -476,12 +493,6 @@ class _Quote:
         for field in attrs.fields(_Quote):
             object.__setattr__(quote, field.name, getattr(self, field.name))
         return quote
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(id={self.id!r}, state={self.state!r}, version={self.version}, "
-            f"currency={self.content.currency!r}, lines={len(self.content.lines)})"
-        )
 
 
 Q = TypeVar("Q", bound=_Quote)
@@ -653,9 +664,13 @@ class AcceptedQuote(_Quote):
         number: str,
         invoicing_policy: InvoicingPolicy,
         request: Request,
-        line_policies: Mapping[int, InvoicingPolicy] | None = None,
+        line_policies: LinePolicies | None = None,
     ) -> Changed[SalesOrder]:
-        """Confirm a sales order for the customer from the accepted version's content."""
+        """Confirm a sales order for the customer from the accepted version's content.
+
+        The order's lines keep the quote lines' keys: deliveries, invoices and policies
+        (``line_policies``) name them by key (or by index).
+        """
         return SalesOrder.confirm(
             id=id,
             customer=self.customer,
@@ -663,6 +678,7 @@ class AcceptedQuote(_Quote):
             content=self.content.document(),
             invoicing_policy=invoicing_policy,
             line_policies=line_policies,
+            line_keys=self.content.line_keys(),
             request=request,
         )
 

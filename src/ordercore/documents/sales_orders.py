@@ -42,7 +42,7 @@ How amounts are shared out (the rules are on the documentation page *Sales order
 ...                            invoicing_policy=InvoicingPolicy.ORDERED,
 ...                            request=request("r1")).document
 >>> order
-SalesOrder(number='SO-1', state='open', currency='EUR', total='119.99')
+SalesOrder(number='SO-1', state='open', customer='acme', currency='EUR', total='119.99')
 >>> first = order.invoice_quantities({0: "1"}, invoice_id="inv-1", request=request("r2"))
 >>> second = first.order.invoice_remaining(invoice_id="inv-2", request=request("r3"))
 >>> [i.priced.totals.tax_inclusive.amount for i in (first.invoice, second.invoice)]
@@ -53,8 +53,9 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import ClassVar
 
 import attrs
 
@@ -63,14 +64,28 @@ from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.invoices import Changed, DraftInvoice, IssuedInvoice, VoidedInvoice
+from ordercore.documents.ordering import (
+    Deduction,
+    LinePolicies,
+    LineProgress,
+    LineQuantities,
+    TakenFromOrder,
+    TaxTally,
+    plain_taxes,
+    standalone,
+)
 from ordercore.errors import (
     CreditNotTakenBack,
-    InvalidDocument,
+    CurrencyMismatch,
+    DownPaymentDeducted,
+    DownPaymentsOutstanding,
+    DownPaymentTooLarge,
+    InvalidDownPayment,
     InvalidNumber,
     InvalidType,
+    NothingRemains,
     OverDelivery,
     OverInvoicing,
-    excerpt,
 )
 from ordercore.events import Event, Request
 from ordercore.money.allocation import allocate
@@ -97,7 +112,6 @@ __all__ = [
     "Invoicing",
     "InvoicingPolicy",
     "OrderConfirmed",
-    "OrderInvoice",
     "OrderLine",
     "RemainderCancelled",
     "SalesOrder",
@@ -214,28 +228,8 @@ class DownPaymentInvoiced(Event):
 # -- values ------------------------------------------------------------------------------
 
 
-def _ordered(value: object) -> Decimal:
-    return ordering.quantity(value, "ordered")
-
-
-def _delivered(value: object) -> Decimal:
-    return ordering.quantity(value, "delivered")
-
-
-def _invoiced(value: object) -> Decimal:
-    return ordering.quantity(value, "invoiced")
-
-
-def _cancelled(value: object) -> Decimal:
-    return ordering.quantity(value, "cancelled")
-
-
 def _amount(value: object) -> Decimal:
     return to_decimal(value, field="amount")
-
-
-def _taken(value: object) -> Decimal:
-    return to_decimal(value, field="taken")
 
 
 def _policy(value: object) -> InvoicingPolicy:
@@ -243,73 +237,40 @@ def _policy(value: object) -> InvoicingPolicy:
 
 
 @attrs.frozen(kw_only=True)
-class OrderLine:
-    """Where one line of a sales order stands.
+class OrderLine(LineProgress):
+    """Where one line of a sales order stands: a :class:`~ordercore.documents.ordering.LineProgress`.
 
-    ``amount`` is the line's stated amount on the order (tax-inclusive when its taxes are
-    included in the price); ``taken`` is how much of it invoices and cancellations have
-    taken so far. Each takes what is left in proportion to the units it takes of those
-    still open, rounded, so the line's last units take exactly what is left.
+    Its ``fulfilled`` units are the ones ``delivered`` to the customer, its ``billed``
+    ones the ones ``invoiced``; ``policy`` says what "everything remaining" invoices of
+    it. ``amount`` is the line's stated amount on the order (tax-inclusive when its taxes
+    are included in the price); ``taken`` is how much of it invoices and cancellations
+    have taken so far. Each takes what is left in proportion to the units it takes of
+    those still open, rounded, so the line's last units take exactly what is left.
     """
 
-    description: str
-    ordered: Decimal = attrs.field(converter=_ordered)
     policy: InvoicingPolicy = attrs.field(converter=_policy)
-    amount: Decimal = attrs.field(converter=_amount)
-    delivered: Decimal = attrs.field(default=_ZERO, converter=_delivered)
-    invoiced: Decimal = attrs.field(default=_ZERO, converter=_invoiced)
-    cancelled: Decimal = attrs.field(default=_ZERO, converter=_cancelled)
-    taken: Decimal = attrs.field(default=_ZERO, converter=_taken)
 
-    def __attrs_post_init__(self) -> None:
-        ordering.check_line(
-            f"sales order line {excerpt(self.description)}",
-            ordered=self.ordered,
-            cancelled=self.cancelled,
-            done={"delivered": self.delivered, "invoiced": self.invoiced},
-            amount=self.amount,
-            taken=self.taken,
-        )
+    @property
+    def delivered(self) -> Decimal:
+        """What was delivered of the line (its ``fulfilled`` units)."""
+        return self.fulfilled
+
+    @property
+    def invoiced(self) -> Decimal:
+        """What invoices bill of the line (its ``billed`` units)."""
+        return self.billed
 
     @property
     def back_order(self) -> Decimal:
         """Ordered, and neither delivered nor cancelled."""
-        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.delivered), self.cancelled)
-
-    @property
-    def open(self) -> Decimal:
-        """Ordered, and neither invoiced nor cancelled: the most an invoice may still bill."""
-        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.cancelled), self.invoiced)
+        return self.to_fulfil
 
     @property
     def invoiceable(self) -> Decimal:
         """What the line's policy lets an invoice of "everything remaining" bill now."""
         if self.policy is InvoicingPolicy.ORDERED:
             return self.open
-        return max(CONTEXT.subtract(self.delivered, self.invoiced), _ZERO)
-
-    def share(self, units: Decimal, priced: PricedDocument) -> Decimal:
-        """The share of the line's amount for ``units`` of the open ones: the rest for all."""
-        return ordering.line_share(self.amount, self.taken, self.open, units, priced)
-
-    # What the steps shared with purchase orders read and change (ordering.Progress).
-
-    @property
-    def _fulfilled(self) -> Decimal:
-        return self.delivered
-
-    @property
-    def _billed(self) -> Decimal:
-        return self.invoiced
-
-    def _fulfilling(self, units: Decimal) -> OrderLine:
-        return attrs.evolve(self, delivered=self.delivered + units)
-
-    def _billing(self, units: Decimal, amount: Decimal) -> OrderLine:
-        return attrs.evolve(self, invoiced=self.invoiced + units, taken=self.taken + amount)
-
-    def _cancelling(self, units: Decimal, amount: Decimal) -> OrderLine:
-        return attrs.evolve(self, cancelled=self.cancelled + units, taken=self.taken + amount)
+        return max(CONTEXT.subtract(self.fulfilled, self.billed), _ZERO)
 
 
 def _percent(value: object) -> Decimal | None:
@@ -351,7 +312,10 @@ class DownPayment:
 
     def __attrs_post_init__(self) -> None:
         if (self.percent is None) == (self.amount is None):
-            raise InvalidDocument("a down payment is either a percentage or an amount")
+            raise InvalidDownPayment(
+                reason="state either a percentage or an amount (use DownPayment.percentage or "
+                "DownPayment.fixed)"
+            )
 
     @classmethod
     def percentage(cls, percent: object, *, base: DownPaymentBase) -> DownPayment:
@@ -421,28 +385,6 @@ class DownPaymentRecord:
 
 
 @attrs.frozen(kw_only=True)
-class OrderInvoice:
-    """What one invoice made from the order took of it, so that voiding it gives it back.
-
-    ``lines`` holds ``(line index, quantity, amount)`` for each order line it bills;
-    ``adjustments`` the part of each standalone allowance and charge it took;
-    ``deductions`` ``(down payment invoice id, part index, amount)`` for each down payment
-    part it deducted; ``total`` its total with taxes and ``tally`` its untaxed amounts and
-    taxes by rate. A down payment's own invoice has ``down_payment`` set and takes no line.
-    ``credit_notes`` are the numbers of the credit notes of it the order has taken in.
-    """
-
-    invoice_id: str = attrs.field(converter=fields.document_id)
-    lines: tuple[tuple[int, Decimal, Decimal], ...] = ()
-    adjustments: tuple[Decimal, ...] = ()
-    deductions: tuple[tuple[str, int, Decimal], ...] = ()
-    total: Decimal
-    tally: ordering.TaxTally
-    down_payment: bool = False
-    credit_notes: tuple[str, ...] = ()
-
-
-@attrs.frozen(kw_only=True)
 class Invoicing:
     """What invoicing a sales order gives: the new order, the draft invoice, and the events."""
 
@@ -459,45 +401,20 @@ def _records(value: object) -> tuple[DownPaymentRecord, ...]:
     return to_tuple(value, DownPaymentRecord, "down_payments")
 
 
-def _decimals(value: object) -> tuple[Decimal, ...]:
-    return tuple(
-        to_decimal(v, field="adjustments") for v in to_tuple(value, Decimal, "adjustments")
-    )
-
-
-def _made(value: object) -> tuple[OrderInvoice, ...]:
-    return to_tuple(value, OrderInvoice, "invoices")
-
-
-def _billed(value: object) -> Decimal:
-    return to_decimal(value, field="billed")
-
-
-def _index(value: object, count: int, order: str) -> int:
-    return ordering.line_index(value, count, f"sales order {order}")
-
-
-def _quantities(value: object, count: int, order: str) -> dict[int, Decimal]:
-    return ordering.quantities(value, count, f"sales order {order}")
-
-
-def _tally(value: object) -> ordering.TaxTally:
-    return check_instance(value, ordering.TaxTally, "billed_by_tax")
-
-
 # -- the order ---------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class SalesOrder(fields.PricedView):
+class SalesOrder(ordering.OrderBase):
     """A confirmed sales order: its priced content, and where each line stands.
 
     ``adjustments`` holds, for each of the order's standalone allowances and charges, how
     much of it invoices and cancellations have taken; ``invoices`` records what each
-    invoice made from the order took (:class:`OrderInvoice`), ``billed`` the sum of their
+    invoice made from the order took
+    (:class:`~ordercore.documents.ordering.TakenFromOrder`), ``billed`` the sum of their
     totals (with taxes) and ``billed_by_tax`` their untaxed amounts and taxes by rate.
 
-    A host that rebuilds an order from storage gets :class:`~ordercore.errors.InvalidDocument`
+    A host that rebuilds an order from storage gets :class:`~ordercore.errors.InvalidOrderRecord`
     at once for records that do not match the priced content (one :class:`OrderLine` per
     priced line, one adjustment per standalone allowance and charge) or a line whose
     quantities do not add up (delivered or invoiced, with cancelled, more than ordered).
@@ -508,20 +425,20 @@ class SalesOrder(fields.PricedView):
     number: str = attrs.field(converter=fields.number)
     priced: PricedDocument = attrs.field(converter=fields.priced)
     lines: tuple[OrderLine, ...] = attrs.field(converter=_lines)
-    adjustments: tuple[Decimal, ...] = attrs.field(default=(), converter=_decimals)
+    adjustments: tuple[Money, ...] = attrs.field(default=(), converter=ordering.adjustment_records)
     down_payments: tuple[DownPaymentRecord, ...] = attrs.field(default=(), converter=_records)
-    invoices: tuple[OrderInvoice, ...] = attrs.field(default=(), converter=_made)
-    billed: Decimal = attrs.field(default=_ZERO, converter=_billed)
-    billed_by_tax: ordering.TaxTally = attrs.field(factory=ordering.TaxTally, converter=_tally)
+    invoices: tuple[TakenFromOrder, ...] = attrs.field(
+        default=(), converter=ordering.invoice_records
+    )
+    billed: Money = attrs.field(default=None, converter=ordering.billed_amount)
+    billed_by_tax: TaxTally = attrs.field(factory=TaxTally, converter=ordering.tally_record)
     version: int = attrs.field(default=1, converter=fields.version)
 
+    _kind: ClassVar[str] = "sales order"
+    _made_field: ClassVar[str] = "invoices"
+
     def __attrs_post_init__(self) -> None:
-        ordering.check_records(
-            f"sales order {self.number}",
-            self.priced,
-            lines=len(self.lines),
-            adjustments=len(self.adjustments),
-        )
+        self._check()
 
     # -- confirming --------------------------------------------------------------------
 
@@ -535,104 +452,72 @@ class SalesOrder(fields.PricedView):
         number: str,
         content: Document,
         invoicing_policy: InvoicingPolicy,
-        line_policies: Mapping[int, InvoicingPolicy] | None = None,
+        line_policies: LinePolicies | None = None,
+        line_keys: Sequence[str | None] | None = None,
         request: Request,
     ) -> Changed[SalesOrder]:
         """Confirm an order for ``content``, priced now; its total is fixed from here on.
 
-        ``invoicing_policy`` applies to every line, except those ``line_policies`` (line
-        index -> policy) names. Lines are numbered in document order, those of groups
-        included.
+        ``line_keys`` names the lines, one key (or ``None``) per line in document order,
+        those of groups included (a quote's keys, when the order comes from one: see
+        :meth:`~ordercore.documents.quotes.AcceptedQuote.confirm_order`). Every operation
+        then names a line by its key or by its index. ``invoicing_policy`` applies to every
+        line, except those ``line_policies`` (line key or index -> policy) names.
         """
         request = fields.request(request)
-        if not isinstance(content, Document):
-            raise InvalidType(content, expected="a pricing Document", field="content")
+        name = f"sales order {number}"
+        priced = ordering.checked_content(content, name)
+        keys = ordering.line_keys(line_keys, len(priced.lines), name)
         policy = check_instance(invoicing_policy, InvoicingPolicy, "invoicing_policy")
-        if not content.lines:
-            raise InvalidDocument("a sales order needs at least one line")
-        if content.prepaid is not None:
-            raise InvalidDocument(
-                "a sales order has no prepaid amount; ask for a down payment instead"
-            )
-        for line in content.lines:
-            if line.quantity <= 0:
-                raise InvalidDocument(
-                    f"line {excerpt(line.description)} has quantity {line.quantity}: a sales order "
-                    "sells; take a return with a credit note"
-                )
-        policies = [policy] * len(content.lines)
+        policies = [policy] * len(priced.lines)
         if line_policies is not None:
             if not isinstance(line_policies, Mapping):
                 raise InvalidType(
                     line_policies,
-                    expected="a mapping of line index to policy",
+                    expected="a mapping of line key or index to policy",
                     field="line_policies",
                 )
+            find = ordering.LineFinder([ordering.Key(key) for key in keys], name)
             for key, value in line_policies.items():
-                index = _index(key, len(policies), str(number))
-                policies[index] = check_instance(value, InvoicingPolicy, f"line_policies[{index}]")
-        priced = price(content)
-        ordering.check_nets(priced, f"sales order {number}")
+                index = find(key, "line_policies")
+                policies[index] = check_instance(value, InvoicingPolicy, f"line_policies[{key!r}]")
         order = cls(
             id=id,
             customer=customer,
             number=number,
             priced=priced,
             lines=tuple(
-                OrderLine(
+                ordering.fresh(
+                    OrderLine,
                     description=line.line.description,
+                    key=key,
                     ordered=line.line.quantity,
                     policy=line_policy,
-                    amount=line.stated.amount,
+                    amount=(stated := line.stated),
+                    taken=Money._exact(_ZERO, stated.currency),
                 )
-                for line, line_policy in zip(priced.lines, policies, strict=True)
+                for line, key, line_policy in zip(priced.lines, keys, policies, strict=True)
             ),
-            adjustments=tuple(_ZERO for _ in _standalone(priced)),
+            adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
         event = OrderConfirmed(
             document_id=order.id, request=request, number=order.number, total=order.total
         )
         return Changed(document=order, events=(event,))
 
-    # -- reading -----------------------------------------------------------------------
-
-    @property
-    def total(self) -> Money:
-        """The order's total with taxes: what its invoices add up to once it is invoiced."""
-        return self.priced.totals.tax_inclusive
-
-    @property
-    def completed(self) -> bool:
-        """Whether every line is invoiced or cancelled in full."""
-        return all(line.open == 0 for line in self.lines)
-
-    @property
-    def state(self) -> str:
-        """``"done"`` when nothing remains to deliver or invoice, else ``"open"``."""
-        done = self.completed and all(line.back_order == 0 for line in self.lines)
-        return "done" if done else "open"
-
-    def __repr__(self) -> str:
-        return (
-            f"SalesOrder(number={self.number!r}, state={self.state!r}, "
-            f"currency={self.currency!r}, total={str(self.total.amount)!r})"
-        )
-
     # -- deliveries --------------------------------------------------------------------
 
     @exact
     def record_delivery(
-        self, quantities: Mapping[int, object], *, request: Request
+        self, quantities: LineQuantities, *, request: Request
     ) -> Changed[SalesOrder]:
-        """Record that ``quantities`` (line index -> quantity) were delivered.
+        """Record that ``quantities`` (line key or index -> quantity) were delivered.
 
         A line never delivers more than was ordered and not cancelled
         (:class:`~ordercore.errors.OverDelivery`).
         """
         request = fields.request(request)
-        wanted = _quantities(quantities, len(self.lines), self.number)
-        lines = ordering.fulfil(self.lines, wanted, order=self.number, error=OverDelivery)
-        order = attrs.evolve(self, lines=lines, version=self.version + 1)
+        order, wanted = self._fulfilled(quantities, OverDelivery)
         event = DeliveryRecorded(
             document_id=self.id, request=request, quantities=tuple(wanted.items())
         )
@@ -640,7 +525,7 @@ class SalesOrder(fields.PricedView):
 
     @exact
     def cancel_remaining(
-        self, *, request: Request, lines: Iterable[int] | None = None
+        self, *, request: Request, lines: Iterable[int | str] | None = None
     ) -> Changed[SalesOrder]:
         """Cancel the back order of ``lines`` (all lines when ``None``).
 
@@ -652,18 +537,15 @@ class SalesOrder(fields.PricedView):
         the down payments still to be deducted.
         """
         request = fields.request(request)
-        name = f"sales order {self.number}"
-        chosen = ordering.chosen_lines(lines, len(self.lines), name)
         step, rounding = self._rounding()
-        new_lines, cancelled = ordering.cancel(self.lines, chosen, self.priced, name)
-        order = attrs.evolve(self, lines=new_lines, version=self.version + 1)
-        if any(left.quantize(step, rounding) < 0 for left in order._untaxed_left().values()):
-            raise InvalidDocument(
-                f"cancelling would leave less to invoice on sales order {self.number} than the "
-                "down payments still to be deducted; invoice what remains first, or credit "
-                "the down payment"
+        order, cancelled = self._cancelled(lines)
+        left = order._untaxed_left().values()
+        if any(amount.quantize(step, rounding) < 0 for amount in left):
+            outstanding = sum((record.open for record in self.down_payments), _ZERO)
+            raise DownPaymentsOutstanding(
+                order=self._name, outstanding=Money(outstanding, self.priced.currency)
             )
-        order = attrs.evolve(order, adjustments=self._adjustments_after(order))
+        order = order._with_adjustments(self)
         event = RemainderCancelled(document_id=self.id, request=request, quantities=cancelled)
         return Changed(document=order, events=(event,))
 
@@ -671,17 +553,17 @@ class SalesOrder(fields.PricedView):
 
     @exact
     def invoice_quantities(
-        self, quantities: Mapping[int, object], *, invoice_id: str, request: Request
+        self, quantities: LineQuantities, *, invoice_id: str, request: Request
     ) -> Invoicing:
-        """Invoice the chosen ``quantities`` (line index -> quantity).
+        """Invoice the chosen ``quantities`` (line key or index -> quantity).
 
         A chosen quantity may be anything still open on its line (ordered, and neither
         invoiced nor cancelled), whatever the line's policy: the policy is what
         :meth:`invoice_remaining` follows. More raises
         :class:`~ordercore.errors.OverInvoicing`.
         """
-        wanted = _quantities(quantities, len(self.lines), self.number)
-        ordering.check_open(self.lines, wanted, order=self.number, error=OverInvoicing)
+        wanted = self._wanted(quantities)
+        ordering.check_open(self.lines, wanted, order=self._name, error=OverInvoicing)
         return self._invoice(wanted, invoice_id=invoice_id, request=request)
 
     @exact
@@ -689,8 +571,10 @@ class SalesOrder(fields.PricedView):
         """Invoice everything delivered and not invoiced yet."""
         wanted = ordering.fulfilled_unbilled(self.lines)
         if not wanted:
-            raise InvalidDocument(
-                f"everything delivered on sales order {self.number} is invoiced already"
+            raise NothingRemains(
+                order=self._name,
+                operation="invoice what was delivered on",
+                first=None if self.completed else "deliver more",
             )
         return self._invoice(wanted, invoice_id=invoice_id, request=request)
 
@@ -705,9 +589,10 @@ class SalesOrder(fields.PricedView):
             index: line.invoiceable for index, line in enumerate(self.lines) if line.invoiceable > 0
         }
         if not wanted:
-            raise InvalidDocument(
-                f"nothing on sales order {self.number} can be invoiced now"
-                + ("" if self.completed else "; deliver first, or invoice chosen quantities")
+            raise NothingRemains(
+                order=self._name,
+                operation="invoice what remains of",
+                first=None if self.completed else "deliver, or invoice chosen quantities",
             )
         return self._invoice(wanted, invoice_id=invoice_id, request=request)
 
@@ -734,9 +619,7 @@ class SalesOrder(fields.PricedView):
         step, rounding = self._rounding()
         whole, taken = self._taken()
         if self.completed or taken >= whole:
-            raise InvalidDocument(
-                f"nothing remains to invoice on sales order {self.number} to ask a down payment of"
-            )
+            raise NothingRemains(order=self._name, operation="ask a down payment on")
         totals = self.priced.totals
         base = down_payment.base
         if down_payment.percent is not None:
@@ -746,14 +629,16 @@ class SalesOrder(fields.PricedView):
             amount = (whole_base.amount * down_payment.percent / _HUNDRED).quantize(step, rounding)
             label = f"{down_payment.percent} %"
             if amount <= 0:
-                raise InvalidDocument(
-                    f"{label} of sales order {self.number} comes to {amount}; nothing to ask for"
+                raise InvalidDownPayment(
+                    order=self._name,
+                    reason=f"{label} comes to {amount}; nothing to ask for",
+                    amount=Money(amount, currency),
                 )
         else:
             fixed = Money.of(down_payment.amount or Money.zero(currency))
             if fixed.currency != currency:
-                raise InvalidDocument(
-                    f"the down payment is in {fixed.currency.code}, the order in {currency.code}"
+                raise CurrencyMismatch(
+                    fixed.currency.code, currency.code, operation="ask a down payment"
                 )
             places = precision(currency)
             if decimal_places(fixed.amount) > places:
@@ -768,11 +653,10 @@ class SalesOrder(fields.PricedView):
         sets = self._free_by_taxes(base)
         available = sum((free for _, free in sets), _ZERO)
         if amount > available:
-            raise OverInvoicing(
-                order=self.number,
-                line="down payment",
-                requested=amount,
-                remaining=max(available, _ZERO).quantize(step, "ROUND_DOWN"),
+            raise DownPaymentTooLarge(
+                order=self._name,
+                requested=Money(amount, currency),
+                available=Money(max(available, _ZERO).quantize(step, "ROUND_DOWN"), currency),
             )
         shares = allocate(amount, [free for _, free in sets], step)
         parts = tuple(
@@ -813,21 +697,14 @@ class SalesOrder(fields.PricedView):
             sales_order=self.number,
             request=request,
         )
-        made = OrderInvoice(
-            invoice_id=draft.document.id,
-            adjustments=tuple(_ZERO for _ in self.adjustments),
-            total=invoice_total.amount,
-            tally=ordering.TaxTally.of(invoice_priced),
+        made = TakenFromOrder(
+            document_id=draft.document.id,
+            adjustments=tuple(Money.zero(currency) for _ in self.adjustments),
+            total=invoice_total,
+            tally=TaxTally.of(invoice_priced),
             down_payment=True,
         )
-        order = attrs.evolve(
-            self,
-            down_payments=(*self.down_payments, record),
-            invoices=(*self.invoices, made),
-            billed=self.billed + invoice_total.amount,
-            billed_by_tax=self.billed_by_tax.plus(made.tally),
-            version=self.version + 1,
-        )
+        order = self._recorded(made, down_payments=(*self.down_payments, record))
         event = DownPaymentInvoiced(
             document_id=self.id,
             request=request,
@@ -856,18 +733,13 @@ class SalesOrder(fields.PricedView):
                 expected="a VoidedInvoice (void the draft first; credit an issued invoice)",
                 field="voided",
             )
-        made = next((m for m in self.invoices if m.invoice_id == voided.id), None)
-        if made is None or voided.sales_order != self.number:
-            raise InvalidDocument(
-                f"invoice {voided.id!r} is not an invoice of sales order {self.number} "
-                "still to release (it was made from another order, or released already)"
-            )
-        order = self._given_back(made, then="release them first")
+        made = self._made_by(voided.id, voided.sales_order, f"invoice {voided.id!r}")
+        order = self._released(made, then="release them first")
         event = InvoiceReleased(
             document_id=self.id,
             request=request,
-            invoice_id=made.invoice_id,
-            quantities=ordering.quantities_of(made.lines),
+            invoice_id=made.document_id,
+            quantities=made.quantities,
         )
         return Changed(document=order, events=(event,))
 
@@ -902,7 +774,7 @@ class SalesOrder(fields.PricedView):
         event = CreditTakenIn(
             document_id=self.id,
             request=request,
-            invoice_id=made.invoice_id,
+            invoice_id=made.document_id,
             credit_note=credit_note.number,
             quantities=quantities,
             down_payment=withdrawn,
@@ -916,7 +788,7 @@ class SalesOrder(fields.PricedView):
         The credit functions call it when they are given the order (``order=``), before
         the credit note is returned, so that no credit note is issued that its order
         cannot take back: :class:`~ordercore.errors.CreditNotTakenBack`, or
-        :class:`~ordercore.errors.InvalidDocument` for an invoice of another order. It
+        :class:`~ordercore.errors.NotFromThisOrder` for an invoice of another order. It
         changes nothing.
         """
         self._taken_in(invoice, credit_note)
@@ -925,31 +797,18 @@ class SalesOrder(fields.PricedView):
 
     def _taken_in(
         self, invoice: IssuedInvoice, credit_note: CreditNote
-    ) -> tuple[OrderInvoice, SalesOrder, tuple[tuple[int, Decimal], ...], Decimal]:
+    ) -> tuple[TakenFromOrder, SalesOrder, tuple[tuple[int, Decimal], ...], Decimal]:
         """What the invoice took, the order with the credit taken in, quantities, withdrawn."""
         if not isinstance(invoice, IssuedInvoice):
             raise InvalidType(invoice, expected="an IssuedInvoice", field="invoice")
         if not isinstance(credit_note, CreditNote):
             raise InvalidType(credit_note, expected="a CreditNote", field="credit_note")
-        made = next((m for m in self.invoices if m.invoice_id == invoice.id), None)
-        if made is None or invoice.sales_order != self.number:
-            raise InvalidDocument(
-                f"invoice {invoice.number} is not an invoice of sales order {self.number} "
-                "(or a credit in full gave it all back already)"
-            )
-        if credit_note.invoice_number != invoice.number:
-            raise InvalidDocument(
-                f"credit note {credit_note.number} credits "
-                f"{credit_note.invoice_number or 'no invoice'}, not invoice {invoice.number}"
-            )
-        if credit_note.number in made.credit_notes:
-            raise InvalidDocument(
-                f"sales order {self.number} took in credit note {credit_note.number} already"
-            )
+        made = self._made_by(invoice.id, invoice.sales_order, f"invoice {invoice.number}")
+        self._check_credit(made, invoice.number, credit_note)
 
         def refuse(reason: str, **amounts: object) -> CreditNotTakenBack:
             return CreditNotTakenBack(
-                order=self.number,
+                order=self._name,
                 invoice=invoice.number,
                 credit_note=credit_note.number,
                 reason=reason,
@@ -965,11 +824,11 @@ class SalesOrder(fields.PricedView):
                     raise refuse(
                         "later invoices deducted the down payment it would withdraw; credit "
                         "them first, or refund by amount what is still open",
-                        requested=withdrawn,
-                        remaining=record.open,
+                        requested=Money(withdrawn, self.priced.currency),
+                        remaining=Money(record.open, self.priced.currency),
                     )
-            order = self._given_back(made, then="credit them first")
-            quantities = ordering.quantities_of(made.lines)
+            order = self._released(made, then="credit them first")
+            quantities = made.quantities
         elif credit_note.by_amount is not None:
             if not made.down_payment:
                 raise refuse(
@@ -990,73 +849,31 @@ class SalesOrder(fields.PricedView):
                         else "credit the lines that bill the order, or the invoice in full"
                     )
                 )
-            order, quantities = self._credit_lines(made, credit_note)
+            order, quantities = self._credited(made, credit_note, invoice.number)
         return made, order, quantities, withdrawn
 
-    def _down_payment(self, made: OrderInvoice) -> DownPaymentRecord:
-        return next(r for r in self.down_payments if r.invoice_id == made.invoice_id)
+    def _down_payment(self, made: TakenFromOrder) -> DownPaymentRecord:
+        return next(r for r in self.down_payments if r.invoice_id == made.document_id)
 
-    def _given_back(self, made: OrderInvoice, *, then: str) -> SalesOrder:
+    def _released(self, made: TakenFromOrder, *, then: str) -> SalesOrder:
         """The order without anything ``made`` took, as if it had never been invoiced."""
         records = list(self.down_payments)
         if made.down_payment:
-            record = next(r for r in records if r.invoice_id == made.invoice_id)
+            record = next(r for r in records if r.invoice_id == made.document_id)
             if any(part.deducted for part in record.parts):
-                raise InvalidDocument(
-                    f"later invoices of sales order {self.number} deducted the down payment "
-                    f"of invoice {made.invoice_id!r}; {then}"
-                )
+                raise DownPaymentDeducted(order=self._name, invoice=made.document_id, first=then)
             records.remove(record)
-        for invoice_id, number, piece in made.deductions:
-            at = next(i for i, r in enumerate(records) if r.invoice_id == invoice_id)
+        for deduction in made.deductions:
+            at = next(i for i, r in enumerate(records) if r.invoice_id == deduction.down_payment)
             parts = list(records[at].parts)
+            number, piece = deduction.part, deduction.amount.amount
             parts[number] = attrs.evolve(parts[number], deducted=parts[number].deducted - piece)
             records[at] = attrs.evolve(records[at], parts=tuple(parts))
-        return attrs.evolve(
-            self,
-            lines=ordering.give_back(self.lines, made.lines),
-            adjustments=ordering.minus(self.adjustments, made.adjustments),
-            down_payments=tuple(records),
-            invoices=tuple(m for m in self.invoices if m is not made),
-            billed=self.billed - made.total,
-            billed_by_tax=self.billed_by_tax.plus(made.tally, sign=-1),
-            version=self.version + 1,
-        )
-
-    def _credit_lines(
-        self, made: OrderInvoice, note: CreditNote
-    ) -> tuple[SalesOrder, tuple[tuple[int, Decimal], ...]]:
-        """The order with the quantities and amounts a credit by lines credited given back."""
-        lines, took, quantities = ordering.credit(
-            self.lines,
-            made.lines,
-            note.credited,
-            note=note.number,
-            bill=f"invoice {made.invoice_id!r}",
-            order=f"sales order {self.number}",
-        )
-        tally = ordering.TaxTally.of(note.priced)
-        total = note.priced.totals.tax_inclusive.amount
-        kept = attrs.evolve(
-            made,
-            lines=took,
-            total=made.total - total,
-            tally=made.tally.plus(tally, sign=-1),
-            credit_notes=(*made.credit_notes, note.number),
-        )
-        order = attrs.evolve(
-            self,
-            lines=lines,
-            invoices=tuple(kept if m is made else m for m in self.invoices),
-            billed=self.billed - total,
-            billed_by_tax=self.billed_by_tax.plus(tally, sign=-1),
-            version=self.version + 1,
-        )
-        return order, quantities
+        return self._given_back(made, down_payments=tuple(records))
 
     def _refund_down_payment(
         self,
-        made: OrderInvoice,
+        made: TakenFromOrder,
         note: CreditNote,
         refuse: Callable[..., CreditNotTakenBack],
     ) -> tuple[SalesOrder, Decimal]:
@@ -1065,9 +882,9 @@ class SalesOrder(fields.PricedView):
         parts = list(record.parts)
         withdrawn = _ZERO
         for line in note.priced.lines:
-            key = ordering.plain_taxes(line.line.taxes)
+            key = plain_taxes(line.line.taxes)
             at = next(
-                (i for i, part in enumerate(parts) if ordering.plain_taxes(part.taxes) == key),
+                (i for i, part in enumerate(parts) if plain_taxes(part.taxes) == key),
                 None,
             )
             stated = (
@@ -1078,13 +895,15 @@ class SalesOrder(fields.PricedView):
                 raise refuse(
                     f"it refunds {stated} of the down payment with {labels}, more than no "
                     "invoice has deducted yet; credit only what is still open",
-                    requested=stated,
-                    remaining=parts[at].open if at is not None else _ZERO,
+                    requested=Money(stated, self.priced.currency),
+                    remaining=Money(
+                        parts[at].open if at is not None else _ZERO, self.priced.currency
+                    ),
                 )
             parts[at] = attrs.evolve(parts[at], amount=parts[at].amount - stated)
             withdrawn += stated
-        tally = ordering.TaxTally.of(note.priced)
-        total = note.priced.totals.tax_inclusive.amount
+        tally = TaxTally.of(note.priced)
+        total = note.priced.totals.tax_inclusive
         kept = attrs.evolve(
             made,
             total=made.total - total,
@@ -1109,28 +928,14 @@ class SalesOrder(fields.PricedView):
         )
         return order, withdrawn
 
-    def _check_new(self, invoice_id: str) -> None:
-        """Refuse an invoice id the order holds already (a release finds an invoice by it)."""
-        if any(made.invoice_id == invoice_id for made in self.invoices):
-            raise InvalidDocument(
-                f"sales order {self.number} has an invoice {invoice_id!r} already: give each "
-                "invoice its own id"
-            )
-
     def _rounding(self) -> tuple[Decimal, str]:
         return ordering.rounding(self.priced)
 
     def _taken(self) -> tuple[Decimal, Decimal]:
         """The sum of the line amounts, and how much of it invoices and cancellations took."""
-        whole = sum((line.amount for line in self.lines), _ZERO)
-        taken = sum((line.taken for line in self.lines), _ZERO)
+        whole = sum((line.amount.amount for line in self.lines), _ZERO)
+        taken = sum((line.taken.amount for line in self.lines), _ZERO)
         return whole, taken
-
-    def _adjustments_after(self, order: SalesOrder) -> tuple[Decimal, ...]:
-        """What the standalone adjustments have taken once this order has become ``order``."""
-        return ordering.adjustments_after(
-            self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
-        )
 
     def _taken_by_taxes(self) -> dict[tuple[Tax, ...], tuple[Decimal, Decimal]]:
         """The sum of the line amounts, and how much of it is taken, by set of taxes.
@@ -1139,9 +944,9 @@ class SalesOrder(fields.PricedView):
         """
         result: dict[tuple[Tax, ...], tuple[Decimal, Decimal]] = {}
         for priced_line, line in zip(self.priced.lines, self.lines, strict=True):
-            key = ordering.plain_taxes(priced_line.line.taxes)
+            key = plain_taxes(priced_line.line.taxes)
             whole, taken = result.get(key, (_ZERO, _ZERO))
-            result[key] = (whole + line.amount, taken + line.taken)
+            result[key] = (whole + line.amount.amount, taken + line.taken.amount)
         return result
 
     def _untaxed_to_invoice(self) -> dict[tuple[Tax, ...], Decimal]:
@@ -1151,17 +956,17 @@ class SalesOrder(fields.PricedView):
         """
         left: dict[tuple[Tax, ...], Decimal] = {}
         for priced_line, line in zip(self.priced.lines, self.lines, strict=True):
-            key = ordering.plain_taxes(priced_line.line.taxes)
+            key = plain_taxes(priced_line.line.taxes)
             untaken = (
-                priced_line.net.amount * (line.amount - line.taken) / line.amount
-                if line.amount
+                priced_line.net.amount * line.untaken.amount / line.amount.amount
+                if line.amount.amount
                 else _ZERO
             )
             left[key] = left.get(key, _ZERO) + untaken
         whole, taken = self._taken()
         fraction = (whole - taken) / whole if whole else _ZERO
-        for entry in _standalone(self.priced):
-            key = ordering.plain_taxes(entry.adjustment.taxes)
+        for entry in standalone(self.priced):
+            key = plain_taxes(entry.adjustment.taxes)
             left[key] = left.get(key, _ZERO) + entry.effect.amount * fraction
         return left
 
@@ -1171,7 +976,7 @@ class SalesOrder(fields.PricedView):
         for record in self.down_payments:
             for part in record.parts:
                 if part.open:
-                    key = ordering.plain_taxes(part.taxes)
+                    key = plain_taxes(part.taxes)
                     left[key] = left.get(key, _ZERO) - self._untaxed(part.open, part.taxes)
         return left
 
@@ -1186,9 +991,10 @@ class SalesOrder(fields.PricedView):
         """
         to_invoice = self._untaxed_to_invoice()
         if any(amount < 0 for amount in to_invoice.values()) or sum(to_invoice.values()) <= 0:
-            raise InvalidDocument(
-                f"the untaxed amounts of sales order {self.number} by tax cannot carry a down "
-                "payment (one is negative, or they come to nothing)"
+            raise InvalidDownPayment(
+                order=self._name,
+                reason="the order's untaxed amounts by tax cannot carry one (one is negative, "
+                "or they come to nothing)",
             )
         step, rounding = self._rounding()
         result = []
@@ -1230,21 +1036,20 @@ class SalesOrder(fields.PricedView):
         request = fields.request(request)
         self._check_new(invoice_id)
         currency = self.priced.currency
-        new_lines, shares, invoice_lines = ordering.bill_lines(self.lines, wanted, self.priced)
-        order = attrs.evolve(self, lines=new_lines)
-        # Standalone allowances and charges, in proportion to the line amounts taken.
-        adjustments = self._adjustments_after(order)
+        # Standalone allowances and charges go in proportion to the line amounts taken.
+        order, shares, invoice_lines, adjustments = self._billing(wanted)
         # Down payments, in proportion to what is taken of the rest of their lines.
-        whole, before = self._taken()
-        after = order._taken()[1]
         records = []
-        deductions: list[tuple[str, int, Decimal]] = []
-        progress = (self._taken_by_taxes(), order._taken_by_taxes())
+        deductions: list[Deduction] = []
+        if self.down_payments:  # order-wide sums, only where a down payment needs them
+            whole, before = self._taken()
+            after = order._taken()[1]
+            progress = (self._taken_by_taxes(), order._taken_by_taxes())
         for record in self.down_payments:
             parts = []
             for number, part in enumerate(record.parts):
                 # lines with the part's taxes, or all lines if only an adjustment had them
-                key = ordering.plain_taxes(part.taxes)
+                key = plain_taxes(part.taxes)
                 part_whole, part_before = progress[0].get(key, (whole, before))
                 part_after = progress[1].get(key, (whole, after))[1]
                 piece = ordering.rest_share(
@@ -1264,18 +1069,17 @@ class SalesOrder(fields.PricedView):
                             kind=LineKind.SERVICE,
                         )
                     )
-                    deductions.append((record.invoice_id, number, piece))
+                    deductions.append(
+                        Deduction(
+                            down_payment=record.invoice_id,
+                            part=number,
+                            amount=Money(piece, currency),
+                        )
+                    )
                 parts.append(attrs.evolve(part, deducted=part.deducted + piece))
             records.append(attrs.evolve(record, parts=tuple(parts)))
-        content = ordering.bill_content(
-            self.priced,
-            invoice_lines,
-            (self.adjustments, adjustments),
-            completes=order.completed and not any(line.cancelled for line in new_lines),
-            billed=self.billed_by_tax,
-        )
+        content = self._content(order, invoice_lines, adjustments)
         priced = price(content)
-        total = priced.totals.tax_inclusive
         draft = DraftInvoice.create(
             id=invoice_id,
             customer=self.customer,
@@ -1283,35 +1087,24 @@ class SalesOrder(fields.PricedView):
             sales_order=self.number,
             request=request,
         )
-        made = OrderInvoice(
-            invoice_id=draft.document.id,
+        made = TakenFromOrder(
+            document_id=draft.document.id,
             lines=shares,
             adjustments=ordering.minus(adjustments, self.adjustments),
             deductions=tuple(deductions),
-            total=total.amount,
-            tally=ordering.TaxTally.of(priced),
+            total=priced.totals.tax_inclusive,
+            tally=TaxTally.of(priced),
         )
-        order = attrs.evolve(
-            order,
-            adjustments=adjustments,
-            down_payments=tuple(records),
-            invoices=(*self.invoices, made),
-            billed=self.billed + total.amount,
-            billed_by_tax=self.billed_by_tax.plus(made.tally),
-            version=self.version + 1,
-        )
+        order = order._recorded(made, adjustments=adjustments, down_payments=tuple(records))
         event = InvoicedFromOrder(
             document_id=self.id,
             request=request,
             invoice_id=draft.document.id,
             quantities=tuple(wanted.items()),
-            amount=total,
+            amount=made.total,
             completing=order.completed,
         )
         return Invoicing(order=order, invoice=draft.document, events=(event, *draft.events))
-
-
-_standalone = ordering.standalone
 
 
 def _down_payment_taxes(taxes: tuple[Tax, ...], base: DownPaymentBase) -> tuple[Tax, ...]:
@@ -1322,9 +1115,9 @@ def _down_payment_taxes(taxes: tuple[Tax, ...], base: DownPaymentBase) -> tuple[
         if tax.kind is TaxKind.PER_UNIT:
             continue  # a down payment has no units
         if included and (tax.compound or tax.withholding):
-            raise InvalidDocument(
-                f"the tax {tax} cannot be included in a down payment stated on the total; "
-                "state it on the untaxed amount (DownPaymentBase.UNTAXED)"
+            raise InvalidDownPayment(
+                reason=f"the tax {tax} cannot be included in a down payment stated on the "
+                "total; state it on the untaxed amount (DownPaymentBase.UNTAXED)"
             )
         result.append(tax if tax.included == included else attrs.evolve(tax, included=included))
     return tuple(result)

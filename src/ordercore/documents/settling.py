@@ -101,7 +101,8 @@ def credit_note_open_item(note: CreditNote) -> OpenItem:
         # a credit note names a customer or a supplier (CreditNote checks it)
         direction, party = Direction.PAYABLE, str(note.supplier)
         against = None if note.invoice_number is None else DocumentRef.bill(note.invoice_number)
-    amount = -note.total if note.total.amount else note.total  # never a negative zero
+    due = note.amount_due
+    amount = -due if due.amount else due  # never a negative zero
     return OpenItem(
         document=DocumentRef.credit_note(note.number, direction),
         party=party,

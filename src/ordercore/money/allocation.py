@@ -31,6 +31,7 @@ EUR 0.02) taken one at a time:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -48,7 +49,7 @@ from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import to_decimal
 from ordercore.money.rounding import RoundingMode, round_to
 
-__all__ = ["Ratio", "allocate", "apportion", "share_of"]
+__all__ = ["Ratio", "allocate", "allocate_units", "apportion", "share_of"]
 
 #: What a ratio may be: exact numbers only.
 Ratio = Decimal | Fraction | int
@@ -104,6 +105,51 @@ def allocate(total: Decimal, ratios: Sequence[Ratio], quantum: Decimal) -> list[
         _units_to_decimal(part, quantum)
         for part in _apportion(units, [units * f / weight for f in fractions])
     ]
+
+
+def allocate_units(units: int, weights: Sequence[int]) -> list[int]:
+    r""":func:`allocate` counted in whole quanta, for whole non-negative weights.
+
+    ``units`` is the total as a number of quanta (EUR 10.01 is 1001 cents) and ``weights``
+    are ``int``\ s of at least 0 with a positive sum. The parts are the ones
+    :func:`allocate` gives for the same total and ratios, counted in quanta, computed in
+    integers alone: the path for a hot loop whose ratios were checked once (a payment
+    term's percentages), where building fractions would cost more than the split.
+
+    >>> allocate_units(1001, [25, 25, 50]), allocate_units(-1001, [25, 25, 50])
+    ([250, 250, 501], [-250, -250, -501])
+    """
+    if not isinstance(units, int) or isinstance(units, bool):
+        raise InvalidType(units, expected="an int number of quanta", field="units")
+    if not isinstance(weights, list | tuple) or not weights:
+        raise InvalidType(weights, expected="a list or tuple of int weights", field="weights")
+    try:
+        weight = _weight(tuple(weights))
+    except TypeError:  # an unhashable item is no int
+        raise InvalidAllocation(list(weights), reason="weights are ints of at least 0") from None
+    if units < 0:
+        return [-part for part in allocate_units(-units, weights)]
+    parts = [units * item // weight for item in weights]
+    missing = units - sum(parts)  # fewer than len(weights): each remainder is below weight
+    if missing:
+        # the largest remainders first, ties to the earliest part
+        order = sorted([(-(units * item % weight), i) for i, item in enumerate(weights)])
+        for _, index in order[:missing]:
+            parts[index] += 1
+    return parts
+
+
+@functools.lru_cache(maxsize=1024)
+def _weight(weights: tuple[object, ...]) -> int:
+    """The sum of ``weights``, once they are checked (a term's weights recur: cached)."""
+    weight = 0
+    for item in weights:
+        if not isinstance(item, int) or isinstance(item, bool) or item < 0:
+            raise InvalidAllocation(list(weights), reason="weights are ints of at least 0")
+        weight += item
+    if not weight:
+        raise InvalidAllocation(list(weights), reason="the weights sum to zero")
+    return weight
 
 
 def apportion(

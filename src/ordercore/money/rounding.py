@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import decimal
 import enum
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 
 import attrs
@@ -42,7 +44,7 @@ from ordercore.money.context import CONTEXT
 from ordercore.money.currency import cash_increment, get_currency
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, MAX_PLACES, to_decimal
 
-__all__ = ["CashRounding", "RoundingMode", "round_to"]
+__all__ = ["CashRounding", "RoundingMode", "quantizer", "round_to"]
 
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 # Values up to 10**30 round to the finest quantum (10**-12) within 50 digits.
@@ -112,6 +114,30 @@ def round_to(value: Decimal, quantum: Decimal, mode: RoundingMode) -> Decimal:
     steps = CONTEXT.divide(value, quantum).quantize(Decimal(1), mode.value, CONTEXT)
     places = Decimal(1).scaleb(exponent, CONTEXT)
     return CONTEXT.multiply(steps, quantum).quantize(places, context=CONTEXT)
+
+
+@functools.cache
+def quantizer(quantum: Decimal, mode: RoundingMode) -> Callable[[Decimal], Decimal]:
+    """:func:`round_to` with ``quantum`` and ``mode`` checked once, for a hot loop.
+
+    ``quantum`` is a power of ten (a currency's minor unit); the function returned rounds
+    a finite ``Decimal`` below 10**30 in magnitude, a value ordercore computed itself, to
+    it exactly as ``round_to(value, quantum, mode)`` does, without checking it again.
+
+    >>> quantizer(Decimal("0.01"), RoundingMode.HALF_UP)(Decimal("2.345"))
+    Decimal('2.35')
+    """
+    round_to(Decimal(0), quantum, mode)  # refuses the quanta and modes round_to refuses
+    if quantum.as_tuple().digits != (1,):
+        raise InvalidNumber(
+            quantum, reason="a quantizer's quantum is a power of ten", field="quantum"
+        )
+    rounding = mode.value
+
+    def rounded(value: Decimal) -> Decimal:
+        return value.quantize(quantum, rounding=rounding, context=CONTEXT)
+
+    return rounded
 
 
 def _increment(value: object) -> Decimal:

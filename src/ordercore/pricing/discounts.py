@@ -84,24 +84,32 @@ class Discount:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.kind, DiscountKind):
-            raise InvalidDiscount(self.kind, reason="kind must be a DiscountKind")
+            raise InvalidDiscount(self.kind, reason="kind must be a DiscountKind", field="kind")
         value = to_decimal(self.value, field="discount value")
         if value < 0:
             raise InvalidDiscount(
-                self._label(value), reason="a discount cannot be negative; use a Charge to add"
+                self._label(value),
+                reason="a discount cannot be negative; use a Charge to add",
+                field="value",
             )
         if self.kind is DiscountKind.PERCENT:
             if value > _HUNDRED:
                 raise InvalidDiscount(
-                    self._label(value), reason="a percentage must be between 0 and 100"
+                    self._label(value),
+                    reason="a percentage must be between 0 and 100",
+                    field="value",
                 )
             if self.currency is not None:
-                raise InvalidDiscount(self._label(value), reason="a percentage has no currency")
+                raise InvalidDiscount(
+                    self._label(value), reason="a percentage has no currency", field="currency"
+                )
             factor = CONTEXT.divide(value, _HUNDRED)
         else:
             if self.currency is None:
                 raise InvalidDiscount(
-                    self._label(value), reason="a fixed discount needs the currency of its amount"
+                    self._label(value),
+                    reason="a fixed discount needs the currency of its amount",
+                    field="currency",
                 )
             factor = value
         object.__setattr__(self, "value", value)
@@ -156,6 +164,8 @@ class Discount:
 def _money(amount: object) -> Money:
     if not isinstance(amount, moneyed.Money):
         raise InvalidDiscount(
-            amount, reason="a fixed discount is a Money, such as Money('5.00', 'EUR')"
+            amount,
+            reason="a fixed discount is a Money, such as Money('5.00', 'EUR')",
+            field="amount",
         )
     return Money.of(amount)

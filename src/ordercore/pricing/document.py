@@ -142,16 +142,19 @@ class _Adjustment:
 
     def __attrs_post_init__(self) -> None:
         if (self.percent is None) == (self.amount is None):
-            raise InvalidAdjustment(self, reason="give exactly one of a percent and an amount")
+            raise InvalidAdjustment(
+                self, reason="give exactly one of a percent and an amount", field="percent"
+            )
         if self.amount is not None and self.amount.amount < 0:
             raise InvalidAdjustment(
-                self, reason=f"the amount must not be negative; use {self._other}"
+                self, reason=f"the amount must not be negative; use {self._other}", field="amount"
             )
         for tax in self.taxes:
             if tax.kind is TaxKind.PER_UNIT or tax.included:
                 raise InvalidAdjustment(
                     self,
                     reason=f"the tax {tax} cannot apply to an {self.noun}: it has no units or stated price",
+                    field="taxes",
                 )
 
     @property
@@ -291,10 +294,13 @@ class Group:
                 raise InvalidAdjustment(
                     adjustment,
                     reason="a group's allowances and charges take the taxes of its lines; give them none",
+                    field="taxes",
                 )
         if self.adjustments and not self.lines:
             raise InvalidAdjustment(
-                self.adjustments[0], reason=f"group {excerpt(self.name)} has no lines to carry it"
+                self.adjustments[0],
+                reason=f"group {excerpt(self.name)} has no lines to carry it",
+                field="lines",
             )
 
     @property
@@ -391,7 +397,7 @@ class Document:
         if self.prepaid is not None:
             if self.prepaid.currency != self.currency:
                 raise CurrencyMismatch(code, self.prepaid.currency.code, operation="prepay in")
-            self._check_minor_unit(self.prepaid.amount, "prepaid")
+            self._check_minor_unit(self.prepaid.amount, "prepaid", "the prepaid amount")
             if self.prepaid.amount < 0:
                 raise InvalidAmount(
                     self.prepaid.amount,
@@ -418,11 +424,14 @@ class Document:
                     line.description,
                     reason=f"the unit price {line.unit_price.amount} has more than {places} "
                     "decimal places",
+                    field="unit_price",
                 )
             for discount in line.discounts:
                 if discount.kind is DiscountKind.PER_LINE:
                     self._check_minor_unit(
-                        discount.value, f"a discount of line {excerpt(line.description)}"
+                        discount.value,
+                        "discounts",
+                        f"the discount of line {excerpt(line.description)}",
                     )
 
     def _check_corrections(self) -> None:
@@ -433,7 +442,7 @@ class Document:
                 raise CurrencyMismatch(
                     self.currency.code, amount.currency.code, operation="correct a tax in"
                 )
-            self._check_minor_unit(amount.amount, "a tax correction")
+            self._check_minor_unit(amount.amount, "tax_corrections", "a tax correction")
             key = correction.tax.breakdown_key
             if key in rows:
                 raise InvalidAmount(
@@ -451,16 +460,18 @@ class Document:
                     adjustment,
                     reason="a standalone document allowance or charge needs its own taxes "
                     "(a tax category such as Tax.percent('VAT', '20') or Tax.exempt(...))",
+                    field="taxes",
                 )
             if not standalone and adjustment.taxes:
                 raise InvalidAdjustment(
                     adjustment,
                     reason="a distributed allowance or charge takes the taxes of the lines; "
                     "give it none, or price the document with AdjustmentMode.STANDALONE",
+                    field="taxes",
                 )
         if self.adjustments and not self.lines:
             raise InvalidAdjustment(
-                self.adjustments[0], reason="the document has no lines to carry it"
+                self.adjustments[0], reason="the document has no lines to carry it", field="lines"
             )
 
     def _check_fixed(self, adjustments: tuple[Adjustment, ...]) -> None:
@@ -470,15 +481,20 @@ class Document:
                     raise CurrencyMismatch(
                         self.currency.code, adjustment.amount.currency.code, operation="adjust"
                     )
-                self._check_minor_unit(adjustment.amount.amount, str(adjustment))
+                field = "allowances" if adjustment.sign < 0 else "charges"
+                self._check_minor_unit(adjustment.amount.amount, field, str(adjustment))
 
-    def _check_minor_unit(self, amount: Decimal, field: str) -> None:
-        """A fixed amount that is added or taken as it is must be in whole minor units."""
+    def _check_minor_unit(self, amount: Decimal, field: str, what: str) -> None:
+        """A fixed amount that is added or taken as it is must be in whole minor units.
+
+        ``field`` names the document's field it is in, ``what`` says which amount it is.
+        """
         if decimal_places(amount) > precision(self.currency):
             raise InvalidAmount(
                 amount,
-                reason=f"{self.currency.code} amounts have {precision(self.currency)} decimal "
-                "places; a fixed amount finer than that would leave the totals between two cents",
+                reason=f"{what}: {self.currency.code} amounts have {precision(self.currency)} "
+                "decimal places; a fixed amount finer than that would leave the totals between "
+                "two cents",
                 field=field,
             )
 

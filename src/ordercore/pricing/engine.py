@@ -265,6 +265,7 @@ class _Pricing:
                 raise InvalidDiscount(
                     ", ".join(str(d) for d in discounts if d.kind is _PERCENT),
                     reason=f"added up they take more than 100 % off line {excerpt(line.description)}",
+                    field="discounts",
                 )
             remaining = start - (start * rate).quantize(q, rounding)
             discounts = tuple(d for d in discounts if d.kind is not _PERCENT)
@@ -281,6 +282,7 @@ class _Pricing:
                     discount,
                     reason=f"it takes line {excerpt(line.description)} below zero "
                     f"({self.currency.code} {remaining}); a discount is never clamped",
+                    field="discounts",
                 )
         return remaining
 
@@ -300,12 +302,14 @@ class _Pricing:
                 reason=f"a fixed amount cannot be spread over the lines of {where}: they mix "
                 "sales and returns, whose nets offset each other; put the returns in a group "
                 "of their own, use a percentage, or make document adjustments standalone",
+                field="lines",
             )
         if fixed is not None and base == 0:
             raise InvalidAdjustment(
                 fixed,
                 reason=f"the lines of {where} have a net of zero, so there is nothing to spread "
                 "a fixed amount over; bill it as a line of its own (LineKind.CHARGE)",
+                field="lines",
             )
         priced, effect = self.amounts(adjustments, base, scope=scope, distributed=True)
         if effect:
@@ -364,6 +368,7 @@ class _Pricing:
                 adjustments[0],
                 reason=f"the allowances and charges take {where} from {base} to {after}; "
                 "an allowance may not exceed the net it applies to",
+                field="amount",
             )
         return tuple(priced), effect
 
@@ -518,6 +523,7 @@ class _Pricing:
                 line.description,
                 reason=f"its amount {stated} does not cover the per-unit taxes included in "
                 "its price; the net and the other taxes would change sign",
+                field="taxes",
             )
 
     def included_per_line(self, line: Line, stated: Decimal) -> tuple[Decimal, Decimal]:

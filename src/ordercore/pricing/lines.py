@@ -180,11 +180,15 @@ def _price_discount(value: object) -> Discount | None:
         return None
     if not isinstance(value, Discount):
         raise InvalidDiscount(
-            value, reason="a price discount is a Discount.percent or Discount.per_unit"
+            value,
+            reason="a price discount is a Discount.percent or Discount.per_unit",
+            field="price_discount",
         )
     if value.kind is DiscountKind.PER_LINE:
         raise InvalidDiscount(
-            value, reason="a price discount lowers the unit price: use percent or per_unit"
+            value,
+            reason="a price discount lowers the unit price: use percent or per_unit",
+            field="price_discount",
         )
     return value
 
@@ -232,11 +236,13 @@ class Line:
                 self.description,
                 reason="a unit price cannot be negative (EN 16931 BR-27): use a negative quantity "
                 "for a return, or an Allowance for a discount",
+                field="unit_price",
             )
         if self.price_source is not None and self.product is None:
             raise InvalidLine(
                 self.description,
                 reason="a line priced from a catalog names its product: give the SKU as product",
+                field="product",
             )
         for discount in (*self.discounts, self.price_discount):
             if discount is not None and discount.currency not in (None, currency):
@@ -252,7 +258,9 @@ class Line:
             and price_discount.value > self.unit_price.amount
         ):
             raise InvalidDiscount(
-                price_discount, reason=f"it exceeds the unit price {self.unit_price}"
+                price_discount,
+                reason=f"it exceeds the unit price {self.unit_price}",
+                field="price_discount",
             )
         unit_base = self.base_quantity == 1
         gross = CONTEXT.multiply(self.quantity, self.unit_price.amount)
@@ -260,7 +268,9 @@ class Line:
             gross = CONTEXT.divide(gross, self.base_quantity)
         if gross.copy_abs() >= _LIMIT:
             raise InvalidLine(
-                self.description, reason=f"quantity x unit price is {gross}, not below 10**15"
+                self.description,
+                reason=f"quantity x unit price is {gross}, not below 10**15",
+                field="quantity",
             )
         _derive(self, unit_base)
 
@@ -395,11 +405,12 @@ def _tax_set_error(
     what, index = problem
     tax, description = line.taxes[index], line.description
     if what == "twice":
-        return InvalidLine(description, reason=f"the tax {tax} is listed twice")
+        return InvalidLine(description, reason=f"the tax {tax} is listed twice", field="taxes")
     if what == "currency" and tax.currency is not None:
         return CurrencyMismatch(currency.code, tax.currency.code, operation="tax")
     return InvalidLine(
         description,
         reason=f"the included tax {tax} follows a compound tax; "
         "put included taxes first or mark them on_plain_net",
+        field="taxes",
     )

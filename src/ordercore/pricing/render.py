@@ -150,15 +150,22 @@ def _adjustment_label(entry: PricedAdjustment, numbers: _Numbers) -> str:
 
 
 def rows(
-    priced: PricedDocument, *, locale: str | None = None, width: int = MAX_SHOWN
+    priced: PricedDocument,
+    *,
+    locale: str | None = None,
+    width: int = MAX_SHOWN,
+    due: str = "Amount due",
 ) -> tuple[tuple[Row, ...], tuple[Total, ...]]:
-    """The body and the totals of ``priced``: numbers formatted for ``locale``, texts cut to ``width``."""
-    body, totals, _ = _rows(priced, locale, width)
+    """The body and the totals of ``priced``: numbers formatted for ``locale``, texts cut to ``width``.
+
+    ``due`` names the last total, what is payable (a credit note's is what it credits).
+    """
+    body, totals, _ = _rows(priced, locale, width, due)
     return body, totals
 
 
 def _rows(
-    priced: PricedDocument, locale: str | None, width: int
+    priced: PricedDocument, locale: str | None, width: int, due: str = "Amount due"
 ) -> tuple[tuple[Row, ...], tuple[Total, ...], str]:
     if locale is not None:
         check_locale(locale)
@@ -216,7 +223,7 @@ def _rows(
         subtotal = shown(f"Subtotal {group.name}", width)
         add(Row("subtotal", (subtotal, money(group.subtotal.amount))))
 
-    totals = _totals(priced, numbers, sums, width)
+    totals = _totals(priced, numbers, sums, width, due)
     policy = priced.policy
     footer = (
         f"{priced.currency.code}, rounding {policy.rounding.name.lower()}, "
@@ -226,7 +233,7 @@ def _rows(
 
 
 def _totals(
-    priced: PricedDocument, numbers: _Numbers, sums: list[Decimal], width: int
+    priced: PricedDocument, numbers: _Numbers, sums: list[Decimal], width: int, due: str
 ) -> tuple[Total, ...]:
     """The totals as running sums, from the lines' amounts, stated amounts and nets (``sums``)."""
     money = numbers.money
@@ -254,13 +261,16 @@ def _totals(
         total("Cash rounding", figures.rounding.amount, "term")
     if figures.prepaid.amount:
         total("Prepaid", -figures.prepaid.amount, "term")
-    total(f"Amount due ({priced.currency.code})", figures.amount_due.amount, "total")
+    total(f"{due} ({priced.currency.code})", figures.amount_due.amount, "total")
     return tuple(totals)
 
 
-def text(priced: PricedDocument, *, locale: str | None = None) -> str:
-    """Render ``priced`` as an aligned plain-text table with its totals."""
-    return "\n".join(_text_lines(*_rows(priced, locale, MAX_SHOWN)))
+def text(priced: PricedDocument, *, locale: str | None = None, due: str = "Amount due") -> str:
+    """Render ``priced`` as an aligned plain-text table with its totals.
+
+    ``due`` names the last total, what is payable (a credit note's is what it credits).
+    """
+    return "\n".join(_text_lines(*_rows(priced, locale, MAX_SHOWN, due)))
 
 
 def _text_lines(body: tuple[Row, ...], totals: tuple[Total, ...], footer: str) -> list[str]:
@@ -312,15 +322,22 @@ _TABLE = (
 )
 
 
-def html(priced: PricedDocument, *, locale: str | None = None, caption: bool = True) -> str:
+def html(
+    priced: PricedDocument,
+    *,
+    locale: str | None = None,
+    caption: bool = True,
+    due: str = "Amount due",
+) -> str:
     """Render ``priced`` as an HTML table (used by notebooks through ``_repr_html_``).
 
     Every text is escaped and cut to :data:`MAX_SHOWN` characters (at most five times
     that, for a description). It sets no colours (borders are the text's own colour), so
     it reads in light and dark notebook themes alike. Rows that are sums of the rows
-    above them have the class ``sum``; ``caption`` puts the document's ``repr`` above it.
+    above them have the class ``sum``; ``caption`` puts the document's ``repr`` above it;
+    ``due`` names the last total, as in :func:`text`.
     """
-    body, totals, footer = _rows(priced, locale, 5 * MAX_SHOWN)
+    body, totals, footer = _rows(priced, locale, 5 * MAX_SHOWN, due)
     esc = _html.escape
     columns = len(_HEADERS)
     head = "".join(

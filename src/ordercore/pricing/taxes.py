@@ -124,27 +124,35 @@ class Tax:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.kind, TaxKind):
-            raise InvalidTax(self.name, reason="kind must be a TaxKind")
+            raise InvalidTax(self.name, reason="kind must be a TaxKind", field="kind")
         for flag in ("included", "compound", "on_plain_net", "withholding"):
             if not isinstance(getattr(self, flag), bool):
-                raise InvalidTax(self.name, reason=f"{flag} must be True or False")
+                raise InvalidTax(self.name, reason=f"{flag} must be True or False", field=flag)
         rate = to_decimal(self.rate, field="tax rate", max_places=6)
         if rate < 0:
             raise InvalidTax(
-                self.name, reason="a rate cannot be negative; use withholding for a negative tax"
+                self.name,
+                reason="a rate cannot be negative; use withholding for a negative tax",
+                field="rate",
             )
         factor = self._factor(rate)
         if self.withholding:
             if self.kind is not TaxKind.PERCENT:
-                raise InvalidTax(self.name, reason="a withholding tax is a percentage")
+                raise InvalidTax(
+                    self.name, reason="a withholding tax is a percentage", field="withholding"
+                )
             if self.included:
                 raise InvalidTax(
-                    self.name, reason="a withholding tax cannot be included in the price"
+                    self.name,
+                    reason="a withholding tax cannot be included in the price",
+                    field="included",
                 )
             factor = CONTEXT.minus(factor)
         if self.included and self.compound:
             raise InvalidTax(
-                self.name, reason="a tax included in the price cannot also be compound"
+                self.name,
+                reason="a tax included in the price cannot also be compound",
+                field="compound",
             )
         object.__setattr__(self, "rate", rate)
         object.__setattr__(self, "factor", factor)
@@ -155,27 +163,41 @@ class Tax:
         if self.kind is TaxKind.PER_UNIT:
             if self.currency is None:
                 raise InvalidTax(
-                    self.name, reason="a per-unit tax needs the currency of its amount"
+                    self.name,
+                    reason="a per-unit tax needs the currency of its amount",
+                    field="currency",
                 )
             return rate
         if self.currency is not None:
-            raise InvalidTax(self.name, reason="only a per-unit tax has an amount in a currency")
+            raise InvalidTax(
+                self.name,
+                reason="only a per-unit tax has an amount in a currency",
+                field="currency",
+            )
         if self.kind is TaxKind.ZERO:
             if rate != 0:
                 raise InvalidTax(
-                    self.name, reason="an exempt, zero-rated or reverse charge tax has rate 0"
+                    self.name,
+                    reason="an exempt, zero-rated or reverse charge tax has rate 0",
+                    field="rate",
                 )
             if not self.reason:
                 raise InvalidTax(
-                    self.name, reason="state why no tax is due (the reason goes on the invoice)"
+                    self.name,
+                    reason="state why no tax is due (the reason goes on the invoice)",
+                    field="reason",
                 )
             return _ZERO
         if self.kind is TaxKind.DIVISION:
             if rate >= _HUNDRED:
-                raise InvalidTax(self.name, reason="a division rate must be below 100")
+                raise InvalidTax(
+                    self.name, reason="a division rate must be below 100", field="rate"
+                )
             return CONTEXT.divide(rate, CONTEXT.subtract(_HUNDRED, rate))
         if rate > _HUNDRED:
-            raise InvalidTax(self.name, reason="a percentage must be between 0 and 100")
+            raise InvalidTax(
+                self.name, reason="a percentage must be between 0 and 100", field="rate"
+            )
         return CONTEXT.divide(rate, _HUNDRED)
 
     # -- named constructors -------------------------------------------------------------
@@ -217,7 +239,9 @@ class Tax:
         """A fixed amount per unit, such as an excise duty or a recycling fee."""
         if not isinstance(amount, moneyed.Money):
             raise InvalidTax(
-                name, reason="a per-unit tax amount is a Money, such as Money('0.50', 'EUR')"
+                name,
+                reason="a per-unit tax amount is a Money, such as Money('0.50', 'EUR')",
+                field="amount",
             )
         money = Money.of(amount)
         return cls(

@@ -80,16 +80,17 @@ from ordercore.settlement.payments import Payment
 from ordercore.settlement.terms import (
     MAX_DAYS,
     MAX_MONTHS,
-    DueKind,
     DueRule,
     EarlyPaymentDiscount,
     Installment,
     PaymentTerm,
     ScheduledInstallment,
+    Weekday,
 )
 
 __all__ = [
     "CURRENCIES",
+    "RULE_SHAPES",
     "TaxesOf",
     "adjustment_taxes",
     "allowances",
@@ -804,6 +805,7 @@ def amounts_and_ratios(
 _COMMON_DAYS = st.sampled_from((0, 7, 10, 14, 15, 30, 45, 60, 90))
 _DAYS = st.one_of(_COMMON_DAYS, st.integers(0, MAX_DAYS))
 _MONTHS = st.one_of(st.integers(0, 3), st.integers(0, MAX_MONTHS))
+_MONTHS_AHEAD = st.integers(0, 3)
 _DAYS_OF_MONTH = st.one_of(st.sampled_from((31, 30, 29, 28)), st.integers(1, 31))
 _DISCOUNT_PERCENTS = st.one_of(
     st.sampled_from(("2", "1", "3", "2.5")).map(Decimal),
@@ -829,19 +831,45 @@ def invoice_dates() -> st.SearchStrategy[dt.date]:
     return st.one_of(_ANY_DATE, _MONTH_ENDS, _LEAP_DAYS)
 
 
-def _rule(kind: DueKind, days: int, months: int, day: int) -> DueRule:
-    if kind is DueKind.DAYS_AFTER:
+#: The shapes of the one-step rules :func:`due_rules` draws.
+RULE_SHAPES = ("days_after", "end_of_month", "day_of_month")
+_FORWARD_SHAPES = (*RULE_SHAPES, "weeks_after", "months_after", "next_weekday")
+
+
+def _rule(shape: str, days: int, months: int, day: int) -> DueRule:
+    if shape == "days_after":
         return DueRule.days_after(days)
-    if kind is DueKind.END_OF_MONTH:
+    if shape == "end_of_month":
         return DueRule.end_of_month(days=days, months=months)
-    return DueRule.day_of_month(day, months=max(months, 1))
+    if shape == "day_of_month":
+        return DueRule.day_of_month(day, months=max(months, 1))
+    if shape == "weeks_after":
+        return DueRule.weeks_after(max(days // 7, 1))
+    if shape == "months_after":
+        return DueRule.months_after(max(months, 1))
+    return DueRule.next_weekday(Weekday(day % 7), days=days)
 
 
 @st.composite
-def due_rules(draw: st.DrawFn, *, kinds: Sequence[DueKind] = tuple(DueKind)) -> DueRule:
-    """Due-date rules of ``kinds``: mostly common day counts, any allowed number too."""
-    kind = draw(_sampled(tuple(kinds)))
-    return _rule(kind, draw(_DAYS), draw(_MONTHS), draw(_DAYS_OF_MONTH))
+def due_rules(
+    draw: st.DrawFn, *, shapes: Sequence[str] = RULE_SHAPES, composed: bool = False
+) -> DueRule:
+    """Due-date rules of one of ``shapes`` (see :data:`RULE_SHAPES`), counting forward.
+
+    With ``composed``, also rules of up to three steps of any forward shape (weeks,
+    months, next weekday too), each applied to the date the one before gives: none of
+    them ever falls before the invoice date.
+    """
+    shape = draw(_sampled(tuple(shapes)))
+    rule = _rule(shape, draw(_DAYS), draw(_MONTHS), draw(_DAYS_OF_MONTH))
+    if not composed:
+        return rule
+    for _ in range(draw(_integers(2))):
+        step = _rule(
+            draw(_sampled(_FORWARD_SHAPES)), draw(_DAYS), draw(_MONTHS_AHEAD), draw(_DAYS_OF_MONTH)
+        )
+        rule = rule.then(step)
+    return rule
 
 
 def _early_payment_discount(draw: st.DrawFn, max_days: int) -> EarlyPaymentDiscount:
@@ -869,13 +897,13 @@ def _percent_split(draw: st.DrawFn, parts: int) -> list[Decimal]:
 
 def _rules(draw: st.DrawFn, count: int, *, ordered: bool) -> list[DueRule]:
     if not ordered:
-        return [draw(due_rules()) for _ in range(count)]
+        return [draw(due_rules(composed=True)) for _ in range(count)]
     # One kind, and every number sorted: each rule is then no earlier than the one before.
-    kind = draw(_sampled(tuple(DueKind)))
+    shape = draw(_sampled(RULE_SHAPES))
     days = sorted(draw(_DAYS) for _ in range(count))
     months = sorted(draw(_MONTHS) for _ in range(count))
     days_of_month = sorted(draw(_DAYS_OF_MONTH) for _ in range(count))
-    return [_rule(kind, *numbers) for numbers in zip(days, months, days_of_month, strict=True)]
+    return [_rule(shape, *numbers) for numbers in zip(days, months, days_of_month, strict=True)]
 
 
 @st.composite
@@ -903,7 +931,7 @@ def payment_terms(
     for index, (percent, rule) in enumerate(shares):
         discount = None
         if discounts and draw(_ONE_IN_THREE) == 0:
-            window = rule.days if rule.kind is DueKind.DAYS_AFTER else 30
+            window = 30 if rule.days_only is None else min(rule.days_only, MAX_DAYS)
             discount = _early_payment_discount(draw, window)
         if with_remainder and index == count - 1:
             installments.append(Installment.remainder(due=rule, discount=discount))

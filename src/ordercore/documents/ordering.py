@@ -1,0 +1,487 @@
+"""What sales and purchase orders share: the records of how far an order has come.
+
+A sales order and a purchase order work alike. Each is confirmed once from a priced
+document; each of its lines then tracks what was ordered, *fulfilled* (delivered to the
+customer, or received from the supplier), *billed* (invoiced to the customer, or billed
+by the supplier) and cancelled, and how much of its stated amount the invoices or bills
+and the cancellations have *taken*. Those are the fields of a :class:`LineProgress`;
+each side keeps its own vocabulary on top of it (a sales order's
+:class:`~ordercore.documents.sales_orders.OrderLine` reads ``delivered`` and
+``invoiced``, a purchase order's :class:`~ordercore.documents.purchase_orders.PurchaseLine`
+reads ``received``; both are subclasses, so a line is built with the shared names).
+
+Every invoice or bill made from an order is recorded by the order as a
+:class:`TakenFromOrder`: which units of which lines it took and for how much
+(:class:`TakenLine`), its part of each standalone allowance and charge, the down
+payments it deducted (:class:`Deduction`, sales orders only), its total and its
+:class:`TaxTally` (untaxed amount by set of taxes, :class:`UntaxedSum`, and tax by row of
+the breakdown, :class:`TaxSum`). Voiding a draft gives back exactly what its record says
+it took, and the completing document makes the tallies of all of an order's documents
+add up to the order's own.
+
+Every field is checked by a converter: amounts are :class:`~ordercore.money.Money`,
+quantities exact decimals, collections tuples, so each record is immutable and hashable,
+and a host that rebuilds an order from storage gets an error from ordercore's hierarchy
+(a float or a list where a tuple is due is refused) rather than a wrong figure later.
+
+>>> from decimal import Decimal
+>>> from ordercore import Money
+>>> line = LineProgress(description="Desk", ordered="3", amount=Money("300.00", "EUR"),
+...                     fulfilled="2", billed="1", taken=Money("100.00", "EUR"))
+>>> line.open, line.to_fulfil, line.taken
+(Decimal('2'), Decimal('1'), Money('100.00', 'EUR'))
+>>> TakenLine(index=0, quantity="1", amount=Money("100.00", "EUR"))
+TakenLine(index=0, key=None, quantity=Decimal('1'), amount=Money('100.00', 'EUR'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Self, TypeVar
+
+import attrs
+
+from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore.errors import (
+    CurrencyMismatch,
+    InvalidNumber,
+    InvalidOrderRecord,
+    InvalidType,
+    excerpt,
+)
+from ordercore.money.amount import Money
+from ordercore.money.context import CONTEXT
+from ordercore.money.decimals import to_decimal
+from ordercore.pricing.lines import QUANTITY_PLACES
+from ordercore.pricing.results import PricedAdjustment, PricedDocument
+from ordercore.pricing.taxes import Tax, TaxKind
+
+__all__ = [
+    "Deduction",
+    "LinePolicies",
+    "LineProgress",
+    "LineQuantities",
+    "TakenFromOrder",
+    "TakenLine",
+    "TaxSum",
+    "TaxTally",
+    "UntaxedSum",
+]
+
+_ZERO = Decimal(0)
+
+#: What the order operations take as quantities: line key (``str``) or index (``int``)
+#: to a quantity (a ``Decimal``, an ``int`` or a string such as ``"2.5"``).
+LineQuantities = Mapping[int, object] | Mapping[str, object] | Mapping[int | str, object]
+
+#: How a sales order's lines are given their own invoicing policy: line key or index to policy.
+LinePolicies = Mapping[int, object] | Mapping[str, object] | Mapping[int | str, object]
+
+
+# -- converters --------------------------------------------------------------------------
+
+
+def quantity(value: object, field: str) -> Decimal:
+    """A quantity a line has reached (ordered, fulfilled, ...): not negative."""
+    number = to_decimal(value, field=field, max_places=QUANTITY_PLACES)
+    if number < 0:
+        raise InvalidNumber(value, reason="a quantity here cannot be negative", field=field)
+    return number
+
+
+def _ordered(value: object) -> Decimal:
+    return quantity(value, "ordered")
+
+
+def _fulfilled(value: object) -> Decimal:
+    return quantity(value, "fulfilled")
+
+
+def _billed(value: object) -> Decimal:
+    return quantity(value, "billed")
+
+
+def _cancelled(value: object) -> Decimal:
+    return quantity(value, "cancelled")
+
+
+def _signed_quantity(value: object) -> Decimal:
+    return to_decimal(value, field="quantity", max_places=QUANTITY_PLACES)
+
+
+def _description(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidType(value, expected="a string", field="description")
+    return value
+
+
+def _key(value: object) -> str | None:
+    return None if value is None else to_text(value, "key")
+
+
+def _index(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidType(value, expected="a line index (an int, 0 or more)", field="index")
+    return value
+
+
+def _amount(value: object) -> Money:
+    return to_money(value, "amount")
+
+
+def _optional_taken(value: object) -> Money | None:
+    return None if value is None else to_money(value, "taken")
+
+
+def _total(value: object) -> Money:
+    return to_money(value, "total")
+
+
+def _document_id(value: object) -> str:
+    return to_text(value, "document_id")
+
+
+def _down_payment_id(value: object) -> str:
+    return to_text(value, "down_payment")
+
+
+def _part(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidType(value, expected="a part index (an int, 0 or more)", field="part")
+    return value
+
+
+def _taken_lines(value: object) -> tuple[TakenLine, ...]:
+    return to_tuple(value, TakenLine, "lines")
+
+
+def _moneys(value: object) -> tuple[Money, ...]:
+    return tuple(to_money(v, "adjustments") for v in to_tuple(value, Money, "adjustments"))
+
+
+def _deductions(value: object) -> tuple[Deduction, ...]:
+    return to_tuple(value, Deduction, "deductions")
+
+
+def _tally(value: object) -> TaxTally:
+    return check_instance(value, TaxTally, "tally")
+
+
+def _flag(value: object) -> bool:
+    return check_instance(value, bool, "down_payment")
+
+
+def _numbers(value: object) -> tuple[str, ...]:
+    return tuple(to_text(v, "credit_notes") for v in to_tuple(value, str, "credit_notes"))
+
+
+def _taxes(value: object) -> tuple[Tax, ...]:
+    return to_tuple(value, Tax, "taxes")
+
+
+def _tax(value: object) -> Tax:
+    return check_instance(value, Tax, "tax")
+
+
+def _sum(value: object) -> Decimal:
+    return to_decimal(value, field="amount")
+
+
+def _untaxed_sums(value: object) -> tuple[UntaxedSum, ...]:
+    return to_tuple(value, UntaxedSum, "untaxed")
+
+
+def _tax_sums(value: object) -> tuple[TaxSum, ...]:
+    return to_tuple(value, TaxSum, "taxes")
+
+
+# -- records the library derives from records it checked --------------------------------
+
+
+R = TypeVar("R")
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(field.name for field in attrs.fields(cls))
+    return names
+
+
+def derived(record: R, **changes: object) -> R:
+    """``record`` with ``changes``, not checked again (private to the documents package).
+
+    For the order steps that move a record on by values they checked (a quantity billed
+    within what is open, the share of an amount): the result is what the record's own
+    constructor would make of the same values, without converting every field again.
+    """
+    cls = type(record)
+    names = _FIELDS.get(cls) or _names(cls)
+    new = object.__new__(cls)
+    put = object.__setattr__
+    for name in names:
+        put(new, name, changes[name] if name in changes else getattr(record, name))
+    return new
+
+
+_DEFAULTS: dict[type, tuple[tuple[str, object, bool], ...]] = {}
+
+
+def fresh(cls: type[R], **values: object) -> R:
+    """A new ``cls`` record of checked ``values``, its other fields at their defaults.
+
+    Private to the documents package, like :func:`derived`: for records made from values
+    the library checked already (an order's lines, made from its priced lines).
+    """
+    spec = _DEFAULTS.get(cls)
+    if spec is None:
+        spec = _DEFAULTS[cls] = tuple(
+            (field.name, field.default, isinstance(field.default, attrs.Factory))  # type: ignore[arg-type]
+            for field in attrs.fields(cls)  # type: ignore[arg-type]
+        )
+    new = object.__new__(cls)
+    put = object.__setattr__
+    for name, default, factory in spec:
+        if name in values:
+            put(new, name, values[name])
+        else:
+            put(new, name, default.factory() if factory else default)  # type: ignore[attr-defined]
+    return new
+
+
+# -- a line's progress -------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class LineProgress:
+    """Where one line of an order stands.
+
+    ``ordered``, ``fulfilled`` (delivered or received), ``billed`` (invoiced or billed)
+    and ``cancelled`` are quantities; fulfilled and billed, each with cancelled, are at
+    most what was ordered. ``amount`` is the line's stated amount on the order
+    (tax-inclusive when its taxes are included in its price); ``taken`` is how much of it
+    the invoices or bills and the cancellations have taken so far (nothing when not
+    given), between nothing and the amount. ``key`` names the line, as the quote line it
+    came from did.
+    """
+
+    description: str = attrs.field(converter=_description)
+    key: str | None = attrs.field(default=None, converter=_key)
+    ordered: Decimal = attrs.field(converter=_ordered)
+    amount: Money = attrs.field(converter=_amount)
+    fulfilled: Decimal = attrs.field(default=_ZERO, converter=_fulfilled)
+    billed: Decimal = attrs.field(default=_ZERO, converter=_billed)
+    cancelled: Decimal = attrs.field(default=_ZERO, converter=_cancelled)
+    taken: Money = attrs.field(default=None, converter=_optional_taken)
+
+    def __attrs_post_init__(self) -> None:
+        if self.taken is None:
+            object.__setattr__(self, "taken", Money.zero(self.amount.currency))
+        elif self.taken.currency != self.amount.currency:
+            raise CurrencyMismatch(
+                self.taken.currency.code, self.amount.currency.code, operation="take"
+            )
+        limit = CONTEXT.subtract(self.ordered, self.cancelled)
+        for name, done in (("fulfilled", self.fulfilled), ("billed", self.billed)):
+            if done > limit:
+                raise InvalidOrderRecord(record=self._record, field=name, value=done, limit=limit)
+        amount, taken = self.amount.amount, self.taken.amount
+        if not min(amount, _ZERO) <= taken <= max(amount, _ZERO):
+            raise InvalidOrderRecord(
+                record=self._record, field="taken", value=self.taken, limit=self.amount
+            )
+
+    @property
+    def _record(self) -> str:
+        return f"order line {excerpt(self.description)}"
+
+    @property
+    def open(self) -> Decimal:
+        """Ordered, and neither billed nor cancelled: the most a document may still bill."""
+        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.cancelled), self.billed)
+
+    @property
+    def to_fulfil(self) -> Decimal:
+        """Ordered, and neither fulfilled (delivered or received) nor cancelled."""
+        return CONTEXT.subtract(CONTEXT.subtract(self.ordered, self.fulfilled), self.cancelled)
+
+    @property
+    def untaken(self) -> Money:
+        """What is left of the line's amount for the units still open."""
+        return Money(self.amount.amount - self.taken.amount, self.amount.currency)
+
+
+# -- what a document took ----------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class TakenLine:
+    """What one document took of one order line: ``quantity`` units for ``amount``.
+
+    ``index`` is the line's place on the order (lines are numbered in document order,
+    those of groups included), ``key`` its key, if it has one. A credit note by lines
+    lowers both amounts.
+    """
+
+    index: int = attrs.field(converter=_index)
+    key: str | None = attrs.field(default=None, converter=_key)
+    quantity: Decimal = attrs.field(converter=_signed_quantity)
+    amount: Money = attrs.field(converter=_amount)
+
+    @classmethod
+    def _unchecked(cls, index: int, key: str | None, quantity: Decimal, amount: Money) -> Self:
+        """A record of values the library checked already (no conversion)."""
+        taken = object.__new__(cls)
+        object.__setattr__(taken, "index", index)
+        object.__setattr__(taken, "key", key)
+        object.__setattr__(taken, "quantity", quantity)
+        object.__setattr__(taken, "amount", amount)
+        return taken
+
+
+@attrs.frozen(kw_only=True)
+class Deduction:
+    """What one invoice deducted of one part of a down payment.
+
+    ``down_payment`` is the id of the down payment's own invoice, ``part`` the place of
+    the part (one per set of taxes) in its record, ``amount`` the stated amount deducted.
+    """
+
+    down_payment: str = attrs.field(converter=_down_payment_id)
+    part: int = attrs.field(converter=_part)
+    amount: Money = attrs.field(converter=_amount)
+
+
+@attrs.frozen(kw_only=True)
+class TakenFromOrder:
+    """What one invoice or bill made from an order took of it; voiding it gives it back.
+
+    ``document_id`` is the invoice's or bill's id; ``lines`` what it took of the order's
+    lines; ``adjustments`` its part of each standalone allowance and charge (one per
+    adjustment, in order); ``deductions`` the down payments it deducted; ``total`` its
+    total with taxes and ``tally`` its untaxed amounts and taxes by rate. A down
+    payment's own invoice has ``down_payment`` set and takes no line. ``credit_notes``
+    are the numbers of the credit notes of it the order has taken in.
+    """
+
+    document_id: str = attrs.field(converter=_document_id)
+    lines: tuple[TakenLine, ...] = attrs.field(default=(), converter=_taken_lines)
+    adjustments: tuple[Money, ...] = attrs.field(default=(), converter=_moneys)
+    deductions: tuple[Deduction, ...] = attrs.field(default=(), converter=_deductions)
+    total: Money = attrs.field(converter=_total)
+    tally: TaxTally = attrs.field(converter=_tally)
+    down_payment: bool = attrs.field(default=False, converter=_flag)
+    credit_notes: tuple[str, ...] = attrs.field(default=(), converter=_numbers)
+
+    @property
+    def quantities(self) -> tuple[tuple[int, Decimal], ...]:
+        """The ``(line index, quantity)`` pairs it took."""
+        return tuple((taken.index, taken.quantity) for taken in self.lines)
+
+
+# -- the tax tally -----------------------------------------------------------------------
+
+
+#: What :func:`plain_taxes` gave for each tuple of taxes, by the tuple's id; an entry holds
+#: its tuple, so no other tuple can have that id while the entry lives: a hit is the tuple.
+_PLAIN: dict[int, tuple[tuple[Tax, ...], tuple[Tax, ...]]] = {}
+
+
+def plain_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+    """``taxes`` as a line of an amount alone takes them: none per unit, none included."""
+    known = _PLAIN.get(id(taxes))
+    if known is not None and known[0] is taxes:
+        return known[1]
+    plain = tuple(
+        attrs.evolve(tax, included=False) if tax.included else tax
+        for tax in taxes
+        if tax.kind is not TaxKind.PER_UNIT
+    )
+    if len(_PLAIN) >= 4096:
+        _PLAIN.clear()
+    _PLAIN[id(taxes)] = (taxes, plain)
+    return plain
+
+
+def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
+    """The document allowances and charges of ``priced`` that stand alone (with their own taxes)."""
+    return tuple(entry for entry in priced.adjustments if not entry.distributed)
+
+
+@attrs.frozen(kw_only=True)
+class UntaxedSum:
+    """The untaxed ``amount`` of the lines and adjustments that carry one set of ``taxes``."""
+
+    taxes: tuple[Tax, ...] = attrs.field(converter=_taxes)
+    amount: Decimal = attrs.field(converter=_sum)
+
+
+@attrs.frozen(kw_only=True)
+class TaxSum:
+    """The ``amount`` of one tax row (a tax standing for its name, code and rate)."""
+
+    tax: Tax = attrs.field(converter=_tax)
+    amount: Decimal = attrs.field(converter=_sum)
+
+
+@attrs.frozen(kw_only=True)
+class TaxTally:
+    """What documents came to: untaxed by set of taxes, and tax by row of the breakdown.
+
+    ``untaxed`` holds, for each set of taxes (as a line of an amount alone takes them:
+    none per unit, none included), the sum of the line nets and standalone allowances and
+    charges that carry it; ``taxes`` the sum of each tax row. An order keeps the tally of
+    the documents billed from it, so that the completing one can make them add up to the
+    order's own tally. The sums are exact decimals in the documents' currency.
+    """
+
+    untaxed: tuple[UntaxedSum, ...] = attrs.field(default=(), converter=_untaxed_sums)
+    taxes: tuple[TaxSum, ...] = attrs.field(default=(), converter=_tax_sums)
+
+    @classmethod
+    def of(cls, priced: PricedDocument) -> TaxTally:
+        """The tally of one priced document."""
+        untaxed: dict[tuple[Tax, ...], Decimal] = {}
+        for line in priced.lines:
+            key = plain_taxes(line.line.taxes)
+            untaxed[key] = untaxed.get(key, _ZERO) + line.net.amount
+        for entry in standalone(priced):
+            key = plain_taxes(entry.adjustment.taxes)
+            untaxed[key] = untaxed.get(key, _ZERO) + entry.effect.amount
+        return cls._of(
+            untaxed,
+            {row.tax.breakdown_key: (row.tax, row.amount.amount) for row in priced.tax_breakdown},
+        )
+
+    @classmethod
+    def _of(
+        cls,
+        untaxed: Mapping[tuple[Tax, ...], Decimal],
+        rows: Mapping[tuple[object, ...], tuple[Tax, Decimal]],
+    ) -> TaxTally:
+        return cls(
+            untaxed=tuple(UntaxedSum(taxes=k, amount=v) for k, v in untaxed.items()),
+            taxes=tuple(TaxSum(tax=tax, amount=amount) for tax, amount in rows.values()),
+        )
+
+    def plus(self, other: TaxTally, sign: int = 1) -> TaxTally:
+        """This tally with ``other`` added (or taken away, with ``sign`` -1)."""
+        untaxed = self.by_taxes()
+        for entry in other.untaxed:
+            untaxed[entry.taxes] = untaxed.get(entry.taxes, _ZERO) + sign * entry.amount
+        rows = self.rows()
+        for row in other.taxes:
+            known, total = rows.get(row.tax.breakdown_key, (row.tax, _ZERO))
+            rows[row.tax.breakdown_key] = (known, total + sign * row.amount)
+        return TaxTally._of(untaxed, rows)
+
+    def by_taxes(self) -> dict[tuple[Tax, ...], Decimal]:
+        """The untaxed sums by set of taxes."""
+        return {entry.taxes: entry.amount for entry in self.untaxed}
+
+    def rows(self) -> dict[tuple[object, ...], tuple[Tax, Decimal]]:
+        """The tax rows by breakdown key."""
+        return {row.tax.breakdown_key: (row.tax, row.amount) for row in self.taxes}
