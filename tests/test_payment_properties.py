@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,12 +13,16 @@ from ordercore import (
     Allocation,
     DiscountTaken,
     DocumentRef,
+    ExchangeRate,
     Ledger,
     OldestFirst,
+    OverAllocation,
+    Payment,
     WriteOff,
     aging,
     statement,
 )
+from ordercore.money import Money
 from ordercore.settlement._pmap import PMap  # the ledger's private index, tested as a dict
 from ordercore.testing import strategies as ost
 
@@ -214,3 +219,43 @@ def test_statements_and_aging_close_on_what_is_open_less_credit(ledger: Ledger) 
             assert rows[party].balance.amount == owed - credit
         else:
             assert owed == credit == 0
+
+
+@given(
+    ost.ledgers(),
+    st.integers(1, 100_000),
+    st.decimals(min_value=Decimal("0.5"), max_value=Decimal("2"), places=4),
+    st.data(),
+)
+def test_a_payment_in_another_currency_conserves_both(
+    ledger: Ledger, cents: int, rate: Decimal, data: st.DataObject
+) -> None:
+    owing = [i for i in ledger.items if ledger.amount_remaining(i.document).amount > 0]
+    if not owing:
+        return
+    item = data.draw(st.sampled_from(owing))
+    usd = ExchangeRate(base="EUR", quote="USD", rate=rate, source="test", date=dt.date(2026, 1, 1))
+    payment = Payment.received(
+        amount=Money(Decimal(cents) / 100, "USD"),
+        date=dt.date(2026, 1, 2),
+        reference="USD-1",
+        method="transfer",
+        party=item.party,
+        idempotency_key="req-usd",
+    )
+    before = ledger.record(payment)
+    owed = before.amount_remaining(item.document)
+    amount = owed  # all it owes: refused when the payment cannot cover it at this rate
+    if usd.convert(amount) > payment.amount:
+        with pytest.raises(OverAllocation) as error:
+            before.allocate("USD-1", {item.document: amount}, rate=usd)
+        assert error.value.requested == usd.convert(amount)
+        assert error.value.available == payment.amount
+        return
+    after = before.allocate("USD-1", {item.document: amount}, rate=usd)
+    taken = after.allocations[-1].source_amount
+    assert taken == usd.convert(amount)
+    assert after.unallocated("USD-1") == Money.of(payment.amount - taken)
+    assert after.credit(item.party, "USD") == after.unallocated("USD-1")
+    assert after.amount_remaining(item.document) == Money.of(owed - amount)
+    assert balances(after.reverse(after.allocations[-1].number)) == balances(before)

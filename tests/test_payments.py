@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import attrs
 import pytest
 
 from ordercore import (
+    Allocation,
     AllocationReversed,
     Candidate,
+    CreditRefunded,
     CurrencyMismatch,
     Direction,
     DiscountTaken,
@@ -27,6 +30,7 @@ from ordercore import (
     NothingToWriteOff,
     OldestFirst,
     OpenItem,
+    OrdercoreError,
     OverAllocation,
     Payment,
     PaymentKind,
@@ -652,3 +656,103 @@ class TestEarlyPaymentDiscount:
     def test_after_the_deadline_there_is_none(self) -> None:
         with pytest.raises(NoDiscountAvailable):
             self.ledger().take_discount(self.INV, on=self.DEADLINE + dt.timedelta(days=1))
+
+
+HOSTILE = (
+    None,
+    1.5,
+    "",
+    " ",
+    b"x",
+    ["BANK-1"],
+    {"a": 1},
+    Decimal("1"),
+    dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+)
+
+
+class TestHostileInput:
+    @pytest.mark.parametrize("value", HOSTILE)
+    def test_only_ordercore_errors_escape_and_nothing_changes(self, value: object) -> None:
+        ledger = three_invoices()
+        calls = [
+            lambda: ledger.allocate(value, {INV1: eur("1.00")}),  # type: ignore[arg-type]
+            lambda: ledger.allocate("BANK-1", value),  # type: ignore[arg-type]
+            lambda: ledger.allocate("BANK-1", {INV1: value}),  # type: ignore[dict-item]
+            lambda: ledger.allocate("BANK-1", {"INV-1": eur("1.00")}),  # type: ignore[dict-item]
+            lambda: ledger.allocate("BANK-1", {INV1: eur("1.00")}, rate=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.allocate_oldest_first(value),  # type: ignore[arg-type]
+            lambda: ledger.allocate_with("BANK-1", lambda a, c: value),  # type: ignore[arg-type, return-value]
+            lambda: ledger.record(value),  # type: ignore[arg-type]
+            lambda: ledger.record_and_allocate([value]),  # type: ignore[list-item]
+            lambda: ledger.write_off(INV1, tolerance=value, reason="r", date=DAY),  # type: ignore[arg-type]
+            lambda: ledger.write_off(INV1, tolerance=eur("1.00"), reason=value, date=DAY),  # type: ignore[arg-type]
+            lambda: ledger.write_off(INV1, tolerance=eur("1.00"), reason="r", date=value),  # type: ignore[arg-type]
+            lambda: ledger.reverse(value),  # type: ignore[arg-type]
+            lambda: ledger.status(INV1, as_of=value),  # type: ignore[arg-type]
+            lambda: ledger.credit("acme", value),  # type: ignore[arg-type]
+            lambda: ledger.take_discount(INV1, on=value),  # type: ignore[arg-type]
+            lambda: ledger.item(value),  # type: ignore[arg-type]
+            lambda: ledger.amount_remaining(value),  # type: ignore[arg-type]
+            lambda: ledger.payment(value),  # type: ignore[arg-type]
+            lambda: ledger.unallocated(value),  # type: ignore[arg-type]
+            lambda: ledger.entry(value),  # type: ignore[arg-type]
+            lambda: ledger.credit(value, "EUR"),  # type: ignore[arg-type]
+            lambda: ledger.credit("acme", "EUR", direction=value),  # type: ignore[arg-type]
+            lambda: ledger.allocate_by_reference(value),  # type: ignore[arg-type]
+            lambda: ledger.exchange_difference(value, booked=value),  # type: ignore[arg-type]
+        ]
+        for call in calls:
+            with pytest.raises(OrdercoreError):
+                call()
+        assert ledger == three_invoices()
+
+
+class TestRefundOfCredit:
+    def refund(self, amount: str, party: str = "acme") -> Payment:
+        return Payment.refund_sent(
+            amount=eur(amount),
+            date=DAY,
+            reference="OUT-1",
+            method="transfer",
+            party=party,
+            idempotency_key="req-out",
+        )
+
+    def over_paid(self) -> Ledger:
+        return three_invoices("700.00").allocate_oldest_first("BANK-1")  # EUR 100.00 credit
+
+    def test_a_refund_pays_back_an_over_payment(self) -> None:
+        ledger = self.over_paid().record(self.refund("60.00")).refund_credit("OUT-1")
+        assert ledger.credit("acme", EUR) == eur("40.00")
+        assert ledger.unallocated("BANK-1") == eur("40.00")
+        assert ledger.unallocated("OUT-1") == eur("0.00")
+        assert ledger.entries[-1] == CreditRefunded(
+            number=4, refund="OUT-1", payment="BANK-1", amount=eur("60.00")
+        )
+
+    def test_then_from_credit_notes_and_the_rest_stays_on_the_refund(self) -> None:
+        ledger = self.over_paid().add_items(credit_note()).record(self.refund("170.00"))
+        after = ledger.refund_credit("OUT-1")
+        assert after.credit("acme", EUR) == eur("0.00")
+        assert after.amount_remaining(CN1) == eur("0.00")
+        assert after.unallocated("OUT-1") == eur("20.00")
+        assert after.entries[-1] == Allocation(
+            number=5, source="OUT-1", item=CN1, amount=eur("50.00")
+        )
+
+    def test_from_a_named_payment_and_reversed(self) -> None:
+        before = self.over_paid().record(self.refund("60.00"))
+        after = before.refund_credit("OUT-1", payment="BANK-1").reverse(4)
+        assert after.credit("acme", EUR) == before.credit("acme", EUR)
+        assert after.unallocated("OUT-1") == eur("60.00")
+        assert after.unallocated("BANK-1") == eur("100.00")
+
+    def test_only_a_refund_of_the_same_party_pays_back_credit(self) -> None:
+        ledger = self.over_paid().record(self.refund("60.00", party="globex"))
+        with pytest.raises(NotAllocatable) as error:
+            ledger.refund_credit("BANK-1")
+        assert error.value.source == "BANK-1"
+        with pytest.raises(NotAllocatable) as other:
+            ledger.refund_credit("OUT-1", payment="BANK-1")
+        assert other.value.item == "BANK-1"

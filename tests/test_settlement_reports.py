@@ -193,3 +193,35 @@ class TestStatement:
         assert lines[0] == "statement of acme in EUR as of 2026-11-15"
         assert lines[-1].split() == ["closing", "balance", "420.00"]
         assert "<td>received BANK-1</td>" in report._repr_html_()
+
+
+class TestPayables:
+    def test_bills_are_paid_by_payments_sent_and_aged_as_payables(self) -> None:
+        bill = OpenItem.single(
+            document=DocumentRef.bill("SUP-77"),
+            party="supplier",
+            amount=eur("80.00"),
+            issue_date=ISSUED,
+            due_date=dt.date(2026, 10, 1),
+        )
+        sent = Payment.sent(
+            amount=eur("30.00"),
+            date=dt.date(2026, 10, 20),
+            reference="OUT-1",
+            method="transfer",
+            party="supplier",
+            idempotency_key="req-out",
+        )
+        ledger = Ledger().add_items(bill).record(sent).allocate_oldest_first("OUT-1")
+        assert ledger.amount_remaining(bill.document) == eur("50.00")
+        report = aging(ledger, as_of=AS_OF, direction=Direction.PAYABLE)
+        assert [(row.party, row.buckets[2]) for row in report.rows] == [("supplier", eur("50.00"))]
+        assert str(report).startswith("payable aging as of 2026-11-15")
+        assert aging(ledger, as_of=AS_OF).rows == ()
+        lines = statement(
+            ledger, party="supplier", currency="EUR", as_of=AS_OF, direction=Direction.PAYABLE
+        ).lines
+        assert [(line.description, line.balance) for line in lines] == [
+            ("bill SUP-77", eur("80.00")),
+            ("sent OUT-1", eur("50.00")),
+        ]

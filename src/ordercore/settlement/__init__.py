@@ -5,24 +5,24 @@ their due dates, and early-payment discounts. Open items
 (:mod:`ordercore.settlement.open_items`): what payments settle, an issued invoice, bill
 or credit note as settlement sees it, without the document behind it. Payments
 (:mod:`ordercore.settlement.payments`): money received from customers or sent to
-suppliers, and refunds of either. The ledger (:mod:`ordercore.settlement.ledger`): their
-allocation to open items, customer credit and write-offs. Reports
-(:mod:`ordercore.settlement.reports`): aging, days sales outstanding, statements. This package never
-imports the documents.
+suppliers, and refunds of either. The ledger (:mod:`ordercore.settlement.ledger`): open
+items, payments and the entries between them (:mod:`ordercore.settlement.entries`:
+allocations, write-offs, discounts taken), customer credit, allocation policies
+(:mod:`ordercore.settlement.policies`). Reports (:mod:`ordercore.settlement.reports`):
+aging, days sales outstanding, statements. This package never imports the documents.
 """
 
-from ordercore.settlement.ledger import (
+from ordercore.settlement.entries import (
     Allocation,
-    AllocationPolicy,
-    Candidate,
+    CreditRefunded,
     DiscountTaken,
     ItemStatus,
-    Ledger,
-    OldestFirst,
     WriteOff,
 )
+from ordercore.settlement.ledger import Ledger
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
+from ordercore.settlement.policies import AllocationPolicy, Candidate, OldestFirst
 from ordercore.settlement.reports import (
     Aging,
     AgingRow,
@@ -61,6 +61,7 @@ __all__ = [
     "AllocationPolicy",
     "AmountBreakdown",
     "Candidate",
+    "CreditRefunded",
     "Direction",
     "DiscountBase",
     "DiscountSplit",

@@ -3,7 +3,8 @@
 A :class:`Ledger` is an immutable value: every operation returns a new ledger and leaves
 the old one as it was, so an operation that fails changes nothing. What settles an item
 is an entry of its own, numbered in the order made: an :class:`Allocation` of part of a
-payment or of a credit note to an item, or a :class:`WriteOff` of a small remainder.
+payment or of a credit note to an item, a :class:`WriteOff` of a small remainder, or a
+:class:`DiscountTaken`, an early-payment discount the item earned.
 Reversing an entry restores every balance exactly. What an item has been paid, what it
 still owes, a payment's unallocated rest and a party's credit are derived from the
 entries, never stored apart.
@@ -29,6 +30,17 @@ How much goes where
     anything changes (:class:`~ordercore.errors.OverAllocation`,
     :class:`~ordercore.errors.NotAllocatable`, ...). :meth:`Ledger.record_and_allocate`
     records and allocates many payments in one pass.
+
+Other currencies
+    A payment in another currency than the items pays through an explicit
+    :class:`~ordercore.money.ExchangeRate` (``allocate(..., rate=...)``): the amounts
+    are the items', the allocation records the rate and what it took from the payment,
+    and :meth:`Ledger.exchange_difference` gives the realized difference against the
+    rate an item was booked at.
+
+Early-payment discounts
+    :meth:`Ledger.discount_available` is each installment's discount on what of it is
+    still open, while its deadline has not passed; :meth:`Ledger.take_discount` takes it.
 
 Scale
     The ledger keeps its items, payments and entries in persistent maps indexed by key
@@ -62,11 +74,10 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import enum
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 import moneyed
@@ -93,211 +104,29 @@ from ordercore.money.context import CONTEXT
 from ordercore.money.currency import precision, quantum
 from ordercore.money.rounding import RoundingMode, round_to
 from ordercore.settlement._pmap import PMap
+from ordercore.settlement.entries import (
+    Allocation,
+    CreditRefunded,
+    DiscountTaken,
+    Entry,
+    ItemStatus,
+    Source,
+    WriteOff,
+    _allocated,
+    _item,
+    _name,
+    _reason,
+    _source,
+    _unchecked_allocation,
+)
 from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
-from ordercore.settlement.payments import Payment
+from ordercore.settlement.payments import Payment, _date, _day
+from ordercore.settlement.policies import AllocationPolicy, Candidate
 from ordercore.settlement.terms import ScheduledInstallment
 
-__all__ = [
-    "Allocation",
-    "AllocationPolicy",
-    "Candidate",
-    "DiscountTaken",
-    "ItemStatus",
-    "Ledger",
-    "OldestFirst",
-    "WriteOff",
-]
+__all__ = ["Ledger"]
 
 _ZERO = Decimal(0)
-
-#: What pays: a payment's reference, or the document of a credit note (a negative item).
-Source = str | DocumentRef
-
-
-def _number(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidPayment(value, reason="an entry number is a positive int", field="number")
-    return value
-
-
-def _source(value: object) -> Source:
-    if isinstance(value, DocumentRef):
-        return value
-    return check_instance(value, str, "source")
-
-
-def _item(value: object) -> DocumentRef:
-    return check_instance(value, DocumentRef, "item")
-
-
-def _allocated(value: object) -> Money:
-    money = to_money(value, "amount")
-    if money.amount <= 0:
-        raise InvalidPayment(money, reason="an allocation is a positive amount", field="amount")
-    return money
-
-
-def _date(value: object) -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidType(value, expected="a datetime.date", field="date")
-    return value
-
-
-def _optional_allocated(value: object) -> Money | None:
-    return None if value is None else _allocated(value)
-
-
-def _optional_rate(value: object) -> ExchangeRate | None:
-    return None if value is None else check_instance(value, ExchangeRate, "rate")
-
-
-def _reason(value: object) -> str:
-    return to_text(value, "reason")
-
-
-def _name(source: Source) -> str:
-    return source if isinstance(source, str) else str(source)
-
-
-@attrs.frozen(kw_only=True)
-class Allocation:
-    """Part of ``source`` applied to the open item ``item``: entry ``number``.
-
-    ``source`` is a payment's reference, or the :class:`DocumentRef` of a credit note
-    (or other negative item) used as payment. ``amount`` is positive, in the item's
-    currency: what the item's open amount moves towards zero, and the source's with it.
-
-    A source in another currency than the item pays through an explicit exchange
-    ``rate`` (one unit of the item's currency in the source's, with its source and
-    date): ``taken`` is then what the allocation took from the source, in its currency
-    (``rate.convert(amount)``, rounded half up); both are ``None`` otherwise.
-    """
-
-    number: int = attrs.field(converter=_number)
-    source: Source = attrs.field(converter=_source)
-    item: DocumentRef = attrs.field(converter=_item)
-    amount: Money = attrs.field(converter=_allocated)
-    taken: Money | None = attrs.field(default=None, converter=_optional_allocated)
-    rate: ExchangeRate | None = attrs.field(default=None, converter=_optional_rate)
-
-    @property
-    def source_amount(self) -> Money:
-        """What the allocation took from its source, in the source's currency."""
-        return self.amount if self.taken is None else self.taken
-
-
-@attrs.frozen(kw_only=True)
-class WriteOff:
-    """What item ``item`` still owed, written off on ``date`` for ``reason``: entry ``number``.
-
-    ``amount`` is positive, in the item's currency: how far the write-off moved the
-    item's open amount towards zero.
-    """
-
-    number: int = attrs.field(converter=_number)
-    item: DocumentRef = attrs.field(converter=_item)
-    amount: Money = attrs.field(converter=_allocated)
-    reason: str = attrs.field(converter=_reason)
-    date: dt.date = attrs.field(converter=_date)
-
-
-@attrs.frozen(kw_only=True)
-class DiscountTaken:
-    """An early-payment discount item ``item`` earned, taken on ``date``: entry ``number``.
-
-    ``amount`` is positive, in the item's currency: the discount of each installment
-    whose deadline is on or after ``date``, on what of it was still open (see
-    :meth:`Ledger.discount_available`).
-    """
-
-    number: int = attrs.field(converter=_number)
-    item: DocumentRef = attrs.field(converter=_item)
-    amount: Money = attrs.field(converter=_allocated)
-    date: dt.date = attrs.field(converter=_date)
-
-
-Entry = Allocation | WriteOff | DiscountTaken
-
-
-class ItemStatus(enum.Enum):
-    """Where an open item stands, derived from its entries (see :meth:`Ledger.status`)."""
-
-    #: Nothing settled yet, and nothing past due.
-    OPEN = "open"
-    #: Part settled, nothing past due left unsettled.
-    PARTIALLY_PAID = "partially_paid"
-    #: Settled in full by payments (and write-offs).
-    PAID = "paid"
-    #: An installment due before the day asked about is not settled.
-    OVERDUE = "overdue"
-    #: Settled in full, by credit notes alone (for a credit note: used up in full).
-    CREDITED = "credited"
-
-    def __repr__(self) -> str:
-        return f"ItemStatus.{self.name}"
-
-    def __str__(self) -> str:
-        return self.value.replace("_", " ")
-
-
-def _open_item(value: object) -> OpenItem:
-    return check_instance(value, OpenItem, "item")
-
-
-def _candidate_remaining(value: object) -> Money:
-    return to_money(value, "remaining")
-
-
-@attrs.frozen(kw_only=True)
-class Candidate:
-    """An item an allocation policy may pay, with what it still owes (``remaining``)."""
-
-    item: OpenItem = attrs.field(converter=_open_item)
-    remaining: Money = attrs.field(converter=_candidate_remaining)
-
-
-class AllocationPolicy(Protocol):
-    """How much of ``available`` goes to which of ``candidates``: the host's rule.
-
-    ``candidates`` are the items of the payer's party, ledger and currency that still
-    owe, oldest due first; the policy returns the amount per document it pays (any it
-    leaves out get nothing). The ledger checks what it returns before changing
-    anything: more than ``available`` or than an item owes is an
-    :class:`~ordercore.errors.OverAllocation`, an item not among the candidates a
-    :class:`~ordercore.errors.NotAllocatable`.
-    """
-
-    def __call__(
-        self, available: Money, candidates: tuple[Candidate, ...]
-    ) -> Mapping[DocumentRef, Money]:
-        """The amounts to allocate, per document."""
-        ...
-
-
-@attrs.frozen
-class OldestFirst:
-    """The policy of :meth:`Ledger.allocate_oldest_first`: in the candidates' order until spent.
-
-    >>> from ordercore.money import Money
-    >>> OldestFirst()(Money("5.00", "EUR"), ())
-    {}
-    """
-
-    def __call__(
-        self, available: Money, candidates: tuple[Candidate, ...]
-    ) -> dict[DocumentRef, Money]:
-        """Each candidate in turn, as much as it owes, until ``available`` is spent."""
-        left = available.amount
-        amounts: dict[DocumentRef, Money] = {}
-        for candidate in candidates:
-            if not left:
-                break
-            part = min(candidate.remaining.amount, left)
-            if part > 0:
-                amounts[candidate.item.document] = Money._exact(part, available.currency)
-                left -= part
-        return amounts
-
 
 #: A party's ledger in one currency: (party, direction, currency code).
 _Group = tuple[str, str, str]
@@ -409,21 +238,21 @@ class Ledger:
 
     def item(self, document: DocumentRef) -> OpenItem:
         """The open item of ``document``, or :class:`~ordercore.errors.UnknownOpenItem`."""
-        found = self._items.get(_key(document))
+        found = self._items.get(_key(_item(document)))
         if found is None:
             raise UnknownOpenItem(str(document))
         return found[1]
 
     def payment(self, reference: str) -> Payment:
         """The payment ``reference``, or :class:`~ordercore.errors.UnknownPayment`."""
-        found = self._payments.get(reference)
+        found = self._payments.get(_reference(reference))
         if found is None:
             raise UnknownPayment(reference)
         return found[1]
 
     def entry(self, number: int) -> Entry:
         """Entry ``number``, or :class:`~ordercore.errors.UnknownAllocation`."""
-        found = self._entries.get(number)
+        found = self._entries.get(_entry_number(number))
         if found is None:
             raise UnknownAllocation(number)
         return found
@@ -485,7 +314,8 @@ class Ledger:
         credit notes, as a positive amount; ``direction`` PAYABLE for a supplier.
         """
         money = Money.zero(currency)
-        total = self._credit.get(_group(party, direction, money.currency))
+        group = _group(to_text(party, "party"), _direction(direction), money.currency)
+        total = self._credit.get(group)
         return zero(money.currency) if total is None else Money._exact(total, money.currency)
 
     def status(self, document: DocumentRef, *, as_of: dt.date) -> ItemStatus:
@@ -498,8 +328,7 @@ class Ledger:
         when anything settled it, else OPEN.
         """
         item = self.item(document)
-        if isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date):
-            raise InvalidType(as_of, expected="a datetime.date", field="as_of")
+        _day(as_of, "as_of")
         paid = self._paid.get(_key(document), _ZERO)
         credited = self._credited.get(_key(document), _ZERO)
         settled = (
@@ -666,6 +495,20 @@ class Ledger:
         draft.take_discount(document, on)
         return draft.commit()
 
+    def refund_credit(self, refund: str, *, payment: str | None = None) -> Ledger:
+        """Let refund ``refund`` pay back its party's credit, as far as it goes.
+
+        From ``payment``'s unallocated rest when given; else from the party's sources in
+        the order they came (payments' unallocated rests, each a :class:`CreditRefunded`
+        entry, and credit notes' open amounts, each an :class:`Allocation`). What the
+        credit cannot cover stays unallocated on the refund.
+        :class:`~ordercore.errors.NotAllocatable` for a refund that is not one, or a
+        payment of another party, ledger or currency.
+        """
+        draft = _Draft(self)
+        draft.refund_credit(refund, payment)
+        return draft.commit()
+
     def reverse(self, number: int) -> Ledger:
         """The ledger with entry ``number`` reversed: every balance as before it."""
         draft = _Draft(self)
@@ -695,6 +538,20 @@ class Ledger:
 def zero(currency: moneyed.Currency) -> Money:
     """Zero in ``currency``, to its minor unit (``EUR 0.00``, not ``EUR 0``)."""
     return Money._exact(_ZERO.scaleb(-precision(currency), CONTEXT), currency)
+
+
+def _reference(value: object) -> str:
+    return check_instance(value, str, "reference")
+
+
+def _entry_number(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(value, expected="an entry number (an int)", field="number")
+    return value
+
+
+def _direction(value: object) -> Direction:
+    return check_instance(value, Direction, "direction")
 
 
 def _key(document: DocumentRef) -> str:
@@ -835,13 +692,13 @@ class _Draft:
     # -- look-ups --------------------------------------------------------------------
 
     def item(self, document: DocumentRef) -> OpenItem:
-        found = self._items.find(_key(document))
+        found = self._items.find(_key(_item(document)))
         if found is None:
             raise UnknownOpenItem(str(document))
         return found[1]
 
     def payment(self, reference: str) -> Payment:
-        found = self._payments.find(reference)
+        found = self._payments.find(_reference(reference))
         if found is None:
             raise UnknownPayment(reference)
         return found[1]
@@ -1171,6 +1028,53 @@ class _Draft:
                 self._source_hints[group] = index + 1
             index += 1
 
+    def refund_credit(self, refund: object, payment: object) -> None:
+        reference = _reference(refund)
+        group, left, is_refund = self.payer(reference)
+        if not is_refund:
+            raise NotAllocatable(
+                source=reference, item="credit", reason="only a refund pays back credit"
+            )
+        if payment is not None:
+            paid = _reference(payment)
+            paid_group, available, paid_refund = self.payer(paid)
+            if paid_refund or paid_group != group:
+                raise NotAllocatable(
+                    source=reference,
+                    item=paid,
+                    reason="a refund pays back credit of a payment of its own party, "
+                    "ledger and currency",
+                )
+            if min(left, available) > 0:
+                self._refund(reference, paid, min(left, available), group)
+            return
+        currency = Money.zero(group[2]).currency
+        count = self._source_count.get(group, 0)
+        for index in range(self._source_hints.get(group, 0), count):
+            if left <= 0:
+                return
+            source = self._sources.get((group, index), "")
+            part = min(left, self.payer(source)[1])
+            if part <= 0:
+                continue
+            if isinstance(source, str):
+                self._refund(reference, source, part, group)
+            else:
+                self.allocate(reference, [(source, Money._exact(part, currency))])
+            left -= part
+
+    def _refund(self, refund: str, payment: str, amount: Decimal, group: _Group) -> None:
+        self._entry_count += 1
+        self._entries[self._entry_count] = CreditRefunded(
+            number=self._entry_count,
+            refund=refund,
+            payment=payment,
+            amount=Money._exact(amount, self.payment(payment).currency),
+        )
+        self._used[refund] = self._used.get(refund, _ZERO) + amount
+        self._used[payment] = self._used.get(payment, _ZERO) + amount
+        self._credit[group] = self._credit.get(group, _ZERO) - amount
+
     # -- write-offs and reversals ----------------------------------------------------
 
     def write_off(
@@ -1222,12 +1126,20 @@ class _Draft:
         self._discounted[key] = self._discounted.get(key, _ZERO) + amount
 
     def reverse(self, number: int) -> None:
-        if number in self._reversed:
+        if _entry_number(number) in self._reversed:
             raise AllocationReversed(number)
         entry = self._entries.find(number)
         if entry is None:
             raise UnknownAllocation(number)
         self._reversed[number] = True
+        if isinstance(entry, CreditRefunded):
+            amount = entry.amount.amount
+            group = self.payer(entry.payment)[0]
+            self._used[entry.refund] = self._used.get(entry.refund, _ZERO) - amount
+            self._used[entry.payment] = self._used.get(entry.payment, _ZERO) - amount
+            self._credit[group] = self._credit.get(group, _ZERO) + amount
+            self._reopen_source(group, entry.payment)
+            return
         item = self.item(entry.item)
         group = _group(item.party, item.direction, item.currency)
         if isinstance(entry, DiscountTaken):
@@ -1247,17 +1159,3 @@ class _Draft:
         self._settle(
             entry.source, item, entry.amount.amount, taken=taken, group=source_group, way=-1
         )
-
-
-def _unchecked_allocation(
-    number: int, source: Source, item: DocumentRef, amount: Money
-) -> Allocation:
-    """An allocation of values the ledger checked already (no converters: a hot loop)."""
-    allocation = object.__new__(Allocation)
-    object.__setattr__(allocation, "number", number)
-    object.__setattr__(allocation, "source", source)
-    object.__setattr__(allocation, "item", item)
-    object.__setattr__(allocation, "amount", amount)
-    object.__setattr__(allocation, "taken", None)
-    object.__setattr__(allocation, "rate", None)
-    return allocation

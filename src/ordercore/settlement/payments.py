@@ -48,7 +48,17 @@ from ordercore.settlement.open_items import Direction
 __all__ = ["Payment", "PaymentKind"]
 
 
-class PaymentKind(enum.Enum):
+class _Named(enum.Enum):
+    """An enum of settlement that prints short: ``Kind.NAME``, and its words for ``str``."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+    def __str__(self) -> str:
+        return str(self.value).replace("_", " ")
+
+
+class PaymentKind(_Named):
     """Which way a payment went, and whether it pays an item or pays money back."""
 
     #: From a customer to us: settles receivables.
@@ -59,12 +69,6 @@ class PaymentKind(enum.Enum):
     REFUND_SENT = "refund_sent"
     #: From a supplier back to us (a refund of what the supplier owed us).
     REFUND_RECEIVED = "refund_received"
-
-    def __repr__(self) -> str:
-        return f"PaymentKind.{self.name}"
-
-    def __str__(self) -> str:
-        return self.value.replace("_", " ")
 
     @property
     def direction(self) -> Direction:
@@ -103,10 +107,15 @@ def _amount(value: object) -> Money:
     return money
 
 
-def _date(value: object) -> dt.date:
+def _day(value: object, field: str) -> dt.date:
+    """Require a ``datetime.date`` that is not a ``datetime`` (settlement's dates)."""
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidType(value, expected="a datetime.date", field="date")
+        raise InvalidType(value, expected="a datetime.date", field=field)
     return value
+
+
+def _date(value: object) -> dt.date:
+    return _day(value, "date")
 
 
 def _reference(value: object) -> str:

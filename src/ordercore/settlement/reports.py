@@ -43,13 +43,15 @@ import attrs
 import moneyed
 
 from ordercore._convert import check_instance, to_text, to_tuple
-from ordercore.errors import InvalidReport, InvalidType
+from ordercore.errors import InvalidReport
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import get_currency
 from ordercore.money.rounding import RoundingMode, round_to
-from ordercore.settlement.ledger import DiscountTaken, Ledger, WriteOff, zero
+from ordercore.settlement.entries import DiscountTaken, WriteOff
+from ordercore.settlement.ledger import Ledger, zero
 from ordercore.settlement.open_items import Direction, OpenItem
+from ordercore.settlement.payments import _day
 
 __all__ = [
     "Aging",
@@ -67,10 +69,8 @@ _ZERO = Decimal(0)
 DEFAULT_EDGES = (30, 60, 90)
 
 
-def _day(value: object, field: str = "as_of") -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidType(value, expected="a datetime.date", field=field)
-    return value
+def _as_of(value: object) -> dt.date:
+    return _day(value, "as_of")
 
 
 def _edges(value: object) -> tuple[int, ...]:
@@ -161,7 +161,7 @@ def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str
 class Aging:
     """Open amounts by days past due, per party and currency; see :func:`aging`."""
 
-    as_of: dt.date = attrs.field(converter=_day)
+    as_of: dt.date = attrs.field(converter=_as_of)
     direction: Direction = attrs.field(converter=_direction)
     edges: tuple[int, ...] = attrs.field(converter=_edges)
     rows: tuple[AgingRow, ...] = attrs.field(converter=_rows)
@@ -229,7 +229,7 @@ def aging(
     party with nothing open and no credit has none.
     """
     check_instance(ledger, Ledger, "ledger")
-    day = _day(as_of)
+    day = _as_of(as_of)
     cuts = _edges(edges)
     way = _direction(direction)
     totals: dict[tuple[str, str], list[Decimal]] = {}
@@ -280,7 +280,7 @@ def days_sales_outstanding(
     up to one decimal. ``None`` when nothing was invoiced in that period.
     """
     check_instance(ledger, Ledger, "ledger")
-    day = _day(as_of)
+    day = _as_of(as_of)
     money = get_currency(currency)
     way = _direction(direction)
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
@@ -333,7 +333,7 @@ class Statement:
 
     party: str = attrs.field(converter=_text)
     currency: moneyed.Currency = attrs.field(converter=_currency)
-    as_of: dt.date = attrs.field(converter=_day)
+    as_of: dt.date = attrs.field(converter=_as_of)
     lines: tuple[StatementLine, ...] = attrs.field(converter=_lines)
 
     @property
@@ -383,7 +383,7 @@ def statement(
     (documents before money on one day, then by number), each with the running balance.
     """
     check_instance(ledger, Ledger, "ledger")
-    day = _day(as_of)
+    day = _as_of(as_of)
     money = get_currency(currency)
     way = _direction(direction)
     name = to_text(party, "party")
