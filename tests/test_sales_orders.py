@@ -39,6 +39,7 @@ from ordercore.documents import (
     CreditNote,
     DownPayment,
     DownPaymentBase,
+    DownPaymentPart,
     InvoicingPolicy,
     IssuedInvoice,
     OrderLine,
@@ -528,7 +529,7 @@ def test_a_down_payment_on_the_untaxed_amount_is_split_over_the_tax_rates() -> N
         "DownPaymentInvoiced",
         "InvoiceDraftCreated",
     ]
-    assert invoicing.order.down_payments[0].open == Decimal("115.91")
+    assert invoicing.order.down_payments[0].open == eur("115.91")
 
 
 def test_a_down_payment_on_the_total_keeps_its_stated_amount() -> None:
@@ -561,7 +562,7 @@ def test_a_down_payment_is_deducted_until_the_order_is_invoiced(base: DownPaymen
     ]  # only the rate of what was billed
     order = partial.order.record_delivery({0: "2", 1: "7"}, request=request("d2")).document
     last = order.invoice_remaining(invoice_id="b", request=request("b"))
-    assert last.order.down_payments[0].open == 0
+    assert last.order.down_payments[0].open.amount == 0
     assert total(down) + total(partial) + total(last) == order.total.amount
     assert last.order.state == "done"
 
@@ -820,7 +821,7 @@ def test_any_sequence_of_invoices_that_completes_an_order_sums_to_its_total(
         order = last.order
     assert order.completed
     assert sum(billed) == order.total.amount
-    assert all(record.open == 0 for record in order.down_payments)
+    assert all(record.open.amount == 0 for record in order.down_payments)
     assert [line.taken for line in order.lines] == [line.amount for line in order.lines]
     # Rate by rate, the invoices' untaxed amounts and taxes are the order's own.
     if not _lists_a_tax_twice(order):
@@ -885,7 +886,7 @@ def test_the_invoices_of_an_order_sum_to_it_rate_by_rate_under_every_rounding_mo
     assert _nonzero(tally.by_taxes()) == _nonzero(whole.by_taxes())
     assert _nonzero(tally.rows()) == _nonzero(whole.rows())
     assert sum(i.priced.totals.tax_inclusive.amount for i in invoices) == order.total.amount
-    assert all(record.open == 0 for record in order.down_payments)
+    assert all(record.open.amount == 0 for record in order.down_payments)
 
 
 def _nonzero(pairs: object) -> dict[object, Decimal]:
@@ -1330,12 +1331,12 @@ def test_refunding_an_open_down_payment_lets_the_rest_be_cancelled() -> None:
         caught.value.requested,
         caught.value.remaining,
     ) == ("sales order SO-1", "INV-1", "CN-1", Money("3.00", "EUR"), Money("2.00", "EUR"))
-    assert order.down_payments[0].open == Decimal("2.00")  # 1.00 of 3.00 deducted
+    assert order.down_payments[0].open == eur("2.00")  # 1.00 of 3.00 deducted
     refund = credit(credit_amount, dp_invoice, eur("2.40"))  # 2.00 + 20 % VAT
     taken = order.take_in_credit(dp_invoice, refund, request=request())
     assert taken.events[0].down_payment == Decimal("2.00")  # type: ignore[attr-defined]
     order = taken.document
-    assert order.down_payments[0].open == 0
+    assert order.down_payments[0].open.amount == 0
     order = order.cancel_remaining(request=request()).document
     assert order.state == "done"
     with pytest.raises(CreditNotTakenBack) as caught:
@@ -1459,7 +1460,7 @@ def test_a_refund_of_a_down_payment_is_at_most_what_is_open_of_it() -> None:
     # what is open (120.00 + 20 %) is refunded, and no later invoice deducts it
     refund = credit_on(order, credit_amount, dp_invoice, eur("144.00"))
     order = order.take_in_credit(dp_invoice, refund, request=request()).document
-    assert order.down_payments[0].open == 0
+    assert order.down_payments[0].open.amount == 0
     last = order.invoice_remaining(invoice_id="b", request=request())
     assert all(line.quantity > 0 for line in last.invoice.content.lines)
 
@@ -1539,7 +1540,7 @@ def _check_sums(order: SalesOrder, invoices: list[IssuedInvoice], notes: list[Cr
     assert order.billed.amount == billed - credited
     for record in order.down_payments:
         for part in record.parts:
-            assert 0 <= part.deducted <= part.amount
+            assert 0 <= part.deducted.amount <= part.amount.amount
     for line in order.lines:
         assert min(line.amount.amount, 0) <= line.taken.amount <= max(line.amount.amount, 0)
         assert 0 <= line.invoiced <= line.ordered - line.cancelled
@@ -1610,7 +1611,7 @@ def test_a_credit_issued_on_its_order_is_taken_back_and_the_order_still_adds_up(
         invoices.append(issue(last, "INV-last"))
         order = last.order
     _check_sums(order, invoices, notes)
-    assert all(record.open == 0 for record in order.down_payments)
+    assert all(record.open.amount == 0 for record in order.down_payments)
     assert order.billed == order.total
     if not _lists_a_tax_twice(order):
         tally = TaxTally()
@@ -1706,3 +1707,19 @@ def test_an_order_refuses_line_records_that_do_not_match_its_priced_lines() -> N
     with pytest.raises(InvalidOrderRecord) as caught:
         attrs.evolve(order, adjustments=())
     assert (caught.value.field, caught.value.value, caught.value.limit) == ("adjustments", 0, 1)
+
+
+def test_a_stored_down_payment_part_is_checked() -> None:
+    part = DownPaymentPart(taxes=[VAT], amount=eur("30.00"))
+    assert (part.deducted, part.open) == (eur("0"), eur("30.00"))
+    with pytest.raises(InvalidOrderRecord) as caught:
+        DownPaymentPart(taxes=[VAT], amount=eur("30.00"), deducted=eur("30.01"))
+    assert (caught.value.field, caught.value.value, caught.value.limit) == (
+        "deducted",
+        eur("30.01"),
+        eur("30.00"),
+    )
+    with pytest.raises(CurrencyMismatch):
+        DownPaymentPart(taxes=[VAT], amount=eur("30.00"), deducted=Money("1.00", "USD"))
+    with pytest.raises(InvalidType):
+        DownPaymentPart(taxes=[VAT], amount=30.0)  # type: ignore[arg-type]

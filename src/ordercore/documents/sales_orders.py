@@ -59,7 +59,7 @@ from typing import ClassVar
 
 import attrs
 
-from ordercore._convert import check_instance, to_tuple
+from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents.credit_notes import CreditNote
@@ -82,6 +82,7 @@ from ordercore.errors import (
     DownPaymentTooLarge,
     InvalidDownPayment,
     InvalidNumber,
+    InvalidOrderRecord,
     InvalidType,
     NothingRemains,
     OverDelivery,
@@ -228,8 +229,16 @@ class DownPaymentInvoiced(Event):
 # -- values ------------------------------------------------------------------------------
 
 
-def _amount(value: object) -> Decimal:
-    return to_decimal(value, field="amount")
+def _amount(value: object) -> Money:
+    return to_money(value, "amount")
+
+
+def _total(value: object) -> Money:
+    return to_money(value, "total")
+
+
+def _description(value: object) -> str:
+    return to_text(value, "description")
 
 
 def _policy(value: object) -> InvoicingPolicy:
@@ -337,8 +346,8 @@ def _taxes(value: object) -> tuple[Tax, ...]:
     return to_tuple(value, Tax, "taxes")
 
 
-def _deducted(value: object) -> Decimal:
-    return to_decimal(value, field="deducted")
+def _deducted(value: object) -> Money | None:
+    return None if value is None else to_money(value, "deducted")
 
 
 @attrs.frozen(kw_only=True)
@@ -350,13 +359,27 @@ class DownPaymentPart:
     """
 
     taxes: tuple[Tax, ...] = attrs.field(converter=_taxes)
-    amount: Decimal = attrs.field(converter=_amount)
-    deducted: Decimal = attrs.field(default=_ZERO, converter=_deducted)
+    amount: Money = attrs.field(converter=_amount)
+    deducted: Money = attrs.field(default=None, converter=_deducted)
+
+    def __attrs_post_init__(self) -> None:
+        if self.deducted is None:
+            object.__setattr__(self, "deducted", Money.zero(self.amount.currency))
+        elif self.deducted.currency != self.amount.currency:
+            raise CurrencyMismatch(
+                self.deducted.currency.code, self.amount.currency.code, operation="deduct"
+            )
+        if not _ZERO <= self.deducted.amount <= self.amount.amount:
+            raise InvalidOrderRecord(
+                record="down payment part", field="deducted", value=self.deducted, limit=self.amount
+            )
 
     @property
-    def open(self) -> Decimal:
+    def open(self) -> Money:
         """What later invoices still have to deduct."""
-        return CONTEXT.subtract(self.amount, self.deducted)
+        return Money._exact(
+            CONTEXT.subtract(self.amount.amount, self.deducted.amount), self.amount.currency
+        )
 
 
 def _parts(value: object) -> tuple[DownPaymentPart, ...]:
@@ -372,16 +395,19 @@ class DownPaymentRecord:
     """
 
     invoice_id: str = attrs.field(converter=fields.document_id)
-    description: str
+    description: str = attrs.field(converter=_description)
     base: DownPaymentBase = attrs.field(converter=_base)
-    amount: Money
-    total: Money
+    amount: Money = attrs.field(converter=_amount)
+    total: Money = attrs.field(converter=_total)
     parts: tuple[DownPaymentPart, ...] = attrs.field(converter=_parts)
 
     @property
-    def open(self) -> Decimal:
+    def open(self) -> Money:
         """The stated amount later invoices still have to deduct."""
-        return functools.reduce(CONTEXT.add, (part.open for part in self.parts), _ZERO)
+        return Money._exact(
+            functools.reduce(CONTEXT.add, (part.open.amount for part in self.parts), _ZERO),
+            self.amount.currency,
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -541,7 +567,7 @@ class SalesOrder(ordering.OrderBase):
         order, cancelled = self._cancelled(lines)
         left = order._untaxed_left().values()
         if any(amount.quantize(step, rounding) < 0 for amount in left):
-            outstanding = sum((record.open for record in self.down_payments), _ZERO)
+            outstanding = sum((record.open.amount for record in self.down_payments), _ZERO)
             raise DownPaymentsOutstanding(
                 order=self._name, outstanding=Money(outstanding, self.priced.currency)
             )
@@ -660,7 +686,7 @@ class SalesOrder(ordering.OrderBase):
             )
         shares = allocate(amount, [free for _, free in sets], step)
         parts = tuple(
-            DownPaymentPart(taxes=taxes, amount=share)
+            DownPaymentPart(taxes=taxes, amount=Money(share, currency))
             for (taxes, _), share in zip(sets, shares, strict=True)
             if share
         )
@@ -673,7 +699,7 @@ class SalesOrder(ordering.OrderBase):
                     else ""
                 ),
                 quantity=1,
-                unit_price=Money(part.amount, currency),
+                unit_price=part.amount,
                 taxes=part.taxes,
                 kind=LineKind.SERVICE,
             )
@@ -820,12 +846,12 @@ class SalesOrder(ordering.OrderBase):
             if made.down_payment:
                 record = self._down_payment(made)
                 withdrawn = record.amount.amount
-                if any(part.deducted for part in record.parts):
+                if any(part.deducted.amount for part in record.parts):
                     raise refuse(
                         "later invoices deducted the down payment it would withdraw; credit "
                         "them first, or refund by amount what is still open",
                         requested=Money(withdrawn, self.priced.currency),
-                        remaining=Money(record.open, self.priced.currency),
+                        remaining=record.open,
                     )
             order = self._released(made, then="credit them first")
             quantities = made.quantities
@@ -860,14 +886,16 @@ class SalesOrder(ordering.OrderBase):
         records = list(self.down_payments)
         if made.down_payment:
             record = next(r for r in records if r.invoice_id == made.document_id)
-            if any(part.deducted for part in record.parts):
+            if any(part.deducted.amount for part in record.parts):
                 raise DownPaymentDeducted(order=self._name, invoice=made.document_id, first=then)
             records.remove(record)
         for deduction in made.deductions:
             at = next(i for i, r in enumerate(records) if r.invoice_id == deduction.down_payment)
             parts = list(records[at].parts)
-            number, piece = deduction.part, deduction.amount.amount
-            parts[number] = attrs.evolve(parts[number], deducted=parts[number].deducted - piece)
+            number = deduction.part
+            parts[number] = attrs.evolve(
+                parts[number], deducted=parts[number].deducted - deduction.amount
+            )
             records[at] = attrs.evolve(records[at], parts=tuple(parts))
         return self._given_back(made, down_payments=tuple(records))
 
@@ -890,17 +918,19 @@ class SalesOrder(ordering.OrderBase):
             stated = (
                 line.net.amount if record.base is DownPaymentBase.UNTAXED else line.stated.amount
             )
-            if at is None or stated > parts[at].open:
+            if at is None or stated > parts[at].open.amount:
                 labels = ", ".join(t.label for t in key) or "no tax"
                 raise refuse(
                     f"it refunds {stated} of the down payment with {labels}, more than no "
                     "invoice has deducted yet; credit only what is still open",
                     requested=Money(stated, self.priced.currency),
                     remaining=Money(
-                        parts[at].open if at is not None else _ZERO, self.priced.currency
+                        parts[at].open.amount if at is not None else _ZERO, self.priced.currency
                     ),
                 )
-            parts[at] = attrs.evolve(parts[at], amount=parts[at].amount - stated)
+            parts[at] = attrs.evolve(
+                parts[at], amount=Money(parts[at].amount.amount - stated, self.priced.currency)
+            )
             withdrawn += stated
         tally = TaxTally.of(note.priced)
         total = note.priced.totals.tax_inclusive
@@ -975,9 +1005,9 @@ class SalesOrder(ordering.OrderBase):
         left = self._untaxed_to_invoice()
         for record in self.down_payments:
             for part in record.parts:
-                if part.open:
+                if part.open.amount:
                     key = plain_taxes(part.taxes)
-                    left[key] = left.get(key, _ZERO) - self._untaxed(part.open, part.taxes)
+                    left[key] = left.get(key, _ZERO) - self._untaxed(part.open.amount, part.taxes)
         return left
 
     def _free_by_taxes(self, base: DownPaymentBase) -> list[tuple[tuple[Tax, ...], Decimal]]:
@@ -1053,7 +1083,7 @@ class SalesOrder(ordering.OrderBase):
                 part_whole, part_before = progress[0].get(key, (whole, before))
                 part_after = progress[1].get(key, (whole, after))[1]
                 piece = ordering.rest_share(
-                    part.open,
+                    part.open.amount,
                     part_after - part_before,
                     part_whole - part_before,
                     completed=order.completed,
@@ -1076,7 +1106,9 @@ class SalesOrder(ordering.OrderBase):
                             amount=Money(piece, currency),
                         )
                     )
-                parts.append(attrs.evolve(part, deducted=part.deducted + piece))
+                parts.append(
+                    attrs.evolve(part, deducted=Money(part.deducted.amount + piece, currency))
+                )
             records.append(attrs.evolve(record, parts=tuple(parts)))
         content = self._content(order, invoice_lines, adjustments)
         priced = price(content)
