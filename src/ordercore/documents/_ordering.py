@@ -78,7 +78,6 @@ ZERO = Decimal(0)
 # Credit notes read these here, with the steps they share with orders.
 TaxTally = public.TaxTally
 standalone = public.standalone
-fresh = public.fresh
 
 #: The description of the line by which a completing bill absorbs tax rounding.
 ROUNDING_DIFFERENCE = "Rounding difference"

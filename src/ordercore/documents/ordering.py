@@ -227,31 +227,6 @@ def derived(record: R, **changes: object) -> R:
     return new
 
 
-_DEFAULTS: dict[type, tuple[tuple[str, object, bool], ...]] = {}
-
-
-def fresh(cls: type[R], **values: object) -> R:
-    """A new ``cls`` record of checked ``values``, its other fields at their defaults.
-
-    Private to the documents package, like :func:`derived`: for records made from values
-    the library checked already (an order's lines, made from its priced lines).
-    """
-    spec = _DEFAULTS.get(cls)
-    if spec is None:
-        spec = _DEFAULTS[cls] = tuple(
-            (field.name, field.default, isinstance(field.default, attrs.Factory))  # type: ignore[arg-type]
-            for field in attrs.fields(cls)  # type: ignore[arg-type]
-        )
-    new = object.__new__(cls)
-    put = object.__setattr__
-    for name, default, factory in spec:
-        if name in values:
-            put(new, name, values[name])
-        else:
-            put(new, name, default.factory() if factory else default)  # type: ignore[attr-defined]
-    return new
-
-
 # -- a line's progress -------------------------------------------------------------------
 
 
@@ -297,6 +272,29 @@ class LineProgress:
     @property
     def _record(self) -> str:
         return f"order line {excerpt(self.description)}"
+
+    @classmethod
+    def _confirmed(
+        cls, description: str, key: str | None, ordered: Decimal, amount: Money, **more: object
+    ) -> Self:
+        """A line as confirmed (nothing fulfilled, billed, cancelled or taken), unchecked.
+
+        For the order's confirmation, which makes its lines of priced lines it checked:
+        ``more`` are a subclass's own fields (a sales order line's ``policy``).
+        """
+        line = object.__new__(cls)
+        put = object.__setattr__
+        put(line, "description", description)
+        put(line, "key", key)
+        put(line, "ordered", ordered)
+        put(line, "amount", amount)
+        put(line, "fulfilled", _ZERO)
+        put(line, "billed", _ZERO)
+        put(line, "cancelled", _ZERO)
+        put(line, "taken", Money._exact(_ZERO, amount.currency))
+        for name, value in more.items():
+            put(line, name, value)
+        return line
 
     @property
     def open(self) -> Decimal:

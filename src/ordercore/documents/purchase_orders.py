@@ -250,14 +250,7 @@ class PurchaseOrder(ordering.OrderBase):
             number=number,
             priced=priced,
             lines=tuple(
-                ordering.fresh(
-                    PurchaseLine,
-                    description=line.line.description,
-                    key=key,
-                    ordered=line.line.quantity,
-                    amount=(stated := line.stated),
-                    taken=Money._exact(_ZERO, stated.currency),
-                )
+                PurchaseLine._confirmed(line.line.description, key, line.line.quantity, line.stated)
                 for line, key in zip(priced.lines, keys, strict=True)
             ),
             adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),

@@ -513,14 +513,8 @@ class SalesOrder(ordering.OrderBase):
             number=number,
             priced=priced,
             lines=tuple(
-                ordering.fresh(
-                    OrderLine,
-                    description=line.line.description,
-                    key=key,
-                    ordered=line.line.quantity,
-                    policy=line_policy,
-                    amount=(stated := line.stated),
-                    taken=Money._exact(_ZERO, stated.currency),
+                OrderLine._confirmed(
+                    line.line.description, key, line.line.quantity, line.stated, policy=line_policy
                 )
                 for line, key, line_policy in zip(priced.lines, keys, policies, strict=True)
             ),
