@@ -20,6 +20,7 @@ from ordercore import (
     SalesOrder,
     Tax,
     UnknownOrderLine,
+    credit_lines,
 )
 from ordercore.documents.quotes import DraftQuote, QuoteContent, QuoteLine
 from ordercore.pricing.document import Document
@@ -227,3 +228,46 @@ def test_lines_the_order_derives_equal_lines_checked_from_the_same_values() -> N
         assert hash(rebuilt) == hash(line)
     for taken in order.invoices[0].lines:
         assert type(taken)(**attrs.asdict(taken, recurse=False)) == taken
+
+
+def test_an_invoice_made_from_an_order_is_credited_by_the_order_s_line_keys() -> None:
+    order = order_from_quote()
+    made = order.invoice_quantities({"chair": "2", "desk": "3"}, invoice_id="i", request=request())
+    invoice = made.invoice.issue(number="INV-1", issue_date=DAY, request=request()).document
+    note = credit_lines(
+        invoice,
+        {"desk": "1"},
+        order=made.order,
+        id="cn",
+        number="CN-1",
+        issue_date=DAY,
+        reason="Returned",
+        request=request(),
+    ).document
+    desk = next(i for i, t in enumerate(made.order.invoices[0].lines) if t.key == "desk")
+    assert [(c.index, c.quantity) for c in note.credited] == [(desk, 1)]
+    taken = made.order.take_in_credit(invoice, note, request=request()).document
+    assert next(line for line in taken.lines if line.key == "desk").invoiced == 2
+    with pytest.raises(UnknownOrderLine) as unknown:
+        credit_lines(
+            invoice,
+            {"lamp": "1"},  # on the order, but not billed by this invoice
+            order=made.order,
+            id="cn",
+            number="CN-2",
+            issue_date=DAY,
+            reason="x",
+            request=request(),
+        )
+    assert unknown.value.line == "lamp"
+    with pytest.raises(InvalidType) as no_order:
+        credit_lines(
+            invoice,
+            {"desk": "1"},
+            id="cn",
+            number="CN-3",
+            issue_date=DAY,
+            reason="x",
+            request=request(),
+        )
+    assert no_order.value.field == "quantities"

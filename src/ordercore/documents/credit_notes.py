@@ -64,7 +64,7 @@ import enum
 import functools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Protocol, Self, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 import attrs
 
@@ -74,6 +74,7 @@ from ordercore.documents import _ordering as ordering
 from ordercore.documents import display, settling
 from ordercore.documents.bills import IssuedBill
 from ordercore.documents.invoices import Changed, IssuedInvoice
+from ordercore.documents.ordering import LineQuantities
 from ordercore.errors import (
     AlreadyCredited,
     CreditBeforeInvoice,
@@ -476,6 +477,10 @@ class TakesCredit(Protocol):
         """Raise if the order could not take ``credit_note`` of ``invoice`` back."""
         ...  # pragma: no cover - a protocol
 
+    def invoice_line(self, invoice: IssuedInvoice, key: str) -> int:
+        """The index of the line of ``invoice`` that bills the order line keyed ``key``."""
+        ...  # pragma: no cover - a protocol
+
 
 def _order(value: object, invoice: _Credited) -> TakesCredit | None:
     """The order to check a credit of ``invoice`` against, if one is given."""
@@ -562,7 +567,7 @@ def _issued(note: CreditNote, request: Request) -> Changed[CreditNote]:
 @exact
 def credit_lines(
     invoice: IssuedInvoice | IssuedBill,
-    quantities: Mapping[int, object],
+    quantities: LineQuantities,
     *,
     previous: Sequence[CreditNote] = (),
     id: str,  # noqa: A002 - the document's id, named like every other id field
@@ -573,6 +578,9 @@ def credit_lines(
     order: TakesCredit | None = None,
 ) -> Changed[CreditNote]:
     """Credit ``quantities`` (invoice line index -> quantity) of ``invoice``.
+
+    With ``order``, a line may also be named by the key of the order line it bills
+    (``{"desk": 1}``).
 
     ``previous`` are the credit notes already issued against this invoice; what they
     credited is no longer creditable. ``invoice`` may be a supplier's bill. After a credit
@@ -587,6 +595,7 @@ def credit_lines(
         raise InvalidType(
             quantities, expected="a mapping of line index to quantity", field="quantities"
         )
+    quantities = _by_index(quantities, invoice, order)
     earlier = _earlier(invoice, previous)
     _not_in_full(invoice, earlier, "credit lines of")
     if invoice.priced.adjustments and not invoice.priced.adjustments[0].distributed:
@@ -839,6 +848,30 @@ def _not_in_full(
             credit_notes=tuple(note.number for note in earlier),
             in_full=True,
         )
+
+
+def _by_index(
+    quantities: Mapping[Any, object], invoice: IssuedInvoice | IssuedBill, order: TakesCredit | None
+) -> Mapping[int, object]:
+    """``quantities`` by invoice line index: a key names a line through ``order``."""
+    if not any(isinstance(key, str) for key in quantities):
+        return quantities
+    if order is None or not isinstance(invoice, IssuedInvoice):
+        key = next(key for key in quantities if isinstance(key, str))
+        raise InvalidType(
+            key, expected="a line index (int); name a line by key with order=", field="quantities"
+        )
+    result: dict[int, object] = {}
+    for key, quantity in quantities.items():
+        index = order.invoice_line(invoice, key) if isinstance(key, str) else _index(key)
+        if index in result:
+            raise InvalidType(
+                quantities,
+                expected="each line named once (by its key or by its index)",
+                field="quantities",
+            )
+        result[index] = quantity
+    return result
 
 
 def _index(value: object) -> int:
