@@ -205,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             "quote": (confirm_from_quote, quote),
             "invoice": (invoice_delivered, delivered),
             "price 1/4": (price, quarter_document),
+            "build 1/4": (build_and_price, quarter),
         }
         timings[size] = medians(cases, repeats, budget, collect=not args.no_gc)
 
@@ -242,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             "confirm": t["confirm"] / t["price"],
             "quote": t["quote"] / t["price"],
             "invoice": t["invoice"] / t["price 1/4"],
+            "invoice built": t["invoice"] / t["build 1/4"],
         }
         print(
             f"{size:>6,} | {r['build']:>20.2f}x | {r['price']:>14.2f}x | "
@@ -276,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
                 TARGET_CONFIRM,
             )
         )
+    print(
+        "\nFor comparison (not a target): invoicing 1/4 / building those lines from plain "
+        "values and pricing them, as a host prices them: "
+        + ", ".join(f"{ratios[size]['invoice built']:.2f}x at {size:,}" for size in SIZES)
+    )
     for name, title in (("confirm", "confirming"), ("invoice", "invoicing")):
         growth = (timings[1_000][name] / 1_000) / (timings[100][name] / 100)
         print(
