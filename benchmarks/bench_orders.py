@@ -170,6 +170,19 @@ def check(
 Case = tuple[Callable[[object], object], object]
 
 
+def _rule(header: str) -> None:
+    print(header)
+    print("-" * len(header))
+
+
+def _compared(ratios: dict[int, dict[str, float]]) -> str:
+    return (
+        "\nFor comparison (not a target): invoicing 1/4 / building those lines from plain "
+        "values and pricing them, as a host prices them: "
+        + ", ".join(f"{ratios[size]['invoice built']:.2f}x at {size:,}" for size in SIZES)
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
@@ -221,8 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         "price 1/4",
     )
     header = f"{'lines':>6} | " + " | ".join(f"{title:>12}" for title in titles)
-    print(header)
-    print("-" * len(header))
+    _rule(header)
     for size in SIZES:
         t = timings[size]
         print(f"{size:>6,} | " + " | ".join(f"{fmt_time(t[c]):>12}" for c in columns))
@@ -232,8 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'lines':>6} | {'build+price / Decimal':>21} | {'price / Decimal':>15} | "
         f"{'confirm / price':>15} | {'from quote / price':>18} | {'invoice / price 1/4':>19}"
     )
-    print(header)
-    print("-" * len(header))
+    _rule(header)
     ratios: dict[int, dict[str, float]] = {}
     for size in SIZES:
         t = timings[size]
@@ -252,8 +263,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nCost per order line (ns)")
     header = f"{'lines':>6} | " + " | ".join(f"{title:>12}" for title in titles[:6])
-    print(header)
-    print("-" * len(header))
+    _rule(header)
     for size in SIZES:
         t = timings[size]
         print(f"{size:>6,} | " + " | ".join(f"{t[c] / size * 1e9:>12,.0f}" for c in columns[:6]))
@@ -278,11 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 TARGET_CONFIRM,
             )
         )
-    print(
-        "\nFor comparison (not a target): invoicing 1/4 / building those lines from plain "
-        "values and pricing them, as a host prices them: "
-        + ", ".join(f"{ratios[size]['invoice built']:.2f}x at {size:,}" for size in SIZES)
-    )
+    print(_compared(ratios))
     for name, title in (("confirm", "confirming"), ("invoice", "invoicing")):
         growth = (timings[1_000][name] / 1_000) / (timings[100][name] / 100)
         print(
