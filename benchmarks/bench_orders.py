@@ -170,6 +170,19 @@ def check(
 Case = tuple[Callable[[object], object], object]
 
 
+def _rule(header: str) -> None:
+    print(header)
+    print("-" * len(header))
+
+
+def _compared(ratios: dict[int, dict[str, float]]) -> str:
+    return (
+        "\nFor comparison (not a target): invoicing 1/4 / building those lines from plain "
+        "values and pricing them, as a host prices them: "
+        + ", ".join(f"{ratios[size]['invoice built']:.2f}x at {size:,}" for size in SIZES)
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
@@ -205,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             "quote": (confirm_from_quote, quote),
             "invoice": (invoice_delivered, delivered),
             "price 1/4": (price, quarter_document),
+            "build 1/4": (build_and_price, quarter),
         }
         timings[size] = medians(cases, repeats, budget, collect=not args.no_gc)
 
@@ -220,8 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         "price 1/4",
     )
     header = f"{'lines':>6} | " + " | ".join(f"{title:>12}" for title in titles)
-    print(header)
-    print("-" * len(header))
+    _rule(header)
     for size in SIZES:
         t = timings[size]
         print(f"{size:>6,} | " + " | ".join(f"{fmt_time(t[c]):>12}" for c in columns))
@@ -231,8 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'lines':>6} | {'build+price / Decimal':>21} | {'price / Decimal':>15} | "
         f"{'confirm / price':>15} | {'from quote / price':>18} | {'invoice / price 1/4':>19}"
     )
-    print(header)
-    print("-" * len(header))
+    _rule(header)
     ratios: dict[int, dict[str, float]] = {}
     for size in SIZES:
         t = timings[size]
@@ -242,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             "confirm": t["confirm"] / t["price"],
             "quote": t["quote"] / t["price"],
             "invoice": t["invoice"] / t["price 1/4"],
+            "invoice built": t["invoice"] / t["build 1/4"],
         }
         print(
             f"{size:>6,} | {r['build']:>20.2f}x | {r['price']:>14.2f}x | "
@@ -250,8 +263,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nCost per order line (ns)")
     header = f"{'lines':>6} | " + " | ".join(f"{title:>12}" for title in titles[:6])
-    print(header)
-    print("-" * len(header))
+    _rule(header)
     for size in SIZES:
         t = timings[size]
         print(f"{size:>6,} | " + " | ".join(f"{t[c] / size * 1e9:>12,.0f}" for c in columns[:6]))
@@ -276,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 TARGET_CONFIRM,
             )
         )
+    print(_compared(ratios))
     for name, title in (("confirm", "confirming"), ("invoice", "invoicing")):
         growth = (timings[1_000][name] / 1_000) / (timings[100][name] / 100)
         print(

@@ -1,6 +1,7 @@
 """Lines keyed end to end: a quote line's key names its order line, and what invoices take."""
 
 import datetime as dt
+from decimal import Decimal
 
 import attrs
 import pytest
@@ -8,13 +9,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ordercore import (
+    Allowance,
+    CreditNote,
+    Discount,
     DocumentWithoutLines,
     DuplicateLineKey,
+    Group,
     InvalidNumber,
     InvalidType,
     InvoicingPolicy,
     Line,
     Money,
+    OverCrediting,
     PurchaseOrder,
     Request,
     SalesOrder,
@@ -271,3 +277,175 @@ def test_an_invoice_made_from_an_order_is_credited_by_the_order_s_line_keys() ->
             request=request(),
         )
     assert no_order.value.field == "quantities"
+
+
+def _keyed_order(document: Document) -> SalesOrder:
+    return SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=document,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request(),
+    ).document
+
+
+def test_a_line_that_took_a_share_of_group_allowances_bills_its_share_as_one_amount() -> None:
+    vat = Tax.percent("VAT", "20")
+    document = Document(
+        currency="EUR",
+        items=[
+            Line(
+                description="Desk",
+                quantity="3",
+                unit_price=Money("219.33", "EUR"),
+                discounts=[Discount.percent("10")],
+                taxes=[vat],
+            ),
+            Group(
+                name="G",
+                lines=[
+                    Line(
+                        description="Chair",
+                        quantity="7",
+                        unit_price=Money("13.37", "EUR"),
+                        taxes=[vat],
+                    )
+                ],
+                allowances=[Allowance.percentage("5", reason="group")],
+            ),
+        ],
+        allowances=[Allowance.percentage("3", reason="loyal")],
+    )
+    order = _keyed_order(document)
+    made = order.invoice_quantities({0: "1", 1: "2"}, invoice_id="i1", request=request())
+    lines = made.invoice.content.lines
+    # no line stands for allowances as if they were rounding: only cents may be
+    assert all(
+        line.unit_price.amount <= Decimal("0.05")
+        for line in lines
+        if line.description == "Rounding difference"
+    )
+    taken = sum((t.amount.amount for t in made.order.invoices[0].lines), Decimal(0))
+    assert made.invoice.priced.totals.tax_exclusive.amount == taken
+    last = made.order.invoice_remaining(invoice_id="i2", request=request())
+    assert (
+        made.invoice.priced.totals.tax_inclusive + last.invoice.priced.totals.tax_inclusive
+        == order.total
+    )
+
+
+def test_an_invoice_billed_at_order_prices_has_no_negative_line_and_credits_by_lines() -> None:
+    vat = Tax.percent("VAT", "20")
+    order = _keyed_order(
+        Document(
+            currency="EUR",
+            items=[
+                Line(
+                    description="Desk", quantity="3", unit_price=Money("0.006", "EUR"), taxes=[vat]
+                ),
+                Line(
+                    description="Chair", quantity="1", unit_price=Money("5.00", "EUR"), taxes=[vat]
+                ),
+            ],
+        )
+    )
+    first = order.invoice_quantities({0: "1"}, invoice_id="i1", request=request())
+    second = first.order.invoice_quantities({0: "1", 1: "1"}, invoice_id="i2", request=request())
+    assert all(line.quantity > 0 for line in second.invoice.content.lines)
+    # the second desk takes 0.00 of the line (round(0.0133) - 0.01); priced alone it is
+    # 0.01: a line allowance "Rounding to the order" takes the cent off
+    desk = second.invoice.content.lines[0]
+    assert [d.reason for d in desk.discounts] == ["Rounding to the order"]
+    issued = second.invoice.issue(number="INV-2", issue_date=DAY, request=request()).document
+    note = credit_lines(
+        issued,
+        {1: "1"},
+        order=second.order,
+        id="c",
+        number="CN-1",
+        issue_date=DAY,
+        reason="Returned",
+        request=request(),
+    ).document
+    assert note.total == Money("6.00", "EUR")
+
+
+def test_an_order_never_takes_back_more_than_an_invoice_billed_of_a_line() -> None:
+    order = _keyed_order(
+        Document(
+            currency="EUR",
+            items=[Line(description="Desk", quantity="3", unit_price=Money("0.006", "EUR"))],
+        )
+    )
+    made = order.invoice_quantities({0: "3"}, invoice_id="i1", request=request())
+    invoice = made.invoice.issue(number="INV-1", issue_date=DAY, request=request()).document
+    order = made.order
+
+    def one_desk(number: str, previous: tuple[object, ...] = ()) -> CreditNote:
+        return credit_lines(
+            invoice,
+            {0: "1"},
+            previous=previous,  # type: ignore[arg-type]
+            id=number,
+            number=number,
+            issue_date=DAY,
+            reason="Returned",
+            request=request(),
+        ).document
+
+    notes: list[CreditNote] = []
+    for number in ("CN-1", "CN-2", "CN-3"):
+        notes.append(one_desk(number, tuple(notes)))
+        order = order.take_in_credit(invoice, notes[-1], request=request()).document
+    assert [note.credited[0].amount.amount for note in notes] == [
+        Decimal("0.01"),
+        Decimal("0.00"),
+        Decimal("0.01"),
+    ]
+    assert (order.lines[0].invoiced, order.billed.amount) == (0, Decimal("0.00"))
+    # a credit note made without the earlier ones (previous=) credits what nothing bills
+    with pytest.raises(OverCrediting) as caught:
+        order.take_in_credit(invoice, one_desk("CN-4"), request=request())
+    assert (caught.value.requested, caught.value.remaining) == (1, 0)
+    assert order.lines[0].taken.amount == 0
+    # and one that would take back more money than the line still holds is refused too
+    two = order_from_invoiced_desks()
+    with pytest.raises(OverCrediting) as money:
+        two[0].take_in_credit(two[1], two[2], request=request())
+    assert (money.value.requested, money.value.remaining) == (
+        Money("0.01", "EUR"),
+        Money("0.00", "EUR"),
+    )
+
+
+def order_from_invoiced_desks() -> tuple[SalesOrder, object, CreditNote]:
+    """An order whose invoice of 3 x EUR 0.006 (0.02) had two desks taken back at 0.01 each.
+
+    The credit notes were made without ``previous=``, so each credited 0.01: the invoice
+    still takes one desk, for 0.00, and a third such note would credit 0.01 of it.
+    """
+    order = _keyed_order(
+        Document(
+            currency="EUR",
+            items=[Line(description="Desk", quantity="3", unit_price=Money("0.006", "EUR"))],
+        )
+    )
+    made = order.invoice_quantities({0: "3"}, invoice_id="i1", request=request())
+    invoice = made.invoice.issue(number="INV-1", issue_date=DAY, request=request()).document
+    order = made.order
+
+    def one(number: str) -> CreditNote:
+        return credit_lines(
+            invoice,
+            {0: "1"},
+            id=number,
+            number=number,
+            issue_date=DAY,
+            reason="Returned",
+            request=request(),
+        ).document
+
+    for number in ("CN-1", "CN-2"):
+        order = order.take_in_credit(invoice, one(number), request=request()).document
+    return order, invoice, one("CN-3")

@@ -54,6 +54,7 @@ from ordercore.errors import (
     NothingRemains,
     OrdercoreError,
     OrderLimitExceeded,
+    OverCrediting,
     PrepaidOnOrder,
     ReturnOnOrder,
     UnknownOrderLine,
@@ -63,7 +64,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
 from ordercore.money.decimals import to_decimal
-from ordercore.pricing.discounts import DiscountKind
+from ordercore.pricing.discounts import Discount, DiscountKind
 from ordercore.pricing.document import Allowance, Charge, Document, TaxCorrection
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
@@ -81,6 +82,10 @@ standalone = public.standalone
 
 #: The description of the line by which a completing bill absorbs tax rounding.
 ROUNDING_DIFFERENCE = "Rounding difference"
+
+#: The reason of the allowance by which a line billed at the order's prices takes the cent
+#: its own rounding gives more than its share of the order line.
+ROUNDING_TO_ORDER = "Rounding to the order"
 
 
 def check_records(
@@ -410,7 +415,7 @@ def bill_lines(
     """
     result = list(lines)
     shares: list[TakenLine] = []
-    parts: list[tuple[Line, Decimal, Decimal]] = []
+    parts: list[tuple[Line, Decimal, Decimal, bool]] = []
     currency = priced.currency
     step = rounding(priced)
     for index, units in wanted.items():
@@ -418,26 +423,36 @@ def bill_lines(
         part = share(line, units, step)
         result[index] = moved(line, billed=units, taken=part)
         shares.append(TakenLine._unchecked(index, line.key, units, Money._exact(part, currency)))
-        parts.append((priced.lines[index].line, units, part))
+        priced_line = priced.lines[index]
+        parts.append((priced_line.line, units, part, bool(priced_line.distributed.amount)))
     return tuple(result), tuple(shares), at_order_prices(parts, priced)
 
 
 def at_order_prices(
-    parts: Sequence[tuple[Line, Decimal, Decimal]], priced: PricedDocument
+    parts: Sequence[tuple[Line, Decimal, Decimal, bool]], priced: PricedDocument
 ) -> list[Line]:
-    """The lines that bill ``parts`` (order line, units, share) of an order ``priced``.
+    """The lines that bill ``parts`` of an order ``priced`` at the order's prices.
+
+    Each part is an order line, the units billed, their share, and whether group or
+    document allowances and charges were distributed into the line's amount.
 
     Each keeps the order line's unit price, base quantity and discounts for the units it
     bills, as printed and as data, so that EN 16931's line formula (quantity x net price /
     base quantity - allowances = line net) holds on it. What its share differs from that
     (a cent of rounding, the share of all units billed so far being rounded once) goes to
-    a "Rounding difference" line of the line's taxes (per-unit taxes aside), one per set
-    of taxes, so that the bill still takes exactly its shares. A line with a fixed
-    discount of its own (which the units billed do not share), or one the engine would
-    refuse at that quantity, bills its share as one amount for its units instead.
+    the line itself: a share below it is a fixed allowance of the line ("Rounding to the
+    order"), a share above it a "Rounding difference" line of the line's taxes (per-unit
+    taxes aside), one per set of taxes, so that the bill still takes exactly its shares and
+    has no line of a negative quantity. A line that took a share of group or document
+    allowances and charges (distributed into its amount, which its own price does not
+    show), a line with a fixed discount of its own (which the units billed do not share),
+    or one the engine would refuse at that quantity, bills its share as one amount for its
+    units instead.
     """
     currency = priced.currency
-    kept: list[Line | None] = [_at_units(source, units) for source, units, _ in parts]
+    kept: list[Line | None] = [
+        _at_units(source, units, distributed) for source, units, _, distributed in parts
+    ]
     try:
         alone = price(
             Document(
@@ -449,16 +464,20 @@ def at_order_prices(
     result: list[Line] = []
     differences: dict[tuple[Tax, ...], Decimal] = {}
     at = 0
-    for (source, units, part), line in zip(parts, kept, strict=True):
-        if line is None:
+    for (source, units, part, _), candidate in zip(parts, kept, strict=True):
+        if candidate is None:
             result.append(billing_line(source, units, part, currency))
             continue
         stated = alone[at].stated.amount
         at += 1
-        result.append(line)
-        if stated != part:
+        line = candidate
+        if stated > part:  # the line's own rounding gives more: a line allowance takes it
+            off = Discount.per_line(Money(stated - part, currency), reason=ROUNDING_TO_ORDER)
+            line = attrs.evolve(candidate, discounts=(*candidate.discounts, off))
+        elif stated < part:
             taxes = tuple(tax for tax in source.taxes if tax.kind is not TaxKind.PER_UNIT)
             differences[taxes] = differences.get(taxes, ZERO) + part - stated
+        result.append(line)
     result += [
         _rounding_line(difference, taxes, currency)
         for taxes, difference in differences.items()
@@ -467,9 +486,9 @@ def at_order_prices(
     return result
 
 
-def _at_units(source: Line, units: Decimal) -> Line | None:
-    """``source`` for ``units``, or ``None`` when its discounts are not per unit or percent."""
-    if any(discount.kind is DiscountKind.PER_LINE for discount in source.discounts):
+def _at_units(source: Line, units: Decimal, distributed: bool) -> Line | None:
+    """``source`` for ``units``, or ``None`` when its own price does not make its amount."""
+    if distributed or any(d.kind is DiscountKind.PER_LINE for d in source.discounts):
         return None
     return Line._unchecked(
         description=source.description,
@@ -510,7 +529,10 @@ def credit(
     back its quantity and amount to the order line it billed. Gives the lines, what the
     bill still takes, and the quantities given back. ``note`` and ``bill`` are the
     numbers of the credit note and the bill, ``order`` names the order, for the error of
-    a credited line that bills no order line.
+    a credited line that bills no order line. A credited line beyond what the bill still
+    takes of its order line (earlier credit notes took it back) raises
+    :class:`~ordercore.errors.OverCrediting`, so an order never takes back more than it
+    billed.
     """
     result = list(lines)
     left = list(took)
@@ -525,6 +547,16 @@ def credit(
                 "credit the lines that bill the order, or the bill in full",
             )
         taken = left[entry.index]
+        # no more than the bill still takes of the line (earlier credit notes took it back)
+        if entry.quantity > taken.quantity:
+            raise OverCrediting(
+                invoice=bill,
+                line=lines[taken.index].description,
+                requested=entry.quantity,
+                remaining=taken.quantity,
+            )
+        if abs(entry.amount.amount) > abs(taken.amount.amount):
+            raise OverCrediting(invoice=bill, requested=entry.amount, remaining=taken.amount)
         left[entry.index] = attrs.evolve(
             taken,
             quantity=taken.quantity - entry.quantity,
