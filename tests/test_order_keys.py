@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 from ordercore import (
     Allowance,
     CreditNote,
+    CurrencyMismatch,
     Discount,
     DocumentWithoutLines,
+    DuplicateDocumentId,
     DuplicateLineKey,
     Group,
     InvalidNumber,
+    InvalidOrderRecord,
     InvalidType,
     InvoicingPolicy,
     Line,
@@ -25,6 +28,7 @@ from ordercore import (
     Request,
     SalesOrder,
     Tax,
+    TextTooLong,
     UnknownOrderLine,
     credit_lines,
 )
@@ -449,3 +453,24 @@ def order_from_invoiced_desks() -> tuple[SalesOrder, object, CreditNote]:
     for number in ("CN-1", "CN-2"):
         order = order.take_in_credit(invoice, one(number), request=request()).document
     return order, invoice, one("CN-3")
+
+
+def test_a_rebuilt_order_is_checked_across_its_records() -> None:
+    order = order_from_quote()
+    made = order.invoice_quantities({"desk": "1"}, invoice_id="i1", request=request()).order
+    record = made.invoices[0]
+    astray = attrs.evolve(record, lines=(attrs.evolve(record.lines[0], index=99),))
+    with pytest.raises(InvalidOrderRecord) as caught:
+        attrs.evolve(made, invoices=(astray,))
+    assert (caught.value.field, caught.value.value) == ("lines", 99)
+    with pytest.raises(DuplicateDocumentId):
+        attrs.evolve(made, invoices=(record, record))
+    with pytest.raises(CurrencyMismatch):
+        attrs.evolve(made, billed=Money("0", "USD"))
+    with pytest.raises(CurrencyMismatch):
+        attrs.evolve(made, invoices=(attrs.evolve(record, total=Money("1", "USD")),))
+    line = made.lines[0]
+    with pytest.raises(InvalidNumber):
+        attrs.evolve(line, ordered="0", billed="0", fulfilled="0", taken=Money("0", "EUR"))
+    with pytest.raises(TextTooLong):
+        attrs.evolve(line, description="x" * 100_000)

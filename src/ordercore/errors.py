@@ -1605,8 +1605,8 @@ class InvalidOrderRecord(InvalidDocument):
         self.value = value
         self.limit = limit
         super().__init__(
-            f"{_text(record)}: {field} is {_text(value)}, beyond {_text(limit)}; "
-            "check the record stored for it"
+            f"{_text(record)}: {field} {_text(value)} is out of bounds (its bound is "
+            f"{_text(limit)}); check the record stored for it"
         )
 
 
