@@ -11,20 +11,25 @@ from hypothesis import strategies as st
 from ordercore import (
     Allowance,
     CreditNote,
+    CurrencyMismatch,
     Discount,
     DocumentWithoutLines,
+    DuplicateDocumentId,
     DuplicateLineKey,
     Group,
     InvalidNumber,
+    InvalidOrderRecord,
     InvalidType,
     InvoicingPolicy,
     Line,
     Money,
     OverCrediting,
     PurchaseOrder,
+    QuoteNotAccepted,
     Request,
     SalesOrder,
     Tax,
+    TextTooLong,
     UnknownOrderLine,
     credit_lines,
 )
@@ -449,3 +454,52 @@ def order_from_invoiced_desks() -> tuple[SalesOrder, object, CreditNote]:
     for number in ("CN-1", "CN-2"):
         order = order.take_in_credit(invoice, one(number), request=request()).document
     return order, invoice, one("CN-3")
+
+
+def test_a_rebuilt_order_is_checked_across_its_records() -> None:
+    order = order_from_quote()
+    made = order.invoice_quantities({"desk": "1"}, invoice_id="i1", request=request()).order
+    record = made.invoices[0]
+    astray = attrs.evolve(record, lines=(attrs.evolve(record.lines[0], index=99),))
+    with pytest.raises(InvalidOrderRecord) as caught:
+        attrs.evolve(made, invoices=(astray,))
+    assert (caught.value.field, caught.value.value) == ("lines", 99)
+    with pytest.raises(DuplicateDocumentId):
+        attrs.evolve(made, invoices=(record, record))
+    with pytest.raises(CurrencyMismatch):
+        attrs.evolve(made, billed=Money("0", "USD"))
+    with pytest.raises(CurrencyMismatch):
+        attrs.evolve(made, invoices=(attrs.evolve(record, total=Money("1", "USD")),))
+    line = made.lines[0]
+    with pytest.raises(InvalidNumber):
+        attrs.evolve(line, ordered="0", billed="0", fulfilled="0", taken=Money("0", "EUR"))
+    with pytest.raises(TextTooLong):
+        attrs.evolve(line, description="x" * 100_000)
+
+
+def test_an_order_is_confirmed_only_from_an_accepted_quote() -> None:
+    content = QuoteContent(currency="EUR", lines=[item("desk", "1", "300.00")])
+    draft = DraftQuote.create(
+        id="q-9", customer="acme", content=content, valid_until=DAY, request=request()
+    ).document
+    sent = draft.send(request=request()).document
+    for quote, state, first in (
+        (draft, "draft", "send it and have it accepted"),
+        (sent, "sent", "accept it"),
+    ):
+        with pytest.raises(QuoteNotAccepted) as caught:
+            quote.confirm_order(
+                id="so", number="SO-9", invoicing_policy=InvoicingPolicy.ORDERED, request=request()
+            )
+        assert (caught.value.quote, caught.value.state, caught.value.first) == ("q-9", state, first)
+
+
+def test_a_draft_reads_its_total_and_amount_due_as_an_issued_invoice_does() -> None:
+    made = order_from_quote().invoice_quantities({"desk": "1"}, invoice_id="i", request=request())
+    draft = made.invoice
+    issued = draft.issue(number="INV-1", issue_date=DAY, request=request()).document
+    assert (draft.total, draft.amount_due, draft.currency) == (
+        issued.total,
+        issued.amount_due,
+        issued.currency,
+    )

@@ -112,6 +112,7 @@ __all__ = [
     "PerUnitTaxByAmount",
     "PrepaidOnOrder",
     "QuoteLineNotOrderable",
+    "QuoteNotAccepted",
     "QuoteNotExpired",
     "QuoteNotSent",
     "QuotePastValidity",
@@ -707,6 +708,23 @@ class QuoteNotSent(WrongState):
             operation=operation,
             first="send it",
             reason="the customer has not seen it",
+        )
+
+
+class QuoteNotAccepted(WrongState):
+    """An order was confirmed from a quote the customer has not accepted: accept it first.
+
+    ``quote`` is its id, ``state`` the state it is in (``"draft"`` or ``"sent"``).
+    """
+
+    def __init__(self, *, quote: str, state: str) -> None:
+        self.quote = quote
+        super().__init__(
+            document=f"quote {_show(quote)}",
+            state=state,
+            operation="confirm an order from",
+            first="send it and have it accepted" if state == "draft" else "accept it",
+            reason="an order follows from an accepted quote",
         )
 
 
@@ -1605,8 +1623,8 @@ class InvalidOrderRecord(InvalidDocument):
         self.value = value
         self.limit = limit
         super().__init__(
-            f"{_text(record)}: {field} is {_text(value)}, beyond {_text(limit)}; "
-            "check the record stored for it"
+            f"{_text(record)}: {field} {_text(value)} is out of bounds (its bound is "
+            f"{_text(limit)}); check the record stored for it"
         )
 
 

@@ -156,6 +156,21 @@ class Draft(_Side, Generic[IssuedT, VoidedT]):
         return cached
 
     @property
+    def total(self) -> Money:
+        """The total with taxes as the draft stands (``priced.totals.tax_inclusive``)."""
+        return self.priced.totals.tax_inclusive
+
+    @property
+    def amount_due(self) -> Money:
+        """What would be payable if issued as it stands (``priced.totals.amount_due``)."""
+        return self.priced.totals.amount_due
+
+    @property
+    def currency(self) -> str:
+        """The draft's currency code."""
+        return str(self.content.currency.code)
+
+    @property
     def state(self) -> str:
         """Always ``"draft"``."""
         return "draft"

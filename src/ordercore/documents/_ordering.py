@@ -43,6 +43,7 @@ from ordercore.errors import (
     CreditNotTakenBack,
     CreditOfAnotherInvoice,
     CreditTakenInAlready,
+    CurrencyMismatch,
     DocumentWithoutLines,
     DuplicateDocumentId,
     DuplicateLineKey,
@@ -876,6 +877,25 @@ class OrderBase(Displayable, PricedView):
         if self.billed is None:
             object.__setattr__(self, "billed", Money.zero(self.priced.currency))
         check_records(self._name, self.priced, lines=self.lines, adjustments=len(self.adjustments))
+        currency = self.priced.currency
+        count = len(self.lines)
+        seen: set[str] = set()
+        for made in self._made:
+            if made.document_id in seen:
+                raise DuplicateDocumentId(order=self._name, document_id=made.document_id)
+            seen.add(made.document_id)
+            if made.total.currency != currency:
+                raise CurrencyMismatch(made.total.currency.code, currency.code, operation="record")
+            for taken in made.lines:
+                if taken.index >= count:
+                    raise InvalidOrderRecord(
+                        record=f"{self._made_field} {made.document_id!r}",
+                        field="lines",
+                        value=taken.index,
+                        limit=count - 1,
+                    )
+        if self.billed.currency != currency:
+            raise CurrencyMismatch(self.billed.currency.code, currency.code, operation="record")
 
     def _evolve(self, **changes: object) -> Self:
         return attrs.evolve(self, **changes)  # type: ignore[misc]

@@ -91,7 +91,10 @@ def quantity(value: object, field: str) -> Decimal:
 
 
 def _ordered(value: object) -> Decimal:
-    return quantity(value, "ordered")
+    number = quantity(value, "ordered")
+    if not number:
+        raise InvalidNumber(value, reason="an order line orders more than nothing", field="ordered")
+    return number
 
 
 def _fulfilled(value: object) -> Decimal:
@@ -111,9 +114,7 @@ def _signed_quantity(value: object) -> Decimal:
 
 
 def _description(value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidType(value, expected="a string", field="description")
-    return value
+    return to_text(value, "description")  # as a pricing line's description
 
 
 def _key(value: object) -> str | None:

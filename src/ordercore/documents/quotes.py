@@ -49,6 +49,7 @@ from ordercore.errors import (
     EmptyRevision,
     InvalidType,
     QuoteLineNotOrderable,
+    QuoteNotAccepted,
     QuoteNotExpired,
     QuoteNotSent,
     QuotePastValidity,
@@ -594,6 +595,10 @@ class DraftQuote(_Quote):
         fields.request(request)
         raise QuoteNotSent(quote=self.id, operation="expire")
 
+    def confirm_order(self, **_: object) -> NoReturn:
+        """Refused: an order follows from an accepted quote; send it and have it accepted."""
+        raise QuoteNotAccepted(quote=self.id, state=self.state)
+
 
 @attrs.frozen(kw_only=True, repr=False)
 class SentQuote(_Quote):
@@ -649,6 +654,10 @@ class SentQuote(_Quote):
     ) -> Changed[DraftQuote]:
         """Rework the offer: a new draft version, to be sent again."""
         return self._as(DraftQuote).revise(content, request=request, valid_until=valid_until)
+
+    def confirm_order(self, **_: object) -> NoReturn:
+        """Refused: the customer has not accepted this quote yet; accept it first."""
+        raise QuoteNotAccepted(quote=self.id, state=self.state)
 
 
 @attrs.frozen(kw_only=True, repr=False)
