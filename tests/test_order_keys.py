@@ -29,8 +29,11 @@ from ordercore import (
     Request,
     SalesOrder,
     Tax,
+    TaxSum,
+    TaxTally,
     TextTooLong,
     UnknownOrderLine,
+    UntaxedSum,
     credit_lines,
 )
 from ordercore.documents.quotes import DraftQuote, QuoteContent, QuoteLine
@@ -503,3 +506,22 @@ def test_a_draft_reads_its_total_and_amount_due_as_an_issued_invoice_does() -> N
         issued.amount_due,
         issued.currency,
     )
+
+
+def test_a_tax_tally_holds_money_in_one_currency_and_one_sum_per_set_of_taxes() -> None:
+    order = order_from_quote()
+    tally = order.invoice_quantities(
+        {"desk": "1"}, invoice_id="i", request=request()
+    ).order.billed_by_tax
+    [untaxed] = tally.untaxed
+    assert untaxed.amount == Money("300.00", "EUR")
+    assert tally.by_taxes() == {untaxed.taxes: Decimal("300.00")}
+    with pytest.raises(InvalidOrderRecord):
+        TaxTally(untaxed=[untaxed, untaxed])
+    with pytest.raises(CurrencyMismatch):
+        TaxTally(
+            untaxed=[untaxed], taxes=[TaxSum(tax=tally.taxes[0].tax, amount=Money("1", "USD"))]
+        )
+    with pytest.raises(InvalidType):
+        UntaxedSum(taxes=untaxed.taxes, amount=Decimal("1"))  # type: ignore[arg-type]
+    assert TaxTally().plus(tally) == tally

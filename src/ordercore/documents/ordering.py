@@ -41,6 +41,7 @@ from decimal import Decimal
 from typing import Self, TypeVar
 
 import attrs
+import moneyed
 
 from ordercore._convert import check_instance, to_money, to_text, to_tuple
 from ordercore.errors import (
@@ -185,8 +186,8 @@ def _tax(value: object) -> Tax:
     return check_instance(value, Tax, "tax")
 
 
-def _sum(value: object) -> Decimal:
-    return to_decimal(value, field="amount")
+def _sum(value: object) -> Money:
+    return to_money(value, "amount")
 
 
 def _untaxed_sums(value: object) -> tuple[UntaxedSum, ...]:
@@ -415,7 +416,7 @@ class UntaxedSum:
     """The untaxed ``amount`` of the lines and adjustments that carry one set of ``taxes``."""
 
     taxes: tuple[Tax, ...] = attrs.field(converter=_taxes)
-    amount: Decimal = attrs.field(converter=_sum)
+    amount: Money = attrs.field(converter=_sum)
 
 
 @attrs.frozen(kw_only=True)
@@ -423,7 +424,7 @@ class TaxSum:
     """The ``amount`` of one tax row (a tax standing for its name, code and rate)."""
 
     tax: Tax = attrs.field(converter=_tax)
-    amount: Decimal = attrs.field(converter=_sum)
+    amount: Money = attrs.field(converter=_sum)
 
 
 @attrs.frozen(kw_only=True)
@@ -434,7 +435,9 @@ class TaxTally:
     none per unit, none included), the sum of the line nets and standalone allowances and
     charges that carry it; ``taxes`` the sum of each tax row. An order keeps the tally of
     the documents billed from it, so that the completing one can make them add up to the
-    order's own tally. The sums are exact decimals in the documents' currency.
+    order's own tally. The sums are ``Money`` in the documents' currency, one currency in
+    a tally; :meth:`by_taxes` and :meth:`rows` give their amounts as ``Decimal`` for the
+    arithmetic.
     """
 
     untaxed: tuple[UntaxedSum, ...] = attrs.field(default=(), converter=_untaxed_sums)
@@ -453,6 +456,7 @@ class TaxTally:
         return cls._of(
             untaxed,
             {row.tax.breakdown_key: (row.tax, row.amount.amount) for row in priced.tax_breakdown},
+            priced.currency,
         )
 
     @classmethod
@@ -460,27 +464,58 @@ class TaxTally:
         cls,
         untaxed: Mapping[tuple[Tax, ...], Decimal],
         rows: Mapping[tuple[object, ...], tuple[Tax, Decimal]],
+        currency: moneyed.Currency | None,
     ) -> TaxTally:
+        if currency is None:  # nothing was tallied
+            return cls()
         return cls(
-            untaxed=tuple(UntaxedSum(taxes=k, amount=v) for k, v in untaxed.items()),
-            taxes=tuple(TaxSum(tax=tax, amount=amount) for tax, amount in rows.values()),
+            untaxed=tuple(
+                UntaxedSum(taxes=k, amount=Money._exact(v, currency)) for k, v in untaxed.items()
+            ),
+            taxes=tuple(
+                TaxSum(tax=tax, amount=Money._exact(amount, currency))
+                for tax, amount in rows.values()
+            ),
         )
+
+    @property
+    def currency(self) -> moneyed.Currency | None:
+        """The currency of the sums (``None`` for an empty tally)."""
+        for amount in self._amounts():
+            return amount.currency
+        return None
+
+    def _amounts(self) -> list[Money]:
+        return [entry.amount for entry in self.untaxed] + [row.amount for row in self.taxes]
+
+    def __attrs_post_init__(self) -> None:
+        currency = self.currency
+        for amount in self._amounts():
+            if currency is not None and amount.currency != currency:
+                raise CurrencyMismatch(amount.currency.code, currency.code, operation="tally")
+        if len({entry.taxes for entry in self.untaxed}) < len(self.untaxed):
+            raise InvalidOrderRecord(
+                record="tax tally",
+                field="untaxed",
+                value=len(self.untaxed),
+                limit="one per set of taxes",
+            )
 
     def plus(self, other: TaxTally, sign: int = 1) -> TaxTally:
         """This tally with ``other`` added (or taken away, with ``sign`` -1)."""
         untaxed = self.by_taxes()
         for entry in other.untaxed:
-            untaxed[entry.taxes] = untaxed.get(entry.taxes, _ZERO) + sign * entry.amount
+            untaxed[entry.taxes] = untaxed.get(entry.taxes, _ZERO) + sign * entry.amount.amount
         rows = self.rows()
         for row in other.taxes:
             known, total = rows.get(row.tax.breakdown_key, (row.tax, _ZERO))
-            rows[row.tax.breakdown_key] = (known, total + sign * row.amount)
-        return TaxTally._of(untaxed, rows)
+            rows[row.tax.breakdown_key] = (known, total + sign * row.amount.amount)
+        return TaxTally._of(untaxed, rows, self.currency or other.currency)
 
     def by_taxes(self) -> dict[tuple[Tax, ...], Decimal]:
         """The untaxed sums by set of taxes."""
-        return {entry.taxes: entry.amount for entry in self.untaxed}
+        return {entry.taxes: entry.amount.amount for entry in self.untaxed}
 
     def rows(self) -> dict[tuple[object, ...], tuple[Tax, Decimal]]:
         """The tax rows by breakdown key."""
-        return {row.tax.breakdown_key: (row.tax, row.amount) for row in self.taxes}
+        return {row.tax.breakdown_key: (row.tax, row.amount.amount) for row in self.taxes}
