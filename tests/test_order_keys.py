@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ordercore import (
     Allowance,
     CreditNote,
+    CreditNotTakenBack,
     CurrencyMismatch,
     Discount,
     DocumentWithoutLines,
@@ -34,6 +35,7 @@ from ordercore import (
     TextTooLong,
     UnknownOrderLine,
     UntaxedSum,
+    credit_amount,
     credit_lines,
 )
 from ordercore.documents.quotes import DraftQuote, QuoteContent, QuoteLine
@@ -525,3 +527,40 @@ def test_a_tax_tally_holds_money_in_one_currency_and_one_sum_per_set_of_taxes() 
     with pytest.raises(InvalidType):
         UntaxedSum(taxes=untaxed.taxes, amount=Decimal("1"))  # type: ignore[arg-type]
     assert TaxTally().plus(tally) == tally
+
+
+def test_a_supplier_credit_note_is_checked_against_its_purchase_order() -> None:
+    order = PurchaseOrder.confirm(
+        id="po-1",
+        supplier="woodworks",
+        number="PO-1",
+        content=content(),
+        line_keys=["desk", "book"],
+        request=request(),
+    ).document
+    billing = order.bill_quantities({"desk": "2"}, bill_id="b-1", request=request())
+    bill = billing.bill.issue(number="WW-1", issue_date=DAY, request=request()).document
+    note = credit_lines(
+        bill,
+        {"desk": "1"},
+        order=billing.order,
+        id="scn",
+        number="WW-CN-1",
+        issue_date=DAY,
+        reason="Damaged",
+        request=request(),
+    ).document
+    assert [(c.index, c.quantity) for c in note.credited] == [(0, 1)]
+    taken = billing.order.take_in_credit(bill, note, request=request()).document
+    assert taken.lines[0].billed == 1
+    with pytest.raises(CreditNotTakenBack):
+        credit_amount(
+            bill,
+            Money("5.00", "EUR"),
+            order=billing.order,
+            id="scn-2",
+            number="WW-CN-2",
+            issue_date=DAY,
+            reason="Concession",
+            request=request(),
+        )

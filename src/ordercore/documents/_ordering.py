@@ -936,6 +936,24 @@ class OrderBase(Displayable, PricedView):
         if any(made.document_id == document_id for made in self._made):
             raise DuplicateDocumentId(order=self._name, document_id=document_id)
 
+    def invoice_line(self, document: object, key: str) -> int:
+        """The index of the line of an invoice or bill of this order that bills ``key``.
+
+        ``document`` is an invoice or a bill made from this order, ``key`` the key of one of
+        the order's lines. For crediting it by the order's line keys
+        (``credit_lines(invoice, {"desk": 1}, order=order, ...)``).
+        """
+        number = getattr(document, "number", None)
+        made = self._made_by(
+            getattr(document, "id", None),  # type: ignore[arg-type]
+            getattr(document, self._kind.replace(" ", "_"), None),
+            f"{number}",
+        )
+        for index, taken in enumerate(made.lines):
+            if taken.key == key:
+                return index
+        raise UnknownOrderLine(order=self._name, line=key, count=len(made.lines))
+
     def _made_by(self, document_id: str, order_number: str | None, what: str) -> TakenFromOrder:
         """What the document ``document_id`` (made from order ``order_number``) took."""
         made = next((m for m in self._made if m.document_id == document_id), None)

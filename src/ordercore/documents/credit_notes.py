@@ -466,18 +466,20 @@ class SupplierCreditNote(CreditNote):
 
 @runtime_checkable
 class TakesCredit(Protocol):
-    """An order that takes back the credit notes of its invoices (a ``SalesOrder``).
+    """An order that takes back the credit notes of its documents.
+
+    A ``SalesOrder`` for its invoices, a ``PurchaseOrder`` for its bills.
 
     Given as ``order=`` to :func:`credit_lines`, :func:`credit_amount` or
     :func:`credit_in_full`, it checks the credit note before it is returned: one its
     order could not take back is refused, and never issued.
     """
 
-    def check_credit(self, invoice: IssuedInvoice, credit_note: CreditNote) -> None:
+    def check_credit(self, invoice: Any, credit_note: CreditNote) -> None:
         """Raise if the order could not take ``credit_note`` of ``invoice`` back."""
         ...  # pragma: no cover - a protocol
 
-    def invoice_line(self, invoice: IssuedInvoice, key: str) -> int:
+    def invoice_line(self, invoice: Any, key: str) -> int:
         """The index of the line of ``invoice`` that bills the order line keyed ``key``."""
         ...  # pragma: no cover - a protocol
 
@@ -488,11 +490,9 @@ def _order(value: object, invoice: _Credited) -> TakesCredit | None:
         return None
     if not isinstance(value, TakesCredit):
         raise InvalidType(
-            value, expected="the SalesOrder the invoice was made from, or None", field="order"
-        )
-    if not isinstance(invoice, IssuedInvoice):
-        raise InvalidType(
-            invoice, expected="an IssuedInvoice, to credit it on its order", field="invoice"
+            value,
+            expected="the SalesOrder or PurchaseOrder the document was made from, or None",
+            field="order",
         )
     return value
 
@@ -540,7 +540,7 @@ def _issue(
         priced=price(content),
         basis=basis,
     )
-    if order is not None and isinstance(credited, IssuedInvoice):
+    if order is not None:
         order.check_credit(credited, note)
     return _issued(note, request)
 
@@ -856,7 +856,7 @@ def _by_index(
     """``quantities`` by invoice line index: a key names a line through ``order``."""
     if not any(isinstance(key, str) for key in quantities):
         return quantities
-    if order is None or not isinstance(invoice, IssuedInvoice):
+    if order is None:
         key = next(key for key in quantities if isinstance(key, str))
         raise InvalidType(
             key, expected="a line index (int); name a line by key with order=", field="quantities"

@@ -370,6 +370,31 @@ class PurchaseOrder(ordering.OrderBase):
         (:class:`~ordercore.errors.NotFromThisOrder`). Each credit note is taken in once.
         """
         request = fields.request(request)
+        made, order, quantities = self._taken_in(bill, credit_note)
+        event = BillCreditTakenIn(
+            document_id=self.id,
+            request=request,
+            bill_id=made.document_id,
+            credit_note=credit_note.number,
+            quantities=quantities,
+        )
+        return Changed(document=order, events=(event,))
+
+    @exact
+    def check_credit(self, bill: IssuedBill, credit_note: CreditNote) -> None:
+        """Refuse a supplier credit note of ``bill`` that :meth:`take_in_credit` would refuse.
+
+        The credit functions call it when they are given the order (``order=``), before the
+        credit note is returned. It changes nothing.
+        """
+        self._taken_in(bill, credit_note)
+
+    # -- the machinery -----------------------------------------------------------------
+
+    def _taken_in(
+        self, bill: IssuedBill, credit_note: CreditNote
+    ) -> tuple[TakenFromOrder, PurchaseOrder, tuple[tuple[int, Decimal], ...]]:
+        """What the bill took, the order with the credit taken in, and the quantities."""
         if not isinstance(bill, IssuedBill):
             raise InvalidType(bill, expected="an IssuedBill", field="bill")
         if not isinstance(credit_note, CreditNote):
@@ -393,16 +418,7 @@ class PurchaseOrder(ordering.OrderBase):
             quantities = made.quantities
         else:
             order, quantities = self._credited(made, credit_note, bill.number)
-        event = BillCreditTakenIn(
-            document_id=self.id,
-            request=request,
-            bill_id=made.document_id,
-            credit_note=credit_note.number,
-            quantities=quantities,
-        )
-        return Changed(document=order, events=(event,))
-
-    # -- the machinery -----------------------------------------------------------------
+        return made, order, quantities
 
     def _bill(self, wanted: Mapping[int, Decimal], *, bill_id: str, request: Request) -> Billing:
         """Bill ``wanted`` (checked) quantities: the one way a bill is made from lines."""

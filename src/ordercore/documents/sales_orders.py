@@ -87,7 +87,6 @@ from ordercore.errors import (
     NothingRemains,
     OverDelivery,
     OverInvoicing,
-    UnknownOrderLine,
 )
 from ordercore.events import Event, Request
 from ordercore.money.allocation import allocate
@@ -813,18 +812,6 @@ class SalesOrder(ordering.OrderBase):
         changes nothing.
         """
         self._taken_in(invoice, credit_note)
-
-    def invoice_line(self, invoice: IssuedInvoice, key: str) -> int:
-        """The index of the line of ``invoice`` that bills this order's line keyed ``key``.
-
-        For crediting an invoice made from the order by the order's line keys
-        (``credit_lines(invoice, {"desk": 1}, order=order, ...)``).
-        """
-        made = self._made_by(invoice.id, invoice.sales_order, f"invoice {invoice.number}")
-        for index, taken in enumerate(made.lines):
-            if taken.key == key:
-                return index
-        raise UnknownOrderLine(order=self._name, line=key, count=len(made.lines))
 
     # -- the machinery -----------------------------------------------------------------
 
