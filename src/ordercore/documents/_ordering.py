@@ -35,8 +35,10 @@ import attrs
 import moneyed
 
 from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore.documents import _fields as fields
 from ordercore.documents import ordering as public
 from ordercore.documents._fields import PricedView
+from ordercore.documents._lifecycle import Changed
 from ordercore.documents.display import Displayable
 from ordercore.documents.ordering import LineProgress, TakenFromOrder, TakenLine
 from ordercore.errors import (
@@ -60,6 +62,7 @@ from ordercore.errors import (
     ReturnOnOrder,
     UnknownOrderLine,
 )
+from ordercore.events import Event, Request
 from ordercore.money.allocation import share_of
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
@@ -834,6 +837,9 @@ class OrderBase(Displayable, PricedView):
     __slots__ = ()
     _kind: ClassVar[str]
     _made_field: ClassVar[str]
+    _confirmed_event: ClassVar[type[Event]]
+    _fulfilled_event: ClassVar[type[Event]]
+    _fulfil_limit: ClassVar[type[OrderLimitExceeded]]
 
     id: str
     number: str
@@ -906,6 +912,22 @@ class OrderBase(Displayable, PricedView):
 
     def _wanted(self, value: object) -> dict[int, Decimal]:
         return quantities(value, self._find)
+
+    def _confirmation(self, request: Request) -> Changed[Self]:
+        """This order as confirmed, with its side's confirmation event."""
+        event = self._confirmed_event(  # type: ignore[call-arg]
+            document_id=self.id, request=request, number=self.number, total=self.total
+        )
+        return Changed(document=self, events=(event,))
+
+    def _record_fulfilment(self, quantities: object, request: object) -> Changed[Self]:
+        """Record ``quantities`` delivered or received, with the side's event."""
+        checked = fields.request(request)
+        order, wanted = self._fulfilled(quantities, self._fulfil_limit)
+        event = self._fulfilled_event(  # type: ignore[call-arg]
+            document_id=self.id, request=checked, quantities=tuple(wanted.items())
+        )
+        return Changed(document=order, events=(event,))
 
     def _fulfilled(
         self, value: object, error: type[OrderLimitExceeded]

@@ -62,6 +62,7 @@ from ordercore.errors import (
     CreditOfAnotherInvoice,
     InvalidType,
     NothingRemains,
+    OrderLimitExceeded,
     OverBilling,
     OverReceipt,
 )
@@ -218,6 +219,9 @@ class PurchaseOrder(ordering.OrderBase):
 
     _kind: ClassVar[str] = "purchase order"
     _made_field: ClassVar[str] = "bills"
+    _confirmed_event: ClassVar[type[Event]] = PurchaseOrderConfirmed
+    _fulfilled_event: ClassVar[type[Event]] = ReceiptRecorded
+    _fulfil_limit: ClassVar[type[OrderLimitExceeded]] = OverReceipt
 
     def __attrs_post_init__(self) -> None:
         self._check()
@@ -255,10 +259,7 @@ class PurchaseOrder(ordering.OrderBase):
             ),
             adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
-        event = PurchaseOrderConfirmed(
-            document_id=order.id, request=request, number=order.number, total=order.total
-        )
-        return Changed(document=order, events=(event,))
+        return order._confirmation(request)
 
     # -- receipts ----------------------------------------------------------------------
 
@@ -271,12 +272,7 @@ class PurchaseOrder(ordering.OrderBase):
         A line never receives more than was ordered and not cancelled
         (:class:`~ordercore.errors.OverReceipt`).
         """
-        request = fields.request(request)
-        order, wanted = self._fulfilled(quantities, OverReceipt)
-        event = ReceiptRecorded(
-            document_id=self.id, request=request, quantities=tuple(wanted.items())
-        )
-        return Changed(document=order, events=(event,))
+        return self._record_fulfilment(quantities, request)
 
     @exact
     def cancel_remaining(

@@ -85,6 +85,7 @@ from ordercore.errors import (
     InvalidOrderRecord,
     InvalidType,
     NothingRemains,
+    OrderLimitExceeded,
     OverDelivery,
     OverInvoicing,
 )
@@ -462,6 +463,9 @@ class SalesOrder(ordering.OrderBase):
 
     _kind: ClassVar[str] = "sales order"
     _made_field: ClassVar[str] = "invoices"
+    _confirmed_event: ClassVar[type[Event]] = OrderConfirmed
+    _fulfilled_event: ClassVar[type[Event]] = DeliveryRecorded
+    _fulfil_limit: ClassVar[type[OrderLimitExceeded]] = OverDelivery
 
     def __attrs_post_init__(self) -> None:
         self._check()
@@ -520,10 +524,7 @@ class SalesOrder(ordering.OrderBase):
             ),
             adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
-        event = OrderConfirmed(
-            document_id=order.id, request=request, number=order.number, total=order.total
-        )
-        return Changed(document=order, events=(event,))
+        return order._confirmation(request)
 
     # -- deliveries --------------------------------------------------------------------
 
@@ -536,12 +537,7 @@ class SalesOrder(ordering.OrderBase):
         A line never delivers more than was ordered and not cancelled
         (:class:`~ordercore.errors.OverDelivery`).
         """
-        request = fields.request(request)
-        order, wanted = self._fulfilled(quantities, OverDelivery)
-        event = DeliveryRecorded(
-            document_id=self.id, request=request, quantities=tuple(wanted.items())
-        )
-        return Changed(document=order, events=(event,))
+        return self._record_fulfilment(quantities, request)
 
     @exact
     def cancel_remaining(
