@@ -29,6 +29,7 @@ from ordercore import (
     QuoteNotAccepted,
     Request,
     SalesOrder,
+    TakenLine,
     Tax,
     TaxSum,
     TaxTally,
@@ -564,3 +565,12 @@ def test_a_supplier_credit_note_is_checked_against_its_purchase_order() -> None:
             reason="Concession",
             request=request(),
         )
+
+
+def test_indexes_and_versions_are_bounded_as_storage_holds_them() -> None:
+    order = order_from_quote()
+    with pytest.raises(InvalidType):
+        attrs.evolve(order, version=10**100)
+    with pytest.raises(InvalidType):
+        TakenLine(index=10**100, quantity="1", amount=Money("1.00", "EUR"))
+    assert TakenLine(index=2**63 - 1, quantity="1", amount=Money("1.00", "EUR")).index == 2**63 - 1

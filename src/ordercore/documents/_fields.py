@@ -76,10 +76,14 @@ def check_revisable(draft: str, made_from: str | None, *, order: str, again: str
         raise DraftMadeFromOrder(document=draft, order=f"{order} {made_from}", again=again)
 
 
+#: The highest version and index a record holds (an int of at most 63 bits, as storage has).
+MAX_COUNT = 2**63 - 1
+
+
 def version(value: object) -> int:
-    """A version number, from 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidType(value, expected="a version number of at least 1", field="version")
+    """A version number, from 1 (to :data:`MAX_COUNT`)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_COUNT:
+        raise InvalidType(value, expected="a version number from 1 to 2**63 - 1", field="version")
     return value
 
 

@@ -122,9 +122,14 @@ def _key(value: object) -> str | None:
     return None if value is None else to_text(value, "key")
 
 
+_MAX_INDEX = 2**63 - 1  # as a version: what storage holds in an integer column
+
+
 def _index(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidType(value, expected="a line index (an int, 0 or more)", field="index")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_INDEX:
+        raise InvalidType(
+            value, expected="a line index (an int from 0 to 2**63 - 1)", field="index"
+        )
     return value
 
 
@@ -149,7 +154,7 @@ def _down_payment_id(value: object) -> str:
 
 
 def _part(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_INDEX:
         raise InvalidType(value, expected="a part index (an int, 0 or more)", field="part")
     return value
 
