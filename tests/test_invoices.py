@@ -21,6 +21,7 @@ from ordercore import (
     IssuedInvoice,
     Line,
     Money,
+    NotADraft,
     NumberingSeries,
     PaymentTerm,
     Policy,
@@ -148,8 +149,15 @@ class TestIssue:
         invoice = draft().issue(number="INV-1", issue_date=NOV_23, request=request("r2")).document
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             invoice.number = "INV-2"  # type: ignore[misc]
-        for mutator in ("revise", "void", "issue"):
-            assert not hasattr(invoice, mutator)
+        for step in ("revise", "void", "issue"):
+            with pytest.raises(NotADraft) as refused:
+                getattr(invoice, step)()
+            assert (refused.value.document, refused.value.state, refused.value.operation) == (
+                "invoice INV-1",
+                "issued",
+                step,
+            )
+            assert refused.value.first is not None
 
     def test_the_invoice_keeps_what_it_was_priced_with(self) -> None:
         invoice = draft().issue(number="INV-1", issue_date=NOV_23, request=request("r2")).document

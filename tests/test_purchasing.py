@@ -55,6 +55,7 @@ from ordercore.errors import (
     InvalidInput,
     InvalidOrderRecord,
     LimitExceeded,
+    NotADraft,
     NotFromThisOrder,
     NothingRemains,
     NothingToCredit,
@@ -412,9 +413,11 @@ def test_revising_and_voiding_a_draft_bill_refuse_bad_input() -> None:
     assert (caught.value.value, caught.value.field) == ("", "purchase_order")
     issued = draft.issue(number="WW-1", issue_date=DAY, request=request()).document
     voided = draft.void(reason="x", request=request()).document
-    for mutator in ("revise", "void", "issue"):
-        assert not hasattr(issued, mutator)
-        assert not hasattr(voided, mutator)
+    for step in ("revise", "void", "issue"):
+        for done, state in ((issued, "issued"), (voided, "voided")):
+            with pytest.raises(NotADraft) as refused:
+                getattr(done, step)()
+            assert (refused.value.state, refused.value.operation) == (state, step)
 
 
 # -- supplier credit notes ----------------------------------------------------------------

@@ -91,6 +91,7 @@ __all__ = [
     "NoPrice",
     "NoTaxRule",
     "NoUntaxedAmount",
+    "NotADraft",
     "NotAllocatable",
     "NotCreditableByAmount",
     "NotCreditableByLines",
@@ -1080,6 +1081,31 @@ class InstallmentsOutOfDates(InvalidDocument):
 
 
 # InvalidDocument's reason is a str, WrongState's may be None: this one always has one.
+class NotADraft(WrongState):
+    """A draft's step (revise, void, issue) was asked of an issued or a voided document.
+
+    ``document`` names it, ``state`` is ``"issued"`` or ``"voided"``, ``operation`` the
+    step; ``first`` says what to do instead (an issued document is corrected by a credit
+    note; a voided one is left as it is, and a new draft made).
+    """
+
+    def __init__(self, *, document: str, state: str, operation: str) -> None:
+        instead = (
+            "credit it with a credit note (credit_lines, credit_amount or credit_in_full)"
+            if state == "issued"
+            else "make a new draft"
+        )
+        super().__init__(
+            document=document,
+            state=state,
+            operation=operation,
+            first=instead,
+            reason=f"only a draft can be {operation.rstrip('e')}ed"
+            if operation != "issue"
+            else "only a draft is issued",
+        )
+
+
 class DraftMadeFromOrder(InvalidDocument, WrongState):  # type: ignore[misc]
     """A draft invoice or bill made from an order was revised; void it instead.
 

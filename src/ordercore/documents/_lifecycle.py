@@ -16,12 +16,13 @@ the total with taxes (``priced.totals.tax_inclusive``), ``amount_due`` what is p
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar, Generic, Self, TypeVar, cast
+from typing import Any, ClassVar, Generic, NoReturn, Self, TypeVar, cast
 
 import attrs
 
 from ordercore.documents import _fields as fields
 from ordercore.documents import display
+from ordercore.errors import NotADraft
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
@@ -123,6 +124,32 @@ class _Side(display.Displayable):
         """The side's own fields that every state carries over: party and order."""
         kind = self._kind
         return {kind.party: getattr(self, kind.party), kind.order: getattr(self, kind.order)}
+
+
+class _Done(_Side):
+    """An issued or voided document: a draft's steps say what to do instead (a mixin)."""
+
+    __slots__ = ()
+    id: str
+
+    def _refuse(self, operation: str) -> NoReturn:
+        state = getattr(self, "state", "issued")
+        number = getattr(self, "number", None)
+        kind = display.kind(self).lower()
+        name = f"{kind} {number}" if number else f"{kind} {self.id!r}"
+        raise NotADraft(document=name, state=state, operation=operation)
+
+    def revise(self, *_: object, **__: object) -> NoReturn:
+        """Refused: only a draft is revised (an issued document is credited instead)."""
+        self._refuse("revise")
+
+    def void(self, *_: object, **__: object) -> NoReturn:
+        """Refused: only a draft is voided (an issued document is credited instead)."""
+        self._refuse("void")
+
+    def issue(self, *_: object, **__: object) -> NoReturn:
+        """Refused: only a draft is issued."""
+        self._refuse("issue")
 
 
 # -- the three states --------------------------------------------------------------------
@@ -247,7 +274,7 @@ class Draft(_Side, Generic[IssuedT, VoidedT]):
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class Voided(_Side):
+class Voided(_Done):
     """A draft that was voided. It was never issued, so it has no number."""
 
     id: str = attrs.field(converter=fields.document_id)
@@ -262,7 +289,7 @@ class Voided(_Side):
 
 
 @attrs.frozen(kw_only=True, repr=False)
-class Issued(_Side, fields.PricedView):
+class Issued(_Done, fields.PricedView):
     """An issued document: numbered, dated, priced once, and never changed.
 
     ``total`` is its total with taxes and ``amount_due`` what is payable: the total
