@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from ordercore import (
     Document,
+    DownPayment,
+    DownPaymentBase,
     DraftBill,
     DraftInvoice,
     InvalidData,
@@ -18,10 +20,13 @@ from ordercore import (
     Money,
     OrdercoreError,
     PaymentTerm,
+    PurchaseOrder,
     Request,
+    SalesOrder,
     Tax,
     price,
 )
+from ordercore.documents import InvoicingPolicy, credit_lines
 from ordercore.interop.plain import loads
 from ordercore.interop.records import (
     RECORD_KINDS,
@@ -156,6 +161,119 @@ class TestInvoicesAndBills:
         assert error.value.path == "priced.totals.tax"
 
 
+VAT = Tax.percent("VAT", "20")
+REDUCED = Tax.percent("VAT", "5.5")
+
+
+def furniture() -> Document:
+    return Document(
+        currency="EUR",
+        items=[
+            Line(description="Desk", quantity="2", unit_price=eur("250.00"), taxes=[VAT]),
+            Line(description="Manual", quantity="2", unit_price=eur("24.90"), taxes=[REDUCED]),
+        ],
+    )
+
+
+def order_states() -> list[object]:
+    """A sales order through its life (down payment, delivery, invoices, a credit), a purchase order."""
+    order = SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=furniture(),
+        invoicing_policy=InvoicingPolicy.DELIVERED,
+        line_keys=["desk", None],
+        line_policies={1: InvoicingPolicy.ORDERED},
+        request=request("o1"),
+    ).document
+    states: list[object] = [order]
+    down = order.invoice_down_payment(
+        DownPayment.percentage("30", base=DownPaymentBase.UNTAXED),
+        invoice_id="inv-10",
+        request=request("o2"),
+    )
+    order = down.order.record_delivery({"desk": "1"}, request=request("o3")).document
+    partial = order.invoice_delivered(invoice_id="inv-11", request=request("o4"))
+    states += [down.order, order, partial.order]
+    chairs = SalesOrder.confirm(
+        id="so-2",
+        customer="acme",
+        number="SO-2",
+        content=consulting(),
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request("w1"),
+    ).document
+    made = chairs.invoice_remaining(invoice_id="inv-30", request=request("w2"))
+    invoice = made.invoice.issue(
+        number="INV-30", issue_date=dt.date(2026, 11, 23), request=request("w3")
+    ).document
+    note = credit_lines(
+        invoice,
+        {0: "2"},
+        id="cn-1",
+        number="CN-1",
+        issue_date=dt.date(2026, 11, 30),
+        reason="Returned",
+        request=request("w4"),
+    ).document
+    states.append(made.order.take_in_credit(invoice, note, request=request("w5")).document)
+    purchase = PurchaseOrder.confirm(
+        id="po-1", supplier="papyrus", number="PO-1", content=furniture(), request=request("p1")
+    ).document
+    purchase = purchase.record_receipt({0: "1"}, request=request("p2")).document
+    billed = purchase.bill_received(bill_id="bill-1", request=request("p3"))
+    states += [purchase, billed.order]
+    return states
+
+
+class TestOrders:
+    @pytest.mark.parametrize("record", order_states(), ids=lambda r: f"{type(r).__name__}")
+    def test_every_order_state_round_trips_through_json(self, record: object) -> None:
+        data = through_json(record_to_data(record))
+        assert data["kind"] in {"sales_order", "purchase_order"}
+        assert record_from_data(data) == record
+        assert record_to_data(record_from_data(data)) == data
+
+    def test_an_order_keeps_its_progress_down_payment_and_invoices(self) -> None:
+        data = record_to_data(order_states()[3])
+        desk, manual = data["lines"]
+        assert (desk["key"], desk["fulfilled"], desk["policy"]) == ("desk", "1", "delivered")
+        assert "key" not in manual
+        assert manual["policy"] == "ordered"
+        assert [made["document_id"] for made in data["invoices"]] == ["inv-10", "inv-11"]
+        assert data["invoices"][0]["down_payment"] is True
+        assert data["down_payments"][0]["base"] == "untaxed"
+        assert data["invoices"][1]["deductions"][0]["down_payment"] == "inv-10"
+
+    def test_records_that_do_not_add_up_are_refused(self) -> None:
+        data = record_to_data(order_states()[2])
+        data["lines"][0]["fulfilled"] = "5"  # more delivered than ordered
+        with pytest.raises(InvalidData) as error:
+            record_from_data(data)
+        assert error.value.path == "lines[0].fulfilled"
+
+    @pytest.mark.parametrize(
+        ("change", "path"),
+        [
+            (lambda d: d["lines"][0].update(policy="sometimes"), "lines[0].policy"),
+            (lambda d: d["lines"][0].pop("policy"), "lines[0].policy"),
+            (
+                lambda d: d["invoices"][0]["tally"]["taxes"][0].update(tax="vat"),
+                "invoices[0].tally.taxes[0].tax",
+            ),
+            (lambda d: d.update(billed=1.5), "billed"),
+            (lambda d: d["down_payments"][0].update(base=None), "down_payments[0].base"),
+        ],
+    )
+    def test_a_bad_order_field_is_named(self, change: Any, path: str) -> None:
+        data = record_to_data(order_states()[3])
+        change(data)
+        with pytest.raises(InvalidData) as error:
+            record_from_data(data)
+        assert error.value.path == path
+
+
 class TestKindsAndVersions:
     def test_an_unknown_kind_is_refused(self) -> None:
         data = record_to_data(invoice_states()[0]) | {"kind": "invoice.paid"}
@@ -184,7 +302,7 @@ class TestSchemaOne:
     def test_stored_records_still_read_and_write_the_same(self) -> None:
         stored = loads((DATA / "records-v1.json").read_text(encoding="utf-8"))
         kinds = {record["kind"] for record in stored}
-        assert kinds >= {"invoice.draft", "invoice.issued", "invoice.voided"}
+        assert kinds >= {"invoice.draft", "invoice.issued", "invoice.voided", "sales_order"}
         for data in stored:
             record = record_from_data(data)
             assert record_to_data(record) == data

@@ -35,21 +35,44 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from ordercore.documents.bills import DraftBill, IssuedBill, VoidedBill
 from ordercore.documents.invoices import DraftInvoice, IssuedInvoice, VoidedInvoice
+from ordercore.documents.ordering import (
+    Deduction,
+    LineProgress,
+    TakenFromOrder,
+    TakenLine,
+    TaxSum,
+    TaxTally,
+    UntaxedSum,
+)
+from ordercore.documents.purchase_orders import PurchaseLine, PurchaseOrder
+from ordercore.documents.sales_orders import (
+    DownPaymentBase,
+    DownPaymentPart,
+    DownPaymentRecord,
+    InvoicingPolicy,
+    OrderLine,
+    SalesOrder,
+)
 from ordercore.errors import InvalidData, InvalidType, OrdercoreError, excerpt
 from ordercore.interop.plain import (
     Data,
+    _DocumentReader,
     _number,
     _Reader,
+    _tax_to_data,
     document_from_data,
     document_to_data,
     priced_from_data,
     priced_to_data,
 )
 from ordercore.money.amount import Money
+from ordercore.money.decimals import to_decimal
+from ordercore.pricing.taxes import Tax
 from ordercore.settlement.terms import ScheduledInstallment
 
 __all__ = [
@@ -63,6 +86,7 @@ __all__ = [
 RECORD_SCHEMA = 1
 
 T = TypeVar("T")
+L = TypeVar("L", bound=LineProgress)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -292,6 +316,298 @@ def _issued_reader(
     return read
 
 
+# -- taxes and tallies -------------------------------------------------------------------
+
+
+def _tax(reader: _Reader, currency: str) -> Tax:
+    if isinstance(reader.value, str):
+        raise reader.fail("expected a tax written in full (an object), got a string")
+    taxes = _DocumentReader(None)
+    taxes.currency = currency
+    return taxes.tax(reader.required())
+
+
+def _taxes_to_data(taxes: tuple[Tax, ...]) -> list[Data]:
+    return [_tax_to_data(tax) for tax in taxes]
+
+
+def _taxes(reader: _Reader, currency: str) -> list[Tax]:
+    return [_tax(tax, currency) for tax in reader.items()]
+
+
+def _tally_to_data(tally: TaxTally) -> Data:
+    return {
+        "untaxed": [
+            {"taxes": _taxes_to_data(entry.taxes), "amount": _number(entry.amount)}
+            for entry in tally.untaxed
+        ],
+        "taxes": [
+            {"tax": _tax_to_data(row.tax), "amount": _number(row.amount)} for row in tally.taxes
+        ],
+    }
+
+
+def _decimal(reader: _Reader, field: str) -> Decimal:
+    number = reader.number()
+    return _build(reader, lambda: to_decimal(number, field=field))
+
+
+def _untaxed_sum(reader: _Reader, currency: str) -> UntaxedSum:
+    reader.check_keys({"taxes", "amount"})
+    taxes = _taxes(reader.child("taxes"), currency)
+    amount = _decimal(reader.child("amount"), "amount")
+    return _build(reader, lambda: UntaxedSum(taxes=taxes, amount=amount))
+
+
+def _tax_sum(reader: _Reader, currency: str) -> TaxSum:
+    reader.check_keys({"tax", "amount"})
+    tax = _tax(reader.child("tax"), currency)
+    amount = _decimal(reader.child("amount"), "amount")
+    return _build(reader, lambda: TaxSum(tax=tax, amount=amount))
+
+
+def _tally(reader: _Reader, currency: str) -> TaxTally:
+    reader.check_keys({"untaxed", "taxes"})
+    untaxed = [_untaxed_sum(entry, currency) for entry in reader.child("untaxed").items()]
+    rows = [_tax_sum(row, currency) for row in reader.child("taxes").items()]
+    return _build(reader, lambda: TaxTally(untaxed=untaxed, taxes=rows))
+
+
+# -- orders: lines, what documents took, down payments -----------------------------------
+
+_PROGRESS = ("ordered", "fulfilled", "billed", "cancelled")
+
+
+def _progress_to_data(line: LineProgress) -> Data:
+    data: Data = {"description": line.description}
+    if line.key is not None:
+        data["key"] = line.key
+    data |= {name: _number(getattr(line, name)) for name in _PROGRESS}
+    data["amount"] = _number(line.amount.amount)
+    data["taken"] = _number(line.taken.amount)
+    if isinstance(line, OrderLine):
+        data["policy"] = line.policy.value
+    return data
+
+
+def _progress(reader: _Reader, currency: str, make: type[L]) -> L:
+    keys = {"description", "key", "amount", "taken", *_PROGRESS}
+    extra: dict[str, object] = {}
+    if make is OrderLine:
+        keys.add("policy")
+        extra["policy"] = reader.child("policy").required().choice(InvoicingPolicy, None)
+    reader.check_keys(keys)
+    description = reader.child("description").text()
+    key = reader.child("key").optional_text()
+    numbers = {name: _decimal(reader.child(name), name) for name in _PROGRESS}
+    amount = _money(reader.child("amount"), currency)
+    taken = _money(reader.child("taken"), currency)
+    return _build(
+        reader,
+        lambda: make(
+            description=description, key=key, amount=amount, taken=taken, **numbers, **extra
+        ),
+    )
+
+
+def _taken_to_data(taken: TakenFromOrder) -> Data:
+    data: Data = {
+        "document_id": taken.document_id,
+        "lines": [
+            {"index": line.index}
+            | ({"key": line.key} if line.key is not None else {})
+            | {"quantity": _number(line.quantity), "amount": _number(line.amount.amount)}
+            for line in taken.lines
+        ],
+        "adjustments": [_number(amount.amount) for amount in taken.adjustments],
+        "deductions": [
+            {
+                "down_payment": deduction.down_payment,
+                "part": deduction.part,
+                "amount": _number(deduction.amount.amount),
+            }
+            for deduction in taken.deductions
+        ],
+        "total": _number(taken.total.amount),
+        "tally": _tally_to_data(taken.tally),
+    }
+    if taken.down_payment:
+        data["down_payment"] = True
+    if taken.credit_notes:
+        data["credit_notes"] = list(taken.credit_notes)
+    return data
+
+
+def _taken_line(reader: _Reader, currency: str) -> TakenLine:
+    reader.check_keys({"index", "key", "quantity", "amount"})
+    index = _whole(reader.child("index"))
+    key = reader.child("key").optional_text()
+    quantity = _decimal(reader.child("quantity"), "quantity")
+    amount = _money(reader.child("amount"), currency)
+    return _build(reader, lambda: TakenLine(index=index, key=key, quantity=quantity, amount=amount))
+
+
+def _deduction(reader: _Reader, currency: str) -> Deduction:
+    reader.check_keys({"down_payment", "part", "amount"})
+    down_payment = reader.child("down_payment").text()
+    part = _whole(reader.child("part"))
+    amount = _money(reader.child("amount"), currency)
+    return _build(reader, lambda: Deduction(down_payment=down_payment, part=part, amount=amount))
+
+
+def _taken(reader: _Reader, currency: str) -> TakenFromOrder:
+    reader.check_keys(
+        {
+            "document_id",
+            "lines",
+            "adjustments",
+            "deductions",
+            "total",
+            "tally",
+            "down_payment",
+            "credit_notes",
+        }
+    )
+    document_id = reader.child("document_id").text()
+    lines = [_taken_line(line, currency) for line in reader.child("lines").items()]
+    adjustments = [_money(a, currency) for a in reader.child("adjustments").items()]
+    deductions = [_deduction(d, currency) for d in reader.child("deductions").items()]
+    total = _money(reader.child("total"), currency)
+    tally = _tally(reader.child("tally").required(), currency)
+    down_payment = reader.child("down_payment").boolean(default=False)
+    credit_notes = [note.text() for note in reader.child("credit_notes").items()]
+    return _build(
+        reader,
+        lambda: TakenFromOrder(
+            document_id=document_id,
+            lines=lines,
+            adjustments=adjustments,
+            deductions=deductions,
+            total=total,
+            tally=tally,
+            down_payment=down_payment,
+            credit_notes=credit_notes,
+        ),
+    )
+
+
+def _down_payment_to_data(record: DownPaymentRecord) -> Data:
+    return {
+        "invoice_id": record.invoice_id,
+        "description": record.description,
+        "base": record.base.value,
+        "amount": _number(record.amount.amount),
+        "total": _number(record.total.amount),
+        "parts": [
+            {
+                "taxes": _taxes_to_data(part.taxes),
+                "amount": _number(part.amount),
+                "deducted": _number(part.deducted),
+            }
+            for part in record.parts
+        ],
+    }
+
+
+def _down_payment_part(reader: _Reader, currency: str) -> DownPaymentPart:
+    reader.check_keys({"taxes", "amount", "deducted"})
+    taxes = _taxes(reader.child("taxes"), currency)
+    amount = _decimal(reader.child("amount"), "amount")
+    deducted = _decimal(reader.child("deducted"), "deducted")
+    return _build(reader, lambda: DownPaymentPart(taxes=taxes, amount=amount, deducted=deducted))
+
+
+def _down_payment(reader: _Reader, currency: str) -> DownPaymentRecord:
+    reader.check_keys({"invoice_id", "description", "base", "amount", "total", "parts"})
+    invoice_id = reader.child("invoice_id").text()
+    description = reader.child("description").text()
+    base = reader.child("base").required().choice(DownPaymentBase, DownPaymentBase.TOTAL)
+    amount = _money(reader.child("amount"), currency)
+    total = _money(reader.child("total"), currency)
+    parts = [_down_payment_part(p, currency) for p in reader.child("parts").items()]
+    return _build(
+        reader,
+        lambda: DownPaymentRecord(
+            invoice_id=invoice_id,
+            description=description,
+            base=base,
+            amount=amount,
+            total=total,
+            parts=parts,
+        ),
+    )
+
+
+_OrderSide = tuple[str, str, str]  # the party field, the field of what was made, its line type
+
+
+def _order_to_data(order: SalesOrder | PurchaseOrder) -> Data:
+    sales = isinstance(order, SalesOrder)
+    party, made = ("customer", "invoices") if sales else ("supplier", "bills")
+    data: Data = {
+        "id": order.id,
+        "version": order.version,
+        "number": order.number,
+        party: getattr(order, party),
+        "priced": priced_to_data(order.priced),
+        "lines": [_progress_to_data(line) for line in order.lines],
+        "adjustments": [_number(amount.amount) for amount in order.adjustments],
+    }
+    if isinstance(order, SalesOrder):
+        data["down_payments"] = [_down_payment_to_data(r) for r in order.down_payments]
+    data[made] = [_taken_to_data(taken) for taken in getattr(order, made)]
+    data["billed"] = _number(order.billed.amount)
+    data["billed_by_tax"] = _tally_to_data(order.billed_by_tax)
+    return data
+
+
+def _order_reader(make: type[SalesOrder] | type[PurchaseOrder]) -> Callable[[_Reader], object]:
+    sales = make is SalesOrder
+    party, made = ("customer", "invoices") if sales else ("supplier", "bills")
+    line_type: type[LineProgress] = OrderLine if sales else PurchaseLine
+
+    def read(reader: _Reader) -> object:
+        keys = {"kind", "schema", "id", "version", "number", party, "priced", "lines"}
+        keys |= {"adjustments", made, "billed", "billed_by_tax"}
+        if sales:
+            keys.add("down_payments")
+        reader.check_keys(keys)
+        id_ = reader.child("id").text()
+        version = _whole(reader.child("version"))
+        number = reader.child("number").text()
+        party_id = reader.child(party).text()
+        priced = _nested(reader.child("priced"), priced_from_data)
+        currency = priced.currency.code
+        lines = [_progress(line, currency, line_type) for line in reader.child("lines").items()]
+        adjustments = [_money(a, currency) for a in reader.child("adjustments").items()]
+        extra: dict[str, object] = {
+            party: party_id,
+            made: [_taken(taken, currency) for taken in reader.child(made).items()],
+        }
+        if sales:
+            extra["down_payments"] = [
+                _down_payment(record, currency) for record in reader.child("down_payments").items()
+            ]
+        billed = _money(reader.child("billed"), currency)
+        tally = _tally(reader.child("billed_by_tax").required(), currency)
+        return _build(
+            reader,
+            lambda: make(
+                id=id_,
+                version=version,
+                number=number,
+                priced=priced,
+                lines=lines,
+                adjustments=adjustments,
+                billed=billed,
+                billed_by_tax=tally,
+                **extra,
+            ),
+        )
+
+    return read
+
+
 # -- the kinds ---------------------------------------------------------------------------
 
 _Writer = Callable[[Any], Data]
@@ -320,6 +636,8 @@ _KINDS: dict[str, tuple[type[Any], _Writer, _ReaderOf]] = {
         lambda r: _issued_to_data(r, _BILL),
         _issued_reader(IssuedBill, _BILL),
     ),
+    "sales_order": (SalesOrder, _order_to_data, _order_reader(SalesOrder)),
+    "purchase_order": (PurchaseOrder, _order_to_data, _order_reader(PurchaseOrder)),
     "bill.voided": (
         VoidedBill,
         lambda r: _voided_to_data(r, _BILL),
