@@ -39,6 +39,18 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from ordercore.documents.bills import DraftBill, IssuedBill, VoidedBill
+from ordercore.documents.credit_notes import (
+    CreditBase,
+    CreditBasis,
+    CreditByAmount,
+    CreditByLines,
+    CreditedAmount,
+    CreditedLine,
+    CreditInFull,
+    CustomerCreditNote,
+    StandaloneCredit,
+    SupplierCreditNote,
+)
 from ordercore.documents.invoices import DraftInvoice, IssuedInvoice, VoidedInvoice
 from ordercore.documents.ordering import (
     Deduction,
@@ -50,6 +62,15 @@ from ordercore.documents.ordering import (
     UntaxedSum,
 )
 from ordercore.documents.purchase_orders import PurchaseLine, PurchaseOrder
+from ordercore.documents.quotes import (
+    AcceptedQuote,
+    DeclinedQuote,
+    DraftQuote,
+    ExpiredQuote,
+    QuoteContent,
+    QuoteLine,
+    SentQuote,
+)
 from ordercore.documents.sales_orders import (
     DownPaymentBase,
     DownPaymentPart,
@@ -62,8 +83,10 @@ from ordercore.errors import InvalidData, InvalidType, OrdercoreError, excerpt
 from ordercore.interop.plain import (
     Data,
     _DocumentReader,
+    _line_to_data,
     _number,
     _Reader,
+    _tax_names,
     _tax_to_data,
     document_from_data,
     document_to_data,
@@ -71,7 +94,10 @@ from ordercore.interop.plain import (
     priced_to_data,
 )
 from ordercore.money.amount import Money
+from ordercore.money.currency import get_currency
 from ordercore.money.decimals import to_decimal
+from ordercore.pricing.document import Allowance, Charge
+from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax
 from ordercore.settlement.terms import ScheduledInstallment
 
@@ -608,6 +634,209 @@ def _order_reader(make: type[SalesOrder] | type[PurchaseOrder]) -> Callable[[_Re
     return read
 
 
+# -- quotes ------------------------------------------------------------------------------
+
+
+def _quote_content_to_data(content: QuoteContent) -> Data:
+    document = content.document()
+    taxes = _tax_names(document)
+    written = document_to_data(document)
+    data: Data = {
+        "currency": content.currency,
+        "policy": written["policy"],
+        "taxes": written["taxes"],
+        "lines": [
+            {"key": line.key}
+            | ({"group": line.group} if line.group is not None else {})
+            | {"line": _line_to_data(line.line, taxes)}
+            for line in content.lines
+        ],
+    }
+    for name in ("allowances", "charges"):
+        if name in written:
+            data[name] = written[name]
+    return data
+
+
+def _quote_content(reader: _Reader) -> QuoteContent:
+    reader.check_keys({"currency", "policy", "taxes", "lines", "allowances", "charges"})
+    document = _DocumentReader(None)
+    document.root = reader
+    currency = reader.child("currency")
+    document.currency = _build(currency, lambda: get_currency(currency.text()).code)
+    taxes = reader.child("taxes")
+    if taxes.value is not None:
+        for name in taxes.mapping():
+            document.taxes[name] = document.tax(taxes.child(name))
+    policy = document.policy(reader.child("policy"))
+    lines = []
+    for entry in reader.child("lines").required().items():
+        entry.check_keys({"key", "group", "line"})
+        key = entry.child("key").text()
+        group = entry.child("group").optional_text()
+        line = document.line(entry.child("line").required())
+        lines.append(_quote_line(entry, key, line, group))
+    allowances = [document.adjustment(a, Allowance) for a in reader.child("allowances").items()]
+    charges = [document.adjustment(c, Charge) for c in reader.child("charges").items()]
+    return _build(
+        reader,
+        lambda: QuoteContent(
+            currency=document.currency,
+            lines=lines,
+            allowances=allowances,
+            charges=charges,
+            policy=policy,
+        ),
+    )
+
+
+def _quote_line(reader: _Reader, key: str, line: Line, group: str | None) -> QuoteLine:
+    return _build(reader, lambda: QuoteLine(key=key, line=line, group=group))
+
+
+_Quote = DraftQuote | SentQuote | AcceptedQuote | DeclinedQuote | ExpiredQuote
+
+
+def _quote_to_data(quote: _Quote) -> Data:
+    return {
+        "id": quote.id,
+        "version": quote.version,
+        "customer": quote.customer,
+        "valid_until": quote.valid_until.isoformat(),
+        "content": _quote_content_to_data(quote.content),
+    }
+
+
+def _quote_reader(make: type[_Quote]) -> Callable[[_Reader], object]:
+    def read(reader: _Reader) -> object:
+        reader.check_keys({"kind", "schema", "id", "version", "customer", "valid_until", "content"})
+        id_ = reader.child("id").text()
+        version = _whole(reader.child("version"))
+        customer = reader.child("customer").text()
+        valid_until = _date(reader.child("valid_until"))
+        content = _quote_content(reader.child("content").required())
+        return _build(
+            reader,
+            lambda: make(
+                id=id_, version=version, customer=customer, valid_until=valid_until, content=content
+            ),
+        )
+
+    return read
+
+
+# -- credit notes ------------------------------------------------------------------------
+
+
+def _credited_to_data(lines: tuple[CreditedLine, ...]) -> list[Data]:
+    return [
+        {
+            "index": line.index,
+            "quantity": _number(line.quantity),
+            "amount": _number(line.amount.amount),
+        }
+        for line in lines
+    ]
+
+
+def _basis_to_data(basis: CreditBasis) -> Data:
+    if isinstance(basis, CreditByLines | CreditInFull):
+        name = "lines" if isinstance(basis, CreditByLines) else "in_full"
+        return {"type": name, "invoice": basis.invoice, "lines": _credited_to_data(basis.lines)}
+    if isinstance(basis, CreditByAmount):
+        return {
+            "type": "amount",
+            "invoice": basis.invoice,
+            "amount": _number(basis.stated.amount.amount),
+            "base": basis.stated.base.value,
+        }
+    return {
+        "type": "standalone",
+        "amount": _number(basis.amount.amount),
+        "tax": _tax_to_data(basis.tax),
+    }
+
+
+def _credited_line(reader: _Reader, currency: str) -> CreditedLine:
+    reader.check_keys({"index", "quantity", "amount"})
+    index = _whole(reader.child("index"))
+    quantity = _decimal(reader.child("quantity"), "quantity")
+    amount = _money(reader.child("amount"), currency)
+    return _build(reader, lambda: CreditedLine(index=index, quantity=quantity, amount=amount))
+
+
+_BASES = ("lines", "in_full", "amount", "standalone")
+
+
+def _basis(reader: _Reader, currency: str) -> CreditBasis:
+    kind = reader.child("type")
+    name = kind.text()
+    if name not in _BASES:
+        raise kind.fail(f"expected one of {list(_BASES)}, got {excerpt(name)}")
+    if name in ("lines", "in_full"):
+        reader.check_keys({"type", "invoice", "lines"})
+        invoice = reader.child("invoice").text()
+        lines = [_credited_line(line, currency) for line in reader.child("lines").items()]
+        make = CreditByLines if name == "lines" else CreditInFull
+        return _build(reader, lambda: make(invoice=invoice, lines=lines))
+    if name == "amount":
+        reader.check_keys({"type", "invoice", "amount", "base"})
+        invoice = reader.child("invoice").text()
+        amount = _money(reader.child("amount"), currency)
+        base = reader.child("base").required().choice(CreditBase, CreditBase.TOTAL)
+        stated = _build(reader, lambda: CreditedAmount(amount=amount, base=base))
+        return _build(reader, lambda: CreditByAmount(invoice=invoice, stated=stated))
+    reader.check_keys({"type", "amount", "tax"})
+    amount = _money(reader.child("amount"), currency)
+    tax = _tax(reader.child("tax"), currency)
+    return _build(reader, lambda: StandaloneCredit(amount=amount, tax=tax))
+
+
+def _credit_note_to_data(note: CustomerCreditNote | SupplierCreditNote) -> Data:
+    party = "customer" if isinstance(note, CustomerCreditNote) else "supplier"
+    return {
+        "id": note.id,
+        "number": note.number,
+        party: note.party,
+        "issue_date": note.issue_date.isoformat(),
+        "reason": note.reason,
+        "basis": _basis_to_data(note.basis),
+        "priced": priced_to_data(note.priced),
+    }
+
+
+def _credit_note_reader(
+    make: type[CustomerCreditNote] | type[SupplierCreditNote],
+) -> Callable[[_Reader], object]:
+    party = "customer" if make is CustomerCreditNote else "supplier"
+
+    def read(reader: _Reader) -> object:
+        reader.check_keys(
+            {"kind", "schema", "id", "number", party, "issue_date", "reason", "basis", "priced"}
+        )
+        id_ = reader.child("id").text()
+        number = reader.child("number").text()
+        party_id = reader.child(party).text()
+        issue_date = _date(reader.child("issue_date"))
+        reason = reader.child("reason").text()
+        priced = _nested(reader.child("priced"), priced_from_data)
+        basis = _basis(reader.child("basis").required(), priced.currency.code)
+        return _build(
+            reader,
+            lambda: make(
+                id=id_,
+                number=number,
+                issue_date=issue_date,
+                reason=reason,
+                priced=priced,
+                basis=basis,
+                **{party: party_id},
+            ),
+        )
+
+    return read
+
+
 # -- the kinds ---------------------------------------------------------------------------
 
 _Writer = Callable[[Any], Data]
@@ -635,6 +864,20 @@ _KINDS: dict[str, tuple[type[Any], _Writer, _ReaderOf]] = {
         IssuedBill,
         lambda r: _issued_to_data(r, _BILL),
         _issued_reader(IssuedBill, _BILL),
+    ),
+    **{
+        f"quote.{make.state}": (make, _quote_to_data, _quote_reader(make))
+        for make in (DraftQuote, SentQuote, AcceptedQuote, DeclinedQuote, ExpiredQuote)
+    },
+    "credit_note.customer": (
+        CustomerCreditNote,
+        _credit_note_to_data,
+        _credit_note_reader(CustomerCreditNote),
+    ),
+    "credit_note.supplier": (
+        SupplierCreditNote,
+        _credit_note_to_data,
+        _credit_note_reader(SupplierCreditNote),
     ),
     "sales_order": (SalesOrder, _order_to_data, _order_reader(SalesOrder)),
     "purchase_order": (PurchaseOrder, _order_to_data, _order_reader(PurchaseOrder)),
