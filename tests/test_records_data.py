@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ordercore import (
     Allowance,
     Charge,
+    CustomerCreditNote,
     Document,
     DownPayment,
     DownPaymentBase,
@@ -24,6 +25,7 @@ from ordercore import (
     Line,
     Money,
     OrdercoreError,
+    Payment,
     PaymentTerm,
     PurchaseOrder,
     Request,
@@ -404,6 +406,58 @@ class TestQuotesAndCreditNotes:
         with pytest.raises(InvalidData) as error:
             record_from_data(data)
         assert error.value.path == "content"
+
+
+def settlement_records() -> list[object]:
+    item = invoice_states()[1]
+    assert isinstance(item, IssuedInvoice)
+    note = credit_notes()[0].document
+    assert isinstance(note, CustomerCreditNote)
+    payment = Payment.received(
+        amount=eur("500.00"),
+        date=dt.date(2026, 11, 25),
+        reference="BANK-1",
+        method="transfer",
+        party="acme",
+        idempotency_key="pay-1",
+    )
+    return [item.open_item(), note.open_item(), payment]
+
+
+class TestSettlement:
+    @pytest.mark.parametrize("record", settlement_records(), ids=repr)
+    def test_payments_and_open_items_round_trip(self, record: object) -> None:
+        data = through_json(record_to_data(record))
+        assert record_from_data(data) == record
+        assert record_to_data(record_from_data(data)) == data
+
+    def test_a_credit_note_item_names_what_it_credits(self) -> None:
+        data = record_to_data(settlement_records()[1])
+        assert data["amount"].startswith("-")
+        assert data["against"] == {"kind": "invoice", "number": "INV-1", "direction": "receivable"}
+
+    @pytest.mark.parametrize(
+        ("change", "path"),
+        [
+            (lambda d: d.update(payment_kind="stolen"), "payment_kind"),
+            (lambda d: d.update(amount="-5"), "amount"),
+            (lambda d: d.update(currency="EURO"), "currency"),
+            (lambda d: d.update(date="2026-13-01"), "date"),
+        ],
+    )
+    def test_a_bad_payment_field_is_named(self, change: Any, path: str) -> None:
+        data = record_to_data(settlement_records()[2])
+        change(data)
+        with pytest.raises(InvalidData) as error:
+            record_from_data(data)
+        assert error.value.path == path
+
+    @settings(max_examples=50, deadline=None)
+    @given(record=st.one_of(ost.open_items(), ost.payments()))
+    def test_any_payment_or_open_item_round_trips(self, record: object) -> None:
+        data = through_json(record_to_data(record))
+        assert record_from_data(data) == record
+        assert record_to_data(record_from_data(data)) == data
 
 
 class TestKindsAndVersions:

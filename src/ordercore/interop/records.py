@@ -99,6 +99,8 @@ from ordercore.money.decimals import to_decimal
 from ordercore.pricing.document import Allowance, Charge
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax
+from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
+from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import ScheduledInstallment
 
 __all__ = [
@@ -837,6 +839,88 @@ def _credit_note_reader(
     return read
 
 
+# -- settlement: payments and open items -------------------------------------------------
+
+
+def _payment_to_data(payment: Payment) -> Data:
+    return {
+        "payment_kind": payment.kind.value,
+        "currency": payment.amount.currency.code,
+        "amount": _number(payment.amount.amount),
+        "date": payment.date.isoformat(),
+        "reference": payment.reference,
+        "method": payment.method,
+        "party": payment.party,
+        "idempotency_key": payment.idempotency_key,
+    }
+
+
+def _currency(reader: _Reader) -> str:
+    return _build(reader, lambda: str(get_currency(reader.text()).code))
+
+
+def _read_payment(reader: _Reader) -> object:
+    texts = ("reference", "method", "party", "idempotency_key")
+    reader.check_keys({"kind", "schema", "payment_kind", "currency", "amount", "date", *texts})
+    kind = reader.child("payment_kind").required().choice(PaymentKind, PaymentKind.RECEIVED)
+    amount = _money(reader.child("amount"), _currency(reader.child("currency")))
+    date = _date(reader.child("date"))
+    values = {name: reader.child(name).text() for name in texts}
+    return _build(reader, lambda: Payment(kind=kind, amount=amount, date=date, **values))
+
+
+def _ref_to_data(ref: DocumentRef) -> Data:
+    return {"kind": ref.kind.value, "number": ref.number, "direction": ref.direction.value}
+
+
+def _ref(reader: _Reader) -> DocumentRef:
+    reader.check_keys({"kind", "number", "direction"})
+    kind = reader.child("kind").required().choice(DocumentKind, DocumentKind.INVOICE)
+    number = reader.child("number").text()
+    direction = reader.child("direction").required().choice(Direction, Direction.RECEIVABLE)
+    return _build(reader, lambda: DocumentRef(kind=kind, number=number, direction=direction))
+
+
+def _open_item_to_data(item: OpenItem) -> Data:
+    data: Data = {
+        "document": _ref_to_data(item.document),
+        "party": item.party,
+        "currency": item.amount.currency.code,
+        "amount": _number(item.amount.amount),
+        "issue_date": item.issue_date.isoformat(),
+        "installments": [_installment_to_data(i) for i in item.installments],
+    }
+    if item.against is not None:
+        data["against"] = _ref_to_data(item.against)
+    return data
+
+
+def _read_open_item(reader: _Reader) -> object:
+    reader.check_keys(
+        {"kind", "schema", "document", "party", "currency", "amount", "issue_date"}
+        | {"installments", "against"}
+    )
+    document = _ref(reader.child("document").required())
+    party = reader.child("party").text()
+    currency = _currency(reader.child("currency"))
+    amount = _money(reader.child("amount"), currency)
+    issue_date = _date(reader.child("issue_date"))
+    installments = [_installment(i, currency) for i in reader.child("installments").items()]
+    against_reader = reader.child("against")
+    against = None if against_reader.value is None else _ref(against_reader)
+    return _build(
+        reader,
+        lambda: OpenItem(
+            document=document,
+            party=party,
+            amount=amount,
+            issue_date=issue_date,
+            installments=installments,
+            against=against,
+        ),
+    )
+
+
 # -- the kinds ---------------------------------------------------------------------------
 
 _Writer = Callable[[Any], Data]
@@ -879,6 +963,8 @@ _KINDS: dict[str, tuple[type[Any], _Writer, _ReaderOf]] = {
         _credit_note_to_data,
         _credit_note_reader(SupplierCreditNote),
     ),
+    "payment": (Payment, _payment_to_data, _read_payment),
+    "open_item": (OpenItem, _open_item_to_data, _read_open_item),
     "sales_order": (SalesOrder, _order_to_data, _order_reader(SalesOrder)),
     "purchase_order": (PurchaseOrder, _order_to_data, _order_reader(PurchaseOrder)),
     "bill.voided": (
