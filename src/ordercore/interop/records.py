@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -79,7 +79,15 @@ from ordercore.documents.sales_orders import (
     OrderLine,
     SalesOrder,
 )
-from ordercore.errors import InvalidData, InvalidType, OrdercoreError, excerpt
+from ordercore.errors import (
+    CurrencyMismatch,
+    InstallmentsDoNotPay,
+    InstallmentsOutOfDates,
+    InvalidData,
+    InvalidType,
+    OrdercoreError,
+    excerpt,
+)
 from ordercore.interop.plain import (
     Data,
     _DocumentReader,
@@ -164,14 +172,22 @@ def _nested(reader: _Reader, read: Callable[[object], Any]) -> Any:
         raise InvalidData(path, error.reason) from None
 
 
-def _build(reader: _Reader, make: Callable[[], T]) -> T:
-    """Run a constructor; report an ordercore error at the path of the field it names."""
+def _build(
+    reader: _Reader, make: Callable[[], T], fields: Mapping[type[Exception], str] | None = None
+) -> T:
+    """Run a constructor; report an ordercore error at the path of the field it names.
+
+    An error names its field with a ``field`` attribute, or by its type in ``fields``
+    (error type -> key); any other is reported at this reader's path.
+    """
     try:
         return make()
     except InvalidData:
         raise
     except OrdercoreError as error:
         field = getattr(error, "field", None)
+        if not isinstance(field, str) and fields is not None:
+            field = next((key for kind, key in fields.items() if isinstance(error, kind)), None)
         at = reader.child(field) if isinstance(field, str) and field else reader
         raise at.fail(str(error)) from None
 
@@ -339,9 +355,18 @@ def _issued_reader(
                 priced=priced,
                 **references,
             ),
+            _INSTALLMENT_ERRORS,
         )
 
     return read
+
+
+#: The errors of an issued document's constructor that are about its installments.
+_INSTALLMENT_ERRORS: dict[type[Exception], str] = {
+    InstallmentsDoNotPay: "installments",
+    InstallmentsOutOfDates: "installments",
+    CurrencyMismatch: "installments",
+}
 
 
 # -- taxes and tallies -------------------------------------------------------------------
