@@ -20,6 +20,7 @@ from ordercore import (
     DraftInvoice,
     DraftQuote,
     InvalidData,
+    InvalidType,
     IssuedBill,
     IssuedInvoice,
     Line,
@@ -43,7 +44,7 @@ from ordercore.documents import (
     credit_lines,
     standalone_credit,
 )
-from ordercore.interop.plain import loads
+from ordercore.interop.plain import document_to_data, loads
 from ordercore.interop.records import (
     RECORD_KINDS,
     RECORD_SCHEMA,
@@ -477,6 +478,11 @@ class TestKindsAndVersions:
         with pytest.raises(InvalidData) as error:
             record_from_data(data)
         assert error.value.path == "schema"
+
+    def test_a_draft_given_to_document_to_data_says_to_use_record_to_data(self) -> None:
+        with pytest.raises(InvalidType) as error:
+            document_to_data(invoice_states()[0])  # type: ignore[arg-type]
+        assert error.value.field == "document"
 
     def test_something_that_is_not_a_record_is_refused(self) -> None:
         with pytest.raises(OrdercoreError):
