@@ -19,12 +19,15 @@ from ordercore import (
     DraftBill,
     DraftInvoice,
     DraftQuote,
+    ExchangeRate,
     InvalidData,
     InvalidType,
     IssuedBill,
     IssuedInvoice,
+    Ledger,
     Line,
     Money,
+    OpenItem,
     OrdercoreError,
     Payment,
     PaymentTerm,
@@ -463,6 +466,92 @@ class TestSettlement:
         data = through_json(record_to_data(record))
         assert record_from_data(data) == record
         assert record_to_data(record_from_data(data)) == data
+
+
+def ledger_entries() -> list[object]:
+    """Entries of every kind: allocations (one through an exchange rate), a write-off, a refund."""
+    item, note, payment = settlement_records()
+    assert isinstance(item, OpenItem)
+    assert isinstance(note, OpenItem)
+    assert isinstance(payment, Payment)
+    dollars = Payment.received(
+        amount=Money("110.00", "USD"),
+        date=dt.date(2026, 11, 26),
+        reference="BANK-2",
+        method="transfer",
+        party="acme",
+        idempotency_key="pay-2",
+    )
+    refund = Payment.refund_sent(
+        amount=eur("20.00"),
+        date=dt.date(2026, 11, 27),
+        reference="REFUND-1",
+        method="transfer",
+        party="acme",
+        idempotency_key="pay-3",
+    )
+    rate = ExchangeRate(
+        base="EUR", quote="USD", rate="1.0832", source="ECB", date=dt.date(2026, 11, 26)
+    )
+    ledger = Ledger().add_items(item, note).record(payment).record(dollars).record(refund)
+    ledger = ledger.allocate(note.document, {item.document: -note.amount})
+    ledger = ledger.allocate("BANK-1", {item.document: eur("500.00")})
+    ledger = ledger.allocate("BANK-2", {item.document: eur("100.00")}, rate=rate)
+    open_left = ledger.amount_remaining(item.document)
+    ledger = ledger.record(
+        Payment.received(
+            amount=open_left + eur("30.00"),
+            date=dt.date(2026, 11, 28),
+            reference="BANK-3",
+            method="transfer",
+            party="acme",
+            idempotency_key="pay-4",
+        )
+    )
+    ledger = ledger.allocate("BANK-3", {item.document: open_left - eur("0.02")})
+    ledger = ledger.write_off(
+        item.document, tolerance=eur("0.05"), reason="Bank fee", date=dt.date(2026, 11, 28)
+    )
+    ledger = ledger.refund_credit("REFUND-1", payment="BANK-3")
+    return list(ledger.entries)
+
+
+class TestLedgerEntries:
+    @pytest.mark.parametrize("entry", ledger_entries(), ids=repr)
+    def test_every_entry_round_trips(self, entry: object) -> None:
+        assert_round_trips(entry)
+
+    def test_the_entries_cover_every_kind_and_an_exchange_rate(self) -> None:
+        written = [record_to_data(entry) for entry in ledger_entries()]
+        assert {data["kind"] for data in written} == {
+            "allocation",
+            "write_off",
+            "credit_refunded",
+        }
+        through_dollars = next(data for data in written if "rate" in data)
+        assert through_dollars["taken"] == {"currency": "USD", "amount": "108.32"}
+        assert written[0]["source"] == {
+            "kind": "credit_note",
+            "number": "CN-1",
+            "direction": "receivable",
+        }
+
+    def test_a_bad_entry_field_is_named(self) -> None:
+        data = record_to_data(ledger_entries()[2])
+        data["rate"]["quote"] = "EUR"  # a rate between one currency and itself
+        with pytest.raises(InvalidData) as error:
+            record_from_data(data)
+        assert error.value.path == "rate"
+        data = record_to_data(ledger_entries()[1]) | {"amount": "0.00"}
+        with pytest.raises(InvalidData) as error:
+            record_from_data(data)
+        assert error.value.path == "amount"
+
+    @settings(deadline=None)
+    @given(ledger=ost.ledgers())
+    def test_everything_a_ledger_holds_round_trips(self, ledger: Ledger) -> None:
+        for record in (*ledger.items, *ledger.payments, *ledger.entries):
+            assert_round_trips(record)
 
 
 class TestKindsAndVersions:

@@ -101,12 +101,13 @@ from ordercore.interop.plain import (
     priced_from_data,
     priced_to_data,
 )
-from ordercore.money.amount import Money
+from ordercore.money.amount import ExchangeRate, Money
 from ordercore.money.currency import get_currency
 from ordercore.money.decimals import to_decimal
 from ordercore.pricing.document import Allowance, Charge
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax
+from ordercore.settlement.entries import Allocation, CreditRefunded, DiscountTaken, WriteOff
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import ScheduledInstallment
@@ -946,6 +947,143 @@ def _read_open_item(reader: _Reader) -> object:
     )
 
 
+# -- settlement entries: allocations, write-offs, discounts taken, refunds ---------------
+
+
+def _money_fields(money: Money) -> Data:
+    return {"currency": money.currency.code, "amount": _number(money.amount)}
+
+
+def _read_money_fields(reader: _Reader) -> Money:
+    return _money(reader.child("amount"), _currency(reader.child("currency")))
+
+
+def _rate_to_data(rate: ExchangeRate) -> Data:
+    return {
+        "base": rate.base.code,
+        "quote": rate.quote.code,
+        "rate": _number(rate.rate),
+        "source": rate.source,
+        "date": rate.date.isoformat(),
+    }
+
+
+def _rate(reader: _Reader) -> ExchangeRate:
+    reader.check_keys({"base", "quote", "rate", "source", "date"})
+    base = _currency(reader.child("base"))
+    quote = _currency(reader.child("quote"))
+    rate = _decimal(reader.child("rate"), "rate")
+    source = reader.child("source").text()
+    date = _date(reader.child("date"))
+    return _build(
+        reader, lambda: ExchangeRate(base=base, quote=quote, rate=rate, source=source, date=date)
+    )
+
+
+def _allocation_to_data(entry: Allocation) -> Data:
+    source = entry.source
+    data: Data = {
+        "number": entry.number,
+        "source": source if isinstance(source, str) else _ref_to_data(source),
+        "item": _ref_to_data(entry.item),
+        **_money_fields(entry.amount),
+    }
+    if entry.taken is not None:
+        data["taken"] = _money_fields(entry.taken)
+    if entry.rate is not None:
+        data["rate"] = _rate_to_data(entry.rate)
+    return data
+
+
+def _money_object(reader: _Reader) -> Money:
+    reader.check_keys({"currency", "amount"})
+    return _read_money_fields(reader)
+
+
+def _read_allocation(reader: _Reader) -> object:
+    keys = {"kind", "schema", "number", "source", "item", "currency", "amount", "taken", "rate"}
+    reader.check_keys(keys)
+    number = _whole(reader.child("number"))
+    source_reader = reader.child("source").required()
+    source: str | DocumentRef = (
+        source_reader.text() if isinstance(source_reader.value, str) else _ref(source_reader)
+    )
+    item = _ref(reader.child("item").required())
+    amount = _read_money_fields(reader)
+    taken_reader = reader.child("taken")
+    taken = None if taken_reader.value is None else _money_object(taken_reader)
+    rate_reader = reader.child("rate")
+    rate = None if rate_reader.value is None else _rate(rate_reader)
+    return _build(
+        reader,
+        lambda: Allocation(
+            number=number, source=source, item=item, amount=amount, taken=taken, rate=rate
+        ),
+    )
+
+
+def _write_off_to_data(entry: WriteOff) -> Data:
+    return {
+        "number": entry.number,
+        "item": _ref_to_data(entry.item),
+        **_money_fields(entry.amount),
+        "reason": entry.reason,
+        "date": entry.date.isoformat(),
+    }
+
+
+def _read_write_off(reader: _Reader) -> object:
+    reader.check_keys({"kind", "schema", "number", "item", "currency", "amount", "reason", "date"})
+    number = _whole(reader.child("number"))
+    item = _ref(reader.child("item").required())
+    amount = _read_money_fields(reader)
+    reason = reader.child("reason").text()
+    date = _date(reader.child("date"))
+    return _build(
+        reader,
+        lambda: WriteOff(number=number, item=item, amount=amount, reason=reason, date=date),
+    )
+
+
+def _discount_taken_to_data(entry: DiscountTaken) -> Data:
+    return {
+        "number": entry.number,
+        "item": _ref_to_data(entry.item),
+        **_money_fields(entry.amount),
+        "date": entry.date.isoformat(),
+    }
+
+
+def _read_discount_taken(reader: _Reader) -> object:
+    reader.check_keys({"kind", "schema", "number", "item", "currency", "amount", "date"})
+    number = _whole(reader.child("number"))
+    item = _ref(reader.child("item").required())
+    amount = _read_money_fields(reader)
+    date = _date(reader.child("date"))
+    return _build(reader, lambda: DiscountTaken(number=number, item=item, amount=amount, date=date))
+
+
+def _credit_refunded_to_data(entry: CreditRefunded) -> Data:
+    return {
+        "number": entry.number,
+        "refund": entry.refund,
+        "payment": entry.payment,
+        **_money_fields(entry.amount),
+    }
+
+
+def _read_credit_refunded(reader: _Reader) -> object:
+    reader.check_keys({"kind", "schema", "number", "refund", "payment", "currency", "amount"})
+    number = _whole(reader.child("number"))
+    refund = reader.child("refund").text()
+    payment = reader.child("payment").text()
+    amount = _read_money_fields(reader)
+    return _build(
+        reader,
+        lambda: CreditRefunded(number=number, refund=refund, payment=payment, amount=amount),
+    )
+
+
 # -- the kinds ---------------------------------------------------------------------------
 
 _Writer = Callable[[Any], Data]
@@ -990,6 +1128,10 @@ _KINDS: dict[str, tuple[type[Any], _Writer, _ReaderOf]] = {
     ),
     "payment": (Payment, _payment_to_data, _read_payment),
     "open_item": (OpenItem, _open_item_to_data, _read_open_item),
+    "allocation": (Allocation, _allocation_to_data, _read_allocation),
+    "write_off": (WriteOff, _write_off_to_data, _read_write_off),
+    "discount_taken": (DiscountTaken, _discount_taken_to_data, _read_discount_taken),
+    "credit_refunded": (CreditRefunded, _credit_refunded_to_data, _read_credit_refunded),
     "sales_order": (SalesOrder, _order_to_data, _order_reader(SalesOrder)),
     "purchase_order": (PurchaseOrder, _order_to_data, _order_reader(PurchaseOrder)),
     "bill.voided": (
