@@ -705,3 +705,56 @@ class TestMoreRoundTripProperties:
         assert_round_trips(note)
         assert_round_trips(note.open_item())
         assert_round_trips(issued.open_item())
+
+
+STORED = loads((DATA / "records-v1.json").read_text(encoding="utf-8"))
+
+
+def _leaves(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """The path of every field in ``value``, nested ones included."""
+    if isinstance(value, dict):
+        items: list[tuple[object, object]] = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    else:
+        return [path]
+    found = [path] if path else []
+    for key, item in items:
+        found += _leaves(item, (*path, key))
+    return found
+
+
+def _replaced(data: Any, path: tuple[Any, ...], value: object) -> Any:
+    if not path:
+        return value
+    copy = dict(data) if isinstance(data, dict) else list(data)
+    copy[path[0]] = _replaced(data[path[0]], path[1:], value)
+    return copy
+
+
+HOSTILE = st.one_of(
+    ost.hostile_numbers(),
+    ost.hostile_texts(),
+    st.none(),
+    st.booleans(),
+    st.just([]),
+    st.just({}),
+    st.just("2026-02-29"),
+)
+
+
+class TestHostileRecords:
+    @settings(deadline=None)
+    @given(data=st.data(), value=HOSTILE)
+    def test_a_record_with_any_field_replaced_reads_or_raises_invalid_data(
+        self, data: st.DataObject, value: object
+    ) -> None:
+        record = data.draw(st.sampled_from(STORED))
+        path = data.draw(st.sampled_from(_leaves(record)))
+        changed = _replaced(record, path, value)
+        message = ""
+        try:
+            record_from_data(changed)
+        except InvalidData as error:  # only ordercore's own error may escape
+            message = str(error)
+        assert "\n" not in message  # and it is one line

@@ -253,7 +253,9 @@ def _read_references(reader: _Reader, side: _Side) -> dict[str, str | None]:
     }
 
 
-def _draft_to_data(draft: DraftInvoice | DraftBill, side: _Side) -> Data:
+def _draft_to_data(
+    draft: DraftInvoice | DraftBill | VoidedInvoice | VoidedBill, side: _Side
+) -> Data:
     return {
         "id": draft.id,
         "version": draft.version,
@@ -263,7 +265,7 @@ def _draft_to_data(draft: DraftInvoice | DraftBill, side: _Side) -> Data:
 
 
 def _voided_to_data(voided: VoidedInvoice | VoidedBill, side: _Side) -> Data:
-    return _draft_to_data(voided, side) | {"reason": voided.reason}  # type: ignore[arg-type]
+    return _draft_to_data(voided, side) | {"reason": voided.reason}
 
 
 def _issued_to_data(issued: IssuedInvoice | IssuedBill, side: _Side) -> Data:
