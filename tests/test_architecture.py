@@ -22,7 +22,7 @@ ALLOWED = {
     "pricing": {"errors", "money", "_convert", "_codes"},
     "parties": {"errors", "money", "_convert", "_codes", "settlement"},
     "catalog": {"errors", "money", "pricing", "_convert", "_codes"},
-    "interop": {"errors", "money", "pricing", "_codes"},
+    "interop": {"errors", "money", "pricing", "_codes", "events", "settlement", "documents"},
     "cli": {"errors", "interop", "pricing"},
     "testing": {"errors", "money", "pricing", "settlement"},
     "events": {"errors", "_convert"},

@@ -42,6 +42,7 @@ from ordercore.errors import (
     DuplicateKey,
     InvalidData,
     InvalidText,
+    InvalidType,
     NumberOutOfRange,
     OrdercoreError,
     excerpt,
@@ -671,7 +672,19 @@ def _tax_names(document: Document) -> dict[Tax, str]:
 
 
 def document_to_data(document: Document) -> Data:
-    """Write a document as plain, JSON-safe data (taxes named once, referenced by name)."""
+    """Write a document as plain, JSON-safe data (taxes named once, referenced by name).
+
+    It takes a pricing :class:`~ordercore.pricing.Document`; a quote, an order, an
+    invoice or any other stored aggregate is written by
+    :func:`ordercore.interop.records.record_to_data` (:class:`~ordercore.errors.InvalidType`
+    says so).
+    """
+    if not isinstance(document, Document):
+        raise InvalidType(
+            document,
+            expected="a pricing Document (write a stored aggregate with record_to_data)",
+            field="document",
+        )
     taxes = _tax_names(document)
     policy = document.policy
     policy_data: Data = {

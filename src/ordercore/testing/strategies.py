@@ -76,7 +76,7 @@ from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
 from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
 from ordercore.settlement.ledger import Ledger
 from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
-from ordercore.settlement.payments import Payment
+from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import (
     MAX_DAYS,
     MAX_MONTHS,
@@ -108,7 +108,9 @@ __all__ = [
     "invoice_dates",
     "ledgers",
     "lines",
+    "open_items",
     "payment_terms",
+    "payments",
     "policies",
     "price_discounts",
     "quantities",
@@ -1253,3 +1255,23 @@ def ledgers(
     for _ in range(draw(_integers(max_steps))):
         ledger = draw(st.sampled_from(_LEDGER_STEPS))(draw, ledger)
     return ledger
+
+
+# -- settlement records --------------------------------------------------------------------
+
+
+@st.composite
+def open_items(draw: st.DrawFn, currency: str | st.SearchStrategy[str] | None = None) -> OpenItem:
+    """Open items of invoices (some with an early-payment discount) and of credit notes."""
+    code = draw(_choice(currency, CURRENCIES))
+    count = draw(_integers(4, 1))
+    return draw(st.sampled_from(_ledger_items(draw, code, count)))
+
+
+@st.composite
+def payments(draw: st.DrawFn, currency: str | st.SearchStrategy[str] | None = None) -> Payment:
+    """Payments of any kind (received, sent, refunds), each with its reference and key."""
+    code = draw(_choice(currency, CURRENCIES))
+    made = draw(st.sampled_from(PaymentKind))
+    received = _ledger_payments(draw, code, 1)[0]
+    return attrs.evolve(received, kind=made)
