@@ -50,6 +50,20 @@ def request(key: str = "r") -> Request:
     return Request(key=key, at=dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC), business_date=DAY)
 
 
+def credit(document: object, quantities: object, number: str, **more: object) -> CreditNote:
+    """A credit note by lines of ``document``, numbered ``number``, dated DAY."""
+    return credit_lines(
+        document,  # type: ignore[arg-type]
+        quantities,  # type: ignore[arg-type]
+        id=number,
+        number=number,
+        issue_date=DAY,
+        reason="Returned",
+        request=request(),
+        **more,  # type: ignore[arg-type]
+    ).document
+
+
 def item(key: str, quantity: str, price: str, group: str | None = None) -> QuoteLine:
     line = Line(
         description=key.title(), quantity=quantity, unit_price=Money(price, "EUR"), taxes=[VAT]
@@ -251,16 +265,7 @@ def test_an_invoice_made_from_an_order_is_credited_by_the_order_s_line_keys() ->
     order = order_from_quote()
     made = order.invoice_quantities({"chair": "2", "desk": "3"}, invoice_id="i", request=request())
     invoice = made.invoice.issue(number="INV-1", issue_date=DAY, request=request()).document
-    note = credit_lines(
-        invoice,
-        {"desk": "1"},
-        order=made.order,
-        id="cn",
-        number="CN-1",
-        issue_date=DAY,
-        reason="Returned",
-        request=request(),
-    ).document
+    note = credit(invoice, {"desk": "1"}, "CN-1", order=made.order)
     desk = next(i for i, t in enumerate(made.order.invoices[0].lines) if t.key == "desk")
     assert [(c.index, c.quantity) for c in note.credited] == [(desk, 1)]
     taken = made.order.take_in_credit(invoice, note, request=request()).document
@@ -278,15 +283,7 @@ def test_an_invoice_made_from_an_order_is_credited_by_the_order_s_line_keys() ->
         )
     assert unknown.value.line == "lamp"
     with pytest.raises(InvalidType) as no_order:
-        credit_lines(
-            invoice,
-            {"desk": "1"},
-            id="cn",
-            number="CN-3",
-            issue_date=DAY,
-            reason="x",
-            request=request(),
-        )
+        credit(invoice, {"desk": "1"}, "CN-3")
     assert no_order.value.field == "quantities"
 
 
@@ -369,16 +366,7 @@ def test_an_invoice_billed_at_order_prices_has_no_negative_line_and_credits_by_l
     desk = second.invoice.content.lines[0]
     assert [d.reason for d in desk.discounts] == ["Rounding to the order"]
     issued = second.invoice.issue(number="INV-2", issue_date=DAY, request=request()).document
-    note = credit_lines(
-        issued,
-        {1: "1"},
-        order=second.order,
-        id="c",
-        number="CN-1",
-        issue_date=DAY,
-        reason="Returned",
-        request=request(),
-    ).document
+    note = credit(issued, {1: "1"}, "CN-1", order=second.order)
     assert note.total == Money("6.00", "EUR")
 
 
@@ -394,16 +382,7 @@ def test_an_order_never_takes_back_more_than_an_invoice_billed_of_a_line() -> No
     order = made.order
 
     def one_desk(number: str, previous: tuple[object, ...] = ()) -> CreditNote:
-        return credit_lines(
-            invoice,
-            {0: "1"},
-            previous=previous,  # type: ignore[arg-type]
-            id=number,
-            number=number,
-            issue_date=DAY,
-            reason="Returned",
-            request=request(),
-        ).document
+        return credit(invoice, {0: "1"}, number, previous=previous)
 
     notes: list[CreditNote] = []
     for number in ("CN-1", "CN-2", "CN-3"):
@@ -447,15 +426,7 @@ def order_from_invoiced_desks() -> tuple[SalesOrder, object, CreditNote]:
     order = made.order
 
     def one(number: str) -> CreditNote:
-        return credit_lines(
-            invoice,
-            {0: "1"},
-            id=number,
-            number=number,
-            issue_date=DAY,
-            reason="Returned",
-            request=request(),
-        ).document
+        return credit(invoice, {0: "1"}, number)
 
     for number in ("CN-1", "CN-2"):
         order = order.take_in_credit(invoice, one(number), request=request()).document
@@ -541,16 +512,7 @@ def test_a_supplier_credit_note_is_checked_against_its_purchase_order() -> None:
     ).document
     billing = order.bill_quantities({"desk": "2"}, bill_id="b-1", request=request())
     bill = billing.bill.issue(number="WW-1", issue_date=DAY, request=request()).document
-    note = credit_lines(
-        bill,
-        {"desk": "1"},
-        order=billing.order,
-        id="scn",
-        number="WW-CN-1",
-        issue_date=DAY,
-        reason="Damaged",
-        request=request(),
-    ).document
+    note = credit(bill, {"desk": "1"}, "WW-CN-1", order=billing.order)
     assert [(c.index, c.quantity) for c in note.credited] == [(0, 1)]
     taken = billing.order.take_in_credit(bill, note, request=request()).document
     assert taken.lines[0].billed == 1
