@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -743,14 +744,17 @@ HOSTILE = st.one_of(
 )
 
 
+#: Every (stored record, path of one of its fields) pair, fixed before any test draws.
+FIELDS = [(record, path) for record in STORED for path in _leaves(record)]
+
+
 class TestHostileRecords:
     @settings(deadline=None)
-    @given(data=st.data(), value=HOSTILE)
+    @given(field=st.sampled_from(FIELDS), value=HOSTILE)
     def test_a_record_with_any_field_replaced_reads_or_raises_invalid_data(
-        self, data: st.DataObject, value: object
+        self, field: tuple[Any, tuple[object, ...]], value: object
     ) -> None:
-        record = data.draw(st.sampled_from(STORED))
-        path = data.draw(st.sampled_from(_leaves(record)))
+        record, path = field
         changed = _replaced(record, path, value)
         message = ""
         try:
@@ -758,3 +762,12 @@ class TestHostileRecords:
         except InvalidData as error:  # only ordercore's own error may escape
             message = str(error)
         assert "\n" not in message  # and it is one line
+
+
+def test_a_stored_value_that_cannot_be_compared_is_refused_as_invalid_data() -> None:
+    # a Decimal sNaN raises on comparison; reading names the field instead
+    record = next(r for r in STORED if "priced" in r)
+    changed = _replaced(record, ("priced", "precision"), Decimal("sNaN"))
+    with pytest.raises(InvalidData) as caught:
+        record_from_data(changed)
+    assert "precision" in caught.value.path

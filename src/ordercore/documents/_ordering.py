@@ -904,7 +904,13 @@ class OrderBase(Displayable, PricedView):
             raise CurrencyMismatch(self.billed.currency.code, currency.code, operation="record")
 
     def _evolve(self, **changes: object) -> Self:
-        return attrs.evolve(self, **changes)  # type: ignore[misc]
+        """This order with ``changes`` the steps computed from its checked records.
+
+        Not converted and checked again (:func:`~ordercore.documents.ordering.derived`):
+        each step keeps the records consistent by construction, and a test rebuilds orders
+        through the public constructor after every kind of step and finds them equal.
+        """
+        return public.derived(self, **changes)
 
     @property
     def _find(self) -> LineFinder:

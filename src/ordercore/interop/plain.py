@@ -834,7 +834,8 @@ def _compare(stored: object, expected: object, path: str) -> None:
             raise InvalidData(path, f"expected a list of {len(expected)} entries")
         for index, (a, b) in enumerate(zip(stored, expected, strict=True)):
             _compare(a, b, f"{path}[{index}]")
-    elif stored != expected:
+    elif type(stored) is not type(expected) or stored != expected:
+        # types first: a stored Decimal sNaN cannot even be compared
         raise InvalidData(
             path, f"stored {excerpt(stored)} but pricing the document gives {excerpt(expected)}"
         )
