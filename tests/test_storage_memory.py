@@ -221,6 +221,40 @@ def test_a_unit_of_work_saves_a_record_as_often_as_it_likes() -> None:
         assert uow.documents.get("inv-1", IssuedInvoice).version == 2
 
 
+def test_concurrent_saves_of_one_record_commit_one_at_a_time() -> None:
+    store = store_with(draft())
+    barrier = threading.Barrier(8)
+
+    def revise_once(key: str) -> tuple[int, int] | None:
+        with store() as uow:
+            record = uow.documents.get("inv-1", DraftInvoice)
+            barrier.wait(timeout=5)  # every writer has read the same stored version
+            try:
+                uow.documents.save(record.revise(record.content, request=request(key)).document)
+                uow.commit()
+            except ConcurrencyConflict as error:
+                return (error.expected, error.found)
+            return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        conflicts = list(pool.map(revise_once, [f"w{i}" for i in range(8)]))
+    assert sorted(conflicts, key=str) == [(1, 2)] * 7 + [None]
+    with store() as uow:
+        assert uow.documents.get("inv-1", DraftInvoice).version == 2
+
+
+def test_a_refused_commit_gives_back_its_numbers() -> None:
+    store = store_with(draft(), series=NumberingSeries(prefix="", width=3))
+    first, second = store(), store()
+    second.documents.save(issue(second.documents.get("inv-1", DraftInvoice), "?"))
+    assert second.numbers.take("INV") == "001"
+    first.documents.save(issue(first.documents.get("inv-1", DraftInvoice), "X"))
+    first.commit()
+    with pytest.raises(ConcurrencyConflict):
+        second.commit()
+    assert take_and_commit(store) == "001"
+
+
 # -- queries -----------------------------------------------------------------------------
 
 
@@ -379,3 +413,23 @@ def test_two_units_of_work_storing_one_key_commit_once() -> None:
     assert conflict.value.record == "req-1"
     with pytest.raises(IdempotencyConflict):
         third.commit()
+
+
+# -- bad input is refused before anything changes --------------------------------------
+
+
+@pytest.mark.parametrize("record", [object(), "inv-1", NumberingSeries(prefix="X-")])
+def test_only_documents_with_an_id_and_a_version_are_stored(record: object) -> None:
+    store = MemoryStore()
+    with store() as uow:
+        with pytest.raises(InvalidType) as error:
+            uow.documents.add(record)  # type: ignore[arg-type]
+        assert error.value.field == "record"
+        assert uow.documents.in_state("draft", object) == ()
+
+
+def test_a_series_must_be_a_numbering_series() -> None:
+    store = MemoryStore()
+    with store() as uow, pytest.raises(InvalidType) as error:
+        uow.numbers.add("INV", "INV-")  # type: ignore[arg-type]
+    assert error.value.field == "series"
