@@ -7,6 +7,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ordercore import (
     ConcurrencyConflict,
@@ -433,3 +435,16 @@ def test_a_series_must_be_a_numbering_series() -> None:
     with store() as uow, pytest.raises(InvalidType) as error:
         uow.numbers.add("INV", "INV-")  # type: ignore[arg-type]
     assert error.value.field == "series"
+
+
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=3), st.booleans()), max_size=30))
+def test_committed_numbers_are_gapless_whatever_rolls_back(steps: list[tuple[int, bool]]) -> None:
+    store = store_with(series=NumberingSeries(prefix="", width=4))
+    committed: list[str] = []
+    for taken, commits in steps:
+        with store() as uow:
+            numbers = [uow.numbers.take("INV") for _ in range(taken)]
+            if commits:
+                uow.commit()
+                committed += numbers
+    assert [int(n) for n in committed] == list(range(1, len(committed) + 1))

@@ -43,7 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import attrs
 
@@ -59,6 +59,9 @@ from ordercore.errors import (
 )
 from ordercore.settlement.open_items import OpenItem
 from ordercore.storage.ports import Record
+
+if TYPE_CHECKING:
+    from ordercore.storage.ports import Clock, UnitOfWorkFactory
 
 __all__ = ["FixedClock", "MemoryStore", "MemoryUnitOfWork"]
 
@@ -370,3 +373,8 @@ class _Results:
     def put(self, key: str, fingerprint: str, result: object) -> None:
         if self.get(key, fingerprint) is None:  # a key stored already keeps its first result
             self._uow._results[key] = (fingerprint, result)
+
+
+if TYPE_CHECKING:  # the type checker proves that the adapter implements the ports
+    _factory: UnitOfWorkFactory = MemoryStore()
+    _clock: Clock = FixedClock(at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
