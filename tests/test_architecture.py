@@ -28,6 +28,7 @@ ALLOWED = {
     "events": {"errors", "_convert"},
     "settlement": {"errors", "_convert", "money"},
     "documents": {"errors", "_convert", "money", "pricing", "events", "settlement"},
+    "storage": {"errors", "documents", "settlement", "events"},
 }
 IO_MODULES = {
     "os",

@@ -31,6 +31,7 @@ from typing import ClassVar
 __all__ = [
     "AllocationReversed",
     "AlreadyCredited",
+    "ConcurrencyConflict",
     "Conflict",
     "ConflictingTaxRules",
     "CreditBeforeInvoice",
@@ -58,6 +59,7 @@ __all__ = [
     "EmptyRevision",
     "FeesAbovePrice",
     "FloatNotAllowed",
+    "IdempotencyConflict",
     "ImmutableCurrency",
     "InstallmentsDoNotPay",
     "InstallmentsExceedTotal",
@@ -117,6 +119,7 @@ __all__ = [
     "QuoteNotExpired",
     "QuoteNotSent",
     "QuotePastValidity",
+    "RecordExists",
     "ReturnOnOrder",
     "TaxIncludedAndAdded",
     "TaxNotIncludable",
@@ -124,6 +127,7 @@ __all__ = [
     "TaxesTooLarge",
     "TextTooLong",
     "TotalsTooLarge",
+    "UnitOfWorkClosed",
     "UnknownAllocation",
     "UnknownCurrency",
     "UnknownInvoiceLine",
@@ -134,6 +138,8 @@ __all__ = [
     "UnknownPriceBook",
     "UnknownProduct",
     "UnknownQuoteLine",
+    "UnknownRecord",
+    "UnreadRecord",
     "WriteOffExceedsTolerance",
     "WrongState",
 ]
@@ -1857,4 +1863,91 @@ class DownPaymentTooLarge(LimitExceeded):
             f"cannot ask a down payment of {_text(requested)} on {_text(order)}: only "
             f"{_text(available)} remains to invoice that earlier down payments do not cover; "
             "ask for at most that"
+        )
+
+
+# -- storage: units of work, numbering, idempotency ----------------------------------------
+
+
+class ConcurrencyConflict(Conflict):
+    """A record was saved from a version that is no longer the stored one.
+
+    ``record`` is the record's id; ``expected`` is the stored version the save was made
+    from (the one the unit of work read) and ``found`` the one stored now (both ``int``;
+    ``0``: none stored). Another writer committed in between; nothing was written.
+    """
+
+    def __init__(self, *, record: str, expected: int, found: int) -> None:
+        self.record = record
+        self.expected = expected
+        self.found = found
+        super().__init__(
+            f"record {_show(record)} was saved from stored version {expected}, but version "
+            f"{found} is stored now: another writer changed it; read it again in a new unit "
+            "of work and redo the change"
+        )
+
+
+class IdempotencyConflict(Conflict):
+    """An idempotency key was used again with another request.
+
+    ``key`` is the idempotency key. A key names one request: retry with the same request
+    to get its first result, or use a new key for a new request.
+    """
+
+    def __init__(self, *, key: str) -> None:
+        self.key = key
+        super().__init__(
+            f"idempotency key {_show(key)} was used for another request: retry the same "
+            "request with it, or give the new request a key of its own"
+        )
+
+
+class RecordExists(Conflict):
+    """A record was added under an id that is stored already (``record``: the id)."""
+
+    def __init__(self, *, record: str) -> None:
+        self.record = record
+        super().__init__(
+            f"a record {_show(record)} is stored already: give each record its own id, or "
+            "get it and save the changed record"
+        )
+
+
+class UnknownRecord(NotFound):
+    """No record is stored under ``record`` (an id, or a series name; ``what`` says which)."""
+
+    def __init__(self, *, record: str, what: str = "record") -> None:
+        self.record = record
+        self.what = what
+        super().__init__(f"no {what} {_show(record)} is stored: add it first")
+
+
+class UnitOfWorkClosed(WrongState):
+    """A unit of work was used after it committed or rolled back; open a new one."""
+
+    def __init__(self, *, operation: str) -> None:
+        super().__init__(
+            document="the unit of work",
+            state="closed",
+            operation=operation,
+            first="open a new unit of work",
+            reason="a unit of work is used once, inside its with block",
+        )
+
+
+class UnreadRecord(WrongState):
+    """A record was saved by a unit of work that did not get it first (``record``: the id).
+
+    Optimistic concurrency compares the stored version the unit of work read with the one
+    stored at commit: a record never read has nothing to compare, so it is not saved.
+    """
+
+    def __init__(self, *, record: str) -> None:
+        self.record = record
+        super().__init__(
+            document=f"record {_show(record)}",
+            state="not read in this unit of work",
+            operation="save",
+            first="get it in this unit of work, change it, then save it",
         )

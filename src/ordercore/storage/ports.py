@@ -1,0 +1,195 @@
+"""Ports: what a host's storage provides to ordercore, as typing protocols.
+
+ordercore keeps no data of its own. A host stores the documents in its own database and
+gives ordercore a :class:`UnitOfWork` for each operation: a context manager that holds
+the repositories the operation reads and writes, and writes everything or nothing.
+
+- :class:`Repository`: the documents, got by id (and checked to be of the kind asked
+  for), added, saved, and found by number, by state, by due date, and as the open items
+  of a party. Saving is optimistic: the unit of work remembers the stored version of
+  each record it got, and a save (and the commit) is refused with
+  :class:`~ordercore.errors.ConcurrencyConflict` when another writer has committed a new
+  one since. Nothing is written then.
+- :class:`Numbers`: gapless numbering series
+  (:class:`~ordercore.documents.numbering.NumberingSeries`). A number taken inside a unit
+  of work that rolls back is not consumed.
+- :class:`IdempotencyStore`: the first result of each request, by its idempotency key
+  and a fingerprint of the request. The same key with the same fingerprint returns the
+  first result; with another fingerprint it raises
+  :class:`~ordercore.errors.IdempotencyConflict`.
+- :class:`Clock`: the moment now, supplied by the host (ordercore never reads the
+  system clock).
+
+:mod:`ordercore.storage.memory` implements them in memory (thread-safe); it is the
+worked example for a host's own implementation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
+
+from ordercore.documents.numbering import NumberingSeries
+from ordercore.settlement.open_items import OpenItem
+
+__all__ = [
+    "Clock",
+    "IdempotencyStore",
+    "Numbers",
+    "Record",
+    "Repository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+T = TypeVar("T")
+
+
+class Record(Protocol):
+    """What a repository stores: an immutable document with an ``id`` and a ``version``."""
+
+    @property
+    def id(self) -> str:
+        """The record's id, unique in its repository."""
+        ...  # pragma: no cover
+
+    @property
+    def version(self) -> int:
+        """The document's own version (a draft's revisions count it up)."""
+        ...  # pragma: no cover
+
+
+class Repository(Protocol):
+    """The documents a unit of work reads and writes; it sees its own writes."""
+
+    def get(self, record_id: str, kind: type[T]) -> T:
+        """The record ``record_id``, of type ``kind``.
+
+        Raises :class:`~ordercore.errors.UnknownRecord` when none is stored, or the one
+        stored is not a ``kind``. The unit of work remembers the stored version it read.
+        """
+        ...  # pragma: no cover
+
+    def add(self, record: Record) -> None:
+        """Store a new record; :class:`~ordercore.errors.RecordExists` if its id is taken."""
+        ...  # pragma: no cover
+
+    def save(self, record: Record) -> None:
+        """Replace the stored record of ``record.id`` by ``record``.
+
+        The unit of work must have got the record first
+        (:class:`~ordercore.errors.UnreadRecord`); when another writer has committed the
+        record since, :class:`~ordercore.errors.ConcurrencyConflict` is raised and nothing
+        is written.
+        """
+        ...  # pragma: no cover
+
+    def with_number(self, number: str) -> tuple[Record, ...]:
+        """The issued documents numbered ``number`` (an invoice and a bill may share one)."""
+        ...  # pragma: no cover
+
+    def in_state(self, state: str, kind: type[T]) -> tuple[T, ...]:
+        """The records of type ``kind`` in ``state`` (``"draft"``, ``"issued"``, ...)."""
+        ...  # pragma: no cover
+
+    def due_by(self, day: dt.date) -> tuple[Record, ...]:
+        """The issued documents that fall due on or before ``day``."""
+        ...  # pragma: no cover
+
+    def open_items(self, party: str) -> tuple[OpenItem, ...]:
+        """The open items of the issued documents of ``party`` (a customer or supplier)."""
+        ...  # pragma: no cover
+
+
+class Numbers(Protocol):
+    """Gapless numbering series, by name."""
+
+    def add(self, name: str, series: NumberingSeries) -> None:
+        """Store a new series; :class:`~ordercore.errors.RecordExists` if the name is taken."""
+        ...  # pragma: no cover
+
+    def get(self, name: str) -> NumberingSeries:
+        """The series ``name`` as this unit of work sees it (``UnknownRecord`` if none)."""
+        ...  # pragma: no cover
+
+    def take(self, name: str) -> str:
+        """The next number of series ``name``, consumed only when the unit of work commits.
+
+        No two committed units of work take the same number: an implementation serializes
+        the units of work that take from one series (a row lock, a write lock).
+        """
+        ...  # pragma: no cover
+
+
+class IdempotencyStore(Protocol):
+    """The first result of each request, by idempotency key."""
+
+    def get(self, key: str, fingerprint: str) -> object | None:
+        """The result stored under ``key``, or ``None`` when the key is new.
+
+        Raises :class:`~ordercore.errors.IdempotencyConflict` when ``key`` was stored for
+        a request of another ``fingerprint``.
+        """
+        ...  # pragma: no cover
+
+    def put(self, key: str, fingerprint: str, result: object) -> None:
+        """Store the (immutable) ``result`` of the request ``fingerprint`` under ``key``."""
+        ...  # pragma: no cover
+
+
+class UnitOfWork(Protocol):
+    """One operation's reads and writes: committed explicitly, rolled back otherwise.
+
+    Use it as a context manager; call :meth:`commit` inside the ``with`` block. Leaving
+    the block (normally or by an exception) without committing rolls everything back.
+    After it closes, every use raises :class:`~ordercore.errors.UnitOfWorkClosed`.
+    """
+
+    @property
+    def documents(self) -> Repository:
+        """The documents."""
+        ...  # pragma: no cover
+
+    @property
+    def numbers(self) -> Numbers:
+        """The numbering series."""
+        ...  # pragma: no cover
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        """The results of requests, by idempotency key."""
+        ...  # pragma: no cover
+
+    def commit(self) -> None:
+        """Write everything, or (``ConcurrencyConflict``) nothing; then close."""
+        ...  # pragma: no cover
+
+    def rollback(self) -> None:
+        """Forget every write; then close."""
+        ...  # pragma: no cover
+
+    def __enter__(self) -> Self: ...  # pragma: no cover
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...  # pragma: no cover
+
+
+class UnitOfWorkFactory(Protocol):
+    """What a host hands to ordercore: a new unit of work per call."""
+
+    def __call__(self) -> UnitOfWork:
+        """A new unit of work, open."""
+        ...  # pragma: no cover
+
+
+class Clock(Protocol):
+    """The moment now, supplied by the host: timezone-aware."""
+
+    def now(self) -> dt.datetime:
+        """The moment now (timezone-aware)."""
+        ...  # pragma: no cover
