@@ -1172,7 +1172,7 @@ def record_from_data(data: object) -> Any:
     version = _whole(schema)
     if version != RECORD_SCHEMA:
         raise schema.fail(
-            f"this reader knows schema {RECORD_SCHEMA} of {name!r}, got {version}; "
+            f"this reader knows schema {RECORD_SCHEMA} of {name!r}, got {excerpt(version)}; "
             "read it with the ordercore version that wrote it, or a later one"
         )
     return _KINDS[name][2](root)
