@@ -89,18 +89,24 @@ def test_three_units_of_0_006_taken_one_at_a_time() -> None:
     ]
 
 
-def test_credit_lines_already_follows_the_rule() -> None:
-    def request(key: str) -> Request:
-        return Request(
-            key=key,
-            at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
-            business_date=dt.date(2026, 11, 23),
-        )
+def request(key: str) -> Request:
+    return Request(
+        key=key,
+        at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
+        business_date=dt.date(2026, 11, 23),
+    )
 
-    content = Document(
+
+def three_bolts() -> Document:
+    """3 x EUR 0.006: a line of EUR 0.02 (0.018, rounded)."""
+    return Document(
         currency="EUR",
         items=[Line(description="Bolt", quantity="3", unit_price=Money("0.006", "EUR"))],
     )
+
+
+def test_credit_lines_already_follows_the_rule() -> None:
+    content = three_bolts()
     draft = DraftInvoice.create(id="i", customer="c", content=content, request=request("1"))
     invoice = draft.document.issue(
         number="INV-1", issue_date=dt.date(2026, 11, 23), request=request("2")
@@ -124,17 +130,7 @@ def test_credit_lines_already_follows_the_rule() -> None:
 
 
 def test_an_order_line_invoiced_in_parts_follows_the_rule_too() -> None:
-    def request(key: str) -> Request:
-        return Request(
-            key=key,
-            at=dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC),
-            business_date=dt.date(2026, 11, 23),
-        )
-
-    content = Document(
-        currency="EUR",
-        items=[Line(description="Bolt", quantity="3", unit_price=Money("0.006", "EUR"))],
-    )
+    content = three_bolts()
     order = SalesOrder.confirm(
         id="so",
         customer="c",
