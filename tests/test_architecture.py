@@ -26,7 +26,7 @@ ALLOWED = {
     "cli": {"errors", "interop", "pricing"},
     "testing": {"errors", "money", "pricing", "settlement"},
     "events": {"errors", "_convert"},
-    "settlement": {"errors", "_convert", "money"},
+    "settlement": {"errors", "_convert", "money", "events"},
     "documents": {"errors", "_convert", "money", "pricing", "events", "settlement"},
     "storage": {"errors", "documents", "settlement", "events"},
 }

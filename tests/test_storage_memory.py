@@ -25,7 +25,7 @@ from ordercore import (
     UnknownRecord,
     UnreadRecord,
 )
-from ordercore.errors import InvalidType
+from ordercore.errors import InvalidType, NumberOutOfRange
 from ordercore.storage.memory import FixedClock, MemoryStore
 from ordercore.storage.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -448,3 +448,61 @@ def test_committed_numbers_are_gapless_whatever_rolls_back(steps: list[tuple[int
                 uow.commit()
                 committed += numbers
     assert [int(n) for n in committed] == list(range(1, len(committed) + 1))
+
+
+# -- the outbox --------------------------------------------------------------------------
+
+
+def created_events(*records: str) -> list[object]:
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Consulting", quantity="1", unit_price=Money("1.00", "EUR"))],
+    )
+    return [
+        event
+        for record in records
+        for event in DraftInvoice.create(
+            id=record, customer="acme", content=content, request=request(record)
+        ).events
+    ]
+
+
+def test_events_are_pending_only_after_commit_and_until_delivered() -> None:
+    store = MemoryStore()
+    events = created_events("a", "b")
+    with store() as uow:
+        uow.outbox.add(events)
+        assert uow.outbox.pending() == ()
+    with store() as uow:
+        assert uow.outbox.pending() == ()  # rolled back: nothing kept
+        uow.outbox.add(events)
+        uow.commit()
+    with store() as uow:
+        pending = uow.outbox.pending()
+        assert [m.event for m in pending] == events
+        assert [m.id for m in pending] == sorted(m.id for m in pending)
+        assert [m.event for m in uow.outbox.pending(limit=1)] == events[:1]
+        uow.outbox.delivered([pending[0].id])
+        assert [m.event for m in uow.outbox.pending()] == events[1:]
+    with store() as uow:  # not committed: still pending
+        assert len(uow.outbox.pending()) == 2
+        uow.outbox.delivered(m.id for m in pending)
+        uow.outbox.delivered([pending[0].id])  # marking twice is harmless
+        uow.commit()
+    with store() as uow:
+        assert uow.outbox.pending() == ()
+
+
+@pytest.mark.parametrize("bad", [["not an event"], "abc", 5])
+def test_the_outbox_takes_only_events(bad: object) -> None:
+    with MemoryStore()() as uow:
+        with pytest.raises(InvalidType):
+            uow.outbox.add(bad)  # type: ignore[arg-type]
+        assert uow._events == []
+
+
+@pytest.mark.parametrize("limit", [0, -1, 10**6])
+def test_the_outbox_limit_is_bounded(limit: int) -> None:
+    with MemoryStore()() as uow, pytest.raises(NumberOutOfRange) as caught:
+        uow.outbox.pending(limit=limit)
+    assert caught.value.field == "limit"

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -52,13 +53,15 @@ from ordercore.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
     InvalidType,
+    NumberOutOfRange,
     RecordExists,
     UnitOfWorkClosed,
     UnknownRecord,
     UnreadRecord,
 )
+from ordercore.events import Event
 from ordercore.settlement.open_items import OpenItem
-from ordercore.storage.ports import Record
+from ordercore.storage.ports import OutboxMessage, Record
 
 if TYPE_CHECKING:
     from ordercore.storage.ports import Clock, UnitOfWorkFactory
@@ -120,6 +123,8 @@ class MemoryStore:
         self._series: dict[str, NumberingSeries] = {}
         self._series_locks: dict[str, threading.Lock] = {}
         self._results: dict[str, tuple[str, object]] = {}
+        self._messages: dict[int, Event] = {}
+        self._message_count = 0
 
     def __call__(self) -> MemoryUnitOfWork:
         """A new unit of work on this store."""
@@ -138,9 +143,12 @@ class MemoryUnitOfWork:
         self._taken: dict[str, NumberingSeries] = {}
         self._held: list[threading.Lock] = []
         self._results: dict[str, tuple[str, object]] = {}
+        self._events: list[Event] = []
+        self._marked: set[int] = set()
         self.documents = _Documents(self)
         self.numbers = _Numbers(self)
         self.idempotency = _Results(self)
+        self.outbox = _Outbox(self)
 
     # -- the unit of work ------------------------------------------------------------
 
@@ -179,6 +187,11 @@ class MemoryUnitOfWork:
                 store._series.update(self._new_series)
                 store._series.update(self._taken)
                 store._results.update(self._results)
+                for event in self._events:
+                    store._message_count += 1
+                    store._messages[store._message_count] = event
+                for message in self._marked:
+                    store._messages.pop(message, None)
         finally:
             self._close()
 
@@ -193,6 +206,8 @@ class MemoryUnitOfWork:
         self._new_series.clear()
         self._taken.clear()
         self._results.clear()
+        self._events.clear()
+        self._marked.clear()
         for lock in reversed(self._held):
             lock.release()
         self._held.clear()
@@ -373,6 +388,50 @@ class _Results:
     def put(self, key: str, fingerprint: str, result: object) -> None:
         if self.get(key, fingerprint) is None:  # a key stored already keeps its first result
             self._uow._results[key] = (fingerprint, result)
+
+
+_MAX_LIMIT = 10_000
+
+
+class _Outbox:
+    """The :class:`~ordercore.storage.ports.Outbox` of a :class:`MemoryUnitOfWork`."""
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, events: Iterable[Event]) -> None:
+        self._uow._check("add events")
+        if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
+            raise InvalidType(events, expected="an iterable of events", field="events")
+        added = list(events)
+        for event in added:
+            if not isinstance(event, Event):
+                raise InvalidType(event, expected="an ordercore Event", field="events")
+        self._uow._events.extend(added)
+
+    def pending(self, limit: int = 100) -> tuple[OutboxMessage, ...]:
+        uow = self._uow
+        uow._check("read the outbox")
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise InvalidType(limit, expected="an int", field="limit")
+        if not 1 <= limit <= _MAX_LIMIT:
+            raise NumberOutOfRange(
+                limit, limit=_MAX_LIMIT, reason=f"must be from 1 to {_MAX_LIMIT}", field="limit"
+            )
+        with uow._store._lock:
+            ids = sorted(i for i in uow._store._messages if i not in uow._marked)[:limit]
+            return tuple(OutboxMessage(id=i, event=uow._store._messages[i]) for i in ids)
+
+    def delivered(self, ids: Iterable[int]) -> None:
+        uow = self._uow
+        uow._check("mark events delivered")
+        if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+            raise InvalidType(ids, expected="an iterable of message ids", field="ids")
+        marked = list(ids)
+        for message in marked:
+            if isinstance(message, bool) or not isinstance(message, int):
+                raise InvalidType(message, expected="a message id (int)", field="ids")
+        uow._marked.update(marked)
 
 
 if TYPE_CHECKING:  # the type checker proves that the adapter implements the ports

@@ -17,6 +17,9 @@ the repositories the operation reads and writes, and writes everything or nothin
   and a fingerprint of the request. The same key with the same fingerprint returns the
   first result; with another fingerprint it raises
   :class:`~ordercore.errors.IdempotencyConflict`.
+- :class:`Outbox`: the domain events of a unit of work, written with its commit and
+  delivered to the host's handler after it (at least once: a message stays pending until
+  it is marked delivered).
 - :class:`Clock`: the moment now, supplied by the host (ordercore never reads the
   system clock).
 
@@ -27,16 +30,22 @@ worked example for a host's own implementation.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
+import attrs
+
 from ordercore.documents.numbering import NumberingSeries
+from ordercore.events import Event
 from ordercore.settlement.open_items import OpenItem
 
 __all__ = [
     "Clock",
     "IdempotencyStore",
     "Numbers",
+    "Outbox",
+    "OutboxMessage",
     "Record",
     "Repository",
     "UnitOfWork",
@@ -138,6 +147,30 @@ class IdempotencyStore(Protocol):
         ...  # pragma: no cover
 
 
+@attrs.frozen(kw_only=True)
+class OutboxMessage:
+    """A committed domain event waiting for delivery; ``id`` orders them (oldest first)."""
+
+    id: int
+    event: Event
+
+
+class Outbox(Protocol):
+    """The domain events of the units of work, kept until the host's handler has them."""
+
+    def add(self, events: Iterable[Event]) -> None:
+        """Keep ``events``, in order: written when the unit of work commits, else forgotten."""
+        ...  # pragma: no cover
+
+    def pending(self, limit: int = 100) -> tuple[OutboxMessage, ...]:
+        """At most ``limit`` committed messages not yet marked delivered, oldest first."""
+        ...  # pragma: no cover
+
+    def delivered(self, ids: Iterable[int]) -> None:
+        """Mark the messages ``ids`` delivered, when the unit of work commits."""
+        ...  # pragma: no cover
+
+
 class UnitOfWork(Protocol):
     """One operation's reads and writes: committed explicitly, rolled back otherwise.
 
@@ -159,6 +192,11 @@ class UnitOfWork(Protocol):
     @property
     def idempotency(self) -> IdempotencyStore:
         """The results of requests, by idempotency key."""
+        ...  # pragma: no cover
+
+    @property
+    def outbox(self) -> Outbox:
+        """The domain events, delivered after commit."""
         ...  # pragma: no cover
 
     def commit(self) -> None:
