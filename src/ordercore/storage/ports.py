@@ -143,7 +143,12 @@ class IdempotencyStore(Protocol):
         ...  # pragma: no cover
 
     def put(self, key: str, fingerprint: str, result: object) -> None:
-        """Store the (immutable) ``result`` of the request ``fingerprint`` under ``key``."""
+        """Store the (immutable) ``result`` of the request ``fingerprint`` under ``key``.
+
+        A result is what the services return: a record of one of the kinds that
+        :func:`~ordercore.interop.records.record_to_data` writes, or a tuple of them, so
+        that an adapter storing data (not objects) can write and read it.
+        """
         ...  # pragma: no cover
 
 
