@@ -57,6 +57,7 @@ __all__ = [
     "DuplicateOpenItem",
     "DuplicatePayment",
     "EmptyRevision",
+    "EventDeliveryFailed",
     "FeesAbovePrice",
     "FloatNotAllowed",
     "IdempotencyConflict",
@@ -95,6 +96,7 @@ __all__ = [
     "NoUntaxedAmount",
     "NotADraft",
     "NotAllocatable",
+    "NotAnAllocation",
     "NotCreditableByAmount",
     "NotCreditableByLines",
     "NotFound",
@@ -1950,4 +1952,35 @@ class UnreadRecord(WrongState):
             state="not read in this unit of work",
             operation="save",
             first="get it in this unit of work, change it, then save it",
+        )
+
+
+class EventDeliveryFailed(OrdercoreError, RuntimeError):
+    """The host's event handler raised (the error is this one's ``__cause__``).
+
+    ``event`` is the event it was given; it and the events after it stay in the outbox,
+    pending, for the next delivery (``Services.deliver_events``). ``result`` is the result
+    of the operation that committed before the delivery (``None`` when delivering on its
+    own): the operation itself was done, and a retry with its idempotency key returns it.
+    """
+
+    def __init__(self, *, event: object, result: object = None) -> None:
+        self.event = event
+        self.result = result
+        name = getattr(event, "name", type(event).__name__)
+        super().__init__(
+            f"the event handler raised on {name}; the operation was committed and the event "
+            "stays pending: fix the handler, then deliver the pending events again"
+        )
+
+
+class NotAnAllocation(NotFound):
+    """Entry ``number`` of a ledger is not an allocation (``entry``: what it is)."""
+
+    def __init__(self, *, number: int, entry: object) -> None:
+        self.number = number
+        self.entry = entry
+        super().__init__(
+            f"entry {number} is a {type(entry).__name__}, not an allocation: reverse it as "
+            "what it is, or name an allocation's number"
         )

@@ -64,7 +64,7 @@ import enum
 import functools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
 import attrs
 
@@ -432,6 +432,14 @@ class CreditNote(display.Displayable, abc.ABC):
     def state(self) -> str:
         """Always ``"issued"``."""
         return "issued"
+
+    #: Printing shows no version: a credit note has one only.
+    _versioned: ClassVar[bool] = False
+
+    @property
+    def version(self) -> int:
+        """Always ``1``: a credit note is made once, issued, and never changed."""
+        return 1
 
 
 @attrs.frozen(kw_only=True, repr=False)

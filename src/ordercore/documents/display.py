@@ -108,7 +108,8 @@ def priced_of(document: object) -> PricedDocument:
 
 def _state(document: object) -> str:
     state = getattr(document, "state", None)
-    version = getattr(document, "version", None)
+    # a document made once (a credit note) has version 1 for storage, not worth a word
+    version = getattr(document, "version", None) if getattr(document, "_versioned", True) else None
     parts = [str(state)] if isinstance(state, str) else []
     if isinstance(version, int) and not isinstance(version, bool):
         parts.append(f"version {version}")

@@ -1,0 +1,835 @@
+"""Application services: the operations of a host application, each in one unit of work.
+
+A :class:`Services` wraps the host's
+:class:`~ordercore.storage.ports.UnitOfWorkFactory` (its storage) and runs each business
+operation as one unit of work: it reads the documents it needs, applies the domain's own
+step (``DraftInvoice.issue``, ``SalesOrder.invoice_delivered``, ``Ledger.allocate``, ...),
+writes the new documents, takes document numbers from the series, stores the result
+under the request's idempotency key and the domain events in the outbox, and commits:
+all of it, or nothing.
+
+Idempotency
+    Every operation takes a :class:`~ordercore.events.Request` (or just its key, when the
+    services have a :class:`~ordercore.storage.ports.Clock`). Its ``key`` names the
+    request: the same key with the same request returns the first result and changes
+    nothing; the same key with another request raises
+    :class:`~ordercore.errors.IdempotencyConflict`. Two requests are the same when the
+    operation and every argument are equal (the :class:`~ordercore.events.Request`'s
+    time and business date are not part of it, so that a retry made later is the same
+    request).
+
+Concurrency
+    Saving a document that another writer changed since this unit of work read it raises
+    :class:`~ordercore.errors.ConcurrencyConflict` and writes nothing: read again and
+    retry (with the same key, which is safe). Numbers are taken under the series' lock,
+    so concurrent issuers get consecutive numbers without gaps.
+
+Events
+    The events of an operation are written to the outbox with its commit, and handed to
+    the ``on_event`` handler only after it (:meth:`Services.deliver_events`): a handler
+    never sees an event of an operation that rolled back. A handler that raises leaves its
+    event pending, for the next delivery; the operation has committed all the same
+    (:class:`~ordercore.errors.EventDeliveryFailed` says so, and a retry with the same
+    key returns the result).
+
+Previews
+    :meth:`Services.preview` gives services that run the very same operations in a unit
+    of work that is always rolled back: the result is what the operation would produce,
+    numbers included, and nothing is written, no number consumed, no event delivered.
+
+>>> import datetime as dt
+>>> from ordercore import Document, DraftInvoice, Line, Money, NumberingSeries, Request
+>>> from ordercore.storage.memory import MemoryStore
+>>> store = MemoryStore()
+>>> services = Services(store)
+>>> def request(key):
+...     return Request(key=key, at=dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC),
+...                    business_date=dt.date(2026, 12, 1))
+>>> content = Document(currency="EUR", items=[
+...     Line(description="Consulting", quantity="8", unit_price=Money("120.00", "EUR"))])
+>>> services.add_series("INV", NumberingSeries(prefix="INV-", width=4), request=request("s"))
+NumberingSeries(prefix='INV-', width=4, last=0)
+>>> draft = services.create_invoice(id="inv-1", customer="acme", content=content,
+...                                 request=request("r1"))
+>>> services.issue_invoice("inv-1", due_date=dt.date(2026, 12, 31), request=request("r2"))
+IssuedInvoice(number='INV-0001', state='issued', customer='acme', currency='EUR', total='960.00')
+>>> services.issue_invoice("inv-1", due_date=dt.date(2026, 12, 31), request=request("r2"))
+IssuedInvoice(number='INV-0001', state='issued', customer='acme', currency='EUR', total='960.00')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, TypeVar
+
+import attrs
+import moneyed
+
+from ordercore.documents import Changed
+from ordercore.documents.credit_notes import (
+    CreditBase,
+    CreditNote,
+    CustomerCreditNote,
+    credit_amount,
+    credit_in_full,
+    credit_lines,
+)
+from ordercore.documents.invoices import DraftInvoice, IssuedInvoice
+from ordercore.documents.numbering import NumberingSeries
+from ordercore.documents.quotes import AcceptedQuote, DraftQuote, QuoteContent, SentQuote
+from ordercore.documents.sales_orders import (
+    DownPayment,
+    InvoicingPolicy,
+    SalesOrder,
+)
+from ordercore.errors import (
+    ConcurrencyConflict,
+    EventDeliveryFailed,
+    InvalidType,
+    NotAnAllocation,
+    RecordExists,
+    UnknownRecord,
+)
+from ordercore.events import Event, Request
+from ordercore.money.amount import Money
+from ordercore.pricing.document import Document
+from ordercore.settlement.accounts import Account
+from ordercore.settlement.entries import Allocation
+from ordercore.settlement.events import PaymentAllocated, PaymentRecorded, PaymentUnallocated
+from ordercore.settlement.ledger import Ledger
+from ordercore.settlement.open_items import DocumentRef
+from ordercore.settlement.payments import Payment
+from ordercore.settlement.terms import PaymentTerm
+from ordercore.storage.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+__all__ = ["Allocate", "Services", "fingerprint"]
+
+T = TypeVar("T")
+
+#: How many events one delivery round hands over at most.
+_DELIVERY_BATCH = 100
+
+
+class Allocate(enum.Enum):
+    """What :meth:`Services.record_payment` does with a payment once recorded."""
+
+    #: Nothing: the payment stays unallocated (the party's credit) until allocated.
+    NOTHING = "nothing"
+    #: The open items of the party, the oldest due first.
+    OLDEST_FIRST = "oldest_first"
+    #: The invoices whose numbers the payment's reference names.
+    BY_REFERENCE = "by_reference"
+
+    def __repr__(self) -> str:
+        return f"Allocate.{self.name}"
+
+
+# -- what makes two requests the same ------------------------------------------------------
+
+
+def _canonical(value: object) -> object:  # noqa: PLR0911 - one return per kind of value
+    """``value`` as JSON-safe data that is equal exactly when the values are equal."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return ["decimal", str(value)]
+    if isinstance(value, Fraction):
+        return ["fraction", str(value)]
+    if isinstance(value, moneyed.Money):
+        return ["money", str(value.amount), value.currency.code]
+    if isinstance(value, moneyed.Currency):
+        return ["currency", value.code]
+    if isinstance(value, dt.datetime):
+        return ["datetime", value.isoformat()]
+    if isinstance(value, dt.date):
+        return ["date", value.isoformat()]
+    if isinstance(value, enum.Enum):
+        return [type(value).__qualname__, _canonical(value.value)]
+    if isinstance(value, Mapping):
+        items = [[_canonical(k), _canonical(v)] for k, v in value.items()]
+        return ["map", sorted(items, key=lambda item: json.dumps(item, sort_keys=True))]
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    if attrs.has(type(value)):
+        fields = {
+            field.name: _canonical(getattr(value, field.name))
+            for field in attrs.fields(type(value))  # type: ignore[arg-type]
+            if field.eq
+        }
+        return [type(value).__module__ + "." + type(value).__qualname__, fields]
+    raise InvalidType(value, expected="a value ordercore can compare (no objects of its own)")
+
+
+def fingerprint(operation: str, **arguments: object) -> str:
+    """What identifies a request: a digest of the operation's name and its arguments.
+
+    Equal arguments give equal fingerprints; the :class:`~ordercore.events.Request` is
+    not an argument here (its time changes on a retry).
+
+    >>> fingerprint("issue_invoice", invoice="inv-1") == fingerprint("issue_invoice", invoice="inv-1")
+    True
+    >>> fingerprint("issue_invoice", invoice="inv-1") == fingerprint("issue_invoice", invoice="inv-2")
+    False
+    """
+    data = json.dumps([operation, _canonical(arguments)], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+# -- the services --------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _Step:
+    """What an operation did in its unit of work: its result and the events it caused."""
+
+    result: object
+    events: tuple[Event, ...]
+
+
+class Services:
+    """The operations of a host application on its storage, each in one unit of work.
+
+    ``uow_factory`` opens the host's units of work (a
+    :class:`~ordercore.storage.memory.MemoryStore`, an SQL store, or the host's own).
+    ``clock`` lets operations take a bare idempotency key instead of a
+    :class:`~ordercore.events.Request` (its time and business date are then the clock's).
+    ``on_event`` receives every committed domain event, after the commit. Document numbers
+    come from the series named ``invoice_series``, ``credit_note_series`` and
+    ``order_series`` unless an operation names another.
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        *,
+        clock: Clock | None = None,
+        on_event: Callable[[Event], object] | None = None,
+        invoice_series: str = "INV",
+        credit_note_series: str = "CN",
+        order_series: str = "SO",
+    ) -> None:
+        if not callable(uow_factory):
+            raise InvalidType(uow_factory, expected="a unit of work factory", field="uow_factory")
+        if on_event is not None and not callable(on_event):
+            raise InvalidType(on_event, expected="a callable or None", field="on_event")
+        self._factory = uow_factory
+        self._clock = clock
+        self._on_event = on_event
+        self._series = {
+            "invoice": _name(invoice_series, "invoice_series"),
+            "credit_note": _name(credit_note_series, "credit_note_series"),
+            "order": _name(order_series, "order_series"),
+        }
+        self._preview = False
+
+    def preview(self) -> Services:
+        """Services that run every operation on a copy: rolled back, nothing delivered.
+
+        The result is the very one the operation would give (its numbers too), computed by
+        the same code; no document, number, result or event is written.
+        """
+        copy = Services(
+            self._factory,
+            clock=self._clock,
+            invoice_series=self._series["invoice"],
+            credit_note_series=self._series["credit_note"],
+            order_series=self._series["order"],
+        )
+        copy._preview = True
+        return copy
+
+    # -- running an operation ----------------------------------------------------------
+
+    def _request(self, request: Request | str) -> Request:
+        if isinstance(request, Request):
+            return request
+        if isinstance(request, str) and self._clock is not None:
+            now = self._clock.now()
+            return Request(key=request, at=now, business_date=now.date())
+        expected = "a Request" if self._clock is None else "a Request or an idempotency key"
+        raise InvalidType(request, expected=expected, field="request")
+
+    def _run(
+        self,
+        operation: str,
+        request: Request,
+        arguments: Mapping[str, object],
+        work: Callable[[UnitOfWork], _Step],
+    ) -> Any:
+        """Run ``work`` once per idempotency key, in one unit of work; deliver its events."""
+        print_ = fingerprint(operation, **dict(arguments))
+        if self._preview:
+            with self._factory() as uow:
+                return work(uow).result  # never committed
+        try:
+            with self._factory() as uow:
+                first = uow.idempotency.get(request.key, print_)
+                if first is not None:
+                    return first
+                step = work(uow)
+                uow.idempotency.put(request.key, print_, step.result)
+                uow.outbox.add(step.events)
+                uow.commit()
+        except (ConcurrencyConflict, RecordExists):
+            # Another unit of work may have run this very request first: its result wins.
+            with self._factory() as uow:
+                first = uow.idempotency.get(request.key, print_)
+            if first is None:
+                raise
+            return first
+        self.deliver_events(result=step.result)
+        return step.result
+
+    def deliver_events(self, *, result: object = None) -> int:
+        """Hand every pending event to the handler, oldest first; how many were delivered.
+
+        Each delivered event is marked so in the outbox; an event whose handler raised
+        stays pending (and the ones after it), and
+        :class:`~ordercore.errors.EventDeliveryFailed` is raised with the error as its
+        cause. Without a handler, events stay in the outbox for the host to read.
+        """
+        handler = self._on_event
+        if handler is None or self._preview:
+            return 0
+        count = 0
+        while True:
+            with self._factory() as uow:
+                pending = uow.outbox.pending(_DELIVERY_BATCH)
+                done: list[int] = []
+                failed: tuple[Event, BaseException] | None = None
+                for message in pending:
+                    try:
+                        handler(message.event)
+                    except Exception as raised:  # reported below, not lost
+                        failed = (message.event, raised)
+                        break
+                    done.append(message.id)
+                uow.outbox.delivered(done)
+                uow.commit()
+            count += len(done)
+            if failed is not None:
+                event, cause = failed
+                raise EventDeliveryFailed(event=event, result=result) from cause
+            if len(pending) < _DELIVERY_BATCH:
+                return count
+
+    # -- setting up -----------------------------------------------------------------------
+
+    def add_series(self, name: str, series: NumberingSeries, *, request: Request | str) -> Any:
+        """Add the numbering series ``name`` (``RecordExists`` if it is there already)."""
+        request = self._request(request)
+
+        def work(uow: UnitOfWork) -> _Step:
+            uow.numbers.add(name, series)
+            return _Step(result=uow.numbers.get(name), events=())
+
+        return self._run("add_series", request, {"name": name, "series": series}, work)
+
+    def add(self, changed: Changed[Any], *, request: Request | str) -> Any:
+        """Store a new document made by a domain step (``DraftQuote.create(...)``, ...).
+
+        ``changed`` is what the step returned: its document is added (``RecordExists``
+        if the id is taken), its events go to the outbox.
+        """
+        request = self._request(request)
+        if not isinstance(changed, Changed):
+            raise InvalidType(changed, expected="what a domain step returns", field="changed")
+
+        def work(uow: UnitOfWork) -> _Step:
+            uow.documents.add(changed.document)
+            return _Step(result=changed.document, events=changed.events)
+
+        return self._run("add", request, {"document": changed.document}, work)
+
+    def create_invoice(
+        self,
+        *,
+        id: str,  # noqa: A002 - the document's id, named like every other id field
+        customer: str,
+        content: Document,
+        request: Request | str,
+    ) -> DraftInvoice:
+        """Create and store a draft invoice for ``customer``."""
+        request = self._request(request)
+        arguments = {"id": id, "customer": customer, "content": content}
+
+        def work(uow: UnitOfWork) -> _Step:
+            made = DraftInvoice.create(id=id, customer=customer, content=content, request=request)
+            uow.documents.add(made.document)
+            return _Step(result=made.document, events=made.events)
+
+        result: DraftInvoice = self._run("create_invoice", request, arguments, work)
+        return result
+
+    # -- quotes and orders -------------------------------------------------------------------
+
+    def revise_quote(
+        self, quote_id: str, content: QuoteContent, *, request: Request | str
+    ) -> DraftQuote | SentQuote:
+        """Revise the quote ``quote_id`` (a draft or sent one) to ``content``: a new version."""
+        request = self._request(request)
+
+        def work(uow: UnitOfWork) -> _Step:
+            quote = _get_quote(uow, quote_id)
+            changed = quote.revise(content, request=request)
+            uow.documents.save(changed.document)
+            return _Step(result=changed.document, events=changed.events)
+
+        return self._run("revise_quote", request, {"quote": quote_id, "content": content}, work)  # type: ignore[no-any-return]
+
+    def send_quote(self, quote_id: str, *, request: Request | str) -> SentQuote:
+        """Send the draft quote ``quote_id`` to the customer."""
+        request = self._request(request)
+
+        def work(uow: UnitOfWork) -> _Step:
+            changed = uow.documents.get(quote_id, DraftQuote).send(request=request)
+            uow.documents.save(changed.document)
+            return _Step(result=changed.document, events=changed.events)
+
+        result: SentQuote = self._run("send_quote", request, {"quote": quote_id}, work)
+        return result
+
+    def accept_quote(
+        self,
+        quote_id: str,
+        *,
+        order_id: str,
+        invoicing_policy: InvoicingPolicy,
+        series: str | None = None,
+        request: Request | str,
+    ) -> SalesOrder:
+        """The customer accepts the sent quote ``quote_id``: confirm its sales order.
+
+        The order is numbered from ``series`` (the services' order series by default)
+        and stored under ``order_id``; the quote is saved as accepted.
+        """
+        request = self._request(request)
+        name = self._series_name("order", series)
+        arguments = {
+            "quote": quote_id,
+            "order": order_id,
+            "policy": invoicing_policy,
+            "series": name,
+        }
+
+        def work(uow: UnitOfWork) -> _Step:
+            accepted = uow.documents.get(quote_id, SentQuote).accept(request=request)
+            quote: AcceptedQuote = accepted.document
+            order = quote.confirm_order(
+                id=order_id,
+                number=uow.numbers.take(name),
+                invoicing_policy=invoicing_policy,
+                request=request,
+            )
+            uow.documents.save(quote)
+            uow.documents.add(order.document)
+            return _Step(result=order.document, events=accepted.events + order.events)
+
+        result: SalesOrder = self._run("accept_quote", request, arguments, work)
+        return result
+
+    def record_delivery(
+        self, order_id: str, quantities: Mapping[Any, Any], *, request: Request | str
+    ) -> SalesOrder:
+        """Record a delivery on the sales order ``order_id`` (line key or index -> quantity)."""
+        request = self._request(request)
+        quantities = _mapping(quantities, "quantities")
+
+        def work(uow: UnitOfWork) -> _Step:
+            order = uow.documents.get(order_id, SalesOrder)
+            changed = order.record_delivery(quantities, request=request)
+            uow.documents.save(changed.document)
+            return _Step(result=changed.document, events=changed.events)
+
+        arguments = {"order": order_id, "quantities": quantities}
+        result: SalesOrder = self._run("record_delivery", request, arguments, work)
+        return result
+
+    def invoice_order(
+        self,
+        order_id: str,
+        *,
+        invoice_id: str,
+        quantities: Mapping[Any, Any] | None = None,
+        down_payment: DownPayment | None = None,
+        remaining: bool = False,
+        issue: bool = True,
+        series: str | None = None,
+        issue_date: dt.date | None = None,
+        due_date: dt.date | None = None,
+        payment_term: PaymentTerm | None = None,
+        request: Request | str,
+    ) -> DraftInvoice | IssuedInvoice:
+        """Invoice the sales order ``order_id``; issue the invoice unless ``issue=False``.
+
+        What is invoiced: the chosen ``quantities`` (line key or index -> quantity), a
+        ``down_payment``, all that ``remaining`` as the lines' policies allow, or (none of
+        them) what was delivered and not invoiced. Issued, the invoice takes its number
+        from ``series`` and is dated ``issue_date`` (the request's business date by
+        default), due on ``due_date`` or as ``payment_term`` says.
+        """
+        request = self._request(request)
+        if quantities is not None:
+            quantities = _mapping(quantities, "quantities")
+        chosen = [quantities is not None, down_payment is not None, bool(remaining)]
+        if sum(chosen) > 1:
+            raise InvalidType(
+                (quantities, down_payment, remaining),
+                expected="at most one of quantities, down_payment and remaining",
+                field="invoice_order",
+            )
+        name = self._series_name("invoice", series)
+        arguments = {
+            "order": order_id,
+            "invoice": invoice_id,
+            "quantities": quantities,
+            "down_payment": down_payment,
+            "remaining": bool(remaining),
+            "issue": bool(issue),
+            "series": name,
+            "issue_date": issue_date,
+            "due_date": due_date,
+            "payment_term": payment_term,
+        }
+
+        def work(uow: UnitOfWork) -> _Step:
+            order = uow.documents.get(order_id, SalesOrder)
+            if quantities is not None:
+                made = order.invoice_quantities(quantities, invoice_id=invoice_id, request=request)
+            elif down_payment is not None:
+                made = order.invoice_down_payment(
+                    down_payment, invoice_id=invoice_id, request=request
+                )
+            elif remaining:
+                made = order.invoice_remaining(invoice_id=invoice_id, request=request)
+            else:
+                made = order.invoice_delivered(invoice_id=invoice_id, request=request)
+            uow.documents.save(made.order)
+            events = made.events
+            invoice: DraftInvoice | IssuedInvoice = made.invoice
+            if issue:
+                issued = made.invoice.issue(
+                    number=uow.numbers.take(name),
+                    issue_date=request.business_date if issue_date is None else issue_date,
+                    due_date=due_date,
+                    payment_term=payment_term,
+                    request=request,
+                )
+                invoice, events = issued.document, events + issued.events
+            uow.documents.add(invoice)
+            return _Step(result=invoice, events=events)
+
+        return self._run("invoice_order", request, arguments, work)  # type: ignore[no-any-return]
+
+    # -- invoices and credit notes -------------------------------------------------------
+
+    def issue_invoice(
+        self,
+        invoice_id: str,
+        *,
+        series: str | None = None,
+        issue_date: dt.date | None = None,
+        due_date: dt.date | None = None,
+        payment_term: PaymentTerm | None = None,
+        request: Request | str,
+    ) -> IssuedInvoice:
+        """Issue the draft invoice ``invoice_id`` under the next number of ``series``.
+
+        It is dated ``issue_date`` (the request's business date by default) and falls due
+        on ``due_date``, or as ``payment_term`` says.
+        """
+        request = self._request(request)
+        name = self._series_name("invoice", series)
+        arguments = {
+            "invoice": invoice_id,
+            "series": name,
+            "issue_date": issue_date,
+            "due_date": due_date,
+            "payment_term": payment_term,
+        }
+
+        def work(uow: UnitOfWork) -> _Step:
+            draft = uow.documents.get(invoice_id, DraftInvoice)
+            issued = draft.issue(
+                number=uow.numbers.take(name),
+                issue_date=request.business_date if issue_date is None else issue_date,
+                due_date=due_date,
+                payment_term=payment_term,
+                request=request,
+            )
+            uow.documents.save(issued.document)
+            return _Step(result=issued.document, events=issued.events)
+
+        result: IssuedInvoice = self._run("issue_invoice", request, arguments, work)
+        return result
+
+    def credit_invoice(
+        self,
+        invoice_id: str,
+        *,
+        credit_note_id: str,
+        reason: str,
+        lines: Mapping[Any, Any] | None = None,
+        amount: Money | None = None,
+        base: CreditBase = CreditBase.TOTAL,
+        series: str | None = None,
+        issue_date: dt.date | None = None,
+        request: Request | str,
+    ) -> CustomerCreditNote:
+        """Credit the issued invoice ``invoice_id``: chosen ``lines``, an ``amount``, or all.
+
+        ``lines`` maps invoice line indexes (or the keys of the order lines they bill) to
+        quantities; ``amount`` is what the customer gets back (on ``base``); neither
+        credits the invoice in full. The credit note takes its number from ``series`` and
+        counts what earlier credit notes of the invoice took. When the invoice was made
+        from a sales order, the order takes the credit back (its lines may be invoiced
+        again) and is saved in the same unit of work.
+        """
+        request = self._request(request)
+        if lines is not None:
+            lines = _mapping(lines, "lines")
+        if lines is not None and amount is not None:
+            raise InvalidType(
+                (lines, amount), expected="lines or an amount, not both", field="credit_invoice"
+            )
+        name = self._series_name("credit_note", series)
+        arguments = {
+            "invoice": invoice_id,
+            "credit_note": credit_note_id,
+            "reason": reason,
+            "lines": lines,
+            "amount": amount,
+            "base": base,
+            "series": name,
+            "issue_date": issue_date,
+        }
+
+        def work(uow: UnitOfWork) -> _Step:
+            invoice = uow.documents.get(invoice_id, IssuedInvoice)
+            order = _order_of(uow, invoice)
+            if order is not None and amount is not None and not _down_payment_of(order, invoice):
+                order = None  # a price concession: the order has nothing to take back
+            previous = tuple(
+                note
+                for note in uow.documents.in_state("issued", CustomerCreditNote)
+                if note.invoice_number == invoice.number
+            )
+            common: dict[str, Any] = {
+                "previous": previous,
+                "id": credit_note_id,
+                "number": uow.numbers.take(name),
+                "issue_date": request.business_date if issue_date is None else issue_date,
+                "reason": reason,
+                "request": request,
+                "order": order,
+            }
+            made: Changed[CreditNote]
+            if lines is not None:
+                made = credit_lines(invoice, lines, **common)
+            elif amount is not None:
+                made = credit_amount(invoice, amount, base=base, **common)
+            else:
+                made = credit_in_full(invoice, **common)
+            note = made.document
+            uow.documents.add(note)
+            events = made.events
+            if order is not None:
+                taken = order.take_in_credit(invoice, note, request=request)
+                uow.documents.save(taken.document)
+                events += taken.events
+            return _Step(result=note, events=events)
+
+        result: CustomerCreditNote = self._run("credit_invoice", request, arguments, work)
+        return result
+
+    # -- payments ------------------------------------------------------------------------
+
+    def record_payment(
+        self,
+        payment: Payment,
+        *,
+        allocate: Allocate | Mapping[str, Money] = Allocate.OLDEST_FIRST,
+        account: str | None = None,
+        request: Request | str,
+    ) -> tuple[Payment | Allocation, ...]:
+        """Record ``payment`` in its party's account and allocate it.
+
+        ``allocate`` is an :class:`Allocate` rule, or explicit amounts by invoice number.
+        The account (``account``, by default ``"account/<party>"``) is opened on first use;
+        the open items of the party's issued documents join it as they appear. What the
+        payment does not allocate stays the party's credit. The result is the payment and
+        the allocations made, in order. Two payments allocated at once on one account
+        conflict (:class:`~ordercore.errors.ConcurrencyConflict`): one of them retries.
+        """
+        request = self._request(request)
+        if not isinstance(payment, Payment):
+            raise InvalidType(payment, expected="a Payment", field="payment")
+        if not isinstance(allocate, Allocate):
+            allocate = _mapping(allocate, "allocate")
+        account_id = _account_id(account, payment.party)
+        arguments = {"payment": payment, "allocate": allocate, "account": account_id}
+
+        def work(uow: UnitOfWork) -> _Step:
+            def change(ledger: Ledger) -> Ledger:
+                ledger = ledger.record(payment)
+                if allocate is Allocate.OLDEST_FIRST:
+                    return ledger.allocate_oldest_first(payment.reference)
+                if allocate is Allocate.BY_REFERENCE:
+                    return ledger.allocate_by_reference(payment.reference)
+                if isinstance(allocate, Mapping):
+                    amounts = {_item(ledger, number): money for number, money in allocate.items()}
+                    return ledger.allocate(payment.reference, amounts)
+                return ledger
+
+            before, after = _settle(uow, account_id, payment.party, change)
+            made = _new_allocations(before, after)
+            events: tuple[Event, ...] = (
+                PaymentRecorded(document_id=payment.reference, request=request, payment=payment),
+            )
+            if made:
+                allocated = PaymentAllocated(
+                    document_id=payment.reference,
+                    request=request,
+                    allocations=made,
+                    unallocated=after.unallocated(payment.reference),
+                )
+                events += (allocated,)
+            return _Step(result=(payment, *made), events=events)
+
+        result: tuple[Payment | Allocation, ...] = _settling(
+            account_id, lambda: self._run("record_payment", request, arguments, work)
+        )
+        return result
+
+    def reverse_allocation(
+        self, number: int, *, party: str, account: str | None = None, request: Request | str
+    ) -> Allocation:
+        """Reverse the allocation ``number`` of ``party``'s account: every balance restored."""
+        request = self._request(request)
+        account_id = _account_id(account, party)
+
+        def work(uow: UnitOfWork) -> _Step:
+            reversed_: list[Allocation] = []
+
+            def change(ledger: Ledger) -> Ledger:
+                entry = ledger.entry(number)
+                if not isinstance(entry, Allocation):
+                    raise NotAnAllocation(number=number, entry=entry)
+                reversed_.append(entry)
+                return ledger.reverse(number)
+
+            _settle(uow, account_id, party, change)
+            entry = reversed_[0]
+            event = PaymentUnallocated(
+                document_id=_source_id(entry), request=request, allocation=entry
+            )
+            return _Step(result=entry, events=(event,))
+
+        arguments = {"number": number, "account": account_id}
+        result: Allocation = _settling(
+            account_id, lambda: self._run("reverse_allocation", request, arguments, work)
+        )
+        return result
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _series_name(self, kind: str, series: str | None) -> str:
+        return self._series[kind] if series is None else _name(series, "series")
+
+
+def _name(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidType(value, expected="a series name (a non-empty string)", field=field)
+    return value
+
+
+def _mapping(value: object, field: str) -> dict[Any, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidType(value, expected="a mapping", field=field)
+    return dict(value)
+
+
+def _get_quote(uow: UnitOfWork, quote_id: str) -> DraftQuote | SentQuote:
+    try:
+        return uow.documents.get(quote_id, DraftQuote)
+    except UnknownRecord:
+        return uow.documents.get(quote_id, SentQuote)
+
+
+def _order_of(uow: UnitOfWork, invoice: IssuedInvoice) -> SalesOrder | None:
+    """The sales order ``invoice`` was made from, if any (found by its number)."""
+    if invoice.sales_order is None:
+        return None
+    for record in uow.documents.with_number(invoice.sales_order):
+        if isinstance(record, SalesOrder):
+            return record
+    raise UnknownRecord(record=invoice.sales_order, what="sales order")
+
+
+def _down_payment_of(order: SalesOrder, invoice: IssuedInvoice) -> bool:
+    """Whether ``invoice`` is the invoice of one of ``order``'s down payments."""
+    return any(record.invoice_id == invoice.id for record in order.down_payments)
+
+
+def _account_id(account: str | None, party: str) -> str:
+    if account is None:
+        return f"account/{party}"
+    return _name(account, "account")
+
+
+def _settling(account_id: str, run: Callable[[], T]) -> T:
+    """``run()``; two units of work that both opened account ``account_id`` conflict."""
+    try:
+        return run()
+    except RecordExists as error:
+        if error.record != account_id:
+            raise
+        raise ConcurrencyConflict(record=account_id, expected=0, found=1) from error
+
+
+def _settle(
+    uow: UnitOfWork, account_id: str, party: str, change: Callable[[Ledger], Ledger]
+) -> tuple[Ledger, Ledger]:
+    """Apply ``change`` to the ledger of account ``account_id``, opened on first use.
+
+    The open items of ``party``'s issued documents that the ledger does not hold yet join
+    it first. Returns the ledger before and after the change; the account is saved.
+    """
+    try:
+        account: Account | None = uow.documents.get(account_id, Account)
+    except UnknownRecord:
+        account = None
+    ledger = Ledger() if account is None else account.ledger
+    known = {item.document for item in ledger.items}
+    fresh = [item for item in uow.documents.open_items(party) if item.document not in known]
+    before = ledger.add_items(*fresh) if fresh else ledger
+    after = change(before)
+    if account is None:
+        uow.documents.add(Account.open(id=account_id, party=party).with_ledger(after))
+    else:
+        uow.documents.save(account.with_ledger(after))
+    return before, after
+
+
+def _new_allocations(before: Ledger, after: Ledger) -> tuple[Allocation, ...]:
+    last = max((entry.number for entry in before.entries), default=0)
+    return tuple(entry for entry in after.allocations if entry.number > last)
+
+
+def _item(ledger: Ledger, number: object) -> DocumentRef:
+    """The open item of the invoice numbered ``number`` in ``ledger``."""
+    for item in ledger.items:
+        if item.document.number == number:
+            return item.document
+    raise UnknownRecord(record=str(number), what="open item")
+
+
+def _source_id(entry: Allocation) -> str:
+    source = entry.source
+    return source if isinstance(source, str) else source.number
