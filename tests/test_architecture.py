@@ -30,6 +30,18 @@ ALLOWED = {
     "documents": {"errors", "_convert", "money", "pricing", "events", "settlement"},
     "storage": {"errors", "documents", "settlement", "events"},
     "services": {"errors", "documents", "settlement", "events", "storage", "money", "pricing"},
+    "demo": {
+        "errors",
+        "money",
+        "pricing",
+        "catalog",
+        "parties",
+        "documents",
+        "settlement",
+        "events",
+        "storage",
+        "services",
+    },
 }
 IO_MODULES = {
     "os",

@@ -737,6 +737,16 @@ class Services:
         )
         return result
 
+    def ledger(self, party: str, *, account: str | None = None) -> Ledger:
+        """``party``'s ledger as it stands, with every open item of its issued documents.
+
+        It is read in a unit of work that writes nothing: what the account holds, and the
+        open items of documents issued since its last payment operation.
+        """
+        account_id = _account_id(account, party)
+        with self._factory() as uow:
+            return _current(uow, account_id, party)[1]
+
     # -- helpers -------------------------------------------------------------------------
 
     def _series_name(self, kind: str, series: str | None) -> str:
@@ -801,6 +811,19 @@ def _settle(
     The open items of ``party``'s issued documents that the ledger does not hold yet join
     it first. Returns the ledger before and after the change; the account is saved.
     """
+    account, before = _current(uow, account_id, party)
+    after = change(before)
+    if account is None:
+        uow.documents.add(Account.open(id=account_id, party=party).with_ledger(after))
+    else:
+        uow.documents.save(account.with_ledger(after))
+    return before, after
+
+
+def _current(uow: UnitOfWork, account_id: str, party: str) -> tuple[Account | None, Ledger]:
+    """The account ``account_id`` (``None`` if not opened yet) and its up-to-date ledger."""
+    if not isinstance(party, str):
+        raise InvalidType(party, expected="a party code (a string)", field="party")
     try:
         account: Account | None = uow.documents.get(account_id, Account)
     except UnknownRecord:
@@ -808,13 +831,7 @@ def _settle(
     ledger = Ledger() if account is None else account.ledger
     known = {item.document for item in ledger.items}
     fresh = [item for item in uow.documents.open_items(party) if item.document not in known]
-    before = ledger.add_items(*fresh) if fresh else ledger
-    after = change(before)
-    if account is None:
-        uow.documents.add(Account.open(id=account_id, party=party).with_ledger(after))
-    else:
-        uow.documents.save(account.with_ledger(after))
-    return before, after
+    return account, ledger.add_items(*fresh) if fresh else ledger
 
 
 def _new_allocations(before: Ledger, after: Ledger) -> tuple[Allocation, ...]:
