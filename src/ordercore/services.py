@@ -133,36 +133,46 @@ class Allocate(enum.Enum):
 # -- what makes two requests the same ------------------------------------------------------
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _compared(kind: type) -> tuple[str, ...]:
+    """The names of the fields that equality of an attrs class compares (cached)."""
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = tuple(field.name for field in attrs.fields(kind) if field.eq)
+        _FIELDS[kind] = names
+    return names
+
+
 def _canonical(value: object) -> object:  # noqa: PLR0911 - one return per kind of value
     """``value`` as JSON-safe data that is equal exactly when the values are equal."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Decimal):
         return ["decimal", str(value)]
-    if isinstance(value, Fraction):
-        return ["fraction", str(value)]
     if isinstance(value, moneyed.Money):
         return ["money", str(value.amount), value.currency.code]
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    kind = type(value)
+    if attrs.has(kind):
+        fields = {name: _canonical(getattr(value, name)) for name in _compared(kind)}
+        return [kind.__module__ + "." + kind.__qualname__, fields]
     if isinstance(value, moneyed.Currency):
         return ["currency", value.code]
+    if isinstance(value, Fraction):
+        return ["fraction", str(value)]
     if isinstance(value, dt.datetime):
         return ["datetime", value.isoformat()]
     if isinstance(value, dt.date):
         return ["date", value.isoformat()]
     if isinstance(value, enum.Enum):
-        return [type(value).__qualname__, _canonical(value.value)]
+        return [kind.__qualname__, _canonical(value.value)]
     if isinstance(value, Mapping):
-        items = [[_canonical(k), _canonical(v)] for k, v in value.items()]
-        return ["map", sorted(items, key=lambda item: json.dumps(item, sort_keys=True))]
-    if isinstance(value, (list, tuple)):
-        return [_canonical(item) for item in value]
-    if attrs.has(type(value)):
-        fields = {
-            field.name: _canonical(getattr(value, field.name))
-            for field in attrs.fields(type(value))  # type: ignore[arg-type]
-            if field.eq
-        }
-        return [type(value).__module__ + "." + type(value).__qualname__, fields]
+        items = [(_canonical(k), _canonical(v)) for k, v in value.items()]
+        items.sort(key=lambda item: json.dumps(item[0], sort_keys=True))
+        return ["map", [list(item) for item in items]]
     raise InvalidType(value, expected="a value ordercore can compare (no objects of its own)")
 
 
@@ -177,7 +187,8 @@ def fingerprint(operation: str, **arguments: object) -> str:
     >>> fingerprint("issue_invoice", invoice="inv-1") == fingerprint("issue_invoice", invoice="inv-2")
     False
     """
-    data = json.dumps([operation, _canonical(arguments)], sort_keys=True, separators=(",", ":"))
+    canonical = [[name, _canonical(arguments[name])] for name in sorted(arguments)]
+    data = json.dumps([operation, canonical], separators=(",", ":"))
     return hashlib.sha256(data.encode()).hexdigest()
 
 
