@@ -51,7 +51,9 @@ Plain = tuple[str, str, str]
 
 def plain_invoices(count: int) -> list[Plain]:
     """``count`` invoices as plain values: description, quantity, unit price."""
-    return [(f"Consulting {i}", str(1 + i % 9), f"{100 + i % 500}.{i % 100:02d}") for i in range(count)]
+    return [
+        (f"Consulting {i}", str(1 + i % 9), f"{100 + i % 500}.{i % 100:02d}") for i in range(count)
+    ]
 
 
 def content(plain: Plain) -> Document:
@@ -121,11 +123,10 @@ def backends(postgres: str | None) -> dict[str, Callable[[], object]]:
     def sqlite() -> Iterator[UnitOfWorkFactory]:
         with tempfile.TemporaryDirectory() as folder:
             store = sql.SqlStore.from_url(f"sqlite:///{Path(folder) / 'bench.sqlite'}")
-            store.create_tables()
             try:
                 yield store
             finally:
-                store.dispose()
+                store.engine.dispose()
 
     found["sqlite"] = sqlite
     if postgres:
@@ -133,13 +134,13 @@ def backends(postgres: str | None) -> dict[str, Callable[[], object]]:
         @contextmanager
         def postgresql() -> Iterator[UnitOfWorkFactory]:
             store = sql.SqlStore.from_url(postgres)
-            store.drop_tables()
-            store.create_tables()
+            sql.metadata.drop_all(store.engine)  # an empty database for each run
+            store = sql.SqlStore.from_url(postgres)
             try:
                 yield store
             finally:
-                store.drop_tables()
-                store.dispose()
+                sql.metadata.drop_all(store.engine)
+                store.engine.dispose()
 
         found["postgres"] = postgresql
     return found

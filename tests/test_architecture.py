@@ -23,7 +23,7 @@ ALLOWED = {
     "parties": {"errors", "money", "_convert", "_codes", "settlement"},
     "catalog": {"errors", "money", "pricing", "_convert", "_codes"},
     "interop": {"errors", "money", "pricing", "_codes", "events", "settlement", "documents"},
-    "cli": {"errors", "interop", "pricing"},
+    "cli": {"errors", "interop", "pricing", "demo", "storage"},
     "testing": {"errors", "money", "pricing", "settlement"},
     "events": {"errors", "_convert"},
     "settlement": {"errors", "_convert", "money", "events"},

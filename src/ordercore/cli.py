@@ -1,7 +1,10 @@
-"""The command line: ``python -m ordercore price FILE.json [--json] [--locale LOCALE]``.
+"""The command line: ``python -m ordercore price FILE.json`` and ``python -m ordercore demo``.
 
-It reads a document in ordercore's plain-data form (see :mod:`ordercore.interop.plain`),
-prices it, and prints it as a table (or as JSON with ``--json``). Bad input gets one line
+``price FILE.json [--json] [--locale LOCALE]`` reads a document in ordercore's plain-data
+form (see :mod:`ordercore.interop.plain`), prices it, and prints it as a table (or as JSON
+with ``--json``). ``demo [--db FILE]`` runs the whole flow of :mod:`ordercore.demo` through
+the services on an SQLite file (a new one in a temporary directory by default; it needs the
+``sql`` extra). Bad input gets one line
 on standard error naming the field, and exit status 2. That line is short whatever the
 input: it quotes at most an excerpt of an offending value, escaped.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     price_command.add_argument(
         "--locale", help="format numbers for this locale, such as de_CH (default: none)"
     )
+    demo_command = commands.add_parser(
+        "demo", help="run the whole flow, quote to cash, on an SQLite file"
+    )
+    demo_command.add_argument(
+        "--db",
+        help="the SQLite file to store the documents in (default: a new one in a temporary "
+        "directory); run it twice on one file to see idempotent requests change nothing",
+    )
     return parser
 
 
@@ -52,6 +64,8 @@ def _name(file: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "demo":
+        return _demo(args.db)
     name = _name(args.file)
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
@@ -76,4 +90,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OrdercoreError as error:
         return _fail(str(error))
     print(output)
+    return 0
+
+
+def _demo(db: str | None) -> int:
+    """Run :func:`ordercore.demo.run` on the SQLite file ``db`` (or a temporary one)."""
+    try:
+        from ordercore.storage.sql import SqlStore  # noqa: PLC0415 - only with the sql extra
+    except ImportError:
+        return _fail('the demo stores its documents in SQLite: pip install "py-ordercore[sql]"')
+    from ordercore.demo import run  # noqa: PLC0415 - the demo is needed only here
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ordercore-demo.sqlite" if db is None else Path(db)
+        try:
+            store = SqlStore.from_url(f"sqlite:///{path}")
+        except OrdercoreError as error:
+            return _fail(f"{_name(str(path))}: {error}")
+        try:
+            print(f"ordercore {__version__}: the whole flow on {_name(str(path))}")
+            run(store)
+        except OrdercoreError as error:
+            return _fail(str(error))
+        finally:
+            store.engine.dispose()
     return 0
