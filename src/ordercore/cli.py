@@ -66,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
         return _demo(args.db)
+    return _price(args)
+
+
+def _price(args: argparse.Namespace) -> int:
+    """Price the document file ``args.file``; print it as text or JSON."""
     name = _name(args.file)
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
