@@ -456,6 +456,8 @@ class SqlStore:
         url = _text(url, "url")
         timeout = _timeout(lock_timeout)
         parsed = sa.make_url(url)
+        if parsed.drivername == "postgresql":  # the driver of the extra: psycopg 3
+            parsed = parsed.set(drivername="postgresql+psycopg")
         options: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
             if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
