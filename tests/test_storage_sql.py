@@ -28,12 +28,16 @@ sa = pytest.importorskip(
 
 from ordercore import (  # noqa: E402 (after the skip)
     ConcurrencyConflict,
+    Document,
     DraftInvoice,
     IdempotencyConflict,
+    InvoicingPolicy,
     IssuedInvoice,
+    Line,
     Money,
     NumberingSeries,
     RecordExists,
+    SalesOrder,
     SchemaVersionMismatch,
     StorageBusy,
     TextTooLong,
@@ -373,6 +377,29 @@ def test_the_queries_see_the_unit_of_works_own_writes(store: SqlStore) -> None:
         ]
         assert [i.document.number for i in uow.documents.open_items("globex")] == ["INV-3"]
         assert uow.documents.in_state("issued", DraftInvoice) == ()
+
+
+def test_orders_are_found_by_number_in_any_state(store: SqlStore) -> None:
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Desk", quantity="1", unit_price=Money("10.00", "EUR"))],
+    )
+    order = SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request("so"),
+    ).document
+    with store() as uow:
+        uow.documents.add(order)
+        uow.documents.add(draft("inv-1"))
+        assert uow.documents.with_number("SO-1") == (order,)
+        uow.commit()
+    with store() as uow:
+        assert uow.documents.with_number("SO-1") == (order,)
+        assert uow.documents.get("so-1", SalesOrder) == order
 
 
 def test_a_record_found_by_a_query_may_be_saved(store: SqlStore) -> None:

@@ -740,10 +740,7 @@ class _Documents:
         self._uow._check("find records")
         number = _text(number, "number")
         return tuple(
-            self._uow._find(
-                (_documents.c.state == "issued") & (_documents.c.number == number),
-                lambda c: c["state"] == "issued" and c["number"] == number,
-            )
+            self._uow._find(_documents.c.number == number, lambda c: c["number"] == number)
         )
 
     def in_state(self, state: str, kind: type[T]) -> tuple[T, ...]:
