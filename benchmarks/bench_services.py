@@ -96,7 +96,7 @@ def by_hand(invoices: list[Plain]) -> list[str]:
 def through_services(store: UnitOfWorkFactory, invoices: list[Plain]) -> list[str]:
     """Create and issue each invoice through the services; the numbers issued."""
     services = Services(store)
-    services.add_series("INV", SERIES, request=request("series"))
+    services.add_series("INV", SERIES)
     numbers = []
     for i, plain in enumerate(invoices):
         services.create_invoice(

@@ -31,6 +31,7 @@ from ordercore import (
     Payment,
     QuoteContent,
     QuoteLine,
+    RecordExists,
     Request,
     SalesOrder,
     Tax,
@@ -67,7 +68,7 @@ def services_with_series(**options: Any) -> tuple[MemoryStore, Services]:
     store = MemoryStore()
     services = Services(store, **options)
     for name, prefix in (("INV", "INV-"), ("CN", "CN-"), ("SO", "SO-")):
-        services.add_series(name, NumberingSeries(prefix=prefix, width=4), request=request(name))
+        services.add_series(name, NumberingSeries(prefix=prefix, width=4))
     return store, services
 
 
@@ -589,3 +590,19 @@ def test_issuing_with_retries_and_failures_numbers_each_invoice_once(
     numbers = sorted(issued.values())
     assert numbers == [f"INV-{n:04d}" for n in range(1, len(numbers) + 1)]
     assert last_number(store) == len(numbers)
+
+
+def test_adding_a_series_again_keeps_its_numbers_and_another_is_refused() -> None:
+    store, services = services_with_series()
+    drafts(services, "inv-1")
+    services.issue_invoice("inv-1", due_date=DAY, request=request("r1"))
+    again = services.add_series("INV", NumberingSeries(prefix="INV-", width=4))
+    assert again.last == 1
+    with pytest.raises(RecordExists) as refused:
+        services.add_series("INV", NumberingSeries(prefix="X-", width=4))
+    assert refused.value.record == "INV"
+    with pytest.raises(InvalidType):
+        services.add_series("NEW", "X-")  # type: ignore[arg-type]
+    assert services.preview().add_series("NEW", NumberingSeries(prefix="N-")).last == 0
+    with store() as uow, pytest.raises(UnknownRecord):
+        uow.numbers.get("NEW")

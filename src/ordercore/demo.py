@@ -102,7 +102,7 @@ def run(store: UnitOfWorkFactory, out: Callable[[str], object] = print) -> int:
     start = dt.date(2026, 12, 1)
     for name, prefix in (("SO", "SO-2026-"), ("INV", "INV-2026-"), ("CN", "CN-2026-")):
         series = NumberingSeries(prefix=prefix, width=5)
-        services.add_series(name, series, request=_on(start, f"series-{name}"))
+        services.add_series(name, series)
 
     build = _builder()
     created = DraftQuote.create(

@@ -47,7 +47,7 @@ Previews
 ...                    business_date=dt.date(2026, 12, 1))
 >>> content = Document(currency="EUR", items=[
 ...     Line(description="Consulting", quantity="8", unit_price=Money("120.00", "EUR"))])
->>> services.add_series("INV", NumberingSeries(prefix="INV-", width=4), request=request("s"))
+>>> services.add_series("INV", NumberingSeries(prefix="INV-", width=4))
 NumberingSeries(prefix='INV-', width=4, last=0)
 >>> draft = services.create_invoice(id="inv-1", customer="acme", content=content,
 ...                                 request=request("r1"))
@@ -332,15 +332,26 @@ class Services:
 
     # -- setting up -----------------------------------------------------------------------
 
-    def add_series(self, name: str, series: NumberingSeries, *, request: Request | str) -> Any:
-        """Add the numbering series ``name`` (``RecordExists`` if it is there already)."""
-        request = self._request(request)
+    def add_series(self, name: str, series: NumberingSeries) -> NumberingSeries:
+        """Add the numbering series ``name``, or find it there already; the series stored.
 
-        def work(uow: UnitOfWork) -> _Step:
-            uow.numbers.add(name, series)
-            return _Step(result=uow.numbers.get(name), events=())
-
-        return self._run("add_series", request, {"name": name, "series": series}, work)
+        Adding is idempotent by itself: a series of that name with the same prefix and
+        width is taken as it is (its numbers kept); one with another prefix or width
+        raises :class:`~ordercore.errors.RecordExists`.
+        """
+        if not isinstance(series, NumberingSeries):
+            raise InvalidType(series, expected="a NumberingSeries", field="series")
+        with self._factory() as uow:
+            try:
+                stored = uow.numbers.get(name)
+            except UnknownRecord:
+                uow.numbers.add(name, series)
+                if not self._preview:
+                    uow.commit()
+                return series
+        if (stored.prefix, stored.width) != (series.prefix, series.width):
+            raise RecordExists(record=name)
+        return stored
 
     def add(self, changed: Changed[Any], *, request: Request | str) -> Any:
         """Store a new document made by a domain step (``DraftQuote.create(...)``, ...).
