@@ -53,7 +53,7 @@ from ordercore.interop.events import EVENT_KINDS, EVENT_SCHEMA, event_from_data,
 from ordercore.interop.plain import loads
 from ordercore.pricing import AdjustmentMode, Discount, Policy
 from ordercore.settlement.entries import Allocation
-from ordercore.settlement.events import AllocationReversed, PaymentAllocated, PaymentRecorded
+from ordercore.settlement.events import PaymentAllocated, PaymentRecorded, PaymentUnallocated
 from ordercore.testing import strategies as ost
 
 DATA = Path(__file__).parent / "data"
@@ -299,7 +299,7 @@ def settlement_events() -> list[Event]:
             allocations=tuple(ledger.entries),
             unallocated=eur("200.00"),
         ),
-        AllocationReversed(document_id="BANK-1", request=request("s5"), allocation=allocation),
+        PaymentUnallocated(document_id="BANK-1", request=request("s5"), allocation=allocation),
     ]
 
 
@@ -567,7 +567,7 @@ class TestRoundTripProperties:
             )
         for allocation in allocations:
             assert_round_trips(
-                AllocationReversed(document_id="x", request=request, allocation=allocation)
+                PaymentUnallocated(document_id="x", request=request, allocation=allocation)
             )
         if allocations:
             assert_round_trips(

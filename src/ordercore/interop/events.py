@@ -118,7 +118,7 @@ from ordercore.pricing.document import Allowance, Charge
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.taxes import Tax
 from ordercore.settlement.entries import Allocation
-from ordercore.settlement.events import AllocationReversed, PaymentAllocated, PaymentRecorded
+from ordercore.settlement.events import PaymentAllocated, PaymentRecorded, PaymentUnallocated
 from ordercore.settlement.payments import Payment
 from ordercore.settlement.terms import ScheduledInstallment
 
@@ -563,7 +563,7 @@ _NAMES: dict[str, type[Event]] = {
     "bill.issued": BillIssued,
     "payment.recorded": PaymentRecorded,
     "payment.allocated": PaymentAllocated,
-    "allocation.reversed": AllocationReversed,
+    "payment.unallocated": PaymentUnallocated,
 }
 
 #: Each event kind: the type it is, and its fields with how each is written and read.
