@@ -141,7 +141,7 @@ _MOMENT = re.compile(
 )
 
 #: How a value is written (``None``: the field is left out) and read back. A reader gets
-#: the fields read before it, so that installments find the currency of the amount due.
+#: the fields of the event read before it (installments take the currency of the amount due).
 _Write = Callable[[Any], Any]
 _Read = Callable[[_Reader, Mapping[str, Any]], Any]
 
@@ -242,7 +242,8 @@ def _quantities(reader: _Reader) -> tuple[tuple[int, Decimal], ...]:
 
 
 def _installments(reader: _Reader, before: Mapping[str, Any]) -> tuple[ScheduledInstallment, ...]:
-    currency = next(v.currency.code for v in before.values() if isinstance(v, Money))
+    """An issued document's schedule, in the currency of its ``amount_due`` (read before)."""
+    currency = before["amount_due"].currency.code
     return tuple(_installment(entry, currency) for entry in reader.items())
 
 
