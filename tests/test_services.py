@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ordercore import (
@@ -43,7 +44,7 @@ from ordercore.services import Allocate, Services, fingerprint
 from ordercore.settlement import Allocation, DocumentRef
 from ordercore.settlement.accounts import Account
 from ordercore.settlement.events import PaymentAllocated, PaymentRecorded, PaymentUnallocated
-from ordercore.storage.memory import FixedClock, MemoryStore, MemoryUnitOfWork
+from ordercore.storage.memory import FixedClock, MemoryStore
 
 DAY = dt.date(2026, 12, 1)
 VAT = Tax.percent("VAT", "20")
@@ -64,8 +65,21 @@ def content(price: str = "100.00", quantity: str = "1") -> Document:
     )
 
 
-def services_with_series(**options: Any) -> tuple[MemoryStore, Services]:
-    store = MemoryStore()
+def new_store() -> Any:
+    return MemoryStore()
+
+
+@pytest.fixture(autouse=True, params=["memory", "sqlite"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on the memory store and on SQLite (in memory), when installed."""
+    if request.param == "sqlite":
+        sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+        monkeypatch.setattr(sys.modules[__name__], "new_store", sql.SqlStore.from_url)
+    return str(request.param)
+
+
+def services_with_series(**options: Any) -> tuple[Any, Services]:
+    store = new_store()
     services = Services(store, **options)
     for name, prefix in (("INV", "INV-"), ("CN", "CN-"), ("SO", "SO-")):
         services.add_series(name, NumberingSeries(prefix=prefix, width=4))
@@ -82,12 +96,12 @@ def drafts(services: Services, *ids: str, price: str = "100.00") -> None:
         )
 
 
-def stored(store: MemoryStore, record_id: str, kind: type[Any]) -> Any:
+def stored(store: Any, record_id: str, kind: type[Any]) -> Any:
     with store() as uow:
         return uow.documents.get(record_id, kind)
 
 
-def last_number(store: MemoryStore, series: str = "INV") -> int:
+def last_number(store: Any, series: str = "INV") -> int:
     with store() as uow:
         return uow.numbers.get(series).last
 
@@ -186,13 +200,13 @@ def test_one_request_sent_twice_at_once_is_done_once() -> None:
 class PausingStore:
     """A memory store whose first unit of work waits at commit until told to go on."""
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: Any) -> None:
         self.store = store
         self.reached = threading.Event()
         self.go_on = threading.Event()
         self.first = True
 
-    def __call__(self) -> MemoryUnitOfWork:
+    def __call__(self) -> Any:
         uow = self.store()
         if self.first:
             self.first = False
@@ -552,7 +566,7 @@ def test_a_preview_gives_the_very_result_and_changes_nothing() -> None:
 )
 def test_services_refuse_bad_options(options: dict[str, Any]) -> None:
     with pytest.raises(InvalidType):
-        Services(MemoryStore(), **options)
+        Services(new_store(), **options)
 
 
 def test_services_need_a_unit_of_work_factory() -> None:
@@ -571,7 +585,9 @@ def test_quantities_must_be_a_mapping() -> None:
 # -- a property: retries and failures never leave a gap or a double ---------------------------
 
 
-@settings(max_examples=30, deadline=None)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.tuples(st.integers(0, 5), st.booleans()), min_size=1, max_size=15))
 def test_issuing_with_retries_and_failures_numbers_each_invoice_once(
     steps: list[tuple[int, bool]],
