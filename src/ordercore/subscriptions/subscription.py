@@ -429,6 +429,25 @@ class Subscription:
     ended: dt.date | None = attrs.field(default=None, converter=_ended)
     record: BillingRecord = attrs.field(factory=BillingRecord, converter=_record)
 
+    def __attrs_post_init__(self) -> None:
+        for version in self.versions:
+            if version.line is not None and version.line.currency != self.currency:
+                raise CurrencyMismatch(
+                    self.currency.code, version.line.currency.code, operation="subscribe to"
+                )
+        if not self.versions or len(self.keys) > MAX_ITEMS:
+            raise InvalidSubscription(
+                len(self.keys),
+                reason=f"a subscription bills 1 to {MAX_ITEMS} items",
+                field="versions",
+            )
+        if len(self.versions) + len(self.pauses) > MAX_CHANGES + MAX_ITEMS:
+            raise InvalidSubscription(
+                len(self.versions),
+                reason=f"a subscription keeps at most {MAX_CHANGES} changes",
+                field="versions",
+            )
+
     @classmethod
     def start(
         cls, *, schedule: Schedule, items: Mapping[str, Line], policy: Policy | None = None
