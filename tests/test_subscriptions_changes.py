@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
@@ -15,6 +16,7 @@ from ordercore.errors import (
     CurrencyMismatch,
     InvalidSubscription,
     InvalidType,
+    OrdercoreError,
     PeriodBilledAlready,
     SubscriptionEnded,
     TextTooLong,
@@ -23,6 +25,7 @@ from ordercore.money import Money
 from ordercore.pricing import Discount, Line, Tax
 from ordercore.subscriptions import (
     Alignment,
+    BillingRecord,
     Change,
     Interval,
     LineRole,
@@ -452,3 +455,87 @@ def test_what_is_left_of_each_period_after_changes_is_its_share_of_the_whole(
             Fraction(0),
         )
         assert live == billed.factor
+
+
+def test_a_change_in_the_trial_bills_from_the_trials_end() -> None:
+    schedule = monthly(trial_end=D(2026, 1, 15))
+    subscription = subscribe(schedule)
+    subscription, change = subscription.change(D(2026, 1, 5), "plan", plan("62.00"))
+    assert change.lines == ()
+    _, bill = subscription.bill(0)
+    assert [(p.span.start, p.amount.amount) for p in bill.lines] == [
+        (D(2026, 1, 15), Decimal("62.00"))
+    ]
+
+
+def test_a_cancellation_in_the_trial_bills_nothing() -> None:
+    subscription, _ = subscribe(monthly(trial_end=D(2026, 1, 15))).cancel(D(2026, 1, 5))
+    with pytest.raises(SubscriptionEnded):
+        subscription.bill(0)
+
+
+# -- hostile input ----------------------------------------------------------------------------
+
+anything = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.dates(),
+    st.decimals(allow_nan=True),
+    st.fractions(),
+    st.sampled_from([Interval.months(1), Alignment.CALENDAR, StubPolicy.FREE, Timing.IN_ARREARS]),
+)
+
+
+@given(
+    start=st.one_of(st.dates(), anything),
+    interval=st.one_of(st.just(Interval.months(1)), anything),
+    alignment=st.one_of(st.sampled_from(Alignment), anything),
+    billing_day=anything,
+    trial_end=anything,
+    end=anything,
+    term=anything,
+)
+def test_only_ordercore_errors_escape_a_schedule(
+    *,
+    start: object,
+    interval: object,
+    alignment: object,
+    billing_day: object,
+    trial_end: object,
+    end: object,
+    term: object,
+) -> None:
+    try:
+        schedule = Schedule(
+            start=start,  # type: ignore[arg-type]
+            interval=interval,  # type: ignore[arg-type]
+            alignment=alignment,  # type: ignore[arg-type]
+            billing_day=billing_day,  # type: ignore[arg-type]
+            trial_end=trial_end,  # type: ignore[arg-type]
+            end=end,  # type: ignore[arg-type]
+            term=term,  # type: ignore[arg-type]
+        )
+        subscription = Subscription.start(schedule=schedule, items={"plan": plan("9.99")})
+        subscription, _ = subscription.bill(schedule.first_index)
+        subscription.change(schedule.billing_start, "plan", plan("19.99"))
+    except OrdercoreError:
+        pass
+
+
+@given(at=anything, key=anything, line=st.one_of(anything, st.just(plan("5.00"))))
+def test_only_ordercore_errors_escape_a_change(at: object, key: object, line: object) -> None:
+    subscription, _ = subscribe().bill(0)
+    with contextlib.suppress(OrdercoreError):
+        subscription.change(at, key, line)  # type: ignore[arg-type]
+
+
+def test_a_record_is_made_of_its_own_values() -> None:
+    with pytest.raises(InvalidType) as error:
+        BillingRecord(entries=[])  # type: ignore[arg-type]
+    assert error.value.field == "entries"
+    with pytest.raises(InvalidType) as error:
+        BillingRecord(last_change="2026-01-01")
+    assert error.value.field == "last_change"

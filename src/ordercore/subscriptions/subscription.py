@@ -236,13 +236,32 @@ class BilledPeriod:
         return f"BilledPeriod(period='{self.period}', factor={self.factor})"
 
 
+def _billed_periods(value: object) -> tuple[BilledPeriod, ...]:
+    if not isinstance(value, tuple) or not all(isinstance(p, BilledPeriod) for p in value):
+        raise InvalidType(value, expected="a tuple of BilledPeriod", field="periods")
+    return value
+
+
+def _entries(value: object) -> tuple[Entry, ...]:
+    if not isinstance(value, tuple) or not all(isinstance(e, Entry) for e in value):
+        raise InvalidType(value, expected="a tuple of Entry", field="entries")
+    return value
+
+
+def _last_change(value: object) -> dt.date | None:
+    return None if value is None else _check_date(value, "last_change")
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class BillingRecord:
-    """What a subscription billed: the periods, and per item and period each entry."""
+    """What a subscription billed: the periods, and per item and period each entry.
 
-    periods: tuple[BilledPeriod, ...] = ()
-    entries: tuple[Entry, ...] = ()
-    last_change: dt.date | None = None
+    ``last_change`` is the date of the subscription's last change (``None``: none yet).
+    """
+
+    periods: tuple[BilledPeriod, ...] = attrs.field(default=(), converter=_billed_periods)
+    entries: tuple[Entry, ...] = attrs.field(default=(), converter=_entries)
+    last_change: dt.date | None = attrs.field(default=None, converter=_last_change)
 
     def billed(self, item: str, index: int) -> Money | None:
         """What was billed for ``item`` in period ``index`` (``None``: nothing was)."""
@@ -623,10 +642,10 @@ class Subscription:
 
     def _check_change(self, at: object, operation: str) -> dt.date:
         at = _check_date(at, "at")
-        if at < self.schedule.billing_start:
+        if at < self.schedule.start:
             raise InvalidSubscription(
                 at,
-                reason=f"billing starts on {self.schedule.billing_start}; change on or after it",
+                reason=f"the subscription starts on {self.schedule.start}; change on or after it",
                 field="at",
             )
         last = self.record.last_change
@@ -700,7 +719,8 @@ class Subscription:
         if line is not None:
             self._recharge_from(key, at, line, lines, entries)
         record = attrs.evolve(self.record, entries=tuple(entries), last_change=at)
-        versions = (*self.versions, ItemVersion(key=key, line=line, since=at))
+        since = max(at, self.schedule.billing_start)  # a change in the trial bills from its end
+        versions = (*self.versions, ItemVersion(key=key, line=line, since=since))
         what = _describe(key, old, line)
         change = Change(
             lines=tuple(lines), currency=self.currency, policy=self.policy, at=at, what=what
