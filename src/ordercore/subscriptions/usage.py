@@ -292,11 +292,6 @@ class Usage:
             _metric(metric)
         ]
 
-    @property
-    def units(self) -> Decimal:
-        """The quantity rated by unit models (the aggregated ``quantity``)."""
-        return self.quantity
-
     def __repr__(self) -> str:
         amount = f", amount={self.amount!r}" if self.amount is not None else ""
         return (
@@ -668,10 +663,18 @@ class VolumeTiers(UsageModel):
         """The currency of the tiers' prices."""
         return self.tiers[0].unit_price.currency
 
-    def reached(self, quantity: Decimal) -> int:
-        """The index of the tier ``quantity`` reaches (``0`` for zero usage)."""
+    def reached(self, quantity: object) -> int:
+        """The index of the tier ``quantity`` reaches (``0`` for zero usage).
+
+        >>> from ordercore.money import Money
+        >>> volume = VolumeTiers(tiers=[Tier(up_to="5", unit_price=Money("7", "USD")),
+        ...                             Tier(up_to=None, unit_price=Money("6.50", "USD"))])
+        >>> volume.reached("5"), volume.reached("5.000001")
+        (0, 1)
+        """
+        units = _quantity(quantity)
         for index, tier in enumerate(self.tiers):
-            if tier.up_to is None or quantity <= tier.up_to:
+            if tier.up_to is None or units <= tier.up_to:
                 return index
         raise AssertionError("unreachable: the last tier is open-ended")  # pragma: no cover
 
@@ -736,9 +739,14 @@ class Package(UsageModel):
         """The currency of the package price."""
         return self.price.currency
 
-    def packages(self, quantity: Decimal) -> int:
-        """How many packages ``quantity`` starts, after the free units."""
-        billed = max(_ZERO, CONTEXT.subtract(quantity, self.free_units))
+    def packages(self, quantity: object) -> int:
+        """How many packages ``quantity`` starts, after the free units.
+
+        >>> from ordercore.money import Money
+        >>> Package(size="100", price=Money("5.00", "USD"), free_units="100").packages("201")
+        2
+        """
+        billed = max(_ZERO, CONTEXT.subtract(_quantity(quantity), self.free_units))
         numerator = int(billed.scaleb(QUANTITY_PLACES, CONTEXT))
         denominator = int(self.size.scaleb(QUANTITY_PLACES, CONTEXT))
         return -(-numerator // denominator)
