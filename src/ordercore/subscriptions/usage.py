@@ -988,9 +988,11 @@ def _step(
 
 
 def _padded(amount: Decimal, currency: moneyed.Currency) -> Money:
-    """``amount`` written with at least the currency's places (EUR 5 as EUR 5.00), unchanged."""
-    if decimal_places(amount) < precision(currency):
-        amount = amount.quantize(quantum(currency), context=CONTEXT)  # exact: only adds zeros
+    """``amount`` unchanged, written in the currency's places when it is whole (5 as 5.00)."""
+    if decimal_places(amount) != precision(currency):
+        whole = amount.quantize(quantum(currency), context=CONTEXT)
+        if whole == amount:
+            amount = whole
     return Money._exact(amount, currency)
 
 
