@@ -36,6 +36,7 @@ is the SQLAlchemy ``MetaData`` to give Alembic as its ``target_metadata``.
 'INV-0001'
 >>> schema_version(store.engine) == SCHEMA_VERSION
 True
+>>> store.close()
 """
 
 from __future__ import annotations
@@ -445,6 +446,7 @@ class SqlStore:
         self._shared: Connection | None = None
         self.using = threading.RLock()
         self.write_lock = threading.Lock()
+        self._owns_engine = False
 
     @classmethod
     def from_url(cls, url: str = "sqlite://", *, lock_timeout: float = 30.0) -> Self:
@@ -466,11 +468,26 @@ class SqlStore:
                 options = {"connect_args": {"timeout": timeout}}
         engine = sa.create_engine(parsed, **options)
         create_tables(engine)
-        return cls(engine, lock_timeout=timeout)
+        store = cls(engine, lock_timeout=timeout)
+        store._owns_engine = True
+        return store
 
     def __call__(self) -> SqlUnitOfWork:
         """A new unit of work on this store."""
         return SqlUnitOfWork(self)
+
+    def close(self) -> None:
+        """Close the store's connections (an SQLite database in memory is gone then).
+
+        The engine is disposed if :meth:`from_url` made it; one given to the constructor
+        is the host's, to dispose of.
+        """
+        with self.using:
+            if self._shared is not None:
+                self._shared.close()
+                self._shared = None
+        if self._owns_engine:
+            self.engine.dispose()
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
