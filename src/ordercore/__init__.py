@@ -118,6 +118,8 @@ from ordercore.errors import (
     DuplicateOpenItem,
     DuplicatePayment,
     EmptyRevision,
+    EntriesOutOfSequence,
+    EntryDoesNotReplay,
     FeesAbovePrice,
     FloatNotAllowed,
     IdempotencyConflict,
@@ -166,6 +168,7 @@ from ordercore.errors import (
     NumberOutOfRange,
     OrdercoreError,
     OrderLimitExceeded,
+    OtherPartyInAccount,
     OverAllocation,
     OverBilling,
     OverCrediting,
@@ -269,6 +272,7 @@ from ordercore.pricing.tax_rules import (
     TaxZone,
 )
 from ordercore.settlement import (
+    Account,
     Aging,
     AgingRow,
     Allocation,
@@ -312,6 +316,7 @@ except _metadata.PackageNotFoundError:  # imported from a source tree that was n
 
 __all__ = [
     "AcceptedQuote",
+    "Account",
     "Address",
     "AdjustmentMode",
     "Aging",
@@ -389,6 +394,8 @@ __all__ = [
     "DuplicatePayment",
     "EarlyPaymentDiscount",
     "EmptyRevision",
+    "EntriesOutOfSequence",
+    "EntryDoesNotReplay",
     "Event",
     "ExchangeRate",
     "ExpiredQuote",
@@ -462,6 +469,7 @@ __all__ = [
     "OrderLimitExceeded",
     "OrderLine",
     "OrdercoreError",
+    "OtherPartyInAccount",
     "OverAllocation",
     "OverBilling",
     "OverCrediting",
