@@ -669,3 +669,60 @@ def test_a_process_killed_in_the_middle_of_a_commit_leaves_nothing(url: str) -> 
             uow.documents.get("half", DraftInvoice)
         assert uow.idempotency.get("req-half", "issue half") is None
     store.close()
+
+
+# -- the outbox ----------------------------------------------------------------------------------
+
+
+def created_events(*records: str) -> list[object]:
+    return [
+        event
+        for record in records
+        for event in DraftInvoice.create(
+            id=record, customer="acme", content=draft(record).content, request=request(record)
+        ).events
+    ]
+
+
+def test_events_are_pending_only_after_commit_and_until_delivered(store: SqlStore) -> None:
+    pytest.importorskip("ordercore.interop.events", reason="event_to_data has not landed yet")
+    events = created_events("a", "b")
+    with store() as uow:
+        uow.outbox.add(events)  # type: ignore[arg-type]
+        assert uow.outbox.pending() == ()
+    with store() as uow:
+        assert uow.outbox.pending() == ()  # rolled back: nothing kept
+        uow.outbox.add(events)  # type: ignore[arg-type]
+        uow.commit()
+    with store() as uow:
+        pending = uow.outbox.pending()
+        assert [m.event for m in pending] == events
+        assert [m.id for m in pending] == sorted(m.id for m in pending)
+        assert [m.event for m in uow.outbox.pending(limit=1)] == events[:1]
+        uow.outbox.delivered([pending[0].id])
+        assert [m.event for m in uow.outbox.pending()] == events[1:]
+    with store() as uow:  # not committed: still pending
+        assert len(uow.outbox.pending()) == 2
+        uow.outbox.delivered(m.id for m in pending)
+        uow.outbox.delivered([pending[0].id])  # marking twice is harmless
+        uow.commit()
+    with store() as uow:
+        assert uow.outbox.pending() == ()
+
+
+@pytest.mark.parametrize("bad", [["not an event"], "abc", 5, None])
+def test_the_outbox_takes_only_events(bad: object, memory: SqlStore) -> None:
+    with memory() as uow:
+        with pytest.raises(InvalidType):
+            uow.outbox.add(bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidType):
+            uow.outbox.delivered(bad)  # type: ignore[arg-type]
+        assert uow.outbox.pending() == ()
+        uow.commit()
+
+
+@pytest.mark.parametrize("limit", [0, -1, 10**6, 10**100])
+def test_the_outbox_limit_is_bounded(limit: int, memory: SqlStore) -> None:
+    with memory() as uow, pytest.raises(NumberOutOfRange) as caught:
+        uow.outbox.pending(limit=limit)
+    assert caught.value.field == "limit"

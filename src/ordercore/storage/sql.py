@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
@@ -906,7 +907,8 @@ class _Outbox:
         for event in added:
             if not isinstance(event, Event):
                 raise InvalidType(event, expected="an ordercore Event", field="events")
-        self._uow._events.extend(_event_to_data(event) for event in added)
+        written = [_event_to_data(event) for event in added]
+        self._uow._events.extend(written)
 
     def pending(self, limit: int = 100) -> tuple[OutboxMessage, ...]:
         uow = self._uow
@@ -937,12 +939,20 @@ class _Outbox:
         uow._marked.update(marked)
 
 
+def _events_module() -> Any:
+    # ordercore.interop.events (event_to_data, event_from_data) is being written beside
+    # this adapter; it is imported by name when the outbox is used, until it lands.
+    return importlib.import_module("ordercore.interop.events")
+
+
 def _event_to_data(event: Event) -> dict[str, Any]:
-    raise NotImplementedError  # pragma: no cover
+    data: dict[str, Any] = _events_module().event_to_data(event)
+    return data
 
 
 def _event_from_data(data: Any) -> Event:
-    raise NotImplementedError  # pragma: no cover
+    event: Event = _events_module().event_from_data(data)
+    return event
 
 
 if TYPE_CHECKING:  # the type checker proves that the adapter implements the ports
