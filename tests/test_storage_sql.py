@@ -685,7 +685,6 @@ def created_events(*records: str) -> list[object]:
 
 
 def test_events_are_pending_only_after_commit_and_until_delivered(store: SqlStore) -> None:
-    pytest.importorskip("ordercore.interop.events", reason="event_to_data has not landed yet")
     events = created_events("a", "b")
     with store() as uow:
         uow.outbox.add(events)  # type: ignore[arg-type]

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
@@ -70,6 +69,7 @@ from ordercore.errors import (
     UnreadRecord,
 )
 from ordercore.events import Event
+from ordercore.interop.events import event_from_data, event_to_data
 from ordercore.interop.records import RECORD_KINDS, record_from_data, record_to_data
 from ordercore.settlement.open_items import OpenItem
 from ordercore.storage.ports import OutboxMessage, Record
@@ -907,7 +907,7 @@ class _Outbox:
         for event in added:
             if not isinstance(event, Event):
                 raise InvalidType(event, expected="an ordercore Event", field="events")
-        written = [_event_to_data(event) for event in added]
+        written = [event_to_data(event) for event in added]
         self._uow._events.extend(written)
 
     def pending(self, limit: int = 100) -> tuple[OutboxMessage, ...]:
@@ -924,7 +924,7 @@ class _Outbox:
             query = query.where(_outbox.c.id.not_in(sorted(uow._marked)))
         rows = uow._link.rows(query.order_by(_outbox.c.id).limit(limit))
         return tuple(
-            OutboxMessage(id=int(row.id), event=_event_from_data(row.event)) for row in rows
+            OutboxMessage(id=int(row.id), event=event_from_data(row.event)) for row in rows
         )
 
     def delivered(self, ids: Iterable[int]) -> None:
@@ -937,22 +937,6 @@ class _Outbox:
             if isinstance(message, bool) or not isinstance(message, int):
                 raise InvalidType(message, expected="a message id (int)", field="ids")
         uow._marked.update(marked)
-
-
-def _events_module() -> Any:
-    # ordercore.interop.events (event_to_data, event_from_data) is being written beside
-    # this adapter; it is imported by name when the outbox is used, until it lands.
-    return importlib.import_module("ordercore.interop.events")
-
-
-def _event_to_data(event: Event) -> dict[str, Any]:
-    data: dict[str, Any] = _events_module().event_to_data(event)
-    return data
-
-
-def _event_from_data(data: Any) -> Event:
-    event: Event = _events_module().event_from_data(data)
-    return event
 
 
 if TYPE_CHECKING:  # the type checker proves that the adapter implements the ports
