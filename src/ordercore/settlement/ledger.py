@@ -203,6 +203,8 @@ class Ledger:
     _source_hints: PMap[_Group, int] = attrs.field(
         factory=PMap, converter=_pmap, alias="_source_hints"
     )
+    # the parties of the items and payments (an account checks its own is the only one)
+    _parties: PMap[str, bool] = attrs.field(factory=PMap, converter=_pmap, alias="_parties")
 
     @classmethod
     def from_facts(
@@ -568,13 +570,7 @@ class Ledger:
 
     def _other_party(self, party: str) -> str | None:
         """The party of an item or payment that is not ``party``'s, if there is one."""
-        for _, item in self._items.values():
-            if item.party != party:
-                return item.party
-        for _, payment in self._payments.values():
-            if payment.party != party:
-                return payment.party
-        return None
+        return min((other for other, _ in self._parties.items() if other != party), default=None)
 
     def _facts(self) -> tuple[object, ...]:
         return (self._items, self._payments, self._entries, self._reversed)
@@ -737,6 +733,7 @@ class _Draft:
         self._sources = _Layer(ledger._sources)
         self._source_count = _Layer(ledger._source_count)
         self._source_hints = _Layer(ledger._source_hints)
+        self._parties = _Layer(ledger._parties)
 
     def commit(self) -> Ledger:
         return Ledger(
@@ -756,6 +753,7 @@ class _Draft:
             _sources=self._sources.commit(),
             _source_count=self._source_count.commit(),
             _source_hints=self._source_hints.commit(),
+            _parties=self._parties.commit(),
         )
 
     # -- look-ups --------------------------------------------------------------------
@@ -805,6 +803,7 @@ class _Draft:
             if _key(item.document) in self._items:
                 raise DuplicateOpenItem(str(item.document))
             self._items[_key(item.document)] = (count, item)
+            self._parties[item.party] = True
             count += 1
             group = _group(item.party, item.direction, item.currency)
             if item.amount.amount > 0:
@@ -857,6 +856,7 @@ class _Draft:
             raise DuplicatePayment(payment.reference)
         count = len(self._payments.base) + len(self._payments.changes)
         self._payments[payment.reference] = (count, payment)
+        self._parties[payment.party] = True
         if not payment.kind.is_refund:
             group = _group(payment.party, payment.direction, payment.currency)
             self._add_source(group, payment.reference)
