@@ -42,6 +42,7 @@ ALLOWED = {
         "storage",
         "services",
     },
+    "subscriptions": {"errors", "_convert", "money", "pricing", "events", "settlement"},
 }
 IO_MODULES = {
     "os",
