@@ -101,6 +101,8 @@ def _price(args: argparse.Namespace) -> int:
 def _demo(db: str | None) -> int:
     """Run :func:`ordercore.demo.run` on the SQLite file ``db`` (or a temporary one)."""
     try:
+        from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - only with the sql extra
+
         from ordercore.storage.sql import SqlStore  # noqa: PLC0415 - only with the sql extra
     except ImportError:
         return _fail('the demo stores its documents in SQLite: pip install "py-ordercore[sql]"')
@@ -108,10 +110,15 @@ def _demo(db: str | None) -> int:
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "ordercore-demo.sqlite" if db is None else Path(db)
+        if not path.parent.is_dir():
+            return _fail(f"cannot store the demo in {_name(str(path))}: no such folder")
         try:
             store = SqlStore.from_url(f"sqlite:///{path}")
         except OrdercoreError as error:
             return _fail(f"{_name(str(path))}: {error}")
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error)[:MAX_MESSAGE_LENGTH]
+            return _fail(f"cannot use {_name(str(path))} as an SQLite database: {reason}")
         try:
             print(f"ordercore {__version__}: the whole flow on {_name(str(path))}")
             run(store)

@@ -93,6 +93,7 @@ from ordercore.errors import (
     EventDeliveryFailed,
     InvalidType,
     NotAnAllocation,
+    OrdercoreError,
     RecordExists,
     UnknownRecord,
 )
@@ -287,8 +288,9 @@ class Services:
                 uow.idempotency.put(request.key, print_, step.result)
                 uow.outbox.add(step.events)
                 uow.commit()
-        except (ConcurrencyConflict, RecordExists):
-            # Another unit of work may have run this very request first: its result wins.
+        except OrdercoreError:
+            # Another unit of work may have run this very request meanwhile (the draft it
+            # issued is no draft any more, the record it added is taken): its result wins.
             with self._factory() as uow:
                 first = uow.idempotency.get(request.key, print_)
             if first is None:
