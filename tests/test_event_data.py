@@ -383,6 +383,38 @@ class TestWhatIsWritten:
         before = quote_content_before()
         assert read.delta.apply(before) == event.delta.apply(before)  # the same new version
 
+    def test_a_change_of_currency_writes_each_value_in_its_own(self) -> None:
+        def content(currency: str) -> QuoteContent:
+            fee = Tax.per_unit("Eco fee", Money("0.50", currency))
+            line = Line(
+                description="Chair",
+                quantity="4",
+                unit_price=Money("49.00", currency),
+                discounts=[Discount.per_line(Money("5.00", currency))],
+                taxes=[fee, VAT],
+            )
+            return QuoteContent(currency=currency, lines=[QuoteLine(key="chair", line=line)])
+
+        quote = DraftQuote.create(
+            id="q-2",
+            customer="acme",
+            content=content("EUR"),
+            valid_until=dt.date(2026, 12, 31),
+            request=request("c1"),
+        ).document
+        (event,) = quote.revise(content("CHF"), request=request("c2")).events
+        assert isinstance(event, QuoteRevised)
+        data = event_to_data(event)
+        changes = {c["field"]: c for c in data["delta"]["changed"]}
+        assert set(changes) == {"unit_price", "discounts", "taxes"}
+        for change in changes.values():
+            assert (change["old"]["currency"], change["new"]["currency"]) == ("EUR", "CHF")
+        assert data["delta"]["settings"] == [{"setting": "currency", "old": "EUR", "new": "CHF"}]
+        assert_round_trips(event)
+        read = event_from_data(data)
+        assert isinstance(read, QuoteRevised)
+        assert read.delta.apply(content("EUR")) == content("CHF")
+
     def test_quantities_are_index_and_quantity_pairs(self) -> None:
         event = next(e for e in STORY if e.name == "DeliveryRecorded")
         assert event_to_data(event)["quantities"] == [
@@ -611,6 +643,11 @@ class TestRoundTripProperties:
 STORED = loads((DATA / "events-v1.json").read_text(encoding="utf-8"))
 
 
+def stored(kind: str) -> Any:
+    """A copy of the stored event of ``kind``."""
+    return json.loads(json.dumps(next(data for data in STORED if data["kind"] == kind)))
+
+
 def _leaves(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     """The path of every field in ``value``, nested ones included."""
     if isinstance(value, dict):
@@ -719,6 +756,11 @@ class TestHostileEvents:
             ("payment.recorded", lambda d: d["payment"].update(kind="allocation"), "payment"),
             ("payment.recorded", lambda d: d["payment"].update(amount="-1"), "payment.amount"),
             (
+                "payment.recorded",
+                lambda d: d.update(payment=stored("payment.unallocated")["allocation"]),
+                "payment",
+            ),
+            (
                 "payment.allocated",
                 lambda d: d["allocations"].append(d["allocations"][0] | {"kind": "write_off"}),
                 "allocations[1]",
@@ -740,7 +782,7 @@ class TestHostileEvents:
     def test_a_bad_nested_field_is_named_with_its_path(
         self, kind: str, change: Any, path: str
     ) -> None:
-        data = json.loads(json.dumps(next(d for d in STORED if d["kind"] == kind)))
+        data = stored(kind)
         change(data)
         with pytest.raises(InvalidData) as error:
             event_from_data(data)
