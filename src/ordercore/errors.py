@@ -57,6 +57,8 @@ __all__ = [
     "DuplicateOpenItem",
     "DuplicatePayment",
     "EmptyRevision",
+    "EntriesOutOfSequence",
+    "EntryDoesNotReplay",
     "FeesAbovePrice",
     "FloatNotAllowed",
     "IdempotencyConflict",
@@ -105,6 +107,7 @@ __all__ = [
     "NumberOutOfRange",
     "OrderLimitExceeded",
     "OrdercoreError",
+    "OtherPartyInAccount",
     "OverAllocation",
     "OverBilling",
     "OverCrediting",
@@ -121,6 +124,8 @@ __all__ = [
     "QuotePastValidity",
     "RecordExists",
     "ReturnOnOrder",
+    "SchemaVersionMismatch",
+    "StorageBusy",
     "TaxIncludedAndAdded",
     "TaxNotIncludable",
     "TaxSetBelowZero",
@@ -1328,7 +1333,7 @@ class UnknownAllocation(NotFound):
 
     def __init__(self, number: int) -> None:
         self.number = number
-        super().__init__(f"no allocation {number}: allocations are numbered from 1 as made")
+        super().__init__(f"no allocation {_text(number)}: allocations are numbered from 1 as made")
 
 
 class DuplicateOpenItem(Conflict):
@@ -1392,6 +1397,55 @@ class WriteOffExceedsTolerance(LimitExceeded):
         super().__init__(
             f"{document} still owes {_text(remainder)}, more than the tolerance "
             f"{_text(tolerance)}: allocate a payment or credit first, or state a larger tolerance"
+        )
+
+
+class EntriesOutOfSequence(InvalidInput, ValueError):
+    """The entries given to rebuild a ledger are not numbered 1 to ``count`` once each.
+
+    ``number`` is the first entry number found beyond ``count`` (the number of entries
+    given) or given twice: some number from 1 to ``count`` is then missing.
+    """
+
+    def __init__(self, *, number: int, count: int) -> None:
+        self.number = number
+        self.count = count
+        super().__init__(
+            f"entry {_text(number)} does not fit {count} entries numbered 1 to {count}: "
+            "give every entry the ledger made, each once"
+        )
+
+
+class EntryDoesNotReplay(InvalidInput, ValueError):
+    """A stored entry is not what the ledger's operations would have made of its facts.
+
+    ``number`` is the entry's, ``reason`` what differs (what an allocation through a
+    rate took from its source, a discount larger than the item earned on its date).
+    """
+
+    def __init__(self, *, number: int, reason: str) -> None:
+        self.number = number
+        self.reason = reason
+        super().__init__(
+            f"entry {_text(number)} does not follow from the facts before it: {reason}; "
+            "store the entries as the ledger made them"
+        )
+
+
+class OtherPartyInAccount(Conflict):
+    """An account's ledger holds an open item or a payment of another party.
+
+    ``account`` is the account's id, ``party`` its party, ``other`` the party of the
+    item or payment found; an account holds one party's settlement only.
+    """
+
+    def __init__(self, *, account: str, party: str, other: str) -> None:
+        self.account = account
+        self.party = party
+        self.other = other
+        super().__init__(
+            f"account {_show(account)} of {_show(party)} holds facts of {_show(other)}: "
+            "keep each party's items and payments in its own account"
         )
 
 
@@ -1911,6 +1965,41 @@ class RecordExists(Conflict):
         super().__init__(
             f"a record {_show(record)} is stored already: give each record its own id, or "
             "get it and save the changed record"
+        )
+
+
+class SchemaVersionMismatch(Conflict):
+    """A database holds ordercore's tables at another schema version than this ordercore's.
+
+    ``found`` is the version recorded in the database, ``expected`` the one this version
+    of ordercore writes (both ``int``). Migrate the database first (docs/storage-sql.md),
+    or run the ordercore version that wrote it.
+    """
+
+    def __init__(self, *, found: int, expected: int) -> None:
+        self.found = found
+        self.expected = expected
+        super().__init__(
+            f"the database holds ordercore schema version {found}, this ordercore writes "
+            f"version {expected}: migrate the database, or use the ordercore that wrote it"
+        )
+
+
+class StorageBusy(Conflict):
+    """A unit of work waited longer than ``timeout`` seconds for a lock (``resource``).
+
+    Another unit of work holds the database's write lock, or a numbering series' row,
+    for too long. Nothing was written: run the unit of work again, later. ``timeout`` is
+    ``None`` when the database's own setting decided.
+    """
+
+    def __init__(self, *, resource: str, timeout: float | None) -> None:
+        self.resource = resource
+        self.timeout = timeout
+        waited = "" if timeout is None else f" within {timeout:g} s"
+        super().__init__(
+            f"{resource} could not be had{waited}: another unit of work holds it; nothing "
+            "was written, run the unit of work again"
         )
 
 
