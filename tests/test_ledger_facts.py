@@ -16,6 +16,7 @@ from ordercore import (
     AllocationReversed,
     ConcurrencyConflict,
     CurrencyMismatch,
+    Direction,
     DiscountTaken,
     DocumentRef,
     DuplicateOpenItem,
@@ -407,3 +408,60 @@ class TestAccount:
         assert stored.version == 2
         assert stored.ledger.unallocated("BANK-1") == eur("0.00")
         assert len(stored.ledger.entries) == 1
+
+
+def credit_note(number: str, amount: str, *, party: str = "acme") -> OpenItem:
+    return OpenItem.single(
+        document=DocumentRef.credit_note(number, Direction.RECEIVABLE),
+        party=party,
+        amount=eur(amount),
+        issue_date=DAY,
+    )
+
+
+class TestCreditOrder:
+    """Credit is drawn from payments, then credit notes: an order the facts alone decide."""
+
+    def test_equal_ledgers_draw_credit_alike_whichever_came_first(self) -> None:
+        note = credit_note("CN-1", "-10.00")
+        first = Ledger().add_items(invoice("INV-1", "10.00"), note).record(received("P", "10.00"))
+        then = Ledger().add_items(invoice("INV-1", "10.00")).record(received("P", "10.00"))
+        then = then.add_items(note)
+        assert first == then
+        drawn = first.allocate_credit_oldest_first("acme", "EUR")
+        assert drawn == then.allocate_credit_oldest_first("acme", "EUR")
+        assert [a.source for a in drawn.allocations] == ["P"]
+        rebuilt = Ledger.from_facts(**facts_of(then))
+        assert rebuilt.allocate_credit_oldest_first("acme", "EUR") == drawn
+
+    def test_a_payment_recorded_after_the_credit_notes_is_drawn_before_them(self) -> None:
+        ledger = Ledger().add_items(invoice("INV-1", "10.00"), invoice("INV-2", "30.00"))
+        ledger = ledger.record(received("P1", "10.00")).add_items(credit_note("CN-1", "-50.00"))
+        ledger = ledger.allocate_credit_oldest_first("acme", "EUR")  # P1, then CN-1 in part
+        assert [str(a.source) for a in ledger.allocations] == ["P1", "credit note CN-1"]
+        ledger = ledger.record(received("P2", "5.00")).add_items(invoice("INV-3", "40.00"))
+        after = ledger.allocate_credit_oldest_first("acme", "EUR")
+        assert [str(a.source) for a in after.allocations[2:]] == ["P2", "credit note CN-1"]
+        assert after.credit("acme", "EUR") == eur("0.00")
+        rebuilt = Ledger.from_facts(**facts_of(ledger))
+        assert rebuilt.allocate_credit_oldest_first("acme", "EUR") == after
+
+    @settings(deadline=None)
+    @given(ledger=ost.ledgers(max_steps=0), data=st.data())
+    def test_the_order_items_and_payments_came_in_does_not_matter(
+        self, ledger: Ledger, data: st.DataObject
+    ) -> None:
+        facts: list[OpenItem | Payment] = [*ledger.items, *ledger.payments]
+        # the same items and payments, each kind in its own order, the two interleaved
+        slots = data.draw(st.permutations([isinstance(f, Payment) for f in facts]))
+        items, payments = iter(ledger.items), iter(ledger.payments)
+        mixed = Ledger()
+        for is_payment in slots:
+            mixed = mixed.record(next(payments)) if is_payment else mixed.add_items(next(items))
+        assert mixed == ledger
+        for party in ("acme", "globex"):
+            drawn = ledger.allocate_credit_oldest_first(party, "EUR")
+            assert mixed.allocate_credit_oldest_first(party, "EUR") == drawn
+            assert [a.source for a in drawn.allocations] == [
+                a.source for a in mixed.allocate_credit_oldest_first(party, "EUR").allocations
+            ]

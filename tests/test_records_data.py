@@ -1,5 +1,6 @@
 """Records: every stored aggregate as versioned plain data, and back."""
 
+import copy
 import datetime as dt
 import json
 from decimal import Decimal
@@ -11,6 +12,7 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from ordercore import (
+    Account,
     Allowance,
     Charge,
     CustomerCreditNote,
@@ -553,6 +555,52 @@ class TestLedgerEntries:
     def test_everything_a_ledger_holds_round_trips(self, ledger: Ledger) -> None:
         for record in (*ledger.items, *ledger.payments, *ledger.entries):
             assert_round_trips(record)
+        assert_round_trips(ledger)  # and the ledger whole, rebuilt from its facts
+        party = ledger.items[0].party
+        mine = Ledger.from_facts(
+            items=[i for i in ledger.items if i.party == party],
+            payments=[p for p in ledger.payments if p.party == party],
+            entries=(),
+        )
+        assert_round_trips(Account(id=f"account/{party}", party=party, ledger=mine, version=3))
+
+    @pytest.mark.parametrize(
+        ("change", "path"),
+        [
+            (lambda d: d["entries"][0].update(kind="invoice.draft"), "entries[0].kind"),
+            (lambda d: d["entries"][1].update(amount="0.00"), "entries[1].amount"),
+            (lambda d: d["entries"].pop(0), "entries"),
+            (lambda d: d["entries"][5].update(amount="442.97"), "entries"),
+            (lambda d: d.update(reversed=[4, 4]), "reversed"),
+            (lambda d: d.update(reversed=[11]), "reversed"),
+            (lambda d: d.update(reversed=["4"]), "reversed[0]"),
+            (lambda d: d["items"].append(d["items"][0]), "items"),
+            (lambda d: d["payments"].append(d["payments"][0]), "payments"),
+            (lambda d: d["payments"][0].update(party=""), "payments[0].party"),
+        ],
+    )
+    def test_a_bad_ledger_field_is_named(self, change: Any, path: str) -> None:
+        data = copy.deepcopy(next(r for r in STORED if r["kind"] == "ledger"))
+        change(data)
+        with pytest.raises(InvalidData) as error:
+            record_from_data(data)
+        assert error.value.path == path
+
+    @pytest.mark.parametrize(
+        ("change", "path"),
+        [
+            (lambda d: d.update(party="globex"), "ledger"),
+            (lambda d: d.update(version=0), "version"),
+            (lambda d: d["ledger"].update(kind="ledger"), "ledger"),
+            (lambda d: d["ledger"]["entries"][2]["rate"].update(rate="1.0833"), "ledger.entries"),
+        ],
+    )
+    def test_a_bad_account_field_is_named(self, change: Any, path: str) -> None:
+        data = copy.deepcopy(next(r for r in STORED if r["kind"] == "account"))
+        change(data)
+        with pytest.raises(InvalidData) as error:
+            record_from_data(data)
+        assert error.value.path == path
 
 
 class TestKindsAndVersions:

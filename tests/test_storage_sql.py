@@ -113,7 +113,14 @@ def backend_url(name: str, tmp_path: Path) -> str:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
     made = SqlStore.from_url(backend_url(request.param, tmp_path))
     yield made
-    made.engine.dispose()
+    made.close()
+
+
+@pytest.fixture
+def memory() -> Iterator[SqlStore]:
+    made = SqlStore.from_url()
+    yield made
+    made.close()
 
 
 @pytest.fixture(params=SHARED_BACKENDS)
@@ -141,8 +148,8 @@ def take_and_commit(store: SqlStore) -> str:
 # -- the adapter is what the ports say ---------------------------------------------------
 
 
-def test_the_sql_store_is_a_unit_of_work_factory() -> None:
-    store: UnitOfWorkFactory = SqlStore.from_url()
+def test_the_sql_store_is_a_unit_of_work_factory(memory: SqlStore) -> None:
+    store: UnitOfWorkFactory = memory
     with store() as uow:
         assert uow.numbers is not None
 
@@ -499,7 +506,7 @@ def test_a_lock_not_had_in_time_raises_storage_busy(url: str) -> None:
     holder.rollback()
     assert len(errors) == 1
     assert take_and_commit(store) == "001"
-    store.engine.dispose()
+    store.close()
 
 
 @settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -513,6 +520,7 @@ def test_committed_numbers_are_gapless_whatever_rolls_back(steps: list[bool]) ->
             if commit:
                 uow.commit()
                 committed.append(int(number))
+    store.close()
     assert committed == list(range(1, len(committed) + 1))
 
 
@@ -568,8 +576,8 @@ def test_two_units_of_work_storing_one_key_commit_once(store: SqlStore) -> None:
 
 
 @pytest.mark.parametrize("result", ["INV-1", 7, None, [draft("inv-1")], (draft("inv-1"), "x")])
-def test_a_result_is_a_record_or_a_tuple_of_records(result: object) -> None:
-    store = SqlStore.from_url()
+def test_a_result_is_a_record_or_a_tuple_of_records(result: object, memory: SqlStore) -> None:
+    store = memory
     with store() as uow, pytest.raises(InvalidType) as error:
         uow.idempotency.put("req-1", "f", result)
     assert error.value.field == "result"
@@ -579,14 +587,14 @@ def test_a_result_is_a_record_or_a_tuple_of_records(result: object) -> None:
 
 
 @pytest.mark.parametrize("record", ["inv-1", 42, None, object(), NumberingSeries(prefix="")])
-def test_only_records_are_stored(record: object) -> None:
-    store = SqlStore.from_url()
+def test_only_records_are_stored(record: object, memory: SqlStore) -> None:
+    store = memory
     with store() as uow, pytest.raises(InvalidType):
         uow.documents.add(record)  # type: ignore[arg-type]
 
 
-def test_keys_too_long_for_their_columns_are_refused() -> None:
-    store = SqlStore.from_url()
+def test_keys_too_long_for_their_columns_are_refused(memory: SqlStore) -> None:
+    store = memory
     huge = "x" * 10**6
     with store() as uow:
         with pytest.raises(TextTooLong) as error:
@@ -602,8 +610,8 @@ def test_keys_too_long_for_their_columns_are_refused() -> None:
 
 
 @pytest.mark.parametrize("bad", [None, 7, b"INV", ["INV"]])
-def test_names_and_keys_must_be_strings(bad: object) -> None:
-    store = SqlStore.from_url()
+def test_names_and_keys_must_be_strings(bad: object, memory: SqlStore) -> None:
+    store = memory
     with store() as uow:
         for use in (
             lambda: uow.documents.get(bad, DraftInvoice),  # type: ignore[arg-type]
@@ -626,7 +634,7 @@ def test_names_and_keys_must_be_strings(bad: object) -> None:
 
 
 def test_writers_in_eight_processes_take_numbers_without_gap_or_duplicate(url: str) -> None:
-    fill(SqlStore.from_url(url), series=NumberingSeries(prefix="", width=6)).engine.dispose()
+    fill(SqlStore.from_url(url), series=NumberingSeries(prefix="", width=6)).close()
     each = 12
     context = multiprocessing.get_context("spawn")
     with context.Pool(8) as pool:
@@ -639,7 +647,7 @@ def test_writers_in_eight_processes_take_numbers_without_gap_or_duplicate(url: s
         assert uow.numbers.get("INV").last == expected
         issued = uow.documents.in_state("issued", IssuedInvoice)
     assert sorted(r.number for r in issued) == sorted(numbers)
-    store.engine.dispose()
+    store.close()
 
 
 def test_a_process_killed_in_the_middle_of_a_commit_leaves_nothing(url: str) -> None:
@@ -660,4 +668,60 @@ def test_a_process_killed_in_the_middle_of_a_commit_leaves_nothing(url: str) -> 
         with pytest.raises(UnknownRecord):
             uow.documents.get("half", DraftInvoice)
         assert uow.idempotency.get("req-half", "issue half") is None
-    store.engine.dispose()
+    store.close()
+
+
+# -- the outbox ----------------------------------------------------------------------------------
+
+
+def created_events(*records: str) -> list[object]:
+    return [
+        event
+        for record in records
+        for event in DraftInvoice.create(
+            id=record, customer="acme", content=draft(record).content, request=request(record)
+        ).events
+    ]
+
+
+def test_events_are_pending_only_after_commit_and_until_delivered(store: SqlStore) -> None:
+    events = created_events("a", "b")
+    with store() as uow:
+        uow.outbox.add(events)  # type: ignore[arg-type]
+        assert uow.outbox.pending() == ()
+    with store() as uow:
+        assert uow.outbox.pending() == ()  # rolled back: nothing kept
+        uow.outbox.add(events)  # type: ignore[arg-type]
+        uow.commit()
+    with store() as uow:
+        pending = uow.outbox.pending()
+        assert [m.event for m in pending] == events
+        assert [m.id for m in pending] == sorted(m.id for m in pending)
+        assert [m.event for m in uow.outbox.pending(limit=1)] == events[:1]
+        uow.outbox.delivered([pending[0].id])
+        assert [m.event for m in uow.outbox.pending()] == events[1:]
+    with store() as uow:  # not committed: still pending
+        assert len(uow.outbox.pending()) == 2
+        uow.outbox.delivered(m.id for m in pending)
+        uow.outbox.delivered([pending[0].id])  # marking twice is harmless
+        uow.commit()
+    with store() as uow:
+        assert uow.outbox.pending() == ()
+
+
+@pytest.mark.parametrize("bad", [["not an event"], "abc", 5, None])
+def test_the_outbox_takes_only_events(bad: object, memory: SqlStore) -> None:
+    with memory() as uow:
+        with pytest.raises(InvalidType):
+            uow.outbox.add(bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidType):
+            uow.outbox.delivered(bad)  # type: ignore[arg-type]
+        assert uow.outbox.pending() == ()
+        uow.commit()
+
+
+@pytest.mark.parametrize("limit", [0, -1, 10**6, 10**100])
+def test_the_outbox_limit_is_bounded(limit: int, memory: SqlStore) -> None:
+    with memory() as uow, pytest.raises(NumberOutOfRange) as caught:
+        uow.outbox.pending(limit=limit)
+    assert caught.value.field == "limit"

@@ -52,7 +52,7 @@ def issue_drafts(url: str, worker: int, count: int) -> list[str]:
                 uow.commit()
                 committed.append(number)
     finally:
-        store.engine.dispose()
+        store.close()
     return committed
 
 

@@ -31,6 +31,7 @@ from typing import ClassVar
 __all__ = [
     "AllocationReversed",
     "AlreadyCredited",
+    "ChangeOutOfOrder",
     "ConcurrencyConflict",
     "Conflict",
     "ConflictingTaxRules",
@@ -86,10 +87,15 @@ __all__ = [
     "InvalidPaymentTerm",
     "InvalidPriceBook",
     "InvalidReport",
+    "InvalidSchedule",
+    "InvalidSubscription",
     "InvalidTax",
     "InvalidTermNotation",
     "InvalidText",
+    "InvalidTiers",
     "InvalidType",
+    "InvalidUsage",
+    "InvalidUsageModel",
     "LimitExceeded",
     "NoDiscountAvailable",
     "NoPrice",
@@ -116,6 +122,8 @@ __all__ = [
     "OverReceipt",
     "PartsExceedWhole",
     "PerUnitTaxByAmount",
+    "PeriodBilledAlready",
+    "PeriodOutOfRange",
     "PrepaidOnOrder",
     "QuoteLineNotOrderable",
     "QuoteNotAccepted",
@@ -126,6 +134,7 @@ __all__ = [
     "ReturnOnOrder",
     "SchemaVersionMismatch",
     "StorageBusy",
+    "SubscriptionEnded",
     "TaxIncludedAndAdded",
     "TaxNotIncludable",
     "TaxSetBelowZero",
@@ -2040,3 +2049,150 @@ class UnreadRecord(WrongState):
             operation="save",
             first="get it in this unit of work, change it, then save it",
         )
+
+
+# -- subscriptions: schedules, periods, proration --------------------------------------------
+
+
+class InvalidSchedule(InvalidInput, ValueError):
+    """A billing schedule (or its interval, anchor, trial or term) is malformed.
+
+    ``value`` is the offending value, ``field`` the schedule's field at fault
+    (``"interval"``, ``"billing_day"``, ``"trial_end"``, ``"end"``, ``"day_count"``, ...).
+    """
+
+    def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid billing schedule: {_where(field)}{_show(value)}: {reason}")
+
+
+class PeriodOutOfRange(InvalidSchedule):
+    """A period index (or a date) lies outside what a schedule can reach.
+
+    ``index`` is the period index asked for (``None`` when a date was), ``limit`` the bound:
+    periods are numbered from ``-1`` (a stub before the first anchor) up to
+    :data:`~ordercore.subscriptions.MAX_PERIODS`, and no boundary lies after 9999-12-31.
+    """
+
+    def __init__(self, value: object, *, index: int | None, limit: object, reason: str) -> None:
+        self.index = index
+        self.limit = limit
+        super().__init__(value, reason=reason, field="index")
+
+
+class InvalidSubscription(InvalidInput, ValueError):
+    """A subscription, or a change asked of it, is malformed.
+
+    ``value`` is the offending value, ``field`` what is at fault (``"items"``, ``"at"``,
+    ``"key"``, ``"line"``, ``"until"``, ...).
+    """
+
+    def __init__(self, value: object, *, reason: str, field: str | None = None) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid subscription: {_where(field)}{_show(value)}: {reason}")
+
+
+class ChangeOutOfOrder(InvalidSubscription):
+    """A change is dated ``at``, before the subscription's last change (``last``).
+
+    Changes are taken in time order: what a change credits is what was billed after it,
+    and an earlier date would credit again what a later change credited already.
+    """
+
+    def __init__(self, *, at: dt.date, last: dt.date) -> None:
+        self.at = at
+        self.last = last
+        super().__init__(
+            at,
+            reason=f"the last change was on {last}; date this change on or after it",
+            field="at",
+        )
+
+
+class PeriodBilledAlready(Conflict):
+    """A subscription's period ``index`` (``start`` to ``end``) was billed already.
+
+    A period is billed once; a change in it yields its own credit and charge lines.
+    """
+
+    def __init__(self, *, index: int, start: dt.date, end: dt.date) -> None:
+        self.index = index
+        self.start = start
+        self.end = end
+        super().__init__(
+            f"period {index} ({start} to {end}) was billed already: bill each period once, "
+            "and change the subscription for what changed in it"
+        )
+
+
+class SubscriptionEnded(WrongState):
+    """A subscription ended (``ended``: the date) before the date or period asked for.
+
+    ``operation`` is what was asked (a change, a bill, a pause). An ended subscription is
+    not revived: start a new one.
+    """
+
+    def __init__(self, *, ended: dt.date, operation: str) -> None:
+        self.ended = ended
+        super().__init__(
+            document="the subscription",
+            state=f"ended on {ended}",
+            operation=operation,
+            reason="nothing is billed or changed after a subscription ends",
+        )
+
+
+# -- subscriptions: usage rating -----------------------------------------------------------
+
+
+class InvalidUsage(InvalidInput, ValueError):
+    """A usage record, or the usage of a period, cannot be rated as given.
+
+    ``field`` names what is at fault (``"quantity"``, ``"at"``, ``"end"``, ``"key"``,
+    ``"amount"``, ``"records"``), ``value`` is the offending value and ``reason`` says what
+    is expected instead: a quantity of zero or more, a timezone-aware timestamp, a period
+    that ends after it starts, a key for each record of a unique count, transaction
+    amounts for a percentage charge.
+    """
+
+    def __init__(self, value: object, *, reason: str, field: str) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"{field}: {_show(value)} is not valid usage: {reason}")
+
+
+class InvalidUsageModel(InvalidInput, ValueError):
+    """A usage charge model (per unit, tiers, package, percentage) is malformed.
+
+    ``model`` names the kind of model (``"package"``, ``"graduated"``), ``field`` the
+    field at fault (``"size"``, ``"rate"``, ``"minimum"``, ``"free_units"``, ...),
+    ``value`` the offending value and ``reason`` what is expected instead.
+    """
+
+    def __init__(self, model: str, *, value: object, reason: str, field: str) -> None:
+        self.model = model
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid {model} usage charge: {field} {_text(value)}: {reason}")
+
+
+class InvalidTiers(InvalidUsageModel):
+    """The tiers of a tiered usage charge are not one ascending, open-ended ladder.
+
+    Tiers are given by their upper bounds (``up_to``): the first starts at zero, each
+    next one where the one before it ends, so there is never a gap or an overlap. The
+    bounds must be positive and strictly ascending, and only the last tier is open-ended
+    (``up_to=None``). ``index`` is the position of the tier at fault (``None`` when the
+    list as a whole is: empty, or too long). A price in another currency than the first
+    tier's raises :class:`CurrencyMismatch` instead.
+    """
+
+    def __init__(self, model: str, *, index: int | None, value: object, reason: str) -> None:
+        self.index = index
+        super().__init__(model, value=value, reason=reason, field="tiers")

@@ -80,12 +80,17 @@ from ordercore.documents.sales_orders import (
     SalesOrder,
 )
 from ordercore.errors import (
+    AllocationReversed,
     CurrencyMismatch,
+    DuplicateOpenItem,
+    DuplicatePayment,
     InstallmentsDoNotPay,
     InstallmentsOutOfDates,
     InvalidData,
     InvalidType,
     OrdercoreError,
+    OtherPartyInAccount,
+    UnknownAllocation,
     excerpt,
 )
 from ordercore.interop.plain import (
@@ -107,7 +112,9 @@ from ordercore.money.decimals import to_decimal
 from ordercore.pricing.document import Allowance, Charge
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax
+from ordercore.settlement.accounts import Account
 from ordercore.settlement.entries import Allocation, CreditRefunded, DiscountTaken, WriteOff
+from ordercore.settlement.ledger import Ledger
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import ScheduledInstallment
@@ -1087,6 +1094,84 @@ def _read_credit_refunded(reader: _Reader) -> object:
     )
 
 
+# -- settlement: a ledger's facts, and the account that keeps them ----------------------
+
+#: The record kinds of a ledger's entries, which an entry inside a ledger names.
+_ENTRY_KINDS = ("allocation", "write_off", "discount_taken", "credit_refunded")
+
+#: The errors of rebuilding a ledger, by the field of its facts they are about.
+_LEDGER_ERRORS: dict[type[Exception], str] = {
+    UnknownAllocation: "reversed",
+    AllocationReversed: "reversed",
+    DuplicateOpenItem: "items",
+    DuplicatePayment: "payments",
+    OrdercoreError: "entries",  # what is left is about an entry (it names its number)
+}
+
+
+def _ledger_facts_to_data(ledger: Ledger) -> Data:
+    entries = []
+    for entry in ledger.entries:
+        name, write = _BY_TYPE[type(entry)]
+        entries.append({"kind": name, **write(entry)})
+    return {
+        "items": [_open_item_to_data(item) for item in ledger.items],
+        "payments": [_payment_to_data(payment) for payment in ledger.payments],
+        "entries": entries,
+        "reversed": sorted(ledger.reversed),
+    }
+
+
+def _entry(reader: _Reader) -> object:
+    kind = reader.child("kind")
+    name = kind.text()
+    if name not in _ENTRY_KINDS:
+        raise kind.fail(f"expected one of {list(_ENTRY_KINDS)}, got {excerpt(name)}")
+    return _KINDS[name][2](reader)
+
+
+def _ledger_facts(reader: _Reader, keys: set[str]) -> Ledger:
+    reader.check_keys({"items", "payments", "entries", "reversed"} | keys)
+    # each reader returns the object it read (typed ``object``: checked by from_facts)
+    items: list[Any] = [_read_open_item(i.required()) for i in reader.child("items").items()]
+    payments: list[Any] = [_read_payment(p.required()) for p in reader.child("payments").items()]
+    entries: list[Any] = [_entry(e.required()) for e in reader.child("entries").items()]
+    reversed_ = [_whole(number) for number in reader.child("reversed").items()]
+    return _build(
+        reader,
+        lambda: Ledger.from_facts(
+            items=items, payments=payments, entries=entries, reversed=reversed_
+        ),
+        _LEDGER_ERRORS,
+    )
+
+
+def _read_ledger(reader: _Reader) -> object:
+    return _ledger_facts(reader, {"kind", "schema"})
+
+
+def _account_to_data(account: Account) -> Data:
+    return {
+        "id": account.id,
+        "version": account.version,
+        "party": account.party,
+        "ledger": _ledger_facts_to_data(account.ledger),
+    }
+
+
+def _read_account(reader: _Reader) -> object:
+    reader.check_keys({"kind", "schema", "id", "version", "party", "ledger"})
+    id_ = reader.child("id").text()
+    version = _whole(reader.child("version"))
+    party = reader.child("party").text()
+    ledger = _ledger_facts(reader.child("ledger").required(), set())
+    return _build(
+        reader,
+        lambda: Account(id=id_, party=party, ledger=ledger, version=version),
+        {OtherPartyInAccount: "ledger"},
+    )
+
+
 # -- the kinds ---------------------------------------------------------------------------
 
 _Writer = Callable[[Any], Data]
@@ -1135,6 +1220,8 @@ _KINDS: dict[str, tuple[type[Any], _Writer, _ReaderOf]] = {
     "write_off": (WriteOff, _write_off_to_data, _read_write_off),
     "discount_taken": (DiscountTaken, _discount_taken_to_data, _read_discount_taken),
     "credit_refunded": (CreditRefunded, _credit_refunded_to_data, _read_credit_refunded),
+    "ledger": (Ledger, _ledger_facts_to_data, _read_ledger),
+    "account": (Account, _account_to_data, _read_account),
     "sales_order": (SalesOrder, _order_to_data, _order_reader(SalesOrder)),
     "purchase_order": (PurchaseOrder, _order_to_data, _order_reader(PurchaseOrder)),
     "bill.voided": (

@@ -19,7 +19,9 @@ What pays
 Credit
     What payments have not allocated and what credit notes have not given stays the
     party's :meth:`Ledger.credit`, per currency, and is allocated like a payment
-    (:meth:`Ledger.allocate_credit_oldest_first`), from the oldest source on.
+    (:meth:`Ledger.allocate_credit_oldest_first`): from its payments as recorded, then
+    from its credit notes as added. The order follows from the facts alone, so that two
+    equal ledgers draw credit alike, whichever came first.
 
 How much goes where
     :meth:`Ledger.allocate` takes explicit amounts per item;
@@ -191,15 +193,18 @@ class Ledger:
     # indexes for oldest first: items per group, sources (payments, credit notes) per group
     _queues: PMap[_Group, _Queue] = attrs.field(factory=PMap, converter=_pmap, alias="_queues")
     _hints: PMap[_Group, int] = attrs.field(factory=PMap, converter=_pmap, alias="_hints")
-    _sources: PMap[tuple[_Group, int], Source] = attrs.field(
+    # sources by (group, 0 for payments or 1 for credit notes, index in the order added)
+    _sources: PMap[tuple[_Group, int, int], Source] = attrs.field(
         factory=PMap, converter=_pmap, alias="_sources"
     )
-    _source_count: PMap[_Group, int] = attrs.field(
+    _source_count: PMap[tuple[_Group, int], int] = attrs.field(
         factory=PMap, converter=_pmap, alias="_source_count"
     )
     _source_hints: PMap[_Group, int] = attrs.field(
         factory=PMap, converter=_pmap, alias="_source_hints"
     )
+    # the parties of the items and payments (an account checks its own is the only one)
+    _parties: PMap[str, bool] = attrs.field(factory=PMap, converter=_pmap, alias="_parties")
 
     @classmethod
     def from_facts(
@@ -491,8 +496,8 @@ class Ledger:
     ) -> Ledger:
         """Allocate ``party``'s :meth:`credit` to its items, oldest due first.
 
-        The credit is drawn from its sources in the order they came (payments as
-        recorded, credit notes as added), each allocated like a payment.
+        The credit is drawn from its sources in order: its payments as recorded, then
+        its credit notes as added (whichever came first), each allocated like a payment.
         """
         draft = _Draft(self)
         draft.credit_oldest_first(_group(party, direction, Money.zero(currency).currency))
@@ -540,10 +545,10 @@ class Ledger:
     def refund_credit(self, refund: str, *, payment: str | None = None) -> Ledger:
         """Let refund ``refund`` pay back its party's credit, as far as it goes.
 
-        From ``payment``'s unallocated rest when given; else from the party's sources in
-        the order they came (payments' unallocated rests, each a :class:`CreditRefunded`
-        entry, and credit notes' open amounts, each an :class:`Allocation`). What the
-        credit cannot cover stays unallocated on the refund.
+        From ``payment``'s unallocated rest when given; else from the party's sources:
+        its payments' unallocated rests as recorded (each a :class:`CreditRefunded`
+        entry), then its credit notes' open amounts as added (each an
+        :class:`Allocation`). What the credit cannot cover stays unallocated on the refund.
         :class:`~ordercore.errors.NotAllocatable` for a refund that is not one, or a
         payment of another party, ledger or currency.
         """
@@ -565,13 +570,7 @@ class Ledger:
 
     def _other_party(self, party: str) -> str | None:
         """The party of an item or payment that is not ``party``'s, if there is one."""
-        for _, item in self._items.values():
-            if item.party != party:
-                return item.party
-        for _, payment in self._payments.values():
-            if payment.party != party:
-                return payment.party
-        return None
+        return min((other for other, _ in self._parties.items() if other != party), default=None)
 
     def _facts(self) -> tuple[object, ...]:
         return (self._items, self._payments, self._entries, self._reversed)
@@ -734,6 +733,7 @@ class _Draft:
         self._sources = _Layer(ledger._sources)
         self._source_count = _Layer(ledger._source_count)
         self._source_hints = _Layer(ledger._source_hints)
+        self._parties = _Layer(ledger._parties)
 
     def commit(self) -> Ledger:
         return Ledger(
@@ -753,6 +753,7 @@ class _Draft:
             _sources=self._sources.commit(),
             _source_count=self._source_count.commit(),
             _source_hints=self._source_hints.commit(),
+            _parties=self._parties.commit(),
         )
 
     # -- look-ups --------------------------------------------------------------------
@@ -802,6 +803,7 @@ class _Draft:
             if _key(item.document) in self._items:
                 raise DuplicateOpenItem(str(item.document))
             self._items[_key(item.document)] = (count, item)
+            self._parties[item.party] = True
             count += 1
             group = _group(item.party, item.direction, item.currency)
             if item.amount.amount > 0:
@@ -826,10 +828,27 @@ class _Draft:
             )
             self._hints[group] = min(self._hints.get(group, 0), first)
 
+    # A group's sources in the order credit is drawn from them: its payments in the order
+    # recorded, then its credit notes in the order added. The order follows from the
+    # facts alone, so that equal ledgers (and a ledger rebuilt from its facts) draw alike.
+
     def _add_source(self, group: _Group, source: Source) -> None:
-        index = self._source_count.get(group, 0)
-        self._sources[(group, index)] = source
-        self._source_count[group] = index + 1
+        kind = 0 if isinstance(source, str) else 1
+        index = self._source_count.get((group, kind), 0)
+        self._sources[(group, kind, index)] = source
+        self._source_count[(group, kind)] = index + 1
+        if not kind and self._source_hints.get(group, 0) > index:
+            # a payment goes before the credit notes the hint may have passed
+            self._source_hints[group] = index
+
+    def _source_total(self, group: _Group) -> int:
+        return self._source_count.get((group, 0), 0) + self._source_count.get((group, 1), 0)
+
+    def _source_at(self, group: _Group, position: int) -> Source:
+        payments = self._source_count.get((group, 0), 0)
+        if position < payments:
+            return self._sources.get((group, 0, position), "")
+        return self._sources.get((group, 1, position - payments), "")
 
     def record(self, payment: Payment) -> None:
         check_instance(payment, Payment, "payment")
@@ -837,6 +856,7 @@ class _Draft:
             raise DuplicatePayment(payment.reference)
         count = len(self._payments.base) + len(self._payments.changes)
         self._payments[payment.reference] = (count, payment)
+        self._parties[payment.party] = True
         if not payment.kind.is_refund:
             group = _group(payment.party, payment.direction, payment.currency)
             self._add_source(group, payment.reference)
@@ -986,7 +1006,7 @@ class _Draft:
         # sources are few per party and reopened rarely: a scan from the hint back is enough
         hint = self._source_hints.get(group, 0)
         for index in range(hint - 1, -1, -1):
-            if self._sources.get((group, index), "") == source:
+            if self._source_at(group, index) == source:
                 self._source_hints[group] = index
                 return
 
@@ -1078,10 +1098,10 @@ class _Draft:
 
     def credit_oldest_first(self, group: _Group) -> None:
         index = self._source_hints.get(group, 0)
-        count = self._source_count.get(group, 0)
+        count = self._source_total(group)
         skipping = True
         while index < count:
-            source = self._sources.get((group, index), "")
+            source = self._source_at(group, index)
             _, left, _ = self.payer(source)
             if left > 0:
                 pairs = self._open_in(group, left)
@@ -1115,11 +1135,11 @@ class _Draft:
                 self._refund(reference, paid, min(left, available), group)
             return
         currency = Money.zero(group[2]).currency
-        count = self._source_count.get(group, 0)
+        count = self._source_total(group)
         for index in range(self._source_hints.get(group, 0), count):
             if left <= 0:
                 return
-            source = self._sources.get((group, index), "")
+            source = self._source_at(group, index)
             part = min(left, self.payer(source)[1])
             if part <= 0:
                 continue

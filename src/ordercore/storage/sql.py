@@ -36,6 +36,7 @@ is the SQLAlchemy ``MetaData`` to give Alembic as its ``target_metadata``.
 'INV-0001'
 >>> schema_version(store.engine) == SCHEMA_VERSION
 True
+>>> store.close()
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ from ordercore.errors import (
     UnreadRecord,
 )
 from ordercore.events import Event
+from ordercore.interop.events import event_from_data, event_to_data
 from ordercore.interop.records import RECORD_KINDS, record_from_data, record_to_data
 from ordercore.settlement.open_items import OpenItem
 from ordercore.storage.ports import OutboxMessage, Record
@@ -445,6 +447,7 @@ class SqlStore:
         self._shared: Connection | None = None
         self.using = threading.RLock()
         self.write_lock = threading.Lock()
+        self._owns_engine = False
 
     @classmethod
     def from_url(cls, url: str = "sqlite://", *, lock_timeout: float = 30.0) -> Self:
@@ -466,11 +469,26 @@ class SqlStore:
                 options = {"connect_args": {"timeout": timeout}}
         engine = sa.create_engine(parsed, **options)
         create_tables(engine)
-        return cls(engine, lock_timeout=timeout)
+        store = cls(engine, lock_timeout=timeout)
+        store._owns_engine = True
+        return store
 
     def __call__(self) -> SqlUnitOfWork:
         """A new unit of work on this store."""
         return SqlUnitOfWork(self)
+
+    def close(self) -> None:
+        """Close the store's connections (an SQLite database in memory is gone then).
+
+        The engine is disposed if :meth:`from_url` made it; one given to the constructor
+        is the host's, to dispose of.
+        """
+        with self.using:
+            if self._shared is not None:
+                self._shared.close()
+                self._shared = None
+        if self._owns_engine:
+            self.engine.dispose()
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -889,7 +907,8 @@ class _Outbox:
         for event in added:
             if not isinstance(event, Event):
                 raise InvalidType(event, expected="an ordercore Event", field="events")
-        self._uow._events.extend(_event_to_data(event) for event in added)
+        written = [event_to_data(event) for event in added]
+        self._uow._events.extend(written)
 
     def pending(self, limit: int = 100) -> tuple[OutboxMessage, ...]:
         uow = self._uow
@@ -905,7 +924,7 @@ class _Outbox:
             query = query.where(_outbox.c.id.not_in(sorted(uow._marked)))
         rows = uow._link.rows(query.order_by(_outbox.c.id).limit(limit))
         return tuple(
-            OutboxMessage(id=int(row.id), event=_event_from_data(row.event)) for row in rows
+            OutboxMessage(id=int(row.id), event=event_from_data(row.event)) for row in rows
         )
 
     def delivered(self, ids: Iterable[int]) -> None:
@@ -918,14 +937,6 @@ class _Outbox:
             if isinstance(message, bool) or not isinstance(message, int):
                 raise InvalidType(message, expected="a message id (int)", field="ids")
         uow._marked.update(marked)
-
-
-def _event_to_data(event: Event) -> dict[str, Any]:
-    raise NotImplementedError  # pragma: no cover
-
-
-def _event_from_data(data: Any) -> Event:
-    raise NotImplementedError  # pragma: no cover
 
 
 if TYPE_CHECKING:  # the type checker proves that the adapter implements the ports
