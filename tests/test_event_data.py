@@ -116,8 +116,8 @@ def assert_round_trips(event: Event) -> None:
 # -- a story: every kind of event, made by real operations --------------------------------
 
 
-def quote_events() -> list[Event]:
-    content = QuoteContent(
+def quote_content_before() -> QuoteContent:
+    return QuoteContent(
         currency="EUR",
         lines=[
             QuoteLine(key="desk", line=furniture().lines[0], group="Office"),
@@ -125,6 +125,10 @@ def quote_events() -> list[Event]:
         ],
         charges=[Charge.fixed(eur("25.00"), reason="Delivery")],
     )
+
+
+def quote_events() -> list[Event]:
+    content = quote_content_before()
     made = DraftQuote.create(
         id="q-1",
         customer="acme",
@@ -362,7 +366,7 @@ class TestWhatIsWritten:
     def test_an_issued_invoice_keeps_its_amount_due_and_installments(self) -> None:
         event = next(e for e in STORY if e.name == "InvoiceIssued" and e.installments)
         data = event_to_data(event)
-        assert data["amount_due"] == {"currency": "EUR", "amount": _text(event.amount_due)}
+        assert data["amount_due"] == {"currency": "EUR", "amount": str(event.amount_due.amount)}
         assert len(data["installments"]) == 2
         assert data["due_date"] == "2026-12-23"
 
@@ -383,6 +387,38 @@ class TestWhatIsWritten:
         before = quote_content_before()
         assert read.delta.apply(before) == event.delta.apply(before)  # the same new version
 
+    def test_a_change_of_currency_writes_each_value_in_its_own(self) -> None:
+        def content(currency: str) -> QuoteContent:
+            fee = Tax.per_unit("Eco fee", Money("0.50", currency))
+            line = Line(
+                description="Chair",
+                quantity="4",
+                unit_price=Money("49.00", currency),
+                discounts=[Discount.per_line(Money("5.00", currency))],
+                taxes=[fee, VAT],
+            )
+            return QuoteContent(currency=currency, lines=[QuoteLine(key="chair", line=line)])
+
+        quote = DraftQuote.create(
+            id="q-2",
+            customer="acme",
+            content=content("EUR"),
+            valid_until=dt.date(2026, 12, 31),
+            request=request("c1"),
+        ).document
+        (event,) = quote.revise(content("CHF"), request=request("c2")).events
+        assert isinstance(event, QuoteRevised)
+        data = event_to_data(event)
+        changes = {c["field"]: c for c in data["delta"]["changed"]}
+        assert set(changes) == {"unit_price", "discounts", "taxes"}
+        for change in changes.values():
+            assert (change["old"]["currency"], change["new"]["currency"]) == ("EUR", "CHF")
+        assert data["delta"]["settings"] == [{"setting": "currency", "old": "EUR", "new": "CHF"}]
+        assert_round_trips(event)
+        read = event_from_data(data)
+        assert isinstance(read, QuoteRevised)
+        assert read.delta.apply(content("EUR")) == content("CHF")
+
     def test_quantities_are_index_and_quantity_pairs(self) -> None:
         event = next(e for e in STORY if e.name == "DeliveryRecorded")
         assert event_to_data(event)["quantities"] == [
@@ -395,21 +431,6 @@ class TestWhatIsWritten:
         assert (recorded["payment"]["kind"], recorded["payment"]["schema"]) == ("payment", 1)
         assert [a["kind"] for a in allocated["allocations"]] == ["allocation"]
         assert reversed_["allocation"]["kind"] == "allocation"
-
-
-def _text(money: Money) -> str:
-    return str(money.amount)
-
-
-def quote_content_before() -> QuoteContent:
-    return QuoteContent(
-        currency="EUR",
-        lines=[
-            QuoteLine(key="desk", line=furniture().lines[0], group="Office"),
-            QuoteLine(key="manual", line=furniture().lines[1]),
-        ],
-        charges=[Charge.fixed(eur("25.00"), reason="Delivery")],
-    )
 
 
 def repr_or_huge(value: object) -> str:
@@ -611,6 +632,11 @@ class TestRoundTripProperties:
 STORED = loads((DATA / "events-v1.json").read_text(encoding="utf-8"))
 
 
+def stored(kind: str) -> Any:
+    """A copy of the stored event of ``kind``."""
+    return json.loads(json.dumps(next(data for data in STORED if data["kind"] == kind)))
+
+
 def _leaves(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     """The path of every field in ``value``, nested ones included."""
     if isinstance(value, dict):
@@ -719,6 +745,11 @@ class TestHostileEvents:
             ("payment.recorded", lambda d: d["payment"].update(kind="allocation"), "payment"),
             ("payment.recorded", lambda d: d["payment"].update(amount="-1"), "payment.amount"),
             (
+                "payment.recorded",
+                lambda d: d.update(payment=stored("payment.unallocated")["allocation"]),
+                "payment",
+            ),
+            (
                 "payment.allocated",
                 lambda d: d["allocations"].append(d["allocations"][0] | {"kind": "write_off"}),
                 "allocations[1]",
@@ -740,7 +771,7 @@ class TestHostileEvents:
     def test_a_bad_nested_field_is_named_with_its_path(
         self, kind: str, change: Any, path: str
     ) -> None:
-        data = json.loads(json.dumps(next(d for d in STORED if d["kind"] == kind)))
+        data = stored(kind)
         change(data)
         with pytest.raises(InvalidData) as error:
             event_from_data(data)

@@ -303,8 +303,6 @@ def _currency_of(value: object) -> str | None:
         return None if value.currency is None else str(value.currency.code)
     if isinstance(value, Allowance | Charge):
         return _currency_of(value.amount) or _currency_of(value.taxes)
-    if isinstance(value, Line):
-        return _currency_of(value.unit_price)
     if isinstance(value, tuple):
         return next((c for c in map(_currency_of, value) if c is not None), None)
     return None
