@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import html as _html
 from collections.abc import Iterator
 from fractions import Fraction
@@ -251,6 +252,15 @@ def _day_number(date: dt.date, day_count: DayCount) -> int:
     if _is_leap(date.year) and (date.month, date.day) > (2, 29):
         leap_days += 1
     return date.toordinal() - leap_days
+
+
+@functools.lru_cache(maxsize=65536)
+def _months_from(anchor: dt.date, months: int, day: int) -> dt.date:
+    """``anchor`` plus ``months`` months on ``day`` (clamped to the month's last day).
+
+    Bill runs ask for the same few boundaries over and over: they are cached.
+    """
+    return anchor + relativedelta(months=months, day=day)
 
 
 def _is_leap(year: int) -> bool:
@@ -550,7 +560,7 @@ class Schedule:
         try:
             if months is None:
                 return self.anchor + dt.timedelta(days=index * (self.interval.in_days or 1))
-            return self.anchor + relativedelta(months=index * months, day=self.anchor_day)
+            return _months_from(self.anchor, index * months, self.anchor_day)
         except (OverflowError, ValueError):
             raise PeriodOutOfRange(
                 index,
@@ -663,6 +673,10 @@ class Schedule:
         """The days of ``[start, end)`` in the schedule's day count."""
         return days_between(start, end, self.day_count)
 
+    def _days(self, start: dt.date, end: dt.date) -> int:
+        """:meth:`days` of dates checked already, in order (for the package's own use)."""
+        return _day_number(end, self.day_count) - _day_number(start, self.day_count)
+
     def factor(self, period: Period) -> Fraction:
         """The share of its whole period that ``period`` bills, by the stub policy.
 
@@ -681,7 +695,7 @@ class Schedule:
                 return Fraction(1)
             if self.stub is StubPolicy.FREE:
                 return Fraction(0)
-        return Fraction(self.days(period.start, period.end), self.days(whole.start, whole.end))
+        return Fraction(self._days(period.start, period.end), self._days(whole.start, whole.end))
 
     # -- printing --------------------------------------------------------------------------
 
