@@ -663,6 +663,31 @@ class Schedule:
                 return
             yield self.period(index)
 
+    # -- terms -----------------------------------------------------------------------------
+
+    def term_of(self, index: int) -> int | None:
+        """The term (0 for the first) that period ``index`` is in, or ``None`` without terms.
+
+        Terms count periods from the anchor; a stub is part of the first term.
+
+        >>> yearly = Schedule(start=dt.date(2026, 3, 1), interval=Interval.months(1), term=12)
+        >>> yearly.term_of(11), yearly.term_of(12), yearly.renewal(0)
+        (0, 1, datetime.date(2027, 3, 1))
+        """
+        index = self._checked(index)
+        return None if self.term is None else max(index, 0) // self.term
+
+    def renewal(self, term: int) -> dt.date:
+        """The day term ``term`` ends: the next term starts (or, without renewal, service ends)."""
+        if self.term is None:
+            raise InvalidSchedule(None, reason="the schedule has no term", field="term")
+        term = _index(term)
+        if not 0 <= term <= MAX_PERIODS // self.term:
+            raise PeriodOutOfRange(
+                term, index=None, limit=MAX_PERIODS // self.term, reason="no such term"
+            )
+        return self._boundary((term + 1) * self.term)
+
     # -- billing ---------------------------------------------------------------------------
 
     def billing_date(self, period: Period) -> dt.date:
