@@ -796,6 +796,9 @@ class Schedule:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __str__(self) -> str:
+        return self.to_text()
+
     def _rules(self) -> str:
         alignment = self.alignment.value.replace("_", " ")
         if self.billing_day is not None:

@@ -355,6 +355,9 @@ class _Lines:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __str__(self) -> str:
+        return self.to_text()
+
 
 @attrs.frozen(kw_only=True, repr=False)
 class Bill(_Lines):
@@ -831,6 +834,9 @@ class Subscription:
 
     def _repr_html_(self) -> str:
         return f"<pre>{_html.escape(self.to_text())}</pre>"
+
+    def __str__(self) -> str:
+        return self.to_text()
 
 
 def _describe(key: str, old: Line | None, new: Line | None) -> str:
