@@ -29,7 +29,7 @@ ALLOWED = {
     "settlement": {"errors", "_convert", "money", "events"},
     "documents": {"errors", "_convert", "money", "pricing", "events", "settlement"},
     "storage": {"errors", "documents", "settlement", "events", "interop"},
-    "subscriptions": {"errors", "_convert", "money", "pricing"},
+    "subscriptions": {"errors", "_convert", "money", "pricing", "events", "settlement"},
 }
 IO_MODULES = {
     "os",

@@ -92,7 +92,10 @@ __all__ = [
     "InvalidTax",
     "InvalidTermNotation",
     "InvalidText",
+    "InvalidTiers",
     "InvalidType",
+    "InvalidUsage",
+    "InvalidUsageModel",
     "LimitExceeded",
     "NoDiscountAvailable",
     "NoPrice",
@@ -2141,3 +2144,55 @@ class SubscriptionEnded(WrongState):
             operation=operation,
             reason="nothing is billed or changed after a subscription ends",
         )
+
+
+# -- subscriptions: usage rating -----------------------------------------------------------
+
+
+class InvalidUsage(InvalidInput, ValueError):
+    """A usage record, or the usage of a period, cannot be rated as given.
+
+    ``field`` names what is at fault (``"quantity"``, ``"at"``, ``"end"``, ``"key"``,
+    ``"amount"``, ``"records"``), ``value`` is the offending value and ``reason`` says what
+    is expected instead: a quantity of zero or more, a timezone-aware timestamp, a period
+    that ends after it starts, a key for each record of a unique count, transaction
+    amounts for a percentage charge.
+    """
+
+    def __init__(self, value: object, *, reason: str, field: str) -> None:
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"{field}: {_show(value)} is not valid usage: {reason}")
+
+
+class InvalidUsageModel(InvalidInput, ValueError):
+    """A usage charge model (per unit, tiers, package, percentage) is malformed.
+
+    ``model`` names the kind of model (``"package"``, ``"graduated"``), ``field`` the
+    field at fault (``"size"``, ``"rate"``, ``"minimum"``, ``"free_units"``, ...),
+    ``value`` the offending value and ``reason`` what is expected instead.
+    """
+
+    def __init__(self, model: str, *, value: object, reason: str, field: str) -> None:
+        self.model = model
+        self.value = value
+        self.reason = reason
+        self.field = field
+        super().__init__(f"invalid {model} usage charge: {field} {_text(value)}: {reason}")
+
+
+class InvalidTiers(InvalidUsageModel):
+    """The tiers of a tiered usage charge are not one ascending, open-ended ladder.
+
+    Tiers are given by their upper bounds (``up_to``): the first starts at zero, each
+    next one where the one before it ends, so there is never a gap or an overlap. The
+    bounds must be positive and strictly ascending, and only the last tier is open-ended
+    (``up_to=None``). ``index`` is the position of the tier at fault (``None`` when the
+    list as a whole is: empty, or too long). A price in another currency than the first
+    tier's raises :class:`CurrencyMismatch` instead.
+    """
+
+    def __init__(self, model: str, *, index: int | None, value: object, reason: str) -> None:
+        self.index = index
+        super().__init__(model, value=value, reason=reason, field="tiers")

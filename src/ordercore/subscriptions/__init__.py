@@ -1,10 +1,15 @@
-"""Subscriptions: billing schedules, periods, proration and mid-period changes.
+"""Subscriptions: billing schedules, periods, proration, mid-period changes and usage.
 
 A :class:`Schedule` cuts time into periods from an anchor; a :class:`Subscription` bills
 its items for each period, keeps a record of what it billed, and turns a change in the
 middle of a period into credit and charge lines that the ordinary pricing engine prices.
 Every share of a period is an exact :class:`fractions.Fraction`; only the amount a line
 comes to is rounded, once.
+
+Usage rating (:mod:`ordercore.subscriptions.usage`): metered records aggregated per
+metric and period, rated by a charge model (per unit, graduated or volume tiers,
+packages, percentages) into a :class:`RatedCharge` that explains itself and becomes
+pricing lines.
 """
 
 # -- schedules, proration and changes --------------------------------------------------------
@@ -36,12 +41,33 @@ from ordercore.subscriptions.subscription import (
     Subscription,
 )
 
+# -- usage rating --
+from ordercore.subscriptions.usage import (
+    Aggregation,
+    GraduatedPercentage,
+    GraduatedTiers,
+    Package,
+    Percentage,
+    PercentTier,
+    PerUnit,
+    RatedCharge,
+    RatingStep,
+    StepKind,
+    Tier,
+    Usage,
+    UsageModel,
+    UsageRecord,
+    VolumeTiers,
+    aggregate,
+    rate,
+)
+
 __all__ = [
-    # -- schedules, proration and changes
     "MAX_CHANGES",
     "MAX_DENOMINATOR",
     "MAX_ITEMS",
     "MAX_PERIODS",
+    "Aggregation",
     "Alignment",
     "Bill",
     "BilledPeriod",
@@ -49,19 +75,35 @@ __all__ = [
     "Change",
     "DayCount",
     "Entry",
+    "GraduatedPercentage",
+    "GraduatedTiers",
     "Interval",
     "IntervalUnit",
     "ItemVersion",
     "LineRole",
+    "Package",
     "Pause",
+    "PerUnit",
+    "PercentTier",
+    "Percentage",
     "Period",
     "ProratedLine",
+    "RatedCharge",
+    "RatingStep",
     "Schedule",
+    "StepKind",
     "StubPolicy",
     "Subscription",
+    "Tier",
     "Timing",
+    "Usage",
+    "UsageModel",
+    "UsageRecord",
+    "VolumeTiers",
+    "aggregate",
     "amount",
     "check_factor",
     "days_between",
     "prorate",
+    "rate",
 ]
