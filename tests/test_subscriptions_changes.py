@@ -539,3 +539,36 @@ def test_a_record_is_made_of_its_own_values() -> None:
     with pytest.raises(InvalidType) as error:
         BillingRecord(last_change="2026-01-01")
     assert error.value.field == "last_change"
+
+
+def test_printing_escapes_what_users_wrote() -> None:
+    item = Line(description="<b>Pro</b> & co", quantity="1", unit_price=Money("10.00", "EUR"))
+    subscription = Subscription.start(schedule=monthly(), items={"<i>": item})
+    subscription, bill = subscription.bill(0)
+    html = bill.to_html()
+    assert "<b>" not in html
+    assert "&lt;b&gt;Pro&lt;/b&gt; &amp; co" in html
+    assert "&lt;i&gt;" in html
+    assert "<i>" not in subscription._repr_html_()
+    assert str(bill) == bill.to_text()
+    assert str(subscription) == subscription.to_text()
+    assert str(subscription.schedule) == subscription.schedule.to_text()
+
+
+@given(
+    days=st.lists(st.integers(1, 30), max_size=6),
+    prices=st.lists(prices, min_size=6, max_size=6),
+)
+def test_the_factors_of_a_period_billed_in_arrears_after_changes_sum_to_one(
+    days: list[int], prices: list[Money]
+) -> None:
+    schedule = monthly(timing=Timing.IN_ARREARS)
+    subscription = subscribe(schedule)
+    for day, price in zip(sorted(days), prices, strict=False):
+        line = Line(description="plan", quantity="1", unit_price=price)
+        subscription, _ = subscription.change(D(2026, 1, 1) + dt.timedelta(days=day), "plan", line)
+    _, bill = subscription.bill(0)
+    assert sum(p.factor for p in bill.lines) == 1
+    assert [p.span.start for p in bill.lines] == sorted({p.span.start for p in bill.lines})
+    assert bill.lines[0].span.start == D(2026, 1, 1)
+    assert bill.lines[-1].span.end == D(2026, 2, 1)

@@ -431,3 +431,18 @@ def test_schedules_print_their_rules_and_periods() -> None:
     assert schedule.period(0).last_day == D(2026, 2, 28)
     assert repr(Interval.quarters(2)) == "Interval.quarters(2)"
     assert str(MONTHLY) == "every month"
+
+
+def test_terms_count_periods_from_the_anchor() -> None:
+    schedule = Schedule(
+        start=D(2026, 1, 10), interval=MONTHLY, alignment=Alignment.CALENDAR, term=12
+    )
+    assert [schedule.term_of(k) for k in (-1, 0, 11, 12, 25)] == [0, 0, 0, 1, 2]
+    assert schedule.renewal(0) == D(2027, 2, 1)
+    assert schedule.renewal(1) == D(2028, 2, 1)
+    assert Schedule(start=D(2026, 1, 1), interval=MONTHLY).term_of(5) is None
+    with pytest.raises(InvalidSchedule) as error:
+        Schedule(start=D(2026, 1, 1), interval=MONTHLY).renewal(0)
+    assert error.value.field == "term"
+    with pytest.raises(PeriodOutOfRange):
+        schedule.renewal(10**9)

@@ -76,7 +76,11 @@ def prorate(
     """
     if not isinstance(line, Line):
         raise InvalidType(line, expected="a pricing Line", field="line")
-    factor = check_factor(factor)
+    return prorated(line, check_factor(factor), description=description, credit=credit)
+
+
+def prorated(line: Line, factor: Fraction, *, description: str | None, credit: bool) -> Line:
+    """:func:`prorate` of a line and a factor checked already (for the package's own use)."""
     quantity = CONTEXT.multiply(line.quantity, factor.numerator)
     return attrs.evolve(
         line,
@@ -99,6 +103,11 @@ def amount(
     factor = check_factor(factor)
     if not isinstance(mode, RoundingMode):
         raise InvalidType(mode, expected="a RoundingMode", field="mode")
+    return amount_of(line, factor, mode=mode, credit=credit)
+
+
+def amount_of(line: Line, factor: Fraction, *, mode: RoundingMode, credit: bool) -> Money:
+    """:func:`amount` of values checked already (for the package's own use)."""
     quantity = CONTEXT.multiply(line.quantity, factor.numerator)
     numerator = CONTEXT.multiply(-quantity if credit else quantity, line.unit_price.amount)
     exact = CONTEXT.divide(numerator, CONTEXT.multiply(line.base_quantity, factor.denominator))

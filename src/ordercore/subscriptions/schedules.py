@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import html as _html
 from collections.abc import Iterator
 from fractions import Fraction
@@ -251,6 +252,15 @@ def _day_number(date: dt.date, day_count: DayCount) -> int:
     if _is_leap(date.year) and (date.month, date.day) > (2, 29):
         leap_days += 1
     return date.toordinal() - leap_days
+
+
+@functools.lru_cache(maxsize=65536)
+def _months_from(anchor: dt.date, months: int, day: int) -> dt.date:
+    """``anchor`` plus ``months`` months on ``day`` (clamped to the month's last day).
+
+    Bill runs ask for the same few boundaries over and over: they are cached.
+    """
+    return anchor + relativedelta(months=months, day=day)
 
 
 def _is_leap(year: int) -> bool:
@@ -550,7 +560,7 @@ class Schedule:
         try:
             if months is None:
                 return self.anchor + dt.timedelta(days=index * (self.interval.in_days or 1))
-            return self.anchor + relativedelta(months=index * months, day=self.anchor_day)
+            return _months_from(self.anchor, index * months, self.anchor_day)
         except (OverflowError, ValueError):
             raise PeriodOutOfRange(
                 index,
@@ -653,6 +663,31 @@ class Schedule:
                 return
             yield self.period(index)
 
+    # -- terms -----------------------------------------------------------------------------
+
+    def term_of(self, index: int) -> int | None:
+        """The term (0 for the first) that period ``index`` is in, or ``None`` without terms.
+
+        Terms count periods from the anchor; a stub is part of the first term.
+
+        >>> yearly = Schedule(start=dt.date(2026, 3, 1), interval=Interval.months(1), term=12)
+        >>> yearly.term_of(11), yearly.term_of(12), yearly.renewal(0)
+        (0, 1, datetime.date(2027, 3, 1))
+        """
+        index = self._checked(index)
+        return None if self.term is None else max(index, 0) // self.term
+
+    def renewal(self, term: int) -> dt.date:
+        """The day term ``term`` ends: the next term starts (or, without renewal, service ends)."""
+        if self.term is None:
+            raise InvalidSchedule(None, reason="the schedule has no term", field="term")
+        term = _index(term)
+        if not 0 <= term <= MAX_PERIODS // self.term:
+            raise PeriodOutOfRange(
+                term, index=None, limit=MAX_PERIODS // self.term, reason="no such term"
+            )
+        return self._boundary((term + 1) * self.term)
+
     # -- billing ---------------------------------------------------------------------------
 
     def billing_date(self, period: Period) -> dt.date:
@@ -662,6 +697,10 @@ class Schedule:
     def days(self, start: dt.date, end: dt.date) -> int:
         """The days of ``[start, end)`` in the schedule's day count."""
         return days_between(start, end, self.day_count)
+
+    def _days(self, start: dt.date, end: dt.date) -> int:
+        """:meth:`days` of dates checked already, in order (for the package's own use)."""
+        return _day_number(end, self.day_count) - _day_number(start, self.day_count)
 
     def factor(self, period: Period) -> Fraction:
         """The share of its whole period that ``period`` bills, by the stub policy.
@@ -681,7 +720,7 @@ class Schedule:
                 return Fraction(1)
             if self.stub is StubPolicy.FREE:
                 return Fraction(0)
-        return Fraction(self.days(period.start, period.end), self.days(whole.start, whole.end))
+        return Fraction(self._days(period.start, period.end), self._days(whole.start, whole.end))
 
     # -- printing --------------------------------------------------------------------------
 
@@ -756,6 +795,9 @@ class Schedule:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def __str__(self) -> str:
+        return self.to_text()
 
     def _rules(self) -> str:
         alignment = self.alignment.value.replace("_", " ")

@@ -42,7 +42,7 @@ from ordercore.errors import (
 )
 from ordercore.money import Money, get_currency
 from ordercore.pricing import DiscountKind, Document, Line, Policy, PricedDocument, price, render
-from ordercore.subscriptions.proration import amount, prorate
+from ordercore.subscriptions.proration import amount_of, prorated
 from ordercore.subscriptions.schedules import Period, Schedule
 
 __all__ = [
@@ -355,6 +355,9 @@ class _Lines:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __str__(self) -> str:
+        return self.to_text()
+
 
 @attrs.frozen(kw_only=True, repr=False)
 class Bill(_Lines):
@@ -556,7 +559,7 @@ class Subscription:
         billed = BilledPeriod(
             period=period,
             factor=self.schedule.factor(period),
-            days=self.schedule.days(period.start, period.end),
+            days=self.schedule._days(period.start, period.end),
         )
         lines: list[ProratedLine] = []
         entries: list[Entry] = []
@@ -575,7 +578,7 @@ class Subscription:
         period = billed.period
         if billed.days == 0:
             return billed.factor if (start, end) == (period.start, period.end) else _ZERO
-        return billed.factor * Fraction(self.schedule.days(start, end), billed.days)
+        return billed.factor * Fraction(self.schedule._days(start, end), billed.days)
 
     def _charge(
         self,
@@ -634,8 +637,8 @@ class Subscription:
             period=billed.period,
             span=span,
             factor=factor,
-            line=prorate(line, factor, description=text, credit=credit),
-            amount=amount(line, factor, mode=self.policy.rounding, credit=credit),
+            line=prorated(line, factor, description=text, credit=credit),
+            amount=amount_of(line, factor, mode=self.policy.rounding, credit=credit),
         )
 
     # -- changes ---------------------------------------------------------------------------
@@ -671,12 +674,12 @@ class Subscription:
             if begin >= entry.live_end:
                 continue
             billed = periods[entry.index]
-            if self.schedule.days(entry.start, entry.end) == 0:
+            if self.schedule._days(entry.start, entry.end) == 0:
                 factor = entry.factor if begin == entry.start else _ZERO
             else:
                 factor = entry.factor * Fraction(
-                    self.schedule.days(begin, entry.live_end),
-                    self.schedule.days(entry.start, entry.end),
+                    self.schedule._days(begin, entry.live_end),
+                    self.schedule._days(entry.start, entry.end),
                 )
             span = Period(index=entry.index, start=begin, end=entry.live_end)
             credit = self._line(
@@ -831,6 +834,9 @@ class Subscription:
 
     def _repr_html_(self) -> str:
         return f"<pre>{_html.escape(self.to_text())}</pre>"
+
+    def __str__(self) -> str:
+        return self.to_text()
 
 
 def _describe(key: str, old: Line | None, new: Line | None) -> str:
