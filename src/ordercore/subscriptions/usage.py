@@ -574,12 +574,25 @@ def _check_ladder(model: str, bounds: list[Decimal | None]) -> None:
         below = up_to
 
 
-def _tiers(value: object) -> tuple[Tier, ...]:
-    return to_tuple(value, Tier, "tiers")
+def _few(value: object, model: str) -> object:
+    """A list of tiers longer than :data:`MAX_TIERS` is refused before it is read."""
+    if isinstance(value, list | tuple) and len(value) > MAX_TIERS:
+        raise InvalidTiers(
+            model, index=None, value=len(value), reason=f"give at most {MAX_TIERS} tiers"
+        )
+    return value
+
+
+def _graduated_tiers(value: object) -> tuple[Tier, ...]:
+    return to_tuple(_few(value, "graduated"), Tier, "tiers")
+
+
+def _volume_tiers(value: object) -> tuple[Tier, ...]:
+    return to_tuple(_few(value, "volume"), Tier, "tiers")
 
 
 def _percent_tiers(value: object) -> tuple[PercentTier, ...]:
-    return to_tuple(value, PercentTier, "tiers")
+    return to_tuple(_few(value, "graduated percentage"), PercentTier, "tiers")
 
 
 def _check_tiers(model: str, tiers: tuple[Tier, ...]) -> None:
@@ -622,7 +635,7 @@ class GraduatedTiers(UsageModel):
 
     name: ClassVar[str] = "graduated"
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
+    tiers: tuple[Tier, ...] = attrs.field(converter=_graduated_tiers)
 
     def __attrs_post_init__(self) -> None:
         _check_tiers(self.name, self.tiers)
@@ -652,7 +665,7 @@ class VolumeTiers(UsageModel):
 
     name: ClassVar[str] = "volume"
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
+    tiers: tuple[Tier, ...] = attrs.field(converter=_volume_tiers)
 
     def __attrs_post_init__(self) -> None:
         _check_tiers(self.name, self.tiers)
