@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import html
 from collections.abc import Iterable
 from decimal import Decimal
@@ -1000,18 +1001,21 @@ def _step(
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _minor(code: str) -> tuple[Decimal, int]:
+    """A currency's quantum and precision (looked up once per currency)."""
+    return quantum(code), precision(code)
+
+
 def _padded(amount: Decimal, currency: moneyed.Currency) -> Money:
     """``amount`` unchanged, written in the currency's places when it is whole (5 as 5.00)."""
-    if decimal_places(amount) != precision(currency):
-        whole = amount.quantize(quantum(currency), context=CONTEXT)
-        if whole == amount:
-            amount = whole
-    return Money._exact(amount, currency)
+    whole = amount.quantize(_minor(currency.code)[0], context=CONTEXT)
+    return Money._exact(whole if whole == amount else amount, currency)
 
 
 def _whole(amount: Decimal, currency: moneyed.Currency) -> bool:
     """Whether ``amount`` is a whole number of the currency's minor units."""
-    return amount == amount.quantize(quantum(currency), context=CONTEXT)
+    return amount == amount.quantize(_minor(currency.code)[0], context=CONTEXT)
 
 
 def _description(value: object) -> str:
@@ -1217,7 +1221,7 @@ def rate(
             reason=f"a rated charge must be below 10**{MAX_INTEGER_DIGITS}",
             field="amount",
         )
-    rounded = round_to(exact_sum, quantum(currency), rounding)
+    rounded = round_to(exact_sum, _minor(currency.code)[0], rounding)
     bound = None
     low, high = model.minimum, model.maximum
     if low is not None and rounded < low.amount:
