@@ -808,3 +808,21 @@ def test_lines_carry_the_product_kind_and_taxes() -> None:
         eur("0.10"),
     )
     assert charge.lines(taxes=(vat,)) == charge.lines(taxes=iter([vat]))
+
+
+@given(unit_models() | percentage_models())
+def test_a_models_repr_is_its_constructor_call(model: UsageModel) -> None:
+    names = {
+        cls.__name__: cls
+        for cls in (
+            GraduatedPercentage,
+            GraduatedTiers,
+            Package,
+            Percentage,
+            PercentTier,
+            PerUnit,
+            Tier,
+            VolumeTiers,
+        )
+    }
+    assert eval(repr(model), {**names, "Money": Money}) == model

@@ -474,7 +474,19 @@ def _check_rate(model: str, field: str, value: Decimal) -> None:
         raise _model_error(model, field, value, f"a rate has at most {RATE_PLACES} places")
 
 
-@attrs.frozen(kw_only=True)
+_BOUNDS = ("minimum", "maximum")
+
+
+def _shown(value: object) -> str:
+    """A field's value as a constructor would take it (numbers and currencies as strings)."""
+    if isinstance(value, Decimal):
+        return repr(str(value))
+    if isinstance(value, moneyed.Currency):
+        return repr(value.code)
+    return repr(value)
+
+
+@attrs.frozen(kw_only=True, repr=False)
 class UsageModel:
     """What every usage charge model has: an optional ``minimum`` and ``maximum`` per period.
 
@@ -493,6 +505,18 @@ class UsageModel:
     def currency(self) -> moneyed.Currency:
         """The currency of the model's prices."""
         raise NotImplementedError
+
+    def __repr__(self) -> str:
+        fields = attrs.fields(type(self))
+        order = [f for f in fields if f.name not in _BOUNDS] + [
+            f for f in fields if f.name in _BOUNDS
+        ]
+        shown = [
+            f"{field.name}={_shown(getattr(self, field.name))}"
+            for field in order
+            if field.default is attrs.NOTHING or getattr(self, field.name) != field.default
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def _check_bounds(self) -> None:
         currency = self.currency
@@ -605,7 +629,7 @@ def _check_tiers(model: str, tiers: tuple[Tier, ...]) -> None:
             _check_whole(model, "flat_fee", tier.flat_fee, currency)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PerUnit(UsageModel):
     """Each unit at ``unit_price``: quantity x unit price."""
 
@@ -626,7 +650,7 @@ class PerUnit(UsageModel):
         return [_step(StepKind.UNITS, usage.quantity, self.unit_price, "units")]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GraduatedTiers(UsageModel):
     """Each tier prices its own units: the charge is the sum of the tiers' steps.
 
@@ -655,7 +679,7 @@ class GraduatedTiers(UsageModel):
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class VolumeTiers(UsageModel):
     """The tier the whole quantity reaches prices every unit (plus its flat fee).
 
@@ -721,7 +745,7 @@ def _free_units(value: object) -> Decimal:
     return to_decimal(value, field="free_units")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Package(UsageModel):
     """A ``price`` per started package of ``size`` units, after ``free_units``.
 
@@ -810,7 +834,7 @@ def _rate_price(rate: Decimal, currency: moneyed.Currency) -> Money:
     return Money._exact(rate.scaleb(-2, CONTEXT), currency)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Percentage(UsageModel):
     """``rate`` percent of the transaction amounts, plus ``fixed_fee`` per transaction.
 
@@ -873,7 +897,7 @@ class Percentage(UsageModel):
         return steps
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GraduatedPercentage(UsageModel):
     """Percentage tiers over the period's transaction amount, each tier its own rate.
 
