@@ -25,7 +25,7 @@ from ordercore.errors import (
     TextTooLong,
 )
 from ordercore.money import Money, RoundingMode, quantum
-from ordercore.pricing import Document, Policy, Tax, TaxRounding, price
+from ordercore.pricing import Document, LineKind, Policy, Tax, TaxRounding, price
 from ordercore.subscriptions import usage as usage_module
 from ordercore.subscriptions.usage import (
     MAX_TIERS,
@@ -784,3 +784,45 @@ def test_the_usage_module_has_no_float_and_does_no_io() -> None:
         if isinstance(node, ast.ImportFrom) and node.module
     }
     assert not imported & {"os", "sys", "io", "socket", "time", "random", "json", "pathlib"}
+
+
+def test_a_huge_list_of_tiers_is_refused_before_it_is_read() -> None:
+    huge = [Tier(up_to=None, unit_price=eur("1"))] * 1_000_000
+    with pytest.raises(InvalidTiers) as error:
+        GraduatedTiers(tiers=huge)
+    assert (error.value.index, error.value.value) == (None, 1_000_000)
+    with pytest.raises(InvalidTiers) as percent:
+        GraduatedPercentage(currency="EUR", tiers=[PercentTier(up_to=None, rate="1")] * 101)
+    assert percent.value.model == "graduated percentage"
+
+
+def test_lines_carry_the_product_kind_and_taxes() -> None:
+    charge = rate(PerUnit(unit_price=eur("0.10")), units("42"), description="API calls")
+    vat = Tax.percent("VAT", "20")
+    (line,) = charge.lines(taxes=[vat], kind=LineKind.CHARGE, product="API-CALLS")
+    assert (line.product, line.kind, line.taxes, line.quantity, line.unit_price) == (
+        "API-CALLS",
+        LineKind.CHARGE,
+        (vat,),
+        Decimal(42),
+        eur("0.10"),
+    )
+    assert charge.lines(taxes=(vat,)) == charge.lines(taxes=iter([vat]))
+
+
+@given(unit_models() | percentage_models())
+def test_a_models_repr_is_its_constructor_call(model: UsageModel) -> None:
+    names = {
+        cls.__name__: cls
+        for cls in (
+            GraduatedPercentage,
+            GraduatedTiers,
+            Package,
+            Percentage,
+            PercentTier,
+            PerUnit,
+            Tier,
+            VolumeTiers,
+        )
+    }
+    assert eval(repr(model), {**names, "Money": Money}) == model

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import html
 from collections.abc import Iterable
 from decimal import Decimal
@@ -473,7 +474,19 @@ def _check_rate(model: str, field: str, value: Decimal) -> None:
         raise _model_error(model, field, value, f"a rate has at most {RATE_PLACES} places")
 
 
-@attrs.frozen(kw_only=True)
+_BOUNDS = ("minimum", "maximum")
+
+
+def _shown(value: object) -> str:
+    """A field's value as a constructor would take it (numbers and currencies as strings)."""
+    if isinstance(value, Decimal):
+        return repr(str(value))
+    if isinstance(value, moneyed.Currency):
+        return repr(value.code)
+    return repr(value)
+
+
+@attrs.frozen(kw_only=True, repr=False)
 class UsageModel:
     """What every usage charge model has: an optional ``minimum`` and ``maximum`` per period.
 
@@ -492,6 +505,18 @@ class UsageModel:
     def currency(self) -> moneyed.Currency:
         """The currency of the model's prices."""
         raise NotImplementedError
+
+    def __repr__(self) -> str:
+        fields = attrs.fields(type(self))
+        order = [f for f in fields if f.name not in _BOUNDS] + [
+            f for f in fields if f.name in _BOUNDS
+        ]
+        shown = [
+            f"{field.name}={_shown(getattr(self, field.name))}"
+            for field in order
+            if field.default is attrs.NOTHING or getattr(self, field.name) != field.default
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     def _check_bounds(self) -> None:
         currency = self.currency
@@ -574,12 +599,25 @@ def _check_ladder(model: str, bounds: list[Decimal | None]) -> None:
         below = up_to
 
 
-def _tiers(value: object) -> tuple[Tier, ...]:
-    return to_tuple(value, Tier, "tiers")
+def _few(value: object, model: str) -> object:
+    """A list of tiers longer than :data:`MAX_TIERS` is refused before it is read."""
+    if isinstance(value, list | tuple) and len(value) > MAX_TIERS:
+        raise InvalidTiers(
+            model, index=None, value=len(value), reason=f"give at most {MAX_TIERS} tiers"
+        )
+    return value
+
+
+def _graduated_tiers(value: object) -> tuple[Tier, ...]:
+    return to_tuple(_few(value, "graduated"), Tier, "tiers")
+
+
+def _volume_tiers(value: object) -> tuple[Tier, ...]:
+    return to_tuple(_few(value, "volume"), Tier, "tiers")
 
 
 def _percent_tiers(value: object) -> tuple[PercentTier, ...]:
-    return to_tuple(value, PercentTier, "tiers")
+    return to_tuple(_few(value, "graduated percentage"), PercentTier, "tiers")
 
 
 def _check_tiers(model: str, tiers: tuple[Tier, ...]) -> None:
@@ -591,7 +629,7 @@ def _check_tiers(model: str, tiers: tuple[Tier, ...]) -> None:
             _check_whole(model, "flat_fee", tier.flat_fee, currency)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PerUnit(UsageModel):
     """Each unit at ``unit_price``: quantity x unit price."""
 
@@ -612,7 +650,7 @@ class PerUnit(UsageModel):
         return [_step(StepKind.UNITS, usage.quantity, self.unit_price, "units")]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GraduatedTiers(UsageModel):
     """Each tier prices its own units: the charge is the sum of the tiers' steps.
 
@@ -622,7 +660,7 @@ class GraduatedTiers(UsageModel):
 
     name: ClassVar[str] = "graduated"
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
+    tiers: tuple[Tier, ...] = attrs.field(converter=_graduated_tiers)
 
     def __attrs_post_init__(self) -> None:
         _check_tiers(self.name, self.tiers)
@@ -641,7 +679,7 @@ class GraduatedTiers(UsageModel):
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class VolumeTiers(UsageModel):
     """The tier the whole quantity reaches prices every unit (plus its flat fee).
 
@@ -652,7 +690,7 @@ class VolumeTiers(UsageModel):
 
     name: ClassVar[str] = "volume"
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
+    tiers: tuple[Tier, ...] = attrs.field(converter=_volume_tiers)
 
     def __attrs_post_init__(self) -> None:
         _check_tiers(self.name, self.tiers)
@@ -707,7 +745,7 @@ def _free_units(value: object) -> Decimal:
     return to_decimal(value, field="free_units")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Package(UsageModel):
     """A ``price`` per started package of ``size`` units, after ``free_units``.
 
@@ -796,7 +834,7 @@ def _rate_price(rate: Decimal, currency: moneyed.Currency) -> Money:
     return Money._exact(rate.scaleb(-2, CONTEXT), currency)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Percentage(UsageModel):
     """``rate`` percent of the transaction amounts, plus ``fixed_fee`` per transaction.
 
@@ -859,7 +897,7 @@ class Percentage(UsageModel):
         return steps
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class GraduatedPercentage(UsageModel):
     """Percentage tiers over the period's transaction amount, each tier its own rate.
 
@@ -987,18 +1025,21 @@ def _step(
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _minor(code: str) -> tuple[Decimal, int]:
+    """A currency's quantum and precision (looked up once per currency)."""
+    return quantum(code), precision(code)
+
+
 def _padded(amount: Decimal, currency: moneyed.Currency) -> Money:
     """``amount`` unchanged, written in the currency's places when it is whole (5 as 5.00)."""
-    if decimal_places(amount) != precision(currency):
-        whole = amount.quantize(quantum(currency), context=CONTEXT)
-        if whole == amount:
-            amount = whole
-    return Money._exact(amount, currency)
+    whole = amount.quantize(_minor(currency.code)[0], context=CONTEXT)
+    return Money._exact(whole if whole == amount else amount, currency)
 
 
 def _whole(amount: Decimal, currency: moneyed.Currency) -> bool:
     """Whether ``amount`` is a whole number of the currency's minor units."""
-    return amount == amount.quantize(quantum(currency), context=CONTEXT)
+    return amount == amount.quantize(_minor(currency.code)[0], context=CONTEXT)
 
 
 def _description(value: object) -> str:
@@ -1204,7 +1245,7 @@ def rate(
             reason=f"a rated charge must be below 10**{MAX_INTEGER_DIGITS}",
             field="amount",
         )
-    rounded = round_to(exact_sum, quantum(currency), rounding)
+    rounded = round_to(exact_sum, _minor(currency.code)[0], rounding)
     bound = None
     low, high = model.minimum, model.maximum
     if low is not None and rounded < low.amount:
