@@ -259,7 +259,7 @@ def check_nets(priced: PricedDocument, document: str) -> None:
     and the shares of such a line would change sign.
     """
     for line in priced.lines:
-        if line.net.amount < 0:
+        if line._net < 0:
             raise FeesAbovePrice(order=document, line=line.line.description, net=line.net)
 
 
@@ -319,12 +319,11 @@ def moved(
     taken: Decimal = ZERO,
 ) -> L:
     """``line`` with more (or, negative, less) fulfilled, billed, cancelled and taken."""
-    return public.derived(
-        line,
-        fulfilled=CONTEXT.add(line.fulfilled, fulfilled),
-        billed=CONTEXT.add(line.billed, billed),
-        cancelled=CONTEXT.add(line.cancelled, cancelled),
-        taken=Money._exact(CONTEXT.add(line.taken.amount, taken), line.taken.currency),
+    return line._moved(
+        CONTEXT.add(line.fulfilled, fulfilled),
+        CONTEXT.add(line.billed, billed),
+        CONTEXT.add(line.cancelled, cancelled),
+        Money._exact(CONTEXT.add(line.taken.amount, taken), line.taken.currency),
     )
 
 

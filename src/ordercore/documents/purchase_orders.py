@@ -253,10 +253,7 @@ class PurchaseOrder(ordering.OrderBase):
             supplier=supplier,
             number=number,
             priced=priced,
-            lines=tuple(
-                PurchaseLine._confirmed(line.line.description, key, line.line.quantity, line.stated)
-                for line, key in zip(priced.lines, keys, strict=True)
-            ),
+            lines=PurchaseLine._confirmed(priced, keys),
             adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
         return order._confirmation(request)

@@ -516,12 +516,7 @@ class SalesOrder(ordering.OrderBase):
             customer=customer,
             number=number,
             priced=priced,
-            lines=tuple(
-                OrderLine._confirmed(
-                    line.line.description, key, line.line.quantity, line.stated, policy=line_policy
-                )
-                for line, key, line_policy in zip(priced.lines, keys, policies, strict=True)
-            ),
+            lines=OrderLine._confirmed(priced, keys, policy=policies),
             adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
         return order._confirmation(request)
