@@ -157,6 +157,28 @@ def test_an_unchecked_line_is_the_line_its_values_make(line: Line) -> None:
         copy.quantity = Decimal(1)  # type: ignore[misc]
 
 
+@given(
+    line=lines("EUR") | lines("JPY", returns=True) | lines("BHD"),
+    quantity=st.decimals(min_value=Decimal("-1000"), max_value=Decimal("1000"), places=3),
+)
+def test_a_line_for_another_quantity_is_the_line_its_values_make(
+    line: Line, quantity: Decimal
+) -> None:
+    # Line._for_quantity copies every slot but the quantity (what the line precomputes
+    # does not depend on it): the line an invoice bills part of an order line with
+    quantity = quantity.normalize() if quantity else Decimal(0)
+    try:
+        expected = Line(**{**{name: getattr(line, name) for name in _FIELDS}, "quantity": quantity})
+    except OrdercoreError:
+        return  # too large at that quantity: an order never bills more than it ordered
+    copy = line._for_quantity(quantity)
+    assert copy == expected
+    assert [getattr(copy, f.name) for f in attrs.fields(Line)] == [
+        getattr(expected, f.name) for f in attrs.fields(Line)
+    ]
+    assert copy.taxes is line.taxes
+
+
 def _copied(document: Document) -> Document:
     items = [
         attrs.evolve(item, lines=[_unchecked_copy(line) for line in item.lines])

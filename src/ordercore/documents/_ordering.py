@@ -259,7 +259,7 @@ def check_nets(priced: PricedDocument, document: str) -> None:
     and the shares of such a line would change sign.
     """
     for line in priced.lines:
-        if line.net.amount < 0:
+        if line._net < 0:
             raise FeesAbovePrice(order=document, line=line.line.description, net=line.net)
 
 
@@ -300,7 +300,8 @@ def share(line: LineProgress, units: Decimal, step: tuple[Decimal, str]) -> Deci
     them, so the line's parts always sum to its amount, whatever the order they come in.
     """
     total, taken = line.amount.amount, line.taken.amount
-    done = CONTEXT.add(CONTEXT.subtract(line.ordered, line.open), units)
+    # the units billed and cancelled so far, and these (ordered less open, plus these)
+    done = CONTEXT.add(CONTEXT.add(line.billed, line.cancelled), units)
     # share_of's rule on values checked already: round(total * done / ordered) less what
     # was taken. The quotient is computed to 50 digits; an exact half (the only case where
     # a cut could change the rounding) has at most 15 + 12 + 6 digits, so it comes out
@@ -319,12 +320,11 @@ def moved(
     taken: Decimal = ZERO,
 ) -> L:
     """``line`` with more (or, negative, less) fulfilled, billed, cancelled and taken."""
-    return public.derived(
-        line,
-        fulfilled=CONTEXT.add(line.fulfilled, fulfilled),
-        billed=CONTEXT.add(line.billed, billed),
-        cancelled=CONTEXT.add(line.cancelled, cancelled),
-        taken=Money._exact(CONTEXT.add(line.taken.amount, taken), line.taken.currency),
+    return line._moved(
+        CONTEXT.add(line.fulfilled, fulfilled),
+        CONTEXT.add(line.billed, billed),
+        CONTEXT.add(line.cancelled, cancelled),
+        Money._exact(CONTEXT.add(line.taken.amount, taken), line.taken.currency),
     )
 
 
@@ -411,30 +411,39 @@ def cancel(
 
 def bill_lines(
     lines: Sequence[L], wanted: Mapping[int, Decimal], priced: PricedDocument
-) -> tuple[tuple[L, ...], tuple[TakenLine, ...], list[Line]]:
+) -> tuple[tuple[L, ...], tuple[TakenLine, ...], list[Line], PricedDocument | None]:
     """Bill the ``wanted`` (checked) quantities of an order's ``lines``, priced ``priced``.
 
     Gives the lines with the quantities billed and their shares taken, what the bill took
-    of them, and the bill's lines (:func:`at_order_prices`).
+    of them, the bill's lines (:func:`at_order_prices`) and, when those lines came out as
+    they are, the bill's lines priced alone.
     """
     result = list(lines)
     shares: list[TakenLine] = []
     parts: list[tuple[Line, Decimal, Decimal, bool]] = []
     currency = priced.currency
     step = rounding(priced)
+    priced_lines = priced.lines
+    exact = Money._exact
+    taken_line = TakenLine._unchecked
     for index, units in wanted.items():
         line = result[index]
         part = share(line, units, step)
-        result[index] = moved(line, billed=units, taken=part)
-        shares.append(TakenLine._unchecked(index, line.key, units, Money._exact(part, currency)))
-        priced_line = priced.lines[index]
-        parts.append((priced_line.line, units, part, bool(priced_line.distributed.amount)))
-    return tuple(result), tuple(shares), at_order_prices(parts, priced)
+        result[index] = line._moved(
+            line.fulfilled,
+            CONTEXT.add(line.billed, units),
+            line.cancelled,
+            exact(CONTEXT.add(line.taken.amount, part), currency),
+        )
+        shares.append(taken_line(index, line.key, units, exact(part, currency)))
+        priced_line = priced_lines[index]
+        parts.append((priced_line.line, units, part, bool(priced_line._distributed)))
+    return (tuple(result), tuple(shares), *at_order_prices(parts, priced))
 
 
 def at_order_prices(
     parts: Sequence[tuple[Line, Decimal, Decimal, bool]], priced: PricedDocument
-) -> list[Line]:
+) -> tuple[list[Line], PricedDocument | None]:
     """The lines that bill ``parts`` of an order ``priced`` at the order's prices.
 
     Each part is an order line, the units billed, their share, and whether group or
@@ -452,6 +461,10 @@ def at_order_prices(
     show), a line with a fixed discount of its own (which the units billed do not share),
     or one the engine would refuse at that quantity, bills its share as one amount for its
     units instead.
+
+    When every line bills its share at the order's prices as it is (no line takes a cent
+    of its own, none bills an amount), the lines priced alone are the bill's lines priced,
+    and come with them (else ``None``): a bill of those lines alone need not be priced again.
     """
     currency = priced.currency
     kept: list[Line | None] = [
@@ -462,50 +475,49 @@ def at_order_prices(
             Document(
                 currency=currency, items=[k for k in kept if k is not None], policy=priced.policy
             )
-        ).lines
+        )
+        priced_alone = alone.lines
     except OrdercoreError:  # a discount that rounds the units billed below zero
-        kept, alone = [None] * len(parts), ()
+        kept, priced_alone = [None] * len(parts), ()
     result: list[Line] = []
     differences: dict[tuple[Tax, ...], Decimal] = {}
+    as_they_are = True
     at = 0
     for (source, units, part, _), candidate in zip(parts, kept, strict=True):
         if candidate is None:
             result.append(billing_line(source, units, part, currency))
+            as_they_are = False
             continue
-        stated = alone[at].stated.amount
+        stated = priced_alone[at]._stated
         at += 1
         line = candidate
         if stated > part:  # the line's own rounding gives more: a line allowance takes it
             off = Discount.per_line(Money(stated - part, currency), reason=ROUNDING_TO_ORDER)
             line = attrs.evolve(candidate, discounts=(*candidate.discounts, off))
+            as_they_are = False
         elif stated < part:
             taxes = tuple(tax for tax in source.taxes if tax.kind is not TaxKind.PER_UNIT)
             differences[taxes] = differences.get(taxes, ZERO) + part - stated
         result.append(line)
-    result += [
+    rounding_lines = [
         _rounding_line(difference, taxes, currency)
         for taxes, difference in differences.items()
         if difference
     ]
-    return result
+    if rounding_lines:
+        return result + rounding_lines, None
+    return result, alone if as_they_are else None
 
 
 def _at_units(source: Line, units: Decimal, distributed: bool) -> Line | None:
     """``source`` for ``units``, or ``None`` when its own price does not make its amount."""
-    if distributed or any(d.kind is DiscountKind.PER_LINE for d in source.discounts):
+    if distributed:
         return None
-    return Line._unchecked(
-        description=source.description,
-        quantity=units,
-        unit_price=source.unit_price,
-        discounts=source.discounts,
-        price_discount=source.price_discount,
-        taxes=source.taxes,
-        kind=source.kind,
-        product=source.product,
-        base_quantity=source.base_quantity,
-        price_source=source.price_source,
-    )
+    if source.single_percent is None and any(
+        d.kind is DiscountKind.PER_LINE for d in source.discounts
+    ):
+        return None
+    return source._for_quantity(units)
 
 
 def give_back(lines: Sequence[L], took: Iterable[TakenLine]) -> tuple[L, ...]:
@@ -643,16 +655,25 @@ def bill_content(
     *,
     completes: bool,
     billed: TaxTally,
-) -> Document:
-    """The content of a bill of an order (``priced``): its ``items``, and its adjustments.
+    alone: PricedDocument | None = None,
+) -> PricedDocument:
+    """The content of a bill of an order (``priced``), priced: its ``items``, and its adjustments.
 
     It takes the parts of the standalone allowances and charges from what they had taken
     before it to what they have taken after it (``adjustments``). The bill that
     ``completes`` the order (nothing is open after it, and nothing was cancelled) also
     gives back the tax rounding of the bills before it, which came to ``billed``
     (:func:`completing`), so that the order's bills sum to its total exactly, rate by rate.
+    ``alone`` is the document of ``items`` alone priced, if it is at hand
+    (:func:`at_order_prices`): a bill that adds nothing to its items is that document.
     """
     allowances, charges = adjustment_parts(priced, *adjustments)
+    if (
+        alone is not None
+        and not (allowances or charges or completes)
+        and _same_lines(alone.document.items, items)
+    ):
+        return alone
     content = Document(
         currency=priced.currency,
         items=items,
@@ -662,7 +683,11 @@ def bill_content(
     )
     if completes:
         content = completing(content, TaxTally.of(priced), billed)
-    return content
+    return price(content)
+
+
+def _same_lines(left: Sequence[object], right: Sequence[object]) -> bool:
+    return len(left) == len(right) and all(a is b for a, b in zip(left, right, strict=True))
 
 
 def minus(left: Sequence[Money], right: Sequence[Money]) -> tuple[Money, ...]:
@@ -991,26 +1016,32 @@ class OrderBase(Displayable, PricedView):
 
     def _billing(
         self, wanted: Mapping[int, Decimal]
-    ) -> tuple[Self, tuple[TakenLine, ...], list[Line], tuple[Money, ...]]:
+    ) -> tuple[Self, tuple[TakenLine, ...], list[Line], tuple[Money, ...], PricedDocument | None]:
         """Bill ``wanted`` (checked) quantities of the lines.
 
         Gives the order with its lines moved on, what the document takes of them, its
-        lines, and what the standalone adjustments will have taken.
+        lines, what the standalone adjustments will have taken, and the document's lines
+        priced alone if they came out as they are (see :func:`bill_content`).
         """
-        lines, shares, document_lines = bill_lines(self.lines, wanted, self.priced)
+        lines, shares, document_lines, alone = bill_lines(self.lines, wanted, self.priced)
         order = self._evolve(lines=lines)
-        return order, shares, document_lines, self._adjustments_after(order)
+        return order, shares, document_lines, self._adjustments_after(order), alone
 
     def _content(
-        self, order: OrderBase, document_lines: list[Line], adjustments: tuple[Money, ...]
-    ) -> Document:
-        """The content of a document billing ``document_lines``, leaving the order ``order``."""
+        self,
+        order: OrderBase,
+        document_lines: list[Line],
+        adjustments: tuple[Money, ...],
+        alone: PricedDocument | None,
+    ) -> PricedDocument:
+        """The priced content of a document billing ``document_lines``, leaving ``order``."""
         return bill_content(
             self.priced,
             document_lines,
             (self.adjustments, adjustments),
             completes=order.completed and not any(line.cancelled for line in order.lines),
             billed=self.billed_by_tax,
+            alone=alone,
         )
 
     def _recorded(self, made: TakenFromOrder, **changes: object) -> Self:

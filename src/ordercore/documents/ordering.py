@@ -36,7 +36,7 @@ TakenLine(index=0, key=None, quantity=Decimal('1'), amount=Money('100.00', 'EUR'
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Self, TypeVar
 
@@ -208,14 +208,18 @@ def _tax_sums(value: object) -> tuple[TaxSum, ...]:
 
 R = TypeVar("R")
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+#: The fields of each record class, with the setter of each field's slot: the cheapest way
+#: past the frozen ``__setattr__`` (about a third of the cost of ``object.__setattr__``).
+_SLOTS: dict[type, tuple[tuple[str, Callable[[object, object], None]], ...]] = {}
 
 
-def _names(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(field.name for field in attrs.fields(cls))
-    return names
+def _slots(cls: type) -> tuple[tuple[str, Callable[[object, object], None]], ...]:
+    slots = _SLOTS.get(cls)
+    if slots is None:
+        slots = _SLOTS[cls] = tuple(
+            (field.name, getattr(cls, field.name).__set__) for field in attrs.fields(cls)
+        )
+    return slots
 
 
 def derived(record: R, **changes: object) -> R:
@@ -226,11 +230,20 @@ def derived(record: R, **changes: object) -> R:
     constructor would make of the same values, without converting every field again.
     """
     cls = type(record)
-    names = _FIELDS.get(cls) or _names(cls)
     new = object.__new__(cls)
-    put = object.__setattr__
-    for name in names:
-        put(new, name, changes[name] if name in changes else getattr(record, name))
+    for name, put in _SLOTS.get(cls) or _slots(cls):
+        put(new, changes[name] if name in changes else getattr(record, name))
+    return new
+
+
+def unchecked(cls: type[R], **values: object) -> R:
+    """A record of ``cls`` of ``values`` the library checked already (private, as :func:`derived`).
+
+    Every field is given, each what the constructor would have stored for it.
+    """
+    new = object.__new__(cls)
+    for name, put in _SLOTS.get(cls) or _slots(cls):
+        put(new, values[name])
     return new
 
 
@@ -282,25 +295,52 @@ class LineProgress:
 
     @classmethod
     def _confirmed(
-        cls, description: str, key: str | None, ordered: Decimal, amount: Money, **more: object
-    ) -> Self:
-        """A line as confirmed (nothing fulfilled, billed, cancelled or taken), unchecked.
+        cls, priced: PricedDocument, keys: Sequence[str | None], **more: Sequence[object]
+    ) -> tuple[Self, ...]:
+        """The lines of an order confirmed for ``priced`` (checked), keyed ``keys``, unchecked.
 
-        For the order's confirmation, which makes its lines of priced lines it checked:
-        ``more`` are a subclass's own fields (a sales order line's ``policy``).
+        For the order's confirmation, which makes its lines of the priced lines it checked:
+        each orders its priced line's quantity for its stated amount, and nothing is
+        fulfilled, billed, cancelled or taken yet (the lines share one zero of the order's
+        currency). ``more`` gives each of a subclass's own fields one value per line (a
+        sales order line's ``policy``).
         """
+        currency = priced.currency
+        taken = Money._exact(_ZERO, currency)
+        exact = Money._exact
+        new = object.__new__
+        own = [(put, more[name]) for name, put in _own_slots(cls)]
+        lines = []
+        for index, (source, key) in enumerate(zip(priced.lines, keys, strict=True)):
+            line = source.line
+            confirmed = new(cls)
+            _set_description(confirmed, line.description)
+            _set_key(confirmed, key)
+            _set_ordered(confirmed, line.quantity)
+            _set_amount(confirmed, exact(source._stated, currency))
+            _set_fulfilled(confirmed, _ZERO)
+            _set_billed(confirmed, _ZERO)
+            _set_cancelled(confirmed, _ZERO)
+            _set_taken(confirmed, taken)
+            for put, values in own:
+                put(confirmed, values[index])
+            lines.append(confirmed)
+        return tuple(lines)
+
+    def _moved(self, fulfilled: Decimal, billed: Decimal, cancelled: Decimal, taken: Money) -> Self:
+        """This line at new (checked) quantities and amount taken, unchecked (as :func:`derived`)."""
+        cls = type(self)
         line = object.__new__(cls)
-        put = object.__setattr__
-        put(line, "description", description)
-        put(line, "key", key)
-        put(line, "ordered", ordered)
-        put(line, "amount", amount)
-        put(line, "fulfilled", _ZERO)
-        put(line, "billed", _ZERO)
-        put(line, "cancelled", _ZERO)
-        put(line, "taken", Money._exact(_ZERO, amount.currency))
-        for name, value in more.items():
-            put(line, name, value)
+        _set_description(line, self.description)
+        _set_key(line, self.key)
+        _set_ordered(line, self.ordered)
+        _set_amount(line, self.amount)
+        _set_fulfilled(line, fulfilled)
+        _set_billed(line, billed)
+        _set_cancelled(line, cancelled)
+        _set_taken(line, taken)
+        for name, put in _own_slots(cls):
+            put(line, getattr(self, name))
         return line
 
     @property
@@ -317,6 +357,29 @@ class LineProgress:
     def untaken(self) -> Money:
         """What is left of the line's amount for the units still open."""
         return Money(self.amount.amount - self.taken.amount, self.amount.currency)
+
+
+_SET = {
+    field.name: getattr(LineProgress, field.name).__set__ for field in attrs.fields(LineProgress)
+}
+_set_description = _SET["description"]
+_set_key = _SET["key"]
+_set_ordered = _SET["ordered"]
+_set_amount = _SET["amount"]
+_set_fulfilled = _SET["fulfilled"]
+_set_billed = _SET["billed"]
+_set_cancelled = _SET["cancelled"]
+_set_taken = _SET["taken"]
+
+#: The fields a subclass of :class:`LineProgress` adds, with their slots' setters.
+_OWN: dict[type, tuple[tuple[str, Callable[[object, object], None]], ...]] = {}
+
+
+def _own_slots(cls: type) -> tuple[tuple[str, Callable[[object, object], None]], ...]:
+    own = _OWN.get(cls)
+    if own is None:
+        own = _OWN[cls] = tuple((name, put) for name, put in _slots(cls) if name not in _SET)
+    return own
 
 
 # -- what a document took ----------------------------------------------------------------
@@ -339,12 +402,7 @@ class TakenLine:
     @classmethod
     def _unchecked(cls, index: int, key: str | None, quantity: Decimal, amount: Money) -> Self:
         """A record of values the library checked already (no conversion)."""
-        taken = object.__new__(cls)
-        object.__setattr__(taken, "index", index)
-        object.__setattr__(taken, "key", key)
-        object.__setattr__(taken, "quantity", quantity)
-        object.__setattr__(taken, "amount", amount)
-        return taken
+        return unchecked(cls, index=index, key=key, quantity=quantity, amount=amount)
 
 
 @attrs.frozen(kw_only=True)

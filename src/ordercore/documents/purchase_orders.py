@@ -70,7 +70,6 @@ from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.money.context import exact
 from ordercore.pricing.document import Document
-from ordercore.pricing.engine import price
 from ordercore.pricing.results import PricedDocument
 
 __all__ = [
@@ -253,10 +252,7 @@ class PurchaseOrder(ordering.OrderBase):
             supplier=supplier,
             number=number,
             priced=priced,
-            lines=tuple(
-                PurchaseLine._confirmed(line.line.description, key, line.line.quantity, line.stated)
-                for line, key in zip(priced.lines, keys, strict=True)
-            ),
+            lines=PurchaseLine._confirmed(priced, keys),
             adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
         return order._confirmation(request)
@@ -420,9 +416,9 @@ class PurchaseOrder(ordering.OrderBase):
         """Bill ``wanted`` (checked) quantities: the one way a bill is made from lines."""
         request = fields.request(request)
         self._check_new(bill_id)
-        order, shares, bill_lines, adjustments = self._billing(wanted)
-        content = self._content(order, bill_lines, adjustments)
-        priced = price(content)
+        order, shares, bill_lines, adjustments, alone = self._billing(wanted)
+        priced = self._content(order, bill_lines, adjustments, alone)
+        content = priced.document
         draft = DraftBill.create(
             id=bill_id,
             supplier=self.supplier,

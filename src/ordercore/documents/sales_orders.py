@@ -516,12 +516,7 @@ class SalesOrder(ordering.OrderBase):
             customer=customer,
             number=number,
             priced=priced,
-            lines=tuple(
-                OrderLine._confirmed(
-                    line.line.description, key, line.line.quantity, line.stated, policy=line_policy
-                )
-                for line, key, line_policy in zip(priced.lines, keys, policies, strict=True)
-            ),
+            lines=OrderLine._confirmed(priced, keys, policy=policies),
             adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
         return order._confirmation(request)
@@ -1057,7 +1052,7 @@ class SalesOrder(ordering.OrderBase):
         self._check_new(invoice_id)
         currency = self.priced.currency
         # Standalone allowances and charges go in proportion to the line amounts taken.
-        order, shares, invoice_lines, adjustments = self._billing(wanted)
+        order, shares, invoice_lines, adjustments, alone = self._billing(wanted)
         # Down payments, in proportion to what is taken of the rest of their lines.
         records = []
         deductions: list[Deduction] = []
@@ -1100,8 +1095,8 @@ class SalesOrder(ordering.OrderBase):
                     attrs.evolve(part, deducted=Money(part.deducted.amount + piece, currency))
                 )
             records.append(attrs.evolve(record, parts=tuple(parts)))
-        content = self._content(order, invoice_lines, adjustments)
-        priced = price(content)
+        priced = self._content(order, invoice_lines, adjustments, alone)
+        content = priced.document
         draft = DraftInvoice.create(
             id=invoice_id,
             customer=self.customer,

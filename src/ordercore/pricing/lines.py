@@ -324,6 +324,33 @@ class Line:
         put["price_places"](line, decimal_places(unit_price.amount))
         return line
 
+    def _for_quantity(self, quantity: Decimal) -> Line:
+        """This line for ``quantity`` units, checking nothing (private, as :meth:`_unchecked`).
+
+        ``quantity`` is a ``Decimal`` that :func:`~ordercore.money.decimals.to_decimal`
+        would return unchanged, and no larger in magnitude than this line's (its amount stays
+        within the bound this line was checked for): the line of an invoice that bills part
+        of an order line. What a line precomputes does not depend on its quantity, so it is
+        copied.
+        """
+        line: Line = _new(Line)
+        _s_description(line, self.description)
+        _s_quantity(line, quantity)
+        _s_unit_price(line, self.unit_price)
+        _s_discounts(line, self.discounts)
+        _s_price_discount(line, self.price_discount)
+        _s_taxes(line, self.taxes)
+        _s_kind(line, self.kind)
+        _s_product(line, self.product)
+        _s_base_quantity(line, self.base_quantity)
+        _s_price_source(line, self.price_source)
+        _s_has_included_tax(line, self.has_included_tax)
+        _s_included_taxes(line, self.included_taxes)
+        _s_single_percent(line, self.single_percent)
+        _s_unit_base(line, self.unit_base)
+        _s_price_places(line, self.price_places)
+        return line
+
     @property
     def currency(self) -> moneyed.Currency:
         """The line's currency (that of its unit price)."""
@@ -340,6 +367,23 @@ class Line:
 _PUT: dict[str, Callable[[Line, object], None]] = {
     field.name: Line.__dict__[field.name].__set__ for field in attrs.fields(Line)
 }
+
+# Each slot's setter by name, for Line._for_quantity (a test checks that it sets them all).
+_s_description = _PUT["description"]
+_s_quantity = _PUT["quantity"]
+_s_unit_price = _PUT["unit_price"]
+_s_discounts = _PUT["discounts"]
+_s_price_discount = _PUT["price_discount"]
+_s_taxes = _PUT["taxes"]
+_s_kind = _PUT["kind"]
+_s_product = _PUT["product"]
+_s_base_quantity = _PUT["base_quantity"]
+_s_price_source = _PUT["price_source"]
+_s_has_included_tax = _PUT["has_included_tax"]
+_s_included_taxes = _PUT["included_taxes"]
+_s_single_percent = _PUT["single_percent"]
+_s_unit_base = _PUT["unit_base"]
+_s_price_places = _PUT["price_places"]
 
 #: The included taxes of each tuple of taxes lines hold, by the tuple's id. An entry holds
 #: its tuple, so no other tuple can have that id while the entry lives: a hit is the tuple.

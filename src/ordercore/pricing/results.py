@@ -109,6 +109,25 @@ class PricedLine(tuple[Any, ...]):
         """Net plus (rounded) tax."""
         return Money._exact(CONTEXT.add(self[5], self._rounded_tax()), self[1])
 
+    # The amounts as Decimal, for code inside ordercore that computes on them (no Money made).
+
+    @property
+    def _distributed(self) -> Decimal:
+        """:attr:`distributed`'s amount."""
+        amount: Decimal = self[4]
+        return amount
+
+    @property
+    def _stated(self) -> Decimal:
+        """:attr:`stated`'s amount."""
+        return CONTEXT.add(CONTEXT.subtract(self[2], self[3]), self[4])
+
+    @property
+    def _net(self) -> Decimal:
+        """:attr:`net`'s amount."""
+        amount: Decimal = self[5]
+        return amount
+
     def _rounded_tax(self) -> Decimal:
         tax: Decimal = self[6]
         return tax.quantize(quantum(self[1]), self[7], CONTEXT)
