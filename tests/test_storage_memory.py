@@ -367,34 +367,6 @@ def test_a_writer_waits_for_the_series_another_holds() -> None:
 # -- idempotency -----------------------------------------------------------------------
 
 
-def test_the_same_key_and_request_return_the_first_result() -> None:
-    store = MemoryStore()
-    with store() as uow:
-        assert uow.idempotency.get("req-1", "issue inv-1") is None
-        uow.idempotency.put("req-1", "issue inv-1", "INV-1")
-        assert uow.idempotency.get("req-1", "issue inv-1") == "INV-1"
-        uow.commit()
-    with store() as uow:
-        uow.idempotency.put("req-1", "issue inv-1", "INV-2")
-        assert uow.idempotency.get("req-1", "issue inv-1") == "INV-1"
-        uow.commit()
-    with store() as uow:
-        assert uow.idempotency.get("req-1", "issue inv-1") == "INV-1"
-
-
-def test_the_same_key_with_another_request_raises() -> None:
-    store = MemoryStore()
-    with store() as uow:
-        uow.idempotency.put("req-1", "issue inv-1", "INV-1")
-        uow.commit()
-    with store() as uow:
-        with pytest.raises(IdempotencyConflict) as error:
-            uow.idempotency.get("req-1", "issue inv-2")
-        assert error.value.key == "req-1"
-        with pytest.raises(IdempotencyConflict):
-            uow.idempotency.put("req-1", "issue inv-2", "INV-2")
-
-
 def test_a_result_of_a_rolled_back_unit_of_work_is_forgotten() -> None:
     store = MemoryStore()
     with store() as uow:
