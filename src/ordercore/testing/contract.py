@@ -1285,7 +1285,7 @@ class StorageContract:
         drafts: list[str] = []  # committed, not yet issued, oldest first
         records: dict[str, Record] = {}
         results: dict[str, Record] = {}
-        forgotten: set[str] = set()
+        forgotten: list[str] = []  # in order, so that a failure replays the same way
         last = 0
         for step, unit in enumerate(units):
             added = [_draft(f"{prefix}-{step}-{n}") for n in range(unit["adds"])]
@@ -1306,8 +1306,7 @@ class StorageContract:
                 else:
                     _end_without_commit(uow, unit["ending"])
             if unit["ending"] != "commit":
-                forgotten.update(record.id for record in added)
-                forgotten.add(key)
+                forgotten += [*(record.id for record in added), key]
                 continue
             drafts += [record.id for record in added]
             records |= {record.id: record for record in added}
