@@ -12,12 +12,14 @@ from ordercore import (
     Document,
     DraftInvoice,
     IdempotencyConflict,
+    InvoicingPolicy,
     IssuedInvoice,
     Line,
     Money,
     NumberingSeries,
     RecordExists,
     Request,
+    SalesOrder,
     UnknownRecord,
 )
 from ordercore.errors import InvalidType, NumberOutOfRange
@@ -279,3 +281,26 @@ def test_the_outbox_limit_is_bounded(limit: int) -> None:
     with MemoryStore()() as uow, pytest.raises(NumberOutOfRange) as caught:
         uow.outbox.pending(limit=limit)
     assert caught.value.field == "limit"
+
+
+def test_orders_are_found_by_number_in_any_state() -> None:
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Desk", quantity="1", unit_price=Money("10.00", "EUR"))],
+    )
+    order = SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request("so"),
+    ).document
+    store = MemoryStore()
+    with store() as uow:
+        uow.documents.add(order)
+        uow.documents.add(draft("inv-1"))
+        assert uow.documents.with_number("SO-1") == (order,)
+        uow.commit()
+    with store() as uow:
+        assert uow.documents.with_number("SO-1") == (order,)

@@ -118,6 +118,8 @@ from ordercore.errors import (
     DuplicateOpenItem,
     DuplicatePayment,
     EmptyRevision,
+    EntriesOutOfSequence,
+    EntryDoesNotReplay,
     FeesAbovePrice,
     FloatNotAllowed,
     IdempotencyConflict,
@@ -166,6 +168,7 @@ from ordercore.errors import (
     NumberOutOfRange,
     OrdercoreError,
     OrderLimitExceeded,
+    OtherPartyInAccount,
     OverAllocation,
     OverBilling,
     OverCrediting,
@@ -267,6 +270,7 @@ from ordercore.pricing.tax_rules import (
     TaxZone,
 )
 from ordercore.settlement import (
+    Account,
     Aging,
     AgingRow,
     Allocation,
@@ -310,6 +314,7 @@ except _metadata.PackageNotFoundError:  # imported from a source tree that was n
 
 __all__ = [
     "AcceptedQuote",
+    "Account",
     "Address",
     "AdjustmentMode",
     "Aging",
@@ -387,6 +392,8 @@ __all__ = [
     "DuplicatePayment",
     "EarlyPaymentDiscount",
     "EmptyRevision",
+    "EntriesOutOfSequence",
+    "EntryDoesNotReplay",
     "Event",
     "ExchangeRate",
     "ExpiredQuote",
@@ -460,6 +467,7 @@ __all__ = [
     "OrderLimitExceeded",
     "OrderLine",
     "OrdercoreError",
+    "OtherPartyInAccount",
     "OverAllocation",
     "OverBilling",
     "OverCrediting",

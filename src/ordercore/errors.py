@@ -57,6 +57,8 @@ __all__ = [
     "DuplicateOpenItem",
     "DuplicatePayment",
     "EmptyRevision",
+    "EntriesOutOfSequence",
+    "EntryDoesNotReplay",
     "FeesAbovePrice",
     "FloatNotAllowed",
     "IdempotencyConflict",
@@ -105,6 +107,7 @@ __all__ = [
     "NumberOutOfRange",
     "OrderLimitExceeded",
     "OrdercoreError",
+    "OtherPartyInAccount",
     "OverAllocation",
     "OverBilling",
     "OverCrediting",
@@ -1328,7 +1331,7 @@ class UnknownAllocation(NotFound):
 
     def __init__(self, number: int) -> None:
         self.number = number
-        super().__init__(f"no allocation {number}: allocations are numbered from 1 as made")
+        super().__init__(f"no allocation {_text(number)}: allocations are numbered from 1 as made")
 
 
 class DuplicateOpenItem(Conflict):
@@ -1392,6 +1395,55 @@ class WriteOffExceedsTolerance(LimitExceeded):
         super().__init__(
             f"{document} still owes {_text(remainder)}, more than the tolerance "
             f"{_text(tolerance)}: allocate a payment or credit first, or state a larger tolerance"
+        )
+
+
+class EntriesOutOfSequence(InvalidInput, ValueError):
+    """The entries given to rebuild a ledger are not numbered 1 to ``count`` once each.
+
+    ``number`` is the first entry number found beyond ``count`` (the number of entries
+    given) or given twice: some number from 1 to ``count`` is then missing.
+    """
+
+    def __init__(self, *, number: int, count: int) -> None:
+        self.number = number
+        self.count = count
+        super().__init__(
+            f"entry {_text(number)} does not fit {count} entries numbered 1 to {count}: "
+            "give every entry the ledger made, each once"
+        )
+
+
+class EntryDoesNotReplay(InvalidInput, ValueError):
+    """A stored entry is not what the ledger's operations would have made of its facts.
+
+    ``number`` is the entry's, ``reason`` what differs (what an allocation through a
+    rate took from its source, a discount larger than the item earned on its date).
+    """
+
+    def __init__(self, *, number: int, reason: str) -> None:
+        self.number = number
+        self.reason = reason
+        super().__init__(
+            f"entry {_text(number)} does not follow from the facts before it: {reason}; "
+            "store the entries as the ledger made them"
+        )
+
+
+class OtherPartyInAccount(Conflict):
+    """An account's ledger holds an open item or a payment of another party.
+
+    ``account`` is the account's id, ``party`` its party, ``other`` the party of the
+    item or payment found; an account holds one party's settlement only.
+    """
+
+    def __init__(self, *, account: str, party: str, other: str) -> None:
+        self.account = account
+        self.party = party
+        self.other = other
+        super().__init__(
+            f"account {_show(account)} of {_show(party)} holds facts of {_show(other)}: "
+            "keep each party's items and payments in its own account"
         )
 
 

@@ -8,10 +8,12 @@ or credit note as settlement sees it, without the document behind it. Payments
 suppliers, and refunds of either. The ledger (:mod:`ordercore.settlement.ledger`): open
 items, payments and the entries between them (:mod:`ordercore.settlement.entries`:
 allocations, write-offs, discounts taken), customer credit, allocation policies
-(:mod:`ordercore.settlement.policies`). Reports (:mod:`ordercore.settlement.reports`):
+(:mod:`ordercore.settlement.policies`). Accounts (:mod:`ordercore.settlement.accounts`):
+one party's ledger as the record a host stores. Reports (:mod:`ordercore.settlement.reports`):
 aging, days sales outstanding, statements. This package never imports the documents.
 """
 
+from ordercore.settlement.accounts import Account
 from ordercore.settlement.entries import (
     Allocation,
     CreditRefunded,
@@ -55,6 +57,7 @@ __all__ = [
     "MAX_MONTHS",
     "MAX_STEPS",
     "MAX_WEEKS",
+    "Account",
     "Aging",
     "AgingRow",
     "Allocation",

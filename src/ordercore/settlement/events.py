@@ -17,7 +17,7 @@ from ordercore.money.amount import Money
 from ordercore.settlement.entries import Allocation
 from ordercore.settlement.payments import Payment
 
-__all__ = ["AllocationReversed", "PaymentAllocated", "PaymentRecorded"]
+__all__ = ["PaymentAllocated", "PaymentRecorded", "PaymentUnallocated"]
 
 
 @attrs.frozen(kw_only=True)
@@ -39,7 +39,7 @@ class PaymentAllocated(Event):
 
 
 @attrs.frozen(kw_only=True)
-class AllocationReversed(Event):
-    """The allocation ``allocation`` (entry ``allocation.number``) was reversed."""
+class PaymentUnallocated(Event):
+    """The allocation ``allocation`` (entry ``allocation.number``) was reversed: undone."""
 
     allocation: Allocation

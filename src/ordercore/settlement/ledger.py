@@ -88,6 +88,8 @@ from ordercore.errors import (
     CurrencyMismatch,
     DuplicateOpenItem,
     DuplicatePayment,
+    EntriesOutOfSequence,
+    EntryDoesNotReplay,
     InvalidPayment,
     InvalidType,
     NoDiscountAvailable,
@@ -198,6 +200,46 @@ class Ledger:
     _source_hints: PMap[_Group, int] = attrs.field(
         factory=PMap, converter=_pmap, alias="_source_hints"
     )
+
+    @classmethod
+    def from_facts(
+        cls,
+        *,
+        items: Iterable[OpenItem],
+        payments: Iterable[Payment],
+        entries: Iterable[Entry],
+        reversed: Iterable[int] = (),  # noqa: A002 (the name of the fact it rebuilds)
+    ) -> Ledger:
+        """The ledger of the facts a host stored, as a ledger gives them.
+
+        The facts are a ledger's :attr:`items`, :attr:`payments`, :attr:`entries` and
+        :attr:`reversed`. The items are added in the order given, then the payments recorded in the order
+        given; the entries (in any order) are replayed by number through the checks of
+        the operations that made them, each reversed one right after it is replayed.
+        So ``Ledger.from_facts(items=l.items, payments=l.payments, entries=l.entries,
+        reversed=l.reversed) == l`` for every ledger ``l``, and facts no ledger could
+        hold are refused before anything is built:
+        :class:`~ordercore.errors.EntriesOutOfSequence` unless the entries are numbered
+        1 to n without gaps or repeats; :class:`~ordercore.errors.UnknownOpenItem` or
+        :class:`~ordercore.errors.UnknownPayment` for an entry on what is not there;
+        :class:`~ordercore.errors.OverAllocation` for an entry that takes from a source
+        more than it had left, or gives an item more than it still owed;
+        :class:`~ordercore.errors.EntryDoesNotReplay` for an entry the operations
+        would not have made (what a rate took, a discount larger than the item earned);
+        :class:`~ordercore.errors.UnknownAllocation` for a reversed number that is not
+        an entry's, :class:`~ordercore.errors.AllocationReversed` for one given twice;
+        :class:`~ordercore.errors.DuplicateOpenItem` and
+        :class:`~ordercore.errors.DuplicatePayment` as when adding them.
+
+        A reversal is not dated: an entry reversed is taken back before the entries
+        after it are checked, the order in which they leave the most room.
+        """
+        draft = _Draft(cls())
+        draft.add_items(_facts(items, "items"))
+        for payment in _facts(payments, "payments"):
+            draft.record(payment)
+        draft.replay(_facts(entries, "entries"), _facts(reversed, "reversed"))
+        return draft.commit()
 
     # -- facts -----------------------------------------------------------------------
 
@@ -517,6 +559,20 @@ class Ledger:
 
     # -- values ----------------------------------------------------------------------
 
+    def _counts(self) -> tuple[int, int, int]:
+        """How many items, payments and entries the ledger holds."""
+        return len(self._items), len(self._payments), self._entry_count
+
+    def _other_party(self, party: str) -> str | None:
+        """The party of an item or payment that is not ``party``'s, if there is one."""
+        for _, item in self._items.values():
+            if item.party != party:
+                return item.party
+        for _, payment in self._payments.values():
+            if payment.party != party:
+                return payment.party
+        return None
+
     def _facts(self) -> tuple[object, ...]:
         return (self._items, self._payments, self._entries, self._reversed)
 
@@ -559,6 +615,13 @@ def _key(document: DocumentRef) -> str:
     return f"{document.kind._value_}:{document.direction._value_}:{document.number}"
 
 
+def _facts(value: object, field: str) -> tuple[Any, ...]:
+    """The facts ``value`` (an iterable, not a text or a mapping) as a tuple."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidType(value, expected="an iterable of facts (a tuple or a list)", field=field)
+    return tuple(value)
+
+
 def _first(pair: tuple[int, object]) -> int:
     return pair[0]
 
@@ -597,6 +660,9 @@ def _discount(ledger: Ledger | _Draft, item: OpenItem, on: dt.date) -> Decimal:
         share = CONTEXT.divide(CONTEXT.multiply(discount.amount, part - taken), part)
         total += round_to(share, places, RoundingMode.HALF_UP)
     return total
+
+
+_ENTRY_TYPES = (Allocation, WriteOff, DiscountTaken, CreditRefunded)
 
 
 def _due(installment: ScheduledInstallment) -> dt.date:
@@ -1097,33 +1163,130 @@ class _Draft:
                 remainder=Money._exact(owed, item.currency),
                 tolerance=limit,
             )
+        self._write_off(item, abs(owed), text, day)
+
+    def _write_off(self, item: OpenItem, amount: Decimal, reason: str, day: dt.date) -> None:
         self._entry_count += 1
+        document = item.document
         self._entries[self._entry_count] = WriteOff(
             number=self._entry_count,
             item=document,
-            amount=Money._exact(abs(owed), item.currency),
-            reason=text,
+            amount=Money._exact(amount, item.currency),
+            reason=reason,
             date=day,
         )
-        self._written[_key(document)] = self._written.get(_key(document), _ZERO) + abs(owed)
+        self._written[_key(document)] = self._written.get(_key(document), _ZERO) + amount
         if item.amount.amount < 0:
             group = _group(item.party, item.direction, item.currency)
-            self._credit[group] = self._credit.get(group, _ZERO) - abs(owed)
+            self._credit[group] = self._credit.get(group, _ZERO) - amount
 
     def take_discount(self, document: DocumentRef, on: object) -> None:
         item = self.item(_item(document))
-        amount = _discount(self, item, _date(on))
+        day = _date(on)
+        amount = _discount(self, item, day)
         if not amount:
             raise NoDiscountAvailable(str(document))
+        self._take_discount(item, amount, day)
+
+    def _take_discount(self, item: OpenItem, amount: Decimal, day: dt.date) -> None:
         self._entry_count += 1
         self._entries[self._entry_count] = DiscountTaken(
             number=self._entry_count,
             item=item.document,
             amount=Money._exact(amount, item.currency),
-            date=on,
+            date=day,
         )
         key = _key(item.document)
         self._discounted[key] = self._discounted.get(key, _ZERO) + amount
+
+    # -- replaying stored facts ------------------------------------------------------
+
+    def replay(self, entries: tuple[object, ...], reversed_: tuple[object, ...]) -> None:
+        """Make ``entries`` again by number, reversing those of ``reversed_`` at once."""
+        count = len(entries)
+        by_number: dict[int, Entry] = {}
+        for entry in entries:
+            if not isinstance(entry, _ENTRY_TYPES):
+                raise InvalidType(
+                    entry,
+                    expected="an entry (Allocation, WriteOff, DiscountTaken, CreditRefunded)",
+                    field="entries",
+                )
+            number = entry.number
+            if number > count or number in by_number:
+                raise EntriesOutOfSequence(number=number, count=count)
+            by_number[number] = entry
+        undone: set[int] = set()
+        for value in reversed_:
+            number = _entry_number(value)
+            if not 1 <= number <= count:
+                raise UnknownAllocation(number)
+            if number in undone:
+                raise AllocationReversed(number)
+            undone.add(number)
+        for number in range(1, count + 1):
+            self._replay(by_number[number])
+            if number in undone:
+                self.reverse(number)
+
+    def _replay(self, entry: Entry) -> None:
+        if isinstance(entry, Allocation):
+            self.allocate(entry.source, [(entry.item, entry.amount)], entry.rate)
+            made = self._entries.find(entry.number)
+            if made != entry:
+                raise EntryDoesNotReplay(
+                    number=entry.number,
+                    reason="it took from its source another amount than its rate gives "
+                    f"({made.source_amount if isinstance(made, Allocation) else None})",
+                )
+            return
+        if isinstance(entry, CreditRefunded):
+            self._replay_refund(entry)
+            return
+        item = self.item(entry.item)
+        amount = entry.amount
+        if amount.currency != item.currency:
+            raise CurrencyMismatch(
+                item.currency.code, amount.currency.code, operation="replay an entry"
+            )
+        if isinstance(entry, WriteOff):
+            owed = abs(self.remaining(item))
+            if amount.amount > owed:
+                raise OverAllocation(
+                    requested=amount,
+                    available=Money._exact(owed, item.currency),
+                    target=str(item.document),
+                )
+            self._write_off(item, amount.amount, entry.reason, entry.date)
+            return
+        earned = _discount(self, item, entry.date)
+        if amount.amount > earned:
+            raise EntryDoesNotReplay(
+                number=entry.number,
+                reason=f"a discount of {amount} is more than the item earned on "
+                f"{entry.date.isoformat()} ({Money._exact(earned, item.currency)})",
+            )
+        self._take_discount(item, amount.amount, entry.date)
+
+    def _replay_refund(self, entry: CreditRefunded) -> None:
+        group, left, is_refund = self.payer(entry.refund)
+        paid_group, available, paid_refund = self.payer(entry.payment)
+        if not is_refund or paid_refund or paid_group != group:
+            raise NotAllocatable(
+                source=entry.refund,
+                item=entry.payment,
+                reason="a refund pays back credit of a payment of its own party, "
+                "ledger and currency",
+            )
+        amount = entry.amount
+        if amount.currency.code != group[2]:
+            raise CurrencyMismatch(group[2], amount.currency.code, operation="replay an entry")
+        for target, has in ((entry.refund, left), (entry.payment, available)):
+            if amount.amount > has:
+                raise OverAllocation(
+                    requested=amount, available=Money._exact(has, amount.currency), target=target
+                )
+        self._refund(entry.refund, entry.payment, amount.amount, group)
 
     def reverse(self, number: int) -> None:
         if _entry_number(number) in self._reversed:

@@ -286,7 +286,8 @@ class _Documents:
     def with_number(self, number: str) -> tuple[Record, ...]:
         self._uow._check("find records")
         number = _text(number, "number")
-        return tuple(r for r in self._issued() if getattr(r, "number", None) == number)
+        view: list[Any] = self._uow._view()
+        return tuple(r for r in view if getattr(r, "number", None) == number)
 
     def in_state(self, state: str, kind: type[T]) -> tuple[T, ...]:
         self._uow._check("find records")

@@ -95,7 +95,11 @@ class Repository(Protocol):
         ...  # pragma: no cover
 
     def with_number(self, number: str) -> tuple[Record, ...]:
-        """The issued documents numbered ``number`` (an invoice and a bill may share one)."""
+        """The documents numbered ``number``: issued ones, and orders (any state).
+
+        Drafts have no number. Documents of different kinds may share one (an invoice and
+        a supplier's bill, a sales order and an invoice of another series).
+        """
         ...  # pragma: no cover
 
     def in_state(self, state: str, kind: type[T]) -> tuple[T, ...]:

@@ -26,8 +26,8 @@ The tests prove what DOMAIN.md section 8 and the ports' docstrings promise:
   (:class:`~ordercore.errors.RecordExists`), saved only after they were got
   (:class:`~ordercore.errors.UnreadRecord`), and a save from a stale version raises
   :class:`~ordercore.errors.ConcurrencyConflict` and writes nothing of the unit of work;
-* the queries (``with_number``, ``in_state``, ``due_by``, ``open_items``) see the
-  committed documents and the unit of work's own writes;
+* the queries (``with_number``: issued documents and orders; ``in_state``, ``due_by``,
+  ``open_items``) see the committed documents and the unit of work's own writes;
 * numbering series are gapless: a number taken by a unit of work that rolls back is taken
   again by the next one;
 * an idempotency key keeps the first result of its request (a record or a tuple of
@@ -869,6 +869,8 @@ class StorageContract:
             _issue(_draft("inv-3", customer="globex"), "INV-3", days=60),
             bill,
             _draft("inv-4"),
+            _sales_order(),
+            _purchase_order(),
         )
         with uow_factory() as uow:
             own = _issue(uow.documents.get("inv-1", DraftInvoice), "INV-1", days=5)
@@ -880,6 +882,8 @@ class StorageContract:
             assert documents.with_number("INV-1") == (own,)
             assert _ids(documents.with_number("INV-6")) == ["inv-6"]
             assert documents.with_number("INV-4") == ()
+            assert documents.with_number("SO-1") == (_sales_order(),)  # orders, in any state
+            assert documents.with_number("PO-1") == (_purchase_order(),)
             assert _ids(documents.in_state("draft", DraftInvoice)) == ["inv-4", "inv-5"]
             assert _ids(documents.in_state("issued", IssuedInvoice)) == [
                 "inv-1",
