@@ -132,17 +132,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_LINE)
 
 
-concurrency: pytest.MarkDecorator = getattr(pytest.mark, CONCURRENCY_MARKER)
+_concurrency: pytest.MarkDecorator = getattr(pytest.mark, CONCURRENCY_MARKER)
 
 # -- documents made with real operations ---------------------------------------------------
 
-DAY = dt.date(2026, 11, 23)
+_DAY = dt.date(2026, 11, 23)
 _AT = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 _VAT = Tax.percent("VAT", "20")
 _REDUCED = Tax.percent("VAT", "5.5")
 
 
-def _request(key: str, day: dt.date = DAY) -> Request:
+def _request(key: str, day: dt.date = _DAY) -> Request:
     return Request(key=key, at=_AT, business_date=day)
 
 
@@ -178,8 +178,8 @@ def _draft(record_id: str, customer: str = "acme") -> DraftInvoice:
 def _issue(draft: DraftInvoice, number: str, days: int = 30) -> IssuedInvoice:
     return draft.issue(
         number=number,
-        issue_date=DAY,
-        due_date=DAY + dt.timedelta(days=days),
+        issue_date=_DAY,
+        due_date=_DAY + dt.timedelta(days=days),
         request=_request(f"i-{draft.id}"),
     ).document
 
@@ -197,8 +197,8 @@ def _bill(record_id: str) -> DraftBill:
 def _issue_bill(draft: DraftBill, number: str, days: int | None) -> IssuedBill:
     return draft.issue(
         number=number,
-        issue_date=DAY,
-        due_date=None if days is None else DAY + dt.timedelta(days=days),
+        issue_date=_DAY,
+        due_date=None if days is None else _DAY + dt.timedelta(days=days),
         request=_request(f"i-{draft.id}"),
     ).document
 
@@ -208,7 +208,7 @@ def _issued_with_term() -> IssuedInvoice:
         _draft("inv-issued")
         .issue(
             number="INV-7",
-            issue_date=DAY,
+            issue_date=_DAY,
             payment_term=PaymentTerm.deposit("30", days=30),
             request=_request("i-inv-issued"),
         )
@@ -269,7 +269,7 @@ def _purchase_order() -> PurchaseOrder:
 
 
 #: Every kind of record a repository stores, each made by real operations, with its own id.
-RECORDS: dict[str, Callable[[], Record]] = {
+_RECORDS: dict[str, Callable[[], Record]] = {
     "draft invoice": lambda: _draft("inv-draft"),
     "issued invoice": _issued_with_term,
     "voided invoice": lambda: (
@@ -354,7 +354,7 @@ def _payment(reference: str = "BANK-1") -> Payment:
 
 
 #: What the services store as idempotency results: a record, or a tuple of records.
-RESULTS: dict[str, Callable[[], object]] = {
+_RESULTS: dict[str, Callable[[], object]] = {
     "an issued invoice": _issued_with_term,
     "a sales order": _sales_order,
     "a customer credit note": lambda: _credit_notes()[0],
@@ -513,7 +513,7 @@ def _uses(uow: UnitOfWork) -> dict[str, Callable[[], object]]:
         "documents.save": lambda: uow.documents.save(_draft("inv-1")),
         "documents.with_number": lambda: uow.documents.with_number("INV-1"),
         "documents.in_state": lambda: uow.documents.in_state("draft", DraftInvoice),
-        "documents.due_by": lambda: uow.documents.due_by(DAY),
+        "documents.due_by": lambda: uow.documents.due_by(_DAY),
         "documents.open_items": lambda: uow.documents.open_items("acme"),
         "numbers.add": lambda: uow.numbers.add("B", NumberingSeries(prefix="B-")),
         "numbers.get": lambda: uow.numbers.get("A"),
@@ -795,7 +795,7 @@ class StorageContract:
             uow.commit()
         assert _get(uow_factory, "inv-1", DraftInvoice) == _revise(fresh, "10")
 
-    @concurrency
+    @_concurrency
     def test_concurrent_saves_of_one_record_commit_once(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
@@ -830,7 +830,7 @@ class StorageContract:
                 own = uow.documents.get(f"own-{i}", DraftInvoice)
                 assert own == (_revise(_draft(f"own-{i}"), "9") if i in won else _draft(f"own-{i}"))
 
-    @concurrency
+    @_concurrency
     def test_concurrent_adds_of_one_id_commit_once(self, uow_factory: UnitOfWorkFactory) -> None:
         writers = 8
 
@@ -893,14 +893,14 @@ class StorageContract:
             ]
             assert documents.in_state("issued", IssuedBill) == (bill,)
             assert documents.in_state("voided", DraftInvoice) == ()
-            assert _ids(documents.due_by(DAY + dt.timedelta(days=10))) == ["bill-1", "inv-1"]
-            assert _ids(documents.due_by(DAY + dt.timedelta(days=60))) == [
+            assert _ids(documents.due_by(_DAY + dt.timedelta(days=10))) == ["bill-1", "inv-1"]
+            assert _ids(documents.due_by(_DAY + dt.timedelta(days=60))) == [
                 "bill-1",
                 "inv-1",
                 "inv-2",
                 "inv-3",
             ]
-            assert documents.due_by(DAY + dt.timedelta(days=4)) == ()
+            assert documents.due_by(_DAY + dt.timedelta(days=4)) == ()
             acme = sorted(documents.open_items("acme"), key=lambda item: item.document.number)
             assert acme == [own.open_item(), _issue(_draft("inv-2"), "INV-2").open_item()]
             assert [item.document.number for item in documents.open_items("globex")] in (
@@ -918,7 +918,7 @@ class StorageContract:
         with uow_factory() as uow:
             assert uow.documents.with_number("INV-7") == (issued,)
             assert uow.documents.in_state("issued", IssuedInvoice) == (issued,)
-            assert uow.documents.due_by(DAY + dt.timedelta(days=30)) == (issued,)
+            assert uow.documents.due_by(_DAY + dt.timedelta(days=30)) == (issued,)
             assert uow.documents.open_items("acme") == (issued.open_item(),)
 
     # -- numbering -------------------------------------------------------------------------
@@ -1009,7 +1009,7 @@ class StorageContract:
         with uow_factory() as uow:
             assert uow.numbers.get(series).last == len(committed)
 
-    @concurrency
+    @_concurrency
     def test_concurrent_writers_issue_invoices_without_gap_or_duplicate(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
@@ -1116,11 +1116,11 @@ class StorageContract:
         with uow_factory() as uow:
             assert uow.idempotency.get("req-1", "issue inv-2") == _draft("inv-2")
 
-    @pytest.mark.parametrize("result", list(RESULTS))
+    @pytest.mark.parametrize("result", list(_RESULTS))
     def test_every_kind_of_result_reads_back_equal(
         self, uow_factory: UnitOfWorkFactory, result: str
     ) -> None:
-        value = RESULTS[result]()
+        value = _RESULTS[result]()
         with uow_factory() as uow:
             uow.idempotency.put("req-1", "the request", value)
             uow.commit()
@@ -1129,7 +1129,7 @@ class StorageContract:
         assert stored == value
         assert type(stored) is type(value)
 
-    @concurrency
+    @_concurrency
     def test_concurrent_units_storing_one_key_commit_once(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
@@ -1158,7 +1158,7 @@ class StorageContract:
         for i in range(writers):
             assert _absent(uow_factory, f"own-{i}") is (i not in won)
 
-    @concurrency
+    @_concurrency
     def test_concurrent_units_storing_one_key_for_two_requests_commit_once(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
@@ -1241,11 +1241,11 @@ class StorageContract:
 
     # -- records of every kind ---------------------------------------------------------------
 
-    @pytest.mark.parametrize("kind", list(RECORDS))
+    @pytest.mark.parametrize("kind", list(_RECORDS))
     def test_every_kind_of_record_reads_back_equal(
         self, uow_factory: UnitOfWorkFactory, kind: str
     ) -> None:
-        record = RECORDS[kind]()
+        record = _RECORDS[kind]()
         _store(uow_factory, record)
         with uow_factory() as uow:
             stored: object = uow.documents.get(record.id, _KINDS[kind])
@@ -1254,7 +1254,7 @@ class StorageContract:
             assert uow.documents.in_state(_state(record), _KINDS[kind]) == (record,)
 
     def test_records_of_every_kind_live_side_by_side(self, uow_factory: UnitOfWorkFactory) -> None:
-        records = {kind: make() for kind, make in RECORDS.items()}
+        records = {kind: make() for kind, make in _RECORDS.items()}
         _store(uow_factory, *records.values())
         with uow_factory() as uow:
             for kind, record in records.items():
