@@ -28,7 +28,7 @@ ALLOWED = {
     "events": {"errors", "_convert"},
     "settlement": {"errors", "_convert", "money", "events"},
     "documents": {"errors", "_convert", "money", "pricing", "events", "settlement"},
-    "storage": {"errors", "documents", "settlement", "events"},
+    "storage": {"errors", "documents", "settlement", "events", "interop"},
 }
 IO_MODULES = {
     "os",

@@ -124,6 +124,8 @@ __all__ = [
     "QuotePastValidity",
     "RecordExists",
     "ReturnOnOrder",
+    "SchemaVersionMismatch",
+    "StorageBusy",
     "TaxIncludedAndAdded",
     "TaxNotIncludable",
     "TaxSetBelowZero",
@@ -1963,6 +1965,41 @@ class RecordExists(Conflict):
         super().__init__(
             f"a record {_show(record)} is stored already: give each record its own id, or "
             "get it and save the changed record"
+        )
+
+
+class SchemaVersionMismatch(Conflict):
+    """A database holds ordercore's tables at another schema version than this ordercore's.
+
+    ``found`` is the version recorded in the database, ``expected`` the one this version
+    of ordercore writes (both ``int``). Migrate the database first (docs/storage-sql.md),
+    or run the ordercore version that wrote it.
+    """
+
+    def __init__(self, *, found: int, expected: int) -> None:
+        self.found = found
+        self.expected = expected
+        super().__init__(
+            f"the database holds ordercore schema version {found}, this ordercore writes "
+            f"version {expected}: migrate the database, or use the ordercore that wrote it"
+        )
+
+
+class StorageBusy(Conflict):
+    """A unit of work waited longer than ``timeout`` seconds for a lock (``resource``).
+
+    Another unit of work holds the database's write lock, or a numbering series' row,
+    for too long. Nothing was written: run the unit of work again, later. ``timeout`` is
+    ``None`` when the database's own setting decided.
+    """
+
+    def __init__(self, *, resource: str, timeout: float | None) -> None:
+        self.resource = resource
+        self.timeout = timeout
+        waited = "" if timeout is None else f" within {timeout:g} s"
+        super().__init__(
+            f"{resource} could not be had{waited}: another unit of work holds it; nothing "
+            "was written, run the unit of work again"
         )
 
 

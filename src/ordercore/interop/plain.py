@@ -638,15 +638,19 @@ def _line_to_data(line: Line, taxes: dict[Tax, str]) -> Data:
         data["product"] = line.product
     if line.base_quantity != 1:
         data["base_quantity"] = _number(line.base_quantity)
-    source = line.price_source
-    if source is not None:
-        data["price_source"] = {
-            "catalog_version": source.catalog_version,
-            "price_book": source.price_book,
-            "price_break": _number(source.price_break),
-        }
-        if source.kit is not None:
-            data["price_source"]["kit"] = source.kit
+    if line.price_source is not None:
+        data["price_source"] = _price_source_to_data(line.price_source)
+    return data
+
+
+def _price_source_to_data(source: PriceSource) -> Data:
+    data: Data = {
+        "catalog_version": source.catalog_version,
+        "price_book": source.price_book,
+        "price_break": _number(source.price_break),
+    }
+    if source.kit is not None:
+        data["kit"] = source.kit
     return data
 
 
@@ -671,6 +675,22 @@ def _tax_names(document: Document) -> dict[Tax, str]:
     return names
 
 
+def _policy_to_data(policy: Policy) -> Data:
+    data: Data = {
+        "rounding": policy.rounding.name.lower(),
+        "stacking": policy.stacking.value,
+        "tax_rounding": policy.tax_rounding.value,
+        "adjustments": policy.adjustments.value,
+        "price_places": policy.price_places,
+    }
+    if policy.cash_rounding is not None:
+        data["cash_rounding"] = {
+            "increment": _number(policy.cash_rounding.increment),
+            "mode": policy.cash_rounding.mode.name.lower(),
+        }
+    return data
+
+
 def document_to_data(document: Document) -> Data:
     """Write a document as plain, JSON-safe data (taxes named once, referenced by name).
 
@@ -686,19 +706,6 @@ def document_to_data(document: Document) -> Data:
             field="document",
         )
     taxes = _tax_names(document)
-    policy = document.policy
-    policy_data: Data = {
-        "rounding": policy.rounding.name.lower(),
-        "stacking": policy.stacking.value,
-        "tax_rounding": policy.tax_rounding.value,
-        "adjustments": policy.adjustments.value,
-        "price_places": policy.price_places,
-    }
-    if policy.cash_rounding is not None:
-        policy_data["cash_rounding"] = {
-            "increment": _number(policy.cash_rounding.increment),
-            "mode": policy.cash_rounding.mode.name.lower(),
-        }
     items: list[Data] = []
     for item in document.items:
         if isinstance(item, Group):
@@ -716,7 +723,7 @@ def document_to_data(document: Document) -> Data:
     data: Data = {
         "schema": DOCUMENT_SCHEMA,
         "currency": document.currency.code,
-        "policy": policy_data,
+        "policy": _policy_to_data(document.policy),
         "taxes": {name: _tax_to_data(tax) for tax, name in taxes.items()},
         "items": items,
     }

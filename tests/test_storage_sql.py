@@ -1,0 +1,663 @@
+"""The SQL adapter on SQLite (memory and file) and PostgreSQL: the ports, concurrency, faults.
+
+The PostgreSQL tests run against the database at ``ORDERCORE_TEST_POSTGRES_URL`` (such as
+``postgresql+psycopg://postgres@127.0.0.1:5432/ordercore_test``; its ordercore tables are
+dropped and made again for each test) and skip, saying why, when it is unset or not
+reachable; with ``ORDERCORE_REQUIRE_POSTGRES=1`` (as CI sets) they fail instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sa = pytest.importorskip(
+    "sqlalchemy", reason="the sql extra is not installed: pip install -e '.[sql]'"
+)
+
+from ordercore import (  # noqa: E402 (after the skip)
+    ConcurrencyConflict,
+    Document,
+    DraftInvoice,
+    IdempotencyConflict,
+    InvoicingPolicy,
+    IssuedInvoice,
+    Line,
+    Money,
+    NumberingSeries,
+    RecordExists,
+    SalesOrder,
+    SchemaVersionMismatch,
+    StorageBusy,
+    TextTooLong,
+    UnitOfWorkClosed,
+    UnknownRecord,
+    UnreadRecord,
+)
+from ordercore.errors import InvalidType, NumberOutOfRange  # noqa: E402
+from ordercore.storage.ports import UnitOfWorkFactory  # noqa: E402
+from ordercore.storage.sql import (  # noqa: E402
+    SCHEMA_VERSION,
+    SqlStore,
+    create_tables,
+    metadata,
+    schema_version,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))  # the workers, by name, for spawned children
+workers = pytest.importorskip("test_storage_sql_workers")
+
+DAY = workers.DAY
+draft = workers.draft
+request = workers.request
+
+POSTGRES_URL = os.environ.get("ORDERCORE_TEST_POSTGRES_URL", "")
+REQUIRE_POSTGRES = os.environ.get("ORDERCORE_REQUIRE_POSTGRES") == "1"
+WAIT = 60  # seconds: the longest any test waits for a thread, a process or a lock
+
+
+def issue(record: DraftInvoice, number: str) -> IssuedInvoice:
+    return record.issue(
+        number=number, issue_date=DAY, due_date=DAY + dt.timedelta(days=30), request=request(number)
+    ).document
+
+
+def postgres_url() -> str:
+    """The test database's URL, its ordercore tables fresh; skip (or fail) without one."""
+
+    def unavailable(reason: str) -> None:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{reason}, and ORDERCORE_REQUIRE_POSTGRES=1")
+        pytest.skip(reason)
+
+    if not POSTGRES_URL:
+        unavailable("ORDERCORE_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")
+    url = sa.make_url(POSTGRES_URL)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.begin() as connection:
+            metadata.drop_all(connection)
+    except sa.exc.OperationalError as error:
+        unavailable(f"PostgreSQL at ORDERCORE_TEST_POSTGRES_URL is not reachable: {error.orig}")
+    finally:
+        engine.dispose()
+    return url.render_as_string(hide_password=False)
+
+
+BACKENDS = ["sqlite-memory", "sqlite-file", "postgresql"]
+SHARED_BACKENDS = ["sqlite-file", "postgresql"]  # reachable from other processes
+
+
+def backend_url(name: str, tmp_path: Path) -> str:
+    if name == "sqlite-memory":
+        return "sqlite://"
+    if name == "sqlite-file":
+        return f"sqlite:///{tmp_path / 'orders.db'}"
+    return postgres_url()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    made = SqlStore.from_url(backend_url(request.param, tmp_path))
+    yield made
+    made.engine.dispose()
+
+
+@pytest.fixture(params=SHARED_BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request.param, tmp_path)
+
+
+def fill(store: SqlStore, *records: object, series: NumberingSeries | None = None) -> SqlStore:
+    with store() as uow:
+        for record in records:
+            uow.documents.add(record)  # type: ignore[arg-type]
+        if series is not None:
+            uow.numbers.add("INV", series)
+        uow.commit()
+    return store
+
+
+def take_and_commit(store: SqlStore) -> str:
+    with store() as uow:
+        number = uow.numbers.take("INV")
+        uow.commit()
+    return number
+
+
+# -- the adapter is what the ports say ---------------------------------------------------
+
+
+def test_the_sql_store_is_a_unit_of_work_factory() -> None:
+    store: UnitOfWorkFactory = SqlStore.from_url()
+    with store() as uow:
+        assert uow.numbers is not None
+
+
+def test_a_store_needs_an_engine_and_a_sensible_timeout() -> None:
+    with pytest.raises(InvalidType) as error:
+        SqlStore("sqlite://")  # type: ignore[arg-type]
+    assert error.value.field == "engine"
+    engine = sa.create_engine("sqlite://")
+    for bad in (0, -1, 10**6, float("nan"), float("inf")):
+        with pytest.raises(NumberOutOfRange):
+            SqlStore(engine, lock_timeout=bad)
+    with pytest.raises(InvalidType):
+        SqlStore(engine, lock_timeout="5")  # type: ignore[arg-type]
+    with pytest.raises(InvalidType):
+        SqlStore(engine, lock_timeout=True)
+
+
+# -- tables and schema version -------------------------------------------------------------
+
+
+def test_create_tables_records_the_schema_version_and_may_run_again(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert schema_version(engine) is None
+    create_tables(engine)
+    create_tables(engine)
+    assert schema_version(engine) == SCHEMA_VERSION
+    assert set(sa.inspect(engine).get_table_names()) == set(metadata.tables)
+    engine.dispose()
+
+
+def test_a_database_of_another_schema_version_is_refused(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    create_tables(engine)
+    with engine.begin() as connection:
+        connection.execute(metadata.tables["ordercore_schema"].update().values(version=2))
+    with pytest.raises(SchemaVersionMismatch) as error:
+        create_tables(engine)
+    assert (error.value.found, error.value.expected) == (2, SCHEMA_VERSION)
+    engine.dispose()
+
+
+# -- commit and rollback ---------------------------------------------------------------------
+
+
+def test_a_committed_record_is_seen_by_later_units_of_work(store: SqlStore) -> None:
+    fill(store, draft("inv-1"))
+    with store() as uow:
+        assert uow.documents.get("inv-1", DraftInvoice) == draft("inv-1")
+
+
+def test_leaving_the_block_without_commit_writes_nothing(store: SqlStore) -> None:
+    with store() as uow:
+        uow.documents.add(draft("inv-1"))
+        assert uow.documents.get("inv-1", DraftInvoice) == draft("inv-1")  # its own write
+    with store() as uow, pytest.raises(UnknownRecord) as error:
+        uow.documents.get("inv-1", DraftInvoice)
+    assert error.value.record == "inv-1"
+
+
+class Failure(Exception):
+    """Raised by a test in the middle of a unit of work."""
+
+
+def test_an_exception_in_the_block_writes_nothing(store: SqlStore) -> None:
+    fill(store, draft("inv-1"), series=NumberingSeries(prefix="", width=3))
+
+    def fail_halfway() -> None:
+        with store() as uow:
+            number = uow.numbers.take("INV")
+            uow.documents.save(issue(uow.documents.get("inv-1", DraftInvoice), number))
+            uow.documents.add(draft("inv-2"))
+            uow.idempotency.put("req-1", "issue inv-1", draft("inv-2"))
+            raise Failure
+
+    with pytest.raises(Failure):
+        fail_halfway()
+    with store() as uow:
+        assert uow.documents.get("inv-1", DraftInvoice) == draft("inv-1")
+        assert uow.documents.in_state("draft", DraftInvoice) == (draft("inv-1"),)
+        assert uow.idempotency.get("req-1", "issue inv-1") is None
+        assert uow.numbers.take("INV") == "001"
+
+
+def test_a_closed_unit_of_work_refuses_every_use(store: SqlStore) -> None:
+    with store() as uow:
+        uow.commit()
+    for use in (
+        lambda: uow.documents.get("inv-1", DraftInvoice),
+        lambda: uow.documents.add(draft("inv-1")),
+        lambda: uow.documents.in_state("draft", DraftInvoice),
+        lambda: uow.numbers.take("INV"),
+        lambda: uow.idempotency.get("k", "f"),
+        uow.outbox.pending,
+        uow.commit,
+        uow.rollback,
+    ):
+        with pytest.raises(UnitOfWorkClosed) as error:
+            use()
+        assert error.value.state == "closed"
+
+
+def test_a_record_of_another_kind_is_not_found(store: SqlStore) -> None:
+    fill(store, draft("inv-1"))
+    with store() as uow, pytest.raises(UnknownRecord) as error:
+        uow.documents.get("inv-1", IssuedInvoice)
+    assert (error.value.record, error.value.what) == ("inv-1", "IssuedInvoice")
+
+
+def test_adding_a_stored_id_is_refused(store: SqlStore) -> None:
+    fill(store, draft("inv-1"))
+    with store() as uow, pytest.raises(RecordExists) as error:
+        uow.documents.add(draft("inv-1"))
+    assert error.value.record == "inv-1"
+
+
+def test_two_units_of_work_adding_one_id_commit_once(store: SqlStore) -> None:
+    first, second = store(), store()
+    first.documents.add(draft("inv-1"))
+    second.documents.add(draft("inv-1", customer="globex"))
+    first.commit()
+    with pytest.raises(RecordExists) as error:
+        second.commit()
+    assert error.value.record == "inv-1"
+    with store() as uow:
+        assert uow.documents.get("inv-1", DraftInvoice).customer == "acme"
+
+
+# -- optimistic concurrency ----------------------------------------------------------------
+
+
+def test_a_stale_save_raises_and_writes_nothing(store: SqlStore) -> None:
+    fill(store, draft("inv-1"))
+    first, second = store(), store()
+    mine = first.documents.get("inv-1", DraftInvoice)
+    theirs = second.documents.get("inv-1", DraftInvoice)
+    first.documents.save(issue(mine, "INV-1"))
+    first.commit()
+    with pytest.raises(ConcurrencyConflict) as error:
+        second.documents.save(issue(theirs, "INV-2"))
+    assert (error.value.record, error.value.expected, error.value.found) == ("inv-1", 1, 2)
+    second.rollback()
+    with store() as uow:
+        assert uow.documents.get("inv-1", IssuedInvoice).number == "INV-1"
+
+
+def test_a_conflict_at_commit_writes_none_of_the_unit_of_work(store: SqlStore) -> None:
+    fill(store, draft("inv-1"), draft("inv-2"))
+    first, second = store(), store()
+    second.documents.save(issue(second.documents.get("inv-2", DraftInvoice), "INV-2"))
+    second.documents.save(issue(second.documents.get("inv-1", DraftInvoice), "INV-1b"))
+    second.documents.add(draft("inv-3"))
+    first.documents.save(issue(first.documents.get("inv-1", DraftInvoice), "INV-1"))
+    first.commit()
+    with pytest.raises(ConcurrencyConflict) as error:
+        second.commit()
+    assert (error.value.record, error.value.expected, error.value.found) == ("inv-1", 1, 2)
+    with store() as uow:
+        assert uow.documents.get("inv-2", DraftInvoice) == draft("inv-2")
+        assert uow.documents.get("inv-1", IssuedInvoice).number == "INV-1"
+        with pytest.raises(UnknownRecord):
+            uow.documents.get("inv-3", DraftInvoice)
+
+
+def test_a_record_not_read_in_the_unit_of_work_is_not_saved(store: SqlStore) -> None:
+    fill(store, draft("inv-1"))
+    with store() as uow, pytest.raises(UnreadRecord) as error:
+        uow.documents.save(issue(draft("inv-1"), "INV-1"))
+    assert error.value.record == "inv-1"
+
+
+def test_a_unit_of_work_saves_a_record_as_often_as_it_likes(store: SqlStore) -> None:
+    fill(store, draft("inv-1"))
+    with store() as uow:
+        record = uow.documents.get("inv-1", DraftInvoice)
+        revised = record.revise(record.content, request=request("rev")).document
+        uow.documents.save(revised)
+        uow.documents.save(issue(revised, "INV-1"))
+        uow.commit()
+    with store() as uow:
+        assert uow.documents.get("inv-1", IssuedInvoice).version == 2
+
+
+def test_concurrent_saves_of_one_record_one_wins(store: SqlStore) -> None:
+    fill(store, draft("inv-1"))
+    barrier = threading.Barrier(8)
+
+    def revise_once(key: str) -> tuple[int, int] | None:
+        with store() as uow:
+            record = uow.documents.get("inv-1", DraftInvoice)
+            barrier.wait(timeout=WAIT)  # every writer has read the same stored version
+            try:
+                uow.documents.save(record.revise(record.content, request=request(key)).document)
+                uow.commit()
+            except ConcurrencyConflict as error:
+                return (error.expected, error.found)
+            return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(revise_once, f"w{i}") for i in range(8)]
+        conflicts = [future.result(timeout=WAIT) for future in futures]
+    assert sorted(conflicts, key=str) == [(1, 2)] * 7 + [None]
+    with store() as uow:
+        assert uow.documents.get("inv-1", DraftInvoice).version == 2
+
+
+# -- queries -----------------------------------------------------------------------------------
+
+
+def test_the_queries_see_the_unit_of_works_own_writes(store: SqlStore) -> None:
+    fill(store, draft("inv-1"), draft("inv-2"), draft("inv-3", customer="globex"))
+    with store() as uow:
+        for record_id, number in (("inv-1", "INV-1"), ("inv-3", "INV-3")):
+            uow.documents.save(issue(uow.documents.get(record_id, DraftInvoice), number))
+        assert [r.id for r in uow.documents.in_state("draft", DraftInvoice)] == ["inv-2"]
+        assert [r.id for r in uow.documents.in_state("issued", IssuedInvoice)] == ["inv-1", "inv-3"]
+        assert [r.id for r in uow.documents.with_number("INV-3")] == ["inv-3"]
+        assert uow.documents.with_number("INV-2") == ()
+        due = uow.documents.due_by(DAY + dt.timedelta(days=30))
+        assert [r.id for r in due] == ["inv-1", "inv-3"]
+        assert uow.documents.due_by(DAY) == ()
+        items = uow.documents.open_items("acme")
+        assert [item.document.number for item in items] == ["INV-1"]
+        assert items[0].amount == Money("960.00", "EUR")
+        uow.commit()
+    with store() as uow:  # and the same from the stored columns
+        assert [r.id for r in uow.documents.in_state("issued", IssuedInvoice)] == ["inv-1", "inv-3"]
+        assert [r.id for r in uow.documents.with_number("INV-3")] == ["inv-3"]
+        assert [r.id for r in uow.documents.due_by(DAY + dt.timedelta(days=31))] == [
+            "inv-1",
+            "inv-3",
+        ]
+        assert [i.document.number for i in uow.documents.open_items("globex")] == ["INV-3"]
+        assert uow.documents.in_state("issued", DraftInvoice) == ()
+
+
+def test_orders_are_found_by_number_in_any_state(store: SqlStore) -> None:
+    content = Document(
+        currency="EUR",
+        items=[Line(description="Desk", quantity="1", unit_price=Money("10.00", "EUR"))],
+    )
+    order = SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=request("so"),
+    ).document
+    with store() as uow:
+        uow.documents.add(order)
+        uow.documents.add(draft("inv-1"))
+        assert uow.documents.with_number("SO-1") == (order,)
+        uow.commit()
+    with store() as uow:
+        assert uow.documents.with_number("SO-1") == (order,)
+        assert uow.documents.get("so-1", SalesOrder) == order
+
+
+def test_a_record_found_by_a_query_may_be_saved(store: SqlStore) -> None:
+    fill(store, draft("inv-1"))
+    with store() as uow:
+        (found,) = uow.documents.in_state("draft", DraftInvoice)
+        uow.documents.save(issue(found, "INV-1"))
+        uow.commit()
+    with store() as uow:
+        assert uow.documents.in_state("draft", DraftInvoice) == ()
+
+
+# -- numbering ---------------------------------------------------------------------------------
+
+
+def test_a_number_taken_in_a_rolled_back_unit_of_work_is_not_consumed(store: SqlStore) -> None:
+    fill(store, series=NumberingSeries(prefix="INV-", width=3))
+    assert take_and_commit(store) == "INV-001"
+    with store() as uow:
+        assert uow.numbers.take("INV") == "INV-002"
+        assert uow.numbers.take("INV") == "INV-003"
+        assert uow.numbers.get("INV").last == 3
+    assert take_and_commit(store) == "INV-002"
+
+
+def test_an_unknown_series_is_not_found(store: SqlStore) -> None:
+    with store() as uow, pytest.raises(UnknownRecord) as error:
+        uow.numbers.take("INV")
+    assert (error.value.record, error.value.what) == ("INV", "numbering series")
+
+
+def test_a_series_added_in_the_unit_of_work_numbers_at_once(store: SqlStore) -> None:
+    with store() as uow:
+        uow.numbers.add("INV", NumberingSeries(prefix="INV-", width=3))
+        assert uow.numbers.take("INV") == "INV-001"
+        uow.commit()
+    assert take_and_commit(store) == "INV-002"
+    with store() as uow, pytest.raises(RecordExists) as error:
+        uow.numbers.add("INV", NumberingSeries(prefix="X-"))
+    assert error.value.record == "INV"
+
+
+def test_concurrent_writers_take_numbers_without_gap_or_duplicate(store: SqlStore) -> None:
+    count = 80
+    fill(store, *(draft(f"inv-{i}") for i in range(count)), series=NumberingSeries(prefix=""))
+
+    def issue_one(i: int) -> str | None:
+        with store() as uow:
+            record = uow.documents.get(f"inv-{i}", DraftInvoice)
+            issued = issue(record, uow.numbers.take("INV"))
+            uow.documents.save(issued)
+            if i % 3 == 0:
+                return None  # rolled back: its number goes to the next writer
+            uow.commit()
+            return issued.number
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(issue_one, i) for i in range(count)]
+        numbers = [n for n in (f.result(timeout=WAIT) for f in futures) if n is not None]
+    expected = count - len(range(0, count, 3))
+    assert sorted(int(n) for n in numbers) == list(range(1, expected + 1))
+    with store() as uow:
+        assert uow.numbers.get("INV").last == expected
+        assert len(uow.documents.in_state("issued", IssuedInvoice)) == expected
+
+
+def test_a_writer_waits_for_the_series_another_holds(store: SqlStore) -> None:
+    fill(store, series=NumberingSeries(prefix="", width=3))
+    holder = store()
+    assert holder.numbers.take("INV") == "001"
+    taken: list[str] = []
+    waiter = threading.Thread(target=lambda: taken.append(take_and_commit(store)))
+    waiter.start()
+    waiter.join(timeout=0.2)
+    assert taken == []  # still waiting for the series
+    holder.commit()
+    waiter.join(timeout=WAIT)
+    assert taken == ["002"]
+
+
+def test_a_lock_not_had_in_time_raises_storage_busy(url: str) -> None:
+    store = SqlStore.from_url(url, lock_timeout=0.2)
+    fill(store, series=NumberingSeries(prefix="", width=3))
+    holder = store()
+    holder.numbers.take("INV")
+    errors: list[StorageBusy] = []
+
+    def wait_too_long() -> None:
+        try:
+            take_and_commit(store)
+        except StorageBusy as error:
+            errors.append(error)
+
+    waiter = threading.Thread(target=wait_too_long)
+    waiter.start()
+    waiter.join(timeout=WAIT)
+    holder.rollback()
+    assert len(errors) == 1
+    assert take_and_commit(store) == "001"
+    store.engine.dispose()
+
+
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.booleans(), max_size=12))
+def test_committed_numbers_are_gapless_whatever_rolls_back(steps: list[bool]) -> None:
+    store = fill(SqlStore.from_url(), series=NumberingSeries(prefix="", width=4))
+    committed = []
+    for commit in steps:
+        with store() as uow:
+            number = uow.numbers.take("INV")
+            if commit:
+                uow.commit()
+                committed.append(int(number))
+    assert committed == list(range(1, len(committed) + 1))
+
+
+# -- idempotency -------------------------------------------------------------------------------
+
+
+def test_the_same_key_and_request_return_the_first_result(store: SqlStore) -> None:
+    first, second = draft("inv-1"), (draft("inv-2"), issue(draft("inv-3"), "INV-3"))
+    with store() as uow:
+        assert uow.idempotency.get("req-1", "issue inv-1") is None
+        uow.idempotency.put("req-1", "issue inv-1", first)
+        uow.idempotency.put("req-2", "issue two", second)
+        assert uow.idempotency.get("req-1", "issue inv-1") == first
+        uow.commit()
+    with store() as uow:
+        uow.idempotency.put("req-1", "issue inv-1", draft("other"))
+        assert uow.idempotency.get("req-1", "issue inv-1") == first
+        uow.commit()
+    with store() as uow:
+        assert uow.idempotency.get("req-1", "issue inv-1") == first
+        assert uow.idempotency.get("req-2", "issue two") == second
+
+
+def test_the_same_key_with_another_request_raises(store: SqlStore) -> None:
+    with store() as uow:
+        uow.idempotency.put("req-1", "issue inv-1", draft("inv-1"))
+        uow.commit()
+    with store() as uow:
+        with pytest.raises(IdempotencyConflict) as error:
+            uow.idempotency.get("req-1", "issue inv-2")
+        assert error.value.key == "req-1"
+        with pytest.raises(IdempotencyConflict):
+            uow.idempotency.put("req-1", "issue inv-2", draft("inv-2"))
+
+
+def test_two_units_of_work_storing_one_key_commit_once(store: SqlStore) -> None:
+    first, second = store(), store()
+    first.idempotency.put("req-1", "issue inv-1", draft("inv-1"))
+    second.idempotency.put("req-1", "issue inv-1", draft("inv-9"))
+    second.documents.add(draft("inv-9"))
+    third = store()
+    third.idempotency.put("req-1", "issue other", draft("inv-8"))
+    first.commit()
+    with pytest.raises(ConcurrencyConflict) as error:
+        second.commit()
+    assert error.value.record == "req-1"
+    with store() as uow:
+        assert uow.idempotency.get("req-1", "issue inv-1") == draft("inv-1")
+        with pytest.raises(UnknownRecord):
+            uow.documents.get("inv-9", DraftInvoice)
+    with pytest.raises(IdempotencyConflict):
+        third.commit()
+
+
+@pytest.mark.parametrize("result", ["INV-1", 7, None, [draft("inv-1")], (draft("inv-1"), "x")])
+def test_a_result_is_a_record_or_a_tuple_of_records(result: object) -> None:
+    store = SqlStore.from_url()
+    with store() as uow, pytest.raises(InvalidType) as error:
+        uow.idempotency.put("req-1", "f", result)
+    assert error.value.field == "result"
+
+
+# -- hostile input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("record", ["inv-1", 42, None, object(), NumberingSeries(prefix="")])
+def test_only_records_are_stored(record: object) -> None:
+    store = SqlStore.from_url()
+    with store() as uow, pytest.raises(InvalidType):
+        uow.documents.add(record)  # type: ignore[arg-type]
+
+
+def test_keys_too_long_for_their_columns_are_refused() -> None:
+    store = SqlStore.from_url()
+    huge = "x" * 10**6
+    with store() as uow:
+        with pytest.raises(TextTooLong) as error:
+            uow.documents.add(draft("x" * 256))  # a valid document, its id too long to store
+        assert (error.value.field, error.value.limit, error.value.length) == ("id", 255, 256)
+        with pytest.raises(TextTooLong):
+            uow.numbers.add(huge, NumberingSeries(prefix=""))
+        with pytest.raises(TextTooLong):
+            uow.idempotency.put(huge, "f", draft("inv-1"))
+        with pytest.raises(UnknownRecord):
+            uow.documents.get(huge, DraftInvoice)
+        assert uow.documents.with_number(huge) == ()
+
+
+@pytest.mark.parametrize("bad", [None, 7, b"INV", ["INV"]])
+def test_names_and_keys_must_be_strings(bad: object) -> None:
+    store = SqlStore.from_url()
+    with store() as uow:
+        for use in (
+            lambda: uow.documents.get(bad, DraftInvoice),  # type: ignore[arg-type]
+            lambda: uow.numbers.take(bad),  # type: ignore[arg-type]
+            lambda: uow.numbers.add(bad, NumberingSeries(prefix="")),  # type: ignore[arg-type]
+            lambda: uow.idempotency.get(bad, "f"),  # type: ignore[arg-type]
+            lambda: uow.documents.in_state(bad, DraftInvoice),  # type: ignore[arg-type]
+        ):
+            with pytest.raises(InvalidType):
+                use()
+        with pytest.raises(InvalidType):
+            uow.numbers.add("INV", bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidType):
+            uow.documents.due_by(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        with pytest.raises(InvalidType):
+            uow.documents.get("inv-1", "DraftInvoice")  # type: ignore[arg-type]
+
+
+# -- other processes -----------------------------------------------------------------------------
+
+
+def test_writers_in_eight_processes_take_numbers_without_gap_or_duplicate(url: str) -> None:
+    fill(SqlStore.from_url(url), series=NumberingSeries(prefix="", width=6)).engine.dispose()
+    each = 12
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(8) as pool:
+        pending = pool.starmap_async(workers.issue_drafts, [(url, w, each) for w in range(8)])
+        numbers = [n for committed in pending.get(timeout=WAIT * 3) for n in committed]
+    expected = 8 * (each - each // 3)
+    assert sorted(int(n) for n in numbers) == list(range(1, expected + 1))
+    store = SqlStore.from_url(url)
+    with store() as uow:
+        assert uow.numbers.get("INV").last == expected
+        issued = uow.documents.in_state("issued", IssuedInvoice)
+    assert sorted(r.number for r in issued) == sorted(numbers)
+    store.engine.dispose()
+
+
+def test_a_process_killed_in_the_middle_of_a_commit_leaves_nothing(url: str) -> None:
+    store = fill(SqlStore.from_url(url), series=NumberingSeries(prefix="", width=3))
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    child = context.Process(target=workers.write_and_hang, args=(url, ready))
+    child.start()
+    try:
+        assert ready.wait(timeout=WAIT), "the child did not write in time"
+    finally:
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.join(timeout=WAIT)
+    assert child.exitcode == -signal.SIGKILL
+    assert take_and_commit(store) == "001"  # the series is free again, its number not used
+    with store() as uow:
+        with pytest.raises(UnknownRecord):
+            uow.documents.get("half", DraftInvoice)
+        assert uow.idempotency.get("req-half", "issue half") is None
+    store.engine.dispose()
