@@ -562,6 +562,23 @@ _numbering = st.lists(
     max_size=10,
 )
 
+_requests = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=2),  # the key
+        st.integers(min_value=0, max_value=1),  # the request (fingerprint)
+        st.sampled_from(("commit", *_ENDINGS)),
+    ),
+    max_size=10,
+)
+
+_deliveries = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.integers(min_value=0, max_value=3)),
+        st.tuples(st.just("deliver"), st.lists(st.booleans(), max_size=6)),
+    ).flatmap(lambda step: st.tuples(st.just(step), st.sampled_from(("commit", *_ENDINGS)))),
+    max_size=8,
+)
+
 # The examples of a property share the storage of one test (each makes ids of its own), and
 # every subclass runs the property: hypothesis checks for neither.
 _property = settings(
@@ -1186,6 +1203,38 @@ class StorageContract:
                 uow.idempotency.get("req-1", f"request {1 - won}")
         assert _absent(uow_factory, f"own-{1 - won}")
 
+    @_property
+    @given(steps=_requests)
+    def test_a_key_keeps_the_first_committed_result_whatever_the_sequence(
+        self, uow_factory: UnitOfWorkFactory, steps: list[tuple[int, int, str]]
+    ) -> None:
+        prefix = f"k{next(_fresh)}"  # each example has keys of its own
+        stored: dict[str, tuple[str, DraftInvoice]] = {}
+        for step, (key_index, request, ending) in enumerate(steps):
+            key, fingerprint = f"{prefix}-{key_index}", f"request {request}"
+            result = _draft(f"{prefix}-result-{step}")
+            with _leaving(ending), uow_factory() as uow:
+                if key in stored and stored[key][0] != fingerprint:
+                    with pytest.raises(IdempotencyConflict) as error:
+                        uow.idempotency.get(key, fingerprint)
+                    assert error.value.key == key
+                elif key in stored:
+                    assert uow.idempotency.get(key, fingerprint) == stored[key][1]
+                else:
+                    assert uow.idempotency.get(key, fingerprint) is None
+                    uow.idempotency.put(key, fingerprint, result)
+                    if ending == "commit":
+                        stored[key] = (fingerprint, result)
+                if ending == "commit":
+                    uow.commit()
+                else:
+                    _end_without_commit(uow, ending)
+        with uow_factory() as uow:
+            for key_index in range(3):
+                key = f"{prefix}-{key_index}"
+                found = uow.idempotency.get(key, stored[key][0] if key in stored else "request 0")
+                assert found == (stored[key][1] if key in stored else None)
+
     # -- the outbox ------------------------------------------------------------------------
 
     def test_events_are_pending_after_commit_in_order(self, uow_factory: UnitOfWorkFactory) -> None:
@@ -1238,6 +1287,37 @@ class StorageContract:
             uow.commit()
         with uow_factory() as uow:
             assert [m.event for m in uow.outbox.pending()] == events[2:]
+
+    @_property
+    @given(steps=_deliveries)
+    def test_the_outbox_holds_what_was_committed_and_not_delivered(
+        self, uow_factory: UnitOfWorkFactory, steps: list[tuple[tuple[str, Any], str]]
+    ) -> None:
+        with uow_factory() as uow:  # the examples share the outbox: start from an empty one
+            uow.outbox.delivered(message.id for message in uow.outbox.pending(limit=1000))
+            uow.commit()
+        prefix = f"o{next(_fresh)}"  # each example has events of its own
+        expected: list[Event] = []
+        for step, ((action, what), ending) in enumerate(steps):
+            with _leaving(ending), uow_factory() as uow:
+                if action == "add":
+                    added = _events(*(f"{prefix}-{step}-{n}" for n in range(what)))
+                    uow.outbox.add(added)
+                else:
+                    pending = uow.outbox.pending()
+                    chosen = [m for m, pick in zip(pending, what, strict=False) if pick]
+                    uow.outbox.delivered(m.id for m in chosen)
+                if ending == "commit":
+                    uow.commit()
+                else:
+                    _end_without_commit(uow, ending)
+            if ending == "commit" and action == "add":
+                expected += added
+            elif ending == "commit":
+                gone = [m.event for m in chosen]
+                expected = [event for event in expected if event not in gone]
+            with uow_factory() as uow:
+                assert [message.event for message in uow.outbox.pending()] == expected
 
     # -- records of every kind ---------------------------------------------------------------
 
