@@ -25,6 +25,8 @@ ALLOWED = {
     "interop": {"errors", "money", "pricing", "_codes", "events", "settlement", "documents"},
     "cli": {"errors", "interop", "pricing", "demo", "storage"},
     "testing": {"errors", "money", "pricing", "settlement"},
+    "cli": {"errors", "interop", "pricing"},
+    "testing": {"errors", "money", "pricing", "settlement", "documents", "events", "storage"},
     "events": {"errors", "_convert"},
     "settlement": {"errors", "_convert", "money", "events"},
     "documents": {"errors", "_convert", "money", "pricing", "events", "settlement"},

@@ -387,8 +387,10 @@ class _Results:
         return stored[1]
 
     def put(self, key: str, fingerprint: str, result: object) -> None:
-        if self.get(key, fingerprint) is None:  # a key stored already keeps its first result
+        if self.get(key, fingerprint) is None:
             self._uow._results[key] = (fingerprint, result)
+        elif key not in self._uow._results:  # another unit of work did the request since
+            raise ConcurrencyConflict(record=key, expected=0, found=1)
 
 
 _MAX_LIMIT = 10_000

@@ -151,7 +151,10 @@ class IdempotencyStore(Protocol):
 
         A result is what the services return: a record of one of the kinds that
         :func:`~ordercore.interop.records.record_to_data` writes, or a tuple of them, so
-        that an adapter storing data (not objects) can write and read it.
+        that an adapter storing data (not objects) can write and read it. A key that
+        another unit of work has committed since raises
+        :class:`~ordercore.errors.ConcurrencyConflict` (here or at the commit): that one
+        did the request, so this one writes nothing.
         """
         ...  # pragma: no cover
 
