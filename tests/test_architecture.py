@@ -24,8 +24,6 @@ ALLOWED = {
     "catalog": {"errors", "money", "pricing", "_convert", "_codes"},
     "interop": {"errors", "money", "pricing", "_codes", "events", "settlement", "documents"},
     "cli": {"errors", "interop", "pricing", "demo", "storage"},
-    "testing": {"errors", "money", "pricing", "settlement"},
-    "cli": {"errors", "interop", "pricing"},
     "testing": {"errors", "money", "pricing", "settlement", "documents", "events", "storage"},
     "events": {"errors", "_convert"},
     "settlement": {"errors", "_convert", "money", "events"},
