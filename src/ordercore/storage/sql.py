@@ -883,11 +883,14 @@ class _Results:
         self._uow._check("store a result")
         key, fingerprint = _key(key, "key"), _text(fingerprint, "fingerprint")
         data = _result_to_data(result)
+        own = key in self._uow._results
         stored = self._stored(key)
         if stored is None:
             self._uow._results[key] = (fingerprint, data)
         elif stored[0] != fingerprint:
             raise IdempotencyConflict(key=key)
+        elif not own:  # another unit of work committed this request since: done twice else
+            raise ConcurrencyConflict(record=key, expected=0, found=1)
 
 
 _MAX_LIMIT = 10_000

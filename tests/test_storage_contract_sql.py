@@ -1,0 +1,45 @@
+"""The storage contract suite on the SQL adapter: SQLite in memory, an SQLite file, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ordercore.testing.contract import StorageContract
+
+sql = pytest.importorskip("ordercore.storage.sql", reason="the SQL adapter needs the sql extra")
+
+
+class TestSqliteInMemory(StorageContract):
+    @pytest.fixture
+    def uow_factory(self) -> Iterator[object]:
+        store = sql.SqlStore.from_url("sqlite://")
+        yield store
+        store.close()
+
+
+class TestSqliteFile(StorageContract):
+    @pytest.fixture
+    def uow_factory(self, tmp_path: Path) -> Iterator[object]:
+        store = sql.SqlStore.from_url(f"sqlite:///{tmp_path / 'contract.sqlite'}")
+        yield store
+        store.close()
+
+
+class TestPostgresql(StorageContract):
+    @pytest.fixture
+    def uow_factory(self) -> Iterator[object]:
+        url = os.environ.get("ORDERCORE_TEST_POSTGRES_URL")
+        if not url:
+            if os.environ.get("ORDERCORE_REQUIRE_POSTGRES") == "1":
+                pytest.fail("ORDERCORE_REQUIRE_POSTGRES=1 but ORDERCORE_TEST_POSTGRES_URL is unset")
+            pytest.skip("PostgreSQL: set ORDERCORE_TEST_POSTGRES_URL to a database to run these")
+        store = sql.SqlStore.from_url(url)
+        sql.metadata.drop_all(store.engine)  # a fresh database for every test
+        store.close()
+        store = sql.SqlStore.from_url(url)
+        yield store
+        store.close()
