@@ -535,10 +535,9 @@ def test_the_same_key_and_request_return_the_first_result(store: SqlStore) -> No
         uow.idempotency.put("req-2", "issue two", second)
         assert uow.idempotency.get("req-1", "issue inv-1") == first
         uow.commit()
-    with store() as uow:
-        uow.idempotency.put("req-1", "issue inv-1", draft("other"))
-        assert uow.idempotency.get("req-1", "issue inv-1") == first
-        uow.commit()
+    with store() as uow, pytest.raises(ConcurrencyConflict) as done_before:
+        uow.idempotency.put("req-1", "issue inv-1", draft("other"))  # done twice otherwise
+    assert done_before.value.record == "req-1"
     with store() as uow:
         assert uow.idempotency.get("req-1", "issue inv-1") == first
         assert uow.idempotency.get("req-2", "issue two") == second
