@@ -53,7 +53,6 @@ from ordercore.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
     InvalidType,
-    NumberOutOfRange,
     RecordExists,
     UnitOfWorkClosed,
     UnknownRecord,
@@ -61,6 +60,7 @@ from ordercore.errors import (
 )
 from ordercore.events import Event
 from ordercore.settlement.open_items import OpenItem
+from ordercore.storage._outbox import events_given, ids_given, limit_given
 from ordercore.storage.ports import OutboxMessage, Record
 
 if TYPE_CHECKING:
@@ -393,9 +393,6 @@ class _Results:
             raise ConcurrencyConflict(record=key, expected=0, found=1)
 
 
-_MAX_LIMIT = 10_000
-
-
 class _Outbox:
     """The :class:`~ordercore.storage.ports.Outbox` of a :class:`MemoryUnitOfWork`."""
 
@@ -404,23 +401,13 @@ class _Outbox:
 
     def add(self, events: Iterable[Event]) -> None:
         self._uow._check("add events")
-        if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
-            raise InvalidType(events, expected="an iterable of events", field="events")
-        added = list(events)
-        for event in added:
-            if not isinstance(event, Event):
-                raise InvalidType(event, expected="an ordercore Event", field="events")
+        added = events_given(events)
         self._uow._events.extend(added)
 
     def pending(self, limit: int = 100) -> tuple[OutboxMessage, ...]:
         uow = self._uow
         uow._check("read the outbox")
-        if isinstance(limit, bool) or not isinstance(limit, int):
-            raise InvalidType(limit, expected="an int", field="limit")
-        if not 1 <= limit <= _MAX_LIMIT:
-            raise NumberOutOfRange(
-                limit, limit=_MAX_LIMIT, reason=f"must be from 1 to {_MAX_LIMIT}", field="limit"
-            )
+        limit = limit_given(limit)
         with uow._store._lock:
             ids = sorted(i for i in uow._store._messages if i not in uow._marked)[:limit]
             return tuple(OutboxMessage(id=i, event=uow._store._messages[i]) for i in ids)
@@ -428,13 +415,7 @@ class _Outbox:
     def delivered(self, ids: Iterable[int]) -> None:
         uow = self._uow
         uow._check("mark events delivered")
-        if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
-            raise InvalidType(ids, expected="an iterable of message ids", field="ids")
-        marked = list(ids)
-        for message in marked:
-            if isinstance(message, bool) or not isinstance(message, int):
-                raise InvalidType(message, expected="a message id (int)", field="ids")
-        uow._marked.update(marked)
+        uow._marked.update(ids_given(ids))
 
 
 if TYPE_CHECKING:  # the type checker proves that the adapter implements the ports

@@ -72,6 +72,7 @@ from ordercore.events import Event
 from ordercore.interop.events import event_from_data, event_to_data
 from ordercore.interop.records import RECORD_KINDS, record_from_data, record_to_data
 from ordercore.settlement.open_items import OpenItem
+from ordercore.storage._outbox import events_given, ids_given, limit_given
 from ordercore.storage.ports import OutboxMessage, Record
 
 if TYPE_CHECKING:
@@ -893,9 +894,6 @@ class _Results:
             raise ConcurrencyConflict(record=key, expected=0, found=1)
 
 
-_MAX_LIMIT = 10_000
-
-
 class _Outbox:
     """The :class:`~ordercore.storage.ports.Outbox` of a :class:`SqlUnitOfWork`."""
 
@@ -904,24 +902,14 @@ class _Outbox:
 
     def add(self, events: Iterable[Event]) -> None:
         self._uow._check("add events")
-        if isinstance(events, (str, bytes)) or not isinstance(events, Iterable):
-            raise InvalidType(events, expected="an iterable of events", field="events")
-        added = list(events)
-        for event in added:
-            if not isinstance(event, Event):
-                raise InvalidType(event, expected="an ordercore Event", field="events")
+        added = events_given(events)
         written = [event_to_data(event) for event in added]
         self._uow._events.extend(written)
 
     def pending(self, limit: int = 100) -> tuple[OutboxMessage, ...]:
         uow = self._uow
         uow._check("read the outbox")
-        if isinstance(limit, bool) or not isinstance(limit, int):
-            raise InvalidType(limit, expected="an int", field="limit")
-        if not 1 <= limit <= _MAX_LIMIT:
-            raise NumberOutOfRange(
-                limit, limit=_MAX_LIMIT, reason=f"must be from 1 to {_MAX_LIMIT}", field="limit"
-            )
+        limit = limit_given(limit)
         query = sa.select(_outbox.c.id, _outbox.c.event).where(_outbox.c.delivered.is_(False))
         if uow._marked:
             query = query.where(_outbox.c.id.not_in(sorted(uow._marked)))
@@ -933,13 +921,7 @@ class _Outbox:
     def delivered(self, ids: Iterable[int]) -> None:
         uow = self._uow
         uow._check("mark events delivered")
-        if isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
-            raise InvalidType(ids, expected="an iterable of message ids", field="ids")
-        marked = list(ids)
-        for message in marked:
-            if isinstance(message, bool) or not isinstance(message, int):
-                raise InvalidType(message, expected="a message id (int)", field="ids")
-        uow._marked.update(marked)
+        uow._marked.update(ids_given(ids))
 
 
 if TYPE_CHECKING:  # the type checker proves that the adapter implements the ports
