@@ -42,7 +42,7 @@ ALLOWED = {
         "storage",
         "services",
     },
-    "subscriptions": {"errors", "_convert", "money", "pricing", "events", "settlement"},
+    "subscriptions": {"errors", "_convert", "money", "pricing", "events", "settlement", "documents"},
 }
 IO_MODULES = {
     "os",

@@ -111,6 +111,7 @@ __all__ = [
     "NotFromThisOrder",
     "NothingRemains",
     "NothingToCredit",
+    "NothingToInvoice",
     "NothingToWriteOff",
     "NumberOutOfRange",
     "OrderLimitExceeded",
@@ -2159,6 +2160,25 @@ class PeriodBilledAlready(Conflict):
         super().__init__(
             f"period {index} ({start} to {end}) was billed already: bill each period once, "
             "and change the subscription for what changed in it"
+        )
+
+
+class NothingToInvoice(WrongState):
+    """Subscription ``subscription`` has nothing to invoice on ``on``.
+
+    No change waits for an invoice and no period's usage has ended since the last one:
+    invoice a period (``Subscription.invoice``) instead, or wait for its usage to end.
+    """
+
+    def __init__(self, *, subscription: str, on: dt.date) -> None:
+        self.subscription = subscription
+        self.on = on
+        super().__init__(
+            document=f"subscription {subscription}",
+            state="without anything to invoice",
+            operation=f"invoice on {on}",
+            reason="no change waits for an invoice and no usage period has ended since the last",
+            first="invoice a period",
         )
 
 

@@ -14,6 +14,15 @@ pricing lines.
 
 # -- schedules, proration and changes --------------------------------------------------------
 from ordercore.subscriptions.proration import MAX_DENOMINATOR, amount, check_factor, prorate
+from ordercore.subscriptions.runs import (
+    MAX_CHUNK,
+    Billed,
+    BillRun,
+    RunFailure,
+    bill_due,
+    bill_run,
+    due_periods,
+)
 from ordercore.subscriptions.schedules import (
     MAX_PERIODS,
     Alignment,
@@ -37,6 +46,7 @@ from ordercore.subscriptions.subscription import (
     ItemVersion,
     LineRole,
     Pause,
+    PeriodInvoice,
     ProratedLine,
     Subscription,
 )
@@ -46,6 +56,7 @@ from ordercore.subscriptions.usage import (
     Aggregation,
     GraduatedPercentage,
     GraduatedTiers,
+    Meter,
     Package,
     Percentage,
     PercentTier,
@@ -64,12 +75,15 @@ from ordercore.subscriptions.usage import (
 
 __all__ = [
     "MAX_CHANGES",
+    "MAX_CHUNK",
     "MAX_DENOMINATOR",
     "MAX_ITEMS",
     "MAX_PERIODS",
     "Aggregation",
     "Alignment",
     "Bill",
+    "BillRun",
+    "Billed",
     "BilledPeriod",
     "BillingRecord",
     "Change",
@@ -81,15 +95,18 @@ __all__ = [
     "IntervalUnit",
     "ItemVersion",
     "LineRole",
+    "Meter",
     "Package",
     "Pause",
     "PerUnit",
     "PercentTier",
     "Percentage",
     "Period",
+    "PeriodInvoice",
     "ProratedLine",
     "RatedCharge",
     "RatingStep",
+    "RunFailure",
     "Schedule",
     "StepKind",
     "StubPolicy",
@@ -102,8 +119,11 @@ __all__ = [
     "VolumeTiers",
     "aggregate",
     "amount",
+    "bill_due",
+    "bill_run",
     "check_factor",
     "days_between",
+    "due_periods",
     "prorate",
     "rate",
 ]

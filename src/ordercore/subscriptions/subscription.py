@@ -25,25 +25,40 @@ import datetime as dt
 import enum
 import html as _html
 import itertools
-from collections.abc import Iterator, Mapping
+import zoneinfo
+from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
+from typing import Any
 
 import attrs
 import moneyed
 
 from ordercore._convert import to_text
+from ordercore.documents.invoices import DraftInvoice
 from ordercore.errors import (
     ChangeOutOfOrder,
     CurrencyMismatch,
     InvalidSubscription,
     InvalidType,
+    NothingToInvoice,
     PeriodBilledAlready,
     SubscriptionEnded,
 )
+from ordercore.events import Event, Request
 from ordercore.money import Money, get_currency
-from ordercore.pricing import DiscountKind, Document, Line, Policy, PricedDocument, price, render
+from ordercore.pricing import (
+    DiscountKind,
+    Document,
+    Group,
+    Line,
+    Policy,
+    PricedDocument,
+    price,
+    render,
+)
 from ordercore.subscriptions.proration import amount_of, prorated
 from ordercore.subscriptions.schedules import Period, Schedule
+from ordercore.subscriptions.usage import Meter, RatedCharge, UsageRecord
 
 __all__ = [
     "MAX_CHANGES",
@@ -56,6 +71,7 @@ __all__ = [
     "ItemVersion",
     "LineRole",
     "Pause",
+    "PeriodInvoice",
     "ProratedLine",
     "Subscription",
 ]
@@ -252,16 +268,27 @@ def _last_change(value: object) -> dt.date | None:
     return None if value is None else _check_date(value, "last_change")
 
 
+def _usage_through(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(value, expected="a period index (int)", field="usage_through")
+    return value
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class BillingRecord:
     """What a subscription billed: the periods, and per item and period each entry.
 
-    ``last_change`` is the date of the subscription's last change (``None``: none yet).
+    ``last_change`` is the date of the subscription's last change (``None``: none yet);
+    ``usage_through`` the index of the last period whose usage was invoiced (``None``:
+    none yet).
     """
 
     periods: tuple[BilledPeriod, ...] = attrs.field(default=(), converter=_billed_periods)
     entries: tuple[Entry, ...] = attrs.field(default=(), converter=_entries)
     last_change: dt.date | None = attrs.field(default=None, converter=_last_change)
+    usage_through: int | None = attrs.field(default=None, converter=_usage_through)
 
     def billed(self, item: str, index: int) -> Money | None:
         """What was billed for ``item`` in period ``index`` (``None``: nothing was)."""
@@ -308,6 +335,10 @@ class _Lines:
         raise NotImplementedError
 
     def _rows(self) -> list[tuple[str, ...]]:
+        return self._rows_of(self.lines)
+
+    @staticmethod
+    def _rows_of(lines: Iterable[ProratedLine]) -> list[tuple[str, ...]]:
         return [
             (
                 p.role.value,
@@ -317,7 +348,7 @@ class _Lines:
                 str(p.factor),
                 str(p.amount.amount),
             )
-            for p in self.lines
+            for p in lines
         ]
 
     _HEADERS = ("Role", "Item", "From", "To (incl.)", "Factor", "Amount")
@@ -399,6 +430,109 @@ class Change(_Lines):
         )
 
 
+@attrs.frozen(kw_only=True, repr=False)
+class PeriodInvoice:
+    """What invoicing a subscription yields: the draft invoice, and what it is made of.
+
+    ``period`` is the period it charges (``None`` for an invoice of changes and usage
+    only, :meth:`Subscription.invoice_pending`); ``charges`` are the period's charge
+    lines, ``changes`` the lines of the changes made since the last invoice (credits and
+    charges), ``usage`` the rated usage charges, one per meter and usage period (each
+    explains itself). ``draft`` is the invoice draft of all of them, in three groups, and
+    ``events`` what creating it raised. Its amount due is negative when the credits
+    exceed the charges: issued, it is customer credit in the customer's ledger.
+    """
+
+    subscription: str
+    period: Period | None
+    charges: tuple[ProratedLine, ...]
+    changes: tuple[ProratedLine, ...]
+    usage: tuple[RatedCharge, ...]
+    draft: DraftInvoice
+    events: tuple[Event, ...]
+
+    @property
+    def total(self) -> Money:
+        """The draft's total with taxes."""
+        return self.draft.total
+
+    @property
+    def amount_due(self) -> Money:
+        """What the draft would leave to pay once issued (negative: customer credit)."""
+        return self.draft.amount_due
+
+    def _title(self) -> str:
+        what = (
+            f"period {self.period.index} ({self.period.start} to {self.period.last_day})"
+            if self.period is not None
+            else "changes and usage"
+        )
+        return f"Invoice of subscription {self.subscription}, {what}"
+
+    def to_text(self, *, locale: str | None = None) -> str:
+        """The spans and factors of its lines, how each usage charge was rated, then the draft."""
+        out = [self._title()]
+        prorated = (*self.changes, *self.charges)
+        if prorated:
+            rows = [_Lines._HEADERS, *_Lines._rows_of(prorated)]
+            widths = [max(len(row[i]) for row in rows) for i in range(len(_Lines._HEADERS))]
+            out.extend(
+                "  ".join(
+                    cell.rjust(width) if i >= 4 else cell.ljust(width)
+                    for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+                ).rstrip()
+                for row in rows
+            )
+        out.extend(f"Usage: {charge.explanation}" for charge in self.usage)
+        out.extend(["", self.draft.to_text(locale=locale)])
+        return "\n".join(out)
+
+    def to_html(self, *, locale: str | None = None) -> str:
+        """The same parts as :meth:`to_text`, as HTML for notebooks."""
+        esc = _html.escape
+        head = "".join(f"<th>{esc(h)}</th>" for h in _Lines._HEADERS)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>"
+            for row in _Lines._rows_of((*self.changes, *self.charges))
+        )
+        usage = "".join(f"<p>{esc(charge.explanation)}</p>" for charge in self.usage)
+        return (
+            f'<div class="ordercore-subscription-invoice"><div>{esc(self._title())}</div>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{usage}"
+            f"{self.draft.to_html(locale=locale)}</div>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        period = "None" if self.period is None else f"'{self.period}'"
+        return (
+            f"PeriodInvoice(subscription={self.subscription!r}, period={period}, "
+            f"charges={len(self.charges)}, changes={len(self.changes)}, "
+            f"usage={len(self.usage)}, amount_due={self.amount_due!r})"
+        )
+
+
+def _records(value: object) -> tuple[UsageRecord, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidType(value, expected="an iterable of UsageRecord", field="usage")
+    records = tuple(value)
+    for index, record in enumerate(records):
+        if not isinstance(record, UsageRecord):
+            raise InvalidType(record, expected="a UsageRecord", field=f"usage[{index}]")
+    return records
+
+
+def _request(value: object) -> Request:
+    if not isinstance(value, Request):
+        raise InvalidType(value, expected="a Request", field="request")
+    return value
+
+
 def _schedule(value: object) -> Schedule:
     if not isinstance(value, Schedule):
         raise InvalidType(value, expected="a Schedule", field="schedule")
@@ -433,6 +567,71 @@ def _ended(value: object) -> dt.date | None:
     return None if value is None else _check_date(value, "ended")
 
 
+def _optional_text(value: object, field: str) -> str | None:
+    if value is None:
+        return None
+    text = to_text(value, field)
+    if len(text) > 200:
+        raise InvalidSubscription(
+            value, reason=f"a subscription's {field} has at most 200 characters", field=field
+        )
+    return text
+
+
+def _subscription_id(value: object) -> str | None:
+    return _optional_text(value, "id")
+
+
+def _customer(value: object) -> str | None:
+    return _optional_text(value, "customer")
+
+
+def _meters(value: object) -> tuple[Meter, ...]:
+    if isinstance(value, Meter) or not isinstance(value, Iterable):
+        raise InvalidType(value, expected="a list of Meter", field="meters")
+    meters = tuple(value)
+    for index, meter in enumerate(meters):
+        if not isinstance(meter, Meter):
+            raise InvalidType(meter, expected="a Meter", field=f"meters[{index}]")
+    return meters
+
+
+def _pending(value: object) -> tuple[ProratedLine, ...]:
+    if not isinstance(value, tuple) or not all(isinstance(p, ProratedLine) for p in value):
+        raise InvalidType(value, expected="a tuple of ProratedLine", field="pending")
+    return value
+
+
+def _timezone(value: object) -> str:
+    name = to_text(value, "timezone")
+    if name == "UTC":
+        return name
+    if len(name) > 64:
+        raise InvalidSubscription(
+            value, reason="a time zone name is an IANA name", field="timezone"
+        )
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        raise InvalidSubscription(
+            value, reason="give an IANA time zone name, such as 'Europe/Paris'", field="timezone"
+        ) from None
+    return name
+
+
+def _zone(name: str) -> dt.tzinfo:
+    return dt.UTC if name == "UTC" else zoneinfo.ZoneInfo(name)
+
+
+_MAX_VERSION = 2**63 - 1
+
+
+def _version(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_VERSION:
+        raise InvalidType(value, expected="a version number from 1 to 2**63 - 1", field="version")
+    return value
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class Subscription:
     """Items billed on a :class:`~ordercore.subscriptions.Schedule`, and what was billed.
@@ -441,6 +640,11 @@ class Subscription:
     which day, ``pauses`` when service stopped, ``ended`` the first day after the
     subscription (a cancellation, or the schedule's own end), ``record`` what was billed.
     ``policy`` prices every line it yields (its rounding mode rounds the amounts).
+
+    To invoice it (:meth:`invoice`), it has an ``id`` and a ``customer``; ``meters`` are
+    its usage charges, rated for each period from the usage records in ``timezone``'s
+    days (an IANA name; UTC by default); ``pending`` the lines of changes that no invoice
+    has taken yet. ``version`` counts its steps, one each (what a repository stores).
     """
 
     schedule: Schedule = attrs.field(converter=_schedule)
@@ -450,6 +654,12 @@ class Subscription:
     pauses: tuple[Pause, ...] = attrs.field(default=(), converter=_pauses)
     ended: dt.date | None = attrs.field(default=None, converter=_ended)
     record: BillingRecord = attrs.field(factory=BillingRecord, converter=_record)
+    id: str | None = attrs.field(default=None, converter=_subscription_id)
+    customer: str | None = attrs.field(default=None, converter=_customer)
+    meters: tuple[Meter, ...] = attrs.field(default=(), converter=_meters)
+    pending: tuple[ProratedLine, ...] = attrs.field(default=(), converter=_pending)
+    timezone: str = attrs.field(default="UTC", converter=_timezone)
+    version: int = attrs.field(default=1, converter=_version)
 
     def __attrs_post_init__(self) -> None:
         for version in self.versions:
@@ -469,15 +679,43 @@ class Subscription:
                 reason=f"a subscription keeps at most {MAX_CHANGES} changes",
                 field="versions",
             )
+        keys = set(self.keys)
+        for index, meter in enumerate(self.meters):
+            if meter.currency != self.currency:
+                raise CurrencyMismatch(
+                    self.currency.code, meter.currency.code, operation="meter usage in"
+                )
+            if meter.key in keys:
+                raise InvalidSubscription(
+                    meter.key,
+                    reason="every item and meter of a subscription has its own key",
+                    field=f"meters[{index}].key",
+                )
+            keys.add(meter.key)
+        if len(keys) > MAX_ITEMS:
+            raise InvalidSubscription(
+                len(keys),
+                reason=f"a subscription bills at most {MAX_ITEMS} items and meters",
+                field="meters",
+            )
 
     @classmethod
     def start(
-        cls, *, schedule: Schedule, items: Mapping[str, Line], policy: Policy | None = None
+        cls,
+        *,
+        schedule: Schedule,
+        items: Mapping[str, Line],
+        policy: Policy | None = None,
+        id: str | None = None,  # noqa: A002 - the record's id, named like every other id
+        customer: str | None = None,
+        meters: Iterable[Meter] = (),
+        timezone: str = "UTC",
     ) -> Subscription:
         """A subscription billing ``items`` (key: the line of one whole period) on ``schedule``.
 
         Every line is in one currency. An item's line may carry taxes and percentage
-        discounts; a fixed discount does not prorate and is refused.
+        discounts; a fixed discount does not prorate and is refused. ``id`` and
+        ``customer`` are needed to :meth:`invoice` it; ``meters`` are its usage charges.
         """
         schedule = _schedule(schedule)
         if not isinstance(items, Mapping) or not items:
@@ -503,6 +741,10 @@ class Subscription:
             versions=versions,
             policy=Policy() if policy is None else policy,
             ended=schedule.stop,
+            id=id,
+            customer=customer,
+            meters=meters,
+            timezone=timezone,
         )
 
     # -- reading ---------------------------------------------------------------------------
@@ -541,6 +783,19 @@ class Subscription:
         if begin < end:
             yield begin, end
 
+    def _step(self, change: Change | None = None, **fields: Any) -> Subscription:
+        """This subscription after a step: ``fields`` changed, one version on.
+
+        A change's lines wait in ``pending`` for the next invoice.
+        """
+        if self.version >= _MAX_VERSION:
+            raise InvalidType(
+                self.version + 1, expected="a version number from 1 to 2**63 - 1", field="version"
+            )
+        if change is not None and change.lines:
+            fields["pending"] = (*self.pending, *change.lines)
+        return attrs.evolve(self, version=self.version + 1, **fields)
+
     # -- billing ---------------------------------------------------------------------------
 
     def bill(self, index: int) -> tuple[Subscription, Bill]:
@@ -571,7 +826,7 @@ class Subscription:
             entries=(*self.record.entries, *entries),
         )
         bill = Bill(lines=tuple(lines), currency=self.currency, policy=self.policy, period=period)
-        return attrs.evolve(self, record=record), bill
+        return self._step(record=record), bill
 
     def _factor(self, billed: BilledPeriod, start: dt.date, end: dt.date) -> Fraction:
         """The share of the period's price that ``[start, end)`` bills."""
@@ -640,6 +895,163 @@ class Subscription:
             line=prorated(line, factor, description=text, credit=credit),
             amount=amount_of(line, factor, mode=self.policy.rounding, credit=credit),
         )
+
+    # -- invoicing -------------------------------------------------------------------------
+
+    def invoice(
+        self, index: int, *, request: Request, usage: Iterable[UsageRecord] = ()
+    ) -> tuple[Subscription, PeriodInvoice]:
+        """Bill period ``index`` and make its invoice draft: the new subscription and it.
+
+        The draft holds, in groups: the lines of the changes made since the last invoice
+        (``pending``), the period's charges (as :meth:`bill` makes them), and each meter's
+        usage for every period whose usage has ended by the period's billing date and was
+        not invoiced yet: usage is always invoiced in arrears, so a period billed in
+        advance carries the usage of the period before it. Its id is
+        ``"<subscription id>/period-<index>"``.
+        """
+        request = _request(request)
+        records = _records(usage)
+        self._check_invoiceable()
+        billed, bill = self.bill(index)
+        upto = self.schedule.billing_date(bill.period)
+        return billed._invoiced(
+            period=bill.period,
+            charges=bill.lines,
+            upto=upto,
+            records=records,
+            request=request,
+            draft_id=f"{self.id}/period-{bill.period.index}",
+            version=self.version + 1,
+        )
+
+    def preview(
+        self, index: int, *, usage: Iterable[UsageRecord] = (), at: dt.datetime | None = None
+    ) -> PeriodInvoice:
+        """The invoice of period ``index`` as :meth:`invoice` would make it; changes nothing.
+
+        It runs the same code on this subscription (a value: nothing else is touched),
+        with a request keyed ``"preview"`` at ``at`` (default: midnight UTC of the
+        period's billing date). A subscription without an id or customer is previewed
+        under ``"preview"``.
+        """
+        period = self.schedule.period(index)
+        day = self.schedule.billing_date(period)
+        when = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if at is None else at
+        copy = self
+        if self.id is None or self.customer is None:
+            copy = attrs.evolve(self, id=self.id or "preview", customer=self.customer or "preview")
+        request = Request(key="preview", at=when, business_date=day)
+        return copy.invoice(index, request=request, usage=usage)[1]
+
+    def invoice_pending(
+        self, *, on: dt.date, request: Request, usage: Iterable[UsageRecord] = ()
+    ) -> tuple[Subscription, PeriodInvoice]:
+        """Invoice what waits without billing a period: changes, and usage ended by ``on``.
+
+        This is how the credits of a cancellation and the usage of the last period reach
+        an invoice (no period is billed after the end). Raises
+        :class:`~ordercore.errors.NothingToInvoice` when nothing waits. Its id is
+        ``"<subscription id>/pending-<version>"``.
+        """
+        on = _check_date(on, "on")
+        request = _request(request)
+        records = _records(usage)
+        self._check_invoiceable()
+        if not self.pending and not self._usage_periods(on):
+            raise NothingToInvoice(subscription=str(self.id), on=on)
+        return self._invoiced(
+            period=None,
+            charges=(),
+            upto=on,
+            records=records,
+            request=request,
+            draft_id=f"{self.id}/pending-{self.version}",
+            version=self.version + 1,
+        )
+
+    def _check_invoiceable(self) -> None:
+        if self.id is None:
+            raise InvalidSubscription(
+                None, reason="give the subscription an id to invoice it", field="id"
+            )
+        if self.customer is None:
+            raise InvalidSubscription(
+                None, reason="give the subscription a customer to invoice it", field="customer"
+            )
+
+    def _usage_periods(self, upto: dt.date) -> list[Period]:
+        """The periods whose usage ended by ``upto`` and was not invoiced yet, in order."""
+        if not self.meters:
+            return []
+        through = self.record.usage_through
+        index = self.schedule.first_index if through is None else through + 1
+        last = self.schedule.last_index
+        found: list[Period] = []
+        while last is None or index <= last:
+            period = self.schedule.period(index)
+            if self.ended is not None and period.start >= self.ended:
+                break
+            end = period.end if self.ended is None else min(period.end, self.ended)
+            if end > upto:
+                break
+            found.append(period)
+            index += 1
+        return found
+
+    def _invoiced(
+        self,
+        *,
+        period: Period | None,
+        charges: tuple[ProratedLine, ...],
+        upto: dt.date,
+        records: tuple[UsageRecord, ...],
+        request: Request,
+        draft_id: str,
+        version: int,
+    ) -> tuple[Subscription, PeriodInvoice]:
+        zone = _zone(self.timezone)
+        rated: list[RatedCharge] = []
+        usage_lines: list[Line] = []
+        periods = self._usage_periods(upto)
+        for used in periods:
+            end = used.end if self.ended is None else min(used.end, self.ended)
+            start_at = dt.datetime.combine(used.start, dt.time(), tzinfo=zone)
+            end_at = dt.datetime.combine(end, dt.time(), tzinfo=zone)
+            for meter in self.meters:
+                charge = meter.rate(records, start=start_at, end=end_at)
+                rated.append(charge)
+                usage_lines.extend(meter.lines(charge))
+        groups: list[Group] = []
+        if self.pending:
+            groups.append(
+                Group(name="Changes since the last invoice", lines=[p.line for p in self.pending])
+            )
+        if charges and period is not None:
+            groups.append(
+                Group(
+                    name=f"Period {period.start} to {period.last_day}",
+                    lines=[p.line for p in charges],
+                )
+            )
+        if usage_lines:
+            groups.append(Group(name="Usage", lines=usage_lines))
+        content = Document(currency=self.currency, items=groups, policy=self.policy)
+        created = DraftInvoice.create(
+            id=draft_id, customer=str(self.customer), content=content, request=request
+        )
+        invoice = PeriodInvoice(
+            subscription=str(self.id),
+            period=period,
+            charges=charges,
+            changes=self.pending,
+            usage=tuple(rated),
+            draft=created.document,
+            events=created.events,
+        )
+        through = periods[-1].index if periods else self.record.usage_through
+        record = attrs.evolve(self.record, usage_through=through)
+        return attrs.evolve(self, pending=(), record=record, version=version), invoice
 
     # -- changes ---------------------------------------------------------------------------
 
@@ -728,7 +1140,7 @@ class Subscription:
         change = Change(
             lines=tuple(lines), currency=self.currency, policy=self.policy, at=at, what=what
         )
-        return attrs.evolve(self, versions=versions, record=record), change
+        return self._step(change, versions=versions, record=record), change
 
     def cancel(self, at: dt.date, *, at_period_end: bool = False) -> tuple[Subscription, Change]:
         """End the subscription on ``at``, or at the end of the period holding ``at``.
@@ -752,7 +1164,7 @@ class Subscription:
             at=end,
             what="cancelled",
         )
-        return attrs.evolve(self, ended=end, record=record), change
+        return self._step(change, ended=end, record=record), change
 
     def pause(self, at: dt.date, *, until: dt.date | None = None) -> tuple[Subscription, Change]:
         """Stop service from ``at`` to ``until`` (``None``: until :meth:`resume`).
@@ -780,7 +1192,7 @@ class Subscription:
             at=at,
             what=f"paused until {until}" if until is not None else "paused",
         )
-        return attrs.evolve(paused, record=record), change
+        return paused._step(change, record=record), change
 
     def _restart(self, at: dt.date, lines: list[ProratedLine]) -> Subscription:
         entries = list(self.record.entries)
@@ -803,11 +1215,11 @@ class Subscription:
         )
         lines: list[ProratedLine] = []
         resumed = attrs.evolve(self, pauses=pauses)._restart(at, lines)
-        resumed = attrs.evolve(resumed, record=attrs.evolve(resumed.record, last_change=at))
         change = Change(
             lines=tuple(lines), currency=self.currency, policy=self.policy, at=at, what="resumed"
         )
-        return resumed, change
+        record = attrs.evolve(resumed.record, last_change=at)
+        return resumed._step(change, record=record), change
 
     # -- printing --------------------------------------------------------------------------
 

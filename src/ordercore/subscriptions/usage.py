@@ -85,6 +85,7 @@ __all__ = [
     "Aggregation",
     "GraduatedPercentage",
     "GraduatedTiers",
+    "Meter",
     "Package",
     "PerUnit",
     "PercentTier",
@@ -1282,3 +1283,86 @@ def rate(
         bound=bound,
         amount=Money._exact(total, currency),
     )
+
+
+# -- meters -------------------------------------------------------------------------------
+
+
+def _model(value: object) -> UsageModel:
+    if not isinstance(value, UsageModel) or type(value) is UsageModel:
+        raise InvalidType(value, expected="a usage charge model, such as PerUnit", field="model")
+    return value
+
+
+def _optional_description(value: object) -> str | None:
+    return None if value is None else _description(value)
+
+
+def _meter_taxes(value: object) -> tuple[Tax, ...]:
+    taxes: tuple[Tax, ...] = to_tuple(
+        list(value)
+        if isinstance(value, Iterable) and not isinstance(value, list | tuple)
+        else value,
+        Tax,
+        "taxes",
+    )
+    for tax in taxes:
+        if tax.included:
+            raise InvalidTax(
+                tax.name,
+                reason="a rated charge is an amount before taxes: give taxes added to it",
+                field="included",
+            )
+    return taxes
+
+
+def _rounding(value: object) -> RoundingMode:
+    return check_instance(value, RoundingMode, "rounding")
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Meter:
+    """A usage charge of a subscription: ``metric`` rated by ``model`` for each period.
+
+    ``key`` names the charge among the subscription's items and on its invoices;
+    ``description`` names it on the lines (default: the metric); ``aggregation`` says how
+    the period's records make its quantity; ``taxes`` (added to the rated amount, never
+    included in it) apply to its lines; ``rounding`` rounds the rated amount once.
+    """
+
+    key: str = attrs.field(converter=_metric)
+    metric: str = attrs.field(converter=_metric)
+    model: UsageModel = attrs.field(converter=_model)
+    description: str | None = attrs.field(default=None, converter=_optional_description)
+    aggregation: Aggregation = attrs.field(default=Aggregation.SUM, converter=_aggregation)
+    taxes: tuple[Tax, ...] = attrs.field(default=(), converter=_meter_taxes)
+    rounding: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_rounding)
+
+    @property
+    def currency(self) -> moneyed.Currency:
+        """The currency its model charges in."""
+        return self.model.currency
+
+    def rate(
+        self, records: Iterable[UsageRecord], *, start: dt.datetime, end: dt.datetime
+    ) -> RatedCharge:
+        """Rate the records of its metric from ``start`` (included) to ``end`` (excluded)."""
+        usage = Usage.of(
+            records, metric=self.metric, start=start, end=end, aggregation=self.aggregation
+        )
+        return rate(
+            self.model,
+            usage,
+            description=self.description if self.description is not None else self.key,
+            rounding=self.rounding,
+        )
+
+    def lines(self, charge: RatedCharge) -> tuple[Line, ...]:
+        """The pricing lines of ``charge`` (rated by this meter), with the meter's taxes."""
+        return charge.lines(taxes=self.taxes)
+
+    def __repr__(self) -> str:
+        return (
+            f"Meter(key={self.key!r}, metric={self.metric!r}, model={self.model.name!r}, "
+            f"aggregation={self.aggregation!r})"
+        )

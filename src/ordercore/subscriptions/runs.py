@@ -1,0 +1,304 @@
+"""Bill runs: every subscription's due periods invoiced, as a pure function of a date.
+
+:func:`bill_run` takes subscriptions, their usage records and a date, and invoices, for
+each subscription, every period whose billing date is on or before that date and that
+was not billed yet, in order (:meth:`Subscription.invoice`); a subscription that has
+ended by then also gets its waiting changes and last usage invoiced
+(:meth:`Subscription.invoice_pending`). The result is a :class:`BillRun`: per
+subscription the new subscription and its invoices, and the subscriptions that failed,
+each with its error, in the order given.
+
+The run is split in chunks, and each chunk is billed by ``executor.submit`` when an
+executor is given: a :class:`concurrent.futures.ProcessPoolExecutor`, a thread pool, or
+a Dask cluster's ``client.get_executor()``. Nothing in a chunk depends on another, and
+every request is derived from the date, so the result is the same, invoice for invoice,
+on every executor and for every chunk size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as _html
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future
+
+import attrs
+
+from ordercore.errors import InvalidSubscription, InvalidType, NumberOutOfRange, OrdercoreError
+from ordercore.events import Request
+from ordercore.money import Money
+from ordercore.subscriptions.subscription import PeriodInvoice, Subscription
+from ordercore.subscriptions.usage import UsageRecord
+
+__all__ = ["MAX_CHUNK", "BillRun", "Billed", "RunFailure", "bill_due", "bill_run", "due_periods"]
+
+#: The largest chunk a run hands an executor at once.
+MAX_CHUNK = 100_000
+_NO_USAGE: tuple[UsageRecord, ...] = ()
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Billed:
+    """One subscription after a run: the subscription as it is now, and its new invoices."""
+
+    subscription: Subscription
+    invoices: tuple[PeriodInvoice, ...]
+
+    def __repr__(self) -> str:
+        return f"Billed(subscription={self.subscription.id!r}, invoices={len(self.invoices)})"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class RunFailure:
+    """A subscription a run could not bill: ``error`` is the error's type name.
+
+    Nothing of that subscription was billed; the others are not affected. The error is
+    kept by name and message, so that a failure reads the same from every executor.
+    """
+
+    subscription: str
+    error: str
+    message: str
+
+    def __repr__(self) -> str:
+        return f"RunFailure(subscription={self.subscription!r}, error={self.error!r})"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class BillRun:
+    """What a bill run on ``on`` did: every subscription billed, and those that failed.
+
+    ``billed`` holds one :class:`Billed` per subscription that did not fail (with no
+    invoices when nothing was due), in the order given.
+    """
+
+    on: dt.date
+    billed: tuple[Billed, ...]
+    failures: tuple[RunFailure, ...]
+
+    @property
+    def invoices(self) -> tuple[PeriodInvoice, ...]:
+        """Every invoice the run made, subscription by subscription, period by period."""
+        return tuple(invoice for billed in self.billed for invoice in billed.invoices)
+
+    @property
+    def subscriptions(self) -> tuple[Subscription, ...]:
+        """Every subscription that did not fail, as it is after the run."""
+        return tuple(billed.subscription for billed in self.billed)
+
+    def totals(self) -> dict[str, Money]:
+        """The amount due of the run's invoices, per currency code."""
+        found: dict[str, Money] = {}
+        for invoice in self.invoices:
+            due = invoice.amount_due
+            code = due.currency.code
+            found[code] = found[code] + due if code in found else due
+        return found
+
+    def to_text(self) -> str:
+        """A summary: the date, the counts, the totals per currency, and each failure."""
+        out = [
+            f"Bill run on {self.on}: {len(self.billed)} subscriptions billed, "
+            f"{len(self.invoices)} invoices, {len(self.failures)} failed"
+        ]
+        out.extend(f"  {code} {total.amount}" for code, total in sorted(self.totals().items()))
+        out.extend(f"  failed: {f.subscription}: {f.error}: {f.message}" for f in self.failures)
+        return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{_html.escape(self.to_text())}</pre>"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return (
+            f"BillRun(on='{self.on}', billed={len(self.billed)}, "
+            f"invoices={len(self.invoices)}, failures={len(self.failures)})"
+        )
+
+
+def due_periods(subscription: Subscription, on: dt.date) -> list[int]:
+    """The periods of ``subscription`` due on ``on``: billing date on or before it, unbilled.
+
+    They follow the last period billed (or start at the schedule's first), and stop at
+    the subscription's end.
+    """
+    schedule = subscription.schedule
+    billed = subscription.record.periods
+    index = max(p.period.index for p in billed) + 1 if billed else schedule.first_index
+    last = schedule.last_index
+    due: list[int] = []
+    while last is None or index <= last:
+        period = schedule.period(index)
+        ended = subscription.ended
+        if (ended is not None and period.start >= ended) or schedule.billing_date(period) > on:
+            break
+        due.append(index)
+        index += 1
+    return due
+
+
+def _request(subscription: Subscription, on: dt.date, at: dt.datetime, what: str) -> Request:
+    return Request(key=f"bill-run/{on}/{subscription.id}/{what}", at=at, business_date=on)
+
+
+def bill_due(
+    subscription: Subscription,
+    *,
+    on: dt.date,
+    usage: Iterable[UsageRecord] = (),
+    at: dt.datetime | None = None,
+) -> Billed:
+    """Invoice every period of ``subscription`` due on ``on``, then what waits if it ended.
+
+    Each invoice's request is keyed ``"bill-run/<on>/<subscription id>/<period>"`` (and
+    ``.../pending`` for the last), at ``at`` (default: midnight UTC of ``on``), so the
+    same call gives the same invoices.
+    """
+    when = _at(at, on)
+    records = tuple(usage)
+    current = subscription
+    invoices: list[PeriodInvoice] = []
+    for index in due_periods(subscription, on):
+        request = _request(subscription, on, when, str(index))
+        current, invoice = current.invoice(index, request=request, usage=records)
+        invoices.append(invoice)
+    ended = current.ended
+    if (
+        ended is not None
+        and ended <= on
+        and (current.pending or current._usage_periods(on))
+        and current.id is not None
+    ):
+        request = _request(subscription, on, when, "pending")
+        current, invoice = current.invoice_pending(on=on, request=request, usage=records)
+        invoices.append(invoice)
+    return Billed(subscription=current, invoices=tuple(invoices))
+
+
+def _at(at: dt.datetime | None, on: dt.date) -> dt.datetime:
+    if at is None:
+        return dt.datetime.combine(on, dt.time(), tzinfo=dt.UTC)
+    if not isinstance(at, dt.datetime) or at.tzinfo is None:
+        raise InvalidType(at, expected="a timezone-aware datetime", field="at")
+    return at
+
+
+Chunk = list[tuple[Subscription, tuple[UsageRecord, ...]]]
+
+
+def _bill_chunk(chunk: Chunk, on: dt.date, at: dt.datetime) -> list[Billed | RunFailure]:
+    """Bill one chunk (what an executor runs): a result per subscription, in order."""
+    results: list[Billed | RunFailure] = []
+    for subscription, records in chunk:
+        try:
+            results.append(bill_due(subscription, on=on, usage=records, at=at))
+        except OrdercoreError as error:
+            results.append(
+                RunFailure(
+                    subscription=str(subscription.id),
+                    error=type(error).__name__,
+                    message=str(error),
+                )
+            )
+    return results
+
+
+def _usage_of(
+    usage: Mapping[str, Iterable[UsageRecord]], subscription: Subscription
+) -> tuple[UsageRecord, ...]:
+    found = usage.get(subscription.id, _NO_USAGE) if subscription.id is not None else _NO_USAGE
+    if isinstance(found, str | bytes) or not isinstance(found, Iterable):
+        raise InvalidType(
+            found, expected="an iterable of UsageRecord", field=f"usage[{subscription.id!r}]"
+        )
+    records = tuple(found)
+    for index, record in enumerate(records):
+        if not isinstance(record, UsageRecord):
+            raise InvalidType(
+                record, expected="a UsageRecord", field=f"usage[{subscription.id!r}][{index}]"
+            )
+    return records
+
+
+def bill_run(
+    subscriptions: Iterable[Subscription],
+    *,
+    on: dt.date,
+    usage: Mapping[str, Iterable[UsageRecord]] | None = None,
+    at: dt.datetime | None = None,
+    executor: Executor | None = None,
+    chunk_size: int = 1_000,
+) -> BillRun:
+    """Bill every subscription's due periods on ``on`` (:func:`bill_due`, one by one).
+
+    ``usage`` maps a subscription's id to its usage records. Every subscription has an
+    id, unique in the run. With an ``executor``, the subscriptions are billed in chunks of
+    ``chunk_size`` by ``executor.submit``; without one, in this process. A subscription
+    whose billing raises an :class:`~ordercore.errors.OrdercoreError` is reported in
+    :attr:`BillRun.failures` and the others are billed; the inputs are checked, and any
+    other error raised, before any chunk is billed.
+
+    >>> import datetime as dt
+    >>> from ordercore import Line, Money
+    >>> from ordercore.subscriptions import Interval, Schedule
+    >>> plan = Line(description="Basic", quantity="1", unit_price=Money("9.00", "EUR"))
+    >>> subscriptions = [
+    ...     Subscription.start(id=f"sub-{n}", customer=f"c{n}", items={"plan": plan},
+    ...         schedule=Schedule(start=dt.date(2026, 1, 1 + n), interval=Interval.months(1)))
+    ...     for n in range(3)
+    ... ]
+    >>> run = bill_run(subscriptions, on=dt.date(2026, 2, 2))
+    >>> [len(billed.invoices) for billed in run.billed]
+    [2, 2, 1]
+    >>> run.totals()
+    {'EUR': Money('45.00', 'EUR')}
+    """
+    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+        raise InvalidType(on, expected="a datetime.date", field="on")
+    when = _at(at, on)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+        raise InvalidType(chunk_size, expected="a chunk size (int)", field="chunk_size")
+    if not 1 <= chunk_size <= MAX_CHUNK:
+        raise NumberOutOfRange(
+            chunk_size,
+            limit=MAX_CHUNK,
+            reason=f"a chunk holds 1 to {MAX_CHUNK:,} subscriptions",
+            field="chunk_size",
+        )
+    if executor is not None and not isinstance(executor, Executor):
+        raise InvalidType(executor, expected="a concurrent.futures.Executor", field="executor")
+    usage = {} if usage is None else usage
+    if not isinstance(usage, Mapping):
+        raise InvalidType(usage, expected="a mapping of subscription ids to records", field="usage")
+    work: Chunk = []
+    seen: set[str] = set()
+    if isinstance(subscriptions, str | bytes) or not isinstance(subscriptions, Iterable):
+        raise InvalidType(
+            subscriptions, expected="an iterable of Subscription", field="subscriptions"
+        )
+    for index, subscription in enumerate(subscriptions):
+        if not isinstance(subscription, Subscription):
+            raise InvalidType(
+                subscription, expected="a Subscription", field=f"subscriptions[{index}]"
+            )
+        if subscription.id is None or subscription.id in seen:
+            raise InvalidSubscription(
+                subscription.id,
+                reason="every subscription of a run has an id, unique in the run",
+                field=f"subscriptions[{index}].id",
+            )
+        seen.add(subscription.id)
+        work.append((subscription, _usage_of(usage, subscription)))
+    chunks = [work[start : start + chunk_size] for start in range(0, len(work), chunk_size)]
+    if executor is None:
+        parts: Sequence[list[Billed | RunFailure]] = [_bill_chunk(c, on, when) for c in chunks]
+    else:
+        futures: list[Future[list[Billed | RunFailure]]] = [
+            executor.submit(_bill_chunk, chunk, on, when) for chunk in chunks
+        ]
+        parts = [future.result() for future in futures]
+    billed = tuple(r for part in parts for r in part if isinstance(r, Billed))
+    failures = tuple(r for part in parts for r in part if isinstance(r, RunFailure))
+    return BillRun(on=on, billed=billed, failures=failures)
