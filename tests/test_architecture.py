@@ -42,7 +42,15 @@ ALLOWED = {
         "storage",
         "services",
     },
-    "subscriptions": {"errors", "_convert", "money", "pricing", "events", "settlement", "documents"},
+    "subscriptions": {
+        "errors",
+        "_convert",
+        "money",
+        "pricing",
+        "events",
+        "settlement",
+        "documents",
+    },
 }
 IO_MODULES = {
     "os",
