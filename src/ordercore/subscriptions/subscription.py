@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 import moneyed
 
-from ordercore._convert import to_text
+from ordercore._convert import derived, to_text
 from ordercore.documents.invoices import DraftInvoice
 from ordercore.errors import (
     ChangeOutOfOrder,
@@ -624,6 +624,8 @@ def _zone(name: str) -> dt.tzinfo:
 
 
 _MAX_VERSION = 2**63 - 1
+#: The fields a step may change with values this module made, that need no check again.
+_DERIVED = frozenset({"record", "pending"})
 
 
 def _version(value: object) -> int:
@@ -794,6 +796,8 @@ class Subscription:
             )
         if change is not None and change.lines:
             fields["pending"] = (*self.pending, *change.lines)
+        if fields.keys() <= _DERIVED:  # values this module made: nothing to check again
+            return derived(self, version=self.version + 1, **fields)
         return attrs.evolve(self, version=self.version + 1, **fields)
 
     # -- billing ---------------------------------------------------------------------------
@@ -820,7 +824,7 @@ class Subscription:
         entries: list[Entry] = []
         for key in self.keys:
             self._charge(key, billed, period.start, lines=lines, entries=entries)
-        record = attrs.evolve(
+        record = derived(
             self.record,
             periods=(*self.record.periods, billed),
             entries=(*self.record.entries, *entries),
@@ -1010,6 +1014,10 @@ class Subscription:
         draft_id: str,
         version: int,
     ) -> tuple[Subscription, PeriodInvoice]:
+        if version > _MAX_VERSION:
+            raise InvalidType(
+                version, expected="a version number from 1 to 2**63 - 1", field="version"
+            )
         zone = _zone(self.timezone)
         rated: list[RatedCharge] = []
         usage_lines: list[Line] = []
@@ -1050,8 +1058,8 @@ class Subscription:
             events=created.events,
         )
         through = periods[-1].index if periods else self.record.usage_through
-        record = attrs.evolve(self.record, usage_through=through)
-        return attrs.evolve(self, pending=(), record=record, version=version), invoice
+        record = derived(self.record, usage_through=through)
+        return derived(self, pending=(), record=record, version=version), invoice
 
     # -- changes ---------------------------------------------------------------------------
 
