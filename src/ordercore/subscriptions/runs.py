@@ -250,8 +250,8 @@ def bill_run(
     ...     for n in range(3)
     ... ]
     >>> run = bill_run(subscriptions, on=dt.date(2026, 2, 2))
-    >>> [len(billed.invoices) for billed in run.billed]
-    [2, 2, 1]
+    >>> tuple(len(billed.invoices) for billed in run.billed)
+    (2, 2, 1)
     >>> run.totals()
     {'EUR': Money('45.00', 'EUR')}
     """
