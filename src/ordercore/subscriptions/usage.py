@@ -1150,8 +1150,11 @@ class RatedCharge:
                 (s.amount.amount for i, s in enumerate(self.steps) if i not in inexact), _ZERO
             )
             rest = CONTEXT.subtract(self.rounded.amount, whole)
-            parts = allocate(rest, [self.steps[i].amount.amount for i in inexact], step_q)
-            shares = dict(zip(inexact, parts, strict=True))
+            if len(inexact) == 1:  # the one inexact step takes all the rest
+                shares = {inexact[0]: rest}
+            else:
+                parts = allocate(rest, [self.steps[i].amount.amount for i in inexact], step_q)
+                shares = dict(zip(inexact, parts, strict=True))
         made = []
         for index, step in enumerate(self.steps):
             text = f"{self.description}: {step.text}"
