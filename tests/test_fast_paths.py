@@ -179,6 +179,32 @@ def test_a_line_for_another_quantity_is_the_line_its_values_make(
     assert copy.taxes is line.taxes
 
 
+@given(line=lines("EUR") | lines("JPY", returns=True) | lines("BHD"))
+def test_a_line_for_its_own_quantity_is_itself_and_for_other_digits_a_copy(line: Line) -> None:
+    assert line._for_quantity(Decimal(str(line.quantity))) is line
+    longer = line.quantity.quantize(Decimal("0.000001"))  # the same value, other digits
+    if longer.compare_total(line.quantity):
+        copy = line._for_quantity(longer)
+        assert copy is not line
+        assert str(copy.quantity) == str(longer)
+
+
+@given(document=documents())
+def test_a_document_of_checked_lines_made_unchecked_is_the_checked_one(document: Document) -> None:
+    lines = document.lines
+    try:
+        checked = Document(currency=document.currency, items=lines, policy=document.policy)
+    except OrdercoreError:
+        return  # lines only a document with groups or adjustments accepts
+    unchecked = Document._of_lines(document.currency, lines, document.policy)
+    assert unchecked == checked
+    assert hash(unchecked) == hash(checked)
+    assert unchecked.lines == checked.lines
+    assert [getattr(unchecked, f.name) for f in attrs.fields(Document)] == [
+        getattr(checked, f.name) for f in attrs.fields(Document)
+    ]
+
+
 def _copied(document: Document) -> Document:
     items = [
         attrs.evolve(item, lines=[_unchecked_copy(line) for line in item.lines])

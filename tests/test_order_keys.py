@@ -42,7 +42,7 @@ from ordercore import (
     credit_lines,
 )
 from ordercore.documents.quotes import DraftQuote, QuoteContent, QuoteLine
-from ordercore.pricing.document import Document
+from ordercore.pricing.document import AdjustmentMode, Document
 
 VAT = Tax.percent("VAT", "20")
 DAY = dt.date(2026, 12, 2)
@@ -577,3 +577,84 @@ def test_an_order_after_every_kind_of_step_equals_its_rebuilt_self() -> None:
     billed = purchase.record_receipt({0: "1"}, request=request()).document
     billed = billed.bill_received(bill_id="b", request=request()).order
     assert _rebuilt(billed) == billed
+
+
+def test_an_order_confirmed_from_a_quote_is_the_order_of_the_quote_s_document() -> None:
+    # confirming from a quote keeps the quote's priced content (it is not priced again):
+    # the order is the one confirming the quote's document with its keys gives
+    order = order_from_quote()
+    quote_content = QuoteContent(
+        currency="EUR",
+        lines=[
+            item("lamp", "2", "25.00", group="Lighting"),
+            item("desk", "3", "300.00"),
+            item("bulb", "4", "2.50", group="Lighting"),
+            item("chair", "4", "80.00"),
+        ],
+    )
+    confirmed = SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=quote_content.document(),
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        line_policies={"chair": InvoicingPolicy.DELIVERED},
+        line_keys=quote_content.line_keys(),
+        request=request("q4"),
+    ).document
+    assert confirmed == order
+    assert confirmed.priced == order.priced
+    assert _rebuilt(confirmed) == confirmed
+    assert hash(_rebuilt(order)) == hash(order)
+
+
+def test_a_confirmed_order_equals_its_rebuilt_self_on_both_sides() -> None:
+    allowance = Allowance.percentage("5", reason="Loyal", taxes=[VAT])
+    standalone = attrs.evolve(
+        content(),
+        allowances=(allowance,),
+        policy=attrs.evolve(content().policy, adjustments=AdjustmentMode.STANDALONE),
+    )
+    for document in (content(), standalone):
+        sold = SalesOrder.confirm(
+            id="so-1",
+            customer="acme",
+            number="SO-1",
+            content=document,
+            invoicing_policy=InvoicingPolicy.DELIVERED,
+            line_keys=["a", None],
+            request=request(),
+        ).document
+        bought = PurchaseOrder.confirm(
+            id="po-1", supplier="s", number="PO-1", content=document, request=request()
+        ).document
+        zeros = [Money("0", "EUR")] * len(document.allowances)
+        fresh = (
+            SalesOrder(
+                id="so-1",
+                customer="acme",
+                number="SO-1",
+                priced=sold.priced,
+                lines=sold.lines,
+                adjustments=zeros,
+            ),
+            PurchaseOrder(
+                id="po-1",
+                supplier="s",
+                number="PO-1",
+                priced=bought.priced,
+                lines=bought.lines,
+                adjustments=zeros,
+            ),
+        )
+        for order, made in zip((sold, bought), fresh, strict=True):
+            # made unchecked, it is what the public constructor makes of the same values
+            assert made == order
+            assert hash(made) == hash(order)
+            assert repr(made.adjustments) == repr(order.adjustments)
+            assert repr(made.billed) == repr(order.billed)
+            assert made.billed_by_tax == order.billed_by_tax
+            assert _rebuilt(order) == order
+            for line in order.lines:
+                again = type(line)(**attrs.asdict(line, recurse=False))
+                assert repr(attrs.asdict(again)) == repr(attrs.asdict(line))

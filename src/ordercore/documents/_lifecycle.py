@@ -173,6 +173,14 @@ class Draft(_Side, Generic[IssuedT, VoidedT]):
         )
         return Changed(document=self, events=(event,))
 
+    def _knowing(self, priced: PricedDocument) -> Self:
+        """This draft, with ``price(self.content)`` at hand already (``priced``): kept for :attr:`priced`.
+
+        For the orders, which price the content of the draft they make before they make it.
+        """
+        object.__setattr__(self, "_priced", priced)
+        return self
+
     @property
     def priced(self) -> PricedDocument:
         """The draft's content priced as it stands (once per draft value: it never changes)."""

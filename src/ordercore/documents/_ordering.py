@@ -84,6 +84,9 @@ ZERO = Decimal(0)
 TaxTally = public.TaxTally
 standalone = public.standalone
 
+#: The tally of nothing billed yet (a tally is immutable: orders share this one).
+NO_TAX = TaxTally()
+
 #: The description of the line by which a completing bill absorbs tax rounding.
 ROUNDING_DIFFERENCE = "Rounding difference"
 
@@ -428,14 +431,24 @@ def bill_lines(
     taken_line = TakenLine._unchecked
     for index, units in wanted.items():
         line = result[index]
-        part = share(line, units, step)
-        result[index] = line._moved(
-            line.fulfilled,
-            CONTEXT.add(line.billed, units),
-            line.cancelled,
-            exact(CONTEXT.add(line.taken.amount, part), currency),
-        )
-        shares.append(taken_line(index, line.key, units, exact(part, currency)))
+        amount = line.amount
+        billed = CONTEXT.add(line.billed, units)
+        if (
+            not line.taken.amount
+            and CONTEXT.add(billed, line.cancelled) == line.ordered
+            and not amount.amount.quantize(*step).compare_total(amount.amount)
+        ):
+            # The first document that takes the line takes it whole: share()'s
+            # round(amount * ordered / ordered) - 0 is the (rounded) amount itself, and so
+            # is what the line has taken after it: both are the line's own Money.
+            taken = part_of = amount
+            part = amount.amount
+        else:
+            part = share(line, units, step)
+            taken = exact(CONTEXT.add(line.taken.amount, part), currency)
+            part_of = exact(part, currency)
+        result[index] = line._moved(line.fulfilled, billed, line.cancelled, taken)
+        shares.append(taken_line(index, line.key, units, part_of))
         priced_line = priced_lines[index]
         parts.append((priced_line.line, units, part, bool(priced_line._distributed)))
     return (tuple(result), tuple(shares), *at_order_prices(parts, priced))
@@ -471,10 +484,9 @@ def at_order_prices(
         _at_units(source, units, distributed) for source, units, _, distributed in parts
     ]
     try:
+        # the lines (or copies of them for fewer units) of the order's checked document
         alone = price(
-            Document(
-                currency=currency, items=[k for k in kept if k is not None], policy=priced.policy
-            )
+            Document._of_lines(currency, tuple(k for k in kept if k is not None), priced.policy)
         )
         priced_alone = alone.lines
     except OrdercoreError:  # a discount that rounds the units billed below zero
@@ -696,8 +708,10 @@ def minus(left: Sequence[Money], right: Sequence[Money]) -> tuple[Money, ...]:
     What a bill took of each standalone adjustment is what was taken after it less what
     was taken before; releasing the bill takes that part away again.
     """
+    exact = Money._exact  # differences of checked amounts, within an adjustment's own
     return tuple(
-        Money(old.amount - part.amount, old.currency) for old, part in zip(left, right, strict=True)
+        exact(CONTEXT.subtract(old.amount, part.amount), old.currency)
+        for old, part in zip(left, right, strict=True)
     )
 
 
@@ -902,6 +916,29 @@ class OrderBase(Displayable, PricedView):
         return made
 
     # -- the steps ---------------------------------------------------------------------
+
+    @classmethod
+    def _opened(cls, priced: PricedDocument, **own: object) -> Self:
+        """A newly confirmed order of ``priced`` and ``own`` fields, all checked already.
+
+        For the confirmations, which check every input once (the priced content as
+        :func:`checked_content` does, the line keys as :func:`line_keys` does, each of the
+        side's own fields with its converter) and make the lines of the priced lines
+        (``LineProgress._confirmed``): the order is made without converting and checking
+        them again (:func:`~ordercore.documents.ordering.unchecked`), with nothing billed
+        yet: what the public constructor makes of the same values (a test compares them).
+        """
+        currency = priced.currency
+        return public.unchecked(
+            cls,
+            priced=priced,
+            adjustments=tuple(Money._exact(ZERO, currency) for _ in standalone(priced)),
+            billed=Money._exact(ZERO, currency),
+            billed_by_tax=NO_TAX,
+            version=1,
+            **{cls._made_field: ()},
+            **own,
+        )
 
     def _check(self) -> None:
         """Complete and check the records (called after construction)."""

@@ -308,23 +308,43 @@ class LineProgress:
         currency = priced.currency
         taken = Money._exact(_ZERO, currency)
         exact = Money._exact
+        add, subtract = CONTEXT.add, CONTEXT.subtract
         new = object.__new__
-        own = [(put, more[name]) for name, put in _own_slots(cls)]
-        lines = []
-        for index, (source, key) in enumerate(zip(priced.lines, keys, strict=True)):
-            line = source.line
+        description, key_of, ordered, amount = _set_description, _set_key, _set_ordered, _set_amount
+        fulfilled, billed, cancelled, taken_of = (
+            _set_fulfilled,
+            _set_billed,
+            _set_cancelled,
+            _set_taken,
+        )
+        lines: list[Self] = []
+        append = lines.append
+        for source, key in zip(priced.lines, keys, strict=True):
+            # a priced line is (line, currency, gross, discount, distributed, net, ...):
+            # its stated amount is gross - discount + distributed (PricedLine._stated)
+            line = source[0]
             confirmed = new(cls)
-            _set_description(confirmed, line.description)
-            _set_key(confirmed, key)
-            _set_ordered(confirmed, line.quantity)
-            _set_amount(confirmed, exact(source._stated, currency))
-            _set_fulfilled(confirmed, _ZERO)
-            _set_billed(confirmed, _ZERO)
-            _set_cancelled(confirmed, _ZERO)
-            _set_taken(confirmed, taken)
-            for put, values in own:
-                put(confirmed, values[index])
-            lines.append(confirmed)
+            description(confirmed, line.description)
+            key_of(confirmed, key)
+            ordered(confirmed, line.quantity)
+            amount(
+                confirmed,
+                # without a tax included in its price, a line's net is its stated amount
+                exact(
+                    add(subtract(source[2], source[3]), source[4])
+                    if line.has_included_tax
+                    else source[5],
+                    currency,
+                ),
+            )
+            fulfilled(confirmed, _ZERO)
+            billed(confirmed, _ZERO)
+            cancelled(confirmed, _ZERO)
+            taken_of(confirmed, taken)
+            append(confirmed)
+        for name, put in _own_slots(cls):  # a field at a time: cheaper than one per line
+            for confirmed, value in zip(lines, more[name], strict=True):
+                put(confirmed, value)
         return tuple(lines)
 
     def _moved(self, fulfilled: Decimal, billed: Decimal, cancelled: Decimal, taken: Money) -> Self:
@@ -402,7 +422,17 @@ class TakenLine:
     @classmethod
     def _unchecked(cls, index: int, key: str | None, quantity: Decimal, amount: Money) -> Self:
         """A record of values the library checked already (no conversion)."""
-        return unchecked(cls, index=index, key=key, quantity=quantity, amount=amount)
+        taken = object.__new__(cls)
+        _set_taken_index(taken, index)
+        _set_taken_key(taken, key)
+        _set_taken_quantity(taken, quantity)
+        _set_taken_amount(taken, amount)
+        return taken
+
+
+_set_taken_index, _set_taken_key, _set_taken_quantity, _set_taken_amount = (
+    put for _, put in _slots(TakenLine)
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -438,6 +468,31 @@ class TakenFromOrder:
     tally: TaxTally = attrs.field(converter=_tally)
     down_payment: bool = attrs.field(default=False, converter=_flag)
     credit_notes: tuple[str, ...] = attrs.field(default=(), converter=_numbers)
+
+    @classmethod
+    def _unchecked(
+        cls,
+        document_id: str,
+        lines: tuple[TakenLine, ...],
+        adjustments: tuple[Money, ...],
+        total: Money,
+        tally: TaxTally,
+        *,
+        deductions: tuple[Deduction, ...] = (),
+        down_payment: bool = False,
+    ) -> Self:
+        """The record of a document the library just made of values it checked (no conversion)."""
+        return unchecked(
+            cls,
+            document_id=document_id,
+            lines=lines,
+            adjustments=adjustments,
+            deductions=deductions,
+            total=total,
+            tally=tally,
+            down_payment=down_payment,
+            credit_notes=(),
+        )
 
     @property
     def quantities(self) -> tuple[tuple[int, Decimal], ...]:
@@ -509,10 +564,17 @@ class TaxTally:
     @classmethod
     def of(cls, priced: PricedDocument) -> TaxTally:
         """The tally of one priced document."""
-        untaxed: dict[tuple[Tax, ...], Decimal] = {}
+        # lines taxed alike share their tuple of taxes: sum the nets by tuple first
+        by_tuple: dict[int, tuple[tuple[Tax, ...], Decimal]] = {}
         for line in priced.lines:
-            key = plain_taxes(line.line.taxes)
-            untaxed[key] = untaxed.get(key, _ZERO) + line.net.amount
+            taxes = line.line.taxes
+            known = by_tuple.get(id(taxes))
+            net = line._net
+            by_tuple[id(taxes)] = (taxes, net if known is None else known[1] + net)
+        untaxed: dict[tuple[Tax, ...], Decimal] = {}
+        for taxes, net in by_tuple.values():
+            key = plain_taxes(taxes)
+            untaxed[key] = untaxed.get(key, _ZERO) + net
         for entry in standalone(priced):
             key = plain_taxes(entry.adjustment.taxes)
             untaxed[key] = untaxed.get(key, _ZERO) + entry.effect.amount
@@ -531,12 +593,17 @@ class TaxTally:
     ) -> TaxTally:
         if currency is None:  # nothing was tallied
             return cls()
-        return cls(
+        # Sums of one currency, one per set of taxes (the keys of a mapping) and one per
+        # row: what the converters and checks would accept, so they are not run again.
+        exact = Money._exact
+        return unchecked(
+            cls,
             untaxed=tuple(
-                UntaxedSum(taxes=k, amount=Money._exact(v, currency)) for k, v in untaxed.items()
+                unchecked(UntaxedSum, taxes=taxes, amount=exact(amount, currency))
+                for taxes, amount in untaxed.items()
             ),
             taxes=tuple(
-                TaxSum(tax=tax, amount=Money._exact(amount, currency))
+                unchecked(TaxSum, tax=tax, amount=exact(amount, currency))
                 for tax, amount in rows.values()
             ),
         )

@@ -55,7 +55,6 @@ from ordercore.documents.ordering import (
     LineQuantities,
     TakenFromOrder,
     TaxTally,
-    standalone,
 )
 from ordercore.errors import (
     CreditNotTakenBack,
@@ -247,13 +246,12 @@ class PurchaseOrder(ordering.OrderBase):
         name = f"purchase order {number}"
         priced = ordering.checked_content(content, name)
         keys = ordering.line_keys(line_keys, len(priced.lines), name)
-        order = cls(
-            id=id,
-            supplier=supplier,
-            number=number,
-            priced=priced,
+        order = cls._opened(
+            priced,
+            id=fields.document_id(id),
+            supplier=fields.supplier(supplier),
+            number=fields.number(number),
             lines=PurchaseLine._confirmed(priced, keys),
-            adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
         )
         return order._confirmation(request)
 
@@ -426,12 +424,13 @@ class PurchaseOrder(ordering.OrderBase):
             purchase_order=self.number,
             request=request,
         )
-        made = TakenFromOrder(
-            document_id=draft.document.id,
-            lines=shares,
-            adjustments=ordering.minus(adjustments, self.adjustments),
-            total=priced.totals.tax_inclusive,
-            tally=TaxTally.of(priced),
+        draft.document._knowing(priced)
+        made = TakenFromOrder._unchecked(
+            draft.document.id,
+            shares,
+            ordering.minus(adjustments, self.adjustments),
+            priced.totals.tax_inclusive,
+            TaxTally.of(priced),
         )
         order = order._recorded(made, adjustments=adjustments)
         event = BilledFromOrder(

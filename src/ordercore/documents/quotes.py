@@ -678,17 +678,19 @@ class AcceptedQuote(_Quote):
         """Confirm a sales order for the customer from the accepted version's content.
 
         The order's lines keep the quote lines' keys: deliveries, invoices and policies
-        (``line_policies``) name them by key (or by index).
+        (``line_policies``) name them by key (or by index). The order keeps the quote's
+        priced content: the quote was priced and checked as an order is when it was made,
+        so it is not priced again.
         """
-        return SalesOrder.confirm(
+        return SalesOrder._confirm(
             id=id,
             customer=self.customer,
             number=number,
-            content=self.content.document(),
+            priced=self.priced,
+            keys=self.content.line_keys(),
             invoicing_policy=invoicing_policy,
             line_policies=line_policies,
-            line_keys=self.content.line_keys(),
-            request=request,
+            request=fields.request(request),
         )
 
 

@@ -498,6 +498,38 @@ class SalesOrder(ordering.OrderBase):
         name = f"sales order {number}"
         priced = ordering.checked_content(content, name)
         keys = ordering.line_keys(line_keys, len(priced.lines), name)
+        return cls._confirm(
+            id=id,
+            customer=customer,
+            number=number,
+            priced=priced,
+            keys=keys,
+            invoicing_policy=invoicing_policy,
+            line_policies=line_policies,
+            request=request,
+        )
+
+    @classmethod
+    def _confirm(
+        cls,
+        *,
+        id: str,  # noqa: A002 - as confirm's
+        customer: str,
+        number: str,
+        priced: PricedDocument,
+        keys: tuple[str | None, ...],
+        invoicing_policy: InvoicingPolicy,
+        line_policies: LinePolicies | None,
+        request: Request,
+    ) -> Changed[SalesOrder]:
+        """:meth:`confirm` of a content priced and checked, keyed by checked keys.
+
+        ``priced`` passed :func:`~ordercore.documents._ordering.checked_content`'s checks
+        (as an accepted quote's priced content did, when the quote was made), ``keys`` are
+        one checked key (or ``None``) per line, distinct, and ``request`` is checked; the
+        rest is checked here, before the order is made of it unchecked.
+        """
+        name = f"sales order {number}"
         policy = check_instance(invoicing_policy, InvoicingPolicy, "invoicing_policy")
         policies = [policy] * len(priced.lines)
         if line_policies is not None:
@@ -511,13 +543,13 @@ class SalesOrder(ordering.OrderBase):
             for key, value in line_policies.items():
                 index = find(key, "line_policies")
                 policies[index] = check_instance(value, InvoicingPolicy, f"line_policies[{key!r}]")
-        order = cls(
-            id=id,
-            customer=customer,
-            number=number,
-            priced=priced,
+        order = cls._opened(
+            priced,
+            id=fields.document_id(id),
+            customer=fields.customer(customer),
+            number=fields.number(number),
             lines=OrderLine._confirmed(priced, keys, policy=policies),
-            adjustments=tuple(Money.zero(priced.currency) for _ in standalone(priced)),
+            down_payments=(),
         )
         return order._confirmation(request)
 
@@ -1104,13 +1136,14 @@ class SalesOrder(ordering.OrderBase):
             sales_order=self.number,
             request=request,
         )
-        made = TakenFromOrder(
-            document_id=draft.document.id,
-            lines=shares,
-            adjustments=ordering.minus(adjustments, self.adjustments),
+        draft.document._knowing(priced)
+        made = TakenFromOrder._unchecked(
+            draft.document.id,
+            shares,
+            ordering.minus(adjustments, self.adjustments),
+            priced.totals.tax_inclusive,
+            TaxTally.of(priced),
             deductions=tuple(deductions),
-            total=priced.totals.tax_inclusive,
-            tally=TaxTally.of(priced),
         )
         order = order._recorded(made, adjustments=adjustments, down_payments=tuple(records))
         event = InvoicedFromOrder(

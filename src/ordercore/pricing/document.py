@@ -498,6 +498,29 @@ class Document:
                 field=field,
             )
 
+    @classmethod
+    def _of_lines(
+        cls, currency: moneyed.Currency, lines: tuple[Line, ...], policy: Policy
+    ) -> Document:
+        """A document of ``lines`` alone, checking nothing (private, as ``Line._unchecked``).
+
+        For code inside ordercore that prices lines it derived from the lines of a checked
+        document in ``currency`` priced with ``policy`` (an invoice of some of an order's
+        lines): each line passes the checks that document made of it, so they are not made
+        again. The result equals ``Document(currency=currency, items=lines, policy=policy)``.
+        """
+        document: Document = object.__new__(cls)
+        put = object.__setattr__
+        put(document, "currency", currency)
+        put(document, "items", lines)
+        put(document, "allowances", ())
+        put(document, "charges", ())
+        put(document, "policy", policy)
+        put(document, "prepaid", None)
+        put(document, "tax_corrections", ())
+        put(document, "_lines", lines)
+        return document
+
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:
         """Document-level allowances first, then charges."""

@@ -331,8 +331,11 @@ class Line:
         would return unchanged, and no larger in magnitude than this line's (its amount stays
         within the bound this line was checked for): the line of an invoice that bills part
         of an order line. What a line precomputes does not depend on its quantity, so it is
-        copied.
+        copied. For its own quantity (the same digits, not only the same value) it is this
+        line itself.
         """
+        if not quantity.compare_total(self.quantity):
+            return self
         line: Line = _new(Line)
         _s_description(line, self.description)
         _s_quantity(line, quantity)
