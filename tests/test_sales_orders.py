@@ -62,6 +62,7 @@ from ordercore.errors import (
     FeesAbovePrice,
     InvalidDownPayment,
     InvalidInput,
+    InvalidLine,
     InvalidOrderRecord,
     LimitExceeded,
     NotFromThisOrder,
@@ -1602,7 +1603,13 @@ def test_a_credit_issued_on_its_order_is_taken_back_and_the_order_still_adds_up(
             wanted = {index: quantity for index, quantity in wanted.items() if quantity > 0}
             if not wanted:
                 continue
-            made = order.invoice_quantities(wanted, invoice_id=f"i-{step}", request=request())
+            try:
+                made = order.invoice_quantities(wanted, invoice_id=f"i-{step}", request=request())
+            except InvalidLine as refused:
+                # a share too small to carry the per-unit taxes included in its line's price
+                # (a line whose amount hardly covers them) is refused, and nothing changes
+                assert refused.field == "taxes"
+                continue
             invoices.append(issue(made, f"INV-{step}"))
             order = made.order
         _check_sums(order, invoices, notes)
