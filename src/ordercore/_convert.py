@@ -86,7 +86,8 @@ R = TypeVar("R")
 _SLOTS: dict[type, tuple[tuple[str, Callable[[object, object], None]], ...]] = {}
 
 
-def _slots(cls: type) -> tuple[tuple[str, Callable[[object, object], None]], ...]:
+def slots_of(cls: type) -> tuple[tuple[str, Callable[[object, object], None]], ...]:
+    """Each field of the attrs class ``cls`` with the setter of its slot, in field order."""
     slots = _SLOTS.get(cls)
     if slots is None:
         slots = _SLOTS[cls] = tuple(
@@ -105,7 +106,7 @@ def derived(record: R, /, **changes: object) -> R:
     """
     cls = type(record)
     new = object.__new__(cls)
-    for name, put in _SLOTS.get(cls) or _slots(cls):
+    for name, put in _SLOTS.get(cls) or slots_of(cls):
         put(new, changes[name] if name in changes else getattr(record, name))
     return new
 
@@ -116,6 +117,6 @@ def unchecked(cls: type[R], /, **values: object) -> R:
     Every field is given, each what the constructor would have stored for it.
     """
     new = object.__new__(cls)
-    for name, put in _SLOTS.get(cls) or _slots(cls):
+    for name, put in _SLOTS.get(cls) or slots_of(cls):
         put(new, values[name])
     return new

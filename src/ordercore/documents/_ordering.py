@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol, Self, TypeVar
 import attrs
 import moneyed
 
-from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore._convert import check_instance, derived, to_money, to_text, to_tuple, unchecked
 from ordercore.documents import _fields as fields
 from ordercore.documents import ordering as public
 from ordercore.documents._fields import PricedView
@@ -925,11 +925,11 @@ class OrderBase(Displayable, PricedView):
         :func:`checked_content` does, the line keys as :func:`line_keys` does, each of the
         side's own fields with its converter) and make the lines of the priced lines
         (``LineProgress._confirmed``): the order is made without converting and checking
-        them again (:func:`~ordercore.documents.ordering.unchecked`), with nothing billed
+        them again (:func:`~ordercore._convert.unchecked`), with nothing billed
         yet: what the public constructor makes of the same values (a test compares them).
         """
         currency = priced.currency
-        return public.unchecked(
+        return unchecked(
             cls,
             priced=priced,
             adjustments=tuple(Money._exact(ZERO, currency) for _ in standalone(priced)),
@@ -968,11 +968,11 @@ class OrderBase(Displayable, PricedView):
     def _evolve(self, **changes: object) -> Self:
         """This order with ``changes`` the steps computed from its checked records.
 
-        Not converted and checked again (:func:`~ordercore.documents.ordering.derived`):
+        Not converted and checked again (:func:`~ordercore._convert.derived`):
         each step keeps the records consistent by construction, and a test rebuilds orders
         through the public constructor after every kind of step and finds them equal.
         """
-        return public.derived(self, **changes)
+        return derived(self, **changes)
 
     @property
     def _find(self) -> LineFinder:

@@ -38,12 +38,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Self, TypeVar
+from typing import Self
 
 import attrs
 import moneyed
 
-from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore._convert import (
+    check_instance,
+    slots_of,
+    to_money,
+    to_text,
+    to_tuple,
+    unchecked,
+)
 from ordercore.errors import (
     CurrencyMismatch,
     InvalidNumber,
@@ -206,47 +213,6 @@ def _tax_sums(value: object) -> tuple[TaxSum, ...]:
 # -- records the library derives from records it checked --------------------------------
 
 
-R = TypeVar("R")
-
-#: The fields of each record class, with the setter of each field's slot: the cheapest way
-#: past the frozen ``__setattr__`` (about a third of the cost of ``object.__setattr__``).
-_SLOTS: dict[type, tuple[tuple[str, Callable[[object, object], None]], ...]] = {}
-
-
-def _slots(cls: type) -> tuple[tuple[str, Callable[[object, object], None]], ...]:
-    slots = _SLOTS.get(cls)
-    if slots is None:
-        slots = _SLOTS[cls] = tuple(
-            (field.name, getattr(cls, field.name).__set__) for field in attrs.fields(cls)
-        )
-    return slots
-
-
-def derived(record: R, **changes: object) -> R:
-    """``record`` with ``changes``, not checked again (private to the documents package).
-
-    For the order steps that move a record on by values they checked (a quantity billed
-    within what is open, the share of an amount): the result is what the record's own
-    constructor would make of the same values, without converting every field again.
-    """
-    cls = type(record)
-    new = object.__new__(cls)
-    for name, put in _SLOTS.get(cls) or _slots(cls):
-        put(new, changes[name] if name in changes else getattr(record, name))
-    return new
-
-
-def unchecked(cls: type[R], **values: object) -> R:
-    """A record of ``cls`` of ``values`` the library checked already (private, as :func:`derived`).
-
-    Every field is given, each what the constructor would have stored for it.
-    """
-    new = object.__new__(cls)
-    for name, put in _SLOTS.get(cls) or _slots(cls):
-        put(new, values[name])
-    return new
-
-
 # -- a line's progress -------------------------------------------------------------------
 
 
@@ -398,7 +364,7 @@ _OWN: dict[type, tuple[tuple[str, Callable[[object, object], None]], ...]] = {}
 def _own_slots(cls: type) -> tuple[tuple[str, Callable[[object, object], None]], ...]:
     own = _OWN.get(cls)
     if own is None:
-        own = _OWN[cls] = tuple((name, put) for name, put in _slots(cls) if name not in _SET)
+        own = _OWN[cls] = tuple((name, put) for name, put in slots_of(cls) if name not in _SET)
     return own
 
 
@@ -431,7 +397,7 @@ class TakenLine:
 
 
 _set_taken_index, _set_taken_key, _set_taken_quantity, _set_taken_amount = (
-    put for _, put in _slots(TakenLine)
+    put for _, put in slots_of(TakenLine)
 )
 
 
