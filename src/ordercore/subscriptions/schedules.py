@@ -37,6 +37,7 @@ from typing import TypeVar
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from ordercore._convert import unchecked
 from ordercore.errors import InvalidSchedule, InvalidType, PeriodOutOfRange
 
 __all__ = [
@@ -597,7 +598,10 @@ class Schedule:
     def whole(self, index: int) -> Period:
         """The whole regular period ``index``, stub and end aside: the denominator's span."""
         index = self._checked(index)
-        return Period(index=index, start=self._boundary(index), end=self._boundary(index + 1))
+        # boundaries from the anchor always increase: a period of valid values, unchecked
+        return unchecked(
+            Period, index=index, start=self._boundary(index), end=self._boundary(index + 1)
+        )
 
     def period(self, index: int) -> Period:
         """Period ``index`` as billed: the whole period, cut to the billing start and stop.
@@ -616,7 +620,7 @@ class Schedule:
                 reason="the schedule has no such period: it starts on "
                 f"{self.billing_start}" + (f" and stops on {self.stop}" if self.stop else ""),
             )
-        return Period(index=index, start=start, end=end)
+        return unchecked(Period, index=index, start=start, end=end)
 
     def index_of(self, date: dt.date) -> int:
         """The index of the whole period holding ``date`` (``-1`` for the stub's days)."""
