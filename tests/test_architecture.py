@@ -47,7 +47,16 @@ ALLOWED = {
     "settlement": {"errors", "_convert", "money", "events"},
     "documents": {"errors", "_convert", "money", "pricing", "events", "settlement"},
     "storage": {"errors", "documents", "settlement", "events", "interop"},
-    "services": {"errors", "documents", "settlement", "events", "storage", "money", "pricing"},
+    "services": {
+        "errors",
+        "documents",
+        "settlement",
+        "events",
+        "storage",
+        "money",
+        "pricing",
+        "subscriptions",
+    },
     "demo": {
         "errors",
         "money",
