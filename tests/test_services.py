@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from ordercore import (
     DraftInvoice,
     DraftQuote,
     IdempotencyConflict,
+    InvalidSubscription,
     InvalidType,
     InvoicingPolicy,
     IssuedInvoice,
@@ -30,6 +32,7 @@ from ordercore import (
     OverCrediting,
     OverInvoicing,
     Payment,
+    PeriodBilledAlready,
     QuoteContent,
     QuoteLine,
     RecordExists,
@@ -45,6 +48,15 @@ from ordercore.settlement import Allocation, DocumentRef
 from ordercore.settlement.accounts import Account
 from ordercore.settlement.events import PaymentAllocated, PaymentRecorded, PaymentUnallocated
 from ordercore.storage.memory import FixedClock, MemoryStore
+from ordercore.subscriptions import (
+    Interval,
+    Meter,
+    PerUnit,
+    Schedule,
+    Subscription,
+    Timing,
+    UsageRecord,
+)
 
 DAY = dt.date(2026, 12, 1)
 VAT = Tax.percent("VAT", "20")
@@ -622,3 +634,153 @@ def test_adding_a_series_again_keeps_its_numbers_and_another_is_refused() -> Non
     assert services.preview().add_series("NEW", NumberingSeries(prefix="N-")).last == 0
     with store() as uow, pytest.raises(UnknownRecord):
         uow.numbers.get("NEW")
+
+
+# -- subscriptions -------------------------------------------------------------------------
+
+API = Meter(
+    key="api", metric="api_calls", model=PerUnit(unit_price=Money("0.01", "EUR")), taxes=[VAT]
+)
+
+
+def monthly(subscription_id: str = "sub-1") -> Subscription:
+    return Subscription.start(
+        id=subscription_id,
+        customer="acme",
+        schedule=Schedule(start=DAY, interval=Interval.months(1), timing=Timing.IN_ARREARS),
+        items={
+            "plan": Line(
+                description="Pro plan", quantity="1", unit_price=Money("31.00", "EUR"), taxes=[VAT]
+            )
+        },
+        meters=[API],
+    )
+
+
+CALLS = (
+    UsageRecord(
+        metric="api_calls", quantity="1200", at=dt.datetime(2026, 12, 5, 12, tzinfo=dt.UTC)
+    ),
+    UsageRecord(
+        metric="api_calls", quantity="300", at=dt.datetime(2026, 12, 28, 12, tzinfo=dt.UTC)
+    ),
+)
+BILLED = dt.date(2027, 1, 1)  # period 0 (December) is billed in arrears on 1 January
+
+
+def subscribed(**options: Any) -> tuple[Any, Services]:
+    store = new_store()
+    services = Services(store, **options)
+    services.add_subscription(monthly(), request=request("s-add"))
+    return store, services
+
+
+def test_billing_a_period_saves_the_subscription_and_adds_its_draft() -> None:
+    seen: list[Event] = []
+    store, services = subscribed(on_event=seen.append)
+    draft = services.bill_period("sub-1", 0, usage=CALLS, request=request("b0", BILLED))
+    assert draft.id == "sub-1/period-0"
+    assert draft.customer == "acme"
+    assert draft.total == Money("55.20", "EUR")  # 31.00 + 1,500 calls at 0.01, VAT 20 %
+    assert stored(store, "sub-1/period-0", DraftInvoice) == draft
+    subscription = stored(store, "sub-1", Subscription)
+    assert subscription.record.is_billed(0)
+    assert subscription.version == 2
+    assert [event.document_id for event in seen] == ["sub-1/period-0"]  # after the commit
+    _, expected = monthly().invoice(0, request=request("b0", BILLED), usage=CALLS)
+    assert draft == expected.draft  # the domain's own step, stored
+
+
+def test_billing_a_period_again_under_its_key_returns_the_first_draft() -> None:
+    seen: list[Event] = []
+    store, services = subscribed(on_event=seen.append)
+    first = services.bill_period("sub-1", 0, usage=CALLS, request=request("b0", BILLED))
+    again = services.bill_period(
+        "sub-1", 0, usage=CALLS, request=request("b0", BILLED + dt.timedelta(days=1))
+    )
+    assert again == first
+    assert stored(store, "sub-1", Subscription).version == 2  # billed once
+    assert len(seen) == 1
+
+
+def test_another_request_under_the_same_key_is_a_conflict() -> None:
+    store, services = subscribed()
+    services.bill_period("sub-1", 0, usage=CALLS, request=request("b0", BILLED))
+    with pytest.raises(IdempotencyConflict) as refused:
+        services.bill_period("sub-1", 1, request=request("b0", BILLED))
+    assert refused.value.key == "b0"
+    with pytest.raises(IdempotencyConflict):
+        services.bill_period("sub-1", 0, usage=CALLS[:1], request=request("b0", BILLED))
+    assert stored(store, "sub-1", Subscription).version == 2
+
+
+def test_a_period_billed_under_another_key_is_refused_and_nothing_changes() -> None:
+    store, services = subscribed()
+    services.bill_period("sub-1", 0, usage=CALLS, request=request("b0", BILLED))
+    before = stored(store, "sub-1", Subscription)
+    with pytest.raises(PeriodBilledAlready) as refused:
+        services.bill_period("sub-1", 0, usage=CALLS, request=request("b0-again", BILLED))
+    assert refused.value.index == 0
+    assert stored(store, "sub-1", Subscription) == before
+    # the key stays free for a request that can be done
+    draft = services.bill_period("sub-1", 1, request=request("b0-again", BILLED))
+    assert draft.id == "sub-1/period-1"
+
+
+def test_a_subscription_saved_by_another_writer_since_is_a_concurrency_conflict() -> None:
+    store, services = subscribed()
+    pausing = PausingStore(store)
+    slow = Services(pausing)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(
+            slow.bill_period, "sub-1", 0, usage=CALLS, request=request("slow", BILLED)
+        )
+        assert pausing.reached.wait(timeout=30)
+        fast = services.bill_period("sub-1", 0, usage=CALLS, request=request("fast", BILLED))
+        pausing.go_on.set()
+        with pytest.raises(ConcurrencyConflict) as lost:
+            first.result(timeout=30)
+    assert lost.value.record == "sub-1"
+    assert stored(store, "sub-1/period-0", DraftInvoice) == fast
+    assert stored(store, "sub-1", Subscription).version == 2
+    # the loser retries with its key: it reads the subscription again, billed already
+    with pytest.raises(PeriodBilledAlready):
+        services.bill_period("sub-1", 0, usage=CALLS, request=request("slow", BILLED))
+
+
+def test_a_preview_bills_nothing_and_gives_the_very_draft() -> None:
+    seen: list[Event] = []
+    store, services = subscribed(on_event=seen.append)
+    before = stored(store, "sub-1", Subscription)
+    preview = services.preview().bill_period("sub-1", 0, usage=CALLS, request=request("b0", BILLED))
+    assert stored(store, "sub-1", Subscription) == before
+    with store() as uow, pytest.raises(UnknownRecord):
+        uow.documents.get("sub-1/period-0", DraftInvoice)
+    assert seen == []
+    real = services.bill_period("sub-1", 0, usage=CALLS, request=request("b0", BILLED))
+    assert real == preview
+
+
+def test_adding_a_subscription_is_idempotent_and_needs_an_id() -> None:
+    store, services = subscribed()
+    assert services.add_subscription(monthly(), request=request("s-add")) == monthly()
+    with pytest.raises(RecordExists) as taken:
+        services.add_subscription(monthly(), request=request("s-add-2"))
+    assert taken.value.record == "sub-1"
+    with pytest.raises(InvalidSubscription) as nameless:
+        services.add_subscription(attrs.evolve(monthly(), id=None), request=request("s-3"))
+    assert nameless.value.field == "id"
+    with pytest.raises(InvalidType) as other:
+        services.add_subscription("sub-2", request=request("s-4"))  # type: ignore[arg-type]
+    assert other.value.field == "subscription"
+    assert stored(store, "sub-1", Subscription) == monthly()
+
+
+@pytest.mark.parametrize(
+    ("usage", "field"), [("calls", "usage"), (3, "usage"), ([CALLS[0], "x"], "usage[1]")]
+)
+def test_bad_usage_is_refused_before_anything_is_read(usage: object, field: str) -> None:
+    _, services = subscribed()
+    with pytest.raises(InvalidType) as refused:
+        services.bill_period("sub-1", 0, usage=usage, request=request("b0", BILLED))  # type: ignore[arg-type]
+    assert refused.value.field == field

@@ -63,10 +63,10 @@ import datetime as dt
 import enum
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import moneyed
@@ -91,6 +91,7 @@ from ordercore.documents.sales_orders import (
 from ordercore.errors import (
     ConcurrencyConflict,
     EventDeliveryFailed,
+    InvalidSubscription,
     InvalidType,
     NotAnAllocation,
     OrdercoreError,
@@ -107,7 +108,9 @@ from ordercore.settlement.ledger import Ledger
 from ordercore.settlement.open_items import DocumentRef
 from ordercore.settlement.payments import Payment
 from ordercore.settlement.terms import PaymentTerm
-from ordercore.storage.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ordercore.storage.ports import Clock, Record, UnitOfWork, UnitOfWorkFactory
+from ordercore.subscriptions.subscription import Subscription
+from ordercore.subscriptions.usage import UsageRecord
 
 __all__ = ["Allocate", "Services", "fingerprint"]
 
@@ -551,6 +554,70 @@ class Services:
 
         return self._run("invoice_order", request, arguments, work)  # type: ignore[no-any-return]
 
+    # -- subscriptions -------------------------------------------------------------------
+
+    def add_subscription(
+        self, subscription: Subscription, *, request: Request | str
+    ) -> Subscription:
+        """Store a new subscription (``Subscription.start(...)``, with its ``id``).
+
+        :class:`~ordercore.errors.RecordExists` if the id is taken. The subscription is
+        stored as it is: :meth:`bill_period` bills it from there.
+        """
+        request = self._request(request)
+        stored = _stored_subscription(subscription)
+
+        def work(uow: UnitOfWork) -> _Step:
+            uow.documents.add(stored)
+            return _Step(result=subscription, events=())
+
+        result: Subscription = self._run(
+            "add_subscription", request, {"subscription": subscription}, work
+        )
+        return result
+
+    def bill_period(
+        self,
+        subscription_id: str,
+        index: int,
+        *,
+        usage: Iterable[UsageRecord] = (),
+        request: Request | str,
+    ) -> DraftInvoice:
+        """Bill period ``index`` of the stored subscription ``subscription_id``: its draft.
+
+        In one unit of work: the subscription is read, invoiced
+        (:meth:`Subscription.invoice <ordercore.subscriptions.Subscription.invoice>`, with
+        the ``usage`` records its meters rate), saved one version on, and its draft
+        invoice ``"<subscription id>/period-<index>"`` is added, its events to the outbox.
+        The same key with the same request returns the first draft again; the period
+        billed under another key raises
+        :class:`~ordercore.errors.PeriodBilledAlready`, and a subscription saved by
+        another writer since it was read raises
+        :class:`~ordercore.errors.ConcurrencyConflict`: nothing is written then.
+
+        It returns the draft invoice, as :meth:`invoice_order` does (the order it changes
+        is saved, not returned): the result is what the idempotency store keeps, a record,
+        so a retry gets the very draft, read back from any storage. Each line of the draft
+        states its span and factor; :meth:`Subscription.preview
+        <ordercore.subscriptions.Subscription.preview>` of the stored subscription gives
+        the whole :class:`~ordercore.subscriptions.PeriodInvoice` (rated usage tier by
+        tier) before it is billed.
+        """
+        request = self._request(request)
+        records = _usage(usage)
+        arguments = {"subscription": subscription_id, "index": index, "usage": records}
+
+        def work(uow: UnitOfWork) -> _Step:
+            subscription = uow.documents.get(subscription_id, Subscription)
+            billed, invoice = subscription.invoice(index, request=request, usage=records)
+            uow.documents.save(_stored_subscription(billed))
+            uow.documents.add(invoice.draft)
+            return _Step(result=invoice.draft, events=invoice.events)
+
+        result: DraftInvoice = self._run("bill_period", request, arguments, work)
+        return result
+
     # -- invoices and credit notes -------------------------------------------------------
 
     def issue_invoice(
@@ -787,6 +854,27 @@ def _mapping(value: object, field: str) -> dict[Any, Any]:
     if not isinstance(value, Mapping):
         raise InvalidType(value, expected="a mapping", field=field)
     return dict(value)
+
+
+def _stored_subscription(subscription: object) -> Record:
+    """``subscription`` as a repository stores it: a :class:`Subscription` with an id."""
+    if not isinstance(subscription, Subscription):
+        raise InvalidType(subscription, expected="a Subscription", field="subscription")
+    if subscription.id is None:
+        raise InvalidSubscription(
+            None, reason="give the subscription an id to store it", field="id"
+        )
+    return cast(Record, subscription)  # its id is a string now: a record as any other
+
+
+def _usage(value: object) -> tuple[UsageRecord, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidType(value, expected="an iterable of UsageRecord", field="usage")
+    records = tuple(value)
+    for index, record in enumerate(records):
+        if not isinstance(record, UsageRecord):
+            raise InvalidType(record, expected="a UsageRecord", field=f"usage[{index}]")
+    return records
 
 
 def _get_quote(uow: UnitOfWork, quote_id: str) -> DraftQuote | SentQuote:

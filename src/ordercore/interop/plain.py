@@ -655,14 +655,19 @@ def _price_source_to_data(source: PriceSource) -> Data:
 
 
 def _tax_names(document: Document) -> dict[Tax, str]:
-    names: dict[Tax, str] = {}
-    used: set[str] = set()
     adjustments = [*document.adjustments]
     for group in document.groups:
         adjustments.extend(group.adjustments)
     every = [t for line in document.lines for t in line.taxes]
     every += [t for adjustment in adjustments for t in adjustment.taxes]
     every += [correction.tax for correction in document.tax_corrections]
+    return _names_of_taxes(every)
+
+
+def _names_of_taxes(every: list[Tax]) -> dict[Tax, str]:
+    """A name for each distinct tax of ``every``, from its name and rate, in order."""
+    names: dict[Tax, str] = {}
+    used: set[str] = set()
     for tax in every:
         if tax in names:
             continue

@@ -36,6 +36,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, TypeVar
 
 from ordercore.documents.bills import DraftBill, IssuedBill, VoidedBill
@@ -97,8 +98,11 @@ from ordercore.interop.plain import (
     Data,
     _DocumentReader,
     _line_to_data,
+    _names_of_taxes,
     _number,
+    _policy_to_data,
     _Reader,
+    _rounding_mode,
     _tax_names,
     _tax_to_data,
     document_from_data,
@@ -118,6 +122,40 @@ from ordercore.settlement.ledger import Ledger
 from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import ScheduledInstallment
+from ordercore.subscriptions.proration import check_factor
+from ordercore.subscriptions.schedules import (
+    Alignment,
+    DayCount,
+    Interval,
+    IntervalUnit,
+    Period,
+    Schedule,
+    StubPolicy,
+    Timing,
+)
+from ordercore.subscriptions.subscription import (
+    BilledPeriod,
+    BillingRecord,
+    Entry,
+    ItemVersion,
+    LineRole,
+    Pause,
+    ProratedLine,
+    Subscription,
+)
+from ordercore.subscriptions.usage import (
+    Aggregation,
+    GraduatedPercentage,
+    GraduatedTiers,
+    Meter,
+    Package,
+    Percentage,
+    PercentTier,
+    PerUnit,
+    Tier,
+    UsageModel,
+    VolumeTiers,
+)
 
 __all__ = [
     "RECORD_KINDS",
@@ -1172,6 +1210,530 @@ def _read_account(reader: _Reader) -> object:
     )
 
 
+# -- subscriptions -----------------------------------------------------------------------
+
+_FRACTION = re.compile(r"\d{1,7}(/\d{1,7})?")
+
+
+def _fraction_to_data(value: Fraction) -> str:
+    return str(value)
+
+
+def _factor(reader: _Reader) -> Fraction:
+    """A proration factor written exactly, ``"22/31"`` (or ``"1"``, ``"0"``)."""
+    text = reader.text()
+    if not _FRACTION.fullmatch(text):
+        raise reader.fail(
+            f"expected a fraction written 'numerator/denominator', such as '22/31', got "
+            f"{excerpt(text)}"
+        )
+    try:
+        value = Fraction(text)
+    except ZeroDivisionError:
+        raise reader.fail("a fraction's denominator is not 0") from None
+    return reader.build(lambda: check_factor(value))
+
+
+def _made(reader: _Reader, make: Callable[[], T], renames: Mapping[str, str] | None = None) -> T:
+    """Run a constructor; report an ordercore error at the path of the field it names.
+
+    The field may be a path of its own (``meters[0].key``); ``renames`` maps a field the
+    constructor names to the one the data holds.
+    """
+    try:
+        return make()
+    except InvalidData:
+        raise
+    except OrdercoreError as error:
+        field = getattr(error, "field", None)
+        path = reader.path
+        if isinstance(field, str) and field:
+            field = (renames or {}).get(field, field)
+            path = f"{path}.{field}" if path else field
+        raise InvalidData(path, str(error)) from None
+
+
+def _period_to_data(period: Period) -> Data:
+    return {
+        "index": period.index,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+    }
+
+
+def _period(reader: _Reader, keys: set[str] | None = None) -> Period:
+    if keys is None:
+        reader.check_keys({"index", "start", "end"})
+    index = _whole(reader.child("index"))
+    start = _date(reader.child("start"))
+    end = _date(reader.child("end"))
+    return _made(reader, lambda: Period(index=index, start=start, end=end))
+
+
+def _schedule_to_data(schedule: Schedule) -> Data:
+    data: Data = {
+        "start": schedule.start.isoformat(),
+        "interval": {"unit": schedule.interval.unit.value, "count": schedule.interval.count},
+        "alignment": schedule.alignment.value,
+        "timing": schedule.timing.value,
+        "stub": schedule.stub.value,
+        "day_count": schedule.day_count.value,
+        "renews": schedule.renews,
+    }
+    if schedule.billing_day is not None:
+        data["billing_day"] = schedule.billing_day
+    if schedule.trial_end is not None:
+        data["trial_end"] = schedule.trial_end.isoformat()
+    if schedule.end is not None:
+        data["end"] = schedule.end.isoformat()
+    if schedule.term is not None:
+        data["term"] = schedule.term
+    return data
+
+
+def _interval(reader: _Reader) -> Interval:
+    reader.check_keys({"unit", "count"})
+    unit = reader.child("unit").required().choice(IntervalUnit, IntervalUnit.MONTH)
+    count = _whole(reader.child("count"))
+    return reader.build(lambda: Interval(unit=unit, count=count))
+
+
+def _optional_whole(reader: _Reader) -> int | None:
+    return None if reader.value is None else _whole(reader)
+
+
+def _schedule(reader: _Reader) -> Schedule:
+    reader.check_keys(
+        {"start", "interval", "alignment", "billing_day", "timing", "stub", "day_count"}
+        | {"trial_end", "end", "term", "renews"}
+    )
+    start = _date(reader.child("start"))
+    interval = _interval(reader.child("interval").required())
+    alignment = reader.child("alignment").choice(Alignment, Alignment.ANNIVERSARY)
+    billing_day = _optional_whole(reader.child("billing_day"))
+    timing = reader.child("timing").choice(Timing, Timing.IN_ADVANCE)
+    stub = reader.child("stub").choice(StubPolicy, StubPolicy.PRORATED)
+    day_count = reader.child("day_count").choice(DayCount, DayCount.ACTUAL)
+    trial_end = _optional_date(reader.child("trial_end"))
+    end = _optional_date(reader.child("end"))
+    term = _optional_whole(reader.child("term"))
+    renews = reader.child("renews").boolean(default=True)
+    return _made(
+        reader,
+        lambda: Schedule(
+            start=start,
+            interval=interval,
+            alignment=alignment,
+            billing_day=billing_day,
+            timing=timing,
+            stub=stub,
+            day_count=day_count,
+            trial_end=trial_end,
+            end=end,
+            term=term,
+            renews=renews,
+        ),
+    )
+
+
+#: The plain-data name of each usage charge model.
+_MODELS: dict[type[UsageModel], str] = {
+    PerUnit: "per_unit",
+    GraduatedTiers: "graduated",
+    VolumeTiers: "volume",
+    Package: "package",
+    Percentage: "percentage",
+    GraduatedPercentage: "graduated_percentage",
+}
+
+
+def _tier_to_data(tier: Tier | PercentTier) -> Data:
+    data: Data = {}
+    if tier.up_to is not None:
+        data["up_to"] = _number(tier.up_to)
+    if isinstance(tier, Tier):
+        data["unit_price"] = _number(tier.unit_price.amount)
+    else:
+        data["rate"] = _number(tier.rate)
+    if tier.flat_fee is not None:
+        data["flat_fee"] = _number(tier.flat_fee.amount)
+    return data
+
+
+def _model_to_data(model: UsageModel) -> Data:
+    name = _MODELS.get(type(model))
+    if name is None:
+        raise InvalidType(
+            model,
+            expected=f"a usage charge model of ordercore's ({sorted(_MODELS.values())})",
+            field="model",
+        )
+    data: Data = {"type": name}
+    if isinstance(model, PerUnit):
+        data["unit_price"] = _number(model.unit_price.amount)
+    elif isinstance(model, GraduatedTiers | VolumeTiers | GraduatedPercentage):
+        data["tiers"] = [_tier_to_data(tier) for tier in model.tiers]
+    elif isinstance(model, Package):
+        data |= {
+            "size": _number(model.size),
+            "price": _number(model.price.amount),
+            "free_units": _number(model.free_units),
+        }
+    elif isinstance(model, Percentage):
+        data["rate"] = _number(model.rate)
+        if model.fixed_fee is not None:
+            data["fixed_fee"] = _number(model.fixed_fee.amount)
+        if model.free_transactions:
+            data["free_transactions"] = model.free_transactions
+        if model.free_amount is not None:
+            data["free_amount"] = _number(model.free_amount.amount)
+    for bound in ("minimum", "maximum"):
+        value = getattr(model, bound)
+        if value is not None:
+            data[bound] = _number(value.amount)
+    return data
+
+
+def _tier(reader: _Reader, currency: str) -> Tier:
+    reader.check_keys({"up_to", "unit_price", "flat_fee"})
+    up_to = (
+        None if reader.child("up_to").value is None else _decimal(reader.child("up_to"), "up_to")
+    )
+    unit_price = _money(reader.child("unit_price"), currency)
+    flat_fee = _optional_money(reader.child("flat_fee"), currency)
+    return _made(reader, lambda: Tier(up_to=up_to, unit_price=unit_price, flat_fee=flat_fee))
+
+
+def _percent_tier(reader: _Reader, currency: str) -> PercentTier:
+    reader.check_keys({"up_to", "rate", "flat_fee"})
+    up_to = (
+        None if reader.child("up_to").value is None else _decimal(reader.child("up_to"), "up_to")
+    )
+    rate = _decimal(reader.child("rate"), "rate")
+    flat_fee = _optional_money(reader.child("flat_fee"), currency)
+    return _made(reader, lambda: PercentTier(up_to=up_to, rate=rate, flat_fee=flat_fee))
+
+
+#: The fields a tiered model's errors name that are fields of its tiers.
+_TIER_FIELDS = {"unit_price": "tiers", "flat_fee": "tiers", "rate": "tiers"}
+
+
+def _model(reader: _Reader, currency: str) -> UsageModel:
+    kind = reader.child("type")
+    name = kind.text()
+    if name not in _MODELS.values():
+        raise kind.fail(f"expected one of {sorted(_MODELS.values())}, got {excerpt(name)}")
+    bounds = {
+        bound: _optional_money(reader.child(bound), currency) for bound in ("minimum", "maximum")
+    }
+    common = {"type", "minimum", "maximum"}
+    if name == "per_unit":
+        reader.check_keys(common | {"unit_price"})
+        unit_price = _money(reader.child("unit_price"), currency)
+        return _made(reader, lambda: PerUnit(unit_price=unit_price, **bounds))
+    if name in ("graduated", "volume"):
+        reader.check_keys(common | {"tiers"})
+        tiers = [_tier(tier, currency) for tier in reader.child("tiers").required().items()]
+        make = GraduatedTiers if name == "graduated" else VolumeTiers
+        return _made(reader, lambda: make(tiers=tiers, **bounds), _TIER_FIELDS)
+    if name == "graduated_percentage":
+        reader.check_keys(common | {"tiers"})
+        rates = [_percent_tier(t, currency) for t in reader.child("tiers").required().items()]
+        return _made(
+            reader,
+            lambda: GraduatedPercentage(currency=currency, tiers=rates, **bounds),
+            _TIER_FIELDS,
+        )
+    if name == "package":
+        reader.check_keys(common | {"size", "price", "free_units"})
+        size = _decimal(reader.child("size"), "size")
+        price = _money(reader.child("price"), currency)
+        free = reader.child("free_units")
+        free_units = Decimal(0) if free.value is None else _decimal(free, "free_units")
+        return _made(
+            reader, lambda: Package(size=size, price=price, free_units=free_units, **bounds)
+        )
+    reader.check_keys(common | {"rate", "fixed_fee", "free_transactions", "free_amount"})
+    rate = _decimal(reader.child("rate"), "rate")
+    fixed_fee = _optional_money(reader.child("fixed_fee"), currency)
+    free_count = reader.child("free_transactions")
+    free_transactions = 0 if free_count.value is None else _whole(free_count)
+    free_amount = _optional_money(reader.child("free_amount"), currency)
+    return _made(
+        reader,
+        lambda: Percentage(
+            currency=currency,
+            rate=rate,
+            fixed_fee=fixed_fee,
+            free_transactions=free_transactions,
+            free_amount=free_amount,
+            **bounds,
+        ),
+    )
+
+
+def _meter_to_data(meter: Meter, taxes: dict[Tax, str]) -> Data:
+    data: Data = {"key": meter.key, "metric": meter.metric}
+    if meter.description is not None:
+        data["description"] = meter.description
+    data |= {
+        "aggregation": meter.aggregation.value,
+        "rounding": meter.rounding.name.lower(),
+        "model": _model_to_data(meter.model),
+    }
+    if meter.taxes:
+        data["taxes"] = [taxes[tax] for tax in meter.taxes]
+    return data
+
+
+def _meter(reader: _Reader, document: _DocumentReader) -> Meter:
+    reader.check_keys({"key", "metric", "description", "aggregation", "rounding", "model", "taxes"})
+    key = reader.child("key").text()
+    metric = reader.child("metric").text()
+    description = reader.child("description").optional_text()
+    aggregation = reader.child("aggregation").choice(Aggregation, Aggregation.SUM)
+    rounding = _rounding_mode(reader.child("rounding"))
+    model = _model(reader.child("model").required(), document.currency)
+    taxes = [document.tax(tax) for tax in reader.child("taxes").items()]
+    return _made(
+        reader,
+        lambda: Meter(
+            key=key,
+            metric=metric,
+            model=model,
+            description=description,
+            aggregation=aggregation,
+            taxes=taxes,
+            rounding=rounding,
+        ),
+    )
+
+
+def _entry_to_data(entry: Entry, taxes: dict[Tax, str]) -> Data:
+    data: Data = {
+        "item": entry.item,
+        "index": entry.index,
+        "start": entry.start.isoformat(),
+        "end": entry.end.isoformat(),
+        "factor": _fraction_to_data(entry.factor),
+        "line": _line_to_data(entry.line, taxes),
+        "amount": _number(entry.amount.amount),
+        "credited": _number(entry.credited.amount),
+    }
+    if entry.credited_from is not None:
+        data["credited_from"] = entry.credited_from.isoformat()
+    return data
+
+
+def _billing_entry(reader: _Reader, document: _DocumentReader) -> Entry:
+    reader.check_keys(
+        {"item", "index", "start", "end", "factor", "line", "amount", "credited", "credited_from"}
+    )
+    currency = document.currency
+    item = reader.child("item").text()
+    index = _whole(reader.child("index"))
+    start = _date(reader.child("start"))
+    end = _date(reader.child("end"))
+    factor = _factor(reader.child("factor"))
+    line = document.line(reader.child("line").required())
+    amount = _money(reader.child("amount"), currency)
+    credited = _money(reader.child("credited"), currency)
+    credited_from = _optional_date(reader.child("credited_from"))
+    return _made(
+        reader,
+        lambda: Entry(
+            item=item,
+            index=index,
+            start=start,
+            end=end,
+            factor=factor,
+            line=line,
+            amount=amount,
+            credited=credited,
+            credited_from=credited_from,
+        ),
+    )
+
+
+def _billing_record_to_data(record: BillingRecord, taxes: dict[Tax, str]) -> Data:
+    data: Data = {
+        "periods": [
+            _period_to_data(billed.period)
+            | {"factor": _fraction_to_data(billed.factor), "days": billed.days}
+            for billed in record.periods
+        ],
+        "entries": [_entry_to_data(entry, taxes) for entry in record.entries],
+    }
+    if record.last_change is not None:
+        data["last_change"] = record.last_change.isoformat()
+    if record.usage_through is not None:
+        data["usage_through"] = record.usage_through
+    return data
+
+
+def _billed_period(reader: _Reader) -> BilledPeriod:
+    reader.check_keys({"index", "start", "end", "factor", "days"})
+    period = _period(reader, keys=set())
+    factor = _factor(reader.child("factor"))
+    days = _whole(reader.child("days"))
+    return _made(reader, lambda: BilledPeriod(period=period, factor=factor, days=days))
+
+
+def _billing_record(reader: _Reader, document: _DocumentReader) -> BillingRecord:
+    reader.check_keys({"periods", "entries", "last_change", "usage_through"})
+    periods = tuple(_billed_period(p) for p in reader.child("periods").items())
+    entries = tuple(_billing_entry(e, document) for e in reader.child("entries").items())
+    last_change = _optional_date(reader.child("last_change"))
+    usage_through = _optional_whole(reader.child("usage_through"))
+    return _made(
+        reader,
+        lambda: BillingRecord(
+            periods=periods, entries=entries, last_change=last_change, usage_through=usage_through
+        ),
+    )
+
+
+def _prorated_to_data(line: ProratedLine, taxes: dict[Tax, str]) -> Data:
+    return {
+        "role": line.role.value,
+        "item": line.item,
+        "period": _period_to_data(line.period),
+        "span": _period_to_data(line.span),
+        "factor": _fraction_to_data(line.factor),
+        "line": _line_to_data(line.line, taxes),
+        "amount": _number(line.amount.amount),
+    }
+
+
+def _prorated(reader: _Reader, document: _DocumentReader) -> ProratedLine:
+    reader.check_keys({"role", "item", "period", "span", "factor", "line", "amount"})
+    role = reader.child("role").required().choice(LineRole, LineRole.CHARGE)
+    item = reader.child("item").text()
+    period = _period(reader.child("period").required())
+    span = _period(reader.child("span").required())
+    factor = _factor(reader.child("factor"))
+    line = document.line(reader.child("line").required())
+    amount = _money(reader.child("amount"), document.currency)
+    return _made(
+        reader,
+        lambda: ProratedLine(
+            role=role, item=item, period=period, span=span, factor=factor, line=line, amount=amount
+        ),
+    )
+
+
+def _subscription_lines(subscription: Subscription) -> list[Line]:
+    lines = [v.line for v in subscription.versions if v.line is not None]
+    lines += [entry.line for entry in subscription.record.entries]
+    lines += [pending.line for pending in subscription.pending]
+    return lines
+
+
+def _subscription_to_data(subscription: Subscription) -> Data:
+    every = [tax for line in _subscription_lines(subscription) for tax in line.taxes]
+    every += [tax for meter in subscription.meters for tax in meter.taxes]
+    taxes = _names_of_taxes(every)
+    data: Data = {}
+    if subscription.id is not None:
+        data["id"] = subscription.id
+    data["version"] = subscription.version
+    if subscription.customer is not None:
+        data["customer"] = subscription.customer
+    data |= {
+        "currency": subscription.currency.code,
+        "timezone": subscription.timezone,
+        "policy": _policy_to_data(subscription.policy),
+        "taxes": {name: _tax_to_data(tax) for tax, name in taxes.items()},
+        "schedule": _schedule_to_data(subscription.schedule),
+        "versions": [
+            {"key": version.key, "since": version.since.isoformat()}
+            | ({"line": _line_to_data(version.line, taxes)} if version.line is not None else {})
+            for version in subscription.versions
+        ],
+        "pauses": [
+            {"start": pause.start.isoformat()}
+            | ({"until": pause.until.isoformat()} if pause.until is not None else {})
+            for pause in subscription.pauses
+        ],
+    }
+    if subscription.ended is not None:
+        data["ended"] = subscription.ended.isoformat()
+    data |= {
+        "record": _billing_record_to_data(subscription.record, taxes),
+        "meters": [_meter_to_data(meter, taxes) for meter in subscription.meters],
+        "pending": [_prorated_to_data(line, taxes) for line in subscription.pending],
+    }
+    return data
+
+
+#: The fields of a plan line that an item version's errors name.
+_LINE_FIELDS = {"discounts": "line", "price_discount": "line", "quantity": "line"}
+
+
+def _item_version(reader: _Reader, document: _DocumentReader) -> ItemVersion:
+    reader.check_keys({"key", "since", "line"})
+    key = reader.child("key").text()
+    since = _date(reader.child("since"))
+    found = reader.child("line")
+    line = None if found.value is None else document.line(found)
+    return _made(reader, lambda: ItemVersion(key=key, line=line, since=since), _LINE_FIELDS)
+
+
+def _pause(reader: _Reader) -> Pause:
+    reader.check_keys({"start", "until"})
+    start = _date(reader.child("start"))
+    until = _optional_date(reader.child("until"))
+    return _made(reader, lambda: Pause(start=start, until=until))
+
+
+def _read_subscription(reader: _Reader) -> object:
+    reader.check_keys(
+        {"kind", "schema", "id", "version", "customer", "currency", "timezone", "policy"}
+        | {"taxes", "schedule", "versions", "pauses", "ended", "record", "meters", "pending"}
+    )
+    document = _DocumentReader(None)
+    document.root = reader
+    document.currency = _currency(reader.child("currency"))
+    taxes = reader.child("taxes")
+    if taxes.value is not None:
+        for name in taxes.mapping():
+            document.taxes[name] = document.tax(taxes.child(name))
+    id_ = reader.child("id").optional_text()
+    version = _whole(reader.child("version"))
+    customer = reader.child("customer").optional_text()
+    timezone = reader.child("timezone")
+    zone = "UTC" if timezone.value is None else timezone.text()
+    policy = document.policy(reader.child("policy"))
+    schedule = _schedule(reader.child("schedule").required())
+    versions = tuple(
+        _item_version(v, document) for v in reader.child("versions").required().items()
+    )
+    pauses = tuple(_pause(p) for p in reader.child("pauses").items())
+    ended = _optional_date(reader.child("ended"))
+    found = reader.child("record")
+    record = BillingRecord() if found.value is None else _billing_record(found, document)
+    meters = tuple(_meter(m, document) for m in reader.child("meters").items())
+    pending = tuple(_prorated(p, document) for p in reader.child("pending").items())
+    return _made(
+        reader,
+        lambda: Subscription(
+            schedule=schedule,
+            currency=document.currency,
+            versions=versions,
+            policy=policy,
+            pauses=pauses,
+            ended=ended,
+            record=record,
+            id=id_,
+            customer=customer,
+            meters=meters,
+            pending=pending,
+            timezone=zone,
+            version=version,
+        ),
+    )
+
+
 # -- the kinds ---------------------------------------------------------------------------
 
 _Writer = Callable[[Any], Data]
@@ -1229,6 +1791,7 @@ _KINDS: dict[str, tuple[type[Any], _Writer, _ReaderOf]] = {
         lambda r: _voided_to_data(r, _BILL),
         _voided_reader(VoidedBill, _BILL),
     ),
+    "subscription": (Subscription, _subscription_to_data, _read_subscription),
 }
 
 _BY_TYPE: dict[type[Any], tuple[str, _Writer]] = {

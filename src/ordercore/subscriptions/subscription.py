@@ -752,6 +752,20 @@ class Subscription:
     # -- reading ---------------------------------------------------------------------------
 
     @property
+    def state(self) -> str:
+        """Where its steps left it, whatever the date: what a repository files it under.
+
+        ``"cancelled"`` once :meth:`cancel` set an end before the schedule's own,
+        ``"paused"`` while a pause without an end is open, else ``"active"`` (a schedule
+        that ends by itself stays active: it bills up to its end).
+        """
+        if self.ended is not None and self.ended != self.schedule.stop:
+            return "cancelled"
+        if any(pause.until is None for pause in self.pauses):
+            return "paused"
+        return "active"
+
+    @property
     def keys(self) -> tuple[str, ...]:
         """The items' keys, in the order they were first billed."""
         return tuple(dict.fromkeys(v.key for v in self.versions))

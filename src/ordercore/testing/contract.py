@@ -36,8 +36,9 @@ The tests prove what DOMAIN.md section 8 and the ports' docstrings promise:
 * the outbox holds the events of committed units of work, in order, until a committed unit
   of work marks them delivered;
 * records of every kind a repository stores read back equal: draft, issued and voided
-  invoices and bills, quotes in every state, sales and purchase orders in progress (and,
-  as idempotency results, credit notes and payments).
+  invoices and bills, quotes in every state, sales and purchase orders in progress,
+  subscriptions invoiced, changed and paused (filed under their ``state``) (and, as
+  idempotency results, credit notes and payments).
 
 Each test uses only the fresh storage its ``uow_factory`` yields (a hypothesis property
 gives each of its examples its own ids), and several writers are several units of work of
@@ -72,8 +73,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -116,6 +118,14 @@ from ordercore.money import Money
 from ordercore.pricing import Allowance, Charge, Document, Line, Tax
 from ordercore.settlement import Payment, PaymentTerm
 from ordercore.storage.ports import Record, UnitOfWork, UnitOfWorkFactory
+from ordercore.subscriptions import (
+    Interval,
+    Meter,
+    PerUnit,
+    Schedule,
+    Subscription,
+    UsageRecord,
+)
 
 __all__ = ["CONCURRENCY_MARKER", "StorageContract", "pytest_configure"]
 
@@ -268,6 +278,32 @@ def _purchase_order() -> PurchaseOrder:
     return order.bill_received(bill_id="bill-po-1", request=_request("p3")).order
 
 
+def _subscription(record_id: str = "sub-1") -> Subscription:
+    """A subscription with a meter, invoiced twice, changed and paused."""
+    plan = Line(description="Pro plan", quantity="1", unit_price=_eur("31.00"), taxes=[_VAT])
+    api = Meter(key="api", metric="api_calls", model=PerUnit(unit_price=_eur("0.01")))
+    subscription = Subscription.start(
+        id=record_id,
+        customer="acme",
+        schedule=Schedule(start=dt.date(2026, 11, 10), interval=Interval.months(1)),
+        items={"plan": plan},
+        meters=[api],
+    )
+    calls = [
+        UsageRecord(metric="api_calls", quantity="1200", at=_AT + dt.timedelta(days=days))
+        for days in (0, 20)
+    ]
+    subscription = subscription.invoice(0, request=_request("s1"), usage=calls)[0]
+    upgraded = attrs.evolve(plan, unit_price=_eur("45.50"))
+    subscription = subscription.change(dt.date(2026, 11, 25), "plan", upgraded)[0]
+    subscription = subscription.invoice(1, request=_request("s2"), usage=calls)[0]
+    return subscription.pause(dt.date(2026, 12, 20))[0]
+
+
+def _subscription_record() -> Record:
+    return cast(Record, _subscription())  # it has its id: a record as any other
+
+
 #: Every kind of record a repository stores, each made by real operations, with its own id.
 _RECORDS: dict[str, Callable[[], Record]] = {
     "draft invoice": lambda: _draft("inv-draft"),
@@ -291,6 +327,7 @@ _RECORDS: dict[str, Callable[[], Record]] = {
     ),
     "sales order": _sales_order,
     "purchase order": _purchase_order,
+    "subscription": _subscription_record,
 }
 
 _KINDS: dict[str, type] = {
@@ -307,6 +344,7 @@ _KINDS: dict[str, type] = {
     "expired quote": ExpiredQuote,
     "sales order": SalesOrder,
     "purchase order": PurchaseOrder,
+    "subscription": Subscription,
 }
 
 
@@ -1355,6 +1393,21 @@ class StorageContract:
             assert uow.documents.get("inv-1", IssuedInvoice) == invoice
             with pytest.raises(UnknownRecord):
                 uow.documents.get("inv-1", DraftInvoice)
+
+    def test_a_subscription_saved_after_a_step_reads_back_in_its_new_state(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        _store(uow_factory, _subscription_record())
+        with uow_factory() as uow:
+            paused = uow.documents.get("sub-1", Subscription)
+            assert uow.documents.in_state("paused", Subscription) == (paused,)
+            resumed = paused.resume(dt.date(2027, 1, 5))[0]
+            uow.documents.save(cast(Record, resumed))
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.documents.get("sub-1", Subscription) == resumed
+            assert uow.documents.in_state("active", Subscription) == (resumed,)
+            assert uow.documents.in_state("paused", Subscription) == ()
 
     # -- all or nothing, whatever the sequence ------------------------------------------------
 
