@@ -1608,7 +1608,8 @@ def test_a_credit_issued_on_its_order_is_taken_back_and_the_order_still_adds_up(
             except InvalidLine as refused:
                 # a share too small to carry the per-unit taxes included in its line's price
                 # (a line whose amount hardly covers them) is refused, and nothing changes
-                assert refused.field == "taxes"
+                if refused.field != "taxes":
+                    raise
                 continue
             invoices.append(issue(made, f"INV-{step}"))
             order = made.order
