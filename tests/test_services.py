@@ -28,6 +28,7 @@ from ordercore import (
     Line,
     Money,
     NothingRemains,
+    NothingToInvoice,
     NumberingSeries,
     OverCrediting,
     OverInvoicing,
@@ -38,6 +39,7 @@ from ordercore import (
     RecordExists,
     Request,
     SalesOrder,
+    SubscriptionEnded,
     Tax,
     UnknownRecord,
 )
@@ -784,3 +786,86 @@ def test_bad_usage_is_refused_before_anything_is_read(usage: object, field: str)
     with pytest.raises(InvalidType) as refused:
         services.bill_period("sub-1", 0, usage=usage, request=request("b0", BILLED))  # type: ignore[arg-type]
     assert refused.value.field == field
+
+
+def test_a_stored_subscription_is_changed_cancelled_and_billed_to_its_end() -> None:
+    store, services = subscribed()
+    services.bill_period("sub-1", 0, usage=CALLS, request=request("b0", BILLED))
+    better = Line(
+        description="Team plan", quantity="1", unit_price=Money("62.00", "EUR"), taxes=[VAT]
+    )
+    changed = services.change_subscription(
+        "sub-1", dt.date(2027, 1, 11), "plan", better, request=request("c1", BILLED)
+    )
+    assert stored(store, "sub-1", Subscription) == changed
+    assert changed.version == 3
+    again = services.change_subscription(
+        "sub-1", dt.date(2027, 1, 11), "plan", better, request=request("c1", BILLED)
+    )
+    assert again == changed  # the same request: done once
+    cancelled = services.cancel_subscription(
+        "sub-1", dt.date(2027, 1, 21), request=request("x1", BILLED)
+    )
+    assert cancelled.ended == dt.date(2027, 1, 21)
+    assert stored(store, "sub-1", Subscription).version == 4
+    last = services.bill_period("sub-1", 1, request=request("b1", dt.date(2027, 2, 1)))
+    # 1 to 10 January at 31.00 and 11 to 20 January at 62.00, of 31 days: 10.00 + 20.00
+    assert last.priced.totals.tax_exclusive == Money("30.00", "EUR")
+    with pytest.raises(NothingToInvoice):
+        services.invoice_pending("sub-1", on=dt.date(2027, 2, 1), request=request("p1"))
+    with pytest.raises(SubscriptionEnded):
+        services.change_subscription(
+            "sub-1", dt.date(2027, 1, 25), "plan", None, request=request("c2")
+        )
+    assert stored(store, "sub-1", Subscription).version == 5
+
+
+def test_a_cancellation_credit_is_invoiced_as_a_negative_draft() -> None:
+    seen: list[Event] = []
+    store, services = subscribed(on_event=seen.append)
+    advance = attrs.evolve(
+        monthly("sub-2"),
+        schedule=Schedule(start=DAY, interval=Interval.months(1)),
+        meters=(),
+    )
+    services.add_subscription(advance, request=request("s2"))
+    services.bill_period("sub-2", 0, request=request("b2"))
+    services.cancel_subscription("sub-2", dt.date(2026, 12, 21), request=request("x2"))
+    draft = services.invoice_pending(
+        "sub-2", on=dt.date(2026, 12, 21), request=request("p2", dt.date(2026, 12, 21))
+    )
+    assert draft.id == "sub-2/pending-3"
+    assert draft.amount_due == Money("-13.20", "EUR")  # 11 of 31 days of 31.00, VAT 20 %
+    assert stored(store, "sub-2/pending-3", DraftInvoice) == draft
+    assert stored(store, "sub-2", Subscription).pending == ()
+    again = services.invoice_pending(
+        "sub-2", on=dt.date(2026, 12, 21), request=request("p2", dt.date(2026, 12, 22))
+    )
+    assert again == draft
+    assert [event.document_id for event in seen] == ["sub-2/period-0", "sub-2/pending-3"]
+
+
+def test_subscription_services_refuse_bad_input_and_unknown_subscriptions() -> None:
+    store, services = subscribed()
+    before = stored(store, "sub-1", Subscription)
+    with pytest.raises(InvalidType) as flag:
+        services.cancel_subscription(
+            "sub-1",
+            dt.date(2026, 12, 5),
+            at_period_end="yes",  # type: ignore[arg-type]
+            request=request("x"),
+        )
+    assert flag.value.field == "at_period_end"
+    with pytest.raises(UnknownRecord):
+        services.cancel_subscription("sub-9", dt.date(2026, 12, 5), request=request("x"))
+    with pytest.raises(InvalidType):
+        services.invoice_pending("sub-1", on=dt.date(2027, 1, 1), usage=5, request=request("p"))  # type: ignore[arg-type]
+    with pytest.raises(InvalidType):
+        services.change_subscription(
+            "sub-1",
+            dt.date(2026, 12, 5),
+            "plan",
+            "Pro",
+            request=request("c"),  # type: ignore[arg-type]
+        )
+    assert stored(store, "sub-1", Subscription) == before

@@ -101,6 +101,7 @@ from ordercore.errors import (
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
+from ordercore.pricing.lines import Line
 from ordercore.settlement.accounts import Account
 from ordercore.settlement.entries import Allocation
 from ordercore.settlement.events import PaymentAllocated, PaymentRecorded, PaymentUnallocated
@@ -616,6 +617,95 @@ class Services:
             return _Step(result=invoice.draft, events=invoice.events)
 
         result: DraftInvoice = self._run("bill_period", request, arguments, work)
+        return result
+
+    def change_subscription(
+        self,
+        subscription_id: str,
+        at: dt.date,
+        key: str,
+        line: Line | None,
+        *,
+        request: Request | str,
+    ) -> Subscription:
+        """From ``at`` on, bill item ``key`` of the stored subscription as ``line``.
+
+        :meth:`Subscription.change <ordercore.subscriptions.Subscription.change>` in one
+        unit of work (``None`` removes the item, a new key adds it): the credit and charge
+        lines wait in the subscription's ``pending`` for its next invoice. The subscription
+        is saved one version on and returned.
+        """
+        request = self._request(request)
+        arguments = {"subscription": subscription_id, "at": at, "key": key, "line": line}
+
+        def work(uow: UnitOfWork) -> _Step:
+            subscription = uow.documents.get(subscription_id, Subscription)
+            changed, _ = subscription.change(at, key, line)
+            uow.documents.save(_stored_subscription(changed))
+            return _Step(result=changed, events=())
+
+        result: Subscription = self._run("change_subscription", request, arguments, work)
+        return result
+
+    def cancel_subscription(
+        self,
+        subscription_id: str,
+        at: dt.date,
+        *,
+        at_period_end: bool = False,
+        request: Request | str,
+    ) -> Subscription:
+        """End the stored subscription on ``at`` (or at the end of the period holding it).
+
+        :meth:`Subscription.cancel <ordercore.subscriptions.Subscription.cancel>` in one
+        unit of work: what was billed for the days after the end is credited, in
+        ``pending`` until :meth:`invoice_pending` invoices it. Saved one version on and
+        returned.
+        """
+        request = self._request(request)
+        if not isinstance(at_period_end, bool):
+            raise InvalidType(at_period_end, expected="True or False", field="at_period_end")
+        arguments = {"subscription": subscription_id, "at": at, "at_period_end": at_period_end}
+
+        def work(uow: UnitOfWork) -> _Step:
+            subscription = uow.documents.get(subscription_id, Subscription)
+            cancelled, _ = subscription.cancel(at, at_period_end=at_period_end)
+            uow.documents.save(_stored_subscription(cancelled))
+            return _Step(result=cancelled, events=())
+
+        result: Subscription = self._run("cancel_subscription", request, arguments, work)
+        return result
+
+    def invoice_pending(
+        self,
+        subscription_id: str,
+        *,
+        on: dt.date,
+        usage: Iterable[UsageRecord] = (),
+        request: Request | str,
+    ) -> DraftInvoice:
+        """Invoice what waits on the stored subscription, without billing a period: its draft.
+
+        :meth:`Subscription.invoice_pending
+        <ordercore.subscriptions.Subscription.invoice_pending>` in one unit of work: the
+        changes' lines and the usage ended by ``on`` become the draft
+        ``"<subscription id>/pending-<version>"`` (its amount due negative when credits
+        exceed charges: customer credit once issued), added with its events; the
+        subscription is saved one version on. Idempotent by key, as :meth:`bill_period`;
+        :class:`~ordercore.errors.NothingToInvoice` when nothing waits.
+        """
+        request = self._request(request)
+        records = _usage(usage)
+        arguments = {"subscription": subscription_id, "on": on, "usage": records}
+
+        def work(uow: UnitOfWork) -> _Step:
+            subscription = uow.documents.get(subscription_id, Subscription)
+            after, invoice = subscription.invoice_pending(on=on, request=request, usage=records)
+            uow.documents.save(_stored_subscription(after))
+            uow.documents.add(invoice.draft)
+            return _Step(result=invoice.draft, events=invoice.events)
+
+        result: DraftInvoice = self._run("invoice_pending", request, arguments, work)
         return result
 
     # -- invoices and credit notes -------------------------------------------------------
