@@ -35,7 +35,8 @@ How much goes where
 
 Other currencies
     A payment in another currency than the items pays through an explicit
-    :class:`~ordercore.money.ExchangeRate` (``allocate(..., rate=...)``): the amounts
+    :class:`~ordercore.money.ExchangeRate` (``allocate(..., rate=...)``, and
+    ``allocate_oldest_first`` and ``allocate_by_reference`` with ``rate=``): the amounts
     are the items', the allocation records the rate and what it took from the payment,
     and :meth:`Ledger.exchange_difference` gives the realized difference against the
     rate an item was booked at.
@@ -76,9 +77,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -119,6 +122,7 @@ from ordercore.settlement.entries import (
     _allocated,
     _item,
     _name,
+    _optional_rate,
     _reason,
     _source,
     _unchecked_allocation,
@@ -458,15 +462,23 @@ class Ledger:
                 raise CurrencyMismatch(expected.code, given.code, operation="exchange difference")
         return Money.of(taken - rate.convert(entry.amount))
 
-    def allocate_oldest_first(self, source: Source) -> Ledger:
+    def allocate_oldest_first(self, source: Source, *, rate: ExchangeRate | None = None) -> Ledger:
         """Allocate what ``source`` has left to its party's items, oldest due first.
 
         Items of the source's party, direction and currency that still owe are paid in
         order of due date, then issue date, then document number, until the source is
         spent; the last may be paid in part (the policy :class:`OldestFirst`).
+
+        With an exchange ``rate``, the source (in ``rate.quote``) pays the items in
+        ``rate.base`` instead, each allocation as :meth:`allocate` with that rate makes
+        it: an item is paid in full when ``rate.convert`` of what it owes fits in what
+        the source has left, else by the largest amount in its minor units whose
+        conversion still fits, and what is left (less than one more minor unit of it
+        costs) goes on to the next. An item whose open amount converts to zero is left
+        as it is (it cannot be paid for nothing): write it off instead.
         """
         draft = _Draft(self)
-        draft.oldest_first(source)
+        draft.oldest_first(source, _optional_rate(rate))
         return draft.commit()
 
     def allocate_with(self, source: Source, policy: AllocationPolicy) -> Ledger:
@@ -475,16 +487,19 @@ class Ledger:
         draft.with_policy(source, policy)
         return draft.commit()
 
-    def allocate_by_reference(self, reference: str) -> Ledger:
+    def allocate_by_reference(self, reference: str, *, rate: ExchangeRate | None = None) -> Ledger:
         """Pay the items whose document numbers payment ``reference``'s reference names.
 
         The reference is read as words (split at spaces, commas and semicolons); each
         word that is the number of an item of the payment's party, ledger and currency
         that still owes is paid, in the order named, as far as the payment goes. What
         is left stays unallocated: the party's credit.
+
+        With an exchange ``rate``, the payment (in ``rate.quote``) pays the named items
+        in ``rate.base``, each as far as it goes as in :meth:`allocate_oldest_first`.
         """
         draft = _Draft(self)
-        draft.by_reference(reference)
+        draft.by_reference(reference, _optional_rate(rate))
         return draft.commit()
 
     def allocate_credit_oldest_first(
@@ -672,6 +687,43 @@ def _pairs(amounts: object) -> list[tuple[DocumentRef, Money]]:
     if not isinstance(amounts, Mapping):
         raise InvalidType(amounts, expected="a mapping of DocumentRef to Money", field="amounts")
     return [(_item(document), _allocated(amount)) for document, amount in amounts.items()]
+
+
+def _item_currency(source: Source, group: _Group, refund: bool, rate: ExchangeRate | None) -> str:
+    """The currency code of the items ``source`` pays (in ``group``), through ``rate`` if any."""
+    if rate is None:
+        return group[2]
+    check_instance(rate, ExchangeRate, "rate")
+    if rate.quote.code != group[2]:
+        raise CurrencyMismatch(group[2], rate.quote.code, operation="allocate through a rate")
+    if refund:
+        raise NotAllocatable(
+            source=_name(source),
+            item="credit notes in another currency",
+            reason="a refund pays back credit in its own currency",
+        )
+    return rate.base.code
+
+
+def _through(rate: ExchangeRate, owed: Decimal, left: Decimal) -> tuple[Decimal, Decimal] | None:
+    """How much of ``owed`` (in ``rate.base``) ``left`` (in ``rate.quote``) pays, and its cost.
+
+    All of it when its conversion fits in ``left``; else the largest amount in whole
+    minor units of ``rate.base`` whose conversion (half up) still fits: ``a`` with
+    ``a * rate < left + q / 2``, ``q`` the quote's minor unit (such an ``a`` never
+    converts to zero). ``(0, 0)`` when what is owed converts to zero (it cannot be paid
+    for nothing); ``None`` when ``left`` buys not even one minor unit of ``rate.base``.
+    """
+    cost = rate.convert(Money._exact(owed, rate.base)).amount
+    if cost <= left:
+        return (owed, cost) if cost else (_ZERO, _ZERO)
+    step = quantum(rate.base)
+    limit = (Fraction(left) + Fraction(quantum(rate.quote)) / 2) / Fraction(rate.rate)
+    units = math.ceil(limit / Fraction(step)) - 1
+    if units < 1:
+        return None
+    part = CONTEXT.multiply(Decimal(units), step)
+    return part, rate.convert(Money._exact(part, rate.base)).amount
 
 
 K = TypeVar("K")
@@ -871,20 +923,7 @@ class _Draft:
         rate: ExchangeRate | None = None,
     ) -> None:
         group, left, refund = self.payer(_source(source))
-        currency = group[2]
-        if rate is not None:
-            check_instance(rate, ExchangeRate, "rate")
-            if rate.quote.code != currency:
-                raise CurrencyMismatch(
-                    currency, rate.quote.code, operation="allocate through a rate"
-                )
-            if refund:
-                raise NotAllocatable(
-                    source=_name(source),
-                    item="credit notes in another currency",
-                    reason="a refund pays back credit in its own currency",
-                )
-            currency = rate.base.code
+        currency = _item_currency(source, group, refund, rate)
         checked: list[tuple[OpenItem, Decimal, Decimal]] = []
         owed_now: dict[DocumentRef, Decimal] = {}
         for document, money in pairs:
@@ -1010,8 +1049,14 @@ class _Draft:
                 self._source_hints[group] = index
                 return
 
-    def _open_in(self, group: _Group, left: Decimal) -> list[tuple[DocumentRef, Money]]:
-        """Amounts for oldest first: from the group's first item that may still owe."""
+    def _open_in(
+        self, group: _Group, left: Decimal, rate: ExchangeRate | None = None
+    ) -> list[tuple[DocumentRef, Money]]:
+        """Amounts for oldest first: from the group's first item that may still owe.
+
+        ``left`` is in the group's currency, or in ``rate.quote`` when a rate converts
+        it (``group`` is then the items' group, in ``rate.base``).
+        """
         queue = self._queues.get(group, _EMPTY_QUEUE)
         index = self._hints.get(group, 0)
         documents = queue.documents
@@ -1022,9 +1067,16 @@ class _Draft:
             item = self.item(document)
             owed = self.remaining(item)
             if owed > 0:
-                part = min(owed, left)
-                pairs.append((document, Money._exact(part, item.currency)))
-                left -= part
+                if rate is None:
+                    part = cost = min(owed, left)
+                else:
+                    through = _through(rate, owed, left)
+                    if through is None:  # the source cannot buy one minor unit more
+                        break
+                    part, cost = through
+                if part:
+                    pairs.append((document, Money._exact(part, item.currency)))
+                    left -= cost
                 if part < owed:
                     skipping = False
             if skipping:
@@ -1032,7 +1084,7 @@ class _Draft:
             index += 1
         return pairs
 
-    def oldest_first(self, source: Source) -> None:
+    def oldest_first(self, source: Source, rate: ExchangeRate | None = None) -> None:
         group, left, refund = self.payer(_source(source))
         if refund:
             raise NotAllocatable(
@@ -1040,8 +1092,9 @@ class _Draft:
                 item="its party's items",
                 reason="a refund pays back credit: allocate it to credit notes explicitly",
             )
-        pairs = self._open_in(group, left)
-        self.allocate(source, pairs)
+        code = _item_currency(source, group, refund, rate)
+        pairs = self._open_in((group[0], group[1], code), left, rate)
+        self.allocate(source, pairs, rate)
         # the items paid in full are settled: the hint may pass them
 
     def candidates(self, group: _Group) -> tuple[Candidate, ...]:
@@ -1071,9 +1124,10 @@ class _Draft:
                 )
         self.allocate(source, pairs)
 
-    def by_reference(self, reference: str) -> None:
+    def by_reference(self, reference: str, rate: ExchangeRate | None = None) -> None:
         payment = self.payment(reference)
-        _, left, _ = self.payer(reference)
+        group, left, refund = self.payer(reference)
+        code = _item_currency(reference, group, refund, rate)
         make = (
             DocumentRef.invoice if payment.direction is Direction.RECEIVABLE else DocumentRef.bill
         )
@@ -1088,13 +1142,19 @@ class _Draft:
                 continue
             item = found[1]
             owed = self.remaining(item)
-            if item.party != payment.party or item.currency != payment.currency or owed <= 0:
+            if item.party != payment.party or item.currency.code != code or owed <= 0:
                 continue
-            part = min(owed, left)
+            if rate is None:
+                part = cost = min(owed, left)
+            else:
+                through = _through(rate, owed, left)
+                if through is None or not through[0]:
+                    continue
+                part, cost = through
             seen.add(document)
             pairs.append((document, Money._exact(part, item.currency)))
-            left -= part
-        self.allocate(reference, pairs)
+            left -= cost
+        self.allocate(reference, pairs, rate)
 
     def credit_oldest_first(self, group: _Group) -> None:
         index = self._source_hints.get(group, 0)
