@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 from ordercore import (
     Allocation,
+    CreditRefunded,
     DiscountTaken,
     DocumentRef,
     ExchangeRate,
     Ledger,
     OldestFirst,
+    OpenItem,
     OverAllocation,
     Payment,
     WriteOff,
@@ -333,3 +335,62 @@ def test_oldest_first_through_a_rate_never_over_allocates_and_conserves(
         undone = undone.reverse(allocation.number)
     assert balances(undone) == balances(before)
     assert undone.unallocated("FX-1") == payment.amount
+
+
+@given(ost.ledgers(), st.integers(-2, 40), st.sampled_from(["acme", "globex"]))
+def test_reports_as_of_a_day_are_what_the_entries_counted_by_then_say(
+    ledger: Ledger, offset: int, party: str
+) -> None:
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)  # the strategy's first day
+    report = aging(ledger, as_of=day)
+    rows = {row.party: row for row in report.rows}
+    counted = [e for e in live(ledger) if ledger.entry_date(e.number) <= day]
+    for name in ("acme", "globex"):
+        owed = ZERO
+        for item in ledger.items:
+            if item.party != name or item.amount.amount <= 0 or item.issue_date > day:
+                continue
+            settled = sum(
+                (e.amount.amount for e in counted if not isinstance(e, CreditRefunded)
+                 and e.item == item.document),
+                ZERO,
+            )  # fmt: skip
+            # allocated (by then) + open (then) = the item's amount; nothing over-allocated
+            assert ZERO <= item.amount.amount - settled <= item.amount.amount
+            owed += item.amount.amount - settled
+        row = rows.get(name)
+        in_buckets = sum((m.amount for m in row.buckets), ZERO) if row else ZERO
+        assert in_buckets == owed
+        closing = statement(ledger, party=name, currency="EUR", as_of=day).closing_balance
+        assert closing.amount == (row.balance.amount if row else ZERO)
+    # what happens after the day changes nothing of it: a payment made the next day and
+    # allocated, an item issued the next day and paid from the party's credit
+    later = dt.date(2026, 1, 1) + dt.timedelta(days=max(offset, 30) + 1)
+    after = (
+        ledger.record(
+            Payment.received(
+                amount=Money("75.00", "EUR"),
+                date=later,
+                reference="LATER-1",
+                method="transfer",
+                party=party,
+                idempotency_key="req-later",
+            )
+        )
+        .allocate_oldest_first("LATER-1")
+        .add_items(
+            OpenItem.single(
+                document=DocumentRef.invoice("LATER-INV"),
+                party=party,
+                amount=Money("40.00", "EUR"),
+                issue_date=later,
+                due_date=later,
+            )
+        )
+        .allocate_credit_oldest_first(party, "EUR", on=later)  # old credit, allocated later
+    )
+    assert aging(after, as_of=day) == report
+    for name in ("acme", "globex"):
+        assert statement(after, party=name, currency="EUR", as_of=day) == statement(
+            ledger, party=name, currency="EUR", as_of=day
+        )

@@ -11,6 +11,7 @@ import pytest
 from ordercore import (
     Allocation,
     AllocationReversed,
+    AllocationTooEarly,
     Candidate,
     CreditRefunded,
     CurrencyMismatch,
@@ -740,6 +741,82 @@ class TestForeignCurrencyOldestFirstAndByReference:
             ledger.allocate_by_reference("OUT-1", rate=self.RATE)
 
 
+class TestAllocationDate:
+    """``on=``: the day an allocation is made, for the balances of a day."""
+
+    LATER = DAY + dt.timedelta(days=10)
+
+    def test_an_allocation_made_on_a_day_records_it(self) -> None:
+        ledger = three_invoices().allocate_oldest_first("BANK-1", on=self.LATER)
+        assert [a.date for a in ledger.allocations] == [self.LATER, self.LATER]
+        assert [ledger.entry_date(a.number) for a in ledger.allocations] == [self.LATER] * 2
+        plain = three_invoices().allocate_oldest_first("BANK-1")
+        assert [a.date for a in plain.allocations] == [None, None]
+        # as soon as it could be: the payment's date (the items were issued before it)
+        assert [plain.entry_date(a.number) for a in plain.allocations] == [DAY, DAY]
+        assert plain != ledger
+
+    def test_every_way_to_allocate_takes_the_day(self) -> None:
+        ledger = three_invoices()
+        made = [
+            ledger.allocate("BANK-1", {INV1: eur("10.00")}, on=self.LATER),
+            ledger.allocate_with("BANK-1", OldestFirst(), on=self.LATER),
+            ledger.allocate_credit_oldest_first("acme", "EUR", on=self.LATER),
+            ledger.record(
+                received("50.00", reference="INV-2", idempotency_key="req-2")
+            ).allocate_by_reference("INV-2", on=self.LATER),
+        ]
+        for after in made:
+            assert {a.date for a in after.allocations} == {self.LATER}
+
+    def test_a_day_before_the_payment_is_refused_and_changes_nothing(self) -> None:
+        ledger = three_invoices()
+        early = DAY - dt.timedelta(days=1)
+        with pytest.raises(AllocationTooEarly) as error:
+            ledger.allocate_oldest_first("BANK-1", on=early)
+        assert isinstance(error.value, ValueError)
+        assert (error.value.on, error.value.earliest) == (early, DAY)
+        assert (error.value.source, error.value.item) == ("BANK-1", str(INV1))
+        assert ledger.allocations == ()
+
+    def test_a_day_before_the_item_was_issued_is_refused(self) -> None:
+        later = OpenItem.single(
+            document=DocumentRef.invoice("INV-L"),
+            party="acme",
+            amount=eur("10.00"),
+            issue_date=self.LATER,
+            due_date=self.LATER,
+        )
+        ledger = three_invoices().add_items(later)
+        with pytest.raises(AllocationTooEarly) as error:
+            ledger.allocate("BANK-1", {later.document: eur("10.00")}, on=DAY)
+        assert (error.value.earliest, error.value.item) == (self.LATER, str(later.document))
+        after = ledger.allocate("BANK-1", {later.document: eur("10.00")})
+        assert after.entry_date(1) == self.LATER
+
+    def test_a_credit_note_is_dated_by_its_issue(self) -> None:
+        ledger = three_invoices().add_items(credit_note())  # issued 2026-10-05
+        with pytest.raises(AllocationTooEarly) as error:
+            ledger.allocate(CN1, {INV1: eur("5.00")}, on=dt.date(2026, 10, 4))
+        assert error.value.earliest == dt.date(2026, 10, 5)
+        assert ledger.allocate(CN1, {INV1: eur("5.00")}).entry_date(1) == dt.date(2026, 10, 5)
+
+    def test_the_day_is_a_date(self) -> None:
+        with pytest.raises(InvalidType) as error:
+            three_invoices().allocate_oldest_first("BANK-1", on="2026-12-30")  # type: ignore[arg-type]
+        assert error.value.field == "on"
+
+    def test_a_ledger_rebuilt_from_its_facts_keeps_the_days(self) -> None:
+        ledger = three_invoices().allocate_oldest_first("BANK-1", on=self.LATER)
+        rebuilt = Ledger.from_facts(
+            items=ledger.items, payments=ledger.payments, entries=ledger.entries
+        )
+        assert rebuilt == ledger
+        too_early = attrs.evolve(ledger.allocations[0], date=DAY - dt.timedelta(days=1))
+        with pytest.raises(AllocationTooEarly):
+            Ledger.from_facts(items=ledger.items, payments=ledger.payments, entries=[too_early])
+
+
 class TestIndex:
     def test_an_older_item_added_later_is_paid_first(self) -> None:
         ledger = three_invoices("200.00").allocate_oldest_first("BANK-1")
@@ -855,6 +932,8 @@ class TestHostileInput:
             lambda: ledger.credit("acme", "EUR", direction=value),  # type: ignore[arg-type]
             lambda: ledger.allocate_by_reference(value),  # type: ignore[arg-type]
             lambda: ledger.allocate_oldest_first("BANK-1", rate=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.allocate_oldest_first("BANK-1", on=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.allocate("BANK-1", {INV1: eur("1.00")}, on=value or 1),  # type: ignore[arg-type]
             lambda: ledger.allocate_by_reference("BANK-1", rate=value or 1),  # type: ignore[arg-type]
             lambda: ledger.exchange_difference(value, booked=value),  # type: ignore[arg-type]
         ]

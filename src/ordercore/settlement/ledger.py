@@ -90,6 +90,7 @@ import moneyed
 from ordercore._convert import check_instance, to_money, to_text
 from ordercore.errors import (
     AllocationReversed,
+    AllocationTooEarly,
     CurrencyMismatch,
     DuplicateOpenItem,
     DuplicatePayment,
@@ -308,6 +309,31 @@ class Ledger:
             raise UnknownAllocation(number)
         return found
 
+    def entry_date(self, number: int) -> dt.date:
+        """The day entry ``number`` counts from, for balances as of a day (the reports).
+
+        An entry is dated by the facts, never by a clock: an allocation counts from the
+        day it was made on (``on=``, its :attr:`Allocation.date`), or without one from
+        the later of its source's date (a payment's date, a credit note's issue date) and
+        its item's issue date; a write-off and an early-payment discount from their own
+        date, a :class:`CreditRefunded` from the later of the refund's and the payment's
+        dates; and none before its item was issued. Reversals are not dated: a reversed
+        entry counts on no day.
+        """
+        entry = self.entry(number)
+        if isinstance(entry, CreditRefunded):
+            return max(self.payment(entry.refund).date, self.payment(entry.payment).date)
+        issued = self.item(entry.item).issue_date
+        if not isinstance(entry, Allocation):
+            return max(entry.date, issued)
+        if entry.date is not None:
+            return entry.date  # never before the source and the item (AllocationTooEarly)
+        source = entry.source
+        given = (
+            self.payment(source).date if isinstance(source, str) else self.item(source).issue_date
+        )
+        return max(given, issued)
+
     # -- balances --------------------------------------------------------------------
 
     def amount_paid(self, document: DocumentRef) -> Money:
@@ -424,6 +450,7 @@ class Ledger:
         amounts: Mapping[DocumentRef, moneyed.Money],
         *,
         rate: ExchangeRate | None = None,
+        on: dt.date | None = None,
     ) -> Ledger:
         """The ledger with ``amounts`` of ``source`` allocated to those items.
 
@@ -438,8 +465,13 @@ class Ledger:
         pays items in ``rate.base``: the amounts are in the items' currency, and each
         takes ``rate.convert(amount)`` from the source (see :class:`Allocation` and
         :meth:`exchange_difference`).
+
+        ``on`` is the day the allocation is made, for the balances of a day (the reports,
+        :meth:`entry_date`); without it, the allocation counts from the first day it could
+        have been made. :class:`~ordercore.errors.AllocationTooEarly` for a day before the
+        source was paid or issued, or the item issued. Every way to allocate takes it.
         """
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.allocate(source, _pairs(amounts), rate)
         return draft.commit()
 
@@ -462,7 +494,9 @@ class Ledger:
                 raise CurrencyMismatch(expected.code, given.code, operation="exchange difference")
         return Money.of(taken - rate.convert(entry.amount))
 
-    def allocate_oldest_first(self, source: Source, *, rate: ExchangeRate | None = None) -> Ledger:
+    def allocate_oldest_first(
+        self, source: Source, *, rate: ExchangeRate | None = None, on: dt.date | None = None
+    ) -> Ledger:
         """Allocate what ``source`` has left to its party's items, oldest due first.
 
         Items of the source's party, direction and currency that still owe are paid in
@@ -477,17 +511,21 @@ class Ledger:
         costs) goes on to the next. An item whose open amount converts to zero is left
         as it is (it cannot be paid for nothing): write it off instead.
         """
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.oldest_first(source, _optional_rate(rate))
         return draft.commit()
 
-    def allocate_with(self, source: Source, policy: AllocationPolicy) -> Ledger:
+    def allocate_with(
+        self, source: Source, policy: AllocationPolicy, *, on: dt.date | None = None
+    ) -> Ledger:
         """Allocate ``source`` as ``policy`` says (see :class:`AllocationPolicy`)."""
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.with_policy(source, policy)
         return draft.commit()
 
-    def allocate_by_reference(self, reference: str, *, rate: ExchangeRate | None = None) -> Ledger:
+    def allocate_by_reference(
+        self, reference: str, *, rate: ExchangeRate | None = None, on: dt.date | None = None
+    ) -> Ledger:
         """Pay the items whose document numbers payment ``reference``'s reference names.
 
         The reference is read as words (split at spaces, commas and semicolons); each
@@ -498,7 +536,7 @@ class Ledger:
         With an exchange ``rate``, the payment (in ``rate.quote``) pays the named items
         in ``rate.base``, each as far as it goes as in :meth:`allocate_oldest_first`.
         """
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.by_reference(reference, _optional_rate(rate))
         return draft.commit()
 
@@ -508,13 +546,14 @@ class Ledger:
         currency: moneyed.Currency | str,
         *,
         direction: Direction = Direction.RECEIVABLE,
+        on: dt.date | None = None,
     ) -> Ledger:
         """Allocate ``party``'s :meth:`credit` to its items, oldest due first.
 
         The credit is drawn from its sources in order: its payments as recorded, then
         its credit notes as added (whichever came first), each allocated like a payment.
         """
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.credit_oldest_first(_group(party, direction, Money.zero(currency).currency))
         return draft.commit()
 
@@ -767,8 +806,10 @@ class _Draft:
     makes the new ledger. An operation that raises leaves the ledger untouched.
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, on: object = None) -> None:
         self.ledger = ledger
+        # the day the operation's allocations are made (None: as soon as each could be)
+        self.on = None if on is None else _day(on, "on")
         self._items = _Layer(ledger._items)
         self._payments = _Layer(ledger._payments)
         self._entries = _Layer(ledger._entries)
@@ -844,6 +885,12 @@ class _Draft:
                 reason="only a credit note (an item of negative amount) pays like a payment",
             )
         return _group(item.party, item.direction, item.currency), -self.remaining(item), False
+
+    def _source_date(self, source: Source) -> dt.date:
+        """The day ``source`` was paid (a payment) or issued (a credit note)."""
+        if isinstance(source, str):
+            return self.payment(source).date
+        return self.item(source).issue_date
 
     # -- adding facts ----------------------------------------------------------------
 
@@ -963,6 +1010,12 @@ class _Draft:
                     available=Money._exact(left, source_currency),
                     target=_name(source),
                 )
+            if self.on is not None:
+                earliest = max(self._source_date(source), item.issue_date)
+                if self.on < earliest:
+                    raise AllocationTooEarly(
+                        on=self.on, earliest=earliest, source=_name(source), item=str(document)
+                    )
             owed_now[document] = owed - amount
             left -= taken
             checked.append((item, amount, taken))
@@ -983,7 +1036,7 @@ class _Draft:
         document = item.document
         if rate is None:
             entry = _unchecked_allocation(
-                self._entry_count, source, document, Money._exact(amount, item.currency)
+                self._entry_count, source, document, Money._exact(amount, item.currency), self.on
             )
         else:
             entry = Allocation(
@@ -993,6 +1046,7 @@ class _Draft:
                 amount=Money._exact(amount, item.currency),
                 taken=Money._exact(taken, rate.quote),
                 rate=rate,
+                date=self.on,
             )
         self._entries[self._entry_count] = entry
         self._settle(source, item, amount, taken=taken, group=group, way=1)
@@ -1311,7 +1365,9 @@ class _Draft:
 
     def _replay(self, entry: Entry) -> None:
         if isinstance(entry, Allocation):
+            self.on = entry.date
             self.allocate(entry.source, [(entry.item, entry.amount)], entry.rate)
+            self.on = None
             made = self._entries.find(entry.number)
             if made != entry:
                 raise EntryDoesNotReplay(
