@@ -236,6 +236,8 @@ class Ledger:
         more than it had left, or gives an item more than it still owed;
         :class:`~ordercore.errors.EntryDoesNotReplay` for an entry the operations
         would not have made (what a rate took, a discount larger than the item earned);
+        :class:`~ordercore.errors.AllocationTooEarly` for an allocation dated before its
+        source or its item;
         :class:`~ordercore.errors.UnknownAllocation` for a reversed number that is not
         an entry's, :class:`~ordercore.errors.AllocationReversed` for one given twice;
         :class:`~ordercore.errors.DuplicateOpenItem` and
