@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 from ordercore import (
     Allocation,
+    CreditRefunded,
     DiscountTaken,
     DocumentRef,
     ExchangeRate,
     Ledger,
     OldestFirst,
+    OpenItem,
     OverAllocation,
     Payment,
     WriteOff,
@@ -23,6 +25,7 @@ from ordercore import (
     statement,
 )
 from ordercore.money import Money
+from ordercore.money.currency import precision
 from ordercore.settlement._pmap import PMap  # the ledger's private index, tested as a dict
 from ordercore.testing import strategies as ost
 
@@ -259,3 +262,135 @@ def test_a_payment_in_another_currency_conserves_both(
     assert after.credit(item.party, "USD") == after.unallocated("USD-1")
     assert after.amount_remaining(item.document) == Money.of(owed - amount)
     assert balances(after.reverse(after.allocations[-1].number)) == balances(before)
+
+
+@given(
+    ost.ledgers(),
+    st.sampled_from(["USD", "JPY", "BHD"]),
+    st.integers(1, 10_000_000),
+    st.decimals(min_value=Decimal("0.001"), max_value=Decimal("200"), places=4),
+    st.sampled_from(["acme", "globex"]),
+)
+def test_oldest_first_through_a_rate_never_over_allocates_and_conserves(
+    ledger: Ledger, code: str, units: int, rate: Decimal, party: str
+) -> None:
+    places = Decimal(1).scaleb(-precision(code))
+    foreign = ExchangeRate(
+        base="EUR", quote=code, rate=rate, source="test", date=dt.date(2026, 1, 1)
+    )
+    booked = ExchangeRate(
+        base="EUR", quote=code, rate="1.1", source="test", date=dt.date(2026, 1, 1)
+    )
+    payment = Payment.received(
+        amount=Money(units * places, code),
+        date=dt.date(2026, 1, 2),
+        reference="FX-1",
+        method="transfer",
+        party=party,
+        idempotency_key="req-fx",
+    )
+    before = ledger.record(payment)
+    after = before.allocate_oldest_first("FX-1", rate=foreign)
+    made = [e for e in after.entries[len(before.entries) :] if isinstance(e, Allocation)]
+    assert len(made) == len(after.entries) - len(before.entries)
+    taken = ZERO
+    paid: dict[DocumentRef, Money] = {}
+    for allocation in made:
+        assert allocation.source == "FX-1"
+        assert allocation.rate == foreign
+        assert allocation.taken == foreign.convert(allocation.amount)
+        assert allocation.amount.currency.code == "EUR"
+        # the realized difference: what the payment gave less the booked value of what it settled
+        difference = after.exchange_difference(allocation.number, booked=booked)
+        assert difference == Money.of(allocation.source_amount - booked.convert(allocation.amount))
+        taken += allocation.source_amount.amount
+        paid[allocation.item] = allocation.amount
+    # the payment never gives more than it has, and what it keeps is its credit
+    assert taken <= payment.amount.amount
+    rest = after.unallocated("FX-1")
+    assert rest.amount == payment.amount.amount - taken
+    assert after.credit(party, code) == rest
+    for item in before.items:
+        document = item.document
+        was = before.amount_remaining(document)
+        now = after.amount_remaining(document)
+        got = paid.get(document, Money.zero("EUR")).amount
+        # allocated + open = what was open; nothing over-allocated
+        assert now.amount == was.amount - got
+        if item.amount.amount > 0:
+            assert ZERO <= now.amount <= was.amount
+        if item.party == party and item.amount.amount > 0 and now.amount > 0:
+            # as far as it goes: one more minor unit of any item still owing costs more
+            # than the payment has left (or costs nothing, and cannot be paid for nothing)
+            more = foreign.convert(Money(got + Decimal("0.01"), "EUR")).amount
+            cost = more - foreign.convert(Money(got, "EUR")).amount
+            assert cost > rest.amount or not more
+        elif item.party != party:
+            assert got == 0
+    # oldest first through a rate is explicit allocation of the amounts it chose
+    assert before.allocate("FX-1", paid, rate=foreign) == after
+    # and reversing it restores every balance
+    undone = after
+    for allocation in made:
+        undone = undone.reverse(allocation.number)
+    assert balances(undone) == balances(before)
+    assert undone.unallocated("FX-1") == payment.amount
+
+
+@given(ost.ledgers(), st.integers(-2, 40), st.sampled_from(["acme", "globex"]))
+def test_reports_as_of_a_day_are_what_the_entries_counted_by_then_say(
+    ledger: Ledger, offset: int, party: str
+) -> None:
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)  # the strategy's first day
+    report = aging(ledger, as_of=day)
+    rows = {row.party: row for row in report.rows}
+    counted = [e for e in live(ledger) if ledger.entry_date(e.number) <= day]
+    for name in ("acme", "globex"):
+        owed = ZERO
+        for item in ledger.items:
+            if item.party != name or item.amount.amount <= 0 or item.issue_date > day:
+                continue
+            settled = sum(
+                (e.amount.amount for e in counted if not isinstance(e, CreditRefunded)
+                 and e.item == item.document),
+                ZERO,
+            )  # fmt: skip
+            # allocated (by then) + open (then) = the item's amount; nothing over-allocated
+            assert ZERO <= item.amount.amount - settled <= item.amount.amount
+            owed += item.amount.amount - settled
+        row = rows.get(name)
+        in_buckets = sum((m.amount for m in row.buckets), ZERO) if row else ZERO
+        assert in_buckets == owed
+        closing = statement(ledger, party=name, currency="EUR", as_of=day).closing_balance
+        assert closing.amount == (row.balance.amount if row else ZERO)
+    # what happens after the day changes nothing of it: a payment made the next day and
+    # allocated, an item issued the next day and paid from the party's credit
+    later = dt.date(2026, 1, 1) + dt.timedelta(days=max(offset, 30) + 1)
+    after = (
+        ledger.record(
+            Payment.received(
+                amount=Money("75.00", "EUR"),
+                date=later,
+                reference="LATER-1",
+                method="transfer",
+                party=party,
+                idempotency_key="req-later",
+            )
+        )
+        .allocate_oldest_first("LATER-1")
+        .add_items(
+            OpenItem.single(
+                document=DocumentRef.invoice("LATER-INV"),
+                party=party,
+                amount=Money("40.00", "EUR"),
+                issue_date=later,
+                due_date=later,
+            )
+        )
+        .allocate_credit_oldest_first(party, "EUR", on=later)  # old credit, allocated later
+    )
+    assert aging(after, as_of=day) == report
+    for name in ("acme", "globex"):
+        assert statement(after, party=name, currency="EUR", as_of=day) == statement(
+            ledger, party=name, currency="EUR", as_of=day
+        )

@@ -11,6 +11,7 @@ import pytest
 from ordercore import (
     Allocation,
     AllocationReversed,
+    AllocationTooEarly,
     Candidate,
     CreditRefunded,
     CurrencyMismatch,
@@ -586,6 +587,236 @@ class TestForeignCurrency:
         assert after.amount_remaining(INV3) == eur("100.00")
 
 
+class TestForeignCurrencyOldestFirstAndByReference:
+    """A payment in another currency allocated oldest first or by reference, through a rate."""
+
+    RATE = TestForeignCurrency.RATE  # 1 EUR = 1.0832 USD
+
+    def ledger(self, paid: str, reference: str = "BANK-USD") -> Ledger:
+        return three_invoices().record(
+            received(paid, "USD", reference=reference, idempotency_key="req-usd")
+        )
+
+    def test_oldest_first_pays_in_full_while_the_conversion_fits_then_the_largest_part(
+        self,
+    ) -> None:
+        ledger = self.ledger("600.00").allocate_oldest_first("BANK-USD", rate=self.RATE)
+        made = [(a.item, a.amount, a.taken, a.rate) for a in ledger.allocations]
+        assert made == [
+            (INV1, eur("200.00"), Money("216.64", "USD"), self.RATE),
+            (INV2, eur("300.00"), Money("324.96", "USD"), self.RATE),
+            # 58.40 USD left: 53.91 EUR converts to 58.3953 -> 58.40; 53.92 to 58.41
+            (INV3, eur("53.91"), Money("58.40", "USD"), self.RATE),
+        ]
+        assert ledger.unallocated("BANK-USD") == Money("0.00", "USD")
+        assert ledger.amount_remaining(INV3) == eur("46.09")
+        # another party's item is never touched
+        assert ledger.amount_remaining(DocumentRef.invoice("OTHER")) == eur("100.00")
+
+    def test_what_the_items_do_not_need_stays_credit_in_the_payments_currency(self) -> None:
+        ledger = self.ledger("700.00").allocate_oldest_first("BANK-USD", rate=self.RATE)
+        assert all(ledger.amount_remaining(d) == eur("0.00") for d in (INV1, INV2, INV3))
+        taken = sum((a.source_amount.amount for a in ledger.allocations), Decimal(0))
+        assert taken == Decimal("649.92")
+        assert ledger.credit("acme", "USD") == Money("50.08", "USD")
+        assert ledger.credit("acme", "EUR") == eur("250.00")  # BANK-1, untouched
+
+    def test_each_allocation_has_its_realized_exchange_difference(self) -> None:
+        ledger = self.ledger("600.00").allocate_oldest_first("BANK-USD", rate=self.RATE)
+        booked = TestForeignCurrency.BOOKED  # 1 EUR = 1.0500 USD
+        differences = [
+            ledger.exchange_difference(a.number, booked=booked) for a in ledger.allocations
+        ]
+        assert differences == [
+            Money("6.64", "USD"),  # 216.64 - 210.00
+            Money("9.96", "USD"),  # 324.96 - 315.00
+            Money("1.79", "USD"),  # 58.40 - 56.61 (53.91 * 1.05 = 56.6055)
+        ]
+
+    def test_oldest_first_through_a_rate_is_explicit_allocation_of_the_same_amounts(
+        self,
+    ) -> None:
+        ledger = self.ledger("600.00")
+        oldest = ledger.allocate_oldest_first("BANK-USD", rate=self.RATE)
+        amounts = {a.item: a.amount for a in oldest.allocations}
+        assert ledger.allocate("BANK-USD", amounts, rate=self.RATE) == oldest
+
+    def test_a_reversal_restores_the_payment_and_the_items(self) -> None:
+        before = self.ledger("600.00")
+        after = before.allocate_oldest_first("BANK-USD", rate=self.RATE)
+        for allocation in after.allocations:
+            after = after.reverse(allocation.number)
+        assert after.unallocated("BANK-USD") == Money("600.00", "USD")
+        assert [after.amount_remaining(d) for d in (INV1, INV2, INV3)] == [
+            before.amount_remaining(d) for d in (INV1, INV2, INV3)
+        ]
+        again = after.allocate_oldest_first("BANK-USD", rate=self.RATE)
+        assert [(a.item, a.amount) for a in again.allocations[3:]] == [
+            (a.item, a.amount) for a in before.allocate_oldest_first(
+                "BANK-USD", rate=self.RATE
+            ).allocations
+        ]  # fmt: skip
+
+    def test_by_reference_pays_the_named_items_through_the_rate(self) -> None:
+        ledger = self.ledger("150.00", reference="INV-3 INV-1")
+        after = ledger.allocate_by_reference("INV-3 INV-1", rate=self.RATE)
+        assert [(a.item, a.amount, a.taken) for a in after.allocations] == [
+            (INV3, eur("100.00"), Money("108.32", "USD")),
+            # 41.68 USD left: 38.48 EUR converts to 41.6815 -> 41.68
+            (INV1, eur("38.48"), Money("41.68", "USD")),
+        ]
+        assert after.unallocated("INV-3 INV-1") == Money("0.00", "USD")
+
+    def test_a_payment_too_small_for_one_minor_unit_allocates_nothing(self) -> None:
+        yen = ExchangeRate(base="EUR", quote="JPY", rate="160", source="ECB", date=DAY)
+        ledger = three_invoices().record(
+            received("1", "JPY", reference="BANK-JPY", idempotency_key="req-jpy")
+        )
+        # 0.01 EUR costs 1.6 -> 2 JPY: more than the payment has
+        assert ledger.allocate_oldest_first("BANK-JPY", rate=yen) == ledger
+        assert ledger.allocate_by_reference("BANK-JPY", rate=yen) == ledger
+        two = ledger.record(received("2", "JPY", reference="BANK-J2", idempotency_key="r-j2"))
+        paid = two.allocate_oldest_first("BANK-J2", rate=yen)
+        assert [(a.item, a.amount, a.taken) for a in paid.allocations] == [
+            (INV1, eur("0.01"), Money("2", "JPY"))
+        ]
+
+    def test_an_item_whose_open_amount_converts_to_zero_is_left_open(self) -> None:
+        tiny = ExchangeRate(base="JPY", quote="EUR", rate="0.004", source="ECB", date=DAY)
+        ledger = (
+            Ledger()
+            .add_items(
+                OpenItem.single(
+                    document=DocumentRef.invoice("JP-1"),
+                    party="acme",
+                    amount=Money("1", "JPY"),
+                    issue_date=dt.date(2026, 10, 1),
+                    due_date=dt.date(2026, 10, 2),
+                ),
+                OpenItem.single(
+                    document=DocumentRef.invoice("JP-2"),
+                    party="acme",
+                    amount=Money("1000", "JPY"),
+                    issue_date=dt.date(2026, 10, 1),
+                    due_date=dt.date(2026, 10, 3),
+                ),
+            )
+            .record(received("1.00"))
+        )
+        after = ledger.allocate_oldest_first("BANK-1", rate=tiny)
+        # 1 JPY would cost 0.004 -> 0.00 EUR: it cannot be paid for nothing
+        assert after.amount_remaining(DocumentRef.invoice("JP-1")) == Money("1", "JPY")
+        assert [(a.item, a.amount, a.taken) for a in after.allocations] == [
+            (DocumentRef.invoice("JP-2"), Money("251", "JPY"), eur("1.00"))
+        ]
+        with pytest.raises(InvalidPayment) as error:  # explicitly, the same refusal
+            ledger.allocate("BANK-1", {DocumentRef.invoice("JP-1"): Money("1", "JPY")}, rate=tiny)
+        assert error.value.field == "amount"
+
+    def test_a_rate_that_does_not_fit_the_payment_is_refused_and_changes_nothing(self) -> None:
+        ledger = self.ledger("600.00")
+        with pytest.raises(CurrencyMismatch) as error:
+            ledger.allocate_oldest_first("BANK-1", rate=self.RATE)  # a EUR payment
+        assert (error.value.left, error.value.right) == ("EUR", "USD")
+        with pytest.raises(CurrencyMismatch):
+            ledger.allocate_by_reference("BANK-1", rate=self.RATE)
+        with pytest.raises(InvalidType) as wrong:
+            ledger.allocate_oldest_first("BANK-USD", rate="1.0832")  # type: ignore[arg-type]
+        assert wrong.value.field == "rate"
+        with pytest.raises(InvalidType):
+            ledger.allocate_by_reference("BANK-USD", rate=Decimal("1.0832"))  # type: ignore[arg-type]
+        assert ledger.allocations == ()
+
+    def test_a_refund_never_pays_through_a_rate(self) -> None:
+        ledger = three_invoices().add_items(credit_note()).record(
+            Payment.refund_sent(
+                amount=Money("10.00", "USD"), date=DAY, reference="OUT-1",
+                method="transfer", party="acme", idempotency_key="req-out",
+            )
+        )  # fmt: skip
+        with pytest.raises(NotAllocatable) as error:
+            ledger.allocate_oldest_first("OUT-1", rate=self.RATE)
+        assert error.value.source == "OUT-1"
+        with pytest.raises(NotAllocatable):
+            ledger.allocate_by_reference("OUT-1", rate=self.RATE)
+
+
+class TestAllocationDate:
+    """``on=``: the day an allocation is made, for the balances of a day."""
+
+    LATER = DAY + dt.timedelta(days=10)
+
+    def test_an_allocation_made_on_a_day_records_it(self) -> None:
+        ledger = three_invoices().allocate_oldest_first("BANK-1", on=self.LATER)
+        assert [a.date for a in ledger.allocations] == [self.LATER, self.LATER]
+        assert [ledger.entry_date(a.number) for a in ledger.allocations] == [self.LATER] * 2
+        plain = three_invoices().allocate_oldest_first("BANK-1")
+        assert [a.date for a in plain.allocations] == [None, None]
+        # as soon as it could be: the payment's date (the items were issued before it)
+        assert [plain.entry_date(a.number) for a in plain.allocations] == [DAY, DAY]
+        assert plain != ledger
+
+    def test_every_way_to_allocate_takes_the_day(self) -> None:
+        ledger = three_invoices()
+        made = [
+            ledger.allocate("BANK-1", {INV1: eur("10.00")}, on=self.LATER),
+            ledger.allocate_with("BANK-1", OldestFirst(), on=self.LATER),
+            ledger.allocate_credit_oldest_first("acme", "EUR", on=self.LATER),
+            ledger.record(
+                received("50.00", reference="INV-2", idempotency_key="req-2")
+            ).allocate_by_reference("INV-2", on=self.LATER),
+        ]
+        for after in made:
+            assert {a.date for a in after.allocations} == {self.LATER}
+
+    def test_a_day_before_the_payment_is_refused_and_changes_nothing(self) -> None:
+        ledger = three_invoices()
+        early = DAY - dt.timedelta(days=1)
+        with pytest.raises(AllocationTooEarly) as error:
+            ledger.allocate_oldest_first("BANK-1", on=early)
+        assert isinstance(error.value, ValueError)
+        assert (error.value.on, error.value.earliest) == (early, DAY)
+        assert (error.value.source, error.value.item) == ("BANK-1", str(INV1))
+        assert ledger.allocations == ()
+
+    def test_a_day_before_the_item_was_issued_is_refused(self) -> None:
+        later = OpenItem.single(
+            document=DocumentRef.invoice("INV-L"),
+            party="acme",
+            amount=eur("10.00"),
+            issue_date=self.LATER,
+            due_date=self.LATER,
+        )
+        ledger = three_invoices().add_items(later)
+        with pytest.raises(AllocationTooEarly) as error:
+            ledger.allocate("BANK-1", {later.document: eur("10.00")}, on=DAY)
+        assert (error.value.earliest, error.value.item) == (self.LATER, str(later.document))
+        after = ledger.allocate("BANK-1", {later.document: eur("10.00")})
+        assert after.entry_date(1) == self.LATER
+
+    def test_a_credit_note_is_dated_by_its_issue(self) -> None:
+        ledger = three_invoices().add_items(credit_note())  # issued 2026-10-05
+        with pytest.raises(AllocationTooEarly) as error:
+            ledger.allocate(CN1, {INV1: eur("5.00")}, on=dt.date(2026, 10, 4))
+        assert error.value.earliest == dt.date(2026, 10, 5)
+        assert ledger.allocate(CN1, {INV1: eur("5.00")}).entry_date(1) == dt.date(2026, 10, 5)
+
+    def test_the_day_is_a_date(self) -> None:
+        with pytest.raises(InvalidType) as error:
+            three_invoices().allocate_oldest_first("BANK-1", on="2026-12-30")  # type: ignore[arg-type]
+        assert error.value.field == "on"
+
+    def test_a_ledger_rebuilt_from_its_facts_keeps_the_days(self) -> None:
+        ledger = three_invoices().allocate_oldest_first("BANK-1", on=self.LATER)
+        rebuilt = Ledger.from_facts(
+            items=ledger.items, payments=ledger.payments, entries=ledger.entries
+        )
+        assert rebuilt == ledger
+        too_early = attrs.evolve(ledger.allocations[0], date=DAY - dt.timedelta(days=1))
+        with pytest.raises(AllocationTooEarly):
+            Ledger.from_facts(items=ledger.items, payments=ledger.payments, entries=[too_early])
+
+
 class TestIndex:
     def test_an_older_item_added_later_is_paid_first(self) -> None:
         ledger = three_invoices("200.00").allocate_oldest_first("BANK-1")
@@ -700,6 +931,10 @@ class TestHostileInput:
             lambda: ledger.credit(value, "EUR"),  # type: ignore[arg-type]
             lambda: ledger.credit("acme", "EUR", direction=value),  # type: ignore[arg-type]
             lambda: ledger.allocate_by_reference(value),  # type: ignore[arg-type]
+            lambda: ledger.allocate_oldest_first("BANK-1", rate=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.allocate_oldest_first("BANK-1", on=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.allocate("BANK-1", {INV1: eur("1.00")}, on=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.allocate_by_reference("BANK-1", rate=value or 1),  # type: ignore[arg-type]
             lambda: ledger.exchange_difference(value, booked=value),  # type: ignore[arg-type]
         ]
         for call in calls:

@@ -499,7 +499,9 @@ def ledger_entries() -> list[object]:
     ledger = Ledger().add_items(item, note).record(payment).record(dollars).record(refund)
     ledger = ledger.allocate(note.document, {item.document: -note.amount})
     ledger = ledger.allocate("BANK-1", {item.document: eur("500.00")})
-    ledger = ledger.allocate("BANK-2", {item.document: eur("100.00")}, rate=rate)
+    ledger = ledger.allocate(
+        "BANK-2", {item.document: eur("100.00")}, rate=rate, on=dt.date(2026, 12, 1)
+    )
     open_left = ledger.amount_remaining(item.document)
     ledger = ledger.record(
         Payment.received(
@@ -533,6 +535,8 @@ class TestLedgerEntries:
         }
         through_dollars = next(data for data in written if "rate" in data)
         assert through_dollars["taken"] == {"currency": "USD", "amount": "108.32"}
+        assert through_dollars["date"] == "2026-12-01"  # the day it was made
+        assert "date" not in written[0]  # as soon as it could be: not written
         assert written[0]["source"] == {
             "kind": "credit_note",
             "number": "CN-1",

@@ -17,6 +17,7 @@ from ordercore import (
     OpenItem,
     Payment,
     ScheduledInstallment,
+    UnknownAllocation,
     aging,
     days_sales_outstanding,
     statement,
@@ -106,9 +107,8 @@ class TestAging:
         assert error.value.field == "edges"
 
     def test_items_issued_later_and_payables_are_left_out(self) -> None:
-        report = aging(books(), as_of=dt.date(2026, 6, 30))
-        assert [row.party for row in report.rows] == ["acme"]  # its credit only
-        assert all(not m.amount for m in report.rows[0].buckets)
+        # before the items were issued and the payment made: nothing at all
+        assert aging(books(), as_of=dt.date(2026, 6, 30)).rows == ()
         assert aging(books(), as_of=AS_OF, direction=Direction.PAYABLE).rows == ()
 
     def test_prints_as_text_and_html(self) -> None:
@@ -135,6 +135,120 @@ class TestAging:
         with pytest.raises(InvalidType):
             aging(books(), as_of="2026-11-15")  # type: ignore[arg-type]
         assert isinstance(aging(books(), as_of=AS_OF), Aging)
+
+
+class TestAsOf:
+    """Balances as of a day: entries count from their entry date, later ones not at all."""
+
+    BEFORE = dt.date(2026, 10, 31)  # before BANK-1 (2026-11-01)
+
+    def test_a_payment_made_after_as_of_leaves_that_days_balances(self) -> None:
+        ledger = books()
+        report = aging(ledger, as_of=self.BEFORE)
+        acme = report.rows[0]
+        assert acme.credit == eur("0.00")
+        # INV-2 all open (300, 91 days late), INV-S's first installment all open (60)
+        assert acme.buckets == (
+            eur("190.00"),  # INV-1 100 + INV-3 50 + INV-S's second 40
+            eur("0.00"),
+            eur("60.00"),  # INV-S first installment, 60 days late
+            eur("0.00"),
+            eur("300.00"),  # INV-2, 91 days late
+        )
+        assert acme.balance == eur("550.00")
+        closing = statement(ledger, party="acme", currency="EUR", as_of=self.BEFORE)
+        assert closing.closing_balance == acme.balance
+
+    def test_a_payment_allocated_to_an_item_issued_later_counts_from_that_issue(
+        self,
+    ) -> None:
+        later = OpenItem.single(
+            document=DocumentRef.invoice("INV-L"),
+            party="acme",
+            amount=eur("10.00"),
+            issue_date=dt.date(2026, 11, 10),
+            due_date=dt.date(2026, 11, 20),
+        )
+        ledger = books().add_items(later).allocate("BANK-1", {later.document: eur("10.00")})
+        (allocation,) = [a for a in ledger.allocations if a.item == later.document]
+        assert ledger.entry_date(allocation.number) == dt.date(2026, 11, 10)
+        assert ledger.entry_date(1) == dt.date(2026, 11, 1)  # the payment's date
+        on_the_5th = aging(ledger, as_of=dt.date(2026, 11, 5)).rows[0]
+        # INV-L is not issued yet: absent, and the 10.00 is still BANK-1's credit
+        assert on_the_5th.credit == eur("10.00")
+        assert on_the_5th.balance == eur("420.00")
+        on_the_15th = aging(ledger, as_of=AS_OF).rows[0]
+        assert on_the_15th.credit == eur("0.00")
+        # INV-L issued (+10.00) and paid from BANK-1's credit (which it used up)
+        assert on_the_15th.balance == eur("430.00")
+        for day in (dt.date(2026, 11, 5), AS_OF):
+            row = aging(ledger, as_of=day).rows[0]
+            report = statement(ledger, party="acme", currency="EUR", as_of=day)
+            assert report.closing_balance == row.balance
+
+    def test_a_payment_allocated_after_as_of_does_not_reduce_that_days_balance(
+        self,
+    ) -> None:
+        ledger = books().allocate(
+            "BANK-1", {DocumentRef.invoice("INV-1"): eur("10.00")}, on=dt.date(2026, 11, 20)
+        )
+        assert ledger.entry_date(3) == dt.date(2026, 11, 20)
+        on_the_15th = aging(ledger, as_of=AS_OF).rows[0]
+        assert on_the_15th.buckets[1] == eur("100.00")  # INV-1 still all open that day
+        assert on_the_15th.credit == eur("10.00")  # the 10.00 still BANK-1's
+        on_the_20th = aging(ledger, as_of=dt.date(2026, 11, 20)).rows[0]
+        assert on_the_20th.buckets[1] == eur("90.00")
+        assert on_the_20th.credit == eur("0.00")
+        assert on_the_15th.balance == on_the_20th.balance == eur("420.00")
+
+    def test_a_write_off_and_a_discount_count_from_their_dates(self) -> None:
+        ledger = books().write_off(
+            DocumentRef.invoice("INV-3"), tolerance=eur("50.00"), reason="goodwill", date=AS_OF
+        )
+        before = aging(ledger, as_of=AS_OF - dt.timedelta(days=1)).rows[0]
+        after = aging(ledger, as_of=AS_OF).rows[0]
+        assert Money.of(before.balance - after.balance) == eur("50.00")
+        assert ledger.entry_date(3) == AS_OF
+
+    def test_a_credit_note_counts_from_its_issue_date(self) -> None:
+        note = OpenItem.single(
+            document=DocumentRef.credit_note("CN-1", Direction.RECEIVABLE),
+            party="acme",
+            amount=eur("-25.00"),
+            issue_date=dt.date(2026, 11, 12),
+        )
+        ledger = (
+            books()
+            .add_items(note)
+            .allocate(note.document, {DocumentRef.invoice("INV-1"): eur("25.00")})
+        )
+        assert ledger.entry_date(3) == dt.date(2026, 11, 12)
+        on_the_11th = aging(ledger, as_of=dt.date(2026, 11, 11)).rows[0]
+        assert on_the_11th.buckets[1] == eur("100.00")  # INV-1, all of it
+        on_the_15th = aging(ledger, as_of=AS_OF).rows[0]
+        assert on_the_15th.buckets[1] == eur("75.00")
+        assert on_the_15th.credit == eur("10.00")  # the note used up, BANK-1's rest
+
+    def test_a_reversed_entry_counts_on_no_day(self) -> None:
+        ledger = books().reverse(1)  # BANK-1's 100.00 to INV-2
+        row = aging(ledger, as_of=AS_OF).rows[0]
+        assert row.buckets[4] == eur("300.00")
+        assert row.credit == eur("110.00")
+
+    def test_days_sales_outstanding_is_that_of_as_of(self) -> None:
+        ledger = books()
+        # on the 31st of October nothing was paid: 620.00 open over 620.00 invoiced
+        assert days_sales_outstanding(
+            ledger, as_of=self.BEFORE, currency="EUR", days=150
+        ) == Decimal("150.0")
+
+    def test_an_entry_number_that_is_no_entry(self) -> None:
+        with pytest.raises(UnknownAllocation) as error:
+            books().entry_date(9)
+        assert error.value.number == 9
+        with pytest.raises(InvalidType) as wrong:
+            books().entry_date("1")  # type: ignore[arg-type]
+        assert wrong.value.field == "number"
 
 
 class TestDaysSalesOutstanding:

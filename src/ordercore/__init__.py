@@ -91,6 +91,7 @@ from ordercore.documents import (
 )
 from ordercore.errors import (
     AllocationReversed,
+    AllocationTooEarly,
     AlreadyCredited,
     ChangeOutOfOrder,
     ConcurrencyConflict,
@@ -336,6 +337,7 @@ __all__ = [
     "Allocation",
     "AllocationPolicy",
     "AllocationReversed",
+    "AllocationTooEarly",
     "Allowance",
     "AlreadyCredited",
     "AmountBreakdown",

@@ -30,6 +30,7 @@ from typing import ClassVar
 
 __all__ = [
     "AllocationReversed",
+    "AllocationTooEarly",
     "AlreadyCredited",
     "ChangeOutOfOrder",
     "ConcurrencyConflict",
@@ -1377,6 +1378,25 @@ class AllocationReversed(WrongState):
             state="reversed",
             operation="reverse",
             reason="an allocation is reversed once; allocate again to apply the payment anew",
+        )
+
+
+class AllocationTooEarly(InvalidInput, ValueError):
+    """An allocation dated ``on`` is before ``earliest``, the first day it could be made.
+
+    ``earliest`` is the later of the day its source was paid (a payment's date) or
+    issued (a credit note's) and the day its item was issued; ``source`` and ``item``
+    name them as :class:`NotAllocatable` does.
+    """
+
+    def __init__(self, *, on: dt.date, earliest: dt.date, source: str, item: str) -> None:
+        self.on = on
+        self.earliest = earliest
+        self.source = source
+        self.item = item
+        super().__init__(
+            f"cannot allocate {source} to {item} on {on.isoformat()}: not before "
+            f"{earliest.isoformat()}, when both of them existed; date it then or later"
         )
 
 

@@ -1040,6 +1040,8 @@ def _allocation_to_data(entry: Allocation) -> Data:
         data["taken"] = _money_fields(entry.taken)
     if entry.rate is not None:
         data["rate"] = _rate_to_data(entry.rate)
+    if entry.date is not None:
+        data["date"] = entry.date.isoformat()
     return data
 
 
@@ -1049,7 +1051,10 @@ def _money_object(reader: _Reader) -> Money:
 
 
 def _read_allocation(reader: _Reader) -> object:
-    keys = {"kind", "schema", "number", "source", "item", "currency", "amount", "taken", "rate"}
+    keys = {
+        *("kind", "schema", "number", "source", "item", "currency", "amount", "taken", "rate"),
+        "date",
+    }
     reader.check_keys(keys)
     number = _whole(reader.child("number"))
     source_reader = reader.child("source").required()
@@ -1062,10 +1067,18 @@ def _read_allocation(reader: _Reader) -> object:
     taken = None if taken_reader.value is None else _money_object(taken_reader)
     rate_reader = reader.child("rate")
     rate = None if rate_reader.value is None else _rate(rate_reader)
+    date_reader = reader.child("date")
+    date = None if date_reader.value is None else _date(date_reader)
     return _build(
         reader,
         lambda: Allocation(
-            number=number, source=source, item=item, amount=amount, taken=taken, rate=rate
+            number=number,
+            source=source,
+            item=item,
+            amount=amount,
+            taken=taken,
+            rate=rate,
+            date=date,
         ),
     )
 

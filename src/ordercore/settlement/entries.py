@@ -70,6 +70,10 @@ def _optional_rate(value: object) -> ExchangeRate | None:
     return None if value is None else check_instance(value, ExchangeRate, "rate")
 
 
+def _optional_date(value: object) -> dt.date | None:
+    return None if value is None else _date(value)
+
+
 def _reason(value: object) -> str:
     return to_text(value, "reason")
 
@@ -90,6 +94,10 @@ class Allocation:
     ``rate`` (one unit of the item's currency in the source's, with its source and
     date): ``taken`` is then what the allocation took from the source, in its currency
     (``rate.convert(amount)``, rounded half up); both are ``None`` otherwise.
+
+    ``date`` is the day the allocation was made, when the caller said it (``on=``);
+    ``None`` means as soon as it could be: the later of the source's date and the
+    item's issue date (:meth:`Ledger.entry_date`).
     """
 
     number: int = attrs.field(converter=_number)
@@ -98,6 +106,7 @@ class Allocation:
     amount: Money = attrs.field(converter=_allocated)
     taken: Money | None = attrs.field(default=None, converter=_optional_allocated)
     rate: ExchangeRate | None = attrs.field(default=None, converter=_optional_rate)
+    date: dt.date | None = attrs.field(default=None, converter=_optional_date)
 
     @property
     def source_amount(self) -> Money:
@@ -172,7 +181,7 @@ class ItemStatus(_Named):
 
 
 def _unchecked_allocation(
-    number: int, source: Source, item: DocumentRef, amount: Money
+    number: int, source: Source, item: DocumentRef, amount: Money, date: dt.date | None
 ) -> Allocation:
     """An allocation of values the ledger checked already (no converters: a hot loop)."""
     allocation = object.__new__(Allocation)
@@ -182,4 +191,5 @@ def _unchecked_allocation(
     object.__setattr__(allocation, "amount", amount)
     object.__setattr__(allocation, "taken", None)
     object.__setattr__(allocation, "rate", None)
+    object.__setattr__(allocation, "date", date)
     return allocation

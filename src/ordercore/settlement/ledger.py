@@ -35,7 +35,8 @@ How much goes where
 
 Other currencies
     A payment in another currency than the items pays through an explicit
-    :class:`~ordercore.money.ExchangeRate` (``allocate(..., rate=...)``): the amounts
+    :class:`~ordercore.money.ExchangeRate` (``allocate(..., rate=...)``, and
+    ``allocate_oldest_first`` and ``allocate_by_reference`` with ``rate=``): the amounts
     are the items', the allocation records the rate and what it took from the payment,
     and :meth:`Ledger.exchange_difference` gives the realized difference against the
     rate an item was booked at.
@@ -76,9 +77,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -87,6 +90,7 @@ import moneyed
 from ordercore._convert import check_instance, to_money, to_text
 from ordercore.errors import (
     AllocationReversed,
+    AllocationTooEarly,
     CurrencyMismatch,
     DuplicateOpenItem,
     DuplicatePayment,
@@ -119,6 +123,7 @@ from ordercore.settlement.entries import (
     _allocated,
     _item,
     _name,
+    _optional_rate,
     _reason,
     _source,
     _unchecked_allocation,
@@ -231,6 +236,8 @@ class Ledger:
         more than it had left, or gives an item more than it still owed;
         :class:`~ordercore.errors.EntryDoesNotReplay` for an entry the operations
         would not have made (what a rate took, a discount larger than the item earned);
+        :class:`~ordercore.errors.AllocationTooEarly` for an allocation dated before its
+        source or its item;
         :class:`~ordercore.errors.UnknownAllocation` for a reversed number that is not
         an entry's, :class:`~ordercore.errors.AllocationReversed` for one given twice;
         :class:`~ordercore.errors.DuplicateOpenItem` and
@@ -303,6 +310,31 @@ class Ledger:
         if found is None:
             raise UnknownAllocation(number)
         return found
+
+    def entry_date(self, number: int) -> dt.date:
+        """The day entry ``number`` counts from, for balances as of a day (the reports).
+
+        An entry is dated by the facts, never by a clock: an allocation counts from the
+        day it was made on (``on=``, its :attr:`Allocation.date`), or without one from
+        the later of its source's date (a payment's date, a credit note's issue date) and
+        its item's issue date; a write-off and an early-payment discount from their own
+        date, a :class:`CreditRefunded` from the later of the refund's and the payment's
+        dates; and none before its item was issued. Reversals are not dated: a reversed
+        entry counts on no day.
+        """
+        entry = self.entry(number)
+        if isinstance(entry, CreditRefunded):
+            return max(self.payment(entry.refund).date, self.payment(entry.payment).date)
+        issued = self.item(entry.item).issue_date
+        if not isinstance(entry, Allocation):
+            return max(entry.date, issued)
+        if entry.date is not None:
+            return entry.date  # never before the source and the item (AllocationTooEarly)
+        source = entry.source
+        given = (
+            self.payment(source).date if isinstance(source, str) else self.item(source).issue_date
+        )
+        return max(given, issued)
 
     # -- balances --------------------------------------------------------------------
 
@@ -420,6 +452,7 @@ class Ledger:
         amounts: Mapping[DocumentRef, moneyed.Money],
         *,
         rate: ExchangeRate | None = None,
+        on: dt.date | None = None,
     ) -> Ledger:
         """The ledger with ``amounts`` of ``source`` allocated to those items.
 
@@ -434,8 +467,13 @@ class Ledger:
         pays items in ``rate.base``: the amounts are in the items' currency, and each
         takes ``rate.convert(amount)`` from the source (see :class:`Allocation` and
         :meth:`exchange_difference`).
+
+        ``on`` is the day the allocation is made, for the balances of a day (the reports,
+        :meth:`entry_date`); without it, the allocation counts from the first day it could
+        have been made. :class:`~ordercore.errors.AllocationTooEarly` for a day before the
+        source was paid or issued, or the item issued. Every way to allocate takes it.
         """
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.allocate(source, _pairs(amounts), rate)
         return draft.commit()
 
@@ -458,33 +496,50 @@ class Ledger:
                 raise CurrencyMismatch(expected.code, given.code, operation="exchange difference")
         return Money.of(taken - rate.convert(entry.amount))
 
-    def allocate_oldest_first(self, source: Source) -> Ledger:
+    def allocate_oldest_first(
+        self, source: Source, *, rate: ExchangeRate | None = None, on: dt.date | None = None
+    ) -> Ledger:
         """Allocate what ``source`` has left to its party's items, oldest due first.
 
         Items of the source's party, direction and currency that still owe are paid in
         order of due date, then issue date, then document number, until the source is
         spent; the last may be paid in part (the policy :class:`OldestFirst`).
+
+        With an exchange ``rate``, the source (in ``rate.quote``) pays the items in
+        ``rate.base`` instead, each allocation as :meth:`allocate` with that rate makes
+        it: an item is paid in full when ``rate.convert`` of what it owes fits in what
+        the source has left, else by the largest amount in its minor units whose
+        conversion still fits, and what is left (less than one more minor unit of it
+        costs) goes on to the next. An item whose open amount converts to zero is left
+        as it is (it cannot be paid for nothing): write it off instead.
         """
-        draft = _Draft(self)
-        draft.oldest_first(source)
+        draft = _Draft(self, on)
+        draft.oldest_first(source, _optional_rate(rate))
         return draft.commit()
 
-    def allocate_with(self, source: Source, policy: AllocationPolicy) -> Ledger:
+    def allocate_with(
+        self, source: Source, policy: AllocationPolicy, *, on: dt.date | None = None
+    ) -> Ledger:
         """Allocate ``source`` as ``policy`` says (see :class:`AllocationPolicy`)."""
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.with_policy(source, policy)
         return draft.commit()
 
-    def allocate_by_reference(self, reference: str) -> Ledger:
+    def allocate_by_reference(
+        self, reference: str, *, rate: ExchangeRate | None = None, on: dt.date | None = None
+    ) -> Ledger:
         """Pay the items whose document numbers payment ``reference``'s reference names.
 
         The reference is read as words (split at spaces, commas and semicolons); each
         word that is the number of an item of the payment's party, ledger and currency
         that still owes is paid, in the order named, as far as the payment goes. What
         is left stays unallocated: the party's credit.
+
+        With an exchange ``rate``, the payment (in ``rate.quote``) pays the named items
+        in ``rate.base``, each as far as it goes as in :meth:`allocate_oldest_first`.
         """
-        draft = _Draft(self)
-        draft.by_reference(reference)
+        draft = _Draft(self, on)
+        draft.by_reference(reference, _optional_rate(rate))
         return draft.commit()
 
     def allocate_credit_oldest_first(
@@ -493,13 +548,14 @@ class Ledger:
         currency: moneyed.Currency | str,
         *,
         direction: Direction = Direction.RECEIVABLE,
+        on: dt.date | None = None,
     ) -> Ledger:
         """Allocate ``party``'s :meth:`credit` to its items, oldest due first.
 
         The credit is drawn from its sources in order: its payments as recorded, then
         its credit notes as added (whichever came first), each allocated like a payment.
         """
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.credit_oldest_first(_group(party, direction, Money.zero(currency).currency))
         return draft.commit()
 
@@ -674,6 +730,43 @@ def _pairs(amounts: object) -> list[tuple[DocumentRef, Money]]:
     return [(_item(document), _allocated(amount)) for document, amount in amounts.items()]
 
 
+def _item_currency(source: Source, group: _Group, refund: bool, rate: ExchangeRate | None) -> str:
+    """The currency code of the items ``source`` pays (in ``group``), through ``rate`` if any."""
+    if rate is None:
+        return group[2]
+    check_instance(rate, ExchangeRate, "rate")
+    if rate.quote.code != group[2]:
+        raise CurrencyMismatch(group[2], rate.quote.code, operation="allocate through a rate")
+    if refund:
+        raise NotAllocatable(
+            source=_name(source),
+            item="credit notes in another currency",
+            reason="a refund pays back credit in its own currency",
+        )
+    return rate.base.code
+
+
+def _through(rate: ExchangeRate, owed: Decimal, left: Decimal) -> tuple[Decimal, Decimal] | None:
+    """How much of ``owed`` (in ``rate.base``) ``left`` (in ``rate.quote``) pays, and its cost.
+
+    All of it when its conversion fits in ``left``; else the largest amount in whole
+    minor units of ``rate.base`` whose conversion (half up) still fits: ``a`` with
+    ``a * rate < left + q / 2``, ``q`` the quote's minor unit (such an ``a`` never
+    converts to zero). ``(0, 0)`` when what is owed converts to zero (it cannot be paid
+    for nothing); ``None`` when ``left`` buys not even one minor unit of ``rate.base``.
+    """
+    cost = rate.convert(Money._exact(owed, rate.base)).amount
+    if cost <= left:
+        return (owed, cost) if cost else (_ZERO, _ZERO)
+    step = quantum(rate.base)
+    limit = (Fraction(left) + Fraction(quantum(rate.quote)) / 2) / Fraction(rate.rate)
+    units = math.ceil(limit / Fraction(step)) - 1
+    if units < 1:
+        return None
+    part = CONTEXT.multiply(Decimal(units), step)
+    return part, rate.convert(Money._exact(part, rate.base)).amount
+
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -715,8 +808,10 @@ class _Draft:
     makes the new ledger. An operation that raises leaves the ledger untouched.
     """
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, on: object = None) -> None:
         self.ledger = ledger
+        # the day the operation's allocations are made (None: as soon as each could be)
+        self.on = None if on is None else _day(on, "on")
         self._items = _Layer(ledger._items)
         self._payments = _Layer(ledger._payments)
         self._entries = _Layer(ledger._entries)
@@ -792,6 +887,12 @@ class _Draft:
                 reason="only a credit note (an item of negative amount) pays like a payment",
             )
         return _group(item.party, item.direction, item.currency), -self.remaining(item), False
+
+    def _source_date(self, source: Source) -> dt.date:
+        """The day ``source`` was paid (a payment) or issued (a credit note)."""
+        if isinstance(source, str):
+            return self.payment(source).date
+        return self.item(source).issue_date
 
     # -- adding facts ----------------------------------------------------------------
 
@@ -871,20 +972,7 @@ class _Draft:
         rate: ExchangeRate | None = None,
     ) -> None:
         group, left, refund = self.payer(_source(source))
-        currency = group[2]
-        if rate is not None:
-            check_instance(rate, ExchangeRate, "rate")
-            if rate.quote.code != currency:
-                raise CurrencyMismatch(
-                    currency, rate.quote.code, operation="allocate through a rate"
-                )
-            if refund:
-                raise NotAllocatable(
-                    source=_name(source),
-                    item="credit notes in another currency",
-                    reason="a refund pays back credit in its own currency",
-                )
-            currency = rate.base.code
+        currency = _item_currency(source, group, refund, rate)
         checked: list[tuple[OpenItem, Decimal, Decimal]] = []
         owed_now: dict[DocumentRef, Decimal] = {}
         for document, money in pairs:
@@ -924,6 +1012,12 @@ class _Draft:
                     available=Money._exact(left, source_currency),
                     target=_name(source),
                 )
+            if self.on is not None:
+                earliest = max(self._source_date(source), item.issue_date)
+                if self.on < earliest:
+                    raise AllocationTooEarly(
+                        on=self.on, earliest=earliest, source=_name(source), item=str(document)
+                    )
             owed_now[document] = owed - amount
             left -= taken
             checked.append((item, amount, taken))
@@ -944,7 +1038,7 @@ class _Draft:
         document = item.document
         if rate is None:
             entry = _unchecked_allocation(
-                self._entry_count, source, document, Money._exact(amount, item.currency)
+                self._entry_count, source, document, Money._exact(amount, item.currency), self.on
             )
         else:
             entry = Allocation(
@@ -954,6 +1048,7 @@ class _Draft:
                 amount=Money._exact(amount, item.currency),
                 taken=Money._exact(taken, rate.quote),
                 rate=rate,
+                date=self.on,
             )
         self._entries[self._entry_count] = entry
         self._settle(source, item, amount, taken=taken, group=group, way=1)
@@ -1010,8 +1105,14 @@ class _Draft:
                 self._source_hints[group] = index
                 return
 
-    def _open_in(self, group: _Group, left: Decimal) -> list[tuple[DocumentRef, Money]]:
-        """Amounts for oldest first: from the group's first item that may still owe."""
+    def _open_in(
+        self, group: _Group, left: Decimal, rate: ExchangeRate | None = None
+    ) -> list[tuple[DocumentRef, Money]]:
+        """Amounts for oldest first: from the group's first item that may still owe.
+
+        ``left`` is in the group's currency, or in ``rate.quote`` when a rate converts
+        it (``group`` is then the items' group, in ``rate.base``).
+        """
         queue = self._queues.get(group, _EMPTY_QUEUE)
         index = self._hints.get(group, 0)
         documents = queue.documents
@@ -1022,9 +1123,16 @@ class _Draft:
             item = self.item(document)
             owed = self.remaining(item)
             if owed > 0:
-                part = min(owed, left)
-                pairs.append((document, Money._exact(part, item.currency)))
-                left -= part
+                if rate is None:
+                    part = cost = min(owed, left)
+                else:
+                    through = _through(rate, owed, left)
+                    if through is None:  # the source cannot buy one minor unit more
+                        break
+                    part, cost = through
+                if part:
+                    pairs.append((document, Money._exact(part, item.currency)))
+                    left -= cost
                 if part < owed:
                     skipping = False
             if skipping:
@@ -1032,7 +1140,7 @@ class _Draft:
             index += 1
         return pairs
 
-    def oldest_first(self, source: Source) -> None:
+    def oldest_first(self, source: Source, rate: ExchangeRate | None = None) -> None:
         group, left, refund = self.payer(_source(source))
         if refund:
             raise NotAllocatable(
@@ -1040,8 +1148,9 @@ class _Draft:
                 item="its party's items",
                 reason="a refund pays back credit: allocate it to credit notes explicitly",
             )
-        pairs = self._open_in(group, left)
-        self.allocate(source, pairs)
+        code = _item_currency(source, group, refund, rate)
+        pairs = self._open_in((group[0], group[1], code), left, rate)
+        self.allocate(source, pairs, rate)
         # the items paid in full are settled: the hint may pass them
 
     def candidates(self, group: _Group) -> tuple[Candidate, ...]:
@@ -1071,9 +1180,10 @@ class _Draft:
                 )
         self.allocate(source, pairs)
 
-    def by_reference(self, reference: str) -> None:
+    def by_reference(self, reference: str, rate: ExchangeRate | None = None) -> None:
         payment = self.payment(reference)
-        _, left, _ = self.payer(reference)
+        group, left, refund = self.payer(reference)
+        code = _item_currency(reference, group, refund, rate)
         make = (
             DocumentRef.invoice if payment.direction is Direction.RECEIVABLE else DocumentRef.bill
         )
@@ -1088,13 +1198,19 @@ class _Draft:
                 continue
             item = found[1]
             owed = self.remaining(item)
-            if item.party != payment.party or item.currency != payment.currency or owed <= 0:
+            if item.party != payment.party or item.currency.code != code or owed <= 0:
                 continue
-            part = min(owed, left)
+            if rate is None:
+                part = cost = min(owed, left)
+            else:
+                through = _through(rate, owed, left)
+                if through is None or not through[0]:
+                    continue
+                part, cost = through
             seen.add(document)
             pairs.append((document, Money._exact(part, item.currency)))
-            left -= part
-        self.allocate(reference, pairs)
+            left -= cost
+        self.allocate(reference, pairs, rate)
 
     def credit_oldest_first(self, group: _Group) -> None:
         index = self._source_hints.get(group, 0)
@@ -1251,7 +1367,9 @@ class _Draft:
 
     def _replay(self, entry: Entry) -> None:
         if isinstance(entry, Allocation):
+            self.on = entry.date
             self.allocate(entry.source, [(entry.item, entry.amount)], entry.rate)
+            self.on = None
             made = self._entries.find(entry.number)
             if made != entry:
                 raise EntryDoesNotReplay(

@@ -14,8 +14,11 @@ Each report is a pure function of a :class:`~ordercore.settlement.Ledger` and an
 * :func:`statement`: a party's invoices, credit notes, payments, refunds and write-offs
   in date order with the running balance, and the closing balance.
 
-Balances are those of the ledger as it stands: allocations carry no date of their own,
-so a report ``as_of`` an earlier day ages what is open now on that day's calendar.
+Balances are those of ``as_of``: an entry counts from the day
+:meth:`~ordercore.settlement.Ledger.entry_date` gives it (an allocation from the later
+of its payment's or credit note's date and its item's issue date, a write-off or a
+discount from its own date), so that a payment made, or an item allocated, after
+``as_of`` leaves the balances of that day as they were. Reversed entries count on no day.
 
 >>> import datetime as dt
 >>> from ordercore.money import Money
@@ -48,9 +51,9 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import get_currency
 from ordercore.money.rounding import RoundingMode, round_to
-from ordercore.settlement.entries import DiscountTaken, WriteOff
+from ordercore.settlement.entries import Allocation, CreditRefunded, DiscountTaken, WriteOff
 from ordercore.settlement.ledger import Ledger, zero
-from ordercore.settlement.open_items import Direction, OpenItem
+from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
 from ordercore.settlement.payments import _day
 
 __all__ = [
@@ -197,9 +200,62 @@ class Aging:
         return _html_table(self._caption(), header, rows)
 
 
-def _open_by_installment(ledger: Ledger, item: OpenItem) -> list[tuple[dt.date, Decimal]]:
+class _Balances:
+    """What settled each item and what each party had to its credit, as of one day."""
+
+    __slots__ = ("credit", "settled")
+
+    def __init__(
+        self, settled: dict[DocumentRef, Decimal], credit: dict[tuple[str, str], Decimal]
+    ) -> None:
+        self.settled = settled
+        self.credit = credit
+
+    def open(self, item: OpenItem) -> Decimal:
+        """What ``item`` still owed (a magnitude: a credit note's too)."""
+        return abs(item.amount.amount) - self.settled.get(item.document, _ZERO)
+
+
+def _balances(ledger: Ledger, day: dt.date, way: Direction) -> _Balances:
+    """The balances of ``way``'s items and credit on ``day``, from the entries counted by then."""
+    settled: dict[DocumentRef, Decimal] = {}
+    used: dict[str, Decimal] = {}
+    undone = ledger.reversed
+    for entry in ledger.entries:
+        if entry.number in undone or ledger.entry_date(entry.number) > day:
+            continue
+        if isinstance(entry, CreditRefunded):
+            used[entry.payment] = used.get(entry.payment, _ZERO) + entry.amount.amount
+            continue
+        settled[entry.item] = settled.get(entry.item, _ZERO) + entry.amount.amount
+        if isinstance(entry, Allocation):
+            source, taken = entry.source, entry.source_amount.amount
+            if isinstance(source, str):
+                used[source] = used.get(source, _ZERO) + taken
+            else:
+                settled[source] = settled.get(source, _ZERO) + taken
+    credit: dict[tuple[str, str], Decimal] = {}
+    for payment in ledger.payments:
+        if payment.direction is way and not payment.kind.is_refund and payment.date <= day:
+            key = (payment.party, payment.currency.code)
+            rest = payment.amount.amount - used.get(payment.reference, _ZERO)
+            credit[key] = credit.get(key, _ZERO) + rest
+    balances = _Balances(settled=settled, credit=credit)
+    for item in ledger.items:
+        if item.direction is way and item.amount.amount < 0 and item.issue_date <= day:
+            key = (item.party, item.currency.code)
+            credit[key] = credit.get(key, _ZERO) + balances.open(item)
+    return balances
+
+
+def _credit(balances: _Balances, party: str, currency: moneyed.Currency) -> Money:
+    found = balances.credit.get((party, currency.code))
+    return zero(currency) if found is None else Money._exact(found, currency)
+
+
+def _open_by_installment(balances: _Balances, item: OpenItem) -> list[tuple[dt.date, Decimal]]:
     """What is open of each installment: what settled the item took the earliest first."""
-    settled = abs(item.amount.amount) - abs(ledger.amount_remaining(item.document).amount)
+    settled = abs(item.amount.amount) - balances.open(item)
     parts = []
     for installment in sorted(item.installments, key=lambda i: i.due_date):
         part = abs(installment.amount.amount)
@@ -225,33 +281,29 @@ def aging(
 
     An installment not yet due (or due on ``as_of``) is current; one due ``n`` days
     before is in the first bucket whose edge is at least ``n``, or over the last. Items
-    issued after ``as_of`` are left out. Rows are sorted by party, then currency; a
-    party with nothing open and no credit has none.
+    issued after ``as_of`` are left out; what is open, and the credit, are those of
+    ``as_of`` (entries counted from their :meth:`~Ledger.entry_date`). Rows are sorted
+    by party, then currency; a party with nothing open and no credit has none.
     """
     check_instance(ledger, Ledger, "ledger")
     day = _as_of(as_of)
     cuts = _edges(edges)
     way = _direction(direction)
+    balances = _balances(ledger, day, way)
     totals: dict[tuple[str, str], list[Decimal]] = {}
     for item in ledger.items:
         if item.direction is not way or item.issue_date > day or item.amount.amount <= 0:
             continue
         row = totals.setdefault((item.party, item.currency.code), _zeros(item.currency, cuts))
-        for due, amount in _open_by_installment(ledger, item):
+        for due, amount in _open_by_installment(balances, item):
             late = (day - due).days
             row[0 if late <= 0 else bisect.bisect_left(cuts, late) + 1] += amount
-    for item in ledger.items:
-        if item.direction is way and item.amount.amount < 0:
-            totals.setdefault((item.party, item.currency.code), _zeros(item.currency, cuts))
-    for payment in ledger.payments:
-        if payment.direction is way:
-            totals.setdefault(
-                (payment.party, payment.currency.code), _zeros(payment.currency, cuts)
-            )
+    for party, code in balances.credit:
+        totals.setdefault((party, code), _zeros(get_currency(code), cuts))
     rows = []
     for (party, code), amounts in sorted(totals.items()):
         currency = get_currency(code)
-        credit = ledger.credit(party, currency, direction=way)
+        credit = _credit(balances, party, currency)
         if not any(amounts) and not credit.amount:
             continue
         rows.append(
@@ -275,9 +327,10 @@ def days_sales_outstanding(
 ) -> Decimal | None:
     """Days sales outstanding on ``as_of``, over the ``days`` before it, in ``currency``.
 
-    What is open on invoices issued by ``as_of`` (less the parties' credit), divided by
-    what was invoiced in the ``days`` days up to ``as_of``, times ``days``; rounded half
-    up to one decimal. ``None`` when nothing was invoiced in that period.
+    What was open on ``as_of`` on invoices issued by then (less the parties' credit of
+    that day, as in :func:`aging`), divided by what was invoiced in the ``days`` days up
+    to ``as_of``, times ``days``; rounded half up to one decimal. ``None`` when nothing
+    was invoiced in that period.
     """
     check_instance(ledger, Ledger, "ledger")
     day = _as_of(as_of)
@@ -286,6 +339,7 @@ def days_sales_outstanding(
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise InvalidReport(days, reason="days is a positive int", field="days")
     start = day - dt.timedelta(days=days)
+    balances = _balances(ledger, day, way)
     open_total = _ZERO
     invoiced = _ZERO
     parties = set()
@@ -294,11 +348,11 @@ def days_sales_outstanding(
             continue
         parties.add(item.party)
         if item.amount.amount > 0:
-            open_total += ledger.amount_remaining(item.document).amount
+            open_total += balances.open(item)
             if item.issue_date > start:
                 invoiced += item.amount.amount
     for party in parties:
-        open_total -= ledger.credit(party, money, direction=way).amount
+        open_total -= _credit(balances, party, money).amount
     if not invoiced:
         return None
     ratio = CONTEXT.multiply(CONTEXT.divide(open_total, invoiced), Decimal(days))
@@ -379,8 +433,11 @@ def statement(
 
     Its invoices (or bills) and credit notes on their issue dates, its payments and
     refunds on their dates, and write-offs and early-payment discounts (not reversed)
-    on theirs, in date order
-    (documents before money on one day, then by number), each with the running balance.
+    on their :meth:`~Ledger.entry_date` (their own date, never before their item's
+    issue), in date order (documents before money on one day, then by number), each
+    with the running balance. Allocations move no balance of the party's, and
+    everything after ``as_of`` is left out, so the closing balance is what
+    :func:`aging` of ``as_of`` gives as the party's balance.
     """
     check_instance(ledger, Ledger, "ledger")
     day = _as_of(as_of)
@@ -416,7 +473,8 @@ def statement(
         *ledger.discounts,
     )
     for entry in settled_without_money:
-        if entry.number in ledger.reversed or entry.date > day:
+        on = ledger.entry_date(entry.number)
+        if entry.number in ledger.reversed or on > day:
             continue
         item = ledger.item(entry.item)
         if ours(item.party, item.direction, item.currency):
@@ -426,14 +484,7 @@ def statement(
                 if isinstance(entry, WriteOff)
                 else f"early-payment discount {item.document}"
             )
-            events.append(
-                (
-                    entry.date,
-                    2,
-                    what,
-                    sign * entry.amount.amount,
-                )
-            )
+            events.append((on, 2, what, sign * entry.amount.amount))
     events.sort(key=lambda event: event[:3])
     balance = _ZERO
     lines = []

@@ -1171,9 +1171,22 @@ def _party_of(ledger: Ledger, source: str | DocumentRef) -> str:
     return ledger.payment(source).party if isinstance(source, str) else ledger.item(source).party
 
 
+def _on(draw: st.DrawFn, ledger: Ledger, source: str | DocumentRef) -> dt.date | None:
+    """No day (as soon as it could be), or a day on or after the source and every item."""
+    if draw(st.booleans()):
+        return None
+    given = (
+        ledger.payment(source).date if isinstance(source, str) else ledger.item(source).issue_date
+    )
+    return max(given, _LEDGER_DAY) + dt.timedelta(days=draw(_integers(20)))
+
+
 def _step_oldest(draw: st.DrawFn, ledger: Ledger) -> Ledger:
     sources = _sources(ledger)
-    return ledger.allocate_oldest_first(draw(st.sampled_from(sources))) if sources else ledger
+    if not sources:
+        return ledger
+    source = draw(st.sampled_from(sources))
+    return ledger.allocate_oldest_first(source, on=_on(draw, ledger, source))
 
 
 def _step_explicit(draw: st.DrawFn, ledger: Ledger) -> Ledger:
@@ -1191,7 +1204,8 @@ def _step_explicit(draw: st.DrawFn, ledger: Ledger) -> Ledger:
         return ledger
     places = precision(most.currency)
     amount = max(_up_to(draw, most.amount, places), _decimal(1, places))
-    return ledger.allocate(source, {target.document: Money(amount, most.currency)})
+    on = _on(draw, ledger, source)
+    return ledger.allocate(source, {target.document: Money(amount, most.currency)}, on=on)
 
 
 def _step_credit(draw: st.DrawFn, ledger: Ledger) -> Ledger:
