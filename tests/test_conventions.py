@@ -409,7 +409,8 @@ def test_per_group_rounds_each_group_of_same_taxes_and_sign_once(document: Docum
     bases: dict[tuple[tuple[Tax, ...], bool], Fraction] = defaultdict(Fraction)
     for priced_line in result.lines:
         net = Fraction(priced_line.net.amount)
-        bases[priced_line.line.taxes, net < 0] += net
+        returned = net < 0 or (net == 0 and priced_line.line.quantity < 0)
+        bases[priced_line.line.taxes, returned] += net
     expected: dict[tuple[object, bool], Decimal] = defaultdict(Decimal)
     for (group_taxes, negative), base in bases.items():
         for tax in group_taxes:
@@ -420,11 +421,11 @@ def test_per_group_rounds_each_group_of_same_taxes_and_sign_once(document: Docum
                 mode,
             )
             expected[tax.breakdown_key, negative] += amount
-    found = {
-        (row.tax.breakdown_key, row.base.amount < 0): row.amount.amount
-        for row in result.tax_breakdown
-    }
-    assert found == expected
+    found: dict[tuple[object, bool], Decimal] = defaultdict(Decimal)
+    for row in result.tax_breakdown:  # a return row of zero base reads as a sale's
+        found[row.tax.breakdown_key, row.base.amount < 0] += row.amount.amount
+    # a row of zero base cannot tell its sign; it has no tax either
+    assert {k: v for k, v in found.items() if v} == {k: v for k, v in expected.items() if v}
 
 
 @given(

@@ -15,6 +15,10 @@
    rounded; with per-rate rounding the exact amounts are summed per tax and rate and each
    sum is rounded once. Included taxes under per-rate rounding are backed out once per
    tax set from the summed stated amounts, and the net is spread back over the lines.
+   The other conventions of the policy (per tax on exact amounts, per group, cent
+   compensation; the net or the tax of an included amount rounded first, and which
+   included tax takes the residual cent) take the general path, so that the default
+   one keeps its kernel; docs/conventions.md states each.
 4. **Totals**, from the same sums as the tax breakdown.
 
 Everything runs under ordercore's decimal context. The loop over lines touches only
@@ -26,7 +30,7 @@ the cost of the bare ``Decimal`` arithmetic (see docs/performance.md).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from itertools import repeat
 
@@ -66,6 +70,10 @@ _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 _exact = Money._exact
+
+
+#: How the taxes of a line or an entry are applied: taxes, net, quantity, included amounts.
+_Chain = Callable[[Sequence[Tax], Decimal, Decimal, "dict[Tax, Decimal] | None"], Decimal]
 
 
 @functools.lru_cache(maxsize=256)
@@ -121,6 +129,10 @@ class _Pricing:
         self.running: dict[tuple[object, ...], list[Decimal]] = {}
         # per group: each group's own breakdown, by its taxes and sign
         self.sections: dict[tuple[tuple[Tax, ...], bool], dict[Tax, list[Decimal]]] = {}
+        # how a line's or an entry's taxes are applied and collected
+        self.chain_of: _Chain = (
+            self.chain_rounded_apart if self.exact_bases or self.compensated else self.chain
+        )
         self.sequential = policy.stacking is Stacking.SEQUENTIAL
         self.lines: list[Line] = []
         self.gross: list[Decimal] = []
@@ -407,7 +419,7 @@ class _Pricing:
                 charges += amount
             if self.per_group:
                 self.breakdown = self.section(entry.adjustment.taxes, negative=signed < 0)
-            self.chain_of(entry.adjustment.taxes, signed, self.zero)
+            self.chain_of(entry.adjustment.taxes, signed, self.zero, None)
         return priced, allowances, charges
 
     # -- step 3: taxes -----------------------------------------------------------------
@@ -451,7 +463,11 @@ class _Pricing:
                 add(PricedLine((line, currency, gross, discount, share, stated, tax, rounding)))
             elif line.has_included_tax and not self.back_out_each:
                 self.check_included(line, stated)
-                key = (taxes, stated < 0) if self.per_group else line.included_taxes
+                key = (
+                    (taxes, _returned(stated, line.quantity))
+                    if self.per_group
+                    else line.included_taxes
+                )
                 deferred.setdefault(key, []).append(len(priced))
                 add(PricedLine((line, currency, gross, discount, share, zero, zero, rounding)))
             elif self.convention:
@@ -484,7 +500,8 @@ class _Pricing:
         for indexes in deferred.values():
             first = self.lines[indexes[0]]
             if self.per_group:
-                self.breakdown = self.section(first.taxes, negative=self.stated[indexes[0]] < 0)
+                negative = _returned(self.stated[indexes[0]], first.quantity)
+                self.breakdown = self.section(first.taxes, negative=negative)
             for index, net, tax in self.included_per_rate(first.included_taxes, indexes):
                 nets += net
                 priced[index] = PricedLine((*priced[index][:5], net, tax, rounding))
@@ -500,23 +517,15 @@ class _Pricing:
         return kernel
 
     def section(self, taxes: tuple[Tax, ...], *, negative: bool) -> dict[Tax, list[Decimal]]:
-        """Per group: the breakdown sums of the lines taxed with ``taxes`` and of one sign."""
+        """Per group: the breakdown sums of the lines taxed with ``taxes`` and of one sign.
+
+        A line is a return when its net is negative, or zero with a negative quantity (so
+        that its per-unit taxes go with the returns, and a document negated mirrors).
+        """
         sums = self.sections.get((taxes, negative))
         if sums is None:
             sums = self.sections[taxes, negative] = {}
         return sums
-
-    def chain_of(
-        self,
-        taxes: Sequence[Tax],
-        net: Decimal,
-        quantity: Decimal,
-        included: dict[Tax, Decimal] | None = None,
-    ) -> Decimal:
-        """:meth:`chain`, or :meth:`chain_rounded_apart` where the convention asks for it."""
-        if self.exact_bases or self.compensated:
-            return self.chain_rounded_apart(taxes, net, quantity, net, included)
-        return self.chain(taxes, net, quantity, included)
 
     def convention_line(
         self, line: Line, stated: Decimal, share: Decimal
@@ -524,12 +533,12 @@ class _Pricing:
         """One line's net and tax under per group, per tax exact or compensated rounding."""
         taxes = line.taxes
         if self.per_group:
-            self.breakdown = self.section(taxes, negative=stated < 0)
+            self.breakdown = self.section(taxes, negative=_returned(stated, line.quantity))
             return stated, self.chain(taxes, stated, line.quantity)
         if line.has_included_tax:  # compensated: backed out line by line
             return self.included_per_line(line, stated)
         exact = self.exact_stated(line) + share if self.exact_bases else stated
-        return stated, self.chain_rounded_apart(taxes, stated, line.quantity, exact, None)
+        return stated, self.chain_rounded_apart(taxes, stated, line.quantity, None, exact)
 
     def exact_stated(self, line: Line) -> Decimal:
         """The line's amount before any rounding: quantity x unit price less its discounts.
@@ -568,8 +577,8 @@ class _Pricing:
         taxes: Sequence[Tax],
         net: Decimal,
         quantity: Decimal,
-        exact_net: Decimal,
-        included: dict[Tax, Decimal] | None,
+        included: dict[Tax, Decimal] | None = None,
+        exact_net: Decimal | None = None,
     ) -> Decimal:
         """Apply ``taxes`` in order, per tax exact or with cent compensation.
 
@@ -582,6 +591,8 @@ class _Pricing:
         """
         breakdown = self.breakdown
         compensated = self.compensated
+        if exact_net is None:
+            exact_net = net
         compound = total = self.zero
         for tax in taxes:
             plain = not compound or tax.on_plain_net
@@ -597,13 +608,7 @@ class _Pricing:
                 else:
                     exact_amount = tax.amount_of(exact_net if plain else exact_net + compound)
                 if compensated:
-                    running = self.running.get(tax.breakdown_key)
-                    if running is None:
-                        running = self.running[tax.breakdown_key] = [_ZERO, self.zero]
-                    running[0] += exact_amount
-                    after = self.round(running[0])
-                    amount = after - running[1]
-                    running[1] = after
+                    amount = self.compensate(tax, exact_amount)
                     unrounded, rounded = _ZERO, amount
                 else:
                     amount = exact_amount
@@ -620,6 +625,17 @@ class _Pricing:
                 compound += amount
             total += amount
         return total
+
+    def compensate(self, tax: Tax, exact_amount: Decimal) -> Decimal:
+        """Cent compensation: add to ``tax``'s running sum, and return what its rounding moved."""
+        running = self.running.get(tax.breakdown_key)
+        if running is None:
+            running = self.running[tax.breakdown_key] = [_ZERO, self.zero]
+        running[0] += exact_amount
+        after = self.round(running[0])
+        amount = after - running[1]
+        running[1] = after
+        return amount
 
     def chain(
         self,
@@ -692,7 +708,7 @@ class _Pricing:
         net, shares = self.back_out(included, stated, exact_net, line.quantity, line)
         for tax, amount in shares.items():
             self.collect(tax, net, amount)
-        tax_total = self.chain_of(line.taxes, net, line.quantity, included=shares)
+        tax_total = self.chain_of(line.taxes, net, line.quantity, shares)
         return net, tax_total
 
     def included_per_rate(
@@ -724,7 +740,7 @@ class _Pricing:
         results = []
         for index, line_net, line_stated in zip(indexes, line_nets, stated, strict=True):
             line = self.lines[index]
-            excluded = self.chain_of(line.taxes, line_net, line.quantity, included=_NO_AMOUNTS)
+            excluded = self.chain_of(line.taxes, line_net, line.quantity, _NO_AMOUNTS)
             results.append((index, line_net, line_stated - line_net + excluded))
         return results
 
@@ -801,24 +817,9 @@ class _Pricing:
         row.
         """
         corrections = {c.tax.breakdown_key: c for c in self.document.tax_corrections}
-        # a row: its tax, rounded base, amount; per group one row per tax and sign
-        rows_of: dict[object, tuple[Tax, list[Decimal]]] = {}
-        sections = (
-            [(negative, sums) for (_taxes, negative), sums in self.sections.items()]
-            if self.per_group
-            else [(False, self.breakdown)]
-        )
-        for negative, section in sections:
-            for tax, base, amount in self.section_rows(section):
-                key = (tax.breakdown_key, negative) if self.per_group else tax.breakdown_key
-                row = rows_of.get(key)
-                if row is None:
-                    rows_of[key] = (tax, [base, amount])
-                else:
-                    row[1][0] += base
-                    row[1][1] += amount
+        found = self.group_rows() if self.per_group else self.section_rows(self.breakdown)
         rows = []
-        for tax, (base, amount) in rows_of.values():
+        for tax, base, amount in found:
             correction = corrections.pop(tax.breakdown_key, None)
             corrected = amount if correction is None else amount + correction.amount.amount
             rows.append(
@@ -839,6 +840,19 @@ class _Pricing:
             for correction in corrections.values()
         )
         return tuple(rows)
+
+    def group_rows(self) -> list[tuple[Tax, Decimal, Decimal]]:
+        """Per group: each group's rows, summed into one row per tax, rate and sign."""
+        rows: dict[tuple[object, bool], tuple[Tax, list[Decimal]]] = {}
+        for (_taxes, negative), section in self.sections.items():
+            for tax, base, amount in self.section_rows(section):
+                row = rows.get((tax.breakdown_key, negative))
+                if row is None:
+                    rows[tax.breakdown_key, negative] = (tax, [base, amount])
+                else:
+                    row[1][0] += base
+                    row[1][1] += amount
+        return [(tax, base, amount) for tax, (base, amount) in rows.values()]
 
     def section_rows(
         self, section: dict[Tax, list[Decimal]]
@@ -921,6 +935,11 @@ class _AlreadyCounted(dict[Tax, Decimal]):
 
 
 _NO_AMOUNTS = _AlreadyCounted()
+
+
+def _returned(stated: Decimal, quantity: Decimal) -> bool:
+    """Per group: whether a line is a return (a negative net; at a net of zero, a negative quantity)."""
+    return stated < 0 or (stated == 0 and quantity < 0)
 
 
 def _exact_amounts(included: list[Tax], exact_net: Decimal, quantity: Decimal) -> list[Decimal]:
