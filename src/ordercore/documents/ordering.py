@@ -544,11 +544,13 @@ class TaxTally:
         for entry in standalone(priced):
             key = plain_taxes(entry.adjustment.taxes)
             untaxed[key] = untaxed.get(key, _ZERO) + entry.effect.amount
-        return cls._of(
-            untaxed,
-            {row.tax.breakdown_key: (row.tax, row.amount.amount) for row in priced.tax_breakdown},
-            priced.currency,
-        )
+        rows: dict[tuple[object, ...], tuple[Tax, Decimal]] = {}
+        for row in priced.tax_breakdown:  # per group, a rate may have a row of each sign
+            row_key = row.tax.breakdown_key
+            before = rows.get(row_key)
+            amount = row.amount.amount if before is None else before[1] + row.amount.amount
+            rows[row_key] = (row.tax if before is None else before[0], amount)
+        return cls._of(untaxed, rows, priced.currency)
 
     @classmethod
     def _of(

@@ -64,7 +64,7 @@ from ordercore.pricing.document import (
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
 from ordercore.pricing.results import PricedDocument, TaxSubtotal
-from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
 
 __all__ = [
     "DOCUMENT_SCHEMA",
@@ -359,7 +359,16 @@ class _DocumentReader:
         if reader.value is None:
             return Policy()
         reader.check_keys(
-            {"rounding", "stacking", "tax_rounding", "adjustments", "price_places", "cash_rounding"}
+            {
+                "rounding",
+                "stacking",
+                "tax_rounding",
+                "adjustments",
+                "price_places",
+                "cash_rounding",
+                "included_rounding",
+                "residual_cent",
+            }
         )
         places = reader.child("price_places")
         cash = reader.child("cash_rounding")
@@ -375,6 +384,12 @@ class _DocumentReader:
         stacking = reader.child("stacking").choice(Stacking, Stacking.SEQUENTIAL)
         tax_rounding = reader.child("tax_rounding").choice(TaxRounding, TaxRounding.PER_RATE)
         adjustments = reader.child("adjustments").choice(AdjustmentMode, AdjustmentMode.DISTRIBUTED)
+        included_rounding = reader.child("included_rounding").choice(
+            IncludedRounding, IncludedRounding.NET_FIRST
+        )
+        residual_cent = reader.child("residual_cent").choice(
+            ResidualCent, ResidualCent.LARGEST_REMAINDER
+        )
         return reader.build(
             lambda: Policy(
                 rounding=rounding,
@@ -383,6 +398,8 @@ class _DocumentReader:
                 adjustments=adjustments,
                 price_places=6 if places.value is None else places.value,
                 cash_rounding=cash_rounding,
+                included_rounding=included_rounding,
+                residual_cent=residual_cent,
             )
         )
 
@@ -693,6 +710,11 @@ def _policy_to_data(policy: Policy) -> Data:
             "increment": _number(policy.cash_rounding.increment),
             "mode": policy.cash_rounding.mode.name.lower(),
         }
+    # written only when chosen, so that data of the defaults reads as it always did
+    if policy.included_rounding is not IncludedRounding.NET_FIRST:
+        data["included_rounding"] = policy.included_rounding.value
+    if policy.residual_cent is not ResidualCent.LARGEST_REMAINDER:
+        data["residual_cent"] = policy.residual_cent.value
     return data
 
 

@@ -25,7 +25,7 @@ from ordercore.pricing.results import (
     TaxSubtotal,
     Totals,
 )
-from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
 
 __all__ = [
     "AdjustmentMode",
@@ -35,6 +35,7 @@ __all__ = [
     "DiscountKind",
     "Document",
     "Group",
+    "IncludedRounding",
     "Line",
     "LineKind",
     "Policy",
@@ -43,6 +44,7 @@ __all__ = [
     "PricedDocument",
     "PricedGroup",
     "PricedLine",
+    "ResidualCent",
     "Stacking",
     "Tax",
     "TaxCorrection",

@@ -48,7 +48,14 @@ from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.money.rounding import CashRounding, RoundingMode
 from ordercore.pricing.discounts import DiscountKind, Stacking
 from ordercore.pricing.lines import Line
-from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding, check_taxes
+from ordercore.pricing.taxes import (
+    IncludedRounding,
+    ResidualCent,
+    Tax,
+    TaxKind,
+    TaxRounding,
+    check_taxes,
+)
 
 __all__ = ["AdjustmentMode", "Allowance", "Charge", "Document", "Group", "Policy", "TaxCorrection"]
 
@@ -118,6 +125,14 @@ def _stacking(value: object) -> Stacking:
 
 def _tax_rounding(value: object) -> TaxRounding:
     return check_instance(value, TaxRounding, "tax_rounding")
+
+
+def _included_rounding(value: object) -> IncludedRounding:
+    return check_instance(value, IncludedRounding, "included_rounding")
+
+
+def _residual_cent(value: object) -> ResidualCent:
+    return check_instance(value, ResidualCent, "residual_cent")
 
 
 def _adjustment_mode(value: object) -> AdjustmentMode:
@@ -342,9 +357,17 @@ def _cash_rounding(value: object) -> CashRounding | None:
 class Policy:
     """How a document is priced; the priced result records the policy it used.
 
+    Each option is a named convention (docs/conventions.md shows each at work): the
+    rounding mode, the stacking of discounts, the granularity of tax rounding
+    (:class:`~ordercore.pricing.taxes.TaxRounding`), which figure of a tax-inclusive
+    amount is rounded first (:class:`~ordercore.pricing.taxes.IncludedRounding`) and
+    where the cent several included taxes share goes
+    (:class:`~ordercore.pricing.taxes.ResidualCent`). The defaults are EN 16931's.
+
     >>> Policy()
     Policy(rounding=RoundingMode.HALF_UP, stacking=Stacking.SEQUENTIAL, tax_rounding=TaxRounding.PER_RATE,
-           adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None)
+           adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None,
+           included_rounding=IncludedRounding.NET_FIRST, residual_cent=ResidualCent.LARGEST_REMAINDER)
     """
 
     rounding: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_rounding)
@@ -356,6 +379,12 @@ class Policy:
     #: The most decimal places a unit price may carry.
     price_places: int = attrs.field(default=6, converter=_price_places)
     cash_rounding: CashRounding | None = attrs.field(default=None, converter=_cash_rounding)
+    included_rounding: IncludedRounding = attrs.field(
+        default=IncludedRounding.NET_FIRST, converter=_included_rounding
+    )
+    residual_cent: ResidualCent = attrs.field(
+        default=ResidualCent.LARGEST_REMAINDER, converter=_residual_cent
+    )
 
 
 @attrs.frozen(kw_only=True, repr=False)

@@ -15,6 +15,10 @@
    rounded; with per-rate rounding the exact amounts are summed per tax and rate and each
    sum is rounded once. Included taxes under per-rate rounding are backed out once per
    tax set from the summed stated amounts, and the net is spread back over the lines.
+   The other conventions of the policy (per tax on exact amounts, per group, cent
+   compensation; the net or the tax of an included amount rounded first, and which
+   included tax takes the residual cent) take the general path, so that the default
+   one keeps its kernel; docs/conventions.md states each.
 4. **Totals**, from the same sums as the tax breakdown.
 
 Everything runs under ordercore's decimal context. The loop over lines touches only
@@ -26,7 +30,7 @@ the cost of the bare ``Decimal`` arithmetic (see docs/performance.md).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from itertools import repeat
 
@@ -54,7 +58,7 @@ from ordercore.pricing.results import (
     TaxSubtotal,
     Totals,
 )
-from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
 
 __all__ = ["price"]
 
@@ -66,6 +70,10 @@ _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 _exact = Money._exact
+
+
+#: How the taxes of a line or an entry are applied: taxes, net, quantity, included amounts.
+_Chain = Callable[[Sequence[Tax], Decimal, Decimal, "dict[Tax, Decimal] | None"], Decimal]
 
 
 @functools.lru_cache(maxsize=256)
@@ -104,7 +112,27 @@ class _Pricing:
             self.currency.code, policy.price_places
         )
         self.rounding = policy.rounding.value
-        self.per_line = policy.tax_rounding is TaxRounding.PER_LINE
+        mode = policy.tax_rounding
+        self.per_line = mode is TaxRounding.PER_LINE
+        # the conventions other than EN 16931's and per line (docs/conventions.md)
+        self.exact_bases = mode is TaxRounding.PER_TAX_EXACT
+        self.per_group = mode is TaxRounding.PER_GROUP
+        self.compensated = mode is TaxRounding.COMPENSATED
+        self.convention = self.exact_bases or self.per_group or self.compensated
+        # lines whose included taxes are backed out one by one, not from summed amounts
+        self.back_out_each = self.per_line or self.compensated
+        # rows whose amounts are summed as they are (each rounded, or exact and rounded once)
+        self.rows_from_amounts = self.per_line or self.exact_bases or self.compensated
+        self.tax_first = policy.included_rounding is IncludedRounding.TAX_FIRST
+        self.residual = policy.residual_cent
+        # cent compensation: a row's running sums, [exact, rounded]
+        self.running: dict[tuple[object, ...], list[Decimal]] = {}
+        # per group: each group's own breakdown, by its taxes and sign
+        self.sections: dict[tuple[tuple[Tax, ...], bool], dict[Tax, list[Decimal]]] = {}
+        # how a line's or an entry's taxes are applied and collected
+        self.chain_of: _Chain = (
+            self.chain_rounded_apart if self.exact_bases or self.compensated else self.chain
+        )
         self.sequential = policy.stacking is Stacking.SEQUENTIAL
         self.lines: list[Line] = []
         self.gross: list[Decimal] = []
@@ -389,7 +417,9 @@ class _Pricing:
                 allowances += amount
             else:
                 charges += amount
-            self.chain(entry.adjustment.taxes, signed, self.zero)
+            if self.per_group:
+                self.breakdown = self.section(entry.adjustment.taxes, negative=signed < 0)
+            self.chain_of(entry.adjustment.taxes, signed, self.zero, None)
         return priced, allowances, charges
 
     # -- step 3: taxes -----------------------------------------------------------------
@@ -409,7 +439,7 @@ class _Pricing:
         rounding = self.rounding
         zero = self.zero
         other_nets = zero
-        deferred: dict[tuple[Tax, ...], list[int]] = {}
+        deferred: dict[object, list[int]] = {}
         priced: list[PricedLine] = []
         add = priced.append
         shares: Iterable[Decimal] = (
@@ -431,10 +461,19 @@ class _Pricing:
                 else:
                     tax = stated * kernel.rate
                 add(PricedLine((line, currency, gross, discount, share, stated, tax, rounding)))
-            elif line.has_included_tax and not self.per_line:
+            elif line.has_included_tax and not self.back_out_each:
                 self.check_included(line, stated)
-                deferred.setdefault(line.included_taxes, []).append(len(priced))
+                key = (
+                    (taxes, _returned(stated, line.quantity))
+                    if self.per_group
+                    else line.included_taxes
+                )
+                deferred.setdefault(key, []).append(len(priced))
                 add(PricedLine((line, currency, gross, discount, share, zero, zero, rounding)))
+            elif self.convention:
+                net, tax = self.convention_line(line, stated, share)
+                other_nets += net
+                add(PricedLine((line, currency, gross, discount, share, net, tax, rounding)))
             else:
                 net, tax = (
                     self.included_per_line(line, stated)
@@ -443,10 +482,7 @@ class _Pricing:
                 )
                 other_nets += net
                 add(PricedLine((line, currency, gross, discount, share, net, tax, rounding)))
-        for taxes, indexes in deferred.items():
-            for index, net, tax in self.included_per_rate(taxes, indexes):
-                other_nets += net
-                priced[index] = PricedLine((*priced[index][:5], net, tax, rounding))
+        other_nets += self.back_out_deferred(deferred, priced)
         lines_net = other_nets
         breakdown = self.breakdown
         for kernel in kernels.values():
@@ -455,14 +491,151 @@ class _Pricing:
                 kernel.collect(breakdown)
         return tuple(priced), lines_net
 
+    def back_out_deferred(
+        self, deferred: dict[object, list[int]], priced: list[PricedLine]
+    ) -> Decimal:
+        """Price the lines with included taxes backed out together; return their nets' sum."""
+        nets = self.zero
+        rounding = self.rounding
+        for indexes in deferred.values():
+            first = self.lines[indexes[0]]
+            if self.per_group:
+                negative = _returned(self.stated[indexes[0]], first.quantity)
+                self.breakdown = self.section(first.taxes, negative=negative)
+            for index, net, tax in self.included_per_rate(first.included_taxes, indexes):
+                nets += net
+                priced[index] = PricedLine((*priced[index][:5], net, tax, rounding))
+        return nets
+
     def kernel(self, taxes: tuple[Tax, ...]) -> _Kernel:
         """The pricing kernel of one tax set; its taxes take their place in the breakdown."""
-        linear = not self.per_line and not any(t.included for t in taxes)
+        linear = not (self.per_line or self.convention) and not any(t.included for t in taxes)
         kernel = _Kernel(taxes, linear=linear)
         if linear:
             for tax in taxes:
                 self.breakdown.setdefault(tax, [_ZERO, _ZERO, _ZERO, _ZERO])
         return kernel
+
+    def section(self, taxes: tuple[Tax, ...], *, negative: bool) -> dict[Tax, list[Decimal]]:
+        """Per group: the breakdown sums of the lines taxed with ``taxes`` and of one sign.
+
+        A line is a return when its net is negative, or zero with a negative quantity (so
+        that its per-unit taxes go with the returns, and a document negated mirrors).
+        """
+        sums = self.sections.get((taxes, negative))
+        if sums is None:
+            sums = self.sections[taxes, negative] = {}
+        return sums
+
+    def convention_line(
+        self, line: Line, stated: Decimal, share: Decimal
+    ) -> tuple[Decimal, Decimal]:
+        """One line's net and tax under per group, per tax exact or compensated rounding."""
+        taxes = line.taxes
+        if self.per_group:
+            self.breakdown = self.section(taxes, negative=_returned(stated, line.quantity))
+            return stated, self.chain(taxes, stated, line.quantity)
+        if line.has_included_tax:  # compensated: backed out line by line
+            return self.included_per_line(line, stated)
+        exact = self.exact_stated(line) + share if self.exact_bases else stated
+        return stated, self.chain_rounded_apart(taxes, stated, line.quantity, None, exact)
+
+    def exact_stated(self, line: Line) -> Decimal:
+        """The line's amount before any rounding: quantity x unit price less its discounts.
+
+        The price discount, the line discounts (in their order and stacking) and the
+        division by the base quantity are all taken exactly; :meth:`line_amounts` rounds
+        each of them, this does not.
+        """
+        quantity = line.quantity
+        unit = line.unit_price.amount
+        price_discount = line.price_discount
+        if price_discount is not None:
+            if price_discount.kind is _PERCENT:
+                unit -= unit * price_discount.factor
+            else:
+                unit -= price_discount.factor
+        amount = quantity * unit
+        if not line.unit_base:
+            amount /= line.base_quantity
+        discounts = line.discounts
+        if not self.sequential:
+            amount -= amount * sum((d.factor for d in discounts if d.kind is _PERCENT), _ZERO)
+            discounts = tuple(d for d in discounts if d.kind is not _PERCENT)
+        for discount in discounts:
+            kind = discount.kind
+            if kind is _PERCENT:
+                amount -= amount * discount.factor
+            elif kind is _PER_UNIT_DISCOUNT:
+                amount -= quantity * discount.factor
+            else:
+                amount -= -discount.factor if quantity < 0 else discount.factor
+        return amount
+
+    def chain_rounded_apart(
+        self,
+        taxes: Sequence[Tax],
+        net: Decimal,
+        quantity: Decimal,
+        included: dict[Tax, Decimal] | None = None,
+        exact_net: Decimal | None = None,
+    ) -> Decimal:
+        """Apply ``taxes`` in order, per tax exact or with cent compensation.
+
+        Per tax exact: each tax is taken on ``exact_net`` (the unrounded line amount, plus
+        the exact amounts of earlier compound taxes) and its exact amount is summed; the
+        row rounds the sum once. Compensated: each tax is taken on the line net, and the
+        line gets the difference between the rounded running sums of the row after and
+        before it, so the lines' taxes add up to the row. The recorded base is the
+        rounded line net (plus earlier compound amounts) either way.
+        """
+        breakdown = self.breakdown
+        compensated = self.compensated
+        if exact_net is None:
+            exact_net = net
+        compound = total = self.zero
+        for tax in taxes:
+            plain = not compound or tax.on_plain_net
+            base = net if plain else net + compound
+            if included is not None and tax.included:
+                amount = included[tax]
+            else:
+                kind = tax.kind
+                if kind is _PER_UNIT_TAX:
+                    exact_amount = quantity * tax.factor
+                elif kind is _ZERO_TAX:
+                    exact_amount = self.zero
+                else:
+                    exact_amount = tax.amount_of(exact_net if plain else exact_net + compound)
+                if compensated:
+                    amount = self.compensate(tax, exact_amount)
+                    unrounded, rounded = _ZERO, amount
+                else:
+                    amount = exact_amount
+                    unrounded, rounded = amount, _ZERO
+                sums = breakdown.get(tax)
+                if sums is None:
+                    breakdown[tax] = [base, unrounded, rounded, base]
+                else:
+                    sums[0] += base
+                    sums[1] += unrounded
+                    sums[2] += rounded
+                    sums[3] += base
+            if tax.compound:
+                compound += amount
+            total += amount
+        return total
+
+    def compensate(self, tax: Tax, exact_amount: Decimal) -> Decimal:
+        """Cent compensation: add to ``tax``'s running sum, and return what its rounding moved."""
+        running = self.running.get(tax.breakdown_key)
+        if running is None:
+            running = self.running[tax.breakdown_key] = [_ZERO, self.zero]
+        running[0] += exact_amount
+        after = self.round(running[0])
+        amount = after - running[1]
+        running[1] = after
+        return amount
 
     def chain(
         self,
@@ -532,11 +705,10 @@ class _Pricing:
         included = list(line.included_taxes)
         factor = sum((t.factor for t in included if t.kind is not _PER_UNIT_TAX), _ZERO)
         exact_net = (stated - _fixed_included(line)) / (_ONE + factor)
-        net = self.round(exact_net)
-        shares = self.split_included(included, stated - net, exact_net, line.quantity)
+        net, shares = self.back_out(included, stated, exact_net, line.quantity, line)
         for tax, amount in shares.items():
             self.collect(tax, net, amount)
-        tax_total = self.chain(line.taxes, net, line.quantity, included=shares)
+        tax_total = self.chain_of(line.taxes, net, line.quantity, shares)
         return net, tax_total
 
     def included_per_rate(
@@ -553,33 +725,77 @@ class _Pricing:
         stated = [self.stated[i] for i in indexes]
         total_stated = sum(stated, _ZERO)
         exact_net = (total_stated - sum(fixed, _ZERO)) / (_ONE + factor)
-        net = self.round(exact_net)
         quantity = sum((self.lines[i].quantity for i in indexes), _ZERO)
-        shares = self.split_included(included, total_stated - net, exact_net, quantity)
+        net, shares = self.back_out(
+            included, total_stated, exact_net, quantity, self.lines[indexes[0]]
+        )
         for tax, amount in shares.items():
             self.collect(tax, net, amount)
         divisor = _ONE + factor
-        line_nets = apportion(
-            net, [(s - f) / divisor for s, f in zip(stated, fixed, strict=True)], self.quantum
-        )
+        own = [(s - f) / divisor for s, f in zip(stated, fixed, strict=True)]
+        if self.tax_first:  # the net may be cents away from the exact one: spread that evenly
+            step = (net - exact_net) / len(own)
+            own = [value + step for value in own]
+        line_nets = apportion(net, own, self.quantum)
         results = []
         for index, line_net, line_stated in zip(indexes, line_nets, stated, strict=True):
             line = self.lines[index]
-            excluded = self.chain(line.taxes, line_net, line.quantity, included=_NO_AMOUNTS)
+            excluded = self.chain_of(line.taxes, line_net, line.quantity, _NO_AMOUNTS)
             results.append((index, line_net, line_stated - line_net + excluded))
         return results
+
+    def back_out(
+        self,
+        included: list[Tax],
+        stated: Decimal,
+        exact_net: Decimal,
+        quantity: Decimal,
+        line: Line,
+    ) -> tuple[Decimal, dict[Tax, Decimal]]:
+        """The net and the included taxes' amounts of a stated (tax-inclusive) amount.
+
+        Net first (the default): the net is rounded and the taxes share the rest. Tax
+        first: each included tax is rounded on its own and the net takes the rest; a net
+        that this would take past zero is refused (``line`` is named in the error).
+        """
+        if not self.tax_first:
+            net = self.round(exact_net)
+            return net, self.split_included(included, stated - net, exact_net, quantity)
+        shares = {
+            tax: self.round(amount)
+            for tax, amount in zip(
+                included, _exact_amounts(included, exact_net, quantity), strict=True
+            )
+        }
+        net = stated - sum(shares.values(), _ZERO)
+        if (net < 0 < stated) or (net > 0 > stated):
+            raise InvalidLine(
+                line.description,
+                reason=f"its included taxes, each rounded first, come to more than its amount "
+                f"{stated}; round the net first (IncludedRounding.NET_FIRST)",
+                field="taxes",
+            )
+        return net, shares
 
     def split_included(
         self, included: list[Tax], total: Decimal, exact_net: Decimal, quantity: Decimal
     ) -> dict[Tax, Decimal]:
-        """Split the backed-out tax over the included taxes, each within a cent of its exact amount."""
+        """Split the backed-out tax over the included taxes as the policy's residual says.
+
+        Largest remainder (the default): each within a cent of its exact amount. Last or
+        first tax: the others are rounded on their own, and that one takes the rest.
+        """
         if len(included) == 1:
             return {included[0]: total}
-        exact_amounts = [
-            quantity * t.factor if t.kind is _PER_UNIT_TAX else exact_net * t.factor
-            for t in included
-        ]
-        return dict(zip(included, apportion(total, exact_amounts, self.quantum), strict=True))
+        exact_amounts = _exact_amounts(included, exact_net, quantity)
+        residual = self.residual
+        if residual is ResidualCent.LARGEST_REMAINDER:
+            parts = apportion(total, exact_amounts, self.quantum)
+        else:
+            parts = [self.round(amount) for amount in exact_amounts]
+            taker = -1 if residual is ResidualCent.LAST_TAX else 0
+            parts[taker] = total - (sum(parts, _ZERO) - parts[taker])
+        return dict(zip(included, parts, strict=True))
 
     def collect(self, tax: Tax, base: Decimal, rounded: Decimal) -> None:
         """Add an already rounded tax amount (an included tax) to the breakdown."""
@@ -601,29 +817,16 @@ class _Pricing:
         row.
         """
         corrections = {c.tax.breakdown_key: c for c in self.document.tax_corrections}
-        merged: dict[tuple[object, ...], tuple[Tax, list[Decimal]]] = {}
-        for tax, sums in self.breakdown.items():
-            key = tax.breakdown_key
-            if key in merged:
-                total = merged[key][1]
-                for slot, value in enumerate(sums):
-                    total[slot] += value
-            else:
-                merged[key] = (tax, list(sums))
+        found = self.group_rows() if self.per_group else self.section_rows(self.breakdown)
         rows = []
-        for tax, (base, unrounded, rounded, excluded_base) in merged.values():
-            if self.per_line or tax.kind is _PER_UNIT_TAX:
-                amount = self.round(unrounded) + rounded
-            else:
-                amount = self.round(tax.amount_of(self.round(excluded_base))) + rounded
+        for tax, base, amount in found:
             correction = corrections.pop(tax.breakdown_key, None)
-            if correction is not None:
-                amount += correction.amount.amount
+            corrected = amount if correction is None else amount + correction.amount.amount
             rows.append(
                 TaxSubtotal(
                     tax=tax,
-                    base=self.money(self.round(base)),
-                    amount=self.money(amount),
+                    base=self.money(base),
+                    amount=self.money(corrected),
                     correction=None if correction is None else correction.amount,
                 )
             )
@@ -637,6 +840,39 @@ class _Pricing:
             for correction in corrections.values()
         )
         return tuple(rows)
+
+    def group_rows(self) -> list[tuple[Tax, Decimal, Decimal]]:
+        """Per group: each group's rows, summed into one row per tax, rate and sign."""
+        rows: dict[tuple[object, bool], tuple[Tax, list[Decimal]]] = {}
+        for (_taxes, negative), section in self.sections.items():
+            for tax, base, amount in self.section_rows(section):
+                row = rows.get((tax.breakdown_key, negative))
+                if row is None:
+                    rows[tax.breakdown_key, negative] = (tax, [base, amount])
+                else:
+                    row[1][0] += base
+                    row[1][1] += amount
+        return [(tax, base, amount) for tax, (base, amount) in rows.values()]
+
+    def section_rows(
+        self, section: dict[Tax, list[Decimal]]
+    ) -> Iterable[tuple[Tax, Decimal, Decimal]]:
+        """The rows of one breakdown's sums: each tax and rate's rounded base and amount."""
+        merged: dict[tuple[object, ...], tuple[Tax, list[Decimal]]] = {}
+        for tax, sums in section.items():
+            key = tax.breakdown_key
+            if key in merged:
+                total = merged[key][1]
+                for slot, value in enumerate(sums):
+                    total[slot] += value
+            else:
+                merged[key] = (tax, list(sums))
+        for tax, (base, unrounded, rounded, excluded_base) in merged.values():
+            if self.rows_from_amounts or tax.kind is _PER_UNIT_TAX:
+                amount = self.round(unrounded) + rounded
+            else:
+                amount = self.round(tax.amount_of(self.round(excluded_base))) + rounded
+            yield tax, self.round(base), amount
 
 
 class _Kernel:
@@ -699,6 +935,18 @@ class _AlreadyCounted(dict[Tax, Decimal]):
 
 
 _NO_AMOUNTS = _AlreadyCounted()
+
+
+def _returned(stated: Decimal, quantity: Decimal) -> bool:
+    """Per group: whether a line is a return (a negative net; at a net of zero, a negative quantity)."""
+    return stated < 0 or (stated == 0 and quantity < 0)
+
+
+def _exact_amounts(included: list[Tax], exact_net: Decimal, quantity: Decimal) -> list[Decimal]:
+    """The exact amounts of included taxes on an exact net (per-unit ones on the quantity)."""
+    return [
+        quantity * t.factor if t.kind is _PER_UNIT_TAX else exact_net * t.factor for t in included
+    ]
 
 
 def _fixed_included(line: Line) -> Decimal:

@@ -49,7 +49,10 @@ class PricedLine(tuple[Any, ...]):
       each tax was rounded on the line and the breakdown sums them; with
       ``TaxRounding.PER_RATE`` (the default) the breakdown rounds each rate's sum once, so
       the line taxes shown may differ from the breakdown by a cent or so: the breakdown is
-      what the document owes. ``tax_exact`` is the line's unrounded share.
+      what the document owes. ``tax_exact`` is the line's unrounded share. With
+      ``TaxRounding.COMPENSATED`` each line's tax is rounded and compensated, and the
+      lines' taxes add up to the breakdown; with ``PER_TAX_EXACT`` a line's exact tax is
+      taken on its unrounded amount; with ``PER_GROUP`` it is as under ``PER_RATE``.
 
     A priced line is an immutable tuple underneath, for speed and memory: documents of
     tens of thousands of lines are priced in loops. Read it through its attributes.

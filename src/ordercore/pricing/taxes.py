@@ -19,7 +19,8 @@ order:
 * ``on_plain_net``: its own base is always the plain line net, even after compound taxes;
 * ``withholding``: a negative tax that reduces the amount payable.
 
-How tax amounts are rounded is the document's :class:`TaxRounding`.
+How tax amounts are rounded is the document's :class:`TaxRounding`; how included taxes
+are rounded, its :class:`IncludedRounding` and :class:`ResidualCent`.
 
 Compounded, the taxes of one line may come to at most :data:`MAX_TAX_FACTOR` (a million)
 times its net, and its per-unit taxes to at most a million times ``10**15`` per unit
@@ -48,7 +49,15 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 
-__all__ = ["MAX_TAX_FACTOR", "Tax", "TaxKind", "TaxRounding", "check_taxes"]
+__all__ = [
+    "MAX_TAX_FACTOR",
+    "IncludedRounding",
+    "ResidualCent",
+    "Tax",
+    "TaxKind",
+    "TaxRounding",
+    "check_taxes",
+]
 
 #: The most that the taxes of one line, compounded, may come to per unit of its net.
 MAX_TAX_FACTOR = Decimal(10) ** 6
@@ -68,18 +77,69 @@ class TaxKind(enum.Enum):
 
 
 class TaxRounding(enum.Enum):
-    """Where tax amounts are rounded.
+    """Where tax amounts are rounded (the granularity of tax rounding).
 
-    * ``PER_RATE`` (the default, as EN 16931 requires): the taxable bases of all lines
-      are summed per tax and rate, and each sum's tax is rounded once;
-    * ``PER_LINE``: each line's tax is rounded, then the rounded amounts are summed.
+    * ``PER_RATE`` (the default, as EN 16931 requires): the taxable bases (the rounded
+      line nets) of all lines are summed per tax and rate, and each sum's tax is rounded
+      once;
+    * ``PER_LINE``: each line's tax is rounded, then the rounded amounts are summed;
+    * ``PER_TAX_EXACT``: each tax's exact amounts on the exact, unrounded line amounts
+      (quantity x unit price less the discounts, before any rounding) are summed over the
+      document and the sum is rounded once;
+    * ``PER_GROUP``: lines that share the same taxes and the same sign form a group, each
+      group's tax is rounded once as under ``PER_RATE``, and the breakdown has separate
+      rows for sales and for returns (negative bases);
+    * ``COMPENSATED``: each line's tax is rounded, and corrected by the cent that keeps the
+      running sum of a tax equal to the rounded running sum of its exact amounts (cent
+      compensation): the lines' taxes add up to the once-rounded tax of the document.
+
+    See docs/conventions.md for a worked example of each.
     """
 
     PER_RATE = "per_rate"
     PER_LINE = "per_line"
+    PER_TAX_EXACT = "per_tax_exact"
+    PER_GROUP = "per_group"
+    COMPENSATED = "compensated"
 
     def __repr__(self) -> str:
         return f"TaxRounding.{self.name}"
+
+
+class IncludedRounding(enum.Enum):
+    """Which figure of a tax-inclusive amount is rounded first.
+
+    * ``NET_FIRST`` (the default): the net is backed out of the stated amount and rounded;
+      the included taxes take the rest (100.00 including 10 % is 90.91 net, 9.09 tax);
+    * ``TAX_FIRST``: each included tax is computed on the exact net and rounded on its
+      own; the net takes the rest.
+    """
+
+    NET_FIRST = "net_first"
+    TAX_FIRST = "tax_first"
+
+    def __repr__(self) -> str:
+        return f"IncludedRounding.{self.name}"
+
+
+class ResidualCent(enum.Enum):
+    """Where the cents go when several included taxes share what the rounded net leaves.
+
+    Used with :attr:`IncludedRounding.NET_FIRST` (with ``TAX_FIRST`` each included tax is
+    rounded on its own and the net takes the rest):
+
+    * ``LARGEST_REMAINDER`` (the default): each tax within a cent of its exact amount, the
+      leftover cents to the largest remainders (ties: the earliest tax);
+    * ``LAST_TAX``: every tax but the last is rounded on its own, the last takes the rest;
+    * ``FIRST_TAX``: every tax but the first is rounded on its own, the first takes the rest.
+    """
+
+    LARGEST_REMAINDER = "largest_remainder"
+    LAST_TAX = "last_tax"
+    FIRST_TAX = "first_tax"
+
+    def __repr__(self) -> str:
+        return f"ResidualCent.{self.name}"
 
 
 _HUNDRED = Decimal(100)

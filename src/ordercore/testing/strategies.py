@@ -73,7 +73,7 @@ from ordercore.pricing.document import (
     Policy,
 )
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
-from ordercore.pricing.taxes import Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
 from ordercore.settlement.ledger import Ledger
 from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
@@ -663,11 +663,18 @@ def policies(
     rounding: RoundingMode | st.SearchStrategy[RoundingMode] | None = None,
     adjustments: AdjustmentMode | st.SearchStrategy[AdjustmentMode] | None = None,
     cash_rounding: bool | None = None,
+    included_rounding: IncludedRounding
+    | st.SearchStrategy[IncludedRounding]
+    | None = IncludedRounding.NET_FIRST,
+    residual_cent: ResidualCent
+    | st.SearchStrategy[ResidualCent]
+    | None = ResidualCent.LARGEST_REMAINDER,
 ) -> Policy:
     """Pricing policies; each option is a value, a strategy, or ``None`` for any.
 
     ``cash_rounding``: ``None`` sometimes rounds the payable amount to a cash increment,
-    ``True`` always does, ``False`` never.
+    ``True`` always does, ``False`` never. ``included_rounding`` and ``residual_cent`` are
+    the defaults unless asked for (``None`` for any).
     """
     with_cash = draw(_BOOLEANS) if cash_rounding is None else cash_rounding
     return Policy(
@@ -677,6 +684,8 @@ def policies(
         adjustments=draw(_choice(adjustments, tuple(AdjustmentMode))),
         price_places=draw(_integers(6, precision(currency))),
         cash_rounding=_cash_rounding(draw, currency) if with_cash else None,
+        included_rounding=draw(_choice(included_rounding, tuple(IncludedRounding))),
+        residual_cent=draw(_choice(residual_cent, tuple(ResidualCent))),
     )
 
 
@@ -690,6 +699,12 @@ def documents(
     rounding: RoundingMode | st.SearchStrategy[RoundingMode] | None = None,
     adjustments: AdjustmentMode | st.SearchStrategy[AdjustmentMode] | None = None,
     cash_rounding: bool | None = None,
+    included_rounding: IncludedRounding
+    | st.SearchStrategy[IncludedRounding]
+    | None = IncludedRounding.NET_FIRST,
+    residual_cent: ResidualCent
+    | st.SearchStrategy[ResidualCent]
+    | None = ResidualCent.LARGEST_REMAINDER,
     prepaid: bool | None = None,
     line_taxes: TaxesOf = taxes,
     standalone_taxes: TaxesOf = adjustment_taxes,
@@ -700,7 +715,8 @@ def documents(
     """Whole documents: lines and groups, document allowances and charges, a policy.
 
     ``currency`` and the policy options (``stacking``, ``tax_rounding``, ``rounding``,
-    ``adjustments``) each take a value, a strategy, or ``None`` for any. Standalone
+    ``adjustments``; ``included_rounding`` and ``residual_cent``, which are the defaults
+    unless given) each take a value, a strategy, or ``None`` for any. Standalone
     document allowances and charges carry taxes from ``standalone_taxes``; distributed
     ones carry none. ``cash_rounding`` and ``prepaid``: ``None`` sometimes, ``True``
     always, ``False`` never. ``document_adjustments=False`` leaves out document-level
@@ -716,6 +732,8 @@ def documents(
             rounding=rounding,
             adjustments=adjustments,
             cash_rounding=cash_rounding,
+            included_rounding=included_rounding,
+            residual_cent=residual_cent,
         )
     )
     any_discounts = draw(_ONE_IN_TEN) == 0

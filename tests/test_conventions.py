@@ -1,0 +1,449 @@
+"""Pricing conventions (docs/conventions.md): each option of the policy on numbers worked by hand.
+
+Tax rounding granularity (``TaxRounding``), which figure of a tax-inclusive amount is
+rounded first (``IncludedRounding``) and where several included taxes' residual cent goes
+(``ResidualCent``); then the properties that hold whatever the options.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+import pytest
+from hypothesis import given, reject
+from hypothesis import strategies as st
+
+from ordercore import (
+    AdjustmentMode,
+    Discount,
+    Document,
+    IncludedRounding,
+    InvalidData,
+    InvalidLine,
+    InvalidType,
+    Line,
+    Money,
+    OrdercoreError,
+    Policy,
+    PricedDocument,
+    ResidualCent,
+    RoundingMode,
+    Tax,
+    TaxRounding,
+    price,
+)
+from ordercore.interop.plain import document_from_data, document_to_data
+from ordercore.money import quantum, round_to
+from ordercore.testing.strategies import documents, taxes
+
+VAT10 = Tax.percent("VAT", "10")
+VAT19 = Tax.percent("VAT", "19")
+VAT20 = Tax.percent("VAT", "20")
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def line(quantity: str, unit_price: str, *line_taxes: Tax, **fields: object) -> Line:
+    return Line(
+        description=str(fields.pop("description", "Item")),
+        quantity=quantity,
+        unit_price=eur(unit_price),
+        taxes=list(line_taxes),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def priced(*lines: Line, **policy: object) -> PricedDocument:
+    return price(Document(currency="EUR", items=list(lines), policy=Policy(**policy)))  # type: ignore[arg-type]
+
+
+def rows(result: PricedDocument) -> list[tuple[str, str]]:
+    return [(str(row.base.amount), str(row.amount.amount)) for row in result.tax_breakdown]
+
+
+def line_taxes(result: PricedDocument) -> list[str]:
+    return [str(priced_line.tax.amount) for priced_line in result.lines]
+
+
+# -- tax rounding granularity ---------------------------------------------------------
+
+
+def test_the_default_is_per_rate_on_rounded_line_nets() -> None:
+    assert Policy().tax_rounding is TaxRounding.PER_RATE
+    # seven lines of 0.105 at 10 %: each net rounds to 0.11, 0.77 in all, 10 % is 0.077
+    seven = [line("1", "0.105", VAT10) for _ in range(7)]
+    assert rows(priced(*seven)) == [("0.77", "0.08")]
+    assert rows(priced(*seven)) == rows(priced(*seven, tax_rounding=TaxRounding.PER_RATE))
+
+
+def test_per_line_rounds_each_lines_tax() -> None:
+    # 10 % of 0.11 is 0.011, 0.01 on each of seven lines
+    seven = [line("1", "0.105", VAT10) for _ in range(7)]
+    result = priced(*seven, tax_rounding=TaxRounding.PER_LINE)
+    assert rows(result) == [("0.77", "0.07")]
+    assert line_taxes(result) == ["0.01"] * 7
+
+
+def test_per_tax_exact_takes_the_tax_on_the_unrounded_line_amounts() -> None:
+    # exactly 7 x 0.105 = 0.735, 10 % of it 0.0735: 0.07, where per rate gives 0.08
+    seven = [line("1", "0.105", VAT10) for _ in range(7)]
+    result = priced(*seven, tax_rounding=TaxRounding.PER_TAX_EXACT)
+    assert rows(result) == [("0.77", "0.07")]
+    assert result.totals.lines_net == eur("0.77")
+    assert result.totals.tax_inclusive == eur("0.84")
+
+
+def test_per_tax_exact_takes_discounts_exactly_too() -> None:
+    # 10.05 less 50 %: rounded, the discount is 5.03 and the net 5.02, whose 20 % is 1.004;
+    # exactly, the net is 5.025 and its 20 % 1.005, rounded half up to 1.01
+    half = line("1", "10.05", VAT20, discounts=[Discount.percent("50")])
+    assert rows(priced(half)) == [("5.02", "1.00")]
+    assert rows(priced(half, tax_rounding=TaxRounding.PER_TAX_EXACT)) == [("5.02", "1.01")]
+
+
+def test_per_tax_exact_takes_a_price_base_quantity_exactly() -> None:
+    # 1.00 per 3 units, 10 lines of one unit: each 0.333... rounds to 0.33 (3.30 in all, 20 %
+    # is 0.66); exactly the lines make 3.333..., whose 20 % is 0.666..., so 0.67
+    thirds = [line("1", "1.00", VAT20, base_quantity="3") for _ in range(10)]
+    assert rows(priced(*thirds)) == [("3.30", "0.66")]
+    assert rows(priced(*thirds, tax_rounding=TaxRounding.PER_TAX_EXACT)) == [("3.30", "0.67")]
+
+
+def test_per_group_keeps_sales_and_returns_on_rows_of_their_own() -> None:
+    # sales 2 x 2.50 at 19 %: 0.95; the return -2.50: -0.475, half up -0.48; per rate the
+    # base 2.50 gives 0.475, so 0.48
+    lines = [line("1", "2.50", VAT19), line("1", "2.50", VAT19), line("-1", "2.50", VAT19)]
+    assert rows(priced(*lines)) == [("2.50", "0.48")]
+    result = priced(*lines, tax_rounding=TaxRounding.PER_GROUP)
+    assert rows(result) == [("5.00", "0.95"), ("-2.50", "-0.48")]
+    assert result.totals.tax == eur("0.47")
+    assert result.totals.tax_inclusive == eur("2.97")
+
+
+def test_per_group_rounds_each_set_of_taxes_apart() -> None:
+    # one line with VAT and a fee, three without: 19 % of 2.50 is 0.475 (0.48), of 7.50 1.425
+    # (1.43): 1.91, where per rate 19 % of 10.00 is 1.90
+    fee = Tax.per_unit("Fee", eur("0.10"), code="F")
+    lines = [line("1", "2.50", VAT19, fee), line("3", "2.50", VAT19)]
+    assert rows(priced(*lines)) == [("10.00", "1.90"), ("2.50", "0.10")]
+    assert rows(priced(*lines, tax_rounding=TaxRounding.PER_GROUP)) == [
+        ("10.00", "1.91"),
+        ("2.50", "0.10"),
+    ]
+
+
+def test_per_group_backs_included_taxes_out_of_each_group() -> None:
+    # 9.99 including 19 %: per rate, two sales and a return back out of 9.99 (8.39 net, 1.60
+    # tax); per group, the sales back out of 19.98 (16.79, 3.19) and the return of -9.99
+    # (-8.39, -1.60): 1.59 of tax in all
+    vat = Tax.percent("VAT", "19", included=True)
+    lines = [line("1", "9.99", vat), line("1", "9.99", vat), line("-1", "9.99", vat)]
+    assert rows(priced(*lines)) == [("8.39", "1.60")]
+    result = priced(*lines, tax_rounding=TaxRounding.PER_GROUP)
+    assert rows(result) == [("16.79", "3.19"), ("-8.39", "-1.60")]
+    assert result.totals.tax_inclusive == eur("9.99")
+
+
+def test_compensated_corrects_each_lines_tax_by_the_running_sum() -> None:
+    # exact running sums 0.475, 0.95, 1.425, 1.90 round to 0.48, 0.95, 1.43, 1.90: the lines
+    # take 0.48, 0.47, 0.48, 0.47; per line each would be 0.48 (1.92)
+    four = [line("1", "2.50", VAT19) for _ in range(4)]
+    result = priced(*four, tax_rounding=TaxRounding.COMPENSATED)
+    assert line_taxes(result) == ["0.48", "0.47", "0.48", "0.47"]
+    assert rows(result) == [("10.00", "1.90")]
+    assert rows(priced(*four, tax_rounding=TaxRounding.PER_LINE)) == [("10.00", "1.92")]
+
+
+def test_compensated_keeps_a_running_sum_per_rate() -> None:
+    # 19 %: 0.475 -> 0.48, then 0.95 -> 0.95 (0.47); 10 % on 0.15 is 0.015 -> 0.02, then
+    # 0.03 -> 0.03 (0.01)
+    lines = [
+        line("1", "2.50", VAT19),
+        line("1", "0.15", VAT10),
+        line("1", "2.50", VAT19),
+        line("1", "0.15", VAT10),
+    ]
+    result = priced(*lines, tax_rounding=TaxRounding.COMPENSATED)
+    assert line_taxes(result) == ["0.48", "0.02", "0.47", "0.01"]
+    assert rows(result) == [("5.00", "0.95"), ("0.30", "0.03")]
+
+
+def test_every_granularity_agrees_where_nothing_is_to_round() -> None:
+    lines = [line("2", "10.00", VAT20), line("-1", "5.00", VAT20)]
+    for mode in TaxRounding:
+        result = priced(*lines, tax_rounding=mode)
+        assert result.totals.tax == eur("3.00"), mode
+        assert sum(Decimal(tax) for tax in line_taxes(result)) == Decimal("3.00"), mode
+
+
+# -- included taxes ---------------------------------------------------------------------
+
+
+def test_net_first_is_the_default_and_the_tax_takes_the_rest() -> None:
+    # 0.15 including 20 %: exactly 0.125 net, 0.025 tax; the net rounds to 0.13
+    result = priced(line("1", "0.15", Tax.percent("VAT", "20", included=True)))
+    assert Policy().included_rounding is IncludedRounding.NET_FIRST
+    assert (result.lines[0].net, result.totals.tax) == (eur("0.13"), eur("0.02"))
+
+
+def test_tax_first_rounds_the_tax_and_the_net_takes_the_rest() -> None:
+    vat = Tax.percent("VAT", "20", included=True)
+    result = priced(line("1", "0.15", vat), included_rounding=IncludedRounding.TAX_FIRST)
+    assert (result.lines[0].net, result.totals.tax) == (eur("0.12"), eur("0.03"))
+    assert result.totals.tax_inclusive == eur("0.15")
+
+
+def test_tax_first_per_line_and_per_rate() -> None:
+    # two lines of 0.15 including 20 %: per line each is 0.12 + 0.03 (tax first) or
+    # 0.13 + 0.02 (net first); per rate 0.30 is exactly 0.25 + 0.05 either way
+    vat = Tax.percent("VAT", "20", included=True)
+    lines = [line("1", "0.15", vat), line("1", "0.15", vat)]
+    tax_first = IncludedRounding.TAX_FIRST
+    per_line = TaxRounding.PER_LINE
+    assert rows(priced(*lines, tax_rounding=per_line)) == [("0.26", "0.04")]
+    assert rows(priced(*lines, tax_rounding=per_line, included_rounding=tax_first)) == [
+        ("0.24", "0.06")
+    ]
+    assert rows(priced(*lines)) == [("0.25", "0.05")]
+    assert rows(priced(*lines, included_rounding=tax_first)) == [("0.25", "0.05")]
+
+
+WINE = (
+    Tax.percent("VAT", "20", included=True),
+    Tax.percent("Duty", "5", code="D", included=True),
+)
+
+
+def split(result: PricedDocument) -> tuple[str, list[str]]:
+    return str(result.lines[0].net.amount), [str(row.amount.amount) for row in result.tax_breakdown]
+
+
+def test_the_residual_cent_of_several_included_taxes() -> None:
+    # 1.03 including 20 % and 5 %: net 1.03 / 1.25 = 0.824, so 0.82, and the taxes share 0.21;
+    # exactly 0.1648 and 0.0412, rounded 0.16 and 0.04 (0.20): one cent to place
+    wine = line("1", "1.03", *WINE)
+    assert Policy().residual_cent is ResidualCent.LARGEST_REMAINDER
+    assert split(priced(wine)) == ("0.82", ["0.17", "0.04"])  # remainder 0.0048 > 0.0012
+    last = priced(wine, residual_cent=ResidualCent.LAST_TAX)
+    assert split(last) == ("0.82", ["0.16", "0.05"])
+    first = priced(wine, residual_cent=ResidualCent.FIRST_TAX)
+    assert split(first) == ("0.82", ["0.17", "0.04"])
+    tax_first = priced(wine, included_rounding=IncludedRounding.TAX_FIRST)
+    assert split(tax_first) == ("0.83", ["0.16", "0.04"])
+    for result in (last, first, tax_first):
+        assert result.totals.tax_inclusive == eur("1.03")
+
+
+def test_the_first_tax_takes_the_residual() -> None:
+    # 1.08: net 0.864 -> 0.86, taxes share 0.22; exactly 0.1728 and 0.0432 (0.17 + 0.04)
+    wine = line("1", "1.08", *WINE)
+    assert split(priced(wine)) == ("0.86", ["0.17", "0.05"])
+    assert split(priced(wine, residual_cent=ResidualCent.FIRST_TAX)) == ("0.86", ["0.18", "0.04"])
+    assert split(priced(wine, residual_cent=ResidualCent.LAST_TAX)) == ("0.86", ["0.17", "0.05"])
+
+
+def test_tax_first_refuses_taxes_that_would_take_the_net_past_zero() -> None:
+    # 0.01 including two taxes of 100 %: each is 0.00333..., rounded up 0.01, net -0.01
+    tiny = line(
+        "1",
+        "0.01",
+        Tax.percent("A", "100", code="A", included=True),
+        Tax.percent("B", "100", code="B", included=True),
+        description="Sticker",
+    )
+    with pytest.raises(InvalidLine) as caught:
+        priced(tiny, rounding=RoundingMode.UP, included_rounding=IncludedRounding.TAX_FIRST)
+    assert type(caught.value) is InvalidLine
+    assert (caught.value.line, caught.value.field) == ("Sticker", "taxes")
+    # rounding the net first, the same line prices
+    assert priced(tiny, rounding=RoundingMode.UP).totals.tax_inclusive == eur("0.01")
+
+
+# -- wrong values -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("tax_rounding", "per_group"),
+        ("tax_rounding", None),
+        ("tax_rounding", IncludedRounding.TAX_FIRST),
+        ("included_rounding", "tax_first"),
+        ("included_rounding", TaxRounding.PER_LINE),
+        ("residual_cent", "last_tax"),
+        ("residual_cent", 0),
+        ("residual_cent", IncludedRounding.NET_FIRST),
+    ],
+)
+def test_a_wrong_option_value_is_refused_naming_its_field(field: str, value: object) -> None:
+    with pytest.raises(InvalidType) as caught:
+        Policy(**{field: value})  # type: ignore[arg-type]
+    assert type(caught.value) is InvalidType
+    assert caught.value.field == field
+    assert isinstance(caught.value, TypeError)
+
+
+def test_options_travel_as_plain_data() -> None:
+    policy = Policy(
+        tax_rounding=TaxRounding.COMPENSATED,
+        included_rounding=IncludedRounding.TAX_FIRST,
+        residual_cent=ResidualCent.FIRST_TAX,
+    )
+    document = Document(currency="EUR", items=[line("1", "1.03", *WINE)], policy=policy)
+    data = document_to_data(document)
+    assert data["policy"]["tax_rounding"] == "compensated"
+    assert data["policy"]["included_rounding"] == "tax_first"
+    assert data["policy"]["residual_cent"] == "first_tax"
+    assert document_from_data(json.loads(json.dumps(data))).policy == policy
+    default = document_to_data(attrs.evolve(document, policy=Policy()))
+    assert "included_rounding" not in default["policy"]
+    assert "residual_cent" not in default["policy"]
+
+
+def test_an_unknown_option_value_in_plain_data_is_refused() -> None:
+    data = document_to_data(Document(currency="EUR", items=[line("1", "1.00", VAT20)]))
+    data["policy"]["residual_cent"] = "middle_tax"
+    with pytest.raises(InvalidData) as caught:
+        document_from_data(data)
+    assert type(caught.value) is InvalidData
+
+
+# -- properties: whatever the options ---------------------------------------------------
+
+any_options = {"tax_rounding": None, "included_rounding": None, "residual_cent": None}
+
+
+def priced_or_skip(document: Document) -> PricedDocument:
+    try:
+        return price(document)
+    except OrdercoreError:
+        reject()
+
+
+@given(documents(returns=True, **any_options))  # type: ignore[arg-type]
+def test_whatever_the_options_the_totals_reconcile(document: Document) -> None:
+    result = priced_or_skip(document)
+    totals, currency = result.totals, document.currency
+    zero = Money.zero(currency)
+    assert totals.lines_net == sum((line.net for line in result.lines), zero)
+    assert totals.tax == sum((row.amount for row in result.tax_breakdown), zero)
+    assert totals.tax_exclusive == totals.lines_net - totals.allowances + totals.charges
+    assert totals.tax_inclusive == totals.tax_exclusive + totals.tax
+    assert totals.amount_due == totals.tax_inclusive + totals.rounding - totals.prepaid
+    step = Fraction(quantum(currency))
+    for row in result.tax_breakdown:
+        assert (Fraction(row.amount.amount) / step).denominator == 1, row
+
+
+@given(
+    documents(
+        adjustments=AdjustmentMode.DISTRIBUTED,
+        line_taxes=lambda currency: taxes(currency, included=True),
+        returns=True,
+        **any_options,  # type: ignore[arg-type]
+    )
+)
+def test_whatever_the_options_included_taxes_keep_the_stated_prices(document: Document) -> None:
+    result = priced_or_skip(document)
+    stated = sum((line.stated for line in result.lines), Money.zero(document.currency))
+    assert result.totals.tax_inclusive == stated
+
+
+@given(
+    documents(
+        tax_rounding=TaxRounding.COMPENSATED,
+        adjustments=AdjustmentMode.DISTRIBUTED,
+        returns=True,
+        included_rounding=None,
+        residual_cent=None,
+    )
+)
+def test_compensated_line_taxes_add_up_to_the_tax_total(document: Document) -> None:
+    result = priced_or_skip(document)
+    step = Fraction(quantum(document.currency))
+    for priced_line in result.lines:
+        assert (Fraction(priced_line.tax_exact.amount) / step).denominator == 1, priced_line
+    zero = Money.zero(document.currency)
+    assert result.totals.tax == sum((line.tax for line in result.lines), zero)
+
+
+plain_percent = st.sampled_from(
+    (VAT19, VAT20, VAT10, Tax.percent("GST", "8.1", code="G"), Tax.percent("VAT", "7"))
+)
+
+
+@given(
+    documents(
+        tax_rounding=st.sampled_from((TaxRounding.COMPENSATED, TaxRounding.PER_RATE)),
+        adjustments=AdjustmentMode.DISTRIBUTED,
+        line_taxes=lambda _currency: plain_percent,
+        returns=True,
+    )
+)
+def test_compensated_rows_are_the_per_rate_rows(document: Document) -> None:
+    """On plain percentages, cent compensation only moves cents between lines."""
+    result = priced_or_skip(document)
+    compensated = document.policy.tax_rounding is TaxRounding.COMPENSATED
+    other = TaxRounding.PER_RATE if compensated else TaxRounding.COMPENSATED
+    twin = price(attrs.evolve(document, policy=attrs.evolve(document.policy, tax_rounding=other)))
+    assert rows(result) == rows(twin)
+
+
+@given(
+    documents(
+        tax_rounding=TaxRounding.PER_GROUP,
+        adjustments=AdjustmentMode.DISTRIBUTED,
+        line_taxes=lambda _currency: plain_percent,
+        returns=True,
+    )
+)
+def test_per_group_rounds_each_group_of_same_taxes_and_sign_once(document: Document) -> None:
+    result = priced_or_skip(document)
+    mode = document.policy.rounding
+    bases: dict[tuple[tuple[Tax, ...], bool], Fraction] = defaultdict(Fraction)
+    for priced_line in result.lines:
+        net = Fraction(priced_line.net.amount)
+        returned = net < 0 or (net == 0 and priced_line.line.quantity < 0)
+        bases[priced_line.line.taxes, returned] += net
+    expected: dict[tuple[object, bool], Decimal] = defaultdict(Decimal)
+    for (group_taxes, negative), base in bases.items():
+        for tax in group_taxes:
+            exact = base * Fraction(tax.rate) / 100
+            amount = round_to(
+                Decimal(exact.numerator) / Decimal(exact.denominator),
+                quantum(document.currency),
+                mode,
+            )
+            expected[tax.breakdown_key, negative] += amount
+    found: dict[tuple[object, bool], Decimal] = defaultdict(Decimal)
+    for row in result.tax_breakdown:  # a return row of zero base reads as a sale's
+        found[row.tax.breakdown_key, row.base.amount < 0] += row.amount.amount
+    # a row of zero base cannot tell its sign; it has no tax either
+    assert {k: v for k, v in found.items() if v} == {k: v for k, v in expected.items() if v}
+
+
+@given(
+    documents(
+        tax_rounding=TaxRounding.PER_TAX_EXACT,
+        line_taxes=lambda _currency: plain_percent,
+        standalone_taxes=lambda _currency: plain_percent,
+        returns=True,
+    )
+)
+def test_per_tax_exact_rows_carry_the_rounded_line_nets(document: Document) -> None:
+    result = priced_or_skip(document)
+    bases: dict[tuple[object, ...], Decimal] = defaultdict(Decimal)
+    for priced_line in result.lines:
+        for tax in priced_line.line.taxes:
+            bases[tax.breakdown_key] += priced_line.net.amount
+    for entry in result.adjustments:
+        if not entry.distributed:
+            for tax in entry.adjustment.taxes:
+                bases[tax.breakdown_key] += entry.effect.amount
+    assert {row.tax.breakdown_key: row.base.amount for row in result.tax_breakdown} == bases
