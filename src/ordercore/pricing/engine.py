@@ -30,7 +30,7 @@ the cost of the bare ``Decimal`` arithmetic (see docs/performance.md).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import repeat
 
@@ -70,10 +70,6 @@ _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 _exact = Money._exact
-
-
-#: How the taxes of a line or an entry are applied: taxes, net, quantity, included amounts.
-_Chain = Callable[[Sequence[Tax], Decimal, Decimal, "dict[Tax, Decimal] | None"], Decimal]
 
 
 @functools.lru_cache(maxsize=256)
@@ -129,10 +125,8 @@ class _Pricing:
         self.running: dict[tuple[object, ...], list[Decimal]] = {}
         # per group: each group's own breakdown, by its taxes and sign
         self.sections: dict[tuple[tuple[Tax, ...], bool], dict[Tax, list[Decimal]]] = {}
-        # how a line's or an entry's taxes are applied and collected
-        self.chain_of: _Chain = (
-            self.chain_rounded_apart if self.exact_bases or self.compensated else self.chain
-        )
+        # whether taxes are applied by chain_rounded_apart rather than chain
+        self.apart = self.exact_bases or self.compensated
         self.sequential = policy.stacking is Stacking.SEQUENTIAL
         self.lines: list[Line] = []
         self.gross: list[Decimal] = []
@@ -625,6 +619,22 @@ class _Pricing:
                 compound += amount
             total += amount
         return total
+
+    def chain_of(
+        self,
+        taxes: Sequence[Tax],
+        net: Decimal,
+        quantity: Decimal,
+        included: dict[Tax, Decimal] | None,
+    ) -> Decimal:
+        """:meth:`chain`, or :meth:`chain_rounded_apart` where the convention asks for it.
+
+        (Not a bound method kept on the instance: that would make the run a reference
+        cycle, left for the garbage collector with all its per-line lists.)
+        """
+        if self.apart:
+            return self.chain_rounded_apart(taxes, net, quantity, included)
+        return self.chain(taxes, net, quantity, included)
 
     def compensate(self, tax: Tax, exact_amount: Decimal) -> Decimal:
         """Cent compensation: add to ``tax``'s running sum, and return what its rounding moved."""
