@@ -635,17 +635,13 @@ class Services:
         lines wait in the subscription's ``pending`` for its next invoice. The subscription
         is saved one version on and returned.
         """
-        request = self._request(request)
-        arguments = {"subscription": subscription_id, "at": at, "key": key, "line": line}
-
-        def work(uow: UnitOfWork) -> _Step:
-            subscription = uow.documents.get(subscription_id, Subscription)
-            changed, _ = subscription.change(at, key, line)
-            uow.documents.save(_stored_subscription(changed))
-            return _Step(result=changed, events=())
-
-        result: Subscription = self._run("change_subscription", request, arguments, work)
-        return result
+        return self._step_subscription(
+            "change_subscription",
+            subscription_id,
+            {"at": at, "key": key, "line": line},
+            lambda subscription: subscription.change(at, key, line)[0],
+            request=request,
+        )
 
     def cancel_subscription(
         self,
@@ -662,18 +658,36 @@ class Services:
         ``pending`` until :meth:`invoice_pending` invoices it. Saved one version on and
         returned.
         """
-        request = self._request(request)
         if not isinstance(at_period_end, bool):
             raise InvalidType(at_period_end, expected="True or False", field="at_period_end")
-        arguments = {"subscription": subscription_id, "at": at, "at_period_end": at_period_end}
+        return self._step_subscription(
+            "cancel_subscription",
+            subscription_id,
+            {"at": at, "at_period_end": at_period_end},
+            lambda subscription: subscription.cancel(at, at_period_end=at_period_end)[0],
+            request=request,
+        )
+
+    def _step_subscription(
+        self,
+        operation: str,
+        subscription_id: str,
+        arguments: Mapping[str, object],
+        step: Callable[[Subscription], Subscription],
+        *,
+        request: Request | str,
+    ) -> Subscription:
+        """Read the stored subscription, take ``step``, save it one version on: the result."""
+        request = self._request(request)
 
         def work(uow: UnitOfWork) -> _Step:
-            subscription = uow.documents.get(subscription_id, Subscription)
-            cancelled, _ = subscription.cancel(at, at_period_end=at_period_end)
-            uow.documents.save(_stored_subscription(cancelled))
-            return _Step(result=cancelled, events=())
+            after = step(uow.documents.get(subscription_id, Subscription))
+            uow.documents.save(_stored_subscription(after))
+            return _Step(result=after, events=())
 
-        result: Subscription = self._run("cancel_subscription", request, arguments, work)
+        result: Subscription = self._run(
+            operation, request, {"subscription": subscription_id, **arguments}, work
+        )
         return result
 
     def invoice_pending(
