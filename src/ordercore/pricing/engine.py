@@ -44,7 +44,7 @@ from ordercore.errors import (
 )
 from ordercore.money.allocation import allocate, apportion
 from ordercore.money.amount import Money
-from ordercore.money.context import exact
+from ordercore.money.context import CONTEXT, exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import MAX_INTEGER_DIGITS
 from ordercore.pricing.discounts import DiscountKind, Stacking
@@ -746,7 +746,7 @@ class _Pricing:
         if self.tax_first:  # the net may be cents away from the exact one: spread that evenly
             step = (net - exact_net) / len(own)
             own = [value + step for value in own]
-        line_nets = apportion(net, own, self.quantum)
+        line_nets = apportion(net, _snapped(own, self.quantum), self.quantum)
         results = []
         for index, line_net, line_stated in zip(indexes, line_nets, stated, strict=True):
             line = self.lines[index]
@@ -797,10 +797,16 @@ class _Pricing:
         """
         if len(included) == 1:
             return {included[0]: total}
+        zero = [tax for tax in included if tax.kind is _ZERO_TAX]
+        if zero and len(zero) < len(included):  # a zero tax takes no cent: share the rest
+            rest = [tax for tax in included if tax.kind is not _ZERO_TAX]
+            return dict.fromkeys(zero, _ZERO) | self.split_included(
+                rest, total, exact_net, quantity
+            )
         exact_amounts = _exact_amounts(included, exact_net, quantity)
         residual = self.residual
         if residual is ResidualCent.LARGEST_REMAINDER:
-            parts = apportion(total, exact_amounts, self.quantum)
+            parts = apportion(total, _snapped(exact_amounts, self.quantum), self.quantum)
         else:
             parts = [self.round(amount) for amount in exact_amounts]
             taker = -1 if residual is ResidualCent.LAST_TAX else 0
@@ -950,6 +956,17 @@ _NO_AMOUNTS = _AlreadyCounted()
 def _returned(stated: Decimal, quantity: Decimal) -> bool:
     """Per group: whether a line is a return (a negative net; at a net of zero, a negative quantity)."""
     return stated < 0 or (stated == 0 and quantity < 0)
+
+
+def _snapped(values: list[Decimal], quantum: Decimal) -> list[Decimal]:
+    """``values`` rid of the last digits that division left: to 25 places below ``quantum``.
+
+    A net backed out of a stated amount is a quotient, exact only to the context's 50
+    digits (0.56999...98 for 0.57); its digits beyond are noise that could take the
+    parts more than one quantum from a total rounded from the true value.
+    """
+    step = quantum.scaleb(-25)
+    return [CONTEXT.quantize(value, step) for value in values]
 
 
 def _exact_amounts(included: list[Tax], exact_net: Decimal, quantity: Decimal) -> list[Decimal]:
