@@ -351,18 +351,19 @@ class _Pricing:
         *,
         scope: str | None,
         distributed: bool,
-        mixed: bool = False,
+        sells: bool = False,
     ) -> tuple[tuple[PricedAdjustment, ...], Decimal]:
         """The amount of each adjustment on ``base``, and their net effect on it.
 
         A fixed amount takes the sign of a negative base (a document of returns mirrors the
-        sale), unless the lines ``mixed`` sales and negative lines: then it is taken as
-        stated. Adjustments ``distributed`` over lines may not take their base past zero
+        sale), unless some line ``sells`` (states a positive amount): then it is taken as
+        stated, whether the lines mixed sales and returns or the per-unit taxes included in
+        a sale's price took its net below zero. Adjustments ``distributed`` over lines may not take their base past zero
         (no line net would keep its sign); standalone ones may: such a document owes the
         customer (the last invoice of an order can, by a rounding of its share, or after a
         down payment larger than what it bills).
         """
-        negative = base < 0 and not mixed
+        negative = base < 0 and not sells
         priced = []
         effect = _ZERO
         for adjustment in adjustments:
@@ -399,9 +400,9 @@ class _Pricing:
     ) -> tuple[tuple[PricedAdjustment, ...], Decimal, Decimal]:
         """Document allowances and charges as their own entries with their own taxes."""
         stated = self.stated
-        mixed = any(amount < 0 for amount in stated) and any(amount > 0 for amount in stated)
+        sells = any(amount > 0 for amount in stated)
         priced, _effect = self.amounts(
-            self.document.adjustments, lines_net, scope=None, distributed=False, mixed=mixed
+            self.document.adjustments, lines_net, scope=None, distributed=False, sells=sells
         )
         allowances = charges = self.zero
         for entry in priced:
