@@ -72,7 +72,7 @@ from ordercore.pricing.discounts import Discount, DiscountKind
 from ordercore.pricing.document import Allowance, Charge, Document, TaxCorrection
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
-from ordercore.pricing.results import PricedDocument
+from ordercore.pricing.results import PricedDocument, PricedLine
 from ordercore.pricing.taxes import Tax, TaxKind
 
 if TYPE_CHECKING:
@@ -423,7 +423,7 @@ def bill_lines(
     """
     result = list(lines)
     shares: list[TakenLine] = []
-    parts: list[tuple[Line, Decimal, Decimal, bool]] = []
+    parts: list[tuple[PricedLine, Decimal, Decimal, bool]] = []
     currency = priced.currency
     step = rounding(priced)
     priced_lines = priced.lines
@@ -443,24 +443,25 @@ def bill_lines(
             # is what the line has taken after it: both are the line's own Money.
             taken = part_of = amount
             part = amount.amount
+            whole = True
         else:
+            whole = False
             part = share(line, units, step)
             taken = exact(CONTEXT.add(line.taken.amount, part), currency)
             part_of = exact(part, currency)
         result[index] = line._moved(line.fulfilled, billed, line.cancelled, taken)
         shares.append(taken_line(index, line.key, units, part_of))
-        priced_line = priced_lines[index]
-        parts.append((priced_line.line, units, part, bool(priced_line._distributed)))
+        parts.append((priced_lines[index], units, part, whole))
     return (tuple(result), tuple(shares), *at_order_prices(parts, priced))
 
 
 def at_order_prices(
-    parts: Sequence[tuple[Line, Decimal, Decimal, bool]], priced: PricedDocument
+    parts: Sequence[tuple[PricedLine, Decimal, Decimal, bool]], priced: PricedDocument
 ) -> tuple[list[Line], PricedDocument | None]:
     """The lines that bill ``parts`` of an order ``priced`` at the order's prices.
 
-    Each part is an order line, the units billed, their share, and whether group or
-    document allowances and charges were distributed into the line's amount.
+    Each part is an order line as the order priced it, the units billed, their share,
+    and whether that share is the line's whole amount (a document takes the line whole).
 
     Each keeps the order line's unit price, base quantity and discounts for the units it
     bills, as printed and as data, so that EN 16931's line formula (quantity x net price /
@@ -480,9 +481,7 @@ def at_order_prices(
     and come with them (else ``None``): a bill of those lines alone need not be priced again.
     """
     currency = priced.currency
-    kept: list[Line | None] = [
-        _at_units(source, units, distributed) for source, units, _, distributed in parts
-    ]
+    kept: list[Line | None] = [_at_units(source, units) for source, units, _, _ in parts]
     try:
         # the lines (or copies of them for fewer units) of the order's checked document
         alone = price(
@@ -495,13 +494,19 @@ def at_order_prices(
     differences: dict[tuple[Tax, ...], Decimal] = {}
     as_they_are = True
     at = 0
-    for (source, units, part, _), candidate in zip(parts, kept, strict=True):
+    for (priced_source, units, part, whole), candidate in zip(parts, kept, strict=True):
+        source = priced_source[0]
         if candidate is None:
             result.append(billing_line(source, units, part, currency))
             as_they_are = False
             continue
-        stated = priced_alone[at]._stated
         at += 1
+        if whole and candidate is source:
+            # the line itself, billed whole: priced alone, it states what the order's
+            # pricing of it stated (no adjustment shared into it), which is its share
+            result.append(candidate)
+            continue
+        stated = priced_alone[at - 1]._stated
         line = candidate
         if stated > part:  # the line's own rounding gives more: a line allowance takes it
             off = Discount.per_line(Money(stated - part, currency), reason=ROUNDING_TO_ORDER)
@@ -521,10 +526,11 @@ def at_order_prices(
     return result, alone if as_they_are else None
 
 
-def _at_units(source: Line, units: Decimal, distributed: bool) -> Line | None:
-    """``source`` for ``units``, or ``None`` when its own price does not make its amount."""
-    if distributed:
+def _at_units(priced: PricedLine, units: Decimal) -> Line | None:
+    """A priced order line for ``units``, or ``None`` when its price does not make its amount."""
+    if priced._distributed:
         return None
+    source: Line = priced[0]
     if source.single_percent is None and any(
         d.kind is DiscountKind.PER_LINE for d in source.discounts
     ):
