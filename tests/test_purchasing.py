@@ -66,6 +66,7 @@ from ordercore.errors import (
     UnknownOrderLine,
     WrongState,
 )
+from ordercore.money.currency import quantum
 from ordercore.pricing import PricedLine
 from ordercore.testing import strategies as ocs
 
@@ -623,7 +624,7 @@ def orders(draw: st.DrawFn) -> PurchaseOrder:
 
 def _barely_covers_its_fees(line: PricedLine) -> bool:
     fees = [t for t in line.line.included_taxes if t.kind is TaxKind.PER_UNIT]
-    return bool(fees) and abs(line.stated.amount) < Decimal("0.10")
+    return bool(fees) and abs(line.stated.amount) < 10 * quantum(line.currency)
 
 
 def _part(line: PurchaseLine, percent: int) -> Decimal:
