@@ -155,6 +155,7 @@ __all__ = [
     "UnknownPayment",
     "UnknownPriceBook",
     "UnknownProduct",
+    "UnknownProfile",
     "UnknownQuoteLine",
     "UnknownRecord",
     "UnreadRecord",
@@ -398,6 +399,21 @@ class UnknownLocale(NotFound):
         self.locale = locale
         super().__init__(
             f"unknown locale {_show(locale)}: pass a CLDR locale identifier such as 'de_CH' or 'en_US'"
+        )
+
+
+class UnknownProfile(NotFound):
+    """A pricing profile name is not one :meth:`~ordercore.pricing.Policy.profile` knows.
+
+    ``name`` is the name asked for, ``known`` the names there are.
+    """
+
+    def __init__(self, name: object, *, known: tuple[str, ...]) -> None:
+        self.name = name
+        self.known = known
+        super().__init__(
+            f"unknown pricing profile {_show(name)}: use one of "
+            + ", ".join(repr(k) for k in known)
         )
 
 

@@ -39,6 +39,7 @@ from ordercore.errors import (
     InvalidLine,
     InvalidNumber,
     InvalidType,
+    UnknownProfile,
     excerpt,
 )
 from ordercore.money.amount import Money
@@ -385,6 +386,59 @@ class Policy:
     residual_cent: ResidualCent = attrs.field(
         default=ResidualCent.LARGEST_REMAINDER, converter=_residual_cent
     )
+
+    @classmethod
+    def profile(cls, name: str, **changes: object) -> Policy:
+        """The policy of a named profile: the conventions of a system, bundled.
+
+        ``"en16931"`` (the defaults), ``"odoo_17"``, ``"odoo_17_round_globally"``,
+        ``"erpnext"`` and ``"tryton"``; docs/profiles.md lists each one's rules and
+        where the system states them. ``changes`` set other options on top (a cash
+        rounding, the places of unit prices), checked as ``Policy(...)`` checks them.
+        Another name raises :class:`~ordercore.errors.UnknownProfile`.
+
+        >>> Policy.profile("tryton").tax_rounding
+        TaxRounding.PER_TAX_EXACT
+        """
+        options = _PROFILES.get(name) if isinstance(name, str) else None
+        if options is None:
+            raise UnknownProfile(name, known=tuple(_PROFILES))
+        fields = attrs.fields_dict(cls)
+        for option in changes:
+            if option not in fields:
+                raise InvalidType(
+                    option, expected=f"an option of Policy ({', '.join(fields)})", field="changes"
+                )
+        return cls(**{**options, **changes})
+
+    @staticmethod
+    def profiles() -> tuple[str, ...]:
+        """The names :meth:`profile` knows."""
+        return tuple(_PROFILES)
+
+
+#: The options of each named profile (docs/profiles.md gives the sources of each).
+_PROFILES: dict[str, dict[str, object]] = {
+    "en16931": {},
+    "odoo_17": {
+        "rounding": RoundingMode.HALF_UP,
+        "tax_rounding": TaxRounding.PER_LINE,
+        "included_rounding": IncludedRounding.TAX_FIRST,
+    },
+    "odoo_17_round_globally": {
+        "rounding": RoundingMode.HALF_UP,
+        "tax_rounding": TaxRounding.PER_TAX_EXACT,
+    },
+    "erpnext": {
+        "rounding": RoundingMode.HALF_UP,
+        "tax_rounding": TaxRounding.PER_RATE,
+    },
+    "tryton": {
+        "rounding": RoundingMode.HALF_EVEN,
+        "tax_rounding": TaxRounding.PER_TAX_EXACT,
+        "price_places": 4,
+    },
+}
 
 
 @attrs.frozen(kw_only=True, repr=False)

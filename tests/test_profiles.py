@@ -1,0 +1,184 @@
+"""Pricing profiles (docs/profiles.md): named bundles of the policy's conventions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+import pytest
+from hypothesis import given, reject
+from hypothesis import strategies as st
+
+from ordercore import (
+    CashRounding,
+    Discount,
+    Document,
+    IncludedRounding,
+    InvalidType,
+    Line,
+    Money,
+    OrdercoreError,
+    Policy,
+    RoundingMode,
+    Tax,
+    TaxRounding,
+    UnknownProfile,
+    price,
+)
+from ordercore.money import quantum
+from ordercore.testing.strategies import documents, hostile_numbers
+
+PROFILES = Policy.profiles()
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def test_the_profiles_are_the_five_documented_ones() -> None:
+    assert PROFILES == ("en16931", "odoo_17", "odoo_17_round_globally", "erpnext", "tryton")
+
+
+def test_en16931_is_the_default_policy() -> None:
+    assert Policy.profile("en16931") == Policy()
+
+
+def test_each_profile_sets_the_options_its_page_lists() -> None:
+    odoo = Policy.profile("odoo_17")
+    assert (odoo.rounding, odoo.tax_rounding, odoo.included_rounding) == (
+        RoundingMode.HALF_UP,
+        TaxRounding.PER_LINE,
+        IncludedRounding.TAX_FIRST,
+    )
+    assert Policy.profile("odoo_17_round_globally").tax_rounding is TaxRounding.PER_TAX_EXACT
+    erpnext = Policy.profile("erpnext")
+    assert (erpnext.rounding, erpnext.tax_rounding) == (RoundingMode.HALF_UP, TaxRounding.PER_RATE)
+    tryton = Policy.profile("tryton")
+    assert (tryton.rounding, tryton.tax_rounding, tryton.price_places) == (
+        RoundingMode.HALF_EVEN,
+        TaxRounding.PER_TAX_EXACT,
+        4,
+    )
+
+
+def _clips(profile: str) -> tuple[Money, Money]:
+    vat = Tax.percent("VAT", "20")
+    lines = [
+        Line(description=f"Clip {n}", quantity="1", unit_price=eur("0.125"), taxes=[vat])
+        for n in range(10)
+    ]
+    totals = price(Document(currency="EUR", items=lines, policy=Policy.profile(profile))).totals
+    return totals.lines_net, totals.tax
+
+
+@pytest.mark.parametrize(
+    ("profile", "nets", "tax"),
+    [
+        ("en16931", "1.30", "0.26"),  # 20 % of the rounded nets, 10 x 0.13, rounded once
+        ("odoo_17", "1.30", "0.30"),  # each line's 0.026 rounded to 0.03
+        ("odoo_17_round_globally", "1.30", "0.25"),  # 20 % of the exact 1.25
+        ("erpnext", "1.30", "0.26"),
+        ("tryton", "1.20", "0.25"),  # 0.125 half to even is 0.12; tax on the exact 1.25
+    ],
+)
+def test_ten_clips_come_out_as_each_system_rounds_them(profile: str, nets: str, tax: str) -> None:
+    assert _clips(profile) == (eur(nets), eur(tax))
+
+
+def test_odoos_included_tax_is_rounded_first_and_the_net_takes_the_rest() -> None:
+    # 12.15 including 20 % is exactly 10.125 net and 2.025 tax: EN 16931 rounds the net
+    # (10.13, tax 2.02), Odoo the tax (2.03, net 10.12); the customer pays 12.15 either way
+    vat = Tax.percent("VAT", "20", included=True)
+    lamp = Line(description="Lamp", quantity="1", unit_price=eur("12.15"), taxes=[vat])
+    got = {}
+    for profile in ("en16931", "odoo_17"):
+        result = price(Document(currency="EUR", items=[lamp], policy=Policy.profile(profile)))
+        got[profile] = (result.lines[0].net, result.totals.tax, result.totals.tax_inclusive)
+    assert got == {
+        "en16931": (eur("10.13"), eur("2.02"), eur("12.15")),
+        "odoo_17": (eur("10.12"), eur("2.03"), eur("12.15")),
+    }
+
+
+def test_options_beside_the_name_are_set_on_top_and_checked() -> None:
+    swiss = Policy.profile("odoo_17", cash_rounding=CashRounding(increment="0.05"))
+    assert swiss.cash_rounding == CashRounding(increment="0.05")
+    assert swiss.tax_rounding is TaxRounding.PER_LINE
+    assert Policy.profile("tryton", price_places=2).price_places == 2
+    with pytest.raises(InvalidType) as caught:
+        Policy.profile("erpnext", rounding="half_up")
+    assert caught.value.field == "rounding"
+    with pytest.raises(InvalidType) as unknown:
+        Policy.profile("erpnext", rounding_mode=RoundingMode.HALF_UP)
+    assert unknown.value.field == "changes"
+
+
+@pytest.mark.parametrize("name", ["sap", "Odoo_17", "", " en16931", None, 17, b"erpnext"])
+def test_an_unknown_profile_is_refused_with_the_known_names(name: object) -> None:
+    with pytest.raises(UnknownProfile) as caught:
+        Policy.profile(name)  # type: ignore[arg-type]
+    assert caught.value.name == name
+    assert caught.value.known == PROFILES
+    assert isinstance(caught.value, LookupError)
+
+
+@given(st.text(max_size=50) | hostile_numbers() | st.binary(max_size=20))
+def test_any_other_name_is_refused_in_bounded_time(name: object) -> None:
+    if name in PROFILES:
+        return
+    with pytest.raises(UnknownProfile):
+        Policy.profile(name)  # type: ignore[arg-type]
+
+
+def test_a_huge_name_is_refused_with_a_short_message() -> None:
+    with pytest.raises(UnknownProfile) as caught:
+        Policy.profile("x" * 1_000_000)
+    assert len(str(caught.value)) < 1_000
+
+
+@given(documents(returns=True, tax_rounding=None), st.sampled_from(PROFILES))
+def test_whatever_the_profile_the_totals_reconcile(document: Document, profile: str) -> None:
+    policy = Policy.profile(
+        profile,
+        adjustments=document.policy.adjustments,
+        stacking=document.policy.stacking,
+        cash_rounding=document.policy.cash_rounding,
+    )
+    try:
+        result = price(attrs.evolve(document, policy=policy))
+    except OrdercoreError:
+        reject()  # a unit price finer than Tryton's four places, a discount below zero...
+    totals, currency = result.totals, document.currency
+    zero = Money.zero(currency)
+    assert result.policy == policy
+    assert totals.lines_net == sum((line.net for line in result.lines), zero)
+    assert totals.tax == sum((row.amount for row in result.tax_breakdown), zero)
+    assert totals.tax_exclusive == totals.lines_net - totals.allowances + totals.charges
+    assert totals.tax_inclusive == totals.tax_exclusive + totals.tax
+    assert totals.amount_due == totals.tax_inclusive + totals.rounding - totals.prepaid
+    step = Fraction(quantum(currency))
+    for amount in (totals.tax_inclusive, totals.tax, *(line.net for line in result.lines)):
+        assert (Fraction(amount.amount) / step).denominator == 1
+
+
+def test_a_discount_odoo_takes_off_the_unit_price_is_a_price_discount() -> None:
+    # Odoo: round(1 x 0.125 x 0.9) = round(0.1125) = 0.11; a line discount rounds the
+    # gross first: 0.13 - round(0.013) = 0.12
+    vat = Tax.percent("VAT", "20")
+    as_odoo = Line(
+        description="Clip",
+        quantity="1",
+        unit_price=eur("0.125"),
+        price_discount=Discount.percent("10"),
+        taxes=[vat],
+    )
+    on_the_line = attrs.evolve(as_odoo, price_discount=None, discounts=[Discount.percent("10")])
+    policy = Policy.profile("odoo_17")
+    assert price(Document(currency="EUR", items=[as_odoo], policy=policy)).lines[0].net == eur(
+        "0.11"
+    )
+    assert price(Document(currency="EUR", items=[on_the_line], policy=policy)).lines[0].net == eur(
+        "0.12"
+    )
+    assert Decimal("0.125") * Decimal("0.9") == Decimal("0.1125")
