@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 from ordercore import (
     AdjustmentMode,
     Discount,
+    DiscountOverflow,
     Document,
     IncludedRounding,
     InvalidData,
+    InvalidDiscount,
     InvalidLine,
     InvalidType,
     Line,
@@ -32,6 +34,7 @@ from ordercore import (
     PricedDocument,
     ResidualCent,
     RoundingMode,
+    Stacking,
     Tax,
     TaxRounding,
     price,
@@ -447,3 +450,144 @@ def test_per_tax_exact_rows_carry_the_rounded_line_nets(document: Document) -> N
             for tax in entry.adjustment.taxes:
                 bases[tax.breakdown_key] += entry.effect.amount
     assert {row.tax.breakdown_key: row.base.amount for row in result.tax_breakdown} == bases
+
+
+# -- discount stacking per line, and clamping (docs/conventions.md) -------------------
+
+
+def _chair(*percents: str, **options: object) -> Line:
+    return Line(
+        description="Chair",
+        quantity=options.pop("quantity", "1"),
+        unit_price=eur("100.00"),
+        discounts=[Discount.percent(p) for p in percents] + list(options.pop("fixed", [])),  # type: ignore[call-overload]
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_a_line_stacks_its_discounts_as_it_says_whatever_the_document_says() -> None:
+    for document_stacking in (Stacking.SEQUENTIAL, Stacking.ADDITIVE):
+        result = priced(
+            *[_chair("10", "20", stacking=Stacking.ADDITIVE), _chair("10", "20")],
+            stacking=document_stacking,
+        )
+        own, default = (line.net for line in result.lines)
+        assert own == eur("70.00")
+        assert default == (
+            eur("72.00") if document_stacking is Stacking.SEQUENTIAL else eur("70.00")
+        )
+    sequential = priced(
+        *[_chair("10", "20", stacking=Stacking.SEQUENTIAL)], stacking=Stacking.ADDITIVE
+    )
+    assert sequential.lines[0].net == eur("72.00")
+
+
+def test_an_additive_stack_past_100_percent_is_refused_unless_clamped() -> None:
+    line = _chair("60", "50", stacking=Stacking.ADDITIVE)
+    with pytest.raises(InvalidDiscount) as caught:
+        priced(*[line])
+    assert caught.value.field == "discounts"
+    clamped = priced(*[line], discount_overflow=DiscountOverflow.CLAMP)
+    assert (clamped.lines[0].net, clamped.lines[0].discount) == (eur("0.00"), eur("100.00"))
+    assert clamped.totals.tax_inclusive == eur("0.00")
+
+
+def test_clamping_takes_fixed_discounts_of_an_additive_stack_to_zero_too() -> None:
+    line = _chair("80", fixed=[Discount.per_line(eur("30.00"))], stacking=Stacking.ADDITIVE)
+    with pytest.raises(InvalidDiscount):
+        priced(*[line])
+    assert priced(*[line], discount_overflow=DiscountOverflow.CLAMP).lines[0].net == eur("0.00")
+    # a return mirrors: clamped at zero from below
+    returned = _chair("60", "50", stacking=Stacking.ADDITIVE, quantity="-1")
+    result = priced(*[returned], discount_overflow=DiscountOverflow.CLAMP)
+    assert result.lines[0].net == eur("0.00")
+    assert not result.lines[0].net.amount.is_signed()
+
+
+def test_a_sequential_stack_is_not_clamped() -> None:
+    line = _chair("50", fixed=[Discount.per_line(eur("60.00"))])
+    with pytest.raises(InvalidDiscount):
+        priced(*[line], discount_overflow=DiscountOverflow.CLAMP)
+
+
+def test_a_stack_within_100_percent_prices_the_same_clamped_or_not() -> None:
+    line = _chair("60", "40", stacking=Stacking.ADDITIVE)
+    assert priced(*[line]).lines[0].net == eur("0.00")
+    assert priced(*[line], discount_overflow=DiscountOverflow.CLAMP).lines[0].net == eur("0.00")
+
+
+@pytest.mark.parametrize("bad", ["additive", 1, Stacking, DiscountOverflow.CLAMP])
+def test_a_line_stacking_that_is_not_a_stacking_is_refused(bad: object) -> None:
+    with pytest.raises(InvalidType) as caught:
+        _chair("10", stacking=bad)
+    assert caught.value.field == "stacking"
+
+
+@pytest.mark.parametrize("bad", ["clamp", True, Stacking.ADDITIVE, None])
+def test_a_discount_overflow_that_is_not_one_is_refused(bad: object) -> None:
+    with pytest.raises(InvalidType) as caught:
+        Policy(discount_overflow=bad)  # type: ignore[arg-type]
+    assert caught.value.field == "discount_overflow"
+
+
+def test_a_lines_stacking_and_the_overflow_rule_survive_plain_data() -> None:
+    document = Document(
+        currency="EUR",
+        items=[_chair("10", "20", stacking=Stacking.ADDITIVE), _chair("10")],
+        policy=Policy(discount_overflow=DiscountOverflow.CLAMP),
+    )
+    data = document_to_data(document)
+    assert document_from_data(json.loads(json.dumps(data))) == document
+    assert data["items"][0]["stacking"] == "additive"  # type: ignore[index]
+    assert "stacking" not in data["items"][1]  # type: ignore[index]
+    assert data["policy"]["discount_overflow"] == "clamp"  # type: ignore[index]
+    assert (
+        "discount_overflow"
+        not in document_to_data(attrs.evolve(document, policy=Policy()))["policy"]
+    )  # type: ignore[operator]
+
+
+@given(documents(returns=True), st.sampled_from([Stacking.SEQUENTIAL, Stacking.ADDITIVE]))
+def test_a_line_of_its_own_stacking_prices_as_a_document_of_that_stacking(
+    document: Document, stacking: Stacking
+) -> None:
+    """Each line with ``stacking`` set prices as it does in a document whose policy says it."""
+    lines = [attrs.evolve(line, stacking=None) for line in document.lines]
+    own = [attrs.evolve(line, stacking=stacking) for line in lines]
+    try:
+        expected: object = price(
+            Document(currency=document.currency, items=lines, policy=Policy(stacking=stacking))
+        )
+    except OrdercoreError as error:
+        expected = type(error)
+    try:
+        got: object = price(Document(currency=document.currency, items=own, policy=Policy()))
+    except OrdercoreError as error:
+        got = type(error)
+    if isinstance(expected, type) or isinstance(got, type):
+        assert got == expected
+        return
+    assert [line.net for line in got.lines] == [line.net for line in expected.lines]  # type: ignore[attr-defined]
+    assert got.totals == expected.totals  # type: ignore[attr-defined]
+
+
+@given(documents(returns=True, stacking=Stacking.ADDITIVE))
+def test_clamped_stacks_never_take_a_line_past_zero_and_change_nothing_else(
+    document: Document,
+) -> None:
+    clamped_policy = attrs.evolve(document.policy, discount_overflow=DiscountOverflow.CLAMP)
+    try:
+        clamped = price(attrs.evolve(document, policy=clamped_policy))
+    except OrdercoreError:
+        reject()
+    try:
+        refused: PricedDocument | None = price(document)
+    except InvalidDiscount:
+        refused = None
+    except OrdercoreError:
+        reject()
+    for line in clamped.lines:
+        stated = line.gross - line.discount
+        assert stated.amount == 0 or (stated.amount > 0) == (line.line.quantity > 0)
+    if refused is not None:  # nothing overflowed: clamping changed nothing
+        assert clamped.totals == refused.totals

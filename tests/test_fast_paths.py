@@ -136,6 +136,7 @@ _FIELDS = (
     "product",
     "base_quantity",
     "price_source",
+    "stacking",
 )
 _DERIVED = ("has_included_tax", "included_taxes", "single_percent", "unit_base", "price_places")
 

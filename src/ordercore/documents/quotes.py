@@ -96,6 +96,7 @@ LINE_FIELDS = (
     "discounts",
     "taxes",
     "price_source",
+    "stacking",
 )
 #: The settings of a quote's content that a delta compares.
 SETTINGS = ("currency", "allowances", "charges", "policy")

@@ -113,7 +113,7 @@ from ordercore.interop.records import (
 from ordercore.money.amount import Money
 from ordercore.money.currency import get_currency
 from ordercore.money.decimals import to_decimal
-from ordercore.pricing.discounts import Discount
+from ordercore.pricing.discounts import Discount, Stacking
 from ordercore.pricing.document import Allowance, Charge
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.taxes import Tax
@@ -389,6 +389,10 @@ _CHANGES: dict[str, tuple[_Write, _Read]] = {
     "price_source": (
         lambda v: None if v is None else _price_source_to_data(v),
         lambda r, _: None if r.value is None else _DocumentReader(None).price_source(r),
+    ),
+    "stacking": (
+        lambda v: None if v is None else v.value,
+        lambda r, _: None if r.value is None else r.choice(Stacking, Stacking.SEQUENTIAL),
     ),
     "currency": (lambda v: v, lambda r, _: _currency(r)),
     "allowances": _valued(

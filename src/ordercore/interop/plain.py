@@ -51,7 +51,7 @@ from ordercore.money.amount import Money
 from ordercore.money.currency import get_currency
 from ordercore.money.decimals import MAX_NUMBER_LENGTH, to_decimal
 from ordercore.money.rounding import CashRounding, RoundingMode
-from ordercore.pricing.discounts import Discount, Stacking
+from ordercore.pricing.discounts import Discount, DiscountOverflow, Stacking
 from ordercore.pricing.document import (
     AdjustmentMode,
     Allowance,
@@ -368,6 +368,7 @@ class _DocumentReader:
                 "cash_rounding",
                 "included_rounding",
                 "residual_cent",
+                "discount_overflow",
             }
         )
         places = reader.child("price_places")
@@ -390,6 +391,9 @@ class _DocumentReader:
         residual_cent = reader.child("residual_cent").choice(
             ResidualCent, ResidualCent.LARGEST_REMAINDER
         )
+        overflow = reader.child("discount_overflow").choice(
+            DiscountOverflow, DiscountOverflow.REFUSE
+        )
         return reader.build(
             lambda: Policy(
                 rounding=rounding,
@@ -400,6 +404,7 @@ class _DocumentReader:
                 cash_rounding=cash_rounding,
                 included_rounding=included_rounding,
                 residual_cent=residual_cent,
+                discount_overflow=overflow,
             )
         )
 
@@ -489,6 +494,7 @@ class _DocumentReader:
                 "product",
                 "base_quantity",
                 "price_source",
+                "stacking",
             }
         )
         description = reader.child("description").text()
@@ -511,6 +517,12 @@ class _DocumentReader:
         base_quantity = base.number() if base.value is not None else 1
         source = reader.child("price_source")
         price_source = self.price_source(source) if source.value is not None else None
+        stacking_reader = reader.child("stacking")
+        line_stacking = (
+            stacking_reader.choice(Stacking, Stacking.SEQUENTIAL)
+            if stacking_reader.value is not None
+            else None
+        )
         return reader.build(
             lambda: Line(
                 description=description,
@@ -523,6 +535,7 @@ class _DocumentReader:
                 product=product,
                 base_quantity=base_quantity,
                 price_source=price_source,
+                stacking=line_stacking,
             )
         )
 
@@ -657,6 +670,8 @@ def _line_to_data(line: Line, taxes: dict[Tax, str]) -> Data:
         data["base_quantity"] = _number(line.base_quantity)
     if line.price_source is not None:
         data["price_source"] = _price_source_to_data(line.price_source)
+    if line.stacking is not None:
+        data["stacking"] = line.stacking.value
     return data
 
 
@@ -715,6 +730,8 @@ def _policy_to_data(policy: Policy) -> Data:
         data["included_rounding"] = policy.included_rounding.value
     if policy.residual_cent is not ResidualCent.LARGEST_REMAINDER:
         data["residual_cent"] = policy.residual_cent.value
+    if policy.discount_overflow is not DiscountOverflow.REFUSE:
+        data["discount_overflow"] = policy.discount_overflow.value
     return data
 
 

@@ -5,7 +5,7 @@ Build a :class:`Document` of :class:`Line` items (optionally in :class:`Group` s
 :class:`Policy`; :func:`price` returns a :class:`PricedDocument`.
 """
 
-from ordercore.pricing.discounts import Discount, DiscountKind, Stacking
+from ordercore.pricing.discounts import Discount, DiscountKind, DiscountOverflow, Stacking
 from ordercore.pricing.document import (
     AdjustmentMode,
     Allowance,
@@ -33,6 +33,7 @@ __all__ = [
     "Charge",
     "Discount",
     "DiscountKind",
+    "DiscountOverflow",
     "Document",
     "Group",
     "IncludedRounding",

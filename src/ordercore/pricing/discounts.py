@@ -39,7 +39,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import to_decimal
 
-__all__ = ["Discount", "DiscountKind", "Stacking"]
+__all__ = ["Discount", "DiscountKind", "DiscountOverflow", "Stacking"]
 
 
 class DiscountKind(enum.Enum):
@@ -61,6 +61,20 @@ class Stacking(enum.Enum):
 
     def __repr__(self) -> str:
         return f"Stacking.{self.name}"
+
+
+class DiscountOverflow(enum.Enum):
+    """What an additive stack of discounts that takes a line past zero does.
+
+    ``REFUSE`` (the default) raises :class:`~ordercore.errors.InvalidDiscount`;
+    ``CLAMP`` takes the line to zero and no further (60 % + 50 % off is 100 % off).
+    """
+
+    REFUSE = "refuse"
+    CLAMP = "clamp"
+
+    def __repr__(self) -> str:
+        return f"DiscountOverflow.{self.name}"
 
 
 _HUNDRED = Decimal(100)

@@ -47,7 +47,7 @@ from ordercore.money.context import CONTEXT
 from ordercore.money.currency import get_currency, precision
 from ordercore.money.decimals import decimal_places, to_decimal
 from ordercore.money.rounding import CashRounding, RoundingMode
-from ordercore.pricing.discounts import DiscountKind, Stacking
+from ordercore.pricing.discounts import DiscountKind, DiscountOverflow, Stacking
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import (
     IncludedRounding,
@@ -344,6 +344,10 @@ class AdjustmentMode(enum.Enum):
         return f"AdjustmentMode.{self.name}"
 
 
+def _discount_overflow(value: object) -> DiscountOverflow:
+    return check_instance(value, DiscountOverflow, "discount_overflow")
+
+
 def _price_places(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 12:
         raise InvalidType(value, expected="an int between 0 and 12", field="price_places")
@@ -363,12 +367,15 @@ class Policy:
     (:class:`~ordercore.pricing.taxes.TaxRounding`), which figure of a tax-inclusive
     amount is rounded first (:class:`~ordercore.pricing.taxes.IncludedRounding`) and
     where the cent several included taxes share goes
-    (:class:`~ordercore.pricing.taxes.ResidualCent`). The defaults are EN 16931's.
+    (:class:`~ordercore.pricing.taxes.ResidualCent`), and whether an additive stack of
+    discounts past 100 % is refused or clamped at zero
+    (:class:`~ordercore.pricing.discounts.DiscountOverflow`). The defaults are EN 16931's.
 
     >>> Policy()
     Policy(rounding=RoundingMode.HALF_UP, stacking=Stacking.SEQUENTIAL, tax_rounding=TaxRounding.PER_RATE,
            adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None,
-           included_rounding=IncludedRounding.NET_FIRST, residual_cent=ResidualCent.LARGEST_REMAINDER)
+           included_rounding=IncludedRounding.NET_FIRST, residual_cent=ResidualCent.LARGEST_REMAINDER,
+           discount_overflow=DiscountOverflow.REFUSE)
     """
 
     rounding: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_rounding)
@@ -385,6 +392,9 @@ class Policy:
     )
     residual_cent: ResidualCent = attrs.field(
         default=ResidualCent.LARGEST_REMAINDER, converter=_residual_cent
+    )
+    discount_overflow: DiscountOverflow = attrs.field(
+        default=DiscountOverflow.REFUSE, converter=_discount_overflow
     )
 
     @classmethod

@@ -47,7 +47,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT, exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import MAX_INTEGER_DIGITS
-from ordercore.pricing.discounts import DiscountKind, Stacking
+from ordercore.pricing.discounts import DiscountKind, DiscountOverflow, Stacking
 from ordercore.pricing.document import Adjustment, AdjustmentMode, Document, Group
 from ordercore.pricing.lines import Line
 from ordercore.pricing.results import (
@@ -65,6 +65,7 @@ __all__ = ["price"]
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _PERCENT = DiscountKind.PERCENT
+_ADDITIVE = Stacking.ADDITIVE
 _PER_UNIT_DISCOUNT = DiscountKind.PER_UNIT
 _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
@@ -128,6 +129,7 @@ class _Pricing:
         # whether taxes are applied by chain_rounded_apart rather than chain
         self.apart = self.exact_bases or self.compensated
         self.sequential = policy.stacking is Stacking.SEQUENTIAL
+        self.clamp = policy.discount_overflow is DiscountOverflow.CLAMP
         self.lines: list[Line] = []
         self.gross: list[Decimal] = []
         self.discount: list[Decimal] = []
@@ -281,14 +283,21 @@ class _Pricing:
         negative = quantity < 0
         remaining = start
         discounts = line.discounts
-        if not self.sequential:
+        stacking = line.stacking
+        additive = not self.sequential if stacking is None else stacking is _ADDITIVE
+        clamp = additive and self.clamp
+        if additive:
             rate = sum((d.factor for d in discounts if d.kind is _PERCENT), _ZERO)
             if rate > _ONE:
-                raise InvalidDiscount(
-                    ", ".join(str(d) for d in discounts if d.kind is _PERCENT),
-                    reason=f"added up they take more than 100 % off line {excerpt(line.description)}",
-                    field="discounts",
-                )
+                if not clamp:
+                    raise InvalidDiscount(
+                        ", ".join(str(d) for d in discounts if d.kind is _PERCENT),
+                        reason=f"added up they take more than 100 % off line "
+                        f"{excerpt(line.description)}; clamp them at zero with "
+                        "Policy(discount_overflow=DiscountOverflow.CLAMP) if that is the rule",
+                        field="discounts",
+                    )
+                rate = _ONE
             remaining = start - (start * rate).quantize(q, rounding)
             discounts = tuple(d for d in discounts if d.kind is not _PERCENT)
         for discount in discounts:
@@ -300,6 +309,8 @@ class _Pricing:
             else:
                 remaining -= -discount.factor if negative else discount.factor
             if (remaining < 0 and not negative) or (remaining > 0 and negative):
+                if clamp:
+                    return self.zero  # the stack takes the line to zero, no further
                 raise InvalidDiscount(
                     discount,
                     reason=f"it takes line {excerpt(line.description)} below zero "

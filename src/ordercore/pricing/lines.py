@@ -45,7 +45,7 @@ from ordercore.errors import (
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, decimal_places, to_decimal
-from ordercore.pricing.discounts import Discount, DiscountKind
+from ordercore.pricing.discounts import Discount, DiscountKind, Stacking
 from ordercore.pricing.taxes import Tax, check_taxes
 
 __all__ = ["QUANTITY_PLACES", "Line", "LineKind", "PriceSource"]
@@ -169,6 +169,10 @@ def _base_quantity(value: object) -> Decimal:
     return number
 
 
+def _stacking(value: object) -> Stacking | None:
+    return None if value is None else check_instance(value, Stacking, "stacking")
+
+
 def _price_source(value: object) -> PriceSource | None:
     if value is None or isinstance(value, PriceSource):
         return value
@@ -206,6 +210,9 @@ class Line:
     * ``taxes`` apply in list order (see :class:`~ordercore.pricing.taxes.Tax`).
     * ``price_source`` records where the unit price came from when a catalog priced the
       line (:class:`PriceSource`); such a line names its ``product``. Pricing ignores it.
+    * ``stacking`` says how the line's percentage discounts combine
+      (:class:`~ordercore.pricing.discounts.Stacking`); ``None`` (the default) takes the
+      document policy's.
     """
 
     description: str = attrs.field(converter=_description)
@@ -218,6 +225,7 @@ class Line:
     product: str | None = attrs.field(default=None, converter=_product)
     base_quantity: Decimal = attrs.field(default=_ONE, converter=_base_quantity)
     price_source: PriceSource | None = attrs.field(default=None, converter=_price_source)
+    stacking: Stacking | None = attrs.field(default=None, converter=_stacking)
     #: Whether any tax is included in the price (precomputed for the pricing loop).
     has_included_tax: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
     #: The taxes included in the price, in order.
@@ -288,6 +296,7 @@ class Line:
         product: str | None = None,
         base_quantity: Decimal = _ONE,
         price_source: PriceSource | None = None,
+        stacking: Stacking | None = None,
     ) -> Line:
         """Make a line from values that are valid already, checking nothing (private).
 
@@ -316,6 +325,7 @@ class Line:
         put["product"](line, product)
         put["base_quantity"](line, base_quantity)
         put["price_source"](line, price_source)
+        put["stacking"](line, stacking)
         included = _included(taxes) if taxes else ()
         put["has_included_tax"](line, bool(included))
         put["included_taxes"](line, included)
@@ -347,6 +357,7 @@ class Line:
         _s_product(line, self.product)
         _s_base_quantity(line, self.base_quantity)
         _s_price_source(line, self.price_source)
+        _s_stacking(line, self.stacking)
         _s_has_included_tax(line, self.has_included_tax)
         _s_included_taxes(line, self.included_taxes)
         _s_single_percent(line, self.single_percent)
@@ -382,6 +393,7 @@ _s_kind = _PUT["kind"]
 _s_product = _PUT["product"]
 _s_base_quantity = _PUT["base_quantity"]
 _s_price_source = _PUT["price_source"]
+_s_stacking = _PUT["stacking"]
 _s_has_included_tax = _PUT["has_included_tax"]
 _s_included_taxes = _PUT["included_taxes"]
 _s_single_percent = _PUT["single_percent"]

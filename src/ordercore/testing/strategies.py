@@ -480,6 +480,9 @@ def _net_unit_price(unit_price: Decimal, price_discount: Discount | None) -> Dec
     return unit_price - price_discount.value
 
 
+_LINE_STACKINGS = st.sampled_from([None, None, Stacking.SEQUENTIAL, Stacking.ADDITIVE])
+
+
 def _line(
     draw: st.DrawFn,
     currency: str,
@@ -511,6 +514,8 @@ def _line(
     ]
     tax_strategy = _strategy_of(line_taxes, currency)
     description, product, kind, price_source = draw(_CATALOG)
+    # a line of several discounts may stack them its own way (None: the policy's)
+    stacking = draw(_LINE_STACKINGS) if len(line_discounts) > 1 else None
     return Line(
         description=description,
         quantity=quantity,
@@ -522,6 +527,7 @@ def _line(
         product=product,
         base_quantity=base_quantity,
         price_source=price_source,
+        stacking=stacking,
     )
 
 
