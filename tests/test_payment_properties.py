@@ -15,6 +15,7 @@ from ordercore import (
     DiscountTaken,
     DocumentRef,
     ExchangeRate,
+    ItemStatus,
     Ledger,
     OldestFirst,
     OpenItem,
@@ -363,10 +364,20 @@ def test_reports_as_of_a_day_are_what_the_entries_counted_by_then_say(
         assert in_buckets == owed
         closing = statement(ledger, party=name, currency="EUR", as_of=day).closing_balance
         assert closing.amount == (row.balance.amount if row else ZERO)
-    # what happens after the day changes nothing of it: a payment made the next day and
-    # allocated, an item issued the next day and paid from the party's credit
+    # what happens after the day changes nothing of it
+    after = later_facts(ledger, offset, party)
+    assert aging(after, as_of=day) == report
+    for name in ("acme", "globex"):
+        assert statement(after, party=name, currency="EUR", as_of=day) == statement(
+            ledger, party=name, currency="EUR", as_of=day
+        )
+
+
+def later_facts(ledger: Ledger, offset: int, party: str) -> Ledger:
+    """``ledger`` with what happens after day ``offset``: a payment made later and
+    allocated, an item issued later and paid from the party's (older) credit."""
     later = dt.date(2026, 1, 1) + dt.timedelta(days=max(offset, 30) + 1)
-    after = (
+    return (
         ledger.record(
             Payment.received(
                 amount=Money("75.00", "EUR"),
@@ -389,8 +400,54 @@ def test_reports_as_of_a_day_are_what_the_entries_counted_by_then_say(
         )
         .allocate_credit_oldest_first(party, "EUR", on=later)  # old credit, allocated later
     )
-    assert aging(after, as_of=day) == report
+
+
+@given(ost.ledgers(), st.integers(-2, 40), st.sampled_from(["acme", "globex"]))
+def test_status_as_of_a_day_agrees_with_the_aging_of_that_day(
+    ledger: Ledger, offset: int, party: str
+) -> None:
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
+    rows = {row.party: row for row in aging(ledger, as_of=day).rows}
     for name in ("acme", "globex"):
-        assert statement(after, party=name, currency="EUR", as_of=day) == statement(
-            ledger, party=name, currency="EUR", as_of=day
+        invoices = [
+            i
+            for i in ledger.items
+            if i.party == name and i.amount.amount > 0 and i.issue_date <= day
+        ]
+        row = rows.get(name)
+        buckets = [m.amount for m in row.buckets] if row else [ZERO]
+        remaining = {i.document: ledger.amount_remaining(i.document, as_of=day) for i in invoices}
+        # what is open of each invoice that day is what the aging of that day puts in buckets
+        assert sum((m.amount for m in remaining.values()), ZERO) == sum(buckets, ZERO)
+        statuses = {i.document: ledger.status(i.document, as_of=day) for i in invoices}
+        # an invoice is overdue exactly when the aging has something past due
+        assert (ItemStatus.OVERDUE in statuses.values()) == (sum(buckets[1:], ZERO) > 0)
+        for item in invoices:
+            open_now = remaining[item.document].amount
+            status = statuses[item.document]
+            assert (status in (ItemStatus.PAID, ItemStatus.CREDITED)) == (open_now == 0)
+            if status is ItemStatus.OPEN:
+                assert open_now == item.amount.amount
+            if status is ItemStatus.PARTIALLY_PAID:
+                assert ZERO < open_now < item.amount.amount
+            settled = (
+                ledger.amount_paid(item.document, as_of=day)
+                + ledger.amount_written_off(item.document, as_of=day)
+                + ledger.amount_discounted(item.document, as_of=day)
+            )
+            assert settled.amount == item.amount.amount - open_now
+    # long after every fact, the amounts of a day are the ledger's own
+    end = dt.date(2027, 6, 30)
+    for item in ledger.items:
+        assert ledger.amount_remaining(item.document, as_of=end) == ledger.amount_remaining(
+            item.document
         )
+    # and what happens later changes nothing of that day
+    after = later_facts(ledger, offset, party)
+    for item in ledger.items:
+        document = item.document
+        assert after.status(document, as_of=day) == ledger.status(document, as_of=day)
+        assert after.amount_remaining(document, as_of=day) == ledger.amount_remaining(
+            document, as_of=day
+        )
+        assert after.amount_paid(document, as_of=day) == ledger.amount_paid(document, as_of=day)

@@ -511,15 +511,66 @@ class TestWriteOffs:
 
 class TestStatus:
     def test_status_is_derived_from_the_entries(self) -> None:
-        ledger = three_invoices("250.00")
         before_due, after_due = dt.date(2026, 10, 15), dt.date(2026, 11, 1)
+        ledger = three_invoices("250.00").record(
+            received("50.00", reference="EARLY", date=dt.date(2026, 10, 10))
+        )
         assert ledger.status(INV1, as_of=before_due) is ItemStatus.OPEN
         assert ledger.status(INV1, as_of=after_due) is ItemStatus.OVERDUE
-        part = ledger.allocate("BANK-1", {INV1: eur("50.00")})
+        part = ledger.allocate("EARLY", {INV1: eur("50.00")})
         assert part.status(INV1, as_of=before_due) is ItemStatus.PARTIALLY_PAID
         assert part.status(INV1, as_of=after_due) is ItemStatus.OVERDUE
-        paid = ledger.allocate("BANK-1", {INV1: eur("200.00")})
-        assert paid.status(INV1, as_of=after_due) is ItemStatus.PAID
+        paid = part.allocate("BANK-1", {INV1: eur("150.00")})
+        assert paid.status(INV1, as_of=DAY) is ItemStatus.PAID
+
+    def test_status_as_of_a_day_counts_the_entries_of_that_day(self) -> None:
+        # BANK-1 is paid on DAY (20 December), after INV-1 fell due (31 October)
+        paid = three_invoices("250.00").allocate("BANK-1", {INV1: eur("200.00")})
+        assert paid.status(INV1, as_of=dt.date(2026, 10, 15)) is ItemStatus.OPEN
+        assert paid.status(INV1, as_of=DAY - dt.timedelta(days=1)) is ItemStatus.OVERDUE
+        assert paid.status(INV1, as_of=DAY) is ItemStatus.PAID
+        assert paid.amount_remaining(INV1, as_of=DAY - dt.timedelta(days=1)) == eur("200.00")
+        assert paid.amount_paid(INV1, as_of=DAY - dt.timedelta(days=1)) == eur("0.00")
+        assert paid.amount_paid(INV1, as_of=DAY) == paid.amount_paid(INV1) == eur("200.00")
+        # allocated a week after the payment: paid from that day on
+        later = DAY + dt.timedelta(days=7)
+        dated = three_invoices("250.00").allocate("BANK-1", {INV1: eur("200.00")}, on=later)
+        assert dated.status(INV1, as_of=DAY) is ItemStatus.OVERDUE
+        assert dated.status(INV1, as_of=later) is ItemStatus.PAID
+        assert dated.amount_remaining(INV1, as_of=later - dt.timedelta(days=1)) == eur("200.00")
+        # a reversed entry counts on no day
+        assert dated.reverse(1).amount_paid(INV1, as_of=later) == eur("0.00")
+
+    def test_write_offs_discounts_and_credit_notes_as_of_a_day(self) -> None:
+        ledger = (
+            three_invoices("199.50")
+            .allocate("BANK-1", {INV1: eur("199.50")})
+            .write_off(INV1, tolerance=eur("1.00"), reason="fee", date=DAY + dt.timedelta(3))
+        )
+        assert ledger.amount_written_off(INV1, as_of=DAY) == eur("0.00")
+        assert ledger.amount_remaining(INV1, as_of=DAY) == eur("0.50")
+        assert ledger.status(INV1, as_of=DAY) is ItemStatus.OVERDUE
+        assert ledger.amount_written_off(INV1, as_of=DAY + dt.timedelta(3)) == eur("0.50")
+        assert ledger.status(INV1, as_of=DAY + dt.timedelta(3)) is ItemStatus.PAID
+        assert ledger.amount_discounted(INV1, as_of=DAY) == eur("0.00")
+        noted = three_invoices().add_items(credit_note(amount="-100.00"))
+        credited = noted.allocate(CN1, {INV3: eur("100.00")}, on=DAY)
+        before = DAY - dt.timedelta(days=1)
+        assert credited.amount_paid(CN1, as_of=before) == eur("0.00")
+        assert credited.amount_remaining(CN1, as_of=before) == eur("-100.00")
+        assert credited.status(CN1, as_of=before) is ItemStatus.OPEN
+        assert credited.amount_paid(CN1, as_of=DAY) == eur("-100.00")
+        assert credited.status(CN1, as_of=DAY) is ItemStatus.CREDITED
+        assert credited.status(INV3, as_of=DAY) is ItemStatus.CREDITED
+
+    @pytest.mark.parametrize(
+        "method",
+        ["amount_paid", "amount_remaining", "amount_written_off", "amount_discounted"],
+    )
+    def test_the_amounts_as_of_take_a_date(self, method: str) -> None:
+        with pytest.raises(InvalidType) as error:
+            getattr(three_invoices(), method)(INV1, as_of=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        assert error.value.field == "as_of"
 
     def test_an_invoice_settled_by_credit_notes_alone_is_credited(self) -> None:
         ledger = three_invoices().add_items(credit_note(amount="-100.00"))

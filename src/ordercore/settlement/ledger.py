@@ -140,6 +140,9 @@ _ZERO = Decimal(0)
 #: A party's ledger in one currency: (party, direction, currency code).
 _Group = tuple[str, str, str]
 
+#: Entry numbers as a persistent list, the newest first: ``(number, older)``, ``()`` at the end.
+_Chain = tuple[int, "_Chain"] | tuple[()]
+
 
 def _group(party: str, direction: Direction, currency: moneyed.Currency) -> _Group:
     # plain strings: an enum member hashes in Python, a string once
@@ -195,6 +198,9 @@ class Ledger:
     )
     _used: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_used")
     _credit: PMap[_Group, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_credit")
+    # the entries that settle each item (as its item, or as the credit note that paid), for
+    # the balances of a day: an item's own few entries, not every entry of the ledger
+    _settling: PMap[str, _Chain] = attrs.field(factory=PMap, converter=_pmap, alias="_settling")
     # indexes for oldest first: items per group, sources (payments, credit notes) per group
     _queues: PMap[_Group, _Queue] = attrs.field(factory=PMap, converter=_pmap, alias="_queues")
     _hints: PMap[_Group, int] = attrs.field(factory=PMap, converter=_pmap, alias="_hints")
@@ -338,19 +344,21 @@ class Ledger:
 
     # -- balances --------------------------------------------------------------------
 
-    def amount_paid(self, document: DocumentRef) -> Money:
+    def amount_paid(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
         """What allocations have settled of ``document``'s item, signed like it.
 
         For an invoice, what payments and credit notes paid; for a credit note, what of
         it was used (negative). Write-offs are not in it (:meth:`amount_written_off`).
+        ``as_of`` a day, only the entries counted by then (:meth:`entry_date`), as the
+        reports count them; without it, every entry not reversed.
         """
         item = self.item(document)
-        return _signed(item, self._paid.get(_key(document), _ZERO))
+        return _signed(item, self._settled(item, as_of)[0])
 
-    def amount_discounted(self, document: DocumentRef) -> Money:
-        """What early-payment discounts taken have settled of ``document``'s item."""
+    def amount_discounted(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
+        """What early-payment discounts taken have settled of ``document``'s item (``as_of``: by then)."""
         item = self.item(document)
-        return _signed(item, self._discounted.get(_key(document), _ZERO))
+        return _signed(item, self._settled(item, as_of)[3])
 
     def discount_available(self, document: DocumentRef, *, on: dt.date) -> Money:
         """The early-payment discount ``document``'s item earns if settled on ``on``.
@@ -364,15 +372,60 @@ class Ledger:
             _discount(self, self.item(document), _date(on)), self.item(document).currency
         )
 
-    def amount_written_off(self, document: DocumentRef) -> Money:
-        """What write-offs have settled of ``document``'s item, signed like it."""
+    def amount_written_off(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
+        """What write-offs have settled of ``document``'s item, signed like it (``as_of``: by then)."""
         item = self.item(document)
-        return _signed(item, self._written.get(_key(document), _ZERO))
+        return _signed(item, self._settled(item, as_of)[2])
 
-    def amount_remaining(self, document: DocumentRef) -> Money:
-        """What ``document``'s item still owes: its amount less what settled it."""
+    def amount_remaining(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
+        """What ``document``'s item still owes: its amount less what settled it.
+
+        ``as_of`` a day, less only what settled it by then (:meth:`entry_date`): what
+        :func:`~ordercore.settlement.aging` of that day shows open of it (an item issued
+        after that day owes all of it; the reports leave it out).
+        """
         item = self.item(document)
-        return Money._exact(_remaining(self, item), item.currency)
+        if as_of is None:
+            return Money._exact(_remaining(self, item), item.currency)
+        paid, _, written, discounted = self._settled(item, as_of)
+        amount = item.amount.amount
+        settled = paid + written + discounted
+        return Money._exact(amount + settled if amount < 0 else amount - settled, item.currency)
+
+    def _settled(self, item: OpenItem, as_of: object) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """What settled ``item``: paid, of it by credit notes, written off, discounted.
+
+        Magnitudes; without ``as_of``, the running totals; with it, from the item's own
+        entries (its index) that count by then.
+        """
+        key = _key(item.document)
+        if as_of is None:
+            return (
+                self._paid.get(key, _ZERO),
+                self._credited.get(key, _ZERO),
+                self._written.get(key, _ZERO),
+                self._discounted.get(key, _ZERO),
+            )
+        day = _day(as_of, "as_of")
+        paid = credited = written = discounted = _ZERO
+        chain = self._settling.get(key, ())
+        while chain:
+            number, chain = chain
+            if number in self._reversed or self.entry_date(number) > day:
+                continue
+            entry = self.entry(number)
+            if isinstance(entry, Allocation):
+                if entry.item != item.document:  # the credit note that paid
+                    paid += entry.source_amount.amount
+                    continue
+                paid += entry.amount.amount
+                if not isinstance(entry.source, str):
+                    credited += entry.amount.amount
+            elif isinstance(entry, WriteOff):
+                written += entry.amount.amount
+            elif isinstance(entry, DiscountTaken):
+                discounted += entry.amount.amount
+        return paid, credited, written, discounted
 
     def unallocated(self, reference: str) -> Money:
         """What payment ``reference`` has left to allocate."""
@@ -402,19 +455,14 @@ class Ledger:
 
         PAID or CREDITED when it owes nothing (CREDITED when credit notes alone settled
         it), OVERDUE when an installment due before ``as_of`` is not settled (never for a
-        credit note) (what
-        settled it counts against the earliest installments first), else PARTIALLY_PAID
-        when anything settled it, else OPEN.
+        credit note) (what settled it counts against the earliest installments first),
+        else PARTIALLY_PAID when anything settled it, else OPEN. Only the entries counted
+        by ``as_of`` settle it (:meth:`entry_date`), as in the reports of that day: a
+        payment allocated later leaves it OPEN or OVERDUE on that day.
         """
         item = self.item(document)
-        _day(as_of, "as_of")
-        paid = self._paid.get(_key(document), _ZERO)
-        credited = self._credited.get(_key(document), _ZERO)
-        settled = (
-            paid
-            + self._written.get(_key(document), _ZERO)
-            + self._discounted.get(_key(document), _ZERO)
-        )
+        paid, credited, written, discounted = self._settled(item, _day(as_of, "as_of"))
+        settled = paid + written + discounted
         owed = abs(item.amount.amount)
         if settled >= owed:
             if item.amount.amount < 0:
@@ -823,6 +871,7 @@ class _Draft:
         self._discounted = _Layer(ledger._discounted)
         self._used = _Layer(ledger._used)
         self._credit = _Layer(ledger._credit)
+        self._settling = _Layer(ledger._settling)
         self._queues = _Layer(ledger._queues)
         self._hints = _Layer(ledger._hints)
         self._sources = _Layer(ledger._sources)
@@ -843,6 +892,7 @@ class _Draft:
             _discounted=self._discounted.commit(),
             _used=self._used.commit(),
             _credit=self._credit.commit(),
+            _settling=self._settling.commit(),
             _queues=self._queues.commit(),
             _hints=self._hints.commit(),
             _sources=self._sources.commit(),
@@ -1051,7 +1101,15 @@ class _Draft:
                 date=self.on,
             )
         self._entries[self._entry_count] = entry
+        self._index(document)
+        if not isinstance(source, str):
+            self._index(source)
         self._settle(source, item, amount, taken=taken, group=group, way=1)
+
+    def _index(self, document: DocumentRef) -> None:
+        """Note the newest entry among those that settle ``document``'s item."""
+        key = _key(document)
+        self._settling[key] = (self._entry_count, self._settling.get(key, ()))
 
     def _settle(
         self,
@@ -1311,6 +1369,7 @@ class _Draft:
             reason=reason,
             date=day,
         )
+        self._index(document)
         self._written[_key(document)] = self._written.get(_key(document), _ZERO) + amount
         if item.amount.amount < 0:
             group = _group(item.party, item.direction, item.currency)
@@ -1332,6 +1391,7 @@ class _Draft:
             amount=Money._exact(amount, item.currency),
             date=day,
         )
+        self._index(item.document)
         key = _key(item.document)
         self._discounted[key] = self._discounted.get(key, _ZERO) + amount
 
