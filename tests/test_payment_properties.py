@@ -330,6 +330,15 @@ def test_oldest_first_through_a_rate_never_over_allocates_and_conserves(
             assert got == 0
     # oldest first through a rate is explicit allocation of the amounts it chose
     assert before.allocate("FX-1", paid, rate=foreign) == after
+    # the policy OldestFirst through the rate makes the same allocations, but for what
+    # oldest first buys with the crumbs a last partial payment leaves (less than a minor
+    # unit more of that item costs), which the policy leaves on the payment
+    policy = before.allocate_with("FX-1", OldestFirst(), rate=foreign)
+    chosen = policy.entries[len(before.entries) :]
+    assert chosen == tuple(made[: len(chosen)])
+    extra = sum((a.source_amount.amount for a in made[len(chosen) :]), ZERO)
+    assert ZERO <= extra <= policy.unallocated("FX-1").amount
+    assert policy.unallocated("FX-1").amount == rest.amount + extra
     # and reversing it restores every balance
     undone = after
     for allocation in made:

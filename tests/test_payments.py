@@ -1042,3 +1042,168 @@ class TestRefundOfCredit:
         with pytest.raises(NotAllocatable) as other:
             ledger.refund_credit("OUT-1", payment="BANK-1")
         assert other.value.item == "BANK-1"
+
+
+class TestRateAndDayOnTheOtherWays:
+    """``rate=`` and ``on=`` on allocate_with, record_and_allocate and refund_credit."""
+
+    RATE = TestForeignCurrency.RATE  # 1 EUR = 1.0832 USD
+    LATER = DAY + dt.timedelta(days=10)
+
+    def usd(self, paid: str) -> Ledger:
+        return three_invoices().record(
+            received(paid, "USD", reference="BANK-USD", idempotency_key="req-usd")
+        )
+
+    def test_a_policy_divides_the_payment_in_its_own_currency(self) -> None:
+        seen: list[tuple[Money, tuple[Candidate, ...]]] = []
+
+        def newest_first(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            seen.append((available, candidates))
+            return {candidates[-1].item.document: available}
+
+        after = self.usd("100.00").allocate_with("BANK-USD", newest_first, rate=self.RATE)
+        available, candidates = seen[0]
+        assert available == Money("100.00", "USD")
+        # each candidate at what paying it in full costs the payment
+        assert [(c.item.document, c.remaining) for c in candidates] == [
+            (INV1, Money("216.64", "USD")),
+            (INV2, Money("324.96", "USD")),
+            (INV3, Money("108.32", "USD")),
+        ]
+        # USD 100.00 buys EUR 92.32 of INV-3 (USD 100.00 exactly); nothing is left
+        allocation = after.allocations[-1]
+        assert (allocation.item, allocation.amount, allocation.taken) == (
+            INV3,
+            eur("92.32"),
+            Money("100.00", "USD"),
+        )
+
+    def test_oldest_first_as_a_policy_through_a_rate_is_oldest_first(self) -> None:
+        ledger = self.usd("600.00")
+        assert ledger.allocate_with(
+            "BANK-USD", OldestFirst(), rate=self.RATE, on=self.LATER
+        ) == ledger.allocate_oldest_first("BANK-USD", rate=self.RATE, on=self.LATER)
+
+    def test_what_a_policy_returns_through_a_rate_is_checked(self) -> None:
+        ledger = self.usd("150.00")
+
+        def in_full(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            return {c.item.document: c.remaining for c in candidates[:2]}
+
+        def too_much(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            return {INV3: Money("108.33", "USD")}
+
+        def in_euros(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            return {INV3: eur("10.00")}
+
+        with pytest.raises(OverAllocation) as error:
+            ledger.allocate_with("BANK-USD", in_full, rate=self.RATE)
+        assert (error.value.requested, error.value.available) == (
+            Money("216.64", "USD"),
+            Money("150.00", "USD"),
+        )
+        assert error.value.target == "BANK-USD"
+        with pytest.raises(OverAllocation) as item:
+            ledger.allocate_with("BANK-USD", too_much, rate=self.RATE)
+        assert (item.value.available, item.value.target) == (Money("108.32", "USD"), str(INV3))
+        with pytest.raises(CurrencyMismatch):
+            ledger.allocate_with("BANK-USD", in_euros, rate=self.RATE)
+        with pytest.raises(CurrencyMismatch):
+            three_invoices().allocate_with("BANK-1", OldestFirst(), rate=self.RATE)
+        with pytest.raises(InvalidType) as wrong:
+            ledger.allocate_with("BANK-USD", OldestFirst(), rate="1.0832")  # type: ignore[arg-type]
+        assert wrong.value.field == "rate"
+        assert ledger.allocations == ()
+
+    def test_record_and_allocate_through_a_rate_on_a_day(self) -> None:
+        payments = [
+            received("300.00", "USD", reference="USD-1", idempotency_key="k1"),
+            received("300.00", "USD", reference="USD-2", idempotency_key="k2"),
+        ]
+        start = three_invoices()
+        batch = start.record_and_allocate(payments, rate=self.RATE, on=self.LATER)
+        one_by_one = start
+        for payment in payments:
+            one_by_one = one_by_one.record(payment).allocate_oldest_first(
+                payment.reference, rate=self.RATE, on=self.LATER
+            )
+        assert batch == one_by_one
+        assert {a.date for a in batch.allocations} == {self.LATER}
+        assert {a.rate for a in batch.allocations} == {self.RATE}
+
+    def test_record_and_allocate_refuses_the_whole_batch(self) -> None:
+        start = three_invoices()
+        mixed = [
+            received("300.00", "USD", reference="USD-1", idempotency_key="k1"),
+            received("300.00", "EUR", reference="EUR-1", idempotency_key="k2"),
+        ]
+        with pytest.raises(CurrencyMismatch):
+            start.record_and_allocate(mixed, rate=self.RATE)
+        with pytest.raises(AllocationTooEarly) as error:
+            start.record_and_allocate(
+                [received("50.00", reference="EUR-2", idempotency_key="k3")],
+                on=DAY - dt.timedelta(days=1),
+            )
+        assert error.value.source == "EUR-2"
+        assert start.payments == three_invoices().payments
+
+    def refund(self, amount: str) -> Payment:
+        return Payment.refund_sent(
+            amount=eur(amount),
+            date=DAY,
+            reference="OUT-1",
+            method="transfer",
+            party="acme",
+            idempotency_key="req-out",
+        )
+
+    def test_a_refund_of_credit_on_a_day(self) -> None:
+        ledger = (
+            three_invoices("700.00")
+            .allocate_oldest_first("BANK-1")  # EUR 100.00 credit
+            .add_items(credit_note())
+            .record(self.refund("170.00"))
+        )
+        after = ledger.refund_credit("OUT-1", on=self.LATER)
+        refunded, allocated = after.entries[-2:]
+        assert isinstance(refunded, CreditRefunded)
+        assert isinstance(allocated, Allocation)
+        assert (refunded.date, allocated.date) == (self.LATER, self.LATER)
+        assert after.entry_date(refunded.number) == self.LATER
+        assert after.entry_date(allocated.number) == self.LATER
+        undated = ledger.refund_credit("OUT-1", payment="BANK-1")
+        assert undated.entries[-1].date is None  # type: ignore[union-attr]
+        assert undated.entry_date(undated.entries[-1].number) == DAY
+        rebuilt = Ledger.from_facts(
+            items=after.items, payments=after.payments, entries=after.entries
+        )
+        assert rebuilt == after
+
+    def test_a_refund_of_credit_before_the_refund_is_refused(self) -> None:
+        ledger = (
+            three_invoices("700.00").allocate_oldest_first("BANK-1").record(self.refund("60.00"))
+        )
+        early = DAY - dt.timedelta(days=1)
+        for payment in (None, "BANK-1"):
+            with pytest.raises(AllocationTooEarly) as error:
+                ledger.refund_credit("OUT-1", payment=payment, on=early)
+            assert (error.value.on, error.value.earliest) == (early, DAY)
+            assert (error.value.source, error.value.item) == ("OUT-1", "BANK-1")
+        made = ledger.refund_credit("OUT-1", on=self.LATER)
+        too_early = attrs.evolve(made.entries[-1], date=early)
+        with pytest.raises(AllocationTooEarly):
+            Ledger.from_facts(
+                items=made.items, payments=made.payments, entries=(*ledger.entries, too_early)
+            )
+        with pytest.raises(InvalidType) as wrong:
+            ledger.refund_credit("OUT-1", on="2026-12-30")  # type: ignore[arg-type]
+        assert wrong.value.field == "on"

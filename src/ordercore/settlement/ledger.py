@@ -243,7 +243,7 @@ class Ledger:
         :class:`~ordercore.errors.EntryDoesNotReplay` for an entry the operations
         would not have made (what a rate took, a discount larger than the item earned);
         :class:`~ordercore.errors.AllocationTooEarly` for an allocation dated before its
-        source or its item;
+        source or its item, or a refund of credit dated before the refund or the payment;
         :class:`~ordercore.errors.UnknownAllocation` for a reversed number that is not
         an entry's, :class:`~ordercore.errors.AllocationReversed` for one given twice;
         :class:`~ordercore.errors.DuplicateOpenItem` and
@@ -324,12 +324,14 @@ class Ledger:
         day it was made on (``on=``, its :attr:`Allocation.date`), or without one from
         the later of its source's date (a payment's date, a credit note's issue date) and
         its item's issue date; a write-off and an early-payment discount from their own
-        date, a :class:`CreditRefunded` from the later of the refund's and the payment's
-        dates; and none before its item was issued. Reversals are not dated: a reversed
+        date, a :class:`CreditRefunded` from its ``on`` day or else the later of the
+        refund's and the payment's dates; and none before its item was issued. Reversals are not dated: a reversed
         entry counts on no day.
         """
         entry = self.entry(number)
         if isinstance(entry, CreditRefunded):
+            if entry.date is not None:
+                return entry.date  # never before the refund and the payment (AllocationTooEarly)
             return max(self.payment(entry.refund).date, self.payment(entry.payment).date)
         issued = self.item(entry.item).issue_date
         if not isinstance(entry, Allocation):
@@ -566,11 +568,30 @@ class Ledger:
         return draft.commit()
 
     def allocate_with(
-        self, source: Source, policy: AllocationPolicy, *, on: dt.date | None = None
+        self,
+        source: Source,
+        policy: AllocationPolicy,
+        *,
+        rate: ExchangeRate | None = None,
+        on: dt.date | None = None,
     ) -> Ledger:
-        """Allocate ``source`` as ``policy`` says (see :class:`AllocationPolicy`)."""
+        """Allocate ``source`` as ``policy`` says (see :class:`AllocationPolicy`).
+
+        With an exchange ``rate``, the source (in ``rate.quote``) pays items in
+        ``rate.base``, and the policy divides the source in its own currency: it gets
+        what the source has left, and each candidate with what paying it in full costs
+        (``rate.convert`` of what it owes; an item whose open amount converts to zero is
+        no candidate). Each amount it returns, in the source's currency, pays the largest
+        amount of its item, in the item's minor units, whose conversion fits in it, as
+        :meth:`allocate_oldest_first` pays its last item; what that amount cannot buy
+        (less than one more minor unit of the item costs) stays on the source. So
+        ``OldestFirst()`` pays in full what the source covers, as oldest first does.
+        More than the source has, or than paying an item in full costs, is an
+        :class:`~ordercore.errors.OverAllocation`, an amount in another currency a
+        :class:`~ordercore.errors.CurrencyMismatch`; nothing changes then.
+        """
         draft = _Draft(self, on)
-        draft.with_policy(source, policy)
+        draft.with_policy(source, policy, _optional_rate(rate))
         return draft.commit()
 
     def allocate_by_reference(
@@ -607,16 +628,27 @@ class Ledger:
         draft.credit_oldest_first(_group(party, direction, Money.zero(currency).currency))
         return draft.commit()
 
-    def record_and_allocate(self, payments: Iterable[Payment]) -> Ledger:
+    def record_and_allocate(
+        self,
+        payments: Iterable[Payment],
+        *,
+        rate: ExchangeRate | None = None,
+        on: dt.date | None = None,
+    ) -> Ledger:
         """Record ``payments`` and allocate each oldest first, in one pass.
 
-        The same as :meth:`record` then :meth:`allocate_oldest_first` for each in turn,
-        without making a ledger in between; if any is refused, none is recorded.
+        The same as :meth:`record` then :meth:`allocate_oldest_first` (with ``rate`` and
+        ``on``) for each in turn, without making a ledger in between; if any is refused,
+        none is recorded. With a ``rate``, every payment is in ``rate.quote`` and pays
+        the items in ``rate.base`` (:class:`~ordercore.errors.CurrencyMismatch` for one
+        that is not); ``on`` dates every allocation, on or after each payment's date
+        (:class:`~ordercore.errors.AllocationTooEarly`).
         """
-        draft = _Draft(self)
+        checked = _optional_rate(rate)
+        draft = _Draft(self, on)
         for payment in payments:
             draft.record(payment)
-            draft.oldest_first(payment.reference)
+            draft.oldest_first(payment.reference, checked)
         return draft.commit()
 
     # -- write-offs and reversals ----------------------------------------------------
@@ -646,7 +678,9 @@ class Ledger:
         draft.take_discount(document, on)
         return draft.commit()
 
-    def refund_credit(self, refund: str, *, payment: str | None = None) -> Ledger:
+    def refund_credit(
+        self, refund: str, *, payment: str | None = None, on: dt.date | None = None
+    ) -> Ledger:
         """Let refund ``refund`` pay back its party's credit, as far as it goes.
 
         From ``payment``'s unallocated rest when given; else from the party's sources:
@@ -655,8 +689,13 @@ class Ledger:
         :class:`Allocation`). What the credit cannot cover stays unallocated on the refund.
         :class:`~ordercore.errors.NotAllocatable` for a refund that is not one, or a
         payment of another party, ledger or currency.
+
+        ``on`` is the day the credit is paid back (``CreditRefunded.date``,
+        ``Allocation.date``), for the balances of a day; without it, the later of the
+        refund's date and the payment's (or the credit note's issue).
+        :class:`~ordercore.errors.AllocationTooEarly` for a day before either.
         """
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.refund_credit(refund, payment)
         return draft.commit()
 
@@ -1211,7 +1250,8 @@ class _Draft:
         self.allocate(source, pairs, rate)
         # the items paid in full are settled: the hint may pass them
 
-    def candidates(self, group: _Group) -> tuple[Candidate, ...]:
+    def candidates(self, group: _Group, rate: ExchangeRate | None = None) -> tuple[Candidate, ...]:
+        """The items of ``group`` that owe, oldest first; through ``rate``, at their cost."""
         queue = self._queues.get(group, _EMPTY_QUEUE)
         found: list[Candidate] = []
         # every item of the group, not from the hint: a policy sees what the host would
@@ -1219,15 +1259,24 @@ class _Draft:
         for document in queue.documents:
             item = self.item(document)
             owed = self.remaining(item)
-            if owed > 0:
-                found.append(Candidate(item=item, remaining=Money._exact(owed, item.currency)))
+            if owed <= 0:
+                continue
+            remaining = Money._exact(owed, item.currency)
+            if rate is not None:
+                remaining = rate.convert(remaining)
+                if not remaining.amount:  # it cannot be paid for nothing
+                    continue
+            found.append(Candidate(item=item, remaining=remaining))
         return tuple(found)
 
-    def with_policy(self, source: Source, policy: AllocationPolicy) -> None:
-        group, left, _ = self.payer(_source(source))
-        candidates = self.candidates(group)
-        amounts = policy(Money._exact(left, Money.zero(group[2]).currency), candidates)
-        pairs = _pairs(amounts)
+    def with_policy(
+        self, source: Source, policy: AllocationPolicy, rate: ExchangeRate | None = None
+    ) -> None:
+        group, left, refund = self.payer(_source(source))
+        code = _item_currency(source, group, refund, rate)
+        candidates = self.candidates((group[0], group[1], code), rate)
+        available = Money._exact(left, Money.zero(group[2]).currency)
+        pairs = _pairs(policy(available, candidates))
         allowed = {candidate.item.document for candidate in candidates}
         for document, _amount in pairs:
             if document not in allowed:
@@ -1236,7 +1285,39 @@ class _Draft:
                     item=str(document),
                     reason="the policy returned an item that was not among its candidates",
                 )
-        self.allocate(source, pairs)
+        if rate is not None:
+            pairs = self._bought(source, pairs, available, rate)
+        self.allocate(source, pairs, rate)
+
+    def _bought(
+        self,
+        source: Source,
+        pairs: list[tuple[DocumentRef, Money]],
+        available: Money,
+        rate: ExchangeRate,
+    ) -> list[tuple[DocumentRef, Money]]:
+        """What of each item ``pairs``' amounts (in ``rate.quote``) pay, in its currency."""
+        total = _ZERO
+        bought: list[tuple[DocumentRef, Money]] = []
+        for document, money in pairs:
+            if money.currency != rate.quote:
+                raise CurrencyMismatch(rate.quote.code, money.currency.code, operation="allocate")
+            item = self.item(document)
+            owed = self.remaining(item)
+            cost = rate.convert(Money._exact(owed, item.currency))
+            if money.amount > cost.amount:
+                raise OverAllocation(requested=money, available=cost, target=str(document))
+            total += money.amount
+            if total > available.amount:
+                raise OverAllocation(
+                    requested=Money._exact(total, rate.quote),
+                    available=available,
+                    target=_name(source),
+                )
+            through = _through(rate, owed, money.amount)
+            if through is not None and through[0]:
+                bought.append((document, Money._exact(through[0], item.currency)))
+        return bought
 
     def by_reference(self, reference: str, rate: ExchangeRate | None = None) -> None:
         payment = self.payment(reference)
@@ -1324,12 +1405,17 @@ class _Draft:
             left -= part
 
     def _refund(self, refund: str, payment: str, amount: Decimal, group: _Group) -> None:
+        if self.on is not None:
+            earliest = max(self.payment(refund).date, self.payment(payment).date)
+            if self.on < earliest:
+                raise AllocationTooEarly(on=self.on, earliest=earliest, source=refund, item=payment)
         self._entry_count += 1
         self._entries[self._entry_count] = CreditRefunded(
             number=self._entry_count,
             refund=refund,
             payment=payment,
             amount=Money._exact(amount, self.payment(payment).currency),
+            date=self.on,
         )
         self._used[refund] = self._used.get(refund, _ZERO) + amount
         self._used[payment] = self._used.get(payment, _ZERO) + amount
@@ -1484,7 +1570,9 @@ class _Draft:
                 raise OverAllocation(
                     requested=amount, available=Money._exact(has, amount.currency), target=target
                 )
+        self.on = entry.date
         self._refund(entry.refund, entry.payment, amount.amount, group)
+        self.on = None
 
     def reverse(self, number: int) -> None:
         if _entry_number(number) in self._reversed:
