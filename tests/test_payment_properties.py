@@ -460,3 +460,72 @@ def test_status_as_of_a_day_agrees_with_the_aging_of_that_day(
             document, as_of=day
         )
         assert after.amount_paid(document, as_of=day) == ledger.amount_paid(document, as_of=day)
+
+
+@st.composite
+def refunded(draw: st.DrawFn) -> Ledger:
+    """A ledger after random history, then refunds of what credit is left, in part or more.
+
+    Each refund is of a random amount on a random day (before, on or after the payments
+    it pays back), paid back from the party's credit (or one payment named), now or on
+    a later day; then credit notes may still take a refund's rest.
+    """
+    ledger = draw(ost.ledgers())
+    for index in range(draw(st.integers(1, 2))):
+        party = draw(st.sampled_from(["acme", "globex"]))
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 20)))
+        reference = f"OUT-{index}"
+        ledger = ledger.record(
+            Payment.refund_sent(
+                amount=Money(Decimal(draw(st.integers(1, 60_000))) / 100, "EUR"),
+                date=day,
+                reference=reference,
+                method="transfer",
+                party=party,
+                idempotency_key=f"req-out-{index}",
+            )
+        )
+        theirs = [p.reference for p in ledger.payments if p.party == party and not p.kind.is_refund]
+        named = draw(st.sampled_from([None, *theirs]))
+        latest = max(
+            [day, *(ledger.payment(r).date for r in theirs), *(i.issue_date for i in ledger.items)]
+        )
+        on = draw(st.sampled_from([None, latest + dt.timedelta(days=draw(st.integers(0, 10)))]))
+        ledger = ledger.refund_credit(reference, payment=named, on=on)
+    return ledger
+
+
+@given(refunded(), st.integers(-2, 45))
+def test_a_refund_of_credit_partly_applied_closes_statement_and_aging_alike(
+    ledger: Ledger, offset: int
+) -> None:
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
+    rows = {row.party: row for row in aging(ledger, as_of=day).rows}
+    for name in ("acme", "globex"):
+        closing = statement(ledger, party=name, currency="EUR", as_of=day).closing_balance
+        row = rows.get(name)
+        assert closing.amount == (row.balance.amount if row else ZERO)
+        if row is None:
+            continue
+        # the credit is what the payments and credit notes have left, less what refunds
+        # paid beyond the credit they paid back, all as of that day
+        assert sum((m.amount for m in row.buckets), ZERO) == sum(
+            (
+                ledger.amount_remaining(i.document, as_of=day).amount
+                for i in ledger.items
+                if i.party == name and i.amount.amount > 0 and i.issue_date <= day
+            ),
+            ZERO,
+        )
+    # long after every fact, the aging's credit is the ledger's credit less the refunds' rests
+    end = dt.date(2027, 6, 30)
+    for row in aging(ledger, as_of=end).rows:
+        rests = sum(
+            (
+                ledger.unallocated(p.reference).amount
+                for p in ledger.payments
+                if p.party == row.party and p.kind.is_refund
+            ),
+            ZERO,
+        )
+        assert row.credit.amount == ledger.credit(row.party, "EUR").amount - rests
