@@ -295,6 +295,7 @@ def test_oldest_first_through_a_rate_never_over_allocates_and_conserves(
     made = [e for e in after.entries[len(before.entries) :] if isinstance(e, Allocation)]
     assert len(made) == len(after.entries) - len(before.entries)
     taken = ZERO
+    differences = ZERO
     paid: dict[DocumentRef, Money] = {}
     for allocation in made:
         assert allocation.source == "FX-1"
@@ -304,6 +305,7 @@ def test_oldest_first_through_a_rate_never_over_allocates_and_conserves(
         # the realized difference: what the payment gave less the booked value of what it settled
         difference = after.exchange_difference(allocation.number, booked=booked)
         assert difference == Money.of(allocation.source_amount - booked.convert(allocation.amount))
+        differences += difference.amount
         taken += allocation.source_amount.amount
         paid[allocation.item] = allocation.amount
     # the payment never gives more than it has, and what it keeps is its credit
@@ -345,6 +347,11 @@ def test_oldest_first_through_a_rate_never_over_allocates_and_conserves(
         undone = undone.reverse(allocation.number)
     assert balances(undone) == balances(before)
     assert undone.unallocated("FX-1") == payment.amount
+    # the payment's figure is the sum of its allocations', and nothing once all are reversed
+    figure = after.payment_exchange_difference("FX-1", booked=booked)
+    assert figure == Money(differences, code)
+    assert figure.amount == taken - sum((booked.convert(a.amount).amount for a in made), ZERO)
+    assert undone.payment_exchange_difference("FX-1", booked=booked) == Money.zero(code)
 
 
 @given(ost.ledgers(), st.integers(-2, 40), st.sampled_from(["acme", "globex"]))

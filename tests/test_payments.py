@@ -1207,3 +1207,85 @@ class TestRateAndDayOnTheOtherWays:
         with pytest.raises(InvalidType) as wrong:
             ledger.refund_credit("OUT-1", on="2026-12-30")  # type: ignore[arg-type]
         assert wrong.value.field == "on"
+
+
+class TestPaymentExchangeDifference:
+    """A payment's realized exchange difference: the sum of its allocations'."""
+
+    RATE = TestForeignCurrency.RATE  # 1 EUR = 1.0832 USD, the day paid
+    BOOKED = TestForeignCurrency.BOOKED  # 1 EUR = 1.0500 USD, the day booked
+
+    def paid(self) -> Ledger:
+        return (
+            three_invoices()
+            .record(received("600.00", "USD", reference="BANK-USD", idempotency_key="req-usd"))
+            .allocate_oldest_first("BANK-USD", rate=self.RATE)
+        )
+
+    def test_sums_the_differences_of_its_allocations(self) -> None:
+        ledger = self.paid()
+        each = [
+            ledger.exchange_difference(a.number, booked=self.BOOKED) for a in ledger.allocations
+        ]
+        assert each == [Money("6.64", "USD"), Money("9.96", "USD"), Money("1.79", "USD")]
+        assert ledger.payment_exchange_difference("BANK-USD", booked=self.BOOKED) == Money(
+            "18.39", "USD"
+        )
+
+    def test_each_item_at_its_own_booked_rate(self) -> None:
+        ledger = self.paid()
+        later = attrs.evolve(self.BOOKED, rate=Decimal("1.1000"))
+        rates = {INV1: self.BOOKED, INV2: later, INV3: later}
+        expected = sum(
+            (
+                ledger.exchange_difference(a.number, booked=rates[a.item]).amount
+                for a in ledger.allocations
+            ),
+            Decimal(0),
+        )
+        figure = ledger.payment_exchange_difference("BANK-USD", booked=rates)
+        assert figure == Money(expected, "USD")
+        # INV-1 gained 6.64; INV-2 and INV-3, booked dearer than paid, lost 5.04 and 0.90
+        assert figure == Money("0.70", "USD")
+        with pytest.raises(InvalidType) as missing:
+            ledger.payment_exchange_difference("BANK-USD", booked={INV1: self.BOOKED})
+        assert missing.value.field == "booked"
+
+    def test_a_reversed_allocation_realized_nothing(self) -> None:
+        ledger = self.paid().reverse(2)
+        assert ledger.payment_exchange_difference("BANK-USD", booked=self.BOOKED) == Money(
+            "8.43", "USD"
+        )
+
+    def test_without_a_rate_there_is_no_difference(self) -> None:
+        ledger = three_invoices().allocate_oldest_first("BANK-1")
+        assert ledger.payment_exchange_difference("BANK-1", booked=self.BOOKED) == eur("0.00")
+        noted = three_invoices().add_items(credit_note())
+        assert noted.payment_exchange_difference(CN1, booked=self.BOOKED) == eur("0.00")
+
+    def test_bad_input_is_refused(self) -> None:
+        ledger = self.paid()
+        other = ExchangeRate(
+            base="EUR", quote="GBP", rate="0.85", source="ECB", date=dt.date(2026, 10, 1)
+        )
+        with pytest.raises(CurrencyMismatch):
+            ledger.payment_exchange_difference("BANK-USD", booked=other)
+        with pytest.raises(InvalidType) as wrong:
+            ledger.payment_exchange_difference("BANK-USD", booked="1.05")  # type: ignore[arg-type]
+        assert wrong.value.field == "booked"
+        with pytest.raises(InvalidType):
+            ledger.payment_exchange_difference("BANK-USD", booked={INV1: "1.05"})  # type: ignore[dict-item]
+        with pytest.raises(UnknownPayment):
+            ledger.payment_exchange_difference("BANK-9", booked=self.BOOKED)
+
+    def test_a_ledger_rebuilt_from_its_facts_has_the_same_figure(self) -> None:
+        ledger = self.paid().reverse(3)
+        rebuilt = Ledger.from_facts(
+            items=ledger.items,
+            payments=ledger.payments,
+            entries=ledger.entries,
+            reversed=ledger.reversed,
+        )
+        assert rebuilt.payment_exchange_difference(
+            "BANK-USD", booked=self.BOOKED
+        ) == ledger.payment_exchange_difference("BANK-USD", booked=self.BOOKED)

@@ -39,7 +39,9 @@ Other currencies
     ``allocate_oldest_first`` and ``allocate_by_reference`` with ``rate=``): the amounts
     are the items', the allocation records the rate and what it took from the payment,
     and :meth:`Ledger.exchange_difference` gives the realized difference against the
-    rate an item was booked at.
+    rate an item was booked at (:meth:`Ledger.payment_exchange_difference`, a payment's,
+    over its allocations). ``allocate_with`` and ``record_and_allocate`` take ``rate=``
+    too.
 
 Early-payment discounts
     :meth:`Ledger.discount_available` is each installment's discount on what of it is
@@ -201,6 +203,11 @@ class Ledger:
     # the entries that settle each item (as its item, or as the credit note that paid), for
     # the balances of a day: an item's own few entries, not every entry of the ledger
     _settling: PMap[str, _Chain] = attrs.field(factory=PMap, converter=_pmap, alias="_settling")
+    # the allocations through an exchange rate of each source (0 and a payment's reference,
+    # or 1 and a credit note's key), for its exchange difference
+    _converted: PMap[tuple[int, str], _Chain] = attrs.field(
+        factory=PMap, converter=_pmap, alias="_converted"
+    )
     # indexes for oldest first: items per group, sources (payments, credit notes) per group
     _queues: PMap[_Group, _Queue] = attrs.field(factory=PMap, converter=_pmap, alias="_queues")
     _hints: PMap[_Group, int] = attrs.field(factory=PMap, converter=_pmap, alias="_hints")
@@ -546,6 +553,42 @@ class Ledger:
                 raise CurrencyMismatch(expected.code, given.code, operation="exchange difference")
         return Money.of(taken - rate.convert(entry.amount))
 
+    def payment_exchange_difference(
+        self, source: Source, *, booked: ExchangeRate | Mapping[DocumentRef, ExchangeRate]
+    ) -> Money:
+        """The realized exchange difference of payment ``source``: its allocations', summed.
+
+        ``source`` is a payment's reference (or a credit note's document). The sum of
+        :meth:`exchange_difference` over its allocations through an exchange rate that
+        are not reversed, in its currency: what they took from it less what they settled
+        was worth at the rate each item was booked at. ``booked`` is that rate, one for
+        every item, or a mapping of each item's document to its own. Zero when nothing
+        of it paid through a rate. :class:`~ordercore.errors.CurrencyMismatch` for a rate
+        of other currencies than an allocation's; :class:`~ordercore.errors.InvalidType`
+        for a mapping without the rate of an item the source paid through a rate.
+        """
+        name = _source(source)
+        found = self.payment(name) if isinstance(name, str) else self.item(name)
+        currency = found.currency
+        one, rates = _booked(booked)
+        total = zero(currency).amount
+        chain = self._converted.get(_source_key(name), ())
+        while chain:
+            number, chain = chain
+            entry = self.entry(number)
+            if number in self._reversed or not isinstance(entry, Allocation):
+                continue  # (the index holds allocations only)
+            item = entry.item
+            rate = one if one is not None else rates.get(item)
+            if rate is None:
+                raise InvalidType(
+                    booked,
+                    expected=f"an ExchangeRate, or a mapping with the rate of {item}",
+                    field="booked",
+                )
+            total += self.exchange_difference(number, booked=rate).amount
+        return Money._exact(total, currency)
+
     def allocate_oldest_first(
         self, source: Source, *, rate: ExchangeRate | None = None, on: dt.date | None = None
     ) -> Ledger:
@@ -757,6 +800,11 @@ def _key(document: DocumentRef) -> str:
     return f"{document.kind._value_}:{document.direction._value_}:{document.number}"
 
 
+def _source_key(source: Source) -> tuple[int, str]:
+    """The key of a source: a payment's reference and a credit note's key never meet."""
+    return (0, source) if isinstance(source, str) else (1, _key(source))
+
+
 def _facts(value: object, field: str) -> tuple[Any, ...]:
     """The facts ``value`` (an iterable, not a text or a mapping) as a tuple."""
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
@@ -815,6 +863,22 @@ def _pairs(amounts: object) -> list[tuple[DocumentRef, Money]]:
     if not isinstance(amounts, Mapping):
         raise InvalidType(amounts, expected="a mapping of DocumentRef to Money", field="amounts")
     return [(_item(document), _allocated(amount)) for document, amount in amounts.items()]
+
+
+def _booked(
+    value: object,
+) -> tuple[ExchangeRate | None, dict[DocumentRef, ExchangeRate]]:
+    """One booked rate for every item, or the rates per item (checked)."""
+    if isinstance(value, ExchangeRate):
+        return value, {}
+    if not isinstance(value, Mapping):
+        raise InvalidType(
+            value, expected="an ExchangeRate, or a mapping of DocumentRef to one", field="booked"
+        )
+    return None, {
+        _item(document): check_instance(rate, ExchangeRate, "booked")
+        for document, rate in value.items()
+    }
 
 
 def _item_currency(source: Source, group: _Group, refund: bool, rate: ExchangeRate | None) -> str:
@@ -911,6 +975,7 @@ class _Draft:
         self._used = _Layer(ledger._used)
         self._credit = _Layer(ledger._credit)
         self._settling = _Layer(ledger._settling)
+        self._converted = _Layer(ledger._converted)
         self._queues = _Layer(ledger._queues)
         self._hints = _Layer(ledger._hints)
         self._sources = _Layer(ledger._sources)
@@ -932,6 +997,7 @@ class _Draft:
             _used=self._used.commit(),
             _credit=self._credit.commit(),
             _settling=self._settling.commit(),
+            _converted=self._converted.commit(),
             _queues=self._queues.commit(),
             _hints=self._hints.commit(),
             _sources=self._sources.commit(),
@@ -1139,6 +1205,8 @@ class _Draft:
                 rate=rate,
                 date=self.on,
             )
+            key = _source_key(source)
+            self._converted[key] = (self._entry_count, self._converted.get(key, ()))
         self._entries[self._entry_count] = entry
         self._index(document)
         if not isinstance(source, str):
