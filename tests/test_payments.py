@@ -987,6 +987,16 @@ class TestHostileInput:
             lambda: ledger.allocate("BANK-1", {INV1: eur("1.00")}, on=value or 1),  # type: ignore[arg-type]
             lambda: ledger.allocate_by_reference("BANK-1", rate=value or 1),  # type: ignore[arg-type]
             lambda: ledger.exchange_difference(value, booked=value),  # type: ignore[arg-type]
+            lambda: ledger.allocate_with("BANK-1", OldestFirst(), rate=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.allocate_with("BANK-1", OldestFirst(), on=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.record_and_allocate([received("1.00", reference="R2")], rate=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.record_and_allocate([received("1.00", reference="R2")], on=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.refund_credit("BANK-1", on=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.amount_remaining(INV1, as_of=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.amount_paid(INV1, as_of=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.payment_exchange_difference(value, booked=value),  # type: ignore[arg-type]
+            lambda: ledger.payment_exchange_difference("BANK-1", booked=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.payment_exchange_difference("BANK-1", booked={INV1: value}),  # type: ignore[dict-item]
         ]
         for call in calls:
             with pytest.raises(OrdercoreError):
