@@ -332,8 +332,8 @@ class Ledger:
         the later of its source's date (a payment's date, a credit note's issue date) and
         its item's issue date; a write-off and an early-payment discount from their own
         date, a :class:`CreditRefunded` from its ``on`` day or else the later of the
-        refund's and the payment's dates; and none before its item was issued. Reversals are not dated: a reversed
-        entry counts on no day.
+        refund's and the payment's dates; and none before its item was issued. Reversals
+        are not dated: a reversed entry counts on no day.
         """
         entry = self.entry(number)
         if isinstance(entry, CreditRefunded):
@@ -365,7 +365,10 @@ class Ledger:
         return _signed(item, self._settled(item, as_of)[0])
 
     def amount_discounted(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
-        """What early-payment discounts taken have settled of ``document``'s item (``as_of``: by then)."""
+        """What early-payment discounts taken have settled of ``document``'s item.
+
+        ``as_of`` a day, only those counted by then (:meth:`entry_date`).
+        """
         item = self.item(document)
         return _signed(item, self._settled(item, as_of)[3])
 
@@ -382,7 +385,10 @@ class Ledger:
         )
 
     def amount_written_off(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
-        """What write-offs have settled of ``document``'s item, signed like it (``as_of``: by then)."""
+        """What write-offs have settled of ``document``'s item, signed like it.
+
+        ``as_of`` a day, only those counted by then (:meth:`entry_date`).
+        """
         item = self.item(document)
         return _signed(item, self._settled(item, as_of)[2])
 
