@@ -15,6 +15,7 @@ from ordercore import (
     DiscountTaken,
     DocumentRef,
     ExchangeRate,
+    ItemStatus,
     Ledger,
     OldestFirst,
     OpenItem,
@@ -294,6 +295,7 @@ def test_oldest_first_through_a_rate_never_over_allocates_and_conserves(
     made = [e for e in after.entries[len(before.entries) :] if isinstance(e, Allocation)]
     assert len(made) == len(after.entries) - len(before.entries)
     taken = ZERO
+    differences = ZERO
     paid: dict[DocumentRef, Money] = {}
     for allocation in made:
         assert allocation.source == "FX-1"
@@ -303,6 +305,7 @@ def test_oldest_first_through_a_rate_never_over_allocates_and_conserves(
         # the realized difference: what the payment gave less the booked value of what it settled
         difference = after.exchange_difference(allocation.number, booked=booked)
         assert difference == Money.of(allocation.source_amount - booked.convert(allocation.amount))
+        differences += difference.amount
         taken += allocation.source_amount.amount
         paid[allocation.item] = allocation.amount
     # the payment never gives more than it has, and what it keeps is its credit
@@ -329,12 +332,26 @@ def test_oldest_first_through_a_rate_never_over_allocates_and_conserves(
             assert got == 0
     # oldest first through a rate is explicit allocation of the amounts it chose
     assert before.allocate("FX-1", paid, rate=foreign) == after
+    # the policy OldestFirst through the rate makes the same allocations, but for what
+    # oldest first buys with the crumbs a last partial payment leaves (less than a minor
+    # unit more of that item costs), which the policy leaves on the payment
+    policy = before.allocate_with("FX-1", OldestFirst(), rate=foreign)
+    chosen = policy.entries[len(before.entries) :]
+    assert chosen == tuple(made[: len(chosen)])
+    extra = sum((a.source_amount.amount for a in made[len(chosen) :]), ZERO)
+    assert ZERO <= extra <= policy.unallocated("FX-1").amount
+    assert policy.unallocated("FX-1").amount == rest.amount + extra
     # and reversing it restores every balance
     undone = after
     for allocation in made:
         undone = undone.reverse(allocation.number)
     assert balances(undone) == balances(before)
     assert undone.unallocated("FX-1") == payment.amount
+    # the payment's figure is the sum of its allocations', and nothing once all are reversed
+    figure = after.payment_exchange_difference("FX-1", booked=booked)
+    assert figure == Money(differences, code)
+    assert figure.amount == taken - sum((booked.convert(a.amount).amount for a in made), ZERO)
+    assert undone.payment_exchange_difference("FX-1", booked=booked) == Money.zero(code)
 
 
 @given(ost.ledgers(), st.integers(-2, 40), st.sampled_from(["acme", "globex"]))
@@ -363,10 +380,20 @@ def test_reports_as_of_a_day_are_what_the_entries_counted_by_then_say(
         assert in_buckets == owed
         closing = statement(ledger, party=name, currency="EUR", as_of=day).closing_balance
         assert closing.amount == (row.balance.amount if row else ZERO)
-    # what happens after the day changes nothing of it: a payment made the next day and
-    # allocated, an item issued the next day and paid from the party's credit
+    # what happens after the day changes nothing of it
+    after = later_facts(ledger, offset, party)
+    assert aging(after, as_of=day) == report
+    for name in ("acme", "globex"):
+        assert statement(after, party=name, currency="EUR", as_of=day) == statement(
+            ledger, party=name, currency="EUR", as_of=day
+        )
+
+
+def later_facts(ledger: Ledger, offset: int, party: str) -> Ledger:
+    """``ledger`` with what happens after day ``offset``: a payment made later and
+    allocated, an item issued later and paid from the party's (older) credit."""
     later = dt.date(2026, 1, 1) + dt.timedelta(days=max(offset, 30) + 1)
-    after = (
+    return (
         ledger.record(
             Payment.received(
                 amount=Money("75.00", "EUR"),
@@ -389,8 +416,123 @@ def test_reports_as_of_a_day_are_what_the_entries_counted_by_then_say(
         )
         .allocate_credit_oldest_first(party, "EUR", on=later)  # old credit, allocated later
     )
-    assert aging(after, as_of=day) == report
+
+
+@given(ost.ledgers(), st.integers(-2, 40), st.sampled_from(["acme", "globex"]))
+def test_status_as_of_a_day_agrees_with_the_aging_of_that_day(
+    ledger: Ledger, offset: int, party: str
+) -> None:
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
+    rows = {row.party: row for row in aging(ledger, as_of=day).rows}
     for name in ("acme", "globex"):
-        assert statement(after, party=name, currency="EUR", as_of=day) == statement(
-            ledger, party=name, currency="EUR", as_of=day
+        invoices = [
+            i
+            for i in ledger.items
+            if i.party == name and i.amount.amount > 0 and i.issue_date <= day
+        ]
+        row = rows.get(name)
+        buckets = [m.amount for m in row.buckets] if row else [ZERO]
+        remaining = {i.document: ledger.amount_remaining(i.document, as_of=day) for i in invoices}
+        # what is open of each invoice that day is what the aging of that day puts in buckets
+        assert sum((m.amount for m in remaining.values()), ZERO) == sum(buckets, ZERO)
+        statuses = {i.document: ledger.status(i.document, as_of=day) for i in invoices}
+        # an invoice is overdue exactly when the aging has something past due
+        assert (ItemStatus.OVERDUE in statuses.values()) == (sum(buckets[1:], ZERO) > 0)
+        for item in invoices:
+            open_now = remaining[item.document].amount
+            status = statuses[item.document]
+            assert (status in (ItemStatus.PAID, ItemStatus.CREDITED)) == (open_now == 0)
+            if status is ItemStatus.OPEN:
+                assert open_now == item.amount.amount
+            if status is ItemStatus.PARTIALLY_PAID:
+                assert ZERO < open_now < item.amount.amount
+            settled = (
+                ledger.amount_paid(item.document, as_of=day)
+                + ledger.amount_written_off(item.document, as_of=day)
+                + ledger.amount_discounted(item.document, as_of=day)
+            )
+            assert settled.amount == item.amount.amount - open_now
+    # long after every fact, the amounts of a day are the ledger's own
+    end = dt.date(2027, 6, 30)
+    for item in ledger.items:
+        assert ledger.amount_remaining(item.document, as_of=end) == ledger.amount_remaining(
+            item.document
         )
+    # and what happens later changes nothing of that day
+    after = later_facts(ledger, offset, party)
+    for item in ledger.items:
+        document = item.document
+        assert after.status(document, as_of=day) == ledger.status(document, as_of=day)
+        assert after.amount_remaining(document, as_of=day) == ledger.amount_remaining(
+            document, as_of=day
+        )
+        assert after.amount_paid(document, as_of=day) == ledger.amount_paid(document, as_of=day)
+
+
+@st.composite
+def refunded(draw: st.DrawFn) -> Ledger:
+    """A ledger after random history, then refunds of what credit is left, in part or more.
+
+    Each refund is of a random amount on a random day (before, on or after the payments
+    it pays back), paid back from the party's credit (or one payment named), now or on
+    a later day; then credit notes may still take a refund's rest.
+    """
+    ledger = draw(ost.ledgers())
+    for index in range(draw(st.integers(1, 2))):
+        party = draw(st.sampled_from(["acme", "globex"]))
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 20)))
+        reference = f"OUT-{index}"
+        ledger = ledger.record(
+            Payment.refund_sent(
+                amount=Money(Decimal(draw(st.integers(1, 60_000))) / 100, "EUR"),
+                date=day,
+                reference=reference,
+                method="transfer",
+                party=party,
+                idempotency_key=f"req-out-{index}",
+            )
+        )
+        theirs = [p.reference for p in ledger.payments if p.party == party and not p.kind.is_refund]
+        named = draw(st.sampled_from([None, *theirs]))
+        latest = max(
+            [day, *(ledger.payment(r).date for r in theirs), *(i.issue_date for i in ledger.items)]
+        )
+        on = draw(st.sampled_from([None, latest + dt.timedelta(days=draw(st.integers(0, 10)))]))
+        ledger = ledger.refund_credit(reference, payment=named, on=on)
+    return ledger
+
+
+@given(refunded(), st.integers(-2, 45))
+def test_a_refund_of_credit_partly_applied_closes_statement_and_aging_alike(
+    ledger: Ledger, offset: int
+) -> None:
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
+    rows = {row.party: row for row in aging(ledger, as_of=day).rows}
+    for name in ("acme", "globex"):
+        closing = statement(ledger, party=name, currency="EUR", as_of=day).closing_balance
+        row = rows.get(name)
+        assert closing.amount == (row.balance.amount if row else ZERO)
+        if row is None:
+            continue
+        # the credit is what the payments and credit notes have left, less what refunds
+        # paid beyond the credit they paid back, all as of that day
+        assert sum((m.amount for m in row.buckets), ZERO) == sum(
+            (
+                ledger.amount_remaining(i.document, as_of=day).amount
+                for i in ledger.items
+                if i.party == name and i.amount.amount > 0 and i.issue_date <= day
+            ),
+            ZERO,
+        )
+    # long after every fact, the aging's credit is the ledger's credit less the refunds' rests
+    end = dt.date(2027, 6, 30)
+    for row in aging(ledger, as_of=end).rows:
+        rests = sum(
+            (
+                ledger.unallocated(p.reference).amount
+                for p in ledger.payments
+                if p.party == row.party and p.kind.is_refund
+            ),
+            ZERO,
+        )
+        assert row.credit.amount == ledger.credit(row.party, "EUR").amount - rests

@@ -511,15 +511,66 @@ class TestWriteOffs:
 
 class TestStatus:
     def test_status_is_derived_from_the_entries(self) -> None:
-        ledger = three_invoices("250.00")
         before_due, after_due = dt.date(2026, 10, 15), dt.date(2026, 11, 1)
+        ledger = three_invoices("250.00").record(
+            received("50.00", reference="EARLY", date=dt.date(2026, 10, 10))
+        )
         assert ledger.status(INV1, as_of=before_due) is ItemStatus.OPEN
         assert ledger.status(INV1, as_of=after_due) is ItemStatus.OVERDUE
-        part = ledger.allocate("BANK-1", {INV1: eur("50.00")})
+        part = ledger.allocate("EARLY", {INV1: eur("50.00")})
         assert part.status(INV1, as_of=before_due) is ItemStatus.PARTIALLY_PAID
         assert part.status(INV1, as_of=after_due) is ItemStatus.OVERDUE
-        paid = ledger.allocate("BANK-1", {INV1: eur("200.00")})
-        assert paid.status(INV1, as_of=after_due) is ItemStatus.PAID
+        paid = part.allocate("BANK-1", {INV1: eur("150.00")})
+        assert paid.status(INV1, as_of=DAY) is ItemStatus.PAID
+
+    def test_status_as_of_a_day_counts_the_entries_of_that_day(self) -> None:
+        # BANK-1 is paid on DAY (20 December), after INV-1 fell due (31 October)
+        paid = three_invoices("250.00").allocate("BANK-1", {INV1: eur("200.00")})
+        assert paid.status(INV1, as_of=dt.date(2026, 10, 15)) is ItemStatus.OPEN
+        assert paid.status(INV1, as_of=DAY - dt.timedelta(days=1)) is ItemStatus.OVERDUE
+        assert paid.status(INV1, as_of=DAY) is ItemStatus.PAID
+        assert paid.amount_remaining(INV1, as_of=DAY - dt.timedelta(days=1)) == eur("200.00")
+        assert paid.amount_paid(INV1, as_of=DAY - dt.timedelta(days=1)) == eur("0.00")
+        assert paid.amount_paid(INV1, as_of=DAY) == paid.amount_paid(INV1) == eur("200.00")
+        # allocated a week after the payment: paid from that day on
+        later = DAY + dt.timedelta(days=7)
+        dated = three_invoices("250.00").allocate("BANK-1", {INV1: eur("200.00")}, on=later)
+        assert dated.status(INV1, as_of=DAY) is ItemStatus.OVERDUE
+        assert dated.status(INV1, as_of=later) is ItemStatus.PAID
+        assert dated.amount_remaining(INV1, as_of=later - dt.timedelta(days=1)) == eur("200.00")
+        # a reversed entry counts on no day
+        assert dated.reverse(1).amount_paid(INV1, as_of=later) == eur("0.00")
+
+    def test_write_offs_discounts_and_credit_notes_as_of_a_day(self) -> None:
+        ledger = (
+            three_invoices("199.50")
+            .allocate("BANK-1", {INV1: eur("199.50")})
+            .write_off(INV1, tolerance=eur("1.00"), reason="fee", date=DAY + dt.timedelta(3))
+        )
+        assert ledger.amount_written_off(INV1, as_of=DAY) == eur("0.00")
+        assert ledger.amount_remaining(INV1, as_of=DAY) == eur("0.50")
+        assert ledger.status(INV1, as_of=DAY) is ItemStatus.OVERDUE
+        assert ledger.amount_written_off(INV1, as_of=DAY + dt.timedelta(3)) == eur("0.50")
+        assert ledger.status(INV1, as_of=DAY + dt.timedelta(3)) is ItemStatus.PAID
+        assert ledger.amount_discounted(INV1, as_of=DAY) == eur("0.00")
+        noted = three_invoices().add_items(credit_note(amount="-100.00"))
+        credited = noted.allocate(CN1, {INV3: eur("100.00")}, on=DAY)
+        before = DAY - dt.timedelta(days=1)
+        assert credited.amount_paid(CN1, as_of=before) == eur("0.00")
+        assert credited.amount_remaining(CN1, as_of=before) == eur("-100.00")
+        assert credited.status(CN1, as_of=before) is ItemStatus.OPEN
+        assert credited.amount_paid(CN1, as_of=DAY) == eur("-100.00")
+        assert credited.status(CN1, as_of=DAY) is ItemStatus.CREDITED
+        assert credited.status(INV3, as_of=DAY) is ItemStatus.CREDITED
+
+    @pytest.mark.parametrize(
+        "method",
+        ["amount_paid", "amount_remaining", "amount_written_off", "amount_discounted"],
+    )
+    def test_the_amounts_as_of_take_a_date(self, method: str) -> None:
+        with pytest.raises(InvalidType) as error:
+            getattr(three_invoices(), method)(INV1, as_of=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        assert error.value.field == "as_of"
 
     def test_an_invoice_settled_by_credit_notes_alone_is_credited(self) -> None:
         ledger = three_invoices().add_items(credit_note(amount="-100.00"))
@@ -936,6 +987,16 @@ class TestHostileInput:
             lambda: ledger.allocate("BANK-1", {INV1: eur("1.00")}, on=value or 1),  # type: ignore[arg-type]
             lambda: ledger.allocate_by_reference("BANK-1", rate=value or 1),  # type: ignore[arg-type]
             lambda: ledger.exchange_difference(value, booked=value),  # type: ignore[arg-type]
+            lambda: ledger.allocate_with("BANK-1", OldestFirst(), rate=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.allocate_with("BANK-1", OldestFirst(), on=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.record_and_allocate([received("1.00", reference="R2")], rate=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.record_and_allocate([received("1.00", reference="R2")], on=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.refund_credit("BANK-1", on=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.amount_remaining(INV1, as_of=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.amount_paid(INV1, as_of=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.payment_exchange_difference(value, booked=value),  # type: ignore[arg-type]
+            lambda: ledger.payment_exchange_difference("BANK-1", booked=value or 1),  # type: ignore[arg-type]
+            lambda: ledger.payment_exchange_difference("BANK-1", booked={INV1: value}),  # type: ignore[dict-item]
         ]
         for call in calls:
             with pytest.raises(OrdercoreError):
@@ -991,3 +1052,250 @@ class TestRefundOfCredit:
         with pytest.raises(NotAllocatable) as other:
             ledger.refund_credit("OUT-1", payment="BANK-1")
         assert other.value.item == "BANK-1"
+
+
+class TestRateAndDayOnTheOtherWays:
+    """``rate=`` and ``on=`` on allocate_with, record_and_allocate and refund_credit."""
+
+    RATE = TestForeignCurrency.RATE  # 1 EUR = 1.0832 USD
+    LATER = DAY + dt.timedelta(days=10)
+
+    def usd(self, paid: str) -> Ledger:
+        return three_invoices().record(
+            received(paid, "USD", reference="BANK-USD", idempotency_key="req-usd")
+        )
+
+    def test_a_policy_divides_the_payment_in_its_own_currency(self) -> None:
+        seen: list[tuple[Money, tuple[Candidate, ...]]] = []
+
+        def newest_first(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            seen.append((available, candidates))
+            return {candidates[-1].item.document: available}
+
+        after = self.usd("100.00").allocate_with("BANK-USD", newest_first, rate=self.RATE)
+        available, candidates = seen[0]
+        assert available == Money("100.00", "USD")
+        # each candidate at what paying it in full costs the payment
+        assert [(c.item.document, c.remaining) for c in candidates] == [
+            (INV1, Money("216.64", "USD")),
+            (INV2, Money("324.96", "USD")),
+            (INV3, Money("108.32", "USD")),
+        ]
+        # USD 100.00 buys EUR 92.32 of INV-3 (USD 100.00 exactly); nothing is left
+        allocation = after.allocations[-1]
+        assert (allocation.item, allocation.amount, allocation.taken) == (
+            INV3,
+            eur("92.32"),
+            Money("100.00", "USD"),
+        )
+
+    def test_oldest_first_as_a_policy_through_a_rate_is_oldest_first(self) -> None:
+        ledger = self.usd("600.00")
+        assert ledger.allocate_with(
+            "BANK-USD", OldestFirst(), rate=self.RATE, on=self.LATER
+        ) == ledger.allocate_oldest_first("BANK-USD", rate=self.RATE, on=self.LATER)
+
+    def test_what_a_policy_returns_through_a_rate_is_checked(self) -> None:
+        ledger = self.usd("150.00")
+
+        def in_full(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            return {c.item.document: c.remaining for c in candidates[:2]}
+
+        def too_much(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            return {INV3: Money("108.33", "USD")}
+
+        def in_euros(
+            available: Money, candidates: tuple[Candidate, ...]
+        ) -> dict[DocumentRef, Money]:
+            return {INV3: eur("10.00")}
+
+        with pytest.raises(OverAllocation) as error:
+            ledger.allocate_with("BANK-USD", in_full, rate=self.RATE)
+        assert (error.value.requested, error.value.available) == (
+            Money("216.64", "USD"),
+            Money("150.00", "USD"),
+        )
+        assert error.value.target == "BANK-USD"
+        with pytest.raises(OverAllocation) as item:
+            ledger.allocate_with("BANK-USD", too_much, rate=self.RATE)
+        assert (item.value.available, item.value.target) == (Money("108.32", "USD"), str(INV3))
+        with pytest.raises(CurrencyMismatch):
+            ledger.allocate_with("BANK-USD", in_euros, rate=self.RATE)
+        with pytest.raises(CurrencyMismatch):
+            three_invoices().allocate_with("BANK-1", OldestFirst(), rate=self.RATE)
+        with pytest.raises(InvalidType) as wrong:
+            ledger.allocate_with("BANK-USD", OldestFirst(), rate="1.0832")  # type: ignore[arg-type]
+        assert wrong.value.field == "rate"
+        assert ledger.allocations == ()
+
+    def test_record_and_allocate_through_a_rate_on_a_day(self) -> None:
+        payments = [
+            received("300.00", "USD", reference="USD-1", idempotency_key="k1"),
+            received("300.00", "USD", reference="USD-2", idempotency_key="k2"),
+        ]
+        start = three_invoices()
+        batch = start.record_and_allocate(payments, rate=self.RATE, on=self.LATER)
+        one_by_one = start
+        for payment in payments:
+            one_by_one = one_by_one.record(payment).allocate_oldest_first(
+                payment.reference, rate=self.RATE, on=self.LATER
+            )
+        assert batch == one_by_one
+        assert {a.date for a in batch.allocations} == {self.LATER}
+        assert {a.rate for a in batch.allocations} == {self.RATE}
+
+    def test_record_and_allocate_refuses_the_whole_batch(self) -> None:
+        start = three_invoices()
+        mixed = [
+            received("300.00", "USD", reference="USD-1", idempotency_key="k1"),
+            received("300.00", "EUR", reference="EUR-1", idempotency_key="k2"),
+        ]
+        with pytest.raises(CurrencyMismatch):
+            start.record_and_allocate(mixed, rate=self.RATE)
+        with pytest.raises(AllocationTooEarly) as error:
+            start.record_and_allocate(
+                [received("50.00", reference="EUR-2", idempotency_key="k3")],
+                on=DAY - dt.timedelta(days=1),
+            )
+        assert error.value.source == "EUR-2"
+        assert start.payments == three_invoices().payments
+
+    def refund(self, amount: str) -> Payment:
+        return Payment.refund_sent(
+            amount=eur(amount),
+            date=DAY,
+            reference="OUT-1",
+            method="transfer",
+            party="acme",
+            idempotency_key="req-out",
+        )
+
+    def test_a_refund_of_credit_on_a_day(self) -> None:
+        ledger = (
+            three_invoices("700.00")
+            .allocate_oldest_first("BANK-1")  # EUR 100.00 credit
+            .add_items(credit_note())
+            .record(self.refund("170.00"))
+        )
+        after = ledger.refund_credit("OUT-1", on=self.LATER)
+        refunded, allocated = after.entries[-2:]
+        assert isinstance(refunded, CreditRefunded)
+        assert isinstance(allocated, Allocation)
+        assert (refunded.date, allocated.date) == (self.LATER, self.LATER)
+        assert after.entry_date(refunded.number) == self.LATER
+        assert after.entry_date(allocated.number) == self.LATER
+        undated = ledger.refund_credit("OUT-1", payment="BANK-1")
+        assert undated.entries[-1].date is None  # type: ignore[union-attr]
+        assert undated.entry_date(undated.entries[-1].number) == DAY
+        rebuilt = Ledger.from_facts(
+            items=after.items, payments=after.payments, entries=after.entries
+        )
+        assert rebuilt == after
+
+    def test_a_refund_of_credit_before_the_refund_is_refused(self) -> None:
+        ledger = (
+            three_invoices("700.00").allocate_oldest_first("BANK-1").record(self.refund("60.00"))
+        )
+        early = DAY - dt.timedelta(days=1)
+        for payment in (None, "BANK-1"):
+            with pytest.raises(AllocationTooEarly) as error:
+                ledger.refund_credit("OUT-1", payment=payment, on=early)
+            assert (error.value.on, error.value.earliest) == (early, DAY)
+            assert (error.value.source, error.value.item) == ("OUT-1", "BANK-1")
+        made = ledger.refund_credit("OUT-1", on=self.LATER)
+        too_early = attrs.evolve(made.entries[-1], date=early)
+        with pytest.raises(AllocationTooEarly):
+            Ledger.from_facts(
+                items=made.items, payments=made.payments, entries=(*ledger.entries, too_early)
+            )
+        with pytest.raises(InvalidType) as wrong:
+            ledger.refund_credit("OUT-1", on="2026-12-30")  # type: ignore[arg-type]
+        assert wrong.value.field == "on"
+
+
+class TestPaymentExchangeDifference:
+    """A payment's realized exchange difference: the sum of its allocations'."""
+
+    RATE = TestForeignCurrency.RATE  # 1 EUR = 1.0832 USD, the day paid
+    BOOKED = TestForeignCurrency.BOOKED  # 1 EUR = 1.0500 USD, the day booked
+
+    def paid(self) -> Ledger:
+        return (
+            three_invoices()
+            .record(received("600.00", "USD", reference="BANK-USD", idempotency_key="req-usd"))
+            .allocate_oldest_first("BANK-USD", rate=self.RATE)
+        )
+
+    def test_sums_the_differences_of_its_allocations(self) -> None:
+        ledger = self.paid()
+        each = [
+            ledger.exchange_difference(a.number, booked=self.BOOKED) for a in ledger.allocations
+        ]
+        assert each == [Money("6.64", "USD"), Money("9.96", "USD"), Money("1.79", "USD")]
+        assert ledger.payment_exchange_difference("BANK-USD", booked=self.BOOKED) == Money(
+            "18.39", "USD"
+        )
+
+    def test_each_item_at_its_own_booked_rate(self) -> None:
+        ledger = self.paid()
+        later = attrs.evolve(self.BOOKED, rate=Decimal("1.1000"))
+        rates = {INV1: self.BOOKED, INV2: later, INV3: later}
+        expected = sum(
+            (
+                ledger.exchange_difference(a.number, booked=rates[a.item]).amount
+                for a in ledger.allocations
+            ),
+            Decimal(0),
+        )
+        figure = ledger.payment_exchange_difference("BANK-USD", booked=rates)
+        assert figure == Money(expected, "USD")
+        # INV-1 gained 6.64; INV-2 and INV-3, booked dearer than paid, lost 5.04 and 0.90
+        assert figure == Money("0.70", "USD")
+        with pytest.raises(InvalidType) as missing:
+            ledger.payment_exchange_difference("BANK-USD", booked={INV1: self.BOOKED})
+        assert missing.value.field == "booked"
+
+    def test_a_reversed_allocation_realized_nothing(self) -> None:
+        ledger = self.paid().reverse(2)
+        assert ledger.payment_exchange_difference("BANK-USD", booked=self.BOOKED) == Money(
+            "8.43", "USD"
+        )
+
+    def test_without_a_rate_there_is_no_difference(self) -> None:
+        ledger = three_invoices().allocate_oldest_first("BANK-1")
+        assert ledger.payment_exchange_difference("BANK-1", booked=self.BOOKED) == eur("0.00")
+        noted = three_invoices().add_items(credit_note())
+        assert noted.payment_exchange_difference(CN1, booked=self.BOOKED) == eur("0.00")
+
+    def test_bad_input_is_refused(self) -> None:
+        ledger = self.paid()
+        other = ExchangeRate(
+            base="EUR", quote="GBP", rate="0.85", source="ECB", date=dt.date(2026, 10, 1)
+        )
+        with pytest.raises(CurrencyMismatch):
+            ledger.payment_exchange_difference("BANK-USD", booked=other)
+        with pytest.raises(InvalidType) as wrong:
+            ledger.payment_exchange_difference("BANK-USD", booked="1.05")  # type: ignore[arg-type]
+        assert wrong.value.field == "booked"
+        with pytest.raises(InvalidType):
+            ledger.payment_exchange_difference("BANK-USD", booked={INV1: "1.05"})  # type: ignore[dict-item]
+        with pytest.raises(UnknownPayment):
+            ledger.payment_exchange_difference("BANK-9", booked=self.BOOKED)
+
+    def test_a_ledger_rebuilt_from_its_facts_has_the_same_figure(self) -> None:
+        ledger = self.paid().reverse(3)
+        rebuilt = Ledger.from_facts(
+            items=ledger.items,
+            payments=ledger.payments,
+            entries=ledger.entries,
+            reversed=ledger.reversed,
+        )
+        assert rebuilt.payment_exchange_difference(
+            "BANK-USD", booked=self.BOOKED
+        ) == ledger.payment_exchange_difference("BANK-USD", booked=self.BOOKED)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
@@ -517,7 +518,7 @@ def ledger_entries() -> list[object]:
     ledger = ledger.write_off(
         item.document, tolerance=eur("0.05"), reason="Bank fee", date=dt.date(2026, 11, 28)
     )
-    ledger = ledger.refund_credit("REFUND-1", payment="BANK-3")
+    ledger = ledger.refund_credit("REFUND-1", payment="BANK-3", on=dt.date(2026, 11, 29))
     return list(ledger.entries)
 
 
@@ -537,6 +538,10 @@ class TestLedgerEntries:
         assert through_dollars["taken"] == {"currency": "USD", "amount": "108.32"}
         assert through_dollars["date"] == "2026-12-01"  # the day it was made
         assert "date" not in written[0]  # as soon as it could be: not written
+        refunded = next(data for data in written if data["kind"] == "credit_refunded")
+        assert refunded["date"] == "2026-11-29"  # the day the credit was paid back
+        undated = {key: value for key, value in refunded.items() if key != "date"}
+        assert record_from_data(undated) == attrs.evolve(ledger_entries()[-1], date=None)
         assert written[0]["source"] == {
             "kind": "credit_note",
             "number": "CN-1",

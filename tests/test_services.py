@@ -15,12 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ordercore import (
+    AllocationTooEarly,
     ConcurrencyConflict,
+    CurrencyMismatch,
     CustomerCreditNote,
     Document,
     DraftInvoice,
     DraftQuote,
+    ExchangeRate,
     IdempotencyConflict,
+    InvalidPayment,
     InvalidSubscription,
     InvalidType,
     InvoicingPolicy,
@@ -538,6 +542,116 @@ def test_a_write_off_is_not_reversed_as_an_allocation() -> None:
     with pytest.raises(NotAnAllocation) as refused:
         services.reverse_allocation(number, party="acme", request=request("u1"))
     assert refused.value.number == number
+
+
+def usd_payment(reference: str, amount: str) -> Payment:
+    return attrs.evolve(payment(reference, "1.00"), amount=Money(amount, "USD"))
+
+
+USD = ExchangeRate(base="EUR", quote="USD", rate="1.0832", source="ECB", date=DAY)
+
+
+def test_a_payment_in_another_currency_on_a_day() -> None:
+    store, services = services_with_series()
+    open_invoice(services, "inv-1", "100.00")  # EUR 120.00 with VAT
+    later = DAY + dt.timedelta(days=3)
+    result = services.record_payment(
+        usd_payment("P1", "200.00"), rate=USD, on=later, request=request("p1")
+    )
+    allocation = result[1]
+    assert isinstance(allocation, Allocation)
+    assert (allocation.amount, allocation.taken) == (Money("120.00", "EUR"), Money("129.98", "USD"))
+    assert (allocation.rate, allocation.date) == (USD, later)
+    ledger = stored(store, "account/acme", Account).ledger
+    assert ledger.credit("acme", "USD") == Money("70.02", "USD")
+    # the same key and request: the first result; another rate or day: a conflict
+    again = services.record_payment(
+        usd_payment("P1", "200.00"), rate=USD, on=later, request=request("p1")
+    )
+    assert again == result
+    other = attrs.evolve(USD, rate=Decimal("1.0900"))
+    for changes in ({"rate": other, "on": later}, {"rate": USD, "on": DAY}, {"rate": USD}):
+        with pytest.raises(IdempotencyConflict):
+            services.record_payment(
+                usd_payment("P1", "200.00"),
+                request=request("p1"),
+                **changes,  # type: ignore[arg-type]
+            )
+    assert stored(store, "account/acme", Account).ledger == ledger
+
+
+def test_a_rate_and_a_day_by_reference_and_by_explicit_amounts() -> None:
+    _, services = services_with_series()
+    open_invoice(services, "inv-1", "100.00")
+    open_invoice(services, "inv-2", "50.00")
+    later = DAY + dt.timedelta(days=1)
+    by_reference = services.record_payment(
+        usd_payment("INV-0002", "100.00"),
+        allocate=Allocate.BY_REFERENCE,
+        rate=USD,
+        on=later,
+        request=request("p1"),
+    )
+    assert [(a.item.number, a.date) for a in by_reference[1:] if isinstance(a, Allocation)] == [
+        ("INV-0002", later)
+    ]
+    explicit = services.record_payment(
+        usd_payment("P2", "20.00"),
+        allocate={"INV-0001": Money("10.00", "EUR")},
+        rate=USD,
+        on=later,
+        request=request("p2"),
+    )
+    allocation = explicit[1]
+    assert isinstance(allocation, Allocation)
+    assert (allocation.taken, allocation.date) == (Money("10.83", "USD"), later)
+
+
+def test_a_bad_rate_or_day_is_refused_before_anything_changes() -> None:
+    _, services = services_with_series()
+    open_invoice(services, "inv-1", "100.00")
+    with pytest.raises(InvalidType) as rate:
+        services.record_payment(
+            usd_payment("P1", "200.00"),
+            rate="1.0832",  # type: ignore[arg-type]
+            request=request("p1"),
+        )
+    assert rate.value.field == "rate"
+    with pytest.raises(InvalidType) as day:
+        services.record_payment(
+            payment("P1", "20.00"),
+            on=dt.datetime(2026, 12, 2, tzinfo=dt.UTC),
+            request=request("p1"),
+        )
+    assert day.value.field == "on"
+    with pytest.raises(InvalidPayment) as nothing:
+        services.record_payment(
+            payment("P1", "20.00"), allocate=Allocate.NOTHING, on=DAY, request=request("p1")
+        )
+    assert nothing.value.field == "on"
+    with pytest.raises(CurrencyMismatch):  # a EUR payment through a USD rate
+        services.record_payment(payment("P1", "20.00"), rate=USD, request=request("p1"))
+    with pytest.raises(AllocationTooEarly) as early:
+        services.record_payment(
+            payment("P1", "20.00"), on=DAY - dt.timedelta(days=1), request=request("p1")
+        )
+    assert early.value.source == "P1"
+    assert services.ledger("acme").payments == ()
+    # the key is still free: the request goes through as made
+    assert services.record_payment(payment("P1", "20.00"), request=request("p1"))[0] == payment(
+        "P1", "20.00"
+    )
+
+
+def test_a_request_without_rate_or_day_keeps_its_fingerprint() -> None:
+    # the fingerprint of a request made before rate= and on= existed
+    arguments = {"payment": payment("P1", "1.00"), "allocate": Allocate.OLDEST_FIRST}
+    before = fingerprint("record_payment", **arguments, account="account/acme")
+    assert before == fingerprint("record_payment", account="account/acme", **arguments)
+    store, services = services_with_series()
+    services.record_payment(payment("P1", "1.00"), request=request("p1"))
+    with store() as uow:
+        assert uow.idempotency.get("p1", before) is not None
 
 
 def test_payments_wait_as_credit_when_not_allocated() -> None:

@@ -251,6 +251,73 @@ class TestAsOf:
         assert wrong.value.field == "number"
 
 
+class TestRefundOfPartlyAppliedCredit:
+    """A refund of credit a payment partly applied: statement and aging close alike."""
+
+    def refund(self, amount: str, day: dt.date) -> Payment:
+        return Payment.refund_sent(
+            amount=eur(amount),
+            date=day,
+            reference="OUT-1",
+            method="transfer",
+            party="acme",
+            idempotency_key="req-out",
+        )
+
+    def agree(self, ledger: Ledger, *days: dt.date) -> list[Money]:
+        balances = []
+        for day in days:
+            rows = {row.party: row for row in aging(ledger, as_of=day).rows}
+            closing = statement(ledger, party="acme", currency="EUR", as_of=day).closing_balance
+            assert closing == (rows["acme"].balance if "acme" in rows else eur("0.00"))
+            balances.append(closing)
+        return balances
+
+    def test_a_refund_of_the_rest_of_a_payment_partly_applied(self) -> None:
+        # BANK-1 (130.00, 1 November) paid 120.00 of INV-2 and INV-S: 10.00 credit left
+        ledger = books().record(self.refund("10.00", dt.date(2026, 11, 5))).refund_credit("OUT-1")
+        assert ledger.credit("acme", "EUR") == eur("0.00")
+        days = (dt.date(2026, 11, 4), dt.date(2026, 11, 5))
+        assert self.agree(ledger, *days) == [eur("420.00"), eur("430.00")]
+        assert aging(ledger, as_of=days[1]).rows[0].credit == eur("0.00")
+
+    def test_a_refund_larger_than_the_credit_left_leaves_the_party_owing_the_rest(
+        self,
+    ) -> None:
+        ledger = books().record(self.refund("25.00", dt.date(2026, 11, 5))).refund_credit("OUT-1")
+        assert ledger.unallocated("OUT-1") == eur("15.00")
+        acme = aging(ledger, as_of=dt.date(2026, 11, 5)).rows[0]
+        assert acme.credit == eur("-15.00")  # paid 15.00 beyond the credit it paid back
+        assert self.agree(ledger, dt.date(2026, 11, 5), AS_OF) == [eur("445.00")] * 2
+        # a credit note issued later takes the rest of the refund: the party owes nothing more
+        note = OpenItem.single(
+            document=DocumentRef.credit_note("CN-9", Direction.RECEIVABLE),
+            party="acme",
+            amount=eur("-15.00"),
+            issue_date=dt.date(2026, 11, 10),
+        )
+        settled = ledger.add_items(note).refund_credit("OUT-1")
+        assert settled.unallocated("OUT-1") == eur("0.00")
+        assert aging(settled, as_of=AS_OF).rows[0].credit == eur("0.00")
+        assert self.agree(settled, dt.date(2026, 11, 9), dt.date(2026, 11, 10)) == [
+            eur("445.00"),
+            eur("430.00"),
+        ]
+
+    def test_a_refund_dated_before_the_payment_it_pays_back(self) -> None:
+        # the refund's money moved on 25 October, the payment it pays back on 1 November
+        ledger = books().record(self.refund("10.00", dt.date(2026, 10, 25))).refund_credit("OUT-1")
+        balances = self.agree(ledger, dt.date(2026, 10, 24), dt.date(2026, 10, 25), AS_OF)
+        assert balances == [eur("550.00"), eur("560.00"), eur("430.00")]
+
+    def test_a_refund_paid_back_on_a_later_day(self) -> None:
+        ledger = books().record(self.refund("10.00", dt.date(2026, 11, 5)))
+        dated = ledger.refund_credit("OUT-1", on=dt.date(2026, 11, 12))
+        # money moved on the 5th: the reports say so, whenever the credit was matched
+        assert self.agree(dated, dt.date(2026, 11, 5), dt.date(2026, 11, 12)) == [eur("430.00")] * 2
+        assert aging(dated, as_of=dt.date(2026, 11, 5)).rows[0].credit == eur("0.00")
+
+
 class TestDaysSalesOutstanding:
     def test_open_over_invoiced_times_days(self) -> None:
         ledger = books()

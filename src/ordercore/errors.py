@@ -1402,7 +1402,10 @@ class AllocationTooEarly(InvalidInput, ValueError):
 
     ``earliest`` is the later of the day its source was paid (a payment's date) or
     issued (a credit note's) and the day its item was issued; ``source`` and ``item``
-    name them as :class:`NotAllocatable` does.
+    name them as :class:`NotAllocatable` does. For a refund of credit
+    (:meth:`~ordercore.settlement.Ledger.refund_credit`), ``source`` is the refund and
+    ``item`` the payment whose credit it pays back, and ``earliest`` the later of their
+    dates.
     """
 
     def __init__(self, *, on: dt.date, earliest: dt.date, source: str, item: str) -> None:

@@ -91,6 +91,7 @@ from ordercore.documents.sales_orders import (
 from ordercore.errors import (
     ConcurrencyConflict,
     EventDeliveryFailed,
+    InvalidPayment,
     InvalidSubscription,
     InvalidType,
     NotAnAllocation,
@@ -99,7 +100,7 @@ from ordercore.errors import (
     UnknownRecord,
 )
 from ordercore.events import Event, Request
-from ordercore.money.amount import Money
+from ordercore.money.amount import ExchangeRate, Money
 from ordercore.pricing.document import Document
 from ordercore.pricing.lines import Line
 from ordercore.settlement.accounts import Account
@@ -850,12 +851,21 @@ class Services:
         payment: Payment,
         *,
         allocate: Allocate | Mapping[str, Money] = Allocate.OLDEST_FIRST,
+        rate: ExchangeRate | None = None,
+        on: dt.date | None = None,
         account: str | None = None,
         request: Request | str,
     ) -> tuple[Payment | Allocation, ...]:
         """Record ``payment`` in its party's account and allocate it.
 
         ``allocate`` is an :class:`Allocate` rule, or explicit amounts by invoice number.
+        ``rate`` (an :class:`~ordercore.money.ExchangeRate`) lets a payment in another
+        currency pay the invoices in ``rate.base``, and ``on`` dates the allocations, as
+        the :class:`~ordercore.settlement.Ledger`'s ways to allocate take them; with
+        :attr:`Allocate.NOTHING` there is nothing to apply them to
+        (:class:`~ordercore.errors.InvalidPayment`). They are part of the request: the
+        same key with another rate or day is an
+        :class:`~ordercore.errors.IdempotencyConflict`.
         The account (``account``, by default ``"account/<party>"``) is opened on first use;
         the open items of the party's issued documents join it as they appear. What the
         payment does not allocate stays the party's credit. The result is the payment and
@@ -867,19 +877,40 @@ class Services:
             raise InvalidType(payment, expected="a Payment", field="payment")
         if not isinstance(allocate, Allocate):
             allocate = _mapping(allocate, "allocate")
+        if rate is not None and not isinstance(rate, ExchangeRate):
+            raise InvalidType(rate, expected="an ExchangeRate", field="rate")
+        if on is not None and (isinstance(on, dt.datetime) or not isinstance(on, dt.date)):
+            raise InvalidType(on, expected="a datetime.date", field="on")
+        if allocate is Allocate.NOTHING and (rate is not None or on is not None):
+            field = "rate" if rate is not None else "on"
+            raise InvalidPayment(
+                rate if rate is not None else on,
+                reason="Allocate.NOTHING allocates nothing: give a rate or a day to allocate",
+                field=field,
+            )
         account_id = _account_id(account, payment.party)
-        arguments = {"payment": payment, "allocate": allocate, "account": account_id}
+        arguments: dict[str, object] = {
+            "payment": payment,
+            "allocate": allocate,
+            "account": account_id,
+        }
+        # only when given: the requests made before these existed keep their fingerprints
+        if rate is not None:
+            arguments["rate"] = rate
+        if on is not None:
+            arguments["on"] = on
 
         def work(uow: UnitOfWork) -> _Step:
             def change(ledger: Ledger) -> Ledger:
                 ledger = ledger.record(payment)
+                reference = payment.reference
                 if allocate is Allocate.OLDEST_FIRST:
-                    return ledger.allocate_oldest_first(payment.reference)
+                    return ledger.allocate_oldest_first(reference, rate=rate, on=on)
                 if allocate is Allocate.BY_REFERENCE:
-                    return ledger.allocate_by_reference(payment.reference)
+                    return ledger.allocate_by_reference(reference, rate=rate, on=on)
                 if isinstance(allocate, Mapping):
                     amounts = {_item(ledger, number): money for number, money in allocate.items()}
-                    return ledger.allocate(payment.reference, amounts)
+                    return ledger.allocate(reference, amounts, rate=rate, on=on)
                 return ledger
 
             before, after = _settle(uow, account_id, payment.party, change)

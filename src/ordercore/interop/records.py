@@ -1125,23 +1125,32 @@ def _read_discount_taken(reader: _Reader) -> object:
 
 
 def _credit_refunded_to_data(entry: CreditRefunded) -> Data:
-    return {
+    data: Data = {
         "number": entry.number,
         "refund": entry.refund,
         "payment": entry.payment,
         **_money_fields(entry.amount),
     }
+    if entry.date is not None:
+        data["date"] = entry.date.isoformat()
+    return data
 
 
 def _read_credit_refunded(reader: _Reader) -> object:
-    reader.check_keys({"kind", "schema", "number", "refund", "payment", "currency", "amount"})
+    reader.check_keys(
+        {"kind", "schema", "number", "refund", "payment", "currency", "amount", "date"}
+    )
     number = _whole(reader.child("number"))
     refund = reader.child("refund").text()
     payment = reader.child("payment").text()
     amount = _read_money_fields(reader)
+    date_reader = reader.child("date")
+    date = None if date_reader.value is None else _date(date_reader)
     return _build(
         reader,
-        lambda: CreditRefunded(number=number, refund=refund, payment=payment, amount=amount),
+        lambda: CreditRefunded(
+            number=number, refund=refund, payment=payment, amount=amount, date=date
+        ),
     )
 
 

@@ -154,12 +154,15 @@ class CreditRefunded:
 
     Both are payment references of one party, ledger and currency; ``amount`` is
     positive, in their currency: what the refund took from the payment's unallocated rest.
+    ``date`` is the day it was paid back, when the caller said it (``on=``); ``None``
+    means the later of the refund's and the payment's dates.
     """
 
     number: int = attrs.field(converter=_number)
     refund: str = attrs.field(converter=_reference)
     payment: str = attrs.field(converter=_reference)
     amount: Money = attrs.field(converter=_allocated)
+    date: dt.date | None = attrs.field(default=None, converter=_optional_date)
 
 
 Entry = Allocation | WriteOff | DiscountTaken | CreditRefunded

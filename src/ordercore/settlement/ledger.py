@@ -39,7 +39,9 @@ Other currencies
     ``allocate_oldest_first`` and ``allocate_by_reference`` with ``rate=``): the amounts
     are the items', the allocation records the rate and what it took from the payment,
     and :meth:`Ledger.exchange_difference` gives the realized difference against the
-    rate an item was booked at.
+    rate an item was booked at (:meth:`Ledger.payment_exchange_difference`, a payment's,
+    over its allocations). ``allocate_with`` and ``record_and_allocate`` take ``rate=``
+    too.
 
 Early-payment discounts
     :meth:`Ledger.discount_available` is each installment's discount on what of it is
@@ -140,6 +142,9 @@ _ZERO = Decimal(0)
 #: A party's ledger in one currency: (party, direction, currency code).
 _Group = tuple[str, str, str]
 
+#: Entry numbers as a persistent list, the newest first: ``(number, older)``, ``()`` at the end.
+_Chain = tuple[int, "_Chain"] | tuple[()]
+
 
 def _group(party: str, direction: Direction, currency: moneyed.Currency) -> _Group:
     # plain strings: an enum member hashes in Python, a string once
@@ -195,6 +200,14 @@ class Ledger:
     )
     _used: PMap[str, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_used")
     _credit: PMap[_Group, Decimal] = attrs.field(factory=PMap, converter=_pmap, alias="_credit")
+    # the entries that settle each item (as its item, or as the credit note that paid), for
+    # the balances of a day: an item's own few entries, not every entry of the ledger
+    _settling: PMap[str, _Chain] = attrs.field(factory=PMap, converter=_pmap, alias="_settling")
+    # the allocations through an exchange rate of each source (0 and a payment's reference,
+    # or 1 and a credit note's key), for its exchange difference
+    _converted: PMap[tuple[int, str], _Chain] = attrs.field(
+        factory=PMap, converter=_pmap, alias="_converted"
+    )
     # indexes for oldest first: items per group, sources (payments, credit notes) per group
     _queues: PMap[_Group, _Queue] = attrs.field(factory=PMap, converter=_pmap, alias="_queues")
     _hints: PMap[_Group, int] = attrs.field(factory=PMap, converter=_pmap, alias="_hints")
@@ -237,7 +250,7 @@ class Ledger:
         :class:`~ordercore.errors.EntryDoesNotReplay` for an entry the operations
         would not have made (what a rate took, a discount larger than the item earned);
         :class:`~ordercore.errors.AllocationTooEarly` for an allocation dated before its
-        source or its item;
+        source or its item, or a refund of credit dated before the refund or the payment;
         :class:`~ordercore.errors.UnknownAllocation` for a reversed number that is not
         an entry's, :class:`~ordercore.errors.AllocationReversed` for one given twice;
         :class:`~ordercore.errors.DuplicateOpenItem` and
@@ -318,12 +331,14 @@ class Ledger:
         day it was made on (``on=``, its :attr:`Allocation.date`), or without one from
         the later of its source's date (a payment's date, a credit note's issue date) and
         its item's issue date; a write-off and an early-payment discount from their own
-        date, a :class:`CreditRefunded` from the later of the refund's and the payment's
-        dates; and none before its item was issued. Reversals are not dated: a reversed
-        entry counts on no day.
+        date, a :class:`CreditRefunded` from its ``on`` day or else the later of the
+        refund's and the payment's dates; and none before its item was issued. Reversals
+        are not dated: a reversed entry counts on no day.
         """
         entry = self.entry(number)
         if isinstance(entry, CreditRefunded):
+            if entry.date is not None:
+                return entry.date  # never before the refund and the payment (AllocationTooEarly)
             return max(self.payment(entry.refund).date, self.payment(entry.payment).date)
         issued = self.item(entry.item).issue_date
         if not isinstance(entry, Allocation):
@@ -338,19 +353,24 @@ class Ledger:
 
     # -- balances --------------------------------------------------------------------
 
-    def amount_paid(self, document: DocumentRef) -> Money:
+    def amount_paid(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
         """What allocations have settled of ``document``'s item, signed like it.
 
         For an invoice, what payments and credit notes paid; for a credit note, what of
         it was used (negative). Write-offs are not in it (:meth:`amount_written_off`).
+        ``as_of`` a day, only the entries counted by then (:meth:`entry_date`), as the
+        reports count them; without it, every entry not reversed.
         """
         item = self.item(document)
-        return _signed(item, self._paid.get(_key(document), _ZERO))
+        return _signed(item, self._settled(item, as_of)[0])
 
-    def amount_discounted(self, document: DocumentRef) -> Money:
-        """What early-payment discounts taken have settled of ``document``'s item."""
+    def amount_discounted(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
+        """What early-payment discounts taken have settled of ``document``'s item.
+
+        ``as_of`` a day, only those counted by then (:meth:`entry_date`).
+        """
         item = self.item(document)
-        return _signed(item, self._discounted.get(_key(document), _ZERO))
+        return _signed(item, self._settled(item, as_of)[3])
 
     def discount_available(self, document: DocumentRef, *, on: dt.date) -> Money:
         """The early-payment discount ``document``'s item earns if settled on ``on``.
@@ -364,15 +384,63 @@ class Ledger:
             _discount(self, self.item(document), _date(on)), self.item(document).currency
         )
 
-    def amount_written_off(self, document: DocumentRef) -> Money:
-        """What write-offs have settled of ``document``'s item, signed like it."""
-        item = self.item(document)
-        return _signed(item, self._written.get(_key(document), _ZERO))
+    def amount_written_off(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
+        """What write-offs have settled of ``document``'s item, signed like it.
 
-    def amount_remaining(self, document: DocumentRef) -> Money:
-        """What ``document``'s item still owes: its amount less what settled it."""
+        ``as_of`` a day, only those counted by then (:meth:`entry_date`).
+        """
         item = self.item(document)
-        return Money._exact(_remaining(self, item), item.currency)
+        return _signed(item, self._settled(item, as_of)[2])
+
+    def amount_remaining(self, document: DocumentRef, *, as_of: dt.date | None = None) -> Money:
+        """What ``document``'s item still owes: its amount less what settled it.
+
+        ``as_of`` a day, less only what settled it by then (:meth:`entry_date`): what
+        :func:`~ordercore.settlement.aging` of that day shows open of it (an item issued
+        after that day owes all of it; the reports leave it out).
+        """
+        item = self.item(document)
+        if as_of is None:
+            return Money._exact(_remaining(self, item), item.currency)
+        paid, _, written, discounted = self._settled(item, as_of)
+        amount = item.amount.amount
+        settled = paid + written + discounted
+        return Money._exact(amount + settled if amount < 0 else amount - settled, item.currency)
+
+    def _settled(self, item: OpenItem, as_of: object) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """What settled ``item``: paid, of it by credit notes, written off, discounted.
+
+        Magnitudes; without ``as_of``, the running totals; with it, from the item's own
+        entries (its index) that count by then.
+        """
+        key = _key(item.document)
+        if as_of is None:
+            return (
+                self._paid.get(key, _ZERO),
+                self._credited.get(key, _ZERO),
+                self._written.get(key, _ZERO),
+                self._discounted.get(key, _ZERO),
+            )
+        day = _day(as_of, "as_of")
+        paid = credited = written = discounted = _ZERO
+        chain = self._settling.get(key, ())
+        while chain:
+            number, chain = chain
+            if number in self._reversed or self.entry_date(number) > day:
+                continue
+            entry = self.entry(number)
+            if isinstance(entry, Allocation):
+                if entry.item != item.document:  # the credit note that paid
+                    paid += entry.source_amount.amount
+                    continue
+                paid += entry.amount.amount
+                if not isinstance(entry.source, str):
+                    credited += entry.amount.amount
+            elif isinstance(entry, WriteOff):
+                written += entry.amount.amount
+            elif isinstance(entry, DiscountTaken):
+                discounted += entry.amount.amount
+        return paid, credited, written, discounted
 
     def unallocated(self, reference: str) -> Money:
         """What payment ``reference`` has left to allocate."""
@@ -402,19 +470,14 @@ class Ledger:
 
         PAID or CREDITED when it owes nothing (CREDITED when credit notes alone settled
         it), OVERDUE when an installment due before ``as_of`` is not settled (never for a
-        credit note) (what
-        settled it counts against the earliest installments first), else PARTIALLY_PAID
-        when anything settled it, else OPEN.
+        credit note) (what settled it counts against the earliest installments first),
+        else PARTIALLY_PAID when anything settled it, else OPEN. Only the entries counted
+        by ``as_of`` settle it (:meth:`entry_date`), as in the reports of that day: a
+        payment allocated later leaves it OPEN or OVERDUE on that day.
         """
         item = self.item(document)
-        _day(as_of, "as_of")
-        paid = self._paid.get(_key(document), _ZERO)
-        credited = self._credited.get(_key(document), _ZERO)
-        settled = (
-            paid
-            + self._written.get(_key(document), _ZERO)
-            + self._discounted.get(_key(document), _ZERO)
-        )
+        paid, credited, written, discounted = self._settled(item, _day(as_of, "as_of"))
+        settled = paid + written + discounted
         owed = abs(item.amount.amount)
         if settled >= owed:
             if item.amount.amount < 0:
@@ -496,6 +559,42 @@ class Ledger:
                 raise CurrencyMismatch(expected.code, given.code, operation="exchange difference")
         return Money.of(taken - rate.convert(entry.amount))
 
+    def payment_exchange_difference(
+        self, source: Source, *, booked: ExchangeRate | Mapping[DocumentRef, ExchangeRate]
+    ) -> Money:
+        """The realized exchange difference of payment ``source``: its allocations', summed.
+
+        ``source`` is a payment's reference (or a credit note's document). The sum of
+        :meth:`exchange_difference` over its allocations through an exchange rate that
+        are not reversed, in its currency: what they took from it less what they settled
+        was worth at the rate each item was booked at. ``booked`` is that rate, one for
+        every item, or a mapping of each item's document to its own. Zero when nothing
+        of it paid through a rate. :class:`~ordercore.errors.CurrencyMismatch` for a rate
+        of other currencies than an allocation's; :class:`~ordercore.errors.InvalidType`
+        for a mapping without the rate of an item the source paid through a rate.
+        """
+        name = _source(source)
+        found = self.payment(name) if isinstance(name, str) else self.item(name)
+        currency = found.currency
+        one, rates = _booked(booked)
+        total = zero(currency).amount
+        chain = self._converted.get(_source_key(name), ())
+        while chain:
+            number, chain = chain
+            entry = self.entry(number)
+            if number in self._reversed or not isinstance(entry, Allocation):
+                continue  # (the index holds allocations only)
+            item = entry.item
+            rate = one if one is not None else rates.get(item)
+            if rate is None:
+                raise InvalidType(
+                    booked,
+                    expected=f"an ExchangeRate, or a mapping with the rate of {item}",
+                    field="booked",
+                )
+            total += self.exchange_difference(number, booked=rate).amount
+        return Money._exact(total, currency)
+
     def allocate_oldest_first(
         self, source: Source, *, rate: ExchangeRate | None = None, on: dt.date | None = None
     ) -> Ledger:
@@ -518,11 +617,30 @@ class Ledger:
         return draft.commit()
 
     def allocate_with(
-        self, source: Source, policy: AllocationPolicy, *, on: dt.date | None = None
+        self,
+        source: Source,
+        policy: AllocationPolicy,
+        *,
+        rate: ExchangeRate | None = None,
+        on: dt.date | None = None,
     ) -> Ledger:
-        """Allocate ``source`` as ``policy`` says (see :class:`AllocationPolicy`)."""
+        """Allocate ``source`` as ``policy`` says (see :class:`AllocationPolicy`).
+
+        With an exchange ``rate``, the source (in ``rate.quote``) pays items in
+        ``rate.base``, and the policy divides the source in its own currency: it gets
+        what the source has left, and each candidate with what paying it in full costs
+        (``rate.convert`` of what it owes; an item whose open amount converts to zero is
+        no candidate). Each amount it returns, in the source's currency, pays the largest
+        amount of its item, in the item's minor units, whose conversion fits in it, as
+        :meth:`allocate_oldest_first` pays its last item; what that amount cannot buy
+        (less than one more minor unit of the item costs) stays on the source. So
+        ``OldestFirst()`` pays in full what the source covers, as oldest first does.
+        More than the source has, or than paying an item in full costs, is an
+        :class:`~ordercore.errors.OverAllocation`, an amount in another currency a
+        :class:`~ordercore.errors.CurrencyMismatch`; nothing changes then.
+        """
         draft = _Draft(self, on)
-        draft.with_policy(source, policy)
+        draft.with_policy(source, policy, _optional_rate(rate))
         return draft.commit()
 
     def allocate_by_reference(
@@ -559,16 +677,27 @@ class Ledger:
         draft.credit_oldest_first(_group(party, direction, Money.zero(currency).currency))
         return draft.commit()
 
-    def record_and_allocate(self, payments: Iterable[Payment]) -> Ledger:
+    def record_and_allocate(
+        self,
+        payments: Iterable[Payment],
+        *,
+        rate: ExchangeRate | None = None,
+        on: dt.date | None = None,
+    ) -> Ledger:
         """Record ``payments`` and allocate each oldest first, in one pass.
 
-        The same as :meth:`record` then :meth:`allocate_oldest_first` for each in turn,
-        without making a ledger in between; if any is refused, none is recorded.
+        The same as :meth:`record` then :meth:`allocate_oldest_first` (with ``rate`` and
+        ``on``) for each in turn, without making a ledger in between; if any is refused,
+        none is recorded. With a ``rate``, every payment is in ``rate.quote`` and pays
+        the items in ``rate.base`` (:class:`~ordercore.errors.CurrencyMismatch` for one
+        that is not); ``on`` dates every allocation, on or after each payment's date
+        (:class:`~ordercore.errors.AllocationTooEarly`).
         """
-        draft = _Draft(self)
+        checked = _optional_rate(rate)
+        draft = _Draft(self, on)
         for payment in payments:
             draft.record(payment)
-            draft.oldest_first(payment.reference)
+            draft.oldest_first(payment.reference, checked)
         return draft.commit()
 
     # -- write-offs and reversals ----------------------------------------------------
@@ -598,7 +727,9 @@ class Ledger:
         draft.take_discount(document, on)
         return draft.commit()
 
-    def refund_credit(self, refund: str, *, payment: str | None = None) -> Ledger:
+    def refund_credit(
+        self, refund: str, *, payment: str | None = None, on: dt.date | None = None
+    ) -> Ledger:
         """Let refund ``refund`` pay back its party's credit, as far as it goes.
 
         From ``payment``'s unallocated rest when given; else from the party's sources:
@@ -607,8 +738,13 @@ class Ledger:
         :class:`Allocation`). What the credit cannot cover stays unallocated on the refund.
         :class:`~ordercore.errors.NotAllocatable` for a refund that is not one, or a
         payment of another party, ledger or currency.
+
+        ``on`` is the day the credit is paid back (``CreditRefunded.date``,
+        ``Allocation.date``), for the balances of a day; without it, the later of the
+        refund's date and the payment's (or the credit note's issue).
+        :class:`~ordercore.errors.AllocationTooEarly` for a day before either.
         """
-        draft = _Draft(self)
+        draft = _Draft(self, on)
         draft.refund_credit(refund, payment)
         return draft.commit()
 
@@ -670,6 +806,11 @@ def _key(document: DocumentRef) -> str:
     return f"{document.kind._value_}:{document.direction._value_}:{document.number}"
 
 
+def _source_key(source: Source) -> tuple[int, str]:
+    """The key of a source: a payment's reference and a credit note's key never meet."""
+    return (0, source) if isinstance(source, str) else (1, _key(source))
+
+
 def _facts(value: object, field: str) -> tuple[Any, ...]:
     """The facts ``value`` (an iterable, not a text or a mapping) as a tuple."""
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
@@ -728,6 +869,22 @@ def _pairs(amounts: object) -> list[tuple[DocumentRef, Money]]:
     if not isinstance(amounts, Mapping):
         raise InvalidType(amounts, expected="a mapping of DocumentRef to Money", field="amounts")
     return [(_item(document), _allocated(amount)) for document, amount in amounts.items()]
+
+
+def _booked(
+    value: object,
+) -> tuple[ExchangeRate | None, dict[DocumentRef, ExchangeRate]]:
+    """One booked rate for every item, or the rates per item (checked)."""
+    if isinstance(value, ExchangeRate):
+        return value, {}
+    if not isinstance(value, Mapping):
+        raise InvalidType(
+            value, expected="an ExchangeRate, or a mapping of DocumentRef to one", field="booked"
+        )
+    return None, {
+        _item(document): check_instance(rate, ExchangeRate, "booked")
+        for document, rate in value.items()
+    }
 
 
 def _item_currency(source: Source, group: _Group, refund: bool, rate: ExchangeRate | None) -> str:
@@ -823,6 +980,8 @@ class _Draft:
         self._discounted = _Layer(ledger._discounted)
         self._used = _Layer(ledger._used)
         self._credit = _Layer(ledger._credit)
+        self._settling = _Layer(ledger._settling)
+        self._converted = _Layer(ledger._converted)
         self._queues = _Layer(ledger._queues)
         self._hints = _Layer(ledger._hints)
         self._sources = _Layer(ledger._sources)
@@ -843,6 +1002,8 @@ class _Draft:
             _discounted=self._discounted.commit(),
             _used=self._used.commit(),
             _credit=self._credit.commit(),
+            _settling=self._settling.commit(),
+            _converted=self._converted.commit(),
             _queues=self._queues.commit(),
             _hints=self._hints.commit(),
             _sources=self._sources.commit(),
@@ -1050,8 +1211,18 @@ class _Draft:
                 rate=rate,
                 date=self.on,
             )
+            key = _source_key(source)
+            self._converted[key] = (self._entry_count, self._converted.get(key, ()))
         self._entries[self._entry_count] = entry
+        self._index(document)
+        if not isinstance(source, str):
+            self._index(source)
         self._settle(source, item, amount, taken=taken, group=group, way=1)
+
+    def _index(self, document: DocumentRef) -> None:
+        """Note the newest entry among those that settle ``document``'s item."""
+        key = _key(document)
+        self._settling[key] = (self._entry_count, self._settling.get(key, ()))
 
     def _settle(
         self,
@@ -1153,7 +1324,8 @@ class _Draft:
         self.allocate(source, pairs, rate)
         # the items paid in full are settled: the hint may pass them
 
-    def candidates(self, group: _Group) -> tuple[Candidate, ...]:
+    def candidates(self, group: _Group, rate: ExchangeRate | None = None) -> tuple[Candidate, ...]:
+        """The items of ``group`` that owe, oldest first; through ``rate``, at their cost."""
         queue = self._queues.get(group, _EMPTY_QUEUE)
         found: list[Candidate] = []
         # every item of the group, not from the hint: a policy sees what the host would
@@ -1161,15 +1333,24 @@ class _Draft:
         for document in queue.documents:
             item = self.item(document)
             owed = self.remaining(item)
-            if owed > 0:
-                found.append(Candidate(item=item, remaining=Money._exact(owed, item.currency)))
+            if owed <= 0:
+                continue
+            remaining = Money._exact(owed, item.currency)
+            if rate is not None:
+                remaining = rate.convert(remaining)
+                if not remaining.amount:  # it cannot be paid for nothing
+                    continue
+            found.append(Candidate(item=item, remaining=remaining))
         return tuple(found)
 
-    def with_policy(self, source: Source, policy: AllocationPolicy) -> None:
-        group, left, _ = self.payer(_source(source))
-        candidates = self.candidates(group)
-        amounts = policy(Money._exact(left, Money.zero(group[2]).currency), candidates)
-        pairs = _pairs(amounts)
+    def with_policy(
+        self, source: Source, policy: AllocationPolicy, rate: ExchangeRate | None = None
+    ) -> None:
+        group, left, refund = self.payer(_source(source))
+        code = _item_currency(source, group, refund, rate)
+        candidates = self.candidates((group[0], group[1], code), rate)
+        available = Money._exact(left, Money.zero(group[2]).currency)
+        pairs = _pairs(policy(available, candidates))
         allowed = {candidate.item.document for candidate in candidates}
         for document, _amount in pairs:
             if document not in allowed:
@@ -1178,7 +1359,39 @@ class _Draft:
                     item=str(document),
                     reason="the policy returned an item that was not among its candidates",
                 )
-        self.allocate(source, pairs)
+        if rate is not None:
+            pairs = self._bought(source, pairs, available, rate)
+        self.allocate(source, pairs, rate)
+
+    def _bought(
+        self,
+        source: Source,
+        pairs: list[tuple[DocumentRef, Money]],
+        available: Money,
+        rate: ExchangeRate,
+    ) -> list[tuple[DocumentRef, Money]]:
+        """What of each item ``pairs``' amounts (in ``rate.quote``) pay, in its currency."""
+        total = _ZERO
+        bought: list[tuple[DocumentRef, Money]] = []
+        for document, money in pairs:
+            if money.currency != rate.quote:
+                raise CurrencyMismatch(rate.quote.code, money.currency.code, operation="allocate")
+            item = self.item(document)
+            owed = self.remaining(item)
+            cost = rate.convert(Money._exact(owed, item.currency))
+            if money.amount > cost.amount:
+                raise OverAllocation(requested=money, available=cost, target=str(document))
+            total += money.amount
+            if total > available.amount:
+                raise OverAllocation(
+                    requested=Money._exact(total, rate.quote),
+                    available=available,
+                    target=_name(source),
+                )
+            through = _through(rate, owed, money.amount)
+            if through is not None and through[0]:
+                bought.append((document, Money._exact(through[0], item.currency)))
+        return bought
 
     def by_reference(self, reference: str, rate: ExchangeRate | None = None) -> None:
         payment = self.payment(reference)
@@ -1266,12 +1479,17 @@ class _Draft:
             left -= part
 
     def _refund(self, refund: str, payment: str, amount: Decimal, group: _Group) -> None:
+        if self.on is not None:
+            earliest = max(self.payment(refund).date, self.payment(payment).date)
+            if self.on < earliest:
+                raise AllocationTooEarly(on=self.on, earliest=earliest, source=refund, item=payment)
         self._entry_count += 1
         self._entries[self._entry_count] = CreditRefunded(
             number=self._entry_count,
             refund=refund,
             payment=payment,
             amount=Money._exact(amount, self.payment(payment).currency),
+            date=self.on,
         )
         self._used[refund] = self._used.get(refund, _ZERO) + amount
         self._used[payment] = self._used.get(payment, _ZERO) + amount
@@ -1311,6 +1529,7 @@ class _Draft:
             reason=reason,
             date=day,
         )
+        self._index(document)
         self._written[_key(document)] = self._written.get(_key(document), _ZERO) + amount
         if item.amount.amount < 0:
             group = _group(item.party, item.direction, item.currency)
@@ -1332,6 +1551,7 @@ class _Draft:
             amount=Money._exact(amount, item.currency),
             date=day,
         )
+        self._index(item.document)
         key = _key(item.document)
         self._discounted[key] = self._discounted.get(key, _ZERO) + amount
 
@@ -1424,7 +1644,9 @@ class _Draft:
                 raise OverAllocation(
                     requested=amount, available=Money._exact(has, amount.currency), target=target
                 )
+        self.on = entry.date
         self._refund(entry.refund, entry.payment, amount.amount, group)
+        self.on = None
 
     def reverse(self, number: int) -> None:
         if _entry_number(number) in self._reversed:

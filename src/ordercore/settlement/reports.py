@@ -7,8 +7,8 @@ Each report is a pure function of a :class:`~ordercore.settlement.Ledger` and an
 * :func:`aging`: what each party still owes, by days past due, in buckets (current,
   1-30, 31-60, 61-90, over 90; the edges are a parameter). What settled an item counts
   against its earliest installments first; each installment's rest is aged on its own
-  due date. The party's credit (unallocated payments and open credit notes) is a column
-  of its own.
+  due date. The party's credit (unallocated payments and open credit notes, less what
+  refunds paid it beyond the credit they paid back) is a column of its own.
 * :func:`days_sales_outstanding`: what is open on items issued by ``as_of``, against
   what was invoiced in the ``days`` before it, times ``days``.
 * :func:`statement`: a party's invoices, credit notes, payments, refunds and write-offs
@@ -120,7 +120,13 @@ def _text(value: object) -> str:
 
 @attrs.frozen(kw_only=True)
 class AgingRow:
-    """One party's open amounts in one currency, per bucket, and its credit."""
+    """One party's open amounts in one currency, per bucket, and its credit.
+
+    ``credit`` is what the party had to its credit: its payments' unallocated rests and
+    its credit notes' open amounts, less the unallocated rests of the refunds paid to it
+    (a refund that paid more than the credit it paid back, or before the payment it paid
+    back was made, leaves the party owing that much: the credit is then negative).
+    """
 
     party: str = attrs.field(converter=_text)
     currency: moneyed.Currency = attrs.field(converter=_currency)
@@ -225,7 +231,8 @@ def _balances(ledger: Ledger, day: dt.date, way: Direction) -> _Balances:
         if entry.number in undone or ledger.entry_date(entry.number) > day:
             continue
         if isinstance(entry, CreditRefunded):
-            used[entry.payment] = used.get(entry.payment, _ZERO) + entry.amount.amount
+            for reference in (entry.payment, entry.refund):
+                used[reference] = used.get(reference, _ZERO) + entry.amount.amount
             continue
         settled[entry.item] = settled.get(entry.item, _ZERO) + entry.amount.amount
         if isinstance(entry, Allocation):
@@ -236,10 +243,11 @@ def _balances(ledger: Ledger, day: dt.date, way: Direction) -> _Balances:
                 settled[source] = settled.get(source, _ZERO) + taken
     credit: dict[tuple[str, str], Decimal] = {}
     for payment in ledger.payments:
-        if payment.direction is way and not payment.kind.is_refund and payment.date <= day:
+        if payment.direction is way and payment.date <= day:
             key = (payment.party, payment.currency.code)
             rest = payment.amount.amount - used.get(payment.reference, _ZERO)
-            credit[key] = credit.get(key, _ZERO) + rest
+            # a refund's rest paid the party more than the credit it paid back (so far)
+            credit[key] = credit.get(key, _ZERO) + (-rest if payment.kind.is_refund else rest)
     balances = _Balances(settled=settled, credit=credit)
     for item in ledger.items:
         if item.direction is way and item.amount.amount < 0 and item.issue_date <= day:
