@@ -111,7 +111,7 @@ from ordercore.settlement.payments import Payment
 from ordercore.settlement.terms import PaymentTerm
 from ordercore.storage.ports import Clock, Record, UnitOfWork, UnitOfWorkFactory
 from ordercore.subscriptions.subscription import Subscription
-from ordercore.subscriptions.usage import UsageRecord
+from ordercore.subscriptions.usage import UsageRecord, check_usage_records
 
 __all__ = ["Allocate", "Services", "fingerprint"]
 
@@ -606,7 +606,7 @@ class Services:
         tier) before it is billed.
         """
         request = self._request(request)
-        records = _usage(usage)
+        records = check_usage_records(usage)
         arguments = {"subscription": subscription_id, "index": index, "usage": records}
 
         def work(uow: UnitOfWork) -> _Step:
@@ -709,7 +709,7 @@ class Services:
         :class:`~ordercore.errors.NothingToInvoice` when nothing waits.
         """
         request = self._request(request)
-        records = _usage(usage)
+        records = check_usage_records(usage)
         arguments = {"subscription": subscription_id, "on": on, "usage": records}
 
         def work(uow: UnitOfWork) -> _Step:
@@ -969,16 +969,6 @@ def _stored_subscription(subscription: object) -> Record:
             None, reason="give the subscription an id to store it", field="id"
         )
     return cast(Record, subscription)  # its id is a string now: a record as any other
-
-
-def _usage(value: object) -> tuple[UsageRecord, ...]:
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise InvalidType(value, expected="an iterable of UsageRecord", field="usage")
-    records = tuple(value)
-    for index, record in enumerate(records):
-        if not isinstance(record, UsageRecord):
-            raise InvalidType(record, expected="a UsageRecord", field=f"usage[{index}]")
-    return records
 
 
 def _get_quote(uow: UnitOfWork, quote_id: str) -> DraftQuote | SentQuote:
