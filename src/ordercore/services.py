@@ -967,11 +967,7 @@ class Services:
             order = _order_of(uow, invoice)
             if order is not None and amount is not None and not _down_payment_of(order, invoice):
                 order = None  # a price concession: the order has nothing to take back
-            previous = tuple(
-                note
-                for note in uow.documents.in_state("issued", CustomerCreditNote)
-                if note.invoice_number == invoice.number
-            )
+            previous = uow.documents.credit_notes_of(invoice.number, CustomerCreditNote)
             common: dict[str, Any] = {
                 "previous": previous,
                 "id": credit_note_id,
