@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 
 from ordercore import (
     AllocationTooEarly,
+    AlreadyCredited,
     ConcurrencyConflict,
     CurrencyMismatch,
     CustomerCreditNote,
     Document,
+    DraftBill,
     DraftInvoice,
     DraftQuote,
     ExchangeRate,
@@ -44,8 +46,10 @@ from ordercore import (
     Request,
     SalesOrder,
     SubscriptionEnded,
+    SupplierCreditNote,
     Tax,
     UnknownRecord,
+    credit_in_full,
 )
 from ordercore.errors import EventDeliveryFailed, NotAnAllocation
 from ordercore.events import Event
@@ -468,6 +472,44 @@ def test_a_price_concession_leaves_the_order_as_it_is() -> None:
     assert isinstance(note, CustomerCreditNote)
     assert note.total == Money("50.00", "EUR")
     assert stored(store, "so-1", SalesOrder) == order
+
+
+def test_only_the_invoices_own_credit_notes_count_against_it() -> None:
+    store, services = services_with_series()
+    drafts(services, "inv-1")
+    invoice = services.issue_invoice("inv-1", due_date=DAY, request=request("i1"))
+    bill = DraftBill.create(  # a supplier's bill that carries our invoice's number
+        id="bill-1", supplier="papyrus", content=content(), request=request("b1")
+    ).document.issue(number=invoice.number, issue_date=DAY, due_date=DAY, request=request("b2"))
+    theirs = credit_in_full(
+        bill.document,
+        id="scn-1",
+        number="P-CN-1",
+        issue_date=DAY,
+        reason="x",
+        request=request("b3"),
+    ).document
+    with store() as uow:
+        uow.documents.add(bill.document)
+        uow.documents.add(theirs)
+        uow.commit()
+    note = services.credit_invoice(
+        "inv-1", credit_note_id="cn-1", reason="cancelled", request=request("c1")
+    )
+    assert note.in_full
+    assert note.total == invoice.total
+    with store() as uow:
+        assert uow.documents.credit_notes_of(invoice.number, CustomerCreditNote) == (note,)
+        assert uow.documents.credit_notes_of(invoice.number, SupplierCreditNote) == (theirs,)
+    with pytest.raises(AlreadyCredited) as refused:  # ours counts: nothing remains
+        services.credit_invoice(
+            "inv-1",
+            credit_note_id="cn-2",
+            reason="x",
+            amount=Money("1.00", "EUR"),
+            request=request("c2"),
+        )
+    assert refused.value.credit_notes == (note.number,)
 
 
 def test_crediting_lines_and_an_amount_at_once_is_refused() -> None:

@@ -45,7 +45,9 @@ from ordercore import (  # noqa: E402 (after the skip)
     UnknownRecord,
     UnreadRecord,
 )
+from ordercore.documents import InvoiceIssued  # noqa: E402
 from ordercore.errors import InvalidType, NumberOutOfRange  # noqa: E402
+from ordercore.services import Services  # noqa: E402
 from ordercore.storage.ports import UnitOfWorkFactory  # noqa: E402
 from ordercore.storage.sql import (  # noqa: E402
     SCHEMA_VERSION,
@@ -647,6 +649,50 @@ def test_writers_in_eight_processes_take_numbers_without_gap_or_duplicate(url: s
         issued = uow.documents.in_state("issued", IssuedInvoice)
     assert sorted(r.number for r in issued) == sorted(numbers)
     store.close()
+
+
+def test_eight_processes_issue_invoices_through_the_services_numbered_1_to_n(url: str) -> None:
+    """Issue 48 invoices through ``Services`` from 8 spawned processes, in one series.
+
+    Each request is sent by two processes at once (its writer's and the next one's, in the
+    other order): each invoice gets one number, both senders get that one, and the numbers
+    are 1..48 with no gap and no duplicate, one ``InvoiceIssued`` event each.
+    """
+    writers, each = 8, 6
+    ids = [[f"inv-{w}-{n}" for n in range(each)] for w in range(writers)]
+    everyone = [record_id for group in ids for record_id in group]
+    store = SqlStore.from_url(url)
+    services = Services(store)
+    services.add_series("INV", NumberingSeries(prefix="INV-", width=4))
+    for record_id in everyone:
+        services.create_invoice(
+            id=record_id,
+            customer="acme",
+            content=draft(record_id).content,
+            request=request(f"c-{record_id}"),
+        )
+    store.close()
+    work = [(url, ids[w] + ids[(w + 1) % writers][::-1]) for w in range(writers)]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(writers) as pool:
+        pending = pool.starmap_async(workers.issue_through_services, work)
+        answers = pending.get(timeout=WAIT * 3)
+    given: dict[str, set[str]] = {}
+    for answer in answers:
+        for record_id, number in answer.items():
+            given.setdefault(record_id, set()).add(number)
+    assert sorted(given) == sorted(everyone)
+    assert all(len(numbers) == 1 for numbers in given.values())  # one result per request
+    numbers = sorted(number for (number,) in given.values())
+    assert numbers == [f"INV-{n:04d}" for n in range(1, writers * each + 1)]
+    store = SqlStore.from_url(url)
+    with store() as uow:
+        assert uow.numbers.get("INV").last == writers * each
+        issued = uow.documents.in_state("issued", IssuedInvoice)
+        events = [message.event for message in uow.outbox.pending(limit=1000)]
+    store.close()
+    assert sorted(invoice.number for invoice in issued) == numbers
+    assert sorted(e.document_id for e in events if isinstance(e, InvoiceIssued)) == sorted(everyone)
 
 
 def test_a_process_killed_in_the_middle_of_a_commit_leaves_nothing(url: str) -> None:

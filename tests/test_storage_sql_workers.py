@@ -56,6 +56,28 @@ def issue_drafts(url: str, worker: int, count: int) -> list[str]:
     return committed
 
 
+def issue_through_services(url: str, ids: list[str]) -> dict[str, str]:
+    """Issue the drafts ``ids`` through the services, each under the key ``i-<id>``, in order.
+
+    The number each was issued under (the first result, when another process sent the
+    same request first)."""
+    from ordercore.services import Services  # noqa: PLC0415 (the child imports it)
+    from ordercore.storage.sql import SqlStore  # noqa: PLC0415
+
+    store = SqlStore.from_url(url)
+    try:
+        services = Services(store)
+        due = DAY + dt.timedelta(days=30)
+        return {
+            record_id: services.issue_invoice(
+                record_id, due_date=due, request=request(f"i-{record_id}")
+            ).number
+            for record_id in ids
+        }
+    finally:
+        store.close()
+
+
 def write_and_hang(url: str, ready: object) -> None:
     """Take a number, write a record and a result inside the transaction, then wait to be killed."""
     from ordercore.storage.sql import SqlStore  # noqa: PLC0415

@@ -44,6 +44,7 @@ from ordercore.subscriptions.usage import (
     UsageRecord,
     VolumeTiers,
     aggregate,
+    check_usage_records,
     rate,
 )
 from ordercore.testing.strategies import hostile_numbers, hostile_texts
@@ -464,6 +465,30 @@ def test_a_charge_prints_in_one_line_that_names_every_step(charge: RatedCharge) 
 
 def at(day: int, hour: int = 0) -> dt.datetime:
     return dt.datetime(2026, 11, day, hour, tzinfo=dt.UTC)
+
+
+def test_usage_records_are_checked_once_and_kept_in_order() -> None:
+    records = [UsageRecord(metric="api_calls", quantity=str(n), at=at(1)) for n in (1, 2)]
+    assert check_usage_records(iter(records)) == tuple(records)
+    assert check_usage_records(()) == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [("api_calls", "meters"), (b"api", "meters"), (5, "meters"), ([object()], "meters[0]")],
+)
+def test_usage_records_name_the_field_they_fail_in(value: object, field: str) -> None:
+    with pytest.raises(InvalidType) as caught:
+        check_usage_records(value, field="meters")
+    assert caught.value.field == field
+
+
+def test_subscriptions_and_services_share_the_one_usage_check() -> None:
+    from ordercore import services  # noqa: PLC0415 - only this test looks at the layers
+    from ordercore.subscriptions import subscription  # noqa: PLC0415
+
+    assert services.check_usage_records is check_usage_records
+    assert subscription.check_usage_records is check_usage_records
 
 
 def test_records_aggregate_per_metric_within_the_period() -> None:

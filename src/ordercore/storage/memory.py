@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import attrs
 
+from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.numbering import NumberingSeries
 from ordercore.errors import (
     ConcurrencyConflict,
@@ -85,6 +86,12 @@ def _record_id(record: object) -> str:
             record, expected="a document with a string id and an int version", field="record"
         )
     return record_id
+
+
+def _kind(value: object) -> type[Any]:
+    if not isinstance(value, type):
+        raise InvalidType(value, expected="a type", field="kind")
+    return value
 
 
 def _series(value: object) -> NumberingSeries:
@@ -303,6 +310,17 @@ class _Documents:
         if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
             raise InvalidType(day, expected="a datetime.date", field="day")
         return tuple(r for r in self._issued() if (due := _due(r)) is not None and due <= day)
+
+    def credit_notes_of(self, invoice_number: str, kind: type[T]) -> tuple[T, ...]:
+        self._uow._check("find records")
+        invoice_number = _text(invoice_number, "invoice_number")
+        kind = _kind(kind)
+        notes = [
+            r
+            for r in self._uow._view()
+            if isinstance(r, CreditNote) and r.invoice_number == invoice_number
+        ]
+        return tuple(note for note in notes if isinstance(note, kind))
 
     def open_items(self, party: str) -> tuple[OpenItem, ...]:
         self._uow._check("find open items")

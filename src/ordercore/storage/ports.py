@@ -5,8 +5,8 @@ gives ordercore a :class:`UnitOfWork` for each operation: a context manager that
 the repositories the operation reads and writes, and writes everything or nothing.
 
 - :class:`Repository`: the documents, got by id (and checked to be of the kind asked
-  for), added, saved, and found by number, by state, by due date, and as the open items
-  of a party. Saving is optimistic: the unit of work remembers the stored version of
+  for), added, saved, and found by number, by state, by due date, as the open items of a
+  party, and as the credit notes of an invoice. Saving is optimistic: the unit of work remembers the stored version of
   each record it got, and a save (and the commit) is refused with
   :class:`~ordercore.errors.ConcurrencyConflict` when another writer has committed a new
   one since. Nothing is written then.
@@ -108,6 +108,19 @@ class Repository(Protocol):
 
     def due_by(self, day: dt.date) -> tuple[Record, ...]:
         """The issued documents that fall due on or before ``day``."""
+        ...  # pragma: no cover
+
+    def credit_notes_of(self, invoice_number: str, kind: type[T]) -> tuple[T, ...]:
+        """The credit notes of type ``kind`` that credit the document numbered ``invoice_number``.
+
+        A credit note names what it credits by number (its ``invoice_number``), so the
+        number is the key: ``kind`` :class:`~ordercore.documents.credit_notes.CustomerCreditNote`
+        finds the credit notes of an invoice of ours,
+        :class:`~ordercore.documents.credit_notes.SupplierCreditNote` those of a supplier's
+        bill (whose number is the supplier's and may be one of ours too), and
+        :class:`~ordercore.documents.credit_notes.CreditNote` both. A standalone credit note
+        credits nothing and is never found. In the order of their ids.
+        """
         ...  # pragma: no cover
 
     def open_items(self, party: str) -> tuple[OpenItem, ...]:

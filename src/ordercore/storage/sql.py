@@ -54,6 +54,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
+from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.numbering import NumberingSeries
 from ordercore.errors import (
     ConcurrencyConflict,
@@ -289,6 +290,12 @@ def _result_from_data(data: Any) -> object:
     if "records" in data:
         return tuple(record_from_data(item) for item in data["records"])
     return record_from_data(data["record"])
+
+
+#: The stored kinds of credit notes: their data names what they credit at ``basis.invoice``.
+_CREDIT_NOTE_KINDS = frozenset(
+    name for name, made in RECORD_KINDS.items() if issubclass(made, CreditNote)
+)
 
 
 def _kinds_of(kind: type[Any]) -> list[str]:
@@ -785,6 +792,18 @@ class _Documents:
                 ),
             )
         )
+
+    def credit_notes_of(self, invoice_number: str, kind: type[T]) -> tuple[T, ...]:
+        uow = self._uow
+        uow._check("find records")
+        number = _text(invoice_number, "invoice_number")
+        kinds = [name for name in _kinds_of(kind) if name in _CREDIT_NOTE_KINDS]
+        credited = _documents.c.data["basis"]["invoice"].as_string()  # the JSON's own field
+        found = uow._find(
+            _documents.c.kind.in_(kinds) & (credited == number),
+            lambda c: c["kind"] in kinds and c["data"]["basis"].get("invoice") == number,
+        )
+        return tuple(record for record in found if isinstance(record, kind))
 
     def open_items(self, party: str) -> tuple[OpenItem, ...]:
         self._uow._check("find open items")

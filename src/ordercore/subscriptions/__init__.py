@@ -70,6 +70,7 @@ from ordercore.subscriptions.usage import (
     UsageRecord,
     VolumeTiers,
     aggregate,
+    check_usage_records,
     rate,
 )
 
@@ -122,6 +123,7 @@ __all__ = [
     "bill_due",
     "bill_run",
     "check_factor",
+    "check_usage_records",
     "days_between",
     "due_periods",
     "prorate",

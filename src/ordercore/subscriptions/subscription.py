@@ -58,7 +58,7 @@ from ordercore.pricing import (
 )
 from ordercore.subscriptions.proration import amount_of, prorated
 from ordercore.subscriptions.schedules import Period, Schedule
-from ordercore.subscriptions.usage import Meter, RatedCharge, UsageRecord
+from ordercore.subscriptions.usage import Meter, RatedCharge, UsageRecord, check_usage_records
 
 __all__ = [
     "MAX_CHANGES",
@@ -517,16 +517,6 @@ class PeriodInvoice:
         )
 
 
-def _records(value: object) -> tuple[UsageRecord, ...]:
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise InvalidType(value, expected="an iterable of UsageRecord", field="usage")
-    records = tuple(value)
-    for index, record in enumerate(records):
-        if not isinstance(record, UsageRecord):
-            raise InvalidType(record, expected="a UsageRecord", field=f"usage[{index}]")
-    return records
-
-
 def _request(value: object) -> Request:
     if not isinstance(value, Request):
         raise InvalidType(value, expected="a Request", field="request")
@@ -929,7 +919,7 @@ class Subscription:
         ``"<subscription id>/period-<index>"``.
         """
         request = _request(request)
-        records = _records(usage)
+        records = check_usage_records(usage)
         self._check_invoiceable()
         billed, bill = self.bill(index)
         upto = self.schedule.billing_date(bill.period)
@@ -974,7 +964,7 @@ class Subscription:
         """
         on = _check_date(on, "on")
         request = _request(request)
-        records = _records(usage)
+        records = check_usage_records(usage)
         self._check_invoiceable()
         if not self.pending and not self._usage_periods(on):
             raise NothingToInvoice(subscription=str(self.id), on=on)

@@ -99,6 +99,7 @@ __all__ = [
     "UsageRecord",
     "VolumeTiers",
     "aggregate",
+    "check_usage_records",
     "rate",
 ]
 
@@ -357,6 +358,33 @@ def aggregate(
             tally = tallies[record.metric] = _Tally()
         _count(tally, record, kind, index)
     return {name: _usage(name, tallies[name], first, last, kind) for name in sorted(tallies)}
+
+
+def check_usage_records(value: object, *, field: str = "usage") -> tuple[UsageRecord, ...]:
+    """Return ``value`` as a tuple if it is an iterable of usage records (:class:`UsageRecord`).
+
+    A string or bytes is not taken for one; :class:`~ordercore.errors.InvalidType` names
+    ``field`` for the whole (``"usage"``) or the item's index (``"usage[2]"``). This is
+    the check that :meth:`Subscription.invoice
+    <ordercore.subscriptions.Subscription.invoice>` and the services' billing operations
+    make before anything else.
+
+    >>> import datetime as dt
+    >>> at = dt.datetime(2026, 11, 5, tzinfo=dt.UTC)
+    >>> check_usage_records([UsageRecord(metric="calls", at=at, quantity="3")])
+    (UsageRecord(metric='calls', quantity='3', at='2026-11-05T00:00:00+00:00'),)
+    >>> check_usage_records("calls")
+    Traceback (most recent call last):
+    ...
+    ordercore.errors.InvalidType: ...
+    """
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidType(value, expected="an iterable of UsageRecord", field=field)
+    records = tuple(value)
+    for index, record in enumerate(records):
+        if not isinstance(record, UsageRecord):
+            raise InvalidType(record, expected="a UsageRecord", field=f"{field}[{index}]")
+    return records
 
 
 def _names(metrics: object) -> tuple[str, ...]:

@@ -27,7 +27,8 @@ The tests prove what DOMAIN.md section 8 and the ports' docstrings promise:
   (:class:`~ordercore.errors.UnreadRecord`), and a save from a stale version raises
   :class:`~ordercore.errors.ConcurrencyConflict` and writes nothing of the unit of work;
 * the queries (``with_number``: issued documents and orders; ``in_state``, ``due_by``,
-  ``open_items``) see the committed documents and the unit of work's own writes;
+  ``open_items``, ``credit_notes_of``: by the number credited and the side) see the
+  committed documents and the unit of work's own writes;
 * numbering series are gapless: a number taken by a unit of work that rolls back is taken
   again by the next one;
 * an idempotency key keeps the first result of its request (a record or a tuple of
@@ -104,10 +105,16 @@ from ordercore.documents import (
     credit_lines,
     standalone_credit,
 )
-from ordercore.documents.credit_notes import CreditBase, CreditNote
+from ordercore.documents.credit_notes import (
+    CreditBase,
+    CreditNote,
+    CustomerCreditNote,
+    SupplierCreditNote,
+)
 from ordercore.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
+    InvalidType,
     RecordExists,
     UnitOfWorkClosed,
     UnknownRecord,
@@ -529,6 +536,7 @@ _USES = (
     "documents.in_state",
     "documents.due_by",
     "documents.open_items",
+    "documents.credit_notes_of",
     "numbers.add",
     "numbers.get",
     "numbers.take",
@@ -553,6 +561,9 @@ def _uses(uow: UnitOfWork) -> dict[str, Callable[[], object]]:
         "documents.in_state": lambda: uow.documents.in_state("draft", DraftInvoice),
         "documents.due_by": lambda: uow.documents.due_by(_DAY),
         "documents.open_items": lambda: uow.documents.open_items("acme"),
+        "documents.credit_notes_of": lambda: uow.documents.credit_notes_of(
+            "INV-1", CustomerCreditNote
+        ),
         "numbers.add": lambda: uow.numbers.add("B", NumberingSeries(prefix="B-")),
         "numbers.get": lambda: uow.numbers.get("A"),
         "numbers.take": lambda: uow.numbers.take("A"),
@@ -964,6 +975,43 @@ class StorageContract:
             )
             assert documents.open_items("papyrus") == (bill.open_item(),)
             assert documents.open_items("nobody") == ()
+
+    def test_the_credit_notes_of_an_invoice_are_found_by_its_number(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        lines, amount, standalone, supplier = _credit_notes()  # of INV-7, INV-7, -, PAP-7782
+        theirs = _issue_bill(_bill("bill-7"), "INV-7", days=None)  # a supplier's number like ours
+        of_theirs = credit_lines(
+            theirs,
+            {0: "1"},
+            id="scn-2",
+            number="PAP-CN-2",
+            request=_request("n5"),
+            issue_date=dt.date(2026, 11, 30),
+            reason="Corrected",
+        ).document
+        _store(uow_factory, _issued_with_term(), amount, standalone, supplier, of_theirs)
+        both: Any = CreditNote  # either side (mypy takes no abstract class for a type[T])
+        with uow_factory() as uow:
+            documents = uow.documents
+            assert documents.credit_notes_of("INV-7", CustomerCreditNote) == (amount,)
+            uow.documents.add(lines)  # its own write, not committed yet
+            assert documents.credit_notes_of("INV-7", CustomerCreditNote) == (lines, amount)
+            assert documents.credit_notes_of("INV-7", SupplierCreditNote) == (of_theirs,)
+            assert _ids(documents.credit_notes_of("INV-7", both)) == ["cn-1", "cn-2", "scn-2"]
+            assert documents.credit_notes_of("PAP-7782", both) == (supplier,)
+            assert documents.credit_notes_of("PAP-7782", CustomerCreditNote) == ()
+            assert documents.credit_notes_of("CN-3", both) == ()  # a credit note's own number
+            assert documents.credit_notes_of("INV-8", both) == ()
+            assert documents.credit_notes_of("INV-7", IssuedInvoice) == ()  # credit notes only
+            with pytest.raises(InvalidType) as refused:
+                documents.credit_notes_of(7, CustomerCreditNote)  # type: ignore[arg-type]
+            assert refused.value.field == "invoice_number"
+            with pytest.raises(InvalidType) as refused:
+                documents.credit_notes_of("INV-7", "CreditNote")  # type: ignore[arg-type]
+            assert refused.value.field == "kind"
+        with uow_factory() as uow:  # the other unit of work did not commit
+            assert uow.documents.credit_notes_of("INV-7", CustomerCreditNote) == (amount,)
 
     def test_a_record_found_by_a_query_reads_back_equal(
         self, uow_factory: UnitOfWorkFactory
