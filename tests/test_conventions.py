@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from ordercore import (
     AdjustmentMode,
+    CashRounding,
+    CashRoundingStrategy,
     Discount,
     Document,
     IncludedRounding,
@@ -36,7 +38,12 @@ from ordercore import (
     TaxRounding,
     price,
 )
-from ordercore.interop.plain import document_from_data, document_to_data
+from ordercore.interop.plain import (
+    document_from_data,
+    document_to_data,
+    priced_from_data,
+    priced_to_data,
+)
 from ordercore.money import quantum, round_to
 from ordercore.testing.strategies import documents, taxes
 
@@ -447,3 +454,193 @@ def test_per_tax_exact_rows_carry_the_rounded_line_nets(document: Document) -> N
             for tax in entry.adjustment.taxes:
                 bases[tax.breakdown_key] += entry.effect.amount
     assert {row.tax.breakdown_key: row.base.amount for row in result.tax_breakdown} == bases
+
+
+# -- cash rounding strategies -----------------------------------------------------------
+
+MWST = Tax.percent("MWST", "8.1")
+MWST_REDUCED = Tax.percent("MWST", "2.6", code="AA")
+
+
+def chf_line(quantity: str, unit_price: str, *line_taxes: Tax) -> Line:
+    return Line(
+        description="Coffee",
+        quantity=quantity,
+        unit_price=Money(unit_price, "CHF"),
+        taxes=list(line_taxes),
+    )
+
+
+def cash_priced(
+    *lines: Line, strategy: CashRoundingStrategy, prepaid: str | None = None
+) -> PricedDocument:
+    cash = CashRounding.for_currency("CHF", strategy=strategy)
+    return price(
+        Document(
+            currency="CHF",
+            items=list(lines),
+            policy=Policy(cash_rounding=cash),
+            prepaid=None if prepaid is None else Money(prepaid, "CHF"),
+        )
+    )
+
+
+def chf(amount: str) -> Money:
+    return Money(amount, "CHF")
+
+
+def test_cash_rounding_is_a_figure_of_its_own_by_default() -> None:
+    # 3 x 4.20 = 12.60, 8.1 % of it 1.0206, so 1.02: 13.62, payable in 0.05 as 13.60
+    assert CashRounding(increment="0.05").strategy is CashRoundingStrategy.SEPARATE
+    result = cash_priced(chf_line("3", "4.20", MWST), strategy=CashRoundingStrategy.SEPARATE)
+    totals = result.totals
+    assert (totals.lines_net, totals.tax, totals.tax_inclusive) == (
+        chf("12.60"),
+        chf("1.02"),
+        chf("13.62"),
+    )
+    assert (totals.rounding, totals.rounding_line, totals.amount_due) == (
+        chf("-0.02"),
+        chf("0.00"),
+        chf("13.60"),
+    )
+    assert result.tax_breakdown[0].cash_rounding is None
+
+
+def test_a_rounding_line_is_untaxed_and_changes_the_untaxed_total() -> None:
+    result = cash_priced(chf_line("3", "4.20", MWST), strategy=CashRoundingStrategy.ROUNDING_LINE)
+    totals = result.totals
+    assert totals.rounding_line == chf("-0.02")
+    assert (totals.lines_net, totals.tax_exclusive) == (chf("12.58"), chf("12.58"))
+    # the tax is the tax of the lines, on their base: the rounding line bears none
+    assert rows(result) == [("12.60", "1.02")]
+    assert (totals.tax_inclusive, totals.rounding, totals.amount_due) == (
+        chf("13.60"),
+        chf("0.00"),
+        chf("13.60"),
+    )
+    assert "Rounding line (untaxed)" in str(result)
+
+
+def test_the_biggest_tax_takes_the_difference_as_a_correction_of_its_row() -> None:
+    # 8.1 % of 12.60 is 1.02; 2.6 % of 4.00 is 0.104, so 0.10: 13.62 + 4.10 = 17.72,
+    # payable as 17.70; the 8.1 % row, the larger, takes -0.02
+    lines = (chf_line("3", "4.20", MWST), chf_line("1", "4.00", MWST_REDUCED))
+    result = cash_priced(*lines, strategy=CashRoundingStrategy.BIGGEST_TAX)
+    assert rows(result) == [("12.60", "1.00"), ("4.00", "0.10")]
+    first, second = result.tax_breakdown
+    assert (first.cash_rounding, second.cash_rounding) == (chf("-0.02"), None)
+    totals = result.totals
+    assert (totals.tax, totals.tax_inclusive, totals.amount_due) == (
+        chf("1.10"),
+        chf("17.70"),
+        chf("17.70"),
+    )
+    assert (totals.rounding, totals.rounding_line) == (chf("0.00"), chf("0.00"))
+    assert "(incl. cash rounding -0.02)" in str(result)
+
+
+def test_the_biggest_tax_on_a_tie_is_the_first_row() -> None:
+    # two lines of 4.01 at 2.6 %, under two taxes: 0.10426, so 0.10 on each row; 8.22 is
+    # payable as 8.20, and the first of the two equal rows takes -0.02
+    other = Tax.percent("Levy", "2.6", code="L")
+    lines = (chf_line("1", "4.01", MWST_REDUCED), chf_line("1", "4.01", other))
+    result = cash_priced(*lines, strategy=CashRoundingStrategy.BIGGEST_TAX)
+    assert rows(result) == [("4.01", "0.08"), ("4.01", "0.10")]
+
+
+def test_a_credit_note_mirrors_the_invoice_under_each_strategy() -> None:
+    for strategy in CashRoundingStrategy:
+        sale = cash_priced(chf_line("3", "4.20", MWST), strategy=strategy)
+        credit = cash_priced(chf_line("-3", "4.20", MWST), strategy=strategy)
+        for name in ("lines_net", "rounding_line", "tax", "tax_inclusive", "rounding"):
+            assert getattr(credit.totals, name) == -getattr(sale.totals, name), (strategy, name)
+        assert rows(credit) == [(f"-{base}", f"-{tax}") for base, tax in rows(sale)]
+
+
+def test_with_no_tax_to_take_it_the_difference_stays_a_figure_of_its_own() -> None:
+    exempt = Tax.exempt("VAT", reason="Exempt")
+    result = cash_priced(chf_line("1", "4.22", exempt), strategy=CashRoundingStrategy.BIGGEST_TAX)
+    assert result.totals.rounding == chf("-0.02")
+    assert result.totals.tax == chf("0.00")
+    assert result.totals.amount_due == chf("4.20")
+
+
+def test_a_withholding_tax_on_a_sale_does_not_take_the_difference() -> None:
+    # 10.00, VAT 8.1 % 0.81, withholding 15 % -1.50: 9.31, payable as 9.30
+    withholding = Tax.withholding_tax("WHT", "15")
+    result = cash_priced(
+        chf_line("1", "10.00", MWST, withholding), strategy=CashRoundingStrategy.BIGGEST_TAX
+    )
+    assert [row.amount for row in result.tax_breakdown] == [chf("0.80"), chf("-1.50")]
+    assert result.totals.amount_due == chf("9.30")
+
+
+def test_the_payable_amount_is_rounded_after_the_prepaid_amount() -> None:
+    # 13.62 less 10.01 prepaid is 3.61, payable as 3.60: the tax row takes -0.01
+    result = cash_priced(
+        chf_line("3", "4.20", MWST), strategy=CashRoundingStrategy.BIGGEST_TAX, prepaid="10.01"
+    )
+    assert rows(result) == [("12.60", "1.01")]
+    assert (result.totals.tax_inclusive, result.totals.amount_due) == (chf("13.61"), chf("3.60"))
+
+
+@pytest.mark.parametrize("value", ["biggest_tax", None, RoundingMode.HALF_UP, 1])
+def test_a_wrong_cash_rounding_strategy_is_refused(value: object) -> None:
+    with pytest.raises(InvalidType) as caught:
+        CashRounding(increment="0.05", strategy=value)  # type: ignore[arg-type]
+    assert caught.value.field == "strategy"
+
+
+def test_the_cash_rounding_strategy_travels_as_plain_data() -> None:
+    cash = CashRounding(increment="0.05", strategy=CashRoundingStrategy.ROUNDING_LINE)
+    document = Document(
+        currency="CHF", items=[chf_line("3", "4.20", MWST)], policy=Policy(cash_rounding=cash)
+    )
+    data = document_to_data(document)
+    assert data["policy"]["cash_rounding"]["strategy"] == "rounding_line"
+    assert document_from_data(json.loads(json.dumps(data))).policy == document.policy
+    result = price(document)
+    stored = json.loads(json.dumps(priced_to_data(result)))
+    assert stored["totals"]["rounding_line"] == "-0.02"
+    assert priced_from_data(stored).totals == result.totals
+    data["policy"]["cash_rounding"]["strategy"] = "smallest_tax"
+    with pytest.raises(InvalidData):
+        document_from_data(data)
+    separate = attrs.evolve(cash, strategy=CashRoundingStrategy.SEPARATE)
+    plain = document_to_data(attrs.evolve(document, policy=Policy(cash_rounding=separate)))
+    assert "strategy" not in plain["policy"]["cash_rounding"]
+
+
+@given(
+    documents(returns=True, cash_rounding=True, **any_options),  # type: ignore[arg-type]
+    st.sampled_from(CashRoundingStrategy),
+)
+def test_whatever_the_cash_rounding_strategy_the_totals_reconcile(
+    document: Document, strategy: CashRoundingStrategy
+) -> None:
+    cash = document.policy.cash_rounding
+    assert cash is not None
+    policy = attrs.evolve(document.policy, cash_rounding=attrs.evolve(cash, strategy=strategy))
+    result = priced_or_skip(attrs.evolve(document, policy=policy))
+    separate = price(document)  # the same document, the difference a figure of its own
+    totals, currency = result.totals, document.currency
+    zero = Money.zero(currency)
+    assert totals.lines_net == sum((line.net for line in result.lines), zero) + totals.rounding_line
+    assert totals.tax == sum((row.amount for row in result.tax_breakdown), zero)
+    assert totals.tax_exclusive == totals.lines_net - totals.allowances + totals.charges
+    assert totals.tax_inclusive == totals.tax_exclusive + totals.tax
+    assert totals.amount_due == totals.tax_inclusive + totals.rounding - totals.prepaid
+    # wherever it lands, the difference is the same, and so is what is payable
+    on_rows = sum(
+        (row.cash_rounding for row in result.tax_breakdown if row.cash_rounding is not None), zero
+    )
+    assert totals.rounding + totals.rounding_line + on_rows == separate.totals.rounding
+    assert totals.amount_due == separate.totals.amount_due
+    assert len([m for m in (totals.rounding, totals.rounding_line, on_rows) if m.amount]) <= 1
+    if strategy is CashRoundingStrategy.ROUNDING_LINE:
+        assert totals.rounding == zero
+    if strategy is CashRoundingStrategy.BIGGEST_TAX and totals.rounding:
+        # only when no row has tax on the document's side (a sale's positive tax)
+        sign = -1 if separate.totals.tax_inclusive.amount < 0 else 1
+        assert all(row.amount.amount * sign <= 0 for row in result.tax_breakdown)

@@ -228,6 +228,7 @@ from ordercore.events import (
 )
 from ordercore.money import (
     CashRounding,
+    CashRoundingStrategy,
     Currency,
     ExchangeRate,
     Money,
@@ -346,6 +347,7 @@ __all__ = [
     "Billing",
     "Candidate",
     "CashRounding",
+    "CashRoundingStrategy",
     "Catalog",
     "ChangeOutOfOrder",
     "Changed",
