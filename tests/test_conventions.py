@@ -23,18 +23,23 @@ from ordercore import (
     CashRoundingStrategy,
     Discount,
     Document,
+    FloatNotAllowed,
     IncludedRounding,
+    InvalidAmount,
     InvalidData,
     InvalidLine,
+    InvalidNumber,
     InvalidType,
     Line,
     Money,
+    NumberOutOfRange,
     OrdercoreError,
     Policy,
     PricedDocument,
     ResidualCent,
     RoundingMode,
     Tax,
+    TaxCorrection,
     TaxRounding,
     price,
 )
@@ -644,3 +649,151 @@ def test_whatever_the_cash_rounding_strategy_the_totals_reconcile(
         # only when no row has tax on the document's side (a sale's positive tax)
         sign = -1 if separate.totals.tax_inclusive.amount < 0 else 1
         assert all(row.amount.amount * sign <= 0 for row in result.tax_breakdown)
+
+
+# -- tax increments ---------------------------------------------------------------------
+
+AFA = Tax.percent("AFA", "27")
+
+
+def huf_priced(*lines: Line, **policy: object) -> PricedDocument:
+    return price(Document(currency="HUF", items=list(lines), policy=Policy(**policy)))  # type: ignore[arg-type]
+
+
+def huf_line(quantity: str, unit_price: str, *line_taxes: Tax) -> Line:
+    return Line(
+        description="Chair",
+        quantity=quantity,
+        unit_price=Money(unit_price, "HUF"),
+        taxes=list(line_taxes),
+    )
+
+
+def test_a_tax_increment_rounds_each_row_to_whole_forints() -> None:
+    # 27 % of 1001.50 is 270.405: 270.41 to the filler, 270 to the forint
+    chair = huf_line("1", "1001.50", AFA)
+    assert rows(huf_priced(chair)) == [("1001.50", "270.41")]
+    result = huf_priced(chair, tax_increment="1")
+    assert rows(result) == [("1001.50", "270.00")]
+    assert result.totals.tax_inclusive == Money("1271.50", "HUF")
+    assert result.policy.tax_increment == Decimal(1)
+
+
+def test_a_tax_increment_of_five_cents() -> None:
+    # 8.1 % of 12.60 is 1.0206: 1.00 in steps of 0.05; 8.1 % of 13.00 is 1.053: 1.05
+    result = cash_priced_taxes("0.05", chf_line("3", "4.20", MWST), chf_line("1", "13.00", VAT10))
+    assert rows(result) == [("12.60", "1.00"), ("13.00", "1.30")]
+
+
+def cash_priced_taxes(increment: str, *lines: Line, **policy: object) -> PricedDocument:
+    return price(
+        Document(
+            currency="CHF",
+            items=list(lines),
+            policy=Policy(tax_increment=increment, **policy),  # type: ignore[arg-type]
+        )
+    )
+
+
+def test_a_tax_increment_rounds_the_exact_sum_once_per_tax_exact_and_per_group() -> None:
+    # 27 % of 3 x 0.505 forints: exactly 0.40905; per tax exact, once, to 0 forints; per
+    # group (one group) on the rounded nets 3 x 0.51 = 1.53: 0.4131, 0 forints too
+    cheap = [huf_line("1", "0.505", AFA) for _ in range(3)]
+    for mode in (TaxRounding.PER_TAX_EXACT, TaxRounding.PER_GROUP, TaxRounding.PER_RATE):
+        assert rows(huf_priced(*cheap, tax_rounding=mode, tax_increment="1")) == [
+            ("1.53", "0.00")
+        ], mode
+    # and a withholding row rounds as its mirror: -15 % of 1001.50 is -150.225, so -150
+    wht = Tax.withholding_tax("WHT", "15")
+    result = huf_priced(huf_line("1", "1001.50", AFA, wht), tax_increment="1")
+    assert rows(result) == [("1001.50", "270.00"), ("1001.50", "-150.00")]
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("0", InvalidNumber),
+        ("-1", InvalidNumber),
+        ("1e999999999", NumberOutOfRange),
+        (Decimal("1E+99"), NumberOutOfRange),
+        ("1e-99", InvalidNumber),
+        ("NaN", InvalidNumber),
+        (0.05, FloatNotAllowed),
+    ],
+)
+def test_a_bad_tax_increment_is_refused_by_the_policy(value: object, error: type) -> None:
+    with pytest.raises(error) as caught:
+        Policy(tax_increment=value)  # type: ignore[arg-type]
+    assert caught.value.field == "tax_increment"
+
+
+def test_a_tax_increment_does_not_fit_line_sums_included_taxes_or_fine_steps() -> None:
+    for mode in (TaxRounding.PER_LINE, TaxRounding.COMPENSATED):
+        with pytest.raises(InvalidNumber) as number:
+            Policy(tax_rounding=mode, tax_increment="1")
+        assert number.value.field == "tax_increment"
+    included = huf_line("1", "1270.00", Tax.percent("AFA", "27", included=True))
+    with pytest.raises(InvalidLine) as line_error:
+        huf_priced(included, tax_increment="1")
+    assert line_error.value.field == "taxes"
+    with pytest.raises(InvalidAmount) as amount:
+        huf_priced(huf_line("1", "1.00", AFA), tax_increment="0.001")
+    assert amount.value.field == "tax_increment"
+    correction = TaxCorrection(tax=AFA, amount=Money("0.50", "HUF"), reason="Rounding")
+    with pytest.raises(InvalidAmount) as corrected:
+        Document(
+            currency="HUF",
+            items=[huf_line("1", "1.00", AFA)],
+            policy=Policy(tax_increment="1"),
+            tax_corrections=[correction],
+        )
+    assert corrected.value.field == "tax_corrections"
+
+
+def test_a_tax_increment_travels_as_plain_data() -> None:
+    document = Document(
+        currency="HUF", items=[huf_line("1", "1001.50", AFA)], policy=Policy(tax_increment="1")
+    )
+    data = json.loads(json.dumps(document_to_data(document)))
+    assert data["policy"]["tax_increment"] == "1"
+    assert document_from_data(data).policy == document.policy
+    data["policy"]["tax_increment"] = "-1"
+    with pytest.raises(InvalidData):
+        document_from_data(data)
+    assert (
+        "tax_increment" not in document_to_data(attrs.evolve(document, policy=Policy()))["policy"]
+    )
+
+
+increments = st.sampled_from(("1", "0.05", "0.10", "5", "100"))
+
+
+@given(
+    documents(
+        tax_rounding=st.sampled_from(
+            (TaxRounding.PER_RATE, TaxRounding.PER_TAX_EXACT, TaxRounding.PER_GROUP)
+        ),
+        line_taxes=lambda currency: taxes(currency, included=False),
+        returns=True,
+    ),
+    increments,
+)
+def test_whatever_the_tax_increment_rows_are_multiples_and_totals_reconcile(
+    document: Document, increment: str
+) -> None:
+    policy = attrs.evolve(document.policy, tax_increment=increment)
+    try:
+        result = priced_or_skip(attrs.evolve(document, policy=policy))
+    except OrdercoreError:
+        reject()
+    totals, zero = result.totals, Money.zero(document.currency)
+    step = Fraction(increment)
+    for row in result.tax_breakdown:
+        assert (Fraction(row.amount.amount) / step).denominator == 1, row
+    assert totals.tax == sum((row.amount for row in result.tax_breakdown), zero)
+    assert totals.tax_inclusive == totals.tax_exclusive + totals.tax
+    assert totals.amount_due == totals.tax_inclusive + totals.rounding - totals.prepaid
+    # the lines and their nets are those of the minor unit: only the taxes change
+    plain = price(document)
+    assert totals.lines_net == plain.totals.lines_net
+    assert [row.base for row in result.tax_breakdown] == [row.base for row in plain.tax_breakdown]

@@ -368,6 +368,7 @@ class _DocumentReader:
                 "cash_rounding",
                 "included_rounding",
                 "residual_cent",
+                "tax_increment",
             }
         )
         places = reader.child("price_places")
@@ -395,6 +396,8 @@ class _DocumentReader:
         residual_cent = reader.child("residual_cent").choice(
             ResidualCent, ResidualCent.LARGEST_REMAINDER
         )
+        tax_step = reader.child("tax_increment")
+        tax_increment = None if tax_step.value is None else tax_step.number()
         return reader.build(
             lambda: Policy(
                 rounding=rounding,
@@ -405,6 +408,7 @@ class _DocumentReader:
                 cash_rounding=cash_rounding,
                 included_rounding=included_rounding,
                 residual_cent=residual_cent,
+                tax_increment=tax_increment,
             )
         )
 
@@ -722,6 +726,8 @@ def _policy_to_data(policy: Policy) -> Data:
         data["included_rounding"] = policy.included_rounding.value
     if policy.residual_cent is not ResidualCent.LARGEST_REMAINDER:
         data["residual_cent"] = policy.residual_cent.value
+    if policy.tax_increment is not None:
+        data["tax_increment"] = _number(policy.tax_increment)
     return data
 
 

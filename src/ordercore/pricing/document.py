@@ -353,6 +353,21 @@ def _cash_rounding(value: object) -> CashRounding | None:
     return None if value is None else check_instance(value, CashRounding, "cash_rounding")
 
 
+def _tax_increment(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    number = to_decimal(value, field="tax_increment")
+    if number <= 0:
+        raise InvalidNumber(
+            value, reason="a rounding increment must be positive", field="tax_increment"
+        )
+    return number
+
+
+#: The tax roundings whose rows are rounded once, from a sum: those a tax increment fits.
+_ROW_ROUNDED = (TaxRounding.PER_RATE, TaxRounding.PER_TAX_EXACT, TaxRounding.PER_GROUP)
+
+
 @attrs.frozen(kw_only=True)
 class Policy:
     """How a document is priced; the priced result records the policy it used.
@@ -364,10 +379,16 @@ class Policy:
     where the cent several included taxes share goes
     (:class:`~ordercore.pricing.taxes.ResidualCent`). The defaults are EN 16931's.
 
+    ``tax_increment`` rounds each row of the tax breakdown to a multiple of an increment
+    coarser than the currency's minor unit (whole forints: ``"1"``; ``"0.05"``) instead
+    of the minor unit; it fits the tax roundings that round each row once from a sum
+    (per rate, per tax exact, per group), and taxes not included in the price.
+
     >>> Policy()
     Policy(rounding=RoundingMode.HALF_UP, stacking=Stacking.SEQUENTIAL, tax_rounding=TaxRounding.PER_RATE,
            adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None,
-           included_rounding=IncludedRounding.NET_FIRST, residual_cent=ResidualCent.LARGEST_REMAINDER)
+           included_rounding=IncludedRounding.NET_FIRST, residual_cent=ResidualCent.LARGEST_REMAINDER,
+           tax_increment=None)
     """
 
     rounding: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_rounding)
@@ -385,6 +406,17 @@ class Policy:
     residual_cent: ResidualCent = attrs.field(
         default=ResidualCent.LARGEST_REMAINDER, converter=_residual_cent
     )
+    tax_increment: Decimal | None = attrs.field(default=None, converter=_tax_increment)
+
+    def __attrs_post_init__(self) -> None:
+        if self.tax_increment is not None and self.tax_rounding not in _ROW_ROUNDED:
+            raise InvalidNumber(
+                self.tax_increment,
+                reason=f"a tax increment rounds each row of the breakdown once, which "
+                f"{self.tax_rounding!r} does not (its rows are sums of rounded line taxes); "
+                "use TaxRounding.PER_RATE, PER_TAX_EXACT or PER_GROUP",
+                field="tax_increment",
+            )
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -440,6 +472,35 @@ class Document:
                 reason=f"a cash rounding increment must be a multiple of the {code} minor unit",
                 field="cash_rounding",
             )
+        if self.policy.tax_increment is not None:
+            self._check_tax_increment(self.policy.tax_increment)
+
+    def _check_tax_increment(self, increment: Decimal) -> None:
+        """A tax increment is whole minor units; rows it rounds can take nothing finer."""
+        code = self.currency.code
+        if decimal_places(increment) > precision(self.currency):
+            raise InvalidAmount(
+                increment,
+                reason=f"a tax increment must be a multiple of the {code} minor unit",
+                field="tax_increment",
+            )
+        for line in self.lines:
+            if line.has_included_tax:
+                raise InvalidLine(
+                    line.description,
+                    reason="a tax included in the price is backed out to the minor unit, so "
+                    "that the stated price stays whole; it cannot be rounded to a tax "
+                    f"increment of {increment}",
+                    field="taxes",
+                )
+        for correction in self.tax_corrections:
+            amount = correction.amount.amount
+            if CONTEXT.remainder(amount, increment):
+                raise InvalidAmount(
+                    amount,
+                    reason=f"a tax correction must be a multiple of the tax increment {increment}",
+                    field="tax_corrections",
+                )
 
     def _check_lines(self) -> None:
         places = self.policy.price_places

@@ -49,7 +49,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT, exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import MAX_INTEGER_DIGITS
-from ordercore.money.rounding import CashRoundingStrategy
+from ordercore.money.rounding import CashRoundingStrategy, round_to
 from ordercore.pricing.discounts import DiscountKind, Stacking
 from ordercore.pricing.document import Adjustment, AdjustmentMode, Document, Group
 from ordercore.pricing.lines import Line
@@ -126,6 +126,7 @@ class _Pricing:
         self.rows_from_amounts = self.per_line or self.exact_bases or self.compensated
         self.tax_first = policy.included_rounding is IncludedRounding.TAX_FIRST
         self.residual = policy.residual_cent
+        self.tax_increment = policy.tax_increment
         # cent compensation: a row's running sums, [exact, rounded]
         self.running: dict[tuple[object, ...], list[Decimal]] = {}
         # per group: each group's own breakdown, by its taxes and sign
@@ -926,12 +927,21 @@ class _Pricing:
                     total[slot] += value
             else:
                 merged[key] = (tax, list(sums))
+        increment = self.tax_increment
         for tax, (base, unrounded, rounded, excluded_base) in merged.values():
             if self.rows_from_amounts or tax.kind is _PER_UNIT_TAX:
-                amount = self.round(unrounded) + rounded
+                exact_amount = unrounded
             else:
-                amount = self.round(tax.amount_of(self.round(excluded_base))) + rounded
+                exact_amount = tax.amount_of(self.round(excluded_base))
+            if increment is None:
+                amount = self.round(exact_amount) + rounded
+            else:  # once, to the increment (the document refused what has rounded parts)
+                amount = self.round(self.round_to(exact_amount, increment)) + rounded
             yield tax, self.round(base), amount
+
+    def round_to(self, value: Decimal, increment: Decimal) -> Decimal:
+        """``value`` rounded to a multiple of ``increment`` with the document's mode."""
+        return round_to(value, increment, self.document.policy.rounding)
 
 
 class _Kernel:
