@@ -748,6 +748,17 @@ def test_a_tax_increment_does_not_fit_line_sums_included_taxes_or_fine_steps() -
             tax_corrections=[correction],
         )
     assert corrected.value.field == "tax_corrections"
+    # cash rounding's difference (1271.50 payable in fives as 1270: -1.50) would take the
+    # row off its increment: it cannot land on the biggest tax, but on a line it can
+    biggest = CashRounding(increment="5", strategy=CashRoundingStrategy.BIGGEST_TAX)
+    with pytest.raises(InvalidAmount) as cash:
+        huf_priced(huf_line("1", "1001.50", AFA), tax_increment="1", cash_rounding=biggest)
+    assert cash.value.field == "cash_rounding"
+    on_line = attrs.evolve(biggest, strategy=CashRoundingStrategy.ROUNDING_LINE)
+    result = huf_priced(huf_line("1", "1001.50", AFA), tax_increment="1", cash_rounding=on_line)
+    assert rows(result) == [("1001.50", "270.00")]
+    assert result.totals.rounding_line == Money("-1.50", "HUF")
+    assert result.totals.amount_due == Money("1270.00", "HUF")
 
 
 def test_a_tax_increment_travels_as_plain_data() -> None:

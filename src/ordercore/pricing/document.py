@@ -45,7 +45,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import get_currency, precision
 from ordercore.money.decimals import decimal_places, to_decimal
-from ordercore.money.rounding import CashRounding, RoundingMode
+from ordercore.money.rounding import CashRounding, CashRoundingStrategy, RoundingMode
 from ordercore.pricing.discounts import DiscountKind, Stacking
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import (
@@ -379,7 +379,9 @@ class Policy:
     where the cent several included taxes share goes
     (:class:`~ordercore.pricing.taxes.ResidualCent`). The defaults are EN 16931's.
 
-    ``tax_increment`` rounds each row of the tax breakdown to a multiple of an increment
+    ``cash_rounding`` rounds the payable amount to a cash increment, its ``strategy``
+    saying where the difference lands (a figure of its own, an untaxed line, the largest
+    tax). ``tax_increment`` rounds each row of the tax breakdown to a multiple of an increment
     coarser than the currency's minor unit (whole forints: ``"1"``; ``"0.05"``) instead
     of the minor unit; it fits the tax roundings that round each row once from a sum
     (per rate, per tax exact, per group), and taxes not included in the price.
@@ -493,6 +495,16 @@ class Document:
                     f"increment of {increment}",
                     field="taxes",
                 )
+        cash = self.policy.cash_rounding
+        if cash is not None and cash.strategy is CashRoundingStrategy.BIGGEST_TAX:
+            # the difference is what the lines' minor units leave: it would take the row
+            # off its increment
+            raise InvalidAmount(
+                cash.increment,
+                reason=f"with a tax increment of {increment}, cash rounding cannot land on the "
+                "biggest tax; book it as its own figure or as a rounding line",
+                field="cash_rounding",
+            )
         for correction in self.tax_corrections:
             amount = correction.amount.amount
             if CONTEXT.remainder(amount, increment):
