@@ -19,7 +19,9 @@
    compensation; the net or the tax of an included amount rounded first, and which
    included tax takes the residual cent) take the general path, so that the default
    one keeps its kernel; docs/conventions.md states each.
-4. **Totals**, from the same sums as the tax breakdown.
+4. **Totals**, from the same sums as the tax breakdown; a cash rounding difference is
+   a figure of its own, an untaxed rounding line, or a share of the largest tax row, as
+   its strategy says (:meth:`_Pricing.land_cash`).
 
 Everything runs under ordercore's decimal context. The loop over lines touches only
 ``Decimal`` values and makes one small result per line; lines taxed alike share one linear
