@@ -563,6 +563,16 @@ def test_a_credit_note_mirrors_the_invoice_under_each_strategy() -> None:
         assert rows(credit) == [(f"-{base}", f"-{tax}") for base, tax in rows(sale)]
 
 
+def test_the_biggest_tax_takes_the_difference_whatever_its_size() -> None:
+    # 1 % of 1.01 is 0.0101, so 0.01: 1.02 is payable as 1.00, and the row reads -0.01
+    one_percent = Tax.percent("Levy", "1", code="L")
+    result = cash_priced(
+        chf_line("1", "1.01", one_percent), strategy=CashRoundingStrategy.BIGGEST_TAX
+    )
+    assert rows(result) == [("1.01", "-0.01")]
+    assert result.totals.amount_due == chf("1.00")
+
+
 def test_with_no_tax_to_take_it_the_difference_stays_a_figure_of_its_own() -> None:
     exempt = Tax.exempt("VAT", reason="Exempt")
     result = cash_priced(chf_line("1", "4.22", exempt), strategy=CashRoundingStrategy.BIGGEST_TAX)
