@@ -381,10 +381,10 @@ class Policy:
 
     ``cash_rounding`` rounds the payable amount to a cash increment, its ``strategy``
     saying where the difference lands (a figure of its own, an untaxed line, the largest
-    tax). ``tax_increment`` rounds each row of the tax breakdown to a multiple of an increment
-    coarser than the currency's minor unit (whole forints: ``"1"``; ``"0.05"``) instead
-    of the minor unit; it fits the tax roundings that round each row once from a sum
-    (per rate, per tax exact, per group), and taxes not included in the price.
+    tax). ``tax_increment`` rounds each row of the tax breakdown to a multiple of an
+    increment coarser than the currency's minor unit (whole forints: ``"1"``; ``"0.05"``)
+    instead of the minor unit; it fits the tax roundings that round each row once from a
+    sum (per rate, per tax exact, per group), and taxes not included in the price.
 
     >>> Policy()
     Policy(rounding=RoundingMode.HALF_UP, stacking=Stacking.SEQUENTIAL, tax_rounding=TaxRounding.PER_RATE,
