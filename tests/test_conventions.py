@@ -7,14 +7,15 @@ rounded first (``IncludedRounding``) and where several included taxes' residual 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 import attrs
 import pytest
-from hypothesis import given, reject
+from hypothesis import assume, given, reject
 from hypothesis import strategies as st
 
 from ordercore import (
@@ -36,13 +37,16 @@ from ordercore import (
     OrdercoreError,
     Policy,
     PricedDocument,
+    Request,
     ResidualCent,
     RoundingMode,
+    SalesOrder,
     Tax,
     TaxCorrection,
     TaxRounding,
     price,
 )
+from ordercore.documents import InvoicingPolicy
 from ordercore.interop.plain import (
     document_from_data,
     document_to_data,
@@ -818,3 +822,60 @@ def test_whatever_the_tax_increment_rows_are_multiples_and_totals_reconcile(
     plain = price(document)
     assert totals.lines_net == plain.totals.lines_net
     assert [row.base for row in result.tax_breakdown] == [row.base for row in plain.tax_breakdown]
+
+
+def _request() -> Request:
+    return Request(
+        key="r",
+        at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC),
+        business_date=dt.date(2026, 11, 30),
+    )
+
+
+@given(
+    documents(
+        prepaid=False,
+        tax_rounding=TaxRounding.PER_RATE,
+        line_taxes=lambda currency: taxes(currency, included=False),
+    ),
+    increments,
+    st.data(),
+)
+def test_with_a_tax_increment_the_invoices_of_an_order_add_up_to_it(
+    document: Document, increment: str, data: st.DataObject
+) -> None:
+    assume(document.lines and all(line.quantity > 0 for line in document.lines))
+    try:
+        content = attrs.evolve(
+            document, policy=attrs.evolve(document.policy, tax_increment=increment)
+        )
+        order = SalesOrder.confirm(
+            id="so-1",
+            customer="acme",
+            number="SO-1",
+            content=content,
+            invoicing_policy=InvoicingPolicy.ORDERED,
+            request=_request(),
+        ).document
+    except OrdercoreError:
+        reject()
+    assume(order.total.amount >= 0)
+    billed = []
+    for step in range(data.draw(st.integers(0, 3), label="partial invoices")):
+        wanted = {
+            index: (line.open * data.draw(st.integers(1, 100)) / 100).quantize(
+                Decimal("0.000001"), ROUND_DOWN
+            )
+            for index, line in enumerate(order.lines)
+            if line.open and data.draw(st.booleans(), label="bill line")
+        }
+        wanted = {index: quantity for index, quantity in wanted.items() if quantity > 0}
+        if wanted:
+            made = order.invoice_quantities(wanted, invoice_id=f"inv-{step}", request=_request())
+            billed.append(made.invoice.priced.totals.tax_inclusive.amount)
+            order = made.order
+    if not order.completed:
+        last = order.invoice_remaining(invoice_id="last", request=_request())
+        billed.append(last.invoice.priced.totals.tax_inclusive.amount)
+        order = last.order
+    assert sum(billed) == order.total.amount
