@@ -879,3 +879,30 @@ def test_with_a_tax_increment_the_invoices_of_an_order_add_up_to_it(
         billed.append(last.invoice.priced.totals.tax_inclusive.amount)
         order = last.order
     assert sum(billed) == order.total.amount
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit (docs/conventions.md): the invoice that completes an order does "
+    "not allow for the cash rounding the other strategies put in each invoice",
+)
+def test_an_order_invoiced_in_parts_with_a_rounding_line_adds_up() -> None:
+    # 14.5 x 0.01 = 0.145, so 0.15, and 0.20 in steps of 0.10 with a rounding line of 0.05;
+    # 0.58 units are 0.01 (0.00 with its rounding line), the rest 0.14 (0.10): 0.10 in all
+    cash = CashRounding(increment="0.10", strategy=CashRoundingStrategy.ROUNDING_LINE)
+    content = Document(
+        currency="EUR", items=[line("14.5", "0.01")], policy=Policy(cash_rounding=cash)
+    )
+    order = SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=_request(),
+    ).document
+    assert order.total == eur("0.20")
+    first = order.invoice_quantities({0: "0.58"}, invoice_id="inv-1", request=_request())
+    last = first.order.invoice_remaining(invoice_id="inv-2", request=_request())
+    billed = [made.invoice.priced.totals.tax_inclusive for made in (first, last)]
+    assert billed[0] + billed[1] == order.total
