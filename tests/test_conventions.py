@@ -7,39 +7,55 @@ rounded first (``IncludedRounding``) and where several included taxes' residual 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 import attrs
 import pytest
-from hypothesis import given, reject
+from hypothesis import assume, given, reject
 from hypothesis import strategies as st
 
 from ordercore import (
     AdjustmentMode,
+    CashRounding,
+    CashRoundingStrategy,
     Discount,
     DiscountOverflow,
     Document,
+    FloatNotAllowed,
     IncludedRounding,
+    InvalidAmount,
     InvalidData,
     InvalidDiscount,
     InvalidLine,
+    InvalidNumber,
     InvalidType,
     Line,
     Money,
+    NumberOutOfRange,
     OrdercoreError,
     Policy,
     PricedDocument,
+    Request,
     ResidualCent,
     RoundingMode,
+    SalesOrder,
     Stacking,
     Tax,
+    TaxCorrection,
     TaxRounding,
     price,
 )
-from ordercore.interop.plain import document_from_data, document_to_data
+from ordercore.documents import InvoicingPolicy
+from ordercore.interop.plain import (
+    document_from_data,
+    document_to_data,
+    priced_from_data,
+    priced_to_data,
+)
 from ordercore.money import quantum, round_to
 from ordercore.testing.strategies import documents, taxes
 
@@ -591,3 +607,446 @@ def test_clamped_stacks_never_take_a_line_past_zero_and_change_nothing_else(
         assert stated.amount == 0 or (stated.amount > 0) == (line.line.quantity > 0)
     if refused is not None:  # nothing overflowed: clamping changed nothing
         assert clamped.totals == refused.totals
+
+
+# -- cash rounding strategies -----------------------------------------------------------
+
+MWST = Tax.percent("MWST", "8.1")
+MWST_REDUCED = Tax.percent("MWST", "2.6", code="AA")
+
+
+def chf_line(quantity: str, unit_price: str, *line_taxes: Tax) -> Line:
+    return Line(
+        description="Coffee",
+        quantity=quantity,
+        unit_price=Money(unit_price, "CHF"),
+        taxes=list(line_taxes),
+    )
+
+
+def cash_priced(
+    *lines: Line, strategy: CashRoundingStrategy, prepaid: str | None = None
+) -> PricedDocument:
+    cash = CashRounding.for_currency("CHF", strategy=strategy)
+    return price(
+        Document(
+            currency="CHF",
+            items=list(lines),
+            policy=Policy(cash_rounding=cash),
+            prepaid=None if prepaid is None else Money(prepaid, "CHF"),
+        )
+    )
+
+
+def chf(amount: str) -> Money:
+    return Money(amount, "CHF")
+
+
+def test_cash_rounding_is_a_figure_of_its_own_by_default() -> None:
+    # 3 x 4.20 = 12.60, 8.1 % of it 1.0206, so 1.02: 13.62, payable in 0.05 as 13.60
+    assert CashRounding(increment="0.05").strategy is CashRoundingStrategy.SEPARATE
+    result = cash_priced(chf_line("3", "4.20", MWST), strategy=CashRoundingStrategy.SEPARATE)
+    totals = result.totals
+    assert (totals.lines_net, totals.tax, totals.tax_inclusive) == (
+        chf("12.60"),
+        chf("1.02"),
+        chf("13.62"),
+    )
+    assert (totals.rounding, totals.rounding_line, totals.amount_due) == (
+        chf("-0.02"),
+        chf("0.00"),
+        chf("13.60"),
+    )
+    assert result.tax_breakdown[0].cash_rounding is None
+
+
+def test_a_rounding_line_is_untaxed_and_changes_the_untaxed_total() -> None:
+    result = cash_priced(chf_line("3", "4.20", MWST), strategy=CashRoundingStrategy.ROUNDING_LINE)
+    totals = result.totals
+    assert totals.rounding_line == chf("-0.02")
+    assert (totals.lines_net, totals.tax_exclusive) == (chf("12.58"), chf("12.58"))
+    # the tax is the tax of the lines, on their base: the rounding line bears none
+    assert rows(result) == [("12.60", "1.02")]
+    assert (totals.tax_inclusive, totals.rounding, totals.amount_due) == (
+        chf("13.60"),
+        chf("0.00"),
+        chf("13.60"),
+    )
+    assert "Rounding line (untaxed)" in str(result)
+
+
+def test_the_biggest_tax_takes_the_difference_as_a_correction_of_its_row() -> None:
+    # 8.1 % of 12.60 is 1.02; 2.6 % of 4.00 is 0.104, so 0.10: 13.62 + 4.10 = 17.72,
+    # payable as 17.70; the 8.1 % row, the larger, takes -0.02
+    lines = (chf_line("3", "4.20", MWST), chf_line("1", "4.00", MWST_REDUCED))
+    result = cash_priced(*lines, strategy=CashRoundingStrategy.BIGGEST_TAX)
+    assert rows(result) == [("12.60", "1.00"), ("4.00", "0.10")]
+    first, second = result.tax_breakdown
+    assert (first.cash_rounding, second.cash_rounding) == (chf("-0.02"), None)
+    totals = result.totals
+    assert (totals.tax, totals.tax_inclusive, totals.amount_due) == (
+        chf("1.10"),
+        chf("17.70"),
+        chf("17.70"),
+    )
+    assert (totals.rounding, totals.rounding_line) == (chf("0.00"), chf("0.00"))
+    assert "(incl. cash rounding -0.02)" in str(result)
+
+
+def test_the_biggest_tax_on_a_tie_is_the_first_row() -> None:
+    # two lines of 4.01 at 2.6 %, under two taxes: 0.10426, so 0.10 on each row; 8.22 is
+    # payable as 8.20, and the first of the two equal rows takes -0.02
+    other = Tax.percent("Levy", "2.6", code="L")
+    lines = (chf_line("1", "4.01", MWST_REDUCED), chf_line("1", "4.01", other))
+    result = cash_priced(*lines, strategy=CashRoundingStrategy.BIGGEST_TAX)
+    assert rows(result) == [("4.01", "0.08"), ("4.01", "0.10")]
+
+
+def test_a_credit_note_mirrors_the_invoice_under_each_strategy() -> None:
+    for strategy in CashRoundingStrategy:
+        sale = cash_priced(chf_line("3", "4.20", MWST), strategy=strategy)
+        credit = cash_priced(chf_line("-3", "4.20", MWST), strategy=strategy)
+        for name in ("lines_net", "rounding_line", "tax", "tax_inclusive", "rounding"):
+            assert getattr(credit.totals, name) == -getattr(sale.totals, name), (strategy, name)
+        assert rows(credit) == [(f"-{base}", f"-{tax}") for base, tax in rows(sale)]
+
+
+def test_the_biggest_tax_takes_the_difference_whatever_its_size() -> None:
+    # 1 % of 1.01 is 0.0101, so 0.01: 1.02 is payable as 1.00, and the row reads -0.01
+    one_percent = Tax.percent("Levy", "1", code="L")
+    result = cash_priced(
+        chf_line("1", "1.01", one_percent), strategy=CashRoundingStrategy.BIGGEST_TAX
+    )
+    assert rows(result) == [("1.01", "-0.01")]
+    assert result.totals.amount_due == chf("1.00")
+
+
+def test_with_no_tax_to_take_it_the_difference_stays_a_figure_of_its_own() -> None:
+    exempt = Tax.exempt("VAT", reason="Exempt")
+    result = cash_priced(chf_line("1", "4.22", exempt), strategy=CashRoundingStrategy.BIGGEST_TAX)
+    assert result.totals.rounding == chf("-0.02")
+    assert result.totals.tax == chf("0.00")
+    assert result.totals.amount_due == chf("4.20")
+
+
+def test_a_withholding_tax_on_a_sale_does_not_take_the_difference() -> None:
+    # 10.00, VAT 8.1 % 0.81, withholding 15 % -1.50: 9.31, payable as 9.30
+    withholding = Tax.withholding_tax("WHT", "15")
+    result = cash_priced(
+        chf_line("1", "10.00", MWST, withholding), strategy=CashRoundingStrategy.BIGGEST_TAX
+    )
+    assert [row.amount for row in result.tax_breakdown] == [chf("0.80"), chf("-1.50")]
+    assert result.totals.amount_due == chf("9.30")
+
+
+def test_the_payable_amount_is_rounded_after_the_prepaid_amount() -> None:
+    # 13.62 less 10.01 prepaid is 3.61, payable as 3.60: the tax row takes -0.01
+    result = cash_priced(
+        chf_line("3", "4.20", MWST), strategy=CashRoundingStrategy.BIGGEST_TAX, prepaid="10.01"
+    )
+    assert rows(result) == [("12.60", "1.01")]
+    assert (result.totals.tax_inclusive, result.totals.amount_due) == (chf("13.61"), chf("3.60"))
+
+
+@pytest.mark.parametrize("value", ["biggest_tax", None, RoundingMode.HALF_UP, 1])
+def test_a_wrong_cash_rounding_strategy_is_refused(value: object) -> None:
+    with pytest.raises(InvalidType) as caught:
+        CashRounding(increment="0.05", strategy=value)  # type: ignore[arg-type]
+    assert caught.value.field == "strategy"
+
+
+def test_the_cash_rounding_strategy_travels_as_plain_data() -> None:
+    cash = CashRounding(increment="0.05", strategy=CashRoundingStrategy.ROUNDING_LINE)
+    document = Document(
+        currency="CHF", items=[chf_line("3", "4.20", MWST)], policy=Policy(cash_rounding=cash)
+    )
+    data = document_to_data(document)
+    assert data["policy"]["cash_rounding"]["strategy"] == "rounding_line"
+    assert document_from_data(json.loads(json.dumps(data))).policy == document.policy
+    result = price(document)
+    stored = json.loads(json.dumps(priced_to_data(result)))
+    assert stored["totals"]["rounding_line"] == "-0.02"
+    assert priced_from_data(stored).totals == result.totals
+    data["policy"]["cash_rounding"]["strategy"] = "smallest_tax"
+    with pytest.raises(InvalidData):
+        document_from_data(data)
+    separate = attrs.evolve(cash, strategy=CashRoundingStrategy.SEPARATE)
+    plain = document_to_data(attrs.evolve(document, policy=Policy(cash_rounding=separate)))
+    assert "strategy" not in plain["policy"]["cash_rounding"]
+
+
+@given(
+    documents(returns=True, cash_rounding=True, **any_options),  # type: ignore[arg-type]
+    st.sampled_from(CashRoundingStrategy),
+)
+def test_whatever_the_cash_rounding_strategy_the_totals_reconcile(
+    document: Document, strategy: CashRoundingStrategy
+) -> None:
+    cash = document.policy.cash_rounding
+    assert cash is not None
+    policy = attrs.evolve(document.policy, cash_rounding=attrs.evolve(cash, strategy=strategy))
+    result = priced_or_skip(attrs.evolve(document, policy=policy))
+    separate = price(document)  # the same document, the difference a figure of its own
+    totals, currency = result.totals, document.currency
+    zero = Money.zero(currency)
+    assert totals.lines_net == sum((line.net for line in result.lines), zero) + totals.rounding_line
+    assert totals.tax == sum((row.amount for row in result.tax_breakdown), zero)
+    assert totals.tax_exclusive == totals.lines_net - totals.allowances + totals.charges
+    assert totals.tax_inclusive == totals.tax_exclusive + totals.tax
+    assert totals.amount_due == totals.tax_inclusive + totals.rounding - totals.prepaid
+    # wherever it lands, the difference is the same, and so is what is payable
+    on_rows = sum(
+        (row.cash_rounding for row in result.tax_breakdown if row.cash_rounding is not None), zero
+    )
+    assert totals.rounding + totals.rounding_line + on_rows == separate.totals.rounding
+    assert totals.amount_due == separate.totals.amount_due
+    assert len([m for m in (totals.rounding, totals.rounding_line, on_rows) if m.amount]) <= 1
+    if strategy is CashRoundingStrategy.ROUNDING_LINE:
+        assert totals.rounding == zero
+    if strategy is CashRoundingStrategy.BIGGEST_TAX and totals.rounding:
+        # only when no row has tax on the document's side (a sale's positive tax)
+        sign = -1 if separate.totals.tax_inclusive.amount < 0 else 1
+        assert all(row.amount.amount * sign <= 0 for row in result.tax_breakdown)
+
+
+# -- tax increments ---------------------------------------------------------------------
+
+AFA = Tax.percent("AFA", "27")
+
+
+def huf_priced(*lines: Line, **policy: object) -> PricedDocument:
+    return price(Document(currency="HUF", items=list(lines), policy=Policy(**policy)))  # type: ignore[arg-type]
+
+
+def huf_line(quantity: str, unit_price: str, *line_taxes: Tax) -> Line:
+    return Line(
+        description="Chair",
+        quantity=quantity,
+        unit_price=Money(unit_price, "HUF"),
+        taxes=list(line_taxes),
+    )
+
+
+def test_a_tax_increment_rounds_each_row_to_whole_forints() -> None:
+    # 27 % of 1001.50 is 270.405: 270.41 to the filler, 270 to the forint
+    chair = huf_line("1", "1001.50", AFA)
+    assert rows(huf_priced(chair)) == [("1001.50", "270.41")]
+    result = huf_priced(chair, tax_increment="1")
+    assert rows(result) == [("1001.50", "270.00")]
+    assert result.totals.tax_inclusive == Money("1271.50", "HUF")
+    assert result.policy.tax_increment == Decimal(1)
+
+
+def test_a_tax_increment_of_five_cents() -> None:
+    # 8.1 % of 12.60 is 1.0206: 1.00 in steps of 0.05; 8.1 % of 13.00 is 1.053: 1.05
+    result = cash_priced_taxes("0.05", chf_line("3", "4.20", MWST), chf_line("1", "13.00", VAT10))
+    assert rows(result) == [("12.60", "1.00"), ("13.00", "1.30")]
+
+
+def cash_priced_taxes(increment: str, *lines: Line, **policy: object) -> PricedDocument:
+    return price(
+        Document(
+            currency="CHF",
+            items=list(lines),
+            policy=Policy(tax_increment=increment, **policy),  # type: ignore[arg-type]
+        )
+    )
+
+
+def test_a_tax_increment_rounds_the_exact_sum_once_per_tax_exact_and_per_group() -> None:
+    # 27 % of 3 x 0.505 forints: exactly 0.40905; per tax exact, once, to 0 forints; per
+    # group (one group) on the rounded nets 3 x 0.51 = 1.53: 0.4131, 0 forints too
+    cheap = [huf_line("1", "0.505", AFA) for _ in range(3)]
+    for mode in (TaxRounding.PER_TAX_EXACT, TaxRounding.PER_GROUP, TaxRounding.PER_RATE):
+        assert rows(huf_priced(*cheap, tax_rounding=mode, tax_increment="1")) == [
+            ("1.53", "0.00")
+        ], mode
+    # and a withholding row rounds as its mirror: -15 % of 1001.50 is -150.225, so -150
+    wht = Tax.withholding_tax("WHT", "15")
+    result = huf_priced(huf_line("1", "1001.50", AFA, wht), tax_increment="1")
+    assert rows(result) == [("1001.50", "270.00"), ("1001.50", "-150.00")]
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("0", InvalidNumber),
+        ("-1", InvalidNumber),
+        ("1e999999999", NumberOutOfRange),
+        (Decimal("1E+99"), NumberOutOfRange),
+        ("1e-99", InvalidNumber),
+        ("NaN", InvalidNumber),
+        (0.05, FloatNotAllowed),
+    ],
+)
+def test_a_bad_tax_increment_is_refused_by_the_policy(value: object, error: type) -> None:
+    with pytest.raises(error) as caught:
+        Policy(tax_increment=value)  # type: ignore[arg-type]
+    assert caught.value.field == "tax_increment"
+
+
+def test_a_tax_increment_does_not_fit_line_sums_included_taxes_or_fine_steps() -> None:
+    for mode in (TaxRounding.PER_LINE, TaxRounding.COMPENSATED):
+        with pytest.raises(InvalidNumber) as number:
+            Policy(tax_rounding=mode, tax_increment="1")
+        assert number.value.field == "tax_increment"
+    included = huf_line("1", "1270.00", Tax.percent("AFA", "27", included=True))
+    with pytest.raises(InvalidLine) as line_error:
+        huf_priced(included, tax_increment="1")
+    assert line_error.value.field == "taxes"
+    with pytest.raises(InvalidAmount) as amount:
+        huf_priced(huf_line("1", "1.00", AFA), tax_increment="0.001")
+    assert amount.value.field == "tax_increment"
+    correction = TaxCorrection(tax=AFA, amount=Money("0.50", "HUF"), reason="Rounding")
+    with pytest.raises(InvalidAmount) as corrected:
+        Document(
+            currency="HUF",
+            items=[huf_line("1", "1.00", AFA)],
+            policy=Policy(tax_increment="1"),
+            tax_corrections=[correction],
+        )
+    assert corrected.value.field == "tax_corrections"
+    # cash rounding's difference (1271.50 payable in fives as 1270: -1.50) would take the
+    # row off its increment: it cannot land on the biggest tax, but on a line it can
+    biggest = CashRounding(increment="5", strategy=CashRoundingStrategy.BIGGEST_TAX)
+    with pytest.raises(InvalidAmount) as cash:
+        huf_priced(huf_line("1", "1001.50", AFA), tax_increment="1", cash_rounding=biggest)
+    assert cash.value.field == "cash_rounding"
+    on_line = attrs.evolve(biggest, strategy=CashRoundingStrategy.ROUNDING_LINE)
+    result = huf_priced(huf_line("1", "1001.50", AFA), tax_increment="1", cash_rounding=on_line)
+    assert rows(result) == [("1001.50", "270.00")]
+    assert result.totals.rounding_line == Money("-1.50", "HUF")
+    assert result.totals.amount_due == Money("1270.00", "HUF")
+
+
+def test_a_tax_increment_travels_as_plain_data() -> None:
+    document = Document(
+        currency="HUF", items=[huf_line("1", "1001.50", AFA)], policy=Policy(tax_increment="1")
+    )
+    data = json.loads(json.dumps(document_to_data(document)))
+    assert data["policy"]["tax_increment"] == "1"
+    assert document_from_data(data).policy == document.policy
+    data["policy"]["tax_increment"] = "-1"
+    with pytest.raises(InvalidData):
+        document_from_data(data)
+    assert (
+        "tax_increment" not in document_to_data(attrs.evolve(document, policy=Policy()))["policy"]
+    )
+
+
+increments = st.sampled_from(("1", "0.05", "0.10", "5", "100"))
+
+
+@given(
+    documents(
+        tax_rounding=st.sampled_from(
+            (TaxRounding.PER_RATE, TaxRounding.PER_TAX_EXACT, TaxRounding.PER_GROUP)
+        ),
+        line_taxes=lambda currency: taxes(currency, included=False),
+        returns=True,
+    ),
+    increments,
+)
+def test_whatever_the_tax_increment_rows_are_multiples_and_totals_reconcile(
+    document: Document, increment: str
+) -> None:
+    policy = attrs.evolve(document.policy, tax_increment=increment)
+    try:
+        result = priced_or_skip(attrs.evolve(document, policy=policy))
+    except OrdercoreError:
+        reject()
+    totals, zero = result.totals, Money.zero(document.currency)
+    step = Fraction(increment)
+    for row in result.tax_breakdown:
+        assert (Fraction(row.amount.amount) / step).denominator == 1, row
+    assert totals.tax == sum((row.amount for row in result.tax_breakdown), zero)
+    assert totals.tax_inclusive == totals.tax_exclusive + totals.tax
+    assert totals.amount_due == totals.tax_inclusive + totals.rounding - totals.prepaid
+    # the lines and their nets are those of the minor unit: only the taxes change
+    plain = price(document)
+    assert totals.lines_net == plain.totals.lines_net
+    assert [row.base for row in result.tax_breakdown] == [row.base for row in plain.tax_breakdown]
+
+
+def _request() -> Request:
+    return Request(
+        key="r",
+        at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC),
+        business_date=dt.date(2026, 11, 30),
+    )
+
+
+@given(
+    documents(
+        prepaid=False,
+        tax_rounding=TaxRounding.PER_RATE,
+        line_taxes=lambda currency: taxes(currency, included=False),
+    ),
+    increments,
+    st.data(),
+)
+def test_with_a_tax_increment_the_invoices_of_an_order_add_up_to_it(
+    document: Document, increment: str, data: st.DataObject
+) -> None:
+    assume(document.lines and all(line.quantity > 0 for line in document.lines))
+    try:
+        content = attrs.evolve(
+            document, policy=attrs.evolve(document.policy, tax_increment=increment)
+        )
+        order = SalesOrder.confirm(
+            id="so-1",
+            customer="acme",
+            number="SO-1",
+            content=content,
+            invoicing_policy=InvoicingPolicy.ORDERED,
+            request=_request(),
+        ).document
+    except OrdercoreError:
+        reject()
+    assume(order.total.amount >= 0)
+    billed = []
+    for step in range(data.draw(st.integers(0, 3), label="partial invoices")):
+        wanted = {
+            index: (line.open * data.draw(st.integers(1, 100)) / 100).quantize(
+                Decimal("0.000001"), ROUND_DOWN
+            )
+            for index, line in enumerate(order.lines)
+            if line.open and data.draw(st.booleans(), label="bill line")
+        }
+        wanted = {index: quantity for index, quantity in wanted.items() if quantity > 0}
+        if wanted:
+            made = order.invoice_quantities(wanted, invoice_id=f"inv-{step}", request=_request())
+            billed.append(made.invoice.priced.totals.tax_inclusive.amount)
+            order = made.order
+    if not order.completed:
+        last = order.invoice_remaining(invoice_id="last", request=_request())
+        billed.append(last.invoice.priced.totals.tax_inclusive.amount)
+        order = last.order
+    assert sum(billed) == order.total.amount
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit (docs/conventions.md): the invoice that completes an order does "
+    "not allow for the cash rounding the other strategies put in each invoice",
+)
+def test_an_order_invoiced_in_parts_with_a_rounding_line_adds_up() -> None:
+    # 14.5 x 0.01 = 0.145, so 0.15, and 0.20 in steps of 0.10 with a rounding line of 0.05;
+    # 0.58 units are 0.01 (0.00 with its rounding line), the rest 0.14 (0.10): 0.10 in all
+    cash = CashRounding(increment="0.10", strategy=CashRoundingStrategy.ROUNDING_LINE)
+    content = Document(
+        currency="EUR", items=[line("14.5", "0.01")], policy=Policy(cash_rounding=cash)
+    )
+    order = SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=_request(),
+    ).document
+    assert order.total == eur("0.20")
+    first = order.invoice_quantities({0: "0.58"}, invoice_id="inv-1", request=_request())
+    last = first.order.invoice_remaining(invoice_id="inv-2", request=_request())
+    billed = [made.invoice.priced.totals.tax_inclusive for made in (first, last)]
+    assert billed[0] + billed[1] == order.total

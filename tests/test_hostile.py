@@ -22,6 +22,7 @@ from ordercore import (
     Address,
     Allowance,
     CashRounding,
+    CashRoundingStrategy,
     Charge,
     Discount,
     Document,
@@ -151,6 +152,22 @@ NUMBER_CONSTRUCTORS: dict[str, Callable[[Any], object]] = {
         Money("100.00", EUR), TODAY
     ),
     "Policy price places": lambda v: Policy(price_places=v),
+    "Policy tax increment": lambda v: price(
+        Document(
+            currency=EUR,
+            items=[line(taxes=[Tax.percent("VAT", "20")])],
+            policy=Policy(tax_increment=v),
+        )
+    ),
+    "CashRounding on the biggest tax": lambda v: price(
+        Document(
+            currency=EUR,
+            items=[line(unit_price=Money("10.01", EUR), taxes=[Tax.percent("VAT", "20")])],
+            policy=Policy(
+                cash_rounding=CashRounding(increment=v, strategy=CashRoundingStrategy.BIGGEST_TAX)
+            ),
+        )
+    ),
 }
 
 

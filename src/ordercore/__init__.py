@@ -229,6 +229,7 @@ from ordercore.events import (
 )
 from ordercore.money import (
     CashRounding,
+    CashRoundingStrategy,
     Currency,
     ExchangeRate,
     Money,
@@ -348,6 +349,7 @@ __all__ = [
     "Billing",
     "Candidate",
     "CashRounding",
+    "CashRoundingStrategy",
     "Catalog",
     "ChangeOutOfOrder",
     "Changed",

@@ -50,7 +50,7 @@ from ordercore.errors import (
 from ordercore.money.amount import Money
 from ordercore.money.currency import get_currency
 from ordercore.money.decimals import MAX_NUMBER_LENGTH, to_decimal
-from ordercore.money.rounding import CashRounding, RoundingMode
+from ordercore.money.rounding import CashRounding, CashRoundingStrategy, RoundingMode
 from ordercore.pricing.discounts import Discount, DiscountOverflow, Stacking
 from ordercore.pricing.document import (
     AdjustmentMode,
@@ -63,7 +63,7 @@ from ordercore.pricing.document import (
 )
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
-from ordercore.pricing.results import PricedDocument, TaxSubtotal
+from ordercore.pricing.results import PricedDocument, TaxSubtotal, Totals
 from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
 
 __all__ = [
@@ -369,6 +369,7 @@ class _DocumentReader:
                 "included_rounding",
                 "residual_cent",
                 "discount_overflow",
+                "tax_increment",
             }
         )
         places = reader.child("price_places")
@@ -377,10 +378,15 @@ class _DocumentReader:
         if cash.value == "currency":
             cash_rounding = cash.build(lambda: CashRounding.for_currency(self.currency))
         elif cash.value is not None:
-            cash.check_keys({"increment", "mode"})
+            cash.check_keys({"increment", "mode", "strategy"})
             increment = cash.child("increment").number()
             mode = _rounding_mode(cash.child("mode"))
-            cash_rounding = cash.build(lambda: CashRounding(increment=increment, mode=mode))
+            strategy = cash.child("strategy").choice(
+                CashRoundingStrategy, CashRoundingStrategy.SEPARATE
+            )
+            cash_rounding = cash.build(
+                lambda: CashRounding(increment=increment, mode=mode, strategy=strategy)
+            )
         rounding = _rounding_mode(reader.child("rounding"))
         stacking = reader.child("stacking").choice(Stacking, Stacking.SEQUENTIAL)
         tax_rounding = reader.child("tax_rounding").choice(TaxRounding, TaxRounding.PER_RATE)
@@ -394,6 +400,8 @@ class _DocumentReader:
         overflow = reader.child("discount_overflow").choice(
             DiscountOverflow, DiscountOverflow.REFUSE
         )
+        tax_step = reader.child("tax_increment")
+        tax_increment = None if tax_step.value is None else tax_step.number()
         return reader.build(
             lambda: Policy(
                 rounding=rounding,
@@ -405,6 +413,7 @@ class _DocumentReader:
                 included_rounding=included_rounding,
                 residual_cent=residual_cent,
                 discount_overflow=overflow,
+                tax_increment=tax_increment,
             )
         )
 
@@ -725,6 +734,8 @@ def _policy_to_data(policy: Policy) -> Data:
             "increment": _number(policy.cash_rounding.increment),
             "mode": policy.cash_rounding.mode.name.lower(),
         }
+        if policy.cash_rounding.strategy is not CashRoundingStrategy.SEPARATE:
+            data["cash_rounding"]["strategy"] = policy.cash_rounding.strategy.value
     # written only when chosen, so that data of the defaults reads as it always did
     if policy.included_rounding is not IncludedRounding.NET_FIRST:
         data["included_rounding"] = policy.included_rounding.value
@@ -732,6 +743,8 @@ def _policy_to_data(policy: Policy) -> Data:
         data["residual_cent"] = policy.residual_cent.value
     if policy.discount_overflow is not DiscountOverflow.REFUSE:
         data["discount_overflow"] = policy.discount_overflow.value
+    if policy.tax_increment is not None:
+        data["tax_increment"] = _number(policy.tax_increment)
     return data
 
 
@@ -797,7 +810,15 @@ def _row_to_data(row: TaxSubtotal) -> Data:
     }
     if row.correction is not None:
         data["correction"] = _number(row.correction.amount)
+    if row.cash_rounding is not None:
+        data["cash_rounding"] = _number(row.cash_rounding.amount)
     return data
+
+
+def _rounding_line_to_data(totals: Totals) -> Data:
+    """The untaxed rounding line, written only when there is one (cash rounding's)."""
+    line = totals.rounding_line.amount
+    return {"rounding_line": _number(line)} if line else {}
 
 
 def priced_to_data(priced: PricedDocument) -> Data:
@@ -837,7 +858,8 @@ def priced_to_data(priced: PricedDocument) -> Data:
             for adjustment in priced.all_adjustments()
         ],
         "tax_breakdown": [_row_to_data(row) for row in priced.tax_breakdown],
-        "totals": {
+        "totals": _rounding_line_to_data(totals)
+        | {
             name: _number(getattr(totals, name).amount)
             for name in (
                 "lines_net",

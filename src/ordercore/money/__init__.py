@@ -9,10 +9,11 @@ from ordercore.money.allocation import allocate, apportion, share_of
 from ordercore.money.amount import ExchangeRate, Money, to_money
 from ordercore.money.currency import Currency, cash_increment, get_currency, precision, quantum
 from ordercore.money.decimals import to_decimal
-from ordercore.money.rounding import CashRounding, RoundingMode, round_to
+from ordercore.money.rounding import CashRounding, CashRoundingStrategy, RoundingMode, round_to
 
 __all__ = [
     "CashRounding",
+    "CashRoundingStrategy",
     "Currency",
     "ExchangeRate",
     "Money",

@@ -44,7 +44,7 @@ from ordercore.money.context import CONTEXT
 from ordercore.money.currency import cash_increment, get_currency
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, MAX_PLACES, to_decimal
 
-__all__ = ["CashRounding", "RoundingMode", "quantizer", "round_to"]
+__all__ = ["CashRounding", "CashRoundingStrategy", "RoundingMode", "quantizer", "round_to"]
 
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 # Values up to 10**30 round to the finest quantum (10**-12) within 50 digits.
@@ -155,26 +155,63 @@ def _mode(value: object) -> RoundingMode:
     return value
 
 
+class CashRoundingStrategy(enum.Enum):
+    """Where a priced document books the difference that cash rounding makes.
+
+    * ``SEPARATE`` (the default; EN 16931's rounding amount BT-114, ERPNext's rounding
+      adjustment): a figure of its own in the totals, between the tax inclusive total
+      and the amount due; no line and no tax changes;
+    * ``ROUNDING_LINE`` (Odoo's "add a rounding line"): an untaxed rounding line, so the
+      lines' net, the tax exclusive and the tax inclusive totals take it;
+    * ``BIGGEST_TAX`` (Odoo's "modify tax amount"): the tax row with the largest amount
+      takes it, and so do the tax and tax inclusive totals.
+
+    docs/conventions.md shows each at work.
+    """
+
+    SEPARATE = "separate"
+    ROUNDING_LINE = "rounding_line"
+    BIGGEST_TAX = "biggest_tax"
+
+    def __repr__(self) -> str:
+        return f"CashRoundingStrategy.{self.name}"
+
+
+def _strategy(value: object) -> CashRoundingStrategy:
+    if not isinstance(value, CashRoundingStrategy):
+        raise InvalidType(value, expected="a CashRoundingStrategy", field="strategy")
+    return value
+
+
 @attrs.frozen(kw_only=True)
 class CashRounding:
     """Round the payable amount to a cash increment (CHF 0.05, SEK 1).
 
-    The difference is booked as a separate rounding adjustment (EN 16931 BT-114); it
-    never changes a line, a tax or the tax inclusive total.
+    ``strategy`` says where a priced document books the difference: by default as a
+    separate rounding adjustment (EN 16931 BT-114), which never changes a line, a tax or
+    the tax inclusive total; or as an untaxed rounding line, or on the largest tax row
+    (see :class:`CashRoundingStrategy`).
 
     >>> CashRounding.for_currency("CHF")
-    CashRounding(increment=Decimal('0.05'), mode=RoundingMode.HALF_UP)
+    CashRounding(increment=Decimal('0.05'), mode=RoundingMode.HALF_UP, strategy=CashRoundingStrategy.SEPARATE)
     """
 
     increment: Decimal = attrs.field(converter=_increment)
     mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_mode)
+    strategy: CashRoundingStrategy = attrs.field(
+        default=CashRoundingStrategy.SEPARATE, converter=_strategy
+    )
 
     @classmethod
     def for_currency(
-        cls, currency: object, *, mode: RoundingMode = RoundingMode.HALF_UP
+        cls,
+        currency: object,
+        *,
+        mode: RoundingMode = RoundingMode.HALF_UP,
+        strategy: CashRoundingStrategy = CashRoundingStrategy.SEPARATE,
     ) -> CashRounding:
         """Use the cash increment that CLDR records for ``currency``."""
-        return cls(increment=cash_increment(get_currency(currency)), mode=mode)
+        return cls(increment=cash_increment(get_currency(currency)), mode=mode, strategy=strategy)
 
     def adjustment(self, amount: Decimal) -> Decimal:
         """Return what must be added to ``amount`` to make it a multiple of the increment."""

@@ -46,7 +46,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import get_currency, precision
 from ordercore.money.decimals import decimal_places, to_decimal
-from ordercore.money.rounding import CashRounding, RoundingMode
+from ordercore.money.rounding import CashRounding, CashRoundingStrategy, RoundingMode
 from ordercore.pricing.discounts import DiscountKind, DiscountOverflow, Stacking
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import (
@@ -358,6 +358,21 @@ def _cash_rounding(value: object) -> CashRounding | None:
     return None if value is None else check_instance(value, CashRounding, "cash_rounding")
 
 
+def _tax_increment(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    number = to_decimal(value, field="tax_increment")
+    if number <= 0:
+        raise InvalidNumber(
+            value, reason="a rounding increment must be positive", field="tax_increment"
+        )
+    return number
+
+
+#: The tax roundings whose rows are rounded once, from a sum: those a tax increment fits.
+_ROW_ROUNDED = (TaxRounding.PER_RATE, TaxRounding.PER_TAX_EXACT, TaxRounding.PER_GROUP)
+
+
 @attrs.frozen(kw_only=True)
 class Policy:
     """How a document is priced; the priced result records the policy it used.
@@ -371,11 +386,18 @@ class Policy:
     discounts past 100 % is refused or clamped at zero
     (:class:`~ordercore.pricing.discounts.DiscountOverflow`). The defaults are EN 16931's.
 
+    ``cash_rounding`` rounds the payable amount to a cash increment, its ``strategy``
+    saying where the difference lands (a figure of its own, an untaxed line, the largest
+    tax). ``tax_increment`` rounds each row of the tax breakdown to a multiple of an
+    increment coarser than the currency's minor unit (whole forints: ``"1"``; ``"0.05"``)
+    instead of the minor unit; it fits the tax roundings that round each row once from a
+    sum (per rate, per tax exact, per group), and taxes not included in the price.
+
     >>> Policy()
     Policy(rounding=RoundingMode.HALF_UP, stacking=Stacking.SEQUENTIAL, tax_rounding=TaxRounding.PER_RATE,
            adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None,
            included_rounding=IncludedRounding.NET_FIRST, residual_cent=ResidualCent.LARGEST_REMAINDER,
-           discount_overflow=DiscountOverflow.REFUSE)
+           discount_overflow=DiscountOverflow.REFUSE, tax_increment=None)
     """
 
     rounding: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_rounding)
@@ -396,6 +418,17 @@ class Policy:
     discount_overflow: DiscountOverflow = attrs.field(
         default=DiscountOverflow.REFUSE, converter=_discount_overflow
     )
+    tax_increment: Decimal | None = attrs.field(default=None, converter=_tax_increment)
+
+    def __attrs_post_init__(self) -> None:
+        if self.tax_increment is not None and self.tax_rounding not in _ROW_ROUNDED:
+            raise InvalidNumber(
+                self.tax_increment,
+                reason=f"a tax increment rounds each row of the breakdown once, which "
+                f"{self.tax_rounding!r} does not (its rows are sums of rounded line taxes); "
+                "use TaxRounding.PER_RATE, PER_TAX_EXACT or PER_GROUP",
+                field="tax_increment",
+            )
 
     @classmethod
     def profile(cls, name: str, **changes: object) -> Policy:
@@ -504,6 +537,45 @@ class Document:
                 reason=f"a cash rounding increment must be a multiple of the {code} minor unit",
                 field="cash_rounding",
             )
+        if self.policy.tax_increment is not None:
+            self._check_tax_increment(self.policy.tax_increment)
+
+    def _check_tax_increment(self, increment: Decimal) -> None:
+        """A tax increment is whole minor units; rows it rounds can take nothing finer."""
+        code = self.currency.code
+        if decimal_places(increment) > precision(self.currency):
+            raise InvalidAmount(
+                increment,
+                reason=f"a tax increment must be a multiple of the {code} minor unit",
+                field="tax_increment",
+            )
+        for line in self.lines:
+            if line.has_included_tax:
+                raise InvalidLine(
+                    line.description,
+                    reason="a tax included in the price is backed out to the minor unit, so "
+                    "that the stated price stays whole; it cannot be rounded to a tax "
+                    f"increment of {increment}",
+                    field="taxes",
+                )
+        cash = self.policy.cash_rounding
+        if cash is not None and cash.strategy is CashRoundingStrategy.BIGGEST_TAX:
+            # the difference is what the lines' minor units leave: it would take the row
+            # off its increment
+            raise InvalidAmount(
+                cash.increment,
+                reason=f"with a tax increment of {increment}, cash rounding cannot land on the "
+                "biggest tax; book it as its own figure or as a rounding line",
+                field="cash_rounding",
+            )
+        for correction in self.tax_corrections:
+            amount = correction.amount.amount
+            if CONTEXT.remainder(amount, increment):
+                raise InvalidAmount(
+                    amount,
+                    reason=f"a tax correction must be a multiple of the tax increment {increment}",
+                    field="tax_corrections",
+                )
 
     def _check_lines(self) -> None:
         places = self.policy.price_places

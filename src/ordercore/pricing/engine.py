@@ -19,7 +19,9 @@
    compensation; the net or the tax of an included amount rounded first, and which
    included tax takes the residual cent) take the general path, so that the default
    one keeps its kernel; docs/conventions.md states each.
-4. **Totals**, from the same sums as the tax breakdown.
+4. **Totals**, from the same sums as the tax breakdown; a cash rounding difference is
+   a figure of its own, an untaxed rounding line, or a share of the largest tax row, as
+   its strategy says (:meth:`_Pricing.land_cash`).
 
 Everything runs under ordercore's decimal context. The loop over lines touches only
 ``Decimal`` values and makes one small result per line; lines taxed alike share one linear
@@ -34,6 +36,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import repeat
 
+import attrs
+
 from ordercore.errors import (
     InvalidAdjustment,
     InvalidDiscount,
@@ -47,6 +51,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT, exact
 from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import MAX_INTEGER_DIGITS
+from ordercore.money.rounding import CashRoundingStrategy, round_to
 from ordercore.pricing.discounts import DiscountKind, DiscountOverflow, Stacking
 from ordercore.pricing.document import Adjustment, AdjustmentMode, Document, Group
 from ordercore.pricing.lines import Line
@@ -70,6 +75,8 @@ _PER_UNIT_DISCOUNT = DiscountKind.PER_UNIT
 _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+_SEPARATE = CashRoundingStrategy.SEPARATE
+_ROUNDING_LINE = CashRoundingStrategy.ROUNDING_LINE
 _exact = Money._exact
 
 
@@ -122,6 +129,7 @@ class _Pricing:
         self.rows_from_amounts = self.per_line or self.exact_bases or self.compensated
         self.tax_first = policy.included_rounding is IncludedRounding.TAX_FIRST
         self.residual = policy.residual_cent
+        self.tax_increment = policy.tax_increment
         # cent compensation: a row's running sums, [exact, rounded]
         self.running: dict[tuple[object, ...], list[Decimal]] = {}
         # per group: each group's own breakdown, by its taxes and sign
@@ -201,6 +209,17 @@ class _Pricing:
         prepaid = document.prepaid.amount if document.prepaid is not None else self.zero
         # the payable amount is what must be a multiple of the cash increment (EN 16931 BT-115)
         rounding = cash.adjustment(tax_inclusive - prepaid) if cash is not None else self.zero
+        on_line = self.zero
+        if rounding and cash is not None and cash.strategy is not _SEPARATE:
+            # the difference moves from its own figure into the lines or the taxes
+            on_line, on_tax, breakdown = self.land_cash(
+                cash.strategy, rounding, breakdown, negative=tax_inclusive < 0
+            )
+            rounding -= on_line + on_tax
+            lines_net += on_line
+            tax_exclusive += on_line
+            tax_total += on_tax
+            tax_inclusive += on_line + on_tax
         amount_due = tax_inclusive + rounding - prepaid
         for total in (lines_net, tax_inclusive, amount_due):
             if total.copy_abs() >= _LIMIT:
@@ -208,6 +227,7 @@ class _Pricing:
         currency = self.currency
         totals = Totals(
             lines_net=_exact(lines_net, currency),
+            rounding_line=_exact(on_line, currency),
             allowances=_exact(allowances, currency),
             charges=_exact(charges, currency),
             tax_exclusive=_exact(tax_exclusive, currency),
@@ -226,6 +246,31 @@ class _Pricing:
             tax_breakdown=breakdown,
             totals=totals,
         )
+
+    def land_cash(
+        self,
+        strategy: CashRoundingStrategy,
+        rounding: Decimal,
+        breakdown: tuple[TaxSubtotal, ...],
+        *,
+        negative: bool,
+    ) -> tuple[Decimal, Decimal, tuple[TaxSubtotal, ...]]:
+        """Where a cash rounding difference lands: as an untaxed line, or on a tax row.
+
+        Return the part on a line, the part on a tax row, and the breakdown with that
+        row's amount (and its ``cash_rounding``) changed. Under ``BIGGEST_TAX`` with no
+        row of tax to take it, neither takes it: it stays a figure of its own.
+        """
+        if strategy is _ROUNDING_LINE:
+            return rounding, self.zero, breakdown
+        biggest = _biggest_tax(breakdown, negative=negative)
+        if biggest is None:
+            return self.zero, self.zero, breakdown
+        row = breakdown[biggest]
+        taken = attrs.evolve(
+            row, amount=self.money(row.amount.amount + rounding), cash_rounding=self.money(rounding)
+        )
+        return self.zero, rounding, (*breakdown[:biggest], taken, *breakdown[biggest + 1 :])
 
     def line_amounts(self) -> None:
         """Step 1: each line's gross, and what its own discounts take off (the hot loop)."""
@@ -895,12 +940,21 @@ class _Pricing:
                     total[slot] += value
             else:
                 merged[key] = (tax, list(sums))
+        increment = self.tax_increment
         for tax, (base, unrounded, rounded, excluded_base) in merged.values():
             if self.rows_from_amounts or tax.kind is _PER_UNIT_TAX:
-                amount = self.round(unrounded) + rounded
+                exact_amount = unrounded
             else:
-                amount = self.round(tax.amount_of(self.round(excluded_base))) + rounded
+                exact_amount = tax.amount_of(self.round(excluded_base))
+            if increment is None:
+                amount = self.round(exact_amount) + rounded
+            else:  # once, to the increment (the document refused what has rounded parts)
+                amount = self.round(self.round_to(exact_amount, increment)) + rounded
             yield tax, self.round(base), amount
+
+    def round_to(self, value: Decimal, increment: Decimal) -> Decimal:
+        """``value`` rounded to a multiple of ``increment`` with the document's mode."""
+        return round_to(value, increment, self.document.policy.rounding)
 
 
 class _Kernel:
@@ -963,6 +1017,25 @@ class _AlreadyCounted(dict[Tax, Decimal]):
 
 
 _NO_AMOUNTS = _AlreadyCounted()
+
+
+def _biggest_tax(breakdown: tuple[TaxSubtotal, ...], *, negative: bool) -> int | None:
+    """The index of the row with the largest tax (ties: the first), if a row has tax.
+
+    The largest is taken in the sign of the document (of its tax inclusive total), so
+    that a credit note mirrors its invoice: on a sale the largest positive amount, on a
+    ``negative`` document (returns) the largest negative one.
+    Rows of zero tax (exempt, zero-rated, reverse charge, or nothing taxed) and rows on
+    the other side (a withholding tax on a sale) never take a cash rounding difference.
+    """
+    sign = -1 if negative else 1
+    biggest: int | None = None
+    largest = _ZERO
+    for index, row in enumerate(breakdown):
+        size = row.amount.amount * sign
+        if size > largest:
+            biggest, largest = index, size
+    return biggest
 
 
 def _returned(stated: Decimal, quantity: Decimal) -> bool:

@@ -17,8 +17,10 @@ and the rows that are sums (``Lines``, ``Untaxed total``, ``Tax inclusive total`
 * ``Lines``: the lines' amounts;
 * each allowance (negative) and charge, of the groups then of the document;
 * ``Taxes included in prices`` (negative), when a price includes a tax;
+* ``Rounding line (untaxed)``, when cash rounding lands on a line of its own;
 * ``Untaxed total``: the tax exclusive total;
-* each row of the tax breakdown, with its base;
+* each row of the tax breakdown, with its base (and the cash rounding it took, when it
+  lands on the largest tax);
 * ``Tax inclusive total``;
 * ``Cash rounding`` and ``Prepaid`` (negative), when there are;
 * ``Amount due``.
@@ -249,11 +251,15 @@ def _totals(
     if included:
         total("Taxes included in prices", included, "term")
     figures = priced.totals
+    if figures.rounding_line.amount:
+        total("Rounding line (untaxed)", figures.rounding_line.amount, "term")
     total("Untaxed total", figures.tax_exclusive.amount, "total")
     for row in priced.tax_breakdown:
         reason = f" ({row.reason})" if row.reason else ""
         if row.correction is not None:
             reason += f" (incl. correction {money(row.correction.amount)})"
+        if row.cash_rounding is not None:
+            reason += f" (incl. cash rounding {money(row.cash_rounding.amount)})"
         label = f"{_tax_label(row.tax, numbers, mark_included=False)} on {money(row.base.amount)}"
         total(label + reason, row.amount.amount, "term")
     total("Tax inclusive total", figures.tax_inclusive.amount, "total")

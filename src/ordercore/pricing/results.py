@@ -183,13 +183,17 @@ class TaxSubtotal:
 
     ``correction`` is the part of ``amount`` that a
     :class:`~ordercore.pricing.document.TaxCorrection` of the document added to the
-    computed tax (``None`` when there is none).
+    computed tax (``None`` when there is none). ``cash_rounding`` is the part that cash
+    rounding added to the row with the largest tax
+    (:attr:`~ordercore.money.rounding.CashRoundingStrategy.BIGGEST_TAX`; ``None`` on
+    every other row, and under the other strategies).
     """
 
     tax: Tax
     base: Money
     amount: Money
     correction: Money | None = None
+    cash_rounding: Money | None = None
 
     @property
     def reason(self) -> str | None:
@@ -201,15 +205,22 @@ class TaxSubtotal:
 class Totals:
     """The document totals (DOMAIN section 4; EN 16931 BG-22). They add up exactly.
 
-    * ``lines_net`` = sum of line nets;
+    * ``lines_net`` = sum of line nets + ``rounding_line``;
     * ``tax_exclusive`` = ``lines_net`` - ``allowances`` + ``charges`` (standalone ones);
     * ``tax`` = sum of the tax breakdown;
     * ``tax_inclusive`` = ``tax_exclusive`` + ``tax``;
-    * ``rounding``: the cash rounding adjustment;
+    * ``rounding``: the cash rounding adjustment, as a figure of its own;
     * ``amount_due`` = ``tax_inclusive`` + ``rounding`` - ``prepaid``.
+
+    Where cash rounding lands is its strategy's
+    (:class:`~ordercore.money.rounding.CashRoundingStrategy`): in ``rounding``
+    (``SEPARATE``, the default); in ``rounding_line``, an untaxed line that
+    ``lines_net`` includes (``ROUNDING_LINE``); or in the largest tax row, which
+    ``tax`` includes (``BIGGEST_TAX``). The figures of the other two are zero.
     """
 
     lines_net: Money
+    rounding_line: Money
     allowances: Money
     charges: Money
     tax_exclusive: Money
