@@ -1025,17 +1025,20 @@ def test_with_a_tax_increment_the_invoices_of_an_order_add_up_to_it(
     assert sum(billed) == order.total.amount
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit (docs/conventions.md): the invoice that completes an order does "
-    "not allow for the cash rounding the other strategies put in each invoice",
+@pytest.mark.parametrize(
+    "strategy", [CashRoundingStrategy.ROUNDING_LINE, CashRoundingStrategy.BIGGEST_TAX]
 )
-def test_an_order_invoiced_in_parts_with_a_rounding_line_adds_up() -> None:
-    # 14.5 x 0.01 = 0.145, so 0.15, and 0.20 in steps of 0.10 with a rounding line of 0.05;
-    # 0.58 units are 0.01 (0.00 with its rounding line), the rest 0.14 (0.10): 0.10 in all
-    cash = CashRounding(increment="0.10", strategy=CashRoundingStrategy.ROUNDING_LINE)
+def test_an_order_invoiced_in_parts_adds_up_before_each_invoice_rounds_its_own_cash(
+    strategy: CashRoundingStrategy,
+) -> None:
+    # 14.5 x 0.01 = 0.145, so 0.15 (VAT 20 % on it 0.03: 0.18), payable in steps of 0.10:
+    # the order's total is stated before cash rounding, and each invoice rounds its own
+    cash = CashRounding(increment="0.10", strategy=strategy)
+    vat = Tax.percent("VAT", "20")
     content = Document(
-        currency="EUR", items=[line("14.5", "0.01")], policy=Policy(cash_rounding=cash)
+        currency="EUR",
+        items=[line("14.5", "0.01", vat)],
+        policy=Policy(cash_rounding=cash),
     )
     order = SalesOrder.confirm(
         id="so-1",
@@ -1045,8 +1048,15 @@ def test_an_order_invoiced_in_parts_with_a_rounding_line_adds_up() -> None:
         invoicing_policy=InvoicingPolicy.ORDERED,
         request=_request(),
     ).document
-    assert order.total == eur("0.20")
+    assert order.total == eur("0.18") == order.priced.before_cash_rounding
+    assert order.priced.totals.amount_due == eur("0.20")
     first = order.invoice_quantities({0: "0.58"}, invoice_id="inv-1", request=_request())
     last = first.order.invoice_remaining(invoice_id="inv-2", request=_request())
-    billed = [made.invoice.priced.totals.tax_inclusive for made in (first, last)]
-    assert billed[0] + billed[1] == order.total
+    invoices = [made.invoice.priced for made in (first, last)]
+    assert sum((i.before_cash_rounding for i in invoices), eur("0")) == order.total
+    assert last.order.billed == order.total
+    for invoice in invoices:  # each payable amount is a multiple of the cash increment
+        assert invoice.totals.amount_due.amount % Decimal("0.10") == 0
+        assert abs(invoice.totals.amount_due.amount - invoice.before_cash_rounding.amount) <= (
+            Decimal("0.05")
+        )

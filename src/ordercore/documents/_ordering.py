@@ -898,8 +898,12 @@ class OrderBase(Displayable, PricedView):
 
     @property
     def total(self) -> Money:
-        """The order's total with taxes: what its documents add up to once it is billed."""
-        return self.priced.totals.tax_inclusive
+        """The order's total with taxes: what its documents add up to once it is billed.
+
+        Before cash rounding (:attr:`~ordercore.pricing.PricedDocument.before_cash_rounding`):
+        each document of the order rounds its own payable amount.
+        """
+        return self.priced.before_cash_rounding
 
     @property
     def completed(self) -> bool:
@@ -1132,7 +1136,7 @@ class OrderBase(Displayable, PricedView):
             self.lines, made.lines, note.credited, note=note.number, bill=document, order=self._name
         )
         tally = TaxTally.of(note.priced)
-        total = note.priced.totals.tax_inclusive
+        total = note.priced.before_cash_rounding
         kept = attrs.evolve(
             made,
             lines=took,

@@ -548,7 +548,11 @@ class TaxTally:
         for row in priced.tax_breakdown:  # per group, a rate may have a row of each sign
             row_key = row.tax.breakdown_key
             before = rows.get(row_key)
-            amount = row.amount.amount if before is None else before[1] + row.amount.amount
+            # without what cash rounding put in the row (each document rounds its own)
+            own = row.amount.amount
+            if row.cash_rounding is not None:
+                own -= row.cash_rounding.amount
+            amount = own if before is None else before[1] + own
             rows[row_key] = (row.tax if before is None else before[0], amount)
         return cls._of(untaxed, rows, priced.currency)
 

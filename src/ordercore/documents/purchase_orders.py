@@ -429,7 +429,7 @@ class PurchaseOrder(ordering.OrderBase):
             draft.document.id,
             shares,
             ordering.minus(adjustments, self.adjustments),
-            priced.totals.tax_inclusive,
+            priced.before_cash_rounding,
             TaxTally.of(priced),
         )
         order = order._recorded(made, adjustments=adjustments)

@@ -724,7 +724,7 @@ class SalesOrder(ordering.OrderBase):
         ]
         content = Document(currency=currency, items=invoice_lines, policy=self.priced.policy)
         invoice_priced = price(content)
-        invoice_total = invoice_priced.totals.tax_inclusive
+        invoice_total = invoice_priced.before_cash_rounding
         record = DownPaymentRecord(
             invoice_id=invoice_id,
             description=description,
@@ -950,7 +950,7 @@ class SalesOrder(ordering.OrderBase):
             )
             withdrawn += stated
         tally = TaxTally.of(note.priced)
-        total = note.priced.totals.tax_inclusive
+        total = note.priced.before_cash_rounding
         kept = attrs.evolve(
             made,
             total=made.total - total,
@@ -1141,7 +1141,7 @@ class SalesOrder(ordering.OrderBase):
             draft.document.id,
             shares,
             ordering.minus(adjustments, self.adjustments),
-            priced.totals.tax_inclusive,
+            priced.before_cash_rounding,
             TaxTally.of(priced),
             deductions=tuple(deductions),
         )

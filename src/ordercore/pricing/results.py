@@ -257,6 +257,23 @@ class PricedDocument:
         """The policy the document was priced with."""
         return self.document.policy
 
+    @property
+    def before_cash_rounding(self) -> Money:
+        """The tax inclusive total less what cash rounding put into it.
+
+        Under :attr:`~ordercore.money.rounding.CashRoundingStrategy.SEPARATE` (and
+        without cash rounding) it is ``totals.tax_inclusive``; a rounding line
+        (``ROUNDING_LINE``) or the largest tax row's share (``BIGGEST_TAX``) is taken out.
+        An order's total and what each of its documents takes are stated so: each
+        document rounds its own payable amount.
+        """
+        total = self.totals.tax_inclusive
+        inside = self.totals.rounding_line.amount + sum(
+            (row.cash_rounding.amount for row in self.tax_breakdown if row.cash_rounding),
+            Decimal(0),
+        )
+        return total if not inside else Money._exact(total.amount - inside, total.currency)
+
     def all_adjustments(self) -> Iterator[PricedAdjustment]:
         """Every allowance and charge: those of the groups, then the document's."""
         for group in self.groups:
