@@ -1004,7 +1004,15 @@ def test_with_a_tax_increment_the_invoices_of_an_order_add_up_to_it(
     except OrdercoreError:
         reject()
     assume(order.total.amount >= 0)
-    billed = []
+    order, invoices = _invoiced_in_parts(order, data)
+    assert sum(i.totals.tax_inclusive.amount for i in invoices) == order.total.amount
+
+
+def _invoiced_in_parts(
+    order: SalesOrder, data: st.DataObject
+) -> tuple[SalesOrder, list[PricedDocument]]:
+    """``order`` invoiced in a few parts drawn from ``data``, then the rest; its invoices."""
+    invoices = []
     for step in range(data.draw(st.integers(0, 3), label="partial invoices")):
         wanted = {
             index: (line.open * data.draw(st.integers(1, 100)) / 100).quantize(
@@ -1016,13 +1024,45 @@ def test_with_a_tax_increment_the_invoices_of_an_order_add_up_to_it(
         wanted = {index: quantity for index, quantity in wanted.items() if quantity > 0}
         if wanted:
             made = order.invoice_quantities(wanted, invoice_id=f"inv-{step}", request=_request())
-            billed.append(made.invoice.priced.totals.tax_inclusive.amount)
+            invoices.append(made.invoice.priced)
             order = made.order
     if not order.completed:
         last = order.invoice_remaining(invoice_id="last", request=_request())
-        billed.append(last.invoice.priced.totals.tax_inclusive.amount)
+        invoices.append(last.invoice.priced)
         order = last.order
-    assert sum(billed) == order.total.amount
+    return order, invoices
+
+
+@given(
+    documents("EUR", prepaid=False, line_taxes=lambda currency: taxes(currency, included=False)),
+    st.sampled_from(list(CashRoundingStrategy)),
+    st.sampled_from(["0.05", "0.10", "1"]),
+    st.data(),
+)
+def test_whatever_the_cash_strategy_the_invoices_of_an_order_add_up_before_cash_rounding(
+    document: Document, strategy: CashRoundingStrategy, increment: str, data: st.DataObject
+) -> None:
+    assume(document.lines and all(line.quantity > 0 for line in document.lines))
+    cash = CashRounding(increment=increment, strategy=strategy)
+    try:
+        content = attrs.evolve(document, policy=attrs.evolve(document.policy, cash_rounding=cash))
+        order = SalesOrder.confirm(
+            id="so-1",
+            customer="acme",
+            number="SO-1",
+            content=content,
+            invoicing_policy=InvoicingPolicy.ORDERED,
+            request=_request(),
+        ).document
+    except OrdercoreError:
+        reject()
+    assume(order.total.amount >= 0)
+    order, invoices = _invoiced_in_parts(order, data)
+    assert order.completed
+    assert sum(i.before_cash_rounding.amount for i in invoices) == order.total.amount
+    assert order.billed == order.total
+    for invoice in invoices:  # each rounds its own payable amount
+        assert invoice.totals.amount_due.amount % Decimal(increment) == 0
 
 
 @pytest.mark.parametrize(
