@@ -989,10 +989,15 @@ def test_with_a_tax_increment_the_invoices_of_an_order_add_up_to_it(
     document: Document, increment: str, data: st.DataObject
 ) -> None:
     assume(document.lines and all(line.quantity > 0 for line in document.lines))
+    order = _ordered(document, tax_increment=increment)
+    order, invoices = _invoiced_in_parts(order, data)
+    assert sum(i.totals.tax_inclusive.amount for i in invoices) == order.total.amount
+
+
+def _ordered(document: Document, **policy: object) -> SalesOrder:
+    """An order of ``document`` priced with ``policy`` options set on its own (or reject)."""
     try:
-        content = attrs.evolve(
-            document, policy=attrs.evolve(document.policy, tax_increment=increment)
-        )
+        content = attrs.evolve(document, policy=attrs.evolve(document.policy, **policy))
         order = SalesOrder.confirm(
             id="so-1",
             customer="acme",
@@ -1004,8 +1009,7 @@ def test_with_a_tax_increment_the_invoices_of_an_order_add_up_to_it(
     except OrdercoreError:
         reject()
     assume(order.total.amount >= 0)
-    order, invoices = _invoiced_in_parts(order, data)
-    assert sum(i.totals.tax_inclusive.amount for i in invoices) == order.total.amount
+    return order
 
 
 def _invoiced_in_parts(
@@ -1044,19 +1048,7 @@ def test_whatever_the_cash_strategy_the_invoices_of_an_order_add_up_before_cash_
 ) -> None:
     assume(document.lines and all(line.quantity > 0 for line in document.lines))
     cash = CashRounding(increment=increment, strategy=strategy)
-    try:
-        content = attrs.evolve(document, policy=attrs.evolve(document.policy, cash_rounding=cash))
-        order = SalesOrder.confirm(
-            id="so-1",
-            customer="acme",
-            number="SO-1",
-            content=content,
-            invoicing_policy=InvoicingPolicy.ORDERED,
-            request=_request(),
-        ).document
-    except OrdercoreError:
-        reject()
-    assume(order.total.amount >= 0)
+    order = _ordered(document, cash_rounding=cash)
     order, invoices = _invoiced_in_parts(order, data)
     assert order.completed
     assert sum(i.before_cash_rounding.amount for i in invoices) == order.total.amount
