@@ -437,6 +437,7 @@ class _DocumentReader:
                 "compound",
                 "on_plain_net",
                 "reason",
+                "reason_code",
             }
         )
         kind_reader = reader.child("kind")
@@ -447,7 +448,8 @@ class _DocumentReader:
         name = reader.child("name").text()
         code = reader.child("code").optional_text() or default_code
         reason = reader.child("reason").optional_text()
-        if kind == "reverse_charge" and reason is None:
+        reason_code = reader.child("reason_code").optional_text()
+        if kind == "reverse_charge" and reason is None and reason_code is None:
             reason = "Reverse charge"
         currency = None
         if rule is TaxKind.PER_UNIT:
@@ -471,6 +473,7 @@ class _DocumentReader:
                 currency=currency,
                 withholding=withholding,
                 reason=reason,
+                reason_code=reason_code,
                 **flags,
             )
         )
@@ -638,6 +641,8 @@ def _tax_to_data(tax: Tax) -> Data:
             data[flag] = True
     if tax.reason is not None:
         data["reason"] = tax.reason
+    if tax.reason_code is not None:
+        data["reason_code"] = tax.reason_code
     return data
 
 

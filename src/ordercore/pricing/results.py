@@ -200,6 +200,11 @@ class TaxSubtotal:
         """The exemption (or reverse charge, zero rate) reason, carried to the invoice."""
         return self.tax.reason
 
+    @property
+    def reason_code(self) -> str | None:
+        """The exemption reason code (EN 16931 BT-121), carried to the invoice."""
+        return self.tax.reason_code
+
 
 @attrs.frozen(kw_only=True)
 class Totals:

@@ -1,0 +1,153 @@
+"""EN 16931 points of the pricing model: exemption reason codes, category O, which lines
+each breakdown row covers, and the net unit price of a line."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ordercore import Document, Line, Money, Tax
+from ordercore.errors import InvalidCode, InvalidTax, InvalidText, InvalidType, TextTooLong
+from ordercore.interop.plain import document_from_data, document_to_data
+from ordercore.pricing import price
+from ordercore.pricing.taxes import MAX_REASON_CODE_LENGTH, TaxKind
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def line(description: str, quantity: str, unit: str, *taxes: Tax) -> Line:
+    return Line(description=description, quantity=quantity, unit_price=eur(unit), taxes=list(taxes))
+
+
+# -- 1. exemption reason codes (BT-121) ----------------------------------------------------
+
+
+class TestReasonCode:
+    def test_a_zero_tax_takes_a_code_a_text_or_both(self) -> None:
+        coded = Tax.exempt("VAT", reason_code="VATEX-EU-132-1I")
+        both = Tax.exempt("VAT", reason="Education", reason_code="VATEX-EU-132-1I")
+        assert (coded.reason, coded.reason_code) == (None, "VATEX-EU-132-1I")
+        assert (both.reason, both.reason_code) == ("Education", "VATEX-EU-132-1I")
+        assert Tax.zero_rated("VAT", reason_code="VATEX-EU-G").reason_code == "VATEX-EU-G"
+        reverse = Tax.reverse_charge("VAT", reason=None, reason_code="VATEX-EU-AE")
+        assert (reverse.reason, reverse.reason_code) == (None, "VATEX-EU-AE")
+
+    def test_a_zero_tax_without_either_is_refused(self) -> None:
+        with pytest.raises(InvalidTax) as raised:
+            Tax.exempt("VAT")
+        assert raised.value.field == "reason"
+        with pytest.raises(InvalidTax):
+            Tax.reverse_charge("VAT", reason=None)
+
+    def test_defaults_are_unchanged(self) -> None:
+        assert Tax.reverse_charge("VAT").reason == "Reverse charge"
+        assert Tax.reverse_charge("VAT").reason_code is None
+        assert Tax.percent("VAT", "20").reason_code is None
+
+    @pytest.mark.parametrize(
+        ("value", "error"),
+        [
+            ("VATEX EU", InvalidCode),
+            ("", InvalidCode),
+            ("VATEX-EU-O\n", InvalidCode),
+            ("\u00a0VATEX", InvalidCode),
+            ("VATEX-\ud800", InvalidText),
+            ("V" * (MAX_REASON_CODE_LENGTH + 1), TextTooLong),
+            ("V" * 10**7, TextTooLong),
+            (b"VATEX-EU-O", InvalidType),
+            (132, InvalidType),
+        ],
+    )
+    def test_invalid_codes_raise_ordercores_errors(self, value: object, error: type) -> None:
+        with pytest.raises(error) as raised:
+            Tax.exempt("VAT", reason="Exempt", reason_code=value)  # type: ignore[arg-type]
+        assert raised.value.field == "reason_code"
+
+    @given(st.text(max_size=80))
+    def test_any_text_is_accepted_or_refused_by_ordercore(self, value: str) -> None:
+        valid = 0 < len(value) <= MAX_REASON_CODE_LENGTH and value.isprintable()
+        valid = valid and not any(c.isspace() for c in value)
+        if valid:
+            assert Tax.exempt("VAT", reason_code=value).reason_code == value
+        else:
+            with pytest.raises((InvalidCode, InvalidText, TextTooLong)) as raised:
+                Tax.exempt("VAT", reason_code=value)
+            assert raised.value.field == "reason_code"
+
+    def test_the_code_is_part_of_the_breakdown_key(self) -> None:
+        first = Tax.exempt("VAT", reason="Exempt", reason_code="VATEX-EU-132-1I")
+        second = Tax.exempt("VAT", reason="Exempt", reason_code="VATEX-EU-132-1H")
+        assert first.breakdown_key != second.breakdown_key
+        priced = price(
+            Document(
+                currency="EUR",
+                items=[line("A", "1", "10.00", first), line("B", "1", "20.00", second)],
+            )
+        )
+        assert [(row.reason_code, row.base) for row in priced.tax_breakdown] == [
+            ("VATEX-EU-132-1I", eur("10.00")),
+            ("VATEX-EU-132-1H", eur("20.00")),
+        ]
+        assert [row.reason for row in priced.tax_breakdown] == ["Exempt", "Exempt"]
+
+    def test_renderings_print_the_code_where_the_reason_is(self) -> None:
+        taxes = (
+            Tax.exempt("VAT", reason="Education", reason_code="VATEX-EU-132-1I"),
+            Tax.reverse_charge("VAT", reason=None, reason_code="VATEX-EU-AE"),
+            Tax.zero_rated("VAT", reason="Export"),
+        )
+        priced = price(
+            Document(
+                currency="EUR", items=[line(str(i), "1", "10", t) for i, t in enumerate(taxes)]
+            )
+        )
+        text = priced.to_text()
+        assert "(VATEX-EU-132-1I: Education)" in text
+        assert "(VATEX-EU-AE)" in text
+        assert "(Export)" in text
+        html = priced._repr_html_()
+        assert "VATEX-EU-132-1I: Education" in html
+        assert "(VATEX-EU-AE)" in html
+
+    def test_plain_data_carries_the_code_only_when_set(self) -> None:
+        coded = Tax.exempt("VAT", reason="Education", reason_code="VATEX-EU-132-1I")
+        reverse = Tax.reverse_charge("VAT", reason=None, reason_code="VATEX-EU-AE")
+        plain = Tax.exempt("VAT", reason="Education")
+        document = Document(
+            currency="EUR",
+            items=[
+                line("A", "1", "10", coded),
+                line("B", "1", "10", reverse),
+                line("C", "1", "1", plain),
+            ],
+        )
+        data = document_to_data(document)
+        written = sorted(data["taxes"].values(), key=str)  # type: ignore[union-attr]
+        assert {t.get("reason_code") for t in written} == {"VATEX-EU-132-1I", "VATEX-EU-AE", None}
+        assert next(t for t in written if t["kind"] == "reverse_charge").keys() == {
+            "name",
+            "kind",
+            "code",
+            "reason_code",
+        }
+        assert [t for t in written if "reason_code" not in t] == [
+            {"name": "VAT", "kind": "exempt", "code": "E", "reason": "Education"}
+        ]
+        assert document_from_data(data) == document
+
+    def test_data_written_before_reason_codes_still_reads(self) -> None:
+        data = {
+            "currency": "EUR",
+            "items": [
+                {
+                    "description": "Consulting",
+                    "quantity": "1",
+                    "unit_price": "100.00",
+                    "taxes": [{"name": "VAT", "kind": "reverse_charge", "code": "AE"}],
+                }
+            ],
+        }
+        tax = document_from_data(data).items[0].taxes[0]  # type: ignore[union-attr]
+        assert tax == Tax.reverse_charge("VAT")
+        assert tax.kind is TaxKind.ZERO
