@@ -151,3 +151,72 @@ class TestReasonCode:
         tax = document_from_data(data).items[0].taxes[0]  # type: ignore[union-attr]
         assert tax == Tax.reverse_charge("VAT")
         assert tax.kind is TaxKind.ZERO
+
+
+# -- 2. category O, not subject to VAT -----------------------------------------------------
+
+
+class TestNotSubject:
+    def test_a_tax_of_category_o_states_no_rate(self) -> None:
+        outside = Tax.not_subject("VAT", reason_code="VATEX-EU-O")
+        assert (outside.code, outside.kind, outside.reason) == (
+            "O",
+            TaxKind.ZERO,
+            "Not subject to VAT",
+        )
+        assert not outside.rate_stated
+        assert "0 %" not in outside.label
+        for stated in (
+            Tax.percent("VAT", "20"),
+            Tax.percent("VAT", "0", code="Z"),
+            Tax.zero_rated("VAT", reason="Export"),
+            Tax.exempt("VAT", reason="Education"),
+            Tax.reverse_charge("VAT"),
+            Tax.per_unit("Eco fee", eur("0.50")),
+            Tax.division("Sales tax", "5"),
+            Tax.withholding_tax("IRPF", "15"),
+        ):
+            assert stated.rate_stated
+
+    def test_its_amounts_are_those_of_a_zero_tax(self) -> None:
+        outside = Tax.not_subject("VAT")
+        exempt = Tax.exempt("VAT", reason="Not subject to VAT", code="O")
+        assert outside == exempt
+        priced = price(Document(currency="EUR", items=[line("Damages", "3", "33.33", outside)]))
+        (row,) = priced.tax_breakdown
+        assert (row.base, row.amount, row.tax.rate_stated) == (eur("99.99"), eur("0.00"), False)
+        assert priced.totals.tax_inclusive == eur("99.99")
+
+    def test_renderings_show_no_rate(self) -> None:
+        outside = Tax.not_subject("VAT", reason=None, reason_code="VATEX-EU-O")
+        priced = price(
+            Document(
+                currency="EUR",
+                items=[
+                    line("Damages", "1", "10", outside),
+                    line("Export", "1", "5", Tax.zero_rated("VAT", reason="Export")),
+                ],
+            )
+        )
+        for rendering in (priced.to_text(), priced._repr_html_()):
+            assert "VAT (O)" in rendering
+            assert "0 % (O)" not in rendering
+            assert "VAT 0 % (Z)" in rendering
+
+    def test_plain_data_round_trips_and_reads_the_kind_not_subject(self) -> None:
+        outside = Tax.not_subject("VAT", reason_code="VATEX-EU-O")
+        document = Document(currency="EUR", items=[line("Damages", "1", "10", outside)])
+        assert document_from_data(document_to_data(document)) == document
+        data = {
+            "currency": "EUR",
+            "items": [
+                {
+                    "description": "Damages",
+                    "quantity": "1",
+                    "unit_price": "10",
+                    "taxes": [{"name": "VAT", "kind": "not_subject"}],
+                }
+            ],
+        }
+        read = document_from_data(data).items[0].taxes[0]  # type: ignore[union-attr]
+        assert read == Tax.not_subject("VAT")

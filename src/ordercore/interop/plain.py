@@ -451,6 +451,8 @@ class _DocumentReader:
         reason_code = reader.child("reason_code").optional_text()
         if kind == "reverse_charge" and reason is None and reason_code is None:
             reason = "Reverse charge"
+        if kind == "not_subject" and reason is None and reason_code is None:
+            reason = "Not subject to VAT"
         currency = None
         if rule is TaxKind.PER_UNIT:
             rate = self.money(reader.child("amount")).amount
@@ -599,6 +601,7 @@ _TAX_KINDS: dict[str, tuple[TaxKind, bool, str]] = {
     "exempt": (TaxKind.ZERO, False, "E"),
     "zero_rated": (TaxKind.ZERO, False, "Z"),
     "reverse_charge": (TaxKind.ZERO, False, "AE"),
+    "not_subject": (TaxKind.ZERO, False, "O"),
     "withholding": (TaxKind.PERCENT, True, "WHT"),
 }
 

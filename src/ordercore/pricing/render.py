@@ -127,7 +127,8 @@ def _tax_label(tax: Tax, plain: _Numbers, *, mark_included: bool = True) -> str:
         code = tax.currency.code if tax.currency is not None else ""
         label = f"{tax.name} {code} {plain.plain(tax.rate)}/unit"
     elif tax.kind is TaxKind.ZERO:
-        label = f"{tax.name} 0 % ({tax.code})"
+        # no rate is printed where none is stated (EN 16931 category O)
+        label = f"{tax.name} 0 % ({tax.code})" if tax.rate_stated else f"{tax.name} ({tax.code})"
     else:
         sign = "-" if tax.withholding else ""
         label = f"{tax.name} {sign}{plain.plain(tax.rate)} %"

@@ -151,6 +151,8 @@ class ResidualCent(enum.Enum):
 
 _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
+#: The named constructor that a zero tax's ``repr`` shows, by its code.
+_ZERO_CONSTRUCTORS = {"E": "exempt", "Z": "zero_rated", "AE": "reverse_charge", "O": "not_subject"}
 
 
 def _name(value: object) -> str:
@@ -183,7 +185,8 @@ class Tax:
     """One tax at one rate.
 
     Make it with :meth:`percent`, :meth:`per_unit`, :meth:`division`, :meth:`exempt`,
-    :meth:`zero_rated`, :meth:`reverse_charge` or :meth:`withholding_tax`.
+    :meth:`zero_rated`, :meth:`reverse_charge`, :meth:`not_subject` or
+    :meth:`withholding_tax`.
 
     ``rate`` is a percentage (``20`` for 20 %) for ``PERCENT`` and ``DIVISION``, the amount
     per unit for ``PER_UNIT`` (in ``currency``), and zero for ``ZERO``. Two taxes are the
@@ -426,6 +429,30 @@ class Tax:
         )
 
     @classmethod
+    def not_subject(
+        cls,
+        name: str,
+        *,
+        reason: str | None = "Not subject to VAT",
+        reason_code: str | None = None,
+        code: str = "O",
+    ) -> Tax:
+        """The supply is outside the scope of the tax (EN 16931 category ``O``).
+
+        Its amount is zero, as for an exempt supply, but it has no rate: EN 16931 gives none
+        for category ``O`` (BR-O-5), so :attr:`rate_stated` is false and renderings print
+        no ``0 %`` for it. ``reason_code`` is typically ``VATEX-EU-O``.
+        """
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.ZERO,
+            rate=_ZERO,
+            reason=reason,
+            reason_code=reason_code,
+        )
+
+    @classmethod
     def withholding_tax(cls, name: str, rate: object, *, code: str = "WHT") -> Tax:
         """A tax the buyer withholds: it lowers the amount payable by ``rate`` % of the base."""
         return cls(
@@ -458,6 +485,16 @@ class Tax:
         """
         return self._breakdown_key
 
+    @property
+    def rate_stated(self) -> bool:
+        """Whether the tax has a rate to state: false for a zero tax of category ``O``.
+
+        EN 16931 gives no VAT rate for what is not subject to VAT (category ``O``,
+        BR-O-5); every other tax states its rate (a zero tax states 0 %). The amounts do
+        not depend on it: such a tax comes to zero.
+        """
+        return self.kind is not TaxKind.ZERO or self.code != "O"
+
     # -- presentation -------------------------------------------------------------------
 
     @property
@@ -471,7 +508,11 @@ class Tax:
         if self.kind is TaxKind.PER_UNIT:
             return f"{self.name} {self.amount}/unit"
         if self.kind is TaxKind.ZERO:
-            return f"{self.name} 0 % ({self.code})"
+            return (
+                f"{self.name} 0 % ({self.code})"
+                if self.rate_stated
+                else f"{self.name} ({self.code})"
+            )
         sign = "-" if self.withholding else ""
         return f"{self.name} {sign}{self.rate} %"
 
@@ -485,9 +526,7 @@ class Tax:
             if getattr(self, flag)
         )
         if self.kind is TaxKind.ZERO:
-            constructor = {"E": "exempt", "Z": "zero_rated", "AE": "reverse_charge"}.get(
-                self.code, "exempt"
-            )
+            constructor = _ZERO_CONSTRUCTORS.get(self.code, "exempt")
             reason_code = "" if self.reason_code is None else f", reason_code={self.reason_code!r}"
             return (
                 f"Tax.{constructor}({self.name!r}, code={self.code!r}, "
