@@ -1,15 +1,36 @@
 """EN 16931 points of the pricing model: exemption reason codes, category O, which lines
 each breakdown row covers, and the net unit price of a line."""
 
+from decimal import Decimal
+
 import pytest
-from hypothesis import given
+from hypothesis import given, reject
 from hypothesis import strategies as st
 
-from ordercore import Document, Line, Money, Tax
-from ordercore.errors import InvalidCode, InvalidTax, InvalidText, InvalidType, TextTooLong
+from ordercore import (
+    AdjustmentMode,
+    Allowance,
+    Charge,
+    Document,
+    Line,
+    Money,
+    Policy,
+    Tax,
+    TaxRounding,
+)
+from ordercore.errors import (
+    InvalidCode,
+    InvalidTax,
+    InvalidText,
+    InvalidType,
+    OrdercoreError,
+    TextTooLong,
+)
 from ordercore.interop.plain import document_from_data, document_to_data
 from ordercore.pricing import price
+from ordercore.pricing.results import PricedDocument, TaxSubtotal
 from ordercore.pricing.taxes import MAX_REASON_CODE_LENGTH, TaxKind
+from ordercore.testing.strategies import documents
 
 
 def eur(amount: str) -> Money:
@@ -220,3 +241,109 @@ class TestNotSubject:
         }
         read = document_from_data(data).items[0].taxes[0]  # type: ignore[union-attr]
         assert read == Tax.not_subject("VAT")
+
+
+# -- 3. which lines and adjustments each breakdown row covers ------------------------------
+
+
+def priced_or_reject(document: Document) -> PricedDocument:
+    """Price a generated document; skip it if ordercore refuses it (and only then)."""
+    try:
+        return price(document)
+    except OrdercoreError:
+        reject()
+
+
+class TestRowsCoverLines:
+    vat = Tax.percent("VAT", "20")
+    reduced = Tax.percent("VAT", "7", code="L")
+
+    def test_each_row_lists_the_lines_of_its_tax(self) -> None:
+        priced = price(
+            Document(
+                currency="EUR",
+                items=[
+                    line("Desk", "1", "300.00", self.vat),
+                    line("Book", "2", "15.00", self.reduced),
+                    line("Lamp", "1", "40.00", self.vat, Tax.per_unit("Eco fee", eur("0.50"))),
+                    line("Note", "1", "0.00"),
+                ],
+            )
+        )
+        rows = {row.tax.label: priced.lines_of(row) for row in priced.tax_breakdown}
+        assert rows == {"VAT 20 %": (0, 2), "VAT 7 %": (1,), "Eco fee EUR 0.50/unit": (2,)}
+        assert all(row.returns is None for row in priced.tax_breakdown)
+
+    def test_per_group_sales_and_returns_are_rows_of_their_own(self) -> None:
+        priced = price(
+            Document(
+                currency="EUR",
+                items=[
+                    line("Desk", "1", "300.00", self.vat),
+                    line("Desk returned", "-1", "300.00", self.vat),
+                    line("Chair", "2", "50.00", self.vat),
+                    line("Free sample returned", "-1", "0.00", self.vat),
+                ],
+                policy=Policy(tax_rounding=TaxRounding.PER_GROUP),
+            )
+        )
+        sales, returns = priced.tax_breakdown
+        assert (sales.returns, sales.base) == (False, eur("400.00"))
+        assert (returns.returns, returns.base) == (True, eur("-300.00"))
+        assert priced.lines_of(sales) == (0, 2)
+        assert priced.lines_of(returns) == (1, 3)
+
+    def test_standalone_adjustments_with_taxes_are_in_their_rows(self) -> None:
+        priced = price(
+            Document(
+                currency="EUR",
+                items=[
+                    line("Desk", "1", "300.00", self.vat),
+                    line("Book", "1", "20.00", self.reduced),
+                ],
+                allowances=[Allowance.fixed(eur("10.00"), reason="Voucher", taxes=[self.vat])],
+                charges=[Charge.fixed(eur("5.00"), reason="Delivery", taxes=[self.vat])],
+                policy=Policy(
+                    adjustments=AdjustmentMode.STANDALONE, tax_rounding=TaxRounding.PER_GROUP
+                ),
+            )
+        )
+        by_side = {(row.tax.rate, row.returns): row for row in priced.tax_breakdown}
+        sales, allowance = by_side[Decimal(20), False], by_side[Decimal(20), True]
+        assert priced.lines_of(sales) == (0,)
+        assert [priced.adjustments[i].adjustment.reason for i in priced.adjustments_of(sales)] == [
+            "Delivery"
+        ]
+        assert priced.lines_of(allowance) == ()
+        assert [
+            priced.adjustments[i].adjustment.reason for i in priced.adjustments_of(allowance)
+        ] == ["Voucher"]
+        assert priced.adjustments_of(by_side[Decimal(7), False]) == ()
+
+    def test_distributed_adjustments_are_in_their_lines(self) -> None:
+        priced = price(
+            Document(
+                currency="EUR",
+                items=[line("Desk", "1", "300.00", self.vat)],
+                allowances=[Allowance.percentage("10", reason="Member")],
+            )
+        )
+        (row,) = priced.tax_breakdown
+        assert (priced.lines_of(row), priced.adjustments_of(row)) == ((0,), ())
+
+    @given(documents(returns=True))
+    def test_every_line_is_in_exactly_the_rows_of_its_taxes(self, document: Document) -> None:
+        priced = priced_or_reject(document)
+        covering: dict[int, list[TaxSubtotal]] = {i: [] for i in range(len(priced.lines))}
+        for row in priced.tax_breakdown:
+            covered = priced.lines_of(row)
+            assert covered or priced.adjustments_of(row) or row.correction is not None
+            for index in covered:
+                covering[index].append(row)
+        for index, rows in covering.items():
+            keys = [row.tax.breakdown_key for row in rows]
+            own = {tax.breakdown_key for tax in priced.lines[index].line.taxes}
+            assert sorted(keys, key=repr) == sorted(own, key=repr)  # each exactly once
+        per_group = document.policy.tax_rounding is TaxRounding.PER_GROUP
+        for row in priced.tax_breakdown:
+            assert (row.returns is not None) is per_group  # the documents have no corrections

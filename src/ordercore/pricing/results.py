@@ -36,6 +36,11 @@ __all__ = [
 ]
 
 
+def _returned(stated: Decimal, quantity: Decimal) -> bool:
+    """Per group: whether a line is a return (a negative net; at a net of zero, a negative quantity)."""
+    return stated < 0 or (stated == 0 and quantity < 0)
+
+
 class PricedLine(tuple[Any, ...]):
     """One priced line (made by the pricing computation only).
 
@@ -181,6 +186,12 @@ class PricedGroup:
 class TaxSubtotal:
     """One row of the tax breakdown: for one tax and rate, the taxable base and the tax.
 
+    ``returns`` says which side of the document the row is: under
+    :attr:`~ordercore.pricing.taxes.TaxRounding.PER_GROUP`, where sales and returns of one
+    tax are separate rows, ``False`` for the row of sales and ``True`` for the row of
+    returns; ``None`` under the other conventions, whose rows cover both (and for a row
+    that only a tax correction made). :meth:`PricedDocument.lines_of` uses it.
+
     ``correction`` is the part of ``amount`` that a
     :class:`~ordercore.pricing.document.TaxCorrection` of the document added to the
     computed tax (``None`` when there is none). ``cash_rounding`` is the part that cash
@@ -194,6 +205,7 @@ class TaxSubtotal:
     amount: Money
     correction: Money | None = None
     cash_rounding: Money | None = None
+    returns: bool | None = None
 
     @property
     def reason(self) -> str | None:
@@ -278,6 +290,54 @@ class PricedDocument:
             Decimal(0),
         )
         return total if not inside else Money._exact(total.amount - inside, total.currency)
+
+    def lines_of(self, row: TaxSubtotal) -> tuple[int, ...]:
+        """The indexes (in :attr:`lines`) of the lines that ``row`` of the breakdown covers.
+
+        A line is in a row when one of its taxes has the row's
+        :attr:`~ordercore.pricing.taxes.Tax.breakdown_key`; under
+        :attr:`~ordercore.pricing.taxes.TaxRounding.PER_GROUP` it must also be on the row's
+        side (:attr:`TaxSubtotal.returns`): a line is a return when its stated amount is
+        negative, or zero with a negative quantity. Every line is so in exactly one row per
+        distinct tax of its own. Standalone document allowances and charges with taxes
+        add to rows too: see :meth:`adjustments_of`. A row that only a tax correction
+        made covers no line. Computed on demand, in one pass over the lines.
+        """
+        key = row.tax.breakdown_key
+        returns = row.returns
+        having: dict[int, bool] = {}  # by tax set: whether it holds the row's tax
+        found = []
+        for index, priced in enumerate(self.lines):
+            line = priced.line
+            taxes = line.taxes
+            holds = having.get(id(taxes))
+            if holds is None:
+                holds = having[id(taxes)] = any(tax.breakdown_key == key for tax in taxes)
+            if holds and (returns is None or _returned(priced._stated, line.quantity) is returns):
+                found.append(index)
+        return tuple(found)
+
+    def adjustments_of(self, row: TaxSubtotal) -> tuple[int, ...]:
+        """The indexes (in :attr:`adjustments`) of the standalone adjustments in ``row``.
+
+        Under :attr:`~ordercore.pricing.document.AdjustmentMode.STANDALONE` a document allowance or
+        charge with taxes is taxed on its own amount (negative for an allowance), and adds
+        to the rows of its taxes; under ``PER_GROUP`` an allowance is on the side of
+        returns, a charge on the side of sales (a zero amount counts as a sale).
+        Distributed allowances and charges are in their lines' amounts, so they are in
+        no row of their own: for them the result is empty.
+        """
+        key = row.tax.breakdown_key
+        returns = row.returns
+        found = []
+        for index, entry in enumerate(self.adjustments):
+            adjustment = entry.adjustment
+            if entry.distributed or not any(t.breakdown_key == key for t in adjustment.taxes):
+                continue
+            negative = entry.amount.amount * adjustment.sign < 0
+            if returns is None or negative is returns:
+                found.append(index)
+        return tuple(found)
 
     def all_adjustments(self) -> Iterator[PricedAdjustment]:
         """Every allowance and charge: those of the groups, then the document's."""
