@@ -11,6 +11,7 @@ from ordercore import (
     AdjustmentMode,
     Allowance,
     Charge,
+    Discount,
     Document,
     Line,
     Money,
@@ -347,3 +348,107 @@ class TestRowsCoverLines:
         per_group = document.policy.tax_rounding is TaxRounding.PER_GROUP
         for row in priced.tax_breakdown:
             assert (row.returns is not None) is per_group  # the documents have no corrections
+
+
+# -- 4. the net unit price of a line (BT-146) -----------------------------------------------
+
+
+def at_net_price(priced: PricedDocument, index: int) -> Decimal:
+    """EN 16931's quantity x net price / base quantity, rounded as the document rounds."""
+    line = priced.lines[index].line
+    exact = line.quantity * priced.net_price(index).amount / line.base_quantity
+    return exact.quantize(Decimal(1).scaleb(-priced.precision), priced.policy.rounding.value)
+
+
+class TestNetPrice:
+    def test_the_net_price_is_the_unit_price_after_the_price_discount(self) -> None:
+        priced = price(
+            Document(
+                currency="EUR",
+                items=[
+                    Line(
+                        description="Clips",
+                        quantity="3",
+                        unit_price=eur("2.345"),
+                        price_discount=Discount.percent("10"),
+                    ),
+                    Line(
+                        description="Paper",
+                        quantity="3",
+                        unit_price=eur("2.345"),
+                        price_discount=Discount.per_unit(eur("0.005")),
+                    ),
+                    Line(description="Desk", quantity="2", unit_price=eur("99.90")),
+                    Line(
+                        description="Cable",
+                        quantity="250",
+                        unit_price=eur("12.00"),
+                        base_quantity="100",
+                        discounts=[Discount.percent("5")],
+                    ),
+                ],
+                policy=Policy(price_places=4),
+            )
+        )
+        assert [priced.net_price(i) for i in range(4)] == [
+            eur("2.1105"),
+            eur("2.34"),
+            eur("99.90"),
+            eur("12.00"),
+        ]
+        assert [at_net_price(priced, i) for i in range(4)] == [
+            Decimal("6.33"),
+            Decimal("7.02"),
+            Decimal("199.80"),
+            Decimal("30.00"),
+        ]
+        # the cable's allowance (5 % of 30.00) is what its discounts take
+        assert priced.lines[3].net.amount == at_net_price(priced, 3) - Decimal("1.50")
+
+    def test_the_policys_price_places_round_a_percentage_price_discount(self) -> None:
+        line = Line(
+            description="Clips",
+            quantity="1000",
+            unit_price=eur("0.33"),
+            price_discount=Discount.percent("15"),
+        )
+        for places, expected in ((6, "0.2805"), (3, "0.281"), (2, "0.28")):
+            priced = price(
+                Document(currency="EUR", items=[line], policy=Policy(price_places=places))
+            )
+            assert priced.net_price(0) == eur(expected)
+            assert priced.lines[0].net.amount == at_net_price(priced, 0)
+
+    def test_with_an_included_tax_the_formula_gives_the_stated_amount(self) -> None:
+        vat = Tax.percent("VAT", "20", included=True)
+        priced = price(
+            Document(
+                currency="EUR",
+                items=[
+                    Line(
+                        description="Dinner",
+                        quantity="2",
+                        unit_price=eur("60.00"),
+                        price_discount=Discount.percent("10"),
+                        taxes=[vat],
+                    )
+                ],
+            )
+        )
+        assert priced.net_price(0) == eur("54.00")
+        assert priced.lines[0].stated == eur("108.00")
+        assert priced.lines[0].net == eur("90.00")
+
+    @given(documents(returns=True))
+    def test_the_line_formula_holds_for_lines_without_line_discounts(
+        self, document: Document
+    ) -> None:
+        priced = priced_or_reject(document)
+        for index, priced_line in enumerate(priced.lines):
+            line = priced_line.line
+            if line.discounts:
+                continue
+            stated = at_net_price(priced, index) + priced_line.distributed.amount
+            assert priced_line.stated.amount == stated
+            if not line.has_included_tax:
+                assert priced_line.net.amount == stated

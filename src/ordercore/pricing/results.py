@@ -19,6 +19,7 @@ from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
 from ordercore.pricing import render
+from ordercore.pricing.discounts import DiscountKind
 from ordercore.pricing.document import Adjustment, Document, Policy
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax
@@ -290,6 +291,34 @@ class PricedDocument:
             Decimal(0),
         )
         return total if not inside else Money._exact(total.amount - inside, total.currency)
+
+    def net_price(self, index: int) -> Money:
+        """The net unit price of line ``index`` (EN 16931 BT-146), per its base quantity.
+
+        It is the unit price after the line's price discount (BT-147), as pricing took it:
+        a percentage price discount's result is rounded to the policy's ``price_places``
+        with its rounding mode, an amount off the price is exact; without a price
+        discount it is the unit price. The line's stated amount then reads, as EN 16931's
+        line formula has it, ``round(quantity x net price / base quantity)`` less what the
+        line's own discounts take (its allowances) plus its share of distributed
+        allowances and charges; that is its net (BT-131) unless a tax is included in the
+        price. For a line whose prices include a tax the net price includes it too (it is
+        the price as stated), and the formula gives the tax-inclusive stated amount, of
+        which the net is what remains when the included taxes are backed out. Computed
+        on demand; pricing does no work for it.
+        """
+        line = self.lines[index].line
+        discount = line.price_discount
+        if discount is None:
+            return line.unit_price
+        unit = line.unit_price.amount
+        if discount.kind is DiscountKind.PERCENT:
+            step = Decimal((0, (1,), -self.policy.price_places))
+            off = CONTEXT.multiply(unit, discount.factor)
+            net = CONTEXT.subtract(unit, off).quantize(step, self.policy.rounding.value, CONTEXT)
+        else:
+            net = CONTEXT.subtract(unit, discount.factor)
+        return Money._exact(net, self.currency)
 
     def lines_of(self, row: TaxSubtotal) -> tuple[int, ...]:
         """The indexes (in :attr:`lines`) of the lines that ``row`` of the breakdown covers.
