@@ -19,6 +19,7 @@ from fractions import Fraction
 import attrs
 import moneyed
 
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.errors import InvalidType
 
 
@@ -34,7 +35,14 @@ def canonical(value: object) -> object:  # noqa: PLR0911 - one return per kind o
         return [canonical(item) for item in value]
     kind = type(value)
     if attrs.has(kind):
-        names = [field.name for field in attrs.fields(kind) if field.eq]
+        # a field added since (marked WHEN_SET) did not exist in 0.1: a value that leaves
+        # it at its default is a value 0.1 knew, without that field
+        names = [
+            field.name
+            for field in attrs.fields(kind)
+            if field.eq
+            and not (field.metadata == WHEN_SET and getattr(value, field.name) == field.default)
+        ]
         return [
             kind.__module__ + "." + kind.__qualname__,
             {n: canonical(getattr(value, n)) for n in names},

@@ -23,7 +23,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ordercore import Document, DraftInvoice, IssuedInvoice, Line, Money, NumberingSeries, Request
+from ordercore import (
+    CashRounding,
+    CashRoundingStrategy,
+    DiscountOverflow,
+    Document,
+    DraftInvoice,
+    IssuedInvoice,
+    Line,
+    Money,
+    NumberingSeries,
+    Policy,
+    Request,
+    Stacking,
+)
 from ordercore.errors import IdempotencyConflict, InvalidType
 from ordercore.services import Services, fingerprint
 from ordercore.storage.memory import MemoryStore
@@ -285,3 +298,50 @@ def test_another_process_computes_the_same_fingerprints() -> None:
 def _golden_fingerprint(name: str) -> str:
     operation, arguments, _ = GOLDEN[name]
     return fingerprint(operation, **arguments)
+
+
+# -- fields added after format 1 ------------------------------------------------------------
+
+
+def test_a_field_added_since_is_written_only_when_it_is_set() -> None:
+    """``Line.stacking``, ``Policy.discount_overflow`` and ``tax_increment`` and
+    ``CashRounding.strategy`` came after format 1: left at their defaults, a request
+    fingerprints as it did before they existed; set, they make another request."""
+    line = Line(description="Desk", quantity="1", unit_price=Money("10.00", "EUR"))
+    before = fingerprint(
+        "price", line=line, policy=Policy(cash_rounding=CashRounding(increment="0.05"))
+    )
+    changed = [
+        fingerprint(
+            "price",
+            line=attrs.evolve(line, stacking=Stacking.ADDITIVE),
+            policy=Policy(cash_rounding=CashRounding(increment="0.05")),
+        ),
+        fingerprint(
+            "price",
+            line=line,
+            policy=Policy(
+                cash_rounding=CashRounding(increment="0.05"),
+                discount_overflow=DiscountOverflow.CLAMP,
+            ),
+        ),
+        fingerprint(
+            "price",
+            line=line,
+            policy=Policy(cash_rounding=CashRounding(increment="0.05"), tax_increment="0.05"),
+        ),
+        fingerprint(
+            "price",
+            line=line,
+            policy=Policy(
+                cash_rounding=CashRounding(
+                    increment="0.05", strategy=CashRoundingStrategy.ROUNDING_LINE
+                )
+            ),
+        ),
+    ]
+    assert len({before, *changed}) == 5
+    # the same text as format 1's reference, which knew none of them
+    assert before == format1.fingerprint(
+        "price", line=line, policy=Policy(cash_rounding=CashRounding(increment="0.05"))
+    )

@@ -71,6 +71,7 @@ from typing import Any, TypeVar, cast
 import attrs
 import moneyed
 
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.documents import Changed
 from ordercore.documents.credit_notes import (
     CreditBase,
@@ -281,17 +282,30 @@ def _write_items(value: Iterable[object], out: list[str]) -> None:
 
 
 def _record_writer(kind: type) -> _Writer:
-    """The writer of an attrs class: its name, then the fields its equality compares."""
+    """The writer of an attrs class: its name, then the fields its equality compares.
+
+    A field added after format 1 was fixed (its metadata is ``WHEN_SET``) is written only
+    when it is not its default: a request that does not use it keeps its fingerprint.
+    """
     head = "[" + _quoted(kind.__module__ + "." + kind.__qualname__) + ",{"
-    names = _compared(kind)
-    keys = [("," if index else "") + _quoted(name) + ":" for index, name in enumerate(names)]
-    fields = list(zip(keys, names, strict=True))
+    compared = set(_compared(kind))
+    fields = [
+        (_quoted(field.name) + ":", field.name, field.metadata == WHEN_SET, field.default)
+        for field in attrs.fields(kind)
+        if field.name in compared
+    ]
 
     def write(value: object, out: list[str]) -> None:
         out.append(head)
-        for key, name in fields:
+        separator = ""
+        for key, name, when_set, default in fields:
+            item = getattr(value, name)
+            if when_set and item == default:
+                continue
+            out.append(separator)
             out.append(key)
-            _write(getattr(value, name), out)
+            _write(item, out)
+            separator = ","
         out.append("}]")
 
     return write

@@ -39,6 +39,7 @@ from decimal import Decimal
 
 import attrs
 
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.errors import InvalidNumber, InvalidType, NumberOutOfRange
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import cash_increment, get_currency
@@ -199,7 +200,7 @@ class CashRounding:
     increment: Decimal = attrs.field(converter=_increment)
     mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_mode)
     strategy: CashRoundingStrategy = attrs.field(
-        default=CashRoundingStrategy.SEPARATE, converter=_strategy
+        default=CashRoundingStrategy.SEPARATE, converter=_strategy, metadata=WHEN_SET
     )
 
     @classmethod

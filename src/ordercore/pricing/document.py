@@ -32,6 +32,7 @@ import attrs
 import moneyed
 
 from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.errors import (
     CurrencyMismatch,
     InvalidAdjustment,
@@ -416,9 +417,11 @@ class Policy:
         default=ResidualCent.LARGEST_REMAINDER, converter=_residual_cent
     )
     discount_overflow: DiscountOverflow = attrs.field(
-        default=DiscountOverflow.REFUSE, converter=_discount_overflow
+        default=DiscountOverflow.REFUSE, converter=_discount_overflow, metadata=WHEN_SET
     )
-    tax_increment: Decimal | None = attrs.field(default=None, converter=_tax_increment)
+    tax_increment: Decimal | None = attrs.field(
+        default=None, converter=_tax_increment, metadata=WHEN_SET
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.tax_increment is not None and self.tax_rounding not in _ROW_ROUNDED:

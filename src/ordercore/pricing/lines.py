@@ -35,6 +35,7 @@ import moneyed
 
 from ordercore._codes import identifier
 from ordercore._convert import check_instance, to_money, to_optional_text, to_text, to_tuple
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.errors import (
     CurrencyMismatch,
     InvalidDiscount,
@@ -225,7 +226,7 @@ class Line:
     product: str | None = attrs.field(default=None, converter=_product)
     base_quantity: Decimal = attrs.field(default=_ONE, converter=_base_quantity)
     price_source: PriceSource | None = attrs.field(default=None, converter=_price_source)
-    stacking: Stacking | None = attrs.field(default=None, converter=_stacking)
+    stacking: Stacking | None = attrs.field(default=None, converter=_stacking, metadata=WHEN_SET)
     #: Whether any tax is included in the price (precomputed for the pricing loop).
     has_included_tax: bool = attrs.field(init=False, eq=False, hash=False, repr=False)
     #: The taxes included in the price, in order.
