@@ -1,8 +1,11 @@
 """EN 16931 points of the pricing model: exemption reason codes, category O, which lines
 each breakdown row covers, and the net unit price of a line."""
 
+import sys
 from decimal import Decimal
+from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, reject
 from hypothesis import strategies as st
@@ -31,6 +34,7 @@ from ordercore.interop.plain import document_from_data, document_to_data
 from ordercore.pricing import price
 from ordercore.pricing.results import PricedDocument, TaxSubtotal
 from ordercore.pricing.taxes import MAX_REASON_CODE_LENGTH, TaxKind
+from ordercore.services import fingerprint
 from ordercore.testing.strategies import documents
 
 
@@ -157,6 +161,18 @@ class TestReasonCode:
             {"name": "VAT", "kind": "exempt", "code": "E", "reason": "Education"}
         ]
         assert document_from_data(data) == document
+
+    def test_a_request_without_a_reason_code_keeps_its_fingerprint(self) -> None:
+        here = str(Path(__file__).parent)  # format 1's reference, by name, as test_fingerprints
+        if here not in sys.path:
+            sys.path.insert(0, here)
+        format1 = pytest.importorskip("fingerprint_format1")
+        exempt = Tax.exempt("VAT", reason="Education")
+        desk = line("Desk", "1", "10.00", Tax.percent("VAT", "20"), exempt)
+        before = fingerprint("price", line=desk)
+        assert before == format1.fingerprint("price", line=desk)
+        coded = attrs.evolve(exempt, reason_code="VATEX-EU-132-1I")
+        assert fingerprint("price", line=line("Desk", "1", "10.00", coded)) != before
 
     def test_data_written_before_reason_codes_still_reads(self) -> None:
         data = {

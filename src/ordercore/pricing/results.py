@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import moneyed
 
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
@@ -206,7 +207,7 @@ class TaxSubtotal:
     amount: Money
     correction: Money | None = None
     cash_rounding: Money | None = None
-    returns: bool | None = None
+    returns: bool | None = attrs.field(default=None, metadata=WHEN_SET)
 
     @property
     def reason(self) -> str | None:

@@ -48,6 +48,7 @@ import moneyed
 
 from ordercore._codes import check_text
 from ordercore._convert import optional_currency, optional_reason, to_text
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.errors import InvalidCode, InvalidTax, InvalidType, TaxesTooLarge
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
@@ -208,7 +209,8 @@ class Tax:
     on_plain_net: bool = False
     withholding: bool = False
     reason: str | None = attrs.field(default=None, converter=optional_reason)
-    reason_code: str | None = attrs.field(default=None, converter=_reason_code)
+    # added after format 1 of the request fingerprint: written there only when set
+    reason_code: str | None = attrs.field(default=None, converter=_reason_code, metadata=WHEN_SET)
     #: The multiplier applied to the base (a percentage as a fraction, the division
     #: factor rate / (100 - rate), or the per-unit amount), negative for withholding.
     factor: Decimal = attrs.field(init=False, eq=False, hash=False)
