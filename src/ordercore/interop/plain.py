@@ -437,6 +437,7 @@ class _DocumentReader:
                 "compound",
                 "on_plain_net",
                 "reason",
+                "reason_code",
             }
         )
         kind_reader = reader.child("kind")
@@ -447,8 +448,11 @@ class _DocumentReader:
         name = reader.child("name").text()
         code = reader.child("code").optional_text() or default_code
         reason = reader.child("reason").optional_text()
-        if kind == "reverse_charge" and reason is None:
+        reason_code = reader.child("reason_code").optional_text()
+        if kind == "reverse_charge" and reason is None and reason_code is None:
             reason = "Reverse charge"
+        if kind == "not_subject" and reason is None and reason_code is None:
+            reason = "Not subject to VAT"
         currency = None
         if rule is TaxKind.PER_UNIT:
             rate = self.money(reader.child("amount")).amount
@@ -471,6 +475,7 @@ class _DocumentReader:
                 currency=currency,
                 withholding=withholding,
                 reason=reason,
+                reason_code=reason_code,
                 **flags,
             )
         )
@@ -596,6 +601,7 @@ _TAX_KINDS: dict[str, tuple[TaxKind, bool, str]] = {
     "exempt": (TaxKind.ZERO, False, "E"),
     "zero_rated": (TaxKind.ZERO, False, "Z"),
     "reverse_charge": (TaxKind.ZERO, False, "AE"),
+    "not_subject": (TaxKind.ZERO, False, "O"),
     "withholding": (TaxKind.PERCENT, True, "WHT"),
 }
 
@@ -638,6 +644,8 @@ def _tax_to_data(tax: Tax) -> Data:
             data[flag] = True
     if tax.reason is not None:
         data["reason"] = tax.reason
+    if tax.reason_code is not None:
+        data["reason_code"] = tax.reason_code
     return data
 
 

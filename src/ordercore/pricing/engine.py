@@ -62,6 +62,7 @@ from ordercore.pricing.results import (
     PricedLine,
     TaxSubtotal,
     Totals,
+    _returned,
 )
 from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
 
@@ -890,9 +891,13 @@ class _Pricing:
         row.
         """
         corrections = {c.tax.breakdown_key: c for c in self.document.tax_corrections}
-        found = self.group_rows() if self.per_group else self.section_rows(self.breakdown)
+        found = (
+            self.group_rows()
+            if self.per_group
+            else ((*row, None) for row in self.section_rows(self.breakdown))
+        )
         rows = []
-        for tax, base, amount in found:
+        for tax, base, amount, returns in found:
             correction = corrections.pop(tax.breakdown_key, None)
             corrected = amount if correction is None else amount + correction.amount.amount
             rows.append(
@@ -901,6 +906,7 @@ class _Pricing:
                     base=self.money(base),
                     amount=self.money(corrected),
                     correction=None if correction is None else correction.amount,
+                    returns=returns,
                 )
             )
         rows.extend(  # rows the lines do not have
@@ -914,8 +920,11 @@ class _Pricing:
         )
         return tuple(rows)
 
-    def group_rows(self) -> list[tuple[Tax, Decimal, Decimal]]:
-        """Per group: each group's rows, summed into one row per tax, rate and sign."""
+    def group_rows(self) -> list[tuple[Tax, Decimal, Decimal, bool | None]]:
+        """Per group: each group's rows, summed into one row per tax, rate and sign.
+
+        The sign is ``True`` for the rows of returns.
+        """
         rows: dict[tuple[object, bool], tuple[Tax, list[Decimal]]] = {}
         for (_taxes, negative), section in self.sections.items():
             for tax, base, amount in self.section_rows(section):
@@ -925,7 +934,10 @@ class _Pricing:
                 else:
                     row[1][0] += base
                     row[1][1] += amount
-        return [(tax, base, amount) for tax, (base, amount) in rows.values()]
+        return [
+            (tax, base, amount, negative)
+            for (_key, negative), (tax, (base, amount)) in rows.items()
+        ]
 
     def section_rows(
         self, section: dict[Tax, list[Decimal]]
@@ -1036,11 +1048,6 @@ def _biggest_tax(breakdown: tuple[TaxSubtotal, ...], *, negative: bool) -> int |
         if size > largest:
             biggest, largest = index, size
     return biggest
-
-
-def _returned(stated: Decimal, quantity: Decimal) -> bool:
-    """Per group: whether a line is a return (a negative net; at a net of zero, a negative quantity)."""
-    return stated < 0 or (stated == 0 and quantity < 0)
 
 
 def _snapped(values: list[Decimal], quantum: Decimal) -> list[Decimal]:

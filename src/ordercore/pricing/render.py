@@ -19,8 +19,9 @@ and the rows that are sums (``Lines``, ``Untaxed total``, ``Tax inclusive total`
 * ``Taxes included in prices`` (negative), when a price includes a tax;
 * ``Rounding line (untaxed)``, when cash rounding lands on a line of its own;
 * ``Untaxed total``: the tax exclusive total;
-* each row of the tax breakdown, with its base (and the cash rounding it took, when it
-  lands on the largest tax);
+* each row of the tax breakdown, with its base, its exemption reason (its code first, as
+  in ``(VATEX-EU-AE: Reverse charge)``, when it has one), and the cash rounding it took,
+  when it lands on the largest tax;
 * ``Tax inclusive total``;
 * ``Cash rounding`` and ``Prepaid`` (negative), when there are;
 * ``Amount due``.
@@ -126,11 +127,19 @@ def _tax_label(tax: Tax, plain: _Numbers, *, mark_included: bool = True) -> str:
         code = tax.currency.code if tax.currency is not None else ""
         label = f"{tax.name} {code} {plain.plain(tax.rate)}/unit"
     elif tax.kind is TaxKind.ZERO:
-        label = f"{tax.name} 0 % ({tax.code})"
+        # no rate is printed where none is stated (EN 16931 category O)
+        label = f"{tax.name} 0 % ({tax.code})" if tax.rate_stated else f"{tax.name} ({tax.code})"
     else:
         sign = "-" if tax.withholding else ""
         label = f"{tax.name} {sign}{plain.plain(tax.rate)} %"
     return f"{label} incl." if tax.included and mark_included else label
+
+
+def _reason(text: str | None, code: str | None) -> str:
+    """A row's exemption reason as printed: `` (code: text)``, `` (text)`` or `` (code)``."""
+    if code is None:
+        return f" ({text})" if text else ""
+    return f" ({code}: {text})" if text else f" ({code})"
 
 
 def _discount_label(discount: Discount, numbers: _Numbers, *, on_price: bool = False) -> str:
@@ -255,7 +264,7 @@ def _totals(
         total("Rounding line (untaxed)", figures.rounding_line.amount, "term")
     total("Untaxed total", figures.tax_exclusive.amount, "total")
     for row in priced.tax_breakdown:
-        reason = f" ({row.reason})" if row.reason else ""
+        reason = _reason(row.reason, row.reason_code)
         if row.correction is not None:
             reason += f" (incl. correction {money(row.correction.amount)})"
         if row.cash_rounding is not None:

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import moneyed
 
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
 from ordercore.pricing import render
+from ordercore.pricing.discounts import DiscountKind
 from ordercore.pricing.document import Adjustment, Document, Policy
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import Tax
@@ -34,6 +36,11 @@ __all__ = [
     "TaxSubtotal",
     "Totals",
 ]
+
+
+def _returned(stated: Decimal, quantity: Decimal) -> bool:
+    """Per group: whether a line is a return (a negative net; at a net of zero, a negative quantity)."""
+    return stated < 0 or (stated == 0 and quantity < 0)
 
 
 class PricedLine(tuple[Any, ...]):
@@ -181,6 +188,12 @@ class PricedGroup:
 class TaxSubtotal:
     """One row of the tax breakdown: for one tax and rate, the taxable base and the tax.
 
+    ``returns`` says which side of the document the row is: under
+    :attr:`~ordercore.pricing.taxes.TaxRounding.PER_GROUP`, where sales and returns of one
+    tax are separate rows, ``False`` for the row of sales and ``True`` for the row of
+    returns; ``None`` under the other conventions, whose rows cover both (and for a row
+    that only a tax correction made). :meth:`PricedDocument.lines_of` uses it.
+
     ``correction`` is the part of ``amount`` that a
     :class:`~ordercore.pricing.document.TaxCorrection` of the document added to the
     computed tax (``None`` when there is none). ``cash_rounding`` is the part that cash
@@ -194,11 +207,17 @@ class TaxSubtotal:
     amount: Money
     correction: Money | None = None
     cash_rounding: Money | None = None
+    returns: bool | None = attrs.field(default=None, metadata=WHEN_SET)
 
     @property
     def reason(self) -> str | None:
         """The exemption (or reverse charge, zero rate) reason, carried to the invoice."""
         return self.tax.reason
+
+    @property
+    def reason_code(self) -> str | None:
+        """The exemption reason code (EN 16931 BT-121), carried to the invoice."""
+        return self.tax.reason_code
 
 
 @attrs.frozen(kw_only=True)
@@ -273,6 +292,82 @@ class PricedDocument:
             Decimal(0),
         )
         return total if not inside else Money._exact(total.amount - inside, total.currency)
+
+    def net_price(self, index: int) -> Money:
+        """The net unit price of line ``index`` (EN 16931 BT-146), per its base quantity.
+
+        It is the unit price after the line's price discount (BT-147), as pricing took it:
+        a percentage price discount's result is rounded to the policy's ``price_places``
+        with its rounding mode, an amount off the price is exact; without a price
+        discount it is the unit price. The line's stated amount then reads, as EN 16931's
+        line formula has it, ``round(quantity x net price / base quantity)`` less what the
+        line's own discounts take (its allowances) plus its share of distributed
+        allowances and charges; that is its net (BT-131) unless a tax is included in the
+        price. For a line whose prices include a tax the net price includes it too (it is
+        the price as stated), and the formula gives the tax-inclusive stated amount, of
+        which the net is what remains when the included taxes are backed out. Computed
+        on demand; pricing does no work for it.
+        """
+        line = self.lines[index].line
+        discount = line.price_discount
+        if discount is None:
+            return line.unit_price
+        unit = line.unit_price.amount
+        if discount.kind is DiscountKind.PERCENT:
+            step = Decimal((0, (1,), -self.policy.price_places))
+            off = CONTEXT.multiply(unit, discount.factor)
+            net = CONTEXT.subtract(unit, off).quantize(step, self.policy.rounding.value, CONTEXT)
+        else:
+            net = CONTEXT.subtract(unit, discount.factor)
+        return Money._exact(net, self.currency)
+
+    def lines_of(self, row: TaxSubtotal) -> tuple[int, ...]:
+        """The indexes (in :attr:`lines`) of the lines that ``row`` of the breakdown covers.
+
+        A line is in a row when one of its taxes has the row's
+        :attr:`~ordercore.pricing.taxes.Tax.breakdown_key`; under
+        :attr:`~ordercore.pricing.taxes.TaxRounding.PER_GROUP` it must also be on the row's
+        side (:attr:`TaxSubtotal.returns`): a line is a return when its stated amount is
+        negative, or zero with a negative quantity. Every line is so in exactly one row per
+        distinct tax of its own. Standalone document allowances and charges with taxes
+        add to rows too: see :meth:`adjustments_of`. A row that only a tax correction
+        made covers no line. Computed on demand, in one pass over the lines.
+        """
+        key = row.tax.breakdown_key
+        returns = row.returns
+        having: dict[int, bool] = {}  # by tax set: whether it holds the row's tax
+        found = []
+        for index, priced in enumerate(self.lines):
+            line = priced.line
+            taxes = line.taxes
+            holds = having.get(id(taxes))
+            if holds is None:
+                holds = having[id(taxes)] = any(tax.breakdown_key == key for tax in taxes)
+            if holds and (returns is None or _returned(priced._stated, line.quantity) is returns):
+                found.append(index)
+        return tuple(found)
+
+    def adjustments_of(self, row: TaxSubtotal) -> tuple[int, ...]:
+        """The indexes (in :attr:`adjustments`) of the standalone adjustments in ``row``.
+
+        Under :attr:`~ordercore.pricing.document.AdjustmentMode.STANDALONE` a document allowance or
+        charge with taxes is taxed on its own amount (negative for an allowance), and adds
+        to the rows of its taxes; under ``PER_GROUP`` an allowance is on the side of
+        returns, a charge on the side of sales (a zero amount counts as a sale).
+        Distributed allowances and charges are in their lines' amounts, so they are in
+        no row of their own: for them the result is empty.
+        """
+        key = row.tax.breakdown_key
+        returns = row.returns
+        found = []
+        for index, entry in enumerate(self.adjustments):
+            adjustment = entry.adjustment
+            if entry.distributed or not any(t.breakdown_key == key for t in adjustment.taxes):
+                continue
+            negative = entry.amount.amount * adjustment.sign < 0
+            if returns is None or negative is returns:
+                found.append(index)
+        return tuple(found)
 
     def all_adjustments(self) -> Iterator[PricedAdjustment]:
         """Every allowance and charge: those of the groups, then the document's."""

@@ -7,8 +7,9 @@ A :class:`Tax` has a name, a code (an EN 16931 VAT category such as ``S``, ``Z``
 * ``PER_UNIT``: a fixed amount per unit; it takes the sign of the quantity, so a return
   reverses it;
 * ``DIVISION``: tax = base / (1 - rate) - base, for taxes levied on the tax-inclusive gross;
-* ``ZERO``: exempt, zero-rated or reverse charge: amount zero, with a reason that is carried
-  to the invoice.
+* ``ZERO``: exempt, zero-rated, reverse charge or not subject to VAT: amount zero, with a
+  reason text (EN 16931 BT-120) or a reason code (BT-121, such as ``VATEX-EU-132-1I``), or
+  both, carried to the invoice.
 
 Flags on a tax say how it combines with the others of the same line, which apply in list
 order:
@@ -33,6 +34,8 @@ keeps every intermediate amount well inside ordercore's decimal context.
 Tax.percent('VAT', '20', code='S')
 >>> Tax.exempt("VAT", reason="Article 132(1)(i) of Directive 2006/112/EC")
 Tax.exempt('VAT', code='E', reason='Article 132(1)(i) of Directive 2006/112/EC')
+>>> Tax.exempt("VAT", reason_code="VATEX-EU-132-1I")
+Tax.exempt('VAT', code='E', reason=None, reason_code='VATEX-EU-132-1I')
 """
 
 from __future__ import annotations
@@ -43,13 +46,16 @@ from decimal import Decimal
 import attrs
 import moneyed
 
+from ordercore._codes import check_text
 from ordercore._convert import optional_currency, optional_reason, to_text
-from ordercore.errors import InvalidTax, TaxesTooLarge
+from ordercore._fieldmeta import WHEN_SET
+from ordercore.errors import InvalidCode, InvalidTax, InvalidType, TaxesTooLarge
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 
 __all__ = [
+    "MAX_REASON_CODE_LENGTH",
     "MAX_TAX_FACTOR",
     "IncludedRounding",
     "ResidualCent",
@@ -62,6 +68,8 @@ __all__ = [
 #: The most that the taxes of one line, compounded, may come to per unit of its net.
 MAX_TAX_FACTOR = Decimal(10) ** 6
 _MAX_PER_UNIT = MAX_TAX_FACTOR * Decimal(10) ** MAX_INTEGER_DIGITS
+#: The longest exemption reason code (EN 16931 BT-121; ``VATEX-EU-132-1I`` has 15 characters).
+MAX_REASON_CODE_LENGTH = 50
 
 
 class TaxKind(enum.Enum):
@@ -144,6 +152,8 @@ class ResidualCent(enum.Enum):
 
 _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
+#: The named constructor that a zero tax's ``repr`` shows, by its code.
+_ZERO_CONSTRUCTORS = {"E": "exempt", "Z": "zero_rated", "AE": "reverse_charge", "O": "not_subject"}
 
 
 def _name(value: object) -> str:
@@ -154,16 +164,39 @@ def _code(value: object) -> str:
     return to_text(value, "tax code")
 
 
+def _reason_code(value: object) -> str | None:
+    """An optional exemption reason code: printable, without whitespace, bounded in length."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidType(value, expected="a string or None", field="reason_code")
+    check_text(value, "reason_code", max_length=MAX_REASON_CODE_LENGTH)
+    if not value or not value.isprintable() or any(char.isspace() for char in value):
+        raise InvalidCode(
+            value,
+            expected="a non-empty code without whitespace, such as 'VATEX-EU-132-1I' or "
+            "'VATEX-EU-AE'",
+            field="reason_code",
+        )
+    return value
+
+
 @attrs.frozen(kw_only=True, repr=False, cache_hash=True)
 class Tax:
     """One tax at one rate.
 
     Make it with :meth:`percent`, :meth:`per_unit`, :meth:`division`, :meth:`exempt`,
-    :meth:`zero_rated`, :meth:`reverse_charge` or :meth:`withholding_tax`.
+    :meth:`zero_rated`, :meth:`reverse_charge`, :meth:`not_subject` or
+    :meth:`withholding_tax`.
 
     ``rate`` is a percentage (``20`` for 20 %) for ``PERCENT`` and ``DIVISION``, the amount
     per unit for ``PER_UNIT`` (in ``currency``), and zero for ``ZERO``. Two taxes are the
     same tax (one row of the tax breakdown) when all their fields are equal.
+
+    ``reason`` is the exemption reason text (EN 16931 BT-120) and ``reason_code`` its code
+    (BT-121, from the CEF VATEX list, such as ``VATEX-EU-132-1I``): a ``ZERO`` tax needs
+    one of them, or both. A reason code has at most :data:`MAX_REASON_CODE_LENGTH`
+    characters and no whitespace.
     """
 
     name: str = attrs.field(converter=_name)
@@ -176,6 +209,8 @@ class Tax:
     on_plain_net: bool = False
     withholding: bool = False
     reason: str | None = attrs.field(default=None, converter=optional_reason)
+    # added after format 1 of the request fingerprint: written there only when set
+    reason_code: str | None = attrs.field(default=None, converter=_reason_code, metadata=WHEN_SET)
     #: The multiplier applied to the base (a percentage as a fraction, the division
     #: factor rate / (100 - rate), or the per-unit amount), negative for withholding.
     factor: Decimal = attrs.field(init=False, eq=False, hash=False)
@@ -216,7 +251,16 @@ class Tax:
             )
         object.__setattr__(self, "rate", rate)
         object.__setattr__(self, "factor", factor)
-        key = (self.name, self.code, self.kind, rate, self.currency, self.withholding, self.reason)
+        key = (
+            self.name,
+            self.code,
+            self.kind,
+            rate,
+            self.currency,
+            self.withholding,
+            self.reason,
+            self.reason_code,
+        )
         object.__setattr__(self, "_breakdown_key", key)
 
     def _factor(self, rate: Decimal) -> Decimal:
@@ -241,10 +285,11 @@ class Tax:
                     reason="an exempt, zero-rated or reverse charge tax has rate 0",
                     field="rate",
                 )
-            if not self.reason:
+            if not self.reason and self.reason_code is None:
                 raise InvalidTax(
                     self.name,
-                    reason="state why no tax is due (the reason goes on the invoice)",
+                    reason="state why no tax is due, as a reason text or a reason code (it "
+                    "goes on the invoice)",
                     field="reason",
                 )
             return _ZERO
@@ -326,19 +371,88 @@ class Tax:
         )
 
     @classmethod
-    def exempt(cls, name: str, *, reason: str, code: str = "E") -> Tax:
-        """No tax is due because the supply is exempt; ``reason`` is printed on the invoice."""
-        return cls(name=name, code=code, kind=TaxKind.ZERO, rate=_ZERO, reason=reason)
+    def exempt(
+        cls,
+        name: str,
+        *,
+        reason: str | None = None,
+        reason_code: str | None = None,
+        code: str = "E",
+    ) -> Tax:
+        """No tax is due because the supply is exempt; the reason is printed on the invoice.
+
+        Give the reason text, the reason code (EN 16931 BT-121), or both.
+        """
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.ZERO,
+            rate=_ZERO,
+            reason=reason,
+            reason_code=reason_code,
+        )
 
     @classmethod
-    def zero_rated(cls, name: str, *, reason: str, code: str = "Z") -> Tax:
+    def zero_rated(
+        cls,
+        name: str,
+        *,
+        reason: str | None = None,
+        reason_code: str | None = None,
+        code: str = "Z",
+    ) -> Tax:
         """The supply is taxable at a rate of zero."""
-        return cls(name=name, code=code, kind=TaxKind.ZERO, rate=_ZERO, reason=reason)
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.ZERO,
+            rate=_ZERO,
+            reason=reason,
+            reason_code=reason_code,
+        )
 
     @classmethod
-    def reverse_charge(cls, name: str, *, reason: str = "Reverse charge", code: str = "AE") -> Tax:
+    def reverse_charge(
+        cls,
+        name: str,
+        *,
+        reason: str | None = "Reverse charge",
+        reason_code: str | None = None,
+        code: str = "AE",
+    ) -> Tax:
         """The buyer accounts for the tax; the invoice shows none."""
-        return cls(name=name, code=code, kind=TaxKind.ZERO, rate=_ZERO, reason=reason)
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.ZERO,
+            rate=_ZERO,
+            reason=reason,
+            reason_code=reason_code,
+        )
+
+    @classmethod
+    def not_subject(
+        cls,
+        name: str,
+        *,
+        reason: str | None = "Not subject to VAT",
+        reason_code: str | None = None,
+        code: str = "O",
+    ) -> Tax:
+        """The supply is outside the scope of the tax (EN 16931 category ``O``).
+
+        Its amount is zero, as for an exempt supply, but it has no rate: EN 16931 gives none
+        for category ``O`` (BR-O-5), so :attr:`rate_stated` is false and renderings print
+        no ``0 %`` for it. ``reason_code`` is typically ``VATEX-EU-O``.
+        """
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.ZERO,
+            rate=_ZERO,
+            reason=reason,
+            reason_code=reason_code,
+        )
 
     @classmethod
     def withholding_tax(cls, name: str, rate: object, *, code: str = "WHT") -> Tax:
@@ -367,10 +481,21 @@ class Tax:
     def breakdown_key(self) -> tuple[object, ...]:
         """What makes two taxes one row of the tax breakdown: name, code, rule and rate.
 
+        The reason text and code are part of it too, so that each row states one reason.
         How a tax combines on a line (included, compound, on plain net) does not split a row:
         VAT 20 % included in some prices and added to others is one VAT 20 % row.
         """
         return self._breakdown_key
+
+    @property
+    def rate_stated(self) -> bool:
+        """Whether the tax has a rate to state: false for a zero tax of category ``O``.
+
+        EN 16931 gives no VAT rate for what is not subject to VAT (category ``O``,
+        BR-O-5); every other tax states its rate (a zero tax states 0 %). The amounts do
+        not depend on it: such a tax comes to zero.
+        """
+        return self.kind is not TaxKind.ZERO or self.code != "O"
 
     # -- presentation -------------------------------------------------------------------
 
@@ -385,7 +510,11 @@ class Tax:
         if self.kind is TaxKind.PER_UNIT:
             return f"{self.name} {self.amount}/unit"
         if self.kind is TaxKind.ZERO:
-            return f"{self.name} 0 % ({self.code})"
+            return (
+                f"{self.name} 0 % ({self.code})"
+                if self.rate_stated
+                else f"{self.name} ({self.code})"
+            )
         sign = "-" if self.withholding else ""
         return f"{self.name} {sign}{self.rate} %"
 
@@ -399,10 +528,12 @@ class Tax:
             if getattr(self, flag)
         )
         if self.kind is TaxKind.ZERO:
-            constructor = {"E": "exempt", "Z": "zero_rated", "AE": "reverse_charge"}.get(
-                self.code, "exempt"
+            constructor = _ZERO_CONSTRUCTORS.get(self.code, "exempt")
+            reason_code = "" if self.reason_code is None else f", reason_code={self.reason_code!r}"
+            return (
+                f"Tax.{constructor}({self.name!r}, code={self.code!r}, "
+                f"reason={self.reason!r}{reason_code})"
             )
-            return f"Tax.{constructor}({self.name!r}, code={self.code!r}, reason={self.reason!r})"
         if self.withholding:
             return f"Tax.withholding_tax({self.name!r}, {str(self.rate)!r}, code={self.code!r})"
         if self.kind is TaxKind.PER_UNIT:

@@ -385,6 +385,8 @@ def _tax_catalog(currency: str) -> tuple[Tax, ...]:
     found.append(Tax.exempt("VAT", reason="Article 132(1)(i) of Directive 2006/112/EC"))
     found.append(Tax.zero_rated("VAT", reason="Export outside the EU"))
     found.append(Tax.reverse_charge("VAT"))
+    found.append(Tax.exempt("VAT", reason_code="VATEX-EU-132-1I"))
+    found.append(Tax.not_subject("VAT", reason_code="VATEX-EU-O"))
     return tuple(found)
 
 
