@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import pickle
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -17,6 +20,7 @@ from ordercore.errors import (
     IdempotencyConflict,
     InvalidType,
     InvalidUsage,
+    NumberOutOfRange,
 )
 from ordercore.services import DueBilling, DueOutcome, DueRun, Services
 from ordercore.storage.memory import MemoryStore
@@ -346,3 +350,119 @@ def test_the_same_key_with_another_day_or_usage_is_refused_and_bills_nothing(
             services.bill_due(request=request("r"), **other)
         assert refused.value.key == "r"
     assert drafts(store) == []
+
+
+# -- on an executor --------------------------------------------------------------------------
+
+WAIT = 120  # seconds: the longest a run on a pool may take (a hang fails, never blocks)
+
+
+def bounded(run: Callable[[], DueRun]) -> DueRun:
+    """``run()`` in a thread, waited for at most ``WAIT`` seconds."""
+    outer = ThreadPoolExecutor(max_workers=1)
+    try:
+        return outer.submit(run).result(timeout=WAIT)
+    finally:
+        outer.shutdown(wait=False)  # after a timeout, the test fails rather than waits
+
+
+def test_a_run_on_a_process_pool_over_an_sqlite_file_is_the_run_in_process(
+    tmp_path: Path,
+) -> None:
+    sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+    here, there = (sql.SqlStore.from_url(f"sqlite:///{tmp_path / name}") for name in "ab")
+    bad = {"sub-c": [UsageRecord(metric="payments", at=dt.datetime(2026, 10, 5, tzinfo=dt.UTC))]}
+    usage = {**USAGE, **bad}
+    for store in (here, there):
+        with_subscriptions(store).add_subscription(
+            monthly("sub-c", dt.date(2026, 10, 1), [FEES]), request=request("add-c")
+        )
+    in_process = Services(here).bill_due(on=ON, usage=usage, request=request("run-1"))
+    opener = sql.SqlStoreOpener(url=f"sqlite:///{tmp_path / 'b'}")
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+
+        def run() -> DueRun:
+            return Services(there).bill_due(
+                on=ON,
+                usage=usage,
+                request=request("run-1"),
+                executor=pool,
+                opener=opener,
+                chunk_size=1,
+            )
+
+        pooled = bounded(run)
+        again = bounded(run)
+    assert pooled == in_process
+    assert again == pooled
+    failed = pooled.subscriptions[-1]
+    assert failed.outcome is DueOutcome.FAILED
+    assert isinstance(failed.error, InvalidUsage)  # sent back whole from the worker
+    assert failed.error.field == "amount"
+    assert drafts(there) == drafts(here) == [*EVERYTHING, "sub-c/period-0"]
+    with here() as mine, there() as theirs:
+        for invoice in drafts(here):
+            assert mine.documents.get(invoice, DraftInvoice) == theirs.documents.get(
+                invoice, DraftInvoice
+            )
+    here.close()
+    there.close()
+
+
+def test_a_run_on_a_thread_pool_is_the_run_in_process() -> None:
+    here, there = MemoryStore(), MemoryStore()
+    with_subscriptions(here)
+    with_subscriptions(there)
+    in_process = Services(here).bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pooled = Services(there).bill_due(
+            on=ON,
+            usage=USAGE,
+            request=request("run-1"),
+            executor=pool,
+            opener=lambda: there,
+            chunk_size=1,
+        )
+    assert pooled == in_process
+    assert drafts(there) == EVERYTHING
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "field"),
+    [
+        ({"executor": "pool", "opener": MemoryStore}, InvalidType, "executor"),
+        ({"opener": None}, InvalidType, "opener"),
+        ({"opener": "sqlite:///orders.db"}, InvalidType, "opener"),
+        ({"chunk_size": 0}, NumberOutOfRange, "chunk_size"),
+        ({"chunk_size": 1.5}, InvalidType, "chunk_size"),
+    ],
+)
+def test_bad_executor_settings_are_refused_before_anything_changes(
+    arguments: dict[str, Any], error: type[Exception], field: str
+) -> None:
+    store = MemoryStore()
+    services = with_subscriptions(store)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        given: dict[str, Any] = {"executor": pool, "opener": lambda: store, **arguments}
+        with pytest.raises(error) as refused:
+            services.bill_due(on=ON, request=request("run-1"), **given)
+    assert getattr(refused.value, "field", None) == field
+    assert drafts(store) == []
+    assert services.bill_due(on=ON, request=request("run-1")).invoices == tuple(EVERYTHING)
+
+
+def test_an_opener_takes_a_database_other_processes_reach() -> None:
+    sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        with pytest.raises(InvalidType) as refused:
+            sql.SqlStoreOpener(url=url)
+        assert refused.value.field == "url"
+
+
+def test_ordercore_errors_pickle_with_their_attributes() -> None:
+    conflict = ConcurrencyConflict(record="sub-a", expected=2, found=3)
+    back = pickle.loads(pickle.dumps(conflict))
+    assert type(back) is ConcurrencyConflict
+    assert (back.record, back.expected, back.found) == ("sub-a", 2, 3)
+    assert back.args == conflict.args

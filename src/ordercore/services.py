@@ -64,6 +64,7 @@ import enum
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, Future
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar, cast
@@ -95,6 +96,7 @@ from ordercore.errors import (
     InvalidSubscription,
     InvalidType,
     NotAnAllocation,
+    NumberOutOfRange,
     OrdercoreError,
     PeriodBilledAlready,
     RecordExists,
@@ -113,7 +115,7 @@ from ordercore.settlement.open_items import DocumentRef
 from ordercore.settlement.payments import Payment
 from ordercore.settlement.terms import PaymentTerm
 from ordercore.storage.ports import Clock, Record, UnitOfWork, UnitOfWorkFactory
-from ordercore.subscriptions.runs import due_periods
+from ordercore.subscriptions.runs import MAX_CHUNK, due_periods
 from ordercore.subscriptions.subscription import Subscription
 from ordercore.subscriptions.usage import UsageRecord, check_usage_records
 
@@ -851,6 +853,9 @@ class Services:
         on: dt.date,
         usage: Mapping[str, Iterable[UsageRecord]] | None = None,
         request: Request | str,
+        executor: Executor | None = None,
+        opener: Callable[[], UnitOfWorkFactory] | None = None,
+        chunk_size: int = 100,
     ) -> DueRun:
         """Bill every period due on ``on`` of every stored subscription: a bill run.
 
@@ -872,11 +877,37 @@ class Services:
         the subscription ended, meanwhile is ``skipped``. Any other error stops the run:
         retry it with the same key. Events the ``on_event`` handler refuses stay in the
         outbox for :meth:`deliver_events`; the periods are billed all the same.
+
+        With an ``executor`` (a :class:`concurrent.futures.ProcessPoolExecutor`, a thread
+        pool, ...), the subscriptions are billed in chunks of ``chunk_size`` by
+        ``executor.submit``: each worker opens its own storage with ``opener()`` (for a
+        process pool, a picklable one, such as
+        :class:`~ordercore.storage.sql.SqlStoreOpener` of an SQLite file or a PostgreSQL
+        database), bills as above, and sends back only the :class:`DueBilling` summaries;
+        the events are delivered here afterwards. The result is the same as in process.
         """
         request = self._request(request)
         if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
             raise InvalidType(on, expected="a datetime.date", field="on")
         records = _usage_by_subscription(usage)
+        if executor is not None:
+            if not isinstance(executor, Executor):
+                raise InvalidType(
+                    executor, expected="a concurrent.futures.Executor", field="executor"
+                )
+            if not callable(opener):
+                raise InvalidType(
+                    opener, expected="a callable that opens the storage", field="opener"
+                )
+            if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+                raise InvalidType(chunk_size, expected="a chunk size (int)", field="chunk_size")
+            if not 1 <= chunk_size <= MAX_CHUNK:
+                raise NumberOutOfRange(
+                    chunk_size,
+                    limit=MAX_CHUNK,
+                    reason=f"a chunk holds 1 to {MAX_CHUNK:,} subscriptions",
+                    field="chunk_size",
+                )
 
         def plan(uow: UnitOfWork) -> _Step:
             return _Step(result=uow.documents.subscriptions_due(on), events=())
@@ -887,27 +918,42 @@ class Services:
             )
         except EventDeliveryFailed as undelivered:  # others' events: the plan is kept
             due = cast(tuple[Subscription, ...], undelivered.result)
-        return DueRun(
-            on=on,
-            subscriptions=tuple(
-                self._bill_due_periods(subscription, on, records, request) for subscription in due
-            ),
-        )
+        work: _DueWork = []
+        for subscription in due:
+            subscription_id = str(subscription.id)
+            periods = tuple(due_periods(subscription, on))
+            work.append((subscription_id, periods, records.get(subscription_id, ())))
+        if executor is None:
+            billings = [self._bill_due_periods(*item, request) for item in work]
+        else:
+            series = (self._series["invoice"], self._series["credit_note"], self._series["order"])
+            futures: list[Future[list[DueBilling]]] = [
+                executor.submit(
+                    _bill_due_chunk,
+                    cast(Callable[[], UnitOfWorkFactory], opener),  # checked above
+                    series,
+                    self._preview,
+                    work[start : start + chunk_size],
+                    request,
+                )
+                for start in range(0, len(work), chunk_size)
+            ]
+            billings = [billing for future in futures for billing in future.result()]
+            self.deliver_events()
+        return DueRun(on=on, subscriptions=tuple(billings))
 
     def _bill_due_periods(
         self,
-        subscription: Subscription,
-        on: dt.date,
-        usage: Mapping[str, tuple[UsageRecord, ...]],
+        subscription_id: str,
+        due: tuple[int, ...],
+        records: tuple[UsageRecord, ...],
         request: Request,
     ) -> DueBilling:
-        """Bill the periods of ``subscription`` due on ``on`` as the run planned, one by one."""
-        subscription_id = str(subscription.id)
-        records = usage.get(subscription_id, ())
+        """Bill the periods ``due`` of subscription ``subscription_id`` one by one."""
         periods: list[int] = []
         invoices: list[str] = []
         skipped: list[int] = []
-        for index in due_periods(subscription, on):
+        for index in due:
             key = f"{request.key}/{subscription_id}/period-{index}"
             asked = Request(
                 key=key, at=request.at, business_date=request.business_date, by=request.by
@@ -1303,6 +1349,27 @@ def _mapping(value: object, field: str) -> dict[Any, Any]:
     if not isinstance(value, Mapping):
         raise InvalidType(value, expected="a mapping", field=field)
     return dict(value)
+
+
+#: What a bill run bills: per subscription, its id, its due periods and its usage records.
+_DueWork = list[tuple[str, tuple[int, ...], tuple[UsageRecord, ...]]]
+
+
+def _bill_due_chunk(
+    opener: Callable[[], UnitOfWorkFactory],
+    series: tuple[str, str, str],
+    preview: bool,
+    chunk: _DueWork,
+    request: Request,
+) -> list[DueBilling]:
+    """Bill a chunk of a run on the storage ``opener()`` opens (what an executor runs)."""
+    invoices, credit_notes, orders = series
+    services = Services(
+        opener(), invoice_series=invoices, credit_note_series=credit_notes, order_series=orders
+    )
+    if preview:
+        services = services.preview()
+    return [services._bill_due_periods(*item, request) for item in chunk]
 
 
 def _usage_by_subscription(usage: object) -> dict[str, tuple[UsageRecord, ...]]:

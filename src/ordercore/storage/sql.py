@@ -43,11 +43,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine, Row
@@ -84,6 +86,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SCHEMA_VERSION",
     "SqlStore",
+    "SqlStoreOpener",
     "SqlUnitOfWork",
     "create_tables",
     "metadata",
@@ -531,6 +534,46 @@ class SqlStore:
         if self.dialect == "sqlite" and "locked" in str(error.orig):
             return StorageBusy(resource="the write lock of the SQLite database", timeout=None)
         return error
+
+
+def _shared_url(value: object) -> str:
+    url = _text(value, "url")
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and (
+        parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+    ):
+        raise InvalidType(
+            url, expected="the URL of an SQLite file or a PostgreSQL database", field="url"
+        )
+    return url
+
+
+_OPENED: dict[tuple[int, str, float], SqlStore] = {}
+_OPENING = threading.Lock()
+
+
+@attrs.frozen(kw_only=True)
+class SqlStoreOpener:
+    """A picklable way to the store at ``url``: each process that calls it opens its own.
+
+    What an executor's workers take to open units of work of their own (an SQLite file or
+    a PostgreSQL database; a database in memory lives in one process, and is refused):
+    calling it gives this process's :class:`SqlStore` at ``url``, made by
+    :meth:`SqlStore.from_url` on the first call and kept for the next ones.
+    """
+
+    url: str = attrs.field(converter=_shared_url)
+    lock_timeout: float = attrs.field(default=30.0, converter=_timeout)
+
+    def __call__(self) -> SqlStore:
+        """This process's store at :attr:`url`."""
+        key = (os.getpid(), self.url, self.lock_timeout)  # a forked child opens its own
+        with _OPENING:
+            store = _OPENED.get(key)
+            if store is None:
+                store = SqlStore.from_url(self.url, lock_timeout=self.lock_timeout)
+                _OPENED[key] = store
+        return store
 
 
 class SqlUnitOfWork:
