@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import pickle
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -466,3 +467,46 @@ def test_ordercore_errors_pickle_with_their_attributes() -> None:
     assert type(back) is ConcurrencyConflict
     assert (back.record, back.expected, back.found) == ("sub-a", 2, 3)
     assert back.args == conflict.args
+
+
+def test_on_postgresql_a_run_with_a_failure_retried_on_a_process_pool_bills_each_period_once() -> (
+    None
+):
+    sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+    url = os.environ.get("ORDERCORE_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("ORDERCORE_REQUIRE_POSTGRES") == "1":
+            pytest.fail("ORDERCORE_REQUIRE_POSTGRES=1 but ORDERCORE_TEST_POSTGRES_URL is unset")
+        pytest.skip("PostgreSQL: set ORDERCORE_TEST_POSTGRES_URL to a database to run these")
+    import sqlalchemy as sa  # noqa: PLC0415 - with the extra, as the adapter
+
+    engine = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"))
+    sql.metadata.drop_all(engine)  # a fresh database
+    engine.dispose()
+    store = sql.SqlStore.from_url(url)
+    with_subscriptions(store)
+    first = Services(Faulty(store, conflict_on={"sub-b"})).bill_due(
+        on=ON, usage=USAGE, request=request("run-1")
+    )
+    assert outcomes(first) == [
+        ("sub-a", DueOutcome.BILLED, (0, 1, 2)),
+        ("sub-b", DueOutcome.FAILED, ()),
+    ]
+    assert isinstance(first.subscriptions[1].error, ConcurrencyConflict)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        retried = bounded(
+            lambda: Services(store).bill_due(
+                on=ON,
+                usage=USAGE,
+                request=request("run-1"),
+                executor=pool,
+                opener=sql.SqlStoreOpener(url=url),
+                chunk_size=1,
+            )
+        )
+    in_memory = MemoryStore()
+    with_subscriptions(in_memory)
+    assert retried == Services(in_memory).bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert drafts(store) == EVERYTHING
+    store.close()
