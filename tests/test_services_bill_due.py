@@ -510,3 +510,32 @@ def test_on_postgresql_a_run_with_a_failure_retried_on_a_process_pool_bills_each
     assert retried == Services(in_memory).bill_due(on=ON, usage=USAGE, request=request("run-1"))
     assert drafts(store) == EVERYTHING
     store.close()
+
+
+def test_a_preview_of_a_run_gives_its_result_and_writes_nothing(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    previewed = services.preview().bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert drafts(store) == []
+    with store() as uow:
+        assert [s.id for s in uow.documents.subscriptions_due(ON)] == ["sub-a", "sub-b"]
+    assert services.bill_due(on=ON, usage=USAGE, request=request("run-1")) == previewed
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_the_events_of_a_run_reach_the_handler_after_their_commits(pooled: bool) -> None:
+    store = MemoryStore()
+    with_subscriptions(store)
+    seen: list[object] = []
+    services = Services(store, on_event=seen.append)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pool_options: dict[str, Any] = (
+            {"executor": pool, "opener": lambda: store, "chunk_size": 1} if pooled else {}
+        )
+        services.bill_due(on=ON, usage=USAGE, request=request("run-1"), **pool_options)
+    with store() as uow:
+        assert uow.outbox.pending() == ()  # every event delivered
+    billed = sorted({str(getattr(event, "document_id", "")) for event in seen})
+    assert billed == EVERYTHING
