@@ -208,14 +208,21 @@ def monthly(record_id: str, start: dt.date) -> Subscription:
 
 
 def test_a_subscription_is_stored_with_its_next_billing_date_indexed(store: SqlStore) -> None:
-    fill(store, monthly("sub-1", dt.date(2026, 11, 10)), draft("inv-1"))
+    ended = monthly("sub-2", dt.date(2026, 11, 10)).cancel(dt.date(2026, 11, 10))[0]
+    fill(store, monthly("sub-1", dt.date(2026, 11, 10)), ended, draft("inv-1"))
     documents = metadata.tables["ordercore_documents"]
     with store.engine.connect() as connection:
         rows = connection.execute(
             sa.select(documents.c.id, documents.c.bill_date).order_by(documents.c.id)
         ).all()
         indexes = {index["name"] for index in sa.inspect(connection).get_indexes(documents.name)}
-    assert [tuple(row) for row in rows] == [("inv-1", None), ("sub-1", dt.date(2026, 11, 10))]
+    assert [tuple(row) for row in rows] == [
+        ("inv-1", None),
+        ("sub-1", dt.date(2026, 11, 10)),
+        ("sub-2", dt.date.max),  # it bills no more periods: after every day
+    ]
+    with store() as uow:
+        assert [s.id for s in uow.documents.subscriptions_due(dt.date.max)] == ["sub-1"]
     assert "ix_ordercore_documents_bill_date" in indexes
 
 

@@ -266,7 +266,9 @@ def _columns(record: object) -> dict[str, Any]:
         None,
     )
     state = getattr(record, "state", None)
-    bill_date = next_billing_date(record) if isinstance(record, Subscription) else None
+    bill_date = None
+    if isinstance(record, Subscription):  # one that bills no more: after every day asked
+        bill_date = next_billing_date(record) or _BILLS_NO_MORE
     return {
         "id": _key(record_id, "id"),
         "kind": data["kind"],
@@ -277,6 +279,10 @@ def _columns(record: object) -> dict[str, Any]:
         "bill_date": bill_date,
         "data": data,
     }
+
+
+#: The ``bill_date`` of a subscription that bills no more periods: no query reaches it.
+_BILLS_NO_MORE = dt.date.max
 
 
 def _result_to_data(result: object) -> dict[str, Any]:
