@@ -280,6 +280,12 @@ def test_a_failing_subscription_does_not_stop_the_others_and_the_retry_bills_it(
     assert isinstance(failed_c.error, InvalidUsage)
     assert failed_c.error.field == "amount"
     assert [billing.subscription for billing in run.failed] == ["sub-a", "sub-c"]
+    assert str(run).splitlines() == [
+        "Bill run on 2026-12-01: 1 billed, 0 skipped, 2 failed, 3 invoices",
+        "  failed: sub-a: ConcurrencyConflict (periods billed before: 0)",
+        "  failed: sub-c: InvalidUsage (periods billed before: 1)",
+    ]
+    assert run._repr_html_().startswith("<pre>Bill run on 2026-12-01")
     assert drafts(store) == ["sub-b/period-0", "sub-b/period-1", "sub-c/period-0"]
     retried = services.bill_due(on=ON, usage=usage, request=request("run-1"))
     assert outcomes(retried) == [

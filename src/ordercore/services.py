@@ -62,6 +62,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import html
 import json
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, Future
@@ -419,6 +420,23 @@ class DueRun:
     def failed(self) -> tuple[DueBilling, ...]:
         """The subscriptions that failed: retry the run with its key to bill them."""
         return self.having(DueOutcome.FAILED)
+
+    def to_text(self) -> str:
+        """A summary: the day, the counts, and each failure with its error's type."""
+        counts = ", ".join(f"{len(self.having(outcome))} {outcome.value}" for outcome in DueOutcome)
+        out = [f"Bill run on {self.on}: {counts}, {len(self.invoices)} invoices"]
+        out.extend(
+            f"  failed: {billing.subscription}: {type(billing.error).__name__}"
+            f" (periods billed before: {len(billing.periods)})"
+            for billing in self.failed
+        )
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.to_text())}</pre>"
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{outcome.value}={len(self.having(outcome))}" for outcome in DueOutcome)
