@@ -13,6 +13,7 @@ Run::
 
     python benchmarks/bench_bill_due.py            # 2,000 subscriptions
     python benchmarks/bench_bill_due.py --count 200
+    python benchmarks/bench_bill_due.py --quick    # 100: a smoke test, noisy figures
 """
 
 from __future__ import annotations
@@ -102,8 +103,9 @@ def plan_size(url: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2_000)
+    parser.add_argument("--quick", action="store_true", help="100 subscriptions: a smoke test")
     options = parser.parse_args()
-    count = options.count
+    count = 100 if options.quick else options.count
     subscriptions = fleet(count)
     records = usage(subscriptions)
     folder = Path(tempfile.mkdtemp(prefix="bench-bill-due-"))
