@@ -37,9 +37,11 @@ class TestPostgresql(StorageContract):
             if os.environ.get("ORDERCORE_REQUIRE_POSTGRES") == "1":
                 pytest.fail("ORDERCORE_REQUIRE_POSTGRES=1 but ORDERCORE_TEST_POSTGRES_URL is unset")
             pytest.skip("PostgreSQL: set ORDERCORE_TEST_POSTGRES_URL to a database to run these")
-        store = sql.SqlStore.from_url(url)
-        sql.metadata.drop_all(store.engine)  # a fresh database for every test
-        store.close()
+        import sqlalchemy as sa  # noqa: PLC0415 - with the extra, as the adapter
+
+        engine = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"))
+        sql.metadata.drop_all(engine)  # a fresh database for every test, of whatever version
+        engine.dispose()
         store = sql.SqlStore.from_url(url)
         yield store
         store.close()

@@ -56,6 +56,7 @@ from ordercore.storage.sql import (  # noqa: E402
     metadata,
     schema_version,
 )
+from ordercore.subscriptions import Interval, Schedule, Subscription  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))  # the workers, by name, for spawned children
 workers = pytest.importorskip("test_storage_sql_workers")
@@ -187,11 +188,80 @@ def test_a_database_of_another_schema_version_is_refused(tmp_path: Path) -> None
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     create_tables(engine)
     with engine.begin() as connection:
-        connection.execute(metadata.tables["ordercore_schema"].update().values(version=2))
+        connection.execute(
+            metadata.tables["ordercore_schema"].update().values(version=SCHEMA_VERSION + 1)
+        )
     with pytest.raises(SchemaVersionMismatch) as error:
         create_tables(engine)
-    assert (error.value.found, error.value.expected) == (2, SCHEMA_VERSION)
+    assert (error.value.found, error.value.expected) == (SCHEMA_VERSION + 1, SCHEMA_VERSION)
     engine.dispose()
+
+
+def monthly(record_id: str, start: dt.date) -> Subscription:
+    plan = Line(description="Basic plan", quantity="1", unit_price=Money("9.00", "EUR"))
+    return Subscription.start(
+        id=record_id,
+        customer="acme",
+        schedule=Schedule(start=start, interval=Interval.months(1)),
+        items={"plan": plan},
+    )
+
+
+def test_a_subscription_is_stored_with_its_next_billing_date_indexed(store: SqlStore) -> None:
+    ended = monthly("sub-2", dt.date(2026, 11, 10)).cancel(dt.date(2026, 11, 10))[0]
+    fill(store, monthly("sub-1", dt.date(2026, 11, 10)), ended, draft("inv-1"))
+    documents = metadata.tables["ordercore_documents"]
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(documents.c.id, documents.c.bill_date).order_by(documents.c.id)
+        ).all()
+        indexes = {index["name"] for index in sa.inspect(connection).get_indexes(documents.name)}
+    assert [tuple(row) for row in rows] == [
+        ("inv-1", None),
+        ("sub-1", dt.date(2026, 11, 10)),
+        ("sub-2", dt.date.max),  # it bills no more periods: after every day
+    ]
+    with store() as uow:
+        assert [s.id for s in uow.documents.subscriptions_due(dt.date.max)] == ["sub-1"]
+    assert "ix_ordercore_documents_bill_date" in indexes
+
+
+def test_a_database_of_schema_version_1_migrated_as_documented_finds_its_subscriptions_due(
+    url: str,
+) -> None:
+    """Version 1 had no ``bill_date``: the rows it wrote have none, and are found all the same."""
+    store = fill(SqlStore.from_url(url), monthly("sub-old", dt.date(2026, 11, 10)))
+    store.close()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # back to version 1, as an older ordercore left it
+        connection.exec_driver_sql("DROP INDEX ix_ordercore_documents_bill_date")
+        connection.exec_driver_sql("ALTER TABLE ordercore_documents DROP COLUMN bill_date")
+        connection.exec_driver_sql("UPDATE ordercore_schema SET version = 1")
+    with pytest.raises(SchemaVersionMismatch) as refused:
+        SqlStore.from_url(url)
+    assert (refused.value.found, refused.value.expected) == (1, SCHEMA_VERSION)
+    with engine.begin() as connection:  # the migration of docs/storage-sql.md, by hand
+        connection.exec_driver_sql("ALTER TABLE ordercore_documents ADD COLUMN bill_date DATE")
+        connection.exec_driver_sql(
+            "CREATE INDEX ix_ordercore_documents_bill_date ON ordercore_documents (bill_date)"
+        )
+        connection.exec_driver_sql(
+            "UPDATE ordercore_schema SET version = 2 WHERE name = 'ordercore'"
+        )
+    engine.dispose()
+    store = fill(SqlStore.from_url(url), monthly("sub-new", dt.date(2026, 12, 1)))
+    with store() as uow:
+        assert [s.id for s in uow.documents.subscriptions_due(dt.date(2026, 11, 30))] == ["sub-old"]
+        assert [s.id for s in uow.documents.subscriptions_due(dt.date(2026, 12, 1))] == [
+            "sub-new",
+            "sub-old",
+        ]
+        billed = uow.documents.get("sub-old", Subscription).invoice(0, request=request("b"))[0]
+        uow.documents.save(billed)  # type: ignore[arg-type]
+        uow.commit()
+    with store() as uow:  # saved again: its bill date is written
+        assert [s.id for s in uow.documents.subscriptions_due(dt.date(2026, 12, 1))] == ["sub-new"]
+    store.close()
 
 
 # -- commit and rollback ---------------------------------------------------------------------

@@ -185,6 +185,21 @@ class OrdercoreError(Exception):
             args = (_one_line(args[0]),)
         super().__init__(*args)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled with its message and attributes, not through its keyword-only
+        # constructor: an error raised in an executor's worker reaches the caller whole.
+        return (_restored, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restored(
+    kind: type[OrdercoreError], args: tuple[object, ...], state: dict[str, object]
+) -> object:
+    """The error ``kind`` with its ``args`` and attributes, as pickled (no constructor runs)."""
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 def _escaped(text: str) -> str:
     """``text`` with every character that is not printable written as its escape."""

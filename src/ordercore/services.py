@@ -62,8 +62,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import html
 import json
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, Future
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar, cast
@@ -96,8 +98,11 @@ from ordercore.errors import (
     InvalidSubscription,
     InvalidType,
     NotAnAllocation,
+    NumberOutOfRange,
     OrdercoreError,
+    PeriodBilledAlready,
     RecordExists,
+    SubscriptionEnded,
     UnknownRecord,
 )
 from ordercore.events import Event, Request
@@ -112,10 +117,11 @@ from ordercore.settlement.open_items import DocumentRef
 from ordercore.settlement.payments import Payment
 from ordercore.settlement.terms import PaymentTerm
 from ordercore.storage.ports import Clock, Record, UnitOfWork, UnitOfWorkFactory
+from ordercore.subscriptions.runs import MAX_CHUNK, due_periods
 from ordercore.subscriptions.subscription import Subscription
 from ordercore.subscriptions.usage import UsageRecord, check_usage_records
 
-__all__ = ["Allocate", "Services", "fingerprint"]
+__all__ = ["Allocate", "DueBilling", "DueOutcome", "DueRun", "Services", "fingerprint"]
 
 T = TypeVar("T")
 
@@ -367,6 +373,88 @@ def fingerprint(operation: str, **arguments: object) -> str:
         separator = "],["
     out.append("]]]" if arguments else "]]")
     return hashlib.sha256("".join(out).encode()).hexdigest()
+
+
+# -- what a bill run through storage did ------------------------------------------------------
+
+
+class DueOutcome(enum.Enum):
+    """What :meth:`Services.bill_due` did with one subscription."""
+
+    #: Its due periods were billed (by this run, or by an earlier try with the same key).
+    BILLED = "billed"
+    #: Nothing was left to bill: another request billed its periods, or it ended, meanwhile.
+    SKIPPED = "skipped"
+    #: A period could not be billed: the error says why; the periods before it were billed.
+    FAILED = "failed"
+
+    def __repr__(self) -> str:
+        return f"DueOutcome.{self.name}"
+
+
+@attrs.frozen(kw_only=True)
+class DueBilling:
+    """One subscription of a :class:`DueRun`: the periods billed, their drafts, or the error.
+
+    ``periods`` and ``invoices`` (the ids of the draft invoices) are what this run billed,
+    in order, also when it then ``FAILED`` on a later period (``error``, an ordercore
+    error, kept as it was raised); ``skipped`` the due periods that were billed or ended
+    otherwise.
+    """
+
+    subscription: str
+    outcome: DueOutcome
+    periods: tuple[int, ...] = ()
+    invoices: tuple[str, ...] = ()
+    skipped: tuple[int, ...] = ()
+    error: OrdercoreError | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DueRun:
+    """What :meth:`Services.bill_due` did on ``on``: one :class:`DueBilling` per subscription.
+
+    In the order of the subscriptions' ids, every subscription that was due when the run
+    (its idempotency key) first ran.
+    """
+
+    on: dt.date
+    subscriptions: tuple[DueBilling, ...]
+
+    @property
+    def invoices(self) -> tuple[str, ...]:
+        """The ids of every draft invoice the run made, subscription by subscription."""
+        return tuple(invoice for billing in self.subscriptions for invoice in billing.invoices)
+
+    def having(self, outcome: DueOutcome) -> tuple[DueBilling, ...]:
+        """The subscriptions whose outcome is ``outcome``."""
+        return tuple(billing for billing in self.subscriptions if billing.outcome is outcome)
+
+    @property
+    def failed(self) -> tuple[DueBilling, ...]:
+        """The subscriptions that failed: retry the run with its key to bill them."""
+        return self.having(DueOutcome.FAILED)
+
+    def to_text(self) -> str:
+        """A summary: the day, the counts, and each failure with its error's type."""
+        counts = ", ".join(f"{len(self.having(outcome))} {outcome.value}" for outcome in DueOutcome)
+        out = [f"Bill run on {self.on}: {counts}, {len(self.invoices)} invoices"]
+        out.extend(
+            f"  failed: {billing.subscription}: {type(billing.error).__name__}"
+            f" (periods billed before: {len(billing.periods)})"
+            for billing in self.failed
+        )
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.to_text())}</pre>"
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{outcome.value}={len(self.having(outcome))}" for outcome in DueOutcome)
+        return f"DueRun(on='{self.on}', {counts}, invoices={len(self.invoices)})"
 
 
 # -- the services --------------------------------------------------------------------------
@@ -791,6 +879,143 @@ class Services:
         result: DraftInvoice = self._run("bill_period", request, arguments, work)
         return result
 
+    def bill_due(
+        self,
+        *,
+        on: dt.date,
+        usage: Mapping[str, Iterable[UsageRecord]] | None = None,
+        request: Request | str,
+        executor: Executor | None = None,
+        opener: Callable[[], UnitOfWorkFactory] | None = None,
+        chunk_size: int = 100,
+    ) -> DueRun:
+        """Bill every period due on ``on`` of every stored subscription: a bill run.
+
+        First, in one unit of work, the subscriptions due on ``on``
+        (:meth:`~ordercore.storage.ports.Repository.subscriptions_due`) are read and kept
+        under the request's key: the run's plan. Then each due period of each of them is
+        billed by :meth:`bill_period`, in a unit of work of its own, under the key
+        ``"<key>/<subscription id>/period-<index>"``, with the subscription's records of
+        ``usage`` (a mapping of subscription ids to usage records). So a run retried with
+        its key, after a crash or a failure half-way, follows the same plan, bills what is
+        left and returns every period as billed once, and the same key with another
+        ``on`` or ``usage`` raises :class:`~ordercore.errors.IdempotencyConflict` before
+        anything is billed.
+
+        A subscription whose billing raises an ordercore error
+        (:class:`~ordercore.errors.ConcurrencyConflict`,
+        :class:`~ordercore.errors.InvalidUsage`, ...) is reported ``FAILED`` with its
+        error, and the others are billed; a period billed under another key, or after
+        the subscription ended, meanwhile is ``skipped``. Any other error stops the run:
+        retry it with the same key. Events the ``on_event`` handler refuses stay in the
+        outbox for :meth:`deliver_events`; the periods are billed all the same.
+
+        With an ``executor`` (a :class:`concurrent.futures.ProcessPoolExecutor`, a thread
+        pool, ...), the subscriptions are billed in chunks of ``chunk_size`` by
+        ``executor.submit``: each worker opens its own storage with ``opener()`` (for a
+        process pool, a picklable one, such as
+        :class:`~ordercore.storage.sql.SqlStoreOpener` of an SQLite file or a PostgreSQL
+        database), bills as above, and sends back only the :class:`DueBilling` summaries;
+        the events are delivered here afterwards. The result is the same as in process.
+        """
+        request = self._request(request)
+        if isinstance(on, dt.datetime) or not isinstance(on, dt.date):
+            raise InvalidType(on, expected="a datetime.date", field="on")
+        records = _usage_by_subscription(usage)
+        if executor is not None:
+            if not isinstance(executor, Executor):
+                raise InvalidType(
+                    executor, expected="a concurrent.futures.Executor", field="executor"
+                )
+            if not callable(opener):
+                raise InvalidType(
+                    opener, expected="a callable that opens the storage", field="opener"
+                )
+            if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
+                raise InvalidType(chunk_size, expected="a chunk size (int)", field="chunk_size")
+            if not 1 <= chunk_size <= MAX_CHUNK:
+                raise NumberOutOfRange(
+                    chunk_size,
+                    limit=MAX_CHUNK,
+                    reason=f"a chunk holds 1 to {MAX_CHUNK:,} subscriptions",
+                    field="chunk_size",
+                )
+
+        def plan(uow: UnitOfWork) -> _Step:
+            return _Step(result=uow.documents.subscriptions_due(on), events=())
+
+        try:
+            due: tuple[Subscription, ...] = self._run(
+                "bill_due", request, {"on": on, "usage": records}, plan
+            )
+        except EventDeliveryFailed as undelivered:  # others' events: the plan is kept
+            due = cast(tuple[Subscription, ...], undelivered.result)
+        work: _DueWork = []
+        for subscription in due:
+            subscription_id = str(subscription.id)
+            periods = tuple(due_periods(subscription, on))
+            work.append((subscription_id, periods, records.get(subscription_id, ())))
+        if executor is None:
+            billings = [self._bill_due_periods(*item, request) for item in work]
+        else:
+            series = (self._series["invoice"], self._series["credit_note"], self._series["order"])
+            futures: list[Future[list[DueBilling]]] = [
+                executor.submit(
+                    _bill_due_chunk,
+                    cast(Callable[[], UnitOfWorkFactory], opener),  # checked above
+                    series,
+                    self._preview,
+                    work[start : start + chunk_size],
+                    request,
+                )
+                for start in range(0, len(work), chunk_size)
+            ]
+            billings = [billing for future in futures for billing in future.result()]
+            self.deliver_events()
+        return DueRun(on=on, subscriptions=tuple(billings))
+
+    def _bill_due_periods(
+        self,
+        subscription_id: str,
+        due: tuple[int, ...],
+        records: tuple[UsageRecord, ...],
+        request: Request,
+    ) -> DueBilling:
+        """Bill the periods ``due`` of subscription ``subscription_id`` one by one."""
+        periods: list[int] = []
+        invoices: list[str] = []
+        skipped: list[int] = []
+        for index in due:
+            key = f"{request.key}/{subscription_id}/period-{index}"
+            asked = Request(
+                key=key, at=request.at, business_date=request.business_date, by=request.by
+            )
+            try:
+                draft = self.bill_period(subscription_id, index, usage=records, request=asked)
+            except EventDeliveryFailed as undelivered:  # billed and committed all the same
+                draft = cast(DraftInvoice, undelivered.result)
+            except (PeriodBilledAlready, SubscriptionEnded):
+                skipped.append(index)
+                continue
+            except OrdercoreError as error:
+                return DueBilling(
+                    subscription=subscription_id,
+                    outcome=DueOutcome.FAILED,
+                    periods=tuple(periods),
+                    invoices=tuple(invoices),
+                    skipped=tuple(skipped),
+                    error=error,
+                )
+            periods.append(index)
+            invoices.append(draft.id)
+        return DueBilling(
+            subscription=subscription_id,
+            outcome=DueOutcome.BILLED if periods else DueOutcome.SKIPPED,
+            periods=tuple(periods),
+            invoices=tuple(invoices),
+            skipped=tuple(skipped),
+        )
+
     def change_subscription(
         self,
         subscription_id: str,
@@ -1156,6 +1381,43 @@ def _mapping(value: object, field: str) -> dict[Any, Any]:
     if not isinstance(value, Mapping):
         raise InvalidType(value, expected="a mapping", field=field)
     return dict(value)
+
+
+#: What a bill run bills: per subscription, its id, its due periods and its usage records.
+_DueWork = list[tuple[str, tuple[int, ...], tuple[UsageRecord, ...]]]
+
+
+def _bill_due_chunk(
+    opener: Callable[[], UnitOfWorkFactory],
+    series: tuple[str, str, str],
+    preview: bool,
+    chunk: _DueWork,
+    request: Request,
+) -> list[DueBilling]:
+    """Bill a chunk of a run on the storage ``opener()`` opens (what an executor runs)."""
+    invoices, credit_notes, orders = series
+    services = Services(
+        opener(), invoice_series=invoices, credit_note_series=credit_notes, order_series=orders
+    )
+    if preview:
+        services = services.preview()
+    return [services._bill_due_periods(*item, request) for item in chunk]
+
+
+def _usage_by_subscription(usage: object) -> dict[str, tuple[UsageRecord, ...]]:
+    """``usage`` checked: subscription ids to tuples of usage records."""
+    if usage is None:
+        return {}
+    if not isinstance(usage, Mapping):
+        raise InvalidType(usage, expected="a mapping of subscription ids to records", field="usage")
+    checked: dict[str, tuple[UsageRecord, ...]] = {}
+    for subscription_id, records in usage.items():
+        if not isinstance(subscription_id, str):
+            raise InvalidType(
+                subscription_id, expected="a subscription id (a string)", field="usage"
+            )
+        checked[subscription_id] = check_usage_records(records, field=f"usage[{subscription_id!r}]")
+    return checked
 
 
 def _stored_subscription(subscription: object) -> Record:

@@ -63,6 +63,8 @@ from ordercore.events import Event
 from ordercore.settlement.open_items import OpenItem
 from ordercore.storage._outbox import events_given, ids_given, limit_given
 from ordercore.storage.ports import OutboxMessage, Record
+from ordercore.subscriptions.runs import next_billing_date
+from ordercore.subscriptions.subscription import Subscription
 
 if TYPE_CHECKING:
     from ordercore.storage.ports import Clock, UnitOfWorkFactory
@@ -307,9 +309,15 @@ class _Documents:
 
     def due_by(self, day: dt.date) -> tuple[Record, ...]:
         self._uow._check("find records")
-        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
-            raise InvalidType(day, expected="a datetime.date", field="day")
+        day = _day(day)
         return tuple(r for r in self._issued() if (due := _due(r)) is not None and due <= day)
+
+    def subscriptions_due(self, day: dt.date) -> tuple[Subscription, ...]:
+        self._uow._check("find records")
+        day = _day(day)
+        return tuple(
+            r for r in self._uow._view() if isinstance(r, Subscription) and _due_on(r, day)
+        )
 
     def credit_notes_of(self, invoice_number: str, kind: type[T]) -> tuple[T, ...]:
         self._uow._check("find records")
@@ -330,6 +338,17 @@ class _Documents:
 
     def _issued(self) -> list[Any]:
         return [r for r in self._uow._view() if getattr(r, "state", None) == "issued"]
+
+
+def _day(value: object) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidType(value, expected="a datetime.date", field="day")
+    return value
+
+
+def _due_on(subscription: Subscription, day: dt.date) -> bool:
+    billing_date = next_billing_date(subscription)
+    return billing_date is not None and billing_date <= day
 
 
 def _due(record: object) -> dt.date | None:

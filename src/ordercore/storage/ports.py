@@ -39,6 +39,7 @@ import attrs
 from ordercore.documents.numbering import NumberingSeries
 from ordercore.events import Event
 from ordercore.settlement.open_items import OpenItem
+from ordercore.subscriptions.subscription import Subscription
 
 __all__ = [
     "Clock",
@@ -108,6 +109,15 @@ class Repository(Protocol):
 
     def due_by(self, day: dt.date) -> tuple[Record, ...]:
         """The issued documents that fall due on or before ``day``."""
+        ...  # pragma: no cover
+
+    def subscriptions_due(self, day: dt.date) -> tuple[Subscription, ...]:
+        """The subscriptions with a period to bill on or before ``day``, in the order of their ids.
+
+        A subscription is due when :func:`~ordercore.subscriptions.due_periods` of it on
+        ``day`` is not empty: the billing date of its first unbilled period
+        (:func:`~ordercore.subscriptions.next_billing_date`) is on or before ``day``.
+        """
         ...  # pragma: no cover
 
     def credit_notes_of(self, invoice_number: str, kind: type[T]) -> tuple[T, ...]:

@@ -13,8 +13,8 @@ stored_version =`` the version it read, and a save that finds another version (a
 writer committed in between) raises :class:`~ordercore.errors.ConcurrencyConflict` and
 rolls the whole transaction back. Documents are stored as the plain data of
 :func:`~ordercore.interop.records.record_to_data` (JSON) beside the columns the queries
-use (kind, state, number, party, due date). Taking a number locks its series until the
-unit of work closes: ``SELECT ... FOR UPDATE`` of the series row in PostgreSQL, the
+use (kind, state, number, party, due date, a subscription's next billing date). Taking a
+number locks its series until the unit of work closes: ``SELECT ... FOR UPDATE`` of the series row in PostgreSQL, the
 database's write lock (``BEGIN IMMEDIATE``) in SQLite. The number is written only by the
 commit, so a unit of work that rolls back gives it back, and numbers stay gapless.
 
@@ -43,11 +43,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine, Row
@@ -75,6 +77,8 @@ from ordercore.interop.records import RECORD_KINDS, record_from_data, record_to_
 from ordercore.settlement.open_items import OpenItem
 from ordercore.storage._outbox import events_given, ids_given, limit_given
 from ordercore.storage.ports import OutboxMessage, Record
+from ordercore.subscriptions.runs import next_billing_date
+from ordercore.subscriptions.subscription import Subscription
 
 if TYPE_CHECKING:
     from ordercore.storage.ports import UnitOfWorkFactory
@@ -82,6 +86,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SCHEMA_VERSION",
     "SqlStore",
+    "SqlStoreOpener",
     "SqlUnitOfWork",
     "create_tables",
     "metadata",
@@ -91,7 +96,8 @@ __all__ = [
 T = TypeVar("T")
 
 #: The version of the tables below; :func:`create_tables` records it in ``ordercore_schema``.
-SCHEMA_VERSION = 1
+#: Version 2 added ``ordercore_documents.bill_date`` and its index (docs/storage-sql.md).
+SCHEMA_VERSION = 2
 
 #: The longest id, number, party, series name or idempotency key a column holds.
 MAX_KEY_LENGTH = 255
@@ -118,12 +124,14 @@ _documents = sa.Table(
     sa.Column("number", sa.String(MAX_KEY_LENGTH)),
     sa.Column("party", sa.String(MAX_KEY_LENGTH)),
     sa.Column("due_date", sa.Date),
+    sa.Column("bill_date", sa.Date),
     sa.Column("stored_version", sa.Integer, nullable=False),
     sa.Column("data", _JSON, nullable=False),
     sa.Index("ix_ordercore_documents_state_kind", "state", "kind"),
     sa.Index("ix_ordercore_documents_number", "number"),
     sa.Index("ix_ordercore_documents_party", "party"),
     sa.Index("ix_ordercore_documents_due_date", "due_date"),
+    sa.Index("ix_ordercore_documents_bill_date", "bill_date"),
 )
 
 _series = sa.Table(
@@ -258,6 +266,9 @@ def _columns(record: object) -> dict[str, Any]:
         None,
     )
     state = getattr(record, "state", None)
+    bill_date = None
+    if isinstance(record, Subscription):  # one that bills no more: after every day asked
+        bill_date = next_billing_date(record) or _BILLS_NO_MORE
     return {
         "id": _key(record_id, "id"),
         "kind": data["kind"],
@@ -265,8 +276,13 @@ def _columns(record: object) -> dict[str, Any]:
         "number": _optional_key(getattr(record, "number", None), "number"),
         "party": _optional_key(party, "party"),
         "due_date": due if isinstance(due, dt.date) else None,
+        "bill_date": bill_date,
         "data": data,
     }
+
+
+#: The ``bill_date`` of a subscription that bills no more periods: no query reaches it.
+_BILLS_NO_MORE = dt.date.max
 
 
 def _result_to_data(result: object) -> dict[str, Any]:
@@ -476,7 +492,11 @@ class SqlStore:
             else:
                 options = {"connect_args": {"timeout": timeout}}
         engine = sa.create_engine(parsed, **options)
-        create_tables(engine)
+        try:
+            create_tables(engine)
+        except BaseException:  # a database of another version: no connection left open
+            engine.dispose()
+            raise
         store = cls(engine, lock_timeout=timeout)
         store._owns_engine = True
         return store
@@ -520,6 +540,46 @@ class SqlStore:
         if self.dialect == "sqlite" and "locked" in str(error.orig):
             return StorageBusy(resource="the write lock of the SQLite database", timeout=None)
         return error
+
+
+def _shared_url(value: object) -> str:
+    url = _text(value, "url")
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and (
+        parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+    ):
+        raise InvalidType(
+            url, expected="the URL of an SQLite file or a PostgreSQL database", field="url"
+        )
+    return url
+
+
+_OPENED: dict[tuple[int, str, float], SqlStore] = {}
+_OPENING = threading.Lock()
+
+
+@attrs.frozen(kw_only=True)
+class SqlStoreOpener:
+    """A picklable way to the store at ``url``: each process that calls it opens its own.
+
+    What an executor's workers take to open units of work of their own (an SQLite file or
+    a PostgreSQL database; a database in memory lives in one process, and is refused):
+    calling it gives this process's :class:`SqlStore` at ``url``, made by
+    :meth:`SqlStore.from_url` on the first call and kept for the next ones.
+    """
+
+    url: str = attrs.field(converter=_shared_url)
+    lock_timeout: float = attrs.field(default=30.0, converter=_timeout)
+
+    def __call__(self) -> SqlStore:
+        """This process's store at :attr:`url`."""
+        key = (os.getpid(), self.url, self.lock_timeout)  # a forked child opens its own
+        with _OPENING:
+            store = _OPENED.get(key)
+            if store is None:
+                store = SqlStore.from_url(self.url, lock_timeout=self.lock_timeout)
+                _OPENED[key] = store
+        return store
 
 
 class SqlUnitOfWork:
@@ -791,6 +851,25 @@ class _Documents:
                     c["state"] == "issued" and c["due_date"] is not None and c["due_date"] <= day
                 ),
             )
+        )
+
+    def subscriptions_due(self, day: dt.date) -> tuple[Subscription, ...]:
+        self._uow._check("find records")
+        if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+            raise InvalidType(day, expected="a datetime.date", field="day")
+        kinds = _kinds_of(Subscription)
+        # A row written before schema version 2 has no bill date: read, and decided below.
+        found = self._uow._find(
+            _documents.c.kind.in_(kinds)
+            & ((_documents.c.bill_date <= day) | _documents.c.bill_date.is_(None)),
+            lambda c: c["kind"] in kinds and c["bill_date"] is not None and c["bill_date"] <= day,
+        )
+        return tuple(
+            record
+            for record in found
+            if isinstance(record, Subscription)
+            and (billing_date := next_billing_date(record)) is not None
+            and billing_date <= day
         )
 
     def credit_notes_of(self, invoice_number: str, kind: type[T]) -> tuple[T, ...]:

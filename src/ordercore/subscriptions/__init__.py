@@ -22,6 +22,7 @@ from ordercore.subscriptions.runs import (
     bill_due,
     bill_run,
     due_periods,
+    next_billing_date,
 )
 from ordercore.subscriptions.schedules import (
     MAX_PERIODS,
@@ -126,6 +127,7 @@ __all__ = [
     "check_usage_records",
     "days_between",
     "due_periods",
+    "next_billing_date",
     "prorate",
     "rate",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html as _html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future
 
 import attrs
@@ -30,7 +30,16 @@ from ordercore.money import Money
 from ordercore.subscriptions.subscription import PeriodInvoice, Subscription
 from ordercore.subscriptions.usage import UsageRecord
 
-__all__ = ["MAX_CHUNK", "BillRun", "Billed", "RunFailure", "bill_due", "bill_run", "due_periods"]
+__all__ = [
+    "MAX_CHUNK",
+    "BillRun",
+    "Billed",
+    "RunFailure",
+    "bill_due",
+    "bill_run",
+    "due_periods",
+    "next_billing_date",
+]
 
 #: The largest chunk a run hands an executor at once.
 MAX_CHUNK = 100_000
@@ -124,19 +133,49 @@ def due_periods(subscription: Subscription, on: dt.date) -> list[int]:
     They follow the last period billed (or start at the schedule's first), and stop at
     the subscription's end.
     """
+    due: list[int] = []
+    for index, billing_date in _unbilled(subscription):
+        if billing_date > on:
+            break
+        due.append(index)
+    return due
+
+
+def next_billing_date(subscription: Subscription) -> dt.date | None:
+    """The billing date of the first period of ``subscription`` not billed yet.
+
+    ``None`` when it bills no more periods (it ended, or its schedule stops). A
+    subscription is due on a day (:func:`due_periods` not empty) exactly when this date
+    is on or before it: storage keeps it beside the subscription, so that a query finds
+    the subscriptions due without reading the others.
+
+    >>> import datetime as dt
+    >>> from ordercore import Line, Money
+    >>> from ordercore.subscriptions import Interval, Schedule
+    >>> plan = Line(description="Basic", quantity="1", unit_price=Money("9.00", "EUR"))
+    >>> subscription = Subscription.start(id="sub-1", customer="acme", items={"plan": plan},
+    ...     schedule=Schedule(start=dt.date(2026, 1, 31), interval=Interval.months(1)))
+    >>> next_billing_date(subscription)
+    datetime.date(2026, 1, 31)
+    """
+    for _, billing_date in _unbilled(subscription):
+        return billing_date
+    return None
+
+
+def _unbilled(subscription: Subscription) -> Iterator[tuple[int, dt.date]]:
+    """The periods of ``subscription`` after the last billed, with their billing dates."""
     schedule = subscription.schedule
     billed = subscription.record.periods
     index = max(p.period.index for p in billed) + 1 if billed else schedule.first_index
     last = schedule.last_index
-    due: list[int] = []
+    ended = subscription.ended
     while last is None or index <= last:
         period = schedule.period(index)
-        ended = subscription.ended
-        if (ended is not None and period.start >= ended) or schedule.billing_date(period) > on:
-            break
-        due.append(index)
+        if ended is not None and period.start >= ended:
+            return
+        yield index, schedule.billing_date(period)
         index += 1
-    return due
 
 
 def _request(subscription: Subscription, on: dt.date, at: dt.datetime, what: str) -> Request:

@@ -27,7 +27,8 @@ The tests prove what DOMAIN.md section 8 and the ports' docstrings promise:
   (:class:`~ordercore.errors.UnreadRecord`), and a save from a stale version raises
   :class:`~ordercore.errors.ConcurrencyConflict` and writes nothing of the unit of work;
 * the queries (``with_number``: issued documents and orders; ``in_state``, ``due_by``,
-  ``open_items``, ``credit_notes_of``: by the number credited and the side) see the
+  ``open_items``, ``credit_notes_of``: by the number credited and the side;
+  ``subscriptions_due``: by the billing date of the first unbilled period) see the
   committed documents and the unit of work's own writes;
 * numbering series are gapless: a number taken by a unit of work that rolls back is taken
   again by the next one;
@@ -307,6 +308,20 @@ def _subscription(record_id: str = "sub-1") -> Subscription:
     return subscription.pause(dt.date(2026, 12, 20))[0]
 
 
+def _monthly(record_id: str, start: dt.date, *, billed: int = 0) -> Subscription:
+    """A monthly subscription billed in advance from ``start``, its first ``billed`` periods billed."""
+    plan = Line(description="Basic plan", quantity="1", unit_price=_eur("9.00"))
+    subscription = Subscription.start(
+        id=record_id,
+        customer="acme",
+        schedule=Schedule(start=start, interval=Interval.months(1)),
+        items={"plan": plan},
+    )
+    for index in range(billed):
+        subscription = subscription.invoice(index, request=_request(f"{record_id}/{index}"))[0]
+    return subscription
+
+
 def _subscription_record() -> Record:
     return cast(Record, _subscription())  # it has its id: a record as any other
 
@@ -535,6 +550,7 @@ _USES = (
     "documents.with_number",
     "documents.in_state",
     "documents.due_by",
+    "documents.subscriptions_due",
     "documents.open_items",
     "documents.credit_notes_of",
     "numbers.add",
@@ -560,6 +576,7 @@ def _uses(uow: UnitOfWork) -> dict[str, Callable[[], object]]:
         "documents.with_number": lambda: uow.documents.with_number("INV-1"),
         "documents.in_state": lambda: uow.documents.in_state("draft", DraftInvoice),
         "documents.due_by": lambda: uow.documents.due_by(_DAY),
+        "documents.subscriptions_due": lambda: uow.documents.subscriptions_due(_DAY),
         "documents.open_items": lambda: uow.documents.open_items("acme"),
         "documents.credit_notes_of": lambda: uow.documents.credit_notes_of(
             "INV-1", CustomerCreditNote
@@ -1012,6 +1029,51 @@ class StorageContract:
             assert refused.value.field == "kind"
         with uow_factory() as uow:  # the other unit of work did not commit
             assert uow.documents.credit_notes_of("INV-7", CustomerCreditNote) == (amount,)
+
+    def test_the_subscriptions_due_are_those_with_a_period_to_bill_by_the_day(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        billed_once = _monthly("sub-billed", dt.date(2026, 11, 10), billed=1)  # next: 10 Dec
+        ended = billed_once.cancel(dt.date(2026, 11, 20), at_period_end=True)[0]
+        _store(
+            uow_factory,
+            cast(Record, _monthly("sub-due", dt.date(2026, 11, 10))),  # bills on 10 Nov
+            cast(Record, _monthly("sub-later", dt.date(2026, 12, 1))),
+            cast(Record, billed_once),
+            cast(Record, attrs.evolve(ended, id="sub-ended")),  # bills no more periods
+            _draft("inv-1"),
+        )
+        with uow_factory() as uow:
+            documents = uow.documents
+            assert _ids(documents.subscriptions_due(_DAY)) == ["sub-due"]
+            due = documents.get("sub-due", Subscription)
+            billed = due.invoice(0, request=_request("own"))[0]
+            documents.save(cast(Record, billed))  # its own write: due again on 10 Dec
+            documents.add(cast(Record, _monthly("sub-new", dt.date(2026, 11, 1))))
+            assert _ids(documents.subscriptions_due(_DAY)) == ["sub-new"]
+            assert _ids(documents.subscriptions_due(dt.date(2026, 12, 1))) == [
+                "sub-later",
+                "sub-new",
+            ]
+            assert _ids(documents.subscriptions_due(dt.date(2026, 12, 10))) == [
+                "sub-billed",
+                "sub-due",
+                "sub-later",
+                "sub-new",
+            ]
+            assert documents.subscriptions_due(dt.date(2026, 10, 31)) == ()
+            with pytest.raises(InvalidType) as refused:
+                documents.subscriptions_due(_AT)  # a datetime is no day
+            assert refused.value.field == "day"
+        with uow_factory() as uow:  # the other unit of work did not commit
+            assert uow.documents.subscriptions_due(_DAY) == (
+                _monthly("sub-due", _DAY.replace(day=10)),
+            )
+            assert _ids(uow.documents.subscriptions_due(dt.date(2027, 6, 1))) == [
+                "sub-billed",
+                "sub-due",
+                "sub-later",
+            ]
 
     def test_a_record_found_by_a_query_reads_back_equal(
         self, uow_factory: UnitOfWorkFactory

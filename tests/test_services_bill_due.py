@@ -1,0 +1,547 @@
+"""Services.bill_due: a bill run through storage, each subscription in its own units of work."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pytest
+
+from ordercore import Line, Money, Request
+from ordercore.documents.invoices import DraftInvoice
+from ordercore.errors import (
+    ConcurrencyConflict,
+    IdempotencyConflict,
+    InvalidType,
+    InvalidUsage,
+    NumberOutOfRange,
+)
+from ordercore.services import DueBilling, DueOutcome, DueRun, Services
+from ordercore.storage.memory import MemoryStore
+from ordercore.storage.ports import UnitOfWork, UnitOfWorkFactory
+from ordercore.subscriptions import (
+    Interval,
+    Meter,
+    Percentage,
+    PerUnit,
+    Schedule,
+    Subscription,
+    UsageRecord,
+)
+
+ON = dt.date(2026, 12, 1)
+PLAN = Line(description="Basic plan", quantity="1", unit_price=Money("9.00", "EUR"))
+
+
+def request(key: str) -> Request:
+    return Request(key=key, at=dt.datetime(2026, 12, 1, 6, tzinfo=dt.UTC), business_date=ON)
+
+
+def monthly(record_id: str, start: dt.date, meters: list[Meter] | None = None) -> Subscription:
+    return Subscription.start(
+        id=record_id,
+        customer=f"customer-{record_id}",
+        schedule=Schedule(start=start, interval=Interval.months(1)),
+        items={"plan": PLAN},
+        meters=meters or [],
+    )
+
+
+def calls(day: int, quantity: str) -> UsageRecord:
+    return UsageRecord(
+        metric="api_calls", quantity=quantity, at=dt.datetime(2026, 11, day, tzinfo=dt.UTC)
+    )
+
+
+API = Meter(key="api", metric="api_calls", model=PerUnit(unit_price=Money("0.01", "EUR")))
+FEES = Meter(key="fees", metric="payments", model=Percentage(rate="1.5", currency="EUR"))
+USAGE = {"sub-a": (calls(3, "100"), calls(20, "50"))}
+
+
+@pytest.fixture(params=["memory", "sqlite-memory", "sqlite-file"])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Any]]:
+    """A maker of empty storage (memory, SQLite in memory, an SQLite file)."""
+    made: list[Any] = []
+
+    def make() -> Any:
+        if request.param == "memory":
+            store: Any = MemoryStore()
+        else:
+            sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+            url = "sqlite://" if request.param == "sqlite-memory" else ""
+            if not url:
+                url = f"sqlite:///{tmp_path / f'orders-{len(made)}.db'}"
+            store = sql.SqlStore.from_url(url)
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        if hasattr(store, "close"):
+            store.close()
+
+
+def with_subscriptions(store: UnitOfWorkFactory) -> Services:
+    """sub-a: monthly since 1 Oct, metered (3 periods due on 1 Dec); sub-b: since 1 Nov
+    (2 due); sub-later: from 15 Dec (none due)."""
+    services = Services(store)
+    services.add_subscription(monthly("sub-a", dt.date(2026, 10, 1), [API]), request=request("a"))
+    services.add_subscription(monthly("sub-b", dt.date(2026, 11, 1)), request=request("b"))
+    services.add_subscription(monthly("sub-later", dt.date(2026, 12, 15)), request=request("c"))
+    return services
+
+
+def drafts(store: UnitOfWorkFactory) -> list[str]:
+    with store() as uow:
+        return sorted(draft.id for draft in uow.documents.in_state("draft", DraftInvoice))
+
+
+def outcomes(run: DueRun) -> list[tuple[str, DueOutcome, tuple[int, ...]]]:
+    return [(b.subscription, b.outcome, b.periods) for b in run.subscriptions]
+
+
+EVERYTHING = [
+    "sub-a/period-0",
+    "sub-a/period-1",
+    "sub-a/period-2",
+    "sub-b/period-0",
+    "sub-b/period-1",
+]
+
+
+class _Crash(Exception):
+    """The process dies: not an ordercore error, so nothing reports it as a failure."""
+
+
+class _Unit:
+    """A unit of work of ``store`` whose ``commit`` and ``documents.get`` call hooks first."""
+
+    def __init__(self, factory: Faulty) -> None:
+        self._factory = factory
+        self._uow: UnitOfWork = factory.store()
+        self.numbers = self._uow.numbers
+        self.idempotency = self._uow.idempotency
+        self.outbox = self._uow.outbox
+        self.documents = _Documents(self._uow, factory)
+
+    def commit(self) -> None:
+        self._factory.commits += 1
+        if self._factory.commits == self._factory.crash_at:
+            raise _Crash
+        self._uow.commit()
+
+    def rollback(self) -> None:
+        self._uow.rollback()
+
+    def __enter__(self) -> _Unit:
+        self._uow.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._uow.__exit__(kind, error, traceback)
+
+
+class _Documents:
+    def __init__(self, uow: UnitOfWork, factory: Faulty) -> None:
+        self._uow = uow
+        self._factory = factory
+
+    def get(self, record_id: str, kind: type[Any]) -> Any:
+        found = self._uow.documents.get(record_id, kind)
+        if record_id in self._factory.conflict_on:  # another writer saves it meanwhile
+            self._factory.conflict_on.discard(record_id)
+            with self._factory.store() as other:
+                other.documents.save(other.documents.get(record_id, kind))
+                other.commit()
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow.documents, name)
+
+
+class Faulty:
+    """A unit of work factory over ``store`` that crashes at commit number ``crash_at``, and
+    lets another writer save each record of ``conflict_on`` right after it is read."""
+
+    def __init__(
+        self, store: Any, *, crash_at: int | None = None, conflict_on: set[str] | None = None
+    ) -> None:
+        self.store = store
+        self.crash_at = crash_at
+        self.conflict_on = set() if conflict_on is None else conflict_on
+        self.commits = 0
+
+    def __call__(self) -> Any:
+        return _Unit(self)
+
+
+# -- billing what is due -----------------------------------------------------------------
+
+
+def test_every_due_period_of_every_due_subscription_is_billed_by_bill_period(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    run = services.bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert outcomes(run) == [
+        ("sub-a", DueOutcome.BILLED, (0, 1, 2)),
+        ("sub-b", DueOutcome.BILLED, (0, 1)),
+    ]
+    assert run.invoices == tuple(EVERYTHING)
+    assert run.failed == ()
+    assert drafts(store) == EVERYTHING
+    with store() as uow:
+        assert uow.documents.subscriptions_due(ON) == ()
+        first = uow.documents.get("sub-a/period-1", DraftInvoice)
+    # the very request of bill_period, key and fingerprint: it returns the first draft
+    again = services.bill_period(
+        "sub-a", 1, usage=USAGE["sub-a"], request=request("run-1/sub-a/period-1")
+    )
+    assert again == first
+    assert drafts(store) == EVERYTHING
+    assert repr(run) == "DueRun(on='2026-12-01', billed=2, skipped=0, failed=0, invoices=5)"
+
+
+def test_the_same_run_again_bills_nothing_twice_and_returns_what_was_billed(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    first = services.bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    again = services.bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert again == first
+    assert drafts(store) == EVERYTHING
+    later = services.bill_due(on=ON, usage=USAGE, request=request("run-2"))  # a new run
+    assert later.subscriptions == ()
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 4, 6])
+def test_a_run_retried_after_a_crash_half_way_bills_each_period_once(
+    new_store: Callable[[], Any], crash_at: int
+) -> None:
+    """Commit 1 is the plan; 2 to 6 the five periods: the crash is before that commit."""
+    store = new_store()
+    with_subscriptions(store)
+    with pytest.raises(_Crash):
+        Services(Faulty(store, crash_at=crash_at)).bill_due(
+            on=ON, usage=USAGE, request=request("run-1")
+        )
+    assert len(drafts(store)) == max(crash_at - 2, 0)  # the periods committed before
+    run = Services(store).bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert run.invoices == tuple(EVERYTHING)
+    assert drafts(store) == EVERYTHING
+    uninterrupted = new_store()
+    with_subscriptions(uninterrupted)
+    assert Services(uninterrupted).bill_due(on=ON, usage=USAGE, request=request("run-1")) == run
+    with store() as uow, uninterrupted() as theirs:
+        for invoice in EVERYTHING:
+            assert uow.documents.get(invoice, DraftInvoice) == theirs.documents.get(
+                invoice, DraftInvoice
+            )
+
+
+def test_a_failing_subscription_does_not_stop_the_others_and_the_retry_bills_it(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    services.add_subscription(
+        monthly("sub-c", dt.date(2026, 10, 1), [FEES]), request=request("add-c")
+    )
+    usage = {
+        **USAGE,
+        "sub-c": [
+            UsageRecord(metric="payments", at=dt.datetime(2026, 10, 5, tzinfo=dt.UTC))
+        ],  # a percentage charge without a transaction amount: bad usage
+    }
+    faulty = Faulty(store, conflict_on={"sub-a"})
+    run = Services(faulty).bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert outcomes(run) == [
+        ("sub-a", DueOutcome.FAILED, ()),
+        ("sub-b", DueOutcome.BILLED, (0, 1)),
+        ("sub-c", DueOutcome.FAILED, (0,)),  # period 0 billed; its usage fails period 1
+    ]
+    failed_a, _, failed_c = run.subscriptions
+    assert isinstance(failed_a.error, ConcurrencyConflict)
+    assert failed_a.error.record == "sub-a"
+    assert isinstance(failed_c.error, InvalidUsage)
+    assert failed_c.error.field == "amount"
+    assert [billing.subscription for billing in run.failed] == ["sub-a", "sub-c"]
+    assert str(run).splitlines() == [
+        "Bill run on 2026-12-01: 1 billed, 0 skipped, 2 failed, 3 invoices",
+        "  failed: sub-a: ConcurrencyConflict (periods billed before: 0)",
+        "  failed: sub-c: InvalidUsage (periods billed before: 1)",
+    ]
+    assert run._repr_html_().startswith("<pre>Bill run on 2026-12-01")
+    assert drafts(store) == ["sub-b/period-0", "sub-b/period-1", "sub-c/period-0"]
+    retried = services.bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert outcomes(retried) == [
+        ("sub-a", DueOutcome.BILLED, (0, 1, 2)),
+        ("sub-b", DueOutcome.BILLED, (0, 1)),
+        ("sub-c", DueOutcome.FAILED, (0,)),  # its usage is still bad
+    ]
+    assert drafts(store) == [*EVERYTHING, "sub-c/period-0"]
+
+
+def test_a_period_billed_under_another_key_meanwhile_is_skipped(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    with pytest.raises(_Crash):  # the plan is kept, nothing billed
+        Services(Faulty(store, crash_at=2)).bill_due(on=ON, usage=USAGE, request=request("r"))
+    services.bill_period("sub-b", 0, request=request("by-hand-0"))
+    services.bill_period("sub-b", 1, request=request("by-hand-1"))
+    run = services.bill_due(on=ON, usage=USAGE, request=request("r"))
+    assert outcomes(run) == [
+        ("sub-a", DueOutcome.BILLED, (0, 1, 2)),
+        ("sub-b", DueOutcome.SKIPPED, ()),
+    ]
+    assert run.subscriptions[1] == DueBilling(
+        subscription="sub-b", outcome=DueOutcome.SKIPPED, skipped=(0, 1)
+    )
+    assert drafts(store) == EVERYTHING
+
+
+# -- refused before anything changes -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"on": dt.datetime(2026, 12, 1, tzinfo=dt.UTC)}, "on"),
+        ({"on": "2026-12-01"}, "on"),
+        ({"usage": [calls(3, "1")]}, "usage"),
+        ({"usage": {"sub-a": [PLAN]}}, "usage['sub-a'][0]"),
+        ({"usage": {"sub-a": "api_calls"}}, "usage['sub-a']"),
+        ({"usage": {7: []}}, "usage"),
+        ({"request": 7}, "request"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_changes(
+    new_store: Callable[[], Any], arguments: dict[str, Any], field: str
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    given: dict[str, Any] = {"on": ON, "usage": USAGE, "request": request("run-1"), **arguments}
+    with pytest.raises(InvalidType) as refused:
+        services.bill_due(**given)
+    assert refused.value.field == field
+    assert drafts(store) == []
+    run = services.bill_due(on=ON, usage=USAGE, request=request("run-1"))  # the key is free
+    assert run.invoices == tuple(EVERYTHING)
+
+
+def test_the_same_key_with_another_day_or_usage_is_refused_and_bills_nothing(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    with pytest.raises(_Crash):  # the plan is kept, nothing billed
+        Services(Faulty(store, crash_at=2)).bill_due(on=ON, usage=USAGE, request=request("r"))
+    for other in ({"on": ON + dt.timedelta(days=1), "usage": USAGE}, {"on": ON, "usage": {}}):
+        with pytest.raises(IdempotencyConflict) as refused:
+            services.bill_due(request=request("r"), **other)
+        assert refused.value.key == "r"
+    assert drafts(store) == []
+
+
+# -- on an executor --------------------------------------------------------------------------
+
+WAIT = 120  # seconds: the longest a run on a pool may take (a hang fails, never blocks)
+
+
+def bounded(run: Callable[[], DueRun]) -> DueRun:
+    """``run()`` in a thread, waited for at most ``WAIT`` seconds."""
+    outer = ThreadPoolExecutor(max_workers=1)
+    try:
+        return outer.submit(run).result(timeout=WAIT)
+    finally:
+        outer.shutdown(wait=False)  # after a timeout, the test fails rather than waits
+
+
+def test_a_run_on_a_process_pool_over_an_sqlite_file_is_the_run_in_process(
+    tmp_path: Path,
+) -> None:
+    sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+    here, there = (sql.SqlStore.from_url(f"sqlite:///{tmp_path / name}") for name in "ab")
+    bad = {"sub-c": [UsageRecord(metric="payments", at=dt.datetime(2026, 10, 5, tzinfo=dt.UTC))]}
+    usage = {**USAGE, **bad}
+    for store in (here, there):
+        with_subscriptions(store).add_subscription(
+            monthly("sub-c", dt.date(2026, 10, 1), [FEES]), request=request("add-c")
+        )
+    in_process = Services(here).bill_due(on=ON, usage=usage, request=request("run-1"))
+    opener = sql.SqlStoreOpener(url=f"sqlite:///{tmp_path / 'b'}")
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+
+        def run() -> DueRun:
+            return Services(there).bill_due(
+                on=ON,
+                usage=usage,
+                request=request("run-1"),
+                executor=pool,
+                opener=opener,
+                chunk_size=1,
+            )
+
+        pooled = bounded(run)
+        again = bounded(run)
+    assert pooled == in_process
+    assert again == pooled
+    failed = pooled.subscriptions[-1]
+    assert failed.outcome is DueOutcome.FAILED
+    assert isinstance(failed.error, InvalidUsage)  # sent back whole from the worker
+    assert failed.error.field == "amount"
+    assert drafts(there) == drafts(here) == [*EVERYTHING, "sub-c/period-0"]
+    with here() as mine, there() as theirs:
+        for invoice in drafts(here):
+            assert mine.documents.get(invoice, DraftInvoice) == theirs.documents.get(
+                invoice, DraftInvoice
+            )
+    here.close()
+    there.close()
+
+
+def test_a_run_on_a_thread_pool_is_the_run_in_process() -> None:
+    here, there = MemoryStore(), MemoryStore()
+    with_subscriptions(here)
+    with_subscriptions(there)
+    in_process = Services(here).bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pooled = Services(there).bill_due(
+            on=ON,
+            usage=USAGE,
+            request=request("run-1"),
+            executor=pool,
+            opener=lambda: there,
+            chunk_size=1,
+        )
+    assert pooled == in_process
+    assert drafts(there) == EVERYTHING
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "field"),
+    [
+        ({"executor": "pool", "opener": MemoryStore}, InvalidType, "executor"),
+        ({"opener": None}, InvalidType, "opener"),
+        ({"opener": "sqlite:///orders.db"}, InvalidType, "opener"),
+        ({"chunk_size": 0}, NumberOutOfRange, "chunk_size"),
+        ({"chunk_size": 1.5}, InvalidType, "chunk_size"),
+    ],
+)
+def test_bad_executor_settings_are_refused_before_anything_changes(
+    arguments: dict[str, Any], error: type[Exception], field: str
+) -> None:
+    store = MemoryStore()
+    services = with_subscriptions(store)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        given: dict[str, Any] = {"executor": pool, "opener": lambda: store, **arguments}
+        with pytest.raises(error) as refused:
+            services.bill_due(on=ON, request=request("run-1"), **given)
+    assert getattr(refused.value, "field", None) == field
+    assert drafts(store) == []
+    assert services.bill_due(on=ON, request=request("run-1")).invoices == tuple(EVERYTHING)
+
+
+def test_an_opener_takes_a_database_other_processes_reach() -> None:
+    sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        with pytest.raises(InvalidType) as refused:
+            sql.SqlStoreOpener(url=url)
+        assert refused.value.field == "url"
+
+
+def test_ordercore_errors_pickle_with_their_attributes() -> None:
+    conflict = ConcurrencyConflict(record="sub-a", expected=2, found=3)
+    back = pickle.loads(pickle.dumps(conflict))
+    assert type(back) is ConcurrencyConflict
+    assert (back.record, back.expected, back.found) == ("sub-a", 2, 3)
+    assert back.args == conflict.args
+
+
+def test_on_postgresql_a_run_with_a_failure_retried_on_a_process_pool_bills_each_period_once() -> (
+    None
+):
+    sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+    url = os.environ.get("ORDERCORE_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("ORDERCORE_REQUIRE_POSTGRES") == "1":
+            pytest.fail("ORDERCORE_REQUIRE_POSTGRES=1 but ORDERCORE_TEST_POSTGRES_URL is unset")
+        pytest.skip("PostgreSQL: set ORDERCORE_TEST_POSTGRES_URL to a database to run these")
+    import sqlalchemy as sa  # noqa: PLC0415 - with the extra, as the adapter
+
+    engine = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"))
+    sql.metadata.drop_all(engine)  # a fresh database
+    engine.dispose()
+    store = sql.SqlStore.from_url(url)
+    with_subscriptions(store)
+    first = Services(Faulty(store, conflict_on={"sub-b"})).bill_due(
+        on=ON, usage=USAGE, request=request("run-1")
+    )
+    assert outcomes(first) == [
+        ("sub-a", DueOutcome.BILLED, (0, 1, 2)),
+        ("sub-b", DueOutcome.FAILED, ()),
+    ]
+    assert isinstance(first.subscriptions[1].error, ConcurrencyConflict)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        retried = bounded(
+            lambda: Services(store).bill_due(
+                on=ON,
+                usage=USAGE,
+                request=request("run-1"),
+                executor=pool,
+                opener=sql.SqlStoreOpener(url=url),
+                chunk_size=1,
+            )
+        )
+    in_memory = MemoryStore()
+    with_subscriptions(in_memory)
+    assert retried == Services(in_memory).bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert drafts(store) == EVERYTHING
+    store.close()
+
+
+def test_a_preview_of_a_run_gives_its_result_and_writes_nothing(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    previewed = services.preview().bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert drafts(store) == []
+    with store() as uow:
+        assert [s.id for s in uow.documents.subscriptions_due(ON)] == ["sub-a", "sub-b"]
+    assert services.bill_due(on=ON, usage=USAGE, request=request("run-1")) == previewed
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_the_events_of_a_run_reach_the_handler_after_their_commits(pooled: bool) -> None:
+    store = MemoryStore()
+    with_subscriptions(store)
+    seen: list[object] = []
+    services = Services(store, on_event=seen.append)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pool_options: dict[str, Any] = (
+            {"executor": pool, "opener": lambda: store, "chunk_size": 1} if pooled else {}
+        )
+        services.bill_due(on=ON, usage=USAGE, request=request("run-1"), **pool_options)
+    with store() as uow:
+        assert uow.outbox.pending() == ()  # every event delivered
+    billed = sorted({str(getattr(event, "document_id", "")) for event in seen})
+    assert billed == EVERYTHING
