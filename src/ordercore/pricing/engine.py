@@ -415,10 +415,10 @@ class _Pricing:
         A fixed amount takes the sign of a negative base (a document of returns mirrors the
         sale), unless some line ``sells`` (states a positive amount): then it is taken as
         stated, whether the lines mixed sales and returns or the per-unit taxes included in
-        a sale's price took its net below zero. Adjustments ``distributed`` over lines may not take their base past zero
-        (no line net would keep its sign); standalone ones may: such a document owes the
-        customer (the last invoice of an order can, by a rounding of its share, or after a
-        down payment larger than what it bills).
+        a sale's price took its net below zero. Adjustments ``distributed`` over lines may
+        not take their base past zero (no line net would keep its sign); standalone ones
+        may: such a document owes the customer (the last invoice of an order can, by a
+        rounding of its share, or after a down payment larger than what it bills).
         """
         negative = base < 0 and not sells
         priced = []
