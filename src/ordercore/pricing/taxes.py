@@ -371,6 +371,18 @@ class Tax:
         )
 
     @classmethod
+    def _nothing_due(cls, name: str, code: str, reason: str | None, reason_code: str | None) -> Tax:
+        """A tax of kind ZERO in category ``code``: what the four constructors below make."""
+        return cls(
+            name=name,
+            code=code,
+            kind=TaxKind.ZERO,
+            rate=_ZERO,
+            reason=reason,
+            reason_code=reason_code,
+        )
+
+    @classmethod
     def exempt(
         cls,
         name: str,
@@ -383,14 +395,7 @@ class Tax:
 
         Give the reason text, the reason code (EN 16931 BT-121), or both.
         """
-        return cls(
-            name=name,
-            code=code,
-            kind=TaxKind.ZERO,
-            rate=_ZERO,
-            reason=reason,
-            reason_code=reason_code,
-        )
+        return cls._nothing_due(name, code, reason, reason_code)
 
     @classmethod
     def zero_rated(
@@ -402,14 +407,7 @@ class Tax:
         code: str = "Z",
     ) -> Tax:
         """The supply is taxable at a rate of zero."""
-        return cls(
-            name=name,
-            code=code,
-            kind=TaxKind.ZERO,
-            rate=_ZERO,
-            reason=reason,
-            reason_code=reason_code,
-        )
+        return cls._nothing_due(name, code, reason, reason_code)
 
     @classmethod
     def reverse_charge(
@@ -421,14 +419,7 @@ class Tax:
         code: str = "AE",
     ) -> Tax:
         """The buyer accounts for the tax; the invoice shows none."""
-        return cls(
-            name=name,
-            code=code,
-            kind=TaxKind.ZERO,
-            rate=_ZERO,
-            reason=reason,
-            reason_code=reason_code,
-        )
+        return cls._nothing_due(name, code, reason, reason_code)
 
     @classmethod
     def not_subject(
@@ -445,14 +436,7 @@ class Tax:
         for category ``O`` (BR-O-5), so :attr:`rate_stated` is false and renderings print
         no ``0 %`` for it. ``reason_code`` is typically ``VATEX-EU-O``.
         """
-        return cls(
-            name=name,
-            code=code,
-            kind=TaxKind.ZERO,
-            rate=_ZERO,
-            reason=reason,
-            reason_code=reason_code,
-        )
+        return cls._nothing_due(name, code, reason, reason_code)
 
     @classmethod
     def withholding_tax(cls, name: str, rate: object, *, code: str = "WHT") -> Tax:
