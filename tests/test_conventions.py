@@ -994,18 +994,22 @@ def test_with_a_tax_increment_the_invoices_of_an_order_add_up_to_it(
     assert sum(i.totals.tax_inclusive.amount for i in invoices) == order.total.amount
 
 
+def _confirmed(content: Document) -> SalesOrder:
+    """The sales order SO-1 of ``content``, every line invoiced as ordered."""
+    return SalesOrder.confirm(
+        id="so-1",
+        customer="acme",
+        number="SO-1",
+        content=content,
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        request=_request(),
+    ).document
+
+
 def _ordered(document: Document, **policy: object) -> SalesOrder:
     """An order of ``document`` priced with ``policy`` options set on its own (or reject)."""
     try:
-        content = attrs.evolve(document, policy=attrs.evolve(document.policy, **policy))
-        order = SalesOrder.confirm(
-            id="so-1",
-            customer="acme",
-            number="SO-1",
-            content=content,
-            invoicing_policy=InvoicingPolicy.ORDERED,
-            request=_request(),
-        ).document
+        order = _confirmed(attrs.evolve(document, policy=attrs.evolve(document.policy, **policy)))
     except OrdercoreError:
         reject()
     assume(order.total.amount >= 0)
@@ -1072,14 +1076,7 @@ def test_an_order_invoiced_in_parts_adds_up_before_each_invoice_rounds_its_own_c
         items=[line("14.5", "0.01", vat)],
         policy=Policy(cash_rounding=cash),
     )
-    order = SalesOrder.confirm(
-        id="so-1",
-        customer="acme",
-        number="SO-1",
-        content=content,
-        invoicing_policy=InvoicingPolicy.ORDERED,
-        request=_request(),
-    ).document
+    order = _confirmed(content)
     assert order.total == eur("0.18") == order.priced.before_cash_rounding
     assert order.priced.totals.amount_due == eur("0.20")
     first = order.invoice_quantities({0: "0.58"}, invoice_id="inv-1", request=_request())
