@@ -42,6 +42,8 @@ from ordercore.money.decimals import (
     decimal_places,
     to_decimal,
 )
+from ordercore.money.rounding import RoundingMode
+from ordercore.pricing import TaxRounding, engine
 from ordercore.testing.strategies import documents, hostile_numbers, lines, taxes
 
 finite_decimals = st.decimals(allow_nan=False, allow_infinity=False)
@@ -375,3 +377,57 @@ def test_an_unchecked_line_precomputes_a_lone_percentage() -> None:
     line = _discounted_line()
     copy = _unchecked_copy(line)
     assert copy.single_percent == Decimal("0.1") == line.single_percent
+
+
+# -- the per-line kernel ------------------------------------------------------------------
+
+
+def _price_through_the_chain(document: Document) -> object:
+    """``price(document)`` with no tax set given a per-line kernel: every line by the chain."""
+    original = engine._Kernel.__init__
+
+    def general(self: engine._Kernel, taxes: Any, *, linear: bool, rounded: bool = False) -> None:
+        original(self, taxes, linear=linear, rounded=False)
+
+    engine._Kernel.__init__ = general  # type: ignore[method-assign]
+    try:
+        return price(document)
+    except OrdercoreError as error:
+        return type(error)
+    finally:
+        engine._Kernel.__init__ = original  # type: ignore[method-assign]
+
+
+@given(
+    document=documents(tax_rounding=TaxRounding.PER_LINE, returns=True)
+    | documents("JPY", tax_rounding=TaxRounding.PER_LINE)
+    | documents("BHD", tax_rounding=TaxRounding.PER_LINE, rounding=st.sampled_from(RoundingMode))
+)
+def test_the_per_line_kernel_prices_as_the_chain_does(document: Document) -> None:
+    # per-line rounding prices the lines that include no tax by their tax set's steps
+    # (engine._Kernel.rounded_tax); the chain, tax by tax, is the plain way it replaced
+    try:
+        fast: object = price(document)
+    except OrdercoreError as error:
+        fast = type(error)
+    assert fast == _price_through_the_chain(document)
+
+
+def test_the_per_line_kernel_rounds_a_per_unit_tax_on_its_line() -> None:
+    fee = Tax.per_unit("Fee", Money("0.50", "EUR"))
+    vat = Tax.percent("VAT", "20", compound=False)
+    item = Line(description="Flour", quantity="9.972", unit_price=Money("3.9597", "EUR"))
+    priced = price(
+        Document(
+            currency="EUR",
+            items=[attrs.evolve(item, taxes=[vat, fee])] * 2,
+            policy=Policy(tax_rounding=TaxRounding.PER_LINE),
+        )
+    )
+    # 9.972 x 3.9597 = 39.4861... -> 39.49; VAT 7.898 -> 7.90; fee 4.986 -> 4.99
+    assert [line.tax.amount for line in priced.lines] == [Decimal("12.89")] * 2
+    assert {row.tax.name: row.amount.amount for row in priced.tax_breakdown} == {
+        "VAT": Decimal("15.80"),
+        "Fee": Decimal("9.98"),
+    }
+    assert priced == _price_through_the_chain(priced.document)

@@ -35,6 +35,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import repeat
+from typing import Any
 
 import attrs
 
@@ -75,6 +76,7 @@ _ADDITIVE = Stacking.ADDITIVE
 _PER_UNIT_DISCOUNT = DiscountKind.PER_UNIT
 _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
+_PERCENT_TAX = TaxKind.PERCENT
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 _SEPARATE = CashRoundingStrategy.SEPARATE
 _ROUNDING_LINE = CashRoundingStrategy.ROUNDING_LINE
@@ -489,11 +491,15 @@ class _Pricing:
         find = kernels.get
         currency = self.currency
         rounding = self.rounding
+        quantum = self.quantum
         zero = self.zero
         other_nets = zero
         deferred: dict[object, list[int]] = {}
         priced: list[PricedLine] = []
         add = priced.append
+        last: tuple[Tax, ...] | None = None
+        kernel = _NO_KERNEL
+        linear, rate, unit = False, _ZERO, _ZERO  # the kernel's, while lines share it
         shares: Iterable[Decimal] = (
             self.distributed if self.distributed is not None else repeat(zero)
         )
@@ -501,39 +507,29 @@ class _Pricing:
             self.lines, self.gross, self.discount, self.stated, shares, strict=False
         ):
             taxes = line.taxes
-            kernel = find(id(taxes))
-            if kernel is None:
-                kernel = kernels[id(taxes)] = self.kernel(taxes)
-            if kernel.linear:
+            if taxes is not last:  # lines taxed alike often follow each other
+                last = taxes
+                found = find(id(taxes))
+                if found is None:
+                    found = kernels[id(taxes)] = self.kernel(taxes)
+                kernel = found
+                linear, rate, unit = kernel.linear, kernel.rate, kernel.unit
+            if linear:
                 kernel.net += stated
-                if kernel.per_unit:
+                if unit:
                     quantity = line.quantity
                     kernel.quantity += quantity
-                    tax = stated * kernel.rate + quantity * kernel.unit
+                    tax = stated * rate + quantity * unit
                 else:
-                    tax = stated * kernel.rate
+                    tax = stated * rate
                 add(PricedLine((line, currency, gross, discount, share, stated, tax, rounding)))
-            elif line.has_included_tax and not self.back_out_each:
-                self.check_included(line, stated)
-                key = (
-                    (taxes, _returned(stated, line.quantity))
-                    if self.per_group
-                    else line.included_taxes
-                )
-                deferred.setdefault(key, []).append(len(priced))
-                add(PricedLine((line, currency, gross, discount, share, zero, zero, rounding)))
-            elif self.convention:
-                net, tax = self.convention_line(line, stated, share)
-                other_nets += net
-                add(PricedLine((line, currency, gross, discount, share, net, tax, rounding)))
+            elif kernel.rounded:  # per-line rounding, nothing included
+                other_nets += stated
+                tax = kernel.rounded_tax(stated, line.quantity, quantum, rounding)
+                add(PricedLine((line, currency, gross, discount, share, stated, tax, rounding)))
             else:
-                net, tax = (
-                    self.included_per_line(line, stated)
-                    if line.has_included_tax
-                    else (stated, self.chain(taxes, stated, line.quantity))
-                )
-                other_nets += net
-                add(PricedLine((line, currency, gross, discount, share, net, tax, rounding)))
+                amounts = (gross, discount, share, stated)
+                other_nets += self.other_line(line, amounts, deferred, priced)
         other_nets += self.back_out_deferred(deferred, priced)
         lines_net = other_nets
         breakdown = self.breakdown
@@ -541,7 +537,45 @@ class _Pricing:
             if kernel.linear:
                 lines_net += kernel.net
                 kernel.collect(breakdown)
+            elif kernel.rounded:
+                kernel.collect_rounded(breakdown)
         return tuple(priced), lines_net
+
+    def other_line(
+        self,
+        line: Line,
+        amounts: tuple[Decimal, Decimal, Decimal, Decimal],
+        deferred: dict[object, list[int]],
+        priced: list[PricedLine],
+    ) -> Decimal:
+        """Price a line its tax set's kernel does not: add it to ``priced``, return its net.
+
+        ``amounts`` are the line's gross, discount, share and stated amount. A line with
+        taxes included in its price under per-rate rounding waits in ``deferred`` for its
+        tax set's back-out (its net counts then, and is zero here).
+        """
+        currency, rounding, zero = self.currency, self.rounding, self.zero
+        gross, discount, share, stated = amounts
+        if line.has_included_tax and not self.back_out_each:
+            self.check_included(line, stated)
+            key = (
+                (line.taxes, _returned(stated, line.quantity))
+                if self.per_group
+                else line.included_taxes
+            )
+            deferred.setdefault(key, []).append(len(priced))
+            priced.append(
+                PricedLine((line, currency, gross, discount, share, zero, zero, rounding))
+            )
+            return zero
+        if self.convention:
+            net, tax = self.convention_line(line, stated, share)
+        elif line.has_included_tax:
+            net, tax = self.included_per_line(line, stated)
+        else:
+            net, tax = stated, self.chain(line.taxes, stated, line.quantity)
+        priced.append(PricedLine((line, currency, gross, discount, share, net, tax, rounding)))
+        return net
 
     def back_out_deferred(
         self, deferred: dict[object, list[int]], priced: list[PricedLine]
@@ -561,9 +595,11 @@ class _Pricing:
 
     def kernel(self, taxes: tuple[Tax, ...]) -> _Kernel:
         """The pricing kernel of one tax set; its taxes take their place in the breakdown."""
-        linear = not (self.per_line or self.convention) and not any(t.included for t in taxes)
-        kernel = _Kernel(taxes, linear=linear)
-        if linear:
+        plain = not self.convention and not any(t.included for t in taxes)
+        linear = plain and not self.per_line
+        rounded = plain and self.per_line
+        kernel = _Kernel(taxes, linear=linear, rounded=rounded)
+        if linear or rounded:
             for tax in taxes:
                 self.breakdown.setdefault(tax, [_ZERO, _ZERO, _ZERO, _ZERO])
         return kernel
@@ -980,31 +1016,56 @@ class _Kernel:
     and summing would give, since no rounding happens before the sums are rounded.
     """
 
-    __slots__ = ("coefficients", "linear", "net", "per_unit", "quantity", "rate", "unit")
+    __slots__ = ("coefficients", "linear", "net", "quantity", "rate", "rounded", "steps", "unit")
 
-    def __init__(self, taxes: tuple[Tax, ...], *, linear: bool) -> None:
+    def __init__(self, taxes: tuple[Tax, ...], *, linear: bool, rounded: bool = False) -> None:
         self.linear = linear
-        self.net = self.quantity = self.rate = self.unit = _ZERO
-        self.coefficients: list[tuple[Tax, Decimal, Decimal, Decimal, Decimal]] = []
-        compound_n = compound_q = _ZERO
-        compounded = False
-        for tax in taxes:
-            if compounded and not tax.on_plain_net:
-                base_n, base_q = _ONE + compound_n, compound_q
+        self.rounded = rounded
+        self.net = self.quantity = _ZERO
+        self.coefficients, self.rate, self.unit = _shape(taxes)
+        # with per-line rounding, each tax's step for the pricing loop: [kind, factor,
+        # compound, on plain net, tax, sum of bases, sum of rounded amounts] (a list, so
+        # that the loop adds to its sums in place)
+        self.steps: list[list[Any]] = (
+            [[t.kind, t.factor, t.compound, t.on_plain_net, t, _ZERO, _ZERO] for t in taxes]
+            if rounded
+            else []
+        )
+
+    def rounded_tax(
+        self, net: Decimal, quantity: Decimal, quantum: Decimal, rounding: str
+    ) -> Decimal:
+        """With per-line rounding: a line's taxes, each rounded on the line; their sum.
+
+        What :meth:`_Pricing.chain` computes for a line with no tax included in its price,
+        with each tax's sums kept in its step rather than looked up by the tax.
+        """
+        compound = total = _ZERO
+        for step in self.steps:  # [kind, factor, compound, on plain net, tax, bases, amounts]
+            kind = step[0]
+            base = net if not compound or step[3] else net + compound
+            if kind is _PERCENT_TAX:
+                amount = (base * step[1]).quantize(quantum, rounding)
+            elif kind is _PER_UNIT_TAX:
+                amount = (quantity * step[1]).quantize(quantum, rounding)
+            elif kind is _ZERO_TAX:
+                amount = _ZERO.quantize(quantum)
             else:
-                base_n, base_q = _ONE, _ZERO
-            if tax.kind is _PER_UNIT_TAX:
-                amount_n, amount_q = _ZERO, tax.factor
-            else:  # a percentage, a division rate, or zero (factor 0)
-                amount_n, amount_q = base_n * tax.factor, base_q * tax.factor
-            if tax.compound:
-                compound_n += amount_n
-                compound_q += amount_q
-                compounded = True
-            self.rate += amount_n
-            self.unit += amount_q
-            self.coefficients.append((tax, base_n, base_q, amount_n, amount_q))
-        self.per_unit = bool(self.unit)
+                amount = step[4].amount_of(base).quantize(quantum, rounding)
+            step[5] += base
+            step[6] += amount
+            if step[2]:
+                compound += amount
+            total += amount
+        return total
+
+    def collect_rounded(self, breakdown: dict[Tax, list[Decimal]]) -> None:
+        """Add this tax set's bases and rounded amounts (per-line rounding) to the breakdown."""
+        for _kind, _factor, _compound, _plain, tax, base, amount in self.steps:
+            sums = breakdown[tax]
+            sums[0] += base
+            sums[2] += amount
+            sums[3] += base
 
     def collect(self, breakdown: dict[Tax, list[Decimal]]) -> None:
         """Add this tax set's exact bases and amounts to the breakdown sums."""
@@ -1015,6 +1076,51 @@ class _Kernel:
             sums[0] += base
             sums[1] += amount_n * net + amount_q * quantity
             sums[3] += base
+
+
+Coefficients = tuple[tuple[Tax, Decimal, Decimal, Decimal, Decimal], ...]
+
+#: The linear shape of each tuple of taxes lines hold, by the tuple's id. An entry holds its
+#: tuple, so no other tuple can have that id while the entry lives: a hit is the tuple.
+_SHAPES: dict[int, tuple[tuple[Tax, ...], tuple[Coefficients, Decimal, Decimal]]] = {}
+
+
+def _shape(taxes: tuple[Tax, ...]) -> tuple[Coefficients, Decimal, Decimal]:
+    """The coefficients of ``taxes`` as a linear kernel sees them, and its ``rate`` and ``unit``.
+
+    They depend on the taxes alone, so they are found once per tuple (see :class:`_Kernel`).
+    """
+    known = _SHAPES.get(id(taxes))
+    if known is not None and known[0] is taxes:
+        return known[1]
+    coefficients = []
+    rate = unit = compound_n = compound_q = _ZERO
+    compounded = False
+    for tax in taxes:
+        if compounded and not tax.on_plain_net:
+            base_n, base_q = _ONE + compound_n, compound_q
+        else:
+            base_n, base_q = _ONE, _ZERO
+        if tax.kind is _PER_UNIT_TAX:
+            amount_n, amount_q = _ZERO, tax.factor
+        else:  # a percentage, a division rate, or zero (factor 0)
+            amount_n, amount_q = base_n * tax.factor, base_q * tax.factor
+        if tax.compound:
+            compound_n += amount_n
+            compound_q += amount_q
+            compounded = True
+        rate += amount_n
+        unit += amount_q
+        coefficients.append((tax, base_n, base_q, amount_n, amount_q))
+    shape = (tuple(coefficients), rate, unit)
+    if len(_SHAPES) >= 4096:
+        _SHAPES.clear()
+    _SHAPES[id(taxes)] = (taxes, shape)
+    return shape
+
+
+#: The kernel before the first line (never used: the first line finds its own).
+_NO_KERNEL = _Kernel((), linear=False)
 
 
 class _AlreadyCounted(dict[Tax, Decimal]):
