@@ -33,6 +33,7 @@ from ordercore import (
     Tax,
     price,
 )
+from ordercore._codes import _NOT_TEXT, check_text
 from ordercore.money.context import CONTEXT
 from ordercore.money.decimals import (
     MAX_INTEGER_DIGITS,
@@ -431,3 +432,63 @@ def test_the_per_line_kernel_rounds_a_per_unit_tax_on_its_line() -> None:
         "Fee": Decimal("9.98"),
     }
     assert priced == _price_through_the_chain(priced.document)
+
+
+# -- building lines -------------------------------------------------------------------------
+
+
+@given(text=st.text(max_size=40) | st.text(st.characters(max_codepoint=127), max_size=40))
+def test_text_is_judged_as_the_pattern_judges_it(text: str) -> None:
+    # check_text takes printable ASCII without its pattern; the pattern is the plain way
+    try:
+        check_text(text, "description")
+        accepted = True
+    except OrdercoreError:
+        accepted = False
+    assert accepted is (_NOT_TEXT.search(text) is None)
+
+
+@given(
+    quantity=st.decimals(min_value=-(10**15) + 1, max_value=10**15 - 1, places=6),
+    price=st.decimals(min_value=0, max_value=10**15 - 1, places=6),
+    base=st.sampled_from(["1", "1.000", "0.5", "0.001", "12", "1000"]),
+)
+def test_a_line_refuses_exactly_the_amounts_past_the_bound(
+    quantity: Decimal, price: Decimal, base: str
+) -> None:
+    # Line skips the product when the exponents show it is small; the product decides
+    try:
+        money = Money(price, "EUR")
+    except OrdercoreError:
+        return  # a price too large for an amount at all
+    with decimal.localcontext(CONTEXT):
+        amount = abs(quantity * price / Decimal(base))
+    if amount >= Decimal(10) ** MAX_INTEGER_DIGITS:
+        with pytest.raises(InvalidLine) as refused:
+            Line(description="x", quantity=quantity, unit_price=money, base_quantity=base)
+        assert refused.value.field == "quantity"
+    else:
+        Line(description="x", quantity=quantity, unit_price=money, base_quantity=base)
+
+
+def test_lines_given_the_same_tax_objects_share_the_tuple_of_equal_taxes() -> None:
+    vat, fee = Tax.percent("VAT", "20"), Tax.per_unit("Fee", Money("0.50", "EUR"))
+    first = Line(description="a", quantity="1", unit_price=Money("1", "EUR"), taxes=[vat, fee])
+    again = Line(description="b", quantity="2", unit_price=Money("1", "EUR"), taxes=(vat, fee))
+    equal = Line(
+        description="c",
+        quantity="1",
+        unit_price=Money("1", "EUR"),
+        taxes=[Tax.percent("VAT", "20"), Tax.per_unit("Fee", Money("0.50", "EUR"))],
+    )
+    written = Line(
+        description="d",
+        quantity="1",
+        unit_price=Money("1", "EUR"),
+        taxes=[Tax.percent("VAT", "20.00"), fee],
+    )
+    assert again.taxes is first.taxes
+    assert equal.taxes is first.taxes
+    assert written.taxes == first.taxes
+    assert written.taxes is not first.taxes
+    assert str(written.taxes[0].rate) == "20.00"

@@ -56,6 +56,8 @@ def check_text(value: str, field: str, *, max_length: int = MAX_TEXT_LENGTH) -> 
     """
     if len(value) > max_length:
         raise TextTooLong(value, limit=max_length, field=field)
+    if value.isascii() and value.isprintable():  # the common case, without the pattern
+        return value
     bad = _NOT_TEXT.search(value)
     if bad is not None:
         char = bad.group()

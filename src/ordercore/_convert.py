@@ -22,10 +22,11 @@ T = TypeVar("T")
 
 def to_tuple(value: object, kind: type | tuple[type, ...], field: str) -> tuple[Any, ...]:
     """Accept a list or tuple whose items are all of ``kind``; return it as a tuple."""
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, (list, tuple)):
         raise InvalidType(value, expected=f"a list or tuple of {_names(kind)}", field=field)
-    for index, item in enumerate(value):
+    for item in value:
         if not isinstance(item, kind):
+            index = next(i for i, each in enumerate(value) if each is item)
             raise InvalidType(item, expected=_names(kind), field=f"{field}[{index}]")
     return tuple(value)
 

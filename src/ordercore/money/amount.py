@@ -59,8 +59,9 @@ class Money(moneyed.Money):
     __slots__ = ()
 
     def __init__(self, amount: object, currency: object) -> None:
-        object.__setattr__(self, "amount", to_decimal(amount, field="amount"))
-        object.__setattr__(self, "currency", get_currency(currency))
+        fields = self.__dict__  # past the refusing __setattr__, as in _exact
+        fields["amount"] = to_decimal(amount, field="amount")
+        fields["currency"] = get_currency(currency)
 
     @classmethod
     def _exact(cls, amount: Decimal, currency: moneyed.Currency) -> Self:
