@@ -21,6 +21,7 @@ from ordercore import (
     OpenItem,
     OverAllocation,
     Payment,
+    RefundBeforePayment,
     WriteOff,
     aging,
     statement,
@@ -498,6 +499,15 @@ def refunded(draw: st.DrawFn) -> Ledger:
             [day, *(ledger.payment(r).date for r in theirs), *(i.issue_date for i in ledger.items)]
         )
         on = draw(st.sampled_from([None, latest + dt.timedelta(days=draw(st.integers(0, 10)))]))
+        if on is None and named is not None and ledger.payment(named).date > day:
+            # without on=, a refund pays back no credit of a payment made after it
+            with pytest.raises(RefundBeforePayment) as early:
+                ledger.refund_credit(reference, payment=named)
+            assert (early.value.refund_date, early.value.payment_date) == (
+                day,
+                ledger.payment(named).date,
+            )
+            on = latest
         ledger = ledger.refund_credit(reference, payment=named, on=on)
     return ledger
 
@@ -536,3 +546,34 @@ def test_a_refund_of_credit_partly_applied_closes_statement_and_aging_alike(
             ZERO,
         )
         assert row.credit.amount == ledger.credit(row.party, "EUR").amount - rests
+
+
+@given(refunded(), st.integers(-2, 45))
+def test_the_credit_of_a_day_is_the_agings_credit_without_the_refunds_rests(
+    ledger: Ledger, offset: int
+) -> None:
+    # Ledger.credit is what can still be drawn on (never negative); the aging's credit
+    # is that less what refunds sent by the day have not paid back (owed by the party)
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
+    rows = {row.party: row for row in aging(ledger, as_of=day).rows}
+    for name in ("acme", "globex"):
+        credit = ledger.credit(name, "EUR", as_of=day)
+        assert credit.amount >= 0
+        rests = sum(
+            (
+                ledger.unallocated(p.reference, as_of=day).amount
+                for p in ledger.payments
+                if p.party == name and p.kind.is_refund and p.date <= day
+            ),
+            ZERO,
+        )
+        row = rows.get(name)
+        assert (row.credit.amount if row else ZERO) == credit.amount - rests
+    for payment in ledger.payments:
+        left = ledger.unallocated(payment.reference, as_of=day)
+        assert ZERO <= left.amount <= payment.amount.amount
+        assert ledger.unallocated(payment.reference, as_of=dt.date(2027, 6, 30)) == (
+            ledger.unallocated(payment.reference)
+        )
+    for name in ("acme", "globex"):
+        assert ledger.credit(name, "EUR", as_of=dt.date(2027, 6, 30)) == ledger.credit(name, "EUR")

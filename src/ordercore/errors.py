@@ -135,6 +135,7 @@ __all__ = [
     "QuoteNotSent",
     "QuotePastValidity",
     "RecordExists",
+    "RefundBeforePayment",
     "ReturnOnOrder",
     "SchemaVersionMismatch",
     "StorageBusy",
@@ -1432,6 +1433,36 @@ class AllocationTooEarly(InvalidInput, ValueError):
             f"cannot allocate {source} to {item} on {on.isoformat()}: not before "
             f"{earliest.isoformat()}, when both of them existed; date it then or later"
         )
+
+
+class RefundBeforePayment(AllocationTooEarly):
+    """Refund ``refund`` (of ``refund_date``) would pay back credit of a later payment.
+
+    Without a day to pay back on (``on=``), a refund pays back only the credit its party
+    had on the refund's date: payment ``payment`` was made on ``payment_date``, after it.
+    Name a payment made by then, or give ``on=`` a day on or after both dates if the
+    refund was indeed matched to it later. As an :class:`AllocationTooEarly`, ``on`` is
+    ``refund_date``, ``earliest`` ``payment_date``, ``source`` the refund and ``item`` the
+    payment.
+    """
+
+    def __init__(
+        self, *, refund: str, payment: str, refund_date: dt.date, payment_date: dt.date
+    ) -> None:
+        self.refund = refund
+        self.payment = payment
+        self.refund_date = refund_date
+        self.payment_date = payment_date
+        InvalidInput.__init__(
+            self,
+            f"refund {_show(refund)} of {refund_date.isoformat()} cannot pay back credit of "
+            f"payment {_show(payment)}, made later, on {payment_date.isoformat()}: name a "
+            "payment made by the refund's date, or give on= a day on or after both",
+        )
+        self.on = refund_date
+        self.earliest = payment_date
+        self.source = refund
+        self.item = payment
 
 
 class NotAllocatable(InvalidInput, ValueError):
