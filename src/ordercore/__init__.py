@@ -221,6 +221,7 @@ from ordercore.errors import (
     UnknownQuoteLine,
     UnknownRecord,
     UnreadRecord,
+    WriteLockHeldInThread,
     WriteOffExceedsTolerance,
     WrongState,
 )
@@ -600,6 +601,7 @@ __all__ = [
     "VoidedBill",
     "VoidedInvoice",
     "Weekday",
+    "WriteLockHeldInThread",
     "WriteOff",
     "WriteOffExceedsTolerance",
     "WrongState",

@@ -160,6 +160,7 @@ __all__ = [
     "UnknownQuoteLine",
     "UnknownRecord",
     "UnreadRecord",
+    "WriteLockHeldInThread",
     "WriteOffExceedsTolerance",
     "WrongState",
 ]
@@ -2119,6 +2120,31 @@ class UnitOfWorkClosed(WrongState):
             operation=operation,
             first="open a new unit of work",
             reason="a unit of work is used once, inside its with block",
+        )
+
+
+class WriteLockHeldInThread(WrongState):
+    """An SQLite database's write lock is held by another unit of work of this thread.
+
+    SQLite lets one writer at a time hold its write lock, and a unit of work that takes a
+    number holds it until it closes. A second unit of work of the same thread that needs
+    it (to take a number, or to commit writes) would wait for the first, which cannot
+    close while its thread waits: instead of that wait (and a ``StorageBusy`` after the
+    timeout), this is raised at once, and nothing of the second is written. ``database``
+    names the database (a file's real path, or ``"in memory (store ...)"``), and
+    ``operation`` says what needed the lock (``"take a number in"``, ``"commit to"``).
+    Commit or roll back the first unit of work first, or run the second in another
+    thread.
+    """
+
+    def __init__(self, *, database: str, operation: str) -> None:
+        self.database = database
+        super().__init__(
+            document=f"the SQLite database {database}",
+            state="write-locked by another unit of work open in this thread",
+            operation=operation,
+            first="commit or roll back that unit of work",
+            reason="this thread would wait for itself",
         )
 
 
