@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -381,6 +382,8 @@ def test_a_second_writer_in_the_thread_that_holds_the_write_lock_is_refused_at_o
                 third.commit()
         assert committing.value.operation == "commit to"
         assert taking.value.database == committing.value.database
+        back = pickle.loads(pickle.dumps(taking.value))  # reaches an executor's caller whole
+        assert (back.database, back.operation) == (taking.value.database, "take a number in")
         if sqlite_url != "sqlite://":  # a file, by its real path
             assert taking.value.database == os.path.realpath(store.engine.url.database or "")
         first.commit()
