@@ -232,12 +232,32 @@ def create_tables(engine: Engine) -> None:
         elif found != SCHEMA_VERSION:
             raise SchemaVersionMismatch(found=found, expected=SCHEMA_VERSION)
         # indexes added within a version (they change no table): a database made before has
-        # its tables already, which create_all leaves as they are
+        # its tables already, which create_all leaves as they are. Only those missing are
+        # created: a CREATE INDEX locks the table, even one that finds the index there.
+        present = _index_names(connection, _documents.name)
         for index in sorted(_documents.indexes, key=lambda index: str(index.name)):
-            connection.execute(CreateIndex(index, if_not_exists=True))
+            if present is None or index.name not in present:
+                connection.execute(CreateIndex(index, if_not_exists=True))
     if engine.dialect.name == "sqlite" and not _is_memory(engine):
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
+def _index_names(connection: Connection, table: str) -> set[str] | None:
+    """The names of ``table``'s indexes, from the catalog (indexes on expressions too).
+
+    ``None`` for a database whose catalog is not read here (neither SQLite nor PostgreSQL).
+    """
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+    elif connection.dialect.name == "postgresql":
+        query = (
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s "
+            "AND schemaname = current_schema()"
+        )
+    else:
+        return None
+    return {str(row[0]) for row in connection.exec_driver_sql(query, (table,))}
 
 
 def schema_version(engine: Engine) -> int | None:
