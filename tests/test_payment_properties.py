@@ -577,3 +577,70 @@ def test_the_credit_of_a_day_is_the_agings_credit_without_the_refunds_rests(
         )
     for name in ("acme", "globex"):
         assert ledger.credit(name, "EUR", as_of=dt.date(2027, 6, 30)) == ledger.credit(name, "EUR")
+
+
+@given(refunded(), st.integers(-2, 45))
+def test_with_refunds_nothing_is_lost_and_nothing_created(ledger: Ledger, offset: int) -> None:
+    # today and as of a day: what the payments and credit notes gave is allocated, paid
+    # back to refunds, written off or still credit; what the refunds sent paid back
+    # credit (of payments, or of credit notes) or is still on them
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
+    for as_of in (None, day):
+        counted = [
+            e
+            for e in ledger.entries
+            if e.number not in ledger.reversed
+            and (as_of is None or ledger.entry_date(e.number) <= as_of)
+        ]
+        payments = [
+            p
+            for p in ledger.payments
+            if (as_of is None or p.date <= as_of) and not p.kind.is_refund
+        ]
+        refunds = [
+            p for p in ledger.payments if (as_of is None or p.date <= as_of) and p.kind.is_refund
+        ]
+        notes = [
+            i
+            for i in ledger.items
+            if i.amount.amount < 0 and (as_of is None or i.issue_date <= as_of)
+        ]
+        paid_back = sum((e.amount.amount for e in counted if isinstance(e, CreditRefunded)), ZERO)
+        refunded_notes = sum(
+            (
+                e.amount.amount
+                for e in counted
+                if isinstance(e, Allocation)
+                and isinstance(e.source, str)
+                and ledger.payment(e.source).kind.is_refund
+            ),
+            ZERO,
+        )
+        to_invoices = sum(
+            (
+                e.source_amount.amount
+                for e in counted
+                if isinstance(e, Allocation)
+                and not (isinstance(e.source, str) and ledger.payment(e.source).kind.is_refund)
+            ),
+            ZERO,
+        )
+        notes_written = sum(
+            (
+                e.amount.amount
+                for e in counted
+                if isinstance(e, WriteOff) and ledger.item(e.item).amount.amount < 0
+            ),
+            ZERO,
+        )
+        given_in = sum((p.amount.amount for p in payments), ZERO) - sum(
+            (i.amount.amount for i in notes), ZERO
+        )
+        credit = sum(
+            (ledger.credit(name, "EUR", as_of=as_of).amount for name in ("acme", "globex")),
+            ZERO,
+        )
+        assert given_in == credit + to_invoices + paid_back + refunded_notes + notes_written
+        sent = sum((p.amount.amount for p in refunds), ZERO)
+        left = sum((ledger.unallocated(p.reference, as_of=as_of).amount for p in refunds), ZERO)
+        assert sent == left + paid_back + refunded_notes
