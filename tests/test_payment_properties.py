@@ -21,6 +21,7 @@ from ordercore import (
     OpenItem,
     OverAllocation,
     Payment,
+    RefundBeforePayment,
     WriteOff,
     aging,
     statement,
@@ -498,6 +499,15 @@ def refunded(draw: st.DrawFn) -> Ledger:
             [day, *(ledger.payment(r).date for r in theirs), *(i.issue_date for i in ledger.items)]
         )
         on = draw(st.sampled_from([None, latest + dt.timedelta(days=draw(st.integers(0, 10)))]))
+        if on is None and named is not None and ledger.payment(named).date > day:
+            # without on=, a refund pays back no credit of a payment made after it
+            with pytest.raises(RefundBeforePayment) as early:
+                ledger.refund_credit(reference, payment=named)
+            assert (early.value.refund_date, early.value.payment_date) == (
+                day,
+                ledger.payment(named).date,
+            )
+            on = latest
         ledger = ledger.refund_credit(reference, payment=named, on=on)
     return ledger
 
@@ -536,3 +546,101 @@ def test_a_refund_of_credit_partly_applied_closes_statement_and_aging_alike(
             ZERO,
         )
         assert row.credit.amount == ledger.credit(row.party, "EUR").amount - rests
+
+
+@given(refunded(), st.integers(-2, 45))
+def test_the_credit_of_a_day_is_the_agings_credit_without_the_refunds_rests(
+    ledger: Ledger, offset: int
+) -> None:
+    # Ledger.credit is what can still be drawn on (never negative); the aging's credit
+    # is that less what refunds sent by the day have not paid back (owed by the party)
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
+    rows = {row.party: row for row in aging(ledger, as_of=day).rows}
+    for name in ("acme", "globex"):
+        credit = ledger.credit(name, "EUR", as_of=day)
+        assert credit.amount >= 0
+        rests = sum(
+            (
+                ledger.unallocated(p.reference, as_of=day).amount
+                for p in ledger.payments
+                if p.party == name and p.kind.is_refund and p.date <= day
+            ),
+            ZERO,
+        )
+        row = rows.get(name)
+        assert (row.credit.amount if row else ZERO) == credit.amount - rests
+    for payment in ledger.payments:
+        left = ledger.unallocated(payment.reference, as_of=day)
+        assert ZERO <= left.amount <= payment.amount.amount
+        assert ledger.unallocated(payment.reference, as_of=dt.date(2027, 6, 30)) == (
+            ledger.unallocated(payment.reference)
+        )
+    for name in ("acme", "globex"):
+        assert ledger.credit(name, "EUR", as_of=dt.date(2027, 6, 30)) == ledger.credit(name, "EUR")
+
+
+@given(refunded(), st.integers(-2, 45))
+def test_with_refunds_nothing_is_lost_and_nothing_created(ledger: Ledger, offset: int) -> None:
+    # today and as of a day: what the payments and credit notes gave is allocated, paid
+    # back to refunds, written off or still credit; what the refunds sent paid back
+    # credit (of payments, or of credit notes) or is still on them
+    day = dt.date(2026, 1, 1) + dt.timedelta(days=offset)
+    for as_of in (None, day):
+        counted = [
+            e
+            for e in ledger.entries
+            if e.number not in ledger.reversed
+            and (as_of is None or ledger.entry_date(e.number) <= as_of)
+        ]
+        payments = [
+            p
+            for p in ledger.payments
+            if (as_of is None or p.date <= as_of) and not p.kind.is_refund
+        ]
+        refunds = [
+            p for p in ledger.payments if (as_of is None or p.date <= as_of) and p.kind.is_refund
+        ]
+        notes = [
+            i
+            for i in ledger.items
+            if i.amount.amount < 0 and (as_of is None or i.issue_date <= as_of)
+        ]
+        paid_back = sum((e.amount.amount for e in counted if isinstance(e, CreditRefunded)), ZERO)
+        refunded_notes = sum(
+            (
+                e.amount.amount
+                for e in counted
+                if isinstance(e, Allocation)
+                and isinstance(e.source, str)
+                and ledger.payment(e.source).kind.is_refund
+            ),
+            ZERO,
+        )
+        to_invoices = sum(
+            (
+                e.source_amount.amount
+                for e in counted
+                if isinstance(e, Allocation)
+                and not (isinstance(e.source, str) and ledger.payment(e.source).kind.is_refund)
+            ),
+            ZERO,
+        )
+        notes_written = sum(
+            (
+                e.amount.amount
+                for e in counted
+                if isinstance(e, WriteOff) and ledger.item(e.item).amount.amount < 0
+            ),
+            ZERO,
+        )
+        given_in = sum((p.amount.amount for p in payments), ZERO) - sum(
+            (i.amount.amount for i in notes), ZERO
+        )
+        credit = sum(
+            (ledger.credit(name, "EUR", as_of=as_of).amount for name in ("acme", "globex")),
+            ZERO,
+        )
+        assert given_in == credit + to_invoices + paid_back + refunded_notes + notes_written
+        sent = sum((p.amount.amount for p in refunds), ZERO)
+        left = sum((ledger.unallocated(p.reference, as_of=as_of).amount for p in refunds), ZERO)
+        assert sent == left + paid_back + refunded_notes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from decimal import Decimal
 
 import attrs
@@ -35,6 +36,7 @@ from ordercore import (
     OverAllocation,
     Payment,
     PaymentKind,
+    RefundBeforePayment,
     ScheduledInstallment,
     UnknownAllocation,
     UnknownOpenItem,
@@ -1052,6 +1054,100 @@ class TestRefundOfCredit:
         with pytest.raises(NotAllocatable) as other:
             ledger.refund_credit("OUT-1", payment="BANK-1")
         assert other.value.item == "BANK-1"
+
+    def early_refund(self) -> Ledger:
+        # the refund went out the day before BANK-1 (EUR 100.00 over-paid) came in
+        return self.over_paid().record(
+            attrs.evolve(self.refund("60.00"), date=DAY - dt.timedelta(days=1))
+        )
+
+    def test_without_a_day_no_credit_of_a_later_payment_is_paid_back(self) -> None:
+        ledger = self.early_refund()
+        with pytest.raises(RefundBeforePayment) as error:
+            ledger.refund_credit("OUT-1", payment="BANK-1")
+        found = error.value
+        assert (found.refund, found.payment) == ("OUT-1", "BANK-1")
+        assert (found.refund_date, found.payment_date) == (DAY - dt.timedelta(days=1), DAY)
+        # an AllocationTooEarly of the day it would have been paid back on
+        assert isinstance(found, AllocationTooEarly)
+        assert (found.on, found.earliest, found.source, found.item) == (
+            DAY - dt.timedelta(days=1),
+            DAY,
+            "OUT-1",
+            "BANK-1",
+        )
+        restored = pickle.loads(pickle.dumps(found))
+        assert (restored.refund_date, restored.payment_date) == (found.refund_date, DAY)
+        # from the party's sources, the later payment is passed over: nothing to pay back
+        passed = ledger.refund_credit("OUT-1")
+        assert passed.entries == ledger.entries
+        assert passed.unallocated("OUT-1") == eur("60.00")
+        assert passed.credit("acme", EUR) == eur("100.00")
+
+    def test_a_ledger_stored_before_the_rule_still_reads(self) -> None:
+        # an earlier version paid back a later payment's credit without a day: kept
+        ledger = self.early_refund()
+        stored = CreditRefunded(number=4, refund="OUT-1", payment="BANK-1", amount=eur("60.00"))
+        rebuilt = Ledger.from_facts(
+            items=ledger.items, payments=ledger.payments, entries=(*ledger.entries, stored)
+        )
+        assert rebuilt.entries[-1] == stored
+        assert rebuilt.entry_date(4) == DAY  # counted from the payment's date, as it was
+        assert rebuilt.credit("acme", EUR) == eur("40.00")
+
+    def test_a_later_payment_credit_is_paid_back_on_a_day_said(self) -> None:
+        ledger = self.early_refund()
+        for payment in (None, "BANK-1"):
+            after = ledger.refund_credit("OUT-1", payment=payment, on=DAY)
+            assert after.entries[-1] == CreditRefunded(
+                number=4, refund="OUT-1", payment="BANK-1", amount=eur("60.00"), date=DAY
+            )
+            assert after.credit("acme", EUR) == eur("40.00")
+
+    def test_a_credit_note_issued_after_the_refund_is_drawn_on(self) -> None:
+        # what a refund paid beyond the credit a later credit note settles (an allocation)
+        note = OpenItem.single(document=CN1, party="acme", amount=eur("-50.00"), issue_date=DAY)
+        ledger = three_invoices("600.00").allocate_oldest_first("BANK-1").add_items(note)
+        ledger = ledger.record(attrs.evolve(self.refund("50.00"), date=DAY - dt.timedelta(1)))
+        after = ledger.refund_credit("OUT-1")
+        assert after.amount_remaining(CN1) == eur("0.00")
+        assert after.entry_date(after.entries[-1].number) == DAY
+
+    def test_the_credit_and_the_rest_of_a_payment_as_of_a_day(self) -> None:
+        later = DAY + dt.timedelta(days=3)
+        ledger = self.over_paid().record(attrs.evolve(self.refund("60.00"), date=later))
+        after = ledger.refund_credit("OUT-1")  # counted from the refund's day
+        before_it = later - dt.timedelta(days=1)
+        assert after.credit("acme", EUR, as_of=before_it) == eur("100.00")
+        assert after.unallocated("BANK-1", as_of=before_it) == eur("100.00")
+        assert after.unallocated("OUT-1", as_of=before_it) == eur("60.00")
+        assert after.credit("acme", EUR, as_of=later) == eur("40.00")
+        assert after.unallocated("BANK-1", as_of=later) == after.unallocated("BANK-1")
+        assert after.unallocated("OUT-1", as_of=later) == eur("0.00")
+        # before BANK-1 came in: no credit, and all of BANK-1 still to allocate
+        assert after.credit("acme", EUR, as_of=DAY - dt.timedelta(days=1)) == eur("0.00")
+        assert after.unallocated("BANK-1", as_of=DAY - dt.timedelta(days=1)) == eur("700.00")
+        # a reversed entry counts on no day
+        undone = after.reverse(after.entries[-1].number)
+        assert undone.credit("acme", EUR, as_of=later) == eur("100.00")
+        for call in (
+            lambda: after.credit("acme", EUR, as_of="2026-12-01"),  # type: ignore[arg-type]
+            lambda: after.unallocated("BANK-1", as_of=1),  # type: ignore[arg-type]
+        ):
+            with pytest.raises(InvalidType) as wrong:
+                call()
+            assert wrong.value.field == "as_of"
+
+    def test_credit_notes_in_the_credit_of_a_day(self) -> None:
+        ledger = self.over_paid().add_items(credit_note())  # CN-1 of 5 October, EUR 50.00
+        assert ledger.credit("acme", EUR, as_of=dt.date(2026, 10, 4)) == eur("0.00")
+        assert ledger.credit("acme", EUR, as_of=dt.date(2026, 10, 5)) == eur("50.00")
+        assert ledger.credit("acme", EUR, as_of=DAY) == ledger.credit("acme", EUR) == eur("150.00")
+        more = ledger.add_items(invoice("INV-4", "10.00", DAY))
+        used = more.allocate(CN1, {DocumentRef.invoice("INV-4"): eur("10.00")}, on=DAY)
+        assert used.credit("acme", EUR, as_of=DAY - dt.timedelta(days=1)) == eur("50.00")
+        assert used.credit("acme", EUR, as_of=DAY) == eur("140.00")
+        assert used.credit("globex", EUR, as_of=DAY) == eur("0.00")
 
 
 class TestRateAndDayOnTheOtherWays:

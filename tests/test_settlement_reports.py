@@ -305,10 +305,25 @@ class TestRefundOfPartlyAppliedCredit:
         ]
 
     def test_a_refund_dated_before_the_payment_it_pays_back(self) -> None:
-        # the refund's money moved on 25 October, the payment it pays back on 1 November
-        ledger = books().record(self.refund("10.00", dt.date(2026, 10, 25))).refund_credit("OUT-1")
+        # the refund's money moved on 25 October, the payment with credit left on 1 November
+        early = books().record(self.refund("10.00", dt.date(2026, 10, 25)))
+        # without on=, BANK-1 was no credit yet on the refund's day: passed over
+        ledger = early.refund_credit("OUT-1")
+        assert ledger.unallocated("OUT-1") == eur("10.00")
         balances = self.agree(ledger, dt.date(2026, 10, 24), dt.date(2026, 10, 25), AS_OF)
         assert balances == [eur("550.00"), eur("560.00"), eur("430.00")]
+        # matched on the payment's day, said so: the same balances, the credit paid back
+        matched = early.refund_credit("OUT-1", on=dt.date(2026, 11, 1))
+        assert matched.unallocated("OUT-1") == eur("0.00")
+        assert matched.credit("acme", "EUR") == eur("0.00")
+        balances = self.agree(matched, dt.date(2026, 10, 24), dt.date(2026, 10, 25), AS_OF)
+        assert balances == [eur("550.00"), eur("560.00"), eur("430.00")]
+        # the aging's credit on the 25th is negative (the party owes the refund back),
+        # the ledger's is what could be drawn on then: nothing
+        on_the_day = aging(matched, as_of=dt.date(2026, 10, 25)).rows[0]
+        assert on_the_day.credit == eur("-10.00")
+        assert matched.credit("acme", "EUR", as_of=dt.date(2026, 10, 25)) == eur("0.00")
+        assert matched.unallocated("OUT-1", as_of=dt.date(2026, 10, 25)) == eur("10.00")
 
     def test_a_refund_paid_back_on_a_later_day(self) -> None:
         ledger = books().record(self.refund("10.00", dt.date(2026, 11, 5)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -28,6 +29,7 @@ sa = pytest.importorskip(
 
 from ordercore import (  # noqa: E402 (after the skip)
     ConcurrencyConflict,
+    CustomerCreditNote,
     Document,
     DraftInvoice,
     IdempotencyConflict,
@@ -44,6 +46,8 @@ from ordercore import (  # noqa: E402 (after the skip)
     UnitOfWorkClosed,
     UnknownRecord,
     UnreadRecord,
+    WriteLockHeldInThread,
+    credit_amount,
 )
 from ordercore.documents import InvoiceIssued  # noqa: E402
 from ordercore.errors import InvalidType, NumberOutOfRange  # noqa: E402
@@ -215,7 +219,6 @@ def test_a_subscription_is_stored_with_its_next_billing_date_indexed(store: SqlS
         rows = connection.execute(
             sa.select(documents.c.id, documents.c.bill_date).order_by(documents.c.id)
         ).all()
-        indexes = {index["name"] for index in sa.inspect(connection).get_indexes(documents.name)}
     assert [tuple(row) for row in rows] == [
         ("inv-1", None),
         ("sub-1", dt.date(2026, 11, 10)),
@@ -223,7 +226,7 @@ def test_a_subscription_is_stored_with_its_next_billing_date_indexed(store: SqlS
     ]
     with store() as uow:
         assert [s.id for s in uow.documents.subscriptions_due(dt.date.max)] == ["sub-1"]
-    assert "ix_ordercore_documents_bill_date" in indexes
+    assert "ix_ordercore_documents_bill_date" in index_names(store.engine)
 
 
 def test_a_database_of_schema_version_1_migrated_as_documented_finds_its_subscriptions_due(
@@ -262,6 +265,187 @@ def test_a_database_of_schema_version_1_migrated_as_documented_finds_its_subscri
     with store() as uow:  # saved again: its bill date is written
         assert [s.id for s in uow.documents.subscriptions_due(dt.date(2026, 12, 1))] == ["sub-new"]
     store.close()
+
+
+def credited(invoice: IssuedInvoice, record_id: str) -> CustomerCreditNote:
+    note = credit_amount(
+        invoice,
+        Money("10.00", "EUR"),
+        id=record_id,
+        number=record_id.upper(),
+        issue_date=DAY,
+        reason="Corrected",
+        request=request(record_id),
+    ).document
+    assert isinstance(note, CustomerCreditNote)
+    return note
+
+
+CREDITED_INDEX = "ix_ordercore_documents_credited"
+
+
+def index_names(engine: sa.Engine) -> set[str]:
+    """The indexes of ordercore_documents, from the database's catalog (expressions too)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+            return {row[0] for row in connection.exec_driver_sql(query, ("ordercore_documents",))}
+        query = "SELECT indexname FROM pg_indexes WHERE tablename = %s"
+        return {row[0] for row in connection.exec_driver_sql(query, ("ordercore_documents",))}
+
+
+def plan_of_credit_notes_of(store: SqlStore, number: str) -> str:
+    """The query plan of the statement ``credit_notes_of(number, ...)`` runs, as text."""
+    statements: list[tuple[str, object]] = []
+
+    def seen(_c: object, _cur: object, statement: str, parameters: object, *_: object) -> None:
+        if "ordercore_documents" in statement and "kind IN" in statement:
+            statements.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        with store() as uow:
+            assert uow.documents.credit_notes_of(number, CustomerCreditNote)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", seen)
+    ((statement, parameters),) = statements
+    with store.engine.connect() as connection:
+        if store.dialect == "sqlite":
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            return " ".join(str(row[-1]) for row in rows)
+        # a table of a few rows is read whole unless the planner must take an index
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+        return " ".join(str(row[0]) for row in rows)
+
+
+def test_credit_notes_of_reads_the_index_of_the_number_credited(store: SqlStore) -> None:
+    invoice = issue(draft("inv-1"), "INV-1")
+    fill(store, invoice, credited(invoice, "cn-1"), credited(invoice, "cn-2"), draft("inv-2"))
+    assert CREDITED_INDEX in index_names(store.engine)
+    assert CREDITED_INDEX in plan_of_credit_notes_of(store, "INV-1")
+    with store() as uow:
+        found = uow.documents.credit_notes_of("INV-1", CustomerCreditNote)
+        assert [note.id for note in found] == ["cn-1", "cn-2"]
+        assert uow.documents.credit_notes_of("INV-2", CustomerCreditNote) == ()
+
+
+def test_a_database_made_before_the_index_gets_it_from_create_tables(url: str) -> None:
+    """The index changes no table: create_tables adds it, the schema version stays."""
+    invoice = issue(draft("inv-1"), "INV-1")
+    store = fill(SqlStore.from_url(url), invoice, credited(invoice, "cn-old"))
+    store.close()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # as an ordercore before the index left it
+        connection.exec_driver_sql(f"DROP INDEX {CREDITED_INDEX}")
+    assert CREDITED_INDEX not in index_names(engine)
+    assert schema_version(engine) == SCHEMA_VERSION
+    create_tables(engine)
+    assert CREDITED_INDEX in index_names(engine)
+    create_tables(engine)  # and again: nothing to do
+    assert schema_version(engine) == SCHEMA_VERSION
+    engine.dispose()
+    store = SqlStore.from_url(url)
+    assert CREDITED_INDEX in plan_of_credit_notes_of(store, "INV-1")  # rows written before
+    with store() as uow:
+        assert [n.id for n in uow.documents.credit_notes_of("INV-1", CustomerCreditNote)] == [
+            "cn-old"
+        ]
+    store.close()
+
+
+# -- the SQLite write lock and one thread ------------------------------------------------------
+
+
+SQLITE_BACKENDS = ["sqlite-memory", "sqlite-file"]
+
+
+@pytest.fixture(params=SQLITE_BACKENDS)
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request.param, tmp_path)
+
+
+def test_a_second_writer_in_the_thread_that_holds_the_write_lock_is_refused_at_once(
+    sqlite_url: str,
+) -> None:
+    store = fill(
+        SqlStore.from_url(sqlite_url, lock_timeout=WAIT), series=NumberingSeries(prefix="", width=3)
+    )
+    with store() as first:
+        assert first.numbers.take("INV") == "001"  # holds the write lock until it closes
+        with store() as second, pytest.raises(WriteLockHeldInThread) as taking:
+            second.numbers.take("INV")  # would wait WAIT seconds for its own thread
+        assert taking.value.operation == "take a number in"
+        with store() as third:
+            third.documents.add(draft("inv-9"))
+            with pytest.raises(WriteLockHeldInThread) as committing:
+                third.commit()
+        assert committing.value.operation == "commit to"
+        assert taking.value.database == committing.value.database
+        back = pickle.loads(pickle.dumps(taking.value))  # reaches an executor's caller whole
+        assert (back.database, back.operation) == (taking.value.database, "take a number in")
+        if sqlite_url != "sqlite://":  # a file, by its real path
+            assert taking.value.database == os.path.realpath(store.engine.url.database or "")
+        first.commit()
+    with store() as uow:  # nothing of the refused ones was written; the lock is free again
+        with pytest.raises(UnknownRecord):
+            uow.documents.get("inv-9", DraftInvoice)
+        assert uow.numbers.take("INV") == "002"
+        uow.commit()
+    store.close()
+
+
+def test_another_thread_still_waits_for_the_write_lock(sqlite_url: str) -> None:
+    store = fill(SqlStore.from_url(sqlite_url), series=NumberingSeries(prefix="", width=3))
+    holder = store()
+    assert holder.numbers.take("INV") == "001"
+    taken: list[str] = []
+    waiter = threading.Thread(target=lambda: taken.append(take_and_commit(store)))
+    waiter.start()
+    waiter.join(timeout=0.2)
+    assert taken == []  # it waits, as SQLite makes writers wait: it is not refused
+    holder.commit()
+    waiter.join(timeout=WAIT)
+    assert taken == ["002"]
+    # a unit of work that held the lock and was closed in another thread lets it go
+    holder = store()
+    holder.numbers.take("INV")
+    closer = threading.Thread(target=holder.rollback)
+    closer.start()
+    closer.join(timeout=WAIT)
+    assert take_and_commit(store) == "003"
+    store.close()
+
+
+def test_two_stores_of_one_file_are_one_writer(tmp_path: Path) -> None:
+    url = backend_url("sqlite-file", tmp_path)
+    one = fill(SqlStore.from_url(url), series=NumberingSeries(prefix="", width=3))
+    other = SqlStore.from_url(url)
+    with one() as first:
+        first.numbers.take("INV")
+        with other() as second, pytest.raises(WriteLockHeldInThread):
+            second.numbers.take("INV")
+    assert take_and_commit(other) == "001"
+    one.close()
+    other.close()
+
+
+def test_a_writer_is_a_file_by_its_real_path_or_a_store_in_memory(tmp_path: Path) -> None:
+    (tmp_path / "here").mkdir()
+    file = SqlStore.from_url(f"sqlite:///{tmp_path / 'here' / '..' / 'orders.db'}")
+    assert file.writer == (os.getpid(), os.path.realpath(tmp_path / "orders.db"))
+    one, two = SqlStore.from_url(), SqlStore.from_url()
+    assert one.writer is not None
+    assert two.writer is not None
+    assert one.writer != two.writer  # each database in memory is its own
+    for store in (file, one, two):
+        store.close()
+
+
+def test_postgresql_has_no_write_lock_of_the_database() -> None:
+    postgres = SqlStore.from_url(postgres_url())  # row locks of the series only
+    assert postgres.writer is None
+    postgres.close()
 
 
 # -- commit and rollback ---------------------------------------------------------------------

@@ -87,7 +87,7 @@ def write_and_hang(url: str, ready: object) -> None:
     uow.numbers.take("INV")
     uow.documents.add(draft("half"))
     uow.idempotency.put("req-half", "issue half", draft("half"))
-    uow._link.lock()  # what commit does, up to the point before the database commits
+    uow._link.lock("commit to")  # what commit does, up to the point before the database commits
     uow._write_all()
     ready.set()  # type: ignore[attr-defined]
     time.sleep(120)  # killed long before

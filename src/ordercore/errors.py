@@ -135,6 +135,7 @@ __all__ = [
     "QuoteNotSent",
     "QuotePastValidity",
     "RecordExists",
+    "RefundBeforePayment",
     "ReturnOnOrder",
     "SchemaVersionMismatch",
     "StorageBusy",
@@ -159,6 +160,7 @@ __all__ = [
     "UnknownQuoteLine",
     "UnknownRecord",
     "UnreadRecord",
+    "WriteLockHeldInThread",
     "WriteOffExceedsTolerance",
     "WrongState",
 ]
@@ -1434,6 +1436,36 @@ class AllocationTooEarly(InvalidInput, ValueError):
         )
 
 
+class RefundBeforePayment(AllocationTooEarly):
+    """Refund ``refund`` (of ``refund_date``) would pay back credit of a later payment.
+
+    Without a day to pay back on (``on=``), a refund pays back only the credit its party
+    had on the refund's date: payment ``payment`` was made on ``payment_date``, after it.
+    Name a payment made by then, or give ``on=`` a day on or after both dates if the
+    refund was indeed matched to it later. As an :class:`AllocationTooEarly`, ``on`` is
+    ``refund_date``, ``earliest`` ``payment_date``, ``source`` the refund and ``item`` the
+    payment.
+    """
+
+    def __init__(
+        self, *, refund: str, payment: str, refund_date: dt.date, payment_date: dt.date
+    ) -> None:
+        self.refund = refund
+        self.payment = payment
+        self.refund_date = refund_date
+        self.payment_date = payment_date
+        InvalidInput.__init__(
+            self,
+            f"refund {_show(refund)} of {refund_date.isoformat()} cannot pay back credit of "
+            f"payment {_show(payment)}, made later, on {payment_date.isoformat()}: name a "
+            "payment made by the refund's date, or give on= a day on or after both",
+        )
+        self.on = refund_date
+        self.earliest = payment_date
+        self.source = refund
+        self.item = payment
+
+
 class NotAllocatable(InvalidInput, ValueError):
     """A source cannot be allocated to an item: another ledger, a sign it cannot settle.
 
@@ -2088,6 +2120,31 @@ class UnitOfWorkClosed(WrongState):
             operation=operation,
             first="open a new unit of work",
             reason="a unit of work is used once, inside its with block",
+        )
+
+
+class WriteLockHeldInThread(WrongState):
+    """An SQLite database's write lock is held by another unit of work of this thread.
+
+    SQLite lets one writer at a time hold its write lock, and a unit of work that takes a
+    number holds it until it closes. A second unit of work of the same thread that needs
+    it (to take a number, or to commit writes) would wait for the first, which cannot
+    close while its thread waits: instead of that wait (and a ``StorageBusy`` after the
+    timeout), this is raised at once, and nothing of the second is written. ``database``
+    names the database (a file's real path, or ``"in memory (store ...)"``), and
+    ``operation`` says what needed the lock (``"take a number in"``, ``"commit to"``).
+    Commit or roll back the first unit of work first, or run the second in another
+    thread.
+    """
+
+    def __init__(self, *, database: str, operation: str) -> None:
+        self.database = database
+        super().__init__(
+            document=f"the SQLite database {database}",
+            state="write-locked by another unit of work open in this thread",
+            operation=operation,
+            first="commit or roll back that unit of work",
+            reason="this thread would wait for itself",
         )
 
 

@@ -104,6 +104,7 @@ from ordercore.errors import (
     NotAllocatable,
     NothingToWriteOff,
     OverAllocation,
+    RefundBeforePayment,
     UnknownAllocation,
     UnknownOpenItem,
     UnknownPayment,
@@ -442,11 +443,32 @@ class Ledger:
                 discounted += entry.amount.amount
         return paid, credited, written, discounted
 
-    def unallocated(self, reference: str) -> Money:
-        """What payment ``reference`` has left to allocate."""
+    def unallocated(self, reference: str, *, as_of: dt.date | None = None) -> Money:
+        """What payment ``reference`` has left to allocate.
+
+        ``as_of`` a day, what it had left then: its amount less what the entries counted
+        by then (:meth:`entry_date`) took from it (a payment made after that day has all
+        of it; the reports leave it out). Built from the entries: not for hot loops.
+        """
         payment = self.payment(reference)
-        used = self._used.get(reference, _ZERO)
+        if as_of is None:
+            used = self._used.get(reference, _ZERO)
+        else:
+            used = self._spent(_day(as_of, "as_of")).get(payment.reference, _ZERO)
         return Money._exact(payment.amount.amount - used, payment.currency)
+
+    def _spent(self, day: dt.date) -> dict[str, Decimal]:
+        """What the entries counted by ``day`` took from each payment (refunds too)."""
+        used: dict[str, Decimal] = {}
+        for number, entry in self._entries.items():
+            if number in self._reversed or self.entry_date(number) > day:
+                continue
+            if isinstance(entry, CreditRefunded):
+                for reference in (entry.refund, entry.payment):
+                    used[reference] = used.get(reference, _ZERO) + entry.amount.amount
+            elif isinstance(entry, Allocation) and isinstance(entry.source, str):
+                used[entry.source] = used.get(entry.source, _ZERO) + entry.source_amount.amount
+        return used
 
     def credit(
         self,
@@ -454,16 +476,43 @@ class Ledger:
         currency: moneyed.Currency | str,
         *,
         direction: Direction = Direction.RECEIVABLE,
+        as_of: dt.date | None = None,
     ) -> Money:
         """What ``party`` has to its credit in ``currency``, not yet allocated.
 
         The unallocated rest of its payments (not refunds) and the open amount of its
-        credit notes, as a positive amount; ``direction`` PAYABLE for a supplier.
+        credit notes, as a positive amount; ``direction`` PAYABLE for a supplier. It is
+        what :meth:`allocate_credit_oldest_first` and :meth:`refund_credit` can draw on,
+        and never negative.
+
+        ``as_of`` a day, the credit of that day: the payments made and credit notes
+        issued by then, less what the entries counted by then (:meth:`entry_date`) took
+        from them. Built from the entries: not for hot loops.
+
+        The aging's credit column (:class:`~ordercore.settlement.AgingRow`) is this
+        credit less what the party's refunds (by that day) have not yet paid back
+        (their :meth:`unallocated` rests): money sent that no credit covers is owed back,
+        so the aging's credit can be negative where this one cannot.
         """
         money = Money.zero(currency)
         group = _group(to_text(party, "party"), _direction(direction), money.currency)
-        total = self._credit.get(group)
-        return zero(money.currency) if total is None else Money._exact(total, money.currency)
+        if as_of is None:
+            total = self._credit.get(group)
+            return zero(money.currency) if total is None else Money._exact(total, money.currency)
+        day = _day(as_of, "as_of")
+        spent = self._spent(day)
+        amount = zero(money.currency).amount
+        for _, payment in self._payments.values():
+            if payment.kind.is_refund or payment.date > day:
+                continue
+            if _group(payment.party, payment.direction, payment.currency) == group:
+                amount += payment.amount.amount - spent.get(payment.reference, _ZERO)
+        for _, item in self._items.values():
+            if item.amount.amount >= 0 or item.issue_date > day:
+                continue
+            if _group(item.party, item.direction, item.currency) == group:
+                amount -= self.amount_remaining(item.document, as_of=day).amount
+        return Money._exact(amount, money.currency)
 
     def status(self, document: DocumentRef, *, as_of: dt.date) -> ItemStatus:
         """Where ``document``'s item stands on ``as_of``: derived, never stored.
@@ -743,6 +792,14 @@ class Ledger:
         ``Allocation.date``), for the balances of a day; without it, the later of the
         refund's date and the payment's (or the credit note's issue).
         :class:`~ordercore.errors.AllocationTooEarly` for a day before either.
+
+        Without ``on``, a refund pays back only the credit of payments made by its own
+        date: a ``payment`` named that was made after the refund is
+        :class:`~ordercore.errors.RefundBeforePayment` (with both dates), and the party's
+        later payments are passed over. Credit notes are drawn on as allocations are
+        (one issued after the refund settles what the refund paid beyond the credit). To
+        pay back a later payment's credit, say the day it was matched: ``on=`` on or
+        after both dates.
         """
         draft = _Draft(self, on)
         draft.refund_credit(refund, payment)
@@ -1450,6 +1507,8 @@ class _Draft:
             raise NotAllocatable(
                 source=reference, item="credit", reason="only a refund pays back credit"
             )
+        # without a day to pay back on, a refund pays back the credit there was on its date
+        dated = self.payment(reference).date if self.on is None else None
         if payment is not None:
             paid = _reference(payment)
             paid_group, available, paid_refund = self.payer(paid)
@@ -1460,6 +1519,13 @@ class _Draft:
                     reason="a refund pays back credit of a payment of its own party, "
                     "ledger and currency",
                 )
+            if dated is not None and self.payment(paid).date > dated:
+                raise RefundBeforePayment(
+                    refund=reference,
+                    payment=paid,
+                    refund_date=dated,
+                    payment_date=self.payment(paid).date,
+                )
             if min(left, available) > 0:
                 self._refund(reference, paid, min(left, available), group)
             return
@@ -1469,6 +1535,8 @@ class _Draft:
             if left <= 0:
                 return
             source = self._source_at(group, index)
+            if isinstance(source, str) and dated is not None and self.payment(source).date > dated:
+                continue  # not credit yet on the refund's date
             part = min(left, self.payer(source)[1])
             if part <= 0:
                 continue

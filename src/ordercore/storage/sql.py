@@ -54,7 +54,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateIndex
 
 from ordercore.documents.credit_notes import CreditNote
 from ordercore.documents.numbering import NumberingSeries
@@ -70,6 +72,7 @@ from ordercore.errors import (
     UnitOfWorkClosed,
     UnknownRecord,
     UnreadRecord,
+    WriteLockHeldInThread,
 )
 from ordercore.events import Event
 from ordercore.interop.events import event_from_data, event_to_data
@@ -115,6 +118,35 @@ _schema = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
 )
 
+
+class _Credited(sa.sql.functions.FunctionElement[str]):
+    """The number of the invoice or bill a credit note credits: its data's ``basis.invoice``.
+
+    One expression for the index and the query (``credit_notes_of``), the JSON path
+    written as a literal, so that SQLite and PostgreSQL match the query to the index.
+    """
+
+    type = sa.String()
+    name = "ordercore_credited"
+    inherit_cache = True
+
+
+@compiles(_Credited)
+def _credited_other(element: _Credited, compiler: Any, **options: Any) -> str:
+    data = next(iter(element.clauses))
+    return str(compiler.process(data["basis"]["invoice"].as_string(), **options))
+
+
+@compiles(_Credited, "sqlite")
+def _credited_sqlite(element: _Credited, compiler: Any, **options: Any) -> str:
+    return f"json_extract({compiler.process(element.clauses, **options)}, '$.basis.invoice')"
+
+
+@compiles(_Credited, "postgresql")
+def _credited_postgresql(element: _Credited, compiler: Any, **options: Any) -> str:
+    return f"(({compiler.process(element.clauses, **options)} -> 'basis') ->> 'invoice')"
+
+
 _documents = sa.Table(
     "ordercore_documents",
     metadata,
@@ -133,6 +165,11 @@ _documents = sa.Table(
     sa.Index("ix_ordercore_documents_due_date", "due_date"),
     sa.Index("ix_ordercore_documents_bill_date", "bill_date"),
 )
+
+#: The invoice a credit note credits, for ``credit_notes_of`` (an index on an expression:
+#: the tables stay as they were, and :func:`create_tables` adds it to older databases).
+_CREDITED = _Credited(_documents.c.data)
+sa.Index("ix_ordercore_documents_credited", _CREDITED)
 
 _series = sa.Table(
     "ordercore_series",
@@ -194,9 +231,33 @@ def create_tables(engine: Engine) -> None:
             connection.execute(sa.insert(_schema).values(name=_SCHEMA_NAME, version=SCHEMA_VERSION))
         elif found != SCHEMA_VERSION:
             raise SchemaVersionMismatch(found=found, expected=SCHEMA_VERSION)
+        # indexes added within a version (they change no table): a database made before has
+        # its tables already, which create_all leaves as they are. Only those missing are
+        # created: a CREATE INDEX locks the table, even one that finds the index there.
+        present = _index_names(connection, _documents.name)
+        for index in sorted(_documents.indexes, key=lambda index: str(index.name)):
+            if present is None or index.name not in present:
+                connection.execute(CreateIndex(index, if_not_exists=True))
     if engine.dialect.name == "sqlite" and not _is_memory(engine):
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
+def _index_names(connection: Connection, table: str) -> set[str] | None:
+    """The names of ``table``'s indexes, from the catalog (indexes on expressions too).
+
+    ``None`` for a database whose catalog is not read here (neither SQLite nor PostgreSQL).
+    """
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+    elif connection.dialect.name == "postgresql":
+        query = (
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s "
+            "AND schemaname = current_schema()"
+        )
+    else:
+        return None
+    return {str(row[0]) for row in connection.exec_driver_sql(query, (table,))}
 
 
 def schema_version(engine: Engine) -> int | None:
@@ -324,6 +385,12 @@ def _kinds_of(kind: type[Any]) -> list[str]:
 # -- the connection of a unit of work -----------------------------------------------------
 
 
+#: The SQLite write locks held in this process: the database's key (:meth:`SqlStore.writer`)
+#: and the thread whose unit of work holds it, to refuse that thread a second one at once.
+_WRITERS: dict[tuple[int, str], tuple[int, _Link]] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
 class _Link:
     """The database connection of one unit of work, and the locks it holds.
 
@@ -338,6 +405,38 @@ class _Link:
         self._connection: Connection | None = None
         self._locked = False
         self._begun = False
+        self._holds: tuple[int, str] | None = None
+
+    def _claim(self, operation: str) -> None:
+        """Note that this thread takes the SQLite write lock; refuse it a second one.
+
+        A thread whose other unit of work holds the lock would wait for itself (until
+        the timeout): :class:`~ordercore.errors.WriteLockHeldInThread` instead, at once.
+        """
+        key = self._store.writer
+        if key is None:
+            return
+        me = threading.get_ident()
+        with _WRITERS_LOCK:
+            held = _WRITERS.get(key)
+            if held is not None and held[0] == me:
+                raise WriteLockHeldInThread(database=key[1], operation=operation)
+            # another thread's hold: wait for it below, as SQLite makes writers wait
+
+    def _hold(self) -> None:
+        key = self._store.writer
+        if key is not None:
+            with _WRITERS_LOCK:
+                _WRITERS[key] = (threading.get_ident(), self)
+            self._holds = key
+
+    def _release(self) -> None:
+        if self._holds is not None:
+            with _WRITERS_LOCK:
+                held = _WRITERS.get(self._holds)
+                if held is not None and held[1] is self:  # closed from any thread
+                    del _WRITERS[self._holds]
+            self._holds = None
 
     def _open(self) -> Connection:
         if self._connection is None:
@@ -363,28 +462,36 @@ class _Link:
     def write(self, statement: sa.Executable, *rows: dict[str, Any]) -> int:
         return self.execute(statement, *rows).rowcount
 
-    def lock(self) -> None:
+    def lock(self, operation: str) -> None:
         if self._locked or self._store.dialect != "sqlite":
             return
+        self._claim(operation)
         connection = self._open()
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except OperationalError as error:
             raise self._store.busy(error) from error
         self._locked = True
+        self._hold()
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         yield
 
     def commit(self) -> None:
-        self._open().commit()
-        self._locked = self._begun = False
+        try:
+            self._open().commit()
+        finally:
+            self._locked = self._begun = False
+            self._release()
 
     def rollback(self) -> None:
-        if self._connection is not None:
-            self._connection.rollback()
-        self._locked = self._begun = False
+        try:
+            if self._connection is not None:
+                self._connection.rollback()
+        finally:
+            self._locked = self._begun = False
+            self._release()
 
     def close(self) -> None:
         if self._connection is not None:
@@ -415,15 +522,17 @@ class _SharedLink(_Link):
         with self._store.using:
             return super().write(statement, *rows)
 
-    def lock(self) -> None:
+    def lock(self, operation: str) -> None:
         if self._locked:
             return
+        self._claim(operation)
         if not self._store.write_lock.acquire(timeout=self._store.lock_timeout):
             raise StorageBusy(
                 resource="the write lock of the SQLite database in memory",
                 timeout=self._store.lock_timeout,
             )
         self._locked = True
+        self._hold()
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -441,6 +550,7 @@ class _SharedLink(_Link):
     def close(self) -> None:
         if self._locked:
             self._locked = False
+            self._release()
             self._store.write_lock.release()
 
 
@@ -472,6 +582,16 @@ class SqlStore:
         self.using = threading.RLock()
         self.write_lock = threading.Lock()
         self._owns_engine = False
+        self._writer = _writer_name(self.engine, self)
+
+    @property
+    def writer(self) -> tuple[int, str] | None:
+        """The key of this process's hold on the SQLite database's write lock (``None``: not SQLite).
+
+        The process and the database: a file by its real path (so two stores of one file
+        are one writer), a database in memory by its store.
+        """
+        return None if self._writer is None else (os.getpid(), self._writer)
 
     @classmethod
     def from_url(cls, url: str = "sqlite://", *, lock_timeout: float = 30.0) -> Self:
@@ -540,6 +660,15 @@ class SqlStore:
         if self.dialect == "sqlite" and "locked" in str(error.orig):
             return StorageBusy(resource="the write lock of the SQLite database", timeout=None)
         return error
+
+
+def _writer_name(engine: Engine, store: SqlStore) -> str | None:
+    """What names an SQLite database's writer in messages and keys; ``None`` for others."""
+    if engine.dialect.name != "sqlite":
+        return None
+    if _is_memory(engine):
+        return f"in memory (store {id(store):#x})"
+    return os.path.realpath(str(engine.url.database))
 
 
 def _shared_url(value: object) -> str:
@@ -632,7 +761,7 @@ class SqlUnitOfWork:
                 or (self._events or self._marked)
             ):
                 link = self._link
-                link.lock()
+                link.lock("commit to")
                 with link.exclusive():
                     try:
                         self._write_all()
@@ -877,9 +1006,8 @@ class _Documents:
         uow._check("find records")
         number = _text(invoice_number, "invoice_number")
         kinds = [name for name in _kinds_of(kind) if name in _CREDIT_NOTE_KINDS]
-        credited = _documents.c.data["basis"]["invoice"].as_string()  # the JSON's own field
         found = uow._find(
-            _documents.c.kind.in_(kinds) & (credited == number),
+            _documents.c.kind.in_(kinds) & (number == _CREDITED),  # the JSON's own field, indexed
             lambda c: c["kind"] in kinds and c["data"]["basis"].get("invoice") == number,
         )
         return tuple(record for record in found if isinstance(record, kind))
@@ -943,7 +1071,7 @@ class _Numbers:
             series = uow._taken[name]
         else:
             self.get(name)  # an unknown series is refused before any lock is taken
-            uow._link.lock()  # SQLite: the write lock, held until the unit of work closes
+            uow._link.lock("take a number in")  # SQLite: the write lock, until it closes
             stored = self._stored(name, lock=True)  # PostgreSQL: the row lock, the same
             if stored is None:
                 raise UnknownRecord(record=name, what="numbering series")
