@@ -926,34 +926,46 @@ class _Pricing:
         their rounded amounts. The document's tax corrections are added last, each to its
         row.
         """
-        corrections = {c.tax.breakdown_key: c for c in self.document.tax_corrections}
+        made = self.document.tax_corrections
+        corrections = {c.tax.breakdown_key: c for c in made} if made else None
         found = (
             self.group_rows()
             if self.per_group
-            else ((*row, None) for row in self.section_rows(self.breakdown))
+            else [(*row, None) for row in self.section_rows(self.breakdown)]
         )
+        currency = self.currency
         rows = []
         for tax, base, amount, returns in found:
-            correction = corrections.pop(tax.breakdown_key, None)
-            corrected = amount if correction is None else amount + correction.amount.amount
-            rows.append(
-                TaxSubtotal(
-                    tax=tax,
-                    base=self.money(base),
-                    amount=self.money(corrected),
-                    correction=None if correction is None else correction.amount,
-                    returns=returns,
+            correction = None if corrections is None else corrections.pop(tax.breakdown_key, None)
+            if correction is None:
+                rows.append(
+                    TaxSubtotal(
+                        tax=tax,
+                        base=_exact(base, currency),
+                        amount=_exact(amount, currency),
+                        returns=returns,
+                    )
                 )
+            else:
+                rows.append(
+                    TaxSubtotal(
+                        tax=tax,
+                        base=_exact(base, currency),
+                        amount=_exact(amount + correction.amount.amount, currency),
+                        correction=correction.amount,
+                        returns=returns,
+                    )
+                )
+        if corrections:
+            rows.extend(  # rows the lines do not have
+                TaxSubtotal(
+                    tax=correction.tax,
+                    base=self.money(self.zero),
+                    amount=correction.amount,
+                    correction=correction.amount,
+                )
+                for correction in corrections.values()
             )
-        rows.extend(  # rows the lines do not have
-            TaxSubtotal(
-                tax=correction.tax,
-                base=self.money(self.zero),
-                amount=correction.amount,
-                correction=correction.amount,
-            )
-            for correction in corrections.values()
-        )
         return tuple(rows)
 
     def group_rows(self) -> list[tuple[Tax, Decimal, Decimal, bool | None]]:
@@ -975,30 +987,30 @@ class _Pricing:
             for (_key, negative), (tax, (base, amount)) in rows.items()
         ]
 
-    def section_rows(
-        self, section: dict[Tax, list[Decimal]]
-    ) -> Iterable[tuple[Tax, Decimal, Decimal]]:
+    def section_rows(self, section: dict[Tax, list[Decimal]]) -> list[tuple[Tax, Decimal, Decimal]]:
         """The rows of one breakdown's sums: each tax and rate's rounded base and amount."""
         merged: dict[tuple[object, ...], tuple[Tax, list[Decimal]]] = {}
         for tax, sums in section.items():
             key = tax.breakdown_key
-            if key in merged:
-                total = merged[key][1]
-                for slot, value in enumerate(sums):
-                    total[slot] += value
-            else:
-                merged[key] = (tax, list(sums))
+            known = merged.get(key)
+            if known is None:
+                merged[key] = (tax, sums)
+            else:  # equal taxes that combine differently: one row (the sums stay as they are)
+                merged[key] = (known[0], [a + b for a, b in zip(known[1], sums, strict=True)])
         increment = self.tax_increment
+        quantum, rounding = self.quantum, self.rounding
+        from_amounts = self.rows_from_amounts
+        rows = []
         for tax, (base, unrounded, rounded, excluded_base) in merged.values():
-            if self.rows_from_amounts or tax.kind is _PER_UNIT_TAX:
+            if from_amounts or tax.kind is _PER_UNIT_TAX:
                 exact_amount = unrounded
             else:
-                exact_amount = tax.amount_of(self.round(excluded_base))
-            if increment is None:
-                amount = self.round(exact_amount) + rounded
-            else:  # once, to the increment (the document refused what has rounded parts)
-                amount = self.round(self.round_to(exact_amount, increment)) + rounded
-            yield tax, self.round(base), amount
+                exact_amount = tax.amount_of(excluded_base.quantize(quantum, rounding))
+            if increment is not None:  # once, to the increment (the document refused what
+                exact_amount = self.round_to(exact_amount, increment)  # has rounded parts)
+            amount = exact_amount.quantize(quantum, rounding) + rounded
+            rows.append((tax, base.quantize(quantum, rounding), amount))
+        return rows
 
     def round_to(self, value: Decimal, increment: Decimal) -> Decimal:
         """``value`` rounded to a multiple of ``increment`` with the document's mode."""
