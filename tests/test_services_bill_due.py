@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import os
 import pickle
@@ -12,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import attrs
 import pytest
 
 from ordercore import Line, Money, Request
@@ -19,18 +21,23 @@ from ordercore.documents.invoices import DraftInvoice
 from ordercore.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
+    InvalidData,
+    InvalidSubscription,
     InvalidType,
     InvalidUsage,
     NumberOutOfRange,
 )
-from ordercore.services import DueBilling, DueOutcome, DueRun, Services
+from ordercore.interop.records import record_from_data, record_to_data
+from ordercore.services import DueBilling, DueOutcome, DueRun, Services, fingerprint
 from ordercore.storage.memory import MemoryStore
 from ordercore.storage.ports import UnitOfWork, UnitOfWorkFactory
 from ordercore.subscriptions import (
+    DuePlan,
     Interval,
     Meter,
     Percentage,
     PerUnit,
+    Planned,
     Schedule,
     Subscription,
     UsageRecord,
@@ -545,3 +552,130 @@ def test_the_events_of_a_run_reach_the_handler_after_their_commits(pooled: bool)
         assert uow.outbox.pending() == ()  # every event delivered
     billed = sorted({str(getattr(event, "document_id", "")) for event in seen})
     assert billed == EVERYTHING
+
+
+# -- the plan: ids and periods, read back through the repository --------------------------
+
+
+def kept_plan(store: UnitOfWorkFactory, key: str, on: dt.date = ON, usage: Any = USAGE) -> object:
+    """What the run ``key`` keeps under its key (the plan), as storage reads it back."""
+    records = {subscription: tuple(found) for subscription, found in usage.items()}
+    with store() as uow:
+        return uow.idempotency.get(key, fingerprint("bill_due", on=on, usage=records))
+
+
+def plan_bytes(plan: object) -> int:
+    """The length of ``plan`` as the JSON text storage keeps (a record, or a tuple of them)."""
+    if isinstance(plan, tuple):
+        return len(json.dumps({"records": [record_to_data(item) for item in plan]}))
+    return len(json.dumps({"record": record_to_data(plan)}))
+
+
+def test_the_plan_kept_is_the_ids_and_due_periods_not_the_subscriptions(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    services.bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert kept_plan(store, "run-1") == DuePlan(
+        on=ON,
+        due=(
+            Planned(subscription="sub-a", periods=(0, 1, 2)),
+            Planned(subscription="sub-b", periods=(0, 1)),
+        ),
+    )
+
+
+def test_the_plan_takes_tens_of_bytes_per_subscription_where_the_subscriptions_took_hundreds() -> (
+    None
+):
+    subscriptions = [monthly(f"sub-{n:06d}", dt.date(2026, 12, 1), [API]) for n in range(1_000)]
+    before = plan_bytes(tuple(subscriptions))  # what the plan was: the subscriptions due
+    after = plan_bytes(DuePlan.of(subscriptions, on=ON))
+    assert after / len(subscriptions) < 25  # ["sub-000001", [0]], : 20 bytes
+    assert before / after > 20
+
+
+def test_a_plan_kept_by_the_earlier_version_is_followed_as_it_was(
+    new_store: Callable[[], Any],
+) -> None:
+    """The plan was the tuple of subscriptions due: a retry bills their due periods."""
+    store = new_store()
+    services = with_subscriptions(store)
+    with store() as uow:
+        due = uow.documents.subscriptions_due(ON)
+        records = {"sub-a": USAGE["sub-a"]}
+        uow.idempotency.put("run-1", fingerprint("bill_due", on=ON, usage=records), due)
+        uow.commit()
+    services.bill_period("sub-b", 0, request=request("by-hand"))  # billed meanwhile
+    run = services.bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert outcomes(run) == [
+        ("sub-a", DueOutcome.BILLED, (0, 1, 2)),
+        ("sub-b", DueOutcome.BILLED, (1,)),
+    ]
+    assert run.subscriptions[1].skipped == (0,)
+    assert drafts(store) == EVERYTHING
+    assert services.bill_due(on=ON, usage=USAGE, request=request("run-1")) == run
+
+
+def test_a_plan_reads_back_from_its_data_and_refuses_bad_data() -> None:
+    plan = DuePlan(
+        on=ON,
+        due=(
+            Planned(subscription="sub-a", periods=(0, 1)),
+            Planned(subscription="sub-x", periods=(), pending=True),
+        ),
+    )
+    data = record_to_data(plan)
+    assert data == {
+        "kind": "bill_due.plan",
+        "schema": 1,
+        "on": "2026-12-01",
+        "due": [["sub-a", [0, 1]], ["sub-x", []]],
+        "pending": ["sub-x"],
+    }
+    assert record_from_data(json.loads(json.dumps(data))) == plan
+    assert repr(plan) == "DuePlan(on='2026-12-01', subscriptions=2, periods=2, pending=1)"
+    for bad, path in [
+        ({**data, "due": [["sub-a"]]}, "due[0]"),
+        ({**data, "due": [["sub-a", [True]]]}, "due[0][1][0]"),
+        ({**data, "due": [[7, [0]]]}, "due[0][0]"),
+        ({**data, "pending": ["sub-b"]}, "pending"),
+        ({**data, "on": "2026-13-01"}, "on"),
+        ({**data, "extra": 1}, ""),
+    ]:
+        with pytest.raises(InvalidData) as refused:
+            record_from_data(bad)
+        assert refused.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"subscription": ""}, "subscription"),
+        ({"periods": [1.0]}, "periods"),
+        ({"periods": "01"}, "periods"),
+        ({"pending": 1}, "pending"),
+    ],
+)
+def test_a_planned_subscription_refuses_bad_values(arguments: dict[str, Any], field: str) -> None:
+    given: dict[str, Any] = {"subscription": "sub-a", "periods": (0,), **arguments}
+    with pytest.raises(InvalidType) as refused:
+        Planned(**given)
+    assert refused.value.field == field
+
+
+def test_a_plan_refuses_bad_values() -> None:
+    planned = Planned(subscription="sub-a", periods=(0,))
+    with pytest.raises(InvalidType) as refused:
+        DuePlan(on=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), due=(planned,))
+    assert refused.value.field == "on"
+    with pytest.raises(InvalidType) as refused:
+        DuePlan(on=ON, due=(planned, "sub-b"))  # type: ignore[arg-type]
+    assert refused.value.field == "due"
+    with pytest.raises(InvalidSubscription) as twice:
+        DuePlan(on=ON, due=(planned, planned))
+    assert twice.value.field == "due"
+    with pytest.raises(InvalidSubscription) as no_id:
+        DuePlan.of([attrs.evolve(monthly("sub-a", ON), id=None)], on=ON)
+    assert no_id.value.field == "id"
