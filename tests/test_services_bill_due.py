@@ -41,6 +41,7 @@ from ordercore.subscriptions import (
     Schedule,
     Subscription,
     UsageRecord,
+    bill_run,
 )
 
 ON = dt.date(2026, 12, 1)
@@ -679,3 +680,95 @@ def test_a_plan_refuses_bad_values() -> None:
     with pytest.raises(InvalidSubscription) as no_id:
         DuePlan.of([attrs.evolve(monthly("sub-a", ON), id=None)], on=ON)
     assert no_id.value.field == "id"
+
+
+# -- what waits on a subscription that ended -----------------------------------------------
+
+
+def cancelled(services: Services, record_id: str, *, billed: int, at: dt.date) -> None:
+    """Store ``record_id`` (metered, monthly since 1 Oct), bill its first ``billed``
+    periods, and cancel it at once on ``at``: the credit for the rest waits."""
+    services.add_subscription(
+        monthly(record_id, dt.date(2026, 10, 1), [API]), request=request(f"add-{record_id}")
+    )
+    for index in range(billed):
+        services.bill_period(record_id, index, request=request(f"{record_id}-{index}"))
+    services.cancel_subscription(record_id, at, request=request(f"cancel-{record_id}"))
+
+
+def stored(store: UnitOfWorkFactory, record_id: str, kind: type[Any]) -> Any:
+    with store() as uow:
+        return uow.documents.get(record_id, kind)
+
+
+def test_what_waits_on_a_subscription_cancelled_is_invoiced_from_its_end_day_once(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = Services(store)
+    cancelled(services, "sub-x", billed=2, at=dt.date(2026, 11, 20))  # credit: 20 Nov to 1 Dec
+    usage = {"sub-x": (calls(3, "100"),)}
+    before = stored(store, "sub-x", Subscription)
+    assert services.bill_due(on=dt.date(2026, 11, 19), usage=usage, request=request("r0")) == (
+        DueRun(on=dt.date(2026, 11, 19), subscriptions=())
+    )
+    run = services.bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert run.subscriptions == (
+        DueBilling(
+            subscription="sub-x",
+            outcome=DueOutcome.BILLED,
+            invoices=("sub-x/pending-4",),
+            pending=True,
+        ),
+    )
+    assert kept_plan(store, "run-1", usage=usage) == DuePlan(
+        on=ON, due=(Planned(subscription="sub-x", periods=(), pending=True),)
+    )
+    draft = stored(store, "sub-x/pending-4", DraftInvoice)
+    pure = bill_run([before], on=ON, usage=usage)  # the pure run invoices the same
+    assert draft.content == pure.invoices[0].draft.content
+    assert pure.invoices[0].amount_due == Money("-2.30", "EUR")  # 11/30 of 9.00 back, 1.00 used
+    assert services.bill_due(on=ON, usage=usage, request=request("run-1")) == run
+    later = services.bill_due(on=ON, usage=usage, request=request("run-2"))
+    assert later.subscriptions == ()  # nothing waits any more
+    with store() as uow:
+        assert uow.documents.subscriptions_due(dt.date(2027, 12, 1)) == ()
+    assert "sub-x/pending-4" in drafts(store)
+
+
+def test_a_run_bills_the_due_periods_then_what_waits_as_the_pure_run_does(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    cancelled(services, "sub-x", billed=1, at=dt.date(2026, 11, 20))  # period 1 is due too
+    cancelled(services, "sub-y", billed=3, at=dt.date(2026, 12, 15))  # ends after the day
+    usage = {**USAGE, "sub-x": (calls(3, "100"), calls(25, "40"))}
+    with store() as uow:
+        everything = [uow.documents.get(s, Subscription) for s in ("sub-a", "sub-b", "sub-x")]
+    run = services.bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert outcomes(run) == [
+        ("sub-a", DueOutcome.BILLED, (0, 1, 2)),
+        ("sub-b", DueOutcome.BILLED, (0, 1)),
+        ("sub-x", DueOutcome.BILLED, (1,)),
+    ]
+    assert run.subscriptions[-1].pending
+    assert run.subscriptions[-1].invoices == ("sub-x/period-1", "sub-x/pending-4")
+    pure = bill_run(everything, on=ON, usage=usage)
+    assert len(pure.invoices) == len(run.invoices)
+    for made, expected in zip(run.invoices, pure.invoices, strict=True):
+        assert stored(store, made, DraftInvoice).content == expected.draft.content
+
+
+def test_what_waits_invoiced_by_another_request_meanwhile_is_skipped(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = Services(store)
+    cancelled(services, "sub-x", billed=2, at=dt.date(2026, 11, 20))
+    with pytest.raises(_Crash):  # the plan is kept, nothing billed
+        Services(Faulty(store, crash_at=2)).bill_due(on=ON, request=request("r"))
+    by_hand = services.invoice_pending("sub-x", on=ON, request=request("by-hand"))
+    run = services.bill_due(on=ON, request=request("r"))
+    assert run.subscriptions == (DueBilling(subscription="sub-x", outcome=DueOutcome.SKIPPED),)
+    assert drafts(store) == sorted(["sub-x/period-0", "sub-x/period-1", by_hand.id])
