@@ -28,7 +28,15 @@ from ordercore.errors import (
     NumberOutOfRange,
 )
 from ordercore.interop.records import record_from_data, record_to_data
-from ordercore.services import DueBilling, DueOutcome, DueRun, Services, fingerprint
+from ordercore.services import (
+    MAX_DERIVED_KEY,
+    DueBilling,
+    DueOutcome,
+    DueRun,
+    Services,
+    derived_key,
+    fingerprint,
+)
 from ordercore.storage.memory import MemoryStore
 from ordercore.storage.ports import UnitOfWork, UnitOfWorkFactory
 from ordercore.subscriptions import (
@@ -772,3 +780,44 @@ def test_what_waits_invoiced_by_another_request_meanwhile_is_skipped(
     run = services.bill_due(on=ON, request=request("r"))
     assert run.subscriptions == (DueBilling(subscription="sub-x", outcome=DueOutcome.SKIPPED),)
     assert drafts(store) == sorted(["sub-x/period-0", "sub-x/period-1", by_hand.id])
+
+
+# -- long keys ---------------------------------------------------------------------------------
+
+
+def test_a_derived_key_of_255_characters_is_kept_and_a_longer_one_is_its_digest() -> None:
+    tail = "/sub-a/period-0"
+    assert derived_key("k" * (MAX_DERIVED_KEY - len(tail)), "sub-a", "period-0") == (
+        "k" * (MAX_DERIVED_KEY - len(tail)) + tail
+    )
+    long = derived_key("k" * (MAX_DERIVED_KEY - len(tail) + 1), "sub-a", "period-0")
+    assert long.startswith("bill-due/")
+    assert len(long) == 73
+    assert long == derived_key("k" * (MAX_DERIVED_KEY - len(tail) + 1), "sub-a", "period-0")
+    others = {
+        derived_key("k" * 300, subscription, what)
+        for subscription in ("sub-a", "sub-b")
+        for what in ("period-0", "period-1", "pending")
+    }
+    assert len(others) == 6
+
+
+@pytest.mark.parametrize("extra", [0, 1, len("/sub-a/period-0")])  # the last: a run key of 255
+def test_a_run_whose_derived_keys_pass_255_characters_bills_and_retries_on_sql(
+    new_store: Callable[[], Any], extra: int
+) -> None:
+    """The run's key at most 255 characters, as storage holds; its derived keys up to 255
+    are kept as they are, longer ones digested: the run bills, and its retry finds them."""
+    store = new_store()
+    services = with_subscriptions(store)
+    tail = len("/sub-a/period-0")  # as long as "/sub-b/period-1"
+    key = "k" * (MAX_DERIVED_KEY - tail + extra)
+    run = services.bill_due(on=ON, usage=USAGE, request=request(key))
+    assert run.failed == ()
+    assert run.invoices == tuple(EVERYTHING)
+    assert services.bill_due(on=ON, usage=USAGE, request=request(key)) == run
+    assert drafts(store) == EVERYTHING
+    asked = derived_key(key, "sub-b", "period-1")
+    assert (asked == f"{key}/sub-b/period-1") is (extra == 0)
+    again = services.bill_period("sub-b", 1, request=request(asked))  # that very request
+    assert again.id == "sub-b/period-1"
