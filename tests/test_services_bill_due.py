@@ -704,6 +704,10 @@ def cancelled(services: Services, record_id: str, *, billed: int, at: dt.date) -
     services.cancel_subscription(record_id, at, request=request(f"cancel-{record_id}"))
 
 
+#: The drafts of ``cancelled(..., "sub-x", billed=2, ...)``.
+X_BILLED = ["sub-x/period-0", "sub-x/period-1"]
+
+
 def stored(store: UnitOfWorkFactory, record_id: str, kind: type[Any]) -> Any:
     with store() as uow:
         return uow.documents.get(record_id, kind)
@@ -821,3 +825,48 @@ def test_a_run_whose_derived_keys_pass_255_characters_bills_and_retries_on_sql(
     assert (asked == f"{key}/sub-b/period-1") is (extra == 0)
     again = services.bill_period("sub-b", 1, request=request(asked))  # that very request
     assert again.id == "sub-b/period-1"
+
+
+def test_a_run_on_a_dask_cluster_over_an_sqlite_file_is_the_run_in_process(
+    tmp_path: Path,
+) -> None:
+    distributed = pytest.importorskip(
+        "distributed", reason="the dask extra is not installed (pip install 'py-ordercore[dask]')"
+    )
+    sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+    here, there = (sql.SqlStore.from_url(f"sqlite:///{tmp_path / name}") for name in "ab")
+    for store in (here, there):
+        services = with_subscriptions(store)
+        cancelled(services, "sub-x", billed=2, at=dt.date(2026, 11, 20))
+    usage = {**USAGE, "sub-x": (calls(3, "100"),)}
+    in_process = Services(here).bill_due(on=ON, usage=usage, request=request("run-1"))
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = bounded(
+            lambda: Services(there).bill_due(
+                on=ON,
+                usage=usage,
+                request=request("run-1"),
+                executor=client.get_executor(),
+                opener=sql.SqlStoreOpener(url=f"sqlite:///{tmp_path / 'b'}"),
+                chunk_size=1,
+            )
+        )
+    assert on_dask == in_process
+    assert on_dask.subscriptions[-1].pending
+    assert drafts(there) == drafts(here) == sorted([*EVERYTHING, *X_BILLED, "sub-x/pending-4"])
+    with here() as mine, there() as theirs:
+        for invoice in drafts(here):
+            assert mine.documents.get(invoice, DraftInvoice) == theirs.documents.get(
+                invoice, DraftInvoice
+            )
+    here.close()
+    there.close()
