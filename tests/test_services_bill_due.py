@@ -870,3 +870,19 @@ def test_a_run_on_a_dask_cluster_over_an_sqlite_file_is_the_run_in_process(
             )
     here.close()
     there.close()
+
+
+def test_a_preview_takes_each_subscriptions_steps_in_order_as_the_run_does(
+    new_store: Callable[[], Any],
+) -> None:
+    """Period 1, then what waits: the pending draft's id counts the versions the steps
+    before it made, so the preview gives it only when each step sees the one before."""
+    store = new_store()
+    services = with_subscriptions(store)
+    cancelled(services, "sub-x", billed=1, at=dt.date(2026, 11, 20))
+    usage = {**USAGE, "sub-x": (calls(3, "100"), calls(25, "40"))}
+    previewed = services.preview().bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert drafts(store) == ["sub-x/period-0"]  # nothing written
+    run = services.bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert previewed == run
+    assert run.subscriptions[-1].invoices == ("sub-x/period-1", "sub-x/pending-4")

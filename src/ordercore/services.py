@@ -990,7 +990,26 @@ class Services:
     def _bill_due_periods(
         self, planned: Planned, records: tuple[UsageRecord, ...], on: dt.date, request: Request
     ) -> DueBilling:
-        """Bill the planned periods of a subscription one by one, then what waits on it."""
+        """Bill the planned periods of a subscription one by one, then what waits on it.
+
+        A preview takes the steps in one unit of work, rolled back at the end, so that each
+        step sees the subscription as the one before left it, as the real run does.
+        """
+        if self._preview:
+            with self._factory() as uow:
+                steps = Services(
+                    _Within(uow),
+                    invoice_series=self._series["invoice"],
+                    credit_note_series=self._series["credit_note"],
+                    order_series=self._series["order"],
+                )
+                steps._preview = True
+                return steps._bill_due_steps(planned, records, on, request)
+        return self._bill_due_steps(planned, records, on, request)
+
+    def _bill_due_steps(
+        self, planned: Planned, records: tuple[UsageRecord, ...], on: dt.date, request: Request
+    ) -> DueBilling:
         subscription_id = planned.subscription
         periods: list[int] = []
         invoices: list[str] = []
@@ -1417,6 +1436,36 @@ def _mapping(value: object, field: str) -> dict[Any, Any]:
     if not isinstance(value, Mapping):
         raise InvalidType(value, expected="a mapping", field=field)
     return dict(value)
+
+
+class _Within:
+    """One open unit of work, handed out again and again, never closed (a preview's steps).
+
+    Its commit and rollback do nothing: the unit of work it wraps is rolled back by the
+    one who opened it.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self.documents = uow.documents
+        self.numbers = uow.numbers
+        self.idempotency = uow.idempotency
+        self.outbox = uow.outbox
+
+    def __call__(self) -> _Within:
+        return self
+
+    def commit(self) -> None:
+        """Nothing: a preview never commits."""
+
+    def rollback(self) -> None:
+        """Nothing: the wrapped unit of work is rolled back when its opener closes it."""
+
+    def __enter__(self) -> _Within:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 #: What a bill run bills: per subscription, what its plan says, and its usage records.
