@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ordercore import Line, Money, Request
 from ordercore.documents.invoices import DraftInvoice
@@ -886,3 +888,38 @@ def test_a_preview_takes_each_subscriptions_steps_in_order_as_the_run_does(
     run = services.bill_due(on=ON, usage=usage, request=request("run-1"))
     assert previewed == run
     assert run.subscriptions[-1].invoices == ("sub-x/period-1", "sub-x/pending-4")
+
+
+_IDS = st.text(st.characters(codec="utf-8", categories=("L", "N", "P")), min_size=1, max_size=300)
+
+
+@given(
+    due=st.dictionaries(
+        _IDS, st.tuples(st.lists(st.integers(0, 2_000), max_size=4), st.booleans()), max_size=8
+    )
+)
+def test_any_plan_reads_back_from_its_json_equal(due: dict[str, tuple[list[int], bool]]) -> None:
+    plan = DuePlan(
+        on=ON,
+        due=tuple(
+            Planned(subscription=subscription, periods=periods, pending=pending)
+            for subscription, (periods, pending) in sorted(due.items())
+        ),
+    )
+    assert record_from_data(json.loads(json.dumps(record_to_data(plan)))) == plan
+
+
+@given(key=_IDS, subscription=_IDS, index=st.integers(0, 10_000))
+def test_a_derived_key_is_at_most_255_characters_and_stable(
+    key: str, subscription: str, index: int
+) -> None:
+    derived = derived_key(key, subscription, f"period-{index}")
+    assert len(derived) <= MAX_DERIVED_KEY
+    assert derived == derived_key(key, subscription, f"period-{index}")
+    full = f"{key}/{subscription}/period-{index}"
+    if len(full) <= MAX_DERIVED_KEY:
+        assert derived == full
+    else:
+        assert derived.startswith("bill-due/")
+        assert len(derived) == 73
+    assert derived != derived_key(key, subscription, f"period-{index + 1}")
