@@ -7,8 +7,8 @@ and bills them with ``Services.bill_due``: in this process, and then, stored afr
 2-process pool (each worker opening the database with ``SqlStoreOpener``). Beside it, the
 baseline: the pure ``bill_run`` of the same subscriptions, with no storage. It reports the
 time per subscription, the ratio to the baseline, the pool's speed-up, and the size of the
-run's plan (the due subscriptions kept under the run's key). It checks that both runs made
-the same drafts and exits with status 1 if not.
+run's plan (the ids and due periods kept under the run's key, a ``DuePlan``). It checks
+that both runs made the same drafts and exits with status 1 if not.
 
 Run::
 

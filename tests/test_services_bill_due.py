@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import os
 import pickle
@@ -12,28 +13,45 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ordercore import Line, Money, Request
 from ordercore.documents.invoices import DraftInvoice
 from ordercore.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
+    InvalidData,
+    InvalidSubscription,
     InvalidType,
     InvalidUsage,
     NumberOutOfRange,
 )
-from ordercore.services import DueBilling, DueOutcome, DueRun, Services
+from ordercore.interop.records import record_from_data, record_to_data
+from ordercore.services import (
+    MAX_DERIVED_KEY,
+    DueBilling,
+    DueOutcome,
+    DueRun,
+    Services,
+    derived_key,
+    fingerprint,
+)
 from ordercore.storage.memory import MemoryStore
 from ordercore.storage.ports import UnitOfWork, UnitOfWorkFactory
 from ordercore.subscriptions import (
+    DuePlan,
     Interval,
     Meter,
     Percentage,
     PerUnit,
+    Planned,
     Schedule,
     Subscription,
     UsageRecord,
+    bill_run,
 )
 
 ON = dt.date(2026, 12, 1)
@@ -545,3 +563,363 @@ def test_the_events_of_a_run_reach_the_handler_after_their_commits(pooled: bool)
         assert uow.outbox.pending() == ()  # every event delivered
     billed = sorted({str(getattr(event, "document_id", "")) for event in seen})
     assert billed == EVERYTHING
+
+
+# -- the plan: ids and periods, read back through the repository --------------------------
+
+
+def kept_plan(store: UnitOfWorkFactory, key: str, on: dt.date = ON, usage: Any = USAGE) -> object:
+    """What the run ``key`` keeps under its key (the plan), as storage reads it back."""
+    records = {subscription: tuple(found) for subscription, found in usage.items()}
+    with store() as uow:
+        return uow.idempotency.get(key, fingerprint("bill_due", on=on, usage=records))
+
+
+def plan_bytes(plan: object) -> int:
+    """The length of ``plan`` as the JSON text storage keeps (a record, or a tuple of them)."""
+    if isinstance(plan, tuple):
+        return len(json.dumps({"records": [record_to_data(item) for item in plan]}))
+    return len(json.dumps({"record": record_to_data(plan)}))
+
+
+def test_the_plan_kept_is_the_ids_and_due_periods_not_the_subscriptions(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    services.bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert kept_plan(store, "run-1") == DuePlan(
+        on=ON,
+        due=(
+            Planned(subscription="sub-a", periods=(0, 1, 2)),
+            Planned(subscription="sub-b", periods=(0, 1)),
+        ),
+    )
+
+
+def test_the_plan_takes_tens_of_bytes_per_subscription_where_the_subscriptions_took_hundreds() -> (
+    None
+):
+    subscriptions = [monthly(f"sub-{n:06d}", dt.date(2026, 12, 1), [API]) for n in range(1_000)]
+    before = plan_bytes(tuple(subscriptions))  # what the plan was: the subscriptions due
+    after = plan_bytes(DuePlan.of(subscriptions, on=ON))
+    assert after / len(subscriptions) < 25  # ["sub-000001", [0]], : 20 bytes
+    assert before / after > 20
+
+
+def test_a_plan_kept_by_the_earlier_version_is_followed_as_it_was(
+    new_store: Callable[[], Any],
+) -> None:
+    """The plan was the tuple of subscriptions due: a retry bills their due periods."""
+    store = new_store()
+    services = with_subscriptions(store)
+    with store() as uow:
+        due = uow.documents.subscriptions_due(ON)
+        records = {"sub-a": USAGE["sub-a"]}
+        uow.idempotency.put("run-1", fingerprint("bill_due", on=ON, usage=records), due)
+        uow.commit()
+    services.bill_period("sub-b", 0, request=request("by-hand"))  # billed meanwhile
+    run = services.bill_due(on=ON, usage=USAGE, request=request("run-1"))
+    assert outcomes(run) == [
+        ("sub-a", DueOutcome.BILLED, (0, 1, 2)),
+        ("sub-b", DueOutcome.BILLED, (1,)),
+    ]
+    assert run.subscriptions[1].skipped == (0,)
+    assert drafts(store) == EVERYTHING
+    assert services.bill_due(on=ON, usage=USAGE, request=request("run-1")) == run
+
+
+def test_a_plan_reads_back_from_its_data_and_refuses_bad_data() -> None:
+    plan = DuePlan(
+        on=ON,
+        due=(
+            Planned(subscription="sub-a", periods=(0, 1)),
+            Planned(subscription="sub-x", periods=(), pending=True),
+        ),
+    )
+    data = record_to_data(plan)
+    assert data == {
+        "kind": "bill_due.plan",
+        "schema": 1,
+        "on": "2026-12-01",
+        "due": [["sub-a", [0, 1]], ["sub-x", []]],
+        "pending": ["sub-x"],
+    }
+    assert record_from_data(json.loads(json.dumps(data))) == plan
+    assert repr(plan) == "DuePlan(on='2026-12-01', subscriptions=2, periods=2, pending=1)"
+    for bad, path in [
+        ({**data, "due": [["sub-a"]]}, "due[0]"),
+        ({**data, "due": [["sub-a", [True]]]}, "due[0][1][0]"),
+        ({**data, "due": [[7, [0]]]}, "due[0][0]"),
+        ({**data, "pending": ["sub-b"]}, "pending"),
+        ({**data, "on": "2026-13-01"}, "on"),
+        ({**data, "extra": 1}, ""),
+    ]:
+        with pytest.raises(InvalidData) as refused:
+            record_from_data(bad)
+        assert refused.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"subscription": ""}, "subscription"),
+        ({"periods": [1.0]}, "periods"),
+        ({"periods": "01"}, "periods"),
+        ({"pending": 1}, "pending"),
+    ],
+)
+def test_a_planned_subscription_refuses_bad_values(arguments: dict[str, Any], field: str) -> None:
+    given: dict[str, Any] = {"subscription": "sub-a", "periods": (0,), **arguments}
+    with pytest.raises(InvalidType) as refused:
+        Planned(**given)
+    assert refused.value.field == field
+
+
+def test_a_plan_refuses_bad_values() -> None:
+    planned = Planned(subscription="sub-a", periods=(0,))
+    with pytest.raises(InvalidType) as refused:
+        DuePlan(on=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), due=(planned,))
+    assert refused.value.field == "on"
+    with pytest.raises(InvalidType) as refused:
+        DuePlan(on=ON, due=(planned, "sub-b"))  # type: ignore[arg-type]
+    assert refused.value.field == "due"
+    with pytest.raises(InvalidSubscription) as twice:
+        DuePlan(on=ON, due=(planned, planned))
+    assert twice.value.field == "due"
+    with pytest.raises(InvalidSubscription) as no_id:
+        DuePlan.of([attrs.evolve(monthly("sub-a", ON), id=None)], on=ON)
+    assert no_id.value.field == "id"
+
+
+# -- what waits on a subscription that ended -----------------------------------------------
+
+
+def cancelled(services: Services, record_id: str, *, billed: int, at: dt.date) -> None:
+    """Store ``record_id`` (metered, monthly since 1 Oct), bill its first ``billed``
+    periods, and cancel it at once on ``at``: the credit for the rest waits."""
+    services.add_subscription(
+        monthly(record_id, dt.date(2026, 10, 1), [API]), request=request(f"add-{record_id}")
+    )
+    for index in range(billed):
+        services.bill_period(record_id, index, request=request(f"{record_id}-{index}"))
+    services.cancel_subscription(record_id, at, request=request(f"cancel-{record_id}"))
+
+
+#: The drafts of ``cancelled(..., "sub-x", billed=2, ...)``.
+X_BILLED = ["sub-x/period-0", "sub-x/period-1"]
+
+
+def stored(store: UnitOfWorkFactory, record_id: str, kind: type[Any]) -> Any:
+    with store() as uow:
+        return uow.documents.get(record_id, kind)
+
+
+def test_what_waits_on_a_subscription_cancelled_is_invoiced_from_its_end_day_once(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = Services(store)
+    cancelled(services, "sub-x", billed=2, at=dt.date(2026, 11, 20))  # credit: 20 Nov to 1 Dec
+    usage = {"sub-x": (calls(3, "100"),)}
+    before = stored(store, "sub-x", Subscription)
+    assert services.bill_due(on=dt.date(2026, 11, 19), usage=usage, request=request("r0")) == (
+        DueRun(on=dt.date(2026, 11, 19), subscriptions=())
+    )
+    run = services.bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert run.subscriptions == (
+        DueBilling(
+            subscription="sub-x",
+            outcome=DueOutcome.BILLED,
+            invoices=("sub-x/pending-4",),
+            pending=True,
+        ),
+    )
+    assert kept_plan(store, "run-1", usage=usage) == DuePlan(
+        on=ON, due=(Planned(subscription="sub-x", periods=(), pending=True),)
+    )
+    draft = stored(store, "sub-x/pending-4", DraftInvoice)
+    pure = bill_run([before], on=ON, usage=usage)  # the pure run invoices the same
+    assert draft.content == pure.invoices[0].draft.content
+    assert pure.invoices[0].amount_due == Money("-2.30", "EUR")  # 11/30 of 9.00 back, 1.00 used
+    assert services.bill_due(on=ON, usage=usage, request=request("run-1")) == run
+    later = services.bill_due(on=ON, usage=usage, request=request("run-2"))
+    assert later.subscriptions == ()  # nothing waits any more
+    with store() as uow:
+        assert uow.documents.subscriptions_due(dt.date(2027, 12, 1)) == ()
+    assert "sub-x/pending-4" in drafts(store)
+
+
+def test_a_run_bills_the_due_periods_then_what_waits_as_the_pure_run_does(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = with_subscriptions(store)
+    cancelled(services, "sub-x", billed=1, at=dt.date(2026, 11, 20))  # period 1 is due too
+    cancelled(services, "sub-y", billed=3, at=dt.date(2026, 12, 15))  # ends after the day
+    usage = {**USAGE, "sub-x": (calls(3, "100"), calls(25, "40"))}
+    with store() as uow:
+        everything = [uow.documents.get(s, Subscription) for s in ("sub-a", "sub-b", "sub-x")]
+    run = services.bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert outcomes(run) == [
+        ("sub-a", DueOutcome.BILLED, (0, 1, 2)),
+        ("sub-b", DueOutcome.BILLED, (0, 1)),
+        ("sub-x", DueOutcome.BILLED, (1,)),
+    ]
+    assert run.subscriptions[-1].pending
+    assert run.subscriptions[-1].invoices == ("sub-x/period-1", "sub-x/pending-4")
+    pure = bill_run(everything, on=ON, usage=usage)
+    assert len(pure.invoices) == len(run.invoices)
+    for made, expected in zip(run.invoices, pure.invoices, strict=True):
+        assert stored(store, made, DraftInvoice).content == expected.draft.content
+
+
+def test_what_waits_invoiced_by_another_request_meanwhile_is_skipped(
+    new_store: Callable[[], Any],
+) -> None:
+    store = new_store()
+    services = Services(store)
+    cancelled(services, "sub-x", billed=2, at=dt.date(2026, 11, 20))
+    with pytest.raises(_Crash):  # the plan is kept, nothing billed
+        Services(Faulty(store, crash_at=2)).bill_due(on=ON, request=request("r"))
+    by_hand = services.invoice_pending("sub-x", on=ON, request=request("by-hand"))
+    run = services.bill_due(on=ON, request=request("r"))
+    assert run.subscriptions == (DueBilling(subscription="sub-x", outcome=DueOutcome.SKIPPED),)
+    assert drafts(store) == sorted(["sub-x/period-0", "sub-x/period-1", by_hand.id])
+
+
+# -- long keys ---------------------------------------------------------------------------------
+
+
+def test_a_derived_key_of_255_characters_is_kept_and_a_longer_one_is_its_digest() -> None:
+    tail = "/sub-a/period-0"
+    assert derived_key("k" * (MAX_DERIVED_KEY - len(tail)), "sub-a", "period-0") == (
+        "k" * (MAX_DERIVED_KEY - len(tail)) + tail
+    )
+    long = derived_key("k" * (MAX_DERIVED_KEY - len(tail) + 1), "sub-a", "period-0")
+    assert long.startswith("bill-due/")
+    assert len(long) == 73
+    assert long == derived_key("k" * (MAX_DERIVED_KEY - len(tail) + 1), "sub-a", "period-0")
+    others = {
+        derived_key("k" * 300, subscription, what)
+        for subscription in ("sub-a", "sub-b")
+        for what in ("period-0", "period-1", "pending")
+    }
+    assert len(others) == 6
+
+
+@pytest.mark.parametrize("extra", [0, 1, len("/sub-a/period-0")])  # the last: a run key of 255
+def test_a_run_whose_derived_keys_pass_255_characters_bills_and_retries_on_sql(
+    new_store: Callable[[], Any], extra: int
+) -> None:
+    """The run's key at most 255 characters, as storage holds; its derived keys up to 255
+    are kept as they are, longer ones digested: the run bills, and its retry finds them."""
+    store = new_store()
+    services = with_subscriptions(store)
+    tail = len("/sub-a/period-0")  # as long as "/sub-b/period-1"
+    key = "k" * (MAX_DERIVED_KEY - tail + extra)
+    run = services.bill_due(on=ON, usage=USAGE, request=request(key))
+    assert run.failed == ()
+    assert run.invoices == tuple(EVERYTHING)
+    assert services.bill_due(on=ON, usage=USAGE, request=request(key)) == run
+    assert drafts(store) == EVERYTHING
+    asked = derived_key(key, "sub-b", "period-1")
+    assert (asked == f"{key}/sub-b/period-1") is (extra == 0)
+    again = services.bill_period("sub-b", 1, request=request(asked))  # that very request
+    assert again.id == "sub-b/period-1"
+
+
+def test_a_run_on_a_dask_cluster_over_an_sqlite_file_is_the_run_in_process(
+    tmp_path: Path,
+) -> None:
+    distributed = pytest.importorskip(
+        "distributed", reason="the dask extra is not installed (pip install 'py-ordercore[dask]')"
+    )
+    sql = pytest.importorskip("ordercore.storage.sql", reason="needs the sql extra")
+    here, there = (sql.SqlStore.from_url(f"sqlite:///{tmp_path / name}") for name in "ab")
+    for store in (here, there):
+        services = with_subscriptions(store)
+        cancelled(services, "sub-x", billed=2, at=dt.date(2026, 11, 20))
+    usage = {**USAGE, "sub-x": (calls(3, "100"),)}
+    in_process = Services(here).bill_due(on=ON, usage=usage, request=request("run-1"))
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = bounded(
+            lambda: Services(there).bill_due(
+                on=ON,
+                usage=usage,
+                request=request("run-1"),
+                executor=client.get_executor(),
+                opener=sql.SqlStoreOpener(url=f"sqlite:///{tmp_path / 'b'}"),
+                chunk_size=1,
+            )
+        )
+    assert on_dask == in_process
+    assert on_dask.subscriptions[-1].pending
+    assert drafts(there) == drafts(here) == sorted([*EVERYTHING, *X_BILLED, "sub-x/pending-4"])
+    with here() as mine, there() as theirs:
+        for invoice in drafts(here):
+            assert mine.documents.get(invoice, DraftInvoice) == theirs.documents.get(
+                invoice, DraftInvoice
+            )
+    here.close()
+    there.close()
+
+
+def test_a_preview_takes_each_subscriptions_steps_in_order_as_the_run_does(
+    new_store: Callable[[], Any],
+) -> None:
+    """Period 1, then what waits: the pending draft's id counts the versions the steps
+    before it made, so the preview gives it only when each step sees the one before."""
+    store = new_store()
+    services = with_subscriptions(store)
+    cancelled(services, "sub-x", billed=1, at=dt.date(2026, 11, 20))
+    usage = {**USAGE, "sub-x": (calls(3, "100"), calls(25, "40"))}
+    previewed = services.preview().bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert drafts(store) == ["sub-x/period-0"]  # nothing written
+    run = services.bill_due(on=ON, usage=usage, request=request("run-1"))
+    assert previewed == run
+    assert run.subscriptions[-1].invoices == ("sub-x/period-1", "sub-x/pending-4")
+
+
+_IDS = st.text(st.characters(codec="utf-8", categories=("L", "N", "P")), min_size=1, max_size=300)
+
+
+@given(
+    due=st.dictionaries(
+        _IDS, st.tuples(st.lists(st.integers(0, 2_000), max_size=4), st.booleans()), max_size=8
+    )
+)
+def test_any_plan_reads_back_from_its_json_equal(due: dict[str, tuple[list[int], bool]]) -> None:
+    plan = DuePlan(
+        on=ON,
+        due=tuple(
+            Planned(subscription=subscription, periods=periods, pending=pending)
+            for subscription, (periods, pending) in sorted(due.items())
+        ),
+    )
+    assert record_from_data(json.loads(json.dumps(record_to_data(plan)))) == plan
+
+
+@given(key=_IDS, subscription=_IDS, index=st.integers(0, 10_000))
+def test_a_derived_key_is_at_most_255_characters_and_stable(
+    key: str, subscription: str, index: int
+) -> None:
+    derived = derived_key(key, subscription, f"period-{index}")
+    assert len(derived) <= MAX_DERIVED_KEY
+    assert derived == derived_key(key, subscription, f"period-{index}")
+    full = f"{key}/{subscription}/period-{index}"
+    if len(full) <= MAX_DERIVED_KEY:
+        assert derived == full
+    else:
+        assert derived.startswith("bill-due/")
+        assert len(derived) == 73
+    assert derived != derived_key(key, subscription, f"period-{index + 1}")

@@ -98,6 +98,7 @@ from ordercore.errors import (
     InvalidSubscription,
     InvalidType,
     NotAnAllocation,
+    NothingToInvoice,
     NumberOutOfRange,
     OrdercoreError,
     PeriodBilledAlready,
@@ -117,16 +118,29 @@ from ordercore.settlement.open_items import DocumentRef
 from ordercore.settlement.payments import Payment
 from ordercore.settlement.terms import PaymentTerm
 from ordercore.storage.ports import Clock, Record, UnitOfWork, UnitOfWorkFactory
-from ordercore.subscriptions.runs import MAX_CHUNK, due_periods
+from ordercore.subscriptions.runs import MAX_CHUNK, DuePlan, Planned, due_periods
 from ordercore.subscriptions.subscription import Subscription
 from ordercore.subscriptions.usage import UsageRecord, check_usage_records
 
-__all__ = ["Allocate", "DueBilling", "DueOutcome", "DueRun", "Services", "fingerprint"]
+__all__ = [
+    "MAX_DERIVED_KEY",
+    "Allocate",
+    "DueBilling",
+    "DueOutcome",
+    "DueRun",
+    "Services",
+    "derived_key",
+    "fingerprint",
+]
 
 T = TypeVar("T")
 
 #: How many events one delivery round hands over at most.
 _DELIVERY_BATCH = 100
+
+#: The longest idempotency key a bill run derives as it is (the SQL adapter's
+#: ``MAX_KEY_LENGTH``); a longer one is replaced by its digest (:func:`derived_key`).
+MAX_DERIVED_KEY = 255
 
 
 class Allocate(enum.Enum):
@@ -399,7 +413,8 @@ class DueBilling:
     ``periods`` and ``invoices`` (the ids of the draft invoices) are what this run billed,
     in order, also when it then ``FAILED`` on a later period (``error``, an ordercore
     error, kept as it was raised); ``skipped`` the due periods that were billed or ended
-    otherwise.
+    otherwise. ``pending`` says that the last of ``invoices`` is what waited on the
+    subscription after its end (:meth:`Services.invoice_pending`).
     """
 
     subscription: str
@@ -408,6 +423,7 @@ class DueBilling:
     invoices: tuple[str, ...] = ()
     skipped: tuple[int, ...] = ()
     error: OrdercoreError | None = attrs.field(default=None, eq=False)
+    pending: bool = False
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -942,21 +958,17 @@ class Services:
                 )
 
         def plan(uow: UnitOfWork) -> _Step:
-            return _Step(result=uow.documents.subscriptions_due(on), events=())
+            return _Step(result=DuePlan.of(uow.documents.subscriptions_due(on), on=on), events=())
 
         try:
-            due: tuple[Subscription, ...] = self._run(
-                "bill_due", request, {"on": on, "usage": records}, plan
-            )
+            kept: object = self._run("bill_due", request, {"on": on, "usage": records}, plan)
         except EventDeliveryFailed as undelivered:  # others' events: the plan is kept
-            due = cast(tuple[Subscription, ...], undelivered.result)
-        work: _DueWork = []
-        for subscription in due:
-            subscription_id = str(subscription.id)
-            periods = tuple(due_periods(subscription, on))
-            work.append((subscription_id, periods, records.get(subscription_id, ())))
+            kept = undelivered.result
+        work: _DueWork = [
+            (planned, records.get(planned.subscription, ())) for planned in _plan(kept, on).due
+        ]
         if executor is None:
-            billings = [self._bill_due_periods(*item, request) for item in work]
+            billings = [self._bill_due_periods(*item, on, request) for item in work]
         else:
             series = (self._series["invoice"], self._series["credit_note"], self._series["order"])
             futures: list[Future[list[DueBilling]]] = [
@@ -966,7 +978,8 @@ class Services:
                     series,
                     self._preview,
                     work[start : start + chunk_size],
-                    request,
+                    on=on,
+                    request=request,
                 )
                 for start in range(0, len(work), chunk_size)
             ]
@@ -975,45 +988,87 @@ class Services:
         return DueRun(on=on, subscriptions=tuple(billings))
 
     def _bill_due_periods(
-        self,
-        subscription_id: str,
-        due: tuple[int, ...],
-        records: tuple[UsageRecord, ...],
-        request: Request,
+        self, planned: Planned, records: tuple[UsageRecord, ...], on: dt.date, request: Request
     ) -> DueBilling:
-        """Bill the periods ``due`` of subscription ``subscription_id`` one by one."""
+        """Bill the planned periods of a subscription one by one, then what waits on it.
+
+        A preview takes the steps in one unit of work, rolled back at the end, so that each
+        step sees the subscription as the one before left it, as the real run does.
+        """
+        if self._preview:
+            with self._factory() as uow:
+                steps = Services(
+                    _Within(uow),
+                    invoice_series=self._series["invoice"],
+                    credit_note_series=self._series["credit_note"],
+                    order_series=self._series["order"],
+                )
+                steps._preview = True
+                return steps._bill_due_steps(planned, records, on, request)
+        return self._bill_due_steps(planned, records, on, request)
+
+    def _bill_due_steps(
+        self, planned: Planned, records: tuple[UsageRecord, ...], on: dt.date, request: Request
+    ) -> DueBilling:
+        subscription_id = planned.subscription
         periods: list[int] = []
         invoices: list[str] = []
         skipped: list[int] = []
-        for index in due:
-            key = f"{request.key}/{subscription_id}/period-{index}"
-            asked = Request(
+
+        def asked(what: str) -> Request:
+            key = derived_key(request.key, subscription_id, what)
+            return Request(
                 key=key, at=request.at, business_date=request.business_date, by=request.by
             )
+
+        def failed(error: OrdercoreError) -> DueBilling:
+            return DueBilling(
+                subscription=subscription_id,
+                outcome=DueOutcome.FAILED,
+                periods=tuple(periods),
+                invoices=tuple(invoices),
+                skipped=tuple(skipped),
+                error=error,
+            )
+
+        for index in planned.periods:
             try:
-                draft = self.bill_period(subscription_id, index, usage=records, request=asked)
+                draft = self.bill_period(
+                    subscription_id, index, usage=records, request=asked(f"period-{index}")
+                )
             except EventDeliveryFailed as undelivered:  # billed and committed all the same
                 draft = cast(DraftInvoice, undelivered.result)
             except (PeriodBilledAlready, SubscriptionEnded):
                 skipped.append(index)
                 continue
             except OrdercoreError as error:
-                return DueBilling(
-                    subscription=subscription_id,
-                    outcome=DueOutcome.FAILED,
-                    periods=tuple(periods),
-                    invoices=tuple(invoices),
-                    skipped=tuple(skipped),
-                    error=error,
-                )
+                return failed(error)
             periods.append(index)
             invoices.append(draft.id)
+        pending = False
+        if planned.pending:
+            try:
+                draft = self.invoice_pending(
+                    subscription_id, on=on, usage=records, request=asked("pending")
+                )
+            except EventDeliveryFailed as undelivered:
+                draft = cast(DraftInvoice, undelivered.result)
+                pending = True
+            except NothingToInvoice:  # the periods took it, or another request did
+                pass
+            except OrdercoreError as error:
+                return failed(error)
+            else:
+                pending = True
+            if pending:
+                invoices.append(draft.id)
         return DueBilling(
             subscription=subscription_id,
-            outcome=DueOutcome.BILLED if periods else DueOutcome.SKIPPED,
+            outcome=DueOutcome.BILLED if periods or pending else DueOutcome.SKIPPED,
             periods=tuple(periods),
             invoices=tuple(invoices),
             skipped=tuple(skipped),
+            pending=pending,
         )
 
     def change_subscription(
@@ -1383,8 +1438,72 @@ def _mapping(value: object, field: str) -> dict[Any, Any]:
     return dict(value)
 
 
-#: What a bill run bills: per subscription, its id, its due periods and its usage records.
-_DueWork = list[tuple[str, tuple[int, ...], tuple[UsageRecord, ...]]]
+class _Within:
+    """One open unit of work, handed out again and again, never closed (a preview's steps).
+
+    Its commit and rollback do nothing: the unit of work it wraps is rolled back by the
+    one who opened it.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self.documents = uow.documents
+        self.numbers = uow.numbers
+        self.idempotency = uow.idempotency
+        self.outbox = uow.outbox
+
+    def __call__(self) -> _Within:
+        return self
+
+    def commit(self) -> None:
+        """Nothing: a preview never commits."""
+
+    def rollback(self) -> None:
+        """Nothing: the wrapped unit of work is rolled back when its opener closes it."""
+
+    def __enter__(self) -> _Within:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+#: What a bill run bills: per subscription, what its plan says, and its usage records.
+_DueWork = list[tuple[Planned, tuple[UsageRecord, ...]]]
+
+
+def _plan(kept: object, on: dt.date) -> DuePlan:
+    """The plan a run keeps under its key, as a :class:`DuePlan`.
+
+    A plan kept before :class:`DuePlan` was the subscriptions due themselves: it reads as
+    it was billed then (their due periods, nothing pending).
+    """
+    if isinstance(kept, DuePlan):
+        return kept
+    due = cast(tuple[Subscription, ...], kept)
+    return DuePlan(
+        on=on,
+        due=tuple(Planned(subscription=str(s.id), periods=tuple(due_periods(s, on))) for s in due),
+    )
+
+
+def derived_key(key: str, subscription: str, what: str) -> str:
+    """The idempotency key of one step of a run through storage: ``"<key>/<id>/<what>"``.
+
+    ``what`` is ``"period-<index>"`` or ``"pending"``. A key longer than
+    :data:`MAX_DERIVED_KEY` characters (a long run key and a long subscription id) is
+    replaced by ``"bill-due/<sha-256 of it>"``, 73 characters: stable, so that a retry
+    finds it, and within what every storage holds.
+
+    >>> derived_key("run-1", "sub-a", "period-0")
+    'run-1/sub-a/period-0'
+    >>> derived_key("r" * 250, "sub-a", "period-0")[:20]
+    'bill-due/88dcf5551e2'
+    """
+    full = f"{key}/{subscription}/{what}"
+    if len(full) <= MAX_DERIVED_KEY:
+        return full
+    return f"bill-due/{hashlib.sha256(full.encode()).hexdigest()}"
 
 
 def _bill_due_chunk(
@@ -1392,6 +1511,8 @@ def _bill_due_chunk(
     series: tuple[str, str, str],
     preview: bool,
     chunk: _DueWork,
+    *,
+    on: dt.date,
     request: Request,
 ) -> list[DueBilling]:
     """Bill a chunk of a run on the storage ``opener()`` opens (what an executor runs)."""
@@ -1401,7 +1522,7 @@ def _bill_due_chunk(
     )
     if preview:
         services = services.preview()
-    return [services._bill_due_periods(*item, request) for item in chunk]
+    return [services._bill_due_periods(*item, on, request) for item in chunk]
 
 
 def _usage_by_subscription(usage: object) -> dict[str, tuple[UsageRecord, ...]]:

@@ -123,6 +123,7 @@ from ordercore.settlement.open_items import Direction, DocumentKind, DocumentRef
 from ordercore.settlement.payments import Payment, PaymentKind
 from ordercore.settlement.terms import ScheduledInstallment
 from ordercore.subscriptions.proration import check_factor
+from ordercore.subscriptions.runs import DuePlan, Planned
 from ordercore.subscriptions.schedules import (
     Alignment,
     DayCount,
@@ -1756,6 +1757,48 @@ def _read_subscription(reader: _Reader) -> object:
     )
 
 
+# -- the plan of a bill run through storage ------------------------------------------------
+
+
+def _due_plan_to_data(plan: DuePlan) -> Data:
+    """Compact: a row ``[id, [period, ...]]`` per subscription, and the ids with ``pending``."""
+    data: Data = {
+        "on": plan.on.isoformat(),
+        "due": [[planned.subscription, list(planned.periods)] for planned in plan.due],
+    }
+    pending = [planned.subscription for planned in plan.due if planned.pending]
+    if pending:
+        data["pending"] = pending
+    return data
+
+
+def _read_due_plan(reader: _Reader) -> object:
+    reader.check_keys({"kind", "schema", "on", "due", "pending"})
+    on = _date(reader.child("on"))
+    rows: list[tuple[str, tuple[int, ...]]] = []
+    for row in reader.child("due").required().items():
+        if not isinstance(row.value, list) or len(row.value) != 2:
+            raise row.fail("expected a row [subscription id, [period, ...]]")
+        periods = tuple(_whole(index) for index in row.at(1).required().items())
+        rows.append((row.at(0).text(), periods))
+    pending = {item.text() for item in reader.child("pending").items()}
+    unknown = pending - {subscription for subscription, _ in rows}
+    if unknown:
+        raise reader.child("pending").fail(
+            f"{excerpt(sorted(unknown)[0])} is not a subscription of the plan"
+        )
+    return _made(
+        reader,
+        lambda: DuePlan(
+            on=on,
+            due=tuple(
+                Planned(subscription=subscription, periods=periods, pending=subscription in pending)
+                for subscription, periods in rows
+            ),
+        ),
+    )
+
+
 # -- the kinds ---------------------------------------------------------------------------
 
 _Writer = Callable[[Any], Data]
@@ -1814,6 +1857,7 @@ _KINDS: dict[str, tuple[type[Any], _Writer, _ReaderOf]] = {
         _voided_reader(VoidedBill, _BILL),
     ),
     "subscription": (Subscription, _subscription_to_data, _read_subscription),
+    "bill_due.plan": (DuePlan, _due_plan_to_data, _read_due_plan),
 }
 
 _BY_TYPE: dict[type[Any], tuple[str, _Writer]] = {

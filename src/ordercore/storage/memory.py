@@ -63,7 +63,7 @@ from ordercore.events import Event
 from ordercore.settlement.open_items import OpenItem
 from ordercore.storage._outbox import events_given, ids_given, limit_given
 from ordercore.storage.ports import OutboxMessage, Record
-from ordercore.subscriptions.runs import next_billing_date
+from ordercore.subscriptions.runs import due_date
 from ordercore.subscriptions.subscription import Subscription
 
 if TYPE_CHECKING:
@@ -347,7 +347,7 @@ def _day(value: object) -> dt.date:
 
 
 def _due_on(subscription: Subscription, day: dt.date) -> bool:
-    billing_date = next_billing_date(subscription)
+    billing_date = due_date(subscription)
     return billing_date is not None and billing_date <= day
 
 

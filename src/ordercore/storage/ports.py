@@ -112,11 +112,15 @@ class Repository(Protocol):
         ...  # pragma: no cover
 
     def subscriptions_due(self, day: dt.date) -> tuple[Subscription, ...]:
-        """The subscriptions with a period to bill on or before ``day``, in the order of their ids.
+        """The subscriptions with something to invoice on or before ``day``, by id.
 
-        A subscription is due when :func:`~ordercore.subscriptions.due_periods` of it on
-        ``day`` is not empty: the billing date of its first unbilled period
-        (:func:`~ordercore.subscriptions.next_billing_date`) is on or before ``day``.
+        A subscription is due when :func:`~ordercore.subscriptions.due_date` of it is on
+        or before ``day``: the billing date of its first unbilled period
+        (:func:`~ordercore.subscriptions.next_billing_date`, so that
+        :func:`~ordercore.subscriptions.due_periods` of it on ``day`` is not empty), or
+        the end of a subscription that ended with something waiting
+        (:func:`~ordercore.subscriptions.pending_date`: the credit of a cancellation,
+        usage not invoiced yet).
         """
         ...  # pragma: no cover
 

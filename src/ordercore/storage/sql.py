@@ -80,7 +80,7 @@ from ordercore.interop.records import RECORD_KINDS, record_from_data, record_to_
 from ordercore.settlement.open_items import OpenItem
 from ordercore.storage._outbox import events_given, ids_given, limit_given
 from ordercore.storage.ports import OutboxMessage, Record
-from ordercore.subscriptions.runs import next_billing_date
+from ordercore.subscriptions.runs import due_date
 from ordercore.subscriptions.subscription import Subscription
 
 if TYPE_CHECKING:
@@ -329,7 +329,7 @@ def _columns(record: object) -> dict[str, Any]:
     state = getattr(record, "state", None)
     bill_date = None
     if isinstance(record, Subscription):  # one that bills no more: after every day asked
-        bill_date = next_billing_date(record) or _BILLS_NO_MORE
+        bill_date = due_date(record) or _BILLS_NO_MORE
     return {
         "id": _key(record_id, "id"),
         "kind": data["kind"],
@@ -342,7 +342,7 @@ def _columns(record: object) -> dict[str, Any]:
     }
 
 
-#: The ``bill_date`` of a subscription that bills no more periods: no query reaches it.
+#: The ``bill_date`` of a subscription with nothing left to invoice: no query reaches it.
 _BILLS_NO_MORE = dt.date.max
 
 
@@ -997,7 +997,7 @@ class _Documents:
             record
             for record in found
             if isinstance(record, Subscription)
-            and (billing_date := next_billing_date(record)) is not None
+            and (billing_date := due_date(record)) is not None
             and billing_date <= day
         )
 

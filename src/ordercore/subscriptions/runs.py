@@ -34,11 +34,15 @@ __all__ = [
     "MAX_CHUNK",
     "BillRun",
     "Billed",
+    "DuePlan",
+    "Planned",
     "RunFailure",
     "bill_due",
     "bill_run",
+    "due_date",
     "due_periods",
     "next_billing_date",
+    "pending_date",
 ]
 
 #: The largest chunk a run hands an executor at once.
@@ -163,6 +167,122 @@ def next_billing_date(subscription: Subscription) -> dt.date | None:
     return None
 
 
+def pending_date(subscription: Subscription) -> dt.date | None:
+    """The day from which what waits on an ended ``subscription`` is invoiced: its end.
+
+    ``None`` unless it ended (or ends) with something waiting: the lines of its changes
+    (the credit of a cancellation), or usage not invoiced yet. A subscription that goes
+    on invoices what waits with its next period (:func:`next_billing_date`) instead.
+    """
+    ended = subscription.ended
+    if ended is None or not (subscription.pending or subscription._usage_periods(ended)):
+        return None
+    return ended
+
+
+def due_date(subscription: Subscription) -> dt.date | None:
+    """The first day a bill run has something to invoice for ``subscription``.
+
+    The earlier of :func:`next_billing_date` and :func:`pending_date`; ``None`` when
+    neither is left. Storage keeps it beside the subscription, so that
+    :meth:`~ordercore.storage.ports.Repository.subscriptions_due` finds the
+    subscriptions due on a day without reading the others.
+    """
+    dates = [d for d in (next_billing_date(subscription), pending_date(subscription)) if d]
+    return min(dates) if dates else None
+
+
+def _periods(value: Iterable[int]) -> tuple[int, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidType(value, expected="a sequence of period indexes", field="periods")
+    return tuple(value)
+
+
+def _planned(value: Iterable[Planned]) -> tuple[Planned, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidType(value, expected="a sequence of Planned", field="due")
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Planned:
+    """One subscription of a :class:`DuePlan`: its due ``periods``, then what waits.
+
+    ``pending`` says that the subscription had ended by the plan's day with something
+    waiting (:func:`pending_date`), which the run invoices after the periods.
+    """
+
+    subscription: str
+    periods: tuple[int, ...] = attrs.field(converter=_periods)
+    pending: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.subscription, str) or not self.subscription:
+            raise InvalidType(
+                self.subscription, expected="a subscription id (a string)", field="subscription"
+            )
+        for index in self.periods:
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise InvalidType(index, expected="a period index (int)", field="periods")
+        if not isinstance(self.pending, bool):
+            raise InvalidType(self.pending, expected="True or False", field="pending")
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DuePlan:
+    """What a bill run through storage bills on ``on``: ids and periods, not subscriptions.
+
+    The plan is fixed when the run first runs and kept under its idempotency key, so
+    that a retry bills the very same periods (each subscription is read back from
+    storage when its period is billed). In the order of the subscriptions' ids.
+    """
+
+    on: dt.date
+    due: tuple[Planned, ...] = attrs.field(converter=_planned)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.on, dt.datetime) or not isinstance(self.on, dt.date):
+            raise InvalidType(self.on, expected="a datetime.date", field="on")
+        seen: set[str] = set()
+        for planned in self.due:
+            if not isinstance(planned, Planned):
+                raise InvalidType(planned, expected="a Planned", field="due")
+            if planned.subscription in seen:
+                raise InvalidSubscription(
+                    planned.subscription,
+                    reason="a plan names each subscription once",
+                    field="due",
+                )
+            seen.add(planned.subscription)
+
+    @classmethod
+    def of(cls, subscriptions: Iterable[Subscription], *, on: dt.date) -> DuePlan:
+        """The plan of ``subscriptions`` (each with an id) on ``on``."""
+        due: list[Planned] = []
+        for subscription in subscriptions:
+            if subscription.id is None:
+                raise InvalidSubscription(
+                    None, reason="give the subscription an id to plan its run", field="id"
+                )
+            pending = pending_date(subscription)
+            due.append(
+                Planned(
+                    subscription=subscription.id,
+                    periods=tuple(due_periods(subscription, on)),
+                    pending=pending is not None and pending <= on,
+                )
+            )
+        return cls(on=on, due=tuple(due))
+
+    def __repr__(self) -> str:
+        periods = sum(len(planned.periods) for planned in self.due)
+        pending = sum(planned.pending for planned in self.due)
+        return (
+            f"DuePlan(on='{self.on}', subscriptions={len(self.due)}, periods={periods}, "
+            f"pending={pending})"
+        )
+
+
 def _unbilled(subscription: Subscription) -> Iterator[tuple[int, dt.date]]:
     """The periods of ``subscription`` after the last billed, with their billing dates."""
     schedule = subscription.schedule
@@ -203,13 +323,8 @@ def bill_due(
         request = _request(subscription, on, when, str(index))
         current, invoice = current.invoice(index, request=request, usage=records)
         invoices.append(invoice)
-    ended = current.ended
-    if (
-        ended is not None
-        and ended <= on
-        and (current.pending or current._usage_periods(on))
-        and current.id is not None
-    ):
+    waits = pending_date(current)
+    if waits is not None and waits <= on and current.id is not None:
         request = _request(subscription, on, when, "pending")
         current, invoice = current.invoice_pending(on=on, request=request, usage=records)
         invoices.append(invoice)

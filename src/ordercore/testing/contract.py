@@ -28,7 +28,8 @@ The tests prove what DOMAIN.md section 8 and the ports' docstrings promise:
   :class:`~ordercore.errors.ConcurrencyConflict` and writes nothing of the unit of work;
 * the queries (``with_number``: issued documents and orders; ``in_state``, ``due_by``,
   ``open_items``, ``credit_notes_of``: by the number credited and the side;
-  ``subscriptions_due``: by the billing date of the first unbilled period) see the
+  ``subscriptions_due``: by the billing date of the first unbilled period, or the end of
+  a subscription that ended with something waiting) see the
   committed documents and the unit of work's own writes;
 * numbering series are gapless: a number taken by a unit of work that rolls back is taken
   again by the next one;
@@ -1074,6 +1075,24 @@ class StorageContract:
                 "sub-due",
                 "sub-later",
             ]
+
+    def test_a_subscription_ended_with_a_credit_waiting_is_due_on_its_end_day(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        billed_once = _monthly("sub-credit", dt.date(2026, 11, 10), billed=1)  # to 10 Dec
+        ended = billed_once.cancel(dt.date(2026, 11, 20))[0]  # at once: 20 Nov to 10 Dec back
+        _store(uow_factory, cast(Record, ended))
+        with uow_factory() as uow:
+            documents = uow.documents
+            assert documents.subscriptions_due(dt.date(2026, 11, 19)) == ()
+            assert documents.subscriptions_due(dt.date(2026, 11, 20)) == (ended,)
+            assert documents.subscriptions_due(dt.date(2027, 11, 20)) == (ended,)
+            invoiced = ended.invoice_pending(on=_DAY, request=_request("pending"))[0]
+            documents.save(cast(Record, invoiced))  # its own write: nothing waits now
+            assert documents.subscriptions_due(dt.date(2027, 11, 20)) == ()
+            uow.commit()
+        with uow_factory() as uow:
+            assert uow.documents.subscriptions_due(dt.date(2027, 11, 20)) == ()
 
     def test_a_record_found_by_a_query_reads_back_equal(
         self, uow_factory: UnitOfWorkFactory
