@@ -99,7 +99,6 @@ from ordercore.errors import (
     InvalidType,
     NotAnAllocation,
     NothingToInvoice,
-    NumberOutOfRange,
     OrdercoreError,
     PeriodBilledAlready,
     RecordExists,
@@ -118,7 +117,13 @@ from ordercore.settlement.open_items import DocumentRef
 from ordercore.settlement.payments import Payment
 from ordercore.settlement.terms import PaymentTerm
 from ordercore.storage.ports import Clock, Record, UnitOfWork, UnitOfWorkFactory
-from ordercore.subscriptions.runs import MAX_CHUNK, DuePlan, Planned, due_periods
+from ordercore.subscriptions.runs import (
+    DuePlan,
+    Planned,
+    chunk_size_given,
+    due_periods,
+    executor_given,
+)
 from ordercore.subscriptions.subscription import Subscription
 from ordercore.subscriptions.usage import UsageRecord, check_usage_records
 
@@ -939,23 +944,12 @@ class Services:
             raise InvalidType(on, expected="a datetime.date", field="on")
         records = _usage_by_subscription(usage)
         if executor is not None:
-            if not isinstance(executor, Executor):
-                raise InvalidType(
-                    executor, expected="a concurrent.futures.Executor", field="executor"
-                )
+            executor_given(executor)
             if not callable(opener):
                 raise InvalidType(
                     opener, expected="a callable that opens the storage", field="opener"
                 )
-            if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
-                raise InvalidType(chunk_size, expected="a chunk size (int)", field="chunk_size")
-            if not 1 <= chunk_size <= MAX_CHUNK:
-                raise NumberOutOfRange(
-                    chunk_size,
-                    limit=MAX_CHUNK,
-                    reason=f"a chunk holds 1 to {MAX_CHUNK:,} subscriptions",
-                    field="chunk_size",
-                )
+            chunk_size = chunk_size_given(chunk_size)
 
         def plan(uow: UnitOfWork) -> _Step:
             return _Step(result=DuePlan.of(uow.documents.subscriptions_due(on), on=on), events=())

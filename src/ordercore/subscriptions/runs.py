@@ -376,6 +376,27 @@ def _usage_of(
     return records
 
 
+def chunk_size_given(value: object) -> int:
+    """A bill run's chunk size, checked: an int from 1 to :data:`MAX_CHUNK`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(value, expected="a chunk size (int)", field="chunk_size")
+    if not 1 <= value <= MAX_CHUNK:
+        raise NumberOutOfRange(
+            value,
+            limit=MAX_CHUNK,
+            reason=f"a chunk holds 1 to {MAX_CHUNK:,} subscriptions",
+            field="chunk_size",
+        )
+    return value
+
+
+def executor_given(value: object) -> Executor:
+    """A bill run's executor, checked: a ``concurrent.futures.Executor``."""
+    if not isinstance(value, Executor):
+        raise InvalidType(value, expected="a concurrent.futures.Executor", field="executor")
+    return value
+
+
 def bill_run(
     subscriptions: Iterable[Subscription],
     *,
@@ -412,17 +433,9 @@ def bill_run(
     if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
         raise InvalidType(on, expected="a datetime.date", field="on")
     when = _at(at, on)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):
-        raise InvalidType(chunk_size, expected="a chunk size (int)", field="chunk_size")
-    if not 1 <= chunk_size <= MAX_CHUNK:
-        raise NumberOutOfRange(
-            chunk_size,
-            limit=MAX_CHUNK,
-            reason=f"a chunk holds 1 to {MAX_CHUNK:,} subscriptions",
-            field="chunk_size",
-        )
-    if executor is not None and not isinstance(executor, Executor):
-        raise InvalidType(executor, expected="a concurrent.futures.Executor", field="executor")
+    chunk_size = chunk_size_given(chunk_size)
+    if executor is not None:
+        executor_given(executor)
     usage = {} if usage is None else usage
     if not isinstance(usage, Mapping):
         raise InvalidType(usage, expected="a mapping of subscription ids to records", field="usage")
