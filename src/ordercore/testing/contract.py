@@ -31,7 +31,12 @@ The tests prove what DOMAIN.md section 8 and the ports' docstrings promise:
   ``subscriptions_due``: by the billing date of the first unbilled period) see the
   committed documents and the unit of work's own writes;
 * numbering series are gapless: a number taken by a unit of work that rolls back is taken
-  again by the next one;
+  again by the next one; a second unit of work of the thread whose unit of work holds a
+  series (took a number of it) never waits for ever to take a number of it: it raises
+  :class:`~ordercore.errors.WriteLockHeldInThread` (at once: the in-memory store, SQLite)
+  or :class:`~ordercore.errors.StorageBusy` (after the storage's lock timeout: PostgreSQL,
+  whose ``lock_timeout`` must then be shorter than :attr:`StorageContract.timeout`), and
+  writes nothing;
 * an idempotency key keeps the first result of its request (a record or a tuple of
   records, read back equal), refuses another request
   (:class:`~ordercore.errors.IdempotencyConflict`) and forgets a result rolled back;
@@ -117,9 +122,11 @@ from ordercore.errors import (
     IdempotencyConflict,
     InvalidType,
     RecordExists,
+    StorageBusy,
     UnitOfWorkClosed,
     UnknownRecord,
     UnreadRecord,
+    WriteLockHeldInThread,
 )
 from ordercore.events import Event, Request
 from ordercore.money import Money
@@ -524,6 +531,29 @@ def _together(timeout: float, *work: Callable[[_Wait], T]) -> list[T | Exception
     if stuck:
         pytest.fail(f"{', '.join(stuck)} still running after {timeout} s: a deadlock?")
     return outcomes  # type: ignore[return-value]  # every slot was filled by its thread
+
+
+def _within(timeout: float, work: Callable[[], T]) -> T:
+    """What ``work`` returns, run in a thread of its own; a wait beyond ``timeout`` fails.
+
+    For a test of one thread whose adapter might wait for itself: it fails, not hangs.
+    """
+    outcome: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # given back to the test
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, name="alone", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        pytest.fail(f"still waiting after {timeout} s: the thread waits for itself")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _raise_unexpected(outcomes: Sequence[object], *expected: type[Exception]) -> None:
@@ -1153,6 +1183,33 @@ class StorageContract:
             uow.commit()
         with uow_factory() as uow:
             assert (uow.numbers.get("INV").last, uow.numbers.get("CN").last) == (2, 1)
+
+    def test_a_second_unit_of_work_of_the_thread_holding_a_series_fails_and_writes_nothing(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        _store(uow_factory, series="INV")
+
+        def work() -> tuple[str, Exception]:
+            with uow_factory() as first:
+                number = first.numbers.take("INV")  # holds the series until it closes
+                with uow_factory() as second:
+                    try:  # it would wait for its own thread: it must fail instead
+                        second.numbers.take("INV")
+                    except (WriteLockHeldInThread, StorageBusy) as error:
+                        refused: Exception = error
+                    else:
+                        pytest.fail("took a number of a series that its thread holds")
+                first.commit()
+            return number, refused
+
+        number, refused = _within(self.timeout, work)
+        assert number == "INV-0001"
+        if isinstance(refused, WriteLockHeldInThread):
+            assert refused.operation == "take a number in"
+        with uow_factory() as uow:  # the first committed its number, the refused took none
+            assert uow.numbers.get("INV").last == 1
+            assert uow.numbers.take("INV") == "INV-0002"
+            uow.commit()
 
     @_property
     @given(steps=_numbering)
