@@ -150,6 +150,7 @@ __all__ = [
     "UnknownAllocation",
     "UnknownCurrency",
     "UnknownInvoiceLine",
+    "UnknownLineKey",
     "UnknownLocale",
     "UnknownOpenItem",
     "UnknownOrderLine",
@@ -933,6 +934,27 @@ class UnknownInvoiceLine(NotFound):
             f"invoice {invoice} has no line {index}: its lines are numbered from 0 to "
             f"{count - 1}, groups included"
         )
+
+
+class UnknownLineKey(NotFound):
+    """A document has no line keyed ``key``; ``keys`` are the keys its lines carry.
+
+    ``document`` names it (``"invoice INV-1"``). A document made from an order carries the
+    keys of the order lines its lines bill; one made otherwise may carry none (``keys`` is
+    empty), and its lines are named by index.
+    """
+
+    def __init__(self, *, document: str, key: str, keys: tuple[str, ...]) -> None:
+        self.document = document
+        self.key = key
+        self.keys = keys
+        known = ", ".join(_show(k) for k in keys[:10]) + (", ..." if len(keys) > 10 else "")
+        then = (
+            f"name one of its keys ({known})"
+            if keys
+            else "its lines carry no keys: name a line by its index"
+        )
+        super().__init__(f"{_text(document)} has no line keyed {_show(key)}; {then}")
 
 
 class AlreadyCredited(WrongState):

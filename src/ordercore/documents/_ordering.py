@@ -118,6 +118,16 @@ def check_records(
     check_keys((line.key for line in lines), document)
 
 
+def document_keys(shares: Sequence[TakenLine], count: int) -> tuple[str | None, ...]:
+    """The keys of the ``count`` lines of a document that took ``shares`` of an order's lines.
+
+    Its first lines bill the shares, in their order, and carry the keys of the order lines
+    they bill; the lines after them (a rounding difference, a down payment's deduction)
+    bill no order line, and carry ``None``.
+    """
+    return (*(taken.key for taken in shares), *((None,) * (count - len(shares))))
+
+
 def line_index(value: object, count: int, document: str, field: str = "quantities") -> int:
     """A line index of ``document`` (such as ``"sales order SO-1"``), which has ``count`` lines."""
     if isinstance(value, bool) or not isinstance(value, int):
