@@ -43,9 +43,10 @@ The tests prove what DOMAIN.md section 8 and the ports' docstrings promise:
 * the outbox holds the events of committed units of work, in order, until a committed unit
   of work marks them delivered;
 * records of every kind a repository stores read back equal: draft, issued and voided
-  invoices and bills, quotes in every state, sales and purchase orders in progress,
-  subscriptions invoiced, changed and paused (filed under their ``state``) (and, as
-  idempotency results, credit notes and payments).
+  invoices and bills (those made from an order with the keys of their lines), quotes in
+  every state, sales and purchase orders in progress, subscriptions invoiced, changed and
+  paused (filed under their ``state``) (and, as idempotency results, credit notes, by
+  the keys of an invoice's lines too, and payments).
 
 Each test uses only the fresh storage its ``uow_factory`` yields (a hypothesis property
 gives each of its examples its own ids), and several writers are several units of work of
@@ -334,16 +335,61 @@ def _subscription_record() -> Record:
 
 
 #: Every kind of record a repository stores, each made by real operations, with its own id.
+def _order_invoice(record_id: str) -> DraftInvoice:
+    """A draft invoice of both lines of a sales order whose lines have keys (one has none)."""
+    order = SalesOrder.confirm(
+        id=f"so-{record_id}",
+        customer="acme",
+        number=f"SO-{record_id}",
+        content=_furniture(),
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        line_keys=["desk", None],
+        request=_request(f"o-{record_id}"),
+    ).document
+    return order.invoice_quantities(
+        {"desk": "1", 1: "1"}, invoice_id=record_id, request=_request(f"i-{record_id}")
+    ).invoice
+
+
+def _order_bill(record_id: str) -> DraftBill:
+    """A draft bill of a purchase order line, which has a key."""
+    order = PurchaseOrder.confirm(
+        id=f"po-{record_id}",
+        supplier="papyrus",
+        number=f"PO-{record_id}",
+        content=_furniture(),
+        line_keys=["desk", "chair"],
+        request=_request(f"p-{record_id}"),
+    ).document
+    return order.bill_quantities(
+        {"chair": "1"}, bill_id=record_id, request=_request(f"b-{record_id}")
+    ).bill
+
+
+def _keyed_credit_note() -> CreditNote:
+    """A credit note by the key of a line of an invoice made from an order."""
+    invoice = _issue(_order_invoice("inv-keyed"), "INV-K1")
+    return credit_lines(
+        invoice,
+        {"desk": "1"},
+        id="cn-keyed",
+        number="CN-K1",
+        issue_date=dt.date(2026, 11, 30),
+        reason="Returned",
+        request=_request("n-keyed"),
+    ).document
+
+
 _RECORDS: dict[str, Callable[[], Record]] = {
     "draft invoice": lambda: _draft("inv-draft"),
     "issued invoice": _issued_with_term,
-    "voided invoice": lambda: (
-        _draft("inv-voided").void(reason="twice", request=_request("v1")).document
+    "voided invoice": lambda: (  # made from an order: it carries its lines' keys
+        _order_invoice("inv-voided").void(reason="twice", request=_request("v1")).document
     ),
     "draft bill": lambda: _bill("bill-draft"),
     "issued bill": lambda: _issue_bill(_bill("bill-issued"), "PAP-7781", days=14),
-    "voided bill": lambda: (
-        _bill("bill-voided").void(reason="twice", request=_request("v2")).document
+    "voided bill": lambda: (  # made from an order: it carries its lines' keys
+        _order_bill("bill-voided").void(reason="twice", request=_request("v2")).document
     ),
     "draft quote": lambda: _quote("q-draft"),
     "sent quote": lambda: _sent("q-sent"),
@@ -426,6 +472,8 @@ _RESULTS: dict[str, Callable[[], object]] = {
     "a sales order": _sales_order,
     "a customer credit note": lambda: _credit_notes()[0],
     "a supplier credit note": lambda: _credit_notes()[3],
+    "an invoice of an order, keyed": lambda: _issue(_order_invoice("inv-k"), "INV-K"),
+    "a credit note by key": _keyed_credit_note,
     "a payment": _payment,
     "a tuple of records": lambda: (_sales_order(), _issued_with_term(), *_credit_notes()),
     "a tuple of payments": lambda: (_payment("BANK-1"), _payment("BANK-2")),
