@@ -346,8 +346,9 @@ def _order_invoice(record_id: str) -> DraftInvoice:
         line_keys=["desk", None],
         request=_request(f"o-{record_id}"),
     ).document
+    wanted: dict[int | str, object] = {"desk": "1", 1: "1"}  # by key, and by index
     return order.invoice_quantities(
-        {"desk": "1", 1: "1"}, invoice_id=record_id, request=_request(f"i-{record_id}")
+        wanted, invoice_id=record_id, request=_request(f"i-{record_id}")
     ).invoice
 
 
