@@ -46,7 +46,7 @@ ALLOWED = {
     },
     "events": {"errors", "_convert"},
     "settlement": {"errors", "_convert", "money", "events"},
-    "documents": {"errors", "_convert", "money", "pricing", "events", "settlement"},
+    "documents": {"errors", "_convert", "_fieldmeta", "money", "pricing", "events", "settlement"},
     # the edge: its queries know the aggregates they find (subscriptions due by a day)
     "storage": {"errors", "documents", "settlement", "events", "interop", "subscriptions"},
     "services": {

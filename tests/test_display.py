@@ -324,7 +324,7 @@ def test_a_credit_note_says_whether_it_credits_lines_all_an_amount_or_no_invoice
         line = next(line for line in text(note).splitlines() if line.startswith("Credits:"))
         return line.split(":", 1)[1].strip()
 
-    assert credited(by_lines) == "INV-001, lines 1 (qty 1), 2 (qty 2)"
+    assert credited(by_lines) == "INV-001, lines 1 desk (qty 1), 2 chair (qty 2)"
     assert credited(in_full) == "INV-001, in full"
     assert credited(DOCUMENTS["SupplierCreditNote"]) == "no invoice (a standalone credit)"
 

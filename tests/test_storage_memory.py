@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -21,6 +23,7 @@ from ordercore import (
     Request,
     SalesOrder,
     UnknownRecord,
+    WriteLockHeldInThread,
 )
 from ordercore.errors import InvalidType, NumberOutOfRange
 from ordercore.storage.memory import FixedClock, MemoryStore
@@ -186,6 +189,97 @@ def test_a_writer_waits_for_the_series_another_holds() -> None:
     holder.commit()
     waiter.join(timeout=5)
     assert taken == ["002"]
+
+
+def bounded(work: Callable[[], None], seconds: float = 5.0) -> None:
+    """Run ``work`` in a thread of its own; fail (not hang) if it is not done in ``seconds``."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:  # given back to the test
+            failures.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=seconds)
+    assert not thread.is_alive(), f"still waiting after {seconds} s: the thread waits for itself"
+    if failures:
+        raise failures[0]
+
+
+def test_a_second_unit_of_work_of_the_thread_that_holds_the_series_is_refused_at_once() -> None:
+    store = store_with(draft("inv-1"), series=NumberingSeries(prefix="", width=3))
+
+    def work() -> None:
+        with store() as first:
+            assert first.numbers.take("INV") == "001"  # holds the series until it closes
+            with store() as second:
+                second.documents.add(draft("inv-2"))
+                with pytest.raises(WriteLockHeldInThread) as refused:
+                    second.numbers.take("INV")  # would wait for its own thread, for ever
+                assert second.numbers.get("INV").last == 0  # it can still read
+            error = refused.value
+            assert (error.database, error.series, error.operation) == (
+                store.name,
+                "INV",
+                "take a number in",
+            )
+            back = pickle.loads(pickle.dumps(error))
+            assert (back.database, back.series, back.operation) == (
+                store.name,
+                "INV",
+                error.operation,
+            )
+            with store() as third:  # another series is not locked
+                third.numbers.add("CN", NumberingSeries(prefix="CN-"))
+                third.commit()
+            with store() as fourth:
+                assert fourth.numbers.take("CN") == "CN-000001"
+                fourth.commit()
+            first.commit()
+        with store() as uow:  # nothing of the refused one was written; the series is free
+            with pytest.raises(UnknownRecord):
+                uow.documents.get("inv-2", DraftInvoice)
+            assert uow.numbers.take("INV") == "002"
+            uow.commit()
+
+    bounded(work)
+
+
+def test_a_refused_unit_of_work_does_not_release_the_lock_of_the_holder() -> None:
+    store = store_with(series=NumberingSeries(prefix="", width=3))
+
+    def work() -> None:
+        with store() as first:
+            first.numbers.take("INV")
+            with store() as second, pytest.raises(WriteLockHeldInThread):
+                second.numbers.take("INV")
+            taken: list[str] = []
+            waiter = threading.Thread(target=lambda: taken.append(take_and_commit(store)))
+            waiter.start()
+            waiter.join(timeout=0.2)
+            assert taken == []  # another thread still waits for the holder
+            first.commit()
+        waiter.join(timeout=5)
+        assert taken == ["002"]
+
+    bounded(work, seconds=10)
+
+
+def test_a_series_held_by_a_unit_of_work_closed_in_another_thread_is_free() -> None:
+    store = store_with(series=NumberingSeries(prefix="", width=3))
+
+    def work() -> None:
+        holder = store()
+        holder.numbers.take("INV")
+        closer = threading.Thread(target=holder.rollback)
+        closer.start()
+        closer.join(timeout=5)
+        assert take_and_commit(store) == "001"  # neither refused nor waiting
+
+    bounded(work)
 
 
 # -- idempotency -----------------------------------------------------------------------

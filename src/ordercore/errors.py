@@ -150,6 +150,7 @@ __all__ = [
     "UnknownAllocation",
     "UnknownCurrency",
     "UnknownInvoiceLine",
+    "UnknownLineKey",
     "UnknownLocale",
     "UnknownOpenItem",
     "UnknownOrderLine",
@@ -933,6 +934,27 @@ class UnknownInvoiceLine(NotFound):
             f"invoice {invoice} has no line {index}: its lines are numbered from 0 to "
             f"{count - 1}, groups included"
         )
+
+
+class UnknownLineKey(NotFound):
+    """A document has no line keyed ``key``; ``keys`` are the keys its lines carry.
+
+    ``document`` names it (``"invoice INV-1"``). A document made from an order carries the
+    keys of the order lines its lines bill; one made otherwise may carry none (``keys`` is
+    empty), and its lines are named by index.
+    """
+
+    def __init__(self, *, document: str, key: str, keys: tuple[str, ...]) -> None:
+        self.document = document
+        self.key = key
+        self.keys = keys
+        known = ", ".join(_show(k) for k in keys[:10]) + (", ..." if len(keys) > 10 else "")
+        then = (
+            f"name one of its keys ({known})"
+            if keys
+            else "its lines carry no keys: name a line by its index"
+        )
+        super().__init__(f"{_text(document)} has no line keyed {_show(key)}; {then}")
 
 
 class AlreadyCredited(WrongState):
@@ -2124,24 +2146,32 @@ class UnitOfWorkClosed(WrongState):
 
 
 class WriteLockHeldInThread(WrongState):
-    """An SQLite database's write lock is held by another unit of work of this thread.
+    """A lock that a unit of work needs is held by another unit of work of this thread.
 
-    SQLite lets one writer at a time hold its write lock, and a unit of work that takes a
-    number holds it until it closes. A second unit of work of the same thread that needs
-    it (to take a number, or to commit writes) would wait for the first, which cannot
-    close while its thread waits: instead of that wait (and a ``StorageBusy`` after the
-    timeout), this is raised at once, and nothing of the second is written. ``database``
-    names the database (a file's real path, or ``"in memory (store ...)"``), and
-    ``operation`` says what needed the lock (``"take a number in"``, ``"commit to"``).
-    Commit or roll back the first unit of work first, or run the second in another
-    thread.
+    A unit of work that takes a number holds a lock until it closes: SQLite's write lock
+    (the whole database's), or the numbering series' own lock in the in-memory store. A
+    second unit of work of the same thread that needs it (to take a number, or, on
+    SQLite, to commit writes) would wait for the first, which cannot close while its
+    thread waits: instead of that wait (and a ``StorageBusy`` after the timeout, or a
+    wait without end), this is raised at once, and nothing of the second is written.
+    Another thread still waits for the lock. ``database`` names the storage (an SQLite
+    file's real path, ``"in memory (store ...)"``, or ``"MemoryStore ..."``), ``series``
+    the numbering series whose lock is held (``None`` for SQLite's write lock, which is
+    the database's), and ``operation`` says what needed the lock (``"take a number in"``,
+    ``"commit to"``). Commit or roll back the first unit of work first, or run the second
+    in another thread.
     """
 
-    def __init__(self, *, database: str, operation: str) -> None:
+    def __init__(self, *, database: str, operation: str, series: str | None = None) -> None:
         self.database = database
+        self.series = series
+        if series is None:
+            document, state = f"the SQLite database {database}", "write-locked"
+        else:
+            document, state = f"numbering series {_show(series)} of {database}", "locked"
         super().__init__(
-            document=f"the SQLite database {database}",
-            state="write-locked by another unit of work open in this thread",
+            document=document,
+            state=f"{state} by another unit of work open in this thread",
             operation=operation,
             first="commit or roll back that unit of work",
             reason="this thread would wait for itself",

@@ -13,6 +13,7 @@ from ordercore.errors import (
     DraftMadeFromOrder,
     DueBeforeIssue,
     DueDateAndTerm,
+    DuplicateLineKey,
     InstallmentsDoNotPay,
     InstallmentsOutOfDates,
     InvalidType,
@@ -55,6 +56,43 @@ def reason(value: object) -> str:
 def order_number(value: object, field: str) -> str | None:
     """The number of the order a document was made from, if any: a non-empty string."""
     return None if value is None else to_text(value, field)
+
+
+def line_keys(value: object) -> tuple[str | None, ...]:
+    """The keys of a document's lines: one per line (``None`` for a line without), or none.
+
+    Each key is a non-empty string or ``None``; a key names one line only
+    (:class:`~ordercore.errors.DuplicateLineKey`). How many there must be is checked
+    against the lines by :func:`check_line_keys`.
+    """
+    if not isinstance(value, list | tuple):
+        raise InvalidType(
+            value, expected="a sequence of line keys (str or None), one per line", field="line_keys"
+        )
+    keys = tuple(
+        None if key is None else to_text(key, f"line_keys[{index}]")
+        for index, key in enumerate(value)
+    )
+    seen: set[str] = set()
+    for key in keys:
+        if key is not None:
+            if key in seen:
+                raise DuplicateLineKey(key, document="the document")
+            seen.add(key)
+    return keys
+
+
+def check_line_keys(keys: tuple[str | None, ...], count: int, document: str) -> None:
+    """Refuse ``keys`` of ``document`` that are not one per line of its ``count`` lines.
+
+    No keys at all is a document whose lines carry none (not made from an order).
+    """
+    if keys and len(keys) != count:
+        raise InvalidType(
+            keys,
+            expected=f"one line key (or None) for each of the {count} lines of {document}, or none",
+            field="line_keys",
+        )
 
 
 def content(value: object) -> Document:

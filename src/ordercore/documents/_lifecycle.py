@@ -20,9 +20,11 @@ from typing import Any, ClassVar, Generic, NoReturn, Self, TypeVar, cast
 
 import attrs
 
+from ordercore._convert import to_text
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.documents import _fields as fields
 from ordercore.documents import display
-from ordercore.errors import NotADraft
+from ordercore.errors import InvalidType, NotADraft, UnknownLineKey
 from ordercore.events import Event, Request
 from ordercore.money.amount import Money
 from ordercore.pricing.document import Document
@@ -121,9 +123,42 @@ class _Side(display.Displayable):
     _kind: ClassVar[Kind]
 
     def _references(self) -> dict[str, object]:
-        """The side's own fields that every state carries over: party and order."""
+        """The fields that every state carries over: party, order and the lines' keys."""
         kind = self._kind
-        return {kind.party: getattr(self, kind.party), kind.order: getattr(self, kind.order)}
+        return {
+            kind.party: getattr(self, kind.party),
+            kind.order: getattr(self, kind.order),
+            "line_keys": getattr(self, "line_keys", ()),
+        }
+
+    def line_key(self, index: int) -> str | None:
+        """The key of line ``index`` (from 0, groups included); ``None`` when it has none.
+
+        A document made from an order carries the key of the order line each of its lines
+        bills; a line that bills none (a rounding difference, a down payment's deduction),
+        or a document without keys, gives ``None``.
+        """
+        keys: tuple[str | None, ...] = getattr(self, "line_keys", ())
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise InvalidType(index, expected="a line index (an int from 0)", field="index")
+        return keys[index] if index < len(keys) else None
+
+    def line_index(self, key: str) -> int:
+        """The index of the line keyed ``key`` (from 0, groups included).
+
+        :class:`~ordercore.errors.UnknownLineKey` when no line carries it.
+        """
+        keys: tuple[str | None, ...] = getattr(self, "line_keys", ())
+        key = to_text(key, "key")
+        for index, each in enumerate(keys):
+            if each == key:
+                return index
+        name = getattr(self, "number", None) or getattr(self, "id", "")
+        raise UnknownLineKey(
+            document=f"{display.kind(self).lower()} {name}",
+            key=key,
+            keys=tuple(k for k in keys if k is not None),
+        )
 
 
 class _Done(_Side):
@@ -162,9 +197,18 @@ class Draft(_Side, Generic[IssuedT, VoidedT]):
     id: str = attrs.field(converter=fields.document_id)
     content: Document = attrs.field(converter=fields.content)
     version: int = attrs.field(default=1, converter=fields.version)
+    #: The key of each line (``None`` for a line without one), or none: see :meth:`line_key`.
+    line_keys: tuple[str | None, ...] = attrs.field(
+        default=(), converter=fields.line_keys, metadata=WHEN_SET
+    )
     _priced: PricedDocument | None = attrs.field(
         init=False, default=None, eq=False, hash=False, repr=False
     )
+
+    def __attrs_post_init__(self) -> None:
+        fields.check_line_keys(
+            self.line_keys, len(self.content.lines), f"{display.kind(self).lower()} {self.id!r}"
+        )
 
     def _created(self, request: Request) -> Changed[Self]:
         """This draft, version 1, as just created."""
@@ -210,8 +254,18 @@ class Draft(_Side, Generic[IssuedT, VoidedT]):
         """Always ``"draft"``."""
         return "draft"
 
-    def revise(self, content: Document, *, request: Request) -> Changed[Self]:
-        """Replace the content; the draft's version goes up by one."""
+    def revise(
+        self,
+        content: Document,
+        *,
+        request: Request,
+        line_keys: tuple[str | None, ...] | None = None,
+    ) -> Changed[Self]:
+        """Replace the content; the draft's version goes up by one.
+
+        ``line_keys`` are the new lines' keys (``()`` for none); unless given, the draft
+        keeps its keys, which must then still be one per line.
+        """
         kind = self._kind
         request = fields.request(request)
         fields.check_revisable(
@@ -220,7 +274,10 @@ class Draft(_Side, Generic[IssuedT, VoidedT]):
             order=kind.order_name,
             again=kind.name,
         )
-        revised = attrs.evolve(self, content=fields.content(content), version=self.version + 1)
+        keys = self.line_keys if line_keys is None else line_keys
+        revised = attrs.evolve(
+            self, content=fields.content(content), version=self.version + 1, line_keys=keys
+        )
         event = kind.revised_event(document_id=self.id, request=request, version=revised.version)
         return Changed(document=revised, events=(event,))
 
@@ -289,6 +346,15 @@ class Voided(_Done):
     content: Document = attrs.field(converter=fields.content)
     version: int = attrs.field(converter=fields.version)
     reason: str = attrs.field(converter=fields.reason)
+    #: The key of each line (``None`` for a line without one), or none, as the draft had.
+    line_keys: tuple[str | None, ...] = attrs.field(
+        default=(), converter=fields.line_keys, metadata=WHEN_SET
+    )
+
+    def __attrs_post_init__(self) -> None:
+        fields.check_line_keys(
+            self.line_keys, len(self.content.lines), f"{display.kind(self).lower()} {self.id!r}"
+        )
 
     @property
     def state(self) -> str:
@@ -315,10 +381,17 @@ class Issued(_Done, fields.PricedView):
     )
     priced: PricedDocument = attrs.field(converter=fields.priced)
     version: int = attrs.field(default=1, converter=fields.version)
+    #: The key of each line (``None`` for a line without one), or none, as the draft had.
+    line_keys: tuple[str | None, ...] = attrs.field(
+        default=(), converter=fields.line_keys, metadata=WHEN_SET
+    )
 
     def __attrs_post_init__(self) -> None:
         fields.check_installments(
             self.installments, self.amount_due, issue_date=self.issue_date, due_date=self.due_date
+        )
+        fields.check_line_keys(
+            self.line_keys, len(self.priced.lines), f"{display.kind(self).lower()} {self.number}"
         )
 
     @property

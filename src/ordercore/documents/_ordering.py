@@ -118,6 +118,16 @@ def check_records(
     check_keys((line.key for line in lines), document)
 
 
+def document_keys(shares: Sequence[TakenLine], count: int) -> tuple[str | None, ...]:
+    """The keys of the ``count`` lines of a document that took ``shares`` of an order's lines.
+
+    Its first lines bill the shares, in their order, and carry the keys of the order lines
+    they bill; the lines after them (a rounding difference, a down payment's deduction)
+    bill no order line, and carry ``None``.
+    """
+    return (*(taken.key for taken in shares), *((None,) * (count - len(shares))))
+
+
 def line_index(value: object, count: int, document: str, field: str = "quantities") -> int:
     """A line index of ``document`` (such as ``"sales order SO-1"``), which has ``count`` lines."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -563,10 +573,11 @@ def credit(
     back its quantity and amount to the order line it billed. Gives the lines, what the
     bill still takes, and the quantities given back. ``note`` and ``bill`` are the
     numbers of the credit note and the bill, ``order`` names the order, for the error of
-    a credited line that bills no order line. A credited line beyond what the bill still
-    takes of its order line (earlier credit notes took it back) raises
-    :class:`~ordercore.errors.OverCrediting`, so an order never takes back more than it
-    billed.
+    a credited line that bills no order line, or whose key is not the key of the order
+    line it bills (:class:`~ordercore.errors.CreditNotTakenBack`). A credited line beyond
+    what the bill still takes of its order line (earlier credit notes took it back)
+    raises :class:`~ordercore.errors.OverCrediting`, so an order never takes back more
+    than it billed.
     """
     result = list(lines)
     left = list(took)
@@ -581,6 +592,15 @@ def credit(
                 "credit the lines that bill the order, or the bill in full",
             )
         taken = left[entry.index]
+        if entry.key is not None and entry.key != taken.key:
+            raise CreditNotTakenBack(
+                order=order,
+                invoice=bill,
+                credit_note=note,
+                reason=f"it credits line {entry.index} as the line keyed {entry.key!r}, but "
+                f"that line bills the order line keyed {taken.key!r}; credit the bill's "
+                "lines by the keys it carries",
+            )
         # no more than the bill still takes of the line (earlier credit notes took it back)
         if entry.quantity > taken.quantity:
             raise OverCrediting(

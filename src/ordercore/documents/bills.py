@@ -149,7 +149,18 @@ class DraftBill(lifecycle.Draft[IssuedBill, VoidedBill]):
         content: Document,
         request: Request,
         purchase_order: str | None = None,
+        line_keys: tuple[str | None, ...] = (),
     ) -> Changed[DraftBill]:
-        """Start a draft (version 1) of ``content`` from ``supplier``."""
-        draft = cls(id=id, supplier=supplier, content=content, purchase_order=purchase_order)
+        """Start a draft (version 1) of ``content`` from ``supplier``.
+
+        ``line_keys`` are the keys of its lines (one per line, ``None`` for a line without
+        one), if it has any: a credit note then names its lines by key.
+        """
+        draft = cls(
+            id=id,
+            supplier=supplier,
+            content=content,
+            purchase_order=purchase_order,
+            line_keys=line_keys,
+        )
         return draft._created(request)

@@ -69,6 +69,7 @@ from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 import attrs
 
 from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore._fieldmeta import WHEN_SET
 from ordercore.documents import _fields as fields
 from ordercore.documents import _ordering as ordering
 from ordercore.documents import display, settling
@@ -82,6 +83,7 @@ from ordercore.errors import (
     CreditOfAnotherInvoice,
     CreditOfAnotherParty,
     CurrencyMismatch,
+    DuplicateLineKey,
     FloatNotAllowed,
     InvalidAmount,
     InvalidNumber,
@@ -97,6 +99,7 @@ from ordercore.errors import (
     TaxNotIncludable,
     TaxSetBelowZero,
     UnknownInvoiceLine,
+    UnknownLineKey,
 )
 from ordercore.events import Event, Request
 from ordercore.money.allocation import allocate
@@ -170,30 +173,46 @@ def _money(value: object) -> Money:
     return to_money(value, "amount")
 
 
-@attrs.frozen(kw_only=True)
+def _line_key(value: object) -> str | None:
+    return None if value is None else to_text(value, "key")
+
+
+@attrs.frozen(kw_only=True, repr=False)
 class CreditedLine:
     """What a credit note took of one invoice line: its index, quantity and stated amount.
 
     ``index`` is the line's index on the invoice (from 0, groups included), ``quantity``
     the quantity credited (a positive ``Decimal``) and ``amount`` the part of the line's
-    stated amount it took back (a ``Money`` in the invoice's currency).
+    stated amount it took back (a ``Money`` in the invoice's currency). ``key`` is the
+    invoice line's key (the key of the order line it bills), ``None`` when it has none.
 
     >>> from ordercore import Money
-    >>> CreditedLine(index=0, quantity="2", amount=Money("20.00", "EUR"))
-    CreditedLine(index=0, quantity=Decimal('2'), amount=Money('20.00', 'EUR'))
+    >>> CreditedLine(index=0, quantity="2", amount=Money("20.00", "EUR"), key="desk")
+    CreditedLine(index=0, quantity=Decimal('2'), amount=Money('20.00', 'EUR'), key='desk')
     """
 
     index: int = attrs.field(converter=_line_index)
     quantity: Decimal = attrs.field(converter=_credited_quantity)
     amount: Money = attrs.field(converter=_money)
+    key: str | None = attrs.field(default=None, converter=_line_key, metadata=WHEN_SET)
+
+    def __repr__(self) -> str:
+        key = "" if self.key is None else f", key={self.key!r}"
+        return (
+            f"CreditedLine(index={self.index!r}, quantity={self.quantity!r}, "
+            f"amount={self.amount!r}{key})"
+        )
 
     @classmethod
-    def _unchecked(cls, index: int, quantity: Decimal, amount: Money) -> Self:
+    def _unchecked(
+        cls, index: int, quantity: Decimal, amount: Money, key: str | None = None
+    ) -> Self:
         """A credited line of values the library checked already (no conversion)."""
         line = object.__new__(cls)
         object.__setattr__(line, "index", index)
         object.__setattr__(line, "quantity", quantity)
         object.__setattr__(line, "amount", amount)
+        object.__setattr__(line, "key", key)
         return line
 
 
@@ -229,6 +248,11 @@ def _credited_lines(value: object) -> tuple[CreditedLine, ...]:
     if len(currencies) > 1:
         first, second = sorted(currency.code for currency in currencies)[:2]
         raise CurrencyMismatch(first, second, operation="credit lines in")
+    keys = [line.key for line in lines if line.key is not None]
+    if len(set(keys)) < len(keys):
+        raise DuplicateLineKey(
+            next(key for key in keys if keys.count(key) > 1), document="the credited lines"
+        )
     return lines
 
 
@@ -395,6 +419,27 @@ class CreditNote(display.Displayable, abc.ABC):
     def credited(self) -> tuple[CreditedLine, ...]:
         """What it took of the invoice's lines (by lines, or all of them in full)."""
         return self.basis.lines if isinstance(self.basis, CreditByLines | CreditInFull) else ()
+
+    @property
+    def line_keys(self) -> tuple[str | None, ...]:
+        """The key of each of its lines (``None`` for a line without one), or none.
+
+        A credit by lines (or in full) of an invoice whose lines carry keys keeps the key
+        of each invoice line it credits: its first lines credit them, in order; a line
+        after them (a tax correction) carries ``None``. Empty when no credited line carries
+        a key (an invoice without keys, a credit by amount, a standalone credit).
+        """
+        keys = [line.key for line in self.credited]
+        if all(key is None for key in keys):
+            return ()
+        return (*keys, *((None,) * (len(self.priced.lines) - len(keys))))
+
+    def line_key(self, index: int) -> str | None:
+        """The key of its line ``index`` (from 0); ``None`` when that line carries none."""
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise InvalidType(index, expected="a line index (an int from 0)", field="index")
+        keys = self.line_keys
+        return keys[index] if index < len(keys) else None
 
     @property
     def in_full(self) -> bool:
@@ -587,8 +632,9 @@ def credit_lines(
 ) -> Changed[CreditNote]:
     """Credit ``quantities`` (invoice line index -> quantity) of ``invoice``.
 
-    With ``order``, a line may also be named by the key of the order line it bills
-    (``{"desk": 1}``).
+    A line may also be named by its key (``{"desk": 1}``): the key of the order line it
+    bills, which an invoice made from an order carries (``invoice.line_keys``), or which
+    ``order`` finds.
 
     ``previous`` are the credit notes already issued against this invoice; what they
     credited is no longer creditable. ``invoice`` may be a supplier's bill. After a credit
@@ -662,7 +708,7 @@ def credit_lines(
             quantum(invoice.priced.currency), invoice.priced.policy.rounding.value
         ) - before
         money = Money._exact(amount, invoice.priced.currency)
-        credited.append(CreditedLine._unchecked(index, quantity, money))
+        credited.append(CreditedLine._unchecked(index, quantity, money, invoice.line_key(index)))
         lines.append(
             _at_invoice_prices(line, quantity, money, invoice.priced.policy)
             or Line(
@@ -861,17 +907,22 @@ def _not_in_full(
 def _by_index(
     quantities: Mapping[Any, object], invoice: IssuedInvoice | IssuedBill, order: TakesCredit | None
 ) -> Mapping[int, object]:
-    """``quantities`` by invoice line index: a key names a line through ``order``."""
+    """``quantities`` by invoice line index: a key names a line of ``invoice``.
+
+    By the keys the invoice's lines carry; with ``order``, through the order (which finds
+    the same line). An invoice that carries no keys, given without its order, takes
+    indexes only (:class:`~ordercore.errors.UnknownLineKey`, with no ``keys``).
+    """
     if not any(isinstance(key, str) for key in quantities):
         return quantities
-    if order is None:
-        key = next(key for key in quantities if isinstance(key, str))
-        raise InvalidType(
-            key, expected="a line index (int); name a line by key with order=", field="quantities"
-        )
     result: dict[int, object] = {}
     for key, quantity in quantities.items():
-        index = order.invoice_line(invoice, key) if isinstance(key, str) else _index(key)
+        if not isinstance(key, str):
+            index = _index(key)
+        elif order is not None:
+            index = order.invoice_line(invoice, key)
+        else:
+            index = _keyed(invoice, key)
         if index in result:
             raise InvalidType(
                 quantities,
@@ -880,6 +931,16 @@ def _by_index(
             )
         result[index] = quantity
     return result
+
+
+def _keyed(invoice: IssuedInvoice | IssuedBill, key: str) -> int:
+    """The index of the line of ``invoice`` keyed ``key`` (:class:`UnknownLineKey` if none)."""
+    if not key:
+        raise InvalidType(key, expected="a line key (a non-empty str) or index", field="quantities")
+    if not invoice.line_keys:
+        kind = "bill" if isinstance(invoice, IssuedBill) else "invoice"
+        raise UnknownLineKey(document=f"{kind} {invoice.number}", key=key, keys=())
+    return invoice.line_index(key)
 
 
 def _index(value: object) -> int:
@@ -918,7 +979,7 @@ def credit_in_full(
         )
     content = attrs.evolve(invoice.content, prepaid=None)
     credited = tuple(
-        CreditedLine._unchecked(i, line.line.quantity, line.stated)
+        CreditedLine._unchecked(i, line.line.quantity, line.stated, invoice.line_key(i))
         for i, line in enumerate(invoice.priced.lines)
     )
     return _issue(

@@ -168,6 +168,16 @@ def header(document: object, priced: PricedDocument, locale: str | None) -> list
         if discount is not None and deadline is not None:
             due += f" ({money(discount.amount)} off if paid by {deadline.isoformat()})"
         rows.append((f"Installment {number}", due))
+    keys = getattr(document, "line_keys", ())
+    if isinstance(keys, tuple) and keys and not hasattr(document, "basis"):
+        # which order line each line bills, by its key (lines numbered as printed, from 1)
+        keyed = ", ".join(
+            f"{number} {render.shown(key)}"
+            for number, key in enumerate(keys, 1)
+            if isinstance(key, str)
+        )
+        if keyed:
+            rows.append(("Line keys", keyed))
     return rows
 
 
@@ -191,7 +201,11 @@ def _credits(
         base = "taxes included" if stated.base.value == "total" else "before taxes"
         return f"{invoice}, an amount of {money(stated.amount.amount)} ({base})"
     credited = getattr(document, "credited", ())
-    lines = ", ".join(f"{line.index + 1} (qty {plain(line.quantity)})" for line in credited)
+    lines = ", ".join(
+        f"{line.index + 1}{'' if line.key is None else ' ' + render.shown(line.key)}"
+        f" (qty {plain(line.quantity)})"
+        for line in credited
+    )
     return f"{invoice}, line{'s' if len(credited) > 1 else ''} {lines}"
 
 

@@ -161,7 +161,14 @@ class DraftInvoice(lifecycle.Draft[IssuedInvoice, VoidedInvoice]):
         content: Document,
         request: Request,
         sales_order: str | None = None,
+        line_keys: tuple[str | None, ...] = (),
     ) -> Changed[DraftInvoice]:
-        """Start a draft (version 1) of ``content`` for ``customer``."""
-        draft = cls(id=id, customer=customer, content=content, sales_order=sales_order)
+        """Start a draft (version 1) of ``content`` for ``customer``.
+
+        ``line_keys`` are the keys of its lines (one per line, ``None`` for a line without
+        one), if it has any: a credit note then names its lines by key.
+        """
+        draft = cls(
+            id=id, customer=customer, content=content, sales_order=sales_order, line_keys=line_keys
+        )
         return draft._created(request)

@@ -423,6 +423,7 @@ class PurchaseOrder(ordering.OrderBase):
             content=content,
             purchase_order=self.number,
             request=request,
+            line_keys=ordering.document_keys(shares, len(content.lines)),
         )
         draft.document._knowing(priced)
         made = TakenFromOrder._unchecked(

@@ -739,6 +739,7 @@ class SalesOrder(ordering.OrderBase):
             content=content,
             sales_order=self.number,
             request=request,
+            line_keys=ordering.document_keys((), len(content.lines)),  # it bills no order line
         )
         made = TakenFromOrder(
             document_id=draft.document.id,
@@ -1135,6 +1136,7 @@ class SalesOrder(ordering.OrderBase):
             content=content,
             sales_order=self.number,
             request=request,
+            line_keys=ordering.document_keys(shares, len(content.lines)),
         )
         draft.document._knowing(priced)
         made = TakenFromOrder._unchecked(

@@ -83,6 +83,7 @@ from ordercore.documents.sales_orders import (
 from ordercore.errors import (
     AllocationReversed,
     CurrencyMismatch,
+    DuplicateLineKey,
     DuplicateOpenItem,
     DuplicatePayment,
     InstallmentsDoNotPay,
@@ -299,6 +300,20 @@ def _read_references(reader: _Reader, side: _Side) -> dict[str, str | None]:
     }
 
 
+def _keys_to_data(record: object) -> Data:
+    """The keys of a document's lines, when it carries any (a record without reads as none)."""
+    keys: tuple[str | None, ...] = getattr(record, "line_keys", ())
+    return {"line_keys": list(keys)} if keys else {}
+
+
+def _read_keys(reader: _Reader) -> tuple[str | None, ...]:
+    return tuple(item.optional_text() for item in reader.items())
+
+
+#: The errors about a document's line keys that name no field of their own.
+_KEY_ERRORS: dict[type[Exception], str] = {DuplicateLineKey: "line_keys"}
+
+
 def _draft_to_data(
     draft: DraftInvoice | DraftBill | VoidedInvoice | VoidedBill, side: _Side
 ) -> Data:
@@ -307,6 +322,7 @@ def _draft_to_data(
         "version": draft.version,
         **_references(draft, side),
         "content": document_to_data(draft.content),
+        **_keys_to_data(draft),
     }
 
 
@@ -327,6 +343,7 @@ def _issued_to_data(issued: IssuedInvoice | IssuedBill, side: _Side) -> Data:
     if issued.installments:
         data["installments"] = [_installment_to_data(i) for i in issued.installments]
     data["priced"] = priced_to_data(issued.priced)
+    data.update(_keys_to_data(issued))
     return data
 
 
@@ -334,12 +351,19 @@ def _draft_reader(
     make: type[DraftInvoice] | type[DraftBill], side: _Side
 ) -> Callable[[_Reader], object]:
     def read(reader: _Reader) -> object:
-        reader.check_keys({"kind", "schema", "id", "version", "content", side[1], side[2]})
+        reader.check_keys(
+            {"kind", "schema", "id", "version", "content", "line_keys", side[1], side[2]}
+        )
         id_ = reader.child("id").text()
         version = _whole(reader.child("version"))
         references = _read_references(reader, side)
         content = _nested(reader.child("content"), document_from_data)
-        return _build(reader, lambda: make(id=id_, version=version, content=content, **references))
+        keys = _read_keys(reader.child("line_keys"))
+        return _build(
+            reader,
+            lambda: make(id=id_, version=version, content=content, line_keys=keys, **references),
+            _KEY_ERRORS,
+        )
 
     return read
 
@@ -349,16 +373,25 @@ def _voided_reader(
 ) -> Callable[[_Reader], object]:
     def read(reader: _Reader) -> object:
         reader.check_keys(
-            {"kind", "schema", "id", "version", "content", "reason", side[1], side[2]}
+            {"kind", "schema", "id", "version", "content", "reason", "line_keys", side[1], side[2]}
         )
         id_ = reader.child("id").text()
         version = _whole(reader.child("version"))
         references = _read_references(reader, side)
         content = _nested(reader.child("content"), document_from_data)
         reason = reader.child("reason").text()
+        keys = _read_keys(reader.child("line_keys"))
         return _build(
             reader,
-            lambda: make(id=id_, version=version, content=content, reason=reason, **references),
+            lambda: make(
+                id=id_,
+                version=version,
+                content=content,
+                reason=reason,
+                line_keys=keys,
+                **references,
+            ),
+            _KEY_ERRORS,
         )
 
     return read
@@ -379,6 +412,7 @@ def _issued_reader(
                 "due_date",
                 "installments",
                 "priced",
+                "line_keys",
                 side[1],
                 side[2],
             }
@@ -392,6 +426,7 @@ def _issued_reader(
         priced = _nested(reader.child("priced"), priced_from_data)
         currency = priced.currency.code
         installments = [_installment(i, currency) for i in reader.child("installments").items()]
+        keys = _read_keys(reader.child("line_keys"))
         return _build(
             reader,
             lambda: make(
@@ -402,9 +437,10 @@ def _issued_reader(
                 due_date=due_date,
                 installments=installments,
                 priced=priced,
+                line_keys=keys,
                 **references,
             ),
-            _INSTALLMENT_ERRORS,
+            _INSTALLMENT_ERRORS | _KEY_ERRORS,
         )
 
     return read
@@ -811,6 +847,7 @@ def _credited_to_data(lines: tuple[CreditedLine, ...]) -> list[Data]:
             "index": line.index,
             "quantity": _number(line.quantity),
             "amount": _number(line.amount.amount),
+            **({"key": line.key} if line.key is not None else {}),
         }
         for line in lines
     ]
@@ -835,11 +872,14 @@ def _basis_to_data(basis: CreditBasis) -> Data:
 
 
 def _credited_line(reader: _Reader, currency: str) -> CreditedLine:
-    reader.check_keys({"index", "quantity", "amount"})
+    reader.check_keys({"index", "quantity", "amount", "key"})
     index = _whole(reader.child("index"))
     quantity = _decimal(reader.child("quantity"), "quantity")
     amount = _money(reader.child("amount"), currency)
-    return _build(reader, lambda: CreditedLine(index=index, quantity=quantity, amount=amount))
+    key = reader.child("key").optional_text()
+    return _build(
+        reader, lambda: CreditedLine(index=index, quantity=quantity, amount=amount, key=key)
+    )
 
 
 _BASES = ("lines", "in_full", "amount", "standalone")

@@ -12,7 +12,9 @@ and a save made from an older one raises :class:`~ordercore.errors.ConcurrencyCo
 Taking a number locks its series until the unit of work closes (as a database row lock
 would), so concurrent writers take numbers one after the other, without gaps, and a
 rolled-back unit of work gives its numbers back. Open a unit of work in a ``with``
-block, so that the lock is always released.
+block, so that the lock is always released. A second unit of work of the same thread
+that takes a number of a series locked by the first would wait for itself: it raises
+:class:`~ordercore.errors.WriteLockHeldInThread` at once instead (another thread waits).
 
 It is thread-safe, and it is the fake that service tests run against.
 
@@ -58,6 +60,7 @@ from ordercore.errors import (
     UnitOfWorkClosed,
     UnknownRecord,
     UnreadRecord,
+    WriteLockHeldInThread,
 )
 from ordercore.events import Event
 from ordercore.settlement.open_items import OpenItem
@@ -131,9 +134,16 @@ class MemoryStore:
         self._records: dict[str, tuple[int, object]] = {}
         self._series: dict[str, NumberingSeries] = {}
         self._series_locks: dict[str, threading.Lock] = {}
+        # the thread and unit of work that hold each series' lock, under ``_lock``
+        self._series_holders: dict[str, tuple[int, MemoryUnitOfWork]] = {}
         self._results: dict[str, tuple[str, object]] = {}
         self._messages: dict[int, Event] = {}
         self._message_count = 0
+
+    @property
+    def name(self) -> str:
+        """The store's name in errors: ``"MemoryStore 0x..."``, by its identity."""
+        return f"MemoryStore {id(self):#x}"
 
     def __call__(self) -> MemoryUnitOfWork:
         """A new unit of work on this store."""
@@ -150,7 +160,7 @@ class MemoryUnitOfWork:
         self._writes: dict[str, object] = {}
         self._new_series: dict[str, NumberingSeries] = {}
         self._taken: dict[str, NumberingSeries] = {}
-        self._held: list[threading.Lock] = []
+        self._held: list[tuple[str, threading.Lock]] = []
         self._results: dict[str, tuple[str, object]] = {}
         self._events: list[Event] = []
         self._marked: set[int] = set()
@@ -217,7 +227,12 @@ class MemoryUnitOfWork:
         self._results.clear()
         self._events.clear()
         self._marked.clear()
-        for lock in reversed(self._held):
+        holders = self._store._series_holders
+        for name, lock in reversed(self._held):
+            with self._store._lock:  # closed from any thread: the hold ends before the lock
+                held = holders.get(name)
+                if held is not None and held[1] is self:
+                    del holders[name]
             lock.release()
         self._held.clear()
 
@@ -390,10 +405,18 @@ class _Numbers:
         uow._check("take a number")
         series = self.get(name)
         if name not in uow._taken and name not in uow._new_series:
-            with uow._store._lock:
-                lock = uow._store._series_locks.setdefault(name, threading.Lock())
+            store, me = uow._store, threading.get_ident()
+            with store._lock:
+                lock = store._series_locks.setdefault(name, threading.Lock())
+                holder = store._series_holders.get(name)
+            if holder is not None and holder[0] == me:  # it would wait for its own thread
+                raise WriteLockHeldInThread(
+                    database=store.name, operation="take a number in", series=name
+                )
             lock.acquire()  # held until the unit of work closes, like a row lock
-            uow._held.append(lock)
+            with store._lock:
+                store._series_holders[name] = (me, uow)
+            uow._held.append((name, lock))
             series = self.get(name)  # what the writer before us committed
         number, advanced = series.next()
         if name in uow._new_series:

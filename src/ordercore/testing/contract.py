@@ -32,16 +32,22 @@ The tests prove what DOMAIN.md section 8 and the ports' docstrings promise:
   a subscription that ended with something waiting) see the
   committed documents and the unit of work's own writes;
 * numbering series are gapless: a number taken by a unit of work that rolls back is taken
-  again by the next one;
+  again by the next one; a second unit of work of the thread whose unit of work holds a
+  series (took a number of it) never waits for ever to take a number of it: it raises
+  :class:`~ordercore.errors.WriteLockHeldInThread` (at once: the in-memory store, SQLite)
+  or :class:`~ordercore.errors.StorageBusy` (after the storage's lock timeout: PostgreSQL,
+  whose ``lock_timeout`` must then be shorter than :attr:`StorageContract.timeout`), and
+  writes nothing;
 * an idempotency key keeps the first result of its request (a record or a tuple of
   records, read back equal), refuses another request
   (:class:`~ordercore.errors.IdempotencyConflict`) and forgets a result rolled back;
 * the outbox holds the events of committed units of work, in order, until a committed unit
   of work marks them delivered;
 * records of every kind a repository stores read back equal: draft, issued and voided
-  invoices and bills, quotes in every state, sales and purchase orders in progress,
-  subscriptions invoiced, changed and paused (filed under their ``state``) (and, as
-  idempotency results, credit notes and payments).
+  invoices and bills (those made from an order with the keys of their lines), quotes in
+  every state, sales and purchase orders in progress, subscriptions invoiced, changed and
+  paused (filed under their ``state``) (and, as idempotency results, credit notes, by
+  the keys of an invoice's lines too, and payments).
 
 Each test uses only the fresh storage its ``uow_factory`` yields (a hypothesis property
 gives each of its examples its own ids), and several writers are several units of work of
@@ -118,9 +124,11 @@ from ordercore.errors import (
     IdempotencyConflict,
     InvalidType,
     RecordExists,
+    StorageBusy,
     UnitOfWorkClosed,
     UnknownRecord,
     UnreadRecord,
+    WriteLockHeldInThread,
 )
 from ordercore.events import Event, Request
 from ordercore.money import Money
@@ -328,16 +336,62 @@ def _subscription_record() -> Record:
 
 
 #: Every kind of record a repository stores, each made by real operations, with its own id.
+def _order_invoice(record_id: str) -> DraftInvoice:
+    """A draft invoice of both lines of a sales order whose lines have keys (one has none)."""
+    order = SalesOrder.confirm(
+        id=f"so-{record_id}",
+        customer="acme",
+        number=f"SO-{record_id}",
+        content=_furniture(),
+        invoicing_policy=InvoicingPolicy.ORDERED,
+        line_keys=["desk", None],
+        request=_request(f"o-{record_id}"),
+    ).document
+    wanted: dict[int | str, object] = {"desk": "1", 1: "1"}  # by key, and by index
+    return order.invoice_quantities(
+        wanted, invoice_id=record_id, request=_request(f"i-{record_id}")
+    ).invoice
+
+
+def _order_bill(record_id: str) -> DraftBill:
+    """A draft bill of a purchase order line, which has a key."""
+    order = PurchaseOrder.confirm(
+        id=f"po-{record_id}",
+        supplier="papyrus",
+        number=f"PO-{record_id}",
+        content=_furniture(),
+        line_keys=["desk", "chair"],
+        request=_request(f"p-{record_id}"),
+    ).document
+    return order.bill_quantities(
+        {"chair": "1"}, bill_id=record_id, request=_request(f"b-{record_id}")
+    ).bill
+
+
+def _keyed_credit_note() -> CreditNote:
+    """A credit note by the key of a line of an invoice made from an order."""
+    invoice = _issue(_order_invoice("inv-keyed"), "INV-K1")
+    return credit_lines(
+        invoice,
+        {"desk": "1"},
+        id="cn-keyed",
+        number="CN-K1",
+        issue_date=dt.date(2026, 11, 30),
+        reason="Returned",
+        request=_request("n-keyed"),
+    ).document
+
+
 _RECORDS: dict[str, Callable[[], Record]] = {
     "draft invoice": lambda: _draft("inv-draft"),
     "issued invoice": _issued_with_term,
-    "voided invoice": lambda: (
-        _draft("inv-voided").void(reason="twice", request=_request("v1")).document
+    "voided invoice": lambda: (  # made from an order: it carries its lines' keys
+        _order_invoice("inv-voided").void(reason="twice", request=_request("v1")).document
     ),
     "draft bill": lambda: _bill("bill-draft"),
     "issued bill": lambda: _issue_bill(_bill("bill-issued"), "PAP-7781", days=14),
-    "voided bill": lambda: (
-        _bill("bill-voided").void(reason="twice", request=_request("v2")).document
+    "voided bill": lambda: (  # made from an order: it carries its lines' keys
+        _order_bill("bill-voided").void(reason="twice", request=_request("v2")).document
     ),
     "draft quote": lambda: _quote("q-draft"),
     "sent quote": lambda: _sent("q-sent"),
@@ -420,6 +474,8 @@ _RESULTS: dict[str, Callable[[], object]] = {
     "a sales order": _sales_order,
     "a customer credit note": lambda: _credit_notes()[0],
     "a supplier credit note": lambda: _credit_notes()[3],
+    "an invoice of an order, keyed": lambda: _issue(_order_invoice("inv-k"), "INV-K"),
+    "a credit note by key": _keyed_credit_note,
     "a payment": _payment,
     "a tuple of records": lambda: (_sales_order(), _issued_with_term(), *_credit_notes()),
     "a tuple of payments": lambda: (_payment("BANK-1"), _payment("BANK-2")),
@@ -525,6 +581,29 @@ def _together(timeout: float, *work: Callable[[_Wait], T]) -> list[T | Exception
     if stuck:
         pytest.fail(f"{', '.join(stuck)} still running after {timeout} s: a deadlock?")
     return outcomes  # type: ignore[return-value]  # every slot was filled by its thread
+
+
+def _within(timeout: float, work: Callable[[], T]) -> T:
+    """What ``work`` returns, run in a thread of its own; a wait beyond ``timeout`` fails.
+
+    For a test of one thread whose adapter might wait for itself: it fails, not hangs.
+    """
+    outcome: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as error:  # given back to the test
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, name="alone", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        pytest.fail(f"still waiting after {timeout} s: the thread waits for itself")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _raise_unexpected(outcomes: Sequence[object], *expected: type[Exception]) -> None:
@@ -1172,6 +1251,33 @@ class StorageContract:
             uow.commit()
         with uow_factory() as uow:
             assert (uow.numbers.get("INV").last, uow.numbers.get("CN").last) == (2, 1)
+
+    def test_a_second_unit_of_work_of_the_thread_holding_a_series_fails_and_writes_nothing(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        _store(uow_factory, series="INV")
+
+        def work() -> tuple[str, Exception]:
+            with uow_factory() as first:
+                number = first.numbers.take("INV")  # holds the series until it closes
+                with uow_factory() as second:
+                    try:  # it would wait for its own thread: it must fail instead
+                        second.numbers.take("INV")
+                    except (WriteLockHeldInThread, StorageBusy) as error:
+                        refused: Exception = error
+                    else:
+                        pytest.fail("took a number of a series that its thread holds")
+                first.commit()
+            return number, refused
+
+        number, refused = _within(self.timeout, work)
+        assert number == "INV-0001"
+        if isinstance(refused, WriteLockHeldInThread):
+            assert refused.operation == "take a number in"
+        with uow_factory() as uow:  # the first committed its number, the refused took none
+            assert uow.numbers.get("INV").last == 1
+            assert uow.numbers.take("INV") == "INV-0002"
+            uow.commit()
 
     @_property
     @given(steps=_numbering)
