@@ -195,6 +195,24 @@ def test_several_included_taxes_odoo_14_gives_the_last_the_rest_and_17_rounds_ea
     assert _bottle("odoo_17") == (eur("5.97"), [eur("1.20"), eur("0.30"), eur("0.30")])
 
 
+def test_odoo_14s_last_tax_rest_is_taken_after_the_others_on_the_exact_net() -> None:
+    # ordercore's LAST_TAX rounds the other taxes from the exact net, 1.43 / 1.26 =
+    # 1.1349...: VAT 0.2156 -> 0.22, the duty the 0.08 left. Odoo 14 takes the VAT on the
+    # rounded net, 1.13 (0.2147 -> 0.21, duty 0.09): the gap docs/profiles.md names
+    tonic = Line(
+        description="Tonic",
+        quantity="1",
+        unit_price=eur("1.43"),
+        taxes=[
+            Tax.percent("VAT", "19", included=True),
+            Tax.percent("Duty", "7", code="D", included=True),
+        ],
+    )
+    result = price(Document(currency="EUR", items=[tonic], policy=Policy.profile("odoo_14")))
+    assert result.lines[0].net == eur("1.13")
+    assert [row.amount for row in result.tax_breakdown] == [eur("0.22"), eur("0.08")]
+
+
 def test_odoo_cash_rounding_strategies_are_given_beside_the_profile() -> None:
     # Odoo 14 and 17 have the same two strategies. One soap at 2.04, 8.1 %: 2.04 + 0.17
     # (0.16524 rounded) = 2.21, paid in steps of 0.05 as 2.20 either way
