@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ordercore import (
     CashRounding,
+    CashRoundingStrategy,
     Discount,
     Document,
     IncludedRounding,
@@ -20,6 +21,7 @@ from ordercore import (
     Money,
     OrdercoreError,
     Policy,
+    ResidualCent,
     RoundingMode,
     Tax,
     TaxRounding,
@@ -36,8 +38,16 @@ def eur(amount: str) -> Money:
     return Money(amount, "EUR")
 
 
-def test_the_profiles_are_the_five_documented_ones() -> None:
-    assert PROFILES == ("en16931", "odoo_17", "odoo_17_round_globally", "erpnext", "tryton")
+def test_the_profiles_are_the_seven_documented_ones() -> None:
+    assert PROFILES == (
+        "en16931",
+        "odoo_17",
+        "odoo_17_round_globally",
+        "odoo_14",
+        "odoo_14_round_globally",
+        "erpnext",
+        "tryton",
+    )
 
 
 def test_en16931_is_the_default_policy() -> None:
@@ -51,7 +61,23 @@ def test_each_profile_sets_the_options_its_page_lists() -> None:
         TaxRounding.PER_LINE,
         IncludedRounding.TAX_FIRST,
     )
-    assert Policy.profile("odoo_17_round_globally").tax_rounding is TaxRounding.PER_TAX_EXACT
+    globally = Policy.profile("odoo_17_round_globally")
+    assert (globally.rounding, globally.tax_rounding, globally.included_rounding) == (
+        RoundingMode.HALF_UP,
+        TaxRounding.PER_RATE,
+        IncludedRounding.TAX_FIRST,
+    )
+    for name, tax_rounding in (
+        ("odoo_14", TaxRounding.PER_LINE),
+        ("odoo_14_round_globally", TaxRounding.PER_RATE),
+    ):
+        odoo_14 = Policy.profile(name)
+        assert (
+            odoo_14.rounding,
+            odoo_14.tax_rounding,
+            odoo_14.included_rounding,
+            odoo_14.residual_cent,
+        ) == (RoundingMode.HALF_UP, tax_rounding, IncludedRounding.NET_FIRST, ResidualCent.LAST_TAX)
     erpnext = Policy.profile("erpnext")
     assert (erpnext.rounding, erpnext.tax_rounding) == (RoundingMode.HALF_UP, TaxRounding.PER_RATE)
     tryton = Policy.profile("tryton")
@@ -77,7 +103,11 @@ def _clips(profile: str) -> tuple[Money, Money]:
     [
         ("en16931", "1.30", "0.26"),  # 20 % of the rounded nets, 10 x 0.13, rounded once
         ("odoo_17", "1.30", "0.30"),  # each line's 0.026 rounded to 0.03
-        ("odoo_17_round_globally", "1.30", "0.25"),  # 20 % of the exact 1.25
+        # round globally, Odoo still rounds each line's amount and sums the unrounded
+        # 0.026 of each: 20 % of 1.30, rounded once
+        ("odoo_17_round_globally", "1.30", "0.26"),
+        ("odoo_14", "1.30", "0.30"),  # as 17: each line's tax rounded
+        ("odoo_14_round_globally", "1.30", "0.26"),
         ("erpnext", "1.30", "0.26"),
         ("tryton", "1.20", "0.25"),  # 0.125 half to even is 0.12; tax on the exact 1.25
     ],
@@ -99,6 +129,103 @@ def test_odoos_included_tax_is_rounded_first_and_the_net_takes_the_rest() -> Non
         "en16931": (eur("10.13"), eur("2.02"), eur("12.15")),
         "odoo_17": (eur("10.12"), eur("2.03"), eur("12.15")),
     }
+
+
+def _lamp(profile: str, lines: int = 1) -> tuple[list[Money], Money]:
+    vat = Tax.percent("VAT", "20", included=True)
+    lamps = [
+        Line(description=f"Lamp {n}", quantity="1", unit_price=eur("12.15"), taxes=[vat])
+        for n in range(lines)
+    ]
+    result = price(Document(currency="EUR", items=lamps, policy=Policy.profile(profile)))
+    assert result.totals.tax_inclusive == eur("12.15") * lines
+    return [line.net for line in result.lines], result.totals.tax
+
+
+@pytest.mark.parametrize(
+    ("profile", "net", "tax"),
+    [
+        # Odoo 17 rounds the included tax, 2.025, and the net takes the rest
+        ("odoo_17", "10.12", "2.03"),
+        ("odoo_17_round_globally", "10.12", "2.03"),
+        # Odoo 14 rounds the net, 10.125, and the tax takes the rest
+        ("odoo_14", "10.13", "2.02"),
+        ("odoo_14_round_globally", "10.13", "2.02"),
+    ],
+)
+def test_odoo_14_rounds_an_included_taxs_net_first_and_17_the_tax(
+    profile: str, net: str, tax: str
+) -> None:
+    assert _lamp(profile) == ([eur(net)], eur(tax))
+
+
+def test_per_line_odoo_backs_included_taxes_out_of_each_line() -> None:
+    # two lamps: each line is backed out on its own, so the half cent goes the same way twice
+    assert _lamp("odoo_17", lines=2) == ([eur("10.12")] * 2, eur("4.06"))
+    assert _lamp("odoo_14", lines=2) == ([eur("10.13")] * 2, eur("4.04"))
+
+
+def test_round_globally_backs_included_taxes_out_of_the_summed_lines() -> None:
+    # What ordercore computes; Odoo backs them out of each line in this mode too (17: 4.06,
+    # 14: 4.04), the gap docs/profiles.md names: 24.30 including 20 % is exactly 4.05
+    for profile in ("odoo_17_round_globally", "odoo_14_round_globally"):
+        assert _lamp(profile, lines=2) == ([eur("10.13"), eur("10.12")], eur("4.05"))
+
+
+def _bottle(profile: str) -> tuple[Money, list[Money]]:
+    bottle = Line(
+        description="Bottle",
+        quantity="1",
+        unit_price=eur("7.77"),
+        taxes=[
+            Tax.percent("VAT", "20", included=True),
+            Tax.percent("Duty", "5", code="D", included=True),
+            Tax.percent("Levy", "5", code="L", included=True),
+        ],
+    )
+    result = price(Document(currency="EUR", items=[bottle], policy=Policy.profile(profile)))
+    return result.lines[0].net, [row.amount for row in result.tax_breakdown]
+
+
+def test_several_included_taxes_odoo_14_gives_the_last_the_rest_and_17_rounds_each() -> None:
+    # 7.77 / 1.30 = 5.9769...: the taxes' exact amounts are 1.1954, 0.2988 and 0.2988
+    # Odoo 14: the net 5.98; VAT 1.20 and duty 0.30 rounded, the levy takes 0.29
+    assert _bottle("odoo_14") == (eur("5.98"), [eur("1.20"), eur("0.30"), eur("0.29")])
+    # Odoo 17: each tax rounded, 1.20 + 0.30 + 0.30, and the net takes the rest
+    assert _bottle("odoo_17") == (eur("5.97"), [eur("1.20"), eur("0.30"), eur("0.30")])
+
+
+def test_odoo_14s_last_tax_rest_is_taken_after_the_others_on_the_exact_net() -> None:
+    # ordercore's LAST_TAX rounds the other taxes from the exact net, 1.43 / 1.26 =
+    # 1.1349...: VAT 0.2156 -> 0.22, the duty the 0.08 left. Odoo 14 takes the VAT on the
+    # rounded net, 1.13 (0.2147 -> 0.21, duty 0.09): the gap docs/profiles.md names
+    tonic = Line(
+        description="Tonic",
+        quantity="1",
+        unit_price=eur("1.43"),
+        taxes=[
+            Tax.percent("VAT", "19", included=True),
+            Tax.percent("Duty", "7", code="D", included=True),
+        ],
+    )
+    result = price(Document(currency="EUR", items=[tonic], policy=Policy.profile("odoo_14")))
+    assert result.lines[0].net == eur("1.13")
+    assert [row.amount for row in result.tax_breakdown] == [eur("0.22"), eur("0.08")]
+
+
+def test_odoo_cash_rounding_strategies_are_given_beside_the_profile() -> None:
+    # Odoo 14 and 17 have the same two strategies. One soap at 2.04, 8.1 %: 2.04 + 0.17
+    # (0.16524 rounded) = 2.21, paid in steps of 0.05 as 2.20 either way
+    vat = Tax.percent("MWST", "8.1")
+    item = Line(description="Soap", quantity="1", unit_price=Money("2.04", "CHF"), taxes=[vat])
+    for name in ("odoo_17", "odoo_14"):
+        for strategy in (CashRoundingStrategy.ROUNDING_LINE, CashRoundingStrategy.BIGGEST_TAX):
+            policy = Policy.profile(
+                name, cash_rounding=CashRounding(increment="0.05", strategy=strategy)
+            )
+            totals = price(Document(currency="CHF", items=[item], policy=policy)).totals
+            assert totals.amount_due == Money("2.20", "CHF")
+            assert totals.tax_inclusive == Money("2.20", "CHF")
 
 
 def test_options_beside_the_name_are_set_on_top_and_checked() -> None:

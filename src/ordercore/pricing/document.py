@@ -438,9 +438,10 @@ class Policy:
         """The policy of a named profile: the conventions of a system, bundled.
 
         ``"en16931"`` (the defaults), ``"odoo_17"``, ``"odoo_17_round_globally"``,
-        ``"erpnext"`` and ``"tryton"``; docs/profiles.md lists each one's rules and
-        where the system states them. ``changes`` set other options on top (a cash
-        rounding, the places of unit prices), checked as ``Policy(...)`` checks them.
+        ``"odoo_14"``, ``"odoo_14_round_globally"``, ``"erpnext"`` and ``"tryton"``;
+        docs/profiles.md lists each one's rules and where the system states them.
+        ``changes`` set other options on top (a cash rounding, the places of unit
+        prices), checked as ``Policy(...)`` checks them.
         Another name raises :class:`~ordercore.errors.UnknownProfile`.
 
         >>> Policy.profile("tryton").tax_rounding
@@ -473,7 +474,20 @@ _PROFILES: dict[str, dict[str, object]] = {
     },
     "odoo_17_round_globally": {
         "rounding": RoundingMode.HALF_UP,
-        "tax_rounding": TaxRounding.PER_TAX_EXACT,
+        "tax_rounding": TaxRounding.PER_RATE,
+        "included_rounding": IncludedRounding.TAX_FIRST,
+    },
+    "odoo_14": {
+        "rounding": RoundingMode.HALF_UP,
+        "tax_rounding": TaxRounding.PER_LINE,
+        "included_rounding": IncludedRounding.NET_FIRST,
+        "residual_cent": ResidualCent.LAST_TAX,
+    },
+    "odoo_14_round_globally": {
+        "rounding": RoundingMode.HALF_UP,
+        "tax_rounding": TaxRounding.PER_RATE,
+        "included_rounding": IncludedRounding.NET_FIRST,
+        "residual_cent": ResidualCent.LAST_TAX,
     },
     "erpnext": {
         "rounding": RoundingMode.HALF_UP,
