@@ -335,7 +335,6 @@ def _subscription_record() -> Record:
     return cast(Record, _subscription())  # it has its id: a record as any other
 
 
-#: Every kind of record a repository stores, each made by real operations, with its own id.
 def _order_invoice(record_id: str) -> DraftInvoice:
     """A draft invoice of both lines of a sales order whose lines have keys (one has none)."""
     order = SalesOrder.confirm(
@@ -382,6 +381,7 @@ def _keyed_credit_note() -> CreditNote:
     ).document
 
 
+#: Every kind of record a repository stores, each made by real operations, with its own id.
 _RECORDS: dict[str, Callable[[], Record]] = {
     "draft invoice": lambda: _draft("inv-draft"),
     "issued invoice": _issued_with_term,
