@@ -18,6 +18,7 @@ from ordercore.pricing.document import (
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import Line, LineKind, PriceSource
 from ordercore.pricing.results import (
+    LineTax,
     PricedAdjustment,
     PricedDocument,
     PricedGroup,
@@ -39,6 +40,7 @@ __all__ = [
     "IncludedRounding",
     "Line",
     "LineKind",
+    "LineTax",
     "Policy",
     "PriceSource",
     "PricedAdjustment",
