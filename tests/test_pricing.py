@@ -180,8 +180,8 @@ class TestLines:
             Line(description="x", quantity=1.5, unit_price=eur("1"))
         with refused(InvalidType, field="unit_price", value="1.00"):
             Line(description="x", quantity="1", unit_price="1.00")
-        with refused(InvalidLine, field="unit_price", line="Item"):
-            line("1", "-1.00")
+        with refused(InvalidLine, field="unit_price", line="Item"):  # by its document
+            Document(currency="EUR", items=[line("1", "-1.00")])
         with refused(InvalidLine, field="taxes", line="Item"):
             line("1", "1.00", VAT20, VAT20)
         with pytest.raises(CurrencyMismatch):

@@ -58,6 +58,7 @@ from ordercore.pricing.document import (
     Charge,
     Document,
     Group,
+    NegativePrices,
     Policy,
     TaxCorrection,
 )
@@ -301,6 +302,8 @@ class _DocumentReader:
         self.root = _Reader(data)
         self.currency = ""
         self.taxes: dict[str, Tax] = {}
+        # whether the policy read allows negative unit prices (a line then checks its own)
+        self.negative_prices = NegativePrices.REFUSE
 
     def read(self) -> Document:
         root = self.root
@@ -327,6 +330,7 @@ class _DocumentReader:
             for name in taxes.mapping():
                 self.taxes[name] = self.tax(taxes.child(name))
         policy = self.policy(root.child("policy"))
+        self.negative_prices = policy.negative_prices
         items = [self.item(item) for item in root.child("items").required().items()]
         allowances = [self.adjustment(a, Allowance) for a in root.child("allowances").items()]
         charges = [self.adjustment(c, Charge) for c in root.child("charges").items()]
@@ -370,6 +374,7 @@ class _DocumentReader:
                 "residual_cent",
                 "discount_overflow",
                 "tax_increment",
+                "negative_prices",
             }
         )
         places = reader.child("price_places")
@@ -400,6 +405,9 @@ class _DocumentReader:
         overflow = reader.child("discount_overflow").choice(
             DiscountOverflow, DiscountOverflow.REFUSE
         )
+        negative_prices = reader.child("negative_prices").choice(
+            NegativePrices, NegativePrices.REFUSE
+        )
         tax_step = reader.child("tax_increment")
         tax_increment = None if tax_step.value is None else tax_step.number()
         return reader.build(
@@ -414,6 +422,7 @@ class _DocumentReader:
                 residual_cent=residual_cent,
                 discount_overflow=overflow,
                 tax_increment=tax_increment,
+                negative_prices=negative_prices,
             )
         )
 
@@ -537,6 +546,12 @@ class _DocumentReader:
             if stacking_reader.value is not None
             else None
         )
+        if self.negative_prices is NegativePrices.REFUSE and unit_price.amount < 0:
+            # the document would refuse it: say so at the line, where the data has it
+            raise reader.child("unit_price").fail(
+                "a unit price cannot be negative (EN 16931 BR-27) unless the policy "
+                'allows it ("negative_prices": "allow")'
+            )
         return reader.build(
             lambda: Line(
                 description=description,
@@ -753,6 +768,8 @@ def _policy_to_data(policy: Policy) -> Data:
         data["discount_overflow"] = policy.discount_overflow.value
     if policy.tax_increment is not None:
         data["tax_increment"] = _number(policy.tax_increment)
+    if policy.negative_prices is not NegativePrices.REFUSE:
+        data["negative_prices"] = policy.negative_prices.value
     return data
 
 

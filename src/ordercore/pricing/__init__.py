@@ -12,6 +12,7 @@ from ordercore.pricing.document import (
     Charge,
     Document,
     Group,
+    NegativePrices,
     Policy,
     TaxCorrection,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Line",
     "LineKind",
     "LineTax",
+    "NegativePrices",
     "Policy",
     "PriceSource",
     "PricedAdjustment",

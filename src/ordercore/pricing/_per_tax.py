@@ -16,7 +16,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ordercore.money.context import CONTEXT, exact
-from ordercore.pricing.engine import _NO_AMOUNTS, _exact_amounts, _fixed_included, _Pricing
+from ordercore.pricing.engine import (
+    _NO_AMOUNTS,
+    _exact_amounts,
+    _fixed_included,
+    _Pricing,
+    mirrored,
+)
 from ordercore.pricing.results import _returned
 from ordercore.pricing.taxes import TaxKind
 
@@ -37,7 +43,7 @@ Amounts = tuple[tuple["Tax", Decimal], ...]
 def _replay(priced: PricedDocument) -> _Pricing:
     """A pricing run set up as the one that made ``priced``, with its lines' amounts."""
     run = _Pricing(priced.document)
-    run.lines = [entry.line for entry in priced.lines]
+    run.lines = [mirrored(entry.line) for entry in priced.lines]
     run.stated = [entry._stated for entry in priced.lines]
     return run
 
@@ -81,7 +87,7 @@ def _backed_out_together(
     taxes = line.included_taxes
 
     def key_of(i: int) -> object:
-        other = priced.lines[i].line
+        other = run.lines[i]
         if run.per_group:
             return (other.taxes, _returned(run.stated[i], other.quantity))
         return other.included_taxes
@@ -102,8 +108,8 @@ def _backed_out_together(
     for i in indexes:
         entry = priced.lines[i]
         stated = entry._stated
-        exact_net = CONTEXT.divide(CONTEXT.subtract(stated, _fixed_included(entry.line)), divisor)
-        amounts = _exact_amounts(list(taxes), exact_net, entry.line.quantity)
+        exact_net = CONTEXT.divide(CONTEXT.subtract(stated, _fixed_included(run.lines[i])), divisor)
+        amounts = _exact_amounts(list(taxes), exact_net, run.lines[i].quantity)
         shares = dict(zip(taxes[:-1], amounts[:-1], strict=True))
         shares[taxes[-1]] = CONTEXT.subtract(
             CONTEXT.subtract(stated, entry._net), sum(amounts[:-1], _ZERO)
@@ -122,7 +128,7 @@ def _line(
 ) -> Amounts:
     """Line ``index``'s amount per tax; ``run`` carries the running sums of the lines before."""
     entry = priced.lines[index]
-    line = entry.line
+    line = run.lines[index]  # as pricing took it (a negative price's sign on the quantity)
     taxes = line.taxes
     stated = entry._stated
     run.breakdown = {}

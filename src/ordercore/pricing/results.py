@@ -45,6 +45,12 @@ def _returned(stated: Decimal, quantity: Decimal) -> bool:
     return stated < 0 or (stated == 0 and quantity < 0)
 
 
+def _signed(line: Line) -> Decimal:
+    """A line's quantity in the sign of its amount (negated for a negative unit price)."""
+    quantity = line.quantity
+    return quantity.copy_negate() if line.unit_price.amount < 0 else quantity
+
+
 class PricedLine(tuple[Any, ...]):
     """One priced line (made by the pricing computation only).
 
@@ -328,13 +334,15 @@ class PricedDocument:
         if discount is None:
             return line.unit_price
         unit = line.unit_price.amount
+        negative = unit < 0  # priced as its mirror: the discount lowers the price's size
+        unit = unit.copy_abs()
         if discount.kind is DiscountKind.PERCENT:
             step = Decimal((0, (1,), -self.policy.price_places))
             off = CONTEXT.multiply(unit, discount.factor)
             net = CONTEXT.subtract(unit, off).quantize(step, self.policy.rounding.value, CONTEXT)
         else:
             net = CONTEXT.subtract(unit, discount.factor)
-        return Money._exact(net, self.currency)
+        return Money._exact(net.copy_negate() if negative else net, self.currency)
 
     def lines_of(self, row: TaxSubtotal) -> tuple[int, ...]:
         """The indexes (in :attr:`lines`) of the lines that ``row`` of the breakdown covers.
@@ -358,7 +366,7 @@ class PricedDocument:
             holds = having.get(id(taxes))
             if holds is None:
                 holds = having[id(taxes)] = any(tax.breakdown_key == key for tax in taxes)
-            if holds and (returns is None or _returned(priced._stated, line.quantity) is returns):
+            if holds and (returns is None or _returned(priced._stated, _signed(line)) is returns):
                 found.append(index)
         return tuple(found)
 
