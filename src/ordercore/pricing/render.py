@@ -265,6 +265,8 @@ def _totals(
     total("Untaxed total", figures.tax_exclusive.amount, "total")
     for row in priced.tax_breakdown:
         reason = _reason(row.reason, row.reason_code)
+        if row.note is not None:
+            reason += f" ({row.note})"
         if row.correction is not None:
             reason += f" (incl. correction {money(row.correction.amount)})"
         if row.cash_rounding is not None:

@@ -240,6 +240,11 @@ class TaxSubtotal:
         """The exemption reason code (EN 16931 BT-121), carried to the invoice."""
         return self.tax.reason_code
 
+    @property
+    def note(self) -> str | None:
+        """The tax's note: a text printed with the row that is no exemption reason."""
+        return self.tax.note
+
 
 @attrs.frozen(kw_only=True)
 class Totals:

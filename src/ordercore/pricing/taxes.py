@@ -195,8 +195,14 @@ class Tax:
 
     ``reason`` is the exemption reason text (EN 16931 BT-120) and ``reason_code`` its code
     (BT-121, from the CEF VATEX list, such as ``VATEX-EU-132-1I``): a ``ZERO`` tax needs
-    one of them, or both. A reason code has at most :data:`MAX_REASON_CODE_LENGTH`
+    one of them, or both, except a zero-rated one (code ``Z``), which may have neither
+    (EN 16931 BR-Z-10). A reason code has at most :data:`MAX_REASON_CODE_LENGTH`
     characters and no whitespace.
+
+    ``note`` is a free text printed with the tax's row that is no exemption reason: what
+    a zero-rated tax says on the invoice (reading older plain data, it holds what such a
+    tax carried as its reason; docs/pricing.md). Like the reason, it is part of what makes
+    a row.
     """
 
     name: str = attrs.field(converter=_name)
@@ -211,6 +217,7 @@ class Tax:
     reason: str | None = attrs.field(default=None, converter=optional_reason)
     # added after format 1 of the request fingerprint: written there only when set
     reason_code: str | None = attrs.field(default=None, converter=_reason_code, metadata=WHEN_SET)
+    note: str | None = attrs.field(default=None, converter=optional_reason, metadata=WHEN_SET)
     #: The multiplier applied to the base (a percentage as a fraction, the division
     #: factor rate / (100 - rate), or the per-unit amount), negative for withholding.
     factor: Decimal = attrs.field(init=False, eq=False, hash=False)
@@ -260,6 +267,7 @@ class Tax:
             self.withholding,
             self.reason,
             self.reason_code,
+            self.note,
         )
         object.__setattr__(self, "_breakdown_key", key)
 
@@ -285,6 +293,16 @@ class Tax:
                     reason="an exempt, zero-rated or reverse charge tax has rate 0",
                     field="rate",
                 )
+            if self.code == "Z":
+                if self.reason is not None or self.reason_code is not None:
+                    raise InvalidTax(
+                        self.name,
+                        reason="a zero-rated (Z) tax states no exemption reason (EN 16931 "
+                        "BR-Z-10); give a text for the invoice as its note, or use the "
+                        "category that the reason is for (G for an export, E for an exemption)",
+                        field="reason" if self.reason is not None else "reason_code",
+                    )
+                return _ZERO
             if not self.reason and self.reason_code is None:
                 raise InvalidTax(
                     self.name,
@@ -371,7 +389,14 @@ class Tax:
         )
 
     @classmethod
-    def _nothing_due(cls, name: str, code: str, reason: str | None, reason_code: str | None) -> Tax:
+    def _nothing_due(
+        cls,
+        name: str,
+        code: str,
+        reason: str | None,
+        reason_code: str | None,
+        note: str | None = None,
+    ) -> Tax:
         """A tax of kind ZERO in category ``code``: what the four constructors below make."""
         return cls(
             name=name,
@@ -380,6 +405,7 @@ class Tax:
             rate=_ZERO,
             reason=reason,
             reason_code=reason_code,
+            note=note,
         )
 
     @classmethod
@@ -405,9 +431,23 @@ class Tax:
         reason: str | None = None,
         reason_code: str | None = None,
         code: str = "Z",
+        note: str | None = None,
     ) -> Tax:
-        """The supply is taxable at a rate of zero."""
-        return cls._nothing_due(name, code, reason, reason_code)
+        """The supply is taxable at a rate of zero.
+
+        In category ``Z`` (the default) it states no exemption reason (EN 16931 BR-Z-10): a
+        ``reason`` or ``reason_code`` raises :class:`~ordercore.errors.InvalidTax`, and a
+        text for the invoice is its ``note``. In another category, such as ``G`` (an export,
+        VAT not charged), it needs a reason, as an exempt tax does.
+
+        >>> Tax.zero_rated("VAT")
+        Tax.zero_rated('VAT', code='Z')
+        >>> Tax.zero_rated("VAT", note="Children's clothing").note
+        "Children's clothing"
+        >>> Tax.zero_rated("VAT", code="G", reason="Export outside the EU").reason
+        'Export outside the EU'
+        """
+        return cls._nothing_due(name, code, reason, reason_code, note)
 
     @classmethod
     def reverse_charge(
@@ -511,19 +551,25 @@ class Tax:
             for flag in ("included", "compound", "on_plain_net")
             if getattr(self, flag)
         )
+        note = "" if self.note is None else f", note={self.note!r}"
         if self.kind is TaxKind.ZERO:
             constructor = _ZERO_CONSTRUCTORS.get(self.code, "exempt")
             reason_code = "" if self.reason_code is None else f", reason_code={self.reason_code!r}"
+            if self.code == "Z":  # BR-Z-10: no reason to show
+                return f"Tax.{constructor}({self.name!r}, code={self.code!r}{note})"
             return (
                 f"Tax.{constructor}({self.name!r}, code={self.code!r}, "
-                f"reason={self.reason!r}{reason_code})"
+                f"reason={self.reason!r}{reason_code}{note})"
             )
         if self.withholding:
-            return f"Tax.withholding_tax({self.name!r}, {str(self.rate)!r}, code={self.code!r})"
+            return (
+                f"Tax.withholding_tax({self.name!r}, {str(self.rate)!r}, code={self.code!r}{note})"
+            )
         if self.kind is TaxKind.PER_UNIT:
-            return f"Tax.per_unit({self.name!r}, {self.amount!r}, code={self.code!r}{flags})"
+            return f"Tax.per_unit({self.name!r}, {self.amount!r}, code={self.code!r}{flags}{note})"
         return (
-            f"Tax.{self.kind.value}({self.name!r}, {str(self.rate)!r}, code={self.code!r}{flags})"
+            f"Tax.{self.kind.value}({self.name!r}, {str(self.rate)!r}, code={self.code!r}"
+            f"{flags}{note})"
         )
 
 
