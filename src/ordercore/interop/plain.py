@@ -448,6 +448,7 @@ class _DocumentReader:
                 "reason",
                 "reason_code",
                 "note",
+                "withholding",
             }
         )
         kind_reader = reader.child("kind")
@@ -455,6 +456,13 @@ class _DocumentReader:
         if kind not in _TAX_KINDS:
             raise kind_reader.fail(f"expected one of {sorted(_TAX_KINDS)}, got {excerpt(kind)}")
         rule, withholding, default_code = _TAX_KINDS[kind]
+        if rule in (TaxKind.PER_UNIT, TaxKind.DIVISION):  # withheld, if it says so
+            withholding = reader.child("withholding").boolean(default=False)
+        elif reader.has("withholding"):
+            raise reader.child("withholding").fail(
+                'a withheld percentage is of kind "withholding"; only a per_unit or '
+                "division tax says withholding"
+            )
         name = reader.child("name").text()
         code = reader.child("code").optional_text() or default_code
         reason = reader.child("reason").optional_text()
@@ -707,6 +715,8 @@ def _tax_to_data(tax: Tax) -> Data:
     for flag in ("included", "compound", "on_plain_net"):
         if getattr(tax, flag):
             data[flag] = True
+    if tax.withholding and tax.kind is not TaxKind.PERCENT:  # a percentage's is its kind
+        data["withholding"] = True
     if tax.reason is not None:
         data["reason"] = tax.reason
     if tax.reason_code is not None:

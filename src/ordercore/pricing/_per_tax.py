@@ -52,8 +52,8 @@ def _taken(run: _Pricing, taxes: Sequence[Tax], given: dict[Tax, Decimal] | None
     """What the chain just run put into ``run.breakdown``, per tax of ``taxes``.
 
     ``given`` are amounts the chain did not collect (the included taxes backed out of
-    several lines at once). A tax listed twice on a line was collected once with both
-    amounts; the first listing shows their sum and the second zero.
+    several lines at once). (A line lists a tax once; were one listed twice, the first
+    listing would show both amounts and the second zero.)
     """
     breakdown = run.breakdown
     seen: set[Tax] = set()

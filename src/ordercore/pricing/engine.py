@@ -621,6 +621,10 @@ class _Pricing:
         linear = plain and not self.per_line
         rounded = plain and self.per_line
         kernel = _Kernel(taxes, linear=linear, rounded=rounded)
+        if linear and not kernel.unit and any(c[2] or c[4] for c in kernel.coefficients):
+            # per-unit amounts that cancel out (a fee and as much withheld): the kernel
+            # would keep no quantity for them, so these lines take the general path
+            kernel.linear = linear = False
         if linear or rounded:
             for tax in taxes:
                 self.breakdown.setdefault(tax, [_ZERO, _ZERO, _ZERO, _ZERO])

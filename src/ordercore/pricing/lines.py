@@ -311,7 +311,7 @@ class Line:
             problem = _problem_of(tax_set, currency)
             if problem is not None:
                 raise _tax_set_error(problem, self, currency)
-        if off is not None and off.kind is DiscountKind.PER_UNIT and off.value > abs(amount):
+        if off is not None and off.kind is DiscountKind.PER_UNIT and off.value > amount.copy_abs():
             raise InvalidDiscount(
                 off, reason=f"it exceeds the unit price {price}", field="price_discount"
             )

@@ -405,8 +405,7 @@ class PricedDocument:
           every line it covers is then exactly its lines' sum (to the context's precision),
           and the parts of such a line are fractions of a cent.
 
-        A tax listed twice on a line shows the two amounts summed at its first listing
-        and zero at the second. Computed on demand from the stored amounts, by the
+        Computed on demand from the stored amounts, by the
         pricing's own chain of taxes: pricing does no work for it. Under ``COMPENSATED``
         a line's amounts depend on the lines before it, which are worked out again; to
         read every line, use :meth:`taxes_per_line`, in one pass.

@@ -18,7 +18,8 @@ order:
   stated price so that what the customer sees stays exactly as stated;
 * ``compound``: its amount joins the base of the taxes after it (tax on tax);
 * ``on_plain_net``: its own base is always the plain line net, even after compound taxes;
-* ``withholding``: a negative tax that reduces the amount payable.
+* ``withholding``: a negative tax that reduces the amount payable: a percentage, an
+  amount per unit or a division rate, never included in the price.
 
 How tax amounts are rounded is the document's :class:`TaxRounding`; how included taxes
 are rounded, its :class:`IncludedRounding` and :class:`ResidualCent`.
@@ -239,9 +240,12 @@ class Tax:
             )
         factor = self._factor(rate)
         if self.withholding:
-            if self.kind is not TaxKind.PERCENT:
+            if self.kind is TaxKind.ZERO:
                 raise InvalidTax(
-                    self.name, reason="a withholding tax is a percentage", field="withholding"
+                    self.name,
+                    reason="a zero tax has nothing to withhold: withhold a percentage, an "
+                    "amount per unit or a division rate",
+                    field="withholding",
                 )
             if self.included:
                 raise InvalidTax(
@@ -358,8 +362,13 @@ class Tax:
         code: str = "S",
         included: bool = False,
         compound: bool = False,
+        withholding: bool = False,
     ) -> Tax:
-        """A fixed amount per unit, such as an excise duty or a recycling fee."""
+        """A fixed amount per unit, such as an excise duty or a recycling fee.
+
+        ``withholding=True`` makes it an amount per unit the buyer withholds: negative, it
+        lowers the amount payable (it cannot be included in the price).
+        """
         if not isinstance(amount, moneyed.Money):
             raise InvalidTax(
                 name,
@@ -375,17 +384,30 @@ class Tax:
             currency=money.currency,
             included=included,
             compound=compound,
+            withholding=withholding,
         )
 
     @classmethod
-    def division(cls, name: str, rate: object, *, code: str = "S", included: bool = False) -> Tax:
-        """A tax levied on the tax-inclusive amount: tax = base / (1 - rate) - base."""
+    def division(
+        cls,
+        name: str,
+        rate: object,
+        *,
+        code: str = "S",
+        included: bool = False,
+        withholding: bool = False,
+    ) -> Tax:
+        """A tax levied on the tax-inclusive amount: tax = base / (1 - rate) - base.
+
+        ``withholding=True`` makes it a division rate the buyer withholds (negative).
+        """
         return cls(
             name=name,
             code=code,
             kind=TaxKind.DIVISION,
             rate=to_decimal(rate, field="tax rate"),
             included=included,
+            withholding=withholding,
         )
 
     @classmethod
@@ -480,7 +502,11 @@ class Tax:
 
     @classmethod
     def withholding_tax(cls, name: str, rate: object, *, code: str = "WHT") -> Tax:
-        """A tax the buyer withholds: it lowers the amount payable by ``rate`` % of the base."""
+        """A tax the buyer withholds: it lowers the amount payable by ``rate`` % of the base.
+
+        An amount per unit or a division rate is withheld with ``Tax.per_unit(...,
+        withholding=True)`` or ``Tax.division(..., withholding=True)``.
+        """
         return cls(
             name=name,
             code=code,
@@ -496,9 +522,10 @@ class Tax:
         in decimals, such as 0.045, stays exact and rounds the way its mode says.
         """
         if self.kind is TaxKind.DIVISION:
-            return CONTEXT.divide(
+            amount = CONTEXT.divide(
                 CONTEXT.multiply(base, self.rate), CONTEXT.subtract(_HUNDRED, self.rate)
             )
+            return CONTEXT.minus(amount) if self.withholding else amount
         return CONTEXT.multiply(base, self.factor)
 
     @property
@@ -532,7 +559,8 @@ class Tax:
     def label(self) -> str:
         """A short, locale-free description such as ``VAT 20 %`` or ``Eco fee EUR 0.50/unit``."""
         if self.kind is TaxKind.PER_UNIT:
-            return f"{self.name} {self.amount}/unit"
+            sign = "-" if self.withholding else ""
+            return f"{self.name} {sign}{self.amount}/unit"
         if self.kind is TaxKind.ZERO:
             return (
                 f"{self.name} 0 % ({self.code})"
@@ -561,10 +589,12 @@ class Tax:
                 f"Tax.{constructor}({self.name!r}, code={self.code!r}, "
                 f"reason={self.reason!r}{reason_code}{note})"
             )
-        if self.withholding:
+        if self.withholding and self.kind is TaxKind.PERCENT:
             return (
                 f"Tax.withholding_tax({self.name!r}, {str(self.rate)!r}, code={self.code!r}{note})"
             )
+        if self.withholding:
+            flags += ", withholding=True"
         if self.kind is TaxKind.PER_UNIT:
             return f"Tax.per_unit({self.name!r}, {self.amount!r}, code={self.code!r}{flags}{note})"
         return (
