@@ -228,5 +228,6 @@ def test_with_negative_prices_the_totals_reconcile(document: Document) -> None:
         line = entry.line
         sign = line.quantity * (-1 if line.unit_price.amount < 0 else 1)
         for part in parts:  # a per-unit tax takes the sign of the line's amount
-            if part.tax.amount is not None:
-                assert part.amount.amount * sign >= 0, (line, part)
+            if part.tax.amount is not None:  # (the opposite one, if it is withheld)
+                withheld = -1 if part.tax.withholding else 1
+                assert part.amount.amount * sign * withheld >= 0, (line, part)
