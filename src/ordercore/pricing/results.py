@@ -403,7 +403,8 @@ class PricedDocument:
           net, and the last of the lines backed out together takes the cents that make
           each tax's parts add up to what the tax came to: a row of taxes included in
           every line it covers is then exactly its lines' sum (to the context's precision),
-          and the parts of such a line are fractions of a cent.
+          and the parts of such a line are fractions of a cent (the last line's carry the
+          cents the back-out rounded, and on a tiny amount may even change sign).
 
         Computed on demand from the stored amounts, by the
         pricing's own chain of taxes: pricing does no work for it. Under ``COMPENSATED``
