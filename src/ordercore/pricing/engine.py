@@ -673,8 +673,13 @@ class _Pricing:
         if not line.unit_base:
             amount /= line.base_quantity
         discounts = line.discounts
-        if not self.sequential:
-            amount -= amount * sum((d.factor for d in discounts if d.kind is _PERCENT), _ZERO)
+        stacking = line.stacking  # the line's own, or the policy's (as apply_discounts)
+        additive = not self.sequential if stacking is None else stacking is _ADDITIVE
+        clamp = additive and self.clamp
+        negative = quantity < 0
+        if additive:
+            rate = sum((d.factor for d in discounts if d.kind is _PERCENT), _ZERO)
+            amount -= amount * (min(rate, _ONE) if clamp else rate)
             discounts = tuple(d for d in discounts if d.kind is not _PERCENT)
         for discount in discounts:
             kind = discount.kind
@@ -683,7 +688,9 @@ class _Pricing:
             elif kind is _PER_UNIT_DISCOUNT:
                 amount -= quantity * discount.factor
             else:
-                amount -= -discount.factor if quantity < 0 else discount.factor
+                amount -= -discount.factor if negative else discount.factor
+            if clamp and ((amount < 0 and not negative) or (amount > 0 and negative)):
+                return _ZERO  # the stack takes the line to zero, no further
         return amount
 
     def chain_rounded_apart(
