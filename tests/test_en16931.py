@@ -55,7 +55,8 @@ class TestReasonCode:
         both = Tax.exempt("VAT", reason="Education", reason_code="VATEX-EU-132-1I")
         assert (coded.reason, coded.reason_code) == (None, "VATEX-EU-132-1I")
         assert (both.reason, both.reason_code) == ("Education", "VATEX-EU-132-1I")
-        assert Tax.zero_rated("VAT", reason_code="VATEX-EU-G").reason_code == "VATEX-EU-G"
+        export = Tax.zero_rated("VAT", code="G", reason_code="VATEX-EU-G")
+        assert export.reason_code == "VATEX-EU-G"
         reverse = Tax.reverse_charge("VAT", reason=None, reason_code="VATEX-EU-AE")
         assert (reverse.reason, reverse.reason_code) == (None, "VATEX-EU-AE")
 
@@ -121,7 +122,8 @@ class TestReasonCode:
         taxes = (
             Tax.exempt("VAT", reason="Education", reason_code="VATEX-EU-132-1I"),
             Tax.reverse_charge("VAT", reason=None, reason_code="VATEX-EU-AE"),
-            Tax.zero_rated("VAT", reason="Export"),
+            Tax.zero_rated("VAT", code="G", reason="Export"),
+            Tax.zero_rated("VAT", note="Zero-rated books"),
         )
         priced = price(
             Document(
@@ -132,6 +134,7 @@ class TestReasonCode:
         assert "(VATEX-EU-132-1I: Education)" in text
         assert "(VATEX-EU-AE)" in text
         assert "(Export)" in text
+        assert "VAT 0 % (Z) on 10.00 (Zero-rated books)" in text
         html = priced._repr_html_()
         assert "VATEX-EU-132-1I: Education" in html
         assert "(VATEX-EU-AE)" in html
@@ -207,7 +210,7 @@ class TestNotSubject:
         for stated in (
             Tax.percent("VAT", "20"),
             Tax.percent("VAT", "0", code="Z"),
-            Tax.zero_rated("VAT", reason="Export"),
+            Tax.zero_rated("VAT"),
             Tax.exempt("VAT", reason="Education"),
             Tax.reverse_charge("VAT"),
             Tax.per_unit("Eco fee", eur("0.50")),
@@ -232,7 +235,7 @@ class TestNotSubject:
                 currency="EUR",
                 items=[
                     line("Damages", "1", "10", outside),
-                    line("Export", "1", "5", Tax.zero_rated("VAT", reason="Export")),
+                    line("Books", "1", "5", Tax.zero_rated("VAT")),
                 ],
             )
         )

@@ -361,7 +361,8 @@ def test_a_tax_keeps_its_breakdown_key_through_evolve() -> None:
     plain = attrs.evolve(vat, included=False)
     assert plain.breakdown_key == vat.breakdown_key
     assert attrs.evolve(vat, rate=Decimal(10)).breakdown_key != vat.breakdown_key
-    assert vat.breakdown_key == (vat.name, vat.code, vat.kind, vat.rate, None, False, None, None)
+    key = (vat.name, vat.code, vat.kind, vat.rate, None, False, None, None, None)  # ..., note
+    assert vat.breakdown_key == key
 
 
 @functools.cache

@@ -192,7 +192,7 @@ class TestPlainData:
             ({"items": [{"description": "x", "quantity": "1"}]}, "items[0].unit_price"),
             (
                 {"items": [{"description": "x", "quantity": "1", "unit_price": "-1"}]},
-                "items[0]",
+                "items[0].unit_price",
             ),
             (
                 {

@@ -1526,7 +1526,7 @@ BOUNDARY: dict[str, tuple[Callable[..., object], dict[str, object]]] = {
     ),
     "Tax.division": (Tax.division, {"name": "Sales tax", "rate": "5", "code": "S"}),
     "Tax.exempt": (Tax.exempt, {"name": "VAT", "reason": "Export", "code": "E"}),
-    "Tax.zero_rated": (Tax.zero_rated, {"name": "VAT", "reason": "Export", "code": "Z"}),
+    "Tax.zero_rated": (Tax.zero_rated, {"name": "VAT", "reason": "Export", "code": "G"}),
     "Tax.reverse_charge": (Tax.reverse_charge, {"name": "VAT", "reason": "B2B", "code": "AE"}),
     "Tax.withholding_tax": (Tax.withholding_tax, {"name": "IRPF", "rate": "15", "code": "WHT"}),
     "Line": (

@@ -12,12 +12,14 @@ from ordercore.pricing.document import (
     Charge,
     Document,
     Group,
+    NegativePrices,
     Policy,
     TaxCorrection,
 )
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import Line, LineKind, PriceSource
 from ordercore.pricing.results import (
+    LineTax,
     PricedAdjustment,
     PricedDocument,
     PricedGroup,
@@ -39,6 +41,8 @@ __all__ = [
     "IncludedRounding",
     "Line",
     "LineKind",
+    "LineTax",
+    "NegativePrices",
     "Policy",
     "PriceSource",
     "PricedAdjustment",

@@ -59,7 +59,16 @@ from ordercore.pricing.taxes import (
     check_taxes,
 )
 
-__all__ = ["AdjustmentMode", "Allowance", "Charge", "Document", "Group", "Policy", "TaxCorrection"]
+__all__ = [
+    "AdjustmentMode",
+    "Allowance",
+    "Charge",
+    "Document",
+    "Group",
+    "NegativePrices",
+    "Policy",
+    "TaxCorrection",
+]
 
 _HUNDRED = Decimal(100)
 
@@ -345,6 +354,32 @@ class AdjustmentMode(enum.Enum):
         return f"AdjustmentMode.{self.name}"
 
 
+class NegativePrices(enum.Enum):
+    """Whether a line's unit price may be negative.
+
+    * ``REFUSE`` (the default, as EN 16931 BR-27 has it: an item net price is never
+      negative): a document with such a line raises
+      :class:`~ordercore.errors.InvalidLine`; a return has a negative quantity, a
+      discount is an allowance;
+    * ``ALLOW``: a line may state a negative unit price, as ERPs let a discount or a
+      deposit be billed as a line of its own. Such a line is priced as the same line with
+      the sign moved from its price to its quantity (quantity x unit price is the same
+      product): what follows the sign of a line follows its amount's, so its per-unit
+      taxes, per-unit and fixed discounts are negative on a positive quantity, and the
+      line counts with the returns where the side matters (docs/pricing.md).
+    """
+
+    REFUSE = "refuse"
+    ALLOW = "allow"
+
+    def __repr__(self) -> str:
+        return f"NegativePrices.{self.name}"
+
+
+def _negative_prices(value: object) -> NegativePrices:
+    return check_instance(value, NegativePrices, "negative_prices")
+
+
 def _discount_overflow(value: object) -> DiscountOverflow:
     return check_instance(value, DiscountOverflow, "discount_overflow")
 
@@ -385,7 +420,8 @@ class Policy:
     where the cent several included taxes share goes
     (:class:`~ordercore.pricing.taxes.ResidualCent`), and whether an additive stack of
     discounts past 100 % is refused or clamped at zero
-    (:class:`~ordercore.pricing.discounts.DiscountOverflow`). The defaults are EN 16931's.
+    (:class:`~ordercore.pricing.discounts.DiscountOverflow`), and whether a unit price
+    may be negative (:class:`NegativePrices`). The defaults are EN 16931's.
 
     ``cash_rounding`` rounds the payable amount to a cash increment, its ``strategy``
     saying where the difference lands (a figure of its own, an untaxed line, the largest
@@ -398,7 +434,8 @@ class Policy:
     Policy(rounding=RoundingMode.HALF_UP, stacking=Stacking.SEQUENTIAL, tax_rounding=TaxRounding.PER_RATE,
            adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None,
            included_rounding=IncludedRounding.NET_FIRST, residual_cent=ResidualCent.LARGEST_REMAINDER,
-           discount_overflow=DiscountOverflow.REFUSE, tax_increment=None)
+           discount_overflow=DiscountOverflow.REFUSE, tax_increment=None,
+           negative_prices=NegativePrices.REFUSE)
     """
 
     rounding: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_rounding)
@@ -421,6 +458,9 @@ class Policy:
     )
     tax_increment: Decimal | None = attrs.field(
         default=None, converter=_tax_increment, metadata=WHEN_SET
+    )
+    negative_prices: NegativePrices = attrs.field(
+        default=NegativePrices.REFUSE, converter=_negative_prices, metadata=WHEN_SET
     )
 
     def __attrs_post_init__(self) -> None:
@@ -597,7 +637,17 @@ class Document:
     def _check_lines(self) -> None:
         places = self.policy.price_places
         currency = self.currency
+        refuse_negative = self.policy.negative_prices is NegativePrices.REFUSE
         for line in self.lines:
+            if refuse_negative and line.unit_price.amount < 0:
+                raise InvalidLine(
+                    line.description,
+                    reason="a unit price cannot be negative (EN 16931 BR-27): use a negative "
+                    "quantity for a return, or an Allowance for a discount; to bill a "
+                    "discount or deposit line as other systems do, price the document with "
+                    "Policy(negative_prices=NegativePrices.ALLOW)",
+                    field="unit_price",
+                )
             line_currency = line.unit_price.currency
             if line_currency is not currency and line_currency != currency:
                 raise CurrencyMismatch(currency.code, line_currency.code, operation="price in")

@@ -54,7 +54,13 @@ from ordercore.money.currency import precision, quantum
 from ordercore.money.decimals import MAX_INTEGER_DIGITS
 from ordercore.money.rounding import CashRoundingStrategy, round_to
 from ordercore.pricing.discounts import DiscountKind, DiscountOverflow, Stacking
-from ordercore.pricing.document import Adjustment, AdjustmentMode, Document, Group
+from ordercore.pricing.document import (
+    Adjustment,
+    AdjustmentMode,
+    Document,
+    Group,
+    NegativePrices,
+)
 from ordercore.pricing.lines import Line
 from ordercore.pricing.results import (
     PricedAdjustment,
@@ -80,6 +86,7 @@ _PERCENT_TAX = TaxKind.PERCENT
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 _SEPARATE = CashRoundingStrategy.SEPARATE
 _ROUNDING_LINE = CashRoundingStrategy.ROUNDING_LINE
+_ALLOW_NEGATIVE = NegativePrices.ALLOW
 _exact = Money._exact
 
 
@@ -169,6 +176,8 @@ class _Pricing:
                 spans.append((item, start, len(lines)))
             else:
                 lines.append(item)
+        # lines of negative unit price, priced with the sign on their quantity
+        originals = self.mirror() if document.policy.negative_prices is _ALLOW_NEGATIVE else None
         self.line_amounts()
 
         # -- step 2: adjustments --------------------------------------------------------
@@ -188,6 +197,8 @@ class _Pricing:
 
         # -- step 3: taxes --------------------------------------------------------------
         priced_lines, lines_net = self.price_lines()
+        if originals:
+            priced_lines = _restored(priced_lines, originals)
         allowances = charges = self.zero
         if standalone and document.adjustments:
             document_adjustments, allowances, charges = self.standalone(lines_net)
@@ -274,6 +285,17 @@ class _Pricing:
             row, amount=self.money(row.amount.amount + rounding), cash_rounding=self.money(rounding)
         )
         return self.zero, rounding, (*breakdown[:biggest], taken, *breakdown[biggest + 1 :])
+
+    def mirror(self) -> dict[int, Line]:
+        """Put each line of negative unit price as its mirror (:func:`mirrored`) in the run.
+
+        Return the lines replaced, by index, for the priced lines to show them as given.
+        """
+        lines = self.lines
+        originals = {i: line for i, line in enumerate(lines) if line.unit_price.amount < 0}
+        for index, line in originals.items():
+            lines[index] = mirrored(line)
+        return originals
 
     def line_amounts(self) -> None:
         """Step 1: each line's gross, and what its own discounts take off (the hot loop)."""
@@ -599,6 +621,10 @@ class _Pricing:
         linear = plain and not self.per_line
         rounded = plain and self.per_line
         kernel = _Kernel(taxes, linear=linear, rounded=rounded)
+        if linear and not kernel.unit and any(c[2] or c[4] for c in kernel.coefficients):
+            # per-unit amounts that cancel out (a fee and as much withheld): the kernel
+            # would keep no quantity for them, so these lines take the general path
+            kernel.linear = linear = False
         if linear or rounded:
             for tax in taxes:
                 self.breakdown.setdefault(tax, [_ZERO, _ZERO, _ZERO, _ZERO])
@@ -647,8 +673,13 @@ class _Pricing:
         if not line.unit_base:
             amount /= line.base_quantity
         discounts = line.discounts
-        if not self.sequential:
-            amount -= amount * sum((d.factor for d in discounts if d.kind is _PERCENT), _ZERO)
+        stacking = line.stacking  # the line's own, or the policy's (as apply_discounts)
+        additive = not self.sequential if stacking is None else stacking is _ADDITIVE
+        clamp = additive and self.clamp
+        negative = quantity < 0
+        if additive:
+            rate = sum((d.factor for d in discounts if d.kind is _PERCENT), _ZERO)
+            amount -= amount * (min(rate, _ONE) if clamp else rate)
             discounts = tuple(d for d in discounts if d.kind is not _PERCENT)
         for discount in discounts:
             kind = discount.kind
@@ -657,7 +688,9 @@ class _Pricing:
             elif kind is _PER_UNIT_DISCOUNT:
                 amount -= quantity * discount.factor
             else:
-                amount -= -discount.factor if quantity < 0 else discount.factor
+                amount -= -discount.factor if negative else discount.factor
+            if clamp and ((amount < 0 and not negative) or (amount > 0 and negative)):
+                return _ZERO  # the stack takes the line to zero, no further
         return amount
 
     def chain_rounded_apart(
@@ -1147,6 +1180,41 @@ class _AlreadyCounted(dict[Tax, Decimal]):
 
 
 _NO_AMOUNTS = _AlreadyCounted()
+
+
+def mirrored(line: Line) -> Line:
+    """A line of negative unit price as pricing takes it: the sign moved to its quantity.
+
+    quantity x unit price is the same product, so its amounts are the line's; what
+    follows the sign of the quantity (per-unit taxes and discounts, fixed discounts, the
+    side of returns) then follows the sign of the line's amount. A line whose price is
+    not negative is returned as it is.
+    """
+    price = line.unit_price.amount
+    if price >= 0:
+        return line
+    quantity = line.quantity
+    return Line._unchecked(
+        description=line.description,
+        quantity=-quantity if quantity else quantity,
+        unit_price=_exact(-price, line.unit_price.currency),
+        discounts=line.discounts,
+        price_discount=line.price_discount,
+        taxes=line.taxes,
+        kind=line.kind,
+        product=line.product,
+        base_quantity=line.base_quantity,
+        price_source=line.price_source,
+        stacking=line.stacking,
+    )
+
+
+def _restored(priced: tuple[PricedLine, ...], originals: dict[int, Line]) -> tuple[PricedLine, ...]:
+    """``priced`` with the lines given in place of their mirrors."""
+    found = list(priced)
+    for index, line in originals.items():
+        found[index] = PricedLine((line, *found[index][1:]))
+    return tuple(found)
 
 
 def _biggest_tax(breakdown: tuple[TaxSubtotal, ...], *, negative: bool) -> int | None:

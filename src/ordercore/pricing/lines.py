@@ -218,7 +218,8 @@ def _price_discount(value: object) -> Discount | None:
 class Line:
     """One line item.
 
-    * ``quantity`` may be fractional and negative (a return); ``unit_price`` may carry more
+    * ``quantity`` may be fractional and negative (a return); ``unit_price`` is negative
+      only where the document's policy allows it (``Policy.negative_prices``), and may carry more
       decimals than the currency (the document's policy allows 6 by default); the price is
       for ``base_quantity`` units (EN 16931 BT-149, default 1).
     * ``price_discount`` (EN 16931's item price discount) lowers the unit price before the
@@ -295,13 +296,7 @@ class Line:
         _s_price_source(self, source)
         _s_stacking(self, None if stacking is None else _stacking(stacking))
         amount = price.amount
-        if amount < 0:
-            raise InvalidLine(
-                text,
-                reason="a unit price cannot be negative (EN 16931 BR-27): use a negative quantity "
-                "for a return, or an Allowance for a discount",
-                field="unit_price",
-            )
+        # a negative unit price is the document's to refuse or not (Policy.negative_prices)
         if source is not None and product_code is None:
             raise InvalidLine(
                 text,
@@ -316,7 +311,7 @@ class Line:
             problem = _problem_of(tax_set, currency)
             if problem is not None:
                 raise _tax_set_error(problem, self, currency)
-        if off is not None and off.kind is DiscountKind.PER_UNIT and off.value > amount:
+        if off is not None and off.kind is DiscountKind.PER_UNIT and off.value > amount.copy_abs():
             raise InvalidDiscount(
                 off, reason=f"it exceeds the unit price {price}", field="price_discount"
             )
@@ -367,7 +362,7 @@ class Line:
         ``base_quantity`` are ``Decimal`` values :func:`~ordercore.money.decimals.to_decimal`
         would return unchanged, ``unit_price`` is an ordercore
         :class:`~ordercore.money.Money` (``Money._exact``) in the currency of the line's
-        taxes and fixed discounts, not negative, ``discounts`` and ``taxes`` are tuples,
+        taxes and fixed discounts, ``discounts`` and ``taxes`` are tuples,
         and ``taxes`` is the ``taxes`` tuple of a line made by ``Line(...)`` (lines taxed
         alike share that tuple, and the pricing loop recognises them by it). The result
         is equal to, and prices exactly like, the line ``Line(...)`` makes of the same

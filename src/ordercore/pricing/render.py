@@ -125,7 +125,8 @@ class Total(NamedTuple):
 def _tax_label(tax: Tax, plain: _Numbers, *, mark_included: bool = True) -> str:
     if tax.kind is TaxKind.PER_UNIT:
         code = tax.currency.code if tax.currency is not None else ""
-        label = f"{tax.name} {code} {plain.plain(tax.rate)}/unit"
+        sign = "-" if tax.withholding else ""
+        label = f"{tax.name} {code} {sign}{plain.plain(tax.rate)}/unit"
     elif tax.kind is TaxKind.ZERO:
         # no rate is printed where none is stated (EN 16931 category O)
         label = f"{tax.name} 0 % ({tax.code})" if tax.rate_stated else f"{tax.name} ({tax.code})"
@@ -265,6 +266,8 @@ def _totals(
     total("Untaxed total", figures.tax_exclusive.amount, "total")
     for row in priced.tax_breakdown:
         reason = _reason(row.reason, row.reason_code)
+        if row.note is not None:
+            reason += f" ({row.note})"
         if row.correction is not None:
             reason += f" (incl. correction {money(row.correction.amount)})"
         if row.cash_rounding is not None:

@@ -16,6 +16,7 @@ import attrs
 import moneyed
 
 from ordercore._fieldmeta import WHEN_SET
+from ordercore.errors import InvalidType, NumberOutOfRange
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 __all__ = [
+    "LineTax",
     "PricedAdjustment",
     "PricedDocument",
     "PricedGroup",
@@ -41,6 +43,12 @@ __all__ = [
 def _returned(stated: Decimal, quantity: Decimal) -> bool:
     """Per group: whether a line is a return (a negative net; at a net of zero, a negative quantity)."""
     return stated < 0 or (stated == 0 and quantity < 0)
+
+
+def _signed(line: Line) -> Decimal:
+    """A line's quantity in the sign of its amount (negated for a negative unit price)."""
+    quantity = line.quantity
+    return quantity.copy_negate() if line.unit_price.amount < 0 else quantity
 
 
 class PricedLine(tuple[Any, ...]):
@@ -149,6 +157,19 @@ class PricedLine(tuple[Any, ...]):
 
 
 @attrs.frozen(kw_only=True)
+class LineTax:
+    """What one line (or standalone adjustment) bears of one of its taxes.
+
+    ``amount`` is rounded to the currency or exact, as the policy's
+    :class:`~ordercore.pricing.taxes.TaxRounding` rounds: see
+    :meth:`PricedDocument.line_taxes`.
+    """
+
+    tax: Tax
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
 class PricedAdjustment:
     """An allowance or charge with the amount it came to.
 
@@ -218,6 +239,11 @@ class TaxSubtotal:
     def reason_code(self) -> str | None:
         """The exemption reason code (EN 16931 BT-121), carried to the invoice."""
         return self.tax.reason_code
+
+    @property
+    def note(self) -> str | None:
+        """The tax's note: a text printed with the row that is no exemption reason."""
+        return self.tax.note
 
 
 @attrs.frozen(kw_only=True)
@@ -313,13 +339,15 @@ class PricedDocument:
         if discount is None:
             return line.unit_price
         unit = line.unit_price.amount
+        negative = unit < 0  # priced as its mirror: the discount lowers the price's size
+        unit = unit.copy_abs()
         if discount.kind is DiscountKind.PERCENT:
             step = Decimal((0, (1,), -self.policy.price_places))
             off = CONTEXT.multiply(unit, discount.factor)
             net = CONTEXT.subtract(unit, off).quantize(step, self.policy.rounding.value, CONTEXT)
         else:
             net = CONTEXT.subtract(unit, discount.factor)
-        return Money._exact(net, self.currency)
+        return Money._exact(net.copy_negate() if negative else net, self.currency)
 
     def lines_of(self, row: TaxSubtotal) -> tuple[int, ...]:
         """The indexes (in :attr:`lines`) of the lines that ``row`` of the breakdown covers.
@@ -343,9 +371,93 @@ class PricedDocument:
             holds = having.get(id(taxes))
             if holds is None:
                 holds = having[id(taxes)] = any(tax.breakdown_key == key for tax in taxes)
-            if holds and (returns is None or _returned(priced._stated, line.quantity) is returns):
+            if holds and (returns is None or _returned(priced._stated, _signed(line)) is returns):
                 found.append(index)
         return tuple(found)
+
+    def line_taxes(self, index: int) -> tuple[LineTax, ...]:
+        """Line ``index``'s amount per tax, in the order of its taxes (EN 16931 BG-30).
+
+        Its amounts add up to the line's :attr:`~PricedLine.tax_exact` (to the context's
+        precision where a share is a quotient), and each row of the breakdown is made of
+        the amounts of the lines it covers (:meth:`lines_of`) and of the standalone
+        adjustments in it (:meth:`adjustment_taxes`). How exactly depends on where the
+        policy rounds (:class:`~ordercore.pricing.taxes.TaxRounding`):
+
+        * ``PER_LINE`` and ``COMPENSATED``: each amount is rounded to the currency, as
+          the line was taxed (cent compensation's amounts are the compensated ones), and
+          a row is exactly the sum of its amounts;
+        * ``PER_RATE``, ``PER_GROUP`` and ``PER_TAX_EXACT``: the amount of a tax
+          added to the price is exact (unrounded: the rate times the line's base, under
+          ``PER_TAX_EXACT`` its exact, unrounded amount), and the row rounds the sum once
+          (under ``PER_GROUP``, once per group of lines it sums), so it differs from the
+          sum by that rounding: by at most half a minor unit in a half-way rounding mode,
+          one in a directed one such as ``UP`` (the tax increment instead of the minor
+          unit, if the policy has one); where the base carries a compound tax's exact
+          amount, by that times one plus the rate (the row takes its tax on its base
+          rounded). A tax included in the price was backed out of the
+          summed amounts of the lines that share it and the net spread back over them:
+          the line's part is its stated amount less its net, a whole number of minor
+          units, and a row of a single included tax is exactly its lines' sum. Several
+          included taxes on a line share its part by their exact amounts on its exact
+          net, and the last of the lines backed out together takes the cents that make
+          each tax's parts add up to what the tax came to: a row of taxes included in
+          every line it covers is then exactly its lines' sum (to the context's precision),
+          and the parts of such a line are fractions of a cent (the last line's carry the
+          cents the back-out rounded, and on a tiny amount may even change sign).
+
+        Computed on demand from the stored amounts, by the
+        pricing's own chain of taxes: pricing does no work for it. Under ``COMPENSATED``
+        a line's amounts depend on the lines before it, which are worked out again; to
+        read every line, use :meth:`taxes_per_line`, in one pass.
+        """
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise InvalidType(index, expected="a line index (an int)", field="index")
+        if not -len(self.lines) <= index < len(self.lines):
+            raise NumberOutOfRange(
+                index,
+                limit=len(self.lines),
+                reason=f"the document has {len(self.lines)} lines",
+                field="index",
+            )
+        from ordercore.pricing._per_tax import line_amounts  # noqa: PLC0415 (a cycle)
+
+        (amounts,) = line_amounts(self, index % len(self.lines))
+        return self._line_taxes(amounts)
+
+    def taxes_per_line(self) -> tuple[tuple[LineTax, ...], ...]:
+        """:meth:`line_taxes` of every line, in one pass over the lines."""
+        from ordercore.pricing._per_tax import line_amounts  # noqa: PLC0415 (a cycle)
+
+        return tuple(self._line_taxes(amounts) for amounts in line_amounts(self, None))
+
+    def adjustment_taxes(self, index: int) -> tuple[LineTax, ...]:
+        """What standalone adjustment ``index`` (in :attr:`adjustments`) bears per tax.
+
+        Under :attr:`~ordercore.pricing.document.AdjustmentMode.STANDALONE` a document
+        allowance or charge with taxes is taxed on its own (negative for an allowance),
+        and its amounts are in the rows of :meth:`adjustments_of`, rounded or exact as
+        :meth:`line_taxes` says. A distributed adjustment is in its lines' amounts: for
+        it the result is empty.
+        """
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise InvalidType(index, expected="an adjustment index (an int)", field="index")
+        if not -len(self.adjustments) <= index < len(self.adjustments):
+            raise NumberOutOfRange(
+                index,
+                limit=len(self.adjustments),
+                reason=f"the document has {len(self.adjustments)} allowances and charges",
+                field="index",
+            )
+        from ordercore.pricing._per_tax import adjustment_amounts  # noqa: PLC0415 (a cycle)
+
+        return self._line_taxes(adjustment_amounts(self, index % len(self.adjustments)))
+
+    def _line_taxes(self, amounts: tuple[tuple[Tax, Decimal], ...]) -> tuple[LineTax, ...]:
+        currency = self.currency
+        return tuple(
+            LineTax(tax=tax, amount=Money._exact(amount, currency)) for tax, amount in amounts
+        )
 
     def adjustments_of(self, row: TaxSubtotal) -> tuple[int, ...]:
         """The indexes (in :attr:`adjustments`) of the standalone adjustments in ``row``.

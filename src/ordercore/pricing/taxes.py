@@ -18,7 +18,8 @@ order:
   stated price so that what the customer sees stays exactly as stated;
 * ``compound``: its amount joins the base of the taxes after it (tax on tax);
 * ``on_plain_net``: its own base is always the plain line net, even after compound taxes;
-* ``withholding``: a negative tax that reduces the amount payable.
+* ``withholding``: a negative tax that reduces the amount payable: a percentage, an
+  amount per unit or a division rate, never included in the price.
 
 How tax amounts are rounded is the document's :class:`TaxRounding`; how included taxes
 are rounded, its :class:`IncludedRounding` and :class:`ResidualCent`.
@@ -195,8 +196,14 @@ class Tax:
 
     ``reason`` is the exemption reason text (EN 16931 BT-120) and ``reason_code`` its code
     (BT-121, from the CEF VATEX list, such as ``VATEX-EU-132-1I``): a ``ZERO`` tax needs
-    one of them, or both. A reason code has at most :data:`MAX_REASON_CODE_LENGTH`
+    one of them, or both, except a zero-rated one (code ``Z``), which may have neither
+    (EN 16931 BR-Z-10). A reason code has at most :data:`MAX_REASON_CODE_LENGTH`
     characters and no whitespace.
+
+    ``note`` is a free text printed with the tax's row that is no exemption reason: what
+    a zero-rated tax says on the invoice (reading older plain data, it holds what such a
+    tax carried as its reason; docs/pricing.md). Like the reason, it is part of what makes
+    a row.
     """
 
     name: str = attrs.field(converter=_name)
@@ -211,6 +218,7 @@ class Tax:
     reason: str | None = attrs.field(default=None, converter=optional_reason)
     # added after format 1 of the request fingerprint: written there only when set
     reason_code: str | None = attrs.field(default=None, converter=_reason_code, metadata=WHEN_SET)
+    note: str | None = attrs.field(default=None, converter=optional_reason, metadata=WHEN_SET)
     #: The multiplier applied to the base (a percentage as a fraction, the division
     #: factor rate / (100 - rate), or the per-unit amount), negative for withholding.
     factor: Decimal = attrs.field(init=False, eq=False, hash=False)
@@ -232,9 +240,12 @@ class Tax:
             )
         factor = self._factor(rate)
         if self.withholding:
-            if self.kind is not TaxKind.PERCENT:
+            if self.kind is TaxKind.ZERO:
                 raise InvalidTax(
-                    self.name, reason="a withholding tax is a percentage", field="withholding"
+                    self.name,
+                    reason="a zero tax has nothing to withhold: withhold a percentage, an "
+                    "amount per unit or a division rate",
+                    field="withholding",
                 )
             if self.included:
                 raise InvalidTax(
@@ -260,6 +271,7 @@ class Tax:
             self.withholding,
             self.reason,
             self.reason_code,
+            self.note,
         )
         object.__setattr__(self, "_breakdown_key", key)
 
@@ -285,6 +297,16 @@ class Tax:
                     reason="an exempt, zero-rated or reverse charge tax has rate 0",
                     field="rate",
                 )
+            if self.code == "Z":
+                if self.reason is not None or self.reason_code is not None:
+                    raise InvalidTax(
+                        self.name,
+                        reason="a zero-rated (Z) tax states no exemption reason (EN 16931 "
+                        "BR-Z-10); give a text for the invoice as its note, or use the "
+                        "category that the reason is for (G for an export, E for an exemption)",
+                        field="reason" if self.reason is not None else "reason_code",
+                    )
+                return _ZERO
             if not self.reason and self.reason_code is None:
                 raise InvalidTax(
                     self.name,
@@ -340,8 +362,13 @@ class Tax:
         code: str = "S",
         included: bool = False,
         compound: bool = False,
+        withholding: bool = False,
     ) -> Tax:
-        """A fixed amount per unit, such as an excise duty or a recycling fee."""
+        """A fixed amount per unit, such as an excise duty or a recycling fee.
+
+        ``withholding=True`` makes it an amount per unit the buyer withholds: negative, it
+        lowers the amount payable (it cannot be included in the price).
+        """
         if not isinstance(amount, moneyed.Money):
             raise InvalidTax(
                 name,
@@ -357,21 +384,41 @@ class Tax:
             currency=money.currency,
             included=included,
             compound=compound,
+            withholding=withholding,
         )
 
     @classmethod
-    def division(cls, name: str, rate: object, *, code: str = "S", included: bool = False) -> Tax:
-        """A tax levied on the tax-inclusive amount: tax = base / (1 - rate) - base."""
+    def division(
+        cls,
+        name: str,
+        rate: object,
+        *,
+        code: str = "S",
+        included: bool = False,
+        withholding: bool = False,
+    ) -> Tax:
+        """A tax levied on the tax-inclusive amount: tax = base / (1 - rate) - base.
+
+        ``withholding=True`` makes it a division rate the buyer withholds (negative).
+        """
         return cls(
             name=name,
             code=code,
             kind=TaxKind.DIVISION,
             rate=to_decimal(rate, field="tax rate"),
             included=included,
+            withholding=withholding,
         )
 
     @classmethod
-    def _nothing_due(cls, name: str, code: str, reason: str | None, reason_code: str | None) -> Tax:
+    def _nothing_due(
+        cls,
+        name: str,
+        code: str,
+        reason: str | None,
+        reason_code: str | None,
+        note: str | None = None,
+    ) -> Tax:
         """A tax of kind ZERO in category ``code``: what the four constructors below make."""
         return cls(
             name=name,
@@ -380,6 +427,7 @@ class Tax:
             rate=_ZERO,
             reason=reason,
             reason_code=reason_code,
+            note=note,
         )
 
     @classmethod
@@ -405,9 +453,23 @@ class Tax:
         reason: str | None = None,
         reason_code: str | None = None,
         code: str = "Z",
+        note: str | None = None,
     ) -> Tax:
-        """The supply is taxable at a rate of zero."""
-        return cls._nothing_due(name, code, reason, reason_code)
+        """The supply is taxable at a rate of zero.
+
+        In category ``Z`` (the default) it states no exemption reason (EN 16931 BR-Z-10): a
+        ``reason`` or ``reason_code`` raises :class:`~ordercore.errors.InvalidTax`, and a
+        text for the invoice is its ``note``. In another category, such as ``G`` (an export,
+        VAT not charged), it needs a reason, as an exempt tax does.
+
+        >>> Tax.zero_rated("VAT")
+        Tax.zero_rated('VAT', code='Z')
+        >>> Tax.zero_rated("VAT", note="Children's clothing").note
+        "Children's clothing"
+        >>> Tax.zero_rated("VAT", code="G", reason="Export outside the EU").reason
+        'Export outside the EU'
+        """
+        return cls._nothing_due(name, code, reason, reason_code, note)
 
     @classmethod
     def reverse_charge(
@@ -440,7 +502,11 @@ class Tax:
 
     @classmethod
     def withholding_tax(cls, name: str, rate: object, *, code: str = "WHT") -> Tax:
-        """A tax the buyer withholds: it lowers the amount payable by ``rate`` % of the base."""
+        """A tax the buyer withholds: it lowers the amount payable by ``rate`` % of the base.
+
+        An amount per unit or a division rate is withheld with ``Tax.per_unit(...,
+        withholding=True)`` or ``Tax.division(..., withholding=True)``.
+        """
         return cls(
             name=name,
             code=code,
@@ -456,9 +522,10 @@ class Tax:
         in decimals, such as 0.045, stays exact and rounds the way its mode says.
         """
         if self.kind is TaxKind.DIVISION:
-            return CONTEXT.divide(
+            amount = CONTEXT.divide(
                 CONTEXT.multiply(base, self.rate), CONTEXT.subtract(_HUNDRED, self.rate)
             )
+            return CONTEXT.minus(amount) if self.withholding else amount
         return CONTEXT.multiply(base, self.factor)
 
     @property
@@ -492,7 +559,8 @@ class Tax:
     def label(self) -> str:
         """A short, locale-free description such as ``VAT 20 %`` or ``Eco fee EUR 0.50/unit``."""
         if self.kind is TaxKind.PER_UNIT:
-            return f"{self.name} {self.amount}/unit"
+            sign = "-" if self.withholding else ""
+            return f"{self.name} {sign}{self.amount}/unit"
         if self.kind is TaxKind.ZERO:
             return (
                 f"{self.name} 0 % ({self.code})"
@@ -511,19 +579,27 @@ class Tax:
             for flag in ("included", "compound", "on_plain_net")
             if getattr(self, flag)
         )
+        note = "" if self.note is None else f", note={self.note!r}"
         if self.kind is TaxKind.ZERO:
             constructor = _ZERO_CONSTRUCTORS.get(self.code, "exempt")
             reason_code = "" if self.reason_code is None else f", reason_code={self.reason_code!r}"
+            if self.code == "Z":  # BR-Z-10: no reason to show
+                return f"Tax.{constructor}({self.name!r}, code={self.code!r}{note})"
             return (
                 f"Tax.{constructor}({self.name!r}, code={self.code!r}, "
-                f"reason={self.reason!r}{reason_code})"
+                f"reason={self.reason!r}{reason_code}{note})"
+            )
+        if self.withholding and self.kind is TaxKind.PERCENT:
+            return (
+                f"Tax.withholding_tax({self.name!r}, {str(self.rate)!r}, code={self.code!r}{note})"
             )
         if self.withholding:
-            return f"Tax.withholding_tax({self.name!r}, {str(self.rate)!r}, code={self.code!r})"
+            flags += ", withholding=True"
         if self.kind is TaxKind.PER_UNIT:
-            return f"Tax.per_unit({self.name!r}, {self.amount!r}, code={self.code!r}{flags})"
+            return f"Tax.per_unit({self.name!r}, {self.amount!r}, code={self.code!r}{flags}{note})"
         return (
-            f"Tax.{self.kind.value}({self.name!r}, {str(self.rate)!r}, code={self.code!r}{flags})"
+            f"Tax.{self.kind.value}({self.name!r}, {str(self.rate)!r}, code={self.code!r}"
+            f"{flags}{note})"
         )
 
 

@@ -382,8 +382,11 @@ def _tax_catalog(currency: str) -> tuple[Tax, ...]:
         found.append(Tax.division("Sales tax", rate))
         found.append(Tax.division("Sales tax", rate, included=True))
     found.extend(Tax.withholding_tax("IRPF", rate) for rate in ("15", "19", "7"))
+    found.append(Tax.per_unit("Levy withheld", Money("0.05", currency), withholding=True))
+    found.append(Tax.division("Withheld", "2", withholding=True))
     found.append(Tax.exempt("VAT", reason="Article 132(1)(i) of Directive 2006/112/EC"))
-    found.append(Tax.zero_rated("VAT", reason="Export outside the EU"))
+    found.append(Tax.zero_rated("VAT"))
+    found.append(Tax.zero_rated("VAT", code="G", reason="Export outside the EU"))
     found.append(Tax.reverse_charge("VAT"))
     found.append(Tax.exempt("VAT", reason_code="VATEX-EU-132-1I"))
     found.append(Tax.not_subject("VAT", reason_code="VATEX-EU-O"))
@@ -431,9 +434,10 @@ def taxes(
 
     ``included``: ``None`` lets a tax be included in the price or not, ``True`` makes only
     included taxes, ``False`` none. ``compound`` allows compound taxes (tax on tax);
-    ``withholding`` allows withholding taxes (negative percentages). Constructor rules are
-    respected: an included tax is never compound, a withholding tax is a percentage and
-    never included, a zero tax states its reason.
+    ``withholding`` allows withholding taxes (negative percentages, amounts per unit and
+    division rates). Constructor rules are respected: an included tax is never compound,
+    a withholding tax is never included, a zero tax states its reason (but a zero-rated
+    one, which states none).
     """
     tax, odd_rate = draw(_tax_templates(currency, tuple(kinds), included, compound, withholding))
     if not odd_rate:
