@@ -7,6 +7,7 @@ the line's amount (docs/pricing.md, "Negative unit prices").
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 from decimal import Decimal
 
@@ -17,16 +18,24 @@ from hypothesis import given, reject
 from ordercore import (
     Discount,
     Document,
+    DraftQuote,
     Group,
     InvalidDiscount,
     InvalidLine,
     InvalidType,
+    InvoicingPolicy,
     Line,
     Money,
+    NegativePriceOnOrder,
     NegativePrices,
     OrdercoreError,
     Policy,
     PricedDocument,
+    PurchaseOrder,
+    QuoteContent,
+    QuoteLine,
+    Request,
+    SalesOrder,
     Tax,
     TaxRounding,
     price,
@@ -38,6 +47,7 @@ from ordercore.testing.strategies import documents
 VAT = Tax.percent("VAT", "20")
 FEE = Tax.per_unit("Deposit fee", Money("0.25", "EUR"))
 ALLOW = Policy(negative_prices=NegativePrices.ALLOW)
+DAY = dt.date(2026, 12, 1)
 
 
 def eur(amount: str) -> Money:
@@ -233,3 +243,66 @@ def test_with_negative_prices_the_totals_reconcile(document: Document) -> None:
             if part.tax.amount is not None and not part.tax.included:
                 withheld = -1 if part.tax.withholding else 1
                 assert part.amount.amount * sign * withheld >= 0, (line, part)
+
+
+class TestNotOnOrders:
+    """An order sells or buys: a line of negative price is refused there, by its own error."""
+
+    def content(self) -> Document:
+        beer = Line(description="Beer", quantity="1", unit_price=eur("20"), taxes=[VAT])
+        return Document(currency="EUR", items=[beer, crate("1")], policy=ALLOW)
+
+    def request(self, key: str) -> Request:
+        return Request(key=key, at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), business_date=DAY)
+
+    def test_a_sales_order_refuses_it(self) -> None:
+        with pytest.raises(NegativePriceOnOrder) as refused:
+            SalesOrder.confirm(
+                id="so-1",
+                customer="acme",
+                number="SO-1",
+                content=self.content(),
+                invoicing_policy=InvoicingPolicy.ORDERED,
+                request=self.request("so"),
+            )
+        assert refused.value.line == "Crate back"
+        assert refused.value.unit_price == crate().unit_price
+        assert refused.value.order == "sales order SO-1"
+
+    def test_a_purchase_order_refuses_it(self) -> None:
+        with pytest.raises(NegativePriceOnOrder) as refused:
+            PurchaseOrder.confirm(
+                id="po-1",
+                supplier="brewery",
+                number="PO-1",
+                content=self.content(),
+                request=self.request("po"),
+            )
+        assert refused.value.line == "Crate back"
+
+    def test_a_quote_refuses_it_when_it_is_made(self) -> None:
+        content = QuoteContent(
+            currency="EUR",
+            policy=ALLOW,
+            lines=[
+                QuoteLine(key="beer", line=self.content().lines[0]),
+                QuoteLine(key="crate", line=crate("1")),
+            ],
+        )
+        with pytest.raises(NegativePriceOnOrder):
+            DraftQuote.create(
+                id="q-1",
+                customer="acme",
+                content=content,
+                valid_until=DAY,
+                request=self.request("q"),
+            )
+
+    def test_the_error_pickles_with_its_values(self) -> None:
+        error = NegativePriceOnOrder(order="sales order SO-1", line="Crate", unit_price=eur("-3"))
+        again = pickle.loads(pickle.dumps(error))
+        assert (again.order, again.line, again.unit_price) == (
+            "sales order SO-1",
+            "Crate",
+            eur("-3"),
+        )

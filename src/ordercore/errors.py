@@ -99,6 +99,7 @@ __all__ = [
     "InvalidUsage",
     "InvalidUsageModel",
     "LimitExceeded",
+    "NegativePriceOnOrder",
     "NoDiscountAvailable",
     "NoPrice",
     "NoTaxRule",
@@ -1791,6 +1792,28 @@ class PrepaidOnOrder(InvalidOrder):
             reason=(
                 f"{_text(order)} cannot hold a prepaid amount ({_text(prepaid)}); leave it "
                 "out, and ask for a down payment on a sales order instead"
+            ),
+        )
+
+
+class NegativePriceOnOrder(InvalidOrder):
+    """A line to order has a unit price below nothing: an order sells or buys.
+
+    ``line`` is its description, ``unit_price`` its price (``Money``). A policy may allow
+    negative prices on a document (``NegativePrices.ALLOW``: a deposit or discount line),
+    but not on an order, whose lines are billed in shares of what they sell: bill such a
+    line on the invoice, or state the discount as an allowance of the order.
+    """
+
+    def __init__(self, *, order: str, line: str, unit_price: object) -> None:
+        self.line = line
+        self.unit_price = unit_price
+        super().__init__(
+            order=order,
+            reason=(
+                f"line {_show(line)} of {_text(order)} has unit price {_text(unit_price)}: an "
+                "order sells or buys; bill a deposit or discount line on the invoice, or give "
+                "the discount as an allowance"
             ),
         )
 

@@ -53,6 +53,7 @@ from ordercore.errors import (
     InvalidNumber,
     InvalidOrderRecord,
     InvalidType,
+    NegativePriceOnOrder,
     NotFromThisOrder,
     NothingRemains,
     OrdercoreError,
@@ -69,7 +70,13 @@ from ordercore.money.context import CONTEXT
 from ordercore.money.currency import quantum
 from ordercore.money.decimals import to_decimal
 from ordercore.pricing.discounts import Discount, DiscountKind
-from ordercore.pricing.document import Allowance, Charge, Document, TaxCorrection
+from ordercore.pricing.document import (
+    Allowance,
+    Charge,
+    Document,
+    NegativePrices,
+    TaxCorrection,
+)
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.results import PricedDocument, PricedLine
@@ -269,8 +276,15 @@ def check_nets(priced: PricedDocument, document: str) -> None:
     """Refuse an order with a line whose net is below zero.
 
     Such a line's price does not cover the fees included in it; an order sells or buys,
-    and the shares of such a line would change sign.
+    and the shares of such a line would change sign. A line of a negative unit price (which
+    a policy may allow on a document) is refused before, with its own error.
     """
+    if priced.policy.negative_prices is NegativePrices.ALLOW:
+        for line in priced.lines:
+            if line.line.unit_price.amount < 0:
+                raise NegativePriceOnOrder(
+                    order=document, line=line.line.description, unit_price=line.line.unit_price
+                )
     for line in priced.lines:
         if line._net < 0:
             raise FeesAbovePrice(order=document, line=line.line.description, net=line.net)
