@@ -229,19 +229,37 @@ def test_an_issued_invoice_shows_its_dates_customer_installments_and_order() -> 
 def test_an_order_shows_where_each_line_stands() -> None:
     printed = text(DOCUMENTS["SalesOrder"]).splitlines()
     start = printed.index("Progress")
+    # the lines of an order confirmed from a quote keep the quote's keys: a column of its own
     assert printed[start + 1].split() == [
         "#",
+        "Key",
         "Description",
         "Ordered",
         "Delivered",
         "Invoiced",
         "Cancelled",
     ]
-    assert printed[start + 2].split() == ["1", "Desk", "4", "2", "2", "0"]
+    assert printed[start + 2].split() == ["1", "desk", "Desk", "4", "2", "2", "0"]
     purchase = text(DOCUMENTS["PurchaseOrder"]).splitlines()
     start = purchase.index("Progress")
-    assert purchase[start + 1].split()[2:] == ["Ordered", "Received", "Billed", "Cancelled"]
+    # without keys, no column for them
+    assert purchase[start + 1].split() == [
+        "#",
+        "Description",
+        "Ordered",
+        "Received",
+        "Billed",
+        "Cancelled",
+    ]
     assert purchase[start + 2].split() == ["1", "Chair", "3", "1", "1", "0"]
+
+
+def test_an_order_in_html_shows_each_line_with_its_key() -> None:
+    parsed = parse(html(DOCUMENTS["SalesOrder"]))
+    rows = [cells for _, cells in parsed.rows]
+    start = rows.index(["#", "Key", "Description", "Ordered", "Delivered", "Invoiced", "Cancelled"])
+    assert rows[start + 1] == ["1", "desk", "Desk", "4", "2", "2", "0"]
+    assert rows[start + 2][:3] == ["2", "chair", "Chair"]
 
 
 def test_a_credit_note_names_what_it_credits_and_why() -> None:

@@ -219,16 +219,23 @@ def progress(document: object, locale: str | None) -> tuple[tuple[str, ...], lis
     if not all(hasattr(first, attribute) for _, attribute in columns):
         return (), []
     plain = render._Numbers(locale, 0).plain
-    headers = ("#", "Description", *(name for name, _ in columns))
+    # the lines' keys in a column of their own, where some line has one
+    keyed = any(getattr(line, "key", None) is not None for line in lines)
+    headers = ("#", *(("Key",) if keyed else ()), "Description", *(name for name, _ in columns))
     rows = [
         (
             str(number),
+            *((render.shown(str(line.key)) if line.key is not None else "",) if keyed else ()),
             render.shown(str(line.description)),
             *(plain(Decimal(getattr(line, attribute))) for _, attribute in columns),
         )
         for number, line in enumerate(lines, 1)
     ]
     return headers, rows
+
+
+#: The columns of an order's progress table that hold text, aligned left.
+_TEXT_COLUMNS = frozenset({"Key", "Description"})
 
 
 def text(document: object, *, locale: str | None = None) -> str:
@@ -244,7 +251,8 @@ def text(document: object, *, locale: str | None = None) -> str:
     if headers:
         widths = [max(len(cell) for cell in column) for column in zip(headers, *lines, strict=True)]
         layout = "  ".join(
-            f"{{{i}:{'<' if i == 1 else '>'}{w}}}" for i, w in enumerate(widths)
+            f"{{{i}:{'<' if headers[i] in _TEXT_COLUMNS else '>'}{w}}}"
+            for i, w in enumerate(widths)
         ).format
         out.extend(["", "Progress", layout(*headers).rstrip()])
         out.extend(layout(*line).rstrip() for line in lines)
@@ -284,7 +292,7 @@ def html(document: object, *, locale: str | None = None) -> str:
     parts.append("</tbody></table>")
     headers, lines = progress(document, locale)
     if headers:
-        align = ["left" if i == 1 else "right" for i in range(len(headers))]
+        align = ["left" if header in _TEXT_COLUMNS else "right" for header in headers]
         parts.append(
             '<table class="progress" style="border-collapse:collapse;margin-bottom:0.6em">'
             "<thead><tr>"
