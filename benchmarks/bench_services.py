@@ -17,12 +17,14 @@ Run::
 
     python benchmarks/bench_services.py            # 10,000 and 100,000 invoices: minutes
     python benchmarks/bench_services.py --quick    # 200 and 2,000: a smoke test, noisy figures
+    python benchmarks/bench_services.py --backend memory --no-gc   # one backend, the GC off
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import platform
 import sys
@@ -146,17 +148,32 @@ def backends(postgres: str | None) -> dict[str, Callable[[], object]]:
     return found
 
 
-def timed(run: Callable[[], list[str]]) -> tuple[float, list[str]]:
-    start = time.perf_counter()
-    numbers = run()
-    return time.perf_counter() - start, numbers
+def timed(run: Callable[[], list[str]], collect: bool = True) -> tuple[float, list[str]]:
+    """Seconds ``run`` takes, and what it returns; ``collect=False``: the GC off meanwhile."""
+    gc.collect()
+    if not collect:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        numbers = run()
+        return time.perf_counter() - start, numbers
+    finally:
+        gc.enable()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="200 and 2,000 invoices")
     parser.add_argument("--postgres", default=os.environ.get("ORDERCORE_TEST_POSTGRES_URL"))
+    parser.add_argument(
+        "--backend",
+        action="append",
+        choices=("memory", "sqlite", "postgres"),
+        help="only this backend (repeatable; default: every one available)",
+    )
+    parser.add_argument("--no-gc", action="store_true", help="disable the GC while timing")
     args = parser.parse_args()
+    collect = not args.no_gc
     small = 200 if args.quick else 10_000
     sizes = (small, small * 10)
     print(f"ordercore {ordercore.__version__} ({revision()}), Python {platform.python_version()}")
@@ -164,15 +181,18 @@ def main() -> int:
     failed = False
     baseline: dict[int, float] = {}
     for size in sizes:
-        seconds, numbers = timed(lambda size=size: by_hand(plain_invoices(size)))
+        seconds, numbers = timed(lambda size=size: by_hand(plain_invoices(size)), collect)
         baseline[size] = seconds
         print(f"  by hand (no storage)  {size:>7,}: {fmt_time(seconds / size)} per invoice")
     for name, backend in backends(args.postgres).items():
+        if args.backend and name not in args.backend:
+            continue
         totals = {}
         for size in sizes:
             with backend() as store:  # type: ignore[attr-defined]
                 seconds, numbers = timed(
-                    lambda store=store, size=size: through_services(store, plain_invoices(size))
+                    lambda store=store, size=size: through_services(store, plain_invoices(size)),
+                    collect,
                 )
             totals[size] = seconds
             expected = [SERIES.format(n) for n in range(1, size + 1)]
