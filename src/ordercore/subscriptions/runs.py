@@ -27,6 +27,7 @@ import attrs
 from ordercore.errors import InvalidSubscription, InvalidType, NumberOutOfRange, OrdercoreError
 from ordercore.events import Request
 from ordercore.money import Money
+from ordercore.subscriptions.schedules import Period
 from ordercore.subscriptions.subscription import PeriodInvoice, Subscription
 from ordercore.subscriptions.usage import UsageRecord
 
@@ -137,11 +138,16 @@ def due_periods(subscription: Subscription, on: dt.date) -> list[int]:
     They follow the last period billed (or start at the schedule's first), and stop at
     the subscription's end.
     """
-    due: list[int] = []
-    for index, billing_date in _unbilled(subscription):
+    return [period.index for period in _due(subscription, on)]
+
+
+def _due(subscription: Subscription, on: dt.date) -> list[Period]:
+    """:func:`due_periods` as the periods themselves, each computed once."""
+    due: list[Period] = []
+    for period, billing_date in _unbilled(subscription):
         if billing_date > on:
             break
-        due.append(index)
+        due.append(period)
     return due
 
 
@@ -283,7 +289,7 @@ class DuePlan:
         )
 
 
-def _unbilled(subscription: Subscription) -> Iterator[tuple[int, dt.date]]:
+def _unbilled(subscription: Subscription) -> Iterator[tuple[Period, dt.date]]:
     """The periods of ``subscription`` after the last billed, with their billing dates."""
     schedule = subscription.schedule
     billed = subscription.record.periods
@@ -294,7 +300,7 @@ def _unbilled(subscription: Subscription) -> Iterator[tuple[int, dt.date]]:
         period = schedule.period(index)
         if ended is not None and period.start >= ended:
             return
-        yield index, schedule.billing_date(period)
+        yield period, schedule.billing_date(period)
         index += 1
 
 
@@ -319,9 +325,9 @@ def bill_due(
     records = tuple(usage)
     current = subscription
     invoices: list[PeriodInvoice] = []
-    for index in due_periods(subscription, on):
-        request = _request(subscription, on, when, str(index))
-        current, invoice = current.invoice(index, request=request, usage=records)
+    for period in _due(subscription, on):
+        request = _request(subscription, on, when, str(period.index))
+        current, invoice = current._invoice_period(period, request=request, usage=records)
         invoices.append(invoice)
     waits = pending_date(current)
     if waits is not None and waits <= on and current.id is not None:

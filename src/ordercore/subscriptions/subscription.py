@@ -814,7 +814,11 @@ class Subscription:
         the period``, where ``factor`` is what the schedule bills for the whole period
         (:meth:`~ordercore.subscriptions.Schedule.factor`: 1, or the stub's share).
         """
-        period = self.schedule.period(index)
+        return self._bill_period(self.schedule.period(index))
+
+    def _bill_period(self, period: Period) -> tuple[Subscription, Bill]:
+        """:meth:`bill` of a period this schedule computed (``schedule.period(index)``)."""
+        index = period.index
         if self.ended is not None and period.start >= self.ended:
             raise SubscriptionEnded(ended=self.ended, operation=f"bill period {index}")
         if self.record.is_billed(period.index):
@@ -918,18 +922,28 @@ class Subscription:
         advance carries the usage of the period before it. Its id is
         ``"<subscription id>/period-<index>"``.
         """
+        return self._invoice_period(self.schedule.period(index), request=request, usage=usage)
+
+    def _invoice_period(
+        self, period: Period, *, request: Request, usage: Iterable[UsageRecord] = ()
+    ) -> tuple[Subscription, PeriodInvoice]:
+        """:meth:`invoice` of a period this schedule computed (``schedule.period(index)``).
+
+        The period is computed once and passed on: to the bill, the billing date and the
+        usage periods (check once, then trust).
+        """
         request = _request(request)
         records = check_usage_records(usage)
         self._check_invoiceable()
-        billed, bill = self.bill(index)
-        upto = self.schedule.billing_date(bill.period)
+        billed, bill = self._bill_period(period)
+        upto = self.schedule.billing_date(period)
         return billed._invoiced(
-            period=bill.period,
+            period=period,
             charges=bill.lines,
             upto=upto,
             records=records,
             request=request,
-            draft_id=f"{self.id}/period-{bill.period.index}",
+            draft_id=f"{self.id}/period-{period.index}",
             version=self.version + 1,
         )
 
@@ -988,8 +1002,12 @@ class Subscription:
                 None, reason="give the subscription a customer to invoice it", field="customer"
             )
 
-    def _usage_periods(self, upto: dt.date) -> list[Period]:
-        """The periods whose usage ended by ``upto`` and was not invoiced yet, in order."""
+    def _usage_periods(self, upto: dt.date, known: Period | None = None) -> list[Period]:
+        """The periods whose usage ended by ``upto`` and was not invoiced yet, in order.
+
+        ``known`` is a period this schedule computed already, used instead of computing
+        it again.
+        """
         if not self.meters:
             return []
         through = self.record.usage_through
@@ -997,7 +1015,9 @@ class Subscription:
         last = self.schedule.last_index
         found: list[Period] = []
         while last is None or index <= last:
-            period = self.schedule.period(index)
+            period = (
+                known if known is not None and known.index == index else self.schedule.period(index)
+            )
             if self.ended is not None and period.start >= self.ended:
                 break
             end = period.end if self.ended is None else min(period.end, self.ended)
@@ -1025,7 +1045,7 @@ class Subscription:
         zone = _zone(self.timezone)
         rated: list[RatedCharge] = []
         usage_lines: list[Line] = []
-        periods = self._usage_periods(upto)
+        periods = self._usage_periods(upto, period)
         for used in periods:
             end = used.end if self.ended is None else min(used.end, self.ended)
             start_at = dt.datetime.combine(used.start, dt.time(), tzinfo=zone)
