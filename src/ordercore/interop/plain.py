@@ -646,6 +646,8 @@ def _older_tax(data: object) -> object:
     if not isinstance(data, Mapping):
         return data
     kind = data.get("kind", "percent")
+    if not isinstance(kind, str):
+        return data  # not tax data: reading it says what is wrong
     code = data.get("code") or _TAX_KINDS.get(kind, (None, None, None))[2]
     zero = kind in _TAX_KINDS and _TAX_KINDS[kind][0] is TaxKind.ZERO
     if not zero or code != "Z" or ("reason" not in data and "reason_code" not in data):
