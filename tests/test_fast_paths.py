@@ -312,20 +312,6 @@ def test_a_per_unit_tax_in_another_currency_is_refused_on_every_line() -> None:
         assert (caught.value.left, caught.value.right) == ("EUR", "USD")
 
 
-def test_an_included_tax_after_a_compound_one_is_refused_on_every_line() -> None:
-    excise = Tax.percent("Excise", "5", compound=True)
-    vat = Tax.percent("VAT", "20", included=True)
-    for description in ("One", "Two"):
-        with pytest.raises(InvalidLine) as caught:
-            Line(
-                description=description,
-                quantity="1",
-                unit_price=Money("1", "EUR"),
-                taxes=[excise, vat],
-            )
-        assert caught.value.line == description
-
-
 # -- documents --------------------------------------------------------------------------
 
 

@@ -132,6 +132,25 @@ class TestPlainData:
             priced_from_data(data)
         assert error.value.path == "totals.amount_due"
 
+    def test_a_breakdown_row_whose_tax_kind_is_not_text_is_invalid_data(self) -> None:
+        data = json.loads(json.dumps(priced_to_data(price(rich_document()))))
+        data["tax_breakdown"][0]["tax"]["kind"] = []  # unhashable: once a TypeError
+        with pytest.raises(InvalidData):
+            priced_from_data(data)
+
+    def test_an_included_compound_tax_round_trips(self) -> None:
+        excise = Tax.percent("Excise", "10", code="EXC", included=True, compound=True)
+        line = Line(
+            description="Gin",
+            quantity="1",
+            unit_price=Money("132.00", "EUR"),
+            taxes=[excise, Tax.percent("VAT", "20", included=True)],
+        )
+        document = Document(currency="EUR", items=[line])
+        assert document_from_data(document_to_data(document)) == document
+        priced = price(document)
+        assert priced_from_data(json.loads(json.dumps(priced_to_data(priced)))) == priced
+
     def test_any_tax_round_trips_with_all_its_flags(self) -> None:
         division = Tax(name="Levy", code="S", kind=TaxKind.DIVISION, rate=Decimal(5), compound=True)
         document = Document(

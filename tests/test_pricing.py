@@ -408,19 +408,10 @@ class TestTaxes:
             Tax.percent("VAT", "120")
         with refused(InvalidTax, field="reason", tax="VAT"):
             Tax(name="VAT", code="E", kind=Tax.exempt("V", reason="r").kind, rate=Decimal(0))
-        with refused(InvalidTax, field="compound", tax="VAT"):
-            Tax.percent("VAT", "20", included=True, compound=True)
         with pytest.raises(FloatNotAllowed):
             Tax.percent("VAT", 0.2)
         with refused(InvalidTax, field="rate", tax="Levy"):
             Tax.division("Levy", "100")
-        with refused(InvalidLine, field="taxes", line="Item"):
-            line(
-                "1",
-                "1.00",
-                Tax.percent("A", "5", compound=True),
-                Tax.percent("B", "5", included=True),
-            )
 
 
 class TestGroupsAndAdjustments:

@@ -412,15 +412,15 @@ def test_per_rate_no_line_net_is_more_than_a_minor_unit_off_its_own_backed_out_n
     result = priced(document)
     step = Fraction(quantum(document.currency))
     for line in result.lines:
-        factor = sum(
-            (
-                Fraction(t.rate) / 100
-                if t.kind is TaxKind.PERCENT
-                else Fraction(t.rate) / (100 - Fraction(t.rate))
-                for t in line.line.taxes
-            ),
-            Fraction(0),
-        )
+        # each tax's amount per unit of net, compound ones joining the later bases
+        factor = compounded = Fraction(0)
+        for t in line.line.taxes:
+            rate = Fraction(t.rate)
+            own_rate = rate / 100 if t.kind is TaxKind.PERCENT else rate / (100 - rate)
+            base = 1 if t.on_plain_net else 1 + compounded
+            factor += base * own_rate
+            if t.compound:
+                compounded += base * own_rate
         own = Fraction(line.stated.amount) / (1 + factor)
         assert abs(Fraction(line.net.amount) - own) <= step, (line, float(own))
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ordercore.money.context import CONTEXT, exact
 from ordercore.pricing.engine import (
     _NO_AMOUNTS,
+    _combines,
     _exact_amounts,
     _fixed_included,
     _Pricing,
@@ -137,6 +138,9 @@ def _line(
             run.chain(taxes, stated, line.quantity)  # rounded per line, or exact
         else:
             run.convention_line(line, stated, entry._distributed)
+        return _taken(run, taxes)
+    if _combines(taxes):  # backed out of the line alone whatever the convention
+        run.included_chained(line, stated)
         return _taken(run, taxes)
     if run.back_out_each:  # per line, compensated: backed out of the line alone
         run.included_per_line(line, stated)

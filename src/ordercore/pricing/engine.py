@@ -578,6 +578,13 @@ class _Pricing:
         """
         currency, rounding, zero = self.currency, self.rounding, self.zero
         gross, discount, share, stated = amounts
+        if line.has_included_tax and _combines(line.taxes):
+            # backed out of this line alone, under every convention (docs/pricing.md)
+            if self.per_group:
+                self.breakdown = self.section(line.taxes, negative=_returned(stated, line.quantity))
+            net, tax = self.included_chained(line, stated)
+            priced.append(PricedLine((line, currency, gross, discount, share, net, tax, rounding)))
+            return net
         if line.has_included_tax and not self.back_out_each:
             self.check_included(line, stated)
             key = (
@@ -700,6 +707,8 @@ class _Pricing:
         quantity: Decimal,
         included: dict[Tax, Decimal] | None = None,
         exact_net: Decimal | None = None,
+        *,
+        collect: bool = False,
     ) -> Decimal:
         """Apply ``taxes`` in order, per tax exact or with cent compensation.
 
@@ -708,7 +717,8 @@ class _Pricing:
         row rounds the sum once. Compensated: each tax is taken on the line net, and the
         line gets the difference between the rounded running sums of the row after and
         before it, so the lines' taxes add up to the row. The recorded base is the
-        rounded line net (plus earlier compound amounts) either way.
+        rounded line net (plus earlier compound amounts) either way. ``collect``: as
+        :meth:`chain`.
         """
         breakdown = self.breakdown
         compensated = self.compensated
@@ -720,14 +730,12 @@ class _Pricing:
             base = net if plain else net + compound
             if included is not None and tax.included:
                 amount = included[tax]
+                if collect:
+                    self.collect(tax, base, amount)
             else:
-                kind = tax.kind
-                if kind is _PER_UNIT_TAX:
-                    exact_amount = quantity * tax.factor
-                elif kind is _ZERO_TAX:
-                    exact_amount = self.zero
-                else:
-                    exact_amount = tax.amount_of(exact_net if plain else exact_net + compound)
+                exact_amount = self.exact_tax(
+                    tax, quantity, exact_net if plain else exact_net + compound
+                )
                 if compensated:
                     amount = self.compensate(tax, exact_amount)
                     unrounded, rounded = _ZERO, amount
@@ -747,12 +755,23 @@ class _Pricing:
             total += amount
         return total
 
+    def exact_tax(self, tax: Tax, quantity: Decimal, base: Decimal) -> Decimal:
+        """The exact amount of ``tax`` on ``base`` (a per-unit tax: on ``quantity``)."""
+        kind = tax.kind
+        if kind is _PER_UNIT_TAX:
+            return quantity * tax.factor
+        if kind is _ZERO_TAX:
+            return self.zero
+        return tax.amount_of(base)
+
     def chain_of(
         self,
         taxes: Sequence[Tax],
         net: Decimal,
         quantity: Decimal,
         included: dict[Tax, Decimal] | None,
+        *,
+        collect: bool = False,
     ) -> Decimal:
         """:meth:`chain`, or :meth:`chain_rounded_apart` where the convention asks for it.
 
@@ -760,8 +779,8 @@ class _Pricing:
         cycle, left for the garbage collector with all its per-line lists.)
         """
         if self.apart:
-            return self.chain_rounded_apart(taxes, net, quantity, included)
-        return self.chain(taxes, net, quantity, included)
+            return self.chain_rounded_apart(taxes, net, quantity, included, collect=collect)
+        return self.chain(taxes, net, quantity, included, collect=collect)
 
     def compensate(self, tax: Tax, exact_amount: Decimal) -> Decimal:
         """Cent compensation: add to ``tax``'s running sum, and return what its rounding moved."""
@@ -780,11 +799,15 @@ class _Pricing:
         net: Decimal,
         quantity: Decimal,
         included: dict[Tax, Decimal] | None = None,
+        *,
+        collect: bool = False,
     ) -> Decimal:
         """Apply ``taxes`` in order to ``net``; return the line's tax and collect the sums.
 
         ``included`` gives the amounts of included taxes, already backed out; they are
-        not collected here (see :meth:`included_per_line` and :meth:`included_per_rate`).
+        collected here only if ``collect`` (with their base in the chain, which carries
+        the compound taxes before them: :meth:`included_chained`), else by the caller
+        (:meth:`included_per_line`, :meth:`included_per_rate`).
         """
         per_line = self.per_line
         breakdown = self.breakdown
@@ -793,6 +816,8 @@ class _Pricing:
             base = net if not compound or tax.on_plain_net else net + compound
             if included is not None and tax.included:
                 amount = included[tax]
+                if collect:
+                    self.collect(tax, base, amount)
             else:
                 kind = tax.kind
                 if kind is _PER_UNIT_TAX:
@@ -826,15 +851,45 @@ class _Pricing:
         # Only a sign change of a whole minor unit or more is refused: a share of a line
         # rounded to the cent may leave a fraction of a cent of per-unit tax uncovered,
         # which rounding (half up, or a directed mode such as UP) would blow up to a cent.
-        exact_net = (stated - _fixed_included(line)) / (_ONE + factor)
+        self.check_covered(line, stated, (stated - _fixed_included(line)) / (_ONE + factor))
+
+    def check_covered(self, line: Line, stated: Decimal, exact_net: Decimal) -> None:
+        """Refuse a net backed out of ``stated`` whose sign differs from it (see above)."""
         net = exact_net.quantize(self.quantum, "ROUND_DOWN")
         if (net < 0 < stated) or (net > 0 > stated) or (stated == 0 and net != 0):
             raise InvalidLine(
                 line.description,
                 reason=f"its amount {stated} does not cover the per-unit taxes included in "
-                "its price; the net and the other taxes would change sign",
+                "its price (or in the base of a tax included in it); the net and the other "
+                "taxes would change sign",
                 field="taxes",
             )
+
+    def included_chained(self, line: Line, stated: Decimal) -> tuple[Decimal, Decimal]:
+        """Back out of one line included taxes that combine with its other taxes.
+
+        Such a line has an included tax whose base carries a compound tax (an excise, or
+        an amount per unit, added before the VAT), or an included compound tax that enters
+        a later tax's base (:func:`_combines`). Every tax of the chain is linear in the
+        line's net ``n`` and quantity ``q`` (:func:`_shape`), so the stated amount is
+        ``n + sum(a * n + b * q)`` over the included taxes, and the exact net is
+        ``(stated - q * sum(b)) / (1 + sum(a))``. The net and the included amounts are then
+        rounded as the policy says (:meth:`back_out`), and the chain takes the other taxes
+        on the rounded net and the rounded included amounts. The line is backed out alone
+        whatever the tax rounding: its included taxes' amounts depend on the taxes around
+        them, which lines of the same included taxes need not share.
+        """
+        taxes = line.taxes
+        quantity = line.quantity
+        coefficients = [entry for entry in _shape(taxes)[0] if entry[0].included]
+        rate = sum((entry[3] for entry in coefficients), _ZERO)
+        unit = sum((entry[4] for entry in coefficients), _ZERO)
+        exact_net = (stated - quantity * unit) / (_ONE + rate)
+        self.check_covered(line, stated, exact_net)
+        included = [entry[0] for entry in coefficients]
+        amounts = [a * exact_net + b * quantity for _t, _bn, _bq, a, b in coefficients]
+        net, shares = self.back_out(included, stated, exact_net, quantity, line, amounts=amounts)
+        return net, self.chain_of(taxes, net, quantity, shares, collect=True)
 
     def included_per_line(self, line: Line, stated: Decimal) -> tuple[Decimal, Decimal]:
         """Back the included taxes out of one line's stated amount; round the net once."""
@@ -888,22 +943,23 @@ class _Pricing:
         exact_net: Decimal,
         quantity: Decimal,
         line: Line,
+        *,
+        amounts: list[Decimal] | None = None,
     ) -> tuple[Decimal, dict[Tax, Decimal]]:
         """The net and the included taxes' amounts of a stated (tax-inclusive) amount.
 
         Net first (the default): the net is rounded and the taxes share the rest. Tax
         first: each included tax is rounded on its own and the net takes the rest; a net
         that this would take past zero is refused (``line`` is named in the error).
+        ``amounts`` are the included taxes' exact amounts where the caller knows them
+        (else each is its factor times the exact net, or times the quantity).
         """
         if not self.tax_first:
             net = self.round(exact_net)
-            return net, self.split_included(included, stated - net, exact_net, quantity)
-        shares = {
-            tax: self.round(amount)
-            for tax, amount in zip(
-                included, _exact_amounts(included, exact_net, quantity), strict=True
-            )
-        }
+            return net, self.split_included(included, stated - net, exact_net, quantity, amounts)
+        if amounts is None:
+            amounts = _exact_amounts(included, exact_net, quantity)
+        shares = {tax: self.round(amount) for tax, amount in zip(included, amounts, strict=True)}
         net = stated - sum(shares.values(), _ZERO)
         if (net < 0 < stated) or (net > 0 > stated):
             raise InvalidLine(
@@ -915,22 +971,32 @@ class _Pricing:
         return net, shares
 
     def split_included(
-        self, included: list[Tax], total: Decimal, exact_net: Decimal, quantity: Decimal
+        self,
+        included: list[Tax],
+        total: Decimal,
+        exact_net: Decimal,
+        quantity: Decimal,
+        amounts: list[Decimal] | None = None,
     ) -> dict[Tax, Decimal]:
         """Split the backed-out tax over the included taxes as the policy's residual says.
 
         Largest remainder (the default): each within a cent of its exact amount. Last or
         first tax: the others are rounded on their own, and that one takes the rest.
+        ``amounts``: as :meth:`back_out`.
         """
         if len(included) == 1:
             return {included[0]: total}
         zero = [tax for tax in included if tax.kind is _ZERO_TAX]
         if zero and len(zero) < len(included):  # a zero tax takes no cent: share the rest
-            rest = [tax for tax in included if tax.kind is not _ZERO_TAX]
+            kept = [i for i, tax in enumerate(included) if tax.kind is not _ZERO_TAX]
+            rest = [included[i] for i in kept]
+            rest_amounts = None if amounts is None else [amounts[i] for i in kept]
             return dict.fromkeys(zero, _ZERO) | self.split_included(
-                rest, total, exact_net, quantity
+                rest, total, exact_net, quantity, rest_amounts
             )
-        exact_amounts = _exact_amounts(included, exact_net, quantity)
+        exact_amounts = (
+            _exact_amounts(included, exact_net, quantity) if amounts is None else amounts
+        )
         residual = self.residual
         if residual is ResidualCent.LARGEST_REMAINDER:
             parts = apportion(total, _snapped(exact_amounts, self.quantum), self.quantum)
@@ -1162,6 +1228,37 @@ def _shape(taxes: tuple[Tax, ...]) -> tuple[Coefficients, Decimal, Decimal]:
         _SHAPES.clear()
     _SHAPES[id(taxes)] = (taxes, shape)
     return shape
+
+
+#: Whether each tuple of taxes lines hold combines included taxes with compound ones, by
+#: the tuple's id (an entry holds its tuple, as in _SHAPES).
+_COMBINES: dict[int, tuple[tuple[Tax, ...], bool]] = {}
+
+
+def _combines(taxes: tuple[Tax, ...]) -> bool:
+    """Whether an included tax of ``taxes`` combines with a compound one.
+
+    That is: an included tax's base carries a compound tax before it (it is not on the
+    plain net), or an included compound tax enters the base of a tax after it. Such a
+    line's included taxes are backed out of the line alone
+    (:meth:`_Pricing.included_chained`); others' as the tax rounding says.
+    """
+    known = _COMBINES.get(id(taxes))
+    if known is not None and known[0] is taxes:
+        return known[1]
+    found = False
+    compounded = included_compound = False
+    for tax in taxes:
+        if not tax.on_plain_net and (included_compound or (tax.included and compounded)):
+            found = True
+            break
+        if tax.compound:
+            compounded = True
+            included_compound = included_compound or tax.included
+    if len(_COMBINES) >= 4096:
+        _COMBINES.clear()
+    _COMBINES[id(taxes)] = (taxes, found)
+    return found
 
 
 #: The kernel before the first line (never used: the first line finds its own).

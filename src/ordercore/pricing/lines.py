@@ -507,16 +507,12 @@ def _tax_set_problem(taxes: tuple[Tax, ...], currency: moneyed.Currency) -> tupl
     (:func:`_problem_of`). The problem names the tax by its place in ``taxes``.
     """
     seen: set[Tax] = set()
-    compound_before = False
     for index, tax in enumerate(taxes):
         if tax in seen:
             return ("twice", index)
         seen.add(tax)
         if tax.currency not in (None, currency):
             return ("currency", index)
-        if tax.included and compound_before and not tax.on_plain_net:
-            return ("included", index)
-        compound_before = compound_before or tax.compound
     return None
 
 
@@ -527,11 +523,6 @@ def _tax_set_error(
     tax, description = line.taxes[index], line.description
     if what == "twice":
         return InvalidLine(description, reason=f"the tax {tax} is listed twice", field="taxes")
-    if what == "currency" and tax.currency is not None:
-        return CurrencyMismatch(currency.code, tax.currency.code, operation="tax")
-    return InvalidLine(
-        description,
-        reason=f"the included tax {tax} follows a compound tax; "
-        "put included taxes first or mark them on_plain_net",
-        field="taxes",
-    )
+    # a per-unit tax in another currency (what == "currency", so it has one)
+    other = tax.currency.code if tax.currency is not None else ""
+    return CurrencyMismatch(currency.code, other, operation="tax")

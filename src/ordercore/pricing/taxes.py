@@ -16,7 +16,8 @@ order:
 
 * ``included``: the unit price already contains the tax; the net is backed out of the
   stated price so that what the customer sees stays exactly as stated;
-* ``compound``: its amount joins the base of the taxes after it (tax on tax);
+* ``compound``: its amount joins the base of the taxes after it (tax on tax), whether it
+  is included in the price or not;
 * ``on_plain_net``: its own base is always the plain line net, even after compound taxes;
 * ``withholding``: a negative tax that reduces the amount payable: a percentage, an
   amount per unit or a division rate, never included in the price.
@@ -254,12 +255,6 @@ class Tax:
                     field="included",
                 )
             factor = CONTEXT.minus(factor)
-        if self.included and self.compound:
-            raise InvalidTax(
-                self.name,
-                reason="a tax included in the price cannot also be compound",
-                field="compound",
-            )
         object.__setattr__(self, "rate", rate)
         object.__setattr__(self, "factor", factor)
         key = (

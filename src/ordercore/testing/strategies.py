@@ -2,8 +2,8 @@
 
 Each strategy makes values that ordercore's constructors accept: a unit price never
 negative and never more precise than the policy allows, a fixed discount in the line's
-currency and to the cent, taxes listed so that an included tax never follows a compound
-one, standalone document allowances that carry their own tax category, and so on.
+currency and to the cent, a tax listed at most once on a line, standalone document
+allowances that carry their own tax category, and so on.
 
 A valid document can still be refused when it is priced, for reasons only the whole
 document shows (a discount larger than its line, an allowance larger than the net it
@@ -363,6 +363,7 @@ def _tax_catalog(currency: str) -> tuple[Tax, ...]:
             (False, True, False),
             (False, False, True),
             (True, False, True),
+            (True, True, False),
         ):
             found.append(
                 Tax.percent(
@@ -375,7 +376,7 @@ def _tax_catalog(currency: str) -> tuple[Tax, ...]:
                 )
             )
     for amount in ("0.50", "0.05", "1", "1.255"):
-        for included, compound in ((False, False), (True, False), (False, True)):
+        for included, compound in ((False, False), (True, False), (False, True), (True, True)):
             money = Money(amount, currency)
             found.append(Tax.per_unit("Eco fee", money, included=included, compound=compound))
     for rate in ("5", "10", "21"):
@@ -435,8 +436,9 @@ def taxes(
     ``included``: ``None`` lets a tax be included in the price or not, ``True`` makes only
     included taxes, ``False`` none. ``compound`` allows compound taxes (tax on tax);
     ``withholding`` allows withholding taxes (negative percentages, amounts per unit and
-    division rates). Constructor rules are respected: an included tax is never compound,
-    a withholding tax is never included, a zero tax states its reason (but a zero-rated
+    division rates); included taxes may be compound, and may follow compound ones.
+    Constructor rules are respected: a withholding tax is never included, a zero tax
+    states its reason (but a zero-rated
     one, which states none).
     """
     tax, odd_rate = draw(_tax_templates(currency, tuple(kinds), included, compound, withholding))
@@ -463,16 +465,6 @@ def _distinct(
         if tax not in found:
             found.append(tax)
     return found
-
-
-def _in_valid_order(line_taxes: list[Tax]) -> list[Tax]:
-    """Move included taxes first when one follows a compound tax and depends on it."""
-    compound_before = False
-    for tax in line_taxes:
-        if tax.included and compound_before and not tax.on_plain_net:
-            return sorted(line_taxes, key=lambda t: not t.included)
-        compound_before = compound_before or tax.compound
-    return line_taxes
 
 
 # -- lines and groups ---------------------------------------------------------------------
@@ -528,7 +520,7 @@ def _line(
         unit_price=unit_price,
         discounts=line_discounts,
         price_discount=price_discount,
-        taxes=_in_valid_order(_distinct(draw, tax_strategy, low=0, high=max_taxes)),
+        taxes=_distinct(draw, tax_strategy, low=0, high=max_taxes),
         kind=kind,
         product=product,
         base_quantity=base_quantity,
