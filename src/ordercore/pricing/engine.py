@@ -551,7 +551,7 @@ class _Pricing:
                 add(PricedLine((line, currency, gross, discount, share, stated, tax, rounding)))
             else:
                 amounts = (gross, discount, share, stated)
-                other_nets += self.other_line(line, amounts, deferred, priced)
+                other_nets += self.other_line(line, amounts, deferred, priced, kernel.combines)
         other_nets += self.back_out_deferred(deferred, priced)
         lines_net = other_nets
         breakdown = self.breakdown
@@ -569,16 +569,18 @@ class _Pricing:
         amounts: tuple[Decimal, Decimal, Decimal, Decimal],
         deferred: dict[object, list[int]],
         priced: list[PricedLine],
+        combines: bool,
     ) -> Decimal:
         """Price a line its tax set's kernel does not: add it to ``priced``, return its net.
 
         ``amounts`` are the line's gross, discount, share and stated amount. A line with
         taxes included in its price under per-rate rounding waits in ``deferred`` for its
-        tax set's back-out (its net counts then, and is zero here).
+        tax set's back-out (its net counts then, and is zero here), unless they
+        ``combine`` with compound taxes (:func:`_combines`).
         """
         currency, rounding, zero = self.currency, self.rounding, self.zero
         gross, discount, share, stated = amounts
-        if line.has_included_tax and _combines(line.taxes):
+        if combines and line.has_included_tax:
             # backed out of this line alone, under every convention (docs/pricing.md)
             if self.per_group:
                 self.breakdown = self.section(line.taxes, negative=_returned(stated, line.quantity))
@@ -778,9 +780,13 @@ class _Pricing:
         (Not a bound method kept on the instance: that would make the run a reference
         cycle, left for the garbage collector with all its per-line lists.)
         """
+        if collect:  # (only then passed on: a keyword costs the common calls a little)
+            if self.apart:
+                return self.chain_rounded_apart(taxes, net, quantity, included, collect=True)
+            return self.chain(taxes, net, quantity, included, collect=True)
         if self.apart:
-            return self.chain_rounded_apart(taxes, net, quantity, included, collect=collect)
-        return self.chain(taxes, net, quantity, included, collect=collect)
+            return self.chain_rounded_apart(taxes, net, quantity, included)
+        return self.chain(taxes, net, quantity, included)
 
     def compensate(self, tax: Tax, exact_amount: Decimal) -> Decimal:
         """Cent compensation: add to ``tax``'s running sum, and return what its rounding moved."""
@@ -851,7 +857,10 @@ class _Pricing:
         # Only a sign change of a whole minor unit or more is refused: a share of a line
         # rounded to the cent may leave a fraction of a cent of per-unit tax uncovered,
         # which rounding (half up, or a directed mode such as UP) would blow up to a cent.
-        self.check_covered(line, stated, (stated - _fixed_included(line)) / (_ONE + factor))
+        exact_net = (stated - _fixed_included(line)) / (_ONE + factor)
+        net = exact_net.quantize(self.quantum, "ROUND_DOWN")
+        if (net < 0 < stated) or (net > 0 > stated) or (stated == 0 and net != 0):
+            self.check_covered(line, stated, exact_net)
 
     def check_covered(self, line: Line, stated: Decimal, exact_net: Decimal) -> None:
         """Refuse a net backed out of ``stated`` whose sign differs from it (see above)."""
@@ -1127,11 +1136,23 @@ class _Kernel:
     and summing would give, since no rounding happens before the sums are rounded.
     """
 
-    __slots__ = ("coefficients", "linear", "net", "quantity", "rate", "rounded", "steps", "unit")
+    __slots__ = (
+        "coefficients",
+        "combines",
+        "linear",
+        "net",
+        "quantity",
+        "rate",
+        "rounded",
+        "steps",
+        "unit",
+    )
 
     def __init__(self, taxes: tuple[Tax, ...], *, linear: bool, rounded: bool = False) -> None:
         self.linear = linear
         self.rounded = rounded
+        # whether included taxes combine with compound ones (see _combines)
+        self.combines = _combines(taxes)
         self.net = self.quantity = _ZERO
         self.coefficients, self.rate, self.unit = _shape(taxes)
         # with per-line rounding, each tax's step for the pricing loop: [kind, factor,
