@@ -11,13 +11,18 @@ import functools
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
 import pytest
 from hypothesis import given
 
 from ordercore import (
+    AdjustmentMode,
+    Charge,
+    DivisionTaxes,
     Document,
     IncludedRounding,
     InvalidLine,
+    InvalidTax,
     Line,
     Money,
     Policy,
@@ -25,7 +30,8 @@ from ordercore import (
     TaxKind,
     TaxRounding,
 )
-from ordercore.errors import OrdercoreError
+from ordercore.errors import OrdercoreError, TaxesTooLarge
+from ordercore.interop.plain import document_from_data, document_to_data
 from ordercore.money import quantum
 from ordercore.pricing import PricedDocument, price
 from ordercore.testing.strategies import documents, taxes
@@ -223,3 +229,126 @@ def test_a_line_net_and_its_included_taxes_add_up_to_its_stated_amount(document:
     for entry, amounts in zip(result.lines, result.taxes_per_line(), strict=True):
         included = sum((part.amount.amount for part in amounts if part.tax.included), Decimal(0))
         assert entry.net.amount + included == entry.stated.amount, entry
+
+
+# -- division taxes levied together -------------------------------------------------------
+
+STAMP = Tax.division("Stamp", "3", code="ST")
+LEVY = Tax.division("Levy", "2", code="LV")
+TOGETHER = Policy(division_taxes=DivisionTaxes.TOGETHER)
+
+
+def test_neighbouring_division_taxes_share_one_gross_when_levied_together() -> None:
+    # each on its own gross: 100 / 0.97 - 100 = 3.0928, 100 / 0.98 - 100 = 2.0408;
+    # on one gross of 100 / 0.95: 3 % and 2 % of it, 3.1579 and 2.1053
+    apart = one_line("1", "100.00", STAMP, LEVY, policy=Policy())
+    assert figures(apart)[1] == [("Stamp", "100.00", "3.09"), ("Levy", "100.00", "2.04")]
+    shared = one_line("1", "100.00", STAMP, LEVY, policy=TOGETHER)
+    assert figures(shared)[1] == [("Stamp", "100.00", "3.16"), ("Levy", "100.00", "2.11")]
+    assert [
+        str(part.amount.amount.quantize(Decimal("0.0001"))) for part in shared.line_taxes(0)
+    ] == [
+        "3.1579",
+        "2.1053",
+    ]
+    # the rows show the taxes the line was given
+    assert [row.tax for row in shared.tax_breakdown] == [STAMP, LEVY]
+    assert shared.tax_breakdown[0].tax.factor == STAMP.factor
+
+
+def test_included_division_taxes_levied_together_are_their_rates_of_the_stated_amount() -> None:
+    stamp, levy = (attrs.evolve(tax, included=True) for tax in (STAMP, LEVY))
+    priced = one_line("1", "100.00", stamp, levy, policy=TOGETHER)
+    assert figures(priced) == (
+        ["95.00"],
+        [("Stamp", "95.00", "3.00"), ("Levy", "95.00", "2.00")],
+        "100.00",
+    )
+    # each on its own: 100 = n (1 + 3/97 + 2/98), n = 95.12
+    assert figures(one_line("1", "100.00", stamp, levy, policy=Policy()))[0] == ["95.12"]
+
+
+def test_odoo_17_levies_division_taxes_together_and_odoo_14_each() -> None:
+    assert Policy.profile("odoo_17").division_taxes is DivisionTaxes.TOGETHER
+    assert Policy.profile("odoo_17_round_globally").division_taxes is DivisionTaxes.TOGETHER
+    assert Policy.profile("odoo_14").division_taxes is DivisionTaxes.EACH
+    assert Policy().division_taxes is DivisionTaxes.EACH
+
+
+@pytest.mark.parametrize(
+    "line_taxes",
+    [
+        (STAMP, VAT, LEVY),  # a percentage between them: two grosses
+        (attrs.evolve(STAMP, compound=True), LEVY),  # the first joins the second's base
+        (STAMP, attrs.evolve(LEVY, included=True)),  # one included, one not
+        (STAMP,),
+    ],
+    ids=["apart", "compound first", "included and not", "alone"],
+)
+def test_division_taxes_that_do_not_share_a_base_are_levied_each_on_its_own(
+    line_taxes: tuple[Tax, ...],
+) -> None:
+    assert figures(one_line("2", "51.37", *line_taxes, policy=TOGETHER)) == figures(
+        one_line("2", "51.37", *line_taxes, policy=Policy())
+    )
+
+
+def test_a_compound_division_tax_last_in_its_run_is_levied_with_the_others() -> None:
+    priced = one_line("1", "100.00", STAMP, attrs.evolve(LEVY, compound=True), VAT, policy=TOGETHER)
+    # 3.1579 and 2.1053 on one gross; VAT on 100 + 2.1053 (the compound levy)
+    assert figures(priced)[1] == [
+        ("Stamp", "100.00", "3.16"),
+        ("Levy", "100.00", "2.11"),
+        ("VAT", "102.11", "20.42"),
+    ]
+
+
+def test_division_rates_that_come_to_100_percent_together_are_refused() -> None:
+    line = Line(
+        description="Fee",
+        quantity="1",
+        unit_price=eur("1.00"),
+        taxes=[Tax.division("A", "60"), Tax.division("B", "40")],
+    )
+    Document(currency="EUR", items=[line])  # each on its own gross: fine
+    with pytest.raises(InvalidTax) as caught:
+        Document(currency="EUR", items=[line], policy=TOGETHER)
+    assert caught.value.field == "rate"
+    huge = Line(
+        description="Fee",
+        quantity="1",
+        unit_price=eur("1.00"),
+        taxes=[Tax.division("A", "50"), Tax.division("B", "49.99999")],
+    )
+    with pytest.raises(TaxesTooLarge):  # a divisor of 0.00001: 10**7 times the base
+        Document(currency="EUR", items=[huge], policy=TOGETHER)
+
+
+def test_a_standalone_charge_levies_its_division_taxes_together() -> None:
+    document = Document(
+        currency="EUR",
+        items=[Line(description="Fee", quantity="1", unit_price=eur("100.00"), taxes=[VAT])],
+        charges=[Charge.fixed(eur("100.00"), reason="Handling", taxes=[STAMP, LEVY])],
+        policy=Policy(division_taxes=DivisionTaxes.TOGETHER, adjustments=AdjustmentMode.STANDALONE),
+    )
+    priced = price(document)
+    assert [
+        str(part.amount.amount.quantize(Decimal("0.0001"))) for part in priced.adjustment_taxes(0)
+    ] == [
+        "3.1579",
+        "2.1053",
+    ]
+
+
+def test_the_option_round_trips_through_plain_data() -> None:
+    document = Document(
+        currency="EUR",
+        items=[Line(description="Fee", quantity="1", unit_price=eur("1.00"), taxes=[STAMP, LEVY])],
+        policy=TOGETHER,
+    )
+    data = document_to_data(document)
+    assert data["policy"]["division_taxes"] == "together"
+    assert document_from_data(data) == document
+    assert (
+        "division_taxes" not in document_to_data(attrs.evolve(document, policy=Policy()))["policy"]
+    )

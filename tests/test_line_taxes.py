@@ -8,6 +8,7 @@ lines' amounts; exact under the other conventions, where the row rounds the sum 
 from __future__ import annotations
 
 import decimal
+import functools
 import pickle
 from collections import defaultdict
 from decimal import Decimal
@@ -19,6 +20,7 @@ from ordercore import (
     AdjustmentMode,
     Allowance,
     Charge,
+    DivisionTaxes,
     Document,
     IncludedRounding,
     InvalidType,
@@ -36,7 +38,7 @@ from ordercore import (
 )
 from ordercore.money import quantum
 from ordercore.money.context import CONTEXT
-from ordercore.testing.strategies import documents
+from ordercore.testing.strategies import documents, taxes
 
 VAT = Tax.percent("VAT", "20")
 REDUCED = Tax.percent("VAT", "7", code="AA")
@@ -244,8 +246,34 @@ def _backed_out_alone(priced: PricedDocument, number: int) -> bool:
     )
 
 
-@given(documents(returns=True, tax_rounding=None, included_rounding=None, residual_cent=None))
+@given(
+    documents(
+        returns=True,
+        tax_rounding=None,
+        included_rounding=None,
+        residual_cent=None,
+        division_taxes=None,
+    )
+)
 def test_each_row_is_made_of_the_amounts_of_what_it_covers(document: Document) -> None:
+    _check_rows(document)
+
+
+@given(
+    documents(
+        returns=True,
+        tax_rounding=None,
+        division_taxes=DivisionTaxes.TOGETHER,
+        line_taxes=functools.partial(taxes, kinds=(TaxKind.DIVISION,), withholding=False),
+    )
+)
+def test_each_row_of_division_taxes_levied_together_is_made_of_its_lines(
+    document: Document,
+) -> None:
+    _check_rows(document)
+
+
+def _check_rows(document: Document) -> None:
     priced = _priced(document)
     with decimal.localcontext(CONTEXT):  # sums of exact amounts, not cut to the host's 28 digits
         sums = _sums(priced)
@@ -261,7 +289,15 @@ def test_each_row_is_made_of_the_amounts_of_what_it_covers(document: Document) -
             assert abs(sums[number] - computed) <= _bound(priced, number), (row, sums[number])
 
 
-@given(documents(returns=True, tax_rounding=None, included_rounding=None, residual_cent=None))
+@given(
+    documents(
+        returns=True,
+        tax_rounding=None,
+        included_rounding=None,
+        residual_cent=None,
+        division_taxes=None,
+    )
+)
 def test_a_line_amounts_add_up_to_its_tax(document: Document) -> None:
     priced = _priced(document)
     step = quantum(document.currency)
@@ -278,7 +314,15 @@ def test_a_line_amounts_add_up_to_its_tax(document: Document) -> None:
                 assert part.amount.amount == 0
 
 
-@given(documents(returns=True, tax_rounding=None, included_rounding=None, residual_cent=None))
+@given(
+    documents(
+        returns=True,
+        tax_rounding=None,
+        included_rounding=None,
+        residual_cent=None,
+        division_taxes=None,
+    )
+)
 def test_one_line_is_what_every_line_says(document: Document) -> None:
     priced = _priced(document)
     every = priced.taxes_per_line()

@@ -65,7 +65,14 @@ from ordercore.pricing.document import (
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
 from ordercore.pricing.results import PricedDocument, TaxSubtotal, Totals
-from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import (
+    DivisionTaxes,
+    IncludedRounding,
+    ResidualCent,
+    Tax,
+    TaxKind,
+    TaxRounding,
+)
 
 __all__ = [
     "DOCUMENT_SCHEMA",
@@ -375,6 +382,7 @@ class _DocumentReader:
                 "discount_overflow",
                 "tax_increment",
                 "negative_prices",
+                "division_taxes",
             }
         )
         places = reader.child("price_places")
@@ -408,6 +416,7 @@ class _DocumentReader:
         negative_prices = reader.child("negative_prices").choice(
             NegativePrices, NegativePrices.REFUSE
         )
+        division_taxes = reader.child("division_taxes").choice(DivisionTaxes, DivisionTaxes.EACH)
         tax_step = reader.child("tax_increment")
         tax_increment = None if tax_step.value is None else tax_step.number()
         return reader.build(
@@ -423,6 +432,7 @@ class _DocumentReader:
                 discount_overflow=overflow,
                 tax_increment=tax_increment,
                 negative_prices=negative_prices,
+                division_taxes=division_taxes,
             )
         )
 
@@ -834,6 +844,8 @@ def _policy_to_data(policy: Policy) -> Data:
         data["tax_increment"] = _number(policy.tax_increment)
     if policy.negative_prices is not NegativePrices.REFUSE:
         data["negative_prices"] = policy.negative_prices.value
+    if policy.division_taxes is not DivisionTaxes.EACH:
+        data["division_taxes"] = policy.division_taxes.value
     return data
 
 

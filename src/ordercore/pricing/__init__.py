@@ -27,7 +27,14 @@ from ordercore.pricing.results import (
     TaxSubtotal,
     Totals,
 )
-from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import (
+    DivisionTaxes,
+    IncludedRounding,
+    ResidualCent,
+    Tax,
+    TaxKind,
+    TaxRounding,
+)
 
 __all__ = [
     "AdjustmentMode",
@@ -36,6 +43,7 @@ __all__ = [
     "Discount",
     "DiscountKind",
     "DiscountOverflow",
+    "DivisionTaxes",
     "Document",
     "Group",
     "IncludedRounding",

@@ -25,7 +25,7 @@ from ordercore.pricing.engine import (
     mirrored,
 )
 from ordercore.pricing.results import _returned
-from ordercore.pricing.taxes import TaxKind
+from ordercore.pricing.taxes import TaxKind, given_tax, together
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -45,6 +45,8 @@ def _replay(priced: PricedDocument) -> _Pricing:
     """A pricing run set up as the one that made ``priced``, with its lines' amounts."""
     run = _Pricing(priced.document)
     run.lines = [mirrored(entry.line) for entry in priced.lines]
+    if run.together:  # the division taxes levied together, as the pricing took them
+        run.levy_together(None)
     run.stated = [entry._stated for entry in priced.lines]
     return run
 
@@ -59,7 +61,8 @@ def _taken(run: _Pricing, taxes: Sequence[Tax], given: dict[Tax, Decimal] | None
     breakdown = run.breakdown
     seen: set[Tax] = set()
     found = []
-    for tax in taxes:
+    for listed in taxes:
+        tax = given_tax(listed)  # the tax the line was given (a copy levied together: its own)
         if given is not None and tax in given:
             found.append((tax, given[tax]))
             continue
@@ -84,7 +87,7 @@ def _backed_out_together(
     make each tax's parts add up to what the engine's own back-out gave that tax over all
     of them. So the parts add up both ways: per line to its part, per tax to its amount.
     """
-    line = priced.lines[index].line
+    line = run.lines[index]  # as pricing took it (division taxes levied together swapped)
     taxes = line.included_taxes
 
     def key_of(i: int) -> object:
@@ -200,8 +203,15 @@ def adjustment_amounts(priced: PricedDocument, index: int) -> Amounts:
     for earlier in before:
         if not earlier.distributed:
             run.breakdown = {}
-            run.chain_of(earlier.adjustment.taxes, earlier.effect.amount, _ZERO, None)
+            run.chain_of(
+                _as_levied(run, earlier.adjustment.taxes), earlier.effect.amount, _ZERO, None
+            )
     run.breakdown = {}
-    taxes = entry.adjustment.taxes
+    taxes = _as_levied(run, entry.adjustment.taxes)
     run.chain_of(taxes, entry.effect.amount, run.zero, None)
     return _taken(run, taxes)
+
+
+def _as_levied(run: _Pricing, taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+    """An adjustment's ``taxes`` as the pricing levied them (see :meth:`_Pricing.standalone`)."""
+    return together(taxes) if run.together else taxes

@@ -51,12 +51,14 @@ from ordercore.money.rounding import CashRounding, CashRoundingStrategy, Roundin
 from ordercore.pricing.discounts import DiscountKind, DiscountOverflow, Stacking
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import (
+    DivisionTaxes,
     IncludedRounding,
     ResidualCent,
     Tax,
     TaxKind,
     TaxRounding,
     check_taxes,
+    together,
 )
 
 __all__ = [
@@ -384,6 +386,10 @@ def _discount_overflow(value: object) -> DiscountOverflow:
     return check_instance(value, DiscountOverflow, "discount_overflow")
 
 
+def _division_taxes(value: object) -> DivisionTaxes:
+    return check_instance(value, DivisionTaxes, "division_taxes")
+
+
 def _price_places(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 12:
         raise InvalidType(value, expected="an int between 0 and 12", field="price_places")
@@ -420,8 +426,10 @@ class Policy:
     where the cent several included taxes share goes
     (:class:`~ordercore.pricing.taxes.ResidualCent`), and whether an additive stack of
     discounts past 100 % is refused or clamped at zero
-    (:class:`~ordercore.pricing.discounts.DiscountOverflow`), and whether a unit price
-    may be negative (:class:`NegativePrices`). The defaults are EN 16931's.
+    (:class:`~ordercore.pricing.discounts.DiscountOverflow`), whether a unit price
+    may be negative (:class:`NegativePrices`), and whether neighbouring division taxes
+    are levied on one gross (:class:`~ordercore.pricing.taxes.DivisionTaxes`). The
+    defaults are EN 16931's.
 
     ``cash_rounding`` rounds the payable amount to a cash increment, its ``strategy``
     saying where the difference lands (a figure of its own, an untaxed line, the largest
@@ -435,7 +443,7 @@ class Policy:
            adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None,
            included_rounding=IncludedRounding.NET_FIRST, residual_cent=ResidualCent.LARGEST_REMAINDER,
            discount_overflow=DiscountOverflow.REFUSE, tax_increment=None,
-           negative_prices=NegativePrices.REFUSE)
+           negative_prices=NegativePrices.REFUSE, division_taxes=DivisionTaxes.EACH)
     """
 
     rounding: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_rounding)
@@ -461,6 +469,9 @@ class Policy:
     )
     negative_prices: NegativePrices = attrs.field(
         default=NegativePrices.REFUSE, converter=_negative_prices, metadata=WHEN_SET
+    )
+    division_taxes: DivisionTaxes = attrs.field(
+        default=DivisionTaxes.EACH, converter=_division_taxes, metadata=WHEN_SET
     )
 
     def __attrs_post_init__(self) -> None:
@@ -511,11 +522,13 @@ _PROFILES: dict[str, dict[str, object]] = {
         "rounding": RoundingMode.HALF_UP,
         "tax_rounding": TaxRounding.PER_LINE,
         "included_rounding": IncludedRounding.TAX_FIRST,
+        "division_taxes": DivisionTaxes.TOGETHER,
     },
     "odoo_17_round_globally": {
         "rounding": RoundingMode.HALF_UP,
         "tax_rounding": TaxRounding.PER_RATE,
         "included_rounding": IncludedRounding.TAX_FIRST,
+        "division_taxes": DivisionTaxes.TOGETHER,
     },
     "odoo_14": {
         "rounding": RoundingMode.HALF_UP,
@@ -638,7 +651,10 @@ class Document:
         places = self.policy.price_places
         currency = self.currency
         refuse_negative = self.policy.negative_prices is NegativePrices.REFUSE
+        levy_together = self.policy.division_taxes is DivisionTaxes.TOGETHER
         for line in self.lines:
+            if levy_together:  # their rates together below 100 %, their factors bounded
+                together(line.taxes)
             if refuse_negative and line.unit_price.amount < 0:
                 raise InvalidLine(
                     line.description,
@@ -701,6 +717,8 @@ class Document:
                     "give it none, or price the document with AdjustmentMode.STANDALONE",
                     field="taxes",
                 )
+            if self.policy.division_taxes is DivisionTaxes.TOGETHER:
+                together(adjustment.taxes)
         if self.adjustments and not self.lines:
             raise InvalidAdjustment(
                 self.adjustments[0], reason="the document has no lines to carry it", field="lines"

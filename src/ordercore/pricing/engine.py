@@ -71,7 +71,16 @@ from ordercore.pricing.results import (
     Totals,
     _returned,
 )
-from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import (
+    DivisionTaxes,
+    IncludedRounding,
+    ResidualCent,
+    Tax,
+    TaxKind,
+    TaxRounding,
+    given_tax,
+    together,
+)
 
 __all__ = ["price"]
 
@@ -83,6 +92,7 @@ _PER_UNIT_DISCOUNT = DiscountKind.PER_UNIT
 _PER_UNIT_TAX = TaxKind.PER_UNIT
 _ZERO_TAX = TaxKind.ZERO
 _PERCENT_TAX = TaxKind.PERCENT
+_DIVISION_TAX = TaxKind.DIVISION
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 _SEPARATE = CashRoundingStrategy.SEPARATE
 _ROUNDING_LINE = CashRoundingStrategy.ROUNDING_LINE
@@ -148,6 +158,8 @@ class _Pricing:
         self.apart = self.exact_bases or self.compensated
         self.sequential = policy.stacking is Stacking.SEQUENTIAL
         self.clamp = policy.discount_overflow is DiscountOverflow.CLAMP
+        # neighbouring division taxes levied on one gross (their lines' taxes swapped)
+        self.together = policy.division_taxes is DivisionTaxes.TOGETHER
         self.lines: list[Line] = []
         self.gross: list[Decimal] = []
         self.discount: list[Decimal] = []
@@ -178,6 +190,8 @@ class _Pricing:
                 lines.append(item)
         # lines of negative unit price, priced with the sign on their quantity
         originals = self.mirror() if document.policy.negative_prices is _ALLOW_NEGATIVE else None
+        if self.together:
+            originals = self.levy_together(originals)
         self.line_amounts()
 
         # -- step 2: adjustments --------------------------------------------------------
@@ -296,6 +310,24 @@ class _Pricing:
         for index, line in originals.items():
             lines[index] = mirrored(line)
         return originals
+
+    def levy_together(self, originals: dict[int, Line] | None) -> dict[int, Line] | None:
+        """Put each line whose division taxes are levied together with its taxes swapped.
+
+        The swapped taxes (:func:`together`) equal the line's, so the line equals the one
+        given; only how its division taxes compute differs. Return the lines given, by
+        index, with ``originals`` (those of :meth:`mirror`, which come first).
+        """
+        lines = self.lines
+        swapped: dict[int, Line] = {}
+        for index, line in enumerate(lines):
+            taxes = together(line.taxes)
+            if taxes is not line.taxes:
+                swapped[index] = line
+                lines[index] = _with_taxes(line, taxes)
+        if not swapped:
+            return originals
+        return swapped if not originals else {**swapped, **originals}
 
     def line_amounts(self) -> None:
         """Step 1: each line's gross, and what its own discounts take off (the hot loop)."""
@@ -493,9 +525,12 @@ class _Pricing:
                 allowances += amount
             else:
                 charges += amount
+            taxes = entry.adjustment.taxes
+            if self.together:
+                taxes = together(taxes)
             if self.per_group:
-                self.breakdown = self.section(entry.adjustment.taxes, negative=signed < 0)
-            self.chain_of(entry.adjustment.taxes, signed, self.zero, None)
+                self.breakdown = self.section(taxes, negative=signed < 0)
+            self.chain_of(taxes, signed, self.zero, None)
         return priced, allowances, charges
 
     # -- step 3: taxes -----------------------------------------------------------------
@@ -1043,7 +1078,8 @@ class _Pricing:
         )
         currency = self.currency
         rows = []
-        for tax, base, amount, returns in found:
+        for found_tax, base, amount, returns in found:
+            tax = given_tax(found_tax) if self.together else found_tax
             correction = None if corrections is None else corrections.pop(tax.breakdown_key, None)
             if correction is None:
                 rows.append(
@@ -1108,9 +1144,11 @@ class _Pricing:
         increment = self.tax_increment
         quantum, rounding = self.quantum, self.rounding
         from_amounts = self.rows_from_amounts
+        together = self.together
         rows = []
         for tax, (base, unrounded, rounded, excluded_base) in merged.values():
-            if from_amounts or tax.kind is _PER_UNIT_TAX:
+            kind = tax.kind
+            if from_amounts or kind is _PER_UNIT_TAX or (together and kind is _DIVISION_TAX):
                 exact_amount = unrounded
             else:
                 exact_amount = tax.amount_of(excluded_base.quantize(quantum, rounding))
@@ -1298,6 +1336,23 @@ class _AlreadyCounted(dict[Tax, Decimal]):
 
 
 _NO_AMOUNTS = _AlreadyCounted()
+
+
+def _with_taxes(line: Line, taxes: tuple[Tax, ...]) -> Line:
+    """``line`` with ``taxes`` (equal to its own) in place of its own."""
+    return Line._unchecked(
+        description=line.description,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        discounts=line.discounts,
+        price_discount=line.price_discount,
+        taxes=taxes,
+        kind=line.kind,
+        product=line.product,
+        base_quantity=line.base_quantity,
+        price_source=line.price_source,
+        stacking=line.stacking,
+    )
 
 
 def mirrored(line: Line) -> Line:

@@ -59,12 +59,15 @@ from ordercore.money.decimals import MAX_INTEGER_DIGITS, to_decimal
 __all__ = [
     "MAX_REASON_CODE_LENGTH",
     "MAX_TAX_FACTOR",
+    "DivisionTaxes",
     "IncludedRounding",
     "ResidualCent",
     "Tax",
     "TaxKind",
     "TaxRounding",
     "check_taxes",
+    "given_tax",
+    "together",
 ]
 
 #: The most that the taxes of one line, compounded, may come to per unit of its net.
@@ -114,6 +117,29 @@ class TaxRounding(enum.Enum):
 
     def __repr__(self) -> str:
         return f"TaxRounding.{self.name}"
+
+
+class DivisionTaxes(enum.Enum):
+    """How the division taxes of a line that follow each other are levied.
+
+    * ``EACH`` (the default): each on its own tax-inclusive gross, ``base x rate / (100 -
+      rate)``: a 3 % and a 2 % stamp on 100.00 are 100 / 0.97 - 100 and 100 / 0.98 - 100;
+    * ``TOGETHER``: neighbouring division taxes that share a base (both included in the
+      price or both not, none but the last compound, the same ``on_plain_net`` and
+      ``withholding``) are levied on one gross, ``base / (1 - their summed rates)``, each
+      its own rate of it: ``base x rate / (100 - summed rates)``, 3 % and 2 % of 100 /
+      0.95. Their rates must then come to less than 100 % together. A division tax's row
+      of the breakdown is the rounded sum of its lines' exact amounts (its factor depends
+      on the taxes beside it, so no one rate applies to the row's base).
+
+    See docs/conventions.md.
+    """
+
+    EACH = "each"
+    TOGETHER = "together"
+
+    def __repr__(self) -> str:
+        return f"DivisionTaxes.{self.name}"
 
 
 class IncludedRounding(enum.Enum):
@@ -225,6 +251,9 @@ class Tax:
     factor: Decimal = attrs.field(init=False, eq=False, hash=False)
     #: What :attr:`breakdown_key` returns, made once.
     _breakdown_key: tuple[object, ...] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    #: A division tax's divisor, ``100 - rate`` (levied with others on one gross: 100 less
+    #: their summed rates, see :class:`DivisionTaxes`).
+    _divisor: Decimal = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.kind, TaxKind):
@@ -257,6 +286,7 @@ class Tax:
             factor = CONTEXT.minus(factor)
         object.__setattr__(self, "rate", rate)
         object.__setattr__(self, "factor", factor)
+        object.__setattr__(self, "_divisor", CONTEXT.subtract(_HUNDRED, rate))
         key = (
             self.name,
             self.code,
@@ -517,9 +547,7 @@ class Tax:
         in decimals, such as 0.045, stays exact and rounds the way its mode says.
         """
         if self.kind is TaxKind.DIVISION:
-            amount = CONTEXT.divide(
-                CONTEXT.multiply(base, self.rate), CONTEXT.subtract(_HUNDRED, self.rate)
-            )
+            amount = CONTEXT.divide(CONTEXT.multiply(base, self.rate), self._divisor)
             return CONTEXT.minus(amount) if self.withholding else amount
         return CONTEXT.multiply(base, self.factor)
 
@@ -598,6 +626,60 @@ class Tax:
         )
 
 
+def _levied_together(taxes: tuple[Tax, ...]) -> tuple[Tax, ...] | None:
+    """``taxes`` with their neighbouring division taxes levied on one gross, if any are.
+
+    Under :attr:`DivisionTaxes.TOGETHER`: each run of two or more division taxes that
+    share a base is replaced by copies of them whose divisor is 100 less the run's summed
+    rates (a copy equals its tax: only how it computes differs). ``None`` if no run has
+    two, so that the line prices as it is. Rates that come to 100 % or more together
+    raise :class:`~ordercore.errors.InvalidTax` (field ``rate``).
+    """
+    runs: list[list[int]] = []
+    run: list[int] = []
+    for index, tax in enumerate(taxes):
+        if tax.kind is TaxKind.DIVISION and run and _same_gross(taxes[run[-1]], tax):
+            run.append(index)
+            continue
+        if len(run) > 1:
+            runs.append(run)
+        run = [index] if tax.kind is TaxKind.DIVISION else []
+    if len(run) > 1:
+        runs.append(run)
+    if not runs:
+        return None
+    found = list(taxes)
+    for indexes in runs:
+        rates = CONTEXT.add(_ZERO, sum((taxes[i].rate for i in indexes), _ZERO))
+        divisor = CONTEXT.subtract(_HUNDRED, rates)
+        if divisor <= 0:
+            names = ", ".join(str(taxes[i]) for i in indexes)
+            raise InvalidTax(
+                names,
+                reason=f"levied together (DivisionTaxes.TOGETHER), these division rates come "
+                f"to {rates} %: they must stay below 100 % together",
+                field="rate",
+            )
+        for i in indexes:
+            tax = taxes[i]
+            copy = attrs.evolve(tax)
+            factor = CONTEXT.divide(tax.rate, divisor)
+            object.__setattr__(copy, "factor", CONTEXT.minus(factor) if tax.withholding else factor)
+            object.__setattr__(copy, "_divisor", divisor)
+            found[i] = copy
+    return tuple(found)
+
+
+def _same_gross(before: Tax, tax: Tax) -> bool:
+    """Whether division tax ``tax`` shares the gross of the division tax ``before`` it."""
+    return (
+        not before.compound
+        and before.included == tax.included
+        and before.on_plain_net == tax.on_plain_net
+        and before.withholding == tax.withholding
+    )
+
+
 def check_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
     """Return ``taxes`` (a line's, in order) if, compounded, they stay within the bound.
 
@@ -635,3 +717,40 @@ def check_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
         if unit > _MAX_PER_UNIT:
             raise TaxesTooLarge(taxes, factor=unit, limit=_MAX_PER_UNIT)
     return taxes
+
+
+#: The taxes of each tuple lines hold as DivisionTaxes.TOGETHER levies them, by the
+#: tuple's id (an entry holds its tuple, so a hit is that tuple): the tuple itself where no
+#: division taxes are levied together.
+_TOGETHER: dict[int, tuple[tuple[Tax, ...], tuple[Tax, ...]]] = {}
+#: The tax each swapped copy stands for, by the copy's id (the copies are held in _TOGETHER).
+_GIVEN: dict[int, Tax] = {}
+
+
+def together(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+    """``taxes`` as :attr:`DivisionTaxes.TOGETHER` levies them (:func:`_levied_together`).
+
+    The same tuple where no two division taxes share a gross; else a tuple of its own,
+    the same for every line of those taxes, so that lines taxed alike still share one.
+    """
+    known = _TOGETHER.get(id(taxes))
+    if known is not None and known[0] is taxes:
+        return known[1]
+    swapped = _levied_together(taxes)
+    if len(_TOGETHER) >= 4096:
+        _TOGETHER.clear()
+        _GIVEN.clear()
+    if swapped is None:
+        _TOGETHER[id(taxes)] = (taxes, taxes)
+        return taxes
+    check_taxes(swapped)  # a gross shared makes larger factors
+    for copy, tax in zip(swapped, taxes, strict=True):
+        if copy is not tax:
+            _GIVEN[id(copy)] = tax
+    _TOGETHER[id(taxes)] = (taxes, swapped)
+    return swapped
+
+
+def given_tax(tax: Tax) -> Tax:
+    """The tax a line was given, for a copy that :func:`together` swapped in for it."""
+    return _GIVEN.get(id(tax), tax)

@@ -59,6 +59,7 @@ from typing import TypeVar
 import attrs
 from hypothesis import strategies as st
 
+from ordercore.errors import OrdercoreError
 from ordercore.money.allocation import Ratio
 from ordercore.money.amount import Money
 from ordercore.money.currency import precision
@@ -73,7 +74,15 @@ from ordercore.pricing.document import (
     Policy,
 )
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
-from ordercore.pricing.taxes import IncludedRounding, ResidualCent, Tax, TaxKind, TaxRounding
+from ordercore.pricing.taxes import (
+    DivisionTaxes,
+    IncludedRounding,
+    ResidualCent,
+    Tax,
+    TaxKind,
+    TaxRounding,
+    together,
+)
 from ordercore.settlement.ledger import Ledger
 from ordercore.settlement.open_items import Direction, DocumentRef, OpenItem
 from ordercore.settlement.payments import Payment, PaymentKind
@@ -673,12 +682,13 @@ def policies(
     residual_cent: ResidualCent
     | st.SearchStrategy[ResidualCent]
     | None = ResidualCent.LARGEST_REMAINDER,
+    division_taxes: DivisionTaxes | st.SearchStrategy[DivisionTaxes] | None = DivisionTaxes.EACH,
 ) -> Policy:
     """Pricing policies; each option is a value, a strategy, or ``None`` for any.
 
     ``cash_rounding``: ``None`` sometimes rounds the payable amount to a cash increment,
-    ``True`` always does, ``False`` never. ``included_rounding`` and ``residual_cent`` are
-    the defaults unless asked for (``None`` for any).
+    ``True`` always does, ``False`` never. ``included_rounding``, ``residual_cent`` and
+    ``division_taxes`` are the defaults unless asked for (``None`` for any).
     """
     with_cash = draw(_BOOLEANS) if cash_rounding is None else cash_rounding
     return Policy(
@@ -690,6 +700,7 @@ def policies(
         cash_rounding=_cash_rounding(draw, currency) if with_cash else None,
         included_rounding=draw(_choice(included_rounding, tuple(IncludedRounding))),
         residual_cent=draw(_choice(residual_cent, tuple(ResidualCent))),
+        division_taxes=draw(_choice(division_taxes, tuple(DivisionTaxes))),
     )
 
 
@@ -709,6 +720,7 @@ def documents(
     residual_cent: ResidualCent
     | st.SearchStrategy[ResidualCent]
     | None = ResidualCent.LARGEST_REMAINDER,
+    division_taxes: DivisionTaxes | st.SearchStrategy[DivisionTaxes] | None = DivisionTaxes.EACH,
     prepaid: bool | None = None,
     line_taxes: TaxesOf = taxes,
     standalone_taxes: TaxesOf = adjustment_taxes,
@@ -719,8 +731,8 @@ def documents(
     """Whole documents: lines and groups, document allowances and charges, a policy.
 
     ``currency`` and the policy options (``stacking``, ``tax_rounding``, ``rounding``,
-    ``adjustments``; ``included_rounding`` and ``residual_cent``, which are the defaults
-    unless given) each take a value, a strategy, or ``None`` for any. Standalone
+    ``adjustments``; ``included_rounding``, ``residual_cent`` and ``division_taxes``,
+    which are the defaults unless given) each take a value, a strategy, or ``None`` for any. Standalone
     document allowances and charges carry taxes from ``standalone_taxes``; distributed
     ones carry none. ``cash_rounding`` and ``prepaid``: ``None`` sometimes, ``True``
     always, ``False`` never. ``document_adjustments=False`` leaves out document-level
@@ -738,6 +750,7 @@ def documents(
             cash_rounding=cash_rounding,
             included_rounding=included_rounding,
             residual_cent=residual_cent,
+            division_taxes=division_taxes,
         )
     )
     any_discounts = draw(_ONE_IN_TEN) == 0
@@ -769,20 +782,43 @@ def documents(
     taxed_by = standalone_taxes if policy.adjustments is AdjustmentMode.STANDALONE else None
     with_adjustments = document_adjustments and bool(items)
     with_prepaid = draw(_BOOLEANS) if prepaid is None else prepaid
+    allowances = [
+        _adjustment(draw, Allowance, code, taxed_by)
+        for _ in range(draw(_integers(2)) if with_adjustments else 0)
+    ]
+    charges = [
+        _adjustment(draw, Charge, code, taxed_by)
+        for _ in range(draw(_integers(2)) if with_adjustments else 0)
+    ]
+    prepaid_amount = _money(draw, code, 500) if with_prepaid else None
+    if policy.division_taxes is DivisionTaxes.TOGETHER and not _levied_together(
+        items, [*allowances, *charges]
+    ):  # division rates that come to 100 % together on some line: each on its own then
+        policy = attrs.evolve(policy, division_taxes=DivisionTaxes.EACH)
     return Document(
         currency=code,
         items=items,
-        allowances=[
-            _adjustment(draw, Allowance, code, taxed_by)
-            for _ in range(draw(_integers(2)) if with_adjustments else 0)
-        ],
-        charges=[
-            _adjustment(draw, Charge, code, taxed_by)
-            for _ in range(draw(_integers(2)) if with_adjustments else 0)
-        ],
+        allowances=allowances,
+        charges=charges,
         policy=policy,
-        prepaid=_money(draw, code, 500) if with_prepaid else None,
+        prepaid=prepaid_amount,
     )
+
+
+def _levied_together(items: list[Line | Group], adjustments: list[Allowance | Charge]) -> bool:
+    """Whether the division taxes of every line and adjustment can be levied together."""
+    taxed = [
+        line.taxes
+        for item in items
+        for line in (item.lines if isinstance(item, Group) else (item,))
+    ]
+    taxed.extend(adjustment.taxes for adjustment in adjustments)
+    try:
+        for taxes_of in taxed:
+            together(taxes_of)
+    except OrdercoreError:
+        return False
+    return True
 
 
 # -- allocation ---------------------------------------------------------------------------
