@@ -26,6 +26,7 @@ from ordercore import (
     DiscountOverflow,
     Document,
     FloatNotAllowed,
+    IncludedBackOut,
     IncludedRounding,
     InvalidAmount,
     InvalidData,
@@ -335,7 +336,13 @@ def test_an_unknown_option_value_in_plain_data_is_refused() -> None:
 
 # -- properties: whatever the options ---------------------------------------------------
 
-any_options = {"tax_rounding": None, "included_rounding": None, "residual_cent": None}
+any_options = {
+    "tax_rounding": None,
+    "included_rounding": None,
+    "residual_cent": None,
+    "division_taxes": None,
+    "included_back_out": None,
+}
 
 
 def priced_or_skip(document: Document) -> PricedDocument:
@@ -1089,3 +1096,82 @@ def test_an_order_invoiced_in_parts_adds_up_before_each_invoice_rounds_its_own_c
         assert abs(invoice.totals.amount_due.amount - invoice.before_cash_rounding.amount) <= (
             Decimal("0.05")
         )
+
+
+# -- where included taxes are backed out (IncludedBackOut) --------------------------------
+
+LAMP_VAT = Tax.percent("VAT", "20", included=True)
+
+
+def _lamps_and_a_fee(**options: object) -> PricedDocument:
+    lamps = [
+        Line(
+            description=f"Lamp {n}",
+            quantity="1",
+            unit_price=Money("12.15", "EUR"),
+            taxes=[LAMP_VAT],
+        )
+        for n in (1, 2)
+    ]
+    fees = [
+        Line(description=f"Fee {n}", quantity="1", unit_price=Money("0.05", "EUR"), taxes=[VAT10])
+        for n in (1, 2)
+    ]
+    return price(Document(currency="EUR", items=[*lamps, *fees], policy=Policy(**options)))
+
+
+@pytest.mark.parametrize(
+    ("options", "nets", "rows"),
+    [
+        # summed: 24.30 / 1.2 = 20.25 net once, 4.05 VAT; the fees' 10 % on 0.10 once, 0.01
+        ({}, ["10.13", "10.12", "0.05", "0.05"], ["4.05", "0.01"]),
+        # each lamp: 12.15 / 1.2 = 10.125, net 10.13 and 2.02; the fees still once per row
+        (
+            {"included_back_out": IncludedBackOut.PER_LINE},
+            ["10.13", "10.13", "0.05", "0.05"],
+            ["4.04", "0.01"],
+        ),
+        # tax first on each lamp: 2.025 is 2.03, net 10.12
+        (
+            {
+                "included_back_out": IncludedBackOut.PER_LINE,
+                "included_rounding": IncludedRounding.TAX_FIRST,
+            },
+            ["10.12", "10.12", "0.05", "0.05"],
+            ["4.06", "0.01"],
+        ),
+        # per group (each group of lines taxed alike rounded once): the same by line
+        (
+            {"included_back_out": IncludedBackOut.PER_LINE, "tax_rounding": TaxRounding.PER_GROUP},
+            ["10.13", "10.13", "0.05", "0.05"],
+            ["4.04", "0.01"],
+        ),
+        # per line rounding backs out each line whatever the option, and rounds each fee
+        (
+            {"tax_rounding": TaxRounding.PER_LINE},
+            ["10.13", "10.13", "0.05", "0.05"],
+            ["4.04", "0.02"],
+        ),
+    ],
+)
+def test_included_taxes_are_backed_out_where_the_policy_says(
+    options: dict[str, object], nets: list[str], rows: list[str]
+) -> None:
+    result = _lamps_and_a_fee(**options)
+    assert [str(line.net.amount) for line in result.lines] == nets
+    by_rate = {str(row.tax): str(row.amount.amount) for row in result.tax_breakdown}
+    assert by_rate == {"VAT 20 %": rows[0], "VAT 10 %": rows[1]}
+    fees_tax = Decimal(rows[1])
+    assert result.totals.tax_inclusive.amount == Decimal("24.30") + Decimal("0.10") + fees_tax
+
+
+def test_the_back_out_option_is_checked_and_round_trips_through_plain_data() -> None:
+    with pytest.raises(InvalidType) as caught:
+        Policy(included_back_out="per_line")  # type: ignore[arg-type]
+    assert caught.value.field == "included_back_out"
+    document = attrs.evolve(
+        _lamps_and_a_fee().document, policy=Policy(included_back_out=IncludedBackOut.PER_LINE)
+    )
+    data = document_to_data(document)
+    assert data["policy"]["included_back_out"] == "per_line"
+    assert document_from_data(data) == document

@@ -253,6 +253,7 @@ def _backed_out_alone(priced: PricedDocument, number: int) -> bool:
         included_rounding=None,
         residual_cent=None,
         division_taxes=None,
+        included_back_out=None,
     )
 )
 def test_each_row_is_made_of_the_amounts_of_what_it_covers(document: Document) -> None:
@@ -296,6 +297,7 @@ def _check_rows(document: Document) -> None:
         included_rounding=None,
         residual_cent=None,
         division_taxes=None,
+        included_back_out=None,
     )
 )
 def test_a_line_amounts_add_up_to_its_tax(document: Document) -> None:
@@ -321,6 +323,7 @@ def test_a_line_amounts_add_up_to_its_tax(document: Document) -> None:
         included_rounding=None,
         residual_cent=None,
         division_taxes=None,
+        included_back_out=None,
     )
 )
 def test_one_line_is_what_every_line_says(document: Document) -> None:

@@ -165,11 +165,12 @@ def test_per_line_odoo_backs_included_taxes_out_of_each_line() -> None:
     assert _lamp("odoo_14", lines=2) == ([eur("10.13")] * 2, eur("4.04"))
 
 
-def test_round_globally_backs_included_taxes_out_of_the_summed_lines() -> None:
-    # What ordercore computes; Odoo backs them out of each line in this mode too (17: 4.06,
-    # 14: 4.04), the gap docs/profiles.md names: 24.30 including 20 % is exactly 4.05
-    for profile in ("odoo_17_round_globally", "odoo_14_round_globally"):
-        assert _lamp(profile, lines=2) == ([eur("10.13"), eur("10.12")], eur("4.05"))
+def test_round_globally_odoo_backs_included_taxes_out_of_each_line_too() -> None:
+    # IncludedBackOut.PER_LINE: as per line (17: 4.06, 14: 4.04), where the summed lines'
+    # 24.30 including 20 % would be exactly 4.05 (the en16931 profile)
+    assert _lamp("odoo_17_round_globally", lines=2) == ([eur("10.12")] * 2, eur("4.06"))
+    assert _lamp("odoo_14_round_globally", lines=2) == ([eur("10.13")] * 2, eur("4.04"))
+    assert _lamp("en16931", lines=2) == ([eur("10.13"), eur("10.12")], eur("4.05"))
 
 
 def _bottle(profile: str) -> tuple[Money, list[Money]]:

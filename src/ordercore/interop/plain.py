@@ -67,6 +67,7 @@ from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
 from ordercore.pricing.results import PricedDocument, TaxSubtotal, Totals
 from ordercore.pricing.taxes import (
     DivisionTaxes,
+    IncludedBackOut,
     IncludedRounding,
     ResidualCent,
     Tax,
@@ -383,6 +384,7 @@ class _DocumentReader:
                 "tax_increment",
                 "negative_prices",
                 "division_taxes",
+                "included_back_out",
             }
         )
         places = reader.child("price_places")
@@ -417,6 +419,7 @@ class _DocumentReader:
             NegativePrices, NegativePrices.REFUSE
         )
         division_taxes = reader.child("division_taxes").choice(DivisionTaxes, DivisionTaxes.EACH)
+        back_out = reader.child("included_back_out").choice(IncludedBackOut, IncludedBackOut.SUMMED)
         tax_step = reader.child("tax_increment")
         tax_increment = None if tax_step.value is None else tax_step.number()
         return reader.build(
@@ -433,6 +436,7 @@ class _DocumentReader:
                 tax_increment=tax_increment,
                 negative_prices=negative_prices,
                 division_taxes=division_taxes,
+                included_back_out=back_out,
             )
         )
 
@@ -846,6 +850,8 @@ def _policy_to_data(policy: Policy) -> Data:
         data["negative_prices"] = policy.negative_prices.value
     if policy.division_taxes is not DivisionTaxes.EACH:
         data["division_taxes"] = policy.division_taxes.value
+    if policy.included_back_out is not IncludedBackOut.SUMMED:
+        data["included_back_out"] = policy.included_back_out.value
     return data
 
 

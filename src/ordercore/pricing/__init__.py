@@ -29,6 +29,7 @@ from ordercore.pricing.results import (
 )
 from ordercore.pricing.taxes import (
     DivisionTaxes,
+    IncludedBackOut,
     IncludedRounding,
     ResidualCent,
     Tax,
@@ -46,6 +47,7 @@ __all__ = [
     "DivisionTaxes",
     "Document",
     "Group",
+    "IncludedBackOut",
     "IncludedRounding",
     "Line",
     "LineKind",

@@ -145,7 +145,7 @@ def _line(
     if _combines(taxes):  # backed out of the line alone whatever the convention
         run.included_chained(line, stated)
         return _taken(run, taxes)
-    if run.back_out_each:  # per line, compensated: backed out of the line alone
+    if run.back_out_each:  # per line, compensated, or asked: backed out of the line alone
         run.included_per_line(line, stated)
         return _taken(run, taxes)
     # backed out of the summed amounts of the lines taxed alike; the line net apportioned

@@ -52,6 +52,7 @@ from ordercore.pricing.discounts import DiscountKind, DiscountOverflow, Stacking
 from ordercore.pricing.lines import Line
 from ordercore.pricing.taxes import (
     DivisionTaxes,
+    IncludedBackOut,
     IncludedRounding,
     ResidualCent,
     Tax,
@@ -390,6 +391,10 @@ def _division_taxes(value: object) -> DivisionTaxes:
     return check_instance(value, DivisionTaxes, "division_taxes")
 
 
+def _included_back_out(value: object) -> IncludedBackOut:
+    return check_instance(value, IncludedBackOut, "included_back_out")
+
+
 def _price_places(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 12:
         raise InvalidType(value, expected="an int between 0 and 12", field="price_places")
@@ -424,7 +429,9 @@ class Policy:
     (:class:`~ordercore.pricing.taxes.TaxRounding`), which figure of a tax-inclusive
     amount is rounded first (:class:`~ordercore.pricing.taxes.IncludedRounding`) and
     where the cent several included taxes share goes
-    (:class:`~ordercore.pricing.taxes.ResidualCent`), and whether an additive stack of
+    (:class:`~ordercore.pricing.taxes.ResidualCent`), whether included taxes are backed
+    out of summed amounts or line by line
+    (:class:`~ordercore.pricing.taxes.IncludedBackOut`), and whether an additive stack of
     discounts past 100 % is refused or clamped at zero
     (:class:`~ordercore.pricing.discounts.DiscountOverflow`), whether a unit price
     may be negative (:class:`NegativePrices`), and whether neighbouring division taxes
@@ -443,7 +450,8 @@ class Policy:
            adjustments=AdjustmentMode.DISTRIBUTED, price_places=6, cash_rounding=None,
            included_rounding=IncludedRounding.NET_FIRST, residual_cent=ResidualCent.LARGEST_REMAINDER,
            discount_overflow=DiscountOverflow.REFUSE, tax_increment=None,
-           negative_prices=NegativePrices.REFUSE, division_taxes=DivisionTaxes.EACH)
+           negative_prices=NegativePrices.REFUSE, division_taxes=DivisionTaxes.EACH,
+           included_back_out=IncludedBackOut.SUMMED)
     """
 
     rounding: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_rounding)
@@ -472,6 +480,9 @@ class Policy:
     )
     division_taxes: DivisionTaxes = attrs.field(
         default=DivisionTaxes.EACH, converter=_division_taxes, metadata=WHEN_SET
+    )
+    included_back_out: IncludedBackOut = attrs.field(
+        default=IncludedBackOut.SUMMED, converter=_included_back_out, metadata=WHEN_SET
     )
 
     def __attrs_post_init__(self) -> None:
@@ -529,6 +540,7 @@ _PROFILES: dict[str, dict[str, object]] = {
         "tax_rounding": TaxRounding.PER_RATE,
         "included_rounding": IncludedRounding.TAX_FIRST,
         "division_taxes": DivisionTaxes.TOGETHER,
+        "included_back_out": IncludedBackOut.PER_LINE,
     },
     "odoo_14": {
         "rounding": RoundingMode.HALF_UP,
@@ -541,6 +553,7 @@ _PROFILES: dict[str, dict[str, object]] = {
         "tax_rounding": TaxRounding.PER_RATE,
         "included_rounding": IncludedRounding.NET_FIRST,
         "residual_cent": ResidualCent.LAST_TAX,
+        "included_back_out": IncludedBackOut.PER_LINE,
     },
     "erpnext": {
         "rounding": RoundingMode.HALF_UP,

@@ -73,6 +73,7 @@ from ordercore.pricing.results import (
 )
 from ordercore.pricing.taxes import (
     DivisionTaxes,
+    IncludedBackOut,
     IncludedRounding,
     ResidualCent,
     Tax,
@@ -144,7 +145,11 @@ class _Pricing:
         self.compensated = mode is TaxRounding.COMPENSATED
         self.convention = self.exact_bases or self.per_group or self.compensated
         # lines whose included taxes are backed out one by one, not from summed amounts
-        self.back_out_each = self.per_line or self.compensated
+        self.back_out_each = (
+            self.per_line
+            or self.compensated
+            or policy.included_back_out is IncludedBackOut.PER_LINE
+        )
         # rows whose amounts are summed as they are (each rounded, or exact and rounded once)
         self.rows_from_amounts = self.per_line or self.exact_bases or self.compensated
         self.tax_first = policy.included_rounding is IncludedRounding.TAX_FIRST
@@ -692,8 +697,10 @@ class _Pricing:
         taxes = line.taxes
         if self.per_group:
             self.breakdown = self.section(taxes, negative=_returned(stated, line.quantity))
+            if line.has_included_tax:  # backed out line by line (IncludedBackOut.PER_LINE)
+                return self.included_per_line(line, stated)
             return stated, self.chain(taxes, stated, line.quantity)
-        if line.has_included_tax:  # compensated: backed out line by line
+        if line.has_included_tax:  # compensated, or per line: backed out line by line
             return self.included_per_line(line, stated)
         exact = self.exact_stated(line) + share if self.exact_bases else stated
         return stated, self.chain_rounded_apart(taxes, stated, line.quantity, None, exact)

@@ -158,6 +158,28 @@ class IncludedRounding(enum.Enum):
         return f"IncludedRounding.{self.name}"
 
 
+class IncludedBackOut(enum.Enum):
+    """Under the tax roundings that round a row once, where included taxes are backed out.
+
+    * ``SUMMED`` (the default): once, from the summed stated amounts of the lines that
+      include the same taxes (per group: of the group), the net spread back over those
+      lines by largest remainder; each row is then the document's exact amount, rounded;
+    * ``PER_LINE``: from each line's own stated amount, the net and the included taxes
+      rounded on the line, as Odoo does under ``round_globally``; the included taxes'
+      rows are the sums of the lines' rounded amounts, and the taxes added to the price
+      are still rounded once per row.
+
+    Under ``TaxRounding.PER_LINE`` and ``COMPENSATED`` every line is backed out on its
+    own either way. See docs/conventions.md.
+    """
+
+    SUMMED = "summed"
+    PER_LINE = "per_line"
+
+    def __repr__(self) -> str:
+        return f"IncludedBackOut.{self.name}"
+
+
 class ResidualCent(enum.Enum):
     """Where the cents go when several included taxes share what the rounded net leaves.
 

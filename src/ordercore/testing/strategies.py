@@ -76,6 +76,7 @@ from ordercore.pricing.document import (
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind, PriceSource
 from ordercore.pricing.taxes import (
     DivisionTaxes,
+    IncludedBackOut,
     IncludedRounding,
     ResidualCent,
     Tax,
@@ -683,12 +684,16 @@ def policies(
     | st.SearchStrategy[ResidualCent]
     | None = ResidualCent.LARGEST_REMAINDER,
     division_taxes: DivisionTaxes | st.SearchStrategy[DivisionTaxes] | None = DivisionTaxes.EACH,
+    included_back_out: IncludedBackOut
+    | st.SearchStrategy[IncludedBackOut]
+    | None = IncludedBackOut.SUMMED,
 ) -> Policy:
     """Pricing policies; each option is a value, a strategy, or ``None`` for any.
 
     ``cash_rounding``: ``None`` sometimes rounds the payable amount to a cash increment,
-    ``True`` always does, ``False`` never. ``included_rounding``, ``residual_cent`` and
-    ``division_taxes`` are the defaults unless asked for (``None`` for any).
+    ``True`` always does, ``False`` never. ``included_rounding``, ``residual_cent``,
+    ``division_taxes`` and ``included_back_out`` are the defaults unless asked for
+    (``None`` for any).
     """
     with_cash = draw(_BOOLEANS) if cash_rounding is None else cash_rounding
     return Policy(
@@ -701,6 +706,7 @@ def policies(
         included_rounding=draw(_choice(included_rounding, tuple(IncludedRounding))),
         residual_cent=draw(_choice(residual_cent, tuple(ResidualCent))),
         division_taxes=draw(_choice(division_taxes, tuple(DivisionTaxes))),
+        included_back_out=draw(_choice(included_back_out, tuple(IncludedBackOut))),
     )
 
 
@@ -721,6 +727,9 @@ def documents(
     | st.SearchStrategy[ResidualCent]
     | None = ResidualCent.LARGEST_REMAINDER,
     division_taxes: DivisionTaxes | st.SearchStrategy[DivisionTaxes] | None = DivisionTaxes.EACH,
+    included_back_out: IncludedBackOut
+    | st.SearchStrategy[IncludedBackOut]
+    | None = IncludedBackOut.SUMMED,
     prepaid: bool | None = None,
     line_taxes: TaxesOf = taxes,
     standalone_taxes: TaxesOf = adjustment_taxes,
@@ -731,13 +740,14 @@ def documents(
     """Whole documents: lines and groups, document allowances and charges, a policy.
 
     ``currency`` and the policy options (``stacking``, ``tax_rounding``, ``rounding``,
-    ``adjustments``; ``included_rounding``, ``residual_cent`` and ``division_taxes``,
-    which are the defaults unless given) each take a value, a strategy, or ``None`` for any. Standalone
-    document allowances and charges carry taxes from ``standalone_taxes``; distributed
-    ones carry none. ``cash_rounding`` and ``prepaid``: ``None`` sometimes, ``True``
-    always, ``False`` never. ``document_adjustments=False`` leaves out document-level
-    allowances and charges; ``returns`` lets quantities be negative. One document in ten
-    holds discounts that may exceed their line (pricing refuses those).
+    ``adjustments``; ``included_rounding``, ``residual_cent``, ``division_taxes`` and
+    ``included_back_out``, which are the defaults unless given) each take a value, a
+    strategy, or ``None`` for any. Standalone document allowances and charges carry taxes
+    from ``standalone_taxes``; distributed ones carry none. ``cash_rounding`` and
+    ``prepaid``: ``None`` sometimes, ``True`` always, ``False`` never.
+    ``document_adjustments=False`` leaves out document-level allowances and charges;
+    ``returns`` lets quantities be negative. One document in ten holds discounts that may
+    exceed their line (pricing refuses those).
     """
     code = draw(_choice(currency, CURRENCIES))
     policy = draw(
@@ -751,6 +761,7 @@ def documents(
             included_rounding=included_rounding,
             residual_cent=residual_cent,
             division_taxes=division_taxes,
+            included_back_out=included_back_out,
         )
     )
     any_discounts = draw(_ONE_IN_TEN) == 0
