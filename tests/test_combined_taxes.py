@@ -30,6 +30,7 @@ from ordercore import (
     TaxKind,
     TaxRounding,
 )
+from ordercore.documents.credit_notes import _by_tax_set
 from ordercore.errors import OrdercoreError, TaxesTooLarge
 from ordercore.interop.plain import document_from_data, document_to_data
 from ordercore.money import quantum
@@ -320,8 +321,10 @@ def test_division_rates_that_come_to_100_percent_together_are_refused() -> None:
         unit_price=eur("1.00"),
         taxes=[Tax.division("A", "50"), Tax.division("B", "49.99999")],
     )
-    with pytest.raises(TaxesTooLarge):  # a divisor of 0.00001: 10**7 times the base
+    with pytest.raises(TaxesTooLarge) as too_large:  # a divisor of 0.00001: 10**7 times
         Document(currency="EUR", items=[huge], policy=TOGETHER)
+    assert too_large.value.field == "rate"
+    assert all(a is b for a, b in zip(too_large.value.taxes, huge.taxes, strict=True))
 
 
 def test_a_standalone_charge_levies_its_division_taxes_together() -> None:
@@ -352,3 +355,61 @@ def test_the_option_round_trips_through_plain_data() -> None:
     assert (
         "division_taxes" not in document_to_data(attrs.evolve(document, policy=Policy()))["policy"]
     )
+
+
+def test_a_division_tax_levied_with_no_other_keeps_its_row_of_base_times_rate() -> None:
+    # 10.73 + 10 % excise = 11.80; the stamp's row is round(11.80 x 3 / 97) = 0.36 either way
+    excise = Tax.percent("Excise", "10", code="EXC", compound=True)
+    for policy in (Policy(), TOGETHER, Policy.profile("odoo_17_round_globally")):
+        rows = figures(one_line("1", "10.73", excise, STAMP, policy=policy))[1]
+        assert rows == [("Excise", "10.73", "1.07"), ("Stamp", "11.80", "0.36")], policy
+
+
+def test_rows_show_the_taxes_given_even_when_the_cache_of_levied_taxes_is_cleared() -> None:
+    # more distinct tax sets than the cache keeps: it is cleared while the document prices
+    lines = [
+        Line(
+            description=f"Fee {n}",
+            quantity="1",
+            unit_price=eur("100.00"),
+            taxes=[STAMP, LEVY, Tax.percent(f"T{n}", "1", code="T")],
+        )
+        for n in range(4200)
+    ]
+    priced = price(Document(currency="EUR", items=lines, policy=TOGETHER))
+    stamp_row, levy_row = priced.tax_breakdown[:2]
+    assert stamp_row.tax is STAMP
+    assert levy_row.tax is LEVY
+    assert stamp_row.amount == eur("13263.16")  # 420,000 x 3 / 95 = 13,263.157...
+    assert priced.line_taxes(4199)[0].tax is STAMP
+
+
+def test_an_included_tax_on_an_amount_withheld_is_refused_when_the_line_is_made() -> None:
+    withheld = Tax(
+        name="WH",
+        code="WH",
+        kind=TaxKind.DIVISION,
+        rate=Decimal(75),
+        withholding=True,
+        compound=True,
+    )
+    with pytest.raises(InvalidLine) as caught:
+        Line(description="x", quantity="1", unit_price=eur("10.00"), taxes=[withheld, VAT_INCLUDED])
+    assert caught.value.field == "taxes"
+    # on the plain net, or before the withheld tax, it is fine
+    plain = attrs.evolve(VAT_INCLUDED, on_plain_net=True)
+    for taxes_of in ([withheld, plain], [VAT_INCLUDED, withheld]):
+        Line(description="x", quantity="1", unit_price=eur("10.00"), taxes=taxes_of)
+
+
+def test_a_credit_by_amount_weighs_standalone_charges_as_they_were_levied() -> None:
+    document = Document(
+        currency="EUR",
+        items=[Line(description="Fee", quantity="1", unit_price=eur("100.00"), taxes=[VAT])],
+        charges=[Charge.fixed(eur("100.00"), reason="Handling", taxes=[STAMP, LEVY])],
+        policy=Policy(division_taxes=DivisionTaxes.TOGETHER, adjustments=AdjustmentMode.STANDALONE),
+    )
+    priced = price(document)
+    charged = sum((part.amount.amount for part in priced.adjustment_taxes(0)), Decimal(0))
+    weights = _by_tax_set(priced, taxed=True)
+    assert weights[(STAMP, LEVY)] == Decimal("100.00") + charged  # 105.263...

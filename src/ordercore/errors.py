@@ -521,19 +521,29 @@ class TaxesTooLarge(InvalidTax):
     ``factor`` is how many times its amount the taxes can come to (compound taxes
     multiply the bases of those after them), or for per-unit taxes the amount per unit
     they can come to; ``limit`` is the largest allowed. The bound keeps every
-    intermediate amount exact within ordercore's decimal context.
+    intermediate amount exact within ordercore's decimal context. ``field`` is
+    ``"compound"``, or ``"rate"`` where division rates levied together
+    (``DivisionTaxes.TOGETHER``) come so close to 100 % that their gross is too large.
     """
 
-    def __init__(self, taxes: object, *, factor: object, limit: object) -> None:
+    def __init__(
+        self, taxes: object, *, factor: object, limit: object, field: str = "compound"
+    ) -> None:
         self.taxes = taxes
         self.factor = factor
         self.limit = limit
-        super().__init__(
-            taxes,
-            reason=f"compounded, these taxes come to {_text(factor)} times their base or per "
-            f"unit, more than the {_text(limit)} ordercore allows; use fewer compound taxes",
-            field="compound",
-        )
+        if field == "rate":
+            reason = (
+                f"levied together, these division rates come so close to 100 % that the "
+                f"taxes are {_text(factor)} times their base, more than the {_text(limit)} "
+                "ordercore allows; lower the rates, or levy each on its own (DivisionTaxes.EACH)"
+            )
+        else:
+            reason = (
+                f"compounded, these taxes come to {_text(factor)} times their base or per "
+                f"unit, more than the {_text(limit)} ordercore allows; use fewer compound taxes"
+            )
+        super().__init__(taxes, reason=reason, field=field)
 
 
 class InvalidAdjustment(InvalidInput, ValueError):
@@ -1043,7 +1053,9 @@ class TaxIncludedAndAdded(NotCreditableByAmount):
 class TaxNotIncludable(NotCreditableByAmount):
     """A tax-inclusive amount was stated for an invoice with a compound or withholding ``tax``.
 
-    Such a tax cannot be included in a price; state the amount before taxes
+    A credit by a tax-inclusive amount backs its taxes out of the amount, which it does
+    for neither a compound tax (its amount is in the base of the next) nor a withholding
+    tax (never included in a price); state the amount before taxes
     (``base=CreditBase.UNTAXED``).
     """
 
@@ -1053,8 +1065,9 @@ class TaxNotIncludable(NotCreditableByAmount):
         super().__init__(
             invoice=invoice,
             taxes=taxes,
-            reason=f"invoice {invoice} bills the {kind} tax {tax}, which cannot be included "
-            "in a stated amount; state the amount before taxes (base=CreditBase.UNTAXED)",
+            reason=f"invoice {invoice} bills the {kind} tax {tax}, which a credit by a "
+            "tax-inclusive amount does not back out; state the amount before taxes "
+            "(base=CreditBase.UNTAXED)",
         )
 
 

@@ -112,7 +112,7 @@ from ordercore.pricing.document import Document, Policy
 from ordercore.pricing.engine import price
 from ordercore.pricing.lines import QUANTITY_PLACES, Line, LineKind
 from ordercore.pricing.results import PricedDocument
-from ordercore.pricing.taxes import Tax, TaxKind
+from ordercore.pricing.taxes import DivisionTaxes, Tax, TaxKind, together
 from ordercore.settlement.open_items import OpenItem
 
 __all__ = [
@@ -865,8 +865,13 @@ def _by_tax_set(priced: PricedDocument, *, taxed: bool) -> dict[_TaxSet, Decimal
     for entry in ordering.standalone(priced):
         key = _tax_set(entry.adjustment.taxes)
         amount = entry.effect.amount
-        if taxed:
-            amount *= 1 + sum((tax.factor for tax in key), _ZERO)
+        if taxed:  # its division taxes as the pricing levied them (one gross, or each its own)
+            levied = (
+                together(entry.adjustment.taxes)
+                if priced.policy.division_taxes is DivisionTaxes.TOGETHER
+                else key
+            )
+            amount *= 1 + sum((tax.factor for tax in levied), _ZERO)
         sums[key] = sums.get(key, _ZERO) + amount
     return sums
 
@@ -1024,7 +1029,7 @@ def credit_amount(
     :class:`~ordercore.errors.NotCreditableByAmount`: an invoice with a per-unit tax (a
     credit by amount has no units: ``PerUnitTaxByAmount``), with a tax set whose amount
     is negative (``TaxSetBelowZero``), or, for a tax-inclusive amount, with a compound or
-    withholding tax, which cannot be included in a price (``TaxNotIncludable``).
+    withholding tax, which a credit by amount does not back out (``TaxNotIncludable``).
     ``invoice`` may be a supplier's bill. With ``order``, the sales order the invoice was
     made from, only a refund of what is still open of a down payment is issued
     (:class:`~ordercore.errors.CreditNotTakenBack`).

@@ -1168,8 +1168,9 @@ def _down_payment_taxes(taxes: tuple[Tax, ...], base: DownPaymentBase) -> tuple[
             continue  # a down payment has no units
         if included and (tax.compound or tax.withholding):
             raise InvalidDownPayment(
-                reason=f"the tax {tax} cannot be included in a down payment stated on the "
-                "total; state it on the untaxed amount (DownPaymentBase.UNTAXED)"
+                reason=f"the tax {tax} is compound or withheld, which a down payment stated on "
+                "the total does not back out; state it on the untaxed amount "
+                "(DownPaymentBase.UNTAXED)"
             )
         result.append(tax if tax.included == included else attrs.evolve(tax, included=included))
     return tuple(result)

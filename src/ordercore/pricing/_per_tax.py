@@ -25,7 +25,7 @@ from ordercore.pricing.engine import (
     mirrored,
 )
 from ordercore.pricing.results import _returned
-from ordercore.pricing.taxes import TaxKind, given_tax, together
+from ordercore.pricing.taxes import TaxKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -62,7 +62,7 @@ def _taken(run: _Pricing, taxes: Sequence[Tax], given: dict[Tax, Decimal] | None
     seen: set[Tax] = set()
     found = []
     for listed in taxes:
-        tax = given_tax(listed)  # the tax the line was given (a copy levied together: its own)
+        tax = run.given.get(id(listed), listed)  # as given (a copy levied together: its tax)
         if given is not None and tax in given:
             found.append((tax, given[tax]))
             continue
@@ -214,4 +214,4 @@ def adjustment_amounts(priced: PricedDocument, index: int) -> Amounts:
 
 def _as_levied(run: _Pricing, taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
     """An adjustment's ``taxes`` as the pricing levied them (see :meth:`_Pricing.standalone`)."""
-    return together(taxes) if run.together else taxes
+    return run.levied(taxes) if run.together else taxes

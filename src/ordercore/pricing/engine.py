@@ -79,7 +79,6 @@ from ordercore.pricing.taxes import (
     Tax,
     TaxKind,
     TaxRounding,
-    given_tax,
     together,
 )
 
@@ -165,6 +164,11 @@ class _Pricing:
         self.clamp = policy.discount_overflow is DiscountOverflow.CLAMP
         # neighbouring division taxes levied on one gross (their lines' taxes swapped)
         self.together = policy.division_taxes is DivisionTaxes.TOGETHER
+        # under it: each swapped copy's tax as given, by the copy's id; the rows of the
+        # taxes levied together; the swapped tuples, held while the run maps their ids
+        self.given: dict[int, Tax] = {}
+        self.levied_rows: set[tuple[object, ...]] = set()
+        self.held: dict[int, tuple[Tax, ...]] = {}
         self.lines: list[Line] = []
         self.gross: list[Decimal] = []
         self.discount: list[Decimal] = []
@@ -326,13 +330,24 @@ class _Pricing:
         lines = self.lines
         swapped: dict[int, Line] = {}
         for index, line in enumerate(lines):
-            taxes = together(line.taxes)
+            taxes = self.levied(line.taxes)
             if taxes is not line.taxes:
                 swapped[index] = line
                 lines[index] = _with_taxes(line, taxes)
         if not swapped:
             return originals
         return swapped if not originals else {**swapped, **originals}
+
+    def levied(self, taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
+        """``taxes`` as :func:`together` levies them, each copy mapped to its tax given."""
+        swapped = together(taxes)
+        if swapped is not taxes and id(swapped) not in self.held:
+            self.held[id(swapped)] = swapped
+            for copy, tax in zip(swapped, taxes, strict=True):
+                if copy is not tax:
+                    self.given[id(copy)] = tax
+                    self.levied_rows.add(tax.breakdown_key)
+        return swapped
 
     def line_amounts(self) -> None:
         """Step 1: each line's gross, and what its own discounts take off (the hot loop)."""
@@ -532,7 +547,7 @@ class _Pricing:
                 charges += amount
             taxes = entry.adjustment.taxes
             if self.together:
-                taxes = together(taxes)
+                taxes = self.levied(taxes)
             if self.per_group:
                 self.breakdown = self.section(taxes, negative=signed < 0)
             self.chain_of(taxes, signed, self.zero, None)
@@ -1086,7 +1101,7 @@ class _Pricing:
         currency = self.currency
         rows = []
         for found_tax, base, amount, returns in found:
-            tax = given_tax(found_tax) if self.together else found_tax
+            tax = self.given.get(id(found_tax), found_tax) if self.together else found_tax
             correction = None if corrections is None else corrections.pop(tax.breakdown_key, None)
             if correction is None:
                 rows.append(
@@ -1151,11 +1166,15 @@ class _Pricing:
         increment = self.tax_increment
         quantum, rounding = self.quantum, self.rounding
         from_amounts = self.rows_from_amounts
-        together = self.together
+        levied = self.levied_rows  # (division taxes levied together: no one rate fits)
         rows = []
         for tax, (base, unrounded, rounded, excluded_base) in merged.values():
             kind = tax.kind
-            if from_amounts or kind is _PER_UNIT_TAX or (together and kind is _DIVISION_TAX):
+            if (
+                from_amounts
+                or kind is _PER_UNIT_TAX
+                or (levied and kind is _DIVISION_TAX and tax.breakdown_key in levied)
+            ):
                 exact_amount = unrounded
             else:
                 exact_amount = tax.amount_of(excluded_base.quantize(quantum, rounding))

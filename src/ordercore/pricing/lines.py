@@ -507,12 +507,16 @@ def _tax_set_problem(taxes: tuple[Tax, ...], currency: moneyed.Currency) -> tupl
     (:func:`_problem_of`). The problem names the tax by its place in ``taxes``.
     """
     seen: set[Tax] = set()
+    withheld_before = False
     for index, tax in enumerate(taxes):
         if tax in seen:
             return ("twice", index)
         seen.add(tax)
         if tax.currency not in (None, currency):
             return ("currency", index)
+        if tax.included and withheld_before and not tax.on_plain_net:
+            return ("withheld", index)
+        withheld_before = withheld_before or (tax.compound and tax.withholding)
     return None
 
 
@@ -523,6 +527,14 @@ def _tax_set_error(
     tax, description = line.taxes[index], line.description
     if what == "twice":
         return InvalidLine(description, reason=f"the tax {tax} is listed twice", field="taxes")
+    if what == "withheld":
+        return InvalidLine(
+            description,
+            reason=f"the included tax {tax} follows a compound withholding tax: a price cannot "
+            "include a tax on an amount withheld from it; put the included tax first, or mark "
+            "it on_plain_net",
+            field="taxes",
+        )
     # a per-unit tax in another currency (what == "currency", so it has one)
     other = tax.currency.code if tax.currency is not None else ""
     return CurrencyMismatch(currency.code, other, operation="tax")

@@ -395,7 +395,10 @@ class PricedDocument:
           one in a directed one such as ``UP`` (the tax increment instead of the minor
           unit, if the policy has one); where the base carries a compound tax's exact
           amount, by that times one plus the rate (the row takes its tax on its base
-          rounded). A tax included in the price was backed out of the
+          rounded). A tax included in the price was backed out of the line alone
+          where the policy asks for it (``IncludedBackOut.PER_LINE``) or the line's
+          included taxes combine with compound ones: then its amounts are rounded, as
+          under ``PER_LINE``. Otherwise it was backed out of the
           summed amounts of the lines that share it and the net spread back over them:
           the line's part is its stated amount less its net, a whole number of minor
           units, and a row of a single included tax is exactly its lines' sum. Several

@@ -66,7 +66,6 @@ __all__ = [
     "TaxKind",
     "TaxRounding",
     "check_taxes",
-    "given_tax",
     "together",
 ]
 
@@ -128,9 +127,10 @@ class DivisionTaxes(enum.Enum):
       price or both not, none but the last compound, the same ``on_plain_net`` and
       ``withholding``) are levied on one gross, ``base / (1 - their summed rates)``, each
       its own rate of it: ``base x rate / (100 - summed rates)``, 3 % and 2 % of 100 /
-      0.95. Their rates must then come to less than 100 % together. A division tax's row
-      of the breakdown is the rounded sum of its lines' exact amounts (its factor depends
-      on the taxes beside it, so no one rate applies to the row's base).
+      0.95. Their rates must then come to less than 100 % together. The row of a
+      division tax levied together on some line is the rounded sum of its lines' exact
+      amounts (its factor depends on the taxes beside it, so no one rate applies to the
+      row's base); the other rows are as under ``EACH``.
 
     See docs/conventions.md.
     """
@@ -745,34 +745,30 @@ def check_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
 #: tuple's id (an entry holds its tuple, so a hit is that tuple): the tuple itself where no
 #: division taxes are levied together.
 _TOGETHER: dict[int, tuple[tuple[Tax, ...], tuple[Tax, ...]]] = {}
-#: The tax each swapped copy stands for, by the copy's id (the copies are held in _TOGETHER).
-_GIVEN: dict[int, Tax] = {}
 
 
 def together(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
     """``taxes`` as :attr:`DivisionTaxes.TOGETHER` levies them (:func:`_levied_together`).
 
     The same tuple where no two division taxes share a gross; else a tuple of its own,
-    the same for every line of those taxes, so that lines taxed alike still share one.
+    the same for every line of those taxes while it is cached, so that lines taxed alike
+    still share one. A pricing run maps the copies back to the taxes given (they are
+    equal to them) before they reach a result.
     """
     known = _TOGETHER.get(id(taxes))
     if known is not None and known[0] is taxes:
         return known[1]
     swapped = _levied_together(taxes)
+    if swapped is None:
+        swapped = taxes
+    else:
+        try:
+            check_taxes(swapped)  # a gross shared makes larger factors
+        except TaxesTooLarge as error:  # named by the taxes given, the rates at fault
+            raise TaxesTooLarge(
+                taxes, factor=error.factor, limit=error.limit, field="rate"
+            ) from None
     if len(_TOGETHER) >= 4096:
         _TOGETHER.clear()
-        _GIVEN.clear()
-    if swapped is None:
-        _TOGETHER[id(taxes)] = (taxes, taxes)
-        return taxes
-    check_taxes(swapped)  # a gross shared makes larger factors
-    for copy, tax in zip(swapped, taxes, strict=True):
-        if copy is not tax:
-            _GIVEN[id(copy)] = tax
     _TOGETHER[id(taxes)] = (taxes, swapped)
     return swapped
-
-
-def given_tax(tax: Tax) -> Tax:
-    """The tax a line was given, for a copy that :func:`together` swapped in for it."""
-    return _GIVEN.get(id(tax), tax)
