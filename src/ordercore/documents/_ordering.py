@@ -66,7 +66,7 @@ from ordercore.errors import (
 from ordercore.events import Event, Request
 from ordercore.money.allocation import share_of
 from ordercore.money.amount import Money
-from ordercore.money.context import CONTEXT
+from ordercore.money.context import CONTEXT, exact
 from ordercore.money.currency import quantum
 from ordercore.money.decimals import to_decimal
 from ordercore.pricing.discounts import Discount, DiscountKind
@@ -436,6 +436,7 @@ def cancel(
     return tuple(result), tuple(cancelled)
 
 
+@exact
 def bill_lines(
     lines: Sequence[L], wanted: Mapping[int, Decimal], priced: PricedDocument
 ) -> tuple[tuple[L, ...], tuple[TakenLine, ...], list[Line], PricedDocument | None]:
@@ -443,24 +444,26 @@ def bill_lines(
 
     Gives the lines with the quantities billed and their shares taken, what the bill took
     of them, the bill's lines (:func:`at_order_prices`) and, when those lines came out as
-    they are, the bill's lines priced alone.
+    they are, the bill's lines priced alone. (Under ordercore's context: the sums of
+    quantities below are exact.)
     """
     result = list(lines)
     shares: list[TakenLine] = []
-    parts: list[tuple[PricedLine, Decimal, Decimal, bool]] = []
+    parts: list[Part] = []
     currency = priced.currency
     step = rounding(priced)
+    places, mode = step
     priced_lines = priced.lines
-    exact = Money._exact
+    exact_money = Money._exact
     taken_line = TakenLine._unchecked
     for index, units in wanted.items():
         line = result[index]
         amount = line.amount
-        billed = CONTEXT.add(line.billed, units)
+        billed = line.billed + units
         if (
             not line.taken.amount
-            and CONTEXT.add(billed, line.cancelled) == line.ordered
-            and not amount.amount.quantize(*step).compare_total(amount.amount)
+            and billed + line.cancelled == line.ordered
+            and not amount.amount.quantize(places, mode).compare_total(amount.amount)
         ):
             # The first document that takes the line takes it whole: share()'s
             # round(amount * ordered / ordered) - 0 is the (rounded) amount itself, and so
@@ -471,21 +474,28 @@ def bill_lines(
         else:
             whole = False
             part = share(line, units, step)
-            taken = exact(CONTEXT.add(line.taken.amount, part), currency)
-            part_of = exact(part, currency)
+            taken = exact_money(line.taken.amount + part, currency)
+            part_of = exact_money(part, currency)
         result[index] = line._moved(line.fulfilled, billed, line.cancelled, taken)
         shares.append(taken_line(index, line.key, units, part_of))
-        parts.append((priced_lines[index], units, part, whole))
+        source = priced_lines[index]
+        parts.append((source, units, part, whole, _at_units(source, units)))
     return (tuple(result), tuple(shares), *at_order_prices(parts, priced))
 
 
+#: A part of an order line a bill takes (see :func:`at_order_prices`).
+Part = tuple[PricedLine, Decimal, Decimal, bool, "Line | None"]
+
+
 def at_order_prices(
-    parts: Sequence[tuple[PricedLine, Decimal, Decimal, bool]], priced: PricedDocument
+    parts: Sequence[Part], priced: PricedDocument
 ) -> tuple[list[Line], PricedDocument | None]:
     """The lines that bill ``parts`` of an order ``priced`` at the order's prices.
 
     Each part is an order line as the order priced it, the units billed, their share,
-    and whether that share is the line's whole amount (a document takes the line whole).
+    whether that share is the line's whole amount (a document takes the line whole), and
+    the line that bills those units at the order's prices, if there is one
+    (:func:`_at_units`).
 
     Each keeps the order line's unit price, base quantity and discounts for the units it
     bills, as printed and as data, so that EN 16931's line formula (quantity x net price /
@@ -503,13 +513,23 @@ def at_order_prices(
     When every line bills its share at the order's prices as it is (no line takes a cent
     of its own, none bills an amount), the lines priced alone are the bill's lines priced,
     and come with them (else ``None``): a bill of those lines alone need not be priced again.
+    Pricing them takes the gross and discount of each line billed for its own quantity
+    (the order's line itself, which took no share of an adjustment) from the order's
+    pricing of it (``Document._priced_knowing``): a line's own amounts depend on it and
+    the policy alone, and the order's policy prices the bill.
     """
     currency = priced.currency
-    kept: list[Line | None] = [_at_units(source, units) for source, units, _, _ in parts]
+    kept: list[Line | None] = [part[4] for part in parts]
     try:
         # the lines (or copies of them for fewer units) of the order's checked document
-        alone = price(
-            Document._of_lines(currency, tuple(k for k in kept if k is not None), priced.policy)
+        alone = Document._of_lines(
+            currency, tuple(k for k in kept if k is not None), priced.policy
+        )._priced_knowing(
+            [
+                (source[2], source[3]) if candidate is source[0] else None
+                for source, _, _, _, candidate in parts
+                if candidate is not None
+            ]
         )
         priced_alone = alone.lines
     except OrdercoreError:  # a discount that rounds the units billed below zero
@@ -518,7 +538,7 @@ def at_order_prices(
     differences: dict[tuple[Tax, ...], Decimal] = {}
     as_they_are = True
     at = 0
-    for (priced_source, units, part, whole), candidate in zip(parts, kept, strict=True):
+    for (priced_source, units, part, whole, _), candidate in zip(parts, kept, strict=True):
         source = priced_source[0]
         if candidate is None:
             result.append(billing_line(source, units, part, currency))
@@ -1127,10 +1147,13 @@ class OrderBase(Displayable, PricedView):
 
     def _recorded(self, made: TakenFromOrder, **changes: object) -> Self:
         """This order recording ``made``: its total and tally billed, a new version."""
+        tally = self.billed_by_tax
         return self._evolve(
             **{self._made_field: (*self._made, made)},
             billed=self.billed + made.total,
-            billed_by_tax=self.billed_by_tax.plus(made.tally),
+            # the first document's tally (TaxTally.of's, one sum per set and per row) is
+            # what adding it to nothing gives
+            billed_by_tax=made.tally if tally is NO_TAX else tally.plus(made.tally),
             version=self.version + 1,
             **changes,
         )

@@ -530,15 +530,26 @@ class TaxTally:
     @classmethod
     def of(cls, priced: PricedDocument) -> TaxTally:
         """The tally of one priced document."""
-        # lines taxed alike share their tuple of taxes: sum the nets by tuple first
-        by_tuple: dict[int, tuple[tuple[Tax, ...], Decimal]] = {}
+        # lines taxed alike share their tuple of taxes (and often follow each other): sum
+        # the nets by tuple first, each sum in line order. A priced line is a tuple of
+        # (line, currency, gross, discount, distributed, net, ...).
+        by_tuple: dict[int, tuple[tuple[Tax, ...], list[Decimal]]] = {}
+        last: tuple[Tax, ...] | None = None
+        running: list[Decimal] = []  # the sum of the tuple of the lines at hand
         for line in priced.lines:
-            taxes = line.line.taxes
-            known = by_tuple.get(id(taxes))
-            net = line._net
-            by_tuple[id(taxes)] = (taxes, net if known is None else known[1] + net)
+            taxes = line[0].taxes
+            net: Decimal = line[5]
+            if taxes is not last:
+                last = taxes
+                found = by_tuple.get(id(taxes))
+                if found is None:
+                    running = [net]
+                    by_tuple[id(taxes)] = (taxes, running)
+                    continue
+                running = found[1]
+            running[0] += net
         untaxed: dict[tuple[Tax, ...], Decimal] = {}
-        for taxes, net in by_tuple.values():
+        for taxes, (net,) in by_tuple.values():
             key = plain_taxes(taxes)
             untaxed[key] = untaxed.get(key, _ZERO) + net
         for entry in standalone(priced):

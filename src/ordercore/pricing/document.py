@@ -25,8 +25,9 @@ Document(currency='EUR', lines=1, groups=1)
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 import moneyed
@@ -61,6 +62,9 @@ from ordercore.pricing.taxes import (
     check_taxes,
     together,
 )
+
+if TYPE_CHECKING:
+    from ordercore.pricing.results import PricedDocument
 
 __all__ = [
     "AdjustmentMode",
@@ -783,6 +787,20 @@ class Document:
         put(document, "tax_corrections", ())
         put(document, "_lines", lines)
         return document
+
+    def _priced_knowing(self, known: Sequence[tuple[Decimal, Decimal] | None]) -> PricedDocument:
+        """:func:`~ordercore.pricing.price` of this document, some lines' gross and discount known.
+
+        Private, for code inside ordercore that prices lines whose amounts a pricing under
+        this document's policy gave already (an invoice billing an order's lines as they
+        are): ``known`` holds, for each line in document order, ``None`` or the line's gross
+        and discount amounts. Those depend on the line and the policy alone, so the result
+        equals ``price(self)``; everything after them is computed as always
+        (``engine._price_known``).
+        """
+        from ordercore.pricing.engine import _price_known  # noqa: PLC0415 (a cycle)
+
+        return _price_known(self, known)
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:

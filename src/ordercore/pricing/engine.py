@@ -1459,3 +1459,64 @@ def _fixed_included(line: Line) -> Decimal:
         (line.quantity * t.factor for t in line.taxes if t.included and t.kind is _PER_UNIT_TAX),
         _ZERO,
     )
+
+
+# -- known line amounts (private) ----------------------------------------------------------
+
+
+def _price_known(
+    document: Document, known: Sequence[tuple[Decimal, Decimal] | None]
+) -> PricedDocument:
+    """:func:`price` of ``document``, taking the known amounts of step 1 of some lines.
+
+    ``known`` holds one entry per line of ``document`` (in document order): ``None``, or
+    the line's gross and discount as :meth:`_Pricing.line_amounts` computes them for that
+    very line under ``document``'s policy (a priced line's ``gross`` and ``discount``
+    amounts, for a document of the same policy: an invoice of some of an order's lines,
+    each line the order's own). Step 1 depends on a line and the policy alone (nothing of
+    the other lines), so the result equals ``price(document)``; the later steps (group
+    and document adjustments, taxes with their back-out and rounding, cash rounding) run
+    as they always do. A document that may hold lines of negative unit price (priced as
+    their mirrors) takes no known amount. For code inside ordercore that has the amounts
+    at hand: nothing checks them.
+    """
+    if document.policy.negative_prices is _ALLOW_NEGATIVE:
+        return price(document)
+    return _KnownAmounts(document, known).run()
+
+
+class _KnownAmounts(_Pricing):
+    """A pricing run that takes some lines' gross and discount as known (see :func:`_price_known`)."""
+
+    def __init__(self, document: Document, known: Sequence[tuple[Decimal, Decimal] | None]) -> None:
+        super().__init__(document)
+        self.known = known
+
+    def line_amounts(self) -> None:
+        """Step 1: the known lines' amounts as they are; the others' computed as always."""
+        lines = self.lines
+        known = self.known
+        unknown = [line for line, amounts in zip(lines, known, strict=True) if amounts is None]
+        computed: Iterable[tuple[Decimal, Decimal, Decimal]] = ()
+        if unknown:
+            self.lines = unknown
+            try:
+                super().line_amounts()
+            finally:
+                self.lines = lines
+            computed = zip(self.gross, self.discount, self.stated, strict=True)
+            self.gross, self.discount, self.stated = [], [], []
+        rest = iter(computed)
+        gross_of = self.gross.append
+        discount_of = self.discount.append
+        stated_of = self.stated.append
+        for amounts in known:
+            if amounts is None:
+                gross, discount, stated = next(rest)
+            else:
+                gross, discount = amounts
+                # as line_amounts states it (gross less a discount of the same quantum)
+                stated = gross - discount
+            gross_of(gross)
+            discount_of(discount)
+            stated_of(stated)
