@@ -1464,6 +1464,7 @@ def _fixed_included(line: Line) -> Decimal:
 # -- known line amounts (private) ----------------------------------------------------------
 
 
+@exact
 def _price_known(
     document: Document, known: Sequence[tuple[Decimal, Decimal] | None]
 ) -> PricedDocument:
