@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -31,11 +32,13 @@ from ordercore import (
     OrdercoreError,
     Policy,
     PricedDocument,
+    PurchaseOrder,
     SalesOrder,
     Tax,
     price,
 )
 from ordercore.documents import _ordering
+from ordercore.documents._lifecycle import Changed, Draft
 from ordercore.documents.ordering import TaxTally, plain_taxes, standalone
 from ordercore.events import Request
 from ordercore.interop.plain import priced_to_data
@@ -183,20 +186,41 @@ def test_the_tally_of_a_document_is_the_one_summed_line_by_line(document: Docume
 
 @contextlib.contextmanager
 def plain_paths() -> Iterator[None]:
-    """Invoice as before the fast paths: every billed line priced again, every tally added."""
+    """Invoice as before the fast paths: every billed line priced again, every tally added,
+    every draft made by its public constructor."""
     knowing = Document._priced_knowing
     no_tax = _ordering.NO_TAX
 
     def priced_again(self: Document, known: object) -> PricedDocument:
         return price(self)
 
+    def made_publicly(
+        cls: type[Draft[Any, Any]],
+        *,
+        id: str,  # noqa: A002 - as the fast path's
+        party: str,
+        order: str,
+        priced: PricedDocument,
+        line_keys: tuple[str | None, ...],
+        request: Request,
+    ) -> Changed[Draft[Any, Any]]:
+        kind = cls._kind
+        values = {kind.party: party, kind.order: order}
+        made = cls(id=id, content=priced.document, line_keys=line_keys, **values)
+        changed = made._created(request)
+        changed.document._knowing(priced)
+        return changed
+
+    of_order = Draft.__dict__["_of_order"]
     Document._priced_knowing = priced_again  # type: ignore[method-assign]
     _ordering.NO_TAX = TaxTally()  # a first tally is added to nothing, as any other
+    Draft._of_order = classmethod(made_publicly)  # type: ignore[assignment, method-assign]
     try:
         yield
     finally:
         Document._priced_knowing = knowing  # type: ignore[method-assign]
         _ordering.NO_TAX = no_tax
+        Draft._of_order = of_order  # type: ignore[method-assign]
 
 
 def _records(value: object) -> object:
@@ -439,3 +463,30 @@ def test_invoices_of_generated_orders_are_those_of_the_plain_paths(
     # deliveries in parts, invoices of what was delivered, of chosen quantities and of the
     # rest, cancellations and down payments, several in a row, in any order
     assert_same_invoicing(order, data.draw(steps(order)))
+
+
+def test_bills_of_a_purchase_order_are_those_of_the_plain_paths() -> None:
+    # the purchase side bills through the same steps
+    def run() -> list[object]:
+        order = PurchaseOrder.confirm(
+            id="po-1",
+            supplier="papyrus",
+            number="PO-1",
+            content=REPRESENTATIVE["plain"],
+            request=request("confirm"),
+        ).document
+        seen: list[object] = []
+        order = order.record_receipt({0: Decimal(4), 1: Decimal(2)}, request=request("r")).document
+        for number in range(2):
+            made = (order.bill_received if number == 0 else order.bill_remaining)(
+                bill_id=f"b-{number}", request=request(f"b-{number}")
+            )
+            order = made.order
+            seen += [made.bill, made.order, made.events, _records(made.bill), _records(order)]
+            seen.append(_digits(made.bill.priced))
+        return seen
+
+    fast = run()
+    with plain_paths():
+        plain = run()
+    assert fast == plain

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Generic, NoReturn, Self, TypeVar, cast
 
 import attrs
 
-from ordercore._convert import to_text
+from ordercore._convert import to_text, unchecked
 from ordercore._fieldmeta import WHEN_SET
 from ordercore.documents import _fields as fields
 from ordercore.documents import display
@@ -216,6 +216,38 @@ class Draft(_Side, Generic[IssuedT, VoidedT]):
             document_id=self.id, request=fields.request(request), version=self.version
         )
         return Changed(document=self, events=(event,))
+
+    @classmethod
+    def _of_order(
+        cls,
+        *,
+        id: str,  # noqa: A002 - the document's id, as the constructor's
+        party: str,
+        order: str,
+        priced: PricedDocument,
+        line_keys: tuple[str | None, ...],
+        request: Request,
+    ) -> Changed[Self]:
+        """A draft (version 1) an order makes of what it bills, ``priced`` its content priced.
+
+        For the orders, which check everything else of it already: ``party`` and ``order``
+        are the order's own (checked) party and number, ``priced`` the content they made
+        and priced, ``line_keys`` one key (the order's, distinct) or ``None`` per line. Only
+        the new ``id`` is checked (and ``request``, by the event); the draft is what the
+        public constructor makes of the same values, knowing its priced content (a test
+        compares them).
+        """
+        kind = cls._kind
+        draft = unchecked(
+            cls,
+            id=fields.document_id(id),
+            content=priced.document,
+            version=1,
+            line_keys=line_keys,
+            _priced=priced,
+            **{kind.party: party, kind.order: order},
+        )
+        return draft._created(request)
 
     def _knowing(self, priced: PricedDocument) -> Self:
         """This draft, with ``price(self.content)`` at hand already (``priced``): kept for :attr:`priced`.

@@ -519,17 +519,19 @@ def at_order_prices(
     the policy alone, and the order's policy prices the bill.
     """
     currency = priced.currency
-    kept: list[Line | None] = [part[4] for part in parts]
+    kept: list[Line | None] = []
+    alone_lines: list[Line] = []
+    known: list[tuple[Decimal, Decimal] | None] = []
+    for source, _, _, _, candidate in parts:
+        kept.append(candidate)
+        if candidate is not None:
+            alone_lines.append(candidate)
+            # a priced line is (line, currency, gross, discount, ...)
+            known.append((source[2], source[3]) if candidate is source[0] else None)
     try:
         # the lines (or copies of them for fewer units) of the order's checked document
-        alone = Document._of_lines(
-            currency, tuple(k for k in kept if k is not None), priced.policy
-        )._priced_knowing(
-            [
-                (source[2], source[3]) if candidate is source[0] else None
-                for source, _, _, _, candidate in parts
-                if candidate is not None
-            ]
+        alone = Document._of_lines(currency, tuple(alone_lines), priced.policy)._priced_knowing(
+            known
         )
         priced_alone = alone.lines
     except OrdercoreError:  # a discount that rounds the units billed below zero

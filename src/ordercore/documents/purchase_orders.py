@@ -416,16 +416,14 @@ class PurchaseOrder(ordering.OrderBase):
         self._check_new(bill_id)
         order, shares, bill_lines, adjustments, alone = self._billing(wanted)
         priced = self._content(order, bill_lines, adjustments, alone)
-        content = priced.document
-        draft = DraftBill.create(
+        draft = DraftBill._of_order(
             id=bill_id,
-            supplier=self.supplier,
-            content=content,
-            purchase_order=self.number,
+            party=self.supplier,
+            order=self.number,
+            priced=priced,
+            line_keys=ordering.document_keys(shares, len(priced.lines)),
             request=request,
-            line_keys=ordering.document_keys(shares, len(content.lines)),
         )
-        draft.document._knowing(priced)
         made = TakenFromOrder._unchecked(
             draft.document.id,
             shares,

@@ -1129,16 +1129,14 @@ class SalesOrder(ordering.OrderBase):
                 )
             records.append(attrs.evolve(record, parts=tuple(parts)))
         priced = self._content(order, invoice_lines, adjustments, alone)
-        content = priced.document
-        draft = DraftInvoice.create(
+        draft = DraftInvoice._of_order(
             id=invoice_id,
-            customer=self.customer,
-            content=content,
-            sales_order=self.number,
+            party=self.customer,
+            order=self.number,
+            priced=priced,
+            line_keys=ordering.document_keys(shares, len(priced.lines)),
             request=request,
-            line_keys=ordering.document_keys(shares, len(content.lines)),
         )
-        draft.document._knowing(priced)
         made = TakenFromOrder._unchecked(
             draft.document.id,
             shares,
