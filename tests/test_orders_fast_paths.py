@@ -32,6 +32,7 @@ from ordercore import (
     OrdercoreError,
     Policy,
     PricedDocument,
+    PricedLine,
     PurchaseOrder,
     SalesOrder,
     Tax,
@@ -84,11 +85,8 @@ def assert_same_pricing(fast: PricedDocument, plain: PricedDocument) -> None:
 # -- the engine taking known line amounts -------------------------------------------------
 
 
-def _known(priced: PricedDocument, chosen: list[bool]) -> list[tuple[Decimal, Decimal] | None]:
-    return [
-        (line[2], line[3]) if take else None
-        for line, take in zip(priced.lines, chosen, strict=True)
-    ]
+def _known(priced: PricedDocument, chosen: list[bool]) -> list[PricedLine | None]:
+    return [line if take else None for line, take in zip(priced.lines, chosen, strict=True)]
 
 
 @given(
@@ -111,8 +109,46 @@ def test_known_line_amounts_price_as_pricing_them_again(
     assert_same_pricing(document._priced_knowing(_known(plain, chosen)), plain)
 
 
-def test_known_line_amounts_of_a_document_of_negative_prices_are_not_taken() -> None:
-    # a line of a negative unit price is priced as its mirror: its amounts are computed
+@given(
+    document=ocs.documents(returns=True, max_items=4)
+    | ocs.documents(cash_rounding=True)
+    | ocs.documents(tax_rounding=TaxRounding.PER_RATE, document_adjustments=False),
+    data=st.data(),
+)
+def test_known_lines_price_some_of_them_alone_as_pricing_them_again(
+    document: Document, data: st.DataObject
+) -> None:
+    # as an invoice bills some of an order's lines, each line the order's own: the lines
+    # chosen alone under the same policy, some of them known as the document priced them
+    try:
+        whole = price(document)
+    except OrdercoreError:
+        assume(False)
+        raise
+    chosen = [
+        line
+        for line in whole.lines
+        if not line._distributed and data.draw(st.booleans(), label=f"bill {line.line}")
+    ]
+    assume(chosen)
+    alone = Document._of_lines(whole.currency, tuple(line.line for line in chosen), document.policy)
+    try:
+        plain = price(alone)
+    except OrdercoreError:  # a fixed allowance of the document had kept it from zero
+        assume(False)
+        raise
+    known = [line if data.draw(st.booleans(), label="known") else None for line in chosen]
+    assert_same_pricing(alone._priced_knowing(known), plain)
+    assert_same_pricing(alone._priced_knowing(chosen), plain)
+
+
+def _made_up(line: PricedLine, net: str) -> PricedLine:
+    """``line`` priced at another net: not what pricing it gives."""
+    return PricedLine((*line[:5], Decimal(net), line[6], line[7]))
+
+
+def test_known_lines_of_a_document_of_negative_prices_are_not_taken() -> None:
+    # a line of a negative unit price is priced as its mirror: its results are computed
     policy = Policy(negative_prices=NegativePrices.ALLOW)
     document = Document(
         currency="EUR",
@@ -123,20 +159,26 @@ def test_known_line_amounts_of_a_document_of_negative_prices_are_not_taken() -> 
         policy=policy,
     )
     plain = price(document)
-    wrong = [(Decimal("1.00"), Decimal("0.00"))] * 2  # not the lines' own: ignored
+    wrong = [_made_up(line, "1.00") for line in plain.lines]
     assert_same_pricing(document._priced_knowing(wrong), plain)
 
 
-def test_known_line_amounts_are_taken_as_given() -> None:
-    # the known amounts are trusted (for lines the order priced): what is given is used,
-    # so the fast path does take them
-    document = Document(
-        currency="EUR",
-        items=[Line(description="Desk", quantity="2", unit_price=eur("100.00"), taxes=[VAT])],
-    )
-    priced = document._priced_knowing([(Decimal("150.00"), Decimal("10.00"))])
-    assert priced.lines[0].net == eur("140.00")
-    assert price(document).lines[0].net == eur("200.00")
+def test_known_lines_are_taken_as_given_where_a_line_is_its_own() -> None:
+    # what is given is used (for lines the order priced, nothing checks it): so the fast
+    # path does take them, whole where the result is the line's own, step 1 elsewhere
+    desk = Line(description="Desk", quantity="2", unit_price=eur("100.00"), taxes=[VAT])
+    dinner = Line(description="Dinner", quantity="1", unit_price=eur("60.00"), taxes=[VAT_IN])
+    alone = _lines(desk)
+    made_up = _made_up(price(alone).lines[0], "150.00")
+    assert alone._priced_knowing([made_up]).lines[0] is made_up
+    assert alone._priced_knowing([made_up]).totals.lines_net == eur("200.00")  # its sums
+    # an included tax is backed out over the set's lines: the line's step 1 only is taken
+    both = _lines(desk, dinner)
+    lines = price(both).lines
+    gross_off = PricedLine((*lines[1][:2], Decimal("30.00"), *lines[1][3:]))
+    priced = both._priced_knowing([lines[0], gross_off])
+    assert priced.lines[0] is not lines[0]
+    assert priced.lines[1].net == eur("25.00")
 
 
 # -- the tally of a priced document -------------------------------------------------------

@@ -513,21 +513,21 @@ def at_order_prices(
     When every line bills its share at the order's prices as it is (no line takes a cent
     of its own, none bills an amount), the lines priced alone are the bill's lines priced,
     and come with them (else ``None``): a bill of those lines alone need not be priced again.
-    Pricing them takes the gross and discount of each line billed for its own quantity
-    (the order's line itself, which took no share of an adjustment) from the order's
-    pricing of it (``Document._priced_knowing``): a line's own amounts depend on it and
-    the policy alone, and the order's policy prices the bill.
+    Pricing them takes what the order's pricing gave for each line billed for its own
+    quantity (the order's line itself, which took no share of an adjustment), under the
+    order's policy (``Document._priced_knowing``): its gross and discount, which depend on
+    the line and the policy alone, and its whole result where it cannot depend on the
+    other lines.
     """
     currency = priced.currency
     kept: list[Line | None] = []
     alone_lines: list[Line] = []
-    known: list[tuple[Decimal, Decimal] | None] = []
+    known: list[PricedLine | None] = []
     for source, _, _, _, candidate in parts:
         kept.append(candidate)
         if candidate is not None:
             alone_lines.append(candidate)
-            # a priced line is (line, currency, gross, discount, ...)
-            known.append((source[2], source[3]) if candidate is source[0] else None)
+            known.append(source if candidate is source[0] else None)
     try:
         # the lines (or copies of them for fewer units) of the order's checked document
         alone = Document._of_lines(currency, tuple(alone_lines), priced.policy)._priced_knowing(

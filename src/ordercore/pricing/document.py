@@ -64,7 +64,7 @@ from ordercore.pricing.taxes import (
 )
 
 if TYPE_CHECKING:
-    from ordercore.pricing.results import PricedDocument
+    from ordercore.pricing.results import PricedDocument, PricedLine
 
 __all__ = [
     "AdjustmentMode",
@@ -788,15 +788,14 @@ class Document:
         put(document, "_lines", lines)
         return document
 
-    def _priced_knowing(self, known: Sequence[tuple[Decimal, Decimal] | None]) -> PricedDocument:
-        """:func:`~ordercore.pricing.price` of this document, some lines' gross and discount known.
+    def _priced_knowing(self, known: Sequence[PricedLine | None]) -> PricedDocument:
+        """:func:`~ordercore.pricing.price` of this document, some lines' results known.
 
-        Private, for code inside ordercore that prices lines whose amounts a pricing under
-        this document's policy gave already (an invoice billing an order's lines as they
-        are): ``known`` holds, for each line in document order, ``None`` or the line's gross
-        and discount amounts. Those depend on the line and the policy alone, so the result
-        equals ``price(self)``; everything after them is computed as always
-        (``engine._price_known``).
+        Private, for code inside ordercore that prices lines a pricing under this
+        document's policy priced already (an invoice billing an order's lines as they
+        are): ``known`` holds, for each line in document order, ``None`` or that line as
+        priced then. The result equals ``price(self)``: what a line's result owes to the
+        other lines is computed as always (``engine._price_known``).
         """
         from ordercore.pricing.engine import _price_known  # noqa: PLC0415 (a cycle)
 

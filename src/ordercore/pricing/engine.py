@@ -1461,35 +1461,43 @@ def _fixed_included(line: Line) -> Decimal:
     )
 
 
-# -- known line amounts (private) ----------------------------------------------------------
+# -- known line results (private) ----------------------------------------------------------
 
 
 @exact
-def _price_known(
-    document: Document, known: Sequence[tuple[Decimal, Decimal] | None]
-) -> PricedDocument:
-    """:func:`price` of ``document``, taking the known amounts of step 1 of some lines.
+def _price_known(document: Document, known: Sequence[PricedLine | None]) -> PricedDocument:
+    """:func:`price` of ``document``, taking what a pricing of some of its lines gave.
 
     ``known`` holds one entry per line of ``document`` (in document order): ``None``, or
-    the line's gross and discount as :meth:`_Pricing.line_amounts` computes them for that
-    very line under ``document``'s policy (a priced line's ``gross`` and ``discount``
-    amounts, for a document of the same policy: an invoice of some of an order's lines,
-    each line the order's own). Step 1 depends on a line and the policy alone (nothing of
-    the other lines), so the result equals ``price(document)``; the later steps (group
-    and document adjustments, taxes with their back-out and rounding, cash rounding) run
-    as they always do. A document that may hold lines of negative unit price (priced as
-    their mirrors) takes no known amount. For code inside ordercore that has the amounts
-    at hand: nothing checks them.
+    that very line (the same object) as a pricing under ``document``'s policy priced it
+    (an invoice of some of an order's lines, each line the order's own, priced with the
+    order's policy). For code inside ordercore that has them at hand: nothing checks
+    that they come from such a pricing. The result equals ``price(document)``:
+
+    * step 1 (a line's gross and discount) depends on the line and the policy alone:
+      each known line's are taken as they are;
+    * step 3 depends on the other lines where taxes are included in the price under
+      per-rate rounding (the back-out spreads a set's net over its lines), under the
+      conventions of docs/conventions.md, and where a line takes a share of an allowance
+      or charge. Only where every line is known and none of that applies (each tax set's
+      kernel is linear, the document spreads nothing, no known line took a share) is a
+      line's priced result its own: the known ones are then taken whole, and only their
+      kernels' sums are made. Otherwise step 3 runs as always;
+    * the rest (adjustments, the tax breakdown and its rounding, cash rounding, the
+      totals) runs as always.
+
+    A document that may hold lines of negative unit price (priced as their mirrors)
+    takes nothing known.
     """
     if document.policy.negative_prices is _ALLOW_NEGATIVE:
         return price(document)
-    return _KnownAmounts(document, known).run()
+    return _KnownLines(document, known).run()
 
 
-class _KnownAmounts(_Pricing):
-    """A pricing run that takes some lines' gross and discount as known (see :func:`_price_known`)."""
+class _KnownLines(_Pricing):
+    """A pricing run that takes some lines' results as known (see :func:`_price_known`)."""
 
-    def __init__(self, document: Document, known: Sequence[tuple[Decimal, Decimal] | None]) -> None:
+    def __init__(self, document: Document, known: Sequence[PricedLine | None]) -> None:
         super().__init__(document)
         self.known = known
 
@@ -1497,7 +1505,7 @@ class _KnownAmounts(_Pricing):
         """Step 1: the known lines' amounts as they are; the others' computed as always."""
         lines = self.lines
         known = self.known
-        unknown = [line for line, amounts in zip(lines, known, strict=True) if amounts is None]
+        unknown = [line for line, result in zip(lines, known, strict=True) if result is None]
         computed: Iterable[tuple[Decimal, Decimal, Decimal]] = ()
         if unknown:
             self.lines = unknown
@@ -1511,13 +1519,51 @@ class _KnownAmounts(_Pricing):
         gross_of = self.gross.append
         discount_of = self.discount.append
         stated_of = self.stated.append
-        for amounts in known:
-            if amounts is None:
+        for result in known:
+            if result is None:
                 gross, discount, stated = next(rest)
             else:
-                gross, discount = amounts
-                # as line_amounts states it (gross less a discount of the same quantum)
+                # a priced line is (line, currency, gross, discount, distributed, ...);
+                # its stated amount before any share, as line_amounts states it
+                gross, discount = result[2], result[3]
                 stated = gross - discount
             gross_of(gross)
             discount_of(discount)
             stated_of(stated)
+
+    def price_lines(self) -> tuple[tuple[PricedLine, ...], Decimal]:
+        """Step 3: the known lines taken whole where each line's result is its own."""
+        known = self.known
+        if self.distributed is not None or self.convention or self.per_line:
+            return super().price_lines()
+        lines = self.lines
+        kernels: dict[int, _Kernel] = {}
+        last: tuple[Tax, ...] | None = None
+        kernel = _NO_KERNEL
+        for line, stated, result in zip(lines, self.stated, known, strict=True):
+            if result is None or result[0] is not line or result[4]:
+                return self._priced_again()
+            taxes = line.taxes
+            if taxes is not last:
+                last = taxes
+                found = kernels.get(id(taxes))
+                if found is None:
+                    found = kernels[id(taxes)] = self.kernel(taxes)
+                    if not found.linear:
+                        return self._priced_again()
+                kernel = found
+            # what price_lines adds to a linear kernel for the line
+            kernel.net += stated
+            if kernel.unit:
+                kernel.quantity += line.quantity
+        lines_net = self.zero
+        breakdown = self.breakdown
+        for kernel in kernels.values():
+            lines_net += kernel.net
+            kernel.collect(breakdown)
+        return tuple(known), lines_net  # type: ignore[arg-type]
+
+    def _priced_again(self) -> tuple[tuple[PricedLine, ...], Decimal]:
+        """Step 3 as always, the tax rows the kernels made so far taken away again."""
+        self.breakdown.clear()
+        return super().price_lines()
