@@ -449,7 +449,15 @@ def bill_lines(
     """
     result = list(lines)
     shares: list[TakenLine] = []
-    parts: list[Part] = []
+    parts = Parts()
+    sources, units_of, parts_of, wholes, kept = (
+        parts.sources.append,
+        parts.units.append,
+        parts.parts.append,
+        parts.whole.append,
+        parts.kept.append,
+    )
+    alone, known = parts.alone.append, parts.known.append
     currency = priced.currency
     step = rounding(priced)
     places, mode = step
@@ -479,23 +487,46 @@ def bill_lines(
         result[index] = line._moved(line.fulfilled, billed, line.cancelled, taken)
         shares.append(taken_line(index, line.key, units, part_of))
         source = priced_lines[index]
-        parts.append((source, units, part, whole, _at_units(source, units)))
+        candidate = _at_units(source, units)
+        sources(source)
+        units_of(units)
+        parts_of(part)
+        wholes(whole)
+        kept(candidate)
+        if candidate is not None:
+            alone(candidate)
+            # the order's line itself: the bill prices it as the order did
+            known(source if candidate is source[0] else None)
     return (tuple(result), tuple(shares), *at_order_prices(parts, priced))
 
 
-#: A part of an order line a bill takes (see :func:`at_order_prices`).
-Part = tuple[PricedLine, Decimal, Decimal, bool, "Line | None"]
+class Parts:
+    """The parts of an order's lines one bill takes, as lists side by side (private).
+
+    For each part: the order line as the order priced it, the units billed, their share,
+    whether that share is the line's whole amount (a document takes the line whole), and
+    the line that bills those units at the order's prices if there is one
+    (:func:`_at_units`, else ``None``). ``alone`` holds those lines, and ``known`` for
+    each of them the order's priced line where it is the order's line itself (else
+    ``None``). Lists rather than a record per part: a bill takes many.
+    """
+
+    __slots__ = ("alone", "kept", "known", "parts", "sources", "units", "whole")
+
+    def __init__(self) -> None:
+        self.sources: list[PricedLine] = []
+        self.units: list[Decimal] = []
+        self.parts: list[Decimal] = []
+        self.whole: list[bool] = []
+        self.kept: list[Line | None] = []
+        self.alone: list[Line] = []
+        self.known: list[PricedLine | None] = []
 
 
 def at_order_prices(
-    parts: Sequence[Part], priced: PricedDocument
+    parts: Parts, priced: PricedDocument
 ) -> tuple[list[Line], PricedDocument | None]:
     """The lines that bill ``parts`` of an order ``priced`` at the order's prices.
-
-    Each part is an order line as the order priced it, the units billed, their share,
-    whether that share is the line's whole amount (a document takes the line whole), and
-    the line that bills those units at the order's prices, if there is one
-    (:func:`_at_units`).
 
     Each keeps the order line's unit price, base quantity and discounts for the units it
     bills, as printed and as data, so that EN 16931's line formula (quantity x net price /
@@ -520,27 +551,22 @@ def at_order_prices(
     other lines.
     """
     currency = priced.currency
-    kept: list[Line | None] = []
-    alone_lines: list[Line] = []
-    known: list[PricedLine | None] = []
-    for source, _, _, _, candidate in parts:
-        kept.append(candidate)
-        if candidate is not None:
-            alone_lines.append(candidate)
-            known.append(source if candidate is source[0] else None)
+    kept = parts.kept
     try:
         # the lines (or copies of them for fewer units) of the order's checked document
-        alone = Document._of_lines(currency, tuple(alone_lines), priced.policy)._priced_knowing(
-            known
+        alone = Document._of_lines(currency, tuple(parts.alone), priced.policy)._priced_knowing(
+            parts.known
         )
         priced_alone = alone.lines
     except OrdercoreError:  # a discount that rounds the units billed below zero
-        kept, priced_alone = [None] * len(parts), ()
+        kept, priced_alone = [None] * len(kept), ()
     result: list[Line] = []
     differences: dict[tuple[Tax, ...], Decimal] = {}
     as_they_are = True
     at = 0
-    for (priced_source, units, part, whole, _), candidate in zip(parts, kept, strict=True):
+    for priced_source, units, part, whole, candidate in zip(
+        parts.sources, parts.units, parts.parts, parts.whole, kept, strict=True
+    ):
         source = priced_source[0]
         if candidate is None:
             result.append(billing_line(source, units, part, currency))
