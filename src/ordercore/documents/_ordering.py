@@ -1109,6 +1109,8 @@ class OrderBase(Displayable, PricedView):
 
     def _adjustments_after(self, order: OrderBase) -> tuple[Money, ...]:
         """What the standalone adjustments have taken once this order has become ``order``."""
+        if not self.adjustments:  # one record per standalone adjustment: there is none
+            return ()
         return adjustments_after(
             self.priced, self.adjustments, self.lines, order.lines, completed=order.completed
         )

@@ -492,7 +492,10 @@ def plain_taxes(taxes: tuple[Tax, ...]) -> tuple[Tax, ...]:
 
 def standalone(priced: PricedDocument) -> tuple[PricedAdjustment, ...]:
     """The document allowances and charges of ``priced`` that stand alone (with their own taxes)."""
-    return tuple(entry for entry in priced.adjustments if not entry.distributed)
+    adjustments = priced.adjustments
+    if not adjustments:
+        return ()
+    return tuple(entry for entry in adjustments if not entry.distributed)
 
 
 @attrs.frozen(kw_only=True)
@@ -579,17 +582,23 @@ class TaxTally:
         # Sums of one currency, one per set of taxes (the keys of a mapping) and one per
         # row: what the converters and checks would accept, so they are not run again.
         exact = Money._exact
-        return unchecked(
-            cls,
-            untaxed=tuple(
-                unchecked(UntaxedSum, taxes=taxes, amount=exact(amount, currency))
-                for taxes, amount in untaxed.items()
-            ),
-            taxes=tuple(
-                unchecked(TaxSum, tax=tax, amount=exact(amount, currency))
-                for tax, amount in rows.values()
-            ),
-        )
+        new = object.__new__
+        sums = []
+        for taxes, amount in untaxed.items():
+            entry = new(UntaxedSum)
+            _set_untaxed_taxes(entry, taxes)
+            _set_untaxed_amount(entry, exact(amount, currency))
+            sums.append(entry)
+        tax_rows = []
+        for tax, amount in rows.values():
+            row = new(TaxSum)
+            _set_row_tax(row, tax)
+            _set_row_amount(row, exact(amount, currency))
+            tax_rows.append(row)
+        tally = new(cls)
+        _set_tally_untaxed(tally, tuple(sums))
+        _set_tally_taxes(tally, tuple(tax_rows))
+        return tally
 
     @property
     def currency(self) -> moneyed.Currency | None:
@@ -632,3 +641,9 @@ class TaxTally:
     def rows(self) -> dict[tuple[object, ...], tuple[Tax, Decimal]]:
         """The tax rows by breakdown key."""
         return {row.tax.breakdown_key: (row.tax, row.amount.amount) for row in self.taxes}
+
+
+# the slots' setters, for the sums a tally makes of sums checked already (TaxTally._of)
+_set_untaxed_taxes, _set_untaxed_amount = (put for _, put in slots_of(UntaxedSum))
+_set_row_tax, _set_row_amount = (put for _, put in slots_of(TaxSum))
+_set_tally_untaxed, _set_tally_taxes = (put for _, put in slots_of(TaxTally))
