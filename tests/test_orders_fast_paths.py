@@ -40,7 +40,7 @@ from ordercore import (
 )
 from ordercore.documents import _ordering
 from ordercore.documents._lifecycle import Changed, Draft
-from ordercore.documents.ordering import TaxTally, plain_taxes, standalone
+from ordercore.documents.ordering import TaxSum, TaxTally, UntaxedSum, plain_taxes, standalone
 from ordercore.events import Request
 from ordercore.interop.plain import priced_to_data
 from ordercore.interop.records import record_to_data
@@ -221,6 +221,13 @@ def test_the_tally_of_a_document_is_the_one_summed_line_by_line(document: Docume
     fast, plain = TaxTally.of(priced), _tally_before(priced)
     assert fast == plain
     assert repr(fast) == repr(plain)
+    # made unchecked, it is what the public constructors make of its sums
+    checked = TaxTally(
+        untaxed=[UntaxedSum(taxes=entry.taxes, amount=entry.amount) for entry in fast.untaxed],
+        taxes=[TaxSum(tax=row.tax, amount=row.amount) for row in fast.taxes],
+    )
+    assert fast == checked
+    assert repr(fast) == repr(checked)
 
 
 # -- orders: invoicing with the fast paths and without them -------------------------------
