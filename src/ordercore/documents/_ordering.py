@@ -286,7 +286,7 @@ def check_nets(priced: PricedDocument, document: str) -> None:
                     order=document, line=line.line.description, unit_price=line.line.unit_price
                 )
     for line in priced.lines:
-        if line._net < 0:
+        if line[5] < 0:  # a priced line is (line, currency, gross, discount, share, net, ...)
             raise FeesAbovePrice(order=document, line=line.line.description, net=line.net)
 
 

@@ -283,6 +283,7 @@ class LineProgress:
             _set_cancelled,
             _set_taken,
         )
+        zero = _ZERO
         lines: list[Self] = []
         append = lines.append
         for source, key in zip(priced.lines, keys, strict=True):
@@ -303,9 +304,9 @@ class LineProgress:
                     currency,
                 ),
             )
-            fulfilled(confirmed, _ZERO)
-            billed(confirmed, _ZERO)
-            cancelled(confirmed, _ZERO)
+            fulfilled(confirmed, zero)
+            billed(confirmed, zero)
+            cancelled(confirmed, zero)
             taken_of(confirmed, taken)
             append(confirmed)
         for name, put in _own_slots(cls):  # a field at a time: cheaper than one per line
