@@ -600,11 +600,13 @@ def at_order_prices(
 
 def _at_units(priced: PricedLine, units: Decimal) -> Line | None:
     """A priced order line for ``units``, or ``None`` when its price does not make its amount."""
-    if priced._distributed:
+    if priced[4]:  # a priced line is (line, currency, gross, discount, distributed, ...)
         return None
     source: Line = priced[0]
-    if source.single_percent is None and any(
-        d.kind is DiscountKind.PER_LINE for d in source.discounts
+    if (
+        source.single_percent is None
+        and source.discounts
+        and any(d.kind is DiscountKind.PER_LINE for d in source.discounts)
     ):
         return None
     return source._for_quantity(units)
