@@ -1537,11 +1537,14 @@ class _KnownLines(_Pricing):
         if self.distributed is not None or self.convention or self.per_line:
             return super().price_lines()
         lines = self.lines
+        zero = self.zero  # the currency's zero, one object for every run (_steps)
         kernels: dict[int, _Kernel] = {}
         last: tuple[Tax, ...] | None = None
         kernel = _NO_KERNEL
         for line, stated, result in zip(lines, self.stated, known, strict=True):
-            if result is None or result[0] is not line or result[4]:
+            # the line itself, which took no share of anything: its share is not only zero
+            # but the very zero a run that spreads nothing over it puts there
+            if result is None or result[0] is not line or result[4] is not zero:
                 return self._priced_again()
             taxes = line.taxes
             if taxes is not last:
