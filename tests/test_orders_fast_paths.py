@@ -171,14 +171,20 @@ def test_known_lines_are_taken_as_given_where_a_line_is_its_own() -> None:
     alone = _lines(desk)
     made_up = _made_up(price(alone).lines[0], "150.00")
     assert alone._priced_knowing([made_up]).lines[0] is made_up
-    assert alone._priced_knowing([made_up]).totals.lines_net == eur("200.00")  # its sums
-    # an included tax is backed out over the set's lines: the line's step 1 only is taken
+    assert alone._priced_knowing([made_up]).totals.lines_net == eur("150.00")  # its sums
+    # beside a line of an included tax (backed out over its set's lines, under per-rate
+    # rounding) a line is not its own: its gross and stated amount only are taken; the
+    # included one's own are computed, as its stated amount is not in its priced line
     both = _lines(desk, dinner)
     lines = price(both).lines
-    gross_off = PricedLine((*lines[1][:2], Decimal("30.00"), *lines[1][3:]))
-    priced = both._priced_knowing([lines[0], gross_off])
-    assert priced.lines[0] is not lines[0]
-    assert priced.lines[1].net == eur("25.00")
+    desk_made_up = PricedLine(
+        (*lines[0][:2], Decimal("150.00"), *lines[0][3:5], Decimal("150.00"), *lines[0][6:])
+    )
+    dinner_made_up = PricedLine((*lines[1][:2], Decimal("30.00"), *lines[1][3:]))
+    priced = both._priced_knowing([desk_made_up, dinner_made_up])
+    assert priced.lines[0] is not desk_made_up
+    assert priced.lines[0].net == eur("150.00")
+    assert priced.lines[1] == lines[1]
 
 
 # -- the tally of a priced document -------------------------------------------------------
@@ -430,6 +436,12 @@ def _representative_steps() -> list[list[Step]]:
             ("deliver", {0: Decimal(2)}),
             ("delivered", None),
             ("cancel", [1]),
+            ("remaining", None),
+        ],
+        # a line billed whole as it is, then one billed in part, in one invoice; the rest
+        [
+            ("deliver", {0: Decimal(4), 1: Decimal(3), 2: Decimal("3.5")}),
+            ("delivered", None),
             ("remaining", None),
         ],
         # everything at once

@@ -449,7 +449,7 @@ def bill_lines(
     """
     result = list(lines)
     shares: list[TakenLine] = []
-    parts = Parts()
+    parts = Parts(wanted, priced.lines, result)
     sources, units_of, parts_of, wholes, kept = (
         parts.sources.append,
         parts.units.append,
@@ -488,15 +488,20 @@ def bill_lines(
         shares.append(taken_line(index, line.key, units, part_of))
         source = priced_lines[index]
         candidate = _at_units(source, units)
+        if candidate is not None:
+            alone(candidate)
+            # the order's line itself: the bill prices it as the order did
+            itself = candidate is source[0]
+            known(source if itself else None)
+            if whole and itself and parts.simple:
+                continue  # billed as it is, as every part before it (Parts.simple)
+        if parts.simple:
+            parts.fill(len(shares) - 1)
         sources(source)
         units_of(units)
         parts_of(part)
         wholes(whole)
         kept(candidate)
-        if candidate is not None:
-            alone(candidate)
-            # the order's line itself: the bill prices it as the order did
-            known(source if candidate is source[0] else None)
     return (tuple(result), tuple(shares), *at_order_prices(parts, priced))
 
 
@@ -509,11 +514,38 @@ class Parts:
     (:func:`_at_units`, else ``None``). ``alone`` holds those lines, and ``known`` for
     each of them the order's priced line where it is the order's line itself (else
     ``None``). Lists rather than a record per part: a bill takes many.
+
+    While every part is ``simple`` (an order line billed whole for its own quantity, as it
+    is: its line is the order's), only ``alone`` and ``known`` are kept; the first part
+    that is not fills the other lists for those before it (:meth:`fill`) from what the
+    bill billed: ``wanted`` (line index -> units, in billing order), the order's priced
+    lines and the order's lines, whose amounts those parts took whole.
     """
 
-    __slots__ = ("alone", "kept", "known", "parts", "sources", "units", "whole")
+    __slots__ = (
+        "alone",
+        "kept",
+        "known",
+        "lines",
+        "parts",
+        "priced_lines",
+        "simple",
+        "sources",
+        "units",
+        "wanted",
+        "whole",
+    )
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        wanted: Mapping[int, Decimal],
+        priced_lines: Sequence[PricedLine],
+        lines: Sequence[LineProgress],
+    ) -> None:
+        self.wanted = wanted
+        self.priced_lines = priced_lines
+        self.lines = lines
+        self.simple = True
         self.sources: list[PricedLine] = []
         self.units: list[Decimal] = []
         self.parts: list[Decimal] = []
@@ -521,6 +553,17 @@ class Parts:
         self.kept: list[Line | None] = []
         self.alone: list[Line] = []
         self.known: list[PricedLine | None] = []
+
+    def fill(self, count: int) -> None:
+        """Fill in the first ``count`` parts, each simple; the parts are not simple from here."""
+        for (index, units), _ in zip(self.wanted.items(), range(count), strict=False):
+            source = self.priced_lines[index]
+            self.sources.append(source)
+            self.units.append(units)
+            self.parts.append(self.lines[index].amount.amount)  # its whole amount
+            self.whole.append(True)
+            self.kept.append(source[0])
+        self.simple = False
 
 
 def at_order_prices(
@@ -551,15 +594,21 @@ def at_order_prices(
     other lines.
     """
     currency = priced.currency
-    kept = parts.kept
+    kept: list[Line | None]
+    priced_alone: Sequence[PricedLine]
     try:
         # the lines (or copies of them for fewer units) of the order's checked document
         alone = Document._of_lines(currency, tuple(parts.alone), priced.policy)._priced_knowing(
             parts.known
         )
-        priced_alone = alone.lines
     except OrdercoreError:  # a discount that rounds the units billed below zero
-        kept, priced_alone = [None] * len(kept), ()
+        if parts.simple:
+            parts.fill(len(parts.alone))
+        kept, priced_alone = [None] * len(parts.kept), ()
+    else:
+        if parts.simple:  # every line billed as it is: the bill's lines are those alone
+            return list(parts.alone), alone
+        kept, priced_alone = parts.kept, alone.lines
     result: list[Line] = []
     differences: dict[tuple[Tax, ...], Decimal] = {}
     as_they_are = True

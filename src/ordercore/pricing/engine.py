@@ -1502,10 +1502,28 @@ class _KnownLines(_Pricing):
         self.known = known
 
     def line_amounts(self) -> None:
-        """Step 1: the known lines' amounts as they are; the others' computed as always."""
+        """Step 1: the amounts of the known lines as they are; the others' computed as always.
+
+        A known line's gross, discount and stated amount are those its pricing gave where
+        they show in its priced line (a priced line is (line, currency, gross, discount,
+        distributed, net, ...)): the very line, which took no share (its share is the very
+        zero a run that spreads nothing puts there) and has no tax included in its price
+        (so that its net is its stated amount, zero of either sign included). The others
+        are computed.
+        """
         lines = self.lines
-        known = self.known
-        unknown = [line for line, result in zip(lines, known, strict=True) if result is None]
+        zero = self.zero  # the currency's zero, one object for every run (_steps)
+        usable = [
+            result
+            if result is not None
+            and result[0] is line
+            and result[4] is zero
+            and not line.has_included_tax
+            else None
+            for line, result in zip(lines, self.known, strict=True)
+        ]
+        self.known = usable
+        unknown = [line for line, result in zip(lines, usable, strict=True) if result is None]
         computed: Iterable[tuple[Decimal, Decimal, Decimal]] = ()
         if unknown:
             self.lines = unknown
@@ -1519,32 +1537,25 @@ class _KnownLines(_Pricing):
         gross_of = self.gross.append
         discount_of = self.discount.append
         stated_of = self.stated.append
-        for result in known:
+        for result in usable:
             if result is None:
                 gross, discount, stated = next(rest)
             else:
-                # a priced line is (line, currency, gross, discount, distributed, ...);
-                # its stated amount before any share, as line_amounts states it
-                gross, discount = result[2], result[3]
-                stated = gross - discount
+                gross, discount, stated = result[2], result[3], result[5]
             gross_of(gross)
             discount_of(discount)
             stated_of(stated)
 
     def price_lines(self) -> tuple[tuple[PricedLine, ...], Decimal]:
         """Step 3: the known lines taken whole where each line's result is its own."""
-        known = self.known
+        known = self.known  # those line_amounts took
         if self.distributed is not None or self.convention or self.per_line:
             return super().price_lines()
-        lines = self.lines
-        zero = self.zero  # the currency's zero, one object for every run (_steps)
         kernels: dict[int, _Kernel] = {}
         last: tuple[Tax, ...] | None = None
         kernel = _NO_KERNEL
-        for line, stated, result in zip(lines, self.stated, known, strict=True):
-            # the line itself, which took no share of anything: its share is not only zero
-            # but the very zero a run that spreads nothing over it puts there
-            if result is None or result[0] is not line or result[4] is not zero:
+        for line, stated, result in zip(self.lines, self.stated, known, strict=True):
+            if result is None:
                 return self._priced_again()
             taxes = line.taxes
             if taxes is not last:
