@@ -1524,6 +1524,11 @@ class _KnownLines(_Pricing):
         ]
         self.known = usable
         unknown = [line for line, result in zip(lines, usable, strict=True) if result is None]
+        if not unknown:  # every line known (an invoice of an order's lines as they are)
+            self.gross = [result[2] for result in usable]  # type: ignore[index]
+            self.discount = [result[3] for result in usable]  # type: ignore[index]
+            self.stated = [result[5] for result in usable]  # type: ignore[index]
+            return
         computed: Iterable[tuple[Decimal, Decimal, Decimal]] = ()
         if unknown:
             self.lines = unknown
