@@ -24,6 +24,7 @@ from concurrent.futures import Executor, Future
 
 import attrs
 
+from ordercore._convert import pickled_as_tuple
 from ordercore.errors import InvalidSubscription, InvalidType, NumberOutOfRange, OrdercoreError
 from ordercore.events import Request
 from ordercore.money import Money
@@ -51,6 +52,7 @@ MAX_CHUNK = 100_000
 _NO_USAGE: tuple[UsageRecord, ...] = ()
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Billed:
     """One subscription after a run: the subscription as it is now, and its new invoices."""
@@ -62,6 +64,7 @@ class Billed:
         return f"Billed(subscription={self.subscription.id!r}, invoices={len(self.invoices)})"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class RunFailure:
     """A subscription a run could not bill: ``error`` is the error's type name.

@@ -37,7 +37,7 @@ from typing import TypeVar
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from ordercore._convert import unchecked
+from ordercore._convert import pickled_as_tuple, unchecked
 from ordercore.errors import InvalidSchedule, InvalidType, PeriodOutOfRange
 
 __all__ = [
@@ -97,6 +97,7 @@ def _count(value: object) -> int:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Interval:
     """How long one period is: ``count`` days, weeks, months, quarters or years.
@@ -317,6 +318,7 @@ def _index(value: object) -> int:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False, order=False)
 class Period:
     """The half-open span ``[start, end)`` of a schedule's period ``index``.
@@ -408,6 +410,7 @@ def _bool(value: object) -> bool:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Schedule:
     """When a subscription's periods fall, and how they are billed.

@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 import moneyed
 
-from ordercore._convert import derived, to_text
+from ordercore._convert import derived, pickled_as_tuple, to_text
 from ordercore.documents.invoices import DraftInvoice
 from ordercore.errors import (
     ChangeOutOfOrder,
@@ -131,6 +131,7 @@ def _since(value: object) -> dt.date:
     return _check_date(value, "since")
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class ItemVersion:
     """From ``since`` on, item ``key`` is billed as ``line`` (``None``: not billed).
@@ -154,6 +155,7 @@ def _pause_end(value: object) -> dt.date | None:
     return None if value is None else _check_date(value, "until")
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Pause:
     """No service and no charge from ``start`` to ``until`` (``None``: until resumed)."""
@@ -182,6 +184,7 @@ class LineRole(enum.Enum):
         return f"LineRole.{self.name}"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class ProratedLine:
     """One line a subscription bills: ``factor`` of ``item``'s price for ``period``.
@@ -208,6 +211,7 @@ class ProratedLine:
         )
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Entry:
     """What was billed for ``item`` in period ``index``: ``span`` at ``factor`` of ``line``.
@@ -240,6 +244,7 @@ class Entry:
         )
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class BilledPeriod:
     """A period that was billed: its span and the factor its whole span billed."""
@@ -276,6 +281,7 @@ def _usage_through(value: object) -> int | None:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class BillingRecord:
     """What a subscription billed: the periods, and per item and period each entry.
@@ -390,6 +396,7 @@ class _Lines:
         return self.to_text()
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Bill(_Lines):
     """What billing one period yields: a charge line per item and span."""
@@ -403,6 +410,7 @@ class Bill(_Lines):
         return f"Bill(period='{self.period}', lines={len(self.lines)}, total={self.total!r})"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Change(_Lines):
     """What a change yields: credits for what was billed after ``at``, charges for the new."""
@@ -430,6 +438,7 @@ class Change(_Lines):
         )
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class PeriodInvoice:
     """What invoicing a subscription yields: the draft invoice, and what it is made of.
@@ -624,6 +633,7 @@ def _version(value: object) -> int:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Subscription:
     """Items billed on a :class:`~ordercore.subscriptions.Schedule`, and what was billed.
