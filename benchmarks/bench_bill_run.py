@@ -28,11 +28,12 @@ Run::
     python benchmarks/bench_bill_run.py --quick    # 300 and 3,000: a smoke test
     python benchmarks/bench_bill_run.py --pickle   # what a pool's chunk costs to cross, step by step
 
-``--pickle`` times, in this process, each step a chunk of 1,000 subscriptions takes on a
-process pool (what ``bill_run`` hands ``executor.submit`` and gets back): pickling the
-chunk, unpickling it, billing it, pickling the result and unpickling it, the last with
-the garbage collector on and off; best of 5, µs per subscription. It checks that the
-unpickled result is equal to the result billed.
+``--pickle`` times, in this process, each step 10,000 subscriptions take on a process
+pool in chunks of 1,000 (what ``bill_run`` hands ``executor.submit`` and gets back):
+packing the chunks (pickles of 50 subscriptions), unpacking them, billing them, packing
+the results and unpacking them, the last with the garbage collector on and off, and
+beside the packing, one pickle per chunk; best of 3, µs per subscription. It checks
+that what is unpacked is equal to what was packed.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ from ordercore.subscriptions import (
     UsageRecord,
     bill_run,
 )
-from ordercore.subscriptions.runs import _at, _bill_chunk
+from ordercore.subscriptions.runs import _at, _bill_chunk, _packed, _unpacked
 
 ON = dt.date(2026, 2, 28)
 CENT = Decimal("0.01")
@@ -196,45 +197,100 @@ def best(fn: Callable[[], object], repeats: int, *, collect: bool = True) -> flo
     return min(times)
 
 
-def crossing(size: int = 1_000, repeats: int = 5) -> int:
-    """What one chunk of ``size`` costs to cross a process boundary, step by step."""
-    subscriptions, usage = build(*rows(size))
-    chunk = [(s, tuple(usage.get(str(s.id), ()))) for s in subscriptions]
+def crossing(count: int = 10_000, chunk_size: int = 1_000, repeats: int = 3) -> int:
+    """What ``count`` subscriptions cost to cross a process boundary, step by step.
+
+    As ``bill_run`` on a process pool: the chunks packed, unpacked, billed, their results
+    packed and unpacked, each step over every chunk in turn, what it makes kept until
+    the step ends (the caller keeps every result). Beside the parcels ``bill_run`` uses,
+    one pickle per chunk (how a pool pickles a call and its result itself).
+    """
+    subscriptions, usage = build(*rows(count))
+    work = [(s, tuple(usage.get(str(s.id), ()))) for s in subscriptions]
+    chunks = [work[start : start + chunk_size] for start in range(0, count, chunk_size)]
     at = _at(None, ON)
     protocol = pickle.HIGHEST_PROTOCOL
-    sent = pickle.dumps(chunk, protocol)
-    result = _bill_chunk(chunk, ON, at)
-    back = pickle.dumps(result, protocol)
-    steps = [
+    sent = [_packed(chunk) for chunk in chunks]
+    sent_whole = [pickle.dumps(chunk, protocol) for chunk in chunks]
+    results = [_bill_chunk(chunk, ON, at) for chunk in chunks]
+    back = [_packed(result) for result in results]
+    back_whole = [pickle.dumps(result, protocol) for result in results]
+
+    def size(parts: list[list[bytes]] | list[bytes]) -> float:
+        return sum(len(b) for p in parts for b in (p if isinstance(p, list) else [p])) / count
+
+    steps: list[tuple[str, str, float | None, Callable[[], object], bool]] = [
         (
-            "pickling the chunk sent (subscription and usage)",
+            "packing the chunks sent",
             "parent",
-            len(sent),
-            lambda: pickle.dumps(chunk, protocol),
+            size(sent),
+            lambda: [_packed(c) for c in chunks],
             True,
         ),
-        ("unpickling it", "worker", None, lambda: pickle.loads(sent), True),
-        ("billing it (_bill_chunk)", "worker", None, lambda: _bill_chunk(chunk, ON, at), True),
         (
-            "pickling the result (Billed)",
-            "worker",
-            len(back),
-            lambda: pickle.dumps(result, protocol),
+            "  as one pickle per chunk",
+            "parent",
+            size(sent_whole),
+            lambda: [pickle.dumps(c, protocol) for c in chunks],
             True,
         ),
-        ("unpickling the result, collector on", "parent", None, lambda: pickle.loads(back), True),
-        ("unpickling the result, collector off", "parent", None, lambda: pickle.loads(back), False),
+        ("unpacking them", "worker", None, lambda: [_unpacked(p) for p in sent], True),
+        (
+            "billing them (_bill_chunk)",
+            "worker",
+            None,
+            lambda: [_bill_chunk(c, ON, at) for c in chunks],
+            True,
+        ),
+        (
+            "packing the results (Billed)",
+            "worker",
+            size(back),
+            lambda: [_packed(r) for r in results],
+            True,
+        ),
+        (
+            "  as one pickle per chunk",
+            "worker",
+            size(back_whole),
+            lambda: [pickle.dumps(r, protocol) for r in results],
+            True,
+        ),
+        (
+            "unpacking the results, collector on",
+            "parent",
+            None,
+            lambda: [_unpacked(p) for p in back],
+            True,
+        ),
+        (
+            "  as one pickle per chunk",
+            "parent",
+            None,
+            lambda: [pickle.loads(p) for p in back_whole],
+            True,
+        ),
+        (
+            "unpacking the results, collector off",
+            "parent",
+            None,
+            lambda: [_unpacked(p) for p in back],
+            False,
+        ),
     ]
-    print(f"one chunk of {size:,} subscriptions, pickle protocol {protocol}, best of {repeats}:")
-    print(f"  {'step':52} {'where':7} {'bytes':>6} {'us':>7}   (per subscription)")
+    print(
+        f"{count:,} subscriptions in chunks of {chunk_size:,}, pickle protocol {protocol}, "
+        f"best of {repeats}:"
+    )
+    print(f"  {'step':40} {'where':7} {'bytes':>6} {'us':>7}   (per subscription)")
     for label, where, size_of, fn, collect in steps:
-        spent = best(fn, repeats, collect=collect) / size * 1e6
-        shown = f"{size_of / size:6,.0f}" if size_of is not None else " " * 6
-        print(f"  {label:52} {where:7} {shown} {spent:7.1f}")
-    if pickle.loads(back) != result or pickle.loads(sent) != chunk:
-        print("MISMATCH: an unpickled chunk or result differs", file=sys.stderr)
+        spent = best(fn, repeats, collect=collect) / count * 1e6
+        shown = f"{size_of:6,.0f}" if size_of is not None else " " * 6
+        print(f"  {label:40} {where:7} {shown} {spent:7.1f}")
+    if [_unpacked(p) for p in back] != results or [_unpacked(p) for p in sent] != chunks:
+        print("MISMATCH: an unpacked chunk or result differs", file=sys.stderr)
         return 1
-    print("The unpickled chunk and result are equal to those pickled.")
+    print("The unpacked chunks and results are equal to those packed.")
     return 0
 
 
