@@ -58,6 +58,7 @@ MAX_PERIODS = 12_000
 #: Calendar alignment counts intervals from this date, a Monday and a 1 January.
 _EPOCH = dt.date(2001, 1, 1)
 _ONE_DAY = dt.timedelta(days=1)
+_WHOLE = Fraction(1)
 E = TypeVar("E", bound=enum.Enum)
 
 
@@ -727,7 +728,10 @@ class Schedule:
                 return Fraction(1)
             if self.stub is StubPolicy.FREE:
                 return Fraction(0)
-        return Fraction(self._days(period.start, period.end), self._days(whole.start, whole.end))
+        days = self._days(period.start, period.end)
+        whole_days = self._days(whole.start, whole.end)
+        # a whole period's 1 is one value: equal to Fraction(n, n), and held once by a pickle
+        return _WHOLE if days == whole_days and days else Fraction(days, whole_days)
 
     # -- printing --------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import html as _html
 import itertools
 import zoneinfo
@@ -82,6 +83,15 @@ MAX_ITEMS = 100
 MAX_CHANGES = 2_000
 _ONE_DAY = dt.timedelta(days=1)
 _ZERO = Fraction(0)
+# One policy for the subscriptions started without one: equal to a fresh ``Policy()``,
+# and a pickle of many subscriptions (a bill run's parcel) holds it once.
+_POLICY = Policy()
+
+
+@functools.lru_cache(maxsize=64)
+def _zero(currency: moneyed.Currency) -> Money:
+    """Zero in ``currency``, one value per currency (entries credited nothing share it)."""
+    return Money.zero(currency)
 
 
 def _check_date(value: object, field: str) -> dt.date:
@@ -741,7 +751,7 @@ class Subscription:
             schedule=schedule,
             currency=currency,
             versions=versions,
-            policy=Policy() if policy is None else policy,
+            policy=_POLICY if policy is None else policy,
             ended=schedule.stop,
             id=id,
             customer=customer,
@@ -855,7 +865,9 @@ class Subscription:
         period = billed.period
         if billed.days == 0:
             return billed.factor if (start, end) == (period.start, period.end) else _ZERO
-        return billed.factor * Fraction(self.schedule._days(start, end), billed.days)
+        days = self.schedule._days(start, end)
+        # the whole period: its factor itself (times 1), not an equal copy
+        return billed.factor if days == billed.days else billed.factor * Fraction(days, billed.days)
 
     def _charge(
         self,
@@ -877,7 +889,12 @@ class Subscription:
                 if current is None:
                     continue
                 factor = self._factor(billed, begin, end)
-                span = Period(index=billed.period.index, start=begin, end=end)
+                period = billed.period
+                span = (
+                    period
+                    if (begin, end) == (period.start, period.end)
+                    else Period(index=period.index, start=begin, end=end)
+                )
                 charged = self._line(
                     LineRole.CHARGE, key, billed, span=span, factor=factor, line=current
                 )
@@ -891,7 +908,7 @@ class Subscription:
                         factor=factor,
                         line=current,
                         amount=charged.amount,
-                        credited=Money.zero(self.currency),
+                        credited=_zero(self.currency),
                     )
                 )
 
