@@ -69,7 +69,21 @@ from ordercore.subscriptions import (
     UsageRecord,
     bill_run,
 )
-from ordercore.subscriptions.runs import _at, _bill_chunk, _packed, _unpacked
+from ordercore.subscriptions.runs import _at, _bill_chunk
+
+try:  # the parcels a process pool's chunks cross in (--pickle)
+    from ordercore.subscriptions.runs import _packed, _unpacked
+
+    PARCELS = True
+except ImportError:  # an ordercore before them: one pickle per chunk, for comparison
+    PARCELS = False
+
+    def _packed(items: list[object]) -> list[bytes]:  # type: ignore[misc]
+        return [pickle.dumps(items, pickle.HIGHEST_PROTOCOL)]
+
+    def _unpacked(parcels: list[bytes]) -> list[object]:  # type: ignore[misc]
+        return [item for parcel in parcels for item in pickle.loads(parcel)]
+
 
 ON = dt.date(2026, 2, 28)
 CENT = Decimal("0.01")
@@ -282,6 +296,8 @@ def crossing(count: int = 10_000, chunk_size: int = 1_000, repeats: int = 3) -> 
         f"{count:,} subscriptions in chunks of {chunk_size:,}, pickle protocol {protocol}, "
         f"best of {repeats}:"
     )
+    if not PARCELS:
+        print("  (this ordercore has no parcels: each chunk and result is one pickle)")
     print(f"  {'step':40} {'where':7} {'bytes':>6} {'us':>7}   (per subscription)")
     for label, where, size_of, fn, collect in steps:
         spent = best(fn, repeats, collect=collect) / count * 1e6

@@ -130,9 +130,6 @@ def unchecked(cls: type[R], /, **values: object) -> R:
 
 C = TypeVar("C", bound=type)
 
-#: attrs' name for the slot of a hash computed once (``cache_hash=True``).
-_HASH_SLOT = "__attrs_cached_hash__"
-
 
 def pickled_as_tuple(cls: C) -> C:
     """Pickle the slotted attrs class ``cls`` as the tuple of its fields' values (a decorator).
@@ -154,7 +151,14 @@ def pickled_as_tuple(cls: C) -> C:
     names = tuple(field.name for field in attrs.fields(cls))
     count = len(names)
     setters = [getattr(cls, name).__set__ for name in names]
-    hashed = any(_HASH_SLOT in getattr(base, "__slots__", ()) for base in cls.__mro__)
+    # the one slot attrs adds beside the fields and __weakref__: the hash of a class with
+    # cache_hash=True, computed once, pickled never (None: to compute again)
+    extra = [
+        name
+        for base in cls.__mro__
+        for name in base.__dict__.get("__slots__", ())
+        if name not in names and name != "__weakref__"
+    ]
     values = operator.attrgetter(*names)
     if count == 1:
 
@@ -170,8 +174,8 @@ def pickled_as_tuple(cls: C) -> C:
         if isinstance(state, dict) and set(state) == set(names):
             for name, put in zip(names, setters, strict=True):
                 put(self, state[name])
-            if hashed:
-                getattr(cls, _HASH_SLOT).__set__(self, None)
+            for name in extra:
+                getattr(cls, name).__set__(self, None)
             return
         raise InvalidData(
             cls.__qualname__,
@@ -188,12 +192,12 @@ def pickled_as_tuple(cls: C) -> C:
         "def __setstate__(self, state):\n"
         f"    if type(state) is not tuple or len(state) != {count}:\n"
         "        return other(self, state)\n"
-        f"    {unpack}= state\n{body}" + ("    hash_slot(self, None)\n" if hashed else "")
+        f"    {unpack}= state\n{body}"
+        + "".join(f"    h{index}(self, None)\n" for index in range(len(extra)))
     )
     scope: dict[str, Any] = {f"s{index}": put for index, put in enumerate(setters)}
     scope["other"] = other
-    if hashed:
-        scope["hash_slot"] = getattr(cls, _HASH_SLOT).__set__
+    scope.update({f"h{index}": getattr(cls, name).__set__ for index, name in enumerate(extra)})
     exec(source, scope)  # noqa: S102 (generated from a count, as attrs generates __init__)
     setstate = scope["__setstate__"]
     for name, method in (("__getstate__", getstate), ("__setstate__", setstate)):

@@ -563,6 +563,7 @@ class UsageModel:
         raise NotImplementedError
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Tier:
     """One tier of a tiered charge: quantities up to and including ``up_to`` (``None``: no end).
@@ -581,6 +582,7 @@ class Tier:
         return f"Tier(up_to={up_to}, unit_price={self.unit_price!r}{fee})"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class PercentTier:
     """One tier of a graduated percentage: transaction amounts up to ``up_to`` (``None``: no end).
