@@ -173,6 +173,15 @@ def test_a_pickled_money_keeps_its_digits_and_refuses_change() -> None:
             back.amount = money.amount  # type: ignore[misc]
 
 
+def test_a_money_pickled_before_its_slots_is_read() -> None:
+    money = Money("19.99", "EUR")
+    state = {"amount": money.amount, "currency": money.currency}
+    back = pickle.loads(pickle.dumps(Forged(Money, state)))
+    assert type(back) is Money
+    assert back == money
+    assert str(back.amount) == "19.99"
+
+
 def test_a_pickled_discount_computes_its_hash_again() -> None:
     discount = Discount.percent("10")
     cached = hash(discount)

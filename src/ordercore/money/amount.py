@@ -82,6 +82,11 @@ class Money(moneyed.Money):
         # the amount and currency as they are (a negative zero stays one), no checks
         return _unpickled, (self.amount, self.currency)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # what a pickle made before the slots holds: the instance dict of the two fields
+        _put_amount(self, state["amount"])
+        _put_currency(self, state["currency"])
+
     def _result(self, amount: Decimal, operation: str) -> Self:
         """The result of arithmetic on this amount, if it stays below 10**15 in magnitude.
 
