@@ -140,7 +140,7 @@ def pickled_as_tuple(cls: C) -> C:
     the tuple of every field's value (those with ``init=False``, computed from the others,
     included), in field order, and a hash computed once (``cache_hash``) is computed again
     after. That is what crosses a process pool's boundary in a bill run (a chunk sent, its
-    invoices back), in about half the time and two thirds of the bytes.
+    invoices back): in fewer bytes and less time (docs/performance.md, "Bill runs").
 
     A state of another shape (a pickle of another version of ordercore, whose fields
     differ) raises :class:`~ordercore.errors.InvalidData` rather than make a broken
@@ -184,7 +184,7 @@ def pickled_as_tuple(cls: C) -> C:
             "version of ordercore; unpickle it with that version",
         )
 
-    # One assignment per slot, written out: twice as fast as a loop over the setters, and
+    # One assignment per slot, written out: faster than a loop over the setters, and
     # the code is made of the class's own field count only (no outside text reaches it).
     unpack = "".join(f"v{index}, " for index in range(count))
     body = "".join(f"    s{index}(self, v{index})\n" for index in range(count))
