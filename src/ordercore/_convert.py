@@ -1,11 +1,14 @@
 """Checks shared by the converters of the frozen value classes (private).
 
 Each value class defines small named converter functions on top of these, so that
-static type checkers can follow them.
+static type checkers can follow them. The records the library derives from records it
+checked are made here without checking again (:func:`derived`, :func:`unchecked`), and
+so are the records a pickle brings back (:func:`pickled_as_tuple`).
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,7 +16,7 @@ import attrs
 import moneyed
 
 from ordercore._codes import check_text
-from ordercore.errors import InvalidType
+from ordercore.errors import InvalidData, InvalidType
 from ordercore.money.amount import Money
 from ordercore.money.currency import get_currency
 
@@ -121,3 +124,93 @@ def unchecked(cls: type[R], /, **values: object) -> R:
     for name, put in _SLOTS.get(cls) or slots_of(cls):
         put(new, values[name])
     return new
+
+
+# -- records pickled as the tuple of their fields -----------------------------------------
+
+C = TypeVar("C", bound=type)
+
+
+def pickled_as_tuple(cls: C) -> C:
+    """Pickle the slotted attrs class ``cls`` as the tuple of its fields' values (a decorator).
+
+    attrs pickles a slotted class as a dict of field names to values and restores it name
+    by name through ``object.__setattr__``. A record is checked when it is made, so a
+    pickle may bring it back as it was, each value straight into its slot: the state is
+    the tuple of every field's value (those with ``init=False``, computed from the others,
+    included), in field order, and a hash computed once (``cache_hash``) is computed again
+    after. That is what crosses a process pool's boundary in a bill run (a chunk sent, its
+    invoices back): in fewer bytes and less time (docs/performance.md, "Bill runs").
+
+    A state of another shape (a pickle of another version of ordercore, whose fields
+    differ) raises :class:`~ordercore.errors.InvalidData` rather than make a broken
+    record; attrs' dict of the same fields, what a pickle made before this one holds, is
+    read too. Apply it above ``@attrs.frozen``; a subclass gets attrs' own pickling
+    unless it is given this one too.
+    """
+    names = tuple(field.name for field in attrs.fields(cls))
+    count = len(names)
+    setters = [getattr(cls, name).__set__ for name in names]
+    # the one slot attrs adds beside the fields and __weakref__: the hash of a class with
+    # cache_hash=True, computed once, pickled never (None: to compute again)
+    extra = [
+        name
+        for base in cls.__mro__
+        for name in base.__dict__.get("__slots__", ())
+        if name not in names and name != "__weakref__"
+    ]
+    values = operator.attrgetter(*names)
+    if count == 1:
+
+        def getstate(self: object) -> tuple[object, ...]:
+            return (values(self),)
+    else:
+
+        def getstate(self: object) -> tuple[object, ...]:
+            return values(self)
+
+    def other(self: object, state: object) -> None:
+        # attrs' dict of the same fields, or a shape that is not this class's
+        if isinstance(state, dict) and set(state) == set(names):
+            for name, put in zip(names, setters, strict=True):
+                put(self, state[name])
+            for name in extra:
+                getattr(cls, name).__set__(self, None)
+            return
+        raise InvalidData(
+            cls.__qualname__,
+            f"a pickled {cls.__qualname__} holds the {count} values of its fields "
+            f"({', '.join(names)}), not {_excerpt(state)}: it was pickled by another "
+            "version of ordercore; unpickle it with that version",
+        )
+
+    # One assignment per slot, written out: faster than a loop over the setters, and
+    # the code is made of the class's own field count only (no outside text reaches it).
+    unpack = "".join(f"v{index}, " for index in range(count))
+    body = "".join(f"    s{index}(self, v{index})\n" for index in range(count))
+    source = (
+        "def __setstate__(self, state):\n"
+        f"    if type(state) is not tuple or len(state) != {count}:\n"
+        "        return other(self, state)\n"
+        f"    {unpack}= state\n{body}"
+        + "".join(f"    h{index}(self, None)\n" for index in range(len(extra)))
+    )
+    scope: dict[str, Any] = {f"s{index}": put for index, put in enumerate(setters)}
+    scope["other"] = other
+    scope.update({f"h{index}": getattr(cls, name).__set__ for index, name in enumerate(extra)})
+    exec(source, scope)  # noqa: S102 (generated from a count, as attrs generates __init__)
+    setstate = scope["__setstate__"]
+    for name, method in (("__getstate__", getstate), ("__setstate__", setstate)):
+        method.__name__ = name
+        method.__qualname__ = f"{cls.__qualname__}.{name}"
+        method.__module__ = cls.__module__
+        setattr(cls, name, method)
+    return cls
+
+
+def _excerpt(state: object) -> str:
+    if isinstance(state, tuple):
+        return f"a tuple of {len(state)}"
+    if isinstance(state, dict):
+        return f"a dict of the fields {', '.join(sorted(map(str, state)))}"
+    return f"a {type(state).__name__}"

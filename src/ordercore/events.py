@@ -26,7 +26,7 @@ import datetime as dt
 
 import attrs
 
-from ordercore._convert import to_optional_text, to_text
+from ordercore._convert import pickled_as_tuple, to_optional_text, to_text
 from ordercore.errors import InvalidType
 
 __all__ = ["Event", "Request"]
@@ -54,6 +54,7 @@ def _business_date(value: object) -> dt.date:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True)
 class Request:
     """A request to change a document: its idempotency key, when, for which business day, by whom.

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import attrs
 
+from ordercore._convert import pickled_as_tuple
 from ordercore.documents import _fields as fields
 from ordercore.documents import _lifecycle as lifecycle
 from ordercore.documents import settling
@@ -62,6 +63,7 @@ __all__ = [
 # -- events ------------------------------------------------------------------------------
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True)
 class InvoiceDraftCreated(lifecycle.DraftCreated):
     """A draft invoice was created."""
@@ -124,6 +126,7 @@ class IssuedInvoice(lifecycle.Issued):
         return settling.invoice_open_item(self)
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class DraftInvoice(lifecycle.Draft[IssuedInvoice, VoidedInvoice]):
     """An invoice being prepared: its content may change, each change a new version.

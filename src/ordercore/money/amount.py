@@ -56,12 +56,14 @@ _new = object.__new__
 class Money(moneyed.Money):
     """An exact amount of one currency."""
 
-    __slots__ = ()
+    # Slots of its own: no instance dict is ever made (py-moneyed's Money has none of
+    # its own slots, so it would make one per amount), and a pickle holds two values.
+    __slots__ = ("amount", "currency")
 
     def __init__(self, amount: object, currency: object) -> None:
-        fields = self.__dict__  # past the refusing __setattr__, as in _exact
-        fields["amount"] = to_decimal(amount, field="amount")
-        fields["currency"] = get_currency(currency)
+        # past the refusing __setattr__, as in _exact
+        _put_amount(self, to_decimal(amount, field="amount"))
+        _put_currency(self, get_currency(currency))
 
     @classmethod
     def _exact(cls, amount: Decimal, currency: moneyed.Currency) -> Self:
@@ -70,12 +72,20 @@ class Money(moneyed.Money):
         A negative zero (what rounding -0.001 gives) becomes a plain zero.
         """
         money = _new(cls)
-        # py-moneyed's Money has no __slots__: writing the instance dict directly is the
-        # cheapest way past the refusing __setattr__ (this runs for every amount read)
-        fields = money.__dict__
-        fields["amount"] = amount if amount else amount.copy_abs()
-        fields["currency"] = currency
+        # the slots' own setters: the cheapest way past the refusing __setattr__ (this
+        # runs for every amount read)
+        _put_amount(money, amount if amount else amount.copy_abs())
+        _put_currency(money, currency)
         return money
+
+    def __reduce__(self) -> tuple[object, tuple[Decimal, moneyed.Currency]]:
+        # the amount and currency as they are (a negative zero stays one), no checks
+        return _unpickled, (self.amount, self.currency)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # what a pickle made before the slots holds: the instance dict of the two fields
+        _put_amount(self, state["amount"])
+        _put_currency(self, state["currency"])
 
     def _result(self, amount: Decimal, operation: str) -> Self:
         """The result of arithmetic on this amount, if it stays below 10**15 in magnitude.
@@ -237,6 +247,18 @@ class Money(moneyed.Money):
         if not isinstance(mode, RoundingMode):
             raise InvalidType(mode, expected="a RoundingMode", field="mode")
         return self._exact(round_to(self.amount, quantum(self.currency), mode), self.currency)
+
+
+_put_amount = Money.__dict__["amount"].__set__
+_put_currency = Money.__dict__["currency"].__set__
+
+
+def _unpickled(amount: Decimal, currency: moneyed.Currency) -> Money:
+    """A pickled :class:`Money`, as it was pickled."""
+    money = _new(Money)
+    _put_amount(money, amount)
+    _put_currency(money, currency)
+    return money
 
 
 def to_money(value: object, currency: object, *, field: str | None = None) -> Money:

@@ -33,7 +33,7 @@ from decimal import Decimal
 import attrs
 import moneyed
 
-from ordercore._convert import optional_currency, optional_reason
+from ordercore._convert import optional_currency, optional_reason, pickled_as_tuple
 from ordercore.errors import InvalidDiscount
 from ordercore.money.amount import Money
 from ordercore.money.context import CONTEXT
@@ -80,6 +80,7 @@ class DiscountOverflow(enum.Enum):
 _HUNDRED = Decimal(100)
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False, cache_hash=True)
 class Discount:
     """One discount: use :meth:`percent`, :meth:`per_unit` or :meth:`per_line` to make it.

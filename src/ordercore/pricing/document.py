@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, ClassVar
 import attrs
 import moneyed
 
-from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore._convert import check_instance, pickled_as_tuple, to_money, to_text, to_tuple
 from ordercore._fieldmeta import WHEN_SET
 from ordercore.errors import (
     CurrencyMismatch,
@@ -215,6 +215,7 @@ class _Adjustment:
         return f"{kind}.fixed({self.amount!r}, reason={self.reason!r})"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Allowance(_Adjustment):
     """A discount on a group or the whole document (EN 16931 document level allowance).
@@ -241,6 +242,7 @@ class Allowance(_Adjustment):
         return cls(reason=reason, amount=amount, taxes=taxes)
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Charge(_Adjustment):
     """A charge on a group or the whole document, such as shipping or handling.
@@ -270,6 +272,7 @@ class Charge(_Adjustment):
 Adjustment = Allowance | Charge
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class TaxCorrection:
     """An amount added to one row of the tax breakdown, with the reason for it.
@@ -306,6 +309,7 @@ class TaxCorrection:
         return f"TaxCorrection(tax={self.tax!r}, amount={self.amount!r}, reason={self.reason!r})"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Group:
     """An ordered set of lines with a name and its own allowances and charges.
@@ -424,6 +428,7 @@ def _tax_increment(value: object) -> Decimal | None:
 _ROW_ROUNDED = (TaxRounding.PER_RATE, TaxRounding.PER_TAX_EXACT, TaxRounding.PER_GROUP)
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True)
 class Policy:
     """How a document is priced; the priced result records the policy it used.
@@ -571,6 +576,7 @@ _PROFILES: dict[str, dict[str, object]] = {
 }
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Document:
     """The content of a document to price, in one currency.

@@ -34,7 +34,14 @@ import attrs
 import moneyed
 
 from ordercore._codes import identifier
-from ordercore._convert import check_instance, to_money, to_optional_text, to_text, to_tuple
+from ordercore._convert import (
+    check_instance,
+    pickled_as_tuple,
+    to_money,
+    to_optional_text,
+    to_text,
+    to_tuple,
+)
 from ordercore._fieldmeta import WHEN_SET
 from ordercore.errors import (
     CurrencyMismatch,
@@ -92,6 +99,7 @@ def _kit(value: object) -> str | None:
     return None if value is None else identifier(value, "kit")
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class PriceSource:
     """Where a line's unit price came from: a catalog version, a price book, a break.
@@ -214,6 +222,7 @@ def _price_discount(value: object) -> Discount | None:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False, init=False)
 class Line:
     """One line item.

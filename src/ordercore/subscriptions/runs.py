@@ -13,17 +13,25 @@ executor is given: a :class:`concurrent.futures.ProcessPoolExecutor`, a thread p
 a Dask cluster's ``client.get_executor()``. Nothing in a chunk depends on another, and
 every request is derived from the date, so the result is the same, invoice for invoice,
 on every executor and for every chunk size.
+
+On a :class:`~concurrent.futures.ProcessPoolExecutor`, a chunk crosses to the worker and
+its results come back as pickles of 50 subscriptions each rather than one
+pickle of the whole chunk: unpickling keeps every object of a pickle alive until its
+end, the temporary ones included, so that in one large pickle the garbage collector
+walks them all, again and again, while the caller's process takes the results in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html as _html
+import pickle
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 import attrs
 
+from ordercore._convert import pickled_as_tuple
 from ordercore.errors import InvalidSubscription, InvalidType, NumberOutOfRange, OrdercoreError
 from ordercore.events import Request
 from ordercore.money import Money
@@ -48,9 +56,13 @@ __all__ = [
 
 #: The largest chunk a run hands an executor at once.
 MAX_CHUNK = 100_000
+# How many subscriptions (or their results) one pickle holds between a run and a process
+# pool's worker (see the module's docstring).
+_PARCEL = 50
 _NO_USAGE: tuple[UsageRecord, ...] = ()
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Billed:
     """One subscription after a run: the subscription as it is now, and its new invoices."""
@@ -62,6 +74,7 @@ class Billed:
         return f"Billed(subscription={self.subscription.id!r}, invoices={len(self.invoices)})"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class RunFailure:
     """A subscription a run could not bill: ``error`` is the error's type name.
@@ -365,6 +378,27 @@ def _bill_chunk(chunk: Chunk, on: dt.date, at: dt.datetime) -> list[Billed | Run
     return results
 
 
+def _packed(items: Sequence[object]) -> list[bytes]:
+    """``items`` as pickles of 50 items each, in order."""
+    protocol = pickle.HIGHEST_PROTOCOL
+    return [
+        pickle.dumps(items[start : start + _PARCEL], protocol)
+        for start in range(0, len(items), _PARCEL)
+    ]
+
+
+def _unpacked(parcels: Iterable[bytes]) -> list[object]:
+    """What :func:`_packed` pickled, in order."""
+    # the run's own pickles, made by this function's twin in the run's processes
+    return [item for parcel in parcels for item in pickle.loads(parcel)]  # noqa: S301
+
+
+def _bill_parcels(parcels: list[bytes], on: dt.date, at: dt.datetime) -> list[bytes]:
+    """:func:`_bill_chunk` of a chunk sent as pickles (what a process pool's worker runs)."""
+    chunk: Chunk = _unpacked(parcels)  # type: ignore[assignment]
+    return _packed(_bill_chunk(chunk, on, at))
+
+
 def _usage_of(
     usage: Mapping[str, Iterable[UsageRecord]], subscription: Subscription
 ) -> tuple[UsageRecord, ...]:
@@ -465,8 +499,14 @@ def bill_run(
         seen.add(subscription.id)
         work.append((subscription, _usage_of(usage, subscription)))
     chunks = [work[start : start + chunk_size] for start in range(0, len(work), chunk_size)]
+    parts: Sequence[list[Billed | RunFailure]]
     if executor is None:
-        parts: Sequence[list[Billed | RunFailure]] = [_bill_chunk(c, on, when) for c in chunks]
+        parts = [_bill_chunk(c, on, when) for c in chunks]
+    elif isinstance(executor, ProcessPoolExecutor):
+        sent: list[Future[list[bytes]]] = [
+            executor.submit(_bill_parcels, _packed(chunk), on, when) for chunk in chunks
+        ]
+        parts = [_unpacked(future.result()) for future in sent]  # type: ignore[misc]
     else:
         futures: list[Future[list[Billed | RunFailure]]] = [
             executor.submit(_bill_chunk, chunk, on, when) for chunk in chunks

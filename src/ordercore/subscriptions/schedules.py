@@ -37,7 +37,7 @@ from typing import TypeVar
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from ordercore._convert import unchecked
+from ordercore._convert import pickled_as_tuple, unchecked
 from ordercore.errors import InvalidSchedule, InvalidType, PeriodOutOfRange
 
 __all__ = [
@@ -58,6 +58,7 @@ MAX_PERIODS = 12_000
 #: Calendar alignment counts intervals from this date, a Monday and a 1 January.
 _EPOCH = dt.date(2001, 1, 1)
 _ONE_DAY = dt.timedelta(days=1)
+_WHOLE = Fraction(1)
 E = TypeVar("E", bound=enum.Enum)
 
 
@@ -97,6 +98,7 @@ def _count(value: object) -> int:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Interval:
     """How long one period is: ``count`` days, weeks, months, quarters or years.
@@ -317,6 +319,7 @@ def _index(value: object) -> int:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False, order=False)
 class Period:
     """The half-open span ``[start, end)`` of a schedule's period ``index``.
@@ -408,6 +411,7 @@ def _bool(value: object) -> bool:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Schedule:
     """When a subscription's periods fall, and how they are billed.
@@ -724,7 +728,10 @@ class Schedule:
                 return Fraction(1)
             if self.stub is StubPolicy.FREE:
                 return Fraction(0)
-        return Fraction(self._days(period.start, period.end), self._days(whole.start, whole.end))
+        days = self._days(period.start, period.end)
+        whole_days = self._days(whole.start, whole.end)
+        # a whole period's 1 is one value: equal to Fraction(n, n), and held once by a pickle
+        return _WHOLE if days == whole_days and days else Fraction(days, whole_days)
 
     # -- printing --------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import html as _html
 import itertools
 import zoneinfo
@@ -33,7 +34,7 @@ from typing import Any
 import attrs
 import moneyed
 
-from ordercore._convert import derived, to_text
+from ordercore._convert import derived, pickled_as_tuple, to_text
 from ordercore.documents.invoices import DraftInvoice
 from ordercore.errors import (
     ChangeOutOfOrder,
@@ -82,6 +83,15 @@ MAX_ITEMS = 100
 MAX_CHANGES = 2_000
 _ONE_DAY = dt.timedelta(days=1)
 _ZERO = Fraction(0)
+# One policy for the subscriptions started without one: equal to a fresh ``Policy()``,
+# and a pickle of many subscriptions (a bill run's parcel) holds it once.
+_POLICY = Policy()
+
+
+@functools.lru_cache(maxsize=64)
+def _zero(currency: moneyed.Currency) -> Money:
+    """Zero in ``currency``, one value per currency (entries credited nothing share it)."""
+    return Money.zero(currency)
 
 
 def _check_date(value: object, field: str) -> dt.date:
@@ -131,6 +141,7 @@ def _since(value: object) -> dt.date:
     return _check_date(value, "since")
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class ItemVersion:
     """From ``since`` on, item ``key`` is billed as ``line`` (``None``: not billed).
@@ -154,6 +165,7 @@ def _pause_end(value: object) -> dt.date | None:
     return None if value is None else _check_date(value, "until")
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Pause:
     """No service and no charge from ``start`` to ``until`` (``None``: until resumed)."""
@@ -182,6 +194,7 @@ class LineRole(enum.Enum):
         return f"LineRole.{self.name}"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class ProratedLine:
     """One line a subscription bills: ``factor`` of ``item``'s price for ``period``.
@@ -208,6 +221,7 @@ class ProratedLine:
         )
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Entry:
     """What was billed for ``item`` in period ``index``: ``span`` at ``factor`` of ``line``.
@@ -240,6 +254,7 @@ class Entry:
         )
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class BilledPeriod:
     """A period that was billed: its span and the factor its whole span billed."""
@@ -276,6 +291,7 @@ def _usage_through(value: object) -> int | None:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class BillingRecord:
     """What a subscription billed: the periods, and per item and period each entry.
@@ -390,6 +406,7 @@ class _Lines:
         return self.to_text()
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Bill(_Lines):
     """What billing one period yields: a charge line per item and span."""
@@ -403,6 +420,7 @@ class Bill(_Lines):
         return f"Bill(period='{self.period}', lines={len(self.lines)}, total={self.total!r})"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Change(_Lines):
     """What a change yields: credits for what was billed after ``at``, charges for the new."""
@@ -430,6 +448,7 @@ class Change(_Lines):
         )
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class PeriodInvoice:
     """What invoicing a subscription yields: the draft invoice, and what it is made of.
@@ -624,6 +643,7 @@ def _version(value: object) -> int:
     return value
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Subscription:
     """Items billed on a :class:`~ordercore.subscriptions.Schedule`, and what was billed.
@@ -731,7 +751,7 @@ class Subscription:
             schedule=schedule,
             currency=currency,
             versions=versions,
-            policy=Policy() if policy is None else policy,
+            policy=_POLICY if policy is None else policy,
             ended=schedule.stop,
             id=id,
             customer=customer,
@@ -845,7 +865,9 @@ class Subscription:
         period = billed.period
         if billed.days == 0:
             return billed.factor if (start, end) == (period.start, period.end) else _ZERO
-        return billed.factor * Fraction(self.schedule._days(start, end), billed.days)
+        days = self.schedule._days(start, end)
+        # the whole period: its factor itself (times 1), not an equal copy
+        return billed.factor if days == billed.days else billed.factor * Fraction(days, billed.days)
 
     def _charge(
         self,
@@ -867,7 +889,12 @@ class Subscription:
                 if current is None:
                     continue
                 factor = self._factor(billed, begin, end)
-                span = Period(index=billed.period.index, start=begin, end=end)
+                period = billed.period
+                span = (
+                    period
+                    if (begin, end) == (period.start, period.end)
+                    else Period(index=period.index, start=begin, end=end)
+                )
                 charged = self._line(
                     LineRole.CHARGE, key, billed, span=span, factor=factor, line=current
                 )
@@ -881,7 +908,7 @@ class Subscription:
                         factor=factor,
                         line=current,
                         amount=charged.amount,
-                        credited=Money.zero(self.currency),
+                        credited=_zero(self.currency),
                     )
                 )
 

@@ -58,7 +58,7 @@ from typing import ClassVar
 import attrs
 import moneyed
 
-from ordercore._convert import check_instance, to_money, to_text, to_tuple
+from ordercore._convert import check_instance, pickled_as_tuple, to_money, to_text, to_tuple
 from ordercore.errors import (
     CurrencyMismatch,
     InvalidTax,
@@ -217,6 +217,7 @@ def _aggregation(value: object) -> Aggregation:
 # -- usage --------------------------------------------------------------------------------
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class UsageRecord:
     """One metered event: ``quantity`` of ``metric`` at the instant ``at``.
@@ -245,6 +246,7 @@ class UsageRecord:
         )
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Usage:
     """The usage of one metric in one period: what a charge model rates.
@@ -561,6 +563,7 @@ class UsageModel:
         raise NotImplementedError
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Tier:
     """One tier of a tiered charge: quantities up to and including ``up_to`` (``None``: no end).
@@ -579,6 +582,7 @@ class Tier:
         return f"Tier(up_to={up_to}, unit_price={self.unit_price!r}{fee})"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class PercentTier:
     """One tier of a graduated percentage: transaction amounts up to ``up_to`` (``None``: no end).
@@ -658,6 +662,7 @@ def _check_tiers(model: str, tiers: tuple[Tier, ...]) -> None:
             _check_whole(model, "flat_fee", tier.flat_fee, currency)
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class PerUnit(UsageModel):
     """Each unit at ``unit_price``: quantity x unit price."""
@@ -679,6 +684,7 @@ class PerUnit(UsageModel):
         return [_step(StepKind.UNITS, usage.quantity, self.unit_price, "units")]
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class GraduatedTiers(UsageModel):
     """Each tier prices its own units: the charge is the sum of the tiers' steps.
@@ -708,6 +714,7 @@ class GraduatedTiers(UsageModel):
         )
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class VolumeTiers(UsageModel):
     """The tier the whole quantity reaches prices every unit (plus its flat fee).
@@ -774,6 +781,7 @@ def _free_units(value: object) -> Decimal:
     return to_decimal(value, field="free_units")
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Package(UsageModel):
     """A ``price`` per started package of ``size`` units, after ``free_units``.
@@ -863,6 +871,7 @@ def _rate_price(rate: Decimal, currency: moneyed.Currency) -> Money:
     return Money._exact(rate.scaleb(-2, CONTEXT), currency)
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Percentage(UsageModel):
     """``rate`` percent of the transaction amounts, plus ``fixed_fee`` per transaction.
@@ -926,6 +935,7 @@ class Percentage(UsageModel):
         return steps
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class GraduatedPercentage(UsageModel):
     """Percentage tiers over the period's transaction amount, each tier its own rate.
@@ -1001,6 +1011,7 @@ class StepKind(enum.Enum):
         return f"StepKind.{self.name}"
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class RatingStep:
     """One step of a rated charge: ``quantity`` x ``unit_price`` = ``amount``, exactly.
@@ -1075,6 +1086,7 @@ def _description(value: object) -> str:
     return _name(value, "description")
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class RatedCharge:
     """What a charge model makes of a period's usage, and how (made by :func:`rate`).
@@ -1351,6 +1363,7 @@ def _rounding(value: object) -> RoundingMode:
     return check_instance(value, RoundingMode, "rounding")
 
 
+@pickled_as_tuple
 @attrs.frozen(kw_only=True, repr=False)
 class Meter:
     """A usage charge of a subscription: ``metric`` rated by ``model`` for each period.
