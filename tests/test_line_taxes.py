@@ -182,6 +182,17 @@ class TestBadIndex:
 _ROUNDED = (TaxRounding.PER_LINE, TaxRounding.COMPENSATED)
 
 
+#: Documents priced under any of the policy's options.
+ANY_DOCUMENTS = documents(
+    returns=True,
+    tax_rounding=None,
+    included_rounding=None,
+    residual_cent=None,
+    division_taxes=None,
+    included_back_out=None,
+)
+
+
 def _priced(document: Document) -> PricedDocument:
     try:
         return price(document)
@@ -246,16 +257,7 @@ def _backed_out_alone(priced: PricedDocument, number: int) -> bool:
     )
 
 
-@given(
-    documents(
-        returns=True,
-        tax_rounding=None,
-        included_rounding=None,
-        residual_cent=None,
-        division_taxes=None,
-        included_back_out=None,
-    )
-)
+@given(ANY_DOCUMENTS)
 def test_each_row_is_made_of_the_amounts_of_what_it_covers(document: Document) -> None:
     _check_rows(document)
 
@@ -290,16 +292,7 @@ def _check_rows(document: Document) -> None:
             assert abs(sums[number] - computed) <= _bound(priced, number), (row, sums[number])
 
 
-@given(
-    documents(
-        returns=True,
-        tax_rounding=None,
-        included_rounding=None,
-        residual_cent=None,
-        division_taxes=None,
-        included_back_out=None,
-    )
-)
+@given(ANY_DOCUMENTS)
 def test_a_line_amounts_add_up_to_its_tax(document: Document) -> None:
     priced = _priced(document)
     step = quantum(document.currency)
@@ -316,16 +309,7 @@ def test_a_line_amounts_add_up_to_its_tax(document: Document) -> None:
                 assert part.amount.amount == 0
 
 
-@given(
-    documents(
-        returns=True,
-        tax_rounding=None,
-        included_rounding=None,
-        residual_cent=None,
-        division_taxes=None,
-        included_back_out=None,
-    )
-)
+@given(ANY_DOCUMENTS)
 def test_one_line_is_what_every_line_says(document: Document) -> None:
     priced = _priced(document)
     every = priced.taxes_per_line()

@@ -1366,19 +1366,7 @@ _NO_AMOUNTS = _AlreadyCounted()
 
 def _with_taxes(line: Line, taxes: tuple[Tax, ...]) -> Line:
     """``line`` with ``taxes`` (equal to its own) in place of its own."""
-    return Line._unchecked(
-        description=line.description,
-        quantity=line.quantity,
-        unit_price=line.unit_price,
-        discounts=line.discounts,
-        price_discount=line.price_discount,
-        taxes=taxes,
-        kind=line.kind,
-        product=line.product,
-        base_quantity=line.base_quantity,
-        price_source=line.price_source,
-        stacking=line.stacking,
-    )
+    return _line_as(line, line.quantity, line.unit_price, taxes)
 
 
 def mirrored(line: Line) -> Line:
@@ -1393,13 +1381,23 @@ def mirrored(line: Line) -> Line:
     if price >= 0:
         return line
     quantity = line.quantity
+    return _line_as(
+        line,
+        -quantity if quantity else quantity,
+        _exact(-price, line.unit_price.currency),
+        line.taxes,
+    )
+
+
+def _line_as(line: Line, quantity: Decimal, unit_price: Money, taxes: tuple[Tax, ...]) -> Line:
+    """``line`` with another quantity, unit price and taxes, its other fields as they are."""
     return Line._unchecked(
         description=line.description,
-        quantity=-quantity if quantity else quantity,
-        unit_price=_exact(-price, line.unit_price.currency),
+        quantity=quantity,
+        unit_price=unit_price,
         discounts=line.discounts,
         price_discount=line.price_discount,
-        taxes=line.taxes,
+        taxes=taxes,
         kind=line.kind,
         product=line.product,
         base_quantity=line.base_quantity,
