@@ -21,6 +21,7 @@ from ordercore import (
     DivisionTaxes,
     Document,
     IncludedRounding,
+    InvalidData,
     InvalidLine,
     InvalidTax,
     Line,
@@ -341,6 +342,20 @@ def test_a_standalone_charge_levies_its_division_taxes_together() -> None:
         "3.1579",
         "2.1053",
     ]
+
+
+def test_plain_data_names_the_line_whose_rates_cannot_be_levied_together() -> None:
+    line = Line(
+        description="Fee",
+        quantity="1",
+        unit_price=eur("1.00"),
+        taxes=[Tax.division("A", "60"), Tax.division("B", "40")],
+    )
+    data = document_to_data(Document(currency="EUR", items=[line, line]))
+    data["policy"]["division_taxes"] = "together"
+    with pytest.raises(InvalidData) as caught:
+        document_from_data(data)
+    assert caught.value.path == "items[0].taxes"
 
 
 def test_the_option_round_trips_through_plain_data() -> None:

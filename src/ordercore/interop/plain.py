@@ -73,6 +73,7 @@ from ordercore.pricing.taxes import (
     Tax,
     TaxKind,
     TaxRounding,
+    together,
 )
 
 __all__ = [
@@ -312,6 +313,8 @@ class _DocumentReader:
         self.taxes: dict[str, Tax] = {}
         # whether the policy read allows negative unit prices (a line then checks its own)
         self.negative_prices = NegativePrices.REFUSE
+        # whether it levies division taxes together (a line then checks its rates' sum)
+        self.levies_together = False
 
     def read(self) -> Document:
         root = self.root
@@ -339,6 +342,7 @@ class _DocumentReader:
                 self.taxes[name] = self.tax(taxes.child(name))
         policy = self.policy(root.child("policy"))
         self.negative_prices = policy.negative_prices
+        self.levies_together = policy.division_taxes is DivisionTaxes.TOGETHER
         items = [self.item(item) for item in root.child("items").required().items()]
         allowances = [self.adjustment(a, Allowance) for a in root.child("allowances").items()]
         charges = [self.adjustment(c, Charge) for c in root.child("charges").items()]
@@ -586,7 +590,7 @@ class _DocumentReader:
                 "a unit price cannot be negative (EN 16931 BR-27) unless the policy "
                 'allows it ("negative_prices": "allow")'
             )
-        return reader.build(
+        line = reader.build(
             lambda: Line(
                 description=description,
                 quantity=quantity,
@@ -601,6 +605,9 @@ class _DocumentReader:
                 stacking=line_stacking,
             )
         )
+        if self.levies_together:  # the document would refuse it: say so at the line's taxes
+            reader.child("taxes").build(lambda: together(line.taxes))
+        return line
 
     def price_source(self, reader: _Reader) -> PriceSource:
         reader.check_keys({"catalog_version", "price_book", "price_break", "kit"})
